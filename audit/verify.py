@@ -1,0 +1,1128 @@
+#!/usr/bin/env python3
+"""Independent verifier for fairdraw draws (algorithm `fairdraw-v1`).
+
+Written from audit/SPEC.md alone, with the Python 3.11 standard library only.
+Section numbers (§) below refer to that specification.
+
+    python3 audit/verify.py DRAW.json --enterprises E.csv --inspectors I.csv \
+            [--conflicts C.csv] --plan P.toml
+        recomputes the draw from the inputs and the seed stored in DRAW.json and
+        compares it value by value (§10). Exit 0 = VERIFIED, 1 = MISMATCH,
+        2 = bad input.
+
+    python3 audit/verify.py --emit --enterprises E.csv --inspectors I.csv \
+            [--conflicts C.csv] --plan P.toml --seed STRING
+        prints the draw document (§9) computed from the inputs.
+"""
+
+import argparse
+import csv
+import datetime
+import hashlib
+import io
+import json
+import os
+import re
+import sys
+import tomllib
+
+ALGORITHM = "fairdraw-v1"
+CLASSES = ("A", "B", "C", "D")
+
+
+class BadInput(Exception):
+    """Inputs cannot produce a draw (exit code 2). Carries the list of problems."""
+
+    def __init__(self, problems):
+        super().__init__(problems[0] if problems else "bad input")
+        self.problems = problems
+
+
+class Problems:
+    """Collects every error of every input file (§1: all errors reported together)."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, file, msg, line=None, col=None, header=None, value=None):
+        where = str(file)
+        if line is not None:
+            where += f", line {line}"
+        if col is not None:
+            where += f", column {col}" + (f" ({header})" if header else "")
+        if value is not None:
+            where += f", value {json.dumps(value, ensure_ascii=False)}"
+        self.items.append(f"{where}: {msg}")
+
+    def check(self):
+        if self.items:
+            raise BadInput(self.items)
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def ascii_lower(s):  # English names compare case-insensitively, ASCII letters only
+    return s.translate(_LOWER)
+
+
+def ascii_upper(s):
+    return s.translate(_UPPER)
+
+
+_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+_UPPER = {c: c - 32 for c in range(ord("a"), ord("z") + 1)}
+
+
+# ---------------------------------------------------------------------------
+# §1 Reading tabular files
+# ---------------------------------------------------------------------------
+
+TRIM = " \t\u3000\ufeff"                       # §1 step 3
+CONTROL = re.compile("[\x00-\x1f\x7f]")         # §1 step 3: never reaches a hash
+SEPARATORS = re.compile("[;；,，、|]")          # §1.2 qualifications / §1.4 methods
+REGION = re.compile("[0-9]{6}")
+csv.field_size_limit(2**31 - 1)
+
+
+def decode_bytes(data, path, problems):
+    """§1 step 1: UTF-8 with BOM, else UTF-8, else GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = data[: e.start + 3].count(b"\n") + 1
+            problems.add(path, f"file starts with a UTF-8 BOM but byte {e.start + 3} is not valid UTF-8", line)
+            return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        problems.add(path, f"neither UTF-8 nor GB18030 (bad byte 0x{data[e.start]:02x} at offset {e.start})", line)
+        return None
+
+
+class Table:
+    """A CSV file after §1 steps 1-5: trimmed header, field -> column index, rows."""
+
+    def __init__(self, path, problems):
+        self.path, self.problems = path, problems
+        self.headers, self.index, self.extras, self.rows = [], {}, {}, []
+
+    def bad(self, line, cells, field, msg):
+        col = self.index[field] if field in self.index else self.extras[field]
+        self.problems.add(self.path, msg, line, col + 1, self.headers[col], cells[col])
+
+
+def read_table(path, columns, problems):
+    """§1: columns is a list of (field, aliases, required). Returns a Table or None."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        problems.add(path, f"cannot read file: {e.strerror or e}")
+        return None
+    text = decode_bytes(data, path, problems)
+    if text is None:
+        return None
+    lookup = {}                                  # §1 step 4: alias -> field
+    for field, aliases, _ in columns:
+        for name in (field, *aliases):
+            lookup[ascii_lower(name)] = field
+    table = Table(path, problems)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header_ok, prev = None, 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:                   # §1 step 2: RFC 4180 syntax
+            problems.add(path, f"CSV syntax error: {e}", prev + 1)
+            prev = reader.line_num
+            continue
+        line, prev = prev + 1, reader.line_num
+        if not cells:                            # completely empty line
+            continue
+        cells = [c.strip(TRIM) for c in cells]
+        bad_control = CONTROL.search("".join(cells)) is not None
+        if header_ok is None:                    # the first non-empty record is the header
+            header_ok = map_header(table, cells, columns, lookup, line)
+            continue
+        if len(cells) != len(table.headers):     # §1 step 5
+            problems.add(path, f"record has {len(cells)} cells, the header has {len(table.headers)}", line)
+            continue
+        if bad_control:
+            for col, c in enumerate(cells):
+                if CONTROL.search(c):
+                    problems.add(path, "value contains a control character", line, col + 1, table.headers[col], c)
+            continue
+        table.rows.append((line, cells))
+    if header_ok is None:
+        problems.add(path, "file has no header line")
+        return None
+    return table if header_ok else None
+
+
+def map_header(table, cells, columns, lookup, line):
+    """§1 step 4: header cells -> fields and extra columns."""
+    ok = True
+    table.headers = cells
+    for col, h in enumerate(cells):
+        if CONTROL.search(h):
+            table.problems.add(table.path, "header contains a control character", line, col + 1, None, h)
+            ok = False
+        field = lookup.get(ascii_lower(h))
+        target, name = (table.index, field) if field else (table.extras, h)
+        if name in target:
+            table.problems.add(table.path, f"column {name!r} appears twice (columns {target[name] + 1} and {col + 1})", line, col + 1, None, h)
+            ok = False
+        else:
+            target[name] = col
+    for field, aliases, required in columns:
+        if required and field not in table.index:
+            table.problems.add(table.path, f"missing required column {field} ({' / '.join(aliases)})", line)
+            ok = False
+    return ok
+
+
+def parse_date(s):
+    """§1.5: YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYYMMDD -> 'YYYY-MM-DD' or None."""
+    m = re.fullmatch(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})", s) or \
+        re.fullmatch(r"([0-9]{4})()([0-9]{2})([0-9]{2})", s)
+    if not m:
+        return None
+    try:
+        return datetime.date(int(m[1]), int(m[3]), int(m[4])).isoformat()
+    except ValueError:
+        return None
+
+
+STATUS = {"存续": "存续", "在业": "存续", "在营": "存续", "开业": "存续", "active": "存续",
+          "歇业": "歇业", "dormant": "歇业", "suspended": "歇业",
+          "吊销": "吊销", "revoked": "吊销",
+          "注销": "注销", "cancelled": "注销", "canceled": "注销"}
+BOOLEAN = {"true": True, "yes": True, "y": True, "1": True, "是": True, "在岗": True,
+           "false": False, "no": False, "n": False, "0": False, "否": False, "不在岗": False, "离岗": False}
+ROLE = {"inspector": "inspector", "执法人员": "inspector", "检查人员": "inspector", "": "inspector",
+        "expert": "expert", "专家": "expert"}
+
+ENTERPRISE_COLUMNS = [
+    ("uscc", ("统一社会信用代码", "信用代码"), True),
+    ("name", ("企业名称", "名称"), True),
+    ("credit_class", ("信用风险分类", "风险分类", "信用分类"), True),
+    ("region", ("区域代码", "行政区划代码"), True),
+    ("industry", ("行业代码",), True),
+    ("status", ("登记状态", "经营状态"), True),
+    ("established", ("成立日期",), False),
+]
+LEAF_FIELDS = ["uscc", "name", "credit_class", "region", "industry", "status"]
+
+
+def read_enterprises(path, where_columns, problems):
+    """§1.1. Returns (list of records, where-column resolution) where a record is
+    (uscc, name, class, region, industry, status, where_values) and where_values
+    holds, for each plan `where` column (sorted), that column's value."""
+    t = read_table(path, ENTERPRISE_COLUMNS, problems)
+    if t is None:
+        return None
+    lookup = {ascii_lower(n): f for f, al, _ in ENTERPRISE_COLUMNS for n in (f, *al)}
+    resolved = []                                # §5/§6: a where column is a field or an extra column
+    for column in where_columns:
+        field = lookup.get(ascii_lower(column))
+        if field is not None and field in t.index:
+            resolved.append(("field", field))
+        elif field is None and column in t.extras:
+            resolved.append(("extra", t.extras[column]))
+        else:
+            problems.add(path, f"the plan's scope.where names column {column!r}, which the registry lacks")
+            return None
+    ix = t.index
+    iu, ina, ic, ir, ii, ist = (ix[f] for f in LEAF_FIELDS)
+    ie = ix.get("established")
+    records, seen, intern = [], {}, sys.intern
+    for line, cells in t.rows:
+        ok = True
+        uscc = ascii_upper(cells[iu])
+        msg = uscc_problem(uscc)
+        if msg:
+            t.bad(line, cells, "uscc", msg); ok = False
+        elif uscc in seen:
+            t.bad(line, cells, "uscc", f"duplicate USCC (also on line {seen[uscc]})"); ok = False
+        else:
+            seen[uscc] = line
+        name = cells[ina]
+        if not name:
+            t.bad(line, cells, "name", "name is empty"); ok = False
+        cls = ascii_upper(cells[ic])
+        if cls not in CLASSES:
+            t.bad(line, cells, "credit_class", "credit class must be A, B, C or D"); ok = False
+        region = cells[ir]
+        if not REGION.fullmatch(region):
+            t.bad(line, cells, "region", "region must be exactly 6 ASCII digits"); ok = False
+        industry = cells[ii]
+        if not industry:
+            t.bad(line, cells, "industry", "industry code is empty"); ok = False
+        status = STATUS.get(ascii_lower(cells[ist]))
+        if status is None:
+            t.bad(line, cells, "status", "unknown status (存续/歇业/吊销/注销 or an alias)"); ok = False
+        established = ""
+        if ie is not None and cells[ie]:
+            established = parse_date(cells[ie])
+            if established is None:
+                t.bad(line, cells, "established", "not a valid date"); ok = False
+        if not ok:
+            continue
+        norm = {"uscc": uscc, "name": name, "credit_class": cls, "region": region,
+                "industry": industry, "status": status, "established": established}
+        wvals = tuple(norm[x] if kind == "field" else cells[x] for kind, x in resolved)
+        records.append((uscc, name, cls, intern(region), intern(industry), status, wvals))
+    return records, resolved
+
+
+INSPECTOR_COLUMNS = [
+    ("id", ("执法证号", "执法证件号"), True),
+    ("name", ("姓名",), True),
+    ("department", ("部门", "所属部门"), True),
+    ("region", ("区域代码", "行政区划代码"), True),
+    ("active", ("在岗",), False),
+    ("qualifications", ("资质",), False),
+    ("cert_expires", ("证件有效期",), False),
+    ("role", ("角色",), False),
+]
+
+
+def split_set(value):
+    """§1.2: split at the separators, trim, drop empty parts, sort, de-duplicate."""
+    return sorted({p.strip(TRIM) for p in SEPARATORS.split(value)} - {""})
+
+
+def read_inspectors(path, problems):
+    """§1.2. Returns a list of dicts."""
+    t = read_table(path, INSPECTOR_COLUMNS, problems)
+    if t is None:
+        return None
+    out, seen = [], {}
+    for line, cells in t.rows:
+        ok = True
+        get = lambda f: cells[t.index[f]] if f in t.index else ""
+        rec = {"id": get("id"), "name": get("name"), "department": get("department"), "region": get("region")}
+        if not rec["id"]:
+            t.bad(line, cells, "id", "inspector id is empty"); ok = False
+        elif rec["id"] in seen:
+            t.bad(line, cells, "id", f"duplicate inspector id (also on line {seen[rec['id']]})"); ok = False
+        else:
+            seen[rec["id"]] = line
+        for f in ("name", "department"):
+            if not rec[f]:
+                t.bad(line, cells, f, f"{f} is empty"); ok = False
+        if not REGION.fullmatch(rec["region"]):
+            t.bad(line, cells, "region", "region must be exactly 6 ASCII digits"); ok = False
+        active = get("active")
+        rec["active"] = True if active == "" else BOOLEAN.get(ascii_lower(active))
+        if rec["active"] is None:
+            t.bad(line, cells, "active", "not a boolean (true/false, 是/否, 在岗/离岗 …)"); ok = False
+        rec["role"] = ROLE.get(ascii_lower(get("role")))
+        if rec["role"] is None:
+            t.bad(line, cells, "role", "role must be inspector/执法人员/检查人员 or expert/专家"); ok = False
+        rec["qualifications"] = split_set(get("qualifications"))
+        rec["cert_expires"] = ""
+        if get("cert_expires"):
+            rec["cert_expires"] = parse_date(get("cert_expires"))
+            if rec["cert_expires"] is None:
+                t.bad(line, cells, "cert_expires", "not a valid date"); ok = False
+        if ok:
+            out.append(rec)
+    return out
+
+
+CONFLICT_COLUMNS = [
+    ("inspector_id", ("执法证号", "执法证件号"), True),
+    ("uscc", ("统一社会信用代码", "信用代码"), True),
+    ("reason", ("回避原因", "原因"), False),
+]
+
+
+def read_conflicts(path, inspector_ids, usccs, problems):
+    """§1.3. Returns a set of (inspector_id, uscc). Reference checks are skipped
+    when the registry they refer to could not be read (its errors are reported)."""
+    t = read_table(path, CONFLICT_COLUMNS, problems)
+    if t is None:
+        return None
+    pairs, seen = set(), {}
+    for line, cells in t.rows:
+        iid, uscc = cells[t.index["inspector_id"]], ascii_upper(cells[t.index["uscc"]])
+        msg = uscc_problem(uscc)
+        if msg:
+            t.bad(line, cells, "uscc", msg); continue
+        if inspector_ids is not None and iid not in inspector_ids:
+            t.bad(line, cells, "inspector_id", "inspector not in the roster"); continue
+        if usccs is not None and uscc not in usccs:
+            t.bad(line, cells, "uscc", "enterprise not in the registry"); continue
+        if (iid, uscc) in seen:
+            t.bad(line, cells, "uscc", f"pair listed twice (also on line {seen[(iid, uscc)]})"); continue
+        seen[(iid, uscc)] = line
+        pairs.add((iid, uscc))
+    return pairs
+
+
+ITEM_COLUMNS = [
+    ("item", ("抽查事项",), True),
+    ("code", ("事项编号",), False),
+    ("basis", ("检查依据", "法律依据"), False),
+    ("department", ("实施部门", "部门"), False),
+    ("category", ("事项类别",), True),
+    ("method", ("检查方式",), False),
+    ("ceiling", ("抽查比例上限",), False),
+]
+CATEGORY = {"general": "general", "一般": "general", "一般检查事项": "general",
+            "key": "key", "重点": "key", "重点检查事项": "key"}
+METHODS = {"书面检查", "实地核查", "网络监测"}
+
+
+def read_items(path, problems):
+    """§1.4 item list. Returns {item name: (canonical item dict, ceiling as (p, s) or None)}."""
+    t = read_table(path, ITEM_COLUMNS, problems)
+    if t is None:
+        return None
+    items, lines = {}, {}
+    for line, cells in t.rows:
+        get = lambda f: cells[t.index[f]] if f in t.index else ""
+        ok, name = True, get("item")
+        if not name:
+            t.bad(line, cells, "item", "item name is empty"); ok = False
+        elif name in lines:
+            t.bad(line, cells, "item", f"duplicate item (also on line {lines[name]})"); ok = False
+        category = CATEGORY.get(ascii_lower(get("category")))
+        if category is None:
+            t.bad(line, cells, "category", "category must be general/一般 or key/重点"); ok = False
+        methods = split_set(get("method"))
+        if any(m not in METHODS for m in methods):
+            t.bad(line, cells, "method", "method must be among 书面检查, 实地核查, 网络监测"); ok = False
+        ceiling, ceiling_text = None, None
+        if get("ceiling"):
+            ceiling = parse_ratio(get("ceiling"))
+            if ceiling is None:
+                t.bad(line, cells, "ceiling", "not a ratio in [0, 1] (e.g. 5% or 0.05)"); ok = False
+            else:
+                ceiling_text = ratio_text(ceiling)
+        if ok:
+            lines[name] = line
+            items[name] = ({"item": name, "code": get("code"), "basis": get("basis"),
+                            "department": get("department"), "category": category,
+                            "method": "、".join(methods), "ceiling": ceiling_text}, ceiling)
+    return items
+
+
+def read_uscc_column(path, columns, problems):
+    """§1.4 exclusion list and history: rows with a checked USCC (§2)."""
+    t = read_table(path, columns, problems)
+    if t is None:
+        return None
+    out = []
+    for line, cells in t.rows:
+        uscc = ascii_upper(cells[t.index["uscc"]])
+        msg = uscc_problem(uscc)
+        if msg:
+            t.bad(line, cells, "uscc", msg)
+        else:
+            out.append((t, line, cells, uscc))
+    return out
+
+
+HISTORY_COLUMNS = [("uscc", ("统一社会信用代码",), True), ("inspector_id", ("执法证号",), True),
+                   ("date", ("检查日期",), True)]
+
+
+def read_history(path, problems):
+    """§1.4 + §3.3: for each USCC the inspectors of its latest date."""
+    rows = read_uscc_column(path, HISTORY_COLUMNS, problems)
+    if rows is None:
+        return None
+    latest = {}                                  # uscc -> (date, set of inspector ids)
+    for t, line, cells, uscc in rows:
+        iid, date = cells[t.index["inspector_id"]], parse_date(cells[t.index["date"]])
+        if not iid:
+            t.bad(line, cells, "inspector_id", "inspector id is empty"); continue
+        if date is None:
+            t.bad(line, cells, "date", "not a valid date"); continue
+        d, ids = latest.get(uscc, ("", set()))
+        if date > d:
+            latest[uscc] = (date, {iid})
+        elif date == d:
+            ids.add(iid)
+    return sorted([u, i] for u, (_, ids) in latest.items() for i in ids)
+
+
+# ---------------------------------------------------------------------------
+# §2 USCC check (GB 32100-2015)
+# ---------------------------------------------------------------------------
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_problem(u):
+    """None when u is a valid USCC, else what is wrong with it."""
+    if len(u) != 18:
+        return f"USCC must have 18 characters, has {len(u)}"
+    try:
+        total = sum(w * USCC_VALUE[c] for w, c in zip(USCC_WEIGHTS, u))
+        last = USCC_VALUE[u[17]]
+    except KeyError:
+        return "USCC contains a character outside 0-9 A-Y (no I O S V Z)"
+    expected = (31 - total % 31) % 31
+    if last != expected:
+        return f"USCC check character should be {USCC_ALPHABET[expected]}"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# §3 The plan
+# ---------------------------------------------------------------------------
+
+RATIO = re.compile(r"\+?([0-9]+)?(?:\.([0-9]*))?(%?)")
+
+
+def parse_ratio(v):
+    """§3.1: a string 'D' / 'D%' or a TOML integer -> (p, s) meaning p / 10**s, or None."""
+    if isinstance(v, bool) or not isinstance(v, (int, str)):
+        return None
+    if isinstance(v, int):
+        p, s = v, 0
+    else:
+        m = RATIO.fullmatch(v)
+        if not m or not (m[1] or m[2]):
+            return None
+        frac = m[2] or ""
+        p, s = int((m[1] or "0") + frac), len(frac) + (2 if m[3] else 0)
+    while s > 0 and p % 10 == 0:             # shortest form
+        p, s = p // 10, s - 1
+    return (p, s) if 0 <= p <= 10**s else None
+
+
+def ratio_text(r):
+    """§3.1 canonical form of (p, s)."""
+    p, s = r
+    if s == 0:
+        return str(p)
+    digits = str(p).rjust(s + 1, "0")
+    return digits[:-s] + "." + digits[-s:]
+
+
+def ratio_le(a, b):
+    return a[0] * 10**b[1] <= b[0] * 10**a[1]
+
+
+PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "exclude",
+             "exclude_file", "ratios", "min", "max", "scope", "team"}
+SCOPE_KEYS = {"statuses", "regions", "industries", "where"}
+TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
+             "experts", "rotation", "history_file"}
+
+
+class PlanReader:
+    """Typed access to the TOML tables with error collection (§3, §3.2)."""
+
+    def __init__(self, path, problems):
+        self.path, self.problems = path, problems
+
+    def err(self, key, msg):
+        self.problems.add(self.path, f"{key}: {msg}")
+
+    def table(self, doc, key, allowed):
+        t = doc.get(key.split(".")[-1], {})
+        if not isinstance(t, dict):
+            self.err(key, "must be a table"); return {}
+        for k in t:
+            if allowed is not None and k not in allowed:
+                self.err(f"{key}.{k}" if key else k, "unknown key")
+        return t
+
+    def get(self, t, key, types, default, what):
+        name = key.split(".")[-1]
+        if name not in t:
+            return default
+        v = t[name]
+        if isinstance(v, bool) and bool not in types or not isinstance(v, types):
+            self.err(key, f"must be {what}"); return default
+        return v
+
+    def string_list(self, t, key):
+        v = self.get(t, key, (list,), [], "an array of strings")
+        if not all(isinstance(x, str) for x in v):
+            self.err(key, "must be an array of strings"); return []
+        return v
+
+    def integer(self, t, key, default, minimum):
+        v = self.get(t, key, (int,), default, "an integer")
+        if v is not None and v < minimum:
+            self.err(key, f"must be ≥ {minimum}"); return default
+        return v
+
+
+def load_plan(path, problems):
+    """§3: returns (canonical plan dict §3.3, extra facts) or None."""
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except OSError as e:
+        problems.add(path, f"cannot read file: {e.strerror or e}"); return None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        problems.add(path, f"invalid TOML: {e}"); return None
+    base = os.path.dirname(os.path.abspath(path))
+    pr = PlanReader(path, problems)
+    before = len(problems.items)
+    pr.table({"": doc}, "", PLAN_KEYS)
+    name = pr.get(doc, "name", (str,), None, "a string")
+    if not name:
+        pr.err("name", "required, non-empty string")
+    idate = doc.get("inspection_date", "")
+    if isinstance(idate, datetime.date) and not isinstance(idate, datetime.datetime):
+        idate = idate.isoformat()                # a TOML local date is accepted too
+    elif not isinstance(idate, str) or (idate and parse_date(idate) is None):
+        pr.err("inspection_date", "must be a date string (§1.5) or \"\""); idate = ""
+    else:
+        idate = parse_date(idate) if idate else ""
+
+    # ratios, min, max (§3.1, §3.2)
+    if "ratios" not in doc:
+        pr.err("ratios", "required table")
+    ratios, mins, maxs = {}, {}, {}
+    ratio_t, min_t, max_t = (pr.table(doc, k, CLASSES) for k in ("ratios", "min", "max"))
+    for c in CLASSES:
+        v = ratio_t.get(c, "0")
+        ratios[c] = parse_ratio(v)
+        if ratios[c] is None:
+            pr.err(f"ratios.{c}", f"not a ratio in [0, 1] (a string like \"5%\" or \"0.05\"; floats are not allowed): {v!r}")
+            ratios[c] = (0, 0)
+        mins[c] = pr.integer(min_t, f"min.{c}", 0, 0)
+        maxs[c] = pr.integer(max_t, f"max.{c}", None, 0)
+        if maxs[c] is not None and mins[c] > maxs[c]:
+            pr.err(f"min.{c}", f"min ({mins[c]}) is greater than max ({maxs[c]})")
+
+    # scope
+    scope = pr.table(doc, "scope", SCOPE_KEYS)
+    statuses = []
+    for s in pr.string_list(scope, "scope.statuses") if "statuses" in scope else ["存续"]:
+        if ascii_lower(s) not in STATUS:
+            pr.err("scope.statuses", f"unknown status {s!r}")
+        else:
+            statuses.append(STATUS[ascii_lower(s)])
+    regions = sorted(pr.string_list(scope, "scope.regions"))
+    industries = sorted(pr.string_list(scope, "scope.industries"))
+    where = pr.table(scope, "scope.where", None)
+    for k, v in where.items():
+        if not isinstance(v, str):
+            pr.err(f"scope.where.{k}", "must be a string")
+    where = sorted([k, v] for k, v in where.items() if isinstance(v, str))
+
+    # team
+    team = pr.table(doc, "team", TEAM_KEYS)
+    departments = pr.string_list(team, "team.departments")
+    size = pr.integer(team, "team.size", max(2, len(departments)), 2)
+    if size < len(departments):
+        pr.err("team.size", f"must be ≥ the number of departments ({len(departments)})")
+    department = pr.get(doc, "department", (str,), None, "a string")
+    if department is None:
+        department = departments[0] if departments else ""
+    elif departments and department not in departments:
+        pr.err("department", f"{department!r} is not one of team.departments")
+    region = pr.get(team, "team.region", (str,), "any", "a string")
+    if region not in ("any", "same", "different"):
+        pr.err("team.region", "must be \"any\", \"same\" or \"different\"")
+    cap = pr.integer(team, "team.max_targets_per_inspector", None, 1)
+    experts = pr.integer(team, "team.experts", 0, 0)
+    qualifications = sorted(set(pr.string_list(team, "team.qualifications")))
+    rotation = pr.get(team, "team.rotation", (bool,), False, "true or false")
+    history_file = pr.get(team, "team.history_file", (str,), None, "a string")
+    if rotation and history_file is None:
+        pr.err("team.history_file", "required when rotation = true")
+
+    # items (§1.4, §3.2)
+    item_names = pr.string_list(doc, "items")
+    items_file = pr.get(doc, "items_file", (str,), None, "a string")
+    catalogue = read_items(os.path.join(base, items_file), problems) if items_file else {}
+    items = []
+    if catalogue is not None:
+        for n in item_names:
+            if n not in catalogue:
+                pr.err("items", f"{n!r} is not in the item list")
+                continue
+            item, ceiling = catalogue[n]
+            items.append(item)
+            if item["category"] == "general" and ceiling is not None:
+                for c in CLASSES:
+                    if not ratio_le(ratios[c], ceiling):
+                        pr.err(f"ratios.{c}", f"{ratio_text(ratios[c])} exceeds the ceiling {item['ceiling']} of general item {n!r}")
+
+    # exclusions (§3.2)
+    exclude = set()
+    for u in pr.string_list(doc, "exclude"):
+        msg = uscc_problem(ascii_upper(u))
+        if msg:
+            pr.err("exclude", f"{u!r}: {msg}")
+        exclude.add(ascii_upper(u))
+    exclude_file = pr.get(doc, "exclude_file", (str,), None, "a string")
+    if exclude_file:
+        rows = read_uscc_column(os.path.join(base, exclude_file), [("uscc", ("统一社会信用代码",), True)], problems)
+        exclude.update(r[3] for r in rows or [])
+
+    history = read_history(os.path.join(base, history_file), problems) if history_file else []
+    if len(problems.items) > before:
+        return None
+    plan = {
+        "algorithm": ALGORITHM,
+        "name": name,
+        "department": department,
+        "inspection_date": idate,
+        "ratios": {c: ratio_text(ratios[c]) for c in CLASSES},
+        "min": mins,
+        "max": maxs,
+        "scope": {"statuses": sorted(statuses),
+                  "regions": regions,
+                  "industries": industries,
+                  "where": where},
+        "items": items,
+        "exclude": sorted(exclude),
+        "team": {"size": size, "departments": departments, "region": region,
+                 "max_targets_per_inspector": cap,
+                 "qualifications": qualifications,
+                 "experts": experts, "rotation": rotation},
+        "history": history if rotation else [],
+    }
+    return plan, ratios
+
+
+# ---------------------------------------------------------------------------
+# §4 Canonical JSON and §5 Merkle roots
+# ---------------------------------------------------------------------------
+
+def canonical_json(v):
+    return json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def merkle_root(leaves):
+    """§5: RFC 6962 Merkle Tree Hash. Bottom-up pairing, carrying an unpaired last
+    node up unchanged, gives the same tree as the recursive split at the largest
+    power of two < n."""
+    if not leaves:
+        return sha256(b"").hex()
+    level = [sha256(b"\x00" + d) for d in leaves]
+    while len(level) > 1:
+        nxt = [sha256(b"\x01" + level[j] + level[j + 1]) for j in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0].hex()
+
+
+def leaf(values):
+    return canonical_json(values).encode("utf-8")
+
+
+def snapshots(enterprises, extra_positions, extra_columns, inspectors, conflicts):
+    """§5: the three roots. Enterprise records are already sorted by USCC."""
+    ent = [leaf([*e[:6], *(e[6][j] for j in extra_positions)]) for e in enterprises]
+    ins = [leaf([i["id"], i["name"], i["department"], i["region"], i["active"], i["role"],
+                 i["qualifications"], i["cert_expires"]]) for i in sorted(inspectors, key=lambda i: i["id"])]
+    con = [leaf(list(p)) for p in sorted(conflicts)]
+    return {
+        "enterprises": {"root": merkle_root(ent), "count": len(ent), "columns": LEAF_FIELDS + extra_columns},
+        "inspectors": {"root": merkle_root(ins), "count": len(ins)},
+        "conflicts": {"root": merkle_root(con), "count": len(con)},
+    }
+
+
+# ---------------------------------------------------------------------------
+# §6 Strata and §7 tickets
+# ---------------------------------------------------------------------------
+
+def ticket(seed_hash, uscc):
+    """§7: consistent-sampler first_fraction(uscc, seed)."""
+    n = int.from_bytes(sha256((seed_hash + uscc).encode("utf-8")), "big")
+    return "0." + str(n).rjust(64, "0")[::-1]
+
+
+def in_scope(e, scope):
+    """§6: status, region prefix, industry prefix, where equalities."""
+    statuses, regions, industries, where_values = scope
+    return (e[5] in statuses
+            and (not regions or e[3].startswith(regions))
+            and (not industries or e[4].startswith(industries))
+            and e[6] == where_values)
+
+
+def strata(enterprises, plan, ratios, seed_hash):
+    """§6 + §7: four strata, and the selected enterprises with their tickets."""
+    sc = plan["scope"]
+    scope = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]))
+    exclude = set(plan["exclude"])
+    population = {c: [] for c in CLASSES}
+    for e in enterprises:
+        if in_scope(e, scope):
+            population[e[2]].append(e)
+    out, targets = [], []
+    for c in CLASSES:
+        eligible = [e for e in population[c] if e[0] not in exclude]
+        n = len(eligible)
+        p, s = ratios[c]
+        k = min(max(-(-n * p // 10**s), plan["min"][c]), n)      # k0 = ceil(N*p / 10^s)
+        if plan["max"][c] is not None:
+            k = min(k, plan["max"][c])
+        # §7: the k smallest tickets; equal tickets ordered by USCC
+        chosen = sorted((ticket(seed_hash, e[0]), e[0], e) for e in eligible)[:k]
+        out.append({"class": c, "population": len(population[c]), "excluded": len(population[c]) - n,
+                    "eligible": n, "ratio": plan["ratios"][c], "sample_size": k,
+                    "cutoff": chosen[-1][0] if chosen else None,
+                    "selected": [u for _, u, _ in chosen]})
+        targets.extend((tk, e) for tk, _, e in chosen)
+    return out, targets
+
+
+# ---------------------------------------------------------------------------
+# §8 Inspector assignment
+# ---------------------------------------------------------------------------
+
+class Stream:
+    """§8.1: SHA-256 in counter mode, 64-bit big-endian words, uniform(n) by rejection."""
+
+    def __init__(self, seed):
+        self.key = sha256(b"fairdraw-v1/assign" + b"\x00" + seed.encode("utf-8"))
+        self.counter, self.words = 0, []
+
+    def word(self):
+        if not self.words:
+            block = sha256(self.key + self.counter.to_bytes(8, "big"))
+            self.counter += 1
+            self.words = [int.from_bytes(block[j:j + 8], "big") for j in (24, 16, 8, 0)]
+        return self.words.pop()
+
+    def uniform(self, n):
+        limit = 2**64 - 2**64 % n
+        while True:
+            x = self.word()
+            if x < limit:
+                return x % n
+
+
+class NoAssignment(Exception):
+    pass
+
+
+class Assigner:
+    """§8.2-§8.4: slots, compatibility, greedy pass with augmenting-path repair."""
+
+    def __init__(self, plan, targets, inspectors, conflicts):
+        team = plan["team"]
+        self.plan, self.targets, self.conflicts = plan, targets, conflicts
+        self.size, self.experts = team["size"], team["experts"]
+        self.region_rule, self.cap = team["region"], team["max_targets_per_inspector"]
+        self.history = {tuple(h) for h in plan["history"]} if team["rotation"] else set()
+        self.by_id = {i["id"]: i for i in inspectors}
+        self.ids = sorted(self.by_id)
+        # §8.2: departments with the initiating one first
+        depts = list(team["departments"])
+        if plan["department"] in depts:
+            depts.remove(plan["department"])
+            depts.insert(0, plan["department"])
+        self.slots = []                          # (kind, allowed departments or None)
+        for j in range(self.size):
+            self.slots.append(("inspector", {depts[j]} if j < len(depts) else (set(depts) or None)))
+        self.slots += [("expert", None)] * self.experts
+        self.static = [[i for i in self.ids if self.static_ok(s, self.by_id[i])] for s in range(len(self.slots))]
+        self.static_set = [set(x) for x in self.static]
+
+    def static_ok(self, s, i, skip=()):
+        """§8.3 rules that do not depend on the target."""
+        kind, depts = self.slots[s]
+        date = self.plan["inspection_date"]
+        if i["role"] != kind or not i["active"] or (i["cert_expires"] and date and i["cert_expires"] < date):
+            return False
+        if kind == "inspector":
+            if "qualifications" not in skip and not set(self.plan["team"]["qualifications"]) <= set(i["qualifications"]):
+                return False
+            if depts is not None and i["department"] not in depts:
+                return False
+        return True
+
+    def target_ok(self, t, s, iid):
+        """§8.3 rules that depend on the target: region, recusal, rotation."""
+        e = self.targets[t][1]
+        if self.slots[s][0] == "inspector":
+            r = self.by_id[iid]["region"]
+            if self.region_rule == "same" and r != e[3] or self.region_rule == "different" and r == e[3]:
+                return False
+        return (iid, e[0]) not in self.conflicts and (e[0], iid) not in self.history
+
+    def compatible(self, t, s):
+        return [i for i in self.static[s] if self.target_ok(t, s, i)]
+
+    def run(self, stream):
+        n = len(self.targets)
+        self.team = [[None] * len(self.slots) for _ in range(n)]
+        self.holders = {i: set() for i in self.ids}      # inspector -> targets holding it
+        cap = self.cap if self.cap is not None else float("inf")
+        for t in range(n):
+            for s in range(len(self.slots)):
+                team = self.team[t]
+                cands = [i for i in self.compatible(t, s) if i not in team and len(self.holders[i]) < cap]
+                if cands:                                # §8.4 step 2
+                    pick = cands[stream.uniform(len(cands))]
+                    team[s] = pick
+                    self.holders[pick].add(t)
+                elif not self.repair(t, s, cap):         # §8.4 step 3
+                    raise NoAssignment(t, s)
+        return self.team
+
+    def repair(self, t0, s0, cap):
+        """§8.4: one BFS for an augmenting path; nodes ('S',t,s), ('P',t,i), ('I',i)."""
+        start = ("S", t0, s0)
+        parent, queue, head = {start: None}, [start], 0
+        found = None
+        while head < len(queue) and found is None:
+            node = queue[head]
+            head += 1
+            if node[0] == "S":
+                _, t, s = node
+                nbrs = [("P", t, i) for i in self.compatible(t, s) if self.team[t][s] != i]
+            elif node[0] == "P":
+                _, t, i = node
+                team = self.team[t]
+                nbrs = [("I", i)] if i not in team else [("S", t, team.index(i))]
+            else:
+                i = node[1]
+                nbrs = [("P", u, i) for u in sorted(self.holders[i])]
+            for nb in nbrs:
+                if nb in parent:
+                    continue
+                parent[nb] = node
+                queue.append(nb)
+                if nb[0] == "I" and len(self.holders[nb[1]]) < cap:
+                    found = nb
+                    break
+        if found is None:
+            return False
+        path = []
+        while found is not None:
+            path.append(found)
+            found = parent[found]
+        path.reverse()
+        touched = set()
+        for a, b in zip(path, path[1:]):                 # apply S(t,x)->P(t,i) moves in path order
+            if a[0] == "S" and b[0] == "P":
+                self.team[a[1]][a[2]] = b[2]
+                touched.add(a[1])
+        for i in self.holders:                           # recount load from the teams
+            self.holders[i] -= touched
+        for t in touched:
+            for i in self.team[t]:
+                if i is not None:
+                    self.holders[i].add(t)
+        return True
+
+    def explain(self, t, s):
+        """§8.5: the first rule that leaves no candidate for slot s of target t."""
+        kind, depts = self.slots[s]
+        e = self.targets[t][1]
+        date = self.plan["inspection_date"]
+        need = "expert" if kind == "expert" else "inspector" + (f" of {'/'.join(sorted(depts))}" if depts else "")
+        cand = list(self.by_id.values())
+        quals = set(self.plan["team"]["qualifications"])
+        rules = [("role/active/certificate", lambda i: i["role"] == kind and i["active"] and not (i["cert_expires"] and date and i["cert_expires"] < date))]
+        if kind == "inspector":
+            rules += [("qualifications", lambda i: quals <= set(i["qualifications"])),
+                      ("department", lambda i: depts is None or i["department"] in depts),
+                      (f"region rule ({self.region_rule})", lambda i: self.region_rule == "any" or (i["region"] == e[3]) == (self.region_rule == "same"))]
+        rules += [("recusal", lambda i: (i["id"], e[0]) not in self.conflicts),
+                  ("rotation", lambda i: (e[0], i["id"]) not in self.history)]
+        for rule, ok in rules:
+            cand = [i for i in cand if ok(i)]
+            if not cand:
+                return f"target {e[0]} ({e[1]}), slot {s} ({need}): no candidate left after rule: {rule}"
+        return (f"target {e[0]} ({e[1]}), slot {s} ({need}): no candidate left after rule: workload cap "
+                f"({len(cand)} compatible inspectors, all needed elsewhere or at the cap)")
+
+
+def feasible(plan, targets, inspectors, conflicts, seed):
+    try:
+        Assigner(plan, targets, inspectors, conflicts).run(Stream(seed))
+        return True
+    except NoAssignment:
+        return False
+
+
+def suggest(plan, targets, inspectors, conflicts, seed):
+    """§8.5 (not normative): the smallest single relaxation that makes the plan feasible."""
+    team = plan["team"]
+
+    def with_team(**kw):
+        return dict(plan, team=dict(team, **kw))
+    if team["max_targets_per_inspector"] is not None and feasible(with_team(max_targets_per_inspector=None), targets, inspectors, conflicts, seed):
+        lo, hi = team["max_targets_per_inspector"] + 1, max(len(targets), 1)
+        while lo < hi:                                   # feasibility is monotone in the cap
+            mid = (lo + hi) // 2
+            if feasible(with_team(max_targets_per_inspector=mid), targets, inspectors, conflicts, seed):
+                hi = mid
+            else:
+                lo = mid + 1
+        return f"max_targets_per_inspector = {lo}"
+    if team["rotation"] and feasible(dict(with_team(rotation=False), history=[]), targets, inspectors, conflicts, seed):
+        return "rotation = false"
+    if team["region"] != "any" and feasible(with_team(region="any"), targets, inspectors, conflicts, seed):
+        return 'region = "any"'
+    if team["qualifications"] and feasible(with_team(qualifications=[]), targets, inspectors, conflicts, seed):
+        return "qualifications = []"
+    for x in range(team["experts"] - 1, -1, -1):
+        if feasible(with_team(experts=x), targets, inspectors, conflicts, seed):
+            return f"experts = {x}"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# §9 The draw document
+# ---------------------------------------------------------------------------
+
+def load_inputs(args):
+    """Reads and validates every input (§1-§3); raises BadInput with all problems."""
+    problems = Problems()
+    loaded = load_plan(args.plan, problems)
+    plan, ratios = loaded if loaded else (None, None)
+    where_columns = [k for k, _ in plan["scope"]["where"]] if plan else []
+    ents = read_enterprises(args.enterprises, where_columns, problems)
+    ins = read_inspectors(args.inspectors, problems)
+    conflicts = set()
+    if args.conflicts:
+        ids = {i["id"] for i in ins} if ins is not None else None
+        usccs = {e[0] for e in ents[0]} if ents is not None else None
+        conflicts = read_conflicts(args.conflicts, ids, usccs, problems)
+    problems.check()
+    return plan, ratios, ents, ins, conflicts
+
+
+def compute_draw(inputs, seed):
+    """§5-§9: the draw document as an ordered dict."""
+    plan, ratios, (enterprises, resolved), inspectors, conflicts = inputs
+    enterprises.sort(key=lambda e: e[0])
+    where_columns = [k for k, _ in plan["scope"]["where"]]
+    extra = [j for j, (kind, _) in enumerate(resolved) if kind == "extra"]
+    seed_hash = hashlib.sha256(seed.encode("utf-8")).hexdigest()
+    strata_out, targets = strata(enterprises, plan, ratios, seed_hash)
+    assigner = Assigner(plan, targets, inspectors, conflicts)
+    try:
+        teams = assigner.run(Stream(seed))
+    except NoAssignment as e:
+        msg = assigner.explain(*e.args)
+        hint = suggest(plan, targets, inspectors, conflicts, seed)
+        raise BadInput([f"no valid assignment: {msg}" + (f"; smallest relaxation that works: {hint}" if hint else
+                                                        "; no single relaxation makes the plan feasible")])
+    size = plan["team"]["size"]
+    assignments = [{"uscc": e[0], "name": e[1], "class": e[2], "region": e[3], "ticket": tk,
+                    "leader": team[0], "inspectors": team[:size], "experts": team[size:]}
+                   for (tk, e), team in zip(targets, teams)]
+    return {
+        "format": "fairdraw-draw/1",
+        "algorithm": ALGORITHM,
+        "plan_name": plan["name"],
+        "seed": seed,
+        "seed_hash": seed_hash,
+        "plan_digest": hashlib.sha256(canonical_json(plan).encode("utf-8")).hexdigest(),
+        "snapshots": snapshots(enterprises, extra, [where_columns[j] for j in extra], inspectors, conflicts),
+        "strata": strata_out,
+        "assignments": assignments,
+        "plan": plan,
+    }
+
+
+# ---------------------------------------------------------------------------
+# §10 Verification
+# ---------------------------------------------------------------------------
+
+MISSING = object()
+
+
+def show(v):
+    return "(nothing)" if v is MISSING else json.dumps(v, ensure_ascii=False)
+
+
+def differences(expected, got, path, out):
+    """Value-by-value comparison; appends 'PATH: expected X, draw has Y' lines."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for k in list(expected) + [k for k in got if k not in expected]:
+            differences(expected.get(k, MISSING), got.get(k, MISSING), f"{path}.{k}" if path else k, out)
+    elif isinstance(expected, list) and isinstance(got, list):
+        for j in range(max(len(expected), len(got))):
+            differences(expected[j] if j < len(expected) else MISSING,
+                        got[j] if j < len(got) else MISSING, f"{path}[{j}]", out)
+    elif type(expected) is not type(got) or expected != got:
+        out.append(f"{path}: expected {show(expected)}, draw has {show(got)}")
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description="Independent verifier for fairdraw-v1 draws (see audit/SPEC.md).")
+    ap.add_argument("draw", nargs="?", help="the draw document (draw.json) to verify")
+    ap.add_argument("--emit", action="store_true", help="print the draw computed from the inputs and --seed")
+    ap.add_argument("--enterprises", required=True)
+    ap.add_argument("--inspectors", required=True)
+    ap.add_argument("--conflicts")
+    ap.add_argument("--plan", required=True)
+    ap.add_argument("--seed")
+    args = ap.parse_args(argv)
+    if args.emit == (args.draw is not None) or args.emit != (args.seed is not None):
+        ap.error("give either DRAW.json, or --emit with --seed")
+    try:
+        if args.emit:
+            seed = args.seed
+            seed.encode("utf-8")
+        else:
+            try:
+                with open(args.draw, "rb") as f:
+                    draw = json.loads(f.read().decode("utf-8-sig"))
+            except OSError as e:
+                raise BadInput([f"{args.draw}: cannot read file: {e.strerror or e}"])
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise BadInput([f"{args.draw}: not a JSON document: {e}"])
+            if not isinstance(draw, dict) or not isinstance(draw.get("seed"), str):
+                raise BadInput([f"{args.draw}: no string field \"seed\""])
+            seed = draw["seed"]
+        doc = compute_draw(load_inputs(args), seed)
+    except BadInput as e:
+        items = e.problems
+        if len(items) > 1:
+            print(f"error: {len(items)} problems in the inputs:", file=sys.stderr)
+        for line in items[:50]:
+            print(f"error: {line}", file=sys.stderr)
+        if len(items) > 50:
+            print(f"error: … and {len(items) - 50} more ({len(items)} in total)", file=sys.stderr)
+        return 2
+    except Exception as e:                       # never a traceback
+        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    if args.emit:
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    diffs = []
+    differences(doc, draw, "", diffs)
+    if not diffs:
+        print(f"VERIFIED: {len(doc['strata'])} strata, {len(doc['assignments'])} targets, "
+              f"plan digest {doc['plan_digest'][:16]}…, enterprises root {doc['snapshots']['enterprises']['root'][:16]}…")
+        return 0
+    print("MISMATCH")
+    for line in diffs[:50]:
+        print(line)
+    if len(diffs) > 50:
+        print(f"… and {len(diffs) - 50} more")
+    return 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(2)

@@ -1,0 +1,73 @@
+//! Calendar dates as registries write them (spec §1.5).
+
+use std::fmt;
+
+/// A proleptic Gregorian date; ordering is chronological.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Accepts `YYYY-M-D`, `YYYY/M/D`, `YYYY.M.D` and `YYYYMMDD`.
+    pub fn parse(text: &str) -> Result<Date, String> {
+        let bad = || format!("\"{text}\" is not a date (YYYY-MM-DD)");
+        let parts: Vec<&str> = if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+            vec![&text[..4], &text[4..6], &text[6..]]
+        } else {
+            text.split(['-', '/', '.']).collect()
+        };
+        if parts.len() != 3
+            || parts[0].len() != 4
+            || !(1..=2).contains(&parts[1].len())
+            || !(1..=2).contains(&parts[2].len())
+            || !parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(bad());
+        }
+        let year: u16 = parts[0].parse().map_err(|_| bad())?;
+        let month: u8 = parts[1].parse().map_err(|_| bad())?;
+        let day: u8 = parts[2].parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return Err(format!("\"{text}\" is not a real calendar date"));
+        }
+        Ok(Date { year, month, day })
+    }
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_accepted() {
+        for t in ["2026-12-01", "2026/12/1", "2026.12.01", "20261201", "2026-12-1"] {
+            assert_eq!(Date::parse(t).unwrap().to_string(), "2026-12-01", "{t}");
+        }
+    }
+
+    #[test]
+    fn impossible_dates_rejected() {
+        for t in ["2026-02-29", "2026-13-01", "2026-00-10", "26-1-1", "2026-1", "", "2026-01-01T00"] {
+            assert!(Date::parse(t).is_err(), "{t}");
+        }
+        assert!(Date::parse("2024-02-29").is_ok());
+    }
+}

@@ -1,0 +1,106 @@
+//! Errors a draw can meet, each carrying enough position to act on.
+//!
+//! Input problems are collected rather than returned at the first one: a
+//! regulator fixing a 50,000-row spreadsheet wants every bad row at once.
+
+use std::fmt;
+
+/// How many problems a report lists before it only counts the rest.
+pub const LISTING_CAP: usize = 50;
+
+/// One problem in an input file, at a position a person can open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    /// 1-based physical line; 0 when the problem concerns the whole file.
+    pub line: u64,
+    /// Column header (or plan key) the value came from; empty when none.
+    pub column: String,
+    pub value: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+        }
+        if !self.column.is_empty() {
+            write!(f, ": column {}", self.column)?;
+        }
+        if !self.value.is_empty() {
+            write!(f, ": value \"{}\"", self.value)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found in the inputs of one command.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    pub list: Vec<Problem>,
+}
+
+impl Problems {
+    pub fn push(&mut self, p: Problem) {
+        self.list.push(p);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn extend(&mut self, other: Problems) {
+        self.list.extend(other.list);
+    }
+
+    /// `Ok(())` when nothing was found, the collected problems otherwise.
+    pub fn into_result(self) -> Result<(), Error> {
+        if self.list.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Input(self))
+        }
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total = self.list.len();
+        writeln!(f, "{total} problem{} in the input:", if total == 1 { "" } else { "s" })?;
+        for p in self.list.iter().take(LISTING_CAP) {
+            writeln!(f, "  {p}")?;
+        }
+        if total > LISTING_CAP {
+            writeln!(f, "  … and {} more ({total} in all)", total - LISTING_CAP)?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that stops a draw or a verification.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Input(Problems),
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("no valid inspector assignment exists\n{0}")]
+    Infeasible(crate::diagnose::Infeasible),
+}
+
+impl Error {
+    /// A single problem that concerns a whole file or a plan key.
+    pub fn input(file: &str, line: u64, column: &str, value: &str, message: impl Into<String>) -> Error {
+        Error::Input(Problems {
+            list: vec![Problem {
+                file: file.to_string(),
+                line,
+                column: column.to_string(),
+                value: value.to_string(),
+                message: message.into(),
+            }],
+        })
+    }
+}

@@ -1,0 +1,76 @@
+//! Loading a draw's inputs from paths: the one place the engine meets the
+//! filesystem. The plan is read first because its `scope.where` columns
+//! decide which extra registry columns are kept.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Problems};
+use crate::plan::Plan;
+use crate::registry::{self, Enterprises, Inspector};
+use crate::table::{FileSource, Source};
+
+pub struct InputPaths {
+    pub enterprises: PathBuf,
+    pub inspectors: PathBuf,
+    pub conflicts: Option<PathBuf>,
+    pub plan: PathBuf,
+}
+
+/// Validated inputs of one draw.
+pub struct Inputs {
+    pub plan: Plan,
+    pub enterprises: Enterprises,
+    pub inspectors: Vec<Inspector>,
+    pub conflicts: Vec<(u32, u32)>,
+}
+
+impl Inputs {
+    pub fn registries(&self) -> crate::draw::Registries<'_> {
+        crate::draw::Registries { enterprises: &self.enterprises, inspectors: &self.inspectors, conflicts: &self.conflicts }
+    }
+}
+
+pub fn load_plan(path: &Path) -> Result<Plan, Error> {
+    let label = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::Read { path: label.clone(), source: e })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::input(&label, 0, "", "", format!("plan is not UTF-8 (byte {}); save it as UTF-8", e.utf8_error().valid_up_to()))
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let open = move |name: &str| -> Box<dyn Source> { Box::new(FileSource::new(dir.join(name))) };
+    Plan::parse(&text, &label, &open)
+}
+
+/// Reads and validates everything, reporting the problems of every file
+/// together before giving up.
+pub fn load(paths: &InputPaths) -> Result<Inputs, Error> {
+    let plan = load_plan(&paths.plan)?;
+    let mut problems = Problems::default();
+    let mut collect = |r: Result<(), Error>| -> Result<(), Error> {
+        match r {
+            Ok(()) => Ok(()),
+            Err(Error::Input(p)) => {
+                problems.extend(p);
+                Ok(())
+            }
+            Err(other) => Err(other),
+        }
+    };
+    let (ent, insp) = rayon::join(
+        || registry::read_enterprises(&FileSource::new(&paths.enterprises), &plan.where_columns()),
+        || registry::read_inspectors(&FileSource::new(&paths.inspectors)),
+    );
+    let (enterprises, inspectors) = match (ent, insp) {
+        (Ok(e), Ok(i)) => (e, i),
+        (e, i) => {
+            collect(e.map(drop))?;
+            collect(i.map(drop))?;
+            return Err(Error::Input(problems));
+        }
+    };
+    let conflicts = match &paths.conflicts {
+        Some(p) => registry::read_conflicts(&FileSource::new(p), &inspectors, &enterprises)?,
+        None => Vec::new(),
+    };
+    Ok(Inputs { plan, enterprises, inspectors, conflicts })
+}

@@ -1,0 +1,138 @@
+//! Exact decimal ratios such as "5%" or "0.05" (spec §3.1).
+//!
+//! Sample sizes are `ceil(ratio × N)` in integers: a ratio is kept as
+//! `digits / 10^scale` and never touches floating point.
+
+use std::fmt;
+
+/// A ratio in [0, 1], exactly `numer / 10^scale`, stored in lowest terms of
+/// ten (no trailing zero digits in `numer` unless it is zero).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ratio {
+    numer: u64,
+    scale: u32,
+}
+
+/// The most fractional digits a ratio may carry (keeps `N × numer` in u128).
+const MAX_SCALE: u32 = 18;
+
+impl Ratio {
+    pub const ZERO: Ratio = Ratio { numer: 0, scale: 0 };
+
+    /// Parses `D` or `D%` with `D` a plain non-negative decimal.
+    pub fn parse(text: &str) -> Result<Ratio, String> {
+        let t = text.trim();
+        let (body, percent) = match t.strip_suffix('%') {
+            Some(b) => (b.trim_end(), true),
+            None => (t, false),
+        };
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if int.is_empty() || !digits_ok(int) || !digits_ok(frac) || (body.contains('.') && frac.is_empty()) {
+            return Err(format!("\"{text}\" is not a decimal like \"5%\" or \"0.05\""));
+        }
+        let int = int.trim_start_matches('0');
+        let frac = frac.trim_end_matches('0');
+        let scale = frac.len() as u32 + if percent { 2 } else { 0 };
+        if scale > MAX_SCALE || int.len() > 4 {
+            return Err(format!("\"{text}\" has too many digits"));
+        }
+        let numer: u64 = format!("{int}{frac}").parse().unwrap_or(0);
+        let r = Ratio { numer, scale }.reduced();
+        if r.numer > 10u64.pow(r.scale) {
+            return Err(format!("\"{text}\" is more than 100%"));
+        }
+        Ok(r)
+    }
+
+    fn reduced(mut self) -> Ratio {
+        if self.numer == 0 {
+            return Ratio::ZERO;
+        }
+        while self.scale > 0 && self.numer % 10 == 0 {
+            self.numer /= 10;
+            self.scale -= 1;
+        }
+        self
+    }
+
+    /// `ceil(self × n)`, exactly.
+    pub fn ceil_times(self, n: u64) -> u64 {
+        let denom = 10u128.pow(self.scale);
+        let prod = self.numer as u128 * n as u128;
+        prod.div_ceil(denom) as u64
+    }
+}
+
+impl PartialOrd for Ratio {
+    fn partial_cmp(&self, other: &Ratio) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ratio {
+    fn cmp(&self, other: &Ratio) -> std::cmp::Ordering {
+        let s = self.scale.max(other.scale);
+        let a = self.numer as u128 * 10u128.pow(s - self.scale);
+        let b = other.numer as u128 * 10u128.pow(s - other.scale);
+        a.cmp(&b)
+    }
+}
+
+/// The canonical form: shortest decimal string ("0.05", "1", "0").
+impl fmt::Display for Ratio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.scale == 0 {
+            return write!(f, "{}", self.numer);
+        }
+        let denom = 10u64.pow(self.scale);
+        let frac = format!("{:0width$}", self.numer % denom, width = self.scale as usize);
+        write!(f, "{}.{}", self.numer / denom, frac)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_forms() {
+        for (input, canon) in [
+            ("5%", "0.05"),
+            ("0.05", "0.05"),
+            ("0.050", "0.05"),
+            ("100%", "1"),
+            ("1", "1"),
+            ("0%", "0"),
+            ("12.5%", "0.125"),
+            ("007%", "0.07"),
+            ("0.0000001", "0.0000001"),
+        ] {
+            assert_eq!(Ratio::parse(input).unwrap().to_string(), canon, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_junk() {
+        for bad in ["", "%", "abc", "-5%", "1e-2", "5.%", ".5", "101%", "1.5", "0x10", "5 %%"] {
+            assert!(Ratio::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ceiling_is_exact() {
+        let r = Ratio::parse("2%").unwrap();
+        assert_eq!(r.ceil_times(100), 2);
+        assert_eq!(r.ceil_times(101), 3);
+        assert_eq!(r.ceil_times(0), 0);
+        // 0.1 has no exact binary form: 0.1 × 30 must be exactly 3, not 4.
+        assert_eq!(Ratio::parse("0.1").unwrap().ceil_times(30), 3);
+        assert_eq!(Ratio::parse("1").unwrap().ceil_times(10_000_000), 10_000_000);
+    }
+
+    #[test]
+    fn ordering() {
+        assert!(Ratio::parse("5%").unwrap() < Ratio::parse("0.3").unwrap());
+        assert_eq!(Ratio::parse("30%").unwrap(), Ratio::parse("0.30").unwrap());
+    }
+}

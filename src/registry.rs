@@ -1,0 +1,467 @@
+//! The three registries a draw reads (spec §1.1–§1.3), held compactly: a
+//! provincial registry has tens of millions of rows, so an enterprise is a
+//! fixed-size record and its text lives in shared arenas.
+
+use std::collections::HashMap;
+
+use crate::date::Date;
+use crate::error::{Problem, Problems};
+use crate::table::{self, Field, Row, Source};
+use crate::uscc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl Class {
+    pub const ALL: [Class; 4] = [Class::A, Class::B, Class::C, Class::D];
+
+    pub fn letter(self) -> &'static str {
+        ["A", "B", "C", "D"][self as usize]
+    }
+
+    pub fn parse(text: &str) -> Option<Class> {
+        match text {
+            "A" | "a" => Some(Class::A),
+            "B" | "b" => Some(Class::B),
+            "C" | "c" => Some(Class::C),
+            "D" | "d" => Some(Class::D),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Active,
+    Dormant,
+    Revoked,
+    Cancelled,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        ["存续", "歇业", "吊销", "注销"][self as usize]
+    }
+
+    /// The stored value for an accepted spelling (spec §1.1 status table).
+    pub fn parse(text: &str) -> Option<Status> {
+        match text {
+            "存续" | "在业" | "在营" | "开业" => return Some(Status::Active),
+            "歇业" => return Some(Status::Dormant),
+            "吊销" => return Some(Status::Revoked),
+            "注销" => return Some(Status::Cancelled),
+            _ => {}
+        }
+        match text.to_ascii_lowercase().as_str() {
+            "active" => Some(Status::Active),
+            "dormant" | "suspended" => Some(Status::Dormant),
+            "revoked" => Some(Status::Revoked),
+            "cancelled" | "canceled" => Some(Status::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+pub const ENTERPRISE_FIELDS: &[Field] = &[
+    Field { key: "uscc", aliases: &["统一社会信用代码", "信用代码"], required: true },
+    Field { key: "name", aliases: &["企业名称", "名称"], required: true },
+    Field { key: "credit_class", aliases: &["信用风险分类", "风险分类", "信用分类"], required: true },
+    Field { key: "region", aliases: &["区域代码", "行政区划代码"], required: true },
+    Field { key: "industry", aliases: &["行业代码"], required: true },
+    Field { key: "status", aliases: &["登记状态", "经营状态"], required: true },
+    Field { key: "established", aliases: &["成立日期"], required: false },
+];
+const E_USCC: usize = 0;
+const E_NAME: usize = 1;
+const E_CLASS: usize = 2;
+const E_REGION: usize = 3;
+const E_INDUSTRY: usize = 4;
+const E_STATUS: usize = 5;
+const E_ESTABLISHED: usize = 6;
+
+/// One enterprise, 48 bytes; text fields point into the registry's arenas.
+#[derive(Clone, Copy, Debug)]
+pub struct Enterprise {
+    pub uscc: [u8; 18],
+    pub class: Class,
+    pub status: Status,
+    pub region: [u8; 6],
+    pub industry: u32,
+    name_len: u32,
+    name_start: u64,
+    /// Position of this row's extra values (its index in file order).
+    extras_at: u32,
+    pub line: u32,
+}
+
+impl Enterprise {
+    pub fn uscc(&self) -> &str {
+        std::str::from_utf8(&self.uscc).expect("validated ASCII")
+    }
+    pub fn region(&self) -> &str {
+        std::str::from_utf8(&self.region).expect("validated digits")
+    }
+}
+
+/// A parsed enterprise registry, sorted by USCC.
+#[derive(Default)]
+pub struct Enterprises {
+    pub rows: Vec<Enterprise>,
+    names: String,
+    industries: Vec<String>,
+    /// Extra columns kept because the plan filters on them, sorted.
+    pub extra_columns: Vec<String>,
+    extra_values: Vec<u32>,
+    extra_pool: Vec<String>,
+}
+
+impl Enterprises {
+    pub fn name(&self, e: &Enterprise) -> &str {
+        &self.names[e.name_start as usize..e.name_start as usize + e.name_len as usize]
+    }
+    pub fn industry(&self, e: &Enterprise) -> &str {
+        &self.industries[e.industry as usize]
+    }
+    /// Value of kept extra column `j` (index into `extra_columns`).
+    pub fn extra(&self, e: &Enterprise, j: usize) -> &str {
+        let m = self.extra_columns.len();
+        &self.extra_pool[self.extra_values[e.extras_at as usize * m + j] as usize]
+    }
+    pub fn find(&self, uscc: &str) -> Option<usize> {
+        self.rows.binary_search_by(|r| r.uscc.as_slice().cmp(uscc.as_bytes())).ok()
+    }
+}
+
+/// String interning for repeated values (industry codes, flags).
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn id(&mut self, pool: &mut Vec<String>, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = pool.len() as u32;
+        pool.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+}
+
+struct EnterpriseFold {
+    reg: Enterprises,
+    industry_ids: Interner,
+    extra_ids: Interner,
+    /// Columns of the kept extras; `None` when the header lacks one.
+    extra_cols: Vec<Option<usize>>,
+}
+
+/// Reads an enterprise registry, keeping the extra columns named in `keep`
+/// (the plan's `scope.where` columns that are not standard fields).
+pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterprises, crate::Error> {
+    let mut problems = Problems::default();
+    let mut keep: Vec<String> = keep.iter().filter(|c| table::field_index(ENTERPRISE_FIELDS, c).is_none()).cloned().collect();
+    keep.sort();
+    keep.dedup();
+    let init = |h: &table::Header| EnterpriseFold {
+        reg: Enterprises { extra_columns: keep.clone(), ..Enterprises::default() },
+        industry_ids: Interner::default(),
+        extra_ids: Interner::default(),
+        extra_cols: keep.iter().map(|c| h.column_named(c)).collect(),
+    };
+    let parsed = table::read(source, ENTERPRISE_FIELDS, &mut problems, init, |fold, row, problems| {
+        if let Err(p) = enterprise_row(fold, row) {
+            problems.push(p);
+        }
+    })?;
+    let Some((_, mut fold)) = parsed else {
+        return Err(crate::Error::Input(problems));
+    };
+    for (column, col) in keep.iter().zip(&fold.extra_cols) {
+        if col.is_none() {
+            problems.push(Problem {
+                file: source.label().into(),
+                line: 0,
+                column: column.clone(),
+                value: String::new(),
+                message: "the plan's scope.where names this column, which the registry lacks".into(),
+            });
+        }
+    }
+    let reg = &mut fold.reg;
+    reg.rows.sort_unstable_by_key(|r| (r.uscc, r.line));
+    for pair in reg.rows.windows(2) {
+        if pair[0].uscc == pair[1].uscc {
+            problems.push(Problem {
+                file: source.label().into(),
+                line: pair[1].line as u64,
+                column: "uscc".into(),
+                value: pair[1].uscc().into(),
+                message: format!("duplicate USCC, first at line {}", pair[0].line),
+            });
+        }
+    }
+    problems.into_result()?;
+    Ok(fold.reg)
+}
+
+fn enterprise_row(fold: &mut EnterpriseFold, row: &Row<'_>) -> Result<(), Problem> {
+    let get = |i: usize| -> Result<std::borrow::Cow<'_, str>, Problem> {
+        let v = row.field(i)?;
+        if v.is_empty() && ENTERPRISE_FIELDS[i].required {
+            return Err(row.field_problem(i, "", "required value is empty"));
+        }
+        Ok(v)
+    };
+    let code = uscc::normalize(&get(E_USCC)?);
+    uscc::validate(&code).map_err(|e| row.field_problem(E_USCC, &code, format!("invalid USCC: {e}")))?;
+    let name = get(E_NAME)?;
+    let class_text = get(E_CLASS)?;
+    let class = Class::parse(&class_text)
+        .ok_or_else(|| row.field_problem(E_CLASS, &class_text, "credit class must be A, B, C or D"))?;
+    let region = get(E_REGION)?;
+    let region_bytes = six_digits(&region).ok_or_else(|| row.field_problem(E_REGION, &region, "region code must be 6 digits (GB/T 2260)"))?;
+    let industry = get(E_INDUSTRY)?;
+    let status_text = get(E_STATUS)?;
+    let status = Status::parse(&status_text)
+        .ok_or_else(|| row.field_problem(E_STATUS, &status_text, "status must be 存续, 歇业, 吊销 or 注销"))?;
+    let established = get(E_ESTABLISHED)?;
+    if !established.is_empty() {
+        Date::parse(&established).map_err(|m| row.field_problem(E_ESTABLISHED, &established, m))?;
+    }
+    let mut extras = Vec::with_capacity(fold.extra_cols.len());
+    for col in fold.extra_cols.iter().flatten() {
+        extras.push(row.column(*col)?);
+    }
+    let reg = &mut fold.reg;
+    let extras_at = reg.rows.len() as u32;
+    for v in extras {
+        let id = fold.extra_ids.id(&mut reg.extra_pool, &v);
+        reg.extra_values.push(id);
+    }
+    let name_start = reg.names.len() as u64;
+    reg.names.push_str(&name);
+    let industry = fold.industry_ids.id(&mut reg.industries, &industry);
+    reg.rows.push(Enterprise {
+        uscc: code.as_bytes().try_into().expect("validated length"),
+        class,
+        status,
+        region: region_bytes,
+        industry,
+        name_len: name.len() as u32,
+        name_start,
+        extras_at,
+        line: row.line as u32,
+    });
+    Ok(())
+}
+
+fn six_digits(s: &str) -> Option<[u8; 6]> {
+    (s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.as_bytes().try_into().unwrap())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Inspector,
+    Expert,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Inspector => "inspector",
+            Role::Expert => "expert",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Inspector {
+    pub id: String,
+    pub name: String,
+    pub department: String,
+    pub region: String,
+    pub active: bool,
+    pub role: Role,
+    pub qualifications: Vec<String>,
+    pub cert_expires: Option<Date>,
+    pub line: u64,
+}
+
+pub const INSPECTOR_FIELDS: &[Field] = &[
+    Field { key: "id", aliases: &["执法证号", "执法证件号"], required: true },
+    Field { key: "name", aliases: &["姓名"], required: true },
+    Field { key: "department", aliases: &["部门", "所属部门"], required: true },
+    Field { key: "region", aliases: &["区域代码", "行政区划代码"], required: true },
+    Field { key: "active", aliases: &["在岗"], required: false },
+    Field { key: "qualifications", aliases: &["资质"], required: false },
+    Field { key: "cert_expires", aliases: &["证件有效期"], required: false },
+    Field { key: "role", aliases: &["角色"], required: false },
+];
+
+/// Splits a multi-valued cell (spec §1.2) into a sorted, de-duplicated set.
+pub fn split_set(text: &str) -> Vec<String> {
+    let mut parts: Vec<String> = text
+        .split([';', '；', ',', '，', '、', '|'])
+        .map(table::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    parts.sort();
+    parts.dedup();
+    parts
+}
+
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "" | "是" | "在岗" => return Some(true),
+        "否" | "不在岗" | "离岗" => return Some(false),
+        _ => {}
+    }
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Some(true),
+        "false" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_role(text: &str) -> Option<Role> {
+    match text {
+        "" | "执法人员" | "检查人员" => Some(Role::Inspector),
+        "专家" => Some(Role::Expert),
+        _ => match text.to_ascii_lowercase().as_str() {
+            "inspector" => Some(Role::Inspector),
+            "expert" => Some(Role::Expert),
+            _ => None,
+        },
+    }
+}
+
+pub fn read_inspectors(source: &dyn Source) -> Result<Vec<Inspector>, crate::Error> {
+    let mut problems = Problems::default();
+    let parsed = table::read(source, INSPECTOR_FIELDS, &mut problems, |_| Vec::new(), |rows: &mut Vec<Inspector>, row, problems| {
+        match inspector_row(row) {
+            Ok(i) => rows.push(i),
+            Err(p) => problems.push(p),
+        }
+    })?;
+    let Some((_, mut rows)) = parsed else {
+        return Err(crate::Error::Input(problems));
+    };
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    for pair in rows.windows(2) {
+        if pair[0].id == pair[1].id {
+            problems.push(Problem {
+                file: source.label().into(),
+                line: pair[1].line,
+                column: "id".into(),
+                value: pair[1].id.clone(),
+                message: format!("duplicate inspector id, first at line {}", pair[0].line),
+            });
+        }
+    }
+    problems.into_result()?;
+    Ok(rows)
+}
+
+fn inspector_row(row: &Row<'_>) -> Result<Inspector, Problem> {
+    let required = |i: usize| -> Result<String, Problem> {
+        let v = row.field(i)?;
+        if v.is_empty() {
+            return Err(row.field_problem(i, "", "required value is empty"));
+        }
+        Ok(v.into_owned())
+    };
+    let id = required(0)?;
+    let name = required(1)?;
+    let department = required(2)?;
+    let region = required(3)?;
+    if six_digits(&region).is_none() {
+        return Err(row.field_problem(3, &region, "region code must be 6 digits (GB/T 2260)"));
+    }
+    let active_text = row.field(4)?;
+    let active = parse_bool(&active_text).ok_or_else(|| row.field_problem(4, &active_text, "must be 是/否 or true/false"))?;
+    let qualifications = split_set(&row.field(5)?);
+    let expires_text = row.field(6)?;
+    let cert_expires = if expires_text.is_empty() {
+        None
+    } else {
+        Some(Date::parse(&expires_text).map_err(|m| row.field_problem(6, &expires_text, m))?)
+    };
+    let role_text = row.field(7)?;
+    let role = parse_role(&role_text).ok_or_else(|| row.field_problem(7, &role_text, "role must be inspector or expert"))?;
+    Ok(Inspector { id, name, department, region, active, role, qualifications, cert_expires, line: row.line })
+}
+
+pub const CONFLICT_FIELDS: &[Field] = &[
+    Field { key: "inspector_id", aliases: &["执法证号", "执法证件号"], required: true },
+    Field { key: "uscc", aliases: &["统一社会信用代码", "信用代码"], required: true },
+    Field { key: "reason", aliases: &["回避原因", "原因"], required: false },
+];
+
+/// Recusal pairs as (inspector index, enterprise index), sorted; the order
+/// equals the spec's (inspector id, USCC) order because both registries are
+/// sorted by those keys.
+pub fn read_conflicts(source: &dyn Source, inspectors: &[Inspector], enterprises: &Enterprises) -> Result<Vec<(u32, u32)>, crate::Error> {
+    let mut problems = Problems::default();
+    let parsed = table::read(source, CONFLICT_FIELDS, &mut problems, |_| Vec::new(), |pairs: &mut Vec<(u32, u32, u64)>, row, problems| {
+        match conflict_row(row, inspectors, enterprises) {
+            Ok((i, e)) => pairs.push((i, e, row.line)),
+            Err(p) => problems.extend(p),
+        }
+    })?;
+    let Some((_, mut pairs)) = parsed else {
+        return Err(crate::Error::Input(problems));
+    };
+    pairs.sort();
+    for w in pairs.windows(2) {
+        if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
+            problems.push(Problem {
+                file: source.label().into(),
+                line: w[1].2,
+                column: String::new(),
+                value: format!("{} / {}", inspectors[w[1].0 as usize].id, enterprises.rows[w[1].1 as usize].uscc()),
+                message: format!("recusal pair listed twice, first at line {}", w[0].2),
+            });
+        }
+    }
+    problems.into_result()?;
+    Ok(pairs.into_iter().map(|(i, e, _)| (i, e)).collect())
+}
+
+fn conflict_row(row: &Row<'_>, inspectors: &[Inspector], enterprises: &Enterprises) -> Result<(u32, u32), Problems> {
+    let one = |p: Problem| Problems { list: vec![p] };
+    let id = row.field(0).map_err(one)?;
+    let code = uscc::normalize(&row.field(1).map_err(one)?);
+    let mut problems = Problems::default();
+    let inspector = inspectors.binary_search_by(|i| i.id.as_str().cmp(&id)).ok();
+    if id.is_empty() {
+        problems.push(row.field_problem(0, "", "required value is empty"));
+    } else if inspector.is_none() {
+        problems.push(row.field_problem(0, &id, "no inspector with this id in the roster"));
+    }
+    let enterprise = match uscc::validate(&code) {
+        Err(e) => {
+            problems.push(row.field_problem(1, &code, format!("invalid USCC: {e}")));
+            None
+        }
+        Ok(()) => {
+            let found = enterprises.find(&code);
+            if found.is_none() {
+                problems.push(row.field_problem(1, &code, "no enterprise with this USCC in the registry"));
+            }
+            found
+        }
+    };
+    match (inspector, enterprise) {
+        (Some(i), Some(e)) if problems.is_empty() => Ok((i as u32, e as u32)),
+        _ => Err(problems),
+    }
+}

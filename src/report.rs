@@ -1,0 +1,113 @@
+//! Human-facing output: the terminal table and the inspection list CSV
+//! (UTF-8 with BOM and Chinese headers, so Excel opens it correctly).
+
+use std::io::{self, Write};
+
+use crate::draw::DrawDoc;
+use crate::registry::Inspector;
+
+/// Terminal columns a string occupies (CJK and full-width characters take two).
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+fn truncate(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if width(&out) + width(&c.to_string()) > w - 1 {
+            break;
+        }
+        out.push(c);
+    }
+    out + "…"
+}
+
+fn name_of<'a>(inspectors: &'a [Inspector], id: &str) -> &'a str {
+    inspectors.binary_search_by(|i| i.id.as_str().cmp(id)).map(|k| inspectors[k].name.as_str()).unwrap_or("?")
+}
+
+/// The readable summary printed after a draw.
+pub fn write_table(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "抽查计划 Plan: {}", doc.plan_name)?;
+    writeln!(out, "随机种子 Seed: {}", doc.seed)?;
+    writeln!(out, "计划摘要 Plan digest: {}", doc.plan_digest)?;
+    writeln!(out, "名录库根 Enterprises root: {} ({} rows)", doc.snapshots.enterprises.root, doc.snapshots.enterprises.count)?;
+    writeln!(out)?;
+    writeln!(out, "分类 Class  在范围 In scope  排除 Excl.  可抽 Eligible  比例 Ratio  抽取 Drawn  截止签号 Cutoff")?;
+    for s in &doc.strata {
+        let cutoff = s.cutoff.as_deref().map(|c| format!("{}…", &c[..c.len().min(14)])).unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{:<11} {:>15} {:>11} {:>14} {:>11} {:>11}  {}",
+            s.class, s.population, s.excluded, s.eligible, s.ratio, s.sample_size, cutoff
+        )?;
+    }
+    writeln!(out)?;
+    let header = ["#", "统一社会信用代码", "企业名称", "类", "区域", "检查人员 (组长在前)", "专家"];
+    let widths = [4, 18, 30, 2, 6, 0, 0];
+    let line: Vec<String> = header.iter().zip(widths).map(|(h, w)| pad(h, w)).collect();
+    writeln!(out, "{}", line.join("  ").trim_end())?;
+    for (n, a) in doc.assignments.iter().enumerate() {
+        let team: Vec<String> = a.inspectors.iter().map(|id| format!("{}({id})", name_of(inspectors, id))).collect();
+        let experts: Vec<String> = a.experts.iter().map(|id| name_of(inspectors, id).to_string()).collect();
+        let cells = [
+            pad(&(n + 1).to_string(), 4),
+            pad(&a.uscc, 18),
+            pad(&truncate(&a.name, 30), 30),
+            pad(&a.class, 2),
+            pad(&a.region, 6),
+            team.join("、"),
+            experts.join("、"),
+        ];
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    writeln!(out, "\n共抽取 {} 户 / {} targets drawn", doc.assignments.len(), doc.assignments.len())
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The inspection list (检查名单) for Excel.
+pub fn write_csv(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let items: Vec<String> = doc.plan["items"].as_array().into_iter().flatten().filter_map(|i| i["item"].as_str().map(String::from)).collect();
+    let header = ["序号", "统一社会信用代码", "企业名称", "信用风险分类", "区域代码", "检查组长", "检查人员", "执法证号", "专家", "抽查事项", "抽查计划"];
+    write!(out, "{}\r\n", header.join(","))?;
+    for (n, a) in doc.assignments.iter().enumerate() {
+        let names: Vec<&str> = a.inspectors.iter().map(|id| name_of(inspectors, id)).collect();
+        let experts: Vec<&str> = a.experts.iter().map(|id| name_of(inspectors, id)).collect();
+        let cells = [
+            (n + 1).to_string(),
+            a.uscc.clone(),
+            a.name.clone(),
+            a.class.clone(),
+            a.region.clone(),
+            name_of(inspectors, &a.leader).to_string(),
+            names.join("、"),
+            a.inspectors.join("、"),
+            experts.join("、"),
+            items.join("、"),
+            doc.plan_name.clone(),
+        ];
+        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        write!(out, "{}\r\n", row.join(","))?;
+    }
+    Ok(())
+}

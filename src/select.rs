@@ -1,0 +1,151 @@
+//! Strata, sample sizes and target selection (spec §6–§7).
+
+use std::cmp::Ordering;
+
+use rayon::prelude::*;
+
+use crate::plan::Plan;
+use crate::registry::{Class, Enterprise, Enterprises, ENTERPRISE_FIELDS};
+use crate::ratio::Ratio;
+use crate::table;
+use crate::ticket::{self, Seed};
+
+/// One credit class after scope and exclusions.
+#[derive(Clone, Debug)]
+pub struct Stratum {
+    pub class: Class,
+    pub population: u64,
+    pub excluded: u64,
+    pub eligible: u64,
+    pub ratio: Ratio,
+    pub sample_size: u64,
+    /// Ticket of the last selected enterprise.
+    pub cutoff: Option<String>,
+    /// Selected rows (indices into the registry), in ticket order.
+    pub selected: Vec<u32>,
+}
+
+/// How a `scope.where` column is read from a row.
+enum WhereColumn {
+    Field(usize),
+    Extra(usize),
+}
+
+/// Decides which rows are in the plan's scope.
+pub struct ScopeFilter<'a> {
+    plan: &'a Plan,
+    reg: &'a Enterprises,
+    wheres: Vec<(WhereColumn, &'a str)>,
+}
+
+impl<'a> ScopeFilter<'a> {
+    pub fn new(plan: &'a Plan, reg: &'a Enterprises) -> ScopeFilter<'a> {
+        let wheres = plan
+            .scope
+            .where_
+            .iter()
+            .map(|(col, value)| {
+                let how = match table::field_index(ENTERPRISE_FIELDS, col) {
+                    Some(f) => WhereColumn::Field(f),
+                    None => WhereColumn::Extra(reg.extra_columns.iter().position(|c| c == col).expect("registry kept every where column")),
+                };
+                (how, value.as_str())
+            })
+            .collect();
+        ScopeFilter { plan, reg, wheres }
+    }
+
+    pub fn in_scope(&self, e: &Enterprise) -> bool {
+        let s = &self.plan.scope;
+        s.statuses.contains(&e.status)
+            && (s.regions.is_empty() || s.regions.iter().any(|p| e.region().starts_with(p.as_str())))
+            && (s.industries.is_empty() || s.industries.iter().any(|p| self.reg.industry(e).starts_with(p.as_str())))
+            && self.wheres.iter().all(|(how, want)| self.value(e, how) == *want)
+    }
+
+    fn value(&self, e: &'a Enterprise, how: &WhereColumn) -> &'a str {
+        match *how {
+            WhereColumn::Extra(j) => self.reg.extra(e, j),
+            WhereColumn::Field(0) => e.uscc(),
+            WhereColumn::Field(1) => self.reg.name(e),
+            WhereColumn::Field(2) => e.class.letter(),
+            WhereColumn::Field(3) => e.region(),
+            WhereColumn::Field(4) => self.reg.industry(e),
+            WhereColumn::Field(5) => e.status.label(),
+            WhereColumn::Field(_) => "",
+        }
+    }
+}
+
+/// `min(max(ceil(r·N), min), N)`, then capped by `max` (spec §6).
+pub fn sample_size(ratio: Ratio, eligible: u64, min: u64, max: Option<u64>) -> u64 {
+    let k = ratio.ceil_times(eligible).max(min).min(eligible);
+    max.map_or(k, |m| k.min(m))
+}
+
+/// Builds the four strata and selects each one's targets.
+pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
+    let filter = ScopeFilter::new(plan, reg);
+    let mut population = [0u64; 4];
+    let mut excluded = [0u64; 4];
+    let mut eligible: [Vec<u32>; 4] = Default::default();
+    for (idx, e) in reg.rows.iter().enumerate() {
+        if !filter.in_scope(e) {
+            continue;
+        }
+        let c = e.class as usize;
+        population[c] += 1;
+        if plan.exclude.binary_search_by(|x| x.as_bytes().cmp(&e.uscc)).is_ok() {
+            excluded[c] += 1;
+        } else {
+            eligible[c].push(idx as u32);
+        }
+    }
+    Class::ALL
+        .iter()
+        .map(|&class| {
+            let c = class as usize;
+            let rows = &eligible[c];
+            let n = rows.len() as u64;
+            let k = sample_size(plan.ratios[c], n, plan.min[c], plan.max[c]);
+            let selected = smallest_tickets(reg, rows, k as usize, seed);
+            let cutoff = selected.last().map(|&r| ticket::ticket_string(&seed.ticket_hash(&reg.rows[r as usize].uscc)));
+            Stratum { class, population: population[c], excluded: excluded[c], eligible: n, ratio: plan.ratios[c], sample_size: k, cutoff, selected }
+        })
+        .collect()
+}
+
+/// The `k` rows with the smallest tickets, in ticket order.
+fn smallest_tickets(reg: &Enterprises, rows: &[u32], k: usize, seed: &Seed) -> Vec<u32> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let mut keyed: Vec<(u64, u32)> = rows.par_iter().map(|&r| (ticket::rank_key(&seed.ticket_hash(&reg.rows[r as usize].uscc)), r)).collect();
+    let cmp = |a: &(u64, u32), b: &(u64, u32)| -> Ordering {
+        let (ua, ub) = (&reg.rows[a.1 as usize].uscc, &reg.rows[b.1 as usize].uscc);
+        ticket::compare(a.0, || seed.ticket_hash(ua), b.0, || seed.ticket_hash(ub)).then_with(|| ua.cmp(ub))
+    };
+    if k < keyed.len() {
+        keyed.select_nth_unstable_by(k - 1, cmp);
+        keyed.truncate(k);
+    }
+    keyed.par_sort_unstable_by(cmp);
+    keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_size_rules() {
+        let r = Ratio::parse("5%").unwrap();
+        assert_eq!(sample_size(r, 100, 0, None), 5);
+        assert_eq!(sample_size(r, 101, 0, None), 6);
+        assert_eq!(sample_size(r, 10, 3, None), 3);
+        assert_eq!(sample_size(r, 2, 3, None), 2);
+        assert_eq!(sample_size(r, 1000, 0, Some(10)), 10);
+        assert_eq!(sample_size(r, 1000, 80, Some(60)), 60);
+        assert_eq!(sample_size(Ratio::ZERO, 1000, 0, None), 0);
+    }
+}

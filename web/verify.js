@@ -1,0 +1,1741 @@
+// verify.js — independent verifier for fairdraw draws (algorithm `fairdraw-v1`).
+//
+// Written from audit/SPEC.md alone. An ES module without dependencies (only the
+// sibling ./toml.js); it runs in browsers and in node >= 20. Hashing uses
+// WebCrypto (globalThis.crypto.subtle), decoding uses TextDecoder (UTF-8 and
+// GB18030, both fatal).
+//
+// ── Library API (stable; used by the web page) ────────────────────────────────
+//
+//   computeDraw({enterprises, inspectors, conflicts, plan, planFiles, seed, names})
+//       -> Promise<draw document>  (SPEC §9, keys in the order given there)
+//     enterprises, inspectors, conflicts : Uint8Array file contents
+//                                          (conflicts optional: absent = empty list)
+//     plan      : plan TOML, string or Uint8Array (UTF-8)
+//     planFiles : files the plan names (items_file, exclude_file, history_file),
+//                 by the relative name written in the plan. Either a function
+//                 name -> Uint8Array (may be async; return null/undefined when
+//                 missing), a Map, or a plain object.
+//     seed      : the seed string
+//     names     : optional labels for error messages,
+//                 {enterprises, inspectors, conflicts, plan} (default: those words)
+//
+//   verifyDraw(draw, inputs)
+//       -> Promise<{status: 'verified'|'mismatch', differences, summary, computed}>
+//     draw   : the published document (object, JSON string or UTF-8 bytes);
+//              its `seed` is used to recompute.
+//     inputs : as for computeDraw, without `seed`.
+//     differences: [{path, expected, actual}] — expected = recomputed value,
+//              actual = value in `draw` (undefined when missing on that side).
+//
+//   compareDocuments(expected, actual) -> [{path, expected, actual}]
+//     value-by-value comparison; paths like `strata[3].selected[2]`,
+//     `snapshots.enterprises.root`, `plan.scope.where[0][1]`.
+//
+//   Errors: computeDraw/verifyDraw reject with a FairdrawError (an Error with
+//   `.code = 2`) on bad input. `.errors` is a list of
+//   {file, line, column, header, value, message} (fields absent when not
+//   applicable); `.message` is a human-readable summary naming file, line,
+//   column and value. For an infeasible assignment (§8.5) `.kind` is
+//   'no-valid-assignment' and the message starts with "no valid assignment:".
+//
+//   Also exported (for tests and the page): canonicalJson, merkleRoot, ticket,
+//   seedHash, RandomStream, parseRatio, usccValid, FairdrawError,
+//   formatDifference, SPEC_ALGORITHM.
+//
+// ── Node CLI ───────────────────────────────────────────────────────────────────
+//
+//   node web/verify.js DRAW.json --enterprises E.csv --inspectors I.csv
+//                      [--conflicts C.csv] --plan P.toml
+//       exit 0 "VERIFIED: ..." | exit 1 "MISMATCH" + one line per difference
+//   node web/verify.js --emit --enterprises E.csv --inspectors I.csv
+//                      [--conflicts C.csv] --plan P.toml (--seed S | --seed-file F)
+//       prints the computed document (JSON, 2-space indent)
+//   Bad input: "error: ..." lines on stderr, exit 2.
+
+import { parseToml, TomlError, TomlDate, isTable, keyLine } from './toml.js';
+
+export const SPEC_ALGORITHM = 'fairdraw-v1';
+const CLASSES = ['A', 'B', 'C', 'D'];
+const MAX_LISTED_ERRORS = 50;
+
+// ═════════════════════════════════════════════════════════════════════════════
+// Errors
+// ═════════════════════════════════════════════════════════════════════════════
+
+export class FairdrawError extends Error {
+  constructor(message, errors = [], kind = 'bad-input') {
+    super(message);
+    this.name = 'FairdrawError';
+    this.code = 2;
+    this.errors = errors;
+    this.kind = kind;
+  }
+}
+
+function fmtValue(v) {
+  return JSON.stringify(v);
+}
+
+/** One error record -> one line of text: "file, line L, column C (header), value "v": message". */
+export function formatError(e) {
+  let s = e.file || 'input';
+  if (e.line !== undefined) s += `, line ${e.line}`;
+  if (e.column !== undefined) s += `, column ${e.column}${e.header !== undefined ? ` (${e.header})` : ''}`;
+  else if (e.header !== undefined) s += `, column ${e.header}`;
+  if (e.value !== undefined) s += `, value ${fmtValue(e.value)}`;
+  return `${s}: ${e.message}`;
+}
+
+function throwErrors(errors) {
+  const lines = errors.slice(0, MAX_LISTED_ERRORS).map(formatError);
+  if (errors.length > MAX_LISTED_ERRORS) lines.push(`… and ${errors.length - MAX_LISTED_ERRORS} more (${errors.length} errors in total)`);
+  const files = [...new Set(errors.map(e => e.file))].join(', ');
+  throw new FairdrawError(`${errors.length} error${errors.length === 1 ? '' : 's'} in ${files}:\n` + lines.join('\n'), errors);
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// Preliminaries: code point order, UTF-8, SHA-256 (WebCrypto), hex
+// ═════════════════════════════════════════════════════════════════════════════
+
+/** Compare strings by Unicode code point (SPEC "Words"): equal to UTF-8 byte order. */
+export function cmpCodePoint(a, b) {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      // UTF-16 puts surrogates (code points >= U+10000) before U+E000..U+FFFF; fix that.
+      if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      return x < y ? -1 : 1;
+    }
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/** Lexicographic order on arrays of strings (used for [uscc, inspector_id] pairs etc.). */
+function cmpTuple(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = cmpCodePoint(a[i], b[i]);
+    if (c) return c;
+  }
+  return a.length - b.length;
+}
+
+function sortedStrings(xs) { return [...xs].sort(cmpCodePoint); }
+function sortedUnique(xs) {
+  const s = sortedStrings(xs);
+  return s.filter((x, i) => i === 0 || x !== s[i - 1]);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const utf8Encoder = new TextEncoder();
+function utf8(s) { return utf8Encoder.encode(s); }
+
+function subtle() {
+  const c = globalThis.crypto;
+  if (!c || !c.subtle) throw new FairdrawError('WebCrypto (crypto.subtle) is not available in this environment', [], 'environment');
+  return c.subtle;
+}
+
+async function sha256(bytes) {
+  return new Uint8Array(await subtle().digest('SHA-256', bytes));
+}
+
+/** SHA-256 of many inputs, in batches so that the digests run concurrently. */
+async function sha256Many(inputs, batch = 2048) {
+  const out = new Array(inputs.length);
+  const sub = subtle();
+  for (let i = 0; i < inputs.length; i += batch) {
+    const end = Math.min(inputs.length, i + batch);
+    const ps = [];
+    for (let j = i; j < end; j++) ps.push(sub.digest('SHA-256', inputs[j]));
+    const rs = await Promise.all(ps);
+    for (let j = i; j < end; j++) out[j] = new Uint8Array(rs[j - i]);
+  }
+  return out;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+function hex(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
+  return s;
+}
+
+function concatBytes(...parts) {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §1 Reading tabular files
+// ═════════════════════════════════════════════════════════════════════════════
+
+/** §1 step 1: decode bytes (UTF-8 BOM → UTF-8; valid UTF-8 → UTF-8; else GB18030, fatal). */
+function decodeTable(bytes, file) {
+  bytes = asBytes(bytes, file);
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    try {
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(3));
+    } catch {
+      const at = firstInvalidByte(bytes.subarray(3), 'utf-8') + 3;
+      throwErrors([{ file, ...byteLocation(bytes, at), value: byteSample(bytes, at), message: 'the file starts with a UTF-8 BOM but is not valid UTF-8' }]);
+    }
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch { /* not UTF-8: try GB18030 */ }
+  let dec;
+  try {
+    dec = new TextDecoder('gb18030', { fatal: true });
+  } catch {
+    throw new FairdrawError(`${file}: the file is not valid UTF-8, and this environment's TextDecoder has no GB18030 support`, [], 'environment');
+  }
+  try {
+    return dec.decode(bytes);
+  } catch {
+    const at = firstInvalidByte(bytes, 'gb18030');
+    throwErrors([{ file, ...byteLocation(bytes, at), value: byteSample(bytes, at), message: 'the file is neither valid UTF-8 nor valid GB18030' }]);
+  }
+}
+
+/** Offset of the first byte of the first invalid sequence (for error messages). */
+function firstInvalidByte(bytes, encoding) {
+  const fails = (len, stream) => {
+    try { new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(0, len), { stream }); return false; } catch { return true; }
+  };
+  // smallest prefix that fails even when decoded as a stream (incomplete tails allowed)
+  let lo = 1, hi = bytes.length;
+  if (!fails(hi, true)) lo = hi; // only an incomplete sequence at the very end
+  else {
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (fails(mid, true)) hi = mid; else lo = mid + 1;
+    }
+  }
+  // the bad sequence starts at the last character boundary before that point
+  for (let j = lo - 1; j >= Math.max(0, lo - 4); j--) if (!fails(j, false)) return j;
+  return Math.max(0, lo - 1);
+}
+
+function byteLocation(bytes, at) {
+  let line = 1, lineStart = 0;
+  for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) { line++; lineStart = i + 1; }
+  return { line, column: `byte ${at - lineStart + 1}` };
+}
+
+function byteSample(bytes, at) {
+  return Array.from(bytes.subarray(at, at + 4), b => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+function asBytes(x, file) {
+  if (x instanceof Uint8Array) return x;
+  if (x instanceof ArrayBuffer) return new Uint8Array(x);
+  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  if (typeof x === 'string') return utf8(x);
+  throw new FairdrawError(`${file}: expected file contents (Uint8Array), got ${x === null ? 'null' : typeof x}`);
+}
+
+/**
+ * §1 step 2: split RFC 4180 records. Returns [{line, cells}] with 1-based
+ * physical start lines; completely empty lines are skipped. Malformed quoting
+ * is read leniently like common CSV readers: `"ab"c` -> `abc`, `ab"c` -> `ab"c`.
+ */
+function splitCsv(text, file, errors) {
+  const records = [];
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  while (i < n) {
+    const recLine = line;
+    const cells = [];
+    let sawSomething = false;
+    for (;;) {
+      let val = '';
+      if (text.charCodeAt(i) === 34 /* " */) {
+        sawSomething = true;
+        const qLine = line;
+        i++;
+        let closed = false;
+        let from = i;
+        while (i < n) {
+          const c = text.charCodeAt(i);
+          if (c === 34) {
+            if (text.charCodeAt(i + 1) === 34) { val += text.slice(from, i + 1); i += 2; from = i; continue; }
+            val += text.slice(from, i);
+            i++;
+            closed = true;
+            break;
+          }
+          if (c === 10) line++;
+          i++;
+        }
+        if (!closed) {
+          errors.push({ file, line: qLine, column: cells.length + 1, message: 'unterminated quoted field (missing closing ")' });
+          return records;
+        }
+      }
+      // unquoted field, or whatever follows a closing quote
+      const from = i;
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c === 44 /* , */ || c === 10 || (c === 13 && text.charCodeAt(i + 1) === 10)) break;
+        i++;
+      }
+      if (i > from) { val += text.slice(from, i); sawSomething = true; }
+      cells.push(val);
+      if (i < n && text.charCodeAt(i) === 44) { i++; sawSomething = true; continue; }
+      // end of record
+      if (i < n) { i += text.charCodeAt(i) === 13 ? 2 : 1; line++; }
+      break;
+    }
+    if (sawSomething) records.push({ line: recLine, cells });
+  }
+  return records;
+}
+
+const TRIM_RE = /^[ \t\u3000\uFEFF]+|[ \t\u3000\uFEFF]+$/g;
+/** §1 step 3: trim SPACE, TAB, IDEOGRAPHIC SPACE, BOM. */
+function trimCell(s) { return s.replace(TRIM_RE, ''); }
+const CONTROL_RE = /[\u0000-\u001F\u007F]/;
+
+function asciiLower(s) { return s.replace(/[A-Z]/g, c => c.toLowerCase()); }
+
+/** §1 step 4: does header text `h` name field `f` = {name, aliases}? */
+function headerMatches(h, f) {
+  return asciiLower(h) === f.name || f.aliases.includes(h);
+}
+
+/**
+ * §1 steps 2–5 for one file: records, header mapping, trimming, control
+ * characters, cell counts. Returns {header, headerLine, fieldCol, extras, rows}
+ * where rows = [{line, cells}] with trimmed cells. Errors go to `errors`.
+ */
+function readTable(bytes, file, fields, errors) {
+  const text = decodeTable(bytes, file);
+  const records = splitCsv(text, file, errors);
+  if (records.length === 0) {
+    errors.push({ file, line: 1, message: 'the file is empty (no header row)' });
+    return null;
+  }
+  const head = records[0];
+  const header = head.cells.map(trimCell);
+  const fieldCol = new Map();
+  const extras = new Map();
+  let headerOk = true;
+  header.forEach((h, c) => {
+    if (CONTROL_RE.test(h)) {
+      errors.push({ file, line: head.line, column: c + 1, value: h, message: 'control character in header cell' });
+      headerOk = false;
+    }
+    const f = fields.find(fd => headerMatches(h, fd));
+    if (f) {
+      if (fieldCol.has(f.name)) {
+        errors.push({ file, line: head.line, column: c + 1, value: h, message: `column maps to field "${f.name}", which column ${fieldCol.get(f.name) + 1} (${header[fieldCol.get(f.name)]}) already provides` });
+        headerOk = false;
+      } else fieldCol.set(f.name, c);
+    } else if (extras.has(h)) {
+      errors.push({ file, line: head.line, column: c + 1, value: h, message: `duplicate column header (also column ${extras.get(h) + 1})` });
+      headerOk = false;
+    } else extras.set(h, c);
+  });
+  for (const f of fields) {
+    if (f.required && !fieldCol.has(f.name)) {
+      const names = [f.name, ...f.aliases].join(' / ');
+      errors.push({ file, line: head.line, message: `missing required column ${names}` });
+      headerOk = false;
+    }
+  }
+  const rows = [];
+  for (let r = 1; r < records.length; r++) {
+    const rec = records[r];
+    if (rec.cells.length !== header.length) {
+      errors.push({ file, line: rec.line, message: `record has ${rec.cells.length} cell${rec.cells.length === 1 ? '' : 's'}, the header has ${header.length}` });
+      continue;
+    }
+    const cells = rec.cells.map(trimCell);
+    let ok = true;
+    for (let c = 0; c < cells.length; c++) {
+      if (CONTROL_RE.test(cells[c])) {
+        errors.push({ file, line: rec.line, column: c + 1, header: header[c], value: cells[c], message: 'value contains a control character' });
+        ok = false;
+      }
+    }
+    if (ok) rows.push({ line: rec.line, cells });
+  }
+  return { header, headerLine: head.line, fieldCol, extras, rows, headerOk };
+}
+
+/** Helper to address one field of a row for values and error records. */
+function cellOf(table, row, field) {
+  const c = table.fieldCol.get(field);
+  return c === undefined ? '' : row.cells[c];
+}
+function errAt(file, table, row, field, message, value) {
+  const c = table.fieldCol.get(field);
+  return { file, line: row.line, column: c === undefined ? undefined : c + 1, header: c === undefined ? undefined : table.header[c], value: value !== undefined ? value : (c === undefined ? undefined : row.cells[c]), message };
+}
+
+// Field definitions (§1.1–§1.4). `name` is the English name (case-insensitive).
+const F = (name, aliases, required = false) => ({ name, aliases, required });
+const USCC_ALIASES = ['统一社会信用代码', '信用代码'];
+const ENTERPRISE_FIELDS = [
+  F('uscc', USCC_ALIASES, true),
+  F('name', ['企业名称', '名称'], true),
+  F('credit_class', ['信用风险分类', '风险分类', '信用分类'], true),
+  F('region', ['区域代码', '行政区划代码'], true),
+  F('industry', ['行业代码'], true),
+  F('status', ['登记状态', '经营状态'], true),
+  F('established', ['成立日期']),
+];
+const INSPECTOR_FIELDS = [
+  F('id', ['执法证号', '执法证件号'], true),
+  F('name', ['姓名'], true),
+  F('department', ['部门', '所属部门'], true),
+  F('region', ['区域代码', '行政区划代码'], true),
+  F('active', ['在岗']),
+  F('qualifications', ['资质']),
+  F('cert_expires', ['证件有效期']),
+  F('role', ['角色']),
+];
+const CONFLICT_FIELDS = [
+  F('inspector_id', ['执法证号', '执法证件号'], true),
+  F('uscc', USCC_ALIASES, true),
+  F('reason', ['回避原因', '原因']),
+];
+const ITEM_FIELDS = [
+  F('item', ['抽查事项'], true),
+  F('code', ['事项编号']),
+  F('basis', ['检查依据', '法律依据']),
+  F('department', ['实施部门', '部门']),
+  F('category', ['事项类别'], true),
+  F('method', ['检查方式']),
+  F('ceiling', ['抽查比例上限']),
+];
+const EXCLUDE_FIELDS = [F('uscc', USCC_ALIASES, true)];
+const HISTORY_FIELDS = [
+  F('uscc', USCC_ALIASES, true),
+  F('inspector_id', ['执法证号', '执法证件号'], true),
+  F('date', ['检查日期'], true),
+];
+
+// §1.1 status table: stored value -> accepted spellings (English case-insensitive).
+const STATUS_TABLE = {
+  '存续': ['存续', '在业', '在营', '开业', 'active'],
+  '歇业': ['歇业', 'dormant', 'suspended'],
+  '吊销': ['吊销', 'revoked'],
+  '注销': ['注销', 'cancelled', 'canceled'],
+};
+function canonicalStatus(v) {
+  const lv = asciiLower(v);
+  for (const [stored, spellings] of Object.entries(STATUS_TABLE)) {
+    if (spellings.includes(v) || spellings.includes(lv)) return stored;
+  }
+  return null;
+}
+
+// §1.2 booleans and roles.
+function parseBool(v) {
+  const lv = asciiLower(v);
+  if (['true', 'yes', 'y', '1', '是', '在岗'].includes(lv)) return true;
+  if (['false', 'no', 'n', '0', '否', '不在岗', '离岗'].includes(lv)) return false;
+  return null;
+}
+function parseRole(v) {
+  const lv = asciiLower(v);
+  if (['', 'inspector', '执法人员', '检查人员'].includes(lv)) return 'inspector';
+  if (['expert', '专家'].includes(lv)) return 'expert';
+  return null;
+}
+const SET_SEPARATORS = /[;；,，、|]/;
+/** §1.2 set values: split, trim, drop empty, sort, de-duplicate. */
+function parseSet(v) {
+  return sortedUnique(v.split(SET_SEPARATORS).map(trimCell).filter(x => x !== ''));
+}
+
+/** §1.5 dates -> 'YYYY-MM-DD' or null. */
+export function parseDate(v) {
+  let m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$/.exec(v);
+  let y, mo, d;
+  if (m) { y = +m[1]; mo = +m[3]; d = +m[4]; }
+  else if ((m = /^(\d{4})(\d{2})(\d{2})$/.exec(v))) { y = +m[1]; mo = +m[2]; d = +m[3]; }
+  else return null;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (mo < 1 || mo > 12 || d < 1 || d > dim[mo - 1]) return null;
+  return `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+const SIX_DIGITS = /^[0-9]{6}$/;
+
+/** §1.1 USCC normalisation: ASCII letters upper-cased. */
+function normUscc(v) { return v.replace(/[a-z]/g, c => c.toUpperCase()); }
+
+/** §1.1 Enterprises. Returns {list (registry order), byUscc, table}. */
+function readEnterprises(bytes, file, errors) {
+  const t = readTable(bytes, file, ENTERPRISE_FIELDS, errors);
+  if (!t || !t.headerOk) return null;
+  const list = [];
+  const seen = new Map();
+  for (const row of t.rows) {
+    let ok = true;
+    const bad = (field, msg, value) => { errors.push(errAt(file, t, row, field, msg, value)); ok = false; };
+    const uscc = normUscc(cellOf(t, row, 'uscc'));
+    const why = usccProblem(uscc);
+    if (why) bad('uscc', `not a valid unified social credit code: ${why}`);
+    const name = cellOf(t, row, 'name');
+    if (name === '') bad('name', 'name is empty');
+    const cls = cellOf(t, row, 'credit_class').replace(/^[abcd]$/, c => c.toUpperCase());
+    if (!CLASSES.includes(cls)) bad('credit_class', 'credit class must be one of A B C D');
+    const region = cellOf(t, row, 'region');
+    if (!SIX_DIGITS.test(region)) bad('region', 'region code must be exactly 6 ASCII digits');
+    const industry = cellOf(t, row, 'industry');
+    if (industry === '') bad('industry', 'industry code is empty');
+    const status = canonicalStatus(cellOf(t, row, 'status'));
+    if (status === null) bad('status', 'unknown registration status (expected 存续/歇业/吊销/注销 or an accepted alias)');
+    let established = '';
+    if (t.fieldCol.has('established')) {
+      const raw = cellOf(t, row, 'established');
+      if (raw !== '') {
+        established = parseDate(raw);
+        if (established === null) bad('established', 'not a valid date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD)');
+      }
+    }
+    if (!why) {
+      if (seen.has(uscc)) { bad('uscc', `duplicate USCC (also on line ${seen.get(uscc)})`, uscc); }
+      else seen.set(uscc, row.line);
+    }
+    if (ok) list.push({ uscc, name, credit_class: cls, region, industry, status, established, row });
+  }
+  const byUscc = new Map(list.map(e => [e.uscc, e]));
+  return { list, byUscc, table: t, allUscc: seen };
+}
+
+/** §1.2 Inspectors. */
+function readInspectors(bytes, file, errors) {
+  const t = readTable(bytes, file, INSPECTOR_FIELDS, errors);
+  if (!t || !t.headerOk) return null;
+  const list = [];
+  const seen = new Map();
+  for (const row of t.rows) {
+    let ok = true;
+    const bad = (field, msg) => { errors.push(errAt(file, t, row, field, msg)); ok = false; };
+    const id = cellOf(t, row, 'id');
+    if (id === '') bad('id', 'inspector id (执法证号) is empty');
+    const name = cellOf(t, row, 'name');
+    if (name === '') bad('name', 'name is empty');
+    const department = cellOf(t, row, 'department');
+    if (department === '') bad('department', 'department is empty');
+    const region = cellOf(t, row, 'region');
+    if (!SIX_DIGITS.test(region)) bad('region', 'region code must be exactly 6 ASCII digits');
+    let active = true;
+    if (t.fieldCol.has('active') && cellOf(t, row, 'active') !== '') {
+      active = parseBool(cellOf(t, row, 'active'));
+      if (active === null) bad('active', 'not a boolean (true/false, yes/no, y/n, 1/0, 是/否, 在岗/不在岗/离岗)');
+    }
+    const qualifications = t.fieldCol.has('qualifications') ? parseSet(cellOf(t, row, 'qualifications')) : [];
+    let cert = '';
+    if (t.fieldCol.has('cert_expires') && cellOf(t, row, 'cert_expires') !== '') {
+      cert = parseDate(cellOf(t, row, 'cert_expires'));
+      if (cert === null) bad('cert_expires', 'not a valid date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD)');
+    }
+    const role = t.fieldCol.has('role') ? parseRole(cellOf(t, row, 'role')) : 'inspector';
+    if (role === null) bad('role', 'role must be inspector/执法人员/检查人员 or expert/专家');
+    if (id !== '') {
+      if (seen.has(id)) bad('id', `duplicate inspector id (also on line ${seen.get(id)})`);
+      else seen.set(id, row.line);
+    }
+    if (ok) list.push({ id, name, department, region, active, role, qualifications, cert_expires: cert });
+  }
+  return { list, byId: new Map(list.map(i => [i.id, i])), table: t, allIds: seen };
+}
+
+/** §1.3 Conflicts. Returns [[inspector_id, uscc], ...] (file order). */
+function readConflicts(bytes, file, errors, ents, insps) {
+  const t = readTable(bytes, file, CONFLICT_FIELDS, errors);
+  if (!t || !t.headerOk) return null;
+  const pairs = [];
+  const seen = new Map();
+  for (const row of t.rows) {
+    let ok = true;
+    const bad = (field, msg, v) => { errors.push(errAt(file, t, row, field, msg, v)); ok = false; };
+    const iid = cellOf(t, row, 'inspector_id');
+    if (insps && !insps.allIds.has(iid)) bad('inspector_id', 'inspector id is not in the inspector roster');
+    const uscc = normUscc(cellOf(t, row, 'uscc'));
+    const why = usccProblem(uscc);
+    if (why) bad('uscc', `not a valid unified social credit code: ${why}`);
+    else if (ents && !ents.allUscc.has(uscc)) bad('uscc', 'USCC is not in the enterprise registry', uscc);
+    const key = iid + '\u0000' + uscc;
+    if (seen.has(key)) bad('uscc', `pair (${iid}, ${uscc}) is listed twice (also on line ${seen.get(key)})`, uscc);
+    else seen.set(key, row.line);
+    if (ok) pairs.push([iid, uscc]);
+  }
+  return pairs;
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §2 USCC check (GB 32100-2015)
+// ═════════════════════════════════════════════════════════════════════════════
+
+const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/** null when `u` is a valid USCC, else the reason. */
+function usccProblem(u) {
+  if (u.length !== 18) return `must be 18 characters, has ${[...u].length}`;
+  let sum = 0;
+  for (let k = 0; k < 18; k++) {
+    const v = USCC_ALPHABET.indexOf(u[k]);
+    if (v < 0) return `character ${k + 1} (${JSON.stringify(u[k])}) is not in ${USCC_ALPHABET}`;
+    if (k < 17) sum += USCC_WEIGHTS[k] * v;
+  }
+  const check = (31 - (sum % 31)) % 31;
+  if (u[17] !== USCC_ALPHABET[check]) return `check character should be ${USCC_ALPHABET[check]}, not ${u[17]}`;
+  return null;
+}
+export function usccValid(u) { return typeof u === 'string' && usccProblem(u) === null; }
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §3.1 Ratios
+// ═════════════════════════════════════════════════════════════════════════════
+
+/**
+ * Parse a ratio (string "D" / "D%" or integer) into {p, s, text} with value
+ * p / 10^s (BigInt p, Number s) and canonical text; returns {error} on failure.
+ */
+export function parseRatio(v) {
+  let digits, frac, percent;
+  if (typeof v === 'bigint') {
+    if (v < 0n) return { error: 'a ratio must not be negative' };
+    digits = v.toString(); frac = ''; percent = false;
+  } else if (typeof v === 'string') {
+    const m = /^(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(%?)$/.exec(v);
+    if (!m) return { error: 'not a ratio (expected a decimal number like "0.05", "5" or "5%", no sign or exponent)' };
+    digits = m[1] !== undefined ? m[1] : '0';
+    frac = m[2] !== undefined ? m[2] : (m[3] !== undefined ? m[3] : '');
+    percent = m[4] === '%';
+  } else {
+    return { error: 'a ratio must be a string like "5%" or an integer' };
+  }
+  let p = BigInt(digits + frac);
+  let s = frac.length + (percent ? 2 : 0);
+  while (s > 0 && p % 10n === 0n) { p /= 10n; s--; }
+  if (p > 10n ** BigInt(s)) return { error: 'a ratio must lie in [0, 1]' };
+  const scale = 10n ** BigInt(s);
+  const ip = (p / scale).toString();
+  const fp = s > 0 ? (p % scale).toString().padStart(s, '0') : '';
+  return { p, s, text: fp ? `${ip}.${fp}` : ip };
+}
+function ratioLE(a, b) { // a <= b
+  return a.p * 10n ** BigInt(b.s) <= b.p * 10n ** BigInt(a.s);
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §3 The plan  (TOML -> validated, canonical plan §3.3)
+// ═════════════════════════════════════════════════════════════════════════════
+
+const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'ratios', 'min', 'max', 'scope', 'team'];
+const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where'];
+const TEAM_KEYS = ['size', 'departments', 'region', 'max_targets_per_inspector', 'qualifications', 'experts', 'rotation', 'history_file'];
+
+function decodeUtf8Text(x, file) {
+  if (typeof x === 'string') return x;
+  const bytes = asBytes(x, file);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidByte(bytes, 'utf-8');
+    throwErrors([{ file, ...byteLocation(bytes, at), value: byteSample(bytes, at), message: 'not valid UTF-8 (TOML files must be UTF-8)' }]);
+  }
+}
+
+async function getPlanFile(planFiles, name) {
+  if (!planFiles) return undefined;
+  if (typeof planFiles === 'function') return await planFiles(name);
+  if (planFiles instanceof Map) return planFiles.get(name);
+  if (typeof planFiles === 'object') return Object.prototype.hasOwnProperty.call(planFiles, name) ? planFiles[name] : undefined;
+  return undefined;
+}
+
+function intToJs(b) { // BigInt -> Number when exact, else keep BigInt
+  return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+}
+
+/**
+ * §3: parse and validate the plan; read the files it names.
+ * Returns {plan (canonical §3.3 object), meta} where meta holds parsed values
+ * the draw needs (ratios as {p,s}, min/max as BigInt, sets, ...).
+ */
+async function readPlan(planInput, planFiles, file, ents, insps) {
+  const text = decodeUtf8Text(planInput, file);
+  let root;
+  try {
+    root = parseToml(text);
+  } catch (e) {
+    if (e instanceof TomlError) throwErrors([{ file, line: e.line, column: e.column, message: `invalid TOML: ${e.reason}` }]);
+    throw e;
+  }
+  const errors = [];
+  const err = (table, key, message, value) => errors.push({ file, line: table ? keyLine(table, key) : undefined, header: undefined, value: value === undefined ? undefined : displayTomlValue(value), message: `${message}` });
+  const unknown = (table, allowed, prefix) => {
+    for (const k of Object.keys(table)) if (!allowed.includes(k)) err(table, k, `unknown key ${prefix}${k}`);
+  };
+
+  // type helpers: each returns the value or `undefined` (+ error) when the type is wrong
+  const getStr = (t, k, label) => {
+    if (!(k in t)) return undefined;
+    if (typeof t[k] !== 'string') { err(t, k, `${label} must be a string`, t[k]); return undefined; }
+    return t[k];
+  };
+  const getStrArray = (t, k, label) => {
+    if (!(k in t)) return undefined;
+    const v = t[k];
+    if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) { err(t, k, `${label} must be an array of strings`, v); return undefined; }
+    return v;
+  };
+  const getInt = (t, k, label, min) => {
+    if (!(k in t)) return undefined;
+    const v = t[k];
+    if (typeof v !== 'bigint') { err(t, k, `${label} must be an integer`, v); return undefined; }
+    if (v < BigInt(min)) { err(t, k, `${label} must be ≥ ${min}`, v); return undefined; }
+    return v;
+  };
+  const getTable = (t, k, label) => {
+    if (!(k in t)) return undefined;
+    if (!isTable(t[k])) { err(t, k, `${label} must be a table`, t[k]); return undefined; }
+    return t[k];
+  };
+
+  unknown(root, PLAN_KEYS, '');
+
+  // name (required)
+  let name = getStr(root, 'name', 'name');
+  if (!('name' in root)) errors.push({ file, message: 'missing required key name' });
+  else if (name === '') err(root, 'name', 'name must not be empty', '');
+  name = name || '';
+
+  // inspection_date
+  let inspectionDate = '';
+  if ('inspection_date' in root) {
+    const v = root.inspection_date;
+    if (v instanceof TomlDate) inspectionDate = v.text;
+    else if (typeof v === 'string') {
+      if (v !== '') {
+        const d = parseDate(v);
+        if (d === null) err(root, 'inspection_date', 'inspection_date must be a date (YYYY-MM-DD) or ""', v);
+        else inspectionDate = d;
+      }
+    } else err(root, 'inspection_date', 'inspection_date must be a date string', v);
+  }
+
+  // ratios (required), min, max
+  const ratios = {}; const ratioVals = {};
+  const ratiosT = getTable(root, 'ratios', '[ratios]');
+  if (!('ratios' in root)) errors.push({ file, message: 'missing required table [ratios]' });
+  if (ratiosT) unknown(ratiosT, CLASSES, 'ratios.');
+  for (const c of CLASSES) {
+    let r = parseRatio('0');
+    if (ratiosT && c in ratiosT) {
+      const v = ratiosT[c];
+      const pr = parseRatio(v);
+      if (pr.error) err(ratiosT, c, `ratios.${c}: ${typeof v === 'bigint' || typeof v === 'string' ? pr.error : 'a ratio must be a string like "5%" or an integer'}`, v);
+      else r = pr;
+    }
+    ratios[c] = r.text; ratioVals[c] = r;
+  }
+  const minT = getTable(root, 'min', '[min]');
+  const maxT = getTable(root, 'max', '[max]');
+  if (minT) unknown(minT, CLASSES, 'min.');
+  if (maxT) unknown(maxT, CLASSES, 'max.');
+  const minV = {}, maxV = {};
+  for (const c of CLASSES) {
+    minV[c] = (minT && getInt(minT, c, `min.${c}`, 0)) ?? 0n;
+    maxV[c] = (maxT && getInt(maxT, c, `max.${c}`, 0)) ?? null;
+    if (maxV[c] !== null && minV[c] > maxV[c]) err(maxT, c, `max.${c} (${maxV[c]}) is less than min.${c} (${minV[c]})`);
+  }
+
+  // scope
+  const scopeT = getTable(root, 'scope', '[scope]');
+  let statuses = ['存续'], regions = [], industries = [], where = [];
+  if (scopeT) {
+    unknown(scopeT, SCOPE_KEYS, 'scope.');
+    const st = getStrArray(scopeT, 'statuses', 'scope.statuses');
+    if (st) {
+      statuses = [];
+      for (const s of st) {
+        const c = canonicalStatus(s);
+        if (c === null) err(scopeT, 'statuses', `scope.statuses: unknown status ${JSON.stringify(s)}`, s);
+        else statuses.push(c);
+      }
+    }
+    regions = getStrArray(scopeT, 'regions', 'scope.regions') || [];
+    industries = getStrArray(scopeT, 'industries', 'scope.industries') || [];
+    const wt = getTable(scopeT, 'where', '[scope.where]');
+    if (wt) {
+      for (const k of Object.keys(wt)) {
+        if (typeof wt[k] !== 'string') err(wt, k, `scope.where.${JSON.stringify(k)} must be a string`, wt[k]);
+        else where.push([k, wt[k]]);
+      }
+    }
+  }
+  statuses = sortedStrings(statuses);
+  regions = sortedStrings(regions);
+  industries = sortedStrings(industries);
+  where.sort((a, b) => cmpCodePoint(a[0], b[0]));
+
+  // team
+  const teamT = getTable(root, 'team', '[team]') || null;
+  if (teamT) unknown(teamT, TEAM_KEYS, 'team.');
+  const T = teamT || Object.create(null);
+  const departments = getStrArray(T, 'departments', 'team.departments') || [];
+  let size = getInt(T, 'size', 'team.size', 2);
+  if (size === undefined) size = BigInt(Math.max(2, departments.length));
+  else if (size < BigInt(departments.length)) err(T, 'size', `team.size (${size}) is less than the number of team.departments (${departments.length})`, size);
+  const region = getStr(T, 'region', 'team.region') ?? 'any';
+  if (!['any', 'same', 'different'].includes(region)) err(T, 'region', 'team.region must be "any", "same" or "different"', region);
+  const cap = getInt(T, 'max_targets_per_inspector', 'team.max_targets_per_inspector', 1) ?? null;
+  const qualifications = sortedUnique(getStrArray(T, 'qualifications', 'team.qualifications') || []);
+  const experts = getInt(T, 'experts', 'team.experts', 0) ?? 0n;
+  let rotation = false;
+  if ('rotation' in T) {
+    if (typeof T.rotation !== 'boolean') err(T, 'rotation', 'team.rotation must be true or false', T.rotation);
+    else rotation = T.rotation;
+  }
+  const historyFile = getStr(T, 'history_file', 'team.history_file');
+  if (rotation && historyFile === undefined) err(T, 'rotation', 'team.rotation = true needs team.history_file');
+
+  // department (§3 default: first of team.departments, else "")
+  let department = getStr(root, 'department', 'department');
+  if (department === undefined) department = departments.length ? departments[0] : '';
+  else if (departments.length && !departments.includes(department)) err(root, 'department', 'department must be one of team.departments', department);
+
+  // items
+  const itemsFile = getStr(root, 'items_file', 'items_file');
+  const itemNames = getStrArray(root, 'items', 'items') || [];
+  let items = [];
+  if (itemsFile !== undefined) {
+    const itemMap = await readItems(await loadPlanFile(planFiles, itemsFile, root, 'items_file', file), itemsFile, errors);
+    if (itemMap) {
+      for (const nm of itemNames) {
+        const it = itemMap.get(nm);
+        if (!it) { err(root, 'items', `item ${JSON.stringify(nm)} is not in ${itemsFile}`, nm); continue; }
+        items.push(it.canonical);
+        if (it.canonical.category === 'general' && it.ceilingVal) {
+          for (const c of CLASSES) {
+            if (!ratioLE(ratioVals[c], it.ceilingVal)) {
+              err(ratiosT || root, ratiosT && c in ratiosT ? c : 'ratios', `ratios.${c} = ${ratios[c]} exceeds the ceiling ${it.ceilingVal.text} of general item ${JSON.stringify(nm)} (${itemsFile} line ${it.line})`);
+            }
+          }
+        }
+      }
+    }
+  } else if (itemNames.length) {
+    err(root, 'items', 'items are listed but the plan has no items_file');
+  }
+
+  // exclude
+  const exclude = [];
+  for (const u of getStrArray(root, 'exclude', 'exclude') || []) {
+    const n = normUscc(u);
+    const why = usccProblem(n);
+    if (why) err(root, 'exclude', `exclude: ${JSON.stringify(u)} is not a valid USCC: ${why}`, u);
+    else exclude.push(n);
+  }
+  const excludeFile = getStr(root, 'exclude_file', 'exclude_file');
+  if (excludeFile !== undefined) {
+    const bytes = await loadPlanFile(planFiles, excludeFile, root, 'exclude_file', file);
+    const t = readTable(bytes, excludeFile, EXCLUDE_FIELDS, errors);
+    if (t && t.headerOk) {
+      for (const row of t.rows) {
+        const n = normUscc(cellOf(t, row, 'uscc'));
+        const why = usccProblem(n);
+        if (why) errors.push(errAt(excludeFile, t, row, 'uscc', `not a valid unified social credit code: ${why}`));
+        else exclude.push(n);
+      }
+    }
+  }
+
+  // history (only part of the canonical plan when rotation = true)
+  let history = [];
+  if (historyFile !== undefined) {
+    const bytes = await loadPlanFile(planFiles, historyFile, T, 'history_file', file);
+    const h = readHistory(bytes, historyFile, errors);
+    if (rotation && h) history = h;
+  }
+
+  // where columns must exist in the registry (§6)
+  if (ents) {
+    for (const [col] of where) {
+      const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
+      if (f ? !ents.table.fieldCol.has(f.name) : !ents.table.extras.has(col)) {
+        err(scopeT.where, col, `scope.where names column ${JSON.stringify(col)}, which the enterprise registry does not have`);
+      }
+    }
+  }
+
+  if (errors.length) throwErrors(errors);
+
+  const plan = {
+    algorithm: SPEC_ALGORITHM,
+    name,
+    department,
+    inspection_date: inspectionDate,
+    ratios,
+    min: Object.fromEntries(CLASSES.map(c => [c, intToJs(minV[c])])),
+    max: Object.fromEntries(CLASSES.map(c => [c, maxV[c] === null ? null : intToJs(maxV[c])])),
+    scope: { statuses, regions, industries, where },
+    items,
+    exclude: sortedUnique(exclude),
+    team: {
+      size: intToJs(size),
+      departments,
+      region,
+      max_targets_per_inspector: cap === null ? null : intToJs(cap),
+      qualifications,
+      experts: intToJs(experts),
+      rotation,
+    },
+    history,
+  };
+  return {
+    plan,
+    meta: { ratioVals, minV, maxV, size, experts, cap },
+  };
+}
+
+function displayTomlValue(v) {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof TomlDate) return v.text;
+  if (isTable(v)) return '{…}';
+  if (Array.isArray(v)) return '[…]';
+  return v;
+}
+
+async function loadPlanFile(planFiles, name, table, key, planFile) {
+  let data;
+  try {
+    data = await getPlanFile(planFiles, name);
+  } catch (e) {
+    throwErrors([{ file: name, message: `cannot read the file named by ${key} (${planFile} line ${keyLine(table, key)}): ${e && e.message ? e.message : e}` }]);
+  }
+  if (data === undefined || data === null) {
+    throwErrors([{ file: planFile, line: keyLine(table, key), value: name, message: `${key} names a file that was not provided` }]);
+  }
+  return data;
+}
+
+// §1.4 item list: category and method values.
+const CATEGORY = { general: 'general', '一般': 'general', '一般检查事项': 'general', key: 'key', '重点': 'key', '重点检查事项': 'key' };
+const METHODS = ['书面检查', '实地核查', '网络监测'];
+
+/** §1.4 Item list -> Map(item -> {canonical, ceilingVal, line}). */
+function readItems(bytes, file, errors) {
+  const t = readTable(bytes, file, ITEM_FIELDS, errors);
+  if (!t || !t.headerOk) return null;
+  const map = new Map();
+  for (const row of t.rows) {
+    let ok = true;
+    const bad = (field, msg) => { errors.push(errAt(file, t, row, field, msg)); ok = false; };
+    const item = cellOf(t, row, 'item');
+    if (item === '') bad('item', 'item name (抽查事项) is empty');
+    else if (map.has(item)) bad('item', `duplicate item (also on line ${map.get(item).line})`);
+    const catRaw = cellOf(t, row, 'category');
+    const category = CATEGORY[asciiLower(catRaw)] || CATEGORY[catRaw];
+    if (!category) bad('category', 'category must be general/一般/一般检查事项 or key/重点/重点检查事项');
+    const methods = parseSet(cellOf(t, row, 'method'));
+    for (const m of methods) if (!METHODS.includes(m)) bad('method', `unknown inspection method ${JSON.stringify(m)} (expected ${METHODS.join(', ')})`);
+    let ceiling = null, ceilingVal = null;
+    const cr = cellOf(t, row, 'ceiling');
+    if (cr !== '') {
+      const r = parseRatio(cr);
+      if (r.error) bad('ceiling', r.error);
+      else { ceiling = r.text; ceilingVal = r; }
+    }
+    if (ok) {
+      map.set(item, {
+        line: row.line,
+        ceilingVal,
+        canonical: {
+          item,
+          code: cellOf(t, row, 'code'),
+          basis: cellOf(t, row, 'basis'),
+          department: cellOf(t, row, 'department'),
+          category,
+          method: methods.join('、'),
+          ceiling,
+        },
+      });
+    } else if (item !== '' && !map.has(item)) {
+      map.set(item, { line: row.line, bad: true });
+    }
+  }
+  for (const [k, v] of map) if (v.bad) map.delete(k);
+  return map;
+}
+
+/** §1.4 + §3.3 history: for each USCC the inspectors of its latest date; sorted, de-duplicated pairs. */
+function readHistory(bytes, file, errors) {
+  const t = readTable(bytes, file, HISTORY_FIELDS, errors);
+  if (!t || !t.headerOk) return null;
+  const latest = new Map(); // uscc -> {date, ids:Set}
+  for (const row of t.rows) {
+    let ok = true;
+    const bad = (field, msg) => { errors.push(errAt(file, t, row, field, msg)); ok = false; };
+    const uscc = normUscc(cellOf(t, row, 'uscc'));
+    const why = usccProblem(uscc);
+    if (why) bad('uscc', `not a valid unified social credit code: ${why}`);
+    const iid = cellOf(t, row, 'inspector_id');
+    if (iid === '') bad('inspector_id', 'inspector id is empty');
+    const date = parseDate(cellOf(t, row, 'date'));
+    if (date === null) bad('date', 'not a valid date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD)');
+    if (!ok) continue;
+    const cur = latest.get(uscc);
+    if (!cur || date > cur.date) latest.set(uscc, { date, ids: new Set([iid]) });
+    else if (date === cur.date) cur.ids.add(iid);
+  }
+  const pairs = [];
+  for (const [u, { ids }] of latest) for (const i of ids) pairs.push([u, i]);
+  pairs.sort(cmpTuple);
+  return pairs;
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §4 Canonical JSON
+// ═════════════════════════════════════════════════════════════════════════════
+
+const JSON_ESCAPES = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+function jsonString(s) {
+  // Only " and \ occur in practice; control characters (never present, §1 step 3)
+  // are escaped as Python's json.dumps(ensure_ascii=False) would.
+  return '"' + s.replace(/["\\\u0000-\u001f]/g, c => JSON_ESCAPES[c] || '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
+}
+
+/** §4: sorted keys (code point order), no whitespace, integers only. */
+export function canonicalJson(v) {
+  if (v === null) return 'null';
+  if (v === true) return 'true';
+  if (v === false) return 'false';
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw new Error(`canonical JSON: non-integer number ${v}`);
+    return Object.is(v, -0) ? '0' : String(v);
+  }
+  if (typeof v === 'string') return jsonString(v);
+  if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
+  if (typeof v === 'object') {
+    const keys = Object.keys(v).sort(cmpCodePoint);
+    return '{' + keys.map(k => jsonString(k) + ':' + canonicalJson(v[k])).join(',') + '}';
+  }
+  throw new Error(`canonical JSON: unsupported value of type ${typeof v}`);
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §5 Snapshots and their roots (RFC 6962 Merkle Tree Hash)
+// ═════════════════════════════════════════════════════════════════════════════
+
+/**
+ * MTH over leaf byte strings. Computed bottom-up level by level (a lone last
+ * node is carried up unchanged), which equals the recursive RFC 6962
+ * definition with k = largest power of two < n; each level's hashes run in
+ * parallel batches.
+ */
+export async function merkleRoot(leaves) {
+  if (leaves.length === 0) return hex(await sha256(new Uint8Array(0)));
+  let level = await sha256Many(leaves.map(d => concatBytes(Uint8Array.of(0), d)));
+  while (level.length > 1) {
+    const inputs = [];
+    for (let i = 0; i + 1 < level.length; i += 2) inputs.push(concatBytes(Uint8Array.of(1), level[i], level[i + 1]));
+    const next = await sha256Many(inputs);
+    if (level.length % 2 === 1) next.push(level[level.length - 1]);
+    level = next;
+  }
+  return hex(level[0]);
+}
+
+const BASE_ENTERPRISE_COLUMNS = ['uscc', 'name', 'credit_class', 'region', 'industry', 'status'];
+
+/**
+ * §5 + §6 "where": resolve the plan's where columns against the registry:
+ * a column naming a §1.1 field uses that field; otherwise it is an extra column.
+ * Returns {extraCols: [header text, sorted], getters: [[value, getter(e)]...]}.
+ */
+function resolveWhere(plan, ents) {
+  const extraCols = [];
+  const tests = [];
+  for (const [col, value] of plan.scope.where) {
+    const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
+    if (f) {
+      const name = f.name;
+      tests.push([value, e => e[name]]);
+    } else {
+      const c = ents.table.extras.get(col);
+      extraCols.push(col);
+      tests.push([value, e => e.row.cells[c]]);
+    }
+  }
+  extraCols.sort(cmpCodePoint); // where is already sorted; keep explicit
+  return { extraCols, tests };
+}
+
+async function snapshots(ents, insps, conflicts, extraCols) {
+  // Enterprises
+  const ecol = extraCols.map(c => ents.table.extras.get(c));
+  const es = [...ents.list].sort((a, b) => cmpCodePoint(a.uscc, b.uscc));
+  const eLeaves = es.map(e => utf8(canonicalJson([e.uscc, e.name, e.credit_class, e.region, e.industry, e.status, ...ecol.map(c => e.row.cells[c])])));
+  // Inspectors
+  const is = [...insps.list].sort((a, b) => cmpCodePoint(a.id, b.id));
+  const iLeaves = is.map(i => utf8(canonicalJson([i.id, i.name, i.department, i.region, i.active, i.role, i.qualifications, i.cert_expires])));
+  // Conflicts
+  const cs = [...conflicts].sort(cmpTuple);
+  const cLeaves = cs.map(p => utf8(canonicalJson([p[0], p[1]])));
+  const [er, ir, cr] = [await merkleRoot(eLeaves), await merkleRoot(iLeaves), await merkleRoot(cLeaves)];
+  return {
+    enterprises: { root: er, count: eLeaves.length, columns: [...BASE_ENTERPRISE_COLUMNS, ...extraCols] },
+    inspectors: { root: ir, count: iLeaves.length },
+    conflicts: { root: cr, count: cLeaves.length },
+  };
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §7 Tickets
+// ═════════════════════════════════════════════════════════════════════════════
+
+export async function seedHash(seed) { return hex(await sha256(utf8(seed))); }
+
+function ticketFromDigest(h) {
+  const n = BigInt('0x' + hex(h));
+  return '0.' + n.toString(10).padStart(64, '0').split('').reverse().join('');
+}
+
+/** §7: the ticket of one id (consistent-sampler 1.0.10 first_fraction). */
+export async function ticket(id, seed) {
+  return ticketFromDigest(await sha256(utf8((await seedHash(seed)) + id)));
+}
+
+async function ticketsFor(usccs, seedHex) {
+  const digests = await sha256Many(usccs.map(u => utf8(seedHex + u)));
+  return digests.map(ticketFromDigest);
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §6 Strata and sample sizes  +  §7 selection
+// ═════════════════════════════════════════════════════════════════════════════
+
+function inScope(e, plan, whereTests, statusSet) {
+  if (!statusSet.has(e.status)) return false;
+  const { regions, industries } = plan.scope;
+  if (regions.length && !regions.some(p => e.region.startsWith(p))) return false;
+  if (industries.length && !industries.some(p => e.industry.startsWith(p))) return false;
+  for (const [value, get] of whereTests) if (get(e) !== value) return false;
+  return true;
+}
+
+/** §6 sample size: k0 = ceil(N·p/10^s); k = min(max(k0, min), N); then min(k, max). */
+function sampleSize(N, ratio, minC, maxC) {
+  const n = BigInt(N);
+  const den = 10n ** BigInt(ratio.s);
+  let k = (n * ratio.p + den - 1n) / den;
+  if (k < minC) k = minC;
+  if (k > n) k = n;
+  if (maxC !== null && k > maxC) k = maxC;
+  return Number(k);
+}
+
+async function drawStrata(ents, plan, meta, whereTests, seedHex) {
+  const statusSet = new Set(plan.scope.statuses);
+  const excludeSet = new Set(plan.exclude);
+  const byClass = Object.fromEntries(CLASSES.map(c => [c, { population: 0, excluded: 0, eligible: [] }]));
+  for (const e of ents.list) {
+    if (!inScope(e, plan, whereTests, statusSet)) continue;
+    const s = byClass[e.credit_class];
+    s.population++;
+    if (excludeSet.has(e.uscc)) s.excluded++;
+    else s.eligible.push(e);
+  }
+  const all = CLASSES.flatMap(c => byClass[c].eligible);
+  const tks = await ticketsFor(all.map(e => e.uscc), seedHex);
+  const ticketOf = new Map(all.map((e, i) => [e, tks[i]]));
+  const strata = [];
+  const targets = [];
+  for (const c of CLASSES) {
+    const s = byClass[c];
+    const N = s.eligible.length;
+    const k = sampleSize(N, meta.ratioVals[c], meta.minV[c], meta.maxV[c]);
+    const ranked = s.eligible.map(e => ({ e, t: ticketOf.get(e) }));
+    ranked.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : cmpCodePoint(a.e.uscc, b.e.uscc)));
+    const sel = ranked.slice(0, k);
+    strata.push({
+      class: c,
+      population: s.population,
+      excluded: s.excluded,
+      eligible: N,
+      ratio: plan.ratios[c],
+      sample_size: k,
+      cutoff: k ? sel[k - 1].t : null,
+      selected: sel.map(x => x.e.uscc),
+    });
+    for (const x of sel) targets.push({ e: x.e, ticket: x.t });
+  }
+  return { strata, targets };
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §8.1 The random stream
+// ═════════════════════════════════════════════════════════════════════════════
+
+const TWO64 = 1n << 64n;
+
+export class RandomStream {
+  /** Use `await RandomStream.create(seed)`. */
+  constructor(key) {
+    this.key = key;
+    this.nextBlock = 0;
+    this.words = [];
+    this.pos = 0;
+    this.wordsUsed = 0;
+  }
+  static async create(seed) {
+    const key = await sha256(concatBytes(utf8('fairdraw-v1/assign'), Uint8Array.of(0), utf8(seed)));
+    return new RandomStream(key);
+  }
+  async refill(blocks = 64) {
+    const inputs = [];
+    for (let b = 0; b < blocks; b++) {
+      const buf = new Uint8Array(40);
+      buf.set(this.key, 0);
+      new DataView(buf.buffer).setBigUint64(32, BigInt(this.nextBlock + b), false);
+      inputs.push(buf);
+    }
+    const ds = await sha256Many(inputs);
+    this.nextBlock += blocks;
+    const words = this.words.slice(this.pos);
+    for (const d of ds) {
+      const dv = new DataView(d.buffer, d.byteOffset, 32);
+      for (let w = 0; w < 4; w++) words.push(dv.getBigUint64(8 * w, false));
+    }
+    this.words = words;
+    this.pos = 0;
+  }
+  /** The next 64-bit word (BigInt). */
+  async word() {
+    if (this.pos >= this.words.length) await this.refill();
+    this.wordsUsed++;
+    return this.words[this.pos++];
+  }
+  /** §8.1 uniform(n): rejection sampling, at least one word. */
+  async uniform(n) {
+    if (!(n >= 1)) throw new Error(`uniform(${n})`);
+    const N = BigInt(n);
+    const limit = TWO64 - (TWO64 % N);
+    for (;;) {
+      const x = await this.word();
+      if (x < limit) { const r = x % N; return r <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r) : r; }
+    }
+  }
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §8.2–§8.5 Inspector assignment
+// ═════════════════════════════════════════════════════════════════════════════
+
+/**
+ * §8.2 slot requirements. Returns [{kind: 'inspector'|'expert', dept: string|null, anyOf: string[]|null}].
+ */
+function slotSpecs(team, department, size, experts) {
+  let D = [...team.departments];
+  const at = D.indexOf(department);
+  if (at > 0) D = [D[at], ...D.slice(0, at), ...D.slice(at + 1)];
+  const slots = [];
+  for (let j = 0; j < size; j++) {
+    if (j < D.length) slots.push({ kind: 'inspector', dept: D[j], anyOf: null });
+    else slots.push({ kind: 'inspector', dept: null, anyOf: D.length ? D : null });
+  }
+  for (let j = 0; j < experts; j++) slots.push({ kind: 'expert', dept: null, anyOf: null });
+  return slots;
+}
+
+function describeSlot(spec, s) {
+  if (spec.kind === 'expert') return `slot ${s} (expert)`;
+  const what = spec.dept !== null ? `inspector of ${spec.dept}` : spec.anyOf ? `inspector of any of ${spec.anyOf.join('/')}` : 'inspector of any department';
+  return `slot ${s}${s === 0 ? ' (leader)' : ''} (${what})`;
+}
+
+// §8.3 rule checks, individually (also used for §8.5 diagnostics)
+function certValid(i, date) { return i.cert_expires === '' || date === '' || i.cert_expires >= date; }
+function rolePass(i, spec, date) { return i.role === spec.kind && i.active && certValid(i, date); }
+function qualPass(i, spec, quals) { return spec.kind === 'expert' || quals.every(q => i.qualifications.includes(q)); }
+function deptPass(i, spec) {
+  if (spec.kind === 'expert') return true;
+  if (spec.dept !== null) return i.department === spec.dept;
+  return spec.anyOf === null || spec.anyOf.includes(i.department);
+}
+function regionPass(i, spec, t, rule) {
+  if (spec.kind === 'expert' || rule === 'any') return true;
+  return rule === 'same' ? i.region === t.e.region : i.region !== t.e.region;
+}
+
+/**
+ * Run §8.4 for one configuration. Returns {ok: true, teams} (teams[t][s] =
+ * inspector index) or {ok: false, t, s} for the first slot repair could not fill.
+ * `inspectors` must be sorted by id.
+ */
+async function runAssignment(cfg) {
+  const { targets, inspectors, slots, cap, region, quals, date, conflictSet, historySet, seed } = cfg;
+  const nI = inspectors.length;
+  const nS = slots.length;
+  if (targets.length === 0) return { ok: true, teams: [] };
+  const stream = await RandomStream.create(seed);
+  // static compatibility per slot (role/active/cert, qualifications, department), ascending id
+  const staticList = slots.map(spec => {
+    const out = [];
+    for (let i = 0; i < nI; i++) {
+      const p = inspectors[i];
+      if (rolePass(p, spec, date) && qualPass(p, spec, quals) && deptPass(p, spec)) out.push(i);
+    }
+    return out;
+  });
+  const targetOk = (t, s, i) => {
+    const p = inspectors[i];
+    const tg = targets[t];
+    if (!regionPass(p, slots[s], tg, region)) return false;
+    if (conflictSet.has(p.id + '\u0000' + tg.e.uscc)) return false;
+    if (historySet && historySet.has(tg.e.uscc + '\u0000' + p.id)) return false;
+    return true;
+  };
+  const teams = [];
+  const holders = Array.from({ length: nI }, () => new Set()); // inspector -> targets holding it
+  const load = (i) => holders[i].size;
+  const capN = cap === null ? Infinity : Number(cap);
+
+  for (let t = 0; t < targets.length; t++) {
+    const team = new Array(nS).fill(-1);
+    teams.push(team);
+    for (let s = 0; s < nS; s++) {
+      const cand = [];
+      for (const i of staticList[s]) {
+        if (team.includes(i)) continue;
+        if (load(i) >= capN) continue;
+        if (!targetOk(t, s, i)) continue;
+        cand.push(i);
+      }
+      if (cand.length) {
+        const pick = cand[await stream.uniform(cand.length)];
+        team[s] = pick;
+        holders[pick].add(t);
+        continue;
+      }
+      if (!repair(t, s)) return { ok: false, t, s, teams, staticList, targetOk, holders };
+    }
+  }
+  return { ok: true, teams };
+
+  // §8.4 repair: BFS for an augmenting path; consumes no random words.
+  function repair(t0, s0) {
+    const S = (t, s) => `S${t}:${s}`;
+    const P = (t, i) => `P${t}:${i}`;
+    const I = (i) => `I${i}`;
+    const start = { type: 'S', t: t0, s: s0, key: S(t0, s0) };
+    const parent = new Map([[start.key, null]]);
+    const queue = [start];
+    let found = null;
+    const visit = (node, from) => {
+      if (parent.has(node.key)) return false;
+      parent.set(node.key, from);
+      queue.push(node);
+      if (node.type === 'I' && load(node.i) < capN) { found = node; return true; }
+      return false;
+    };
+    outer:
+    for (let q = 0; q < queue.length; q++) {
+      const node = queue[q];
+      if (node.type === 'S') {
+        const cur = teams[node.t][node.s];
+        for (const i of staticList[node.s]) {
+          if (i === cur || !targetOk(node.t, node.s, i)) continue;
+          if (visit({ type: 'P', t: node.t, i, key: P(node.t, i) }, node)) break outer;
+        }
+      } else if (node.type === 'P') {
+        const x = teams[node.t].indexOf(node.i);
+        if (x < 0) { if (visit({ type: 'I', i: node.i, key: I(node.i) }, node)) break outer; }
+        else if (visit({ type: 'S', t: node.t, s: x, key: S(node.t, x) }, node)) break outer;
+      } else {
+        const ts = [...holders[node.i]].sort((a, b) => a - b);
+        for (const t of ts) if (visit({ type: 'P', t, i: node.i, key: P(t, node.i) }, node)) break outer;
+      }
+    }
+    if (!found) return false;
+    const path = [];
+    for (let n = found; n; n = parent.get(n.key)) path.push(n);
+    path.reverse();
+    const touched = new Set();
+    for (let k = 0; k + 1 < path.length; k++) {
+      const a = path[k], b = path[k + 1];
+      if (a.type === 'S' && b.type === 'P') {
+        if (!touched.has(a.t)) { touched.add(a.t); for (const i of teams[a.t]) if (i >= 0) holders[i].delete(a.t); }
+        teams[a.t][a.s] = b.i;
+      }
+    }
+    for (const t of touched) for (const i of teams[t]) if (i >= 0) holders[i].add(t); // load recounted
+    return true;
+  }
+}
+
+/** §8.5: explain which rule leaves slot (t, s) without candidates. */
+function explainFailure(cfg, res) {
+  const { targets, inspectors, slots, region, quals, date, conflictSet, historySet, cap } = cfg;
+  const spec = slots[res.s];
+  const tg = targets[res.t];
+  let pool = inspectors;
+  const rules = [
+    ['role/active/certificate', i => rolePass(i, spec, date), spec.kind === 'expert' ? 'no active expert with a valid certificate' : `no active inspector (role inspector) with a certificate valid on ${date || 'the inspection date'}`],
+    ['qualifications', i => qualPass(i, spec, quals), `nobody also holds all of the qualifications ${quals.join('、')}`],
+    ['department', i => deptPass(i, spec), 'nobody also belongs to the required department'],
+    ['region rule', i => regionPass(i, spec, tg, region), `nobody also satisfies region = "${region}" for region ${tg.e.region}`],
+    ['recusal', i => !conflictSet.has(i.id + '\u0000' + tg.e.uscc), 'everybody else left must recuse themselves (conflicts list)'],
+    ['rotation', i => !historySet || !historySet.has(tg.e.uscc + '\u0000' + i.id), "everybody else left was on this enterprise's last inspection (rotation)"],
+  ];
+  for (const [rule, pred, msg] of rules) {
+    pool = pool.filter(pred);
+    if (pool.length === 0) return `${rule}: ${msg}`;
+  }
+  if (cap !== null) return `workload cap: the ${pool.length} compatible inspector(s) are all needed elsewhere or already at max_targets_per_inspector = ${cap}`;
+  return `team: the ${pool.length} compatible inspector(s) are all already needed in this team`;
+}
+
+/** §8.5: smallest relaxation that makes the plan feasible (not normative). */
+async function suggestRelaxation(cfg) {
+  const feasible = async (over) => (await runAssignment({ ...cfg, ...over })).ok;
+  const team = cfg.team;
+  if (cfg.cap !== null && cfg.targets.length > 0) {
+    if (await feasible({ cap: null })) {
+      let lo = Number(cfg.cap) + 1, hi = cfg.targets.length;
+      if (lo <= hi && await feasible({ cap: BigInt(hi) })) {
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (await feasible({ cap: BigInt(mid) })) hi = mid; else lo = mid + 1;
+        }
+        return `team.max_targets_per_inspector = ${lo}`;
+      }
+    }
+  }
+  if (cfg.historySet && await feasible({ historySet: null })) return 'team.rotation = false';
+  if (cfg.region !== 'any' && await feasible({ region: 'any' })) return 'team.region = "any"';
+  if (cfg.quals.length && await feasible({ quals: [], slots: cfg.slots })) return 'team.qualifications = []';
+  const experts = Number(team.experts);
+  for (let e = experts - 1; e >= 0; e--) {
+    const slots = cfg.slots.filter(x => x.kind === 'inspector').concat(Array.from({ length: e }, () => ({ kind: 'expert', dept: null, anyOf: null })));
+    if (await feasible({ slots })) return `team.experts = ${e}`;
+  }
+  return null;
+}
+
+async function assign(targets, insps, conflicts, plan, meta, seed) {
+  const inspectors = [...insps.list].sort((a, b) => cmpCodePoint(a.id, b.id));
+  const team = plan.team;
+  const cfg = {
+    targets,
+    inspectors,
+    team,
+    slots: targets.length ? slotSpecs(team, plan.department, Number(meta.size), Number(meta.experts)) : [],
+    cap: meta.cap,
+    region: team.region,
+    quals: team.qualifications,
+    date: plan.inspection_date,
+    conflictSet: new Set(conflicts.map(([i, u]) => i + '\u0000' + u)),
+    historySet: team.rotation ? new Set(plan.history.map(([u, i]) => u + '\u0000' + i)) : null,
+    seed,
+  };
+  if (targets.length && meta.size + meta.experts > BigInt(inspectors.length)) {
+    throw new FairdrawError(`no valid assignment: each team needs ${meta.size + meta.experts} distinct people (team.size ${meta.size} + team.experts ${meta.experts}) but the roster has ${inspectors.length}`, [], 'no-valid-assignment');
+  }
+  const res = await runAssignment(cfg);
+  if (!res.ok) {
+    const tg = targets[res.t];
+    const why = explainFailure(cfg, res);
+    let msg = `no valid assignment: target #${res.t + 1} ${tg.e.uscc} (${tg.e.name}, class ${tg.e.credit_class}, region ${tg.e.region}), ${describeSlot(cfg.slots[res.s], res.s)} cannot be filled — ${why}`;
+    let suggestion = null;
+    try { suggestion = await suggestRelaxation(cfg); } catch { /* diagnostics only */ }
+    msg += suggestion ? `; smallest relaxation that makes the plan feasible: ${suggestion}` : '; no single relaxation (cap, rotation, region, qualifications, experts) makes the plan feasible';
+    throw new FairdrawError(msg, [], 'no-valid-assignment');
+  }
+  const nIns = Number(meta.size);
+  return targets.map((tg, t) => {
+    const ids = res.teams[t].map(i => inspectors[i].id);
+    return {
+      uscc: tg.e.uscc,
+      name: tg.e.name,
+      class: tg.e.credit_class,
+      region: tg.e.region,
+      ticket: tg.ticket,
+      leader: ids[0],
+      inspectors: ids.slice(0, nIns),
+      experts: ids.slice(nIns),
+    };
+  });
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §9 The draw document
+// ═════════════════════════════════════════════════════════════════════════════
+
+export async function computeDraw(inputs) {
+  if (!inputs || typeof inputs !== 'object') throw new FairdrawError('computeDraw: missing inputs');
+  const { enterprises, inspectors, conflicts, plan: planInput, planFiles, seed } = inputs;
+  const names = { enterprises: 'enterprises', inspectors: 'inspectors', conflicts: 'conflicts', plan: 'plan', ...(inputs.names || {}) };
+  if (typeof seed !== 'string') throw new FairdrawError('the seed must be a string');
+  if (LONE_SURROGATE.test(seed)) throw new FairdrawError('the seed is not a valid Unicode string (lone surrogate)');
+  for (const [k, v] of [['enterprises', enterprises], ['inspectors', inspectors], ['plan', planInput]]) {
+    if (v === undefined || v === null) throw new FairdrawError(`missing input: ${k}`);
+  }
+
+  // §1: registries (all errors of all files collected and reported together)
+  const errors = [];
+  const ents = readEnterprises(enterprises, names.enterprises, errors);
+  const insps = readInspectors(inspectors, names.inspectors, errors);
+  const confs = conflicts === undefined || conflicts === null ? [] : readConflicts(conflicts, names.conflicts, errors, ents, insps);
+  if (errors.length) throwErrors(errors);
+
+  // §3: plan (+ the files it names)
+  const { plan, meta } = await readPlan(planInput, planFiles, names.plan, ents, insps);
+  const planDigest = hex(await sha256(utf8(canonicalJson(plan))));
+
+  // §5: snapshots
+  const { extraCols, tests } = resolveWhere(plan, ents);
+  const snaps = await snapshots(ents, insps, confs, extraCols);
+
+  // §6–§7: strata and selection
+  const seedHex = await seedHash(seed);
+  const { strata, targets } = await drawStrata(ents, plan, meta, tests, seedHex);
+
+  // §8: assignment
+  const assignments = await assign(targets, insps, confs, plan, meta, seed);
+
+  return {
+    format: 'fairdraw-draw/1',
+    algorithm: SPEC_ALGORITHM,
+    plan_name: plan.name,
+    seed,
+    seed_hash: seedHex,
+    plan_digest: planDigest,
+    snapshots: snaps,
+    strata,
+    assignments,
+    plan,
+  };
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §10 Verification
+// ═════════════════════════════════════════════════════════════════════════════
+
+function isPlainObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+function pathKey(path, key) {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
+}
+function sameScalar(a, b) {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    try { return (typeof a === 'bigint' || Number.isInteger(a)) && (typeof b === 'bigint' || Number.isInteger(b)) && BigInt(a) === BigInt(b); } catch { return false; }
+  }
+  return a === b;
+}
+
+/** Value-by-value comparison; returns [{path, expected, actual}]. */
+export function compareDocuments(expected, actual, path = '', out = []) {
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    const n = Math.max(expected.length, actual.length);
+    for (let i = 0; i < n; i++) compareDocuments(expected[i], actual[i], `${path}[${i}]`, out);
+    return out;
+  }
+  if (isPlainObject(expected) && isPlainObject(actual)) {
+    const keys = Object.keys(expected);
+    for (const k of Object.keys(actual)) if (!Object.prototype.hasOwnProperty.call(expected, k)) keys.push(k);
+    for (const k of keys) {
+      const e = Object.prototype.hasOwnProperty.call(expected, k) ? expected[k] : undefined;
+      const a = Object.prototype.hasOwnProperty.call(actual, k) ? actual[k] : undefined;
+      compareDocuments(e, a, pathKey(path, k), out);
+    }
+    return out;
+  }
+  if (Array.isArray(expected) || Array.isArray(actual) || isPlainObject(expected) || isPlainObject(actual) || !sameScalar(expected, actual)) {
+    out.push({ path: path || '(document)', expected, actual });
+  }
+  return out;
+}
+
+function showValue(v) {
+  if (v === undefined) return '<missing>';
+  const s = stringifyJson(v);
+  return s.length > 200 ? s.slice(0, 197) + '…' : s;
+}
+
+/** "PATH: expected <computed>, draw has <in file>" */
+export function formatDifference(d) {
+  return `${d.path}: expected ${showValue(d.expected)}, draw has ${showValue(d.actual)}`;
+}
+
+function parseJsonText(text, file) {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec(e.message);
+    let loc = {};
+    if (m) {
+      const pos = +m[1];
+      const before = text.slice(0, pos);
+      const line = before.split('\n').length;
+      loc = { line, column: pos - before.lastIndexOf('\n'), value: text.slice(pos, pos + 10) };
+    }
+    throwErrors([{ file, ...loc, message: `not valid JSON: ${e.message}` }]);
+  }
+}
+
+export async function verifyDraw(draw, inputs) {
+  const file = (inputs && inputs.names && inputs.names.draw) || 'draw';
+  if (draw instanceof Uint8Array || draw instanceof ArrayBuffer) {
+    let text;
+    try { text = new TextDecoder('utf-8', { fatal: true }).decode(draw); } catch { throwErrors([{ file, message: 'not valid UTF-8' }]); }
+    draw = parseJsonText(text, file);
+  } else if (typeof draw === 'string') draw = parseJsonText(draw, file);
+  if (!isPlainObject(draw)) throw new FairdrawError(`${file}: the draw document must be a JSON object`);
+  if (typeof draw.seed !== 'string') throw new FairdrawError(`${file}: the draw document has no "seed" string, so it cannot be recomputed`);
+  const computed = await computeDraw({ ...inputs, seed: draw.seed });
+  const differences = compareDocuments(computed, draw);
+  const targets = computed.assignments.length;
+  const summary = differences.length === 0
+    ? `${computed.strata.length} strata, ${targets} target${targets === 1 ? '' : 's'}, plan digest ${computed.plan_digest}`
+    : `${differences.length} difference${differences.length === 1 ? '' : 's'} from the recomputed draw`;
+  return { status: differences.length === 0 ? 'verified' : 'mismatch', differences, summary, computed };
+}
+
+/** JSON.stringify that also prints BigInt (used for documents with huge plan integers). */
+function stringifyJson(v, indent) {
+  return JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? { __bigint__: x.toString() } : x), indent)
+    .replace(/\{\s*"__bigint__":\s*"(-?\d+)"\s*\}/g, '$1');
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// Node CLI
+// ═════════════════════════════════════════════════════════════════════════════
+
+const USAGE = `usage:
+  node web/verify.js DRAW.json --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml
+  node web/verify.js --emit --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml (--seed STRING | --seed-file FILE)`;
+
+function parseArgs(argv) {
+  const opts = { positional: [] };
+  const valued = ['enterprises', 'inspectors', 'conflicts', 'plan', 'seed', 'seed-file'];
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    if (a === '--emit') { opts.emit = true; continue; }
+    if (a === '--help' || a === '-h') { opts.help = true; continue; }
+    const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(a);
+    if (m && valued.includes(m[1])) {
+      let v = m[2];
+      if (v === undefined) {
+        if (k + 1 >= argv.length) throw new FairdrawError(`option --${m[1]} needs a value\n${USAGE}`);
+        v = argv[++k];
+      }
+      if (opts[m[1]] !== undefined) throw new FairdrawError(`option --${m[1]} given twice`);
+      opts[m[1]] = v;
+      continue;
+    }
+    if (a.startsWith('--') && a.length > 2) throw new FairdrawError(`unknown option ${a}\n${USAGE}`);
+    opts.positional.push(a);
+  }
+  return opts;
+}
+
+async function cliMain(argv, io) {
+  const { readFile, path } = io;
+  const opts = parseArgs(argv);
+  if (opts.help) { io.out(USAGE); return 0; }
+  const read = async (p, what) => {
+    try { return new Uint8Array(await readFile(p)); } catch (e) {
+      throw new FairdrawError(`${p}: cannot read ${what}: ${e.code || ''} ${e.message}`.replace(/\s+/g, ' '));
+    }
+  };
+  for (const k of ['enterprises', 'inspectors', 'plan']) if (opts[k] === undefined) throw new FairdrawError(`missing --${k}\n${USAGE}`);
+  if (opts.emit) {
+    if (opts.positional.length) throw new FairdrawError(`--emit takes no DRAW.json argument\n${USAGE}`);
+    if ((opts.seed === undefined) === (opts['seed-file'] === undefined)) throw new FairdrawError(`--emit needs exactly one of --seed or --seed-file\n${USAGE}`);
+  } else {
+    if (opts.positional.length !== 1) throw new FairdrawError(`expected exactly one DRAW.json argument\n${USAGE}`);
+    if (opts.seed !== undefined || opts['seed-file'] !== undefined) throw new FairdrawError('--seed/--seed-file are only for --emit (verification uses the seed in DRAW.json)');
+  }
+  const planDir = path.dirname(path.resolve(opts.plan));
+  const inputs = {
+    enterprises: await read(opts.enterprises, 'the enterprise registry'),
+    inspectors: await read(opts.inspectors, 'the inspector roster'),
+    conflicts: opts.conflicts !== undefined ? await read(opts.conflicts, 'the recusal list') : undefined,
+    plan: await read(opts.plan, 'the plan'),
+    planFiles: async (name) => {
+      const p = path.resolve(planDir, name);
+      try { return new Uint8Array(await readFile(p)); } catch (e) {
+        throw new Error(`${p}: ${e.code || e.message}`);
+      }
+    },
+    names: { enterprises: opts.enterprises, inspectors: opts.inspectors, conflicts: opts.conflicts, plan: opts.plan },
+  };
+  if (opts.emit) {
+    let seed = opts.seed;
+    if (seed === undefined) {
+      const b = await read(opts['seed-file'], 'the seed file');
+      try { seed = new TextDecoder('utf-8', { fatal: true }).decode(b); } catch { throw new FairdrawError(`${opts['seed-file']}: the seed file is not valid UTF-8`); }
+    }
+    const doc = await computeDraw({ ...inputs, seed });
+    io.out(stringifyJson(doc, 2));
+    return 0;
+  }
+  const drawPath = opts.positional[0];
+  const drawBytes = await read(drawPath, 'the draw document');
+  inputs.names.draw = drawPath;
+  const res = await verifyDraw(drawBytes, inputs);
+  if (res.status === 'verified') {
+    io.out(`VERIFIED: ${res.summary}`);
+    return 0;
+  }
+  const lines = ['MISMATCH'];
+  for (const d of res.differences.slice(0, 50)) lines.push(formatDifference(d));
+  if (res.differences.length > 50) lines.push(`… and ${res.differences.length - 50} more`);
+  io.out(lines.join('\n'));
+  return 1;
+}
+
+async function runCliIfMain() {
+  if (typeof process !== 'object' || !process || !process.versions || !process.versions.node) return;
+  if (!Array.isArray(process.argv) || !process.argv[1]) return;
+  const [{ pathToFileURL }, fs, path] = await Promise.all([import('node:url'), import('node:fs'), import('node:path')]);
+  let mainUrl;
+  try { mainUrl = pathToFileURL(fs.realpathSync(process.argv[1])).href; } catch { return; }
+  if (mainUrl !== import.meta.url) return;
+  const write = (stream, text) => new Promise(res => stream.write(text + '\n', () => res()));
+  const pending = [];
+  const io = {
+    readFile: fs.promises.readFile,
+    path,
+    out: (t) => pending.push(write(process.stdout, t)),
+  };
+  let code;
+  try {
+    code = await cliMain(process.argv.slice(2), io);
+  } catch (e) {
+    const msg = e instanceof FairdrawError ? e.message : `internal error: ${e && e.stack ? e.stack : e}`;
+    pending.push(write(process.stderr, msg.split('\n').map(l => `error: ${l}`).join('\n')));
+    code = 2;
+  }
+  await Promise.all(pending);
+  process.exitCode = code;
+}
+
+runCliIfMain().catch((e) => {
+  try { process.stderr.write(`error: ${e && e.stack ? e.stack : e}\n`); process.exitCode = 2; } catch { /* not node */ }
+});
