@@ -52,11 +52,17 @@ class Problems:
             where += f", column {col}" + (f" ({header})" if header else "")
         if value is not None:
             where += f", value {json.dumps(value, ensure_ascii=False)}"
-        self.items.append(f"{where}: {msg}")
+        self.items.append((str(file), line or 0, f"{where}: {msg}"))
+
+    def count(self):
+        return len(self.items)
 
     def check(self):
+        """Raise with every problem, grouped by file and ordered by line."""
         if self.items:
-            raise BadInput(self.items)
+            files = list(dict.fromkeys(f for f, _, _ in self.items))
+            ordered = sorted(self.items, key=lambda p: (files.index(p[0]), p[1]))
+            raise BadInput([text for _, _, text in ordered])
 
 
 def sha256(data: bytes) -> bytes:
@@ -241,7 +247,7 @@ def read_enterprises(path, where_columns, problems):
             resolved.append(("extra", t.extras[column]))
         else:
             problems.add(path, f"the plan's scope.where names column {column!r}, which the registry lacks")
-            return None
+            resolved.append(("field", "uscc"))          # placeholder; no draw is produced
     ix = t.index
     iu, ina, ic, ir, ii, ist = (ix[f] for f in LEAF_FIELDS)
     ie = ix.get("established")
@@ -578,7 +584,7 @@ def load_plan(path, problems):
         problems.add(path, f"invalid TOML: {e}"); return None
     base = os.path.dirname(os.path.abspath(path))
     pr = PlanReader(path, problems)
-    before = len(problems.items)
+    before = problems.count()
     pr.table({"": doc}, "", PLAN_KEYS)
     name = pr.get(doc, "name", (str,), None, "a string")
     if not name:
@@ -675,7 +681,7 @@ def load_plan(path, problems):
         exclude.update(r[3] for r in rows or [])
 
     history = read_history(os.path.join(base, history_file), problems) if history_file else []
-    if len(problems.items) > before:
+    if problems.count() > before:
         return None
     plan = {
         "algorithm": ALGORITHM,
@@ -995,12 +1001,15 @@ def load_inputs(args):
     loaded = load_plan(args.plan, problems)
     plan, ratios = loaded if loaded else (None, None)
     where_columns = [k for k, _ in plan["scope"]["where"]] if plan else []
+    n0 = problems.count()
     ents = read_enterprises(args.enterprises, where_columns, problems)
+    n1 = problems.count()
     ins = read_inspectors(args.inspectors, problems)
+    n2 = problems.count()
     conflicts = set()
-    if args.conflicts:
-        ids = {i["id"] for i in ins} if ins is not None else None
-        usccs = {e[0] for e in ents[0]} if ents is not None else None
+    if args.conflicts:                   # §1.3 references are checked against error-free registries only
+        usccs = {e[0] for e in ents[0]} if ents is not None and n1 == n0 else None
+        ids = {i["id"] for i in ins} if ins is not None and n2 == n1 else None
         conflicts = read_conflicts(args.conflicts, ids, usccs, problems)
     problems.check()
     return plan, ratios, ents, ins, conflicts

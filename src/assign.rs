@@ -106,6 +106,14 @@ impl<'a> Board<'a> {
         &self.pools[slot]
     }
 
+    /// Inspectors in any of the given slots' pools, ascending.
+    pub fn pool_union(&self, slots: std::ops::Range<usize>) -> Vec<u32> {
+        let mut all: Vec<u32> = slots.flat_map(|s| self.pools[s].iter().copied()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
     /// Target-specific rules: region, recusal, rotation (spec §8.3).
     pub fn allowed(&self, i: u32, t: usize, slot: usize) -> bool {
         let target = &self.targets[t];
@@ -147,13 +155,21 @@ pub fn slot_allows(rules: &Rules, i: &Inspector, slot: usize) -> bool {
 /// Teams as slot → inspector, for every target in order.
 pub type Teams = Vec<Vec<u32>>;
 
+/// A complete assignment and how many slots needed the repair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assigned {
+    pub teams: Teams,
+    pub repairs: usize,
+}
+
 /// Runs the greedy pass with repair (spec §8.4).
-pub fn assign(board: &Board<'_>, seed: &str) -> Result<Teams, Stuck> {
+pub fn assign(board: &Board<'_>, seed: &str) -> Result<Assigned, Stuck> {
     let slots = board.rules.slots();
     let cap = board.rules.cap.unwrap_or(u64::MAX);
     let mut state = State { teams: vec![vec![NONE; slots]; board.targets.len()], load: vec![0; board.inspectors.len()] };
     let mut stream = Stream::for_assignment(seed);
     let mut candidates = Vec::new();
+    let mut repairs = 0;
     for t in 0..board.targets.len() {
         for s in 0..slots {
             candidates.clear();
@@ -164,6 +180,7 @@ pub fn assign(board: &Board<'_>, seed: &str) -> Result<Teams, Stuck> {
                 if !repair(board, &mut state, cap, t, s) {
                     return Err(Stuck { target: t, slot: s });
                 }
+                repairs += 1;
             } else {
                 let i = candidates[stream.uniform(candidates.len() as u64) as usize];
                 state.teams[t][s] = i;
@@ -171,7 +188,7 @@ pub fn assign(board: &Board<'_>, seed: &str) -> Result<Teams, Stuck> {
             }
         }
     }
-    Ok(state.teams)
+    Ok(Assigned { teams: state.teams, repairs })
 }
 
 const NONE: u32 = u32::MAX;

@@ -64,11 +64,13 @@ impl Failure<'_> {
             }
         };
         let funnel = self.funnel(&board, t, s);
-        let blocking = funnel
-            .iter()
-            .find(|(_, n)| *n == 0)
-            .map(|(rule, _)| rule.clone())
-            .unwrap_or_else(|| "workload cap (max_targets_per_inspector): every compatible inspector is already fully booked".into());
+        let (first, count) = if s < self.rules.size { (0, self.rules.size) } else { (self.rules.size, self.rules.experts) };
+        let distinct = board.pool_union(first..first + count).into_iter().filter(|&i| (first..first + count).any(|k| board.compatible(i, t, k))).count();
+        let blocking = match funnel.iter().find(|(_, n)| *n == 0) {
+            Some((rule, _)) => rule.clone(),
+            None if distinct < count => format!("team size: only {distinct} distinct people can fill these {count} slots of this target"),
+            None => "workload cap (max_targets_per_inspector): every compatible inspector is already fully booked".into(),
+        };
         Infeasible {
             uscc: row.uscc().to_string(),
             name: self.reg.name(row).to_string(),

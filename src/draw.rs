@@ -103,7 +103,7 @@ pub fn targets(reg: &Enterprises, strata: &[Stratum]) -> Vec<Target> {
 }
 
 /// Assigns teams, or explains why no valid assignment exists.
-pub fn teams(reg: &Registries<'_>, plan: &Plan, targets: &[Target], seed: &str) -> Result<assign::Teams, crate::Error> {
+pub fn teams(reg: &Registries<'_>, plan: &Plan, targets: &[Target], seed: &str) -> Result<assign::Assigned, crate::Error> {
     let rules = Rules::from_plan(plan);
     let board = Board::new(&rules, reg.inspectors, targets, reg.conflicts, &plan.history, reg.enterprises);
     assign::assign(&board, seed).map_err(|stuck| {
@@ -174,6 +174,6 @@ pub fn draw(reg: &Registries<'_>, plan: &Plan, seed_text: &str) -> Result<DrawDo
     let seed = Seed::new(seed_text);
     let (snaps, strata) = rayon::join(|| snapshots(reg), || select::select(reg.enterprises, plan, &seed));
     let targets = targets(reg.enterprises, &strata);
-    let teams = teams(reg, plan, &targets, seed_text)?;
-    Ok(document(reg, plan, &seed, snaps, &strata, &teams))
+    let assigned = teams(reg, plan, &targets, seed_text)?;
+    Ok(document(reg, plan, &seed, snaps, &strata, &assigned.teams))
 }

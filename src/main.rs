@@ -149,9 +149,9 @@ fn run_draw(args: &DrawArgs) -> anyhow::Result<DrawDoc> {
     let strata = select::select(&inputs.enterprises, &inputs.plan, &seed);
     phases.mark("tickets+selection");
     let targets = draw::targets(&inputs.enterprises, &strata);
-    let teams = draw::teams(&reg, &inputs.plan, &targets, &args.seed)?;
+    let assigned = draw::teams(&reg, &inputs.plan, &targets, &args.seed)?;
     phases.mark("assignment");
-    let doc = draw::document(&reg, &inputs.plan, &seed, snapshots, &strata, &teams);
+    let doc = draw::document(&reg, &inputs.plan, &seed, snapshots, &strata, &assigned.teams);
     let json = serde_json::to_string_pretty(&doc)? + "\n";
     write_atomically(&args.out, json.as_bytes())?;
     let csv_path = args.csv.clone().unwrap_or_else(|| args.out.with_extension("csv"));

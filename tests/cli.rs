@@ -1,0 +1,218 @@
+//! The command-line contract: draw, verify, exit codes, error reports.
+
+mod common;
+use common::*;
+
+fn draw_args<'a>(dir: &'a std::path::Path, plan: &'a str, out: &'a str) -> Vec<String> {
+    vec![
+        "draw".into(),
+        "--enterprises".into(),
+        s(&dir.join("e.csv")).into(),
+        "--inspectors".into(),
+        s(&dir.join("i.csv")).into(),
+        "--plan".into(),
+        s(&dir.join(plan)).into(),
+        "--seed".into(),
+        "测试种子 42".into(),
+        "--out".into(),
+        s(&dir.join(out)).into(),
+    ]
+}
+
+fn setup(dir: &std::path::Path) {
+    write(dir, "e.csv", &enterprises_csv(40));
+    write(dir, "i.csv", &inspectors_csv(8));
+    write(dir, "plan.toml", MINIMAL_PLAN);
+}
+
+fn run(dir: &std::path::Path, args: &[String]) -> Run {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    fairdraw(&refs, dir)
+}
+
+#[test]
+fn draw_writes_json_and_excel_csv_then_verify_passes() {
+    let dir = tempdir();
+    setup(dir.path());
+    let out = run(dir.path(), &draw_args(dir.path(), "plan.toml", "draw.json")).expect(0);
+    assert!(out.stdout.contains("测试企业"), "table lists targets:\n{}", out.stdout);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("draw.json")).unwrap()).unwrap();
+    assert_eq!(doc["strata"].as_array().unwrap().len(), 4);
+    // 40 rows, 10 per class: ceil(10%·10)=1, 2, 3, 5.
+    let sizes: Vec<u64> = doc["strata"].as_array().unwrap().iter().map(|s| s["sample_size"].as_u64().unwrap()).collect();
+    assert_eq!(sizes, [1, 2, 3, 5]);
+    let csv = std::fs::read(dir.path().join("draw.csv")).unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF\xE5\xBA\x8F\xE5\x8F\xB7"), "BOM then 序号");
+    assert_eq!(String::from_utf8_lossy(&csv).lines().count(), 1 + 11);
+
+    let mut verify = vec!["verify".to_string(), s(&dir.path().join("draw.json")).into()];
+    verify.extend(draw_args(dir.path(), "plan.toml", "unused")[1..7].iter().cloned());
+    let v = run(dir.path(), &verify).expect(0);
+    assert!(v.stdout.starts_with("VERIFIED"), "{}", v.stdout);
+}
+
+#[test]
+fn verify_reports_a_changed_selection_with_its_path() {
+    let dir = tempdir();
+    setup(dir.path());
+    run(dir.path(), &draw_args(dir.path(), "plan.toml", "draw.json")).expect(0);
+    let path = dir.path().join("draw.json");
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    doc["strata"][3]["selected"][0] = serde_json::json!(uscc(39));
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let mut verify = vec!["verify".to_string(), s(&path).into()];
+    verify.extend(draw_args(dir.path(), "plan.toml", "unused")[1..7].iter().cloned());
+    let v = run(dir.path(), &verify).expect(1);
+    assert!(v.stdout.contains("MISMATCH"), "{}", v.stdout);
+    assert!(v.stdout.contains("strata[3].selected[0]"), "{}", v.stdout);
+}
+
+#[test]
+fn verify_of_a_non_json_file_is_exit_2() {
+    let dir = tempdir();
+    setup(dir.path());
+    write(dir.path(), "draw.json", "not json");
+    let mut verify = vec!["verify".to_string(), s(&dir.path().join("draw.json")).into()];
+    verify.extend(draw_args(dir.path(), "plan.toml", "unused")[1..7].iter().cloned());
+    let v = run(dir.path(), &verify).expect(2);
+    assert!(v.stderr.contains("draw.json"), "{}", v.stderr);
+}
+
+#[test]
+fn every_bad_row_is_reported_with_file_line_column_and_value() {
+    let dir = tempdir();
+    setup(dir.path());
+    let good = uscc(1);
+    let bad_check = format!("{}X", &uscc(2)[..17]).replace("XX", "X");
+    let csv = format!(
+        "uscc,name,credit_class,region,industry,status\n\
+         {good},甲公司,A,330106,F52,存续\n\
+         {bad_check},乙公司,A,330106,F52,存续\n\
+         {u3},丙公司,E,330106,F52,存续\n\
+         {u4},丁公司,B,3301,F52,存续\n\
+         {u5},戊公司,B,330106,F52,营业中\n\
+         {good},己公司,B,330106,F52,存续\n\
+         {u6},,B,330106,F52,存续\n\
+         {u7},庚公司,B,330106,F52\n",
+        u3 = uscc(3),
+        u4 = uscc(4),
+        u5 = uscc(5),
+        u6 = uscc(6),
+        u7 = uscc(7),
+    );
+    let e = write(dir.path(), "e.csv", &csv);
+    let out = run(dir.path(), &draw_args(dir.path(), "plan.toml", "draw.json")).expect(2);
+    let err = out.stderr;
+    let file = s(&e);
+    for (line, needle) in [(3, "check character"), (4, "\"E\""), (5, "\"3301\""), (6, "营业中"), (7, "duplicate USCC, first at line 2"), (8, "empty"), (9, "cells")] {
+        assert!(err.contains(&format!("{file}:{line}")), "line {line} missing:\n{err}");
+        assert!(err.contains(needle), "{needle} missing:\n{err}");
+    }
+    assert!(err.contains("7 problems"), "{err}");
+    assert!(!dir.path().join("draw.json").exists(), "nothing is written on bad input");
+}
+
+#[test]
+fn missing_columns_and_unknown_conflict_references_are_errors() {
+    let dir = tempdir();
+    setup(dir.path());
+    write(dir.path(), "e.csv", "uscc,name,credit_class,region,status\n");
+    let out = run(dir.path(), &draw_args(dir.path(), "plan.toml", "draw.json")).expect(2);
+    assert!(out.stderr.contains("missing required column `industry`"), "{}", out.stderr);
+    assert!(out.stderr.contains("行业代码"), "lists the accepted names: {}", out.stderr);
+
+    setup(dir.path());
+    write(dir.path(), "c.csv", &format!("inspector_id,uscc,reason\nP999,{},亲属\nP001,{},亲属\n", uscc(1), uscc(77)));
+    let mut args = draw_args(dir.path(), "plan.toml", "draw.json");
+    args.extend(["--conflicts".into(), s(&dir.path().join("c.csv")).into()]);
+    let out = run(dir.path(), &args).expect(2);
+    assert!(out.stderr.contains("c.csv:2") && out.stderr.contains("P999"), "{}", out.stderr);
+    assert!(out.stderr.contains("c.csv:3") && out.stderr.contains(&uscc(77)), "{}", out.stderr);
+}
+
+#[test]
+fn listing_is_capped_but_counts_everything() {
+    let dir = tempdir();
+    setup(dir.path());
+    let mut csv = String::from("uscc,name,credit_class,region,industry,status\n");
+    for i in 0..120 {
+        csv += &format!("{},企业{i},Z,330106,F52,存续\n", uscc(i));
+    }
+    write(dir.path(), "e.csv", &csv);
+    let out = run(dir.path(), &draw_args(dir.path(), "plan.toml", "draw.json")).expect(2);
+    assert!(out.stderr.contains("120 problems"), "{}", out.stderr);
+    assert!(out.stderr.contains("and 70 more"), "{}", out.stderr);
+}
+
+#[test]
+fn plan_errors_name_the_key_and_line() {
+    let dir = tempdir();
+    setup(dir.path());
+    for (plan, needle) in [
+        ("name = \"x\"\n[ratios]\nA = 0.05\n", "float"),
+        ("name = \"x\"\n[ratios]\nA = \"150%\"\n", "more than 100%"),
+        ("name = \"x\"\n[ratios]\nE = \"5%\"\n", "A, B, C or D"),
+        ("name = \"x\"\nratio = 1\n[ratios]\nA = \"5%\"\n", "unknown field"),
+        ("name = \"x\"\n[ratios]\nA = \"5%\"\n[team]\nsize = 1\n", "at least 2"),
+        ("name = \"x\"\n[ratios]\nA = \"5%\"\n[team]\nregion = \"near\"\n", "所所交叉"),
+        ("name = \"x\"\nexclude = [\"123\"]\n[ratios]\nA = \"5%\"\n", "invalid USCC"),
+        ("[ratios]\nA = \"5%\"\n", "name"),
+    ] {
+        write(dir.path(), "bad.toml", plan);
+        let out = run(dir.path(), &draw_args(dir.path(), "bad.toml", "draw.json")).expect(2);
+        assert!(out.stderr.contains("bad.toml"), "{plan}: {}", out.stderr);
+        assert!(out.stderr.contains(needle), "{plan}: expected {needle:?} in {}", out.stderr);
+    }
+}
+
+#[test]
+fn infeasible_plan_names_target_rule_and_relaxation() {
+    let dir = tempdir();
+    setup(dir.path());
+    // 11 targets × 2 slots = 22 slots, 8 inspectors capped at 2 = 16.
+    write(dir.path(), "cap.toml", &format!("{MINIMAL_PLAN}[team]\nmax_targets_per_inspector = 2\n"));
+    let out = run(dir.path(), &draw_args(dir.path(), "cap.toml", "draw.json")).expect(2);
+    assert!(out.stderr.contains("no valid inspector assignment"), "{}", out.stderr);
+    assert!(out.stderr.contains("workload cap"), "{}", out.stderr);
+    assert!(out.stderr.contains("from 2 to 3"), "{}", out.stderr);
+    assert!(!dir.path().join("draw.json").exists());
+
+    write(dir.path(), "same.toml", &format!("{MINIMAL_PLAN}[team]\nregion = \"same\"\nqualifications = [\"特种设备\"]\n"));
+    let out = run(dir.path(), &draw_args(dir.path(), "same.toml", "draw.json")).expect(2);
+    assert!(out.stderr.contains("blocking rule: qualifications"), "{}", out.stderr);
+    assert!(out.stderr.contains("drop team.qualifications"), "{}", out.stderr);
+}
+
+#[test]
+fn demo_runs_on_the_bundled_data_and_verifies() {
+    let dir = tempdir();
+    let out = fairdraw(&["demo", "--out-dir", s(dir.path())], &root()).expect(0);
+    assert!(out.stdout.contains("VERIFIED"), "{}", out.stdout);
+    assert!(dir.path().join("demo-draw.json").exists() && dir.path().join("demo-draw.csv").exists());
+}
+
+#[test]
+fn gen_writes_a_registry_the_draw_accepts() {
+    let dir = tempdir();
+    fairdraw(&["gen", "--enterprises", "3000", "--out-dir", s(dir.path())], dir.path()).expect(0);
+    let out = fairdraw(
+        &[
+            "draw",
+            "--enterprises",
+            "enterprises.csv",
+            "--inspectors",
+            "inspectors.csv",
+            "--conflicts",
+            "conflicts.csv",
+            "--plan",
+            s(&data("plan-minimal.toml")),
+            "--seed",
+            "gen",
+            "--out",
+            "d.json",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    out.expect(0);
+}
