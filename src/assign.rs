@@ -123,7 +123,9 @@ impl<'a> Board<'a> {
                 RegionRule::Same => self.regions[i as usize] == target.region,
                 RegionRule::Different => self.regions[i as usize] != target.region,
             };
-        region_ok && self.conflicts.binary_search(&(i, target.row)).is_err() && self.barred.binary_search(&(target.row, i)).is_err()
+        region_ok
+            && self.conflicts.binary_search(&(i, target.row)).is_err()
+            && self.barred.binary_search(&(target.row, i)).is_err()
     }
 
     pub fn compatible(&self, i: u32, t: usize, slot: usize) -> bool {
@@ -166,7 +168,8 @@ pub struct Assigned {
 pub fn assign(board: &Board<'_>, seed: &str) -> Result<Assigned, Stuck> {
     let slots = board.rules.slots();
     let cap = board.rules.cap.unwrap_or(u64::MAX);
-    let mut state = State { teams: vec![vec![NONE; slots]; board.targets.len()], load: vec![0; board.inspectors.len()] };
+    let mut state =
+        State { teams: vec![vec![NONE; slots]; board.targets.len()], load: vec![0; board.inspectors.len()] };
     let mut stream = Stream::for_assignment(seed);
     let mut candidates = Vec::new();
     let mut repairs = 0;
@@ -174,7 +177,9 @@ pub fn assign(board: &Board<'_>, seed: &str) -> Result<Assigned, Stuck> {
         for s in 0..slots {
             candidates.clear();
             candidates.extend(
-                board.pool(s).iter().copied().filter(|&i| state.load[i as usize] < cap && !state.teams[t].contains(&i) && board.allowed(i, t, s)),
+                board.pool(s).iter().copied().filter(|&i| {
+                    state.load[i as usize] < cap && !state.teams[t].contains(&i) && board.allowed(i, t, s)
+                }),
             );
             if candidates.is_empty() {
                 if !repair(board, &mut state, cap, t, s) {
@@ -222,7 +227,13 @@ fn repair(board: &Board<'_>, state: &mut State, cap: u64, t0: usize, s0: usize) 
         let mut next = Vec::new();
         match node {
             Node::Slot(t, s) => {
-                next.extend(board.pool(s).iter().filter(|&&i| state.teams[t][s] != i && board.allowed(i, t, s)).map(|&i| Node::Pair(t, i)));
+                next.extend(
+                    board
+                        .pool(s)
+                        .iter()
+                        .filter(|&&i| state.teams[t][s] != i && board.allowed(i, t, s))
+                        .map(|&i| Node::Pair(t, i)),
+                );
             }
             Node::Pair(t, i) => {
                 if !state.teams[t].contains(&i) {

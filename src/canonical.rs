@@ -73,9 +73,6 @@ mod tests {
     #[test]
     fn sorts_keys_and_keeps_unicode() {
         let v = json!({"b": [1, "企业\"x\\"], "a": {"z": null, "y": true}});
-        assert_eq!(
-            String::from_utf8(to_bytes(&v)).unwrap(),
-            r#"{"a":{"y":true,"z":null},"b":[1,"企业\"x\\"]}"#
-        );
+        assert_eq!(String::from_utf8(to_bytes(&v)).unwrap(), r#"{"a":{"y":true,"z":null},"b":[1,"企业\"x\\"]}"#);
     }
 }

@@ -64,12 +64,21 @@ impl Failure<'_> {
             }
         };
         let funnel = self.funnel(&board, t, s);
-        let (first, count) = if s < self.rules.size { (0, self.rules.size) } else { (self.rules.size, self.rules.experts) };
-        let distinct = board.pool_union(first..first + count).into_iter().filter(|&i| (first..first + count).any(|k| board.compatible(i, t, k))).count();
+        let (first, count) =
+            if s < self.rules.size { (0, self.rules.size) } else { (self.rules.size, self.rules.experts) };
+        let distinct = board
+            .pool_union(first..first + count)
+            .into_iter()
+            .filter(|&i| (first..first + count).any(|k| board.compatible(i, t, k)))
+            .count();
         let blocking = match funnel.iter().find(|(_, n)| *n == 0) {
             Some((rule, _)) => rule.clone(),
-            None if distinct < count => format!("team size: only {distinct} distinct people can fill these {count} slots of this target"),
-            None => "workload cap (max_targets_per_inspector): every compatible inspector is already fully booked".into(),
+            None if distinct < count => {
+                format!("team size: only {distinct} distinct people can fill these {count} slots of this target")
+            }
+            None => {
+                "workload cap (max_targets_per_inspector): every compatible inspector is already fully booked".into()
+            }
         };
         Infeasible {
             uscc: row.uscc().to_string(),
@@ -95,8 +104,13 @@ impl Failure<'_> {
             out.push((label.to_string(), left.len()));
         };
         let want = if expert { Role::Expert } else { Role::Inspector };
-        let relaxed = Rules { qualifications: vec![], slot_departments: vec![None; r.size], departments: vec![], ..r.clone() };
-        step(&format!("role {} / active / certificate valid", want.label()), &|_, i| slot_allows(&relaxed, i, s), &mut left);
+        let relaxed =
+            Rules { qualifications: vec![], slot_departments: vec![None; r.size], departments: vec![], ..r.clone() };
+        step(
+            &format!("role {} / active / certificate valid", want.label()),
+            &|_, i| slot_allows(&relaxed, i, s),
+            &mut left,
+        );
         if !expert {
             let with_quals = Rules { qualifications: r.qualifications.clone(), ..relaxed.clone() };
             step("qualifications", &|_, i| slot_allows(&with_quals, i, s), &mut left);
@@ -107,11 +121,15 @@ impl Failure<'_> {
                 RegionRule::Different => "region rule different (所所交叉)",
             };
             let target_region = board.targets[t].region;
-            step(region_rule, &|_, i| match r.region {
-                RegionRule::Any => true,
-                RegionRule::Same => i.region.as_bytes() == target_region,
-                RegionRule::Different => i.region.as_bytes() != target_region,
-            }, &mut left);
+            step(
+                region_rule,
+                &|_, i| match r.region {
+                    RegionRule::Any => true,
+                    RegionRule::Same => i.region.as_bytes() == target_region,
+                    RegionRule::Different => i.region.as_bytes() != target_region,
+                },
+                &mut left,
+            );
         }
         let row = board.targets[t].row;
         step("recusal (回避)", &|idx, _| self.conflicts.binary_search(&(idx, row)).is_err(), &mut left);

@@ -99,11 +99,20 @@ pub fn snapshots(reg: &Registries<'_>) -> Snapshots {
 
 /// Targets in assignment order: strata A→D, each in ticket order.
 pub fn targets(reg: &Enterprises, strata: &[Stratum]) -> Vec<Target> {
-    strata.iter().flat_map(|s| s.selected.iter()).map(|&row| Target { row, region: reg.rows[row as usize].region }).collect()
+    strata
+        .iter()
+        .flat_map(|s| s.selected.iter())
+        .map(|&row| Target { row, region: reg.rows[row as usize].region })
+        .collect()
 }
 
 /// Assigns teams, or explains why no valid assignment exists.
-pub fn teams(reg: &Registries<'_>, plan: &Plan, targets: &[Target], seed: &str) -> Result<assign::Assigned, crate::Error> {
+pub fn teams(
+    reg: &Registries<'_>,
+    plan: &Plan,
+    targets: &[Target],
+    seed: &str,
+) -> Result<assign::Assigned, crate::Error> {
     let rules = Rules::from_plan(plan);
     let board = Board::new(&rules, reg.inspectors, targets, reg.conflicts, &plan.history, reg.enterprises);
     assign::assign(&board, seed).map_err(|stuck| {
@@ -116,12 +125,19 @@ pub fn teams(reg: &Registries<'_>, plan: &Plan, targets: &[Target], seed: &str) 
             reg: reg.enterprises,
             seed,
         };
-        crate::Error::Infeasible(failure.explain(stuck))
+        crate::Error::Infeasible(Box::new(failure.explain(stuck)))
     })
 }
 
 /// Puts the parts together into the published document.
-pub fn document(reg: &Registries<'_>, plan: &Plan, seed: &Seed, snapshots: Snapshots, strata: &[Stratum], teams: &assign::Teams) -> DrawDoc {
+pub fn document(
+    reg: &Registries<'_>,
+    plan: &Plan,
+    seed: &Seed,
+    snapshots: Snapshots,
+    strata: &[Stratum],
+    teams: &assign::Teams,
+) -> DrawDoc {
     let ent = reg.enterprises;
     let ids = |slots: &[u32]| slots.iter().map(|&i| reg.inspectors[i as usize].id.clone()).collect::<Vec<_>>();
     let size = plan.team.size;

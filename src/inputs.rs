@@ -26,7 +26,11 @@ pub struct Inputs {
 
 impl Inputs {
     pub fn registries(&self) -> crate::draw::Registries<'_> {
-        crate::draw::Registries { enterprises: &self.enterprises, inspectors: &self.inspectors, conflicts: &self.conflicts }
+        crate::draw::Registries {
+            enterprises: &self.enterprises,
+            inspectors: &self.inspectors,
+            conflicts: &self.conflicts,
+        }
     }
 }
 
@@ -34,7 +38,13 @@ pub fn load_plan(path: &Path) -> Result<Plan, Error> {
     let label = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::Read { path: label.clone(), source: e })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Error::input(&label, 0, "", "", format!("plan is not UTF-8 (byte {}); save it as UTF-8", e.utf8_error().valid_up_to()))
+        Error::input(
+            &label,
+            0,
+            "",
+            "",
+            format!("plan is not UTF-8 (byte {}); save it as UTF-8", e.utf8_error().valid_up_to()),
+        )
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let open = move |name: &str| -> Box<dyn Source> { Box::new(FileSource::new(dir.join(name))) };

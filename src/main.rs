@@ -162,7 +162,12 @@ fn run_draw(args: &DrawArgs) -> anyhow::Result<DrawDoc> {
     if !args.quiet {
         let mut out = std::io::stdout().lock();
         report::write_table(&doc, &inputs.inspectors, &mut out)?;
-        writeln!(out, "\n抽签结果 Draw document: {}\n检查名单 Inspection list: {}", args.out.display(), csv_path.display())?;
+        writeln!(
+            out,
+            "\n抽签结果 Draw document: {}\n检查名单 Inspection list: {}",
+            args.out.display(),
+            csv_path.display()
+        )?;
     }
     Ok(doc)
 }
@@ -191,7 +196,11 @@ fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<ExitCo
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("MISMATCH: {} difference(s) between {} and a draw recomputed from the inputs", differences.len(), draw_path.display());
+    println!(
+        "MISMATCH: {} difference(s) between {} and a draw recomputed from the inputs",
+        differences.len(),
+        draw_path.display()
+    );
     for d in differences.iter().take(50) {
         println!("  {d}");
     }
@@ -232,7 +241,14 @@ fn run_demo(out_dir: &Path) -> anyhow::Result<ExitCode> {
         plan: data.join("plan-single.toml"),
     };
     let out = out_dir.join("demo-draw.json");
-    let args = DrawArgs { inputs: input_args.clone(), seed: DEMO_SEED.into(), out: out.clone(), csv: None, quiet: false, timings: false };
+    let args = DrawArgs {
+        inputs: input_args.clone(),
+        seed: DEMO_SEED.into(),
+        out: out.clone(),
+        csv: None,
+        quiet: false,
+        timings: false,
+    };
     run_draw(&args)?;
     println!("\n== 复核 Verifying the draw from its inputs ==");
     let code = run_verify(&out, &input_args)?;
@@ -247,6 +263,8 @@ fn run_demo(out_dir: &Path) -> anyhow::Result<ExitCode> {
     println!("\nNext: check it yourself with code we did not write in Rust:");
     println!("  python3 audit/verify.py {cmd_args}");
     println!("  node web/verify.js {cmd_args}");
-    println!("Other sample plans: data/plan-joint.toml (联合检查), data/plan-cross.toml (所所交叉), data/plan-minimal.toml");
+    println!(
+        "Other sample plans: data/plan-joint.toml (联合检查), data/plan-cross.toml (所所交叉), data/plan-minimal.toml"
+    );
     Ok(code)
 }

@@ -157,7 +157,8 @@ impl Ctx<'_> {
             .lines()
             .position(|l| {
                 let l = l.trim_start().trim_start_matches('"');
-                l.starts_with(last) && l[last.len()..].trim_start().trim_start_matches('"').trim_start().starts_with('=')
+                l.starts_with(last)
+                    && l[last.len()..].trim_start().trim_start_matches('"').trim_start().starts_with('=')
             })
             .map(|i| i as u64 + 1)
             .unwrap_or(0)
@@ -290,7 +291,11 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
     for c in Class::ALL {
         if let Some(m) = max[c as usize] {
             if m < min[c as usize] {
-                ctx.bad(&format!("max.{}", c.letter()), &m.to_string(), format!("is below min.{} = {}", c.letter(), min[c as usize]));
+                ctx.bad(
+                    &format!("max.{}", c.letter()),
+                    &m.to_string(),
+                    format!("is below min.{} = {}", c.letter(), min[c as usize]),
+                );
             }
         }
     }
@@ -306,7 +311,8 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
     };
     let scope = build_scope(raw.scope.unwrap_or_default(), ctx);
     let raw_team = raw.team.unwrap_or_default();
-    let departments: Vec<String> = raw_team.departments.clone().unwrap_or_default().iter().map(|d| table::trim(d).to_string()).collect();
+    let departments: Vec<String> =
+        raw_team.departments.clone().unwrap_or_default().iter().map(|d| table::trim(d).to_string()).collect();
     for (i, d) in departments.iter().enumerate() {
         if d.is_empty() || departments[..i].contains(d) {
             ctx.bad("team.departments", d, "departments must be non-empty and listed once");
@@ -361,7 +367,19 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
         }
         _ => Vec::new(),
     };
-    Ok(Plan { name, department, inspection_date, ratios, min, max, scope, items, exclude: sorted(exclude), team, history })
+    Ok(Plan {
+        name,
+        department,
+        inspection_date,
+        ratios,
+        min,
+        max,
+        scope,
+        items,
+        exclude: sorted(exclude),
+        team,
+        history,
+    })
 }
 
 fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
@@ -374,7 +392,8 @@ fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
     }
     statuses.sort_by_key(|s| s.label());
     statuses.dedup();
-    let trimmed = |v: Option<Vec<String>>| sorted(v.unwrap_or_default().iter().map(|s| table::trim(s).to_string()).collect());
+    let trimmed =
+        |v: Option<Vec<String>>| sorted(v.unwrap_or_default().iter().map(|s| table::trim(s).to_string()).collect());
     let regions = trimmed(raw.regions);
     for r in &regions {
         if r.is_empty() || r.len() > 6 || !r.bytes().all(|b| b.is_ascii_digit()) {
@@ -382,7 +401,12 @@ fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
         }
     }
     let industries = trimmed(raw.industries);
-    let where_ = raw.where_.unwrap_or_default().into_iter().map(|(c, v)| (table::trim(&c).to_string(), table::trim(&v).to_string())).collect();
+    let where_ = raw
+        .where_
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(c, v)| (table::trim(&c).to_string(), table::trim(&v).to_string()))
+        .collect();
     Scope { statuses, regions, industries, where_ }
 }
 
@@ -391,7 +415,15 @@ fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Tea
     if size < 2 {
         ctx.bad("team.size", &size.to_string(), "an inspection needs at least 2 certified inspectors");
     } else if size < departments.len() {
-        ctx.bad("team.size", &size.to_string(), format!("a joint inspection of {} departments needs a team of at least {}", departments.len(), departments.len()));
+        ctx.bad(
+            "team.size",
+            &size.to_string(),
+            format!(
+                "a joint inspection of {} departments needs a team of at least {}",
+                departments.len(),
+                departments.len()
+            ),
+        );
     }
     let region = match raw.region.as_deref().unwrap_or("any") {
         "any" => RegionRule::Any,
@@ -410,7 +442,15 @@ fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Tea
         departments,
         region,
         max_targets_per_inspector: raw.max_targets_per_inspector,
-        qualifications: sorted(raw.qualifications.clone().unwrap_or_default().iter().map(|q| table::trim(q).to_string()).filter(|q| !q.is_empty()).collect()),
+        qualifications: sorted(
+            raw.qualifications
+                .clone()
+                .unwrap_or_default()
+                .iter()
+                .map(|q| table::trim(q).to_string())
+                .filter(|q| !q.is_empty())
+                .collect(),
+        ),
         experts: raw.experts.unwrap_or(0) as usize,
         rotation: raw.rotation.unwrap_or(false),
     }
@@ -428,37 +468,51 @@ const ITEM_FIELDS: &[Field] = &[
 
 fn read_items(source: &dyn Source, wanted: &[String], ctx: &mut Ctx<'_>) -> Result<Vec<Item>, crate::Error> {
     let mut problems = Problems::default();
-    let parsed = table::read(source, ITEM_FIELDS, &mut problems, |_| Vec::new(), |items: &mut Vec<(Item, u64)>, row, problems| {
-        let item = (|| -> Result<Item, Problem> {
-            let f = |i: usize| row.field(i).map(|v| v.into_owned());
-            let name = f(0)?;
-            if name.is_empty() {
-                return Err(row.field_problem(0, "", "required value is empty"));
+    let parsed = table::read(
+        source,
+        ITEM_FIELDS,
+        &mut problems,
+        |_| Vec::new(),
+        |items: &mut Vec<(Item, u64)>, row, problems| {
+            let item = (|| -> Result<Item, Problem> {
+                let f = |i: usize| row.field(i).map(|v| v.into_owned());
+                let name = f(0)?;
+                if name.is_empty() {
+                    return Err(row.field_problem(0, "", "required value is empty"));
+                }
+                let cat = f(4)?;
+                let category = match cat.as_str() {
+                    "一般" | "一般检查事项" => Category::General,
+                    "重点" | "重点检查事项" => Category::Key,
+                    c if c.eq_ignore_ascii_case("general") => Category::General,
+                    c if c.eq_ignore_ascii_case("key") => Category::Key,
+                    _ => return Err(row.field_problem(4, &cat, "category must be 一般 (general) or 重点 (key)")),
+                };
+                let ceiling_text = f(6)?;
+                let ceiling = if ceiling_text.is_empty() {
+                    None
+                } else {
+                    Some(Ratio::parse(&ceiling_text).map_err(|m| row.field_problem(6, &ceiling_text, m))?)
+                };
+                Ok(Item {
+                    item: name,
+                    code: f(1)?,
+                    basis: f(2)?,
+                    department: f(3)?,
+                    category,
+                    method: split_set(&f(5)?).join("、"),
+                    ceiling,
+                })
+            })();
+            match item {
+                Ok(i) if items.iter().any(|(x, _)| x.item == i.item) => {
+                    problems.push(row.field_problem(0, &i.item, "item listed twice"));
+                }
+                Ok(i) => items.push((i, row.line)),
+                Err(p) => problems.push(p),
             }
-            let cat = f(4)?;
-            let category = match cat.as_str() {
-                "一般" | "一般检查事项" => Category::General,
-                "重点" | "重点检查事项" => Category::Key,
-                c if c.eq_ignore_ascii_case("general") => Category::General,
-                c if c.eq_ignore_ascii_case("key") => Category::Key,
-                _ => return Err(row.field_problem(4, &cat, "category must be 一般 (general) or 重点 (key)")),
-            };
-            let ceiling_text = f(6)?;
-            let ceiling = if ceiling_text.is_empty() {
-                None
-            } else {
-                Some(Ratio::parse(&ceiling_text).map_err(|m| row.field_problem(6, &ceiling_text, m))?)
-            };
-            Ok(Item { item: name, code: f(1)?, basis: f(2)?, department: f(3)?, category, method: split_set(&f(5)?).join("、"), ceiling })
-        })();
-        match item {
-            Ok(i) if items.iter().any(|(x, _)| x.item == i.item) => {
-                problems.push(row.field_problem(0, &i.item, "item listed twice"));
-            }
-            Ok(i) => items.push((i, row.line)),
-            Err(p) => problems.push(p),
-        }
-    })?;
+        },
+    )?;
     problems.into_result()?;
     let all = parsed.map(|(_, v)| v).unwrap_or_default();
     let mut chosen = Vec::new();
@@ -473,10 +527,15 @@ fn read_items(source: &dyn Source, wanted: &[String], ctx: &mut Ctx<'_>) -> Resu
 }
 
 fn read_exclusions(source: &dyn Source) -> Result<Vec<String>, crate::Error> {
-    const FIELDS: &[Field] = &[Field { key: "uscc", aliases: &["统一社会信用代码", "信用代码"], required: true }];
+    const FIELDS: &[Field] =
+        &[Field { key: "uscc", aliases: &["统一社会信用代码", "信用代码"], required: true }];
     let mut problems = Problems::default();
-    let parsed = table::read(source, FIELDS, &mut problems, |_| Vec::new(), |codes: &mut Vec<String>, row, problems| {
-        match row.field(0) {
+    let parsed = table::read(
+        source,
+        FIELDS,
+        &mut problems,
+        |_| Vec::new(),
+        |codes: &mut Vec<String>, row, problems| match row.field(0) {
             Ok(v) => {
                 let code = uscc::normalize(&v);
                 match uscc::validate(&code) {
@@ -485,8 +544,8 @@ fn read_exclusions(source: &dyn Source) -> Result<Vec<String>, crate::Error> {
                 }
             }
             Err(p) => problems.push(p),
-        }
-    })?;
+        },
+    )?;
     problems.into_result()?;
     Ok(parsed.map(|(_, v)| v).unwrap_or_default())
 }
@@ -498,23 +557,29 @@ fn read_history(source: &dyn Source) -> Result<Vec<(String, String)>, crate::Err
         Field { key: "date", aliases: &["检查日期"], required: true },
     ];
     let mut problems = Problems::default();
-    let parsed = table::read(source, FIELDS, &mut problems, |_| Vec::new(), |rows: &mut Vec<(String, Date, String)>, row, problems| {
-        let parsed = (|| -> Result<(String, Date, String), Problem> {
-            let code = uscc::normalize(&row.field(0)?);
-            uscc::validate(&code).map_err(|e| row.field_problem(0, &code, format!("invalid USCC: {e}")))?;
-            let id = row.field(1)?.into_owned();
-            if id.is_empty() {
-                return Err(row.field_problem(1, "", "required value is empty"));
+    let parsed = table::read(
+        source,
+        FIELDS,
+        &mut problems,
+        |_| Vec::new(),
+        |rows: &mut Vec<(String, Date, String)>, row, problems| {
+            let parsed = (|| -> Result<(String, Date, String), Problem> {
+                let code = uscc::normalize(&row.field(0)?);
+                uscc::validate(&code).map_err(|e| row.field_problem(0, &code, format!("invalid USCC: {e}")))?;
+                let id = row.field(1)?.into_owned();
+                if id.is_empty() {
+                    return Err(row.field_problem(1, "", "required value is empty"));
+                }
+                let d = row.field(2)?;
+                let date = Date::parse(&d).map_err(|m| row.field_problem(2, &d, m))?;
+                Ok((code, date, id))
+            })();
+            match parsed {
+                Ok(r) => rows.push(r),
+                Err(p) => problems.push(p),
             }
-            let d = row.field(2)?;
-            let date = Date::parse(&d).map_err(|m| row.field_problem(2, &d, m))?;
-            Ok((code, date, id))
-        })();
-        match parsed {
-            Ok(r) => rows.push(r),
-            Err(p) => problems.push(p),
-        }
-    })?;
+        },
+    )?;
     problems.into_result()?;
     let mut rows = parsed.map(|(_, v)| v).unwrap_or_default();
     rows.sort();
@@ -522,7 +587,8 @@ fn read_history(source: &dyn Source) -> Result<Vec<(String, String)>, crate::Err
     for (u, d, _) in &rows {
         latest.insert(u, *d); // sorted by date within a USCC: the last one wins
     }
-    let mut pairs: Vec<(String, String)> = rows.iter().filter(|(u, d, _)| latest[u.as_str()] == *d).map(|(u, _, i)| (u.clone(), i.clone())).collect();
+    let mut pairs: Vec<(String, String)> =
+        rows.iter().filter(|(u, d, _)| latest[u.as_str()] == *d).map(|(u, _, i)| (u.clone(), i.clone())).collect();
     pairs.sort();
     pairs.dedup();
     Ok(pairs)

@@ -167,7 +167,8 @@ struct EnterpriseFold {
 /// (the plan's `scope.where` columns that are not standard fields).
 pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterprises, crate::Error> {
     let mut problems = Problems::default();
-    let mut keep: Vec<String> = keep.iter().filter(|c| table::field_index(ENTERPRISE_FIELDS, c).is_none()).cloned().collect();
+    let mut keep: Vec<String> =
+        keep.iter().filter(|c| table::field_index(ENTERPRISE_FIELDS, c).is_none()).cloned().collect();
     keep.sort();
     keep.dedup();
     let init = |h: &table::Header| EnterpriseFold {
@@ -227,7 +228,8 @@ fn enterprise_row(fold: &mut EnterpriseFold, row: &Row<'_>) -> Result<(), Proble
     let class = Class::parse(&class_text)
         .ok_or_else(|| row.field_problem(E_CLASS, &class_text, "credit class must be A, B, C or D"))?;
     let region = get(E_REGION)?;
-    let region_bytes = six_digits(&region).ok_or_else(|| row.field_problem(E_REGION, &region, "region code must be 6 digits (GB/T 2260)"))?;
+    let region_bytes = six_digits(&region)
+        .ok_or_else(|| row.field_problem(E_REGION, &region, "region code must be 6 digits (GB/T 2260)"))?;
     let industry = get(E_INDUSTRY)?;
     let status_text = get(E_STATUS)?;
     let status = Status::parse(&status_text)
@@ -346,12 +348,16 @@ fn parse_role(text: &str) -> Option<Role> {
 
 pub fn read_inspectors(source: &dyn Source) -> Result<Vec<Inspector>, crate::Error> {
     let mut problems = Problems::default();
-    let parsed = table::read(source, INSPECTOR_FIELDS, &mut problems, |_| Vec::new(), |rows: &mut Vec<Inspector>, row, problems| {
-        match inspector_row(row) {
+    let parsed = table::read(
+        source,
+        INSPECTOR_FIELDS,
+        &mut problems,
+        |_| Vec::new(),
+        |rows: &mut Vec<Inspector>, row, problems| match inspector_row(row) {
             Ok(i) => rows.push(i),
             Err(p) => problems.push(p),
-        }
-    })?;
+        },
+    )?;
     let Some((_, mut rows)) = parsed else {
         return Err(crate::Error::Input(problems));
     };
@@ -387,7 +393,8 @@ fn inspector_row(row: &Row<'_>) -> Result<Inspector, Problem> {
         return Err(row.field_problem(3, &region, "region code must be 6 digits (GB/T 2260)"));
     }
     let active_text = row.field(4)?;
-    let active = parse_bool(&active_text).ok_or_else(|| row.field_problem(4, &active_text, "must be 是/否 or true/false"))?;
+    let active =
+        parse_bool(&active_text).ok_or_else(|| row.field_problem(4, &active_text, "must be 是/否 or true/false"))?;
     let qualifications = split_set(&row.field(5)?);
     let expires_text = row.field(6)?;
     let cert_expires = if expires_text.is_empty() {
@@ -396,7 +403,8 @@ fn inspector_row(row: &Row<'_>) -> Result<Inspector, Problem> {
         Some(Date::parse(&expires_text).map_err(|m| row.field_problem(6, &expires_text, m))?)
     };
     let role_text = row.field(7)?;
-    let role = parse_role(&role_text).ok_or_else(|| row.field_problem(7, &role_text, "role must be inspector or expert"))?;
+    let role =
+        parse_role(&role_text).ok_or_else(|| row.field_problem(7, &role_text, "role must be inspector or expert"))?;
     Ok(Inspector { id, name, department, region, active, role, qualifications, cert_expires, line: row.line })
 }
 
@@ -409,14 +417,22 @@ pub const CONFLICT_FIELDS: &[Field] = &[
 /// Recusal pairs as (inspector index, enterprise index), sorted; the order
 /// equals the spec's (inspector id, USCC) order because both registries are
 /// sorted by those keys.
-pub fn read_conflicts(source: &dyn Source, inspectors: &[Inspector], enterprises: &Enterprises) -> Result<Vec<(u32, u32)>, crate::Error> {
+pub fn read_conflicts(
+    source: &dyn Source,
+    inspectors: &[Inspector],
+    enterprises: &Enterprises,
+) -> Result<Vec<(u32, u32)>, crate::Error> {
     let mut problems = Problems::default();
-    let parsed = table::read(source, CONFLICT_FIELDS, &mut problems, |_| Vec::new(), |pairs: &mut Vec<(u32, u32, u64)>, row, problems| {
-        match conflict_row(row, inspectors, enterprises) {
+    let parsed = table::read(
+        source,
+        CONFLICT_FIELDS,
+        &mut problems,
+        |_| Vec::new(),
+        |pairs: &mut Vec<(u32, u32, u64)>, row, problems| match conflict_row(row, inspectors, enterprises) {
             Ok((i, e)) => pairs.push((i, e, row.line)),
             Err(p) => problems.extend(p),
-        }
-    })?;
+        },
+    )?;
     let Some((_, mut pairs)) = parsed else {
         return Err(crate::Error::Input(problems));
     };

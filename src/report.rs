@@ -10,7 +10,13 @@ use crate::registry::Inspector;
 fn width(s: &str) -> usize {
     s.chars()
         .map(|c| match c as u32 {
-            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
             _ => 1,
         })
         .sum()
@@ -43,7 +49,11 @@ pub fn write_table(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write)
     writeln!(out, "抽查计划 Plan: {}", doc.plan_name)?;
     writeln!(out, "随机种子 Seed: {}", doc.seed)?;
     writeln!(out, "计划摘要 Plan digest: {}", doc.plan_digest)?;
-    writeln!(out, "名录库根 Enterprises root: {} ({} rows)", doc.snapshots.enterprises.root, doc.snapshots.enterprises.count)?;
+    writeln!(
+        out,
+        "名录库根 Enterprises root: {} ({} rows)",
+        doc.snapshots.enterprises.root, doc.snapshots.enterprises.count
+    )?;
     writeln!(out)?;
     writeln!(out, "分类 Class  在范围 In scope  排除 Excl.  可抽 Eligible  比例 Ratio  抽取 Drawn  截止签号 Cutoff")?;
     for s in &doc.strata {
@@ -87,8 +97,25 @@ fn csv_cell(s: &str) -> String {
 /// The inspection list (检查名单) for Excel.
 pub fn write_csv(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\xEF\xBB\xBF")?;
-    let items: Vec<String> = doc.plan["items"].as_array().into_iter().flatten().filter_map(|i| i["item"].as_str().map(String::from)).collect();
-    let header = ["序号", "统一社会信用代码", "企业名称", "信用风险分类", "区域代码", "检查组长", "检查人员", "执法证号", "专家", "抽查事项", "抽查计划"];
+    let items: Vec<String> = doc.plan["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["item"].as_str().map(String::from))
+        .collect();
+    let header = [
+        "序号",
+        "统一社会信用代码",
+        "企业名称",
+        "信用风险分类",
+        "区域代码",
+        "检查组长",
+        "检查人员",
+        "执法证号",
+        "专家",
+        "抽查事项",
+        "抽查计划",
+    ];
     write!(out, "{}\r\n", header.join(","))?;
     for (n, a) in doc.assignments.iter().enumerate() {
         let names: Vec<&str> = a.inspectors.iter().map(|id| name_of(inspectors, id)).collect();

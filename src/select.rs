@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 use rayon::prelude::*;
 
 use crate::plan::Plan;
-use crate::registry::{Class, Enterprise, Enterprises, ENTERPRISE_FIELDS};
 use crate::ratio::Ratio;
+use crate::registry::{Class, Enterprise, Enterprises, ENTERPRISE_FIELDS};
 use crate::table;
 use crate::ticket::{self, Seed};
 
@@ -47,7 +47,9 @@ impl<'a> ScopeFilter<'a> {
             .map(|(col, value)| {
                 let how = match table::field_index(ENTERPRISE_FIELDS, col) {
                     Some(f) => WhereColumn::Field(f),
-                    None => WhereColumn::Extra(reg.extra_columns.iter().position(|c| c == col).expect("registry kept every where column")),
+                    None => WhereColumn::Extra(
+                        reg.extra_columns.iter().position(|c| c == col).expect("registry kept every where column"),
+                    ),
                 };
                 (how, value.as_str())
             })
@@ -110,7 +112,16 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
             let k = sample_size(plan.ratios[c], n, plan.min[c], plan.max[c]);
             let selected = smallest_tickets(reg, rows, k as usize, seed);
             let cutoff = selected.last().map(|&r| ticket::ticket_string(&seed.ticket_hash(&reg.rows[r as usize].uscc)));
-            Stratum { class, population: population[c], excluded: excluded[c], eligible: n, ratio: plan.ratios[c], sample_size: k, cutoff, selected }
+            Stratum {
+                class,
+                population: population[c],
+                excluded: excluded[c],
+                eligible: n,
+                ratio: plan.ratios[c],
+                sample_size: k,
+                cutoff,
+                selected,
+            }
         })
         .collect()
 }
@@ -120,7 +131,8 @@ fn smallest_tickets(reg: &Enterprises, rows: &[u32], k: usize, seed: &Seed) -> V
     if k == 0 {
         return Vec::new();
     }
-    let mut keyed: Vec<(u64, u32)> = rows.par_iter().map(|&r| (ticket::rank_key(&seed.ticket_hash(&reg.rows[r as usize].uscc)), r)).collect();
+    let mut keyed: Vec<(u64, u32)> =
+        rows.par_iter().map(|&r| (ticket::rank_key(&seed.ticket_hash(&reg.rows[r as usize].uscc)), r)).collect();
     let cmp = |a: &(u64, u32), b: &(u64, u32)| -> Ordering {
         let (ua, ub) = (&reg.rows[a.1 as usize].uscc, &reg.rows[b.1 as usize].uscc);
         ticket::compare(a.0, || seed.ticket_hash(ua), b.0, || seed.ticket_hash(ub)).then_with(|| ua.cmp(ub))

@@ -235,7 +235,10 @@ impl Pass<'_> {
                 }
             }
             let line = record.position().map(|p| p.line()).unwrap_or(0);
-            if self.encoding == Encoding::Utf8 && !self.had_bom && record.iter().any(|f| std::str::from_utf8(f).is_err()) {
+            if self.encoding == Encoding::Utf8
+                && !self.had_bom
+                && record.iter().any(|f| std::str::from_utf8(f).is_err())
+            {
                 return Ok(None);
             }
             match &mut table {

@@ -100,7 +100,12 @@ pub fn ticket_string(hash: &[u8; 32]) -> String {
 }
 
 /// Orders two tickets; `hash` values must come from the same seed.
-pub fn compare(a_key: u64, a_hash: impl FnOnce() -> [u8; 32], b_key: u64, b_hash: impl FnOnce() -> [u8; 32]) -> Ordering {
+pub fn compare(
+    a_key: u64,
+    a_hash: impl FnOnce() -> [u8; 32],
+    b_key: u64,
+    b_hash: impl FnOnce() -> [u8; 32],
+) -> Ordering {
     a_key.cmp(&b_key).then_with(|| ticket_string(&a_hash()).cmp(&ticket_string(&b_hash())))
 }
 

@@ -14,7 +14,7 @@ pub struct Difference {
 
 impl std::fmt::Display for Difference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let show = |v: &Option<Value>| v.as_ref().map_or("(missing)".to_string(), |v| short(v));
+        let show = |v: &Option<Value>| v.as_ref().map_or("(missing)".to_string(), short);
         write!(f, "{}: expected {}, draw has {}", self.path, show(&self.expected), show(&self.actual))
     }
 }

@@ -39,7 +39,8 @@ fn draw_writes_json_and_excel_csv_then_verify_passes() {
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("draw.json")).unwrap()).unwrap();
     assert_eq!(doc["strata"].as_array().unwrap().len(), 4);
     // 40 rows, 10 per class: ceil(10%·10)=1, 2, 3, 5.
-    let sizes: Vec<u64> = doc["strata"].as_array().unwrap().iter().map(|s| s["sample_size"].as_u64().unwrap()).collect();
+    let sizes: Vec<u64> =
+        doc["strata"].as_array().unwrap().iter().map(|s| s["sample_size"].as_u64().unwrap()).collect();
     assert_eq!(sizes, [1, 2, 3, 5]);
     let csv = std::fs::read(dir.path().join("draw.csv")).unwrap();
     assert!(csv.starts_with(b"\xEF\xBB\xBF\xE5\xBA\x8F\xE5\x8F\xB7"), "BOM then 序号");
@@ -104,7 +105,15 @@ fn every_bad_row_is_reported_with_file_line_column_and_value() {
     let out = run(dir.path(), &draw_args(dir.path(), "plan.toml", "draw.json")).expect(2);
     let err = out.stderr;
     let file = s(&e);
-    for (line, needle) in [(3, "check character"), (4, "\"E\""), (5, "\"3301\""), (6, "营业中"), (7, "duplicate USCC, first at line 2"), (8, "empty"), (9, "cells")] {
+    for (line, needle) in [
+        (3, "check character"),
+        (4, "\"E\""),
+        (5, "\"3301\""),
+        (6, "营业中"),
+        (7, "duplicate USCC, first at line 2"),
+        (8, "empty"),
+        (9, "cells"),
+    ] {
         assert!(err.contains(&format!("{file}:{line}")), "line {line} missing:\n{err}");
         assert!(err.contains(needle), "{needle} missing:\n{err}");
     }
@@ -177,7 +186,11 @@ fn infeasible_plan_names_target_rule_and_relaxation() {
     assert!(out.stderr.contains("from 2 to 3"), "{}", out.stderr);
     assert!(!dir.path().join("draw.json").exists());
 
-    write(dir.path(), "same.toml", &format!("{MINIMAL_PLAN}[team]\nregion = \"same\"\nqualifications = [\"特种设备\"]\n"));
+    write(
+        dir.path(),
+        "same.toml",
+        &format!("{MINIMAL_PLAN}[team]\nregion = \"same\"\nqualifications = [\"特种设备\"]\n"),
+    );
     let out = run(dir.path(), &draw_args(dir.path(), "same.toml", "draw.json")).expect(2);
     assert!(out.stderr.contains("blocking rule: qualifications"), "{}", out.stderr);
     assert!(out.stderr.contains("drop team.qualifications"), "{}", out.stderr);

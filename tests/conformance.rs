@@ -40,9 +40,19 @@ fn random_case(rng: &mut Lcg, n_case: usize) -> (String, String, String) {
         csv += &format!("{},企业{i},{class},33010{},F52,{status}\n", uscc(offset + i * 7), rng.next(9));
     }
     let pct = |rng: &mut Lcg| format!("{}.{}%", rng.next(101), rng.next(10)).replace("100.", "99.");
-    let plan = format!("name = \"case {n_case}\"\n[ratios]\nA = \"{}\"\nB = \"{}\"\nC = \"{}\"\nD = \"{}\"\n", pct(rng), pct(rng), pct(rng), pct(rng));
+    let plan = format!(
+        "name = \"case {n_case}\"\n[ratios]\nA = \"{}\"\nB = \"{}\"\nC = \"{}\"\nD = \"{}\"\n",
+        pct(rng),
+        pct(rng),
+        pct(rng),
+        pct(rng)
+    );
     let seeds = ["", "0", "314159", "01382438112797316654", "双随机 一公开 2026", "a\"b\\c", "🎲🎲🎲"];
-    let seed = if rng.next(3) == 0 { seeds[rng.next(seeds.len() as u64) as usize].to_string() } else { format!("{:016x}{:016x}", rng.next(u64::MAX), rng.next(u64::MAX)) };
+    let seed = if rng.next(3) == 0 {
+        seeds[rng.next(seeds.len() as u64) as usize].to_string()
+    } else {
+        format!("{:016x}{:016x}", rng.next(u64::MAX), rng.next(u64::MAX))
+    };
     (csv, plan, seed)
 }
 
@@ -53,7 +63,8 @@ fn selection_equals_consistent_sampler_on_random_registries() {
     let mut ours = Vec::new();
     for n_case in 0..40 {
         let (csv, plan_text, seed) = random_case(&mut rng, n_case);
-        let reg = registry::read_enterprises(&BytesSource { label: "e.csv".into(), bytes: csv.as_bytes() }, &[]).unwrap();
+        let reg =
+            registry::read_enterprises(&BytesSource { label: "e.csv".into(), bytes: csv.as_bytes() }, &[]).unwrap();
         let none = |_: &str| -> Box<dyn Source> { unreachable!("plan names no files") };
         let plan = Plan::parse(&plan_text, "plan.toml", &none).unwrap();
         let seed_obj = fairdraw::ticket::Seed::new(&seed);
@@ -67,13 +78,17 @@ fn selection_equals_consistent_sampler_on_random_registries() {
             by_class[e.class as usize].push(e.uscc().to_string());
         }
         let probe: Vec<String> = by_class.iter().flatten().take(3).cloned().collect();
-        let tickets: Vec<String> = probe.iter().map(|id| fairdraw::ticket::ticket_string(&seed_obj.ticket_hash(id.as_bytes()))).collect();
+        let tickets: Vec<String> =
+            probe.iter().map(|id| fairdraw::ticket::ticket_string(&seed_obj.ticket_hash(id.as_bytes()))).collect();
         cases.push(serde_json::json!({
             "seed": seed,
             "strata": by_class.iter().zip(&strata).map(|(ids, s)| serde_json::json!([ids, s.sample_size])).collect::<Vec<_>>(),
             "probe": probe,
         }));
-        let mut mine: Vec<Vec<String>> = strata.iter().map(|s| s.selected.iter().map(|&r| reg.rows[r as usize].uscc().to_string()).collect()).collect();
+        let mut mine: Vec<Vec<String>> = strata
+            .iter()
+            .map(|s| s.selected.iter().map(|&r| reg.rows[r as usize].uscc().to_string()).collect())
+            .collect();
         mine.push(tickets);
         ours.push(mine);
     }
@@ -93,7 +108,8 @@ fn selection_equals_consistent_sampler_on_random_registries() {
 
 #[test]
 fn published_ticket_vectors_match_consistent_sampler() {
-    let vectors: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(root().join("tests/vectors/tickets.json")).unwrap()).unwrap();
+    let vectors: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(root().join("tests/vectors/tickets.json")).unwrap()).unwrap();
     assert!(vectors.len() >= 10);
     let dir = tempdir();
     let script = write(

@@ -68,7 +68,8 @@ fn variants(dir: &Path) -> Vec<std::path::PathBuf> {
     // A fixed permutation: reverse, then interleave halves.
     shuffled.reverse();
     let (a, b) = shuffled.split_at(shuffled.len() / 2);
-    let permuted: Vec<String> = a.iter().zip(b).flat_map(|(x, y)| [y.clone(), x.clone()]).chain(b[a.len()..].iter().cloned()).collect();
+    let permuted: Vec<String> =
+        a.iter().zip(b).flat_map(|(x, y)| [y.clone(), x.clone()]).chain(b[a.len()..].iter().cloned()).collect();
     assert_eq!(permuted.len(), rows.len());
     out.push(write(dir, "permuted.csv", &format!("{header}\n{}\n", permuted.join("\n"))));
 
@@ -126,7 +127,14 @@ fn a_changed_relevant_value_changes_the_root() {
     cells[1] = &renamed;
     rows[0] = cells.join(",");
     let changed = write(dir.path(), "changed.csv", &format!("{header}\n{}\n", rows.join("\n")));
-    let a: serde_json::Value = serde_json::from_slice(&draw(dir.path(), &data("enterprises.csv"), &data("inspectors.csv"), "plan-minimal.toml")).unwrap();
-    let b: serde_json::Value = serde_json::from_slice(&draw(dir.path(), &changed, &data("inspectors.csv"), "plan-minimal.toml")).unwrap();
+    let a: serde_json::Value = serde_json::from_slice(&draw(
+        dir.path(),
+        &data("enterprises.csv"),
+        &data("inspectors.csv"),
+        "plan-minimal.toml",
+    ))
+    .unwrap();
+    let b: serde_json::Value =
+        serde_json::from_slice(&draw(dir.path(), &changed, &data("inspectors.csv"), "plan-minimal.toml")).unwrap();
     assert_ne!(a["snapshots"]["enterprises"]["root"], b["snapshots"]["enterprises"]["root"]);
 }

@@ -17,7 +17,11 @@ fn registry(classes: &[u8], regions: &[u8]) -> Enterprises {
     let mut csv = String::from("uscc,name,credit_class,region,industry,status\n");
     for (i, (c, r)) in classes.iter().zip(regions).enumerate() {
         let status = if i % 11 == 5 { "注销" } else { "存续" };
-        csv += &format!("{},企业{i},{},33010{r},F52,{status}\n", common::uscc(i as u32 * 13 + 5), ["A", "B", "C", "D"][*c as usize % 4]);
+        csv += &format!(
+            "{},企业{i},{},33010{r},F52,{status}\n",
+            common::uscc(i as u32 * 13 + 5),
+            ["A", "B", "C", "D"][*c as usize % 4]
+        );
     }
     registry::read_enterprises(&BytesSource { label: "e.csv".into(), bytes: csv.as_bytes() }, &[]).unwrap()
 }
@@ -34,7 +38,7 @@ fn inspector(i: usize, spec: (u8, u8, bool, u8, u8)) -> Inspector {
         active,
         role: if role % 6 == 0 { Role::Expert } else { Role::Inspector },
         qualifications: if role % 2 == 0 { vec!["食品".into()] } else { vec![] },
-        cert_expires: (cert % 4 == 0).then(|| Date { year: 2026, month: 1, day: 1 }),
+        cert_expires: (cert % 4 == 0).then_some(Date { year: 2026, month: 1, day: 1 }),
         line: i as u64 + 2,
     }
 }
@@ -45,20 +49,22 @@ fn plan(text: &str) -> Plan {
 }
 
 fn rules_strategy() -> impl Strategy<Value = Rules> {
-    (2usize..=3, 0usize..=2, 0u8..3, proptest::option::of(1u64..4), 0usize..=1, any::<bool>()).prop_map(|(size, ndept, region, cap, experts, quals)| {
-        let departments: Vec<String> = DEPTS[..ndept.min(size)].iter().map(|d| d.to_string()).collect();
-        Rules {
-            size,
-            experts,
-            slot_departments: (0..size).map(|s| departments.get(s).cloned()).collect(),
-            departments,
-            region: [RegionRule::Any, RegionRule::Same, RegionRule::Different][region as usize],
-            cap,
-            qualifications: if quals { vec!["食品".into()] } else { vec![] },
-            inspection_date: Some(Date { year: 2026, month: 12, day: 1 }),
-            rotation: false,
-        }
-    })
+    (2usize..=3, 0usize..=2, 0u8..3, proptest::option::of(1u64..4), 0usize..=1, any::<bool>()).prop_map(
+        |(size, ndept, region, cap, experts, quals)| {
+            let departments: Vec<String> = DEPTS[..ndept.min(size)].iter().map(|d| d.to_string()).collect();
+            Rules {
+                size,
+                experts,
+                slot_departments: (0..size).map(|s| departments.get(s).cloned()).collect(),
+                departments,
+                region: [RegionRule::Any, RegionRule::Same, RegionRule::Different][region as usize],
+                cap,
+                qualifications: if quals { vec!["食品".into()] } else { vec![] },
+                inspection_date: Some(Date { year: 2026, month: 12, day: 1 }),
+                rotation: false,
+            }
+        },
+    )
 }
 
 /// Exhaustive search: does any valid assignment exist?
@@ -97,7 +103,10 @@ fn check_valid(board: &Board<'_>, rules: &Rules, teams: &[Vec<u32>]) {
         sorted.dedup();
         assert_eq!(sorted.len(), team.len(), "an inspector twice in one team");
         for d in &rules.departments {
-            assert!(team[..rules.size].iter().any(|&i| board.inspectors[i as usize].department == *d), "joint inspection lacks {d}");
+            assert!(
+                team[..rules.size].iter().any(|&i| board.inspectors[i as usize].department == *d),
+                "joint inspection lacks {d}"
+            );
         }
         if let Some(lead) = rules.departments.first() {
             assert_eq!(&board.inspectors[team[0] as usize].department, lead, "leader from the initiating department");

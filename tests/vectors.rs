@@ -48,7 +48,8 @@ fn the_repair_vector_really_needs_the_repair() {
 #[test]
 fn rfc6962_roots() {
     let v: serde_json::Value = serde_json::from_slice(include_bytes!("vectors/rfc6962/roots.json")).unwrap();
-    let leaves: Vec<Vec<u8>> = v["leaf_inputs_hex"].as_array().unwrap().iter().map(|h| hex::decode(h.as_str().unwrap()).unwrap()).collect();
+    let leaves: Vec<Vec<u8>> =
+        v["leaf_inputs_hex"].as_array().unwrap().iter().map(|h| hex::decode(h.as_str().unwrap()).unwrap()).collect();
     for (n, root) in v["root_for_size_hex"].as_array().unwrap().iter().enumerate() {
         let mut b = fairdraw::merkle::RootBuilder::default();
         leaves[..n].iter().for_each(|l| b.push(fairdraw::merkle::leaf_hash(l)));
@@ -63,7 +64,8 @@ fn stream_vector() {
     let v: serde_json::Value = serde_json::from_slice(include_bytes!("vectors/stream.json")).unwrap();
     for case in v.as_array().unwrap() {
         let mut s = fairdraw::stream::Stream::for_assignment(case["seed"].as_str().unwrap());
-        let words: Vec<String> = (0..case["words"].as_array().unwrap().len()).map(|_| format!("{:016x}", s.next_u64())).collect();
+        let words: Vec<String> =
+            (0..case["words"].as_array().unwrap().len()).map(|_| format!("{:016x}", s.next_u64())).collect();
         assert_eq!(serde_json::json!(words), case["words"]);
         let mut s = fairdraw::stream::Stream::for_assignment(case["seed"].as_str().unwrap());
         for pair in case["uniform"].as_array().unwrap() {

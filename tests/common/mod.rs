@@ -44,7 +44,9 @@ pub fn fairdraw(args: &[&str], cwd: &Path) -> Run {
 /// Runs `python3 audit/verify.py ARGS`.
 pub fn verify_py(args: &[&str], cwd: &Path) -> Run {
     let script = root().join("audit/verify.py");
-    Run::from(Command::new("python3").arg(script).args(args).current_dir(cwd).output().expect("python3 must be installed"))
+    Run::from(
+        Command::new("python3").arg(script).args(args).current_dir(cwd).output().expect("python3 must be installed"),
+    )
 }
 
 /// Runs `node web/verify.js ARGS`.
