@@ -710,8 +710,12 @@ def load_plan(path, problems):
 # §4 Canonical JSON and §5 Merkle roots
 # ---------------------------------------------------------------------------
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical_json(v):
-    return json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """§4: same as json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":"))."""
+    return _CANONICAL.encode(v)
 
 
 def merkle_root(leaves):

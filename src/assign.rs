@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::candidates::Candidates;
 use crate::date::Date;
 use crate::plan::{Plan, RegionRule};
 use crate::registry::{Enterprises, Inspector, Role};
@@ -73,6 +74,8 @@ pub struct Board<'a> {
     pools: Vec<Vec<u32>>,
     /// Recusal pairs (inspector, enterprise row), sorted.
     conflicts: &'a [(u32, u32)],
+    /// The same pairs as (enterprise row, inspector), sorted.
+    recusals: Vec<(u32, u32)>,
     /// Rotation bars (enterprise row, inspector), sorted.
     barred: Vec<(u32, u32)>,
 }
@@ -99,7 +102,9 @@ impl<'a> Board<'a> {
             }
             barred.sort_unstable();
         }
-        Board { rules, inspectors, targets, regions, pools, conflicts, barred }
+        let mut recusals: Vec<(u32, u32)> = conflicts.iter().map(|&(i, e)| (e, i)).collect();
+        recusals.sort_unstable();
+        Board { rules, inspectors, targets, regions, pools, conflicts, recusals, barred }
     }
 
     pub fn pool(&self, slot: usize) -> &[u32] {
@@ -114,18 +119,30 @@ impl<'a> Board<'a> {
         all
     }
 
+    /// The region rule for an inspector slot of target `t`.
+    pub fn region_ok(&self, i: u32, t: usize) -> bool {
+        match self.rules.region {
+            RegionRule::Any => true,
+            RegionRule::Same => self.regions[i as usize] == self.targets[t].region,
+            RegionRule::Different => self.regions[i as usize] != self.targets[t].region,
+        }
+    }
+
     /// Target-specific rules: region, recusal, rotation (spec §8.3).
     pub fn allowed(&self, i: u32, t: usize, slot: usize) -> bool {
-        let target = &self.targets[t];
-        let region_ok = slot >= self.rules.size
-            || match self.rules.region {
-                RegionRule::Any => true,
-                RegionRule::Same => self.regions[i as usize] == target.region,
-                RegionRule::Different => self.regions[i as usize] != target.region,
-            };
-        region_ok
-            && self.conflicts.binary_search(&(i, target.row)).is_err()
-            && self.barred.binary_search(&(target.row, i)).is_err()
+        let row = self.targets[t].row;
+        (slot >= self.rules.size || self.region_ok(i, t))
+            && self.conflicts.binary_search(&(i, row)).is_err()
+            && self.barred.binary_search(&(row, i)).is_err()
+    }
+
+    /// Inspectors barred from target `t` by recusal or rotation.
+    pub fn excluded_for(&self, t: usize) -> impl Iterator<Item = u32> + '_ {
+        let row = self.targets[t].row;
+        let start = |pairs: &[(u32, u32)]| pairs.partition_point(|p| p.0 < row);
+        let recusals = self.recusals[start(&self.recusals)..].iter();
+        let barred = self.barred[start(&self.barred)..].iter();
+        recusals.take_while(move |p| p.0 == row).chain(barred.take_while(move |p| p.0 == row)).map(|p| p.1)
     }
 
     pub fn compatible(&self, i: u32, t: usize, slot: usize) -> bool {
@@ -171,25 +188,24 @@ pub fn assign(board: &Board<'_>, seed: &str) -> Result<Assigned, Stuck> {
     let mut state =
         State { teams: vec![vec![NONE; slots]; board.targets.len()], load: vec![0; board.inspectors.len()] };
     let mut stream = Stream::for_assignment(seed);
-    let mut candidates = Vec::new();
+    let mut candidates = Candidates::new(board, cap);
     let mut repairs = 0;
     for t in 0..board.targets.len() {
         for s in 0..slots {
-            candidates.clear();
-            candidates.extend(
-                board.pool(s).iter().copied().filter(|&i| {
-                    state.load[i as usize] < cap && !state.teams[t].contains(&i) && board.allowed(i, t, s)
-                }),
-            );
-            if candidates.is_empty() {
-                if !repair(board, &mut state, cap, t, s) {
-                    return Err(Stuck { target: t, slot: s });
+            let team = &state.teams[t];
+            match candidates.pick(board, &state.load, team, t, s, &mut |n| stream.uniform(n)) {
+                Some(i) => {
+                    state.teams[t][s] = i;
+                    state.load[i as usize] += 1;
+                    candidates.loaded(i, state.load[i as usize]);
                 }
-                repairs += 1;
-            } else {
-                let i = candidates[stream.uniform(candidates.len() as u64) as usize];
-                state.teams[t][s] = i;
-                state.load[i as usize] += 1;
+                None => {
+                    if !repair(board, &mut state, cap, t, s) {
+                        return Err(Stuck { target: t, slot: s });
+                    }
+                    candidates.reload(&state.load);
+                    repairs += 1;
+                }
             }
         }
     }

@@ -10,6 +10,7 @@
 //! Only [`inputs`] touches the filesystem.
 
 pub mod assign;
+pub mod candidates;
 pub mod canonical;
 pub mod date;
 pub mod diagnose;

@@ -159,7 +159,8 @@ class Parser {
         while (this.i < this.s.length && BARE_KEY.test(this.s[this.i])) this.i++;
         if (this.i === start) {
           const ch = this.eof() ? 'end of file' : JSON.stringify(this.s[this.i]);
-          this.fail(`expected a key, found ${ch} (non-ASCII keys must be quoted)`);
+          const hint = !this.eof() && this.s.charCodeAt(this.i) > 0x7f ? ' (non-ASCII keys must be quoted)' : '';
+          this.fail(`expected a key, found ${ch}${hint}`);
         }
         k = this.s.slice(start, this.i);
       }

@@ -81,6 +81,7 @@ function fmtValue(v) {
 export function formatError(e) {
   let s = e.file || 'input';
   if (e.line !== undefined) s += `, line ${e.line}`;
+  if (e.byte !== undefined) s += `, byte ${e.byte}`;
   if (e.column !== undefined) s += `, column ${e.column}${e.header !== undefined ? ` (${e.header})` : ''}`;
   else if (e.header !== undefined) s += `, column ${e.header}`;
   if (e.value !== undefined) s += `, value ${fmtValue(e.value)}`;
@@ -88,6 +89,11 @@ export function formatError(e) {
 }
 
 function throwErrors(errors) {
+  // group by file (first appearance), then by line; stable otherwise
+  const fileRank = new Map();
+  errors.forEach(e => { if (!fileRank.has(e.file)) fileRank.set(e.file, fileRank.size); });
+  errors = errors.map((e, k) => [e, k]).sort((a, b) =>
+    (fileRank.get(a[0].file) - fileRank.get(b[0].file)) || ((a[0].line ?? 0) - (b[0].line ?? 0)) || (a[1] - b[1])).map(x => x[0]);
   const lines = errors.slice(0, MAX_LISTED_ERRORS).map(formatError);
   if (errors.length > MAX_LISTED_ERRORS) lines.push(`… and ${errors.length - MAX_LISTED_ERRORS} more (${errors.length} errors in total)`);
   const files = [...new Set(errors.map(e => e.file))].join(', ');
@@ -229,7 +235,7 @@ function firstInvalidByte(bytes, encoding) {
 function byteLocation(bytes, at) {
   let line = 1, lineStart = 0;
   for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) { line++; lineStart = i + 1; }
-  return { line, column: `byte ${at - lineStart + 1}` };
+  return { line, byte: at - lineStart + 1 };
 }
 
 function byteSample(bytes, at) {
@@ -1660,7 +1666,7 @@ async function cliMain(argv, io) {
   if (opts.help) { io.out(USAGE); return 0; }
   const read = async (p, what) => {
     try { return new Uint8Array(await readFile(p)); } catch (e) {
-      throw new FairdrawError(`${p}: cannot read ${what}: ${e.code || ''} ${e.message}`.replace(/\s+/g, ' '));
+      throw new FairdrawError(`${p}: cannot read ${what}: ${e.message}`);
     }
   };
   for (const k of ['enterprises', 'inspectors', 'plan']) if (opts[k] === undefined) throw new FairdrawError(`missing --${k}\n${USAGE}`);
