@@ -44,6 +44,11 @@ pub fn write(value: &Value, out: &mut Vec<u8>) {
 /// safety, although validated inputs never contain them.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.extend_from_slice(b"\\\""),

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use rayon::slice::ParallelSliceMut;
+
 use crate::date::Date;
 use crate::error::{Problem, Problems};
 use crate::table::{self, Field, Row, Source};
@@ -197,7 +199,11 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
         }
     }
     let reg = &mut fold.reg;
-    reg.rows.sort_unstable_by_key(|r| (r.uscc, r.line));
+    // Big-endian integers order like the bytes, and compare without memcmp.
+    reg.rows.par_sort_unstable_by_key(|r| {
+        let (hi, lo) = r.uscc.split_at(16);
+        (u128::from_be_bytes(hi.try_into().unwrap()), u16::from_be_bytes(lo.try_into().unwrap()), r.line)
+    });
     for pair in reg.rows.windows(2) {
         if pair[0].uscc == pair[1].uscc {
             problems.push(Problem {
