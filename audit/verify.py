@@ -13,6 +13,20 @@ Section numbers (§) below refer to that specification.
     python3 audit/verify.py --emit --enterprises E.csv --inspectors I.csv \
             [--conflicts C.csv] --plan P.toml --seed STRING
         prints the draw document (§9) computed from the inputs.
+
+Where SPEC.md is silent or ambiguous this file reads it as follows (each point
+was checked against the reference engine's behaviour on the same inputs):
+  * plan strings are trimmed like CSV values (§1 step 3); empty qualifications
+    are dropped; team.departments must be non-empty and distinct; a region
+    prefix is 1-6 digits; department = "" means "not set";
+  * scope.statuses/regions/industries are sorted *sets* in the canonical plan;
+  * ratios are `digits[.digits][%]` or a TOML integer (no "+", ".5" or "5.");
+  * a `where` column is resolved through the §1.1 header aliases and compared
+    with the normalised field value; otherwise it names an extra column exactly;
+  * control characters are refused only in values that are used (not in the
+    recusal reason or in unused extra columns);
+  * the history file is read only when rotation = true; item methods are free text;
+  * snapshots.enterprises.columns is the full leaf column list.
 """
 
 import argparse
@@ -119,6 +133,7 @@ class Table:
     def __init__(self, path, problems):
         self.path, self.problems = path, problems
         self.headers, self.index, self.extras, self.rows = [], {}, {}, []
+        self.checked = set()        # columns whose values are used: checked for control characters
 
     def bad(self, line, cells, field, msg):
         col = self.index[field] if field in self.index else self.extras[field]
@@ -126,7 +141,8 @@ class Table:
 
 
 def read_table(path, columns, problems):
-    """§1: columns is a list of (field, aliases, required). Returns a Table or None."""
+    """§1: columns is a list of (field, aliases, required). Returns a Table whose
+    `rows` yields (line, trimmed cells) lazily (1e6-row registries), or None."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -134,6 +150,7 @@ def read_table(path, columns, problems):
         problems.add(path, f"cannot read file: {e.strerror or e}")
         return None
     text = decode_bytes(data, path, problems)
+    del data
     if text is None:
         return None
     lookup = {}                                  # §1 step 4: alias -> field
@@ -141,38 +158,54 @@ def read_table(path, columns, problems):
         for name in (field, *aliases):
             lookup[ascii_lower(name)] = field
     table = Table(path, problems)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header_ok, prev = None, 0
+    records = csv_records(io.StringIO(text, newline=""), path, problems)
+    del text
+    for line, cells in records:                  # the first non-empty record is the header
+        header_ok = map_header(table, cells, columns, lookup, line)
+        table.checked = {col for field, col in table.index.items() if field != "reason"}
+        table.rows = checked_rows(table, records)
+        if header_ok:
+            return table
+        for _ in table.rows:                     # still report every bad row
+            pass
+        return None
+    problems.add(path, "file has no header line")
+    return None
+
+
+def csv_records(stream, path, problems):
+    """§1 steps 2-3: RFC 4180 records with their first physical line, trimmed."""
+    reader = csv.reader(stream, strict=True)
+    prev = 0
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            break
-        except csv.Error as e:                   # §1 step 2: RFC 4180 syntax
+            return
+        except csv.Error as e:
             problems.add(path, f"CSV syntax error: {e}", prev + 1)
             prev = reader.line_num
             continue
         line, prev = prev + 1, reader.line_num
-        if not cells:                            # completely empty line
+        if cells:                                # completely empty lines are skipped
+            yield line, [c.strip(TRIM) for c in cells]
+
+
+def checked_rows(table, records):
+    """§1 steps 3 and 5: as many cells as the header; no control characters in
+    the values that are used (columns in table.checked, see note in §1 step 3)."""
+    width = len(table.headers)
+    for line, cells in records:
+        if len(cells) != width:
+            table.problems.add(table.path, f"record has {len(cells)} cells, the header has {width}", line)
             continue
-        cells = [c.strip(TRIM) for c in cells]
-        bad_control = CONTROL.search("".join(cells)) is not None
-        if header_ok is None:                    # the first non-empty record is the header
-            header_ok = map_header(table, cells, columns, lookup, line)
-            continue
-        if len(cells) != len(table.headers):     # §1 step 5
-            problems.add(path, f"record has {len(cells)} cells, the header has {len(table.headers)}", line)
-            continue
-        if bad_control:
-            for col, c in enumerate(cells):
-                if CONTROL.search(c):
-                    problems.add(path, "value contains a control character", line, col + 1, table.headers[col], c)
-            continue
-        table.rows.append((line, cells))
-    if header_ok is None:
-        problems.add(path, "file has no header line")
-        return None
-    return table if header_ok else None
+        if CONTROL.search("".join(cells)):       # fast path: usually no control character at all
+            bad = [col for col in sorted(table.checked) if CONTROL.search(cells[col])]
+            for col in bad:
+                table.problems.add(table.path, "value contains a control character", line, col + 1, table.headers[col], cells[col])
+            if bad:
+                continue
+        yield line, cells
 
 
 def map_header(table, cells, columns, lookup, line):
@@ -180,9 +213,6 @@ def map_header(table, cells, columns, lookup, line):
     ok = True
     table.headers = cells
     for col, h in enumerate(cells):
-        if CONTROL.search(h):
-            table.problems.add(table.path, "header contains a control character", line, col + 1, None, h)
-            ok = False
         field = lookup.get(ascii_lower(h))
         target, name = (table.index, field) if field else (table.extras, h)
         if name in target:
@@ -245,6 +275,7 @@ def read_enterprises(path, where_columns, problems):
             resolved.append(("field", field))
         elif field is None and column in t.extras:
             resolved.append(("extra", t.extras[column]))
+            t.checked.add(t.extras[column])
         else:
             problems.add(path, f"the plan's scope.where names column {column!r}, which the registry lacks")
             resolved.append(("field", "uscc"))          # placeholder; no draw is produced
@@ -388,7 +419,6 @@ ITEM_COLUMNS = [
 ]
 CATEGORY = {"general": "general", "一般": "general", "一般检查事项": "general",
             "key": "key", "重点": "key", "重点检查事项": "key"}
-METHODS = {"书面检查", "实地核查", "网络监测"}
 
 
 def read_items(path, problems):
@@ -407,9 +437,7 @@ def read_items(path, problems):
         category = CATEGORY.get(ascii_lower(get("category")))
         if category is None:
             t.bad(line, cells, "category", "category must be general/一般 or key/重点"); ok = False
-        methods = split_set(get("method"))
-        if any(m not in METHODS for m in methods):
-            t.bad(line, cells, "method", "method must be among 书面检查, 实地核查, 网络监测"); ok = False
+        methods = split_set(get("method"))      # usually 书面检查, 实地核查, 网络监测; not enforced
         ceiling, ceiling_text = None, None
         if get("ceiling"):
             ceiling = parse_ratio(get("ceiling"))
@@ -493,7 +521,7 @@ def uscc_problem(u):
 # §3 The plan
 # ---------------------------------------------------------------------------
 
-RATIO = re.compile(r"\+?([0-9]+)?(?:\.([0-9]*))?(%?)")
+RATIO = re.compile(r"([0-9]+)(?:\.([0-9]+))?(%?)")
 
 
 def parse_ratio(v):
@@ -504,10 +532,10 @@ def parse_ratio(v):
         p, s = v, 0
     else:
         m = RATIO.fullmatch(v)
-        if not m or not (m[1] or m[2]):
+        if not m:
             return None
         frac = m[2] or ""
-        p, s = int((m[1] or "0") + frac), len(frac) + (2 if m[3] else 0)
+        p, s = int(m[1] + frac), len(frac) + (2 if m[3] else 0)
     while s > 0 and p % 10 == 0:             # shortest form
         p, s = p // 10, s - 1
     return (p, s) if 0 <= p <= 10**s else None
@@ -558,13 +586,13 @@ class PlanReader:
         v = t[name]
         if isinstance(v, bool) and bool not in types or not isinstance(v, types):
             self.err(key, f"must be {what}"); return default
-        return v
+        return v.strip(TRIM) if isinstance(v, str) and key != "team.region" else v
 
     def string_list(self, t, key):
         v = self.get(t, key, (list,), [], "an array of strings")
         if not all(isinstance(x, str) for x in v):
             self.err(key, "must be an array of strings"); return []
-        return v
+        return [x.strip(TRIM) for x in v]
 
     def integer(self, t, key, default, minimum):
         v = self.get(t, key, (int,), default, "an integer")
@@ -574,7 +602,7 @@ class PlanReader:
 
 
 def load_plan(path, problems):
-    """§3: returns (canonical plan dict §3.3, extra facts) or None."""
+    """§3: returns (canonical plan §3.3, {class: ratio as (p, s)}) or None on errors."""
     try:
         with open(path, "rb") as f:
             doc = tomllib.load(f)
@@ -589,13 +617,10 @@ def load_plan(path, problems):
     name = pr.get(doc, "name", (str,), None, "a string")
     if not name:
         pr.err("name", "required, non-empty string")
-    idate = doc.get("inspection_date", "")
-    if isinstance(idate, datetime.date) and not isinstance(idate, datetime.datetime):
-        idate = idate.isoformat()                # a TOML local date is accepted too
-    elif not isinstance(idate, str) or (idate and parse_date(idate) is None):
-        pr.err("inspection_date", "must be a date string (§1.5) or \"\""); idate = ""
-    else:
-        idate = parse_date(idate) if idate else ""
+    idate = pr.get(doc, "inspection_date", (str,), "", "a date string (§1.5) or \"\"")
+    if idate and parse_date(idate) is None:
+        pr.err("inspection_date", f"not a date (§1.5): {idate!r}")
+    idate = parse_date(idate) or ""
 
     # ratios, min, max (§3.1, §3.2)
     if "ratios" not in doc:
@@ -621,22 +646,28 @@ def load_plan(path, problems):
             pr.err("scope.statuses", f"unknown status {s!r}")
         else:
             statuses.append(STATUS[ascii_lower(s)])
-    regions = sorted(pr.string_list(scope, "scope.regions"))
-    industries = sorted(pr.string_list(scope, "scope.industries"))
+    # "sorted strings" (§3.3) is read as sorted sets, like exclude and qualifications
+    regions = sorted(set(pr.string_list(scope, "scope.regions")))
+    for r in regions:
+        if not re.fullmatch("[0-9]{1,6}", r):
+            pr.err("scope.regions", f"a region prefix is 1 to 6 digits: {r!r}")
+    industries = sorted(set(pr.string_list(scope, "scope.industries")))
     where = pr.table(scope, "scope.where", None)
     for k, v in where.items():
         if not isinstance(v, str):
             pr.err(f"scope.where.{k}", "must be a string")
-    where = sorted([k, v] for k, v in where.items() if isinstance(v, str))
+    where = sorted([k.strip(TRIM), v.strip(TRIM)] for k, v in where.items() if isinstance(v, str))
 
     # team
     team = pr.table(doc, "team", TEAM_KEYS)
     departments = pr.string_list(team, "team.departments")
+    if "" in departments or len(set(departments)) < len(departments):
+        pr.err("team.departments", "department names must be non-empty and listed once")
     size = pr.integer(team, "team.size", max(2, len(departments)), 2)
     if size < len(departments):
         pr.err("team.size", f"must be ≥ the number of departments ({len(departments)})")
-    department = pr.get(doc, "department", (str,), None, "a string")
-    if department is None:
+    department = pr.get(doc, "department", (str,), "", "a string")
+    if department == "":                         # "" counts as not set
         department = departments[0] if departments else ""
     elif departments and department not in departments:
         pr.err("department", f"{department!r} is not one of team.departments")
@@ -645,7 +676,7 @@ def load_plan(path, problems):
         pr.err("team.region", "must be \"any\", \"same\" or \"different\"")
     cap = pr.integer(team, "team.max_targets_per_inspector", None, 1)
     experts = pr.integer(team, "team.experts", 0, 0)
-    qualifications = sorted(set(pr.string_list(team, "team.qualifications")))
+    qualifications = sorted(set(pr.string_list(team, "team.qualifications")) - {""})
     rotation = pr.get(team, "team.rotation", (bool,), False, "true or false")
     history_file = pr.get(team, "team.history_file", (str,), None, "a string")
     if rotation and history_file is None:
@@ -680,7 +711,7 @@ def load_plan(path, problems):
         rows = read_uscc_column(os.path.join(base, exclude_file), [("uscc", ("统一社会信用代码",), True)], problems)
         exclude.update(r[3] for r in rows or [])
 
-    history = read_history(os.path.join(base, history_file), problems) if history_file else []
+    history = read_history(os.path.join(base, history_file), problems) if rotation and history_file else []
     if problems.count() > before:
         return None
     plan = {
@@ -691,7 +722,7 @@ def load_plan(path, problems):
         "ratios": {c: ratio_text(ratios[c]) for c in CLASSES},
         "min": mins,
         "max": maxs,
-        "scope": {"statuses": sorted(statuses),
+        "scope": {"statuses": sorted(set(statuses)),
                   "regions": regions,
                   "industries": industries,
                   "where": where},
@@ -847,16 +878,15 @@ class Assigner:
             self.slots.append(("inspector", {depts[j]} if j < len(depts) else (set(depts) or None)))
         self.slots += [("expert", None)] * self.experts
         self.static = [[i for i in self.ids if self.static_ok(s, self.by_id[i])] for s in range(len(self.slots))]
-        self.static_set = [set(x) for x in self.static]
 
-    def static_ok(self, s, i, skip=()):
+    def static_ok(self, s, i):
         """§8.3 rules that do not depend on the target."""
         kind, depts = self.slots[s]
         date = self.plan["inspection_date"]
         if i["role"] != kind or not i["active"] or (i["cert_expires"] and date and i["cert_expires"] < date):
             return False
         if kind == "inspector":
-            if "qualifications" not in skip and not set(self.plan["team"]["qualifications"]) <= set(i["qualifications"]):
+            if not set(self.plan["team"]["qualifications"]) <= set(i["qualifications"]):
                 return False
             if depts is not None and i["department"] not in depts:
                 return False
@@ -956,6 +986,9 @@ class Assigner:
             cand = [i for i in cand if ok(i)]
             if not cand:
                 return f"target {e[0]} ({e[1]}), slot {s} ({need}): no candidate left after rule: {rule}"
+        if all(i["id"] in self.team[t] for i in cand):
+            return (f"target {e[0]} ({e[1]}), slot {s} ({need}): only {len(cand)} compatible inspector(s), "
+                    f"all already in this team")
         return (f"target {e[0]} ({e[1]}), slot {s} ({need}): no candidate left after rule: workload cap "
                 f"({len(cand)} compatible inspectors, all needed elsewhere or at the cap)")
 
@@ -1118,24 +1151,35 @@ def main(argv):
         print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
     if args.emit:
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        return 0
+        return output(json.dumps(doc, indent=2, ensure_ascii=False), 0)
     diffs = []
     differences(doc, draw, "", diffs)
     if not diffs:
-        print(f"VERIFIED: {len(doc['strata'])} strata, {len(doc['assignments'])} targets, "
-              f"plan digest {doc['plan_digest'][:16]}…, enterprises root {doc['snapshots']['enterprises']['root'][:16]}…")
-        return 0
-    print("MISMATCH")
-    for line in diffs[:50]:
-        print(line)
-    if len(diffs) > 50:
-        print(f"… and {len(diffs) - 50} more")
-    return 1
+        return output(f"VERIFIED: {len(doc['strata'])} strata, {len(doc['assignments'])} targets, "
+                      f"plan digest {doc['plan_digest'][:16]}…, enterprises root {doc['snapshots']['enterprises']['root'][:16]}…", 0)
+    more = [f"… and {len(diffs) - 50} more"] if len(diffs) > 50 else []
+    return output("\n".join(["MISMATCH", *diffs[:50], *more]), 1)
+
+
+def output(text, code):
+    """Print the result; a closed pipe (e.g. `| head`) does not change the exit code."""
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
 
 
 if __name__ == "__main__":
     try:
-        sys.exit(main(sys.argv[1:]))
+        code = main(sys.argv[1:])
     except KeyboardInterrupt:
-        sys.exit(2)
+        code = 2
+    except Exception as e:                       # last resort: never a traceback
+        try:
+            print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+        except Exception:
+            pass
+        code = 2
+    sys.exit(code)

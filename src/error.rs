@@ -27,7 +27,9 @@ impl fmt::Display for Problem {
             write!(f, ":{}", self.line)?;
         }
         if !self.column.is_empty() {
-            write!(f, ": column {}", self.column)?;
+            // Plans are addressed by key, tables by column header.
+            let what = if self.file.ends_with(".toml") { "key" } else { "column" };
+            write!(f, ": {what} {}", self.column)?;
         }
         if !self.value.is_empty() {
             write!(f, ": value \"{}\"", self.value)?;

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::date::Date;
 use crate::error::{Problem, Problems};
 use crate::ratio::Ratio;
-use crate::registry::{split_set, Class, Status};
+use crate::registry::{split_set, Class, Status, ENTERPRISE_FIELDS};
 use crate::table::{self, Field, Source};
 use crate::{canonical, uscc};
 
@@ -22,7 +22,7 @@ pub const ALGORITHM: &str = "fairdraw-v1";
 struct RawPlan {
     name: String,
     department: Option<String>,
-    inspection_date: Option<String>,
+    inspection_date: Option<toml::Value>,
     items_file: Option<String>,
     items: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
@@ -299,9 +299,16 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
             }
         }
     }
-    let inspection_date = match raw.inspection_date.as_deref().map(table::trim) {
-        None | Some("") => None,
-        Some(t) => match Date::parse(t) {
+    let date_text = match &raw.inspection_date {
+        None => String::new(),
+        Some(toml::Value::String(t)) => table::trim(t).to_string(),
+        // A bare TOML date such as 2026-12-15 prints as itself.
+        Some(toml::Value::Datetime(d)) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+        Some(other) => format!("{other}"),
+    };
+    let inspection_date = match date_text.as_str() {
+        "" => None,
+        t => match Date::parse(t) {
             Ok(d) => Some(d),
             Err(m) => {
                 ctx.bad("inspection_date", t, m);
@@ -401,12 +408,24 @@ fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
         }
     }
     let industries = trimmed(raw.industries);
-    let where_ = raw
+    let mut where_: Vec<(String, String)> = raw
         .where_
         .unwrap_or_default()
         .into_iter()
         .map(|(c, v)| (table::trim(&c).to_string(), table::trim(&v).to_string()))
         .collect();
+    where_.sort();
+    for (i, (column, _)) in where_.iter().enumerate() {
+        if table::field_index(ENTERPRISE_FIELDS, column).is_some_and(|f| ENTERPRISE_FIELDS[f].key == "established") {
+            ctx.bad(
+                "scope.where",
+                column,
+                "成立日期 (established) is not part of the snapshot and cannot be filtered on",
+            );
+        } else if column.is_empty() || where_[..i].iter().any(|(c, _)| c == column) {
+            ctx.bad("scope.where", column, "each column may be named once, and not empty");
+        }
+    }
     Scope { statuses, regions, industries, where_ }
 }
 

@@ -131,6 +131,19 @@ function cmpTuple(a, b) {
   return a.length - b.length;
 }
 
+const HAS_SURROGATE = /[\uD800-\uDFFF]/;
+/**
+ * Sort objects by a string key in code point order. When no key contains a
+ * surrogate, UTF-16 order equals code point order and the native comparison
+ * is used (much faster for 10^6 registry rows).
+ */
+function sortByKey(list, key) {
+  const keyed = list.map(x => [key(x), x]);
+  const fast = !keyed.some(([k]) => HAS_SURROGATE.test(k));
+  keyed.sort(fast ? (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0) : (a, b) => cmpCodePoint(a[0], b[0]));
+  return keyed.map(x => x[1]);
+}
+
 function sortedStrings(xs) { return [...xs].sort(cmpCodePoint); }
 function sortedUnique(xs) {
   const s = sortedStrings(xs);
@@ -151,17 +164,27 @@ async function sha256(bytes) {
   return new Uint8Array(await subtle().digest('SHA-256', bytes));
 }
 
-/** SHA-256 of many inputs, in batches so that the digests run concurrently. */
-async function sha256Many(inputs, batch = 2048) {
-  const out = new Array(inputs.length);
+/**
+ * SHA-256 of `count` inputs made by `input(i)`, run concurrently in batches
+ * (WebCrypto digests are asynchronous); `output(i, digestBytes)` receives each
+ * result. Inputs are created per batch so that large registries do not keep
+ * millions of buffers alive.
+ */
+async function sha256Each(count, input, output, batch = 512) {
   const sub = subtle();
-  for (let i = 0; i < inputs.length; i += batch) {
-    const end = Math.min(inputs.length, i + batch);
+  for (let i = 0; i < count; i += batch) {
+    const end = Math.min(count, i + batch);
     const ps = [];
-    for (let j = i; j < end; j++) ps.push(sub.digest('SHA-256', inputs[j]));
+    for (let j = i; j < end; j++) ps.push(sub.digest('SHA-256', input(j)));
     const rs = await Promise.all(ps);
-    for (let j = i; j < end; j++) out[j] = new Uint8Array(rs[j - i]);
+    for (let j = i; j < end; j++) output(j, new Uint8Array(rs[j - i]));
   }
+}
+
+/** SHA-256 of many inputs -> array of digests. */
+async function sha256Many(inputs) {
+  const out = new Array(inputs.length);
+  await sha256Each(inputs.length, i => inputs[i], (i, d) => { out[i] = d; });
   return out;
 }
 
@@ -792,9 +815,12 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
       }
     }
   }
-  statuses = sortedStrings(statuses);
-  regions = sortedStrings(regions);
-  industries = sortedStrings(industries);
+  // §3.3 says "sorted strings"; tests/vectors/joint-gbk shows the canonical statuses
+  // de-duplicated (["存续", "active"] -> ["存续"]). Regions and industries are
+  // treated the same way (they are sets of prefixes) — see the report on ambiguities.
+  statuses = sortedUnique(statuses);
+  regions = sortedUnique(regions);
+  industries = sortedUnique(industries);
   where.sort((a, b) => cmpCodePoint(a[0], b[0]));
 
   // team
@@ -1054,16 +1080,36 @@ export function canonicalJson(v) {
  * parallel batches.
  */
 export async function merkleRoot(leaves) {
-  if (leaves.length === 0) return hex(await sha256(new Uint8Array(0)));
-  let level = await sha256Many(leaves.map(d => concatBytes(Uint8Array.of(0), d)));
-  while (level.length > 1) {
-    const inputs = [];
-    for (let i = 0; i + 1 < level.length; i += 2) inputs.push(concatBytes(Uint8Array.of(1), level[i], level[i + 1]));
-    const next = await sha256Many(inputs);
-    if (level.length % 2 === 1) next.push(level[level.length - 1]);
+  return merkleRootOf(leaves.length, i => leaves[i]);
+}
+
+/** MTH of `n` leaves produced on demand by `leaf(i)` (Uint8Array). */
+async function merkleRootOf(n, leaf) {
+  if (n === 0) return hex(await sha256(new Uint8Array(0)));
+  let level = new Uint8Array(n * 32); // node hashes of the current level, 32 bytes each
+  await sha256Each(n, i => {
+    const d = leaf(i);
+    const buf = new Uint8Array(d.length + 1);
+    buf[0] = 0x00;
+    buf.set(d, 1);
+    return buf;
+  }, (i, h) => level.set(h, i * 32));
+  let len = n;
+  while (len > 1) {
+    const pairs = len >> 1;
+    const next = new Uint8Array(((len + 1) >> 1) * 32);
+    const cur = level;
+    await sha256Each(pairs, i => {
+      const buf = new Uint8Array(65);
+      buf[0] = 0x01;
+      buf.set(cur.subarray(i * 64, i * 64 + 64), 1);
+      return buf;
+    }, (i, h) => next.set(h, i * 32));
+    if (len % 2 === 1) next.set(cur.subarray((len - 1) * 32, len * 32), pairs * 32);
     level = next;
+    len = (len + 1) >> 1;
   }
-  return hex(level[0]);
+  return hex(level.subarray(0, 32));
 }
 
 const BASE_ENTERPRISE_COLUMNS = ['uscc', 'name', 'credit_class', 'region', 'industry', 'status'];
@@ -1092,21 +1138,28 @@ function resolveWhere(plan, ents) {
 }
 
 async function snapshots(ents, insps, conflicts, extraCols) {
-  // Enterprises
+  // Enterprises: [uscc, name, credit_class, region, industry, status, extras...], sorted by uscc
   const ecol = extraCols.map(c => ents.table.extras.get(c));
-  const es = [...ents.list].sort((a, b) => cmpCodePoint(a.uscc, b.uscc));
-  const eLeaves = es.map(e => utf8(canonicalJson([e.uscc, e.name, e.credit_class, e.region, e.industry, e.status, ...ecol.map(c => e.row.cells[c])])));
-  // Inspectors
-  const is = [...insps.list].sort((a, b) => cmpCodePoint(a.id, b.id));
-  const iLeaves = is.map(i => utf8(canonicalJson([i.id, i.name, i.department, i.region, i.active, i.role, i.qualifications, i.cert_expires])));
-  // Conflicts
+  const es = sortByKey(ents.list, e => e.uscc);
+  const eLeaf = i => {
+    const e = es[i];
+    const arr = [e.uscc, e.name, e.credit_class, e.region, e.industry, e.status];
+    for (const c of ecol) arr.push(e.row.cells[c]);
+    return utf8(canonicalJson(arr));
+  };
+  // Inspectors, sorted by id
+  const is = sortByKey(insps.list, i => i.id);
+  const iLeaf = k => { const i = is[k]; return utf8(canonicalJson([i.id, i.name, i.department, i.region, i.active, i.role, i.qualifications, i.cert_expires])); };
+  // Conflicts, sorted by inspector_id then uscc
   const cs = [...conflicts].sort(cmpTuple);
-  const cLeaves = cs.map(p => utf8(canonicalJson([p[0], p[1]])));
-  const [er, ir, cr] = [await merkleRoot(eLeaves), await merkleRoot(iLeaves), await merkleRoot(cLeaves)];
+  const cLeaf = k => utf8(canonicalJson([cs[k][0], cs[k][1]]));
+  const er = await merkleRootOf(es.length, eLeaf);
+  const ir = await merkleRootOf(is.length, iLeaf);
+  const cr = await merkleRootOf(cs.length, cLeaf);
   return {
-    enterprises: { root: er, count: eLeaves.length, columns: [...BASE_ENTERPRISE_COLUMNS, ...extraCols] },
-    inspectors: { root: ir, count: iLeaves.length },
-    conflicts: { root: cr, count: cLeaves.length },
+    enterprises: { root: er, count: es.length, columns: [...BASE_ENTERPRISE_COLUMNS, ...extraCols] },
+    inspectors: { root: ir, count: is.length },
+    conflicts: { root: cr, count: cs.length },
   };
 }
 
@@ -1127,8 +1180,9 @@ export async function ticket(id, seed) {
 }
 
 async function ticketsFor(usccs, seedHex) {
-  const digests = await sha256Many(usccs.map(u => utf8(seedHex + u)));
-  return digests.map(ticketFromDigest);
+  const out = new Array(usccs.length);
+  await sha256Each(usccs.length, i => utf8(seedHex + usccs[i]), (i, d) => { out[i] = ticketFromDigest(d); });
+  return out;
 }
 
 // ═════════════════════════════════════════════════════════════════════════════
@@ -1168,14 +1222,14 @@ async function drawStrata(ents, plan, meta, whereTests, seedHex) {
   }
   const all = CLASSES.flatMap(c => byClass[c].eligible);
   const tks = await ticketsFor(all.map(e => e.uscc), seedHex);
-  const ticketOf = new Map(all.map((e, i) => [e, tks[i]]));
+  all.forEach((e, i) => { e.ticket = tks[i]; });
   const strata = [];
   const targets = [];
   for (const c of CLASSES) {
     const s = byClass[c];
     const N = s.eligible.length;
     const k = sampleSize(N, meta.ratioVals[c], meta.minV[c], meta.maxV[c]);
-    const ranked = s.eligible.map(e => ({ e, t: ticketOf.get(e) }));
+    const ranked = s.eligible.map(e => ({ e, t: e.ticket }));
     ranked.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : cmpCodePoint(a.e.uscc, b.e.uscc)));
     const sel = ranked.slice(0, k);
     strata.push({

@@ -1,0 +1,197 @@
+//! The two independent verifiers, `audit/verify.py` (Python standard
+//! library) and `web/verify.js` (node/browser), agree with the engine: on the
+//! golden vectors, on fresh draws of the sample plans and of random
+//! registries, and they catch tampering.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+struct Case {
+    draw: PathBuf,
+    enterprises: PathBuf,
+    inspectors: PathBuf,
+    conflicts: Option<PathBuf>,
+    plan: PathBuf,
+}
+
+impl Case {
+    fn args(&self) -> Vec<String> {
+        let mut a = vec![
+            s(&self.draw).to_string(),
+            "--enterprises".into(),
+            s(&self.enterprises).into(),
+            "--inspectors".into(),
+            s(&self.inspectors).into(),
+        ];
+        if let Some(c) = &self.conflicts {
+            a.extend(["--conflicts".into(), s(c).into()]);
+        }
+        a.extend(["--plan".into(), s(&self.plan).into()]);
+        a
+    }
+
+    fn check_all(&self, expect: i32, what: &str) {
+        let args = self.args();
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut rust_args = vec!["verify"];
+        rust_args.extend(&refs);
+        let cwd = self.draw.parent().unwrap();
+        for (name, run) in [
+            ("fairdraw verify", fairdraw(&rust_args, cwd)),
+            ("verify.py", verify_py(&refs, cwd)),
+            ("verify.js", verify_js(&refs, cwd)),
+        ] {
+            assert_eq!(run.code, expect, "{name} on {what}\n--- stdout\n{}\n--- stderr\n{}", run.stdout, run.stderr);
+            if expect == 0 {
+                assert!(run.stdout.contains("VERIFIED"), "{name} on {what}: {}", run.stdout);
+            }
+        }
+    }
+}
+
+fn vector(name: &str) -> Case {
+    let dir = root().join("tests/vectors").join(name);
+    let conflicts = dir.join("conflicts.csv");
+    Case {
+        draw: dir.join("draw.json"),
+        enterprises: dir.join("enterprises.csv"),
+        inspectors: dir.join("inspectors.csv"),
+        conflicts: conflicts.exists().then_some(conflicts),
+        plan: dir.join("plan.toml"),
+    }
+}
+
+fn fresh_draw(
+    dir: &Path,
+    enterprises: &Path,
+    inspectors: &Path,
+    conflicts: Option<&Path>,
+    plan: &Path,
+    seed: &str,
+) -> Case {
+    let draw = dir.join(format!("draw-{}.json", hex::encode(seed)));
+    let mut args = vec!["draw", "--enterprises", s(enterprises), "--inspectors", s(inspectors), "--plan", s(plan)];
+    if let Some(c) = conflicts {
+        args.extend(["--conflicts", s(c)]);
+    }
+    args.extend(["--seed", seed, "--out", s(&draw), "--quiet"]);
+    fairdraw(&args, dir).expect(0);
+    Case {
+        draw,
+        enterprises: enterprises.into(),
+        inspectors: inspectors.into(),
+        conflicts: conflicts.map(Path::to_path_buf),
+        plan: plan.into(),
+    }
+}
+
+#[test]
+fn all_three_verify_the_golden_vectors() {
+    for name in ["basic", "repair", "joint-gbk"] {
+        vector(name).check_all(0, name);
+    }
+}
+
+#[test]
+fn all_three_verify_fresh_draws_of_the_sample_plans() {
+    let dir = tempdir();
+    for (plan, seed) in [
+        ("plan-single.toml", "样例 1"),
+        ("plan-joint.toml", "drand round 12040883"),
+        ("plan-cross.toml", "x"),
+        ("plan-minimal.toml", "0123456789"),
+    ] {
+        let case = fresh_draw(
+            dir.path(),
+            &data("enterprises.csv"),
+            &data("inspectors.csv"),
+            Some(&data("conflicts.csv")),
+            &data(plan),
+            seed,
+        );
+        case.check_all(0, plan);
+    }
+}
+
+#[test]
+fn all_three_verify_draws_on_generated_registries_with_tight_caps() {
+    let dir = tempdir();
+    fairdraw(
+        &[
+            "gen",
+            "--enterprises",
+            "4000",
+            "--inspectors",
+            "40",
+            "--conflicts",
+            "400",
+            "--seed",
+            "7",
+            "--out-dir",
+            s(dir.path()),
+        ],
+        dir.path(),
+    )
+    .expect(0);
+    // A cap that binds: targets × 2 slots close to 40 inspectors × cap, so repairs happen.
+    let plan = write(dir.path(), "tight.toml", "name = \"紧张排班\"\n[ratios]\nA = \"1%\"\nB = \"2%\"\nC = \"5%\"\nD = \"20%\"\n[team]\nmax_targets_per_inspector = 6\nregion = \"different\"\n");
+    let e = dir.path().join("enterprises.csv");
+    let i = dir.path().join("inspectors.csv");
+    let c = dir.path().join("conflicts.csv");
+    for seed in ["a", "bb", "ccc"] {
+        fresh_draw(dir.path(), &e, &i, Some(&c), &plan, seed).check_all(0, seed);
+    }
+}
+
+#[test]
+fn all_three_catch_a_tampered_draw_and_a_tampered_registry() {
+    let dir = tempdir();
+    let case = fresh_draw(
+        dir.path(),
+        &data("enterprises.csv"),
+        &data("inspectors.csv"),
+        Some(&data("conflicts.csv")),
+        &data("plan-single.toml"),
+        "tamper",
+    );
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&case.draw).unwrap()).unwrap();
+    let swapped = doc["assignments"][0]["inspectors"][1].clone();
+    doc["assignments"][0]["inspectors"][1] = doc["assignments"][1]["inspectors"][1].clone();
+    assert_ne!(swapped, doc["assignments"][0]["inspectors"][1]);
+    std::fs::write(&case.draw, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    case.check_all(1, "a changed team");
+
+    let fresh = fresh_draw(
+        dir.path(),
+        &data("enterprises.csv"),
+        &data("inspectors.csv"),
+        Some(&data("conflicts.csv")),
+        &data("plan-single.toml"),
+        "tamper2",
+    );
+    let text = std::fs::read_to_string(data("enterprises.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(10);
+    let edited = write(dir.path(), "edited.csv", &(lines.join("\n") + "\n"));
+    Case { enterprises: edited, ..fresh }.check_all(1, "a registry with one row removed");
+}
+
+#[test]
+fn all_three_reject_bad_input_with_exit_2() {
+    let dir = tempdir();
+    let case = fresh_draw(
+        dir.path(),
+        &data("enterprises.csv"),
+        &data("inspectors.csv"),
+        None,
+        &data("plan-minimal.toml"),
+        "bad",
+    );
+    let broken = write(
+        dir.path(),
+        "broken.csv",
+        "uscc,name,credit_class,region,industry,status\n91110000600037341X,甲,A,110000,F52,存续\n",
+    );
+    Case { enterprises: broken, ..case }.check_all(2, "an invalid USCC");
+}
