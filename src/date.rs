@@ -30,6 +30,9 @@ impl Date {
         let year: u16 = parts[0].parse().map_err(|_| bad())?;
         let month: u8 = parts[1].parse().map_err(|_| bad())?;
         let day: u8 = parts[2].parse().map_err(|_| bad())?;
+        if !(1900..=2999).contains(&year) {
+            return Err(format!("\"{text}\": year must be between 1900 and 2999"));
+        }
         if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return Err(format!("\"{text}\" is not a real calendar date"));
         }

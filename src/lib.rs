@@ -17,6 +17,7 @@ pub mod diagnose;
 pub mod draw;
 pub mod error;
 pub mod inputs;
+pub mod log;
 pub mod merkle;
 pub mod plan;
 pub mod ratio;

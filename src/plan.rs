@@ -27,6 +27,7 @@ struct RawPlan {
     items: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
     exclude_file: Option<String>,
+    max_draws_per_year: Option<u64>,
     ratios: BTreeMap<String, toml::Value>,
     min: Option<BTreeMap<String, u64>>,
     max: Option<BTreeMap<String, u64>>,
@@ -124,6 +125,8 @@ pub struct Plan {
     pub scope: Scope,
     pub items: Vec<Item>,
     pub exclude: Vec<String>,
+    /// Annual cap across all plans, enforced from the audit log at commit.
+    pub max_draws_per_year: Option<u64>,
     pub team: Team,
     /// `(uscc, inspector_id)` pairs barred by rotation, sorted.
     pub history: Vec<(String, String)>,
@@ -174,6 +177,7 @@ impl Plan {
         })?;
         let mut ctx = Ctx { label, text, problems: Problems::default() };
         let plan = build(raw, &mut ctx, open)?;
+        check_control_characters(&plan.canonical(), "", &mut ctx);
         ctx.problems.into_result()?;
         Ok(plan)
     }
@@ -209,6 +213,7 @@ impl Plan {
                 "method": i.method, "ceiling": i.ceiling.map(|c| c.to_string()),
             })).collect::<Vec<_>>(),
             "exclude": self.exclude,
+            "max_draws_per_year": self.max_draws_per_year,
             "team": {
                 "size": self.team.size,
                 "departments": self.team.departments,
@@ -240,6 +245,23 @@ impl Plan {
             d.insert(0, lead);
         }
         d
+    }
+}
+
+/// Control characters would reach the plan digest; refuse them anywhere.
+fn check_control_characters(v: &Value, path: &str, ctx: &mut Ctx<'_>) {
+    match v {
+        Value::String(s) if s.chars().any(|c| c < ' ' || c == '\u{7f}') => {
+            ctx.bad(path, &s.escape_default().to_string(), "contains a control character (tab, newline…)")
+        }
+        Value::Array(items) => items.iter().for_each(|i| check_control_characters(i, path, ctx)),
+        Value::Object(map) => {
+            for (k, item) in map {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                check_control_characters(item, &p, ctx);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -368,10 +390,6 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
     }
     let history = match (&raw_team.history_file, team.rotation) {
         (Some(file), true) => read_history(&*open(file))?,
-        (None, true) => {
-            ctx.bad("team.rotation", "true", "rotation needs team.history_file (who inspected each target last time)");
-            Vec::new()
-        }
         _ => Vec::new(),
     };
     Ok(Plan {
@@ -384,6 +402,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
         scope,
         items,
         exclude: sorted(exclude),
+        max_draws_per_year: raw.max_draws_per_year,
         team,
         history,
     })
@@ -534,10 +553,11 @@ fn read_items(source: &dyn Source, wanted: &[String], ctx: &mut Ctx<'_>) -> Resu
     )?;
     problems.into_result()?;
     let all = parsed.map(|(_, v)| v).unwrap_or_default();
-    let mut chosen = Vec::new();
+    let mut chosen: Vec<Item> = Vec::new();
     for name in wanted {
         let name = table::trim(name);
         match all.iter().find(|(i, _)| i.item == name) {
+            Some(_) if chosen.iter().any(|c| c.item == name) => ctx.bad("items", name, "item listed twice"),
             Some((i, _)) => chosen.push(i.clone()),
             None => ctx.bad("items", name, format!("not in the item list {}", source.label())),
         }
@@ -611,4 +631,93 @@ fn read_history(source: &dyn Source) -> Result<Vec<(String, String)>, crate::Err
     pairs.sort();
     pairs.dedup();
     Ok(pairs)
+}
+
+impl Plan {
+    /// The plan a canonical plan object describes (the inverse of
+    /// [`Plan::canonical`]), as stored in a log's DrawCommitment.
+    pub fn from_canonical(v: &Value) -> Result<Plan, String> {
+        let s = |v: &Value, what: &str| {
+            v.as_str().map(str::to_string).ok_or_else(|| format!("plan.{what} is not a string"))
+        };
+        let strings = |v: &Value, what: &str| -> Result<Vec<String>, String> {
+            v.as_array().ok_or_else(|| format!("plan.{what} is not a list"))?.iter().map(|x| s(x, what)).collect()
+        };
+        let pairs = |v: &Value, what: &str| -> Result<Vec<(String, String)>, String> {
+            v.as_array()
+                .ok_or_else(|| format!("plan.{what} is not a list"))?
+                .iter()
+                .map(|p| Ok((s(&p[0], what)?, s(&p[1], what)?)))
+                .collect()
+        };
+        let opt_u64 = |v: &Value| v.as_u64();
+        if v["algorithm"] != ALGORITHM {
+            return Err(format!("plan algorithm {} is not {ALGORITHM}", v["algorithm"]));
+        }
+        let mut ratios = [Ratio::ZERO; 4];
+        let mut min = [0; 4];
+        let mut max = [None; 4];
+        for c in Class::ALL {
+            let i = c as usize;
+            ratios[i] = Ratio::parse(&s(&v["ratios"][c.letter()], "ratios")?)?;
+            min[i] = v["min"][c.letter()].as_u64().ok_or("plan.min is incomplete")?;
+            max[i] = opt_u64(&v["max"][c.letter()]);
+        }
+        let date = s(&v["inspection_date"], "inspection_date")?;
+        let team = &v["team"];
+        let items = v["items"]
+            .as_array()
+            .ok_or("plan.items is not a list")?
+            .iter()
+            .map(|i| {
+                Ok(Item {
+                    item: s(&i["item"], "items")?,
+                    code: s(&i["code"], "items")?,
+                    basis: s(&i["basis"], "items")?,
+                    department: s(&i["department"], "items")?,
+                    category: if i["category"] == "key" { Category::Key } else { Category::General },
+                    method: s(&i["method"], "items")?,
+                    ceiling: i["ceiling"].as_str().map(Ratio::parse).transpose()?,
+                })
+            })
+            .collect::<Result<Vec<Item>, String>>()?;
+        let plan = Plan {
+            name: s(&v["name"], "name")?,
+            department: s(&v["department"], "department")?,
+            inspection_date: if date.is_empty() { None } else { Some(Date::parse(&date)?) },
+            ratios,
+            min,
+            max,
+            scope: Scope {
+                statuses: strings(&v["scope"]["statuses"], "scope.statuses")?
+                    .iter()
+                    .map(|x| Status::parse(x).ok_or_else(|| format!("unknown status {x}")))
+                    .collect::<Result<_, _>>()?,
+                regions: strings(&v["scope"]["regions"], "scope.regions")?,
+                industries: strings(&v["scope"]["industries"], "scope.industries")?,
+                where_: pairs(&v["scope"]["where"], "scope.where")?,
+            },
+            items,
+            exclude: strings(&v["exclude"], "exclude")?,
+            max_draws_per_year: opt_u64(&v["max_draws_per_year"]),
+            team: Team {
+                size: team["size"].as_u64().ok_or("plan.team.size is not a number")? as usize,
+                departments: strings(&team["departments"], "team.departments")?,
+                region: match team["region"].as_str() {
+                    Some("same") => RegionRule::Same,
+                    Some("different") => RegionRule::Different,
+                    _ => RegionRule::Any,
+                },
+                max_targets_per_inspector: opt_u64(&team["max_targets_per_inspector"]),
+                qualifications: strings(&team["qualifications"], "team.qualifications")?,
+                experts: team["experts"].as_u64().ok_or("plan.team.experts is not a number")? as usize,
+                rotation: team["rotation"].as_bool().ok_or("plan.team.rotation is not a boolean")?,
+            },
+            history: pairs(&v["history"], "history")?,
+        };
+        if canonical::to_bytes(&plan.canonical()) != canonical::to_bytes(v) {
+            return Err("the stored plan is not in canonical form".into());
+        }
+        Ok(plan)
+    }
 }

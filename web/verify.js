@@ -52,6 +52,25 @@
 //                      [--conflicts C.csv] --plan P.toml (--seed S | --seed-file F)
 //       prints the computed document (JSON, 2-space indent)
 //   Bad input: "error: ..." lines on stderr, exit 2.
+//
+// ── Interpretation notes (where SPEC.md is silent or ambiguous) ──────────────
+//   * CSV: lone CR also ends a record (line numbers count LF); `"ab"c` reads as
+//     `abc` and `ab"c` as `ab"c`; header cells are not checked for control
+//     characters; empty header cells are ignored.
+//   * uscc columns accept the §1.1 aliases in every list (exclude, history,
+//     conflicts); history USCCs are normalised and checked like §1.1.
+//   * The items file is read only when `items` is non-empty, the history file
+//     only when rotation = true. Item `method` values are free text.
+//   * scope.statuses/regions/industries are sorted AND de-duplicated (the
+//     joint-gbk test vector de-duplicates statuses).
+//   * scope.where keys naming a §1.1 field (by name, case-insensitive, or
+//     Chinese alias) use the normalised field value; `established` is refused.
+//   * Ratios: digits[.digits][%], surrounding spaces tolerated; no sign, no
+//     ".5" or "5.".  team.departments must be non-empty strings, listed once.
+//   * Canonical JSON writes control characters (possible only in plan
+//     strings) as \u00xx, lowercase; U+007F as itself.
+//   * inspection_date accepts any §1.5 date (or a TOML local date) and is
+//     stored as YYYY-MM-DD.
 
 import { parseToml, TomlError, TomlDate, isTable, keyLine } from './toml.js';
 
@@ -74,7 +93,7 @@ export class FairdrawError extends Error {
 }
 
 function fmtValue(v) {
-  return JSON.stringify(v);
+  return JSON.stringify(v).replace(/\u007f/g, '\\u007f');
 }
 
 /** One error record -> one line of text: "file, line L, column C (header), value "v": message". */
@@ -275,8 +294,10 @@ function asBytes(x, file) {
 
 /**
  * §1 step 2: split RFC 4180 records. Returns [{line, cells}] with 1-based
- * physical start lines; completely empty lines are skipped. Malformed quoting
- * is read leniently like common CSV readers: `"ab"c` -> `abc`, `ab"c` -> `ab"c`.
+ * physical start lines (counted by LF); completely empty lines are skipped.
+ * Record ends: LF, CRLF, and — like common CSV readers and the reference — a
+ * lone CR. Malformed quoting is read leniently like common CSV readers:
+ * `"ab"c` -> `abc`, `ab"c` -> `ab"c`.
  */
 function splitCsv(text, file, errors) {
   const records = [];
@@ -316,14 +337,19 @@ function splitCsv(text, file, errors) {
       const from = i;
       while (i < n) {
         const c = text.charCodeAt(i);
-        if (c === 44 /* , */ || c === 10 || (c === 13 && text.charCodeAt(i + 1) === 10)) break;
+        if (c === 44 /* , */ || c === 10 || c === 13) break;
         i++;
       }
       if (i > from) { val += text.slice(from, i); sawSomething = true; }
       cells.push(val);
       if (i < n && text.charCodeAt(i) === 44) { i++; sawSomething = true; continue; }
       // end of record
-      if (i < n) { i += text.charCodeAt(i) === 13 ? 2 : 1; line++; }
+      if (i < n) {
+        if (text.charCodeAt(i) === 13) {
+          i++;
+          if (text.charCodeAt(i) === 10) { i++; line++; }
+        } else { i++; line++; }
+      }
       break;
     }
     if (sawSomething) records.push({ line: recLine, cells });
@@ -361,16 +387,14 @@ function readTable(bytes, file, fields, errors) {
   const extras = new Map();
   let headerOk = true;
   header.forEach((h, c) => {
-    if (CONTROL_RE.test(h)) {
-      errors.push({ file, line: head.line, column: c + 1, value: h, message: 'control character in header cell' });
-      headerOk = false;
-    }
     const f = fields.find(fd => headerMatches(h, fd));
     if (f) {
       if (fieldCol.has(f.name)) {
         errors.push({ file, line: head.line, column: c + 1, value: h, message: `column maps to field "${f.name}", which column ${fieldCol.get(f.name) + 1} (${header[fieldCol.get(f.name)]}) already provides` });
         headerOk = false;
       } else fieldCol.set(f.name, c);
+    } else if (h === '') {
+      // empty header cells (e.g. a trailing comma) name no column; they are ignored
     } else if (extras.has(h)) {
       errors.push({ file, line: head.line, column: c + 1, value: h, message: `duplicate column header (also column ${extras.get(h) + 1})` });
       headerOk = false;
@@ -646,11 +670,13 @@ export function parseRatio(v) {
     if (v < 0n) return { error: 'a ratio must not be negative' };
     digits = v.toString(); frac = ''; percent = false;
   } else if (typeof v === 'string') {
-    const m = /^(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(%?)$/.exec(v);
-    if (!m) return { error: 'not a ratio (expected a decimal number like "0.05", "5" or "5%", no sign or exponent)' };
-    digits = m[1] !== undefined ? m[1] : '0';
-    frac = m[2] !== undefined ? m[2] : (m[3] !== undefined ? m[3] : '');
-    percent = m[4] === '%';
+    // digits, optionally "." and more digits, optionally "%"; surrounding
+    // spaces/tabs are tolerated (the reference accepts " 5%")
+    const m = /^[ \t]*([0-9]+)(?:\.([0-9]+))?(%?)[ \t]*$/.exec(v);
+    if (!m) return { error: 'not a ratio (expected a decimal number like "0.05", "5", "12.5" or "5%", no sign or exponent)' };
+    digits = m[1];
+    frac = m[2] !== undefined ? m[2] : '';
+    percent = m[3] === '%';
   } else {
     return { error: 'a ratio must be a string like "5%" or an integer' };
   }
@@ -828,6 +854,9 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
   if (teamT) unknown(teamT, TEAM_KEYS, 'team.');
   const T = teamT || Object.create(null);
   const departments = getStrArray(T, 'departments', 'team.departments') || [];
+  if (departments.some(d => d === '') || new Set(departments).size !== departments.length) {
+    err(T, 'departments', 'team.departments: departments must be non-empty and listed once');
+  }
   let size = getInt(T, 'size', 'team.size', 2);
   if (size === undefined) size = BigInt(Math.max(2, departments.length));
   else if (size < BigInt(departments.length)) err(T, 'size', `team.size (${size}) is less than the number of team.departments (${departments.length})`, size);
@@ -853,7 +882,7 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
   const itemsFile = getStr(root, 'items_file', 'items_file');
   const itemNames = getStrArray(root, 'items', 'items') || [];
   let items = [];
-  if (itemsFile !== undefined) {
+  if (itemsFile !== undefined && itemNames.length) {
     const itemMap = await readItems(await loadPlanFile(planFiles, itemsFile, root, 'items_file', file), itemsFile, errors);
     if (itemMap) {
       for (const nm of itemNames) {
@@ -896,18 +925,21 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
   }
 
   // history (only part of the canonical plan when rotation = true)
+  // (the history file is only read when rotation is on: §3.3 "[] unless rotation")
   let history = [];
-  if (historyFile !== undefined) {
+  if (rotation && historyFile !== undefined) {
     const bytes = await loadPlanFile(planFiles, historyFile, T, 'history_file', file);
-    const h = readHistory(bytes, historyFile, errors);
-    if (rotation && h) history = h;
+    history = readHistory(bytes, historyFile, errors) || [];
   }
 
   // where columns must exist in the registry (§6)
   if (ents) {
     for (const [col] of where) {
       const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
-      if (f ? !ents.table.fieldCol.has(f.name) : !ents.table.extras.has(col)) {
+      if (f && f.name === 'established') {
+        // §5: "established ... is not part of the snapshot: it cannot change a draw"
+        err(scopeT.where, col, `scope.where cannot filter on ${JSON.stringify(col)}: 成立日期 (established) is not part of the snapshot (§5)`);
+      } else if (f ? !ents.table.fieldCol.has(f.name) : !ents.table.extras.has(col)) {
         err(scopeT.where, col, `scope.where names column ${JSON.stringify(col)}, which the enterprise registry does not have`);
       }
     }
@@ -966,7 +998,6 @@ async function loadPlanFile(planFiles, name, table, key, planFile) {
 
 // §1.4 item list: category and method values.
 const CATEGORY = { general: 'general', '一般': 'general', '一般检查事项': 'general', key: 'key', '重点': 'key', '重点检查事项': 'key' };
-const METHODS = ['书面检查', '实地核查', '网络监测'];
 
 /** §1.4 Item list -> Map(item -> {canonical, ceilingVal, line}). */
 function readItems(bytes, file, errors) {
@@ -982,8 +1013,8 @@ function readItems(bytes, file, errors) {
     const catRaw = cellOf(t, row, 'category');
     const category = CATEGORY[asciiLower(catRaw)] || CATEGORY[catRaw];
     if (!category) bad('category', 'category must be general/一般/一般检查事项 or key/重点/重点检查事项');
+    // §1.4 names the usual methods (书面检查, 实地核查, 网络监测) but other values are accepted
     const methods = parseSet(cellOf(t, row, 'method'));
-    for (const m of methods) if (!METHODS.includes(m)) bad('method', `unknown inspection method ${JSON.stringify(m)} (expected ${METHODS.join(', ')})`);
     let ceiling = null, ceilingVal = null;
     const cr = cellOf(t, row, 'ceiling');
     if (cr !== '') {
@@ -1043,10 +1074,13 @@ function readHistory(bytes, file, errors) {
 // §4 Canonical JSON
 // ═════════════════════════════════════════════════════════════════════════════
 
-const JSON_ESCAPES = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const JSON_ESCAPES = { '"': '\\"', '\\': '\\\\' };
 function jsonString(s) {
-  // Only " and \ occur in practice; control characters (never present, §1 step 3)
-  // are escaped as Python's json.dumps(ensure_ascii=False) would.
+  // §4: only " and \ are escaped. Registry values never contain control
+  // characters (§1 step 3), but plan strings can (TOML escapes such as "\t").
+  // §4 leaves that case open; like the reference implementation's output we
+  // write U+0000..U+001F as \u00xx (lowercase hex) and U+007F as itself.
+  // (Python's json.dumps would write "\t", "\n" — see the report.)
   return '"' + s.replace(/["\\\u0000-\u001f]/g, c => JSON_ESCAPES[c] || '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
 }
 
@@ -1777,6 +1811,7 @@ async function runCliIfMain() {
   let mainUrl;
   try { mainUrl = pathToFileURL(fs.realpathSync(process.argv[1])).href; } catch { return; }
   if (mainUrl !== import.meta.url) return;
+  for (const st of [process.stdout, process.stderr]) st.on('error', () => {}); // e.g. EPIPE with `| head`
   const write = (stream, text) => new Promise(res => stream.write(text + '\n', () => res()));
   const pending = [];
   const io = {

@@ -1,0 +1,97 @@
+//! `fairdraw demo`: the whole flow on the bundled sample data, into a fresh
+//! log — init, commit to a drand round, reveal it with the bundled signed
+//! round, verify the log, replay the draw — then where to look next.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use fairdraw::inputs::{self, InputPaths};
+use fairdraw::log::audit;
+use fairdraw::log::beacon::{self, QUICKNET};
+use fairdraw::log::flow::{self, BeaconChoice, Clock, Offered};
+use fairdraw::log::store::Log;
+use fairdraw::report;
+
+use super::{data_dir, write_atomically};
+
+/// The bundled quicknet round; the demo's simulated clock sits just before it.
+const ROUND: u64 = 12040883;
+
+pub fn run(out_dir: &Path) -> anyhow::Result<ExitCode> {
+    let data = data_dir();
+    let log_dir = out_dir.join("demo-log");
+    if log_dir.exists() {
+        std::fs::remove_dir_all(&log_dir).with_context(|| format!("removing the previous {}", log_dir.display()))?;
+    }
+    let emitted = beacon::round_time(&QUICKNET, ROUND).expect("round exists");
+    let at = |secs: u64| {
+        Clock::simulated(
+            &humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+                .to_string(),
+        )
+    };
+    let before = at(emitted - 120).map_err(anyhow::Error::msg)?;
+    let after = at(emitted + 30).map_err(anyhow::Error::msg)?;
+
+    println!("== 1. 建立审计日志 Creating a fresh audit log in {} ==", log_dir.display());
+    let mut log = Log::init(&log_dir, "fairdraw.local/demo-log", &before.rfc3339, true)?;
+    println!("verifier key: {}", log.vkey);
+
+    let paths = InputPaths {
+        enterprises: data.join("enterprises.csv"),
+        inspectors: data.join("inspectors.csv"),
+        conflicts: Some(data.join("conflicts.csv")),
+        plan: data.join("plan-single.toml"),
+    };
+    println!("\n== 2. 抽查前公开承诺 Committing to the plan, the registries and drand quicknet round {ROUND} (simulated clock {}) ==", before.rfc3339);
+    let loaded = inputs::load(&paths)?;
+    let commitment = flow::commit(&mut log, loaded, &BeaconChoice::Drand { chain: &QUICKNET, round: ROUND }, &before)?;
+    println!("commitment: {commitment}");
+    let checkpoint = log.latest_checkpoint().unwrap_or_default().to_string();
+    write_atomically(&out_dir.join("demo-checkpoint-after-commit.txt"), checkpoint.as_bytes())?;
+
+    println!("\n== 3. 揭示随机数并抽签 Revealing the signed drand round and drawing ==");
+    let round_file = data.join("drand/round-12040883.json");
+    let round =
+        beacon::parse_round_json(&std::fs::read(&round_file).with_context(|| format!("{}", round_file.display()))?)?;
+    let revealed = flow::reveal(&mut log, &commitment, &Offered::Drand(round), &after)?;
+    let doc = revealed.draw.as_ref().context("the demo plan is feasible")?;
+    report::write_table(doc, &revealed.inputs.inspectors, &mut std::io::stdout().lock())?;
+    write_atomically(&out_dir.join("demo-draw.json"), (serde_json::to_string_pretty(doc)? + "\n").as_bytes())?;
+    let mut csv = Vec::new();
+    report::write_csv(doc, &revealed.inputs.inspectors, &mut csv)?;
+    write_atomically(&out_dir.join("demo-draw.csv"), &csv)?;
+    drop(log);
+
+    println!("\n== 4. 核验日志 Verifying the whole log ==");
+    let old = std::fs::read_to_string(out_dir.join("demo-checkpoint-after-commit.txt"))?;
+    let report = audit::verify(&log_dir, None, Some(&old)).map_err(anyhow::Error::msg)?;
+    report.notes.iter().for_each(|n| println!("note: {n}"));
+    report.tampering.iter().for_each(|t| println!("TAMPERED: {t}"));
+    let verified = report.tampering.is_empty();
+    if verified {
+        println!("VERIFIED: {} entries", report.entries);
+    }
+
+    println!("\n== 5. 重放抽签 Replaying every draw from the log alone ==");
+    let log = Log::open_dir(&log_dir, false)?;
+    let replay = audit::replay(&log);
+    replay.iter().for_each(|(_, line)| println!("{line}"));
+    let replayed = replay.iter().all(|(ok, _)| *ok);
+
+    let d = log_dir.display();
+    let o = out_dir.display();
+    let data = data.display();
+    println!("\n== 接下来 Where to look next ==");
+    println!("  {o}/demo-draw.json, {o}/demo-draw.csv     the draw document and the inspection list (Excel)");
+    println!(
+        "  {d}/entries.jsonl                       the log: one JSON entry per line (format: audit/LOG-FORMAT.md)"
+    );
+    println!("  {d}/receipts/{}.tlog-proof   the draw's receipt", revealed.result_id);
+    println!("  fairdraw audit verify --log {d} --checkpoint {o}/demo-checkpoint-after-commit.txt");
+    println!("  fairdraw audit replay --log {d}");
+    println!("  python3 audit/verify.py {o}/demo-draw.json --enterprises {data}/enterprises.csv --inspectors {data}/inspectors.csv --conflicts {data}/conflicts.csv --plan {data}/plan-single.toml");
+    println!("  node web/verify.js      (same arguments)");
+    Ok(if verified && replayed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,161 @@
+//! `fairdraw draw` and `fairdraw verify`: one draw from files, no log.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use fairdraw::draw::{self, DrawDoc};
+use fairdraw::inputs::{self, InputPaths, Inputs};
+use fairdraw::ticket::Seed;
+use fairdraw::{report, select, verify};
+
+use super::write_atomically;
+
+#[derive(Args, Clone)]
+pub struct InputArgs {
+    /// Enterprise registry CSV (检查对象名录库).
+    #[arg(long)]
+    pub enterprises: PathBuf,
+    /// Inspector roster CSV (执法检查人员名录库).
+    #[arg(long)]
+    pub inspectors: PathBuf,
+    /// Recusal pairs CSV (回避名单).
+    #[arg(long)]
+    pub conflicts: Option<PathBuf>,
+    /// Plan TOML.
+    #[arg(long)]
+    pub plan: PathBuf,
+}
+
+impl InputArgs {
+    pub fn paths(&self) -> InputPaths {
+        InputPaths {
+            enterprises: self.enterprises.clone(),
+            inspectors: self.inspectors.clone(),
+            conflicts: self.conflicts.clone(),
+            plan: self.plan.clone(),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct DrawArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// The seed: any string (a beacon value, dice rolls).
+    #[arg(long)]
+    pub seed: String,
+    /// Draw document (JSON) to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Inspection list CSV to write [default: next to --out, with .csv].
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Do not print the table.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print the time each phase took to standard error.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The draw document to check.
+    pub draw: PathBuf,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+}
+
+struct Phases {
+    on: bool,
+    last: Instant,
+}
+
+impl Phases {
+    fn mark(&mut self, name: &str) {
+        if self.on {
+            eprintln!("phase {name:<22} {:>8.3} s", self.last.elapsed().as_secs_f64());
+        }
+        self.last = Instant::now();
+    }
+}
+
+pub fn run_draw(args: &DrawArgs) -> anyhow::Result<DrawDoc> {
+    let mut phases = Phases { on: args.timings, last: Instant::now() };
+    let inputs = inputs::load(&args.inputs.paths())?;
+    warn_about(&inputs);
+    phases.mark("load+validate");
+    let reg = inputs.registries();
+    let seed = Seed::new(&args.seed);
+    let snapshots = draw::snapshots(&reg);
+    phases.mark("snapshot roots");
+    let strata = select::select(&inputs.enterprises, &inputs.plan, &seed);
+    phases.mark("tickets+selection");
+    let targets = draw::targets(&inputs.enterprises, &strata);
+    let assigned = draw::teams(&reg, &inputs.plan, &targets, &args.seed)?;
+    phases.mark("assignment");
+    let doc = draw::document(&reg, &inputs.plan, &seed, snapshots, &strata, &assigned.teams);
+    let json = serde_json::to_string_pretty(&doc)? + "\n";
+    write_atomically(&args.out, json.as_bytes())?;
+    let csv_path = args.csv.clone().unwrap_or_else(|| args.out.with_extension("csv"));
+    let mut csv = Vec::new();
+    report::write_csv(&doc, &inputs.inspectors, &mut csv)?;
+    write_atomically(&csv_path, &csv)?;
+    phases.mark("output");
+    if !args.quiet {
+        let mut out = std::io::stdout().lock();
+        report::write_table(&doc, &inputs.inspectors, &mut out)?;
+        writeln!(
+            out,
+            "\n抽签结果 Draw document: {}\n检查名单 Inspection list: {}",
+            args.out.display(),
+            csv_path.display()
+        )?;
+    }
+    Ok(doc)
+}
+
+pub fn warn_about(inputs: &Inputs) {
+    if inputs.plan.team.rotation && inputs.plan.history.is_empty() {
+        eprintln!("warning: rotation is on but no history bars anyone (no team.history_file; `fairdraw commit` adds the audit log's history)");
+    }
+    if inputs.plan.inspection_date.is_none() && inputs.inspectors.iter().any(|i| i.cert_expires.is_some()) {
+        eprintln!("warning: the plan has no inspection_date, so certificate expiry (证件有效期) is not checked");
+    }
+}
+
+pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
+    let published: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a JSON draw document", draw_path.display()))?;
+    let seed = published["seed"].as_str().with_context(|| format!("{} has no \"seed\" string", draw_path.display()))?;
+    let inputs = inputs::load(&input_args.paths())?;
+    let recomputed = draw::draw(&inputs.registries(), &inputs.plan, seed)?;
+    let differences = verify::compare(&serde_json::to_value(&recomputed)?, &published);
+    if differences.is_empty() {
+        println!(
+            "VERIFIED: {} strata, {} targets, plan digest {}, enterprises root {}",
+            recomputed.strata.len(),
+            recomputed.assignments.len(),
+            recomputed.plan_digest,
+            recomputed.snapshots.enterprises.root
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "MISMATCH: {} difference(s) between {} and a draw recomputed from the inputs",
+        differences.len(),
+        draw_path.display()
+    );
+    for d in differences.iter().take(50) {
+        println!("  {d}");
+    }
+    if differences.len() > 50 {
+        println!("  … and {} more", differences.len() - 50);
+    }
+    Ok(ExitCode::from(1))
+}

@@ -1,0 +1,274 @@
+//! Commands that write or read the audit log: init, commit, reveal, note,
+//! audit verify / replay / checkpoint / receipt.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use fairdraw::inputs;
+use fairdraw::log::audit;
+use fairdraw::log::beacon;
+use fairdraw::log::flow::{self, Clock, Offered};
+use fairdraw::log::note::Receipt;
+use fairdraw::log::store::Log;
+use fairdraw::report;
+
+use super::draw::{warn_about, InputArgs};
+use super::write_atomically;
+
+pub const DEFAULT_LOG: &str = "audit/log";
+
+#[derive(Args, Clone)]
+pub struct LogArgs {
+    /// The log directory.
+    #[arg(long = "log", default_value = DEFAULT_LOG)]
+    pub dir: PathBuf,
+    /// Simulated clock (RFC 3339) for tests and demos; entries are marked simulated.
+    #[arg(long)]
+    pub now: Option<String>,
+}
+
+impl LogArgs {
+    pub fn clock(&self) -> anyhow::Result<Clock> {
+        match &self.now {
+            Some(t) => Clock::simulated(t).map_err(anyhow::Error::msg),
+            None => Ok(Clock::system()),
+        }
+    }
+
+    pub fn open(&self, write: bool) -> anyhow::Result<Log> {
+        let log = Log::open_dir(&self.dir, write)?;
+        for f in &log.findings {
+            eprintln!("log {}: {f}", self.dir.display());
+        }
+        Ok(log)
+    }
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// The log's name in its checkpoints and key (no spaces or '+').
+    #[arg(long, default_value = "fairdraw.local/audit-log")]
+    pub origin: String,
+}
+
+#[derive(Args)]
+pub struct CommitArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// drand:quicknet:ROUND (a future round) or ceremony.
+    #[arg(long)]
+    pub beacon: String,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Args)]
+pub struct RevealArgs {
+    /// The commitment's id (or its first 8+ hex digits).
+    pub id: String,
+    /// The drand round as JSON ({"round","signature","randomness"}).
+    #[arg(long, conflicts_with = "ceremony")]
+    pub drand_json: Option<PathBuf>,
+    /// Digits of a public ceremony (dice), at least 20.
+    #[arg(long)]
+    pub ceremony: Option<String>,
+    /// A witness of the ceremony (repeat; at least 2).
+    #[arg(long = "witness")]
+    pub witnesses: Vec<String>,
+    /// Also write the draw document and the inspection list here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check every entry, checkpoint, snapshot and beacon (exit 1 on tampering).
+    Verify {
+        #[arg(long = "log", default_value = DEFAULT_LOG)]
+        dir: PathBuf,
+        /// A checkpoint you saved earlier: the log must extend it.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The log's verifier key as you saved it (default: the log's log.pub).
+        #[arg(long)]
+        vkey: Option<String>,
+    },
+    /// Re-run every logged draw from its logged inputs and compare.
+    Replay {
+        #[arg(long = "log", default_value = DEFAULT_LOG)]
+        dir: PathBuf,
+    },
+    /// Print the newest signed checkpoint (save it, pass it to verify later).
+    Checkpoint {
+        #[arg(long = "log", default_value = DEFAULT_LOG)]
+        dir: PathBuf,
+    },
+    /// Print an entry's receipt (C2SP tlog-proof), or check one with --check.
+    Receipt {
+        /// Entry id (prefix), or with --check a receipt file.
+        what: String,
+        #[arg(long)]
+        check: bool,
+        #[arg(long = "log", default_value = DEFAULT_LOG)]
+        dir: PathBuf,
+        #[arg(long)]
+        vkey: Option<String>,
+    },
+}
+
+pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
+    let clock = args.log.clock()?;
+    let log = Log::init(&args.log.dir, &args.origin, &clock.rfc3339, clock.simulated)?;
+    println!("created the log {} ({})", args.log.dir.display(), log.origin);
+    println!("publish its verifier key: {}", log.vkey);
+    println!(
+        "the private key is in {}/private/log.key (mode 0600): keep it off the public server",
+        args.log.dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn commit(args: &CommitArgs) -> anyhow::Result<ExitCode> {
+    let choice = flow::parse_beacon(&args.beacon).map_err(anyhow::Error::msg)?;
+    let clock = args.log.clock()?;
+    let loaded = inputs::load(&args.inputs.paths())?;
+    warn_about(&loaded);
+    let mut log = args.log.open(true)?;
+    let id = flow::commit(&mut log, loaded, &choice, &clock)?;
+    let entry = log.entry(log.find(&id)?).map_err(anyhow::Error::msg)?;
+    println!("committed plan {} (digest {})", entry.body["plan"]["name"], entry.body["plan_digest"]);
+    println!("beacon: {}", entry.body["beacon"]);
+    for x in entry.body["log_exclusions"].as_array().into_iter().flatten() {
+        println!("excluded by the log: {} — {}", x["uscc"], x["reason"]);
+    }
+    println!("{id}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
+    let offered = match (&args.drand_json, &args.ceremony) {
+        (Some(path), None) => {
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Offered::Drand(beacon::parse_round_json(&bytes).with_context(|| format!("{}", path.display()))?)
+        }
+        (None, Some(digits)) => Offered::Ceremony { digits: digits.clone(), witnesses: args.witnesses.clone() },
+        _ => bail!("give the randomness: --drand-json FILE or --ceremony DIGITS --witness NAME --witness NAME"),
+    };
+    let clock = args.log.clock()?;
+    let mut log = args.log.open(true)?;
+    let revealed = flow::reveal(&mut log, &args.id, &offered, &clock)?;
+    let Some(doc) = &revealed.draw else {
+        eprintln!("{}", revealed.failure.unwrap_or_default());
+        eprintln!("this outcome is logged as entry {}; commit a relaxed plan to draw again", revealed.result_id);
+        return Ok(ExitCode::from(2));
+    };
+    let mut out = std::io::stdout().lock();
+    report::write_table(doc, &revealed.inputs.inspectors, &mut out)?;
+    if let Some(path) = &args.out {
+        write_atomically(path, (serde_json::to_string_pretty(doc)? + "\n").as_bytes())?;
+        let mut csv = Vec::new();
+        report::write_csv(doc, &revealed.inputs.inspectors, &mut csv)?;
+        write_atomically(&path.with_extension("csv"), &csv)?;
+        println!("draw document: {}", path.display());
+    }
+    println!("receipt: {}/receipts/{}.tlog-proof", args.log.dir.display(), revealed.result_id);
+    println!("{}", revealed.result_id);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        AuditCommand::Verify { dir, checkpoint, vkey } => {
+            let old = checkpoint
+                .as_ref()
+                .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
+                .transpose()?;
+            let vkey = vkey.as_deref().map(read_vkey).transpose()?;
+            let report = audit::verify(dir, vkey.as_deref(), old.as_deref()).map_err(anyhow::Error::msg)?;
+            for n in &report.notes {
+                println!("note: {n}");
+            }
+            if report.tampering.is_empty() {
+                println!(
+                    "VERIFIED: {} entries, every checkpoint signature, root, snapshot and beacon checked",
+                    report.entries
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("TAMPERED: {} problem(s)", report.tampering.len());
+            for t in &report.tampering {
+                println!("  {t}");
+            }
+            Ok(ExitCode::from(1))
+        }
+        AuditCommand::Replay { dir } => {
+            let log = Log::open_dir(dir, false)?;
+            let lines = audit::replay(&log);
+            for (_, line) in &lines {
+                println!("{line}");
+            }
+            let diffs = lines.iter().filter(|(ok, _)| !ok).count();
+            println!("{} draw(s) replayed, {} identical, {diffs} different", lines.len(), lines.len() - diffs);
+            Ok(if diffs == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        AuditCommand::Checkpoint { dir } => {
+            let log = Log::open_dir(dir, false)?;
+            print!("{}", log.latest_checkpoint().context("the log has no checkpoint yet")?);
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Receipt { what, check, dir, vkey } => {
+            if *check {
+                let text = std::fs::read_to_string(what).with_context(|| format!("cannot read {what}"))?;
+                let receipt = Receipt::parse(&text).map_err(anyhow::Error::msg)?;
+                let vkey = match vkey {
+                    Some(v) => read_vkey(v)?,
+                    None => {
+                        std::fs::read_to_string(dir.join("log.pub")).context("give --vkey (the log's verifier key)")?
+                    }
+                };
+                return Ok(match receipt.verify(&vkey) {
+                    Ok(cp) => {
+                        println!("VERIFIED: entry {} is in the log {} of size {}", receipt.index, cp.origin, cp.size);
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        println!("NOT VERIFIED: {e}");
+                        ExitCode::from(1)
+                    }
+                });
+            }
+            let log = Log::open_dir(dir, false)?;
+            print!("{}", log.receipt(log.find(what)?)?.to_text());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A verifier key given inline or as a file.
+fn read_vkey(v: &str) -> anyhow::Result<String> {
+    let p = Path::new(v);
+    if p.exists() {
+        Ok(std::fs::read_to_string(p).with_context(|| format!("cannot read {v}"))?.trim().to_string())
+    } else {
+        Ok(v.trim().to_string())
+    }
+}
+
+/// `fairdraw note`: a public remark in the log. `--repeat` appends many,
+/// acknowledging each on its own line (the crash tests use it).
+pub fn note(log_args: &LogArgs, text: &str, repeat: u64) -> anyhow::Result<ExitCode> {
+    let clock = log_args.clock()?;
+    let mut log = log_args.open(true)?;
+    for k in 0..repeat.max(1) {
+        let body = serde_json::json!({ "text": if repeat > 1 { format!("{text} #{k}") } else { text.to_string() } });
+        let ids = log.append(vec![("Note".into(), body)], &clock.rfc3339, clock.simulated)?;
+        println!("acked {} {}", log.len() - 1, ids[0]);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,333 @@
+//! `audit verify` and `audit replay`: the whole-log checker. It reads the
+//! files directly (not through [`super::store::Log`]) so that it trusts
+//! nothing the writer computed: every checkpoint signature, every root,
+//! every entry's form, every cross-reference, every beacon and seed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::entry::{self, Entry};
+use super::flow::{self, Offered};
+use super::store::{Log, CHECKPOINT, CHECKPOINTS, ENTRIES, VKEY};
+use super::{beacon, note, proof, snapshots};
+use crate::merkle::{Hash, RootBuilder};
+
+/// Findings of a verification: tampering (exit 1) and plain notes.
+#[derive(Default, Debug)]
+pub struct Report {
+    pub tampering: Vec<String>,
+    pub notes: Vec<String>,
+    pub entries: u64,
+}
+
+fn read(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, String> {
+    match std::fs::read(dir.join(name)) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", dir.join(name).display())),
+    }
+}
+
+fn lines(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
+    let mut v: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    let tail = v.pop().map_or(0, <[u8]>::len);
+    (v, tail)
+}
+
+/// Verifies a log directory. `vkey` overrides `log.pub` (an auditor should
+/// pin the key they saved); `old` is a checkpoint saved earlier. `Err` means
+/// the verification could not run (bad input, exit 2).
+pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Report, String> {
+    let mut r = Report::default();
+    let published = read(dir, VKEY)?.ok_or_else(|| format!("{} has no {VKEY}: not a fairdraw log", dir.display()))?;
+    let published = String::from_utf8_lossy(&published).trim().to_string();
+    let vkey = vkey.map(str::trim).unwrap_or(&published).to_string();
+    if vkey != published {
+        r.tampering.push(format!("{VKEY} is not the verifier key you gave: the log's key was replaced"));
+    }
+    let data = read(dir, ENTRIES)?.unwrap_or_default();
+    let (entry_lines, tail) = lines(&data);
+    let cps = read(dir, CHECKPOINTS)?.unwrap_or_default();
+    let (cp_lines, cp_tail) = lines(&cps);
+
+    let mut records = Vec::new();
+    for (i, line) in cp_lines.iter().enumerate() {
+        let v: Value = match serde_json::from_slice(line) {
+            Ok(v) => v,
+            Err(e) => {
+                r.tampering.push(format!("{CHECKPOINTS} line {}: not JSON ({e})", i + 1));
+                continue;
+            }
+        };
+        match (v["size"].as_u64(), v["checkpoint"].as_str(), v["batch_end"].as_bool()) {
+            (Some(size), Some(text), Some(end)) => records.push((size, text.to_string(), end)),
+            _ => r.tampering.push(format!("{CHECKPOINTS} line {}: lacks size, checkpoint or batch_end", i + 1)),
+        }
+    }
+    let committed = records.iter().rposition(|c| c.2).map_or(0, |p| p + 1);
+    if committed < records.len() || cp_tail > 0 {
+        r.notes.push(format!(
+            "{CHECKPOINTS} ends with an interrupted write ({} unfinished record(s)); not part of the log",
+            records.len() - committed
+        ));
+    }
+    records.truncate(committed);
+    let size = records.last().map_or(0, |c| c.0);
+    if (entry_lines.len() as u64) < size {
+        r.tampering.push(format!(
+            "the signed checkpoints cover {size} entries but {ENTRIES} holds {}: entries were deleted",
+            entry_lines.len()
+        ));
+    } else if entry_lines.len() as u64 > size || tail > 0 {
+        r.notes.push(format!(
+            "{ENTRIES} has {} entr(y/ies) and {tail} torn bytes past the last checkpoint: an interrupted write, never acknowledged, not part of the log",
+            entry_lines.len() as u64 - size
+        ));
+    }
+    let entry_lines = &entry_lines[..entry_lines.len().min(size as usize)];
+    r.entries = entry_lines.len() as u64;
+
+    // Every tree size has a signed checkpoint; the first whose root differs
+    // points at the entry that was changed.
+    let leaves: Vec<Hash> = entry_lines.iter().map(|l| entry::leaf_of(l)).collect();
+    let mut tree = RootBuilder::default();
+    let mut first_bad_root = None;
+    for (k, (cp_size, text, _)) in records.iter().enumerate() {
+        if *cp_size != k as u64 + 1 {
+            r.tampering.push(format!(
+                "checkpoint record {} is for size {cp_size}, expected {}: records were removed or reordered",
+                k + 1,
+                k + 1
+            ));
+            break;
+        }
+        let cp = match note::open(text, &vkey) {
+            Ok(cp) => cp,
+            Err(e) => {
+                r.tampering.push(format!("the checkpoint for size {cp_size} does not verify: {e}"));
+                continue;
+            }
+        };
+        if let Some(leaf) = leaves.get(k) {
+            tree.push(*leaf);
+        }
+        if first_bad_root.is_none() && (cp.size as usize > leaves.len() || cp.root != tree.root()) {
+            first_bad_root = Some(k);
+            r.tampering.push(format!(
+                "entry {k} (now id {}) does not match the signed checkpoint of size {cp_size}: it was changed after it was logged",
+                leaves.get(k).map(hex::encode).unwrap_or_default()
+            ));
+        }
+    }
+    match (read(dir, CHECKPOINT)?, records.last()) {
+        (Some(cp), Some(last)) if cp != last.1.as_bytes() => {
+            r.tampering.push(format!("{CHECKPOINT} differs from the newest signed checkpoint record"));
+            if let Err(e) = note::open(&String::from_utf8_lossy(&cp), &vkey) {
+                r.tampering.push(format!("{CHECKPOINT} does not verify: {e}"));
+            }
+        }
+        (None, Some(_)) => {
+            r.notes.push(format!("{CHECKPOINT} is missing (it is rewritten from {CHECKPOINTS} on the next write)"))
+        }
+        _ => {}
+    }
+
+    let entries: Vec<Option<Entry>> = entry_lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| match Entry::parse(line, i as u64) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                r.tampering.push(format!("entry {i}: {e}"));
+                None
+            }
+        })
+        .collect();
+    check_references(dir, &entries, &leaves, &published, &mut r);
+    let simulated = entries.iter().flatten().filter(|e| e.simulated).count();
+    if simulated > 0 {
+        r.notes.push(format!(
+            "{simulated} of {} entries were written under a simulated clock (--now): their times are not real",
+            entries.len()
+        ));
+    }
+
+    if let Some(old) = old {
+        let cp = note::open(old, &vkey)
+            .map_err(|e| format!("the checkpoint you gave does not verify with the log's key: {e}"))?;
+        let current = tree_root(&leaves);
+        if cp.size > leaves.len() as u64 {
+            r.tampering.push(format!(
+                "your checkpoint covers {} entries but the log now has {}: the log was truncated",
+                cp.size,
+                leaves.len()
+            ));
+        } else if cp.size > 0 {
+            let consistency = proof::consistency_proof(&leaves, cp.size);
+            if !proof::verify_consistency(cp.size, leaves.len() as u64, &cp.root, &current, &consistency) {
+                r.tampering.push(format!(
+                    "the log is not an extension of your checkpoint of size {}: its history was rewritten",
+                    cp.size
+                ));
+            } else {
+                r.notes.push(format!(
+                    "consistent with your checkpoint of size {} (RFC 9162 consistency proof checked)",
+                    cp.size
+                ));
+            }
+        }
+    }
+    Ok(r)
+}
+
+fn tree_root(leaves: &[Hash]) -> Hash {
+    proof::root(leaves)
+}
+
+/// Cross-references and beacons: what a correct writer always produces.
+fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey: &str, r: &mut Report) {
+    let id = |i: usize| hex::encode(leaves[i]);
+    let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
+    let mut revealed = BTreeSet::new();
+    for (i, e) in entries.iter().enumerate() {
+        index_of.insert(id(i), i);
+        let Some(e) = e else { continue };
+        let earlier = |field: &str, kind: &str| -> Result<&Entry, String> {
+            let target = e.body[field].as_str().unwrap_or("");
+            let j = *index_of
+                .get(target)
+                .filter(|&&j| j < i)
+                .ok_or(format!("entry {i}: {field} {target} is not an earlier entry"))?;
+            entries[j].as_ref().filter(|t| t.kind == kind).ok_or(format!("entry {i}: {field} {target} is not a {kind}"))
+        };
+        let problem = match e.kind.as_str() {
+            "LogCreated" if i != 0 => Some(format!("entry {i}: LogCreated may only be the first entry")),
+            "LogCreated" if e.body["vkey"] != vkey => Some("entry 0 names another verifier key than log.pub".into()),
+            "RegistrySnapshot" => check_blob(dir, e).err().map(|m| format!("entry {i}: {m}")),
+            "BeaconRecord" => earlier("commitment", "DrawCommitment")
+                .and_then(|c| {
+                    if !revealed.insert(e.body["commitment"].as_str().unwrap_or("").to_string()) {
+                        return Err(format!(
+                            "entry {i}: a second beacon for the same commitment (a redraw must be a new commitment)"
+                        ));
+                    }
+                    check_beacon_record(
+                        e,
+                        c,
+                        &leaves[*index_of.get(e.body["commitment"].as_str().unwrap_or("")).unwrap_or(&0)],
+                    )
+                    .map_err(|m| format!("entry {i}: {m}"))
+                })
+                .err(),
+            "DrawResult" => earlier("commitment", "DrawCommitment")
+                .and_then(|c| earlier("beacon", "BeaconRecord").map(|b| (c, b)))
+                .and_then(|(c, b)| {
+                    if b.body["commitment"] != e.body["commitment"] {
+                        return Err(format!("entry {i}: its beacon belongs to another commitment"));
+                    }
+                    let d = &e.body["draw"];
+                    if e.body["outcome"] == "drawn"
+                        && (d["seed"] != b.body["seed"] || d["plan_digest"] != c.body["plan_digest"])
+                    {
+                        return Err(format!(
+                            "entry {i}: the draw's seed or plan digest differs from its beacon and commitment"
+                        ));
+                    }
+                    Ok(())
+                })
+                .err(),
+            _ => None,
+        };
+        r.tampering.extend(problem);
+    }
+}
+
+fn check_blob(dir: &Path, e: &Entry) -> Result<(), String> {
+    let root = e.body["root"].as_str().unwrap_or("");
+    let name = snapshots::blob_name(root);
+    let gz = read(dir, &name)?.ok_or(format!("snapshot blob {name} is missing"))?;
+    let leaves = snapshots::unpack(&gz, root)?;
+    if leaves.len() as u64 != e.body["count"].as_u64().unwrap_or(u64::MAX) {
+        return Err(format!("snapshot {root} has {} leaves, the entry says {}", leaves.len(), e.body["count"]));
+    }
+    Ok(())
+}
+
+fn check_beacon_record(e: &Entry, commitment: &Entry, commitment_leaf: &Hash) -> Result<(), String> {
+    let b = &e.body["beacon"];
+    let offered = match b["type"].as_str() {
+        Some("drand") => {
+            let signature =
+                hex::decode(b["signature"].as_str().unwrap_or("")).map_err(|_| "beacon signature is not hex")?;
+            let randomness = hex::decode(e.body["randomness"].as_str().unwrap_or(""))
+                .ok()
+                .and_then(|r| r.try_into().ok())
+                .ok_or("randomness is not 32 bytes of hex")?;
+            Offered::Drand(beacon::DrandRound { round: b["round"].as_u64().unwrap_or(0), signature, randomness })
+        }
+        Some("ceremony") => Offered::Ceremony {
+            digits: b["digits"].as_str().unwrap_or("").to_string(),
+            witnesses: b["witnesses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|w| w.as_str().map(String::from))
+                .collect(),
+        },
+        _ => return Err("unknown beacon type".into()),
+    };
+    let (_, randomness) =
+        flow::check_beacon(&commitment.body["beacon"], &offered).map_err(|m| format!("beacon does not verify: {m}"))?;
+    if e.body["randomness"] != hex::encode(randomness) {
+        return Err("recorded randomness differs from the beacon's".into());
+    }
+    if e.body["seed"] != beacon::derive_seed(commitment_leaf, &randomness) {
+        return Err("seed is not derived from the commitment and the randomness".into());
+    }
+    Ok(())
+}
+
+/// One line per logged draw: `OK` when re-running it from the logged
+/// inputs reproduces the logged document byte for byte, `DIFF` otherwise.
+pub fn replay(log: &Log) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    for i in 0..log.len() {
+        let Ok(result) = log.entry(i) else { continue };
+        if result.kind != "DrawResult" {
+            continue;
+        }
+        let id = log.id(i);
+        let line = (|| -> Result<String, String> {
+            let c =
+                log.entry(log.find(result.body["commitment"].as_str().unwrap_or("")).map_err(|e| e.to_string())?)?;
+            let b = log.entry(log.find(result.body["beacon"].as_str().unwrap_or("")).map_err(|e| e.to_string())?)?;
+            let seed = b.body["seed"].as_str().ok_or("beacon record has no seed")?;
+            let inputs = flow::committed_inputs(log, &c)?;
+            let name = inputs.plan.name.clone();
+            match crate::draw::draw(&inputs.registries(), &inputs.plan, seed) {
+                Ok(doc) => {
+                    let again = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
+                    if result.body["outcome"] != "drawn" {
+                        return Err(format!("logged as {} but the draw succeeds", result.body["outcome"]));
+                    }
+                    let diffs = crate::verify::compare(&again, &result.body["draw"]);
+                    match diffs.first() {
+                        None => Ok(format!("{name}: {} targets reproduced", doc.assignments.len())),
+                        Some(d) => Err(format!("{} difference(s), first: draw.{d}", diffs.len())),
+                    }
+                }
+                Err(crate::Error::Infeasible(_)) if result.body["outcome"] == "infeasible" => {
+                    Ok(format!("{name}: infeasible, as logged"))
+                }
+                Err(e) => Err(format!("the replay fails: {e}")),
+            }
+        })();
+        out.push(match line {
+            Ok(m) => (true, format!("OK   {id}  {m}")),
+            Err(m) => (false, format!("DIFF {id}  {m}")),
+        });
+    }
+    out
+}

@@ -1,0 +1,328 @@
+//! Commit → beacon → reveal. The plan and the registry snapshots are logged
+//! before the randomness exists; the reveal verifies the beacon offline,
+//! derives the seed from the commitment and the randomness, runs the engine
+//! and logs the outcome, whatever it is. Nothing is written when a check
+//! fails.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::beacon::{self, ChainInfo, DrandRound};
+use super::entry::Entry;
+use super::snapshots;
+use super::store::{Log, LogError};
+use crate::draw::{self, DrawDoc};
+use crate::inputs::Inputs;
+use crate::plan::Plan;
+
+/// The time an entry records: the real clock, or `--now` for tests/demos.
+#[derive(Clone, Debug)]
+pub struct Clock {
+    pub unix: u64,
+    pub rfc3339: String,
+    pub simulated: bool,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        let now = std::time::SystemTime::now();
+        let unix = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Clock { unix, rfc3339: humantime::format_rfc3339_seconds(now).to_string(), simulated: false }
+    }
+
+    pub fn simulated(text: &str) -> Result<Clock, String> {
+        let t = humantime::parse_rfc3339_weak(text.trim())
+            .map_err(|e| format!("--now {text:?} is not RFC 3339 (e.g. 2026-11-25T09:00:00Z): {e}"))?;
+        let unix = t.duration_since(std::time::UNIX_EPOCH).map_err(|_| "--now is before 1970")?.as_secs();
+        Ok(Clock { unix, rfc3339: humantime::format_rfc3339_seconds(t).to_string(), simulated: true })
+    }
+
+    pub fn year(&self) -> u16 {
+        self.rfc3339[..4].parse().unwrap_or(1970)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error("{0}")]
+    Log(#[from] LogError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn refused(m: impl Into<String>) -> FlowError {
+    FlowError::Refused(m.into())
+}
+
+/// Which public randomness a commitment will use.
+pub enum BeaconChoice {
+    Drand { chain: &'static ChainInfo, round: u64 },
+    Ceremony,
+}
+
+/// Parses `drand:quicknet:ROUND` or `ceremony`.
+pub fn parse_beacon(spec: &str) -> Result<BeaconChoice, String> {
+    let parts: Vec<&str> = spec.trim().split(':').collect();
+    match parts.as_slice() {
+        ["ceremony"] => Ok(BeaconChoice::Ceremony),
+        ["drand", chain, round] => {
+            let chain =
+                beacon::chain(chain).ok_or_else(|| format!("unknown drand chain {chain:?} (known: quicknet)"))?;
+            let round = round.parse().map_err(|_| format!("drand round {round:?} is not a number"))?;
+            Ok(BeaconChoice::Drand { chain, round })
+        }
+        _ => Err(format!("--beacon {spec:?}: use drand:quicknet:ROUND or ceremony")),
+    }
+}
+
+fn entries_of<'a>(log: &'a Log, kind: &'a str) -> impl Iterator<Item = (u64, Entry)> + 'a {
+    (0..log.len()).filter_map(move |i| log.entry(i).ok().filter(|e| e.kind == kind).map(|e| (i, e)))
+}
+
+/// What the log says about earlier draws: who was drawn for which item in
+/// `year`, how often, and each target's latest team.
+struct History {
+    exclusions: BTreeMap<String, (String, String)>,
+    latest_team: BTreeMap<String, Vec<String>>,
+}
+
+fn history(log: &Log, plan: &Plan, year: u64) -> History {
+    let mut drawn: BTreeMap<String, u64> = BTreeMap::new();
+    let mut exclusions = BTreeMap::new();
+    let mut latest_team = BTreeMap::new();
+    let items: Vec<&str> = plan.items.iter().map(|i| i.item.as_str()).collect();
+    for (i, result) in entries_of(log, "DrawResult") {
+        let Some(commitment) =
+            result.body["commitment"].as_str().and_then(|c| log.find(c).ok()).and_then(|c| log.entry(c).ok())
+        else {
+            continue;
+        };
+        let same_year = commitment.body["year"].as_u64() == Some(year);
+        let shared: Vec<String> = commitment.body["plan"]["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|it| it["item"].as_str())
+            .filter(|it| items.contains(it))
+            .map(str::to_string)
+            .collect();
+        for a in result.body["draw"]["assignments"].as_array().into_iter().flatten() {
+            let Some(uscc) = a["uscc"].as_str() else { continue };
+            let team: Vec<String> = a["inspectors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(a["experts"].as_array().into_iter().flatten())
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect();
+            latest_team.insert(uscc.to_string(), team);
+            if same_year {
+                *drawn.entry(uscc.to_string()).or_default() += 1;
+                if let Some(item) = shared.first() {
+                    exclusions.insert(uscc.to_string(), (format!("already drawn for 「{item}」 in {year}"), log.id(i)));
+                }
+            }
+        }
+    }
+    if let Some(cap) = plan.max_draws_per_year {
+        for (uscc, n) in drawn.into_iter().filter(|&(_, n)| n >= cap) {
+            exclusions
+                .entry(uscc)
+                .or_insert_with(|| (format!("already drawn {n} times in {year} (cap {cap} a year)"), String::new()));
+        }
+    }
+    History { exclusions, latest_team }
+}
+
+/// Logs the snapshots and the commitment; returns the commitment's id.
+pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &Clock) -> Result<String, FlowError> {
+    let beacon = match choice {
+        BeaconChoice::Drand { chain, round } => {
+            let at = beacon::round_time(chain, *round)
+                .ok_or_else(|| refused(format!("drand round {round} does not exist")))?;
+            if at <= clock.unix {
+                let next = beacon::first_round_after(chain, clock.unix + 60);
+                return Err(refused(format!(
+                    "drand {} round {round} was emitted at {} — not after now ({}); its randomness may already be known. Commit to a future round, e.g. {next}",
+                    chain.name,
+                    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(at)),
+                    clock.rfc3339
+                )));
+            }
+            json!({"type": "drand", "chain": chain.name, "chain_hash": hex::encode(chain.chain_hash), "round": round,
+                   "round_time": humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(at)).to_string()})
+        }
+        BeaconChoice::Ceremony => json!({"type": "ceremony"}),
+    };
+    let year = inputs.plan.inspection_date.map_or(clock.year(), |d| d.year) as u64;
+    let found = history(log, &inputs.plan, year);
+    let plan = &mut inputs.plan;
+    let mut log_exclusions = Vec::new();
+    for (uscc, (reason, entry)) in &found.exclusions {
+        log_exclusions.push(json!({"uscc": uscc, "reason": reason, "entry": entry}));
+        plan.exclude.push(uscc.clone());
+    }
+    plan.exclude.sort();
+    plan.exclude.dedup();
+    let mut log_history = Vec::new();
+    if plan.team.rotation {
+        for (uscc, team) in &found.latest_team {
+            for id in team {
+                log_history.push(json!([uscc, id]));
+                plan.history.push((uscc.clone(), id.clone()));
+            }
+        }
+        plan.history.sort();
+        plan.history.dedup();
+    }
+    let blobs = snapshots::pack_all(&inputs);
+    let mut items = Vec::new();
+    let mut refs = serde_json::Map::new();
+    for blob in &blobs {
+        log.put_blob(&blob.name(), &blob.gz)?;
+        let root = hex::encode(blob.root);
+        refs.insert(blob.registry.into(), json!({"root": root, "count": blob.count}));
+        items.push((
+            "RegistrySnapshot".to_string(),
+            json!({"registry": blob.registry, "root": root, "count": blob.count, "columns": blob.columns, "blob": blob.name()}),
+        ));
+    }
+    items.push((
+        "DrawCommitment".to_string(),
+        json!({
+            "algorithm": crate::plan::ALGORITHM,
+            "plan": inputs.plan.canonical(),
+            "plan_digest": inputs.plan.digest(),
+            "snapshots": Value::Object(refs),
+            "beacon": beacon,
+            "year": year,
+            "log_exclusions": log_exclusions,
+            "log_history": log_history,
+        }),
+    ));
+    let ids = log.append(items, &clock.rfc3339, clock.simulated)?;
+    Ok(ids.last().expect("a commitment was appended").clone())
+}
+
+/// The randomness offered at reveal.
+pub enum Offered {
+    Drand(DrandRound),
+    Ceremony { digits: String, witnesses: Vec<String> },
+}
+
+pub struct Revealed {
+    pub result_id: String,
+    pub beacon_id: String,
+    pub draw: Option<DrawDoc>,
+    pub failure: Option<String>,
+    /// Validated inputs, for printing the inspection list.
+    pub inputs: Inputs,
+}
+
+/// Checks a commitment's randomness and returns (beacon record, randomness).
+pub fn check_beacon(committed: &Value, offered: &Offered) -> Result<(Value, [u8; 32]), String> {
+    match (committed["type"].as_str(), offered) {
+        (Some("drand"), Offered::Drand(round)) => {
+            let chain = committed["chain"]
+                .as_str()
+                .and_then(beacon::chain)
+                .ok_or("the commitment names an unknown drand chain")?;
+            let want = committed["round"].as_u64().unwrap_or(0);
+            if round.round != want {
+                return Err(format!("the commitment is to drand round {want}, not round {}", round.round));
+            }
+            let randomness = beacon::verify_round(chain, round).map_err(|e| e.to_string())?;
+            Ok((
+                json!({"type": "drand", "chain": chain.name, "round": want, "signature": hex::encode(&round.signature)}),
+                randomness,
+            ))
+        }
+        (Some("ceremony"), Offered::Ceremony { digits, witnesses }) => {
+            let randomness = beacon::ceremony_randomness(digits, witnesses).map_err(|e| e.to_string())?;
+            let names: Vec<&str> = witnesses.iter().map(|w| w.trim()).collect();
+            Ok((json!({"type": "ceremony", "digits": digits, "witnesses": names}), randomness))
+        }
+        (Some(t), _) => Err(format!("the commitment expects a {t} beacon")),
+        (None, _) => Err("the commitment has no beacon type".into()),
+    }
+}
+
+/// Rebuilds a commitment's inputs from the log alone.
+pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, String> {
+    let plan = Plan::from_canonical(&commitment.body["plan"])?;
+    let load = |registry: &str| -> Result<(Vec<String>, Vec<Vec<u8>>), String> {
+        let root = commitment.body["snapshots"][registry]["root"]
+            .as_str()
+            .ok_or(format!("commitment lacks the {registry} root"))?;
+        let snap = (0..log.len())
+            .filter_map(|i| log.entry(i).ok())
+            .find(|e| e.kind == "RegistrySnapshot" && e.body["root"] == root && e.body["registry"] == registry)
+            .ok_or(format!("no RegistrySnapshot entry for the {registry} root {root}"))?;
+        let gz = log
+            .blob(&snapshots::blob_name(root))
+            .map_err(|e| e.to_string())?
+            .ok_or(format!("snapshot blob {root} is missing"))?;
+        let columns = snap.body["columns"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str().map(String::from))
+            .collect();
+        Ok((columns, snapshots::unpack(&gz, root)?))
+    };
+    let (columns, ents) = load("enterprises")?;
+    let (_, insp) = load("inspectors")?;
+    let (_, conf) = load("conflicts")?;
+    snapshots::rebuild(plan, (&columns, &ents), &insp, &conf)
+}
+
+/// Verifies the beacon, runs the committed draw and logs the outcome.
+pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Result<Revealed, FlowError> {
+    let index = log.find(id)?;
+    let commitment = log.entry(index).map_err(refused)?;
+    if commitment.kind != "DrawCommitment" {
+        return Err(refused(format!("entry {id} is a {}, not a DrawCommitment", commitment.kind)));
+    }
+    let commitment_id = log.id(index);
+    if let Some((i, _)) = entries_of(log, "BeaconRecord").find(|(_, e)| e.body["commitment"] == commitment_id.as_str())
+    {
+        return Err(refused(format!(
+            "commitment {commitment_id} was already revealed in entry {}; a redraw needs a new commitment",
+            log.id(i)
+        )));
+    }
+    let (beacon_body, randomness) = check_beacon(&commitment.body["beacon"], offered).map_err(refused)?;
+    let seed = beacon::derive_seed(&log.leaves()[index as usize], &randomness);
+    let inputs = committed_inputs(log, &commitment).map_err(refused)?;
+    let outcome = draw::draw(&inputs.registries(), &inputs.plan, &seed);
+    let (doc, failure) = match outcome {
+        Ok(doc) => (Some(doc), None),
+        Err(crate::Error::Infeasible(why)) => (None, Some(format!("no valid inspector assignment exists\n{why}"))),
+        Err(other) => return Err(refused(other.to_string())),
+    };
+    let beacon_entry = json!({"commitment": commitment_id, "beacon": beacon_body, "randomness": hex::encode(randomness), "seed": seed});
+    let beacon_id = crate::log::entry::id_of(
+        &Entry {
+            index: log.len(),
+            kind: "BeaconRecord".into(),
+            time: clock.rfc3339.clone(),
+            simulated: clock.simulated,
+            body: beacon_entry.clone(),
+        }
+        .to_bytes(),
+    );
+    let result = match &doc {
+        Some(d) => json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "drawn", "draw": d}),
+        None => json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "infeasible", "failure": failure}),
+    };
+    let ids = log.append(
+        vec![("BeaconRecord".into(), beacon_entry), ("DrawResult".into(), result)],
+        &clock.rfc3339,
+        clock.simulated,
+    )?;
+    let result_index = log.len() - 1;
+    let receipt = log.receipt(result_index)?;
+    log.put_blob(&format!("receipts/{}.tlog-proof", ids[1]), receipt.to_text().as_bytes())?;
+    Ok(Revealed { result_id: ids[1].clone(), beacon_id: ids[0].clone(), draw: doc, failure, inputs })
+}

@@ -1,0 +1,17 @@
+//! The tamper-evident audit log (audit/LOG-FORMAT.md).
+//!
+//! Entries are canonical JSON lines forming an RFC 6962 Merkle tree
+//! ([`proof`]); every tree size gets a C2SP signed checkpoint ([`note`]);
+//! storage sits behind a trait with a durability contract ([`storage`],
+//! [`store`]). Draws go commit → beacon → reveal ([`flow`], [`beacon`]) and
+//! anyone replays and checks them ([`audit`]).
+
+pub mod audit;
+pub mod beacon;
+pub mod entry;
+pub mod flow;
+pub mod note;
+pub mod proof;
+pub mod snapshots;
+pub mod storage;
+pub mod store;

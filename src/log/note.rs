@@ -1,0 +1,157 @@
+//! Signed checkpoints (C2SP tlog-checkpoint over C2SP signed-note, Ed25519)
+//! and receipts (C2SP tlog-proof): the text a citizen keeps to check later
+//! that the log was neither rewritten nor truncated.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use signed_note::{Note, Signer, StandardSigner, StandardVerifier, VerifierList};
+
+use crate::merkle::Hash;
+
+/// A new key pair for a log named `origin`: (private signer key, public verifier key).
+pub fn generate_keys(origin: &str) -> Result<(String, String), String> {
+    if !signed_note::is_key_name_valid(origin) {
+        return Err(format!("origin {origin:?} must be non-empty without spaces or '+'"));
+    }
+    Ok(signed_note::generate_key(&mut rand_core::OsRng, origin))
+}
+
+/// The checkpoint body: origin, tree size, base64 root, each on its line.
+pub fn checkpoint_text(origin: &str, size: u64, root: &Hash) -> String {
+    format!("{origin}\n{size}\n{}\n", B64.encode(root))
+}
+
+/// Signs a checkpoint body and returns the complete note.
+pub fn sign(text: &str, skey: &str) -> Result<String, String> {
+    let signer = StandardSigner::new(skey.trim()).map_err(|e| format!("private key: {e}"))?;
+    let mut note = Note::new(text.as_bytes(), &[]).map_err(|e| format!("checkpoint text: {e}"))?;
+    note.add_sigs(&[&signer as &dyn Signer]).map_err(|e| format!("signing: {e}"))?;
+    String::from_utf8(note.to_bytes()).map_err(|_| "note is not UTF-8".to_string())
+}
+
+/// A checkpoint whose signature verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    pub note: String,
+}
+
+/// Verifies a note's signature by `vkey` and parses it as a checkpoint.
+pub fn open(note_text: &str, vkey: &str) -> Result<Checkpoint, String> {
+    let verifier = StandardVerifier::new(vkey.trim()).map_err(|e| format!("verifier key: {e}"))?;
+    let note = Note::from_bytes(note_text.as_bytes()).map_err(|e| format!("not a signed note: {e}"))?;
+    let list = VerifierList::new(vec![Box::new(verifier)]);
+    let (verified, _) = note.verify(&list).map_err(|e| format!("signature does not verify: {e}"))?;
+    if verified.is_empty() {
+        return Err("no signature by the log's key".into());
+    }
+    let text = std::str::from_utf8(note.text()).map_err(|_| "checkpoint text is not UTF-8")?;
+    let lines: Vec<&str> = text.split('\n').collect();
+    if lines.len() < 4 || lines[lines.len() - 1] != "" {
+        return Err("checkpoint text needs origin, size and root lines".into());
+    }
+    let size: u64 = lines[1].parse().map_err(|_| format!("tree size {:?} is not a number", lines[1]))?;
+    if lines[1].len() > 1 && lines[1].starts_with('0') {
+        return Err("tree size has leading zeros".into());
+    }
+    let root: Hash = B64
+        .decode(lines[2])
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| format!("root {:?} is not a base64 SHA-256 hash", lines[2]))?;
+    Ok(Checkpoint { origin: lines[0].to_string(), size, root, note: note_text.to_string() })
+}
+
+/// A receipt: proof that one entry is in the tree of a signed checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    pub index: u64,
+    pub proof: Vec<Hash>,
+    /// The entry's bytes, so the receipt stands alone.
+    pub entry: Vec<u8>,
+    pub checkpoint: String,
+}
+
+const PROOF_HEADER: &str = "c2sp.org/tlog-proof@v1";
+
+impl Receipt {
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{PROOF_HEADER}\nextra {}\nindex {}\n", B64.encode(&self.entry), self.index);
+        for h in &self.proof {
+            out.push_str(&B64.encode(h));
+            out.push('\n');
+        }
+        out.push('\n');
+        out.push_str(&self.checkpoint);
+        out
+    }
+
+    pub fn parse(text: &str) -> Result<Receipt, String> {
+        let (head, checkpoint) = text.split_once("\n\n").ok_or("receipt lacks the blank line before its checkpoint")?;
+        let mut lines = head.lines();
+        if lines.next() != Some(PROOF_HEADER) {
+            return Err(format!("receipt must start with {PROOF_HEADER}"));
+        }
+        let mut entry = Vec::new();
+        let mut line = lines.next().ok_or("receipt is empty")?;
+        if let Some(extra) = line.strip_prefix("extra ") {
+            entry = B64.decode(extra).map_err(|_| "extra data is not base64")?;
+            line = lines.next().ok_or("receipt lacks its index line")?;
+        }
+        let index =
+            line.strip_prefix("index ").and_then(|n| n.parse().ok()).ok_or("receipt lacks a valid index line")?;
+        let proof = lines
+            .map(|l| {
+                B64.decode(l)
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| format!("proof line {l:?} is not a hash"))
+            })
+            .collect::<Result<Vec<Hash>, String>>()?;
+        Ok(Receipt { index, proof, entry, checkpoint: checkpoint.to_string() })
+    }
+
+    /// Checks the checkpoint signature and the inclusion of the entry.
+    pub fn verify(&self, vkey: &str) -> Result<Checkpoint, String> {
+        let cp = open(&self.checkpoint, vkey)?;
+        let leaf = crate::merkle::leaf_hash(&self.entry);
+        if !super::proof::verify_inclusion(self.index, cp.size, &leaf, &self.proof, &cp.root) {
+            return Err(format!("entry {} is not included in the checkpoint of size {}", self.index, cp.size));
+        }
+        Ok(cp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The example key and note of the signed-note specification (and of Go's
+    // golang.org/x/mod/sumdb/note, whose format it standardised).
+    const SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    const TEXT: &str =
+        "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+    const SIG: &str =
+        "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+
+    #[test]
+    fn signs_the_spec_example_exactly() {
+        assert_eq!(sign(TEXT, SKEY).unwrap(), format!("{TEXT}\n{SIG}"));
+    }
+
+    #[test]
+    fn checkpoints_round_trip_and_reject_edits() {
+        let (skey, vkey) = generate_keys("fairdraw.test/log").unwrap();
+        let root = crate::merkle::leaf_hash(b"x");
+        let note = sign(&checkpoint_text("fairdraw.test/log", 7, &root), &skey).unwrap();
+        let cp = open(&note, &vkey).unwrap();
+        assert_eq!((cp.size, cp.root), (7, root));
+        assert!(open(&note.replace("\n7\n", "\n8\n"), &vkey).is_err(), "changed size");
+        assert!(open(&note, VKEY).is_err(), "other key");
+        let flipped: String = note.chars().rev().collect();
+        assert!(open(&flipped, &vkey).is_err());
+    }
+}

@@ -1,0 +1,142 @@
+//! Registry snapshots stored in the log, content-addressed by their Merkle
+//! root: `snapshots/<root>.jsonl.gz` holds the leaves (spec §5), one per
+//! line, gzip-compressed. Replaying a draw years later needs nothing else.
+
+use std::io::{Read, Write};
+
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::Value;
+
+use crate::inputs::Inputs;
+use crate::merkle::{self, Hash};
+use crate::plan::Plan;
+use crate::registry::{self, Enterprises, Inspector};
+use crate::snapshot;
+use crate::table::BytesSource;
+
+/// One registry's snapshot, ready to store.
+pub struct Blob {
+    pub registry: &'static str,
+    pub root: Hash,
+    pub count: u64,
+    pub columns: Vec<String>,
+    pub gz: Vec<u8>,
+}
+
+impl Blob {
+    pub fn name(&self) -> String {
+        blob_name(&hex::encode(self.root))
+    }
+}
+
+pub fn blob_name(root_hex: &str) -> String {
+    format!("snapshots/{root_hex}.jsonl.gz")
+}
+
+fn pack(registry: &'static str, columns: Vec<String>, leaves: impl Iterator<Item = Vec<u8>>) -> Blob {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    let mut tree = merkle::RootBuilder::default();
+    for leaf in leaves {
+        tree.push(merkle::leaf_hash(&leaf));
+        gz.write_all(&leaf).and_then(|_| gz.write_all(b"\n")).expect("writing to memory");
+    }
+    Blob { registry, root: tree.root(), count: tree.size(), columns, gz: gz.finish().expect("writing to memory") }
+}
+
+pub const INSPECTOR_COLUMNS: [&str; 8] =
+    ["id", "name", "department", "region", "active", "role", "qualifications", "cert_expires"];
+pub const CONFLICT_COLUMNS: [&str; 2] = ["inspector_id", "uscc"];
+
+/// The three snapshots of a draw's inputs.
+pub fn pack_all(inputs: &Inputs) -> [Blob; 3] {
+    let reg = &inputs.enterprises;
+    let ents = pack(
+        "enterprises",
+        snapshot::enterprise_columns(reg),
+        reg.rows.iter().map(|e| {
+            let mut buf = Vec::new();
+            snapshot::enterprise_leaf(reg, e, &mut buf);
+            buf
+        }),
+    );
+    let insp = pack("inspectors", cols(&INSPECTOR_COLUMNS), inputs.inspectors.iter().map(snapshot::inspector_leaf));
+    let conf = pack(
+        "conflicts",
+        cols(&CONFLICT_COLUMNS),
+        inputs
+            .conflicts
+            .iter()
+            .map(|&(i, e)| snapshot::conflict_leaf(&inputs.inspectors[i as usize].id, reg.rows[e as usize].uscc())),
+    );
+    [ents, insp, conf]
+}
+
+fn cols(c: &[&str]) -> Vec<String> {
+    c.iter().map(|s| s.to_string()).collect()
+}
+
+/// The leaves of a stored blob, checked against the root it is named by.
+pub fn unpack(gz: &[u8], root_hex: &str) -> Result<Vec<Vec<u8>>, String> {
+    let mut text = Vec::new();
+    GzDecoder::new(gz).read_to_end(&mut text).map_err(|e| format!("snapshot {root_hex} is not valid gzip: {e}"))?;
+    let leaves: Vec<Vec<u8>> = text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+    let mut tree = merkle::RootBuilder::default();
+    leaves.iter().for_each(|l| tree.push(merkle::leaf_hash(l)));
+    if hex::encode(tree.root()) != root_hex {
+        return Err(format!("snapshot {root_hex} does not hash to its root: it was changed"));
+    }
+    Ok(leaves)
+}
+
+fn csv_cell(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(";"),
+        other => other.to_string(),
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Turns leaves back into CSV text with English headers, so that the same
+/// readers (and the same validation) rebuild the registry.
+fn to_csv(columns: &[String], leaves: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    let mut out = columns.join(",").into_bytes();
+    out.push(b'\n');
+    for leaf in leaves {
+        let cells: Vec<Value> = serde_json::from_slice(leaf).map_err(|e| format!("snapshot leaf is not JSON: {e}"))?;
+        out.extend(cells.iter().map(csv_cell).collect::<Vec<_>>().join(",").into_bytes());
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// Rebuilds a draw's validated inputs from its three snapshots and plan.
+pub fn rebuild(
+    plan: Plan,
+    ents: (&[String], &[Vec<u8>]),
+    insp: &[Vec<u8>],
+    conf: &[Vec<u8>],
+) -> Result<Inputs, String> {
+    let err = |what: &str, e: crate::Error| format!("{what} snapshot does not load: {e}");
+    let e_csv = to_csv(ents.0, ents.1)?;
+    let enterprises: Enterprises = registry::read_enterprises(
+        &BytesSource { label: "enterprises snapshot".into(), bytes: &e_csv },
+        &plan.where_columns(),
+    )
+    .map_err(|e| err("enterprises", e))?;
+    let i_csv = to_csv(&cols(&INSPECTOR_COLUMNS), insp)?;
+    let inspectors: Vec<Inspector> =
+        registry::read_inspectors(&BytesSource { label: "inspectors snapshot".into(), bytes: &i_csv })
+            .map_err(|e| err("inspectors", e))?;
+    let c_csv = to_csv(&cols(&CONFLICT_COLUMNS), conf)?;
+    let conflicts = registry::read_conflicts(
+        &BytesSource { label: "conflicts snapshot".into(), bytes: &c_csv },
+        &inspectors,
+        &enterprises,
+    )
+    .map_err(|e| err("conflicts", e))?;
+    Ok(Inputs { plan, enterprises, inspectors, conflicts })
+}

@@ -1,0 +1,167 @@
+//! Where the log's bytes live, behind a small trait with a written
+//! durability contract, so that tests can inject faults.
+//!
+//! Contract, for every method that returns `Ok`:
+//! - `append`: the bytes are on stable storage at the end of the file (data
+//!   and, for a new file, its directory entry have been fsynced).
+//! - `replace`: the file holds exactly the new bytes or, after a crash at any
+//!   instant, exactly the old ones (write to a temporary file, fsync it,
+//!   rename, fsync the directory).
+//! - `truncate`: the file is durably cut to `len` bytes.
+//!
+//! An `Err` promises nothing: the caller must treat the outcome as unknown
+//! and re-read the files (the log does so by reopening).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+pub trait Storage {
+    /// The whole file, or `None` when it does not exist.
+    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>>;
+    fn append(&mut self, name: &str, bytes: &[u8]) -> io::Result<()>;
+    fn replace(&mut self, name: &str, bytes: &[u8]) -> io::Result<()>;
+    fn truncate(&mut self, name: &str, len: u64) -> io::Result<()>;
+    /// The directory behind the storage, when there is one (for locking).
+    fn dir(&self) -> Option<&Path> {
+        None
+    }
+}
+
+/// Files in one directory.
+pub struct DirStorage {
+    pub dir: PathBuf,
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+impl DirStorage {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+impl Storage for DirStorage {
+    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        match fs::read(self.path(name)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn append(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.path(name);
+        let existed = path.exists();
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut f = OpenOptions::new().create(true).append(true).open(&path)?;
+        f.write_all(bytes)?;
+        f.sync_data()?;
+        if !existed {
+            sync_dir(path.parent().unwrap_or(&self.dir))?;
+        }
+        Ok(())
+    }
+
+    fn replace(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.path(name);
+        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
+        fs::create_dir_all(&parent)?;
+        let tmp = parent.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
+        {
+            let mut f = File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, &path)?;
+        sync_dir(&parent)
+    }
+
+    fn dir(&self) -> Option<&Path> {
+        Some(&self.dir)
+    }
+
+    fn truncate(&mut self, name: &str, len: u64) -> io::Result<()> {
+        let f = OpenOptions::new().write(true).open(self.path(name))?;
+        f.set_len(len)?;
+        f.sync_all()
+    }
+}
+
+/// A storage that fails on purpose, for tests of what survives a failure.
+pub mod faults {
+    use super::*;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Fault {
+        /// The call fails and nothing reaches the file.
+        BeforePersist,
+        /// The bytes are durable, but the call reports failure.
+        AfterPersist,
+        /// Only the first half of the bytes reaches the file, then failure.
+        ShortWrite,
+    }
+
+    /// Wraps a storage; the `nth` mutating call (0-based) fails with `fault`.
+    pub struct Faulty<S> {
+        pub inner: S,
+        pub fault: Fault,
+        pub nth: usize,
+        calls: usize,
+    }
+
+    impl<S: Storage> Faulty<S> {
+        pub fn new(inner: S, fault: Fault, nth: usize) -> Faulty<S> {
+            Faulty { inner, fault, nth, calls: 0 }
+        }
+
+        fn strike(&mut self) -> Option<Fault> {
+            self.calls += 1;
+            (self.calls - 1 == self.nth).then_some(self.fault)
+        }
+    }
+
+    fn injected() -> io::Error {
+        io::Error::other("injected fault")
+    }
+
+    impl<S: Storage> Storage for Faulty<S> {
+        fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+            self.inner.read(name)
+        }
+
+        fn dir(&self) -> Option<&Path> {
+            self.inner.dir()
+        }
+
+        fn append(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+            match self.strike() {
+                None => self.inner.append(name, bytes),
+                Some(Fault::BeforePersist) => Err(injected()),
+                Some(Fault::AfterPersist) => self.inner.append(name, bytes).and(Err(injected())),
+                Some(Fault::ShortWrite) => self.inner.append(name, &bytes[..bytes.len() / 2]).and(Err(injected())),
+            }
+        }
+
+        fn replace(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+            match self.strike() {
+                None => self.inner.replace(name, bytes),
+                // A rename is atomic: a short write cannot be seen through it.
+                Some(Fault::BeforePersist) | Some(Fault::ShortWrite) => Err(injected()),
+                Some(Fault::AfterPersist) => self.inner.replace(name, bytes).and(Err(injected())),
+            }
+        }
+
+        fn truncate(&mut self, name: &str, len: u64) -> io::Result<()> {
+            match self.strike() {
+                None => self.inner.truncate(name, len),
+                Some(Fault::AfterPersist) => self.inner.truncate(name, len).and(Err(injected())),
+                Some(_) => Err(injected()),
+            }
+        }
+    }
+}
