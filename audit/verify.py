@@ -30,6 +30,7 @@ was checked against the reference engine's behaviour on the same inputs):
 """
 
 import argparse
+import codecs
 import csv
 import datetime
 import hashlib
@@ -107,7 +108,7 @@ csv.field_size_limit(2**31 - 1)
 
 
 def decode_bytes(data, path, problems):
-    """§1 step 1: UTF-8 with BOM, else UTF-8, else GB18030."""
+    """§1 step 1: UTF-8 with BOM, else UTF-8, else GB18030 (WHATWG decoder)."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8")
@@ -120,11 +121,49 @@ def decode_bytes(data, path, problems):
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030")
+        return decode_gb18030(data)
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         problems.add(path, f"neither UTF-8 nor GB18030 (bad byte 0x{data[e.start]:02x} at offset {e.start})", line)
         return None
+
+
+# §1 step 1: the WHATWG Encoding Standard's gb18030 decoder (browsers, node,
+# Rust's encoding_rs) differs from Python's "gb18030" codec in these places.
+# The spec names the first two (0x80 and A3A0); an exhaustive comparison of
+# every 1-, 2- and 4-byte sequence with node's TextDecoder and with the
+# fairdraw binary (encoding_rs 0.8.44) finds 22 in all: the GB18030-2022
+# mappings that the WHATWG index adopted for A6D9-A6F3 and FE59-FEA0, and
+# A8BC / 8135F437, which the two tables map the other way round.  Python
+# produces each of the PUA characters below only from the listed sequence,
+# so translating its output is exact; the lone byte 0x80 (an error for
+# Python) is handled by an error handler.
+WHATWG_GB18030 = str.maketrans({
+    "\ue5e5": "\u3000",                                              # A3A0
+    "\ue78d": "\ufe10", "\ue78e": "\ufe12", "\ue78f": "\ufe11",        # A6D9-A6DB
+    "\ue790": "\ufe13", "\ue791": "\ufe14", "\ue792": "\ufe15",        # A6DC-A6DE
+    "\ue793": "\ufe16", "\ue794": "\ufe17", "\ue795": "\ufe18",        # A6DF, A6EC, A6ED
+    "\ue796": "\ufe19",                                              # A6F3
+    "\ue7c7": "\u1e3f", "\u1e3f": "\ue7c7",                            # A8BC <-> 8135F437
+    "\ue81e": "\u9fb4", "\ue826": "\u9fb5", "\ue82b": "\u9fb6",        # FE59, FE61, FE66
+    "\ue82c": "\u9fb7", "\ue832": "\u9fb8", "\ue843": "\u9fb9",        # FE67, FE6D, FE7E
+    "\ue854": "\u9fba", "\ue864": "\u9fbb",                            # FE90, FEA0
+})
+
+
+def _whatwg_0x80(e):
+    """Python stops at a lone 0x80 (in token position); WHATWG reads it as U+20AC."""
+    if isinstance(e, UnicodeDecodeError) and e.object[e.start] == 0x80:
+        return "\u20ac", e.start + 1
+    raise e
+
+
+codecs.register_error("fairdraw-whatwg-gb18030", _whatwg_0x80)
+
+
+def decode_gb18030(data):
+    """WHATWG gb18030 decode with fatal errors (raises UnicodeDecodeError)."""
+    return data.decode("gb18030", "fairdraw-whatwg-gb18030").translate(WHATWG_GB18030)
 
 
 class Table:
@@ -174,20 +213,27 @@ def read_table(path, columns, problems):
 
 
 def csv_records(stream, path, problems):
-    """§1 steps 2-3: RFC 4180 records with their first physical line, trimmed."""
-    reader = csv.reader(stream, strict=True)
+    """§1 steps 2-3: records with their first physical line, cells trimmed.
+
+    §1 step 2 reads RFC 4180 leniently, "the way Excel and Python's csv module
+    read them", so this is simply the csv module (strict=False): text after a
+    closing quote is appended to the field, a quote inside an unquoted field
+    is ordinary, a quote left open runs to the end of the file.  With
+    newline="" CR, LF and CRLF all end a line and reader.line_num counts
+    physical lines; completely empty lines come back as [] and are skipped."""
+    reader = csv.reader(stream, strict=False)
     prev = 0
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
-        except csv.Error as e:
+        except csv.Error as e:                   # not expected with strict=False
             problems.add(path, f"CSV syntax error: {e}", prev + 1)
             prev = reader.line_num
             continue
         line, prev = prev + 1, reader.line_num
-        if cells:                                # completely empty lines are skipped
+        if cells:
             yield line, [c.strip(TRIM) for c in cells]
 
 
@@ -213,6 +259,8 @@ def map_header(table, cells, columns, lookup, line):
     ok = True
     table.headers = cells
     for col, h in enumerate(cells):
+        if h == "":                              # an empty header cell names no column
+            continue
         field = lookup.get(ascii_lower(h))
         target, name = (table.index, field) if field else (table.extras, h)
         if name in target:
@@ -228,10 +276,11 @@ def map_header(table, cells, columns, lookup, line):
 
 
 def parse_date(s):
-    """§1.5: YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYYMMDD -> 'YYYY-MM-DD' or None."""
+    """§1.5: YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYYMMDD -> 'YYYY-MM-DD' or None.
+    The year must be 1900-2999 and the date must exist."""
     m = re.fullmatch(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})", s) or \
         re.fullmatch(r"([0-9]{4})()([0-9]{2})([0-9]{2})", s)
-    if not m:
+    if not m or not 1900 <= int(m[1]) <= 2999:
         return None
     try:
         return datetime.date(int(m[1]), int(m[3]), int(m[4])).isoformat()
@@ -258,6 +307,7 @@ ENTERPRISE_COLUMNS = [
     ("established", ("成立日期",), False),
 ]
 LEAF_FIELDS = ["uscc", "name", "credit_class", "region", "industry", "status"]
+ENTERPRISE_LOOKUP = {ascii_lower(n): f for f, al, _ in ENTERPRISE_COLUMNS for n in (f, *al)}
 
 
 def read_enterprises(path, where_columns, problems):
@@ -267,7 +317,7 @@ def read_enterprises(path, where_columns, problems):
     t = read_table(path, ENTERPRISE_COLUMNS, problems)
     if t is None:
         return None
-    lookup = {ascii_lower(n): f for f, al, _ in ENTERPRISE_COLUMNS for n in (f, *al)}
+    lookup = ENTERPRISE_LOOKUP
     resolved = []                                # §5/§6: a where column is a field or an extra column
     for column in where_columns:
         field = lookup.get(ascii_lower(column))
@@ -521,7 +571,11 @@ def uscc_problem(u):
 # §3 The plan
 # ---------------------------------------------------------------------------
 
-RATIO = re.compile(r"([0-9]+)(?:\.([0-9]+))?(%?)")
+# §3.1: "spaces around the string and before `%` are allowed". Read as Unicode
+# White_Space (what the reference engine accepts: space, TAB, U+3000, also LF;
+# not U+FEFF). The canonical ratio never contains them.
+WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+RATIO = re.compile(f"[{WHITE_SPACE}]*([0-9]+)(?:\\.([0-9]+))?(?:[{WHITE_SPACE}]*(%))?[{WHITE_SPACE}]*")
 
 
 def parse_ratio(v):
@@ -555,7 +609,7 @@ def ratio_le(a, b):
 
 
 PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "exclude",
-             "exclude_file", "ratios", "min", "max", "scope", "team"}
+             "exclude_file", "max_draws_per_year", "ratios", "min", "max", "scope", "team"}
 SCOPE_KEYS = {"statuses", "regions", "industries", "where"}
 TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
              "experts", "rotation", "history_file"}
@@ -617,10 +671,16 @@ def load_plan(path, problems):
     name = pr.get(doc, "name", (str,), None, "a string")
     if not name:
         pr.err("name", "required, non-empty string")
-    idate = pr.get(doc, "inspection_date", (str,), "", "a date string (§1.5) or \"\"")
+    # §3: a TOML string (any §1.5 form) or a bare TOML date; tomllib gives a
+    # datetime.date for the latter (datetime.datetime, a subclass, is refused)
+    idate = doc.get("inspection_date", "")
+    if type(idate) is datetime.date:
+        idate = idate.isoformat()
+    idate = pr.get({"inspection_date": idate}, "inspection_date", (str,), "", "a date (§1.5) or \"\"")
     if idate and parse_date(idate) is None:
-        pr.err("inspection_date", f"not a date (§1.5): {idate!r}")
+        pr.err("inspection_date", f"not a date (§1.5: year 1900-2999): {idate!r}")
     idate = parse_date(idate) or ""
+    max_draws = pr.integer(doc, "max_draws_per_year", None, 0)      # §3.3: int|null
 
     # ratios, min, max (§3.1, §3.2)
     if "ratios" not in doc:
@@ -657,6 +717,12 @@ def load_plan(path, problems):
         if not isinstance(v, str):
             pr.err(f"scope.where.{k}", "must be a string")
     where = sorted([k.strip(TRIM), v.strip(TRIM)] for k, v in where.items() if isinstance(v, str))
+    columns = [k for k, _ in where]
+    if "" in columns or len(set(columns)) < len(columns):              # §3.2 (trimmed text)
+        pr.err("scope.where", "each column may be named once, and not empty")
+    for k in columns:                                                  # §3.2: dates are not in the snapshot
+        if ENTERPRISE_LOOKUP.get(ascii_lower(k)) == "established":
+            pr.err("scope.where", f"{k!r}: 成立日期 (established) is not part of the snapshot and cannot be filtered on")
 
     # team
     team = pr.table(doc, "team", TEAM_KEYS)
@@ -679,16 +745,19 @@ def load_plan(path, problems):
     qualifications = sorted(set(pr.string_list(team, "team.qualifications")) - {""})
     rotation = pr.get(team, "team.rotation", (bool,), False, "true or false")
     history_file = pr.get(team, "team.history_file", (str,), None, "a string")
-    if rotation and history_file is None:
-        pr.err("team.history_file", "required when rotation = true")
+    # §3.2: rotation without history_file is valid (history = [] unless the audit log adds some)
 
     # items (§1.4, §3.2)
     item_names = pr.string_list(doc, "items")
     items_file = pr.get(doc, "items_file", (str,), None, "a string")
-    catalogue = read_items(os.path.join(base, items_file), problems) if items_file else {}
+    # §3: items_file is read only when items is not empty
+    catalogue = read_items(os.path.join(base, items_file), problems) if items_file and item_names else {}
     items = []
     if catalogue is not None:
-        for n in item_names:
+        for j, n in enumerate(item_names):
+            if n in item_names[:j]:
+                pr.err("items", f"{n!r} is listed twice")
+                continue
             if n not in catalogue:
                 pr.err("items", f"{n!r} is not in the item list")
                 continue
@@ -728,13 +797,32 @@ def load_plan(path, problems):
                   "where": where},
         "items": items,
         "exclude": sorted(exclude),
+        "max_draws_per_year": max_draws,
         "team": {"size": size, "departments": departments, "region": region,
                  "max_targets_per_inspector": cap,
                  "qualifications": qualifications,
                  "experts": experts, "rotation": rotation},
         "history": history if rotation else [],
     }
+    for key, v in plan_strings(plan, ""):        # §3.2: no control character in the canonical plan
+        if CONTROL.search(v):
+            problems.add(path, f"{key}: value {json.dumps(v, ensure_ascii=False)} contains a control character (a TOML escape such as \\t)")
+    if problems.count() > before:
+        return None
     return plan, ratios
+
+
+def plan_strings(v, key):
+    """Every string of the canonical plan with its key path (object keys included)."""
+    if isinstance(v, str):
+        yield key, v
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            yield from plan_strings(k, key)
+            yield from plan_strings(x, f"{key}.{k}" if key else k)
+    elif isinstance(v, list):
+        for x in v:
+            yield from plan_strings(x, key)
 
 
 # ---------------------------------------------------------------------------

@@ -94,8 +94,10 @@ pub struct Enterprise {
     pub status: Status,
     pub region: [u8; 6],
     pub industry: u32,
+    /// Bits 32..40 of the name's offset in the arena (which may pass 4 GiB).
+    name_start_hi: u8,
+    name_start: u32,
     name_len: u32,
-    name_start: u64,
     /// Position of this row's extra values (its index in file order).
     extras_at: u32,
     pub line: u32,
@@ -107,6 +109,14 @@ impl Enterprise {
     }
     pub fn region(&self) -> &str {
         std::str::from_utf8(&self.region).expect("validated digits")
+    }
+    fn name_range(&self) -> std::ops::Range<usize> {
+        let start = ((self.name_start_hi as u64) << 32 | self.name_start as u64) as usize;
+        start..start + self.name_len as usize
+    }
+    fn set_name_start(&mut self, start: u64) {
+        self.name_start = start as u32;
+        self.name_start_hi = (start >> 32) as u8;
     }
 }
 
@@ -124,7 +134,7 @@ pub struct Enterprises {
 
 impl Enterprises {
     pub fn name(&self, e: &Enterprise) -> &str {
-        &self.names[e.name_start as usize..e.name_start as usize + e.name_len as usize]
+        &self.names[e.name_range()]
     }
     pub fn industry(&self, e: &Enterprise) -> &str {
         &self.industries[e.industry as usize]
@@ -139,10 +149,34 @@ impl Enterprises {
     }
 }
 
+/// FxHash (as in rustc): interned values are short and not adversarial
+/// enough to need SipHash's guarantees for a one-off table.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(c.try_into().unwrap())).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// String interning for repeated values (industry codes, flags).
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<String, u32>,
+    ids: HashMap<Box<str>, u32, std::hash::BuildHasherDefault<FxHasher>>,
 }
 
 impl Interner {
@@ -152,42 +186,77 @@ impl Interner {
         }
         let id = pool.len() as u32;
         pool.push(s.to_string());
-        self.ids.insert(s.to_string(), id);
+        self.ids.insert(s.into(), id);
         id
     }
 }
 
+/// The rows of one block of the file, with block-local arenas.
+#[derive(Default)]
+struct EnterpriseChunk {
+    reg: Enterprises,
+    industry_ids: Interner,
+    extra_ids: Interner,
+}
+
+/// The registry being assembled from chunks in file order.
 struct EnterpriseFold {
     reg: Enterprises,
     industry_ids: Interner,
     extra_ids: Interner,
-    /// Columns of the kept extras; `None` when the header lacks one.
-    extra_cols: Vec<Option<usize>>,
+}
+
+impl EnterpriseFold {
+    fn merge(&mut self, chunk: EnterpriseChunk) {
+        let reg = &mut self.reg;
+        let industries: Vec<u32> =
+            chunk.reg.industries.iter().map(|s| self.industry_ids.id(&mut reg.industries, s)).collect();
+        let extras: Vec<u32> = chunk.reg.extra_pool.iter().map(|s| self.extra_ids.id(&mut reg.extra_pool, s)).collect();
+        let (row_base, name_base) = (reg.rows.len() as u32, reg.names.len() as u64);
+        reg.names.push_str(&chunk.reg.names);
+        reg.extra_values.extend(chunk.reg.extra_values.iter().map(|&v| extras[v as usize]));
+        reg.rows.extend(chunk.reg.rows.iter().map(|r| {
+            let mut r = *r;
+            let start = r.name_range().start as u64;
+            r.set_name_start(name_base + start);
+            r.extras_at += row_base;
+            r.industry = industries[r.industry as usize];
+            r
+        }));
+    }
 }
 
 /// Reads an enterprise registry, keeping the extra columns named in `keep`
-/// (the plan's `scope.where` columns that are not standard fields).
+/// (the plan's `scope.where` columns that are not standard fields). Blocks
+/// of the file are parsed on all cores.
 pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterprises, crate::Error> {
     let mut problems = Problems::default();
     let mut keep: Vec<String> =
         keep.iter().filter(|c| table::field_index(ENTERPRISE_FIELDS, c).is_none()).cloned().collect();
     keep.sort();
     keep.dedup();
-    let init = |h: &table::Header| EnterpriseFold {
-        reg: Enterprises { extra_columns: keep.clone(), ..Enterprises::default() },
-        industry_ids: Interner::default(),
-        extra_ids: Interner::default(),
-        extra_cols: keep.iter().map(|c| h.column_named(c)).collect(),
-    };
-    let parsed = table::read(source, ENTERPRISE_FIELDS, &mut problems, init, |fold, row, problems| {
-        if let Err(p) = enterprise_row(fold, row) {
-            problems.push(p);
-        }
-    })?;
-    let Some((_, mut fold)) = parsed else {
+    let extra_cols = |h: &table::Header| -> Vec<Option<usize>> { keep.iter().map(|c| h.column_named(c)).collect() };
+    let parsed = table::read_parallel(
+        source,
+        ENTERPRISE_FIELDS,
+        &mut problems,
+        |h| (EnterpriseChunk::default(), extra_cols(h)),
+        |(chunk, cols), row, problems| {
+            if let Err(p) = enterprise_row(chunk, cols, row) {
+                problems.push(p);
+            }
+        },
+        |_| EnterpriseFold {
+            reg: Enterprises { extra_columns: keep.clone(), ..Enterprises::default() },
+            industry_ids: Interner::default(),
+            extra_ids: Interner::default(),
+        },
+        |fold, (chunk, _)| fold.merge(chunk),
+    )?;
+    let Some((header, mut fold)) = parsed else {
         return Err(crate::Error::Input(problems));
     };
-    for (column, col) in keep.iter().zip(&fold.extra_cols) {
+    for (column, col) in keep.iter().zip(extra_cols(&header)) {
         if col.is_none() {
             problems.push(Problem {
                 file: source.label().into(),
@@ -219,7 +288,62 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
     Ok(fold.reg)
 }
 
-fn enterprise_row(fold: &mut EnterpriseFold, row: &Row<'_>) -> Result<(), Problem> {
+/// GB 32100 character values, with lower-case letters mapped like upper
+/// case ones (spec §1.1 upper-cases them); 255 outside the alphabet.
+const USCC_VALUE: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < uscc::ALPHABET.len() {
+        let c = uscc::ALPHABET[i];
+        t[c as usize] = i as u8;
+        t[c.to_ascii_lowercase() as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/// The normalised code when `text` is a valid USCC; `None` sends the caller
+/// to [`uscc::validate`] for the exact complaint.
+fn uscc_fast(text: &str) -> Option<[u8; 18]> {
+    let bytes: &[u8; 18] = text.as_bytes().try_into().ok()?;
+    let mut sum = 0u32;
+    let mut bad = 0u8;
+    for i in 0..17 {
+        let v = USCC_VALUE[bytes[i] as usize];
+        bad |= v;
+        sum += USCC_WEIGHTS[i] * (v as u32 & 31);
+    }
+    let check = USCC_VALUE[bytes[17] as usize];
+    if bad == 255 || check as u32 != (31 - sum % 31) % 31 {
+        return None;
+    }
+    Some(bytes.map(|b| b.to_ascii_uppercase()))
+}
+
+/// Whether `Date::parse` accepts `text`, decided without allocating for the
+/// common `YYYY-MM-DD`; `None` means "ask `Date::parse`".
+fn plain_date_ok(text: &str) -> Option<()> {
+    let b: &[u8; 10] = text.as_bytes().try_into().ok()?;
+    let digit = |i: usize| b[i].is_ascii_digit().then(|| (b[i] - b'0') as u32);
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = digit(0)? * 1000 + digit(1)? * 100 + digit(2)? * 10 + digit(3)?;
+    let month = digit(5)? * 10 + digit(6)?;
+    let day = digit(8)? * 10 + digit(9)?;
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    ((1900..=2999).contains(&year) && (1..=days).contains(&day)).then_some(())
+}
+
+fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<usize>], row: &Row<'_>) -> Result<(), Problem> {
     let get = |i: usize| -> Result<std::borrow::Cow<'_, str>, Problem> {
         let v = row.field(i)?;
         if v.is_empty() && ENTERPRISE_FIELDS[i].required {
@@ -227,8 +351,15 @@ fn enterprise_row(fold: &mut EnterpriseFold, row: &Row<'_>) -> Result<(), Proble
         }
         Ok(v)
     };
-    let code = uscc::normalize(&get(E_USCC)?);
-    uscc::validate(&code).map_err(|e| row.field_problem(E_USCC, &code, format!("invalid USCC: {e}")))?;
+    let text = get(E_USCC)?;
+    let code = match uscc_fast(&text) {
+        Some(code) => code,
+        None => {
+            let code = uscc::normalize(&text);
+            uscc::validate(&code).map_err(|e| row.field_problem(E_USCC, &code, format!("invalid USCC: {e}")))?;
+            code.as_bytes().try_into().expect("validated length")
+        }
+    };
     let name = get(E_NAME)?;
     let class_text = get(E_CLASS)?;
     let class = Class::parse(&class_text)
@@ -241,33 +372,36 @@ fn enterprise_row(fold: &mut EnterpriseFold, row: &Row<'_>) -> Result<(), Proble
     let status = Status::parse(&status_text)
         .ok_or_else(|| row.field_problem(E_STATUS, &status_text, "status must be 存续, 歇业, 吊销 or 注销"))?;
     let established = get(E_ESTABLISHED)?;
-    if !established.is_empty() {
+    if !established.is_empty() && plain_date_ok(&established).is_none() {
         Date::parse(&established).map_err(|m| row.field_problem(E_ESTABLISHED, &established, m))?;
     }
-    let mut extras = Vec::with_capacity(fold.extra_cols.len());
-    for col in fold.extra_cols.iter().flatten() {
-        extras.push(row.column(*col)?);
-    }
-    let reg = &mut fold.reg;
+    let reg = &mut chunk.reg;
     let extras_at = reg.rows.len() as u32;
-    for v in extras {
-        let id = fold.extra_ids.id(&mut reg.extra_pool, &v);
-        reg.extra_values.push(id);
+    if !extra_cols.is_empty() {
+        let mut extras = Vec::with_capacity(extra_cols.len());
+        for col in extra_cols.iter().flatten() {
+            extras.push(row.column(*col)?);
+        }
+        for v in extras {
+            let id = chunk.extra_ids.id(&mut reg.extra_pool, &v);
+            reg.extra_values.push(id);
+        }
     }
-    let name_start = reg.names.len() as u64;
-    reg.names.push_str(&name);
-    let industry = fold.industry_ids.id(&mut reg.industries, &industry);
-    reg.rows.push(Enterprise {
-        uscc: code.as_bytes().try_into().expect("validated length"),
+    let mut e = Enterprise {
+        uscc: code,
         class,
         status,
         region: region_bytes,
-        industry,
+        industry: chunk.industry_ids.id(&mut reg.industries, &industry),
+        name_start_hi: 0,
+        name_start: 0,
         name_len: name.len() as u32,
-        name_start,
         extras_at,
         line: row.line as u32,
-    });
+    };
+    e.set_name_start(reg.names.len() as u64);
+    reg.names.push_str(&name);
+    reg.rows.push(e);
     Ok(())
 }
 

@@ -1,14 +1,27 @@
 //! Reading the CSV files regulators export from Excel (spec §1).
 //!
-//! Encoding is decided per file: UTF-8 (BOM optional) when every byte is
+//! Encoding is decided per file: UTF-8 (BOM optional) when every field is
 //! valid UTF-8, GB18030 otherwise. CSV framing only uses ASCII bytes that
 //! never occur inside a GB18030 multi-byte sequence, so records are split on
 //! raw bytes and each field is decoded afterwards. A file is read as a stream
-//! and read a second time only when it turns out not to be UTF-8.
+//! of blocks, never whole, and read a second time only when it turns out not
+//! to be UTF-8.
+//!
+//! Records are split by [`Framer`], which reads RFC 4180 the lenient way
+//! Excel and Python's `csv` module do (spec §1 step 2). A large table can be
+//! parsed on all cores ([`read_parallel`]): the file is cut into blocks after
+//! a line end, each block is parsed on its own, and the blocks are folded
+//! back in file order. A cut that falls inside a quoted multi-line field is
+//! noticed when the block before it ends inside that field; the block after
+//! it is then parsed again from the start of that record, so the result is
+//! always the one a single pass over the file gives.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
 
 use crate::error::{Problem, Problems};
 
@@ -37,7 +50,8 @@ impl Source for FileSource {
         &self.label
     }
     fn open(&self) -> io::Result<Box<dyn Read + '_>> {
-        Ok(Box::new(io::BufReader::with_capacity(1 << 20, std::fs::File::open(&self.path)?)))
+        // Blocks are read whole, so no buffering layer is needed.
+        Ok(Box::new(std::fs::File::open(&self.path)?))
     }
 }
 
@@ -87,34 +101,66 @@ impl Header {
 /// One data record, decoded and trimmed on demand.
 pub struct Row<'r> {
     pub line: u64,
-    record: &'r csv::ByteRecord,
+    record: &'r Record,
+    input: &'r [u8],
     encoding: Encoding,
+    /// Every field is known to be valid UTF-8 (the whole block is).
+    valid_utf8: bool,
     header: &'r Header,
     label: &'r str,
 }
 
-/// Characters trimmed from both ends of every value (spec §1 step 3).
+/// Characters trimmed from both ends of every value (spec §1 step 3):
+/// U+0020, U+0009, U+3000 and U+FEFF.
 pub fn trim(s: &str) -> &str {
-    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\u{3000}' | '\u{feff}'))
+    const IDEOGRAPHIC_SPACE: &[u8] = "\u{3000}".as_bytes();
+    const BOM: &[u8] = "\u{feff}".as_bytes();
+    let mut b = s.as_bytes();
+    loop {
+        match b {
+            [b' ' | b'\t', rest @ ..] => b = rest,
+            [0xE3, 0x80, 0x80, rest @ ..] | [0xEF, 0xBB, 0xBF, rest @ ..] => b = rest,
+            _ => break,
+        }
+    }
+    loop {
+        match b {
+            [rest @ .., b' ' | b'\t'] => b = rest,
+            [rest @ .., x, y, z] if [*x, *y, *z] == IDEOGRAPHIC_SPACE || [*x, *y, *z] == BOM => b = rest,
+            _ => break,
+        }
+    }
+    // Only whole characters were removed: the prefixes and suffixes matched
+    // are complete UTF-8 sequences (E3 and EF are lead bytes).
+    let start = b.as_ptr() as usize - s.as_ptr() as usize;
+    &s[start..start + b.len()]
 }
 
 impl<'r> Row<'r> {
     /// The trimmed value of a column, or an encoding problem.
     pub fn column(&self, col: usize) -> Result<Cow<'r, str>, Problem> {
-        let raw = self.record.get(col).unwrap_or(b"");
-        let decoded = decode(raw, self.encoding).ok_or_else(|| Problem {
-            file: self.label.to_string(),
-            line: self.line,
-            column: self.header.names[col].clone(),
-            value: String::from_utf8_lossy(raw).into_owned(),
-            message: "bytes are not valid GB18030".into(),
-        })?;
+        let raw = self.record.field(self.input, col);
+        let decoded = if self.valid_utf8 {
+            // SAFETY: the block holding this record is valid UTF-8, and a
+            // field's bytes are that block's bytes between ASCII delimiters,
+            // with ASCII quotes removed, which keeps them valid.
+            Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) })
+        } else {
+            decode(raw, self.encoding).ok_or_else(|| Problem {
+                file: self.label.to_string(),
+                line: self.line,
+                column: self.header.names[col].clone(),
+                value: String::from_utf8_lossy(raw).into_owned(),
+                message: "bytes are not valid GB18030".into(),
+            })?
+        };
         let value = match decoded {
             Cow::Borrowed(s) => Cow::Borrowed(trim(s)),
             Cow::Owned(s) => Cow::Owned(trim(&s).to_string()),
         };
-        if let Some(c) = value.chars().find(|&c| c < ' ' || c == '\u{7f}') {
-            return Err(self.problem(col, &value, format!("contains control character U+{:04X}", c as u32)));
+        // Control characters are ASCII, so a byte test finds the first one.
+        if let Some(&b) = value.as_bytes().iter().find(|&&b| b < b' ' || b == 0x7f) {
+            return Err(self.problem(col, &value, format!("contains control character U+{:04X}", b as u32)));
         }
         Ok(value)
     }
@@ -151,43 +197,295 @@ fn decode(raw: &[u8], encoding: Encoding) -> Option<Cow<'_, str>> {
     }
 }
 
-/// Reads a whole table: `init` builds the state from the header, then
-/// `on_row` folds each data record into it. Problems from the header,
-/// framing and `on_row` are gathered in `problems`; `None` means the header
-/// itself was unusable. When the file turns out not to be UTF-8 the state
-/// starts over for the GB18030 pass.
-pub fn read<S>(
-    source: &dyn Source,
-    fields: &[Field],
-    problems: &mut Problems,
-    init: impl Fn(&Header) -> S,
-    mut on_row: impl FnMut(&mut S, &Row<'_>, &mut Problems),
-) -> Result<Option<(Header, S)>, crate::Error> {
-    let label = source.label().to_string();
-    let read_err = |e: io::Error| crate::Error::Read { path: label.clone(), source: e };
-    let mut encoding = Encoding::Utf8;
-    loop {
-        let mut reader = source.open().map_err(read_err)?;
-        let had_bom = skip_bom(&mut reader).map_err(read_err)?;
-        let mut attempt = Problems::default();
-        let pass = Pass { label: &label, encoding, had_bom, fields };
-        match pass.run(reader, &mut attempt, &init, &mut on_row)? {
-            None => encoding = Encoding::Gb18030,
-            Some(done) => {
-                problems.extend(attempt);
-                return Ok(done);
+// ---------------------------------------------------------------------------
+// Framing: records and fields (spec §1 step 2).
+
+/// Marks a span that lies in [`Record::own`] rather than in the input.
+const OWN: usize = 1 << (usize::BITS - 1);
+
+/// One record: where each field's bytes are. Unquoted fields point into the
+/// input; quoted ones are unescaped into `own`.
+#[derive(Default)]
+pub(crate) struct Record {
+    /// Physical line (1-based) of the record's first byte.
+    line: u64,
+    spans: Vec<(usize, usize)>,
+    own: Vec<u8>,
+}
+
+impl Record {
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn field<'a>(&'a self, input: &'a [u8], i: usize) -> &'a [u8] {
+        match self.spans.get(i) {
+            Some(&(start, end)) if start & OWN != 0 => &self.own[start & !OWN..end],
+            Some(&(start, end)) => &input[start..end],
+            None => b"",
+        }
+    }
+
+    fn fields<'a>(&'a self, input: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        (0..self.len()).map(move |i| self.field(input, i))
+    }
+
+    fn clear(&mut self) {
+        self.spans.clear();
+        self.own.clear();
+    }
+}
+
+enum Step {
+    Record,
+    /// No record starts before the end of the input.
+    End,
+    /// The input ended inside the record starting at `start` (on `line`),
+    /// before the end of the file.
+    Unfinished {
+        start: usize,
+        line: u64,
+    },
+}
+
+/// Splits records out of a byte slice that starts at a record boundary.
+///
+/// The rules are csv-core's with default settings, which are Python's and
+/// Excel's: a `"` opens a quoted field only as a field's first byte; inside
+/// quotes `""` is a quote and anything else, line ends included, is data;
+/// text after the closing quote is appended to the field; outside quotes a
+/// `"` is an ordinary byte; CR, LF and CRLF end a record; empty lines are
+/// skipped. Line numbers count CR, LF and CRLF, inside quotes too.
+struct Framer<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    /// Physical line of `buf[pos]`.
+    line: u64,
+    /// `buf` ends at the end of the file.
+    eof: bool,
+}
+
+impl Framer<'_> {
+    fn next(&mut self, rec: &mut Record) -> Step {
+        let buf = self.buf;
+        let len = buf.len();
+        while self.pos < len {
+            match buf[self.pos] {
+                b'\n' => self.line += 1,
+                b'\r' if buf.get(self.pos + 1) != Some(&b'\n') => self.line += 1,
+                b'\r' => {}
+                _ => break,
             }
+            self.pos += 1;
+        }
+        if self.pos == len {
+            return Step::End;
+        }
+        let (start, start_line) = (self.pos, self.line);
+        let unfinished = Step::Unfinished { start, line: start_line };
+        rec.clear();
+        rec.line = start_line;
+        let mut pos = start;
+        loop {
+            if pos < len && buf[pos] == b'"' {
+                let own_start = rec.own.len();
+                pos += 1;
+                loop {
+                    let q = find_quote(buf, pos);
+                    self.line += line_ends(buf, pos, q);
+                    rec.own.extend_from_slice(&buf[pos..q]);
+                    if q == len {
+                        if !self.eof {
+                            self.line = start_line;
+                            return unfinished;
+                        }
+                        pos = len;
+                        break;
+                    }
+                    pos = q + 1;
+                    if pos < len && buf[pos] == b'"' {
+                        rec.own.push(b'"');
+                        pos += 1;
+                        continue;
+                    }
+                    break;
+                }
+                let end = find_special(buf, pos);
+                rec.own.extend_from_slice(&buf[pos..end]);
+                rec.spans.push((own_start | OWN, rec.own.len()));
+                pos = end;
+            } else {
+                let end = find_special(buf, pos);
+                rec.spans.push((pos, end));
+                pos = end;
+            }
+            if pos < len && buf[pos] == b',' {
+                pos += 1;
+                continue;
+            }
+            if pos == len && !self.eof {
+                self.line = start_line;
+                return unfinished;
+            }
+            // At a line end (skipped with the next record) or the end of the file.
+            self.pos = pos;
+            return Step::Record;
         }
     }
 }
 
-struct Pass<'a> {
-    label: &'a str,
-    encoding: Encoding,
-    had_bom: bool,
-    fields: &'a [Field],
+/// Line ends in `buf[from..to]`: LF, and CR not followed by LF.
+fn line_ends(buf: &[u8], from: usize, to: usize) -> u64 {
+    let part = &buf[from..to];
+    let lf = part.iter().filter(|&&b| b == b'\n').count();
+    let cr = part.iter().filter(|&&b| b == b'\r').count();
+    if cr == 0 {
+        return lf as u64;
+    }
+    let crlf = (from..to).filter(|&i| buf[i] == b'\r' && buf.get(i + 1) == Some(&b'\n')).count();
+    (lf + cr - crlf) as u64
 }
 
+/// First position at or after `i` holding `,`, CR or LF; `buf.len()` if none.
+#[inline]
+fn find_special(buf: &[u8], mut i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of x86_64; loads stay within `buf`.
+        unsafe {
+            let (comma, cr, lf) = (_mm_set1_epi8(b',' as i8), _mm_set1_epi8(b'\r' as i8), _mm_set1_epi8(b'\n' as i8));
+            while i + 16 <= buf.len() {
+                let v = _mm_loadu_si128(buf.as_ptr().add(i) as *const __m128i);
+                let hit =
+                    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, cr)), _mm_cmpeq_epi8(v, lf));
+                let mask = _mm_movemask_epi8(hit) as u32;
+                if mask != 0 {
+                    return i + mask.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+        }
+    }
+    while i < buf.len() && !matches!(buf[i], b',' | b'\r' | b'\n') {
+        i += 1;
+    }
+    i
+}
+
+/// First `"` at or after `i`; `buf.len()` if none.
+#[inline]
+fn find_quote(buf: &[u8], mut i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: as in `find_special`.
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            while i + 16 <= buf.len() {
+                let v = _mm_loadu_si128(buf.as_ptr().add(i) as *const __m128i);
+                let mask = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) as u32;
+                if mask != 0 {
+                    return i + mask.trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+        }
+    }
+    while i < buf.len() && buf[i] != b'"' {
+        i += 1;
+    }
+    i
+}
+
+// ---------------------------------------------------------------------------
+// Blocks: the file in pieces that end at a line end.
+
+/// Bytes per block handed to a parser.
+const BLOCK: usize = 2 << 20;
+
+struct Blocks<'a> {
+    reader: Box<dyn Read + 'a>,
+    /// Bytes read after the last cut.
+    carry: Vec<u8>,
+    eof: bool,
+    /// Physical line at the start of the next block.
+    line: u64,
+    free: Vec<Vec<u8>>,
+}
+
+/// One piece of the file: it starts at a line start and ends after a line
+/// end, or at the end of the file (`last`).
+struct Block {
+    bytes: Vec<u8>,
+    line: u64,
+    last: bool,
+}
+
+impl<'a> Blocks<'a> {
+    fn new(reader: Box<dyn Read + 'a>) -> Blocks<'a> {
+        Blocks { reader, carry: Vec::new(), eof: false, line: 1, free: Vec::new() }
+    }
+
+    /// Fills `buf` up to `want` bytes or the end of the file.
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<()> {
+        while buf.len() < want && !self.eof {
+            let have = buf.len();
+            buf.resize(want, 0);
+            match self.reader.read(&mut buf[have..]) {
+                Ok(0) => {
+                    buf.truncate(have);
+                    self.eof = true;
+                }
+                Ok(n) => buf.truncate(have + n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(have),
+                Err(e) => {
+                    buf.truncate(have);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The next block of about `size` bytes; `None` after the last one.
+    fn next(&mut self, size: usize) -> io::Result<Option<Block>> {
+        if self.eof && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let mut buf = self.free.pop().unwrap_or_default();
+        buf.clear();
+        buf.append(&mut self.carry);
+        let mut want = size.max(buf.len() + size / 2);
+        loop {
+            self.fill(&mut buf, want)?;
+            if self.eof {
+                let line = self.line;
+                self.line += line_ends(&buf, 0, buf.len());
+                return Ok(Some(Block { bytes: buf, line, last: true }));
+            }
+            // The last line end whose kind is known: a CR as the final byte
+            // may be the first half of a CRLF.
+            let cut = buf[..buf.len() - 1].iter().rposition(|&b| b == b'\n' || b == b'\r').map(|i| {
+                if buf[i] == b'\r' && buf[i + 1] == b'\n' {
+                    i + 2
+                } else {
+                    i + 1
+                }
+            });
+            if let Some(cut) = cut {
+                self.carry.extend_from_slice(&buf[cut..]);
+                buf.truncate(cut);
+                let line = self.line;
+                self.line += line_ends(&buf, 0, buf.len());
+                return Ok(Some(Block { bytes: buf, line, last: false }));
+            }
+            want = buf.len() * 2;
+        }
+    }
+}
+
+/// Reads the first three bytes; drops them if they are the UTF-8 BOM.
 fn skip_bom(reader: &mut Box<dyn Read + '_>) -> io::Result<bool> {
     let mut first = [0u8; 3];
     let mut got = 0;
@@ -207,68 +505,145 @@ fn skip_bom(reader: &mut Box<dyn Read + '_>) -> io::Result<bool> {
     Ok(false)
 }
 
+// ---------------------------------------------------------------------------
+// Passes over a file.
+
+/// What one pass over the file needs to know.
+struct Pass<'a> {
+    label: &'a str,
+    encoding: Encoding,
+    had_bom: bool,
+    fields: &'a [Field],
+}
+
+/// How a block's parse ended.
+enum BlockEnd {
+    Clean,
+    /// The block ended inside the record at `start` (a quoted field that
+    /// goes on in the next block).
+    Unfinished {
+        start: usize,
+        line: u64,
+    },
+    /// A field is not UTF-8 and the file has no BOM: read it as GB18030.
+    NotUtf8,
+}
+
+/// The outcome of one pass, when it did not need to start over as GB18030.
+type PassResult<T> = Option<T>;
+
 impl Pass<'_> {
-    /// `Ok(None)` when the file is not UTF-8 and must be read as GB18030.
-    #[allow(clippy::type_complexity)]
-    fn run<S>(
+    /// Whether a record forces the GB18030 reading (spec §1 step 1).
+    fn not_utf8(&self, rec: &Record, input: &[u8], block_valid: bool) -> bool {
+        self.encoding == Encoding::Utf8
+            && !self.had_bom
+            && !block_valid
+            && rec.fields(input).any(|f| std::str::from_utf8(f).is_err())
+    }
+
+    /// Parses the records of `bytes[start..]` into `state`.
+    #[allow(clippy::too_many_arguments)]
+    fn parse_block<S>(
         &self,
-        reader: Box<dyn Read + '_>,
+        header: &Header,
+        bytes: &[u8],
+        start: usize,
+        line: u64,
+        last: bool,
+        state: &mut S,
         problems: &mut Problems,
-        init: &impl Fn(&Header) -> S,
-        on_row: &mut impl FnMut(&mut S, &Row<'_>, &mut Problems),
-    ) -> Result<Option<Option<(Header, S)>>, crate::Error> {
-        let label = self.label;
-        let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
-        let mut record = csv::ByteRecord::new();
-        let mut table: Option<(Header, S)> = None;
+        on_row: &mut dyn FnMut(&mut S, &Row<'_>, &mut Problems),
+    ) -> BlockEnd {
+        let valid_utf8 = self.encoding == Encoding::Utf8 && std::str::from_utf8(&bytes[start..]).is_ok();
+        let mut framer = Framer { buf: bytes, pos: start, line, eof: last };
+        let mut rec = Record::default();
         loop {
-            match csv.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    if let csv::ErrorKind::Io(io) = e.into_kind() {
-                        return Err(crate::Error::Read { path: label.to_string(), source: io });
-                    }
-                    problems.push(file_problem(label, line, "malformed CSV record"));
-                    break;
-                }
+            match framer.next(&mut rec) {
+                Step::End => return BlockEnd::Clean,
+                Step::Unfinished { start, line } => return BlockEnd::Unfinished { start, line },
+                Step::Record => {}
             }
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
-            if self.encoding == Encoding::Utf8
-                && !self.had_bom
-                && record.iter().any(|f| std::str::from_utf8(f).is_err())
-            {
+            if self.not_utf8(&rec, bytes, valid_utf8) {
+                return BlockEnd::NotUtf8;
+            }
+            if rec.len() != header.names.len() {
+                let msg = format!("has {} cells, the header has {}", rec.len(), header.names.len());
+                problems.push(file_problem(self.label, rec.line, &msg));
+                continue;
+            }
+            let row = Row {
+                line: rec.line,
+                record: &rec,
+                input: bytes,
+                encoding: self.encoding,
+                valid_utf8,
+                header,
+                label: self.label,
+            };
+            on_row(state, &row, problems);
+        }
+    }
+
+    /// Reads up to and including the header. On success, returns the header
+    /// and the block it ended in, with the position and line after it.
+    #[allow(clippy::type_complexity)]
+    fn header(
+        &self,
+        blocks: &mut Blocks<'_>,
+        problems: &mut Problems,
+    ) -> Result<PassResult<Option<(Header, Block, usize, u64)>>, io::Error> {
+        let Some(mut block) = blocks.next(BLOCK)? else {
+            problems.push(file_problem(self.label, 0, "file is empty: no header row"));
+            return Ok(Some(None));
+        };
+        let mut start = 0;
+        if self.had_bom && block.bytes.starts_with(b"\xEF\xBB\xBF") {
+            // csv-core drops a second BOM too.
+            start = 3;
+        }
+        let mut rec = Record::default();
+        let mut line = block.line;
+        loop {
+            let mut framer = Framer { buf: &block.bytes, pos: start, line, eof: block.last };
+            let step = framer.next(&mut rec);
+            match step {
+                Step::End if block.last => {
+                    problems.push(file_problem(self.label, 0, "file is empty: no header row"));
+                    return Ok(Some(None));
+                }
+                Step::End => {
+                    let next = blocks.next(BLOCK)?.expect("a block that is not the last has a successor");
+                    line = next.line;
+                    start = 0;
+                    blocks.free.push(std::mem::replace(&mut block, next).bytes);
+                    continue;
+                }
+                Step::Unfinished { start: s, line: l } => {
+                    // The header (or a blank record) goes on in the next block.
+                    let next = blocks.next(BLOCK)?.expect("a block that is not the last has a successor");
+                    let mut joined = block.bytes[s..].to_vec();
+                    joined.extend_from_slice(&next.bytes);
+                    block = Block { bytes: joined, line: l, last: next.last };
+                    blocks.free.push(next.bytes);
+                    start = 0;
+                    line = l;
+                    continue;
+                }
+                Step::Record => {}
+            }
+            let valid = std::str::from_utf8(&block.bytes[start..framer.pos]).is_ok();
+            if self.not_utf8(&rec, &block.bytes, valid) {
                 return Ok(None);
             }
-            match &mut table {
-                None => {
-                    if record.iter().all(|f| f.is_empty()) {
-                        continue;
-                    }
-                    match parse_header(label, line, &record, self.encoding, self.fields, problems) {
-                        Some(h) => {
-                            let state = init(&h);
-                            table = Some((h, state));
-                        }
-                        None => return Ok(Some(None)),
-                    }
-                }
-                Some((h, state)) => {
-                    if record.len() != h.names.len() {
-                        let msg = format!("has {} cells, the header has {}", record.len(), h.names.len());
-                        problems.push(file_problem(label, line, &msg));
-                        continue;
-                    }
-                    let row = Row { line, record: &record, encoding: self.encoding, header: h, label };
-                    on_row(state, &row, problems);
-                }
+            let (pos, next_line) = (framer.pos, framer.line);
+            if rec.fields(&block.bytes).all(|f| f.is_empty()) {
+                start = pos;
+                line = next_line;
+                continue;
             }
+            let header = parse_header(self.label, rec.line, &rec, &block.bytes, self.encoding, self.fields, problems);
+            return Ok(Some(header.map(|h| (h, block, pos, next_line))));
         }
-        if table.is_none() {
-            problems.push(file_problem(label, 0, "file is empty: no header row"));
-        }
-        Ok(Some(table))
     }
 }
 
@@ -276,10 +651,286 @@ fn file_problem(label: &str, line: u64, message: &str) -> Problem {
     Problem { file: label.into(), line, column: String::new(), value: String::new(), message: message.into() }
 }
 
+/// Reads a whole table: `init` builds the state from the header, then
+/// `on_row` folds each data record into it. Problems from the header,
+/// framing and `on_row` are gathered in `problems`; `None` means the header
+/// itself was unusable. When the file turns out not to be UTF-8 the state
+/// starts over for the GB18030 pass.
+pub fn read<S>(
+    source: &dyn Source,
+    fields: &[Field],
+    problems: &mut Problems,
+    init: impl Fn(&Header) -> S,
+    mut on_row: impl FnMut(&mut S, &Row<'_>, &mut Problems),
+) -> Result<Option<(Header, S)>, crate::Error> {
+    let label = source.label().to_string();
+    let read_err = |e: io::Error| crate::Error::Read { path: label.clone(), source: e };
+    let mut encoding = Encoding::Utf8;
+    loop {
+        let mut reader = source.open().map_err(read_err)?;
+        let had_bom = skip_bom(&mut reader).map_err(read_err)?;
+        let pass = Pass { label: &label, encoding, had_bom, fields };
+        let mut attempt = Problems::default();
+        match sequential(&pass, Blocks::new(reader), &mut attempt, &init, &mut on_row).map_err(read_err)? {
+            None => encoding = Encoding::Gb18030,
+            Some(done) => {
+                problems.extend(attempt);
+                return Ok(done);
+            }
+        }
+    }
+}
+
+fn sequential<S>(
+    pass: &Pass<'_>,
+    mut blocks: Blocks<'_>,
+    problems: &mut Problems,
+    init: &impl Fn(&Header) -> S,
+    on_row: &mut impl FnMut(&mut S, &Row<'_>, &mut Problems),
+) -> io::Result<PassResult<Option<(Header, S)>>> {
+    let (header, first, pos, line) = match pass.header(&mut blocks, problems)? {
+        None => return Ok(None),
+        Some(None) => return Ok(Some(None)),
+        Some(Some(found)) => found,
+    };
+    let mut state = init(&header);
+    let mut block = Some((first.bytes, pos, line, first.last));
+    while let Some((bytes, start, line, last)) = block.take() {
+        match pass.parse_block(&header, &bytes, start, line, last, &mut state, problems, on_row) {
+            BlockEnd::NotUtf8 => return Ok(None),
+            BlockEnd::Clean => {}
+            BlockEnd::Unfinished { start, line } => {
+                let next = blocks.next(BLOCK)?.expect("a block that is not the last has a successor");
+                let mut joined = bytes[start..].to_vec();
+                joined.extend_from_slice(&next.bytes);
+                block = Some((joined, 0, line, next.last));
+                continue;
+            }
+        }
+        if last {
+            break;
+        }
+        blocks.free.push(bytes);
+        if let Some(next) = blocks.next(BLOCK)? {
+            block = Some((next.bytes, 0, next.line, next.last));
+        }
+    }
+    Ok(Some(Some((header, state))))
+}
+
+/// The result of parsing one block on a worker.
+struct Parsed<S> {
+    index: usize,
+    state: S,
+    problems: Problems,
+    end: BlockEnd,
+    block: Block,
+}
+
+/// Like [`read`], on all cores: each block of the file gets its own state
+/// from `init` and is folded by `on_row` on some thread; `merge` then
+/// receives the block states in file order, into the accumulator `start`
+/// makes (again, if the file must be read a second time as GB18030).
+/// Problems come out in file order, as from [`read`].
+pub fn read_parallel<S: Send, A>(
+    source: &dyn Source,
+    fields: &[Field],
+    problems: &mut Problems,
+    init: impl Fn(&Header) -> S + Sync,
+    on_row: impl Fn(&mut S, &Row<'_>, &mut Problems) + Sync,
+    start: impl Fn(&Header) -> A,
+    mut merge: impl FnMut(&mut A, S),
+) -> Result<Option<(Header, A)>, crate::Error> {
+    let label = source.label().to_string();
+    let read_err = |e: io::Error| crate::Error::Read { path: label.clone(), source: e };
+    let mut encoding = Encoding::Utf8;
+    loop {
+        let mut reader = source.open().map_err(read_err)?;
+        let had_bom = skip_bom(&mut reader).map_err(read_err)?;
+        let pass = Pass { label: &label, encoding, had_bom, fields };
+        let mut attempt = Problems::default();
+        let outcome = parallel(&pass, Blocks::new(reader), &mut attempt, &init, &on_row, &start, &mut merge);
+        match outcome.map_err(read_err)? {
+            None => encoding = Encoding::Gb18030,
+            Some(done) => {
+                problems.extend(attempt);
+                return Ok(done);
+            }
+        }
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn parallel<S: Send, A>(
+    pass: &Pass<'_>,
+    mut blocks: Blocks<'_>,
+    problems: &mut Problems,
+    init: &(impl Fn(&Header) -> S + Sync),
+    on_row: &(impl Fn(&mut S, &Row<'_>, &mut Problems) + Sync),
+    start: &impl Fn(&Header) -> A,
+    merge: &mut impl FnMut(&mut A, S),
+) -> io::Result<PassResult<Option<(Header, A)>>> {
+    let (header, first, pos, line) = match pass.header(&mut blocks, problems)? {
+        None => return Ok(None),
+        Some(None) => return Ok(Some(None)),
+        Some(Some(found)) => found,
+    };
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 16);
+    let mut acc = start(&header);
+    let stop = AtomicBool::new(false);
+    let header_ref = &header;
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Block, usize, u64)>(workers * 2);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<Parsed<S>>();
+    let outcome = std::thread::scope(|scope| -> io::Result<bool> {
+        for _ in 0..workers {
+            let (job_rx, done_tx, stop) = (&job_rx, done_tx.clone(), &stop);
+            scope.spawn(move || loop {
+                let job = job_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((index, block, from, line))) = job else { return };
+                let mut state = init(header_ref);
+                let mut found = Problems::default();
+                let end = if stop.load(Ordering::Relaxed) {
+                    BlockEnd::Clean
+                } else {
+                    let mut fold = |s: &mut S, r: &Row<'_>, p: &mut Problems| on_row(s, r, p);
+                    pass.parse_block(
+                        header_ref,
+                        &block.bytes,
+                        from,
+                        line,
+                        block.last,
+                        &mut state,
+                        &mut found,
+                        &mut fold,
+                    )
+                };
+                let parsed = Parsed { index, state, problems: found, end, block };
+                if done_tx.send(parsed).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+
+        let mut merger = Merger { next: 0, waiting: BTreeMap::new(), redo: None };
+        let mut fold = |s: &mut S, r: &Row<'_>, p: &mut Problems| on_row(s, r, p);
+        let mut take = |merger: &mut Merger<S>, parsed: Parsed<S>, blocks: &mut Blocks<'_>| -> bool {
+            merger.waiting.insert(parsed.index, parsed);
+            while let Some(parsed) = merger.waiting.remove(&merger.next) {
+                merger.next += 1;
+                let Some(parsed) = merger.settle(parsed, pass, header_ref, init, &mut fold) else {
+                    stop.store(true, Ordering::Relaxed);
+                    return false;
+                };
+                problems.extend(parsed.problems);
+                merge(&mut acc, parsed.state);
+                blocks.free.push(parsed.block.bytes);
+            }
+            true
+        };
+
+        let mut next_job = Some((first, pos, line));
+        let mut index = 0;
+        let mut ok = true;
+        let mut read_error = None;
+        while let Some((block, from, line)) = next_job.take() {
+            let last = block.last;
+            if job_tx.send((index, block, from, line)).is_err() {
+                break;
+            }
+            index += 1;
+            while let Ok(parsed) = done_rx.try_recv() {
+                ok &= take(&mut merger, parsed, &mut blocks);
+            }
+            if !ok || last {
+                break;
+            }
+            match blocks.next(BLOCK) {
+                Ok(Some(block)) => {
+                    let line = block.line;
+                    next_job = Some((block, 0, line));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    read_error = Some(e);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        drop(job_tx);
+        while merger.next < index {
+            let Ok(parsed) = done_rx.recv() else { break };
+            if ok {
+                ok &= take(&mut merger, parsed, &mut blocks);
+            }
+        }
+        match read_error {
+            Some(e) => Err(e),
+            None => Ok(ok),
+        }
+    })?;
+    Ok(outcome.then_some(Some((header, acc))))
+}
+
+/// Puts worker results back in file order and repairs wrong cuts.
+struct Merger<S> {
+    next: usize,
+    waiting: BTreeMap<usize, Parsed<S>>,
+    /// The unfinished record at the end of the previous block: its bytes and line.
+    redo: Option<(Vec<u8>, u64)>,
+}
+
+impl<S> Merger<S> {
+    /// The block's final result, or `None` when the file must be read again
+    /// as GB18030.
+    fn settle(
+        &mut self,
+        mut parsed: Parsed<S>,
+        pass: &Pass<'_>,
+        header: &Header,
+        init: &impl Fn(&Header) -> S,
+        on_row: &mut dyn FnMut(&mut S, &Row<'_>, &mut Problems),
+    ) -> Option<Parsed<S>> {
+        if let Some((mut bytes, line)) = self.redo.take() {
+            // The cut before this block fell inside a quoted field, so the
+            // worker started mid-record: parse again from that record.
+            bytes.extend_from_slice(&parsed.block.bytes);
+            parsed.state = init(header);
+            parsed.problems = Problems::default();
+            parsed.end = pass.parse_block(
+                header,
+                &bytes,
+                0,
+                line,
+                parsed.block.last,
+                &mut parsed.state,
+                &mut parsed.problems,
+                on_row,
+            );
+            if let BlockEnd::Unfinished { start, line } = parsed.end {
+                self.redo = Some((bytes[start..].to_vec(), line));
+            }
+        } else {
+            match parsed.end {
+                BlockEnd::Unfinished { start, line } => {
+                    self.redo = Some((parsed.block.bytes[start..].to_vec(), line));
+                }
+                BlockEnd::NotUtf8 | BlockEnd::Clean => {}
+            }
+        }
+        match parsed.end {
+            BlockEnd::NotUtf8 => None,
+            _ => Some(parsed),
+        }
+    }
+}
+
 fn parse_header(
     label: &str,
     line: u64,
-    record: &csv::ByteRecord,
+    record: &Record,
+    input: &[u8],
     encoding: Encoding,
     fields: &[Field],
     problems: &mut Problems,
@@ -292,7 +943,7 @@ fn parse_header(
         message,
     };
     let mut names = Vec::with_capacity(record.len());
-    for raw in record.iter() {
+    for raw in record.fields(input) {
         match decode(raw, encoding) {
             Some(s) => names.push(trim(&s).to_string()),
             None => {

@@ -407,6 +407,7 @@ function readTable(bytes, file, fields, errors) {
       headerOk = false;
     }
   }
+  const readCols = [...fieldCol.values()].sort((a, b) => a - b);
   const rows = [];
   for (let r = 1; r < records.length; r++) {
     const rec = records[r];
@@ -416,7 +417,9 @@ function readTable(bytes, file, fields, errors) {
     }
     const cells = rec.cells.map(trimCell);
     let ok = true;
-    for (let c = 0; c < cells.length; c++) {
+    // §1 step 3: only values the draw reads are checked (the mapped fields;
+    // extra columns the plan filters on are checked by checkColumns later)
+    for (const c of readCols) {
       if (CONTROL_RE.test(cells[c])) {
         errors.push({ file, line: rec.line, column: c + 1, header: header[c], value: cells[c], message: 'value contains a control character' });
         ok = false;
@@ -425,6 +428,17 @@ function readTable(bytes, file, fields, errors) {
     if (ok) rows.push({ line: rec.line, cells });
   }
   return { header, headerLine: head.line, fieldCol, extras, rows, headerOk };
+}
+
+/** §1 step 3 for extra columns that turn out to be read (scope.where): control characters. */
+function checkColumns(table, cols, file, errors) {
+  for (const c of cols) {
+    for (const row of table.rows) {
+      if (CONTROL_RE.test(row.cells[c])) {
+        errors.push({ file, line: row.line, column: c + 1, header: table.header[c], value: row.cells[c], message: 'value contains a control character (the plan\'s scope.where reads this column)' });
+      }
+    }
+  }
 }
 
 /** Helper to address one field of a row for values and error records. */
@@ -521,13 +535,15 @@ export function parseDate(v) {
   if (m) { y = +m[1]; mo = +m[3]; d = +m[4]; }
   else if ((m = /^(\d{4})(\d{2})(\d{2})$/.exec(v))) { y = +m[1]; mo = +m[2]; d = +m[3]; }
   else return null;
+  if (y < 1900 || y > 2999) return null;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   const dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   if (mo < 1 || mo > 12 || d < 1 || d > dim[mo - 1]) return null;
-  return `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 const SIX_DIGITS = /^[0-9]{6}$/;
+const DATE_ERROR = 'not a valid date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD, year 1900–2999)';
 
 /** §1.1 USCC normalisation: ASCII letters upper-cased. */
 function normUscc(v) { return v.replace(/[a-z]/g, c => c.toUpperCase()); }
@@ -559,7 +575,7 @@ function readEnterprises(bytes, file, errors) {
       const raw = cellOf(t, row, 'established');
       if (raw !== '') {
         established = parseDate(raw);
-        if (established === null) bad('established', 'not a valid date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD)');
+        if (established === null) bad('established', DATE_ERROR);
       }
     }
     if (!why) {
@@ -598,7 +614,7 @@ function readInspectors(bytes, file, errors) {
     let cert = '';
     if (t.fieldCol.has('cert_expires') && cellOf(t, row, 'cert_expires') !== '') {
       cert = parseDate(cellOf(t, row, 'cert_expires'));
-      if (cert === null) bad('cert_expires', 'not a valid date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD)');
+      if (cert === null) bad('cert_expires', DATE_ERROR);
     }
     const role = t.fieldCol.has('role') ? parseRole(cellOf(t, row, 'role')) : 'inspector';
     if (role === null) bad('role', 'role must be inspector/执法人员/检查人员 or expert/专家');
@@ -1058,7 +1074,7 @@ function readHistory(bytes, file, errors) {
     const iid = cellOf(t, row, 'inspector_id');
     if (iid === '') bad('inspector_id', 'inspector id is empty');
     const date = parseDate(cellOf(t, row, 'date'));
-    if (date === null) bad('date', 'not a valid date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD)');
+    if (date === null) bad('date', DATE_ERROR);
     if (!ok) continue;
     const cur = latest.get(uscc);
     if (!cur || date > cur.date) latest.set(uscc, { date, ids: new Set([iid]) });

@@ -1,0 +1,413 @@
+//! The audit log through the command line: commit → beacon → reveal,
+//! verify, replay, receipts, refusals, tampering of every kind, and the
+//! frequency and rotation rules read from the log.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// quicknet round 1000 is emitted at 2023-08-23T15:59:24Z, round 12040883 at
+/// 2024-10-14T17:13:33Z; commits happen a little before, reveals after.
+const R1: (&str, &str, &str) = ("1000", "2023-08-23T15:50:00Z", "2023-08-23T16:00:00Z");
+const R2: (&str, &str, &str) = ("12040883", "2024-10-14T17:00:00Z", "2024-10-14T17:14:00Z");
+
+fn log_dir(dir: &Path) -> PathBuf {
+    dir.join("log")
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    fairdraw(args, dir)
+}
+
+fn init(dir: &Path) {
+    run(dir, &["init", "--log", s(&log_dir(dir)), "--now", "2023-08-01T00:00:00Z"]).expect(0);
+}
+
+fn commit(dir: &Path, plan: &str, round: (&str, &str, &str)) -> Run {
+    let beacon = format!("drand:quicknet:{}", round.0);
+    run(
+        dir,
+        &[
+            "commit",
+            "--log",
+            s(&log_dir(dir)),
+            "--now",
+            round.1,
+            "--beacon",
+            &beacon,
+            "--enterprises",
+            s(&data("enterprises.csv")),
+            "--inspectors",
+            s(&data("inspectors.csv")),
+            "--conflicts",
+            s(&data("conflicts.csv")),
+            "--plan",
+            s(&data(plan)),
+        ],
+    )
+}
+
+fn last_line(out: &str) -> String {
+    out.lines().last().unwrap_or("").trim().to_string()
+}
+
+fn reveal(dir: &Path, id: &str, round: (&str, &str, &str)) -> Run {
+    let json = data(&format!("drand/round-{}.json", round.0));
+    run(dir, &["reveal", id, "--log", s(&log_dir(dir)), "--now", round.2, "--drand-json", s(&json)])
+}
+
+fn verify(dir: &Path, extra: &[&str]) -> Run {
+    let log = log_dir(dir);
+    let mut args = vec!["audit", "verify", "--log", s(&log)];
+    args.extend(extra);
+    run(dir, &args)
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(log_dir(dir).join("entries.jsonl")).unwrap().lines().map(String::from).collect()
+}
+
+fn write_entries(dir: &Path, lines: &[String]) {
+    std::fs::write(log_dir(dir).join("entries.jsonl"), lines.iter().map(|l| format!("{l}\n")).collect::<String>())
+        .unwrap();
+}
+
+/// Rewrites every checkpoint from the current entries with the log's own
+/// private key: what an operator who controls the key could do.
+fn resign(dir: &Path) {
+    let skey = std::fs::read_to_string(log_dir(dir).join("private/log.key")).unwrap();
+    let vkey = std::fs::read_to_string(log_dir(dir).join("log.pub")).unwrap();
+    let origin = vkey.split('+').next().unwrap();
+    let mut tree = fairdraw::merkle::RootBuilder::default();
+    let mut records = String::new();
+    let mut note = String::new();
+    let lines = entries(dir);
+    for (i, line) in lines.iter().enumerate() {
+        tree.push(fairdraw::merkle::leaf_hash(line.as_bytes()));
+        note =
+            fairdraw::log::note::sign(&fairdraw::log::note::checkpoint_text(origin, tree.size(), &tree.root()), &skey)
+                .unwrap();
+        let rec = serde_json::json!({"size": tree.size(), "checkpoint": note, "batch_end": i + 1 == lines.len()});
+        records.push_str(&String::from_utf8(fairdraw::canonical::to_bytes(&rec)).unwrap());
+        records.push('\n');
+    }
+    std::fs::write(log_dir(dir).join("checkpoints.jsonl"), records).unwrap();
+    std::fs::write(log_dir(dir).join("checkpoint"), note).unwrap();
+}
+
+/// A log with one revealed draw; returns the checkpoint saved after it.
+fn drawn_log(dir: &Path) -> String {
+    init(dir);
+    let c = commit(dir, "plan-single.toml", R2).expect(0);
+    reveal(dir, &last_line(&c.stdout), R2).expect(0);
+    run(dir, &["audit", "checkpoint", "--log", s(&log_dir(dir))]).expect(0).stdout
+}
+
+#[test]
+fn commit_reveal_verify_replay_and_receipt() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let c = commit(d, "plan-single.toml", R2).expect(0);
+    let id = last_line(&c.stdout);
+    assert_eq!(id.len(), 64, "the commitment id alone on the last line: {}", c.stdout);
+    let r = reveal(d, &id[..12], R2).expect(0);
+    assert!(r.stdout.contains("共抽取"), "{}", r.stdout);
+    let result_id = last_line(&r.stdout);
+
+    let v = verify(d, &[]).expect(0);
+    assert!(v.stdout.contains("VERIFIED") && v.stdout.contains("simulated clock"), "{}", v.stdout);
+    let rp = run(d, &["audit", "replay", "--log", s(&log_dir(d))]).expect(0);
+    assert!(rp.stdout.contains(&format!("OK   {result_id}")), "{}", rp.stdout);
+
+    let receipt = log_dir(d).join(format!("receipts/{result_id}.tlog-proof"));
+    let vkey = log_dir(d).join("log.pub");
+    let ok = run(d, &["audit", "receipt", s(&receipt), "--check", "--vkey", s(&vkey)]).expect(0);
+    assert!(ok.stdout.contains("VERIFIED"), "{}", ok.stdout);
+    let text = std::fs::read_to_string(&receipt).unwrap();
+    let forged = write(d, "forged.tlog-proof", &text.replacen("index ", "index 1", 1));
+    run(d, &["audit", "receipt", s(&forged), "--check", "--vkey", s(&vkey)]).expect(1);
+
+    // The logged draw equals what `fairdraw verify` recomputes from the files.
+    let doc: serde_json::Value = serde_json::from_str(entries(d).last().unwrap()).unwrap();
+    let draw = write(d, "draw.json", &doc["body"]["draw"].to_string());
+    run(
+        d,
+        &[
+            "verify",
+            s(&draw),
+            "--enterprises",
+            s(&data("enterprises.csv")),
+            "--inspectors",
+            s(&data("inspectors.csv")),
+            "--conflicts",
+            s(&data("conflicts.csv")),
+            "--plan",
+            s(&data("plan-single.toml")),
+        ],
+    )
+    .expect(0);
+}
+
+#[test]
+fn a_past_round_and_a_bad_signature_are_refused_and_write_nothing() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let before = entries(d).len();
+    let late = commit(d, "plan-single.toml", ("1000", "2024-01-01T00:00:00Z", "")).expect(2);
+    assert!(late.stderr.contains("not after now") && late.stderr.contains("future round"), "{}", late.stderr);
+    assert_eq!(entries(d).len(), before);
+    assert!(!log_dir(d).join("snapshots").exists(), "no snapshot written for a refused commit");
+
+    let c = commit(d, "plan-single.toml", R2).expect(0);
+    let id = last_line(&c.stdout);
+    let committed = entries(d).len();
+    let text = std::fs::read_to_string(data("drand/round-12040883.json")).unwrap();
+    let bad = write(
+        d,
+        "bad.json",
+        &text
+            .replace("\"signature\":\"92", "\"signature\":\"93")
+            .replace(",\"randomness\":\"173df1f57805453a8d2015268205d68147de12cafc2f451f7bc6adadca3571b3\"", ""),
+    );
+    let out = run(d, &["reveal", &id, "--log", s(&log_dir(d)), "--now", R2.2, "--drand-json", s(&bad)]).expect(2);
+    assert!(out.stderr.contains("signature"), "{}", out.stderr);
+    let wrong_round = reveal(d, &id, R1).expect(2);
+    assert!(wrong_round.stderr.contains("round 12040883"), "{}", wrong_round.stderr);
+    assert_eq!(entries(d).len(), committed, "nothing written by refused reveals");
+    reveal(d, &id, R2).expect(0);
+    let again = reveal(d, &id, R2).expect(2);
+    assert!(again.stderr.contains("already revealed"), "{}", again.stderr);
+}
+
+#[test]
+fn every_kind_of_tampering_is_reported() {
+    let dir = tempdir();
+    let d = dir.path();
+    let saved = drawn_log(d);
+    let saved_cp = write(d, "saved-checkpoint.txt", &saved);
+    let pristine = entries(d);
+    let cps = std::fs::read_to_string(log_dir(d).join("checkpoints.jsonl")).unwrap();
+    let check = |what: &str, expect_in: &str| {
+        let out = verify(d, &["--checkpoint", s(&saved_cp)]);
+        assert_eq!(out.code, 1, "{what} not reported:\n{}", out.stdout);
+        assert!(out.stdout.contains(expect_in), "{what}: expected {expect_in:?} in\n{}", out.stdout);
+    };
+    // Flip one byte of every entry, one at a time.
+    for i in 0..pristine.len() {
+        let mut lines = pristine.clone();
+        let mut bytes = lines[i].clone().into_bytes();
+        let pos = bytes.len() / 2;
+        bytes[pos] = if bytes[pos] == b'1' { b'2' } else { b'1' };
+        lines[i] = String::from_utf8_lossy(&bytes).into_owned();
+        write_entries(d, &lines);
+        check(&format!("a flipped byte in entry {i}"), &format!("entry {i}"));
+    }
+    let mut lines = pristine.clone();
+    lines.remove(2);
+    write_entries(d, &lines);
+    check("a deleted entry", "entr");
+    let mut lines = pristine.clone();
+    lines.insert(3, pristine[3].clone());
+    lines.pop();
+    write_entries(d, &lines);
+    check("a duplicated entry", "entry 4");
+    let mut lines = pristine.clone();
+    lines.swap(1, 2);
+    write_entries(d, &lines);
+    check("reordered entries", "entry 1");
+    write_entries(d, &pristine);
+    verify(d, &["--checkpoint", s(&saved_cp)]).expect(0);
+
+    // Checkpoint files.
+    let flipped = cps.replacen("\"size\":3", "\"size\":4", 1);
+    std::fs::write(log_dir(d).join("checkpoints.jsonl"), flipped).unwrap();
+    check("a changed checkpoint record", "checkpoint");
+    let sig_flip = {
+        let pos = cps.find("— ").unwrap() + 20;
+        let mut b = cps.clone().into_bytes();
+        b[pos] = if b[pos] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(b).unwrap()
+    };
+    std::fs::write(log_dir(d).join("checkpoints.jsonl"), sig_flip).unwrap();
+    check("a changed signature", "does not verify");
+    std::fs::write(log_dir(d).join("checkpoints.jsonl"), &cps).unwrap();
+    verify(d, &[]).expect(0);
+
+    // A snapshot blob replaced.
+    let snaps: Vec<_> = std::fs::read_dir(log_dir(d).join("snapshots")).unwrap().map(|e| e.unwrap().path()).collect();
+    let keep = std::fs::read(&snaps[0]).unwrap();
+    std::fs::write(&snaps[0], b"not gzip").unwrap();
+    check("a replaced snapshot", "snapshot");
+    std::fs::write(&snaps[0], keep).unwrap();
+
+    // The operator edits a draw and re-signs everything with the log's key:
+    // only a saved checkpoint exposes it, and replay shows the difference.
+    let mut lines = pristine.clone();
+    let last = lines.len() - 1;
+    let mut result: serde_json::Value = serde_json::from_str(&lines[last]).unwrap();
+    let sel = result["body"]["draw"]["strata"][0]["selected"][0].as_str().unwrap().to_string();
+    let other = result["body"]["draw"]["strata"][1]["selected"][0].clone();
+    result["body"]["draw"]["strata"][0]["selected"][0] = other;
+    lines[last] = String::from_utf8(fairdraw::canonical::to_bytes(&result)).unwrap();
+    write_entries(d, &lines);
+    resign(d);
+    verify(d, &[]).expect(0);
+    check("a re-signed rewrite", "rewritten");
+    let rp = run(d, &["audit", "replay", "--log", s(&log_dir(d))]).expect(1);
+    assert!(
+        rp.stdout.contains("DIFF") && rp.stdout.contains("strata[0].selected[0]"),
+        "{}\n(changed {sel})",
+        rp.stdout
+    );
+}
+
+#[test]
+fn a_log_rewritten_from_another_seed_fails_against_a_saved_checkpoint() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let c = commit(d, "plan-joint.toml", R1).expect(0);
+    let id = last_line(&c.stdout);
+    let after_commit = run(d, &["audit", "checkpoint", "--log", s(&log_dir(d))]).expect(0).stdout;
+    let saved = write(d, "cp.txt", &after_commit);
+    reveal(d, &id, R1).expect(0);
+    verify(d, &["--checkpoint", s(&saved)]).expect(0);
+    // Drop the reveal and everything after the init, re-commit to another
+    // round (another seed), reveal, re-sign: a self-consistent new history.
+    let first = entries(d)[..1].to_vec();
+    write_entries(d, &first);
+    resign(d);
+    let c2 = commit(d, "plan-joint.toml", R2).expect(0);
+    reveal(d, &last_line(&c2.stdout), R2).expect(0);
+    verify(d, &[]).expect(0);
+    let out = verify(d, &["--checkpoint", s(&saved)]).expect(1);
+    assert!(out.stdout.contains("rewritten"), "{}", out.stdout);
+}
+
+#[test]
+fn the_log_excludes_this_years_targets_and_rotates_inspectors() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let c1 = commit(d, "plan-single.toml", R1).expect(0);
+    reveal(d, &last_line(&c1.stdout), R1).expect(0);
+    let first: serde_json::Value = serde_json::from_str(entries(d).last().unwrap()).unwrap();
+    let drawn: Vec<String> = first["body"]["draw"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["uscc"].as_str().unwrap().to_string())
+        .collect();
+    let c2 = commit(d, "plan-single.toml", R2).expect(0);
+    assert!(c2.stdout.contains("excluded by the log"), "{}", c2.stdout);
+    let commitment: serde_json::Value = serde_json::from_str(entries(d).last().unwrap()).unwrap();
+    let excluded: Vec<&str> =
+        commitment["body"]["log_exclusions"].as_array().unwrap().iter().map(|x| x["uscc"].as_str().unwrap()).collect();
+    assert_eq!(excluded.len(), drawn.len(), "every target of the first draw shares an item with the second");
+    assert!(commitment["body"]["log_history"].as_array().unwrap().len() >= 2 * drawn.len(), "rotation reads the teams");
+    reveal(d, &last_line(&c2.stdout), R2).expect(0);
+    let second: serde_json::Value = serde_json::from_str(entries(d).last().unwrap()).unwrap();
+    for a in second["body"]["draw"]["assignments"].as_array().unwrap() {
+        assert!(!drawn.contains(&a["uscc"].as_str().unwrap().to_string()), "drawn twice for the same item in one year");
+    }
+    run(d, &["audit", "replay", "--log", s(&log_dir(d))]).expect(0);
+    verify(d, &[]).expect(0);
+}
+
+#[test]
+fn an_infeasible_outcome_is_logged_not_hidden() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let tight = std::fs::read_to_string(data("plan-single.toml"))
+        .unwrap()
+        .replace("max_targets_per_inspector = 6", "max_targets_per_inspector = 1");
+    let plan_path = d.join("tight.toml");
+    std::fs::write(
+        &plan_path,
+        tight
+            .replace("items_file = \"items.csv\"", &format!("items_file = \"{}\"", s(&data("items.csv"))))
+            .replace("\"exclude.csv\"", &format!("\"{}\"", s(&data("exclude.csv"))))
+            .replace("\"history.csv\"", &format!("\"{}\"", s(&data("history.csv")))),
+    )
+    .unwrap();
+    let beacon = format!("drand:quicknet:{}", R2.0);
+    let c = run(
+        d,
+        &[
+            "commit",
+            "--log",
+            s(&log_dir(d)),
+            "--now",
+            R2.1,
+            "--beacon",
+            &beacon,
+            "--enterprises",
+            s(&data("enterprises.csv")),
+            "--inspectors",
+            s(&data("inspectors.csv")),
+            "--plan",
+            s(&plan_path),
+        ],
+    )
+    .expect(0);
+    let r = reveal(d, &last_line(&c.stdout), R2).expect(2);
+    assert!(r.stderr.contains("logged as entry"), "{}", r.stderr);
+    let result: serde_json::Value = serde_json::from_str(entries(d).last().unwrap()).unwrap();
+    assert_eq!(result["body"]["outcome"], "infeasible");
+    let rp = run(d, &["audit", "replay", "--log", s(&log_dir(d))]).expect(0);
+    assert!(rp.stdout.contains("infeasible, as logged"), "{}", rp.stdout);
+}
+
+#[test]
+fn a_ceremony_beacon_needs_digits_and_witnesses() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let c = run(
+        d,
+        &[
+            "commit",
+            "--log",
+            s(&log_dir(d)),
+            "--beacon",
+            "ceremony",
+            "--enterprises",
+            s(&data("enterprises.csv")),
+            "--inspectors",
+            s(&data("inspectors.csv")),
+            "--plan",
+            s(&data("plan-minimal.toml")),
+        ],
+    )
+    .expect(0);
+    let id = last_line(&c.stdout);
+    let short = run(
+        d,
+        &["reveal", &id, "--log", s(&log_dir(d)), "--ceremony", "123456", "--witness", "张三", "--witness", "李四"],
+    )
+    .expect(2);
+    assert!(short.stderr.contains("20"), "{}", short.stderr);
+    run(d, &["reveal", &id, "--log", s(&log_dir(d)), "--ceremony", "31415926535897932384626433", "--witness", "张三"])
+        .expect(2);
+    run(
+        d,
+        &[
+            "reveal",
+            &id,
+            "--log",
+            s(&log_dir(d)),
+            "--ceremony",
+            "31415926535897932384626433",
+            "--witness",
+            "张三",
+            "--witness",
+            "李四",
+        ],
+    )
+    .expect(0);
+    let v = verify(d, &[]).expect(0);
+    assert!(v.stdout.contains("1 of 7 entries"), "only the init used --now: {}", v.stdout);
+}
