@@ -14,18 +14,24 @@ Section numbers (§) below refer to that specification.
             [--conflicts C.csv] --plan P.toml --seed STRING
         prints the draw document (§9) computed from the inputs.
 
+    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT] [--vkey KEY_OR_FILE]
+    python3 audit/verify.py receipt FILE --vkey KEY_OR_FILE
+        verify an audit log (audit/LOG-FORMAT.md) and replay its draws with this
+        file's engine, or check a receipt offline: see audit/fairdraw_verify/.
+
 Where SPEC.md is silent or ambiguous this file reads it as follows (each point
 was checked against the reference engine's behaviour on the same inputs):
-  * plan strings are trimmed like CSV values (§1 step 3); empty qualifications
-    are dropped; team.departments must be non-empty and distinct; a region
-    prefix is 1-6 digits; department = "" means "not set";
-  * scope.statuses/regions/industries are sorted *sets* in the canonical plan;
-  * ratios are `digits[.digits][%]` or a TOML integer (no "+", ".5" or "5.");
+  * department = "" means "not set"; item methods are free text;
   * a `where` column is resolved through the §1.1 header aliases and compared
     with the normalised field value; otherwise it names an extra column exactly;
-  * control characters are refused only in values that are used (not in the
-    recusal reason or in unused extra columns);
-  * the history file is read only when rotation = true; item methods are free text;
+    "repeated" where columns (§3.2) compare the trimmed text (`uscc` and
+    `统一社会信用代码` are two columns);
+  * the recusal reason is not a value the draw reads: it is not checked for
+    control characters (§1 step 3);
+  * ratio "spaces" (§3.1) are Unicode White_Space (space, TAB, U+3000, LF…);
+  * max_draws_per_year is an integer ≥ 0 (§3.3 only says int|null);
+  * GB18030 (§1 step 1): the WHATWG decoder differs from Python's codec in 22
+    places, not only the two the spec names (see WHATWG_GB18030 below);
   * snapshots.enterprises.columns is the full leaf column list.
 """
 
@@ -1199,6 +1205,10 @@ def differences(expected, got, path, out):
 
 
 def main(argv):
+    if argv and argv[0] in ("log", "receipt"):  # the audit log: audit/fairdraw_verify/auditlog.py
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from fairdraw_verify import auditlog
+        return auditlog.main(argv, sys.modules[__name__])
     ap = argparse.ArgumentParser(description="Independent verifier for fairdraw-v1 draws (see audit/SPEC.md).")
     ap.add_argument("draw", nargs="?", help="the draw document (draw.json) to verify")
     ap.add_argument("--emit", action="store_true", help="print the draw computed from the inputs and --seed")

@@ -55,6 +55,23 @@ pub fn load_plan(path: &Path) -> Result<Plan, Error> {
 /// together before giving up.
 pub fn load(paths: &InputPaths) -> Result<Inputs, Error> {
     let plan = load_plan(&paths.plan)?;
+    let conflicts = paths.conflicts.as_ref().map(FileSource::new);
+    load_registries(
+        plan,
+        &FileSource::new(&paths.enterprises),
+        &FileSource::new(&paths.inspectors),
+        conflicts.as_ref().map(|c| c as &(dyn Source + Sync)),
+    )
+}
+
+/// Reads the registries for an already parsed plan, from any sources (files,
+/// or bytes posted to the server).
+pub fn load_registries(
+    plan: Plan,
+    enterprises: &(dyn Source + Sync),
+    inspectors: &(dyn Source + Sync),
+    conflicts: Option<&(dyn Source + Sync)>,
+) -> Result<Inputs, Error> {
     let mut problems = Problems::default();
     let mut collect = |r: Result<(), Error>| -> Result<(), Error> {
         match r {
@@ -67,8 +84,8 @@ pub fn load(paths: &InputPaths) -> Result<Inputs, Error> {
         }
     };
     let (ent, insp) = rayon::join(
-        || registry::read_enterprises(&FileSource::new(&paths.enterprises), &plan.where_columns()),
-        || registry::read_inspectors(&FileSource::new(&paths.inspectors)),
+        || registry::read_enterprises(enterprises, &plan.where_columns()),
+        || registry::read_inspectors(inspectors),
     );
     let (enterprises, inspectors) = match (ent, insp) {
         (Ok(e), Ok(i)) => (e, i),
@@ -78,8 +95,8 @@ pub fn load(paths: &InputPaths) -> Result<Inputs, Error> {
             return Err(Error::Input(problems));
         }
     };
-    let conflicts = match &paths.conflicts {
-        Some(p) => registry::read_conflicts(&FileSource::new(p), &inspectors, &enterprises)?,
+    let conflicts = match conflicts {
+        Some(c) => registry::read_conflicts(c, &inspectors, &enterprises)?,
         None => Vec::new(),
     };
     Ok(Inputs { plan, enterprises, inspectors, conflicts })

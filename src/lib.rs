@@ -10,6 +10,7 @@
 //! Only [`inputs`] touches the filesystem.
 
 pub mod assign;
+pub mod calendar;
 pub mod candidates;
 pub mod canonical;
 pub mod date;
@@ -24,6 +25,7 @@ pub mod ratio;
 pub mod registry;
 pub mod report;
 pub mod select;
+pub mod server;
 pub mod snapshot;
 pub mod stream;
 pub mod synth;

@@ -48,6 +48,8 @@ enum Command {
         #[command(flatten)]
         log: LogArgs,
     },
+    /// Publish the log: JSON API, the regulator's write API, the web page.
+    Serve(cli::serve::ServeArgs),
     /// Check, replay and prove the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         Command::Reveal(args) => cli::log::reveal(&args),
         Command::Note { text, repeat, log } => cli::log::note(&log, &text, repeat),
         Command::Audit(cmd) => cli::log::audit(&cmd),
+        Command::Serve(args) => cli::serve::run(&args),
         Command::Gen { enterprises, inspectors, conflicts, seed, out_dir } => {
             let cfg = synth::SynthConfig { enterprises, inspectors, conflicts, seed };
             std::fs::create_dir_all(&out_dir)

@@ -131,8 +131,7 @@ fn smallest_tickets(reg: &Enterprises, rows: &[u32], k: usize, seed: &Seed) -> V
     if k == 0 {
         return Vec::new();
     }
-    let mut keyed: Vec<(u64, u32)> =
-        rows.par_iter().map(|&r| (ticket::rank_key(&seed.ticket_hash(&reg.rows[r as usize].uscc)), r)).collect();
+    let mut keyed = rank_keys(reg, rows, seed);
     let cmp = |a: &(u64, u32), b: &(u64, u32)| -> Ordering {
         let (ua, ub) = (&reg.rows[a.1 as usize].uscc, &reg.rows[b.1 as usize].uscc);
         ticket::compare(a.0, || seed.ticket_hash(ua), b.0, || seed.ticket_hash(ub)).then_with(|| ua.cmp(ub))
@@ -143,6 +142,28 @@ fn smallest_tickets(reg: &Enterprises, rows: &[u32], k: usize, seed: &Seed) -> V
     }
     keyed.par_sort_unstable_by(cmp);
     keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+/// `(rank key of the ticket, row)` for every row, hashed four at a time on
+/// all cores.
+fn rank_keys(reg: &Enterprises, rows: &[u32], seed: &Seed) -> Vec<(u64, u32)> {
+    const CHUNK: usize = 1 << 12;
+    let mut keyed = vec![(0u64, 0u32); rows.len()];
+    keyed.par_chunks_mut(CHUNK).zip(rows.par_chunks(CHUNK)).for_each(|(out, rows)| {
+        let uscc = |r: u32| &reg.rows[r as usize].uscc;
+        let mut quads = rows.chunks_exact(4);
+        for (out, q) in out.chunks_exact_mut(4).zip(&mut quads) {
+            let hashes = seed.ticket_hashes4([uscc(q[0]), uscc(q[1]), uscc(q[2]), uscc(q[3])]);
+            for ((o, &r), h) in out.iter_mut().zip(q).zip(&hashes) {
+                *o = (ticket::rank_key(h), r);
+            }
+        }
+        let done = rows.len() - quads.remainder().len();
+        for (o, &r) in out[done..].iter_mut().zip(quads.remainder()) {
+            *o = (ticket::rank_key(&seed.ticket_hash(uscc(r))), r);
+        }
+    });
+    keyed
 }
 
 #[cfg(test)]

@@ -2,10 +2,20 @@
 //!
 //! A leaf is the canonical JSON array of the columns the draw uses, so
 //! unrelated columns, row order and file encoding cannot change a root.
+//!
+//! Roots are the RFC 6962 Merkle Tree Hash of [`crate::merkle`], computed
+//! here without building the tree: the leaves are cut into aligned perfect
+//! subtrees of at most 2^14 leaves, which are hashed on all cores, level by
+//! level, four SHA-256 messages at a time, and folded with
+//! [`merkle::RootBuilder`]. A subtree's leaf bytes are gathered before any
+//! is hashed, so the scattered reads of names overlap.
+
+use rayon::prelude::*;
 
 use crate::canonical::write_str;
-use crate::merkle::{self, Hash};
+use crate::merkle::{self, Hash, RootBuilder};
 use crate::registry::{Enterprise, Enterprises, Inspector};
+use crate::ticket::sha256::{self, Block};
 
 /// Columns of an enterprise leaf, before the kept extras.
 pub const ENTERPRISE_COLUMNS: [&str; 6] = ["uscc", "name", "credit_class", "region", "industry", "status"];
@@ -32,51 +42,185 @@ pub fn enterprise_leaf(reg: &Enterprises, e: &Enterprise, out: &mut Vec<u8>) {
 
 pub fn inspector_leaf(i: &Inspector) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
+    write_inspector_leaf(i, &mut out);
+    out
+}
+
+fn write_inspector_leaf(i: &Inspector, out: &mut Vec<u8>) {
     out.push(b'[');
     for v in [&i.id, &i.name, &i.department, &i.region] {
-        write_str(v, &mut out);
+        write_str(v, out);
         out.push(b',');
     }
     out.extend_from_slice(if i.active { b"true," } else { b"false," });
-    write_str(i.role.label(), &mut out);
+    write_str(i.role.label(), out);
     out.extend_from_slice(b",[");
     for (k, q) in i.qualifications.iter().enumerate() {
         if k > 0 {
             out.push(b',');
         }
-        write_str(q, &mut out);
+        write_str(q, out);
     }
     out.extend_from_slice(b"],");
-    write_str(&i.cert_expires.map(|d| d.to_string()).unwrap_or_default(), &mut out);
+    write_str(&i.cert_expires.map(|d| d.to_string()).unwrap_or_default(), out);
     out.push(b']');
-    out
 }
 
 pub fn conflict_leaf(inspector_id: &str, uscc: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(48);
-    out.push(b'[');
-    write_str(inspector_id, &mut out);
-    out.push(b',');
-    write_str(uscc, &mut out);
-    out.push(b']');
+    write_conflict_leaf(inspector_id, uscc, &mut out);
     out
 }
 
+fn write_conflict_leaf(inspector_id: &str, uscc: &str, out: &mut Vec<u8>) {
+    out.push(b'[');
+    write_str(inspector_id, out);
+    out.push(b',');
+    write_str(uscc, out);
+    out.push(b']');
+}
+
 pub fn enterprises_root(reg: &Enterprises) -> Hash {
-    merkle::root_parallel(reg.rows.len(), |i| {
-        let mut buf = Vec::with_capacity(160);
-        enterprise_leaf(reg, &reg.rows[i], &mut buf);
-        merkle::leaf_hash(&buf)
-    })
+    root(reg.rows.len(), |i, out| enterprise_leaf(reg, &reg.rows[i], out))
 }
 
 pub fn inspectors_root(inspectors: &[Inspector]) -> Hash {
-    merkle::root_parallel(inspectors.len(), |i| merkle::leaf_hash(&inspector_leaf(&inspectors[i])))
+    root(inspectors.len(), |i, out| write_inspector_leaf(&inspectors[i], out))
 }
 
 pub fn conflicts_root(pairs: &[(u32, u32)], inspectors: &[Inspector], reg: &Enterprises) -> Hash {
-    merkle::root_parallel(pairs.len(), |k| {
+    root(pairs.len(), |k, out| {
         let (i, e) = pairs[k];
-        merkle::leaf_hash(&conflict_leaf(&inspectors[i as usize].id, reg.rows[e as usize].uscc()))
+        write_conflict_leaf(&inspectors[i as usize].id, reg.rows[e as usize].uscc(), out)
     })
+}
+
+/// Leaves per parallel piece: a perfect subtree.
+const PIECE: usize = 1 << 14;
+
+/// The Merkle Tree Hash of `count` leaves, leaf `i` being the bytes
+/// `leaf(i, out)` appends; equal to folding [`merkle::leaf_hash`] of every
+/// leaf into a [`RootBuilder`].
+fn root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync) -> Hash {
+    // Aligned perfect subtrees: whole pieces, then the binary digits of the rest.
+    let mut pieces: Vec<(usize, usize)> = (0..count / PIECE).map(|p| (p * PIECE, PIECE)).collect();
+    let mut at = count / PIECE * PIECE;
+    for bit in (0..PIECE.trailing_zeros()).rev() {
+        if (count - at) >> bit & 1 == 1 {
+            pieces.push((at, 1 << bit));
+            at += 1 << bit;
+        }
+    }
+    let roots: Vec<Hash> = pieces.par_iter().map(|&(start, len)| perfect_root(start, len, &leaf)).collect();
+    let mut builder = RootBuilder::default();
+    for ((_, len), r) in pieces.iter().zip(roots) {
+        builder.push_subtree(*len as u64, r);
+    }
+    builder.root()
+}
+
+/// Root of the perfect subtree of leaves `start..start + len` (`len` a power of two).
+fn perfect_root(start: usize, len: usize, leaf: &impl Fn(usize, &mut Vec<u8>)) -> Hash {
+    let mut level = leaf_hashes(start..start + len, leaf);
+    while level.len() > 1 {
+        level = node_hashes(&level);
+    }
+    level[0]
+}
+
+/// `SHA-256(0x00 || leaf)` for each leaf of `range`.
+fn leaf_hashes(range: std::ops::Range<usize>, leaf: &impl Fn(usize, &mut Vec<u8>)) -> Vec<Hash> {
+    let n = range.len();
+    // Gather every padded message first; then hash messages of equal block
+    // counts four at a time.
+    let mut blocks: Vec<Block> = Vec::with_capacity(n * 2);
+    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(n);
+    let mut msg = Vec::with_capacity(256);
+    for i in range {
+        msg.clear();
+        msg.push(0u8);
+        leaf(i, &mut msg);
+        let first = blocks.len();
+        spans.push((first, sha256::pad_into(&msg, &mut blocks)));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| spans[i].1);
+    let mut out = vec![[0u8; 32]; n];
+    for group in order.chunk_by(|&a, &b| spans[a].1 == spans[b].1) {
+        hash_group(group, &blocks, &spans, &mut out);
+    }
+    out
+}
+
+/// Hashes the messages `group` (all of one length) into `out`.
+fn hash_group(group: &[usize], blocks: &[Block], spans: &[(usize, usize)], out: &mut [Hash]) {
+    let msg = |i: usize| &blocks[spans[i].0..spans[i].0 + spans[i].1];
+    let mut quads = group.chunks_exact(4);
+    for q in &mut quads {
+        let mut states = [sha256::IV; 4];
+        sha256::compress4(&mut states, [msg(q[0]), msg(q[1]), msg(q[2]), msg(q[3])]);
+        for (&i, s) in q.iter().zip(&states) {
+            out[i] = sha256::to_bytes(s);
+        }
+    }
+    for &i in quads.remainder() {
+        let mut state = sha256::IV;
+        sha256::compress(&mut state, msg(i));
+        out[i] = sha256::to_bytes(&state);
+    }
+}
+
+/// `SHA-256(0x01 || left || right)` for each pair of `level`.
+fn node_hashes(level: &[Hash]) -> Vec<Hash> {
+    // 65 bytes: two blocks, the second holding the last byte, the padding
+    // and the bit length 520.
+    let node = |pair: &[Hash]| -> [Block; 2] {
+        let mut b = [[0u8; 64]; 2];
+        b[0][0] = 1;
+        b[0][1..33].copy_from_slice(&pair[0]);
+        b[0][33..].copy_from_slice(&pair[1][..31]);
+        b[1][0] = pair[1][31];
+        b[1][1] = 0x80;
+        b[1][62..].copy_from_slice(&520u16.to_be_bytes());
+        b
+    };
+    let pairs: Vec<&[Hash]> = level.chunks_exact(2).collect();
+    let mut out = Vec::with_capacity(pairs.len());
+    let mut quads = pairs.chunks_exact(4);
+    for q in &mut quads {
+        let b = [node(q[0]), node(q[1]), node(q[2]), node(q[3])];
+        let mut states = [sha256::IV; 4];
+        sha256::compress4(&mut states, [&b[0], &b[1], &b[2], &b[3]]);
+        out.extend(states.iter().map(sha256::to_bytes));
+    }
+    for p in quads.remainder() {
+        let mut state = sha256::IV;
+        sha256::compress(&mut state, &node(p));
+        out.push(sha256::to_bytes(&state));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slow_root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>)) -> Hash {
+        let mut b = RootBuilder::default();
+        for i in 0..count {
+            let mut bytes = Vec::new();
+            leaf(i, &mut bytes);
+            b.push(merkle::leaf_hash(&bytes));
+        }
+        b.root()
+    }
+
+    #[test]
+    fn batched_root_matches_the_builder() {
+        // Leaves of 0 to 200 bytes: one to four blocks, mixed.
+        let leaf = |i: usize, out: &mut Vec<u8>| out.extend((0..(i * 37) % 201).map(|j| (i + j) as u8));
+        for count in (0..70).chain([PIECE - 1, PIECE, PIECE + 1, 2 * PIECE + 4097]) {
+            assert_eq!(root(count, leaf), slow_root(count, leaf), "count {count}");
+        }
+    }
 }

@@ -336,14 +336,48 @@ impl Framer<'_> {
 
 /// Line ends in `buf[from..to]`: LF, and CR not followed by LF.
 fn line_ends(buf: &[u8], from: usize, to: usize) -> u64 {
-    let part = &buf[from..to];
-    let lf = part.iter().filter(|&&b| b == b'\n').count();
-    let cr = part.iter().filter(|&&b| b == b'\r').count();
+    let (lf, cr) = count_lf_cr(&buf[from..to]);
     if cr == 0 {
-        return lf as u64;
+        return lf;
     }
-    let crlf = (from..to).filter(|&i| buf[i] == b'\r' && buf.get(i + 1) == Some(&b'\n')).count();
-    (lf + cr - crlf) as u64
+    let crlf = (from..to).filter(|&i| buf[i] == b'\r' && buf.get(i + 1) == Some(&b'\n')).count() as u64;
+    lf + cr - crlf
+}
+
+/// How many LF and CR bytes `part` holds.
+fn count_lf_cr(part: &[u8]) -> (u64, u64) {
+    let (mut lf, mut cr) = (0u64, 0u64);
+    let mut rest = part;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of x86_64; loads stay within `part`. Byte
+        // counters are summed before they can wrap (at most 255 rounds).
+        unsafe {
+            let (nl, ret, zero) = (_mm_set1_epi8(b'\n' as i8), _mm_set1_epi8(b'\r' as i8), _mm_setzero_si128());
+            let sum = |v: __m128i| -> u64 {
+                let s = _mm_sad_epu8(v, zero);
+                (_mm_cvtsi128_si64(s) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s))) as u64
+            };
+            while rest.len() >= 16 {
+                let rounds = (rest.len() / 16).min(255);
+                let (mut a, mut b) = (zero, zero);
+                for k in 0..rounds {
+                    let v = _mm_loadu_si128(rest.as_ptr().add(16 * k) as *const __m128i);
+                    a = _mm_sub_epi8(a, _mm_cmpeq_epi8(v, nl));
+                    b = _mm_sub_epi8(b, _mm_cmpeq_epi8(v, ret));
+                }
+                lf += sum(a);
+                cr += sum(b);
+                rest = &rest[16 * rounds..];
+            }
+        }
+    }
+    for &b in rest {
+        lf += (b == b'\n') as u64;
+        cr += (b == b'\r') as u64;
+    }
+    (lf, cr)
 }
 
 /// First position at or after `i` holding `,`, CR or LF; `buf.len()` if none.

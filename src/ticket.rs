@@ -21,6 +21,8 @@ pub struct Seed {
     hash_hex: String,
     /// SHA-256 state after the 64-byte hex prefix: exactly one block.
     prefix: Sha256,
+    /// The same state as eight words, for [`sha256::compress4`].
+    prefix_state: [u32; 8],
 }
 
 impl Seed {
@@ -28,7 +30,9 @@ impl Seed {
         let hash_hex = hex::encode(Sha256::digest(text.as_bytes()));
         let mut prefix = Sha256::new();
         prefix.update(hash_hex.as_bytes());
-        Seed { text: text.to_string(), hash_hex, prefix }
+        let mut prefix_state = sha256::IV;
+        sha256::compress(&mut prefix_state, &[hash_hex.as_bytes().try_into().expect("64 hex digits")]);
+        Seed { text: text.to_string(), hash_hex, prefix, prefix_state }
     }
 
     pub fn text(&self) -> &str {
@@ -46,56 +50,111 @@ impl Seed {
         h.update(id);
         h.finalize().into()
     }
+
+    /// The ticket hashes of four 18-byte ids at once: one compression each,
+    /// run side by side (SHA-NI has long latency and spare throughput).
+    pub fn ticket_hashes4(&self, ids: [&[u8; 18]; 4]) -> [[u8; 32]; 4] {
+        // 64 prefix bytes + 18 id bytes = 656 bits.
+        let blocks: [[u8; 64]; 4] = ids.map(|id| {
+            let mut b = [0u8; 64];
+            b[..18].copy_from_slice(id);
+            b[18] = 0x80;
+            b[62..].copy_from_slice(&656u16.to_be_bytes());
+            b
+        });
+        let mut states = [self.prefix_state; 4];
+        sha256::compress4(&mut states, [&blocks[0..1], &blocks[1..2], &blocks[2..3], &blocks[3..4]]);
+        states.map(|s| sha256::to_bytes(&s))
+    }
+}
+
+/// `(hi·2^64 + lo) / d` and the remainder, for `hi < d`.
+#[inline(always)]
+fn div128(hi: u64, lo: u64, d: u64) -> (u64, u64) {
+    debug_assert!(hi < d);
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (q, r): (u64, u64);
+        // SAFETY: `hi < d`, so the quotient fits in 64 bits and `div` cannot fault.
+        unsafe {
+            std::arch::asm!("div {d}", d = in(reg) d, inout("rax") lo => q, inout("rdx") hi => r,
+                options(pure, nomem, nostack));
+        }
+        (q, r)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let n = (hi as u128) << 64 | lo as u128;
+        ((n / d as u128) as u64, (n % d as u128) as u64)
+    }
+}
+
+/// The 4-digit groups reversed: `REV4[1234] = 4321`.
+static REV4: [u16; 10_000] = {
+    let mut t = [0u16; 10_000];
+    let mut i = 0;
+    while i < 10_000 {
+        t[i] = ((i % 10) * 1000 + (i / 10 % 10) * 100 + (i / 100 % 10) * 10 + i / 1000) as u16;
+        i += 1;
+    }
+    t
+};
+
+/// The 19 decimal digits of `x < 10^19`, reversed, as an integer.
+#[inline]
+fn reverse19(x: u64) -> u64 {
+    let (g0, rest) = (x % 10_000, x / 10_000);
+    let (g1, rest) = (rest % 10_000, rest / 10_000);
+    let (g2, rest) = (rest % 10_000, rest / 10_000);
+    let (g3, top) = (rest % 10_000, rest / 10_000); // top < 1000: three digits
+    let top_rev = REV4[top as usize] as u64 / 10; // its three digits reversed
+    REV4[g0 as usize] as u64 * 1_000_000_000_000_000
+        + REV4[g1 as usize] as u64 * 100_000_000_000
+        + REV4[g2 as usize] as u64 * 10_000_000
+        + REV4[g3 as usize] as u64 * 1_000
+        + top_rev
 }
 
 /// The first 19 digits of a ticket as an integer: the value mod 10^19 with
 /// its 19 decimal digits reversed. Keys order like the tickets' first 19
 /// digits.
 pub fn rank_key(hash: &[u8; 32]) -> u64 {
-    let mut rem: u128 = 0;
+    let mut rem = 0u64;
     for limb in hash.chunks_exact(8) {
-        let limb = u64::from_be_bytes(limb.try_into().expect("8 bytes"));
-        rem = ((rem << 64) | limb as u128) % TEN19 as u128;
+        rem = div128(rem, u64::from_be_bytes(limb.try_into().expect("8 bytes")), TEN19).1;
     }
-    let mut low = rem as u64;
-    let mut key = 0u64;
-    for _ in 0..19 {
-        key = key * 10 + low % 10;
-        low /= 10;
-    }
-    key
+    reverse19(rem)
 }
 
 /// The ticket exactly as consistent-sampler prints it.
 pub fn ticket_string(hash: &[u8; 32]) -> String {
     let mut limbs: [u64; 4] = std::array::from_fn(|i| u64::from_be_bytes(hash[i * 8..i * 8 + 8].try_into().unwrap()));
     // Little-endian digits, 19 at a time.
-    let mut digits = Vec::with_capacity(80);
+    let mut digits = [b'0'; 95];
+    let mut n = 0;
     loop {
-        let mut rem: u128 = 0;
+        let mut rem = 0u64;
         for limb in limbs.iter_mut() {
-            let cur = (rem << 64) | *limb as u128;
-            *limb = (cur / TEN19 as u128) as u64;
-            rem = cur % TEN19 as u128;
+            (*limb, rem) = div128(rem, *limb, TEN19);
         }
-        let mut chunk = rem as u64;
         let done = limbs.iter().all(|&l| l == 0);
-        for _ in 0..19 {
-            digits.push(b'0' + (chunk % 10) as u8);
-            chunk /= 10;
+        for d in &mut digits[n..n + 19] {
+            *d = b'0' + (rem % 10) as u8;
+            rem /= 10;
         }
+        n += 19;
         if done {
             break;
         }
     }
     // Drop leading zeros of the number (trailing here), then pad to 64.
-    while digits.len() > 64 && digits.last() == Some(&b'0') {
-        digits.pop();
+    while n > 64 && digits[n - 1] == b'0' {
+        n -= 1;
     }
-    digits.resize(digits.len().max(64), b'0');
-    let mut s = String::with_capacity(2 + digits.len());
+    let n = n.max(64);
+    let mut s = String::with_capacity(2 + n);
     s.push_str("0.");
-    s.push_str(std::str::from_utf8(&digits).expect("ASCII digits"));
+    s.push_str(std::str::from_utf8(&digits[..n]).expect("ASCII digits"));
     s
 }
 
@@ -107,6 +166,192 @@ pub fn compare(
     b_hash: impl FnOnce() -> [u8; 32],
 ) -> Ordering {
     a_key.cmp(&b_key).then_with(|| ticket_string(&a_hash()).cmp(&ticket_string(&b_hash())))
+}
+
+/// SHA-256 compression (FIPS 180-4), with the x86 SHA extensions when the
+/// CPU has them and four independent messages side by side. The draw's
+/// hashes are many short messages (tickets, Merkle leaves and nodes), whose
+/// cost is the latency of one compression; interleaving four of them keeps
+/// the SHA unit busy. Falls back to portable code elsewhere.
+pub(crate) mod sha256 {
+    pub(crate) type Block = [u8; 64];
+
+    pub(crate) const IV: [u32; 8] =
+        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+        0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+        0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+        0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+        0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+        0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+        0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+
+    /// The digest bytes of a final state.
+    pub(crate) fn to_bytes(state: &[u32; 8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (o, w) in out.chunks_exact_mut(4).zip(state) {
+            o.copy_from_slice(&w.to_be_bytes());
+        }
+        out
+    }
+
+    /// Appends `msg` to `out`, padded as a whole message of `msg.len()`
+    /// bytes; returns how many blocks it took.
+    pub(crate) fn pad_into(msg: &[u8], out: &mut Vec<Block>) -> usize {
+        let blocks = (msg.len() + 9).div_ceil(64);
+        let first = out.len();
+        out.resize(first + blocks, [0u8; 64]);
+        let flat = out[first..].as_flattened_mut();
+        flat[..msg.len()].copy_from_slice(msg);
+        flat[msg.len()] = 0x80;
+        let end = flat.len();
+        flat[end - 8..].copy_from_slice(&(msg.len() as u64 * 8).to_be_bytes());
+        blocks
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn has_sha_ni() -> bool {
+        std::is_x86_feature_detected!("sha")
+            && std::is_x86_feature_detected!("sse4.1")
+            && std::is_x86_feature_detected!("ssse3")
+    }
+
+    pub(crate) fn compress(state: &mut [u32; 8], blocks: &[Block]) {
+        #[cfg(target_arch = "x86_64")]
+        if has_sha_ni() {
+            // SAFETY: the CPU has the instructions `ni::compress` is built for.
+            unsafe { ni::compress::<1>(std::slice::from_mut(state).try_into().unwrap(), [blocks]) };
+            return;
+        }
+        for b in blocks {
+            soft(state, b);
+        }
+    }
+
+    /// Four independent messages of the same number of blocks.
+    pub(crate) fn compress4(states: &mut [[u32; 8]; 4], blocks: [&[Block]; 4]) {
+        assert!(blocks.iter().all(|b| b.len() == blocks[0].len()), "lanes of equal length");
+        #[cfg(target_arch = "x86_64")]
+        if has_sha_ni() {
+            // SAFETY: as in `compress`.
+            unsafe { ni::compress::<4>(states, blocks) };
+            return;
+        }
+        for (state, blocks) in states.iter_mut().zip(blocks) {
+            for b in blocks {
+                soft(state, b);
+            }
+        }
+    }
+
+    /// The portable compression function, straight from FIPS 180-4 §6.2.2.
+    pub(super) fn soft(state: &mut [u32; 8], block: &Block) {
+        let mut w = [0u32; 64];
+        for (i, c) in block.chunks_exact(4).enumerate() {
+            w[i] = u32::from_be_bytes(c.try_into().unwrap());
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
+        for i in 0..64 {
+            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+            let ch = (e & f) ^ (!e & g);
+            let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
+            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(maj);
+            (h, g, f, e, d, c, b, a) = (g, f, e, d.wrapping_add(t1), c, b, a, t1.wrapping_add(t2));
+        }
+        for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
+            *s = s.wrapping_add(v);
+        }
+    }
+
+    /// The SHA-NI rounds, after the `sha2` crate's x86 backend (MIT/Apache-2.0),
+    /// generalised to `N` lanes compressed in lockstep.
+    #[cfg(target_arch = "x86_64")]
+    mod ni {
+        use super::{Block, K};
+        use std::arch::x86_64::*;
+
+        #[inline(always)]
+        unsafe fn load_state(state: &[u32; 8]) -> (__m128i, __m128i) {
+            let p = state.as_ptr() as *const __m128i;
+            let dcba = _mm_loadu_si128(p);
+            let efgh = _mm_loadu_si128(p.add(1));
+            let cdab = _mm_shuffle_epi32(dcba, 0xB1);
+            let efgh = _mm_shuffle_epi32(efgh, 0x1B);
+            (_mm_alignr_epi8(cdab, efgh, 8), _mm_blend_epi16(efgh, cdab, 0xF0))
+        }
+
+        #[inline(always)]
+        unsafe fn store_state(state: &mut [u32; 8], abef: __m128i, cdgh: __m128i) {
+            let feba = _mm_shuffle_epi32(abef, 0x1B);
+            let dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+            let p = state.as_mut_ptr() as *mut __m128i;
+            _mm_storeu_si128(p, _mm_blend_epi16(feba, dchg, 0xF0));
+            _mm_storeu_si128(p.add(1), _mm_alignr_epi8(dchg, feba, 8));
+        }
+
+        #[inline(always)]
+        unsafe fn load_block(block: &Block) -> [__m128i; 4] {
+            let mask = _mm_set_epi64x(0x0C0D_0E0F_0809_0A0Bu64 as i64, 0x0405_0607_0001_0203u64 as i64);
+            let p = block.as_ptr() as *const __m128i;
+            [
+                _mm_shuffle_epi8(_mm_loadu_si128(p), mask),
+                _mm_shuffle_epi8(_mm_loadu_si128(p.add(1)), mask),
+                _mm_shuffle_epi8(_mm_loadu_si128(p.add(2)), mask),
+                _mm_shuffle_epi8(_mm_loadu_si128(p.add(3)), mask),
+            ]
+        }
+
+        /// # Safety
+        /// The CPU must support SHA, SSSE3 and SSE4.1; every lane has
+        /// `blocks[0].len()` blocks.
+        #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+        pub(super) unsafe fn compress<const N: usize>(states: &mut [[u32; 8]; N], blocks: [&[Block]; N]) {
+            let mut abef = [_mm_setzero_si128(); N];
+            let mut cdgh = [_mm_setzero_si128(); N];
+            for l in 0..N {
+                (abef[l], cdgh[l]) = load_state(&states[l]);
+            }
+            for b in 0..blocks[0].len() {
+                let mut w: [[__m128i; 4]; N] = std::array::from_fn(|l| load_block(&blocks[l][b]));
+                let (save_abef, save_cdgh) = (abef, cdgh);
+                for i in 0..16 {
+                    let k = _mm_loadu_si128(K.as_ptr().add(4 * i) as *const __m128i);
+                    for l in 0..N {
+                        let wi = if i < 4 {
+                            w[l][i]
+                        } else {
+                            let w = &mut w[l];
+                            let (w0, w1, w2, w3) = (w[i % 4], w[(i + 1) % 4], w[(i + 2) % 4], w[(i + 3) % 4]);
+                            let t = _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4));
+                            w[i % 4] = _mm_sha256msg2_epu32(t, w3);
+                            w[i % 4]
+                        };
+                        let t = _mm_add_epi32(wi, k);
+                        cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], t);
+                        abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], _mm_shuffle_epi32(t, 0x0E));
+                    }
+                }
+                for l in 0..N {
+                    abef[l] = _mm_add_epi32(abef[l], save_abef[l]);
+                    cdgh[l] = _mm_add_epi32(cdgh[l], save_cdgh[l]);
+                }
+            }
+            for l in 0..N {
+                store_state(&mut states[l], abef[l], cdgh[l]);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -134,6 +379,82 @@ mod tests {
             let h = seed.ticket_hash(format!("id{i}").as_bytes());
             let t = ticket_string(&h);
             assert_eq!(rank_key(&h), t[2..21].parse::<u64>().unwrap(), "{t}");
+        }
+    }
+
+    /// The definitions, with 128-bit arithmetic only.
+    fn reference_key(hash: &[u8; 32]) -> u64 {
+        let mut rem: u128 = 0;
+        for limb in hash.chunks_exact(8) {
+            rem = ((rem << 64) | u64::from_be_bytes(limb.try_into().unwrap()) as u128) % TEN19 as u128;
+        }
+        let mut low = rem as u64;
+        let mut key = 0u64;
+        for _ in 0..19 {
+            key = key * 10 + low % 10;
+            low /= 10;
+        }
+        key
+    }
+
+    fn reference_string(hash: &[u8; 32]) -> String {
+        let mut n = hash.iter().fold(Vec::<u8>::new(), |mut digits, &byte| {
+            // digits: little-endian decimal of the value so far; times 256 plus byte.
+            let mut carry = byte as u32;
+            for d in digits.iter_mut() {
+                let v = *d as u32 * 256 + carry;
+                *d = (v % 10) as u8;
+                carry = v / 10;
+            }
+            while carry > 0 {
+                digits.push((carry % 10) as u8);
+                carry /= 10;
+            }
+            digits
+        });
+        n.resize(n.len().max(64), 0);
+        format!("0.{}", n.iter().map(|d| (b'0' + d) as char).collect::<String>())
+    }
+
+    #[test]
+    fn fast_keys_and_strings_match_the_definitions() {
+        let seed = Seed::new("reference");
+        let mut hashes: Vec<[u8; 32]> = (0..2000u32).map(|i| seed.ticket_hash(&i.to_be_bytes())).collect();
+        for special in [[0u8; 32], [0xff; 32], { let mut h = [0u8; 32]; h[31] = 1; h }, { let mut h = [0u8; 32]; h[0] = 1; h }] {
+            hashes.push(special);
+        }
+        for h in &hashes {
+            assert_eq!(rank_key(h), reference_key(h));
+            assert_eq!(ticket_string(h), reference_string(h));
+        }
+        for x in [0u64, 1, 9, 10, 1234, 999_999_999_999_999_999, TEN19 - 1, 1_000_000_000_000_000_000] {
+            let digits = format!("{x:019}");
+            assert_eq!(reverse19(x), digits.chars().rev().collect::<String>().parse::<u64>().unwrap(), "{x}");
+        }
+    }
+
+    #[test]
+    fn four_lanes_match_one_at_a_time() {
+        let seed = Seed::new("lanes");
+        let ids: Vec<[u8; 18]> = (0..8u8).map(|i| b"91330106MA0000000X".map(|b| b ^ (i % 3))).collect();
+        let four = seed.ticket_hashes4([&ids[0], &ids[1], &ids[2], &ids[3]]);
+        for l in 0..4 {
+            assert_eq!(four[l], seed.ticket_hash(&ids[l]));
+        }
+        for len in [0usize, 1, 55, 56, 63, 64, 65, 100, 119, 120, 200] {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let want: [u8; 32] = Sha256::digest(&msg).into();
+            let mut blocks = Vec::new();
+            sha256::pad_into(&msg, &mut blocks);
+            let mut one = sha256::IV;
+            sha256::compress(&mut one, &blocks);
+            assert_eq!(sha256::to_bytes(&one), want, "{len}");
+            let mut four = [sha256::IV; 4];
+            sha256::compress4(&mut four, [&blocks, &blocks, &blocks, &blocks]);
+            assert!(four.iter().all(|s| sha256::to_bytes(s) == want), "{len}");
+            let mut soft = sha256::IV;
+            blocks.iter().for_each(|b| sha256::soft(&mut soft, b));
+            assert_eq!(sha256::to_bytes(&soft), want, "{len}");
         }
     }
 

@@ -163,6 +163,28 @@ function sortByKey(list, key) {
   return keyed.map(x => x[1]);
 }
 
+/**
+ * Sort enterprises by USCC (§5). USCCs are validated (§2): 18 characters of
+ * an alphabet listed in ascending code point order, so two base-31 numbers of
+ * 9 characters each order them exactly — much faster than comparing 10^6
+ * strings (V8 compares strings sliced from a large two-byte text slowly).
+ */
+function sortByUscc(list) {
+  const n = list.length;
+  const hi = new Float64Array(n), lo = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const u = list[k].uscc;
+    let a = 0, b = 0;
+    for (let j = 0; j < 9; j++) a = a * 31 + USCC_INDEX[u.charCodeAt(j)];
+    for (let j = 9; j < 18; j++) b = b * 31 + USCC_INDEX[u.charCodeAt(j)];
+    hi[k] = a; lo[k] = b;
+  }
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  order.sort((x, y) => (hi[x] - hi[y]) || (lo[x] - lo[y]) || cmpCodePoint(list[x].uscc, list[y].uscc));
+  return Array.from(order, k => list[k]);
+}
+
 function sortedStrings(xs) { return [...xs].sort(cmpCodePoint); }
 function sortedUnique(xs) {
   const s = sortedStrings(xs);
@@ -205,6 +227,103 @@ async function sha256Many(inputs) {
   const out = new Array(inputs.length);
   await sha256Each(inputs.length, i => inputs[i], (i, d) => { out[i] = d; });
   return out;
+}
+
+// ── SHA-256 in plain JavaScript (FIPS 180-4), synchronous ─────────────────────
+// WebCrypto's digest() is asynchronous and costs a few microseconds per call,
+// which dominates for the millions of short per-row hashes (tickets, Merkle
+// leaves and nodes). The per-row hashing therefore uses this implementation,
+// after checking once against WebCrypto that both agree (fastHashing());
+// one-off hashes (seed, plan digest, random stream) still use WebCrypto.
+
+const SHA_K = Int32Array.of(
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2);
+const SHA_IV = Int32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19);
+const shaW = new Int32Array(64);
+const shaH = new Int32Array(8);
+const shaTail = new Uint8Array(128);
+
+/** One compression of the 64-byte block bytes[off..off+64) into shaH. */
+function shaBlock(bytes, off) {
+  const W = shaW, H = shaH, K = SHA_K;
+  for (let t = 0; t < 16; t++, off += 4) {
+    W[t] = (bytes[off] << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3];
+  }
+  for (let t = 16; t < 64; t++) {
+    const x = W[t - 15], y = W[t - 2];
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    W[t] = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
+  }
+  let a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
+  for (let t = 0; t < 64; t++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + W[t]) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    h = g; g = f; f = e; e = (d + t1) | 0;
+    d = c; c = b; b = a; a = (t1 + t2) | 0;
+  }
+  H[0] = (H[0] + a) | 0; H[1] = (H[1] + b) | 0; H[2] = (H[2] + c) | 0; H[3] = (H[3] + d) | 0;
+  H[4] = (H[4] + e) | 0; H[5] = (H[5] + f) | 0; H[6] = (H[6] + g) | 0; H[7] = (H[7] + h) | 0;
+}
+
+/**
+ * SHA-256 of bytes[0..len) (len defaults to bytes.length), written to
+ * out[outOff..outOff+32); returns out. Synchronous.
+ */
+export function sha256Sync(bytes, out = new Uint8Array(32), outOff = 0, len = bytes.length) {
+  shaH.set(SHA_IV);
+  const full = len - (len % 64);
+  for (let off = 0; off < full; off += 64) shaBlock(bytes, off);
+  const rem = len - full;
+  const tail = shaTail;
+  for (let k = 0; k < rem; k++) tail[k] = bytes[full + k];
+  tail[rem] = 0x80;
+  const end = rem < 56 ? 64 : 128;
+  tail.fill(0, rem + 1, end - 8);
+  const hi = Math.floor(len / 0x20000000); // bit length = len * 8, as a 64-bit big-endian number
+  const lo = (len * 8) >>> 0;
+  tail[end - 8] = hi >>> 24; tail[end - 7] = hi >>> 16; tail[end - 6] = hi >>> 8; tail[end - 5] = hi;
+  tail[end - 4] = lo >>> 24; tail[end - 3] = lo >>> 16; tail[end - 2] = lo >>> 8; tail[end - 1] = lo;
+  shaBlock(tail, 0);
+  if (end === 128) shaBlock(tail, 64);
+  for (let k = 0; k < 8; k++) {
+    const v = shaH[k];
+    out[outOff++] = v >>> 24; out[outOff++] = v >>> 16; out[outOff++] = v >>> 8; out[outOff++] = v;
+  }
+  return out;
+}
+
+let fastHashState = null; // null: not checked yet; else a Promise<boolean>
+/**
+ * true when sha256Sync agrees with WebCrypto on a set of inputs covering every
+ * padding case (checked once). If it ever did not, the per-row hashing falls
+ * back to WebCrypto, which is slower but needs no trust in this file's SHA-256.
+ */
+function fastHashing() {
+  if (!fastHashState) {
+    fastHashState = (async () => {
+      const sub = subtle();
+      let seed = 0x9e3779b9;
+      const rnd = () => { seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0; return seed >>> 24; };
+      for (const n of [0, 1, 3, 55, 56, 57, 63, 64, 65, 82, 119, 120, 127, 128, 129, 200, 1000]) {
+        const m = Uint8Array.from({ length: n }, rnd);
+        const want = new Uint8Array(await sub.digest('SHA-256', m));
+        const got = sha256Sync(m);
+        for (let k = 0; k < 32; k++) if (want[k] !== got[k]) return false;
+      }
+      return true;
+    })();
+  }
+  return fastHashState;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -276,7 +395,10 @@ function firstInvalidByte(bytes, encoding) {
 
 function byteLocation(bytes, at) {
   let line = 1, lineStart = 0;
-  for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) { line++; lineStart = i + 1; }
+  for (let i = 0; i < at; i++) {
+    // CR, LF and CRLF each end a line (§1 step 2)
+    if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) { line++; lineStart = i + 1; }
+  }
   return { line, byte: at - lineStart + 1 };
 }
 
@@ -294,7 +416,8 @@ function asBytes(x, file) {
 
 /**
  * §1 step 2: split RFC 4180 records. Returns [{line, cells}] with 1-based
- * physical start lines (counted by LF); completely empty lines are skipped.
+ * physical start lines (CR, LF and CRLF each end a line); completely empty
+ * lines are skipped.
  * Record ends: LF, CRLF, and — like common CSV readers and the reference — a
  * lone CR. Malformed quoting is read leniently like common CSV readers:
  * `"ab"c` -> `abc`, `ab"c` -> `ab"c`.
@@ -325,7 +448,7 @@ function splitCsv(text, file, errors) {
             closed = true;
             break;
           }
-          if (c === 10) line++;
+          if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) line++;
           i++;
         }
         if (!closed) {
@@ -347,8 +470,9 @@ function splitCsv(text, file, errors) {
       if (i < n) {
         if (text.charCodeAt(i) === 13) {
           i++;
-          if (text.charCodeAt(i) === 10) { i++; line++; }
-        } else { i++; line++; }
+          if (text.charCodeAt(i) === 10) i++;
+        } else i++;
+        line++;
       }
       break;
     }
@@ -359,7 +483,14 @@ function splitCsv(text, file, errors) {
 
 const TRIM_RE = /^[ \t\u3000\uFEFF]+|[ \t\u3000\uFEFF]+$/g;
 /** §1 step 3: trim SPACE, TAB, IDEOGRAPHIC SPACE, BOM. */
-function trimCell(s) { return s.replace(TRIM_RE, ''); }
+function trimCell(s) {
+  const n = s.length;
+  if (n === 0) return s;
+  const a = s.charCodeAt(0), b = s.charCodeAt(n - 1);
+  if (!isTrimChar(a) && !isTrimChar(b)) return s;
+  return s.replace(TRIM_RE, '');
+}
+function isTrimChar(c) { return c === 32 || c === 9 || c === 0x3000 || c === 0xfeff; }
 const CONTROL_RE = /[\u0000-\u001F\u007F]/;
 
 function asciiLower(s) { return s.replace(/[A-Z]/g, c => c.toLowerCase()); }
@@ -407,7 +538,7 @@ function readTable(bytes, file, fields, errors) {
       headerOk = false;
     }
   }
-  const readCols = [...fieldCol.values()].sort((a, b) => a - b);
+  const readCols = fields.filter(f => !f.unread && fieldCol.has(f.name)).map(f => fieldCol.get(f.name)).sort((a, b) => a - b);
   const rows = [];
   for (let r = 1; r < records.length; r++) {
     const rec = records[r];
@@ -415,7 +546,8 @@ function readTable(bytes, file, fields, errors) {
       errors.push({ file, line: rec.line, message: `record has ${rec.cells.length} cell${rec.cells.length === 1 ? '' : 's'}, the header has ${header.length}` });
       continue;
     }
-    const cells = rec.cells.map(trimCell);
+    const cells = rec.cells;
+    for (let c = 0; c < cells.length; c++) cells[c] = trimCell(cells[c]);
     let ok = true;
     // §1 step 3: only values the draw reads are checked (the mapped fields;
     // extra columns the plan filters on are checked by checkColumns later)
@@ -425,7 +557,8 @@ function readTable(bytes, file, fields, errors) {
         ok = false;
       }
     }
-    if (ok) rows.push({ line: rec.line, cells });
+    rec.bad = !ok; // bad rows: already reported
+    rows.push(rec);
   }
   return { header, headerLine: head.line, fieldCol, extras, rows, headerOk };
 }
@@ -452,7 +585,7 @@ function errAt(file, table, row, field, message, value) {
 }
 
 // Field definitions (§1.1–§1.4). `name` is the English name (case-insensitive).
-const F = (name, aliases, required = false) => ({ name, aliases, required });
+const F = (name, aliases, required = false, unread = false) => ({ name, aliases, required, unread });
 const USCC_ALIASES = ['统一社会信用代码', '信用代码'];
 const ENTERPRISE_FIELDS = [
   F('uscc', USCC_ALIASES, true),
@@ -476,7 +609,7 @@ const INSPECTOR_FIELDS = [
 const CONFLICT_FIELDS = [
   F('inspector_id', ['执法证号', '执法证件号'], true),
   F('uscc', USCC_ALIASES, true),
-  F('reason', ['回避原因', '原因']),
+  F('reason', ['回避原因', '原因'], false, true), // never hashed: not checked (§1 step 3)
 ];
 const ITEM_FIELDS = [
   F('item', ['抽查事项'], true),
@@ -501,7 +634,10 @@ const STATUS_TABLE = {
   '吊销': ['吊销', 'revoked'],
   '注销': ['注销', 'cancelled', 'canceled'],
 };
+const STATUS_EXACT = new Map(Object.entries(STATUS_TABLE).flatMap(([stored, sp]) => sp.map(x => [x, stored])));
 function canonicalStatus(v) {
+  const exact = STATUS_EXACT.get(v);
+  if (exact !== undefined) return exact;
   const lv = asciiLower(v);
   for (const [stored, spellings] of Object.entries(STATUS_TABLE)) {
     if (spellings.includes(v) || spellings.includes(lv)) return stored;
@@ -546,47 +682,53 @@ const SIX_DIGITS = /^[0-9]{6}$/;
 const DATE_ERROR = 'not a valid date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD, year 1900–2999)';
 
 /** §1.1 USCC normalisation: ASCII letters upper-cased. */
-function normUscc(v) { return v.replace(/[a-z]/g, c => c.toUpperCase()); }
+const HAS_ASCII_LOWER = /[a-z]/;
+function normUscc(v) { return HAS_ASCII_LOWER.test(v) ? v.replace(/[a-z]/g, c => c.toUpperCase()) : v; }
 
-/** §1.1 Enterprises. Returns {list (registry order), byUscc, table}. */
+/** §1.1 Enterprises. Returns {list (registry order), table, allUscc, file}. */
 function readEnterprises(bytes, file, errors) {
   const t = readTable(bytes, file, ENTERPRISE_FIELDS, errors);
   if (!t || !t.headerOk) return null;
   const list = [];
-  const seen = new Map();
-  for (const row of t.rows) {
-    let ok = true;
-    const bad = (field, msg, value) => { errors.push(errAt(file, t, row, field, msg, value)); ok = false; };
-    const uscc = normUscc(cellOf(t, row, 'uscc'));
+  const seen = new Map(); // uscc -> line, for every row with a valid USCC
+  const col = f => t.fieldCol.has(f) ? t.fieldCol.get(f) : -1;
+  const cU = col('uscc'), cN = col('name'), cC = col('credit_class'), cR = col('region'), cI = col('industry'), cS = col('status'), cE = col('established');
+  let row = null, ok = true; // the row being read; bad() reports one of its fields
+  const bad = (field, msg, value) => { errors.push(errAt(file, t, row, field, msg, value)); ok = false; };
+  for (row of t.rows) {
+    const cells = row.cells;
+    if (row.bad) { // a control character (already reported): keep its USCC known to later lists
+      const u = normUscc(cells[cU]);
+      if (!usccProblem(u) && !seen.has(u)) seen.set(u, row.line);
+      continue;
+    }
+    ok = true;
+    const uscc = normUscc(cells[cU]);
     const why = usccProblem(uscc);
     if (why) bad('uscc', `not a valid unified social credit code: ${why}`);
-    const name = cellOf(t, row, 'name');
+    const name = cells[cN];
     if (name === '') bad('name', 'name is empty');
-    const cls = cellOf(t, row, 'credit_class').replace(/^[abcd]$/, c => c.toUpperCase());
-    if (!CLASSES.includes(cls)) bad('credit_class', 'credit class must be one of A B C D');
-    const region = cellOf(t, row, 'region');
+    let cls = cells[cC];
+    if (cls.length === 1 && cls >= 'a' && cls <= 'd') cls = cls.toUpperCase();
+    if (!(cls.length === 1 && cls >= 'A' && cls <= 'D')) bad('credit_class', 'credit class must be one of A B C D');
+    const region = cells[cR];
     if (!SIX_DIGITS.test(region)) bad('region', 'region code must be exactly 6 ASCII digits');
-    const industry = cellOf(t, row, 'industry');
+    const industry = cells[cI];
     if (industry === '') bad('industry', 'industry code is empty');
-    const status = canonicalStatus(cellOf(t, row, 'status'));
+    const status = canonicalStatus(cells[cS]);
     if (status === null) bad('status', 'unknown registration status (expected 存续/歇业/吊销/注销 or an accepted alias)');
-    let established = '';
-    if (t.fieldCol.has('established')) {
-      const raw = cellOf(t, row, 'established');
-      if (raw !== '') {
-        established = parseDate(raw);
-        if (established === null) bad('established', DATE_ERROR);
-      }
-    }
+    // established: validated, but not part of the snapshot (§5)
+    if (cE >= 0 && cells[cE] !== '' && parseDate(cells[cE]) === null) bad('established', DATE_ERROR);
     if (!why) {
-      if (seen.has(uscc)) { bad('uscc', `duplicate USCC (also on line ${seen.get(uscc)})`, uscc); }
+      const before = seen.get(uscc);
+      if (before !== undefined) bad('uscc', `duplicate USCC (also on line ${before})`, uscc);
       else seen.set(uscc, row.line);
     }
-    if (ok) list.push({ uscc, name, credit_class: cls, region, industry, status, established, row });
+    if (ok) list.push({ uscc, name, credit_class: cls, region, industry, status, row });
   }
-  const byUscc = new Map(list.map(e => [e.uscc, e]));
-  return { list, byUscc, table: t, allUscc: seen };
+  return { list, table: t, allUscc: seen, file };
 }
+
 
 /** §1.2 Inspectors. */
 function readInspectors(bytes, file, errors) {
@@ -595,6 +737,11 @@ function readInspectors(bytes, file, errors) {
   const list = [];
   const seen = new Map();
   for (const row of t.rows) {
+    if (row.bad) { // a control character (already reported): keep its id known to later lists
+      const id = cellOf(t, row, 'id');
+      if (id !== '' && !CONTROL_RE.test(id) && !seen.has(id)) seen.set(id, row.line);
+      continue;
+    }
     let ok = true;
     const bad = (field, msg) => { errors.push(errAt(file, t, row, field, msg)); ok = false; };
     const id = cellOf(t, row, 'id');
@@ -624,7 +771,7 @@ function readInspectors(bytes, file, errors) {
     }
     if (ok) list.push({ id, name, department, region, active, role, qualifications, cert_expires: cert });
   }
-  return { list, byId: new Map(list.map(i => [i.id, i])), table: t, allIds: seen };
+  return { list, table: t, allIds: seen };
 }
 
 /** §1.3 Conflicts. Returns [[inspector_id, uscc], ...] (file order). */
@@ -634,6 +781,7 @@ function readConflicts(bytes, file, errors, ents, insps) {
   const pairs = [];
   const seen = new Map();
   for (const row of t.rows) {
+    if (row.bad) continue; // a control character, already reported
     let ok = true;
     const bad = (field, msg, v) => { errors.push(errAt(file, t, row, field, msg, v)); ok = false; };
     const iid = cellOf(t, row, 'inspector_id');
@@ -656,13 +804,16 @@ function readConflicts(bytes, file, errors, ents, insps) {
 
 const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_INDEX = new Int32Array(128).fill(-1); // character code -> index in USCC_ALPHABET, or -1
+for (let k = 0; k < USCC_ALPHABET.length; k++) USCC_INDEX[USCC_ALPHABET.charCodeAt(k)] = k;
 
 /** null when `u` is a valid USCC, else the reason. */
 function usccProblem(u) {
   if (u.length !== 18) return `must be 18 characters, has ${[...u].length}`;
   let sum = 0;
   for (let k = 0; k < 18; k++) {
-    const v = USCC_ALPHABET.indexOf(u[k]);
+    const c = u.charCodeAt(k);
+    const v = c < 128 ? USCC_INDEX[c] : -1;
     if (v < 0) return `character ${k + 1} (${JSON.stringify(u[k])}) is not in ${USCC_ALPHABET}`;
     if (k < 17) sum += USCC_WEIGHTS[k] * v;
   }
@@ -686,9 +837,9 @@ export function parseRatio(v) {
     if (v < 0n) return { error: 'a ratio must not be negative' };
     digits = v.toString(); frac = ''; percent = false;
   } else if (typeof v === 'string') {
-    // digits, optionally "." and more digits, optionally "%"; surrounding
-    // spaces/tabs are tolerated (the reference accepts " 5%")
-    const m = /^[ \t]*([0-9]+)(?:\.([0-9]+))?(%?)[ \t]*$/.exec(v);
+    // digits, optionally "." and more digits, optionally "%"; the string is
+    // trimmed (§1 step 3 characters) and spaces before "%" are allowed
+    const m = /^([0-9]+)(?:\.([0-9]+))?(?:[ \t\u3000\uFEFF]*(%))?$/.exec(trimCell(v));
     if (!m) return { error: 'not a ratio (expected a decimal number like "0.05", "5", "12.5" or "5%", no sign or exponent)' };
     digits = m[1];
     frac = m[2] !== undefined ? m[2] : '';
@@ -713,7 +864,7 @@ function ratioLE(a, b) { // a <= b
 // §3 The plan  (TOML -> validated, canonical plan §3.3)
 // ═════════════════════════════════════════════════════════════════════════════
 
-const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'ratios', 'min', 'max', 'scope', 'team'];
+const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'ratios', 'min', 'max', 'scope', 'team'];
 const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where'];
 const TEAM_KEYS = ['size', 'departments', 'region', 'max_targets_per_inspector', 'qualifications', 'experts', 'rotation', 'history_file'];
 
@@ -760,17 +911,23 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
     for (const k of Object.keys(table)) if (!allowed.includes(k)) err(table, k, `unknown key ${prefix}${k}`);
   };
 
-  // type helpers: each returns the value or `undefined` (+ error) when the type is wrong
-  const getStr = (t, k, label) => {
+  // type helpers: each returns the value or `undefined` (+ error) when the type is wrong.
+  // §3: every string the plan gives is trimmed as in §1 step 3 (getStr/getStrArray
+  // trim; file paths and team.region are read untrimmed with getRawStr).
+  const getRawStr = (t, k, label) => {
     if (!(k in t)) return undefined;
     if (typeof t[k] !== 'string') { err(t, k, `${label} must be a string`, t[k]); return undefined; }
     return t[k];
+  };
+  const getStr = (t, k, label) => {
+    const v = getRawStr(t, k, label);
+    return v === undefined ? undefined : trimCell(v);
   };
   const getStrArray = (t, k, label) => {
     if (!(k in t)) return undefined;
     const v = t[k];
     if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) { err(t, k, `${label} must be an array of strings`, v); return undefined; }
-    return v;
+    return v.map(trimCell);
   };
   const getInt = (t, k, label, min) => {
     if (!(k in t)) return undefined;
@@ -793,19 +950,21 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
   else if (name === '') err(root, 'name', 'name must not be empty', '');
   name = name || '';
 
-  // inspection_date
+  // inspection_date: a TOML string (any §1.5 form, "" = not set) or a bare TOML date
   let inspectionDate = '';
   if ('inspection_date' in root) {
     const v = root.inspection_date;
-    if (v instanceof TomlDate) inspectionDate = v.text;
-    else if (typeof v === 'string') {
-      if (v !== '') {
-        const d = parseDate(v);
-        if (d === null) err(root, 'inspection_date', 'inspection_date must be a date (YYYY-MM-DD) or ""', v);
-        else inspectionDate = d;
-      }
-    } else err(root, 'inspection_date', 'inspection_date must be a date string', v);
+    const raw = v instanceof TomlDate ? v.text : typeof v === 'string' ? trimCell(v) : null;
+    if (raw === null) err(root, 'inspection_date', 'inspection_date must be a date (a string or a TOML date)', v);
+    else if (raw !== '') {
+      const d = parseDate(raw);
+      if (d === null) err(root, 'inspection_date', `inspection_date must be a date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD, year 1900–2999) or ""`, raw);
+      else inspectionDate = d;
+    }
   }
+
+  // max_draws_per_year: a non-negative integer (enforced from the audit log at commit; here only recorded)
+  const maxDraws = getInt(root, 'max_draws_per_year', 'max_draws_per_year', 0) ?? null;
 
   // ratios (required), min, max
   const ratios = {}; const ratioVals = {};
@@ -835,7 +994,8 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
 
   // scope
   const scopeT = getTable(root, 'scope', '[scope]');
-  let statuses = ['存续'], regions = [], industries = [], where = [];
+  let statuses = ['存续'], regions = [], industries = [];
+  const where = [];
   if (scopeT) {
     unknown(scopeT, SCOPE_KEYS, 'scope.');
     const st = getStrArray(scopeT, 'statuses', 'scope.statuses');
@@ -848,18 +1008,29 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
       }
     }
     regions = getStrArray(scopeT, 'regions', 'scope.regions') || [];
+    for (const r of regions) {
+      if (!/^[0-9]{1,6}$/.test(r)) err(scopeT, 'regions', `scope.regions: ${JSON.stringify(r)} is not a region prefix (1–6 ASCII digits)`, r);
+    }
     industries = getStrArray(scopeT, 'industries', 'scope.industries') || [];
     const wt = getTable(scopeT, 'where', '[scope.where]');
     if (wt) {
+      const seenCols = new Set();
       for (const k of Object.keys(wt)) {
-        if (typeof wt[k] !== 'string') err(wt, k, `scope.where.${JSON.stringify(k)} must be a string`, wt[k]);
-        else where.push([k, wt[k]]);
+        const col = trimCell(k);
+        if (typeof wt[k] !== 'string') { err(wt, k, `scope.where.${JSON.stringify(k)} must be a string`, wt[k]); continue; }
+        if (col === '') { err(wt, k, 'scope.where: a column name must not be empty', k); continue; }
+        if (seenCols.has(col)) { err(wt, k, `scope.where: column ${JSON.stringify(col)} is named twice`, k); continue; }
+        seenCols.add(col);
+        const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
+        if (f && f.name === 'established') {
+          err(wt, k, `scope.where cannot filter on ${JSON.stringify(col)}: 成立日期 (established) is not part of the snapshot (§5)`, k);
+          continue;
+        }
+        where.push([col, trimCell(wt[k]), k]);
       }
     }
   }
-  // §3.3 says "sorted strings"; tests/vectors/joint-gbk shows the canonical statuses
-  // de-duplicated (["存续", "active"] -> ["存续"]). Regions and industries are
-  // treated the same way (they are sets of prefixes) — see the report on ambiguities.
+  // §3.3: statuses, regions and industries sorted and de-duplicated; where sorted by column
   statuses = sortedUnique(statuses);
   regions = sortedUnique(regions);
   industries = sortedUnique(industries);
@@ -876,32 +1047,40 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
   let size = getInt(T, 'size', 'team.size', 2);
   if (size === undefined) size = BigInt(Math.max(2, departments.length));
   else if (size < BigInt(departments.length)) err(T, 'size', `team.size (${size}) is less than the number of team.departments (${departments.length})`, size);
-  const region = getStr(T, 'region', 'team.region') ?? 'any';
+  const region = getRawStr(T, 'region', 'team.region') ?? 'any';
   if (!['any', 'same', 'different'].includes(region)) err(T, 'region', 'team.region must be "any", "same" or "different"', region);
   const cap = getInt(T, 'max_targets_per_inspector', 'team.max_targets_per_inspector', 1) ?? null;
-  const qualifications = sortedUnique(getStrArray(T, 'qualifications', 'team.qualifications') || []);
+  const qualifications = sortedUnique((getStrArray(T, 'qualifications', 'team.qualifications') || []).filter(q => q !== ''));
   const experts = getInt(T, 'experts', 'team.experts', 0) ?? 0n;
   let rotation = false;
   if ('rotation' in T) {
     if (typeof T.rotation !== 'boolean') err(T, 'rotation', 'team.rotation must be true or false', T.rotation);
     else rotation = T.rotation;
   }
-  const historyFile = getStr(T, 'history_file', 'team.history_file');
-  if (rotation && historyFile === undefined) err(T, 'rotation', 'team.rotation = true needs team.history_file');
+  // §3.2: rotation = true without history_file is valid (history = [])
+  const historyFile = getRawStr(T, 'history_file', 'team.history_file');
 
   // department (§3 default: first of team.departments, else "")
   let department = getStr(root, 'department', 'department');
   if (department === undefined) department = departments.length ? departments[0] : '';
   else if (departments.length && !departments.includes(department)) err(root, 'department', 'department must be one of team.departments', department);
 
-  // items
-  const itemsFile = getStr(root, 'items_file', 'items_file');
+  // items: names from items_file, each listed once
+  const itemsFile = getRawStr(root, 'items_file', 'items_file');
   const itemNames = getStrArray(root, 'items', 'items') || [];
-  let items = [];
+  const items = [];
+  const seenItems = new Set();
+  for (const nm of itemNames) {
+    if (seenItems.has(nm)) err(root, 'items', `item ${JSON.stringify(nm)} is listed twice`, nm);
+    seenItems.add(nm);
+  }
   if (itemsFile !== undefined && itemNames.length) {
     const itemMap = await readItems(await loadPlanFile(planFiles, itemsFile, root, 'items_file', file), itemsFile, errors);
     if (itemMap) {
+      const done = new Set();
       for (const nm of itemNames) {
+        if (done.has(nm)) continue;
+        done.add(nm);
         const it = itemMap.get(nm);
         if (!it) { err(root, 'items', `item ${JSON.stringify(nm)} is not in ${itemsFile}`, nm); continue; }
         items.push(it.canonical);
@@ -926,12 +1105,13 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
     if (why) err(root, 'exclude', `exclude: ${JSON.stringify(u)} is not a valid USCC: ${why}`, u);
     else exclude.push(n);
   }
-  const excludeFile = getStr(root, 'exclude_file', 'exclude_file');
+  const excludeFile = getRawStr(root, 'exclude_file', 'exclude_file');
   if (excludeFile !== undefined) {
     const bytes = await loadPlanFile(planFiles, excludeFile, root, 'exclude_file', file);
     const t = readTable(bytes, excludeFile, EXCLUDE_FIELDS, errors);
     if (t && t.headerOk) {
       for (const row of t.rows) {
+        if (row.bad) continue;
         const n = normUscc(cellOf(t, row, 'uscc'));
         const why = usccProblem(n);
         if (why) errors.push(errAt(excludeFile, t, row, 'uscc', `not a valid unified social credit code: ${why}`));
@@ -940,28 +1120,25 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
     }
   }
 
-  // history (only part of the canonical plan when rotation = true)
-  // (the history file is only read when rotation is on: §3.3 "[] unless rotation")
+  // history: read only when rotation = true (§3); [] unless rotation
   let history = [];
   if (rotation && historyFile !== undefined) {
     const bytes = await loadPlanFile(planFiles, historyFile, T, 'history_file', file);
     history = readHistory(bytes, historyFile, errors) || [];
   }
 
-  // where columns must exist in the registry (§6)
+  // where columns must exist in the registry (§6); the extra columns read are
+  // checked for control characters (§1 step 3)
   if (ents) {
-    for (const [col] of where) {
+    const readExtras = [];
+    for (const [col, , key] of where) {
       const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
-      if (f && f.name === 'established') {
-        // §5: "established ... is not part of the snapshot: it cannot change a draw"
-        err(scopeT.where, col, `scope.where cannot filter on ${JSON.stringify(col)}: 成立日期 (established) is not part of the snapshot (§5)`);
-      } else if (f ? !ents.table.fieldCol.has(f.name) : !ents.table.extras.has(col)) {
-        err(scopeT.where, col, `scope.where names column ${JSON.stringify(col)}, which the enterprise registry does not have`);
-      }
+      if (f ? !ents.table.fieldCol.has(f.name) : !ents.table.extras.has(col)) {
+        err(scopeT.where, key, `scope.where names column ${JSON.stringify(col)}, which the enterprise registry does not have`);
+      } else if (!f) readExtras.push(ents.table.extras.get(col));
     }
+    checkColumns(ents.table, readExtras, ents.file, errors);
   }
-
-  if (errors.length) throwErrors(errors);
 
   const plan = {
     algorithm: SPEC_ALGORITHM,
@@ -971,9 +1148,10 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
     ratios,
     min: Object.fromEntries(CLASSES.map(c => [c, intToJs(minV[c])])),
     max: Object.fromEntries(CLASSES.map(c => [c, maxV[c] === null ? null : intToJs(maxV[c])])),
-    scope: { statuses, regions, industries, where },
+    scope: { statuses, regions, industries, where: where.map(([c, v]) => [c, v]) },
     items,
     exclude: sortedUnique(exclude),
+    max_draws_per_year: maxDraws === null ? null : intToJs(maxDraws),
     team: {
       size: intToJs(size),
       departments,
@@ -985,10 +1163,36 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
     },
     history,
   };
+
+  // §3.2: no string of the canonical plan may contain a control character
+  // (values from the CSV files were already checked when they were read)
+  walkStrings(plan, '', (s, path) => {
+    if (!CONTROL_RE.test(s)) return;
+    const [top, sub] = path.split(/[.[]/);
+    const inner = top === 'scope' ? scopeT : top === 'team' ? teamT : null;
+    const line = (inner && sub ? keyLine(inner, sub) : undefined) ?? keyLine(root, top);
+    errors.push({ file, line, value: s, message: `${path} contains a control character (strings of the plan must not; §3.2)` });
+  });
+
+  if (errors.length) throwErrors(errors);
+
   return {
     plan,
     meta: { ratioVals, minV, maxV, size, experts, cap },
   };
+}
+
+/** Call fn(string, path) for every string (values and object keys) in a JSON value. */
+function walkStrings(v, path, fn) {
+  if (typeof v === 'string') fn(v, path);
+  else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, `${path}[${i}]`, fn));
+  else if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      const p = path ? `${path}.${k}` : k;
+      fn(k, p);
+      walkStrings(v[k], p, fn);
+    }
+  }
 }
 
 function displayTomlValue(v) {
@@ -1021,6 +1225,7 @@ function readItems(bytes, file, errors) {
   if (!t || !t.headerOk) return null;
   const map = new Map();
   for (const row of t.rows) {
+    if (row.bad) continue; // a control character, already reported
     let ok = true;
     const bad = (field, msg) => { errors.push(errAt(file, t, row, field, msg)); ok = false; };
     const item = cellOf(t, row, 'item');
@@ -1066,6 +1271,7 @@ function readHistory(bytes, file, errors) {
   if (!t || !t.headerOk) return null;
   const latest = new Map(); // uscc -> {date, ids:Set}
   for (const row of t.rows) {
+    if (row.bad) continue; // a control character, already reported
     let ok = true;
     const bad = (field, msg) => { errors.push(errAt(file, t, row, field, msg)); ok = false; };
     const uscc = normUscc(cellOf(t, row, 'uscc'));
@@ -1091,12 +1297,11 @@ function readHistory(bytes, file, errors) {
 // ═════════════════════════════════════════════════════════════════════════════
 
 const JSON_ESCAPES = { '"': '\\"', '\\': '\\\\' };
+const JSON_NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 function jsonString(s) {
-  // §4: only " and \ are escaped. Registry values never contain control
-  // characters (§1 step 3), but plan strings can (TOML escapes such as "\t").
-  // §4 leaves that case open; like the reference implementation's output we
-  // write U+0000..U+001F as \u00xx (lowercase hex) and U+007F as itself.
-  // (Python's json.dumps would write "\t", "\n" — see the report.)
+  // §4: only " and \ are escaped. Control characters cannot reach here (§1
+  // step 3, §3.2); should one ever, it is written as \u00xx (lowercase hex).
+  if (!JSON_NEEDS_ESCAPE.test(s)) return '"' + s + '"';
   return '"' + s.replace(/["\\\u0000-\u001f]/g, c => JSON_ESCAPES[c] || '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
 }
 
@@ -1133,28 +1338,53 @@ export async function merkleRoot(leaves) {
   return merkleRootOf(leaves.length, i => leaves[i]);
 }
 
-/** MTH of `n` leaves produced on demand by `leaf(i)` (Uint8Array). */
+/** MTH of `n` leaves produced on demand by `leaf(i)` (Uint8Array, or a string hashed as UTF-8). */
 async function merkleRootOf(n, leaf) {
   if (n === 0) return hex(await sha256(new Uint8Array(0)));
+  const fast = await fastHashing();
   let level = new Uint8Array(n * 32); // node hashes of the current level, 32 bytes each
-  await sha256Each(n, i => {
-    const d = leaf(i);
-    const buf = new Uint8Array(d.length + 1);
-    buf[0] = 0x00;
-    buf.set(d, 1);
-    return buf;
-  }, (i, h) => level.set(h, i * 32));
+  if (fast) {
+    let buf = new Uint8Array(1024); // 0x00 || leaf, reused
+    for (let i = 0; i < n; i++) {
+      const d = leaf(i);
+      const need = 1 + (typeof d === 'string' ? 3 * d.length : d.length);
+      if (need > buf.length) buf = new Uint8Array(2 * need);
+      buf[0] = 0x00;
+      let len;
+      if (typeof d === 'string') len = 1 + utf8Encoder.encodeInto(d, buf.subarray(1)).written;
+      else { buf.set(d, 1); len = 1 + d.length; }
+      sha256Sync(buf, level, i * 32, len);
+    }
+  } else {
+    await sha256Each(n, i => {
+      let d = leaf(i);
+      if (typeof d === 'string') d = utf8(d);
+      const buf = new Uint8Array(d.length + 1);
+      buf[0] = 0x00;
+      buf.set(d, 1);
+      return buf;
+    }, (i, h) => level.set(h, i * 32));
+  }
   let len = n;
+  const node = new Uint8Array(65); // 0x01 || left || right, reused
+  node[0] = 0x01;
   while (len > 1) {
     const pairs = len >> 1;
     const next = new Uint8Array(((len + 1) >> 1) * 32);
     const cur = level;
-    await sha256Each(pairs, i => {
-      const buf = new Uint8Array(65);
-      buf[0] = 0x01;
-      buf.set(cur.subarray(i * 64, i * 64 + 64), 1);
-      return buf;
-    }, (i, h) => next.set(h, i * 32));
+    if (fast) {
+      for (let i = 0; i < pairs; i++) {
+        node.set(cur.subarray(i * 64, i * 64 + 64), 1);
+        sha256Sync(node, next, i * 32, 65);
+      }
+    } else {
+      await sha256Each(pairs, i => {
+        const buf = new Uint8Array(65);
+        buf[0] = 0x01;
+        buf.set(cur.subarray(i * 64, i * 64 + 64), 1);
+        return buf;
+      }, (i, h) => next.set(h, i * 32));
+    }
     if (len % 2 === 1) next.set(cur.subarray((len - 1) * 32, len * 32), pairs * 32);
     level = next;
     len = (len + 1) >> 1;
@@ -1190,19 +1420,22 @@ function resolveWhere(plan, ents) {
 async function snapshots(ents, insps, conflicts, extraCols) {
   // Enterprises: [uscc, name, credit_class, region, industry, status, extras...], sorted by uscc
   const ecol = extraCols.map(c => ents.table.extras.get(c));
-  const es = sortByKey(ents.list, e => e.uscc);
+  const es = sortByUscc(ents.list);
   const eLeaf = i => {
     const e = es[i];
-    const arr = [e.uscc, e.name, e.credit_class, e.region, e.industry, e.status];
-    for (const c of ecol) arr.push(e.row.cells[c]);
-    return utf8(canonicalJson(arr));
+    // = canonicalJson([uscc, name, credit_class, region, industry, status, extras...]), written
+    // out; uscc, class, region and status cannot contain " or \ (validated §1.1)
+    let j = '["' + e.uscc + '",' + jsonString(e.name) + ',"' + e.credit_class + '","' +
+      e.region + '",' + jsonString(e.industry) + ',"' + e.status + '"';
+    for (const c of ecol) j += ',' + jsonString(e.row.cells[c]);
+    return j + ']';
   };
   // Inspectors, sorted by id
   const is = sortByKey(insps.list, i => i.id);
-  const iLeaf = k => { const i = is[k]; return utf8(canonicalJson([i.id, i.name, i.department, i.region, i.active, i.role, i.qualifications, i.cert_expires])); };
+  const iLeaf = k => { const i = is[k]; return canonicalJson([i.id, i.name, i.department, i.region, i.active, i.role, i.qualifications, i.cert_expires]); };
   // Conflicts, sorted by inspector_id then uscc
   const cs = [...conflicts].sort(cmpTuple);
-  const cLeaf = k => utf8(canonicalJson([cs[k][0], cs[k][1]]));
+  const cLeaf = k => canonicalJson([cs[k][0], cs[k][1]]);
   const er = await merkleRootOf(es.length, eLeaf);
   const ir = await merkleRootOf(is.length, iLeaf);
   const cr = await merkleRootOf(cs.length, cLeaf);
@@ -1219,21 +1452,105 @@ async function snapshots(ents, insps, conflicts, extraCols) {
 
 export async function seedHash(seed) { return hex(await sha256(utf8(seed))); }
 
-function ticketFromDigest(h) {
+const REV3 = Array.from({ length: 1000 }, (_, r) => String(r).padStart(3, '0').split('').reverse().join(''));
+const ticketLimbs = new Float64Array(16);
+/**
+ * §7 step 3 from the digest h[off..off+32): the 256-bit big-endian integer in
+ * decimal, left-padded with 0 to 64 digits, reversed, after "0.". Computed
+ * with 16-bit limbs and base-10^9 division (exact in doubles), least
+ * significant digits first — which is the reversed order the ticket needs.
+ */
+function ticketFromDigest(h, off = 0) {
+  const L = ticketLimbs;
+  for (let k = 0; k < 16; k++) L[k] = (h[off + 2 * k] << 8) | h[off + 2 * k + 1];
+  let top = 0;
+  while (top < 16 && L[top] === 0) top++;
+  let s = '0.';
+  let digits = 0;
+  while (top < 16) {
+    let r = 0;
+    for (let k = top; k < 16; k++) {
+      const cur = r * 65536 + L[k]; // < 10^9 · 2^16 < 2^53
+      const q = Math.floor(cur / 1e9);
+      L[k] = q;
+      r = cur - q * 1e9;
+    }
+    while (top < 16 && L[top] === 0) top++;
+    if (top < 16) { // a full 9-digit group, least significant digit first
+      const a = Math.floor(r / 1e6), b = Math.floor(r / 1e3) % 1000, c = r % 1000;
+      s += REV3[c] + REV3[b] + REV3[a];
+      digits += 9;
+    } else { // the most significant group: no leading zeros
+      for (; r > 0; r = Math.floor(r / 10)) { s += String(r % 10); digits++; }
+    }
+  }
+  for (; digits < 64; digits++) s += '0';
+  return s;
+}
+
+/** The same, with BigInt (reference for tests). */
+export function ticketFromDigestBig(h) {
   const n = BigInt('0x' + hex(h));
   return '0.' + n.toString(10).padStart(64, '0').split('').reverse().join('');
 }
+export { ticketFromDigest, ticketKey };
 
 /** §7: the ticket of one id (consistent-sampler 1.0.10 first_fraction). */
 export async function ticket(id, seed) {
   return ticketFromDigest(await sha256(utf8((await seedHash(seed)) + id)));
 }
 
-async function ticketsFor(usccs, seedHex) {
-  const out = new Array(usccs.length);
-  await sha256Each(usccs.length, i => utf8(seedHex + usccs[i]), (i, d) => { out[i] = ticketFromDigest(d); });
-  return out;
+/**
+ * The first 15 digits of the ticket (after "0.") as a number: the 15 least
+ * significant decimal digits of the digest's integer, reversed. Two base-10^9
+ * division passes suffice. Tickets with different keys compare like their
+ * keys; equal keys need the full tickets.
+ */
+function ticketKey(h, off = 0) {
+  const L = ticketLimbs;
+  for (let k = 0; k < 16; k++) L[k] = (h[off + 2 * k] << 8) | h[off + 2 * k + 1];
+  const chunk = () => {
+    let r = 0;
+    for (let k = 0; k < 16; k++) {
+      const cur = r * 65536 + L[k];
+      const q = Math.floor(cur / 1e9);
+      L[k] = q;
+      r = cur - q * 1e9;
+    }
+    return r;
+  };
+  const c0 = chunk(), c1 = chunk();
+  let m = c0 + (c1 % 1e6) * 1e9; // n mod 10^15 (< 2^53)
+  let key = 0;
+  for (let j = 0; j < 15; j++) { key = key * 10 + (m % 10); m = Math.floor(m / 10); }
+  return key;
 }
+
+/**
+ * §7 tickets of many USCCs: their digests (32 bytes each, in one buffer) and
+ * sort keys (ticketKey); full ticket strings are made only where needed.
+ */
+async function ticketDigestsFor(usccs, seedHex) {
+  const n = usccs.length;
+  const digests = new Uint8Array(n * 32);
+  const keys = new Float64Array(n);
+  if (await fastHashing()) {
+    // UTF-8(seed_hash || uscc): the 64 ASCII hex digits are written once
+    let buf = new Uint8Array(64 + 64);
+    utf8Encoder.encodeInto(seedHex, buf);
+    for (let i = 0; i < n; i++) {
+      const u = usccs[i];
+      if (64 + 3 * u.length > buf.length) { const b = new Uint8Array(2 * (64 + 3 * u.length)); b.set(buf.subarray(0, 64)); buf = b; }
+      const len = 64 + utf8Encoder.encodeInto(u, buf.subarray(64)).written;
+      sha256Sync(buf, digests, i * 32, len);
+    }
+  } else {
+    await sha256Each(n, i => utf8(seedHex + usccs[i]), (i, d) => digests.set(d, i * 32));
+  }
+  for (let i = 0; i < n; i++) keys[i] = ticketKey(digests, i * 32);
+  return { digests, keys };
+}
+
 
 // ═════════════════════════════════════════════════════════════════════════════
 // §6 Strata and sample sizes  +  §7 selection
@@ -1259,6 +1576,26 @@ function sampleSize(N, ratio, minC, maxC) {
   return Number(k);
 }
 
+/**
+ * §7: the k enterprises with the smallest tickets, in ascending ticket order
+ * (equal tickets by USCC). `idx` are indices into the ticket digests/keys of
+ * ticketDigestsFor; returns [{e, t: ticket string}].
+ */
+function smallestTickets(list, idx, tk, k) {
+  const n = list.length;
+  const full = new Map(); // position -> ticket string, made on demand
+  const ticketAt = (j) => { let t = full.get(j); if (t === undefined) { t = ticketFromDigest(tk.digests, idx[j] * 32); full.set(j, t); } return t; };
+  const order = new Uint32Array(n);
+  for (let j = 0; j < n; j++) order[j] = j;
+  order.sort((x, y) => {
+    const d = tk.keys[idx[x]] - tk.keys[idx[y]];
+    if (d) return d;
+    const a = ticketAt(x), b = ticketAt(y);
+    return a < b ? -1 : a > b ? 1 : cmpCodePoint(list[x].uscc, list[y].uscc);
+  });
+  return Array.from(order.subarray(0, k), j => ({ e: list[j], t: ticketAt(j) }));
+}
+
 async function drawStrata(ents, plan, meta, whereTests, seedHex) {
   const statusSet = new Set(plan.scope.statuses);
   const excludeSet = new Set(plan.exclude);
@@ -1271,17 +1608,17 @@ async function drawStrata(ents, plan, meta, whereTests, seedHex) {
     else s.eligible.push(e);
   }
   const all = CLASSES.flatMap(c => byClass[c].eligible);
-  const tks = await ticketsFor(all.map(e => e.uscc), seedHex);
-  all.forEach((e, i) => { e.ticket = tks[i]; });
+  const tk = await ticketDigestsFor(all.map(e => e.uscc), seedHex);
+  let offset = 0; // `all` is the classes' eligible lists one after another
   const strata = [];
   const targets = [];
   for (const c of CLASSES) {
     const s = byClass[c];
     const N = s.eligible.length;
     const k = sampleSize(N, meta.ratioVals[c], meta.minV[c], meta.maxV[c]);
-    const ranked = s.eligible.map(e => ({ e, t: e.ticket }));
-    ranked.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : cmpCodePoint(a.e.uscc, b.e.uscc)));
-    const sel = ranked.slice(0, k);
+    const idx = Uint32Array.from({ length: N }, (_, j) => offset + j);
+    offset += N;
+    const sel = smallestTickets(s.eligible, idx, tk, k);
     strata.push({
       class: c,
       population: s.population,
@@ -1324,7 +1661,7 @@ export class RandomStream {
       new DataView(buf.buffer).setBigUint64(32, BigInt(this.nextBlock + b), false);
       inputs.push(buf);
     }
-    const ds = await sha256Many(inputs);
+    const ds = (await fastHashing()) ? inputs.map(b => sha256Sync(b)) : await sha256Many(inputs);
     this.nextBlock += blocks;
     const words = this.words.slice(this.pos);
     for (const d of ds) {
@@ -1398,10 +1735,11 @@ function regionPass(i, spec, t, rule) {
  * `inspectors` must be sorted by id.
  */
 async function runAssignment(cfg) {
-  const { targets, inspectors, slots, cap, region, quals, date, conflictSet, historySet, seed } = cfg;
+  const { targets, inspectors, slots, cap, region, quals, date, conflicts, history, historySet, seed } = cfg;
   const nI = inspectors.length;
   const nS = slots.length;
-  if (targets.length === 0) return { ok: true, teams: [] };
+  const nT = targets.length;
+  if (nT === 0) return { ok: true, teams: [] };
   const stream = await RandomStream.create(seed);
   // static compatibility per slot (role/active/cert, qualifications, department), ascending id
   const staticList = slots.map(spec => {
@@ -1410,39 +1748,161 @@ async function runAssignment(cfg) {
       const p = inspectors[i];
       if (rolePass(p, spec, date) && qualPass(p, spec, quals) && deptPass(p, spec)) out.push(i);
     }
-    return out;
+    return Int32Array.from(out);
   });
+  // region rule as integers: 0 any, 1 same, 2 different (inspector slots only)
+  const regionMode = region === 'same' ? 1 : region === 'different' ? 2 : 0;
+  const regionIds = new Map();
+  const regionId = r => { let v = regionIds.get(r); if (v === undefined) { v = regionIds.size; regionIds.set(r, v); } return v; };
+  const insRegion = Int32Array.from(inspectors, p => regionId(p.region));
+  const tgtRegion = Int32Array.from(targets, tg => regionId(tg.e.region));
+  const slotExpert = slots.map(spec => spec.kind === 'expert');
+  // recusal and rotation bars: per target, the inspector indices it may not get
+  const idIndex = new Map(inspectors.map((p, i) => [p.id, i]));
+  const targetOf = new Map(targets.map((tg, t) => [tg.e.uscc, t]));
+  const bars = Array.from({ length: nT }, () => []);
+  const addBar = (uscc, id) => {
+    const t = targetOf.get(uscc), i = idIndex.get(id);
+    if (t !== undefined && i !== undefined) bars[t].push(i);
+  };
+  for (const [id, uscc] of conflicts) addBar(uscc, id);
+  if (historySet) for (const [uscc, id] of history) addBar(uscc, id);
+
+  // compatible(t, s, i) beyond the static list: region rule and bars
   const targetOk = (t, s, i) => {
-    const p = inspectors[i];
-    const tg = targets[t];
-    if (!regionPass(p, slots[s], tg, region)) return false;
-    if (conflictSet.has(p.id + '\u0000' + tg.e.uscc)) return false;
-    if (historySet && historySet.has(tg.e.uscc + '\u0000' + p.id)) return false;
-    return true;
+    if (!slotExpert[s] && regionMode !== 0 && (insRegion[i] === tgtRegion[t]) !== (regionMode === 1)) return false;
+    return !bars[t].includes(i);
   };
   const teams = [];
   const holders = Array.from({ length: nI }, () => new Set()); // inspector -> targets holding it
-  const load = (i) => holders[i].size;
+  const load = new Int32Array(nI); // = holders[i].size
   const capN = cap === null ? Infinity : Number(cap);
+  const barMark = new Int32Array(nI).fill(-1); // barMark[i] === t: i is barred for the current target t
+  const teamMark = new Int32Array(nI).fill(-1); // teamMark[i] === gen: i is in the current team
+  let gen = 0;
 
-  for (let t = 0; t < targets.length; t++) {
+  /**
+   * Candidates of §8.4 step 1 for slot s of the current target t, in
+   * ascending id: returns their number when want < 0, else the want-th one.
+   */
+  const scanLinear = (t, s, want) => {
+    const list = staticList[s];
+    const mode = slotExpert[s] ? 0 : regionMode;
+    const tr = tgtRegion[t];
+    let count = 0;
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k];
+      if (teamMark[i] === gen || barMark[i] === t || load[i] >= capN) continue;
+      if (mode !== 0 && (insRegion[i] === tr) !== (mode === 1)) continue;
+      if (count === want) return i;
+      count++;
+    }
+    return count;
+  };
+
+  // The same candidates by counting, in O(log n) per pick (scanLinear is
+  // O(roster)): per slot, a Fenwick tree over its static list marks the
+  // inspectors below the workload cap ("alive"); with a region rule, one more
+  // per (slot, region) over that region's part of the list. The *base* of
+  // (t, s) is the alive list members that pass the region rule; the
+  // candidates are the base minus the team and the target's bars, and the
+  // k-th candidate is the base member of rank k shifted past the excluded ranks.
+  const alive = new Uint8Array(nI).fill(1); // load(i) < cap
+  const posIn = staticList.map(list => { const a = new Int32Array(nI).fill(-1); list.forEach((i, k) => { a[i] = k; }); return a; });
+  const fAll = staticList.map(list => Fenwick.ones(list.length));
+  const useRegion = slotExpert.map(x => !x && regionMode !== 0);
+  const sub = staticList.map((list, s) => {
+    if (!useRegion[s]) return null;
+    const byRegion = new Map(); // region id -> {pos: list positions (ascending), f: Fenwick}
+    const idx = new Int32Array(nI).fill(-1); // inspector -> index in its region's part
+    list.forEach((i, k) => {
+      let g = byRegion.get(insRegion[i]);
+      if (!g) byRegion.set(insRegion[i], (g = { pos: [] }));
+      idx[i] = g.pos.length;
+      g.pos.push(k);
+    });
+    for (const g of byRegion.values()) { g.pos = Int32Array.from(g.pos); g.f = Fenwick.ones(g.pos.length); }
+    return { byRegion, idx };
+  });
+  const setAlive = (i) => {
+    const a = load[i] < capN ? 1 : 0;
+    if (alive[i] === a) return;
+    alive[i] = a;
+    const d = a ? 1 : -1;
+    for (let s = 0; s < nS; s++) {
+      const p = posIn[s][i];
+      if (p < 0) continue;
+      fAll[s].add(p, d);
+      if (sub[s]) sub[s].byRegion.get(insRegion[i]).f.add(sub[s].idx[i], d);
+    }
+  };
+  const regionPart = (s, tr) => sub[s].byRegion.get(tr) || null;
+  /** number of base members of (s, target region tr) at list positions 0..p (p ≥ -1) */
+  const baseUpTo = (s, tr, p) => {
+    if (!useRegion[s]) return fAll[s].prefix(p);
+    const g = regionPart(s, tr);
+    const inR = g ? g.f.prefix(countAtMost(g.pos, p) - 1) : 0;
+    return regionMode === 1 ? inR : fAll[s].prefix(p) - inR;
+  };
+  const baseTotal = (s, tr) => {
+    if (!useRegion[s]) return fAll[s].total;
+    const g = regionPart(s, tr);
+    const inR = g ? g.f.total : 0;
+    return regionMode === 1 ? inR : fAll[s].total - inR;
+  };
+  const isBase = (s, tr, i) => posIn[s][i] >= 0 && alive[i] === 1 && (!useRegion[s] || (insRegion[i] === tr) === (regionMode === 1));
+  /** list position of the base member of rank r (0-based) */
+  const baseAt = (s, tr, r) => {
+    if (!useRegion[s]) return fAll[s].findKth(r);
+    if (regionMode === 1) { const g = regionPart(s, tr); return g.pos[g.f.findKth(r)]; }
+    let lo = 0, hi = staticList[s].length - 1; // "different": smallest p with baseUpTo(p) > r
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (baseUpTo(s, tr, mid) > r) hi = mid; else lo = mid + 1;
+    }
+    return lo;
+  };
+  /** §8.4 step 1 for slot s of target t: {count, pick(k)} */
+  const candidates = (t, s, team) => {
+    const tr = tgtRegion[t];
+    const ex = new Set();
+    for (const i of team) if (i >= 0 && isBase(s, tr, i)) ex.add(i);
+    for (const i of bars[t]) if (isBase(s, tr, i)) ex.add(i);
+    const ranks = [...ex].map(i => baseUpTo(s, tr, posIn[s][i]) - 1).sort((a, b) => a - b);
+    return {
+      count: baseTotal(s, tr) - ranks.length,
+      pick(k) {
+        let r = k;
+        for (const q of ranks) { if (q <= r) r++; else break; }
+        return staticList[s][baseAt(s, tr, r)];
+      },
+    };
+  };
+  const crossCheck = testHooks.crossCheckAssignment;
+
+  for (let t = 0; t < nT; t++) {
     const team = new Array(nS).fill(-1);
     teams.push(team);
+    for (const i of bars[t]) barMark[i] = t;
+    gen++;
     for (let s = 0; s < nS; s++) {
-      const cand = [];
-      for (const i of staticList[s]) {
-        if (team.includes(i)) continue;
-        if (load(i) >= capN) continue;
-        if (!targetOk(t, s, i)) continue;
-        cand.push(i);
-      }
-      if (cand.length) {
-        const pick = cand[await stream.uniform(cand.length)];
+      const c = candidates(t, s, team);
+      if (crossCheck && c.count !== scanLinear(t, s, -1)) throw new Error(`assignment self-check: count differs at target ${t} slot ${s}`);
+      if (c.count > 0) {
+        const k = await stream.uniform(c.count);
+        const pick = c.pick(k);
+        if (crossCheck && pick !== scanLinear(t, s, k)) throw new Error(`assignment self-check: pick differs at target ${t} slot ${s}`);
         team[s] = pick;
+        teamMark[pick] = gen;
         holders[pick].add(t);
+        load[pick]++;
+        setAlive(pick);
         continue;
       }
+      if (crossCheck) testHooks.repairs = (testHooks.repairs || 0) + 1;
       if (!repair(t, s)) return { ok: false, t, s, teams, staticList, targetOk, holders };
+      gen++; // the team may have changed: re-mark it
+      for (const i of team) if (i >= 0) teamMark[i] = gen;
     }
   }
   return { ok: true, teams };
@@ -1460,7 +1920,7 @@ async function runAssignment(cfg) {
       if (parent.has(node.key)) return false;
       parent.set(node.key, from);
       queue.push(node);
-      if (node.type === 'I' && load(node.i) < capN) { found = node; return true; }
+      if (node.type === 'I' && load[node.i] < capN) { found = node; return true; }
       return false;
     };
     outer:
@@ -1486,17 +1946,69 @@ async function runAssignment(cfg) {
     for (let n = found; n; n = parent.get(n.key)) path.push(n);
     path.reverse();
     const touched = new Set();
+    const before = []; // members of the touched teams before the change
     for (let k = 0; k + 1 < path.length; k++) {
       const a = path[k], b = path[k + 1];
       if (a.type === 'S' && b.type === 'P') {
-        if (!touched.has(a.t)) { touched.add(a.t); for (const i of teams[a.t]) if (i >= 0) holders[i].delete(a.t); }
+        if (!touched.has(a.t)) { touched.add(a.t); for (const i of teams[a.t]) if (i >= 0) { holders[i].delete(a.t); load[i] = holders[i].size; before.push(i); } }
         teams[a.t][a.s] = b.i;
       }
     }
-    for (const t of touched) for (const i of teams[t]) if (i >= 0) holders[i].add(t); // load recounted
+    // load recounted from the teams
+    for (const t of touched) for (const i of teams[t]) if (i >= 0) { holders[i].add(t); load[i] = holders[i].size; }
+    for (const i of before) setAlive(i);
+    for (const t of touched) for (const i of teams[t]) if (i >= 0) setAlive(i);
     return true;
   }
 }
+
+/** Fenwick tree (binary indexed tree) of counts over positions 0..n-1. */
+class Fenwick {
+  /** All positions set to 1. */
+  static ones(n) {
+    const f = new Fenwick(n);
+    for (let i = 1; i <= n; i++) f.t[i] = i & -i;
+    f.total = n;
+    return f;
+  }
+  constructor(n) {
+    this.n = n;
+    this.t = new Int32Array(n + 1);
+    this.total = 0;
+    let top = 1;
+    while (top * 2 <= n) top *= 2;
+    this.top = n > 0 ? top : 0;
+  }
+  add(p, d) {
+    this.total += d;
+    for (let i = p + 1; i <= this.n; i += i & -i) this.t[i] += d;
+  }
+  /** sum over positions 0..p (0 when p < 0) */
+  prefix(p) {
+    let s = 0;
+    for (let i = Math.min(p, this.n - 1) + 1; i > 0; i -= i & -i) s += this.t[i];
+    return s;
+  }
+  /** smallest position p with prefix(p) > r (0 ≤ r < total) */
+  findKth(r) {
+    let pos = 0, rem = r + 1;
+    for (let step = this.top; step > 0; step >>= 1) {
+      const nx = pos + step;
+      if (nx <= this.n && this.t[nx] < rem) { pos = nx; rem -= this.t[nx]; }
+    }
+    return pos;
+  }
+}
+
+/** Number of entries ≤ p in the ascending Int32Array a. */
+function countAtMost(a, p) {
+  let lo = 0, hi = a.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (a[mid] <= p) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/** Test-only switches (the page and the CLI never set them). */
+export const testHooks = { crossCheckAssignment: false };
 
 /** §8.5: explain which rule leaves slot (t, s) without candidates. */
 function explainFailure(cfg, res) {
@@ -1559,6 +2071,8 @@ async function assign(targets, insps, conflicts, plan, meta, seed) {
     region: team.region,
     quals: team.qualifications,
     date: plan.inspection_date,
+    conflicts,
+    history: plan.history,
     conflictSet: new Set(conflicts.map(([i, u]) => i + '\u0000' + u)),
     historySet: team.rotation ? new Set(plan.history.map(([u, i]) => u + '\u0000' + i)) : null,
     seed,

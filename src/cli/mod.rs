@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod draw;
 pub mod log;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 

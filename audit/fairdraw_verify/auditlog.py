@@ -1,0 +1,927 @@
+"""`verify.py log DIR` and `verify.py receipt FILE`: the audit log, checked
+from audit/LOG-FORMAT.md (normative), RFC 6962 / RFC 9162 and the C2SP
+signed-note, tlog-checkpoint and tlog-proof specifications.
+
+    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT_FILE] [--vkey KEY_OR_FILE]
+        every check of LOG-FORMAT "What `audit verify` checks", then replays
+        every DrawResult with the draw engine of verify.py (SPEC.md) from the
+        log alone.  Prints one line per problem, `OK <id>` / `DIFF <id> …` per
+        draw, then VERIFIED or TAMPERED.  Exit 0 clean, 1 tampering or a DIFF,
+        2 bad input.
+
+    python3 audit/verify.py receipt FILE --vkey KEY_OR_FILE
+        checks a receipt (C2SP tlog-proof) offline.  Exit 0 VERIFIED,
+        1 NOT VERIFIED, 2 bad input.
+
+Not checked here: the BLS signature of a drand round (verify.py would need
+pairing arithmetic on BLS12-381).  For drand beacons verify.py checks
+randomness = SHA-256(signature), the round's chain and time; the Rust
+`fairdraw audit verify` checks the BLS signature itself.
+"""
+
+import argparse
+import datetime
+import gzip
+import hashlib
+import json
+import os
+import re
+import sys
+import zlib
+
+from . import merkle
+from .note import Checkpoint, NoteError, VerifierKey, b64decode, open_checkpoint
+
+
+class BadInput(Exception):
+    """Exit code 2: not a log, an unreadable or malformed argument."""
+
+
+HEX64 = re.compile("[0-9a-f]{64}")
+TIME = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+# drand quicknet (LOG-FORMAT "Commitment beacons"; data/drand/quicknet.json):
+# chain hash, genesis time and period are public constants of the chain.
+QUICKNET = {"chain_hash": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+            "genesis_time": 1692803367, "period": 3}
+
+
+# ---------------------------------------------------------------------------
+# LOG-FORMAT "Entries": canonical JSON of entries and checkpoint records
+# ---------------------------------------------------------------------------
+
+_ESCAPE = re.compile('["\\\\\x00-\x1f]')
+
+
+def _escape(m):
+    c = m.group()
+    return "\\" + c if c in '"\\' else f"\\u{ord(c):04x}"
+
+
+def canonical(v):
+    """Spec §4 canonical JSON as the log writes it: sorted keys, no whitespace,
+    UTF-8, only `"` and `\\` escaped, control characters U+0000-U+001F as
+    \\u00xx (lower-case hex, what the writer produces); integers only."""
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return '"' + _ESCAPE.sub(_escape, v) + '"'
+    if isinstance(v, list):
+        return "[" + ",".join(canonical(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ",".join(canonical(k) + ":" + canonical(v[k]) for k in sorted(v)) + "}"
+    raise ValueError(f"{type(v).__name__} is not allowed (integers only)")
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_canonical(line):
+    """bytes -> (value, None) when `line` is canonical JSON, else (value or None, what is wrong)."""
+    try:
+        v = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as e:
+        return None, f"not JSON ({e})"
+    try:
+        same = canonical(v).encode("utf-8") == line
+    except (ValueError, UnicodeEncodeError) as e:
+        return v, f"not canonical JSON ({e})"
+    return v, None if same else "not in canonical form (key order, spacing or escapes differ)"
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_hex64(v):
+    return isinstance(v, str) and HEX64.fullmatch(v) is not None
+
+
+def entry_id(leaf):
+    """LOG-FORMAT: id = hex(SHA-256(0x00 ‖ leaf)), the RFC 6962 leaf hash."""
+    return merkle.leaf_hash(leaf).hex()
+
+
+def split_lines(data):
+    """LF-terminated lines of a JSONL file, and the bytes after the last LF (a torn write)."""
+    parts = data.split(b"\n")
+    return parts[:-1], parts[-1]
+
+
+def read_key(arg):
+    """--vkey: a verifier key, or a file whose first line is one."""
+    text = arg
+    if os.path.isfile(arg):
+        try:
+            with open(arg, "rb") as f:
+                text = f.read().decode("utf-8").split("\n")[0].strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise BadInput(f"--vkey {arg}: cannot read: {e}")
+    try:
+        return VerifierKey(text.strip())
+    except NoteError as e:
+        raise BadInput(f"--vkey: {e}")
+
+
+def read_text(path, what):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8")
+    except OSError as e:
+        raise BadInput(f"{what} {path}: cannot read: {e.strerror or e}")
+    except UnicodeDecodeError:
+        raise BadInput(f"{what} {path}: not UTF-8 text")
+
+
+# Entry kinds and their body fields (LOG-FORMAT "Kinds and their body fields").
+# DrawResult carries `draw` when drawn and `failure` when infeasible.
+BODY = {
+    "LogCreated": {"origin": str, "vkey": str},
+    "RegistrySnapshot": {"registry": str, "root": "hex", "count": int, "columns": list, "blob": str},
+    "DrawCommitment": {"algorithm": str, "plan": dict, "plan_digest": "hex", "snapshots": dict,
+                       "beacon": dict, "year": int, "log_exclusions": list, "log_history": list},
+    "BeaconRecord": {"commitment": "hex", "beacon": dict, "randomness": "hex", "seed": "hex"},
+    "DrawResult": {"commitment": "hex", "beacon": "hex", "outcome": str},
+    "InspectionResult": {"draw": "hex", "uscc": str, "result": dict},
+    "Amendment": {"amends": "hex", "reason": str, "result": dict},
+    "Note": {"text": str},
+}
+ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
+RECORD_KEYS = {"batch_end", "checkpoint", "size"}
+
+# spec §5 leaf columns
+INSPECTOR_COLUMNS = ["id", "name", "department", "region", "active", "role", "qualifications", "cert_expires"]
+CONFLICT_COLUMNS = ["inspector_id", "uscc"]
+ENTERPRISE_FIELDS = ["uscc", "name", "credit_class", "region", "industry", "status"]
+
+
+def type_ok(v, t):
+    if t == "hex":
+        return is_hex64(v)
+    if t is int:
+        return is_int(v)
+    return isinstance(v, t)
+
+
+def parse_time(s):
+    if not isinstance(s, str) or not TIME.fullmatch(s):
+        return None
+    try:
+        return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+
+
+def rfc3339(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Entry:
+    def __init__(self, index, leaf):
+        self.index, self.leaf, self.id = index, leaf, entry_id(leaf)
+        self.kind = self.body = self.time = None
+        self.simulated = False
+        self.ok = False                      # well-formed (LOG-FORMAT check 4)
+
+
+# ---------------------------------------------------------------------------
+# `verify.py log DIR`
+# ---------------------------------------------------------------------------
+
+class LogVerifier:
+    def __init__(self, directory, engine, vkey=None, old_checkpoint=None, out=print):
+        self.dir, self.engine, self.out = directory, engine, out
+        self.vkey_arg, self.old_arg = vkey, old_checkpoint
+        self.problems = 0
+        self.diffs = 0
+        self.snapshots = {}                  # (registry, root) -> leaves (list of bytes) or None
+        self.by_id = {}                      # entry id -> Entry (of the log)
+        self.beacon_of = {}                  # commitment id -> BeaconRecord entry
+
+    # -- output
+    def problem(self, msg):
+        self.problems += 1
+        self.out(f"problem: {msg}")
+
+    def note(self, msg):
+        self.out(f"note: {msg}")
+
+    # -- files
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def read(self, name, missing=None):
+        try:
+            with open(self.path(name), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return missing
+        except OSError as e:
+            raise BadInput(f"{self.path(name)}: cannot read: {e.strerror or e}")
+
+    def run(self):
+        if not os.path.isdir(self.dir):
+            raise BadInput(f"{self.dir}: not a directory")
+        pub = self.read("log.pub")
+        if pub is None:
+            raise BadInput(f"{self.dir} has no log.pub: not a fairdraw log")
+        pinned = read_key(self.vkey_arg) if self.vkey_arg is not None else None
+        old_note = read_text(self.old_arg, "--checkpoint") if self.old_arg is not None else None
+        if old_note is not None:                          # syntax only here: the signature is check 6
+            cut = old_note.rfind("\n\n")
+            try:
+                if cut < 0:
+                    raise NoteError("no blank line before a signature")
+                Checkpoint(old_note[: cut + 1])
+            except NoteError as e:
+                raise BadInput(f"--checkpoint {self.old_arg}: not a signed checkpoint: {e}")
+
+        self.key = self.check_key(pub, pinned)                          # check 1
+        entries_raw = self.read("entries.jsonl", b"")
+        records_raw = self.read("checkpoints.jsonl", b"")
+        lines, torn = split_lines(entries_raw)
+        self.entries = [Entry(i, line) for i, line in enumerate(lines)]
+        self.hashes = [bytes.fromhex(e.id) for e in self.entries]
+        self.roots = merkle.prefix_roots(self.hashes)
+        size, newest = self.check_checkpoints(records_raw, len(lines), torn)   # checks 2, 3
+        self.size = size
+        log = self.entries[:size]
+        for e in log:                                                   # check 4
+            self.check_entry(e)
+        self.check_references(log)                                      # check 5
+        if old_note is not None:                                        # check 6
+            self.check_old(old_note, newest)
+        simulated = sum(1 for e in log if e.simulated)                  # check 7
+        if simulated:
+            self.note(f"{simulated} of {len(log)} entries were written under a simulated clock (--now): "
+                      "their times are not real")
+        drand = any(e.ok and e.kind == "BeaconRecord" and e.body["beacon"].get("type") == "drand" for e in log)
+        if drand:
+            self.note("drand rounds: randomness = SHA-256(signature), chain and round time checked; the BLS "
+                      "signature itself is NOT checked by verify.py (the Rust `fairdraw audit verify` checks it)")
+        draws = [e for e in log if e.ok and e.kind == "DrawResult"]
+        for e in draws:                                                 # `audit replay`
+            self.replay(e)
+        if self.problems or self.diffs:
+            self.out(f"TAMPERED: {self.problems} problem(s), {self.diffs} of {len(draws)} draw(s) differ")
+            return 1
+        self.out(f"VERIFIED: {len(log)} entries, {size} checkpoints (signatures, roots), snapshots, beacons "
+                 f"and seeds checked; {len(draws)} draw(s) replayed"
+                 + ("; drand BLS signatures not checked by verify.py" if drand else ""))
+        return 0
+
+    # -- check 1: the key
+    def check_key(self, pub, pinned):
+        try:
+            text = pub.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        line = text.strip() if text is not None else None     # "one line" (surrounding whitespace ignored)
+        self.pub_line = line
+        key = None
+        if line is None or "\n" in line:
+            self.problem("log.pub is not one line of text")
+        else:
+            try:
+                key = VerifierKey(line)
+            except NoteError as e:
+                self.problem(f"log.pub: {e}")
+        if pinned is not None:
+            if line != pinned.text:
+                self.problem(f"log.pub ({line!r}) is not the verifier key you pinned ({pinned.text!r}): "
+                             "the log's key was replaced")
+            return pinned
+        if key is not None:
+            self.note(f"checking signatures with log.pub ({key}); pin the key you trust with --vkey")
+        return key
+
+    # -- checks 2 and 3: checkpoint records and `checkpoint`
+    def check_checkpoints(self, raw, n_entries, torn):
+        lines, rec_torn = split_lines(raw)
+        records = []
+        for line in lines:
+            v, err = parse_canonical(line)
+            if err is None:
+                if not isinstance(v, dict) or set(v) != RECORD_KEYS:
+                    err = "keys must be exactly batch_end, checkpoint, size"
+                elif not isinstance(v["batch_end"], bool) or not isinstance(v["checkpoint"], str) or not is_int(v["size"]):
+                    err = "batch_end must be a boolean, checkpoint a string, size an integer"
+            records.append((v, err))
+        # LOG-FORMAT "Writing, crashes, repair": the log is what the last record
+        # with batch_end: true covers; anything after it is not part of the log.
+        last = max((i for i, (v, err) in enumerate(records) if err is None and v["batch_end"]), default=-1)
+        tail = len(records) - 1 - last
+        if tail or rec_torn:
+            self.note(f"checkpoints.jsonl ends with {tail} record(s) of an unfinished batch"
+                      + (f" and {len(rec_torn)} torn bytes" if rec_torn else "") + ": not part of the log")
+        size = records[last][0]["size"] if last >= 0 else 0
+        if last < 0:
+            self.problem("checkpoints.jsonl has no committed checkpoint record (batch_end: true): "
+                         "the log is empty, yet a fairdraw log always starts with LogCreated")
+        for i in range(last + 1, len(records)):           # a crash tears a line, it writes no bad ones
+            if records[i][1] is not None:
+                self.problem(f"checkpoints.jsonl line {i + 1}: {records[i][1]}")
+        bad_sig, first_diff, later_diff = [], None, 0
+        newest = None
+        for i in range(last + 1):
+            v, err = records[i]
+            if err is not None:
+                self.problem(f"checkpoints.jsonl line {i + 1}: {err}")
+                continue
+            if v["size"] != i + 1:
+                self.problem(f"checkpoints.jsonl line {i + 1}: size {v['size']}, but record {i + 1} must have "
+                             f"size {i + 1} (one record per tree size, in order)")
+                continue
+            if self.key is None:
+                bad_sig.append((v["size"], "no usable verifier key"))
+                continue
+            try:
+                cp = open_checkpoint(v["checkpoint"], self.key)
+            except NoteError as e:
+                bad_sig.append((v["size"], str(e)))
+                continue
+            if cp.size != v["size"]:
+                self.problem(f"the checkpoint of record {i + 1} is signed for size {cp.size}, the record says {v['size']}")
+                continue
+            if i == last:
+                newest = cp
+            if cp.size <= n_entries and cp.root != self.roots[cp.size - 1]:
+                if first_diff is None:
+                    first_diff = cp.size
+                else:
+                    later_diff += 1
+        for s, why in bad_sig[:5]:
+            self.problem(f"the checkpoint for size {s} does not verify: {why}")
+        if len(bad_sig) > 5:
+            self.problem(f"… and {len(bad_sig) - 5} more checkpoints do not verify (sizes {bad_sig[5][0]}…{bad_sig[-1][0]})")
+        if n_entries < size:
+            self.problem(f"the signed checkpoints cover {size} entries but entries.jsonl holds {n_entries}: "
+                         "entries were deleted")
+        if first_diff is not None:
+            e = self.entries[first_diff - 1]
+            self.problem(f"entry {first_diff - 1} (now id {e.id}) does not match the signed checkpoint of size "
+                         f"{first_diff}: it was changed, inserted, moved or removed after it was logged"
+                         + (f" ({later_diff} later checkpoints do not match either)" if later_diff else ""))
+        extra = n_entries - size
+        if extra > 0 or torn:
+            self.note(f"entries.jsonl has {max(extra, 0)} entr(y/ies) and {len(torn)} torn bytes past the last "
+                      "committed checkpoint: an unfinished write, never acknowledged, not part of the log")
+        # check 3: `checkpoint` is a copy of the newest record's note
+        current = self.read("checkpoint")
+        if last >= 0:
+            notes = [v["checkpoint"] if err is None else None for v, err in records[: last + 1]]
+            ends = [i for i in range(last) if records[i][1] is None and records[i][0]["batch_end"]]
+            text = current.decode("utf-8", "replace") if current is not None else None
+            if current is None:
+                self.note("checkpoint is missing (an interrupted write; the next write recreates it)")
+            elif text == notes[last]:
+                pass
+            elif ends and text == notes[ends[-1]]:
+                self.note(f"checkpoint is the previous batch's checkpoint (size {ends[-1] + 1}): a write was "
+                          "interrupted after its commit point; the next write refreshes it")
+            elif text in notes:
+                self.problem(f"checkpoint is the old checkpoint of size {notes.index(text) + 1}, not the newest "
+                             f"(size {size}); an interrupted write leaves it at most one batch behind")
+            else:
+                self.problem("checkpoint is not any of the signed checkpoints of checkpoints.jsonl")
+        elif current is not None:
+            self.problem("checkpoint exists but checkpoints.jsonl has no committed record")
+        return size, newest
+
+    # -- check 4: every entry
+    def check_entry(self, e):
+        v, err = parse_canonical(e.leaf)
+        where = f"entry {e.index}"
+        if err is not None:
+            self.problem(f"{where}: {err}")
+            if not isinstance(v, dict):
+                return
+        if not isinstance(v, dict) or set(v) != ENTRY_KEYS:
+            self.problem(f"{where}: keys must be exactly {', '.join(sorted(ENTRY_KEYS))}")
+            return
+        ok = err is None
+        if v["v"] != 1 or not is_int(v["v"]):
+            self.problem(f"{where}: v is {v['v']!r}, only version 1 is known"); ok = False
+        if v["index"] != e.index or not is_int(v["index"]):
+            self.problem(f"{where}: says it is entry {v['index']!r} but stands at position {e.index} "
+                         "(deleted, duplicated or reordered entries)"); ok = False
+        if not isinstance(v["simulated"], bool):
+            self.problem(f"{where}: simulated must be true or false"); ok = False
+        e.simulated = v["simulated"] is True
+        e.time = parse_time(v["time"])
+        if e.time is None:
+            self.problem(f"{where}: time {v['time']!r} is not RFC 3339 UTC with seconds (YYYY-MM-DDTHH:MM:SSZ)"); ok = False
+        kind, body = v["kind"], v["body"]
+        if kind not in BODY:
+            self.problem(f"{where}: unknown kind {kind!r}")
+            return
+        if not isinstance(body, dict):
+            self.problem(f"{where} ({kind}): body must be an object")
+            return
+        fields = dict(BODY[kind])
+        if kind == "DrawResult":
+            if body.get("outcome") == "drawn":
+                fields["draw"] = dict
+            elif body.get("outcome") == "infeasible":
+                fields["failure"] = str
+            else:
+                self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
+        missing = [f for f in fields if f not in body]
+        unknown = [f for f in body if f not in fields]
+        wrong = [f for f in fields if f in body and not type_ok(body[f], fields[f])]
+        if missing or unknown or wrong:
+            self.problem(f"{where} ({kind}): body fields: "
+                         + "; ".join(x for x in (missing and f"missing {', '.join(missing)}",
+                                                  unknown and f"unknown {', '.join(unknown)}",
+                                                  wrong and f"wrong type or format: {', '.join(wrong)}") if x))
+            ok = False
+        e.kind, e.body, e.ok = kind, body, ok
+
+    # -- check 5: references
+    def earlier(self, e, ref, kinds, what):
+        """The entry `ref` points at: an earlier entry of one of `kinds`, else None (reported)."""
+        target = self.by_id.get(ref)
+        if target is None:
+            self.problem(f"entry {e.index} ({e.kind}): {what} {ref} is not an earlier entry of the log")
+            return None
+        if target.kind not in kinds:
+            self.problem(f"entry {e.index} ({e.kind}): {what} {ref} is entry {target.index}, a {target.kind}, "
+                         f"not a {' or '.join(kinds)}")
+            return None
+        if not target.ok:
+            self.problem(f"entry {e.index} ({e.kind}): {what} points at the malformed entry {target.index}")
+            return None
+        return target
+
+    def check_references(self, log):
+        if log and not (log[0].ok and log[0].kind == "LogCreated"):
+            self.problem("entry 0 is not a LogCreated entry")
+        for e in log:
+            if e.ok:
+                if e.kind == "LogCreated" and e.index != 0:
+                    self.problem(f"entry {e.index}: LogCreated is allowed only at index 0")
+                check = getattr(self, "ref_" + e.kind, None)
+                if check is not None:
+                    check(e, e.body)
+            self.by_id.setdefault(e.id, e)
+
+    def ref_LogCreated(self, e, b):
+        if self.pub_line is not None and b["vkey"] != self.pub_line:
+            self.problem(f"entry {e.index} (LogCreated): vkey {b['vkey']!r} is not log.pub ({self.pub_line!r})")
+        if self.key is not None and b["origin"] != self.key.name:
+            self.problem(f"entry {e.index} (LogCreated): origin {b['origin']!r} is not the key's name {self.key.name!r}")
+
+    def ref_RegistrySnapshot(self, e, b):
+        where = f"entry {e.index} (RegistrySnapshot)"
+        reg, root, columns = b["registry"], b["root"], b["columns"]
+        expected = {"inspectors": INSPECTOR_COLUMNS, "conflicts": CONFLICT_COLUMNS}.get(reg)
+        if reg not in ("enterprises", "inspectors", "conflicts"):
+            self.problem(f"{where}: registry {reg!r} is not enterprises, inspectors or conflicts")
+            return
+        if not all(isinstance(c, str) for c in columns) or (
+                columns != expected if expected else
+                columns[:6] != ENTERPRISE_FIELDS or len(set(columns)) != len(columns)):
+            self.problem(f"{where}: columns {columns!r} are not the spec §5 leaf columns of {reg}")
+        if b["blob"] != f"snapshots/{root}.jsonl.gz":
+            self.problem(f"{where}: blob {b['blob']!r} should be snapshots/{root}.jsonl.gz")
+            return
+        leaves = self.load_blob(root)
+        if isinstance(leaves, str):
+            self.problem(f"{where}: {leaves}")
+            self.snapshots[(reg, root)] = None
+            return
+        if merkle.mth([merkle.leaf_hash(x) for x in leaves]).hex() != root:
+            self.problem(f"{where}: snapshot {root} does not hash to its root: it was changed")
+            self.snapshots[(reg, root)] = None
+            return
+        if len(leaves) != b["count"]:
+            self.problem(f"{where}: snapshot {root} has {len(leaves)} leaves, the entry says {b['count']}")
+        self.snapshots.setdefault((reg, root), (leaves, columns, e))
+
+    def load_blob(self, root):
+        """LOG-FORMAT "Snapshots": gzip of the leaves, one per line. Returns the
+        leaves or a string saying what is wrong."""
+        data = self.read(f"snapshots/{root}.jsonl.gz")
+        if data is None:
+            return f"snapshot blob snapshots/{root}.jsonl.gz is missing"
+        try:
+            text = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as e:
+            return f"snapshot blob snapshots/{root}.jsonl.gz is not gzip: {e}"
+        lines, rest = split_lines(text)
+        if rest:
+            return f"snapshot blob snapshots/{root}.jsonl.gz: the last leaf has no newline"
+        return lines
+
+    def ref_DrawCommitment(self, e, b):
+        where = f"entry {e.index} (DrawCommitment)"
+        if b["algorithm"] != "fairdraw-v1":
+            self.problem(f"{where}: algorithm {b['algorithm']!r} is not fairdraw-v1")
+        try:
+            digest = hashlib.sha256(self.engine.canonical_json(b["plan"]).encode("utf-8")).hexdigest()
+        except (TypeError, ValueError):
+            digest = None
+        if digest != b["plan_digest"]:
+            self.problem(f"{where}: plan_digest {b['plan_digest']} is not SHA-256 of the canonical plan ({digest})")
+        snaps = b["snapshots"]
+        if set(snaps) != {"enterprises", "inspectors", "conflicts"}:
+            self.problem(f"{where}: snapshots must name enterprises, inspectors and conflicts")
+        else:
+            for reg, s in snaps.items():
+                if not isinstance(s, dict) or set(s) != {"root", "count"} or not is_hex64(s["root"]) or not is_int(s["count"]):
+                    self.problem(f"{where}: snapshots.{reg} must be {{\"root\", \"count\"}}")
+                    continue
+                found = self.snapshots.get((reg, s["root"]))
+                if (reg, s["root"]) not in self.snapshots:
+                    self.problem(f"{where}: the {reg} snapshot {s['root']} is not logged before the commitment")
+                elif found is not None and len(found[0]) != s["count"]:
+                    self.problem(f"{where}: the {reg} snapshot has {len(found[0])} leaves, the commitment says {s['count']}")
+        beacon = b["beacon"]
+        if beacon.get("type") == "drand":
+            self.check_drand_commitment(e, beacon)
+        elif beacon != {"type": "ceremony"}:
+            self.problem(f"{where}: beacon {canonical(beacon)} is neither drand nor {{\"type\":\"ceremony\"}}")
+        self.check_effective_plan(e, b)
+
+    def check_drand_commitment(self, e, beacon):
+        where = f"entry {e.index} (DrawCommitment)"
+        if set(beacon) != {"type", "chain", "chain_hash", "round", "round_time"}:
+            self.problem(f"{where}: a drand beacon has exactly type, chain, chain_hash, round, round_time")
+            return
+        if beacon["chain"] != "quicknet" or beacon["chain_hash"] != QUICKNET["chain_hash"]:
+            self.problem(f"{where}: drand chain {beacon['chain']!r} / {beacon['chain_hash']!r} is not quicknet")
+            return
+        rnd = beacon["round"]
+        if not is_int(rnd) or rnd < 1:
+            self.problem(f"{where}: drand round {rnd!r} is not a positive integer")
+            return
+        t = QUICKNET["genesis_time"] + (rnd - 1) * QUICKNET["period"]
+        if beacon["round_time"] != rfc3339(t):
+            self.problem(f"{where}: round_time {beacon['round_time']!r} is not the time of round {rnd} ({rfc3339(t)})")
+        if e.time is not None and not t > e.time.timestamp():
+            self.problem(f"{where}: drand round {rnd} ({rfc3339(t)}) was not in the future at commit time {rfc3339(e.time.timestamp())}")
+
+    def check_effective_plan(self, e, b):
+        """LOG-FORMAT "The effective plan": year, log_exclusions and log_history,
+        re-derived from the draws logged before the commitment."""
+        where = f"entry {e.index} (DrawCommitment)"
+        plan = b["plan"]
+        try:
+            idate, items = plan["inspection_date"], {i["item"] for i in plan["items"]}
+            exclude, history = set(plan["exclude"]), {tuple(h) for h in plan["history"]}
+            rotation, cap = plan["team"]["rotation"], plan.get("max_draws_per_year")
+        except (KeyError, TypeError):
+            self.problem(f"{where}: the plan is not a canonical plan (spec §3.3)")
+            return
+        year = int(idate[:4]) if idate else (e.time.year if e.time else None)
+        if b["year"] != year:
+            self.problem(f"{where}: year {b['year']} should be {year} (inspection_date's year, else the commit time's)")
+        # draws logged before this commitment, in log order
+        drawn, counts, latest = {}, {}, {}
+        for r in (x for x in self.by_id.values() if x.ok and x.kind == "DrawResult" and x.body["outcome"] == "drawn"):
+            c = self.by_id.get(r.body["commitment"])
+            if c is None or not c.ok or c.kind != "DrawCommitment" or not isinstance(r.body["draw"].get("assignments"), list):
+                continue
+            try:
+                c_items = {i["item"] for i in c.body["plan"]["items"]}
+                targets = [(a["uscc"], a["inspectors"] + a["experts"]) for a in r.body["draw"]["assignments"]]
+            except (KeyError, TypeError):
+                continue
+            for u, team in targets:
+                if c.body["year"] == b["year"]:
+                    counts[u] = counts.get(u, 0) + 1
+                    if c_items & items:
+                        drawn.setdefault(u, set()).add(r.id)
+                latest[u] = team
+        exclusions = b["log_exclusions"]
+        ok_shape = all(isinstance(x, dict) and set(x) == {"uscc", "reason", "entry"} and isinstance(x["uscc"], str)
+                       and isinstance(x["reason"], str) and isinstance(x["entry"], str) for x in exclusions)
+        if not ok_shape:
+            self.problem(f"{where}: log_exclusions must be [{{\"uscc\",\"reason\",\"entry\"}}…]")
+        else:
+            usccs = [x["uscc"] for x in exclusions]
+            if usccs != sorted(usccs):
+                self.problem(f"{where}: log_exclusions are not sorted by USCC")
+            expected = set(drawn) | ({u for u, n in counts.items() if n >= cap} if is_int(cap) else set())
+            if set(usccs) != expected:
+                more, less = sorted(set(usccs) - expected), sorted(expected - set(usccs))
+                self.problem(f"{where}: log_exclusions do not match the log's earlier draws"
+                             + (f"; not drawn this year for these items nor capped: {', '.join(more[:5])}" if more else "")
+                             + (f"; missing: {', '.join(less[:5])}" if less else ""))
+            for x in exclusions:
+                if x["entry"] and x["uscc"] not in drawn or x["entry"] and x["entry"] not in drawn.get(x["uscc"], ()):
+                    self.problem(f"{where}: log exclusion {x['uscc']} names entry {x['entry']!r}, not an earlier draw "
+                                 "of this year for one of the plan's items that selected it")
+                if x["uscc"] not in exclude:
+                    self.problem(f"{where}: log exclusion {x['uscc']} is not in the plan's exclude")
+        hist = b["log_history"]
+        if not all(isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in hist):
+            self.problem(f"{where}: log_history must be [[uscc, inspector_id]…]")
+            return
+        expected = {(u, i) for u, team in latest.items() for i in team} if rotation else set()
+        if {tuple(h) for h in hist} != expected:
+            self.problem(f"{where}: log_history is not the teams of each enterprise's latest logged draw"
+                         + ("" if rotation else " (it must be empty without rotation)"))
+        for h in hist:
+            if tuple(h) not in history:
+                self.problem(f"{where}: log_history pair {h} is not in the plan's history")
+                break
+
+    def ref_BeaconRecord(self, e, b):
+        where = f"entry {e.index} (BeaconRecord)"
+        c = self.earlier(e, b["commitment"], ["DrawCommitment"], "commitment")
+        if c is None:
+            return
+        if b["commitment"] in self.beacon_of:
+            self.problem(f"{where}: commitment {b['commitment']} already has a beacon "
+                         f"(entry {self.beacon_of[b['commitment']].index}); one beacon per commitment")
+            return
+        self.beacon_of[b["commitment"]] = e
+        beacon, committed = b["beacon"], c.body["beacon"]
+        if beacon.get("type") != committed.get("type"):
+            self.problem(f"{where}: beacon type {beacon.get('type')!r} is not the committed {committed.get('type')!r}")
+            return
+        if beacon.get("type") == "drand":
+            if set(beacon) != {"type", "chain", "round", "signature"} or not isinstance(beacon["signature"], str) \
+                    or not re.fullmatch("(?:[0-9a-f]{2})+", beacon["signature"]):
+                self.problem(f"{where}: a drand beacon is {{\"type\",\"chain\",\"round\",\"signature\" (hex)}}")
+                return
+            if beacon["chain"] != committed.get("chain") or beacon["round"] != committed.get("round"):
+                self.problem(f"{where}: drand {beacon['chain']} round {beacon['round']} is not the committed "
+                             f"round {committed.get('round')}")
+            randomness = hashlib.sha256(bytes.fromhex(beacon["signature"])).hexdigest()
+            if e.time is not None and is_int(beacon["round"]):
+                t = QUICKNET["genesis_time"] + (beacon["round"] - 1) * QUICKNET["period"]
+                if e.time.timestamp() < t:
+                    self.problem(f"{where}: logged at {rfc3339(e.time.timestamp())}, before its round existed ({rfc3339(t)})")
+        elif beacon.get("type") == "ceremony":
+            digits, witnesses = beacon.get("digits"), beacon.get("witnesses")
+            if set(beacon) != {"type", "digits", "witnesses"} or not isinstance(digits, str) \
+                    or not isinstance(witnesses, list) or not all(isinstance(w, str) for w in witnesses):
+                self.problem(f"{where}: a ceremony beacon is {{\"type\",\"digits\",\"witnesses\"}}")
+                return
+            if not re.fullmatch("[0-9]{20,}", digits):
+                self.problem(f"{where}: ceremony digits must be at least 20 ASCII digits")
+            trim = self.engine.TRIM
+            if len(witnesses) < 2 or len(set(witnesses)) != len(witnesses) or any(not w or w != w.strip(trim) for w in witnesses):
+                self.problem(f"{where}: a ceremony needs at least 2 distinct, trimmed, non-empty witness names")
+            data = b"fairdraw-v1/ceremony\x00" + digits.encode("utf-8")
+            for w in witnesses:
+                data += b"\x00" + w.encode("utf-8")
+            randomness = hashlib.sha256(data).hexdigest()
+        else:
+            self.problem(f"{where}: unknown beacon type {beacon.get('type')!r}")
+            return
+        if b["randomness"] != randomness:
+            self.problem(f"{where}: randomness {b['randomness']} is not re-derived from the beacon ({randomness})")
+        seed = hashlib.sha256(b"fairdraw-v1/seed\x00" + bytes.fromhex(c.id) + bytes.fromhex(b["randomness"])).hexdigest()
+        if b["seed"] != seed:
+            self.problem(f"{where}: seed {b['seed']} is not SHA-256(\"fairdraw-v1/seed\" ‖ 0x00 ‖ commitment id ‖ "
+                         f"randomness) = {seed}")
+
+    def ref_DrawResult(self, e, b):
+        where = f"entry {e.index} (DrawResult)"
+        c = self.earlier(e, b["commitment"], ["DrawCommitment"], "commitment")
+        r = self.earlier(e, b["beacon"], ["BeaconRecord"], "beacon")
+        if c is None or r is None:
+            e.ok = False
+            return
+        if r.body["commitment"] != c.id:
+            self.problem(f"{where}: beacon {r.id} belongs to commitment {r.body['commitment']}, not {c.id}")
+            e.ok = False
+            return
+        if b["outcome"] == "drawn":
+            d = b["draw"]
+            if d.get("seed") != r.body["seed"]:
+                self.problem(f"{where}: the draw's seed {d.get('seed')!r} is not the beacon's seed {r.body['seed']}")
+            if d.get("plan_digest") != c.body["plan_digest"]:
+                self.problem(f"{where}: the draw's plan_digest {d.get('plan_digest')!r} is not the commitment's "
+                             f"{c.body['plan_digest']}")
+
+    def ref_InspectionResult(self, e, b):
+        r = self.earlier(e, b["draw"], ["DrawResult"], "draw")
+        if r is not None and r.body["outcome"] == "drawn":
+            targets = [a.get("uscc") for a in r.body["draw"].get("assignments", []) if isinstance(a, dict)]
+            if b["uscc"] not in targets:
+                self.problem(f"entry {e.index} (InspectionResult): {b['uscc']} is not a target of draw {r.id}")
+
+    def ref_Amendment(self, e, b):
+        self.earlier(e, b["amends"], list(BODY), "amends")
+
+    # -- check 6: the consistency of an old checkpoint
+    def check_old(self, old_note, newest):
+        if self.key is None:
+            self.problem("--checkpoint: cannot be checked without a verifier key")
+            return
+        try:
+            old = open_checkpoint(old_note, self.key)
+        except NoteError as e:
+            self.problem(f"your checkpoint ({self.old_arg}) does not verify with the key {self.key}: {e} "
+                         "(the log's key was replaced, or the checkpoint belongs to another log)")
+            return
+        if old.size > self.size:
+            self.problem(f"your checkpoint has size {old.size}, beyond the log's {self.size} entries: "
+                         "the log was truncated")
+            return
+        if self.size > len(self.entries) or self.size == 0:
+            self.problem("--checkpoint: the log's entries are incomplete; no consistency proof can be built")
+            return
+        # RFC 6962 §2.1.2 PROOF(m, D[n]) from the entries, verified as RFC 9162 §2.1.4.2
+        # against your root and the log's newest signed root
+        current = newest.root if newest is not None else self.roots[self.size - 1]
+        proof = merkle.consistency_proof(self.hashes[: self.size], old.size) if old.size else []
+        if merkle.verify_consistency(old.size, self.size, old.root, current, proof):
+            self.note(f"consistent with your checkpoint of size {old.size} (RFC 9162 consistency proof checked)")
+        else:
+            self.problem(f"NOT consistent with your checkpoint of size {old.size}: the history you saw was "
+                         "rewritten (RFC 9162 consistency proof fails)")
+
+    # -- `audit replay`: re-run a DrawResult from the log alone
+    def replay(self, e):
+        b = e.body
+        c, beacon = self.by_id[b["commitment"]], self.by_id[b["beacon"]]
+        eng = self.engine
+        try:
+            doc = eng.compute_draw(self.replay_inputs(c.body), beacon.body["seed"])
+        except ReplayError as why:
+            self.diffs += 1
+            self.out(f"DIFF {e.id} cannot replay: {why}")
+            return
+        except eng.BadInput as x:
+            if b["outcome"] == "infeasible":
+                self.out(f"OK {e.id} (infeasible, as logged)")
+            else:
+                self.diffs += 1
+                self.out(f"DIFF {e.id} outcome: logged drawn, replay finds {x.problems[0]}")
+            return
+        except (KeyError, TypeError, ValueError, AttributeError) as x:
+            self.diffs += 1
+            self.out(f"DIFF {e.id} cannot replay: the committed plan is malformed ({type(x).__name__}: {x})")
+            return
+        if b["outcome"] != "drawn":
+            self.diffs += 1
+            self.out(f"DIFF {e.id} outcome: logged infeasible, replay draws {len(doc['assignments'])} targets")
+            return
+        diffs = []
+        eng.differences(doc, b["draw"], "draw", diffs)
+        if diffs:
+            self.diffs += 1
+            self.out(f"DIFF {e.id} {len(diffs)} difference(s), first: {diffs[0]}")
+        else:
+            self.out(f"OK {e.id} {doc['plan_name']}: {len(doc['assignments'])} targets reproduced")
+
+    def replay_inputs(self, c):
+        """Registries from the snapshot leaves (spec §5), plan from the commitment."""
+        eng, plan = self.engine, c["plan"]
+        leaves = {}
+        for reg in ("enterprises", "inspectors", "conflicts"):
+            s = self.snapshots.get((reg, c["snapshots"][reg]["root"]))
+            if s is None:
+                raise ReplayError(f"the {reg} snapshot is missing or broken")
+            leaves[reg] = s
+        ratios = {}
+        for cls in eng.CLASSES:
+            ratios[cls] = eng.parse_ratio(plan["ratios"][cls])
+            if ratios[cls] is None:
+                raise ReplayError(f"plan ratio {cls} {plan['ratios'][cls]!r} is not a ratio")
+        lines, columns, _ = leaves["enterprises"]
+        extras = columns[6:]
+        resolved = []
+        for col, _ in plan["scope"]["where"]:
+            field = eng.ENTERPRISE_LOOKUP.get(eng.ascii_lower(col))
+            if field in ENTERPRISE_FIELDS:
+                resolved.append(("field", field))
+            elif col in extras:
+                resolved.append(("extra", 6 + extras.index(col)))
+            else:
+                raise ReplayError(f"the plan filters on column {col!r}, which the enterprise snapshot lacks")
+        enterprises = []
+        for line in lines:
+            v = leaf_json(line, "enterprise")
+            if len(v) != len(columns) or not all(isinstance(x, str) for x in v):
+                raise ReplayError(f"enterprise leaf {line[:80]!r} does not have the {len(columns)} string columns")
+            norm = dict(zip(ENTERPRISE_FIELDS, v))
+            wvals = tuple(norm[x] if kind == "field" else v[x] for kind, x in resolved)
+            enterprises.append((*v[:6], wvals))
+        inspectors = []
+        for line in leaves["inspectors"][0]:
+            v = leaf_json(line, "inspector")
+            types = [str, str, str, str, bool, str, list, str]
+            if len(v) != 8 or not all(isinstance(x, t) for x, t in zip(v, types)) \
+                    or not all(isinstance(q, str) for q in v[6]):
+                raise ReplayError(f"inspector leaf {line[:80]!r} is not [id,name,department,region,active,role,qualifications,cert_expires]")
+            inspectors.append(dict(zip(INSPECTOR_COLUMNS, v)))
+        conflicts = set()
+        for line in leaves["conflicts"][0]:
+            v = leaf_json(line, "conflict")
+            if len(v) != 2 or not all(isinstance(x, str) for x in v):
+                raise ReplayError(f"conflict leaf {line[:80]!r} is not [inspector_id, uscc]")
+            conflicts.add(tuple(v))
+        return plan, ratios, (enterprises, resolved), inspectors, conflicts
+
+
+class ReplayError(Exception):
+    pass
+
+
+def leaf_json(line, what):
+    try:
+        v = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ReplayError(f"{what} leaf {line[:80]!r} is not JSON")
+    if not isinstance(v, list):
+        raise ReplayError(f"{what} leaf {line[:80]!r} is not a JSON array")
+    return v
+
+
+# ---------------------------------------------------------------------------
+# `verify.py receipt FILE` (LOG-FORMAT "Receipts", C2SP tlog-proof)
+# ---------------------------------------------------------------------------
+
+def check_receipt(path, vkey, out=print):
+    key = read_key(vkey)
+    text = read_text(path, "receipt")
+    head, sep, note = text.partition("\n\n")       # proof lines end at the first empty line
+    lines = head.split("\n")
+    if not sep or lines[0] != "c2sp.org/tlog-proof@v1":
+        raise BadInput(f"{path}: not a c2sp.org/tlog-proof@v1 receipt")
+    rest = lines[1:]
+    extra = None
+    if rest and rest[0].startswith("extra "):
+        try:
+            extra = b64decode(rest[0][6:])
+        except NoteError as e:
+            raise BadInput(f"{path}: extra: {e}")
+        rest = rest[1:]
+    if not rest or not re.fullmatch("index (0|[1-9][0-9]*)", rest[0]):
+        raise BadInput(f"{path}: no `index N` line")
+    index = int(rest[0][6:])
+    try:
+        proof = [b64decode(x) for x in rest[1:]]
+    except NoteError as e:
+        raise BadInput(f"{path}: inclusion proof: {e}")
+    if extra is None:                               # valid C2SP, but fairdraw's statement needs the leaf
+        out("the receipt has no `extra` line: without the entry's leaf there is nothing to prove")
+        out("NOT VERIFIED")
+        return 1
+    try:
+        cp = open_checkpoint(note, key)
+    except NoteError as e:
+        out(f"the receipt's checkpoint does not verify with {key}: {e}")
+        out("NOT VERIFIED")
+        return 1
+    leaf = merkle.leaf_hash(extra)
+    entry, err = parse_canonical(extra)
+    what = f"entry {leaf.hex()}"
+    if isinstance(entry, dict) and {"index", "kind"} <= set(entry):
+        what += f" ({entry.get('kind')}, index {entry.get('index')})"
+    ok = merkle.verify_inclusion(index, cp.size, leaf, proof, cp.root)
+    out(f"{what}: checkpoint of {cp.origin} at size {cp.size}, signed by {key}")
+    if not ok:
+        out(f"the RFC 9162 inclusion proof of the entry at index {index} does not lead to the checkpoint's root")
+    elif err is not None or not isinstance(entry, dict) or entry.get("index") != index:
+        out(f"the proven leaf is not a log entry at index {index} ({err or 'its index field differs'})")
+        ok = False
+    else:
+        out(f"included at index {index} (RFC 9162 inclusion proof checked)")
+    out("VERIFIED" if ok else "NOT VERIFIED")
+    return 0 if ok else 1
+
+
+# ---------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------
+
+def main(argv, engine):
+    """argv starts with "log" or "receipt"; engine is the verify.py module."""
+    if argv[0] == "log":
+        ap = argparse.ArgumentParser(prog="verify.py log", description="Verify a fairdraw audit log (audit/LOG-FORMAT.md) and replay its draws.")
+        ap.add_argument("dir", help="the log directory")
+        ap.add_argument("--checkpoint", help="a checkpoint you saved earlier: the log must extend it")
+        ap.add_argument("--vkey", help="the log's verifier key as you saved it, or a file holding it (default: the log's log.pub)")
+    else:
+        ap = argparse.ArgumentParser(prog="verify.py receipt", description="Check a receipt (C2SP tlog-proof) offline.")
+        ap.add_argument("file", help="the receipt (.tlog-proof)")
+        ap.add_argument("--vkey", required=True, help="the log's verifier key, or a file holding it (log.pub)")
+    args = ap.parse_args(argv[1:])
+    out = engine_output(engine)
+    try:
+        if argv[0] == "log":
+            return LogVerifier(args.dir, engine, args.vkey, args.checkpoint, out).run()
+        return check_receipt(args.file, args.vkey, out)
+    except BadInput as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def engine_output(engine):
+    def out(line):
+        engine.output(line, 0)
+    return out

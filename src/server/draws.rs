@@ -1,0 +1,173 @@
+//! Logged draws as the public API shows them (GET /api/draws…).
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use crate::log::entry::Entry;
+use crate::log::snapshots::blob_name;
+use crate::log::store::Log;
+
+/// A DrawResult with its commitment and beacon record.
+pub struct Drawn {
+    pub index: u64,
+    pub id: String,
+    pub result: Entry,
+    pub commitment_id: String,
+    pub commitment: Entry,
+    pub beacon: Entry,
+}
+
+/// Every logged draw, oldest first.
+pub fn all(log: &Log) -> Vec<Drawn> {
+    let mut out = Vec::new();
+    for i in 0..log.len() {
+        let Ok(result) = log.entry(i) else { continue };
+        if result.kind != "DrawResult" {
+            continue;
+        }
+        let find = |field: &str| log.find(result.body[field].as_str().unwrap_or("")).ok().and_then(|j| log.entry(j).ok().map(|e| (log.id(j), e)));
+        if let (Some((commitment_id, commitment)), Some((_, beacon))) = (find("commitment"), find("beacon")) {
+            out.push(Drawn { index: i, id: log.id(i), result, commitment_id, commitment, beacon });
+        }
+    }
+    out
+}
+
+/// The draw whose result or commitment has this id (or id prefix).
+pub fn one(log: &Log, id: &str) -> ApiResult<Drawn> {
+    let index = log.find(id)?;
+    let want = log.id(index);
+    all(log).into_iter().find(|d| d.id == want || d.commitment_id == want).ok_or_else(|| ApiError::not_found(format!("entry {id} is not a revealed draw")))
+}
+
+pub fn summary(d: &Drawn) -> Value {
+    json!({
+        "id": d.id,
+        "commitment": d.commitment_id,
+        "plan_name": d.commitment.body["plan"]["name"],
+        "outcome": d.result.body["outcome"],
+        "committed_at": d.commitment.time,
+        "revealed_at": d.result.time,
+        "beacon": d.commitment.body["beacon"],
+        "seed": d.beacon.body["seed"],
+        "targets": d.result.body["draw"]["assignments"].as_array().map_or(0, Vec::len),
+        "simulated": d.commitment.simulated || d.result.simulated,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct Page {
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+pub async fn list(State(state): State<AppState>, Query(q): Query<Page>) -> ApiResult<impl IntoResponse> {
+    let per_page = q.per_page.unwrap_or(20);
+    let page = q.page.unwrap_or(1);
+    if !(1..=100).contains(&per_page) || page == 0 {
+        return Err(ApiError::bad_request("page starts at 1; per_page is 1–100"));
+    }
+    let log = state.log()?;
+    let mut draws = all(&log);
+    draws.reverse();
+    let total = draws.len();
+    let items: Vec<Value> = draws.iter().skip((page - 1) * per_page).take(per_page).map(summary).collect();
+    Ok(cacheable(Json(json!({"draws": items, "page": page, "per_page": per_page, "total": total}))))
+}
+
+/// A short public cache: the log only grows, but lists do change.
+fn cacheable(body: impl IntoResponse) -> impl IntoResponse {
+    ([(header::CACHE_CONTROL, "public, max-age=5")], body)
+}
+
+fn immutable(content_type: &'static str, body: Vec<u8>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body)
+}
+
+pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    let log = state.log()?;
+    let d = one(&log, &id)?;
+    let draw = &d.result.body["draw"];
+    let mut teams = Vec::new();
+    if draw.is_object() {
+        let rebuilt = state.rebuilt(&log, &d.commitment_id, &d.commitment)?;
+        let inspectors = &rebuilt.inputs.inspectors;
+        let person = |id: &Value, role: &str| {
+            let id = id.as_str().unwrap_or("");
+            let i = inspectors.binary_search_by(|x| x.id.as_str().cmp(id)).ok().map(|k| &inspectors[k]);
+            json!({"id": id, "name": i.map(|i| i.name.as_str()), "department": i.map(|i| i.department.as_str()), "role": role})
+        };
+        for a in draw["assignments"].as_array().into_iter().flatten() {
+            let mut members = Vec::new();
+            for (k, id) in a["inspectors"].as_array().into_iter().flatten().enumerate() {
+                members.push(person(id, if k == 0 { "leader" } else { "inspector" }));
+            }
+            members.extend(a["experts"].as_array().into_iter().flatten().map(|id| person(id, "expert")));
+            teams.push(json!({"uscc": a["uscc"], "name": a["name"], "class": a["class"], "region": a["region"], "ticket": a["ticket"], "members": members}));
+        }
+    }
+    let mut snapshots = serde_json::Map::new();
+    for registry in ["enterprises", "inspectors", "conflicts"] {
+        let s = &d.commitment.body["snapshots"][registry];
+        let root = s["root"].as_str().unwrap_or("");
+        let columns = (0..log.len())
+            .filter_map(|i| log.entry(i).ok())
+            .find(|e| e.kind == "RegistrySnapshot" && e.body["root"] == root)
+            .map(|e| e.body["columns"].clone())
+            .unwrap_or(Value::Null);
+        snapshots.insert(registry.into(), json!({"root": root, "count": s["count"], "columns": columns, "url": format!("/api/snapshots/{root}")}));
+    }
+    Ok(cacheable(Json(json!({
+        "id": d.id,
+        "summary": summary(&d),
+        "commitment": d.commitment.body,
+        "beacon": d.beacon.body,
+        "draw": if draw.is_object() { draw.clone() } else { Value::Null },
+        "failure": d.result.body.get("failure"),
+        "teams": teams,
+        "items": d.commitment.body["plan"]["items"],
+        "snapshots": snapshots,
+        "checkpoint": log.latest_checkpoint(),
+        "receipt_url": format!("/api/draws/{}/receipt", d.id),
+    }))))
+}
+
+pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+    let log = state.log()?;
+    let d = one(&log, &id)?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], log.receipt(d.index)?.to_text()))
+}
+
+pub async fn checkpoint(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let log = state.log()?;
+    let cp = log.latest_checkpoint().ok_or_else(|| ApiError::not_found("the log has no checkpoint yet"))?.to_string();
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], cp))
+}
+
+pub async fn vkey(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{}\n", state.log()?.vkey)))
+}
+
+pub async fn entry(State(state): State<AppState>, Path(index): Path<String>) -> ApiResult<impl IntoResponse> {
+    let index: u64 = index.parse().map_err(|_| ApiError::bad_request("entry index must be a number"))?;
+    let log = state.log()?;
+    if index >= log.len() {
+        return Err(ApiError::not_found(format!("the log has {} entries", log.len())));
+    }
+    Ok(immutable("application/json", log.line(index).to_vec()))
+}
+
+pub async fn snapshot(State(state): State<AppState>, Path(root): Path<String>) -> ApiResult<impl IntoResponse> {
+    if !crate::log::entry::is_hex64(&root) {
+        return Err(ApiError::bad_request("a snapshot root is 64 lowercase hex digits"));
+    }
+    let log = state.log()?;
+    let gz = log.blob(&blob_name(&root))?.ok_or_else(|| ApiError::not_found(format!("no snapshot with root {root}")))?;
+    Ok(immutable("application/gzip", gz))
+}

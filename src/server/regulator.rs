@@ -1,0 +1,238 @@
+//! The regulator's write API. Every request needs `Authorization: Bearer
+//! TOKEN` whose SHA-256 matches the configured hash (compared in constant
+//! time); every accepted request becomes log entries, nothing else.
+
+use axum::extract::{Path, State};
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::error::{ApiError, ApiResult};
+use super::results::{self, CATEGORIES, STATES};
+use super::state::AppState;
+use super::draws;
+use crate::date::Date;
+use crate::log::flow::{self, Clock, Offered};
+use crate::log::store::Log;
+use crate::plan::Plan;
+use crate::table::{BytesSource, Source};
+
+/// Checks the bearer token before anything else is looked at.
+pub fn authorize(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+    let want = state.config().token_sha256.ok_or_else(ApiError::unauthorized)?;
+    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(ApiError::unauthorized)?;
+    let got: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
+    // Constant time: every byte is compared whatever the earlier ones were.
+    let diff = got.iter().zip(want.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    if diff == 0 {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized())
+    }
+}
+
+fn clock() -> Clock {
+    Clock::system()
+}
+
+/// Runs a write with the log opened for writing, off the async threads.
+async fn write<T: Send + 'static>(state: &AppState, job: impl FnOnce(&mut Log) -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
+    let _guard = state.0.writing.lock().await;
+    let dir = state.config().log_dir.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut log = Log::open_dir(&dir, true)?;
+        job(&mut log)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+#[derive(Deserialize)]
+pub struct NewCommitment {
+    plan: String,
+    #[serde(default)]
+    files: std::collections::BTreeMap<String, String>,
+    enterprises: Option<String>,
+    enterprises_base64: Option<String>,
+    inspectors: Option<String>,
+    inspectors_base64: Option<String>,
+    conflicts: Option<String>,
+    conflicts_base64: Option<String>,
+    beacon: String,
+}
+
+fn file_bytes(text: Option<String>, b64: Option<String>, what: &str) -> ApiResult<Option<Vec<u8>>> {
+    use base64::Engine;
+    match (text, b64) {
+        (Some(t), None) => Ok(Some(t.into_bytes())),
+        (None, Some(b)) => base64::engine::general_purpose::STANDARD.decode(b.trim()).map(Some).map_err(|_| ApiError::bad_request(format!("{what}_base64 is not base64"))),
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(ApiError::bad_request(format!("give {what} or {what}_base64, not both"))),
+    }
+}
+
+pub async fn commit(State(state): State<AppState>, body: Result<Json<NewCommitment>, JsonRejection>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let choice = flow::parse_beacon(&req.beacon).map_err(ApiError::bad_request)?;
+    let ents = file_bytes(req.enterprises, req.enterprises_base64, "enterprises")?.ok_or_else(|| ApiError::bad_request("enterprises is required"))?;
+    let insp = file_bytes(req.inspectors, req.inspectors_base64, "inspectors")?.ok_or_else(|| ApiError::bad_request("inspectors is required"))?;
+    let conf = file_bytes(req.conflicts, req.conflicts_base64, "conflicts")?;
+    let files = req.files;
+    let open = move |name: &str| -> Box<dyn Source> {
+        let bytes = files.get(name).map(|s| s.as_bytes().to_vec()).unwrap_or_default();
+        Box::new(OwnedSource { label: name.to_string(), bytes })
+    };
+    let plan = Plan::parse(&req.plan, "plan", &open).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let conf_src = conf.as_deref().map(|b| BytesSource { label: "conflicts".into(), bytes: b });
+    let inputs = crate::inputs::load_registries(
+        plan,
+        &BytesSource { label: "enterprises".into(), bytes: &ents },
+        &BytesSource { label: "inspectors".into(), bytes: &insp },
+        conf_src.as_ref().map(|c| c as &(dyn Source + Sync)),
+    )
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let id = write(&state, move |log| flow::commit(log, inputs, &choice, &clock()).map_err(flow_error)).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+struct OwnedSource {
+    label: String,
+    bytes: Vec<u8>,
+}
+
+impl Source for OwnedSource {
+    fn label(&self) -> &str {
+        &self.label
+    }
+    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+        Ok(Box::new(self.bytes.as_slice()))
+    }
+}
+
+fn flow_error(e: flow::FlowError) -> ApiError {
+    match e {
+        flow::FlowError::Refused(m) => ApiError::bad_request(m),
+        flow::FlowError::Log(l) => l.into(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RevealRequest {
+    drand: Option<Value>,
+    ceremony: Option<Ceremony>,
+}
+
+#[derive(Deserialize)]
+pub struct Ceremony {
+    digits: String,
+    witnesses: Vec<String>,
+}
+
+pub async fn reveal(State(state): State<AppState>, Path(id): Path<String>, body: Result<Json<RevealRequest>, JsonRejection>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let offered = match (req.drand, req.ceremony) {
+        (Some(d), None) => Offered::Drand(crate::log::beacon::parse_round_json(d.to_string().as_bytes()).map_err(|e| ApiError::bad_request(e.to_string()))?),
+        (None, Some(c)) => Offered::Ceremony { digits: c.digits, witnesses: c.witnesses },
+        _ => return Err(ApiError::bad_request("give either drand {round, signature} or ceremony {digits, witnesses}")),
+    };
+    let revealed = write(&state, move |log| flow::reveal(log, &id, &offered, &clock()).map_err(flow_error)).await?;
+    let outcome = if revealed.draw.is_some() { "drawn" } else { "infeasible" };
+    Ok((StatusCode::CREATED, Json(json!({"id": revealed.result_id, "outcome": outcome, "failure": revealed.failure}))))
+}
+
+#[derive(Deserialize)]
+pub struct NewResult {
+    draw: String,
+    uscc: String,
+    category: String,
+    inspection_date: String,
+    #[serde(default)]
+    findings: String,
+}
+
+fn check_category(c: &str) -> ApiResult<()> {
+    if CATEGORIES.contains(&c) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!("category must be one of: {}", CATEGORIES.join("；"))))
+    }
+}
+
+fn check_date(d: &str) -> ApiResult<String> {
+    Date::parse(d).map(|d| d.to_string()).map_err(|m| ApiError::bad_request(format!("inspection_date: {m}")))
+}
+
+pub async fn record(State(state): State<AppState>, body: Result<Json<NewResult>, JsonRejection>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    check_category(&req.category)?;
+    let date = check_date(&req.inspection_date)?;
+    let today = state.today();
+    let result = write(&state, move |log| {
+        let d = draws::one(log, &req.draw)?;
+        let uscc = crate::uscc::normalize(req.uscc.trim());
+        let target = d.result.body["draw"]["assignments"].as_array().and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str())).cloned();
+        let target = target.ok_or_else(|| ApiError::bad_request(format!("{uscc} is not a target of draw {}", d.id)))?;
+        if results::of_draw(log, &d.id).into_iter().any(|i| log.entry(i).is_ok_and(|e| e.body["uscc"] == uscc.as_str())) {
+            return Err(ApiError::bad_request(format!("a result for {uscc} is already recorded; amend it instead")));
+        }
+        let body = json!({"draw": d.id, "uscc": uscc, "result": {"name": target["name"], "category": req.category, "inspection_date": date, "findings": req.findings, "state": "待审核"}});
+        let c = clock();
+        log.append(vec![("InspectionResult".into(), body)], &c.rfc3339, c.simulated)?;
+        Ok(results::current(log, log.len() - 1, today))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(result)))
+}
+
+#[derive(Deserialize)]
+pub struct AmendRequest {
+    reason: String,
+    category: Option<String>,
+    findings: Option<String>,
+    inspection_date: Option<String>,
+    state: Option<String>,
+}
+
+pub async fn amend(State(state): State<AppState>, Path(id): Path<String>, body: Result<Json<AmendRequest>, JsonRejection>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    if req.reason.trim().is_empty() {
+        return Err(ApiError::bad_request("an amendment needs a reason"));
+    }
+    let mut changes = serde_json::Map::new();
+    if let Some(c) = req.category {
+        check_category(&c)?;
+        changes.insert("category".into(), json!(c));
+    }
+    if let Some(f) = req.findings {
+        changes.insert("findings".into(), json!(f));
+    }
+    if let Some(d) = req.inspection_date {
+        changes.insert("inspection_date".into(), json!(check_date(&d)?));
+    }
+    if let Some(s) = req.state {
+        if !STATES.contains(&s.as_str()) {
+            return Err(ApiError::bad_request("state must be 待审核 or 已公示"));
+        }
+        changes.insert("state".into(), json!(s));
+    }
+    if changes.is_empty() {
+        return Err(ApiError::bad_request("nothing to amend: give category, findings, inspection_date or state"));
+    }
+    let today = state.today();
+    let reason = req.reason;
+    let result = write(&state, move |log| {
+        let i = log.find(&id)?;
+        if log.entry(i).map(|e| e.kind).ok().as_deref() != Some("InspectionResult") {
+            return Err(ApiError::not_found(format!("entry {id} is not an inspection result")));
+        }
+        let body = json!({"amends": log.id(i), "reason": reason, "result": Value::Object(changes)});
+        let c = clock();
+        log.append(vec![("Amendment".into(), body)], &c.rfc3339, c.simulated)?;
+        Ok(results::current(log, i, today))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(result)))
+}

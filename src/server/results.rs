@@ -1,0 +1,120 @@
+//! Inspection results (一公开): each is an InspectionResult entry folded with
+//! its Amendment entries; deadlines are 20 working days after the inspection
+//! date on the State Council calendar, make-up workdays included.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::draws;
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use crate::calendar::{Calendar, CalendarError};
+use crate::date::Date;
+use crate::log::store::Log;
+
+pub const CATEGORIES: [&str; 7] = [
+    "未发现问题",
+    "发现问题待后续处理",
+    "发现问题经责令已改正",
+    "未发现开展本次抽查涉及的经营活动",
+    "通过登记的住所（经营场所）无法联系",
+    "不配合检查情节严重",
+    "已注销或被吊销、撤销营业执照",
+];
+pub const STATES: [&str; 2] = ["待审核", "已公示"];
+pub const WORKING_DAYS: u32 = 20;
+
+/// A result as it stands after its amendments.
+pub fn current(log: &Log, index: u64, today: Date) -> Value {
+    let entry = log.entry(index).expect("caller checked the kind");
+    let id = log.id(index);
+    let mut fields = entry.body["result"].as_object().cloned().unwrap_or_default();
+    let mut published_on = (fields.get("state").and_then(Value::as_str) == Some("已公示")).then(|| entry.time[..10].to_string());
+    let mut amendments = Vec::new();
+    for j in index + 1..log.len() {
+        let Ok(a) = log.entry(j) else { continue };
+        if a.kind != "Amendment" || a.body["amends"] != id.as_str() {
+            continue;
+        }
+        for (k, v) in a.body["result"].as_object().into_iter().flatten() {
+            fields.insert(k.clone(), v.clone());
+        }
+        if a.body["result"]["state"] == "已公示" && published_on.is_none() {
+            published_on = Some(a.time[..10].to_string());
+        }
+        amendments.push(json!({"id": log.id(j), "time": a.time, "reason": a.body["reason"], "changes": a.body["result"]}));
+    }
+    let date = fields.get("inspection_date").and_then(Value::as_str).and_then(|d| Date::parse(d).ok());
+    let cal = Calendar::official();
+    let (deadline, note) = match date.map(|d| cal.add_working_days(d, WORKING_DAYS)) {
+        Some(Ok(d)) => (Some(d), None),
+        Some(Err(CalendarError::YearNotPublished(y))) => (None, Some(format!("{y} 年节假日安排尚未公布，期限待定 / the {y} holiday calendar is not published yet"))),
+        Some(Err(e)) => (None, Some(e.to_string())),
+        None => (None, Some("no valid inspection date".to_string())),
+    };
+    let published = published_on.as_deref().and_then(|p| Date::parse(p).ok());
+    let overdue = match (deadline, published) {
+        (Some(dl), Some(p)) => p > dl,
+        (Some(dl), None) => today > dl,
+        _ => false,
+    };
+    let left = match (deadline, published) {
+        (Some(dl), None) => cal.working_days_between(today, dl).ok(),
+        _ => None,
+    };
+    json!({
+        "id": id,
+        "draw": entry.body["draw"],
+        "uscc": entry.body["uscc"],
+        "name": fields.get("name").cloned().unwrap_or(Value::Null),
+        "category": fields.get("category"),
+        "findings": fields.get("findings").cloned().unwrap_or(json!("")),
+        "inspection_date": fields.get("inspection_date"),
+        "state": fields.get("state"),
+        "published_on": published_on,
+        "deadline": deadline.map(|d| d.to_string()),
+        "deadline_note": note,
+        "working_days_left": left,
+        "overdue": overdue,
+        "recorded_at": entry.time,
+        "amendments": amendments,
+    })
+}
+
+/// Indices of the InspectionResult entries of one draw.
+pub fn of_draw(log: &Log, draw_id: &str) -> Vec<u64> {
+    (0..log.len()).filter(|&i| log.entry(i).is_ok_and(|e| e.kind == "InspectionResult" && e.body["draw"] == draw_id)).collect()
+}
+
+#[derive(Deserialize)]
+pub struct DrawQuery {
+    draw: Option<String>,
+}
+
+pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> ApiResult<Json<Value>> {
+    let id = q.draw.ok_or_else(|| ApiError::bad_request("give ?draw=ID"))?;
+    let log = state.log()?;
+    let d = draws::one(&log, &id)?;
+    let today = state.today();
+    let results: Vec<Value> = of_draw(&log, &d.id).into_iter().map(|i| current(&log, i, today)).collect();
+    let reported: Vec<&Value> = results.iter().map(|r| &r["uscc"]).collect();
+    let pending: Vec<Value> = d.result.body["draw"]["assignments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| !reported.contains(&&a["uscc"]))
+        .map(|a| json!({"uscc": a["uscc"], "name": a["name"]}))
+        .collect();
+    Ok(Json(json!({"draw": d.id, "today": today.to_string(), "results": results, "pending": pending})))
+}
+
+pub async fn one(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let log = state.log()?;
+    let i = log.find(&id)?;
+    if log.entry(i).map(|e| e.kind).ok().as_deref() != Some("InspectionResult") {
+        return Err(ApiError::not_found(format!("entry {id} is not an inspection result")));
+    }
+    Ok(Json(current(&log, i, state.today())))
+}

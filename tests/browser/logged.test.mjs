@@ -1,0 +1,231 @@
+// logged.test.mjs — web/logged.js in node against a real audit log.
+//
+//   node --test tests/browser/logged.test.mjs
+//
+// Builds a log with `fairdraw demo` plus three more draws (tests/browser/make-log.mjs:
+// drand + ceremony beacons, joint departments with experts, a scope.where on
+// an extra column, log exclusions, an infeasible draw), serves it with
+// `fairdraw serve` (or the stand-in, see server.mjs), and checks that every
+// draw verifies from the API alone and that tampering is caught.
+//
+// FAIRDRAW_TEST_LOG=DIR reuses an existing log instead of building one.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { makeLog } from './make-log.mjs';
+import { startServer } from './server.mjs';
+import { verifyLoggedDraw, leavesOf, planToToml, csvLine } from '../../web/logged.js';
+import { computeDraw, canonicalJson } from '../../web/verify.js';
+
+let tmp;
+let srv;
+let draws; // DrawSummary list
+
+async function getJson(p) {
+  const r = await fetch(new URL(p, srv.url));
+  assert.equal(r.status, 200, `GET ${p}: ${r.status}`);
+  return r.json();
+}
+
+async function fetchBytes(url) {
+  const r = await fetch(new URL(url, srv.url));
+  if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/** fetchBytes that rewrites the snapshot at `root` with `edit(lines) -> lines`. */
+function tampering(root, edit) {
+  return async url => {
+    const bytes = await fetchBytes(url);
+    if (!url.includes(root)) return bytes;
+    const lines = zlib.gunzipSync(bytes).toString('utf8').split('\n');
+    return new Uint8Array(zlib.gzipSync(Buffer.from(edit(lines).join('\n'), 'utf8')));
+  };
+}
+
+const clone = v => JSON.parse(JSON.stringify(v));
+const demoDraw = () => draws.find(d => d.beacon && d.beacon.type === 'drand');
+
+before(async () => {
+  let log = process.env.FAIRDRAW_TEST_LOG;
+  if (!log) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fairdraw-web-'));
+    log = makeLog(tmp);
+  }
+  srv = await startServer(log);
+  draws = (await getJson('/api/draws?per_page=100')).draws;
+});
+
+after(async () => {
+  if (srv) await srv.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('the API lists the demo draw and the others', () => {
+  assert.ok(demoDraw(), 'a drand-beaconed (demo) draw is listed');
+  if (!process.env.FAIRDRAW_TEST_LOG) {
+    assert.equal(draws.length, 4);
+    assert.equal(draws.filter(d => d.outcome === 'infeasible').length, 1);
+  }
+});
+
+test('every logged draw verifies from the API alone', async () => {
+  for (const s of draws) {
+    const detail = await getJson(`/api/draws/${s.id}`);
+    const stages = [];
+    const r = await verifyLoggedDraw(detail, fetchBytes, { onProgress: st => stages.push(st) });
+    assert.equal(r.status, 'verified', `${s.plan_name}: ${r.summary}\n${JSON.stringify(r.differences.slice(0, 5))}`);
+    assert.deepEqual(r.differences, []);
+    assert.equal(r.infeasible, s.outcome === 'infeasible');
+    assert.ok(r.checks.every(c => c.ok), JSON.stringify(r.checks));
+    const ids = new Set(r.checks.map(c => c.id));
+    for (const id of ['snapshot', 'plan-digest', 'randomness', 'seed', s.outcome === 'infeasible' ? 'infeasible' : 'recompute']) {
+      assert.ok(ids.has(id), `check ${id} ran for ${s.plan_name}`);
+    }
+    assert.ok(stages.includes('recompute'));
+  }
+});
+
+test('a tampered enterprise leaf (re-gzipped) is a mismatch naming the root', async () => {
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  const root = detail.snapshots.enterprises.root;
+  const fetchTampered = tampering(root, lines => {
+    const leaf = JSON.parse(lines[7]);
+    leaf[2] = leaf[2] === 'A' ? 'B' : 'A'; // move one firm to another credit class
+    lines[7] = canonicalJson(leaf);
+    return lines;
+  });
+  const r = await verifyLoggedDraw(detail, fetchTampered);
+  assert.equal(r.status, 'mismatch');
+  assert.deepEqual(r.differences.map(d => d.path), ['snapshots.enterprises.root']);
+  assert.equal(r.differences[0].actual, root);
+  assert.notEqual(r.differences[0].expected, root);
+  assert.match(r.summary, /snapshots\.enterprises\.root/);
+  assert.ok(r.checks.some(c => c.id === 'snapshot' && c.registry === 'enterprises' && !c.ok && c.root === root));
+});
+
+test('a dropped inspector or recusal leaf is a mismatch', async () => {
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  for (const reg of ['inspectors', 'conflicts']) {
+    const r = await verifyLoggedDraw(detail, tampering(detail.snapshots[reg].root, lines => lines.slice(1)));
+    assert.equal(r.status, 'mismatch', reg);
+    assert.deepEqual(r.differences.map(d => d.path).sort(), [`snapshots.${reg}.count`, `snapshots.${reg}.root`]);
+  }
+});
+
+test('a published draw that differs from the recomputation is a mismatch with its paths', async () => {
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  const edited = clone(detail);
+  const sel = edited.draw.strata[1].selected;
+  [sel[0], sel[1]] = [sel[1], sel[0]];
+  edited.draw.assignments[3].leader = edited.draw.assignments[4].leader;
+  const r = await verifyLoggedDraw(edited, fetchBytes);
+  assert.equal(r.status, 'mismatch');
+  const paths = r.differences.map(d => d.path);
+  assert.ok(paths.includes('strata[1].selected[0]'), paths.join(', '));
+  assert.ok(paths.includes('strata[1].selected[1]'), paths.join(', '));
+  assert.ok(paths.includes('assignments[3].leader'), paths.join(', '));
+});
+
+test('a commitment, beacon or seed that does not add up is a mismatch', async () => {
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  const cases = [
+    [d => { d.commitment.plan.ratios.A = '0.01'; }, 'commitment.plan_digest'],
+    [d => { d.beacon.randomness = '00'.repeat(32); }, 'beacon.randomness'],
+    [d => { d.beacon.seed = 'f' + d.beacon.seed.slice(1); }, 'beacon.seed'],
+    [d => { d.commitment.snapshots.conflicts.root = '00'.repeat(32); }, 'commitment.snapshots.conflicts.root'],
+  ];
+  for (const [edit, path] of cases) {
+    const d = clone(detail);
+    edit(d);
+    const r = await verifyLoggedDraw(d, fetchBytes);
+    assert.equal(r.status, 'mismatch', path);
+    assert.ok(r.differences.some(x => x.path === path), `${path} in ${r.differences.map(x => x.path).join(', ')}`);
+  }
+});
+
+test('a ceremony beacon with changed witnesses is a mismatch', async () => {
+  const s = draws.find(d => d.beacon && d.beacon.type === 'ceremony' && d.outcome === 'drawn');
+  const d = await getJson(`/api/draws/${s.id}`);
+  d.beacon.beacon.witnesses = [...d.beacon.beacon.witnesses].reverse();
+  const r = await verifyLoggedDraw(d, fetchBytes);
+  assert.equal(r.status, 'mismatch');
+  assert.ok(r.differences.some(x => x.path === 'beacon.randomness'));
+});
+
+test('an "infeasible" outcome that is in fact feasible is a mismatch', async () => {
+  const s = draws.find(d => d.outcome === 'infeasible');
+  if (!s) return;
+  const d = await getJson(`/api/draws/${s.id}`);
+  d.commitment.plan.team.max_targets_per_inspector = null; // now feasible...
+  const r = await verifyLoggedDraw(d, fetchBytes);
+  assert.equal(r.status, 'mismatch');
+  const paths = r.differences.map(x => x.path);
+  assert.ok(paths.includes('outcome'), paths.join(', ')); // ...but the log says infeasible
+  assert.ok(paths.includes('commitment.plan_digest'), paths.join(', '));
+});
+
+test('unreadable material is an error, not a verdict', async () => {
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  const root = detail.snapshots.inspectors.root;
+  await assert.rejects(verifyLoggedDraw(detail, async url => {
+    const b = await fetchBytes(url);
+    return url.includes(root) ? b.subarray(0, b.length >> 1) : b; // truncated gzip
+  }));
+  await assert.rejects(verifyLoggedDraw(detail, async () => { throw new Error('HTTP 404'); }), /HTTP 404/);
+  await assert.rejects(verifyLoggedDraw({ ...detail, commitment: undefined }, fetchBytes), /commitment/);
+});
+
+test('a download already inflated in transit (Content-Encoding) still verifies', async () => {
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  const r = await verifyLoggedDraw(detail, async url => new Uint8Array(zlib.gunzipSync(await fetchBytes(url))));
+  assert.equal(r.status, 'verified');
+});
+
+test('leaves: one per line, a final LF ends the last line', () => {
+  const enc = s => new TextEncoder().encode(s);
+  const dec = ls => ls.map(l => new TextDecoder().decode(l));
+  assert.deepEqual(dec(leavesOf(enc('["a"]\n["b"]\n'))), ['["a"]', '["b"]']);
+  assert.deepEqual(dec(leavesOf(enc('["a"]\n["b"]'))), ['["a"]', '["b"]']);
+  assert.deepEqual(leavesOf(enc('')), []);
+});
+
+test('CSV cells with commas, quotes and Chinese text survive the rebuild', () => {
+  assert.equal(csvLine(['a,b', 'say "hi"', '食品、药品']), '"a,b","say ""hi""","食品、药品"');
+});
+
+test('the rebuilt plan TOML reproduces unusual canonical plans exactly', async () => {
+  // One enterprise and two inspectors are enough for computeDraw to reach the plan.
+  const enterprises = new TextEncoder().encode('uscc,name,credit_class,region,industry,status,列入"异常",备注\n91330106MA9ERT3N90,甲,A,330106,F521,存续,是,x\n');
+  const inspectors = new TextEncoder().encode('id,name,department,region,qualifications\n1,张,局 A,330106,"食品;药品"\n2,李,卫健委,330106,食品\n');
+  const plan = {
+    algorithm: 'fairdraw-v1',
+    name: '名称 with "quotes" \\ and a backslash',
+    department: '卫健委',
+    inspection_date: '2026-02-28',
+    ratios: { A: '0.125', B: '1', C: '0', D: '0.0005' },
+    min: { A: 0, B: 3, C: 0, D: 1 },
+    max: { A: 5, B: null, C: null, D: 2 },
+    scope: { statuses: ['存续', '歇业'], regions: ['33'], industries: [], where: [['列入"异常"', '是']] },
+    items: [
+      { item: '事项, 一', code: '', basis: '《法》第一条，"第二条"', department: '', category: 'key', method: '书面检查、实地核查', ceiling: null },
+      { item: '事项二', code: 'X-2', basis: '', department: '局 A', category: 'general', method: '', ceiling: '1' },
+    ],
+    exclude: ['91330106MA9ERT3N90'],
+    max_draws_per_year: 2,
+    team: { size: 2, departments: ['局 A', '卫健委'], region: 'different', max_targets_per_inspector: null, qualifications: ['食品'], experts: 0, rotation: true },
+    history: [['91330106MA9ERT3N90', '1'], ['91330106MA9ERT3N90', '2']],
+  };
+  const { toml, files } = planToToml(plan);
+  let doc;
+  try {
+    doc = await computeDraw({ enterprises, inspectors, plan: toml, planFiles: files, seed: 's' });
+  } catch (e) {
+    assert.fail(`${e.message}\n--- plan.toml ---\n${toml}`);
+  }
+  assert.equal(canonicalJson(doc.plan), canonicalJson(plan), toml);
+});

@@ -1,0 +1,339 @@
+// logged.js — re-run a *logged* draw in the browser (or node >= 20).
+//
+// web/verify.js recomputes a draw from the files a regulator used (CSV
+// registries, a plan TOML and the files it names). A draw published from the
+// audit log offers other material: the commitment's canonical plan (SPEC §3.3)
+// and the three registry snapshots (gzip, one canonical-JSON leaf per line,
+// LOG-FORMAT.md "Snapshots"). This module turns that material back into
+// equivalent input files and hands them to verify.js, so the page needs no
+// second implementation of the draw:
+//
+//   snapshot leaves  -> enterprises.csv / inspectors.csv / conflicts.csv
+//                       (English headers; every cell quoted)
+//   canonical plan   -> plan.toml + items.csv (+ history.csv with rotation)
+//
+// The rebuilt files are chosen so that verify.js re-derives exactly the same
+// leaves, canonical plan and plan digest; any difference shows up in the
+// value-by-value comparison with the published draw document.
+//
+// Besides the recomputation it checks what the log binds together and what a
+// browser can check without a BLS library: each download hashes to its
+// published Merkle root and count, the API's roots equal the commitment's,
+// the commitment's plan digest, the beacon randomness (drand: SHA-256 of the
+// signature; ceremony: the digits and witnesses) and the seed derived from
+// the commitment id and the randomness. The drand BLS signature itself is
+// checked by `fairdraw audit verify`.
+//
+// API:
+//   verifyLoggedDraw(detail, fetchBytes, {onProgress}) -> Promise<{
+//       status: 'verified' | 'mismatch',
+//       infeasible: boolean,            // the log says "infeasible" (and we checked it)
+//       differences: [{path, expected, actual}],   // expected = recomputed
+//       checks: [{id, ok, ...}],        // what was checked, for the page to list
+//       summary: string,                // one English line
+//       computed }>                     // the recomputed document (when drawn)
+//     detail     : the GET /api/draws/{id} response (web/openapi.json DrawDetail)
+//     fetchBytes : url -> Promise<Uint8Array>
+//     onProgress : optional (stage, info) callback; stages 'download',
+//                  'unpack', 'root', 'recompute'
+//   Rejects (FairdrawError or Error) when the material cannot be read at all:
+//   a missing field, a download that fails, a leaf that is not JSON.
+//
+// Exported helpers (tests): leavesOf, rebuildInputs, planToToml, csvLine.
+
+import { verifyDraw, computeDraw, merkleRoot, canonicalJson, FairdrawError } from './verify.js';
+
+export const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
+const INSPECTOR_HEADER = ['id', 'name', 'department', 'region', 'active', 'role', 'qualifications', 'cert_expires'];
+const CONFLICT_HEADER = ['inspector_id', 'uscc'];
+const ITEM_HEADER = ['item', 'code', 'basis', 'department', 'category', 'method', 'ceiling'];
+const HISTORY_HEADER = ['uscc', 'inspector_id', 'date'];
+// verify.js keeps, per USCC, the inspectors of the latest history date (§3.3);
+// giving every pair the same date keeps all of them, i.e. exactly plan.history.
+const HISTORY_DATE = '2000-01-01';
+const CLASSES = ['A', 'B', 'C', 'D'];
+
+const encoder = new TextEncoder();
+
+// ─── small byte and hash helpers ────────────────────────────────────────────
+
+function hex(bytes) {
+  return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('');
+}
+
+function unhex(s, what) {
+  if (typeof s !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(s)) throw new FairdrawError(`${what} is not hex`);
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+async function sha256(...parts) {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const buf = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { buf.set(p, o); o += p.length; }
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', buf));
+}
+
+/** gunzip with the platform's DecompressionStream (browsers, node >= 18). */
+async function gunzip(bytes) {
+  // A server or proxy that sends the blob with Content-Encoding: gzip makes
+  // fetch() inflate it already; only inflate what still starts with the magic.
+  if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Split at LF: one leaf per line; a final LF ends the last line (no empty leaf). */
+export function leavesOf(bytes) {
+  const leaves = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0a) { leaves.push(bytes.subarray(start, i)); start = i + 1; }
+  }
+  if (start < bytes.length) leaves.push(bytes.subarray(start));
+  return leaves;
+}
+
+function parseLeaves(leaves, registry) {
+  const dec = new TextDecoder('utf-8', { fatal: true });
+  return leaves.map((leaf, i) => {
+    try {
+      return JSON.parse(dec.decode(leaf));
+    } catch (e) {
+      throw new FairdrawError(`${registry} snapshot, leaf ${i + 1}: not a JSON array (${e.message})`);
+    }
+  });
+}
+
+// ─── rebuilding the input files ─────────────────────────────────────────────
+
+/** One CSV record; every cell quoted, so commas and quotes inside values survive. */
+export function csvLine(cells) {
+  return cells.map(c => '"' + String(c).replace(/"/g, '""') + '"').join(',');
+}
+
+function csvFile(header, rows) {
+  return encoder.encode([header, ...rows].map(csvLine).join('\n') + '\n');
+}
+
+function checkLeaf(row, i, registry, test, shape) {
+  if (!Array.isArray(row) || !test(row)) {
+    throw new FairdrawError(`${registry} snapshot, leaf ${i + 1}: expected ${shape}, got ${JSON.stringify(row).slice(0, 120)}`);
+  }
+}
+const isStr = x => typeof x === 'string';
+
+function enterprisesCsv(rows, columns) {
+  rows.forEach((r, i) => checkLeaf(r, i, 'enterprises', x => x.length === columns.length && x.every(isStr),
+    `${columns.length} strings (${columns.join(', ')})`));
+  return csvFile(columns, rows);
+}
+
+function inspectorsCsv(rows) {
+  rows.forEach((r, i) => checkLeaf(r, i, 'inspectors',
+    x => x.length === 8 && [0, 1, 2, 3, 5, 7].every(k => isStr(x[k])) && typeof x[4] === 'boolean'
+      && Array.isArray(x[6]) && x[6].every(isStr),
+    '[id, name, department, region, active, role, qualifications, cert_expires]'));
+  // qualifications were split at the §1.2 separators, so none contains ";"
+  return csvFile(INSPECTOR_HEADER, rows.map(r => [r[0], r[1], r[2], r[3], r[4] ? 'true' : 'false', r[5], r[6].join(';'), r[7]]));
+}
+
+function conflictsCsv(rows) {
+  rows.forEach((r, i) => checkLeaf(r, i, 'conflicts', x => x.length === 2 && x.every(isStr), '[inspector_id, uscc]'));
+  return csvFile(CONFLICT_HEADER, rows);
+}
+
+/** A TOML basic string. JSON's escapes are TOML's, except that TOML also wants DEL escaped. */
+function tomlString(s) {
+  return JSON.stringify(String(s)).replace(/\u007f/g, '\\u007F');
+}
+const tomlStrings = xs => '[' + xs.map(tomlString).join(', ') + ']';
+function tomlInt(v, what) {
+  if (!Number.isSafeInteger(v) || v < 0) throw new FairdrawError(`plan.${what}: expected a non-negative integer, got ${JSON.stringify(v)}`);
+  return String(v);
+}
+
+/**
+ * The canonical plan (§3.3) as plan TOML + the files it names, such that
+ * verify.js re-derives the same canonical plan. Returns {toml, files}.
+ */
+export function planToToml(plan) {
+  if (!plan || typeof plan !== 'object') throw new FairdrawError('the commitment has no plan');
+  const L = [];
+  const files = {};
+  L.push(`# rebuilt from the canonical plan (SPEC §3.3) of a logged commitment`);
+  L.push(`name = ${tomlString(plan.name)}`);
+  L.push(`department = ${tomlString(plan.department ?? '')}`);
+  if (plan.inspection_date) L.push(`inspection_date = ${tomlString(plan.inspection_date)}`);
+  const items = plan.items || [];
+  if (items.length) {
+    L.push(`items_file = "items.csv"`);
+    L.push(`items = ${tomlStrings(items.map(it => it.item))}`);
+    files['items.csv'] = csvFile(ITEM_HEADER, items.map(it =>
+      ITEM_HEADER.map(k => (it[k] === null || it[k] === undefined ? '' : it[k]))));
+  }
+  L.push(`exclude = ${tomlStrings(plan.exclude || [])}`);
+  if (plan.max_draws_per_year !== null && plan.max_draws_per_year !== undefined) {
+    L.push(`max_draws_per_year = ${tomlInt(plan.max_draws_per_year, 'max_draws_per_year')}`);
+  }
+  L.push('', '[ratios]');
+  for (const c of CLASSES) L.push(`${c} = ${tomlString(plan.ratios[c])}`);
+  L.push('', '[min]');
+  for (const c of CLASSES) L.push(`${c} = ${tomlInt(plan.min[c], `min.${c}`)}`);
+  L.push('', '[max]');
+  for (const c of CLASSES) if (plan.max[c] !== null && plan.max[c] !== undefined) L.push(`${c} = ${tomlInt(plan.max[c], `max.${c}`)}`);
+  const scope = plan.scope;
+  L.push('', '[scope]');
+  L.push(`statuses = ${tomlStrings(scope.statuses)}`);
+  L.push(`regions = ${tomlStrings(scope.regions)}`);
+  L.push(`industries = ${tomlStrings(scope.industries)}`);
+  L.push('', '[scope.where]');
+  for (const [col, val] of scope.where) L.push(`${tomlString(col)} = ${tomlString(val)}`);
+  const team = plan.team;
+  L.push('', '[team]');
+  L.push(`size = ${tomlInt(team.size, 'team.size')}`);
+  L.push(`departments = ${tomlStrings(team.departments)}`);
+  L.push(`region = ${tomlString(team.region)}`);
+  if (team.max_targets_per_inspector !== null && team.max_targets_per_inspector !== undefined) {
+    L.push(`max_targets_per_inspector = ${tomlInt(team.max_targets_per_inspector, 'team.max_targets_per_inspector')}`);
+  }
+  L.push(`qualifications = ${tomlStrings(team.qualifications)}`);
+  L.push(`experts = ${tomlInt(team.experts, 'team.experts')}`);
+  L.push(`rotation = ${team.rotation ? 'true' : 'false'}`);
+  if (team.rotation) {
+    // history is read only with rotation (§3); it already holds the log's history
+    L.push(`history_file = "history.csv"`);
+    files['history.csv'] = csvFile(HISTORY_HEADER, (plan.history || []).map(([u, i]) => [u, i, HISTORY_DATE]));
+  }
+  return { toml: L.join('\n') + '\n', files };
+}
+
+/** Leaf rows of the three snapshots -> verify.js inputs (without seed). */
+export function rebuildInputs(rows, enterpriseColumns, plan) {
+  const { toml, files } = planToToml(plan);
+  return {
+    enterprises: enterprisesCsv(rows.enterprises, enterpriseColumns),
+    inspectors: inspectorsCsv(rows.inspectors),
+    conflicts: conflictsCsv(rows.conflicts),
+    plan: toml,
+    planFiles: files,
+    names: { enterprises: 'enterprises snapshot', inspectors: 'inspectors snapshot', conflicts: 'conflicts snapshot', plan: 'commitment plan' },
+  };
+}
+
+// ─── beacon and seed (LOG-FORMAT.md "Beacon records and the seed") ──────────
+
+async function expectedRandomness(beacon) {
+  if (beacon && beacon.type === 'drand') return hex(await sha256(unhex(beacon.signature, 'beacon.signature')));
+  if (beacon && beacon.type === 'ceremony') {
+    const parts = [encoder.encode('fairdraw-v1/ceremony'), new Uint8Array([0]), encoder.encode(beacon.digits)];
+    for (const w of beacon.witnesses || []) parts.push(new Uint8Array([0]), encoder.encode(String(w).trim()));
+    return hex(await sha256(...parts));
+  }
+  return null; // unknown kind: not checked here
+}
+
+async function expectedSeed(commitmentId, randomness) {
+  return hex(await sha256(encoder.encode('fairdraw-v1/seed'), new Uint8Array([0]),
+    unhex(commitmentId, 'beacon.commitment'), unhex(randomness, 'beacon.randomness')));
+}
+
+// ─── the whole verification ─────────────────────────────────────────────────
+
+function need(v, what) {
+  if (v === undefined || v === null) throw new FairdrawError(`the draw detail has no ${what}`);
+  return v;
+}
+
+export async function verifyLoggedDraw(detail, fetchBytes, { onProgress } = {}) {
+  const progress = (stage, info = {}) => { if (onProgress) onProgress(stage, info); };
+  need(detail, 'body');
+  const commitment = need(detail.commitment, 'commitment');
+  const beaconRec = need(detail.beacon, 'beacon record');
+  const published = need(detail.snapshots, 'snapshots');
+  const plan = need(commitment.plan, 'commitment.plan');
+  const differences = [];
+  const checks = [];
+  const differ = (path, expected, actual) => differences.push({ path, expected, actual });
+
+  // 1. Snapshots: download, inflate, root and count; the API's roots must be the committed ones.
+  const rows = {};
+  for (const reg of REGISTRIES) {
+    const snap = need(published[reg], `snapshots.${reg}`);
+    const url = snap.url || `/api/snapshots/${snap.root}`;
+    progress('download', { registry: reg, url });
+    const raw = await fetchBytes(url);
+    progress('unpack', { registry: reg });
+    const leaves = leavesOf(await gunzip(raw));
+    progress('root', { registry: reg, count: leaves.length });
+    const root = await merkleRoot(leaves);
+    const ok = root === snap.root && leaves.length === snap.count;
+    checks.push({ id: 'snapshot', registry: reg, ok, root: snap.root, computedRoot: root, count: leaves.length });
+    if (root !== snap.root) differ(`snapshots.${reg}.root`, root, snap.root);
+    if (leaves.length !== snap.count) differ(`snapshots.${reg}.count`, leaves.length, snap.count);
+    const committed = commitment.snapshots && commitment.snapshots[reg];
+    if (!committed || committed.root !== snap.root) differ(`commitment.snapshots.${reg}.root`, snap.root, committed && committed.root);
+    if (ok) rows[reg] = parseLeaves(leaves, reg);
+  }
+  if (differences.length) {
+    // A snapshot that is not the committed one proves nothing about the draw: stop here.
+    const bad = differences.map(d => d.path).join(', ');
+    return { status: 'mismatch', infeasible: !detail.draw, differences, checks,
+      summary: `the downloaded snapshots do not match the published roots (${bad}); the draw was not recomputed` };
+  }
+
+  // 2. The commitment: plan digest, randomness from the beacon, seed from commitment + randomness.
+  const digest = hex(await sha256(encoder.encode(canonicalJson(plan))));
+  checks.push({ id: 'plan-digest', ok: digest === commitment.plan_digest, digest });
+  if (digest !== commitment.plan_digest) differ('commitment.plan_digest', digest, commitment.plan_digest);
+
+  const randomness = await expectedRandomness(beaconRec.beacon);
+  if (randomness !== null) {
+    checks.push({ id: 'randomness', ok: randomness === beaconRec.randomness, kind: beaconRec.beacon.type });
+    if (randomness !== beaconRec.randomness) differ('beacon.randomness', randomness, beaconRec.randomness);
+  }
+  const commitmentId = beaconRec.commitment || (detail.summary && detail.summary.commitment);
+  const seed = await expectedSeed(need(commitmentId, 'beacon.commitment'), need(beaconRec.randomness, 'beacon.randomness'));
+  checks.push({ id: 'seed', ok: seed === beaconRec.seed, seed });
+  if (seed !== beaconRec.seed) differ('beacon.seed', seed, beaconRec.seed);
+
+  // The leaf columns: published with the snapshot (and in the draw document).
+  const columns = published.enterprises.columns || (detail.draw && detail.draw.snapshots.enterprises.columns);
+  const inputs = rebuildInputs(rows, need(columns, 'snapshots.enterprises.columns'), plan);
+
+  // 3a. Infeasible: the recomputation must fail the same way (§8.5).
+  if (!detail.draw) {
+    progress('recompute', {});
+    let reproduced = false;
+    let message = '';
+    try {
+      await computeDraw({ ...inputs, seed: beaconRec.seed });
+    } catch (e) {
+      if (!(e instanceof FairdrawError) || e.kind !== 'no-valid-assignment') throw e;
+      reproduced = true;
+      message = e.message;
+    }
+    checks.push({ id: 'infeasible', ok: reproduced, message });
+    if (!reproduced) differ('outcome', 'drawn', 'infeasible');
+    return { status: differences.length ? 'mismatch' : 'verified', infeasible: true, differences, checks,
+      summary: reproduced ? `the recomputation also finds no valid assignment: ${message}` : 'the log says infeasible, but the recomputation finds a valid assignment' };
+  }
+
+  // 3b. Drawn: recompute and compare value by value.
+  if (detail.draw.seed !== beaconRec.seed) differ('draw.seed', beaconRec.seed, detail.draw.seed);
+  progress('recompute', {});
+  const res = await verifyDraw(detail.draw, inputs);
+  checks.push({ id: 'recompute', ok: res.status === 'verified' });
+  differences.push(...res.differences);
+  return {
+    status: differences.length ? 'mismatch' : 'verified',
+    infeasible: false,
+    differences,
+    checks,
+    summary: differences.length ? `${differences.length} difference${differences.length === 1 ? '' : 's'}` : res.summary,
+    computed: res.computed,
+  };
+}

@@ -1,0 +1,309 @@
+// view-draw.js — `/draws/{id}`: everything published about one draw, and the
+// "verify in my browser" button (web/logged.js + web/verify.js).
+
+import { t, term } from './i18n.js';
+import { h, dl, table, section, code, time, num, beaconText, notice, zh } from './dom.js';
+import { api, getBytes } from './api.js';
+import { outcomeBadge } from './view-draws.js';
+
+const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
+const MAX_LISTED_DIFFERENCES = 50;
+
+// Verification state survives re-rendering (language switch) of the page.
+let verifyState = { status: null };
+let detailRef = null;
+
+export async function load({ id }) {
+  verifyState = { status: null };
+  detailRef = await api.draw(id);
+  return detailRef;
+}
+
+export function title(d) {
+  return `${d.summary.plan_name} · ${t('draw.title')}`;
+}
+
+/** "0.125" -> "12.5%": canonical ratio strings are exact decimals, shift the point by text. */
+export function percent(ratio) {
+  if (typeof ratio !== 'string' || !/^\d+(\.\d+)?$/.test(ratio)) return String(ratio);
+  const [ip, fp = ''] = ratio.split('.');
+  const scale = Math.max(0, fp.length - 2); // decimals left after multiplying by 100
+  const digits = (ip + fp.padEnd(2, '0')).padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale).replace(/^0+(?=\d)/, '');
+  const frac = digits.slice(digits.length - scale).replace(/0+$/, '');
+  return `${whole}${frac ? '.' + frac : ''}%`;
+}
+
+const list = xs => (xs && xs.length ? xs.join('、') : t('scope.all'));
+
+// ─── sections ───────────────────────────────────────────────────────────────
+
+function header(d) {
+  const s = d.summary;
+  return h('header', { class: 'page-head' },
+    h('p', { class: 'eyebrow' }, t('draw.title')),
+    h('h1', { lang: 'zh-CN' }, s.plan_name),
+    h('p', { class: 'flags' }, outcomeBadge(s.outcome)),
+    dl([
+      [t('draw.id'), code(d.id)],
+      [t('draws.revealed'), time(s.revealed_at, s.simulated)],
+    ]),
+    h('p', {}, h('a', { href: `/results?draw=${encodeURIComponent(d.id)}` }, t('draw.results.link'), ' →')));
+}
+
+function contents(d) {
+  const all = [['verify', 'verify.title'], ['plan', 'plan.title'], ['commitment', 'commit.title'], ['snapshots', 'snap.title'],
+    ['strata', 'strata.title'], ['targets', 'targets.title'], ['exclusions', 'excl.title'], ['checkpoint', 'cp.title']];
+  // an infeasible draw has no strata or targets sections
+  const ids = all.filter(([id]) => d.draw || (id !== 'strata' && id !== 'targets'));
+  return h('nav', { class: 'toc', 'aria-label': t('draw.sections') },
+    h('ul', {}, ids.map(([id, key]) => h('li', {}, h('a', { href: `#${id}` }, t(key))))));
+}
+
+function verifyPanel() {
+  return section('verify', t('verify.title'),
+    h('p', {}, t('verify.intro')),
+    h('button', { type: 'button', id: 'verify-button', class: 'button button-primary', onclick: () => startVerify() }, t('verify.button')),
+    // The live region holds only the outcome sentence, so screen readers
+    // announce the result once, not every progress step or difference.
+    h('div', { id: 'verify-status', class: 'verify-status', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' }),
+    h('p', { id: 'verify-stage', class: 'verify-stage muted' }),
+    h('div', { id: 'verify-details' }));
+}
+
+function planSection(d) {
+  const plan = d.commitment.plan;
+  const items = d.items || plan.items || [];
+  const cat = c => (c === 'general' || c === 'key' ? t(`category.${c}`) : c);
+  const team = plan.team;
+  return section('plan', t('plan.title'),
+    dl([
+      [t('plan.name'), zh(plan.name)],
+      [t('plan.department'), plan.department || t('none')],
+      [t('plan.date'), plan.inspection_date || t('plan.date.none')],
+      [t('plan.exclude'), t('plan.exclude.n', { n: num(plan.exclude.length) })],
+      plan.max_draws_per_year !== null && plan.max_draws_per_year !== undefined ? [t('plan.maxdraws'), num(plan.max_draws_per_year)] : null,
+    ]),
+    h('h3', {}, t('plan.items')),
+    items.length
+      ? table(t('plan.items'), [t('item.item'), t('item.code'), t('item.basis'), t('item.department'), t('item.category'), t('item.method'), t('item.ceiling')],
+        items.map(it => [{ th: true, value: it.item }, it.code || '—', it.basis || '—', it.department || '—', cat(it.category), it.method || '—',
+          it.ceiling === null || it.ceiling === undefined ? '—' : percent(it.ceiling)]), { id: 'items-table', cls: 'wide', hideCaption: true })
+      : h('p', { class: 'muted' }, t('plan.items.none')),
+    h('h3', {}, t('plan.ratios')),
+    table(t('plan.ratios'), [t('ratio.class'), t('ratio.ratio'), t('ratio.min'), t('ratio.max')],
+      ['A', 'B', 'C', 'D'].map(c => [{ th: true, value: c }, percent(plan.ratios[c]), num(plan.min[c]),
+        plan.max[c] === null ? t('ratio.nomax') : num(plan.max[c])]), { id: 'ratios-table', cls: 'narrow', hideCaption: true }),
+    h('h3', {}, t('plan.scope')),
+    dl([
+      [t('scope.statuses'), plan.scope.statuses.map(term).join('、')],
+      [t('scope.regions'), list(plan.scope.regions)],
+      [t('scope.industries'), list(plan.scope.industries)],
+      [t('scope.where'), plan.scope.where.length ? plan.scope.where.map(([c, v]) => `${c} = ${v}`).join('；') : t('none')],
+    ]),
+    h('h3', {}, t('plan.team')),
+    dl([
+      [t('team.size'), t('team.size.n', { n: team.size })],
+      [t('team.departments'), list(team.departments)],
+      [t('team.region'), t(`region.${team.region}`)],
+      [t('team.cap'), team.max_targets_per_inspector === null ? t('ratio.nomax') : num(team.max_targets_per_inspector)],
+      [t('team.qualifications'), team.qualifications.length ? team.qualifications.join('、') : t('none')],
+      [t('team.experts'), num(team.experts)],
+      [t('team.rotation'), team.rotation ? t('yes') : t('no')],
+    ]));
+}
+
+function commitmentSection(d) {
+  const c = d.commitment;
+  const b = d.beacon.beacon || {};
+  const cb = c.beacon || {};
+  const s = d.summary;
+  return section('commitment', t('commit.title'),
+    dl([
+      [t('commit.id'), code(s.commitment || d.beacon.commitment || '')],
+      [t('commit.time'), time(s.committed_at, s.simulated)],
+      [t('commit.digest'), code(c.plan_digest)],
+      [t('commit.year'), String(c.year ?? '')],
+    ]),
+    h('h3', {}, t('beacon.title')),
+    dl([
+      [t('draws.beacon'), beaconText(cb)],
+      cb.type === 'drand' ? [t('beacon.round'), num(cb.round)] : null,
+      cb.round_time ? [t('beacon.roundtime'), time(cb.round_time)] : null,
+      b.type === 'ceremony' ? [t('beacon.digits'), code(b.digits)] : null,
+      b.type === 'ceremony' ? [t('beacon.witnesses'), (b.witnesses || []).join('、')] : null,
+      [t('beacon.randomness'), code(d.beacon.randomness)],
+      [t('beacon.seed'), code(d.beacon.seed)],
+      d.draw ? [t('beacon.seedhash'), code(d.draw.seed_hash)] : null,
+      [t('beacon.revealed'), time(s.revealed_at, s.simulated)],
+    ]));
+}
+
+function snapshotsSection(d) {
+  return section('snapshots', t('snap.title'),
+    h('p', { class: 'muted' }, t('snap.intro')),
+    table(t('snap.title'), [t('snap.registry'), t('snap.count'), t('snap.root'), t('snap.columns'), t('snap.download')],
+      REGISTRIES.map(reg => {
+        const s = d.snapshots[reg] || {};
+        const url = s.url || `/api/snapshots/${s.root}`;
+        return [{ th: true, value: t(`reg.${reg}`) }, num(s.count), code(s.root || ''), (s.columns || []).join(', ') || '—',
+          h('a', { class: 'button button-small', href: url, download: `${reg}-${(s.root || '').slice(0, 16)}.jsonl.gz`,
+            'aria-label': t('snap.download.label', { registry: t(`reg.${reg}`) }) }, t('snap.download'), ' ↓')];
+      }), { id: 'snapshots-table', cls: 'wide', hideCaption: true }));
+}
+
+function strataSection(d) {
+  if (!d.draw) return null;
+  return section('strata', t('strata.title'),
+    h('p', { class: 'muted' }, t('strata.intro')),
+    table(t('strata.title'), [t('strata.class'), t('strata.population'), t('strata.excluded'), t('strata.eligible'), t('strata.ratio'), t('strata.sample'), t('strata.cutoff')],
+      d.draw.strata.map(s => [{ th: true, value: s.class }, num(s.population), num(s.excluded), num(s.eligible), percent(s.ratio), num(s.sample_size),
+        s.cutoff ? code(s.cutoff, { class: 'hash ticket' }) : t('strata.nocutoff')]), { id: 'strata-table', cls: 'wide', hideCaption: true }));
+}
+
+const ROLE_ORDER = { leader: 0, inspector: 1, expert: 2 };
+
+function teamList(members) {
+  // Leader first, then inspectors, then experts (stable within a role).
+  const sorted = [...members].sort((a, b) => (ROLE_ORDER[a.role] ?? 3) - (ROLE_ORDER[b.role] ?? 3));
+  return h('ul', { class: 'team' }, sorted.map(m => h('li', { class: `member member-${m.role}` },
+    h('span', { class: `role role-${m.role}` }, t(`role.${m.role}`)), ' ',
+    h('span', { class: 'member-name', lang: 'zh-CN' }, m.name), ' ',
+    h('span', { class: 'member-meta' }, m.department ? `${m.department} · ` : '', h('span', { class: 'nowrap' }, t('member.cert', { id: m.id }))))));
+}
+
+function targetsSection(d) {
+  if (!d.draw) return null;
+  const teams = d.teams || [];
+  return section('targets', t('targets.title'),
+    teams.length === 0 ? h('p', {}, t('targets.none')) :
+      table(t('targets.title'), [t('targets.n'), t('targets.enterprise'), t('targets.class'), t('targets.region'), t('targets.ticket'), t('targets.team')],
+        teams.map((tm, i) => [{ th: true, value: String(i + 1) },
+          h('div', {}, h('a', { href: `/enterprises/${encodeURIComponent(tm.uscc)}`, lang: 'zh-CN' }, tm.name), h('br'), code(tm.uscc, { class: 'uscc' })),
+          tm.class, tm.region || '—', tm.ticket ? code(tm.ticket, { class: 'hash ticket' }) : '—', teamList(tm.members || [])]),
+        { id: 'targets-table', cls: 'wide targets', hideCaption: true }));
+}
+
+function exclusionsSection(d) {
+  const ex = d.commitment.log_exclusions || [];
+  return section('exclusions', t('excl.title'),
+    h('p', { class: 'muted' }, t('excl.intro')),
+    ex.length === 0 ? h('p', {}, t('excl.none')) :
+      table(t('excl.title'), [t('excl.uscc'), t('excl.reason'), t('excl.entry')],
+        ex.map(e => [{ th: true, value: h('a', { href: `/enterprises/${encodeURIComponent(e.uscc)}` }, code(e.uscc, { class: 'uscc' })) },
+          zh(e.reason), e.entry ? h('a', { href: `/draws/${encodeURIComponent(e.entry)}` }, code(e.entry.slice(0, 16) + '…', { title: e.entry })) : t('excl.cap')]),
+        { id: 'exclusions-table', cls: 'wide', hideCaption: true }));
+}
+
+function checkpointSection(d) {
+  const receipt = d.receipt_url || `/api/draws/${encodeURIComponent(d.id)}/receipt`;
+  return section('checkpoint', t('cp.title'),
+    h('p', { class: 'muted' }, t('cp.intro')),
+    h('pre', { class: 'note', tabindex: '0', 'aria-label': t('cp.title') }, d.checkpoint || ''),
+    h('ul', { class: 'links' },
+      h('li', {}, h('a', { class: 'button button-secondary', href: receipt, download: `${d.id.slice(0, 16)}.tlog-proof` }, t('cp.receipt'), ' ↓')),
+      h('li', {}, h('a', { class: 'button button-secondary', href: '/api/log.pub' }, t('cp.key')))));
+}
+
+export function render(d) {
+  return h('article', { class: 'draw' },
+    header(d),
+    contents(d),
+    d.draw ? null : notice('warn', t('draw.failure'), d.failure || ''),
+    verifyPanel(),
+    planSection(d),
+    commitmentSection(d),
+    snapshotsSection(d),
+    strataSection(d),
+    targetsSection(d),
+    exclusionsSection(d),
+    checkpointSection(d));
+}
+
+export function mounted(d, { query }) {
+  updateVerifyPanel();
+  if (query.get('verify') === '1' && verifyState.status === null) startVerify();
+}
+
+// ─── verification ───────────────────────────────────────────────────────────
+
+async function startVerify() {
+  if (verifyState.status === 'pending' || !detailRef) return;
+  verifyState = { status: 'pending', stage: null };
+  updateVerifyPanel();
+  const detail = detailRef;
+  try {
+    // Loaded on demand: verify.js is large and most visitors never press the button.
+    const { verifyLoggedDraw } = await import('./logged.js');
+    const result = await verifyLoggedDraw(detail, getBytes, {
+      onProgress: (stage, info) => { verifyState.stage = { stage, info }; updateVerifyPanel(); },
+    });
+    if (detail !== detailRef) return; // the page changed meanwhile
+    verifyState = { status: result.status, result };
+  } catch (e) {
+    verifyState = { status: 'error', message: e && e.message ? e.message : String(e) };
+    console.warn('verification failed:', e); // eslint-disable-line no-console
+  }
+  updateVerifyPanel();
+}
+
+function stageText(st) {
+  if (!st) return t('verify.pending');
+  const registry = st.info.registry ? t(`reg.${st.info.registry}`) : '';
+  return t(`verify.stage.${st.stage}`, { registry, count: num(st.info.count ?? 0) });
+}
+
+function checkText(c) {
+  const registry = c.registry ? t(`reg.${c.registry}`) : '';
+  if (c.id === 'snapshot') return c.ok ? t('check.snapshot', { registry, count: num(c.count) }) : t('check.snapshot.bad', { registry, root: c.root });
+  if (c.id === 'randomness') return t(`check.randomness.${c.kind}`) + (c.ok ? '' : t('check.failed'));
+  return t(`check.${c.id}`) + (c.ok ? '' : t('check.failed'));
+}
+
+function showValue(v) {
+  if (v === undefined) return '—';
+  const s = JSON.stringify(v);
+  return s.length > 160 ? s.slice(0, 157) + '…' : s;
+}
+
+/** Redraw the verification outcome from verifyState (called on every change). */
+function updateVerifyPanel() {
+  const status = document.getElementById('verify-status');
+  const stage = document.getElementById('verify-stage');
+  const details = document.getElementById('verify-details');
+  const button = document.getElementById('verify-button');
+  if (!status) return;
+  const v = verifyState;
+  if (v.status === null) {
+    status.removeAttribute('data-verify-status');
+    return;
+  }
+  status.setAttribute('data-verify-status', v.status);
+  button.setAttribute('aria-disabled', v.status === 'pending' ? 'true' : 'false');
+  details.replaceChildren();
+  stage.textContent = '';
+  if (v.status === 'pending') {
+    status.replaceChildren(h('p', { class: 'verify-text' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('verify.pending')));
+    stage.textContent = stageText(v.stage);
+    return;
+  }
+  if (v.status === 'error') {
+    status.replaceChildren(h('p', { class: 'verify-text' }, t('verify.error', { message: v.message })));
+    return;
+  }
+  const r = v.result;
+  const text = v.status === 'verified'
+    ? t(r.infeasible ? 'verify.verified.infeasible' : 'verify.verified')
+    : t('verify.mismatch', { n: num(r.differences.length) });
+  status.replaceChildren(h('p', { class: 'verify-text' }, text));
+  if (v.status === 'mismatch' && r.checks.some(c => c.id === 'snapshot' && !c.ok)) details.append(h('p', {}, t('verify.notrecomputed')));
+  if (r.differences.length) {
+    const shown = r.differences.slice(0, MAX_LISTED_DIFFERENCES);
+    details.append(table(t('verify.diff.head'), [t('verify.diff.path'), t('verify.diff.expected'), t('verify.diff.actual')],
+      shown.map(x => [{ th: true, value: code(x.path, { class: 'diff-path' }) }, code(showValue(x.expected)), code(showValue(x.actual))]),
+      { id: 'verify-diff', cls: 'wide diff' }));
+    if (r.differences.length > shown.length) details.append(h('p', {}, t('verify.more', { n: r.differences.length - shown.length })));
+  }
+  details.append(h('h3', {}, t('verify.checks')),
+    h('ul', { class: 'checks' }, r.checks.map(c => h('li', { class: c.ok ? 'check-ok' : 'check-bad' }, c.ok ? '✓ ' : '✗ ', checkText(c)))));
+}

@@ -1,0 +1,57 @@
+// view-draws.js — `/`: the logged draws, newest first, paginated.
+
+import { t } from './i18n.js';
+import { h, dl, time, num, beaconText, simBadge, zh } from './dom.js';
+import { api } from './api.js';
+
+const PER_PAGE = 20;
+
+export async function load({ page }) {
+  return api.draws(page, PER_PAGE);
+}
+
+export function title() {
+  return t('draws.title');
+}
+
+export function outcomeBadge(outcome) {
+  return outcome === 'infeasible'
+    ? h('span', { class: 'badge badge-warn' }, '⚠ ', t('outcome.infeasible'))
+    : h('span', { class: 'badge badge-ok' }, '✓ ', t('outcome.drawn'));
+}
+
+function card(d) {
+  return h('li', { class: 'card draw-card' },
+    h('h2', { class: 'card-title' }, h('a', { href: `/draws/${encodeURIComponent(d.id)}`, lang: 'zh-CN' }, d.plan_name)),
+    d.simulated ? h('p', { class: 'card-flags' }, simBadge()) : null,
+    dl([
+      [t('draws.committed'), time(d.committed_at)],
+      [t('draws.revealed'), time(d.revealed_at)],
+      [t('draws.beacon'), beaconText(d.beacon)],
+      [t('draws.targets'), t('draws.targets.n', { n: num(d.targets) })],
+      [t('draws.outcome'), outcomeBadge(d.outcome)],
+    ]));
+}
+
+function pager(data) {
+  const pages = Math.max(1, Math.ceil(data.total / data.per_page));
+  if (pages <= 1) return null;
+  const link = (p, label, rel) => h('a', { class: 'button button-secondary', href: `/?page=${p}`, rel }, label);
+  return h('nav', { class: 'pager', 'aria-label': t('page.nav') },
+    data.page > 1 ? link(data.page - 1, `← ${t('page.prev')}`, 'prev') : null,
+    h('span', { class: 'pager-pos', 'aria-current': 'page' }, t('page.of', { page: data.page, pages })),
+    data.page < pages ? link(data.page + 1, `${t('page.next')} →`, 'next') : null);
+}
+
+export function render(data) {
+  return h('div', {},
+    h('h1', {}, t('draws.title')),
+    h('p', { class: 'lead' }, t('draws.intro')),
+    data.total === 0
+      ? h('p', { class: 'notice notice-info' }, t('draws.none'))
+      : [
+        h('p', { class: 'muted' }, t('draws.total', { total: num(data.total) })),
+        h('ol', { class: 'cards', start: (data.page - 1) * data.per_page + 1 }, data.draws.map(card)),
+        pager(data),
+      ]);
+}
