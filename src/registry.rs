@@ -144,6 +144,26 @@ impl Enterprises {
         let m = self.extra_columns.len();
         &self.extra_pool[self.extra_values[e.extras_at as usize * m + j] as usize]
     }
+    /// Hints the CPU to fetch a name that will be read soon.
+    pub(crate) fn prefetch_name(&self, e: &Enterprise) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let range = e.name_range();
+            if range.end <= self.names.len() {
+                let base = self.names.as_ptr();
+                // SAFETY: a prefetch never faults, and both addresses lie
+                // within the arena.
+                unsafe {
+                    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                    _mm_prefetch::<_MM_HINT_T0>(base.add(range.start) as *const i8);
+                    _mm_prefetch::<_MM_HINT_T0>(base.add(range.end.max(1) - 1) as *const i8);
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = e;
+    }
+
     pub fn find(&self, uscc: &str) -> Option<usize> {
         self.rows.binary_search_by(|r| r.uscc.as_slice().cmp(uscc.as_bytes())).ok()
     }

@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 
 use crate::canonical::write_str;
-use crate::merkle::{self, Hash, RootBuilder};
+use crate::merkle::{Hash, RootBuilder};
 use crate::registry::{Enterprise, Enterprises, Inspector};
 use crate::ticket::sha256::{self, Block};
 
@@ -81,7 +81,14 @@ fn write_conflict_leaf(inspector_id: &str, uscc: &str, out: &mut Vec<u8>) {
 }
 
 pub fn enterprises_root(reg: &Enterprises) -> Hash {
-    root(reg.rows.len(), |i, out| enterprise_leaf(reg, &reg.rows[i], out))
+    // Rows are in USCC order and names in file order: ask for a name well
+    // before its leaf is built, so that the cache misses overlap.
+    let ahead = |i: usize| {
+        if let Some(e) = reg.rows.get(i + 16) {
+            reg.prefetch_name(e);
+        }
+    };
+    root_with(reg.rows.len(), |i, out| enterprise_leaf(reg, &reg.rows[i], out), ahead)
 }
 
 pub fn inspectors_root(inspectors: &[Inspector]) -> Hash {
@@ -102,6 +109,11 @@ const PIECE: usize = 1 << 14;
 /// `leaf(i, out)` appends; equal to folding [`merkle::leaf_hash`] of every
 /// leaf into a [`RootBuilder`].
 fn root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync) -> Hash {
+    root_with(count, leaf, |_| {})
+}
+
+/// [`root`], calling `ahead(i)` just before leaf `i` is built.
+fn root_with(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync, ahead: impl Fn(usize) + Sync) -> Hash {
     // Aligned perfect subtrees: whole pieces, then the binary digits of the rest.
     let mut pieces: Vec<(usize, usize)> = (0..count / PIECE).map(|p| (p * PIECE, PIECE)).collect();
     let mut at = count / PIECE * PIECE;
@@ -111,7 +123,7 @@ fn root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync) -> Hash {
             at += 1 << bit;
         }
     }
-    let roots: Vec<Hash> = pieces.par_iter().map(|&(start, len)| perfect_root(start, len, &leaf)).collect();
+    let roots: Vec<Hash> = pieces.par_iter().map(|&(start, len)| perfect_root(start, len, &leaf, &ahead)).collect();
     let mut builder = RootBuilder::default();
     for ((_, len), r) in pieces.iter().zip(roots) {
         builder.push_subtree(*len as u64, r);
@@ -120,8 +132,8 @@ fn root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync) -> Hash {
 }
 
 /// Root of the perfect subtree of leaves `start..start + len` (`len` a power of two).
-fn perfect_root(start: usize, len: usize, leaf: &impl Fn(usize, &mut Vec<u8>)) -> Hash {
-    let mut level = leaf_hashes(start..start + len, leaf);
+fn perfect_root(start: usize, len: usize, leaf: &impl Fn(usize, &mut Vec<u8>), ahead: &impl Fn(usize)) -> Hash {
+    let mut level = leaf_hashes(start..start + len, leaf, ahead);
     while level.len() > 1 {
         level = node_hashes(&level);
     }
@@ -129,7 +141,11 @@ fn perfect_root(start: usize, len: usize, leaf: &impl Fn(usize, &mut Vec<u8>)) -
 }
 
 /// `SHA-256(0x00 || leaf)` for each leaf of `range`.
-fn leaf_hashes(range: std::ops::Range<usize>, leaf: &impl Fn(usize, &mut Vec<u8>)) -> Vec<Hash> {
+fn leaf_hashes(
+    range: std::ops::Range<usize>,
+    leaf: &impl Fn(usize, &mut Vec<u8>),
+    ahead: &impl Fn(usize),
+) -> Vec<Hash> {
     let n = range.len();
     // Gather every padded message first; then hash messages of equal block
     // counts four at a time.
@@ -137,6 +153,7 @@ fn leaf_hashes(range: std::ops::Range<usize>, leaf: &impl Fn(usize, &mut Vec<u8>
     let mut spans: Vec<(usize, usize)> = Vec::with_capacity(n);
     let mut msg = Vec::with_capacity(256);
     for i in range {
+        ahead(i);
         msg.clear();
         msg.push(0u8);
         leaf(i, &mut msg);
@@ -204,6 +221,7 @@ fn node_hashes(level: &[Hash]) -> Vec<Hash> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::merkle;
 
     fn slow_root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>)) -> Hash {
         let mut b = RootBuilder::default();

@@ -420,7 +420,20 @@ mod tests {
     fn fast_keys_and_strings_match_the_definitions() {
         let seed = Seed::new("reference");
         let mut hashes: Vec<[u8; 32]> = (0..2000u32).map(|i| seed.ticket_hash(&i.to_be_bytes())).collect();
-        for special in [[0u8; 32], [0xff; 32], { let mut h = [0u8; 32]; h[31] = 1; h }, { let mut h = [0u8; 32]; h[0] = 1; h }] {
+        for special in [
+            [0u8; 32],
+            [0xff; 32],
+            {
+                let mut h = [0u8; 32];
+                h[31] = 1;
+                h
+            },
+            {
+                let mut h = [0u8; 32];
+                h[0] = 1;
+                h
+            },
+        ] {
             hashes.push(special);
         }
         for h in &hashes {

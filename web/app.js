@@ -22,7 +22,10 @@ const decode = s => { try { return decodeURIComponent(s); } catch { return s; } 
 
 /** [path pattern, nav key, view, params from match + query] */
 const ROUTES = [
-  [/^\/$/, 'draws', drawsView, (m, q) => ({ page: Math.max(1, parseInt(q.get('page') || '1', 10) || 1) })],
+  [/^\/$/, 'draws', drawsView, (m, q) => ({
+    page: Math.max(1, parseInt(q.get('page') || '1', 10) || 1),
+    perPage: Math.min(100, Math.max(1, parseInt(q.get('per_page') || '0', 10) || 0)) || null,
+  })],
   [/^\/draws\/([^/]+)\/?$/, 'draws', drawView, m => ({ id: decode(m[1]) })],
   [/^\/enterprises\/?$/, 'enterprises', entView, () => ({ uscc: null })],
   [/^\/enterprises\/([^/]+)\/?$/, 'enterprises', entView, m => ({ uscc: decode(m[1]) })],

@@ -1,9 +1,13 @@
 // verify.js — independent verifier for fairdraw draws (algorithm `fairdraw-v1`).
 //
 // Written from audit/SPEC.md alone. An ES module without dependencies (only the
-// sibling ./toml.js); it runs in browsers and in node >= 20. Hashing uses
-// WebCrypto (globalThis.crypto.subtle), decoding uses TextDecoder (UTF-8 and
-// GB18030, both fatal).
+// sibling ./toml.js); it runs in browsers and in node >= 20 (node modules are
+// loaded only by the CLI, with dynamic import). Decoding uses TextDecoder
+// (UTF-8 and GB18030, both fatal). One-off hashes (seed, plan digest, random
+// stream key) use WebCrypto (globalThis.crypto.subtle); the per-row hashes
+// (tickets, Merkle leaves and nodes — millions for a large registry) use the
+// synchronous SHA-256 in this file, once it has been checked against WebCrypto
+// (if they ever disagreed, WebCrypto would be used for everything).
 //
 // ── Library API (stable; used by the web page) ────────────────────────────────
 //
@@ -41,7 +45,10 @@
 //
 //   Also exported (for tests and the page): canonicalJson, merkleRoot, ticket,
 //   seedHash, RandomStream, parseRatio, usccValid, FairdrawError,
-//   formatDifference, SPEC_ALGORITHM.
+//   formatDifference, SPEC_ALGORITHM, sha256Sync(bytes) (synchronous SHA-256),
+//   and for tests only: ticketFromDigest, ticketFromDigestBig, ticketKey,
+//   testHooks ({crossCheckAssignment: true} re-checks every §8.4 pick
+//   against a plain scan of the roster).
 //
 // ── Node CLI ───────────────────────────────────────────────────────────────────
 //
@@ -54,23 +61,35 @@
 //   Bad input: "error: ..." lines on stderr, exit 2.
 //
 // ── Interpretation notes (where SPEC.md is silent or ambiguous) ──────────────
-//   * CSV: lone CR also ends a record (line numbers count LF); `"ab"c` reads as
-//     `abc` and `ab"c` as `ab"c`; header cells are not checked for control
-//     characters; empty header cells are ignored.
+//   * CSV (§1): CR, LF and CRLF each end a line, also for line numbers;
+//     `"ab"c` reads as `abc` and `ab"c` as `ab"c`; header cells are not
+//     checked for control characters; empty header cells are ignored. Values
+//     checked for control characters: every mapped field except the
+//     conflicts' `reason` (never hashed or published, like the reference), and
+//     the extra columns named by scope.where (all rows). Unused columns and
+//     the exclusion list's other columns are not checked.
 //   * uscc columns accept the §1.1 aliases in every list (exclude, history,
 //     conflicts); history USCCs are normalised and checked like §1.1.
 //   * The items file is read only when `items` is non-empty, the history file
-//     only when rotation = true. Item `method` values are free text.
-//   * scope.statuses/regions/industries are sorted AND de-duplicated (the
-//     joint-gbk test vector de-duplicates statuses).
-//   * scope.where keys naming a §1.1 field (by name, case-insensitive, or
-//     Chinese alias) use the normalised field value; `established` is refused.
-//   * Ratios: digits[.digits][%], surrounding spaces tolerated; no sign, no
-//     ".5" or "5.".  team.departments must be non-empty strings, listed once.
-//   * Canonical JSON writes control characters (possible only in plan
-//     strings) as \u00xx, lowercase; U+007F as itself.
-//   * inspection_date accepts any §1.5 date (or a TOML local date) and is
-//     stored as YYYY-MM-DD.
+//     only when rotation = true (rotation without history_file: history []).
+//     Item `method` values are free text.
+//   * Plan strings (§3): name, department, inspection_date, items, exclude,
+//     statuses, regions, industries, where columns and values, departments,
+//     qualifications are trimmed; file paths and team.region are not.
+//     `items` listing a name twice (after trimming) is an error.
+//   * scope.where: a column empty or repeated after trimming, or naming
+//     established/成立日期, is an error; two columns naming the same §1.1
+//     field by different spellings (e.g. "region" and "区域代码") are allowed.
+//     Columns naming a §1.1 field (by name, case-insensitive, or Chinese
+//     alias) use the normalised field value.
+//   * scope.regions: 1–6 ASCII digits; industries: any string.
+//   * Ratios: digits[.digits][%] after trimming (§1 step 3 characters), with
+//     such characters also allowed before "%"; no sign, no ".5" or "5.".
+//     team.departments must be non-empty strings, listed once.
+//   * inspection_date: a string with any §1.5 date (or "") or a TOML local
+//     date, years 1900–2999; stored as YYYY-MM-DD. Other TOML types (an
+//     integer such as 20260301) are refused.
+//   * max_draws_per_year: a TOML integer ≥ 0, or absent (null); only recorded.
 
 import { parseToml, TomlError, TomlDate, isTable, keyLine } from './toml.js';
 
@@ -1345,13 +1364,14 @@ async function merkleRootOf(n, leaf) {
   let level = new Uint8Array(n * 32); // node hashes of the current level, 32 bytes each
   if (fast) {
     let buf = new Uint8Array(1024); // 0x00 || leaf, reused
+    let body = buf.subarray(1);
     for (let i = 0; i < n; i++) {
       const d = leaf(i);
       const need = 1 + (typeof d === 'string' ? 3 * d.length : d.length);
-      if (need > buf.length) buf = new Uint8Array(2 * need);
+      if (need > buf.length) { buf = new Uint8Array(2 * need); body = buf.subarray(1); }
       buf[0] = 0x00;
       let len;
-      if (typeof d === 'string') len = 1 + utf8Encoder.encodeInto(d, buf.subarray(1)).written;
+      if (typeof d === 'string') len = 1 + utf8Encoder.encodeInto(d, body).written;
       else { buf.set(d, 1); len = 1 + d.length; }
       sha256Sync(buf, level, i * 32, len);
     }
@@ -1538,10 +1558,11 @@ async function ticketDigestsFor(usccs, seedHex) {
     // UTF-8(seed_hash || uscc): the 64 ASCII hex digits are written once
     let buf = new Uint8Array(64 + 64);
     utf8Encoder.encodeInto(seedHex, buf);
+    let body = buf.subarray(64);
     for (let i = 0; i < n; i++) {
       const u = usccs[i];
-      if (64 + 3 * u.length > buf.length) { const b = new Uint8Array(2 * (64 + 3 * u.length)); b.set(buf.subarray(0, 64)); buf = b; }
-      const len = 64 + utf8Encoder.encodeInto(u, buf.subarray(64)).written;
+      if (64 + 3 * u.length > buf.length) { const b = new Uint8Array(2 * (64 + 3 * u.length)); b.set(buf.subarray(0, 64)); buf = b; body = buf.subarray(64); }
+      const len = 64 + utf8Encoder.encodeInto(u, body).written;
       sha256Sync(buf, digests, i * 32, len);
     }
   } else {
@@ -1616,7 +1637,8 @@ async function drawStrata(ents, plan, meta, whereTests, seedHex) {
     const s = byClass[c];
     const N = s.eligible.length;
     const k = sampleSize(N, meta.ratioVals[c], meta.minV[c], meta.maxV[c]);
-    const idx = Uint32Array.from({ length: N }, (_, j) => offset + j);
+    const idx = new Uint32Array(N);
+    for (let j = 0; j < N; j++) idx[j] = offset + j;
     offset += N;
     const sel = smallestTickets(s.eligible, idx, tk, k);
     strata.push({

@@ -191,7 +191,7 @@ function exclusionsSection(d) {
     ex.length === 0 ? h('p', {}, t('excl.none')) :
       table(t('excl.title'), [t('excl.uscc'), t('excl.reason'), t('excl.entry')],
         ex.map(e => [{ th: true, value: h('a', { href: `/enterprises/${encodeURIComponent(e.uscc)}` }, code(e.uscc, { class: 'uscc' })) },
-          zh(e.reason), e.entry ? h('a', { href: `/draws/${encodeURIComponent(e.entry)}` }, code(e.entry.slice(0, 16) + '…', { title: e.entry })) : t('excl.cap')]),
+          e.reason, e.entry ? h('a', { href: `/draws/${encodeURIComponent(e.entry)}` }, code(e.entry.slice(0, 16) + '…', { title: e.entry })) : t('excl.cap')]),
         { id: 'exclusions-table', cls: 'wide', hideCaption: true }));
 }
 
@@ -242,7 +242,7 @@ async function startVerify() {
     verifyState = { status: result.status, result };
   } catch (e) {
     verifyState = { status: 'error', message: e && e.message ? e.message : String(e) };
-    console.warn('verification failed:', e); // eslint-disable-line no-console
+    console.warn('verification failed:', e); // details for developers; the page shows the message
   }
   updateVerifyPanel();
 }

@@ -6,8 +6,8 @@ import { api } from './api.js';
 
 const PER_PAGE = 20;
 
-export async function load({ page }) {
-  return api.draws(page, PER_PAGE);
+export async function load({ page, perPage }) {
+  return api.draws(page, perPage || PER_PAGE);
 }
 
 export function title() {
@@ -35,10 +35,12 @@ function card(d) {
 
 function pager(data) {
   const pages = Math.max(1, Math.ceil(data.total / data.per_page));
-  if (pages <= 1) return null;
-  const link = (p, label, rel) => h('a', { class: 'button button-secondary', href: `/?page=${p}`, rel }, label);
+  if (pages <= 1 && data.page <= 1) return null;
+  const per = data.per_page === PER_PAGE ? '' : `&per_page=${data.per_page}`;
+  const link = (p, label, rel) => h('a', { class: 'button button-secondary', href: `/?page=${p}${per}`, rel }, label);
   return h('nav', { class: 'pager', 'aria-label': t('page.nav') },
-    data.page > 1 ? link(data.page - 1, `← ${t('page.prev')}`, 'prev') : null,
+    // past the last page (an old link): "previous" leads back to the last one
+    data.page > 1 ? link(Math.min(data.page - 1, pages), `← ${t('page.prev')}`, 'prev') : null,
     h('span', { class: 'pager-pos', 'aria-current': 'page' }, t('page.of', { page: data.page, pages })),
     data.page < pages ? link(data.page + 1, `${t('page.next')} →`, 'next') : null);
 }

@@ -89,7 +89,7 @@ function drawCard(e) {
       e.eligible ? [t('ent.cutoff'), e.cutoff ? code(e.cutoff, { class: 'hash ticket' }) : t('ent.nocutoff')] : null,
       compare ? [t('ent.compare'), compare] : null,
     ]),
-    e.explanation ? h('p', { class: 'explanation' }, h('strong', {}, t('ent.explanation'), '：'), e.explanation) : null,
+    e.explanation ? h('p', { class: 'explanation' }, h('strong', {}, t('ent.explanation'), t('colon')), e.explanation) : null,
     proofBlock(e));
 }
 

@@ -37,7 +37,7 @@ function pickForm(data) {
 /** The deadline cell: date, or why it cannot be computed (calendar not yet published). */
 function deadlineCell(r) {
   if (r.deadline) return h('time', { datetime: r.deadline }, r.deadline);
-  return h('span', { class: 'muted' }, t('res.nodeadline'), r.deadline_note ? `：${r.deadline_note}` : '');
+  return h('span', { class: 'muted' }, t('res.nodeadline'), r.deadline_note ? [t('colon'), r.deadline_note] : null);
 }
 
 /** Working days left; overdue is marked with an icon and words, not colour alone. */
@@ -67,7 +67,7 @@ export function render(data) {
   }
   const { list, detail } = data;
   const name = detail ? detail.summary.plan_name : data.draw;
-  parts.push(h('p', {}, t('res.for', { name: '' }), h('a', { href: `/draws/${encodeURIComponent(list.draw || data.draw)}`, lang: detail ? 'zh-CN' : null }, name)));
+  parts.push(h('p', {}, t('res.for'), t('colon'), h('a', { href: `/draws/${encodeURIComponent(list.draw || data.draw)}`, lang: detail ? 'zh-CN' : null }, name)));
   const results = list.results || [];
   const overdue = results.filter(r => r.overdue).length;
   const published = results.filter(r => r.state === '已公示').length;
@@ -81,7 +81,7 @@ export function render(data) {
         attrs: { class: r.overdue ? 'row-overdue' : null },
         cells: [
           { th: true, value: h('div', {}, r.name ? h('a', { href: `/enterprises/${encodeURIComponent(r.uscc)}`, lang: 'zh-CN' }, r.name) : null, r.name ? h('br') : null, code(r.uscc, { class: 'uscc' })) },
-          h('div', {}, term(r.category), r.findings ? [h('br'), h('span', { class: 'muted' }, `${t('res.findings')}：${r.findings}`)] : null),
+          h('div', {}, term(r.category), r.findings ? [h('br'), h('span', { class: 'muted' }, t('res.findings'), t('colon'), h('span', { lang: 'zh-CN' }, r.findings))] : null),
           h('time', { datetime: r.inspection_date }, r.inspection_date),
           stateCell(r),
           deadlineCell(r),

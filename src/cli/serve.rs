@@ -42,18 +42,33 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         None => None,
         Some(h) => {
             let bytes = hex::decode(h.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
-            Some(bytes.context("--token-sha256 must be 64 hex digits: the SHA-256 of the token (e.g. `printf %s TOKEN | sha256sum`)")?)
+            Some(bytes.context(
+                "--token-sha256 must be 64 hex digits: the SHA-256 of the token (e.g. `printf %s TOKEN | sha256sum`)",
+            )?)
         }
     };
     let today = args.today.as_deref().map(Date::parse).transpose().map_err(anyhow::Error::msg)?;
     if !args.dir.join("log.pub").exists() {
         bail!("no log in {} (create one with `fairdraw init --log {}`)", args.dir.display(), args.dir.display());
     }
-    let config = Config { log_dir: args.dir.clone(), web_dir: web_dir(&args.web), token_sha256, today, max_body_bytes: args.max_body_mib << 20 };
+    let config = Config {
+        log_dir: args.dir.clone(),
+        web_dir: web_dir(&args.web),
+        token_sha256,
+        today,
+        max_body_bytes: args.max_body_mib << 20,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
-        eprintln!("fairdraw serve: http://{} (log {}{})", listener.local_addr()?, args.dir.display(), if config.token_sha256.is_some() { "" } else { ", read-only: no --token-sha256" });
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        eprintln!(
+            "fairdraw serve: http://{} (log {}{})",
+            listener.local_addr()?,
+            args.dir.display(),
+            if config.token_sha256.is_some() { "" } else { ", read-only: no --token-sha256" }
+        );
         server::serve(listener, AppState::new(config)).await?;
         eprintln!("fairdraw serve: stopped");
         Ok(ExitCode::SUCCESS)

@@ -31,7 +31,11 @@ pub fn all(log: &Log) -> Vec<Drawn> {
         if result.kind != "DrawResult" {
             continue;
         }
-        let find = |field: &str| log.find(result.body[field].as_str().unwrap_or("")).ok().and_then(|j| log.entry(j).ok().map(|e| (log.id(j), e)));
+        let find = |field: &str| {
+            log.find(result.body[field].as_str().unwrap_or(""))
+                .ok()
+                .and_then(|j| log.entry(j).ok().map(|e| (log.id(j), e)))
+        };
         if let (Some((commitment_id, commitment)), Some((_, beacon))) = (find("commitment"), find("beacon")) {
             out.push(Drawn { index: i, id: log.id(i), result, commitment_id, commitment, beacon });
         }
@@ -43,7 +47,10 @@ pub fn all(log: &Log) -> Vec<Drawn> {
 pub fn one(log: &Log, id: &str) -> ApiResult<Drawn> {
     let index = log.find(id)?;
     let want = log.id(index);
-    all(log).into_iter().find(|d| d.id == want || d.commitment_id == want).ok_or_else(|| ApiError::not_found(format!("entry {id} is not a revealed draw")))
+    all(log)
+        .into_iter()
+        .find(|d| d.id == want || d.commitment_id == want)
+        .ok_or_else(|| ApiError::not_found(format!("entry {id} is not a revealed draw")))
 }
 
 pub fn summary(d: &Drawn) -> Value {
@@ -121,7 +128,10 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
             .find(|e| e.kind == "RegistrySnapshot" && e.body["root"] == root)
             .map(|e| e.body["columns"].clone())
             .unwrap_or(Value::Null);
-        snapshots.insert(registry.into(), json!({"root": root, "count": s["count"], "columns": columns, "url": format!("/api/snapshots/{root}")}));
+        snapshots.insert(
+            registry.into(),
+            json!({"root": root, "count": s["count"], "columns": columns, "url": format!("/api/snapshots/{root}")}),
+        );
     }
     Ok(cacheable(Json(json!({
         "id": d.id,
@@ -168,6 +178,7 @@ pub async fn snapshot(State(state): State<AppState>, Path(root): Path<String>) -
         return Err(ApiError::bad_request("a snapshot root is 64 lowercase hex digits"));
     }
     let log = state.log()?;
-    let gz = log.blob(&blob_name(&root))?.ok_or_else(|| ApiError::not_found(format!("no snapshot with root {root}")))?;
+    let gz =
+        log.blob(&blob_name(&root))?.ok_or_else(|| ApiError::not_found(format!("no snapshot with root {root}")))?;
     Ok(immutable("application/gzip", gz))
 }

@@ -29,7 +29,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let message = if self.status.is_server_error() { "internal error; see the server log".to_string() } else { self.message };
+        let message =
+            if self.status.is_server_error() { "internal error; see the server log".to_string() } else { self.message };
         (self.status, Json(serde_json::json!({ "error": message }))).into_response()
     }
 }
@@ -38,7 +39,9 @@ impl From<crate::log::store::LogError> for ApiError {
     fn from(e: crate::log::store::LogError) -> ApiError {
         use crate::log::store::LogError;
         match e {
-            LogError::Usage(m) if m.starts_with("no entry") || m.contains("ambiguous") || m.contains("too short") => ApiError::not_found(m),
+            LogError::Usage(m) if m.starts_with("no entry") || m.contains("ambiguous") || m.contains("too short") => {
+                ApiError::not_found(m)
+            }
             LogError::Usage(m) => ApiError::bad_request(m),
             LogError::Locked(m) => ApiError { status: StatusCode::SERVICE_UNAVAILABLE, message: m },
             other => ApiError::internal(other),

@@ -19,13 +19,26 @@ fn out_of_scope(plan: &Plan, reg: &Enterprises, e: &Enterprise) -> Option<String
     let s = &plan.scope;
     if !s.statuses.contains(&e.status) {
         let allowed: Vec<&str> = s.statuses.iter().map(|x| x.label()).collect();
-        return Some(format!("登记状态 {} 不在本次抽查范围（{}） / status {} is not drawn", e.status.label(), allowed.join("、"), e.status.label()));
+        return Some(format!(
+            "登记状态 {} 不在本次抽查范围（{}） / status {} is not drawn",
+            e.status.label(),
+            allowed.join("、"),
+            e.status.label()
+        ));
     }
     if !s.regions.is_empty() && !s.regions.iter().any(|p| e.region().starts_with(p.as_str())) {
-        return Some(format!("区域 {} 不在抽查区域 {} 内 / region outside the plan's regions", e.region(), s.regions.join("、")));
+        return Some(format!(
+            "区域 {} 不在抽查区域 {} 内 / region outside the plan's regions",
+            e.region(),
+            s.regions.join("、")
+        ));
     }
     if !s.industries.is_empty() && !s.industries.iter().any(|p| reg.industry(e).starts_with(p.as_str())) {
-        return Some(format!("行业 {} 不在抽查行业 {} 内 / industry outside the plan's industries", reg.industry(e), s.industries.join("、")));
+        return Some(format!(
+            "行业 {} 不在抽查行业 {} 内 / industry outside the plan's industries",
+            reg.industry(e),
+            s.industries.join("、")
+        ));
     }
     if !ScopeFilter::new(plan, reg).in_scope(e) {
         let wheres: Vec<String> = s.where_.iter().map(|(c, v)| format!("{c} = {v}")).collect();
@@ -36,7 +49,8 @@ fn out_of_scope(plan: &Plan, reg: &Enterprises, e: &Enterprise) -> Option<String
 
 pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<Value>> {
     let code = uscc::normalize(raw.trim());
-    uscc::validate(&code).map_err(|e| ApiError::bad_request(format!("{code} is not a valid 统一社会信用代码 (GB 32100-2015): {e}")))?;
+    uscc::validate(&code)
+        .map_err(|e| ApiError::bad_request(format!("{code} is not a valid 统一社会信用代码 (GB 32100-2015): {e}")))?;
     let log = state.log()?;
     let mut name = Value::Null;
     let mut out = Vec::new();
@@ -46,8 +60,10 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
         let plan = &rebuilt.inputs.plan;
         let plan_name = &plan.name;
         let Some(row) = reg.find(&code) else {
-            out.push(json!({"draw": d.id, "plan_name": plan_name, "in_snapshot": false, "eligible": false, "selected": false,
-                "explanation": "不在本次抽查使用的名录库快照中 / not in the registry snapshot this draw used"}));
+            out.push(
+                json!({"draw": d.id, "plan_name": plan_name, "in_snapshot": false, "eligible": false, "selected": false,
+                "explanation": "不在本次抽查使用的名录库快照中 / not in the registry snapshot this draw used"}),
+            );
             continue;
         };
         let e = &reg.rows[row];
@@ -64,22 +80,38 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
         let seed = d.beacon.body["seed"].as_str().unwrap_or("");
         let tkt = ticket::ticket_string(&Seed::new(seed).ticket_hash(&e.uscc));
         let class = e.class.letter();
-        let stratum = d.result.body["draw"]["strata"].as_array().and_then(|s| s.iter().find(|s| s["class"] == class)).cloned().unwrap_or(Value::Null);
+        let stratum = d.result.body["draw"]["strata"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["class"] == class))
+            .cloned()
+            .unwrap_or(Value::Null);
         let cutoff = stratum["cutoff"].as_str().map(str::to_string);
         let selected = stratum["selected"].as_array().is_some_and(|s| s.iter().any(|u| u == code.as_str()));
         let excluded = plan.exclude.binary_search(&code).is_ok();
         let reason = out_of_scope(plan, reg, e).or_else(|| {
             excluded.then(|| {
-                let from_log = d.commitment.body["log_exclusions"].as_array().and_then(|xs| xs.iter().find(|x| x["uscc"] == code.as_str())).and_then(|x| x["reason"].as_str());
-                format!("已排除 / excluded: {}", from_log.unwrap_or("本年度已检查（计划排除名单） / on the plan's exclusion list"))
+                let from_log = d.commitment.body["log_exclusions"]
+                    .as_array()
+                    .and_then(|xs| xs.iter().find(|x| x["uscc"] == code.as_str()))
+                    .and_then(|x| x["reason"].as_str());
+                format!(
+                    "已排除 / excluded: {}",
+                    from_log.unwrap_or("本年度已检查（计划排除名单） / on the plan's exclusion list")
+                )
             })
         });
         let eligible = reason.is_none();
         let short = |t: &str| format!("{}…", &t[..t.len().min(14)]);
         let explanation = match (&reason, &cutoff, selected) {
             (Some(r), _, _) => format!("未参与 {class} 类抽签 / not in the {class} draw: {r}"),
-            (None, _, true) => format!("签号 {} ≤ 截止签号 {} → 抽中 / ticket ≤ cutoff: selected", short(&tkt), short(cutoff.as_deref().unwrap_or(""))),
-            (None, Some(c), false) => format!("签号 {} > 截止签号 {} → 未抽中 / ticket > cutoff: not selected", short(&tkt), short(c)),
+            (None, _, true) => format!(
+                "签号 {} ≤ 截止签号 {} → 抽中 / ticket ≤ cutoff: selected",
+                short(&tkt),
+                short(cutoff.as_deref().unwrap_or(""))
+            ),
+            (None, Some(c), false) => {
+                format!("签号 {} > 截止签号 {} → 未抽中 / ticket > cutoff: not selected", short(&tkt), short(c))
+            }
             (None, None, false) => format!("{class} 类本次抽取 0 户 / the {class} stratum drew nobody"),
         };
         out.push(json!({

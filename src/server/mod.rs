@@ -91,7 +91,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes));
     // The page is one document; its own script routes /draws/{id} and friends.
     let index = ServeFile::new(web.join("index.html"));
-    let page = ServeDir::new(&web).append_index_html_on_directories(true).not_found_service(index);
+    let page = ServeDir::new(&web).append_index_html_on_directories(true).fallback(index);
     Router::new()
         .merge(public)
         .merge(regulator)

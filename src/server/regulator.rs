@@ -2,18 +2,18 @@
 //! TOKEN` whose SHA-256 matches the configured hash (compared in constant
 //! time); every accepted request becomes log entries, nothing else.
 
-use axum::extract::{Path, State};
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::draws;
 use super::error::{ApiError, ApiResult};
 use super::results::{self, CATEGORIES, STATES};
 use super::state::AppState;
-use super::draws;
 use crate::date::Date;
 use crate::log::flow::{self, Clock, Offered};
 use crate::log::store::Log;
@@ -23,7 +23,11 @@ use crate::table::{BytesSource, Source};
 /// Checks the bearer token before anything else is looked at.
 pub fn authorize(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let want = state.config().token_sha256.ok_or_else(ApiError::unauthorized)?;
-    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(ApiError::unauthorized)?;
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(ApiError::unauthorized)?;
     let got: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
     // Constant time: every byte is compared whatever the earlier ones were.
     let diff = got.iter().zip(want.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
@@ -39,7 +43,10 @@ fn clock() -> Clock {
 }
 
 /// Runs a write with the log opened for writing, off the async threads.
-async fn write<T: Send + 'static>(state: &AppState, job: impl FnOnce(&mut Log) -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
+async fn write<T: Send + 'static>(
+    state: &AppState,
+    job: impl FnOnce(&mut Log) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
     let _guard = state.0.writing.lock().await;
     let dir = state.config().log_dir.clone();
     tokio::task::spawn_blocking(move || {
@@ -68,17 +75,25 @@ fn file_bytes(text: Option<String>, b64: Option<String>, what: &str) -> ApiResul
     use base64::Engine;
     match (text, b64) {
         (Some(t), None) => Ok(Some(t.into_bytes())),
-        (None, Some(b)) => base64::engine::general_purpose::STANDARD.decode(b.trim()).map(Some).map_err(|_| ApiError::bad_request(format!("{what}_base64 is not base64"))),
+        (None, Some(b)) => base64::engine::general_purpose::STANDARD
+            .decode(b.trim())
+            .map(Some)
+            .map_err(|_| ApiError::bad_request(format!("{what}_base64 is not base64"))),
         (None, None) => Ok(None),
         (Some(_), Some(_)) => Err(ApiError::bad_request(format!("give {what} or {what}_base64, not both"))),
     }
 }
 
-pub async fn commit(State(state): State<AppState>, body: Result<Json<NewCommitment>, JsonRejection>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn commit(
+    State(state): State<AppState>,
+    body: Result<Json<NewCommitment>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let choice = flow::parse_beacon(&req.beacon).map_err(ApiError::bad_request)?;
-    let ents = file_bytes(req.enterprises, req.enterprises_base64, "enterprises")?.ok_or_else(|| ApiError::bad_request("enterprises is required"))?;
-    let insp = file_bytes(req.inspectors, req.inspectors_base64, "inspectors")?.ok_or_else(|| ApiError::bad_request("inspectors is required"))?;
+    let ents = file_bytes(req.enterprises, req.enterprises_base64, "enterprises")?
+        .ok_or_else(|| ApiError::bad_request("enterprises is required"))?;
+    let insp = file_bytes(req.inspectors, req.inspectors_base64, "inspectors")?
+        .ok_or_else(|| ApiError::bad_request("inspectors is required"))?;
     let conf = file_bytes(req.conflicts, req.conflicts_base64, "conflicts")?;
     let files = req.files;
     let open = move |name: &str| -> Box<dyn Source> {
@@ -131,10 +146,17 @@ pub struct Ceremony {
     witnesses: Vec<String>,
 }
 
-pub async fn reveal(State(state): State<AppState>, Path(id): Path<String>, body: Result<Json<RevealRequest>, JsonRejection>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn reveal(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<RevealRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let offered = match (req.drand, req.ceremony) {
-        (Some(d), None) => Offered::Drand(crate::log::beacon::parse_round_json(d.to_string().as_bytes()).map_err(|e| ApiError::bad_request(e.to_string()))?),
+        (Some(d), None) => Offered::Drand(
+            crate::log::beacon::parse_round_json(d.to_string().as_bytes())
+                .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        ),
         (None, Some(c)) => Offered::Ceremony { digits: c.digits, witnesses: c.witnesses },
         _ => return Err(ApiError::bad_request("give either drand {round, signature} or ceremony {digits, witnesses}")),
     };
@@ -165,7 +187,10 @@ fn check_date(d: &str) -> ApiResult<String> {
     Date::parse(d).map(|d| d.to_string()).map_err(|m| ApiError::bad_request(format!("inspection_date: {m}")))
 }
 
-pub async fn record(State(state): State<AppState>, body: Result<Json<NewResult>, JsonRejection>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn record(
+    State(state): State<AppState>,
+    body: Result<Json<NewResult>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     check_category(&req.category)?;
     let date = check_date(&req.inspection_date)?;
@@ -196,7 +221,11 @@ pub struct AmendRequest {
     state: Option<String>,
 }
 
-pub async fn amend(State(state): State<AppState>, Path(id): Path<String>, body: Result<Json<AmendRequest>, JsonRejection>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn amend(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<AmendRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     if req.reason.trim().is_empty() {
         return Err(ApiError::bad_request("an amendment needs a reason"));

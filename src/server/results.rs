@@ -31,7 +31,8 @@ pub fn current(log: &Log, index: u64, today: Date) -> Value {
     let entry = log.entry(index).expect("caller checked the kind");
     let id = log.id(index);
     let mut fields = entry.body["result"].as_object().cloned().unwrap_or_default();
-    let mut published_on = (fields.get("state").and_then(Value::as_str) == Some("已公示")).then(|| entry.time[..10].to_string());
+    let mut published_on =
+        (fields.get("state").and_then(Value::as_str) == Some("已公示")).then(|| entry.time[..10].to_string());
     let mut amendments = Vec::new();
     for j in index + 1..log.len() {
         let Ok(a) = log.entry(j) else { continue };
@@ -44,13 +45,16 @@ pub fn current(log: &Log, index: u64, today: Date) -> Value {
         if a.body["result"]["state"] == "已公示" && published_on.is_none() {
             published_on = Some(a.time[..10].to_string());
         }
-        amendments.push(json!({"id": log.id(j), "time": a.time, "reason": a.body["reason"], "changes": a.body["result"]}));
+        amendments
+            .push(json!({"id": log.id(j), "time": a.time, "reason": a.body["reason"], "changes": a.body["result"]}));
     }
     let date = fields.get("inspection_date").and_then(Value::as_str).and_then(|d| Date::parse(d).ok());
     let cal = Calendar::official();
     let (deadline, note) = match date.map(|d| cal.add_working_days(d, WORKING_DAYS)) {
         Some(Ok(d)) => (Some(d), None),
-        Some(Err(CalendarError::YearNotPublished(y))) => (None, Some(format!("{y} 年节假日安排尚未公布，期限待定 / the {y} holiday calendar is not published yet"))),
+        Some(Err(CalendarError::YearNotPublished(y))) => {
+            (None, Some(format!("{y} 年节假日安排尚未公布，期限待定 / the {y} holiday calendar is not published yet")))
+        }
         Some(Err(e)) => (None, Some(e.to_string())),
         None => (None, Some("no valid inspection date".to_string())),
     };
@@ -85,7 +89,9 @@ pub fn current(log: &Log, index: u64, today: Date) -> Value {
 
 /// Indices of the InspectionResult entries of one draw.
 pub fn of_draw(log: &Log, draw_id: &str) -> Vec<u64> {
-    (0..log.len()).filter(|&i| log.entry(i).is_ok_and(|e| e.kind == "InspectionResult" && e.body["draw"] == draw_id)).collect()
+    (0..log.len())
+        .filter(|&i| log.entry(i).is_ok_and(|e| e.kind == "InspectionResult" && e.body["draw"] == draw_id))
+        .collect()
 }
 
 #[derive(Deserialize)]

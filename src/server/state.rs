@@ -44,7 +44,12 @@ pub struct Shared {
 
 impl AppState {
     pub fn new(config: Config) -> AppState {
-        AppState(Arc::new(Shared { config, view: Mutex::new(None), rebuilt: Mutex::new(HashMap::new()), writing: tokio::sync::Mutex::new(()) }))
+        AppState(Arc::new(Shared {
+            config,
+            view: Mutex::new(None),
+            rebuilt: Mutex::new(HashMap::new()),
+            writing: tokio::sync::Mutex::new(()),
+        }))
     }
 
     pub fn config(&self) -> &Config {
@@ -53,7 +58,8 @@ impl AppState {
 
     /// The log as it is now, re-read when it has grown.
     pub fn log(&self) -> ApiResult<Arc<Log>> {
-        let size = std::fs::metadata(self.0.config.log_dir.join(crate::log::store::ENTRIES)).map(|m| m.len()).unwrap_or(0);
+        let size =
+            std::fs::metadata(self.0.config.log_dir.join(crate::log::store::ENTRIES)).map(|m| m.len()).unwrap_or(0);
         let mut cached = self.0.view.lock().map_err(ApiError::internal)?;
         if let Some((s, log)) = cached.as_ref() {
             if *s == size {
@@ -91,8 +97,10 @@ impl AppState {
         if let Some(d) = self.0.config.today {
             return d;
         }
-        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) + 8 * 3600;
-        let stamp = humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)).to_string();
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+            + 8 * 3600;
+        let stamp =
+            humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)).to_string();
         Date::parse(&stamp[..10]).unwrap_or(Date { year: 2026, month: 1, day: 1 })
     }
 }

@@ -20,6 +20,7 @@ import { makeLog } from './make-log.mjs';
 import { startServer } from './server.mjs';
 import { verifyLoggedDraw, leavesOf, planToToml, csvLine } from '../../web/logged.js';
 import { computeDraw, canonicalJson } from '../../web/verify.js';
+import { verifyInclusion } from '../../web/proof.js';
 
 let tmp;
 let srv;
@@ -65,7 +66,8 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('the API lists the demo draw and the others', () => {
+test('the API lists the demo draw and the others', t => {
+  t.diagnostic(`server: ${srv.kind} at ${srv.url}`);
   assert.ok(demoDraw(), 'a drand-beaconed (demo) draw is listed');
   if (!process.env.FAIRDRAW_TEST_LOG) {
     assert.equal(draws.length, 4);
@@ -184,6 +186,23 @@ test('a download already inflated in transit (Content-Encoding) still verifies',
   const detail = await getJson(`/api/draws/${demoDraw().id}`);
   const r = await verifyLoggedDraw(detail, async url => new Uint8Array(zlib.gunzipSync(await fetchBytes(url))));
   assert.equal(r.status, 'verified');
+});
+
+test('the enterprise lookup\'s inclusion proofs check out in proof.js, and altered ones do not', async () => {
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  const picked = detail.draw.strata.find(s => s.selected.length).selected[0];
+  const report = await getJson(`/api/enterprises/${picked}`);
+  const mine = report.draws.find(d => d.draw === detail.id);
+  assert.equal(mine.selected, true);
+  assert.ok(mine.ticket <= mine.cutoff);
+  const p = mine.inclusion;
+  assert.equal(p.root, detail.snapshots.enterprises.root);
+  assert.equal(await verifyInclusion(p), true);
+  assert.equal(await verifyInclusion({ ...p, leaf: p.leaf.replace(picked, picked.slice(0, -1) + '0') }), false);
+  assert.equal(await verifyInclusion({ ...p, index: p.index ^ 1 }), false);
+  assert.equal(await verifyInclusion({ ...p, proof: p.proof.slice(1) }), false);
+  assert.equal(await verifyInclusion({ ...p, root: '00'.repeat(32) }), false);
+  for (const d of report.draws) if (d.inclusion) assert.equal(await verifyInclusion(d.inclusion), true, d.plan_name);
 });
 
 test('leaves: one per line, a final LF ends the last line', () => {
