@@ -44,7 +44,7 @@ impl RootBuilder {
     /// position must be a multiple of `count`, as when pushing whole aligned
     /// chunks hashed elsewhere.
     pub fn push_subtree(&mut self, count: u64, root: Hash) {
-        debug_assert!(count.is_power_of_two() && self.size % count == 0);
+        debug_assert!(count.is_power_of_two() && self.size.is_multiple_of(count));
         let mut node = (count, root);
         while let Some(&(c, h)) = self.peaks.last() {
             if c != node.0 {

@@ -49,7 +49,7 @@ impl Ratio {
         if self.numer == 0 {
             return Ratio::ZERO;
         }
-        while self.scale > 0 && self.numer % 10 == 0 {
+        while self.scale > 0 && self.numer.is_multiple_of(10) {
             self.numer /= 10;
             self.scale -= 1;
         }

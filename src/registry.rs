@@ -7,6 +7,9 @@ use std::collections::HashMap;
 use rayon::slice::ParallelSliceMut;
 
 use crate::date::Date;
+use crate::merkle::Hash;
+use crate::snapshot;
+use crate::ticket::sha256::{self, Block};
 use crate::error::{Problem, Problems};
 use crate::table::{self, Field, Row, Source};
 use crate::uscc;
@@ -130,9 +133,17 @@ pub struct Enterprises {
     pub extra_columns: Vec<String>,
     extra_values: Vec<u32>,
     extra_pool: Vec<String>,
+    /// The snapshot root, computed while reading (spec §5), for `rows.len()`
+    /// rows; `rows` are not changed after reading.
+    read_root: Option<(usize, Hash)>,
 }
 
 impl Enterprises {
+    /// The snapshot root computed while the registry was read.
+    pub(crate) fn read_root(&self) -> Option<Hash> {
+        self.read_root.filter(|&(n, _)| n == self.rows.len()).map(|(_, root)| root)
+    }
+
     pub fn name(&self, e: &Enterprise) -> &str {
         &self.names[e.name_range()]
     }
@@ -211,17 +222,47 @@ impl Interner {
     }
 }
 
+/// A row while the registry is read: the enterprise and the hash of its
+/// snapshot leaf, computed in the parsing thread while the row's text is at
+/// hand, and sorted along with it. The tree is then folded in order, and
+/// the hashes dropped.
+#[derive(Clone, Copy)]
+struct Wide {
+    e: Enterprise,
+    leaf: Hash,
+}
+
 /// The rows of one block of the file, with block-local arenas.
 #[derive(Default)]
 struct EnterpriseChunk {
-    reg: Enterprises,
+    rows: Vec<Wide>,
+    names: String,
+    industries: Vec<String>,
     industry_ids: Interner,
+    extra_values: Vec<u32>,
+    extra_pool: Vec<String>,
     extra_ids: Interner,
+    /// The padded leaf messages of `rows`, hashed together by `finish`.
+    leaf_blocks: Vec<Block>,
+    leaf_spans: Vec<(usize, usize)>,
+    scratch: Vec<u8>,
+}
+
+impl EnterpriseChunk {
+    fn finish(&mut self) {
+        let hashes = snapshot::hash_messages(&self.leaf_blocks, &self.leaf_spans);
+        for (w, h) in self.rows.iter_mut().zip(hashes) {
+            w.leaf = h;
+        }
+        self.leaf_blocks = Vec::new();
+        self.leaf_spans = Vec::new();
+    }
 }
 
 /// The registry being assembled from chunks in file order.
 struct EnterpriseFold {
     reg: Enterprises,
+    wide: Vec<Wide>,
     industry_ids: Interner,
     extra_ids: Interner,
 }
@@ -230,18 +271,18 @@ impl EnterpriseFold {
     fn merge(&mut self, chunk: EnterpriseChunk) {
         let reg = &mut self.reg;
         let industries: Vec<u32> =
-            chunk.reg.industries.iter().map(|s| self.industry_ids.id(&mut reg.industries, s)).collect();
-        let extras: Vec<u32> = chunk.reg.extra_pool.iter().map(|s| self.extra_ids.id(&mut reg.extra_pool, s)).collect();
-        let (row_base, name_base) = (reg.rows.len() as u32, reg.names.len() as u64);
-        reg.names.push_str(&chunk.reg.names);
-        reg.extra_values.extend(chunk.reg.extra_values.iter().map(|&v| extras[v as usize]));
-        reg.rows.extend(chunk.reg.rows.iter().map(|r| {
-            let mut r = *r;
-            let start = r.name_range().start as u64;
-            r.set_name_start(name_base + start);
-            r.extras_at += row_base;
-            r.industry = industries[r.industry as usize];
-            r
+            chunk.industries.iter().map(|s| self.industry_ids.id(&mut reg.industries, s)).collect();
+        let extras: Vec<u32> = chunk.extra_pool.iter().map(|s| self.extra_ids.id(&mut reg.extra_pool, s)).collect();
+        let (row_base, name_base) = (self.wide.len() as u32, reg.names.len() as u64);
+        reg.names.push_str(&chunk.names);
+        reg.extra_values.extend(chunk.extra_values.iter().map(|&v| extras[v as usize]));
+        self.wide.extend(chunk.rows.iter().map(|w| {
+            let mut w = *w;
+            let start = w.e.name_range().start as u64;
+            w.e.set_name_start(name_base + start);
+            w.e.extras_at += row_base;
+            w.e.industry = industries[w.e.industry as usize];
+            w
         }));
     }
 }
@@ -266,8 +307,10 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
                 problems.push(p);
             }
         },
+        |(chunk, _)| chunk.finish(),
         |_| EnterpriseFold {
             reg: Enterprises { extra_columns: keep.clone(), ..Enterprises::default() },
+            wide: Vec::new(),
             industry_ids: Interner::default(),
             extra_ids: Interner::default(),
         },
@@ -287,25 +330,31 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
             });
         }
     }
-    let reg = &mut fold.reg;
+    let mut wide = std::mem::take(&mut fold.wide);
     // Big-endian integers order like the bytes, and compare without memcmp.
-    reg.rows.par_sort_unstable_by_key(|r| {
-        let (hi, lo) = r.uscc.split_at(16);
-        (u128::from_be_bytes(hi.try_into().unwrap()), u16::from_be_bytes(lo.try_into().unwrap()), r.line)
+    wide.par_sort_unstable_by_key(|w| {
+        let (hi, lo) = w.e.uscc.split_at(16);
+        (u128::from_be_bytes(hi.try_into().unwrap()), u16::from_be_bytes(lo.try_into().unwrap()), w.e.line)
     });
-    for pair in reg.rows.windows(2) {
-        if pair[0].uscc == pair[1].uscc {
+    for pair in wide.windows(2) {
+        let (first, second) = (&pair[0].e, &pair[1].e);
+        if first.uscc == second.uscc {
             problems.push(Problem {
                 file: source.label().into(),
-                line: pair[1].line as u64,
+                line: second.line as u64,
                 column: "uscc".into(),
-                value: pair[1].uscc().into(),
-                message: format!("duplicate USCC, first at line {}", pair[0].line),
+                value: second.uscc().into(),
+                message: format!("duplicate USCC, first at line {}", first.line),
             });
         }
     }
     problems.into_result()?;
-    Ok(fold.reg)
+    let root = snapshot::root_of_hashes(wide.len(), |range| wide[range].iter().map(|w| w.leaf).collect());
+    // Collected in place (same alignment, smaller elements): no second copy.
+    let mut reg = fold.reg;
+    reg.rows = wide.into_iter().map(|w| w.e).collect();
+    reg.read_root = Some((reg.rows.len(), root));
+    Ok(reg)
 }
 
 /// GB 32100 character values, with lower-case letters mapped like upper
@@ -395,33 +444,39 @@ fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<usize>], row
     if !established.is_empty() && plain_date_ok(&established).is_none() {
         Date::parse(&established).map_err(|m| row.field_problem(E_ESTABLISHED, &established, m))?;
     }
-    let reg = &mut chunk.reg;
-    let extras_at = reg.rows.len() as u32;
-    if !extra_cols.is_empty() {
-        let mut extras = Vec::with_capacity(extra_cols.len());
-        for col in extra_cols.iter().flatten() {
-            extras.push(row.column(*col)?);
-        }
-        for v in extras {
-            let id = chunk.extra_ids.id(&mut reg.extra_pool, &v);
-            reg.extra_values.push(id);
-        }
+    let mut extras = Vec::new();
+    for col in extra_cols.iter().flatten() {
+        extras.push(row.column(*col)?);
+    }
+    let extras_at = chunk.rows.len() as u32;
+    for v in &extras {
+        let id = chunk.extra_ids.id(&mut chunk.extra_pool, v);
+        chunk.extra_values.push(id);
     }
     let mut e = Enterprise {
         uscc: code,
         class,
         status,
         region: region_bytes,
-        industry: chunk.industry_ids.id(&mut reg.industries, &industry),
+        industry: chunk.industry_ids.id(&mut chunk.industries, &industry),
         name_start_hi: 0,
         name_start: 0,
         name_len: name.len() as u32,
         extras_at,
         line: row.line as u32,
     };
-    e.set_name_start(reg.names.len() as u64);
-    reg.names.push_str(&name);
-    reg.rows.push(e);
+    e.set_name_start(chunk.names.len() as u64);
+    chunk.names.push_str(&name);
+    // The snapshot leaf (spec §5), hashed with the rest of the block.
+    let msg = &mut chunk.scratch;
+    msg.clear();
+    msg.push(0u8);
+    let fields = [e.uscc(), &name, class.letter(), e.region(), &industry, status.label()];
+    snapshot::write_enterprise_leaf(fields, extras.iter().map(|v| v.as_ref()), msg);
+    let first = chunk.leaf_blocks.len();
+    let blocks = sha256::pad_into(msg, &mut chunk.leaf_blocks);
+    chunk.leaf_spans.push((first, blocks));
+    chunk.rows.push(Wide { e, leaf: [0; 32] });
     Ok(())
 }
 

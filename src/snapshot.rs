@@ -27,15 +27,23 @@ pub fn enterprise_columns(reg: &Enterprises) -> Vec<String> {
 
 /// Appends the leaf bytes of one enterprise to `out`.
 pub fn enterprise_leaf(reg: &Enterprises, e: &Enterprise, out: &mut Vec<u8>) {
+    let fields = [e.uscc(), reg.name(e), e.class.letter(), e.region(), reg.industry(e), e.status.label()];
+    write_enterprise_leaf(fields, (0..reg.extra_columns.len()).map(|j| reg.extra(e, j)), out);
+}
+
+/// An enterprise leaf from its values: the columns of
+/// [`ENTERPRISE_COLUMNS`], then the kept extras in column order.
+pub(crate) fn write_enterprise_leaf<'a>(
+    fields: [&'a str; 6],
+    extras: impl IntoIterator<Item = &'a str>,
+    out: &mut Vec<u8>,
+) {
     out.push(b'[');
-    write_str(e.uscc(), out);
-    for v in [reg.name(e), e.class.letter(), e.region(), reg.industry(e), e.status.label()] {
-        out.push(b',');
+    for (k, v) in fields.into_iter().chain(extras).enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
         write_str(v, out);
-    }
-    for j in 0..reg.extra_columns.len() {
-        out.push(b',');
-        write_str(reg.extra(e, j), out);
     }
     out.push(b']');
 }
@@ -81,6 +89,9 @@ fn write_conflict_leaf(inspector_id: &str, uscc: &str, out: &mut Vec<u8>) {
 }
 
 pub fn enterprises_root(reg: &Enterprises) -> Hash {
+    if let Some(root) = reg.read_root() {
+        return root;
+    }
     // Rows are in USCC order and names in file order: ask for a name well
     // before its leaf is built, so that the cache misses overlap.
     let ahead = |i: usize| {
@@ -114,6 +125,12 @@ fn root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync) -> Hash {
 
 /// [`root`], calling `ahead(i)` just before leaf `i` is built.
 fn root_with(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync, ahead: impl Fn(usize) + Sync) -> Hash {
+    root_of_hashes(count, |range| leaf_hashes(range, &leaf, &ahead))
+}
+
+/// The Merkle Tree Hash of `count` leaves whose leaf hashes
+/// (`SHA-256(0x00 || leaf)`) `hashes(range)` returns.
+pub(crate) fn root_of_hashes(count: usize, hashes: impl Fn(std::ops::Range<usize>) -> Vec<Hash> + Sync) -> Hash {
     // Aligned perfect subtrees: whole pieces, then the binary digits of the rest.
     let mut pieces: Vec<(usize, usize)> = (0..count / PIECE).map(|p| (p * PIECE, PIECE)).collect();
     let mut at = count / PIECE * PIECE;
@@ -123,21 +140,21 @@ fn root_with(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync, ahead: imp
             at += 1 << bit;
         }
     }
-    let roots: Vec<Hash> = pieces.par_iter().map(|&(start, len)| perfect_root(start, len, &leaf, &ahead)).collect();
+    let roots: Vec<Hash> = pieces
+        .par_iter()
+        .map(|&(start, len)| {
+            let mut level = hashes(start..start + len);
+            while level.len() > 1 {
+                level = node_hashes(&level);
+            }
+            level[0]
+        })
+        .collect();
     let mut builder = RootBuilder::default();
     for ((_, len), r) in pieces.iter().zip(roots) {
         builder.push_subtree(*len as u64, r);
     }
     builder.root()
-}
-
-/// Root of the perfect subtree of leaves `start..start + len` (`len` a power of two).
-fn perfect_root(start: usize, len: usize, leaf: &impl Fn(usize, &mut Vec<u8>), ahead: &impl Fn(usize)) -> Hash {
-    let mut level = leaf_hashes(start..start + len, leaf, ahead);
-    while level.len() > 1 {
-        level = node_hashes(&level);
-    }
-    level[0]
 }
 
 /// `SHA-256(0x00 || leaf)` for each leaf of `range`.
@@ -160,11 +177,16 @@ fn leaf_hashes(
         let first = blocks.len();
         spans.push((first, sha256::pad_into(&msg, &mut blocks)));
     }
-    let mut order: Vec<usize> = (0..n).collect();
+    hash_messages(&blocks, &spans)
+}
+
+/// SHA-256 of padded messages: message `i` is `blocks[spans[i].0..][..spans[i].1]`.
+pub(crate) fn hash_messages(blocks: &[Block], spans: &[(usize, usize)]) -> Vec<Hash> {
+    let mut order: Vec<usize> = (0..spans.len()).collect();
     order.sort_by_key(|&i| spans[i].1);
-    let mut out = vec![[0u8; 32]; n];
+    let mut out = vec![[0u8; 32]; spans.len()];
     for group in order.chunk_by(|&a, &b| spans[a].1 == spans[b].1) {
-        hash_group(group, &blocks, &spans, &mut out);
+        hash_group(group, blocks, spans, &mut out);
     }
     out
 }

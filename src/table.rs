@@ -762,16 +762,18 @@ struct Parsed<S> {
 }
 
 /// Like [`read`], on all cores: each block of the file gets its own state
-/// from `init` and is folded by `on_row` on some thread; `merge` then
-/// receives the block states in file order, into the accumulator `start`
-/// makes (again, if the file must be read a second time as GB18030).
-/// Problems come out in file order, as from [`read`].
+/// from `init`, is folded by `on_row` and then `finish`ed on some thread;
+/// `merge` then receives the block states in file order, into the
+/// accumulator `start` makes (again, if the file must be read a second time
+/// as GB18030). Problems come out in file order, as from [`read`].
+#[allow(clippy::too_many_arguments)]
 pub fn read_parallel<S: Send, A>(
     source: &dyn Source,
     fields: &[Field],
     problems: &mut Problems,
     init: impl Fn(&Header) -> S + Sync,
     on_row: impl Fn(&mut S, &Row<'_>, &mut Problems) + Sync,
+    finish: impl Fn(&mut S) + Sync,
     start: impl Fn(&Header) -> A,
     mut merge: impl FnMut(&mut A, S),
 ) -> Result<Option<(Header, A)>, crate::Error> {
@@ -783,7 +785,8 @@ pub fn read_parallel<S: Send, A>(
         let had_bom = skip_bom(&mut reader).map_err(read_err)?;
         let pass = Pass { label: &label, encoding, had_bom, fields };
         let mut attempt = Problems::default();
-        let outcome = parallel(&pass, Blocks::new(reader), &mut attempt, &init, &on_row, &start, &mut merge);
+        let folds = Folds { init: &init, on_row: &on_row, finish: &finish };
+        let outcome = parallel(&pass, Blocks::new(reader), &mut attempt, &folds, &start, &mut merge);
         match outcome.map_err(read_err)? {
             None => encoding = Encoding::Gb18030,
             Some(done) => {
@@ -794,16 +797,53 @@ pub fn read_parallel<S: Send, A>(
     }
 }
 
+/// The per-block callbacks of [`read_parallel`].
+struct Folds<'a, I, R, F> {
+    init: &'a I,
+    on_row: &'a R,
+    finish: &'a F,
+}
+
+impl<I, R, F> Folds<'_, I, R, F> {
+    /// Parses one block into a fresh, finished state.
+    #[allow(clippy::too_many_arguments)]
+    fn block<S>(
+        &self,
+        pass: &Pass<'_>,
+        header: &Header,
+        bytes: &[u8],
+        from: usize,
+        line: u64,
+        last: bool,
+        problems: &mut Problems,
+    ) -> (S, BlockEnd)
+    where
+        I: Fn(&Header) -> S,
+        R: Fn(&mut S, &Row<'_>, &mut Problems),
+        F: Fn(&mut S),
+    {
+        let mut state = (self.init)(header);
+        let mut fold = |s: &mut S, r: &Row<'_>, p: &mut Problems| (self.on_row)(s, r, p);
+        let end = pass.parse_block(header, bytes, from, line, last, &mut state, problems, &mut fold);
+        (self.finish)(&mut state);
+        (state, end)
+    }
+}
+
 #[allow(clippy::type_complexity)]
-fn parallel<S: Send, A>(
+fn parallel<S: Send, A, I, R, F>(
     pass: &Pass<'_>,
     mut blocks: Blocks<'_>,
     problems: &mut Problems,
-    init: &(impl Fn(&Header) -> S + Sync),
-    on_row: &(impl Fn(&mut S, &Row<'_>, &mut Problems) + Sync),
+    folds: &Folds<'_, I, R, F>,
     start: &impl Fn(&Header) -> A,
     merge: &mut impl FnMut(&mut A, S),
-) -> io::Result<PassResult<Option<(Header, A)>>> {
+) -> io::Result<PassResult<Option<(Header, A)>>>
+where
+    I: Fn(&Header) -> S + Sync,
+    R: Fn(&mut S, &Row<'_>, &mut Problems) + Sync,
+    F: Fn(&mut S) + Sync,
+{
     let (header, first, pos, line) = match pass.header(&mut blocks, problems)? {
         None => return Ok(None),
         Some(None) => return Ok(Some(None)),
@@ -822,22 +862,11 @@ fn parallel<S: Send, A>(
             scope.spawn(move || loop {
                 let job = job_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok((index, block, from, line))) = job else { return };
-                let mut state = init(header_ref);
                 let mut found = Problems::default();
-                let end = if stop.load(Ordering::Relaxed) {
-                    BlockEnd::Clean
+                let (state, end) = if stop.load(Ordering::Relaxed) {
+                    ((folds.init)(header_ref), BlockEnd::Clean)
                 } else {
-                    let mut fold = |s: &mut S, r: &Row<'_>, p: &mut Problems| on_row(s, r, p);
-                    pass.parse_block(
-                        header_ref,
-                        &block.bytes,
-                        from,
-                        line,
-                        block.last,
-                        &mut state,
-                        &mut found,
-                        &mut fold,
-                    )
+                    folds.block(pass, header_ref, &block.bytes, from, line, block.last, &mut found)
                 };
                 let parsed = Parsed { index, state, problems: found, end, block };
                 if done_tx.send(parsed).is_err() {
@@ -848,12 +877,11 @@ fn parallel<S: Send, A>(
         drop(done_tx);
 
         let mut merger = Merger { next: 0, waiting: BTreeMap::new(), redo: None };
-        let mut fold = |s: &mut S, r: &Row<'_>, p: &mut Problems| on_row(s, r, p);
         let mut take = |merger: &mut Merger<S>, parsed: Parsed<S>, blocks: &mut Blocks<'_>| -> bool {
             merger.waiting.insert(parsed.index, parsed);
             while let Some(parsed) = merger.waiting.remove(&merger.next) {
                 merger.next += 1;
-                let Some(parsed) = merger.settle(parsed, pass, header_ref, init, &mut fold) else {
+                let Some(parsed) = merger.settle(parsed, pass, header_ref, folds) else {
                     stop.store(true, Ordering::Relaxed);
                     return false;
                 };
@@ -918,30 +946,25 @@ struct Merger<S> {
 impl<S> Merger<S> {
     /// The block's final result, or `None` when the file must be read again
     /// as GB18030.
-    fn settle(
+    fn settle<I, R, F>(
         &mut self,
         mut parsed: Parsed<S>,
         pass: &Pass<'_>,
         header: &Header,
-        init: &impl Fn(&Header) -> S,
-        on_row: &mut dyn FnMut(&mut S, &Row<'_>, &mut Problems),
-    ) -> Option<Parsed<S>> {
+        folds: &Folds<'_, I, R, F>,
+    ) -> Option<Parsed<S>>
+    where
+        I: Fn(&Header) -> S,
+        R: Fn(&mut S, &Row<'_>, &mut Problems),
+        F: Fn(&mut S),
+    {
         if let Some((mut bytes, line)) = self.redo.take() {
             // The cut before this block fell inside a quoted field, so the
             // worker started mid-record: parse again from that record.
             bytes.extend_from_slice(&parsed.block.bytes);
-            parsed.state = init(header);
             parsed.problems = Problems::default();
-            parsed.end = pass.parse_block(
-                header,
-                &bytes,
-                0,
-                line,
-                parsed.block.last,
-                &mut parsed.state,
-                &mut parsed.problems,
-                on_row,
-            );
+            (parsed.state, parsed.end) =
+                folds.block(pass, header, &bytes, 0, line, parsed.block.last, &mut parsed.problems);
             if let BlockEnd::Unfinished { start, line } = parsed.end {
                 self.redo = Some((bytes[start..].to_vec(), line));
             }

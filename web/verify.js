@@ -2227,10 +2227,26 @@ export function formatDifference(d) {
   return `${d.path}: expected ${showValue(d.expected)}, draw has ${showValue(d.actual)}`;
 }
 
+// Integers beyond 2^53 (e.g. a plan's max_draws_per_year) must compare exactly:
+// such literals (16+ digits) outside strings are read as BigInt.
+const MAYBE_BIG_INT = /(?:^|[^"\\\w.])-?\d{16,}/;
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+const BIG_MARK = '\u0000bigint:';
+function parseJsonExact(text) {
+  if (!MAYBE_BIG_INT.test(text)) return JSON.parse(text);
+  const marked = text.replace(JSON_TOKEN, t => (t[0] !== '"' && /^-?\d{16,}$/.test(t) ? `"\\u0000bigint:${t}"` : t));
+  try {
+    return JSON.parse(marked, (k, v) => (typeof v === 'string' && v.startsWith(BIG_MARK) ? BigInt(v.slice(BIG_MARK.length)) : v));
+  } catch (e) {
+    JSON.parse(text); // the error at its position in the original text
+    throw e;
+  }
+}
+
 function parseJsonText(text, file) {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
-    return JSON.parse(text);
+    return parseJsonExact(text);
   } catch (e) {
     const m = /position (\d+)/.exec(e.message);
     let loc = {};

@@ -49,7 +49,7 @@ pub fn open(note_text: &str, vkey: &str) -> Result<Checkpoint, String> {
     }
     let text = std::str::from_utf8(note.text()).map_err(|_| "checkpoint text is not UTF-8")?;
     let lines: Vec<&str> = text.split('\n').collect();
-    if lines.len() < 4 || lines[lines.len() - 1] != "" {
+    if lines.len() < 4 || !lines[lines.len() - 1].is_empty() {
         return Err("checkpoint text needs origin, size and root lines".into());
     }
     let size: u64 = lines[1].parse().map_err(|_| format!("tree size {:?} is not a number", lines[1]))?;

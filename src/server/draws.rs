@@ -102,9 +102,13 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     let d = one(&log, &id)?;
     let draw = &d.result.body["draw"];
     let mut teams = Vec::new();
+    // A snapshot that no longer hashes to its committed root must not hide
+    // the draw: the page still shows it, and verification then fails.
+    let rebuilt = state.rebuilt(&log, &d.commitment_id, &d.commitment);
+    let snapshot_problem = rebuilt.as_ref().err().map(|e| e.message.clone());
+    let no_inspectors = Vec::new();
     if draw.is_object() {
-        let rebuilt = state.rebuilt(&log, &d.commitment_id, &d.commitment)?;
-        let inspectors = &rebuilt.inputs.inspectors;
+        let inspectors = rebuilt.as_ref().map(|r| &r.inputs.inspectors).unwrap_or(&no_inspectors);
         let person = |id: &Value, role: &str| {
             let id = id.as_str().unwrap_or("");
             let i = inspectors.binary_search_by(|x| x.id.as_str().cmp(id)).ok().map(|k| &inspectors[k]);
@@ -145,6 +149,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
         "snapshots": snapshots,
         "checkpoint": log.latest_checkpoint(),
         "receipt_url": format!("/api/draws/{}/receipt", d.id),
+        "snapshot_problem": snapshot_problem,
     }))))
 }
 

@@ -183,8 +183,12 @@ fn check_category(c: &str) -> ApiResult<()> {
     }
 }
 
-fn check_date(d: &str) -> ApiResult<String> {
-    Date::parse(d).map(|d| d.to_string()).map_err(|m| ApiError::bad_request(format!("inspection_date: {m}")))
+fn check_date(d: &str, today: Date) -> ApiResult<String> {
+    let date = Date::parse(d).map_err(|m| ApiError::bad_request(format!("inspection_date: {m}")))?;
+    if date > today {
+        return Err(ApiError::bad_request(format!("inspection_date {date} is in the future (today is {today})")));
+    }
+    Ok(date.to_string())
 }
 
 pub async fn record(
@@ -193,8 +197,8 @@ pub async fn record(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     check_category(&req.category)?;
-    let date = check_date(&req.inspection_date)?;
     let today = state.today();
+    let date = check_date(&req.inspection_date, today)?;
     let result = write(&state, move |log| {
         let d = draws::one(log, &req.draw)?;
         let uscc = crate::uscc::normalize(req.uscc.trim());
@@ -239,7 +243,7 @@ pub async fn amend(
         changes.insert("findings".into(), json!(f));
     }
     if let Some(d) = req.inspection_date {
-        changes.insert("inspection_date".into(), json!(check_date(&d)?));
+        changes.insert("inspection_date".into(), json!(check_date(&d, state.today())?));
     }
     if let Some(s) = req.state {
         if !STATES.contains(&s.as_str()) {

@@ -76,7 +76,8 @@ impl AppState {
         if let Some(r) = self.0.rebuilt.lock().map_err(ApiError::internal)?.get(commitment_id) {
             return Ok(r.clone());
         }
-        let inputs = flow::committed_inputs(log, commitment).map_err(ApiError::internal)?;
+        let inputs = flow::committed_inputs(log, commitment)
+            .map_err(|e| ApiError { status: axum::http::StatusCode::CONFLICT, message: format!("the draw's snapshots do not rebuild: {e}") })?;
         let reg = &inputs.enterprises;
         let enterprise_leaves = reg
             .rows

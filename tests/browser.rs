@@ -1,0 +1,103 @@
+//! The web page end to end: `web/logged.js` under node against the real
+//! server, and a real headless Chromium that opens a draw page, presses
+//! "Verify in my browser" and must see `verified` — and `mismatch` once a
+//! published snapshot is tampered with. Needs node, Debian's chromium and
+//! `npm ci --prefix tests/browser` (.ci/run installs them); outside CI a
+//! missing browser is reported and the Chromium part is skipped.
+
+mod common;
+use common::*;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+fn browser_ready() -> Result<(), String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !std::path::Path::new(&chromium).exists() {
+        return Err(format!("{chromium} not found: apt-get install -y chromium"));
+    }
+    if !root().join("tests/browser/node_modules/playwright-core").exists() {
+        return Err("playwright-core missing: npm ci --prefix tests/browser".into());
+    }
+    Ok(())
+}
+
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(log: &std::path::Path) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fairdraw"))
+        .args(["serve", "--log", s(log), "--addr", "127.0.0.1:0", "--web", s(&root().join("web"))])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no address in {line:?}")).to_string();
+    Served { child, url }
+}
+
+fn node(args: &[&str]) -> Run {
+    let out = Command::new("node").args(args).current_dir(root()).env("FAIRDRAW", env!("CARGO_BIN_EXE_fairdraw")).output().expect("node");
+    Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+}
+
+#[test]
+fn logged_draws_verify_in_node_against_the_server() {
+    let out = node(&["--test", "tests/browser/logged.test.mjs"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
+    if let Err(why) = browser_ready() {
+        assert!(std::env::var("CI").is_err(), "CI must run the browser test: {why}");
+        eprintln!("SKIPPED the Chromium test: {why}");
+        return;
+    }
+    let dir = tempdir();
+    fairdraw(&["demo", "--out-dir", s(dir.path())], dir.path()).expect(0);
+    let log = dir.path().join("demo-log");
+    let server = serve(&log);
+    // `audit replay` prints "OK   <draw id>  …" for the demo's one draw.
+    let replay = fairdraw(&["audit", "replay", "--log", s(&log)], dir.path()).expect(0).stdout;
+    let id = replay.split_whitespace().nth(1).unwrap().to_string();
+    let id = id.as_str();
+    let shot = dir.path().join("page.png");
+    let ok = node(&["tests/browser/e2e.mjs", &server.url, id, "--query", "?verify=1", "--screenshot", s(&shot)]);
+    assert_eq!(ok.code, 0, "{}\n{}", ok.stdout, ok.stderr);
+    assert!(ok.stdout.contains("verified"), "{}", ok.stdout);
+    let clicked = node(&["tests/browser/e2e.mjs", &server.url, id]);
+    assert_eq!(clicked.code, 0, "{}\n{}", clicked.stdout, clicked.stderr);
+
+    // Replace one leaf of the published enterprise snapshot on disk.
+    let snaps = log.join("snapshots");
+    let (path, leaves) = std::fs::read_dir(&snaps)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let gz = std::fs::read(&p).unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(gz.as_slice()), &mut text).unwrap();
+            (p, text)
+        })
+        .max_by_key(|(_, t)| t.len())
+        .unwrap();
+    let tampered = leaves.replacen("\"A\"", "\"B\"", 1);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, tampered.as_bytes()).unwrap();
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let bad = node(&["tests/browser/e2e.mjs", &server.url, id, "--expect", "mismatch"]);
+    assert_eq!(bad.code, 0, "{}\n{}", bad.stdout, bad.stderr);
+    assert!(bad.stdout.contains("mismatch"), "{}", bad.stdout);
+}
