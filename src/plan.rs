@@ -326,7 +326,10 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
         Some(toml::Value::String(t)) => table::trim(t).to_string(),
         // A bare TOML date such as 2026-12-15 prints as itself.
         Some(toml::Value::Datetime(d)) if d.time.is_none() && d.offset.is_none() => d.to_string(),
-        Some(other) => format!("{other}"),
+        Some(other) => {
+            ctx.bad("inspection_date", &other.to_string(), "must be a date such as \"2026-12-15\" or 2026-12-15");
+            String::new()
+        }
     };
     let inspection_date = match date_text.as_str() {
         "" => None,

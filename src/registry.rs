@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use crate::date::Date;
+use crate::error::{Problem, Problems};
 use crate::merkle::Hash;
 use crate::snapshot;
-use crate::ticket::sha256::{self, Block};
-use crate::error::{Problem, Problems};
 use crate::table::{self, Field, Row, Source};
+use crate::ticket::sha256::{self, Block};
 use crate::uscc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -254,8 +254,21 @@ impl EnterpriseChunk {
         for (w, h) in self.rows.iter_mut().zip(hashes) {
             w.leaf = h;
         }
-        self.leaf_blocks = Vec::new();
-        self.leaf_spans = Vec::new();
+        self.leaf_blocks.clear();
+        self.leaf_spans.clear();
+    }
+
+    /// Empty again, keeping the allocations for the next block.
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.names.clear();
+        self.industries.clear();
+        self.industry_ids.ids.clear();
+        self.extra_values.clear();
+        self.extra_pool.clear();
+        self.extra_ids.ids.clear();
+        self.leaf_blocks.clear();
+        self.leaf_spans.clear();
     }
 }
 
@@ -268,7 +281,8 @@ struct EnterpriseFold {
 }
 
 impl EnterpriseFold {
-    fn merge(&mut self, chunk: EnterpriseChunk) {
+    /// Moves a chunk's rows into the registry and empties the chunk.
+    fn merge(&mut self, chunk: &mut EnterpriseChunk) {
         let reg = &mut self.reg;
         let industries: Vec<u32> =
             chunk.industries.iter().map(|s| self.industry_ids.id(&mut reg.industries, s)).collect();
@@ -284,6 +298,7 @@ impl EnterpriseFold {
             w.e.industry = industries[w.e.industry as usize];
             w
         }));
+        chunk.clear();
     }
 }
 
@@ -332,7 +347,7 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
     }
     let mut wide = std::mem::take(&mut fold.wide);
     // Big-endian integers order like the bytes, and compare without memcmp.
-    wide.par_sort_unstable_by_key(|w| {
+    sample_sort(&mut wide, |w| {
         let (hi, lo) = w.e.uscc.split_at(16);
         (u128::from_be_bytes(hi.try_into().unwrap()), u16::from_be_bytes(lo.try_into().unwrap()), w.e.line)
     });
@@ -355,6 +370,83 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
     reg.rows = wide.into_iter().map(|w| w.e).collect();
     reg.read_root = Some((reg.rows.len(), root));
     Ok(reg)
+}
+
+/// Sorts `v` by `key` on all cores: splitters drawn from a sample cut `v`
+/// into up to 256 buckets of similar size, elements are swapped into their
+/// buckets in one pass, and the buckets are sorted in parallel. Rows are 80
+/// bytes while a registry is read, and a comparison sort of 10⁷ of them
+/// would stream the whole array through memory some twenty times; here it
+/// is streamed about twice, and each bucket is sorted in cache-sized
+/// pieces. Keys must be distinct (ties are then ordered arbitrarily).
+fn sample_sort<T: Send + Sync, K: Ord + Copy + Send + Sync>(v: &mut [T], key: impl Fn(&T) -> K + Sync) {
+    const SMALL: usize = 1 << 16;
+    const BUCKETS: usize = 256;
+    const OVERSAMPLE: usize = 16;
+    let n = v.len();
+    if n <= SMALL {
+        v.sort_unstable_by_key(&key);
+        return;
+    }
+    // Evenly spaced sample: deterministic, and good enough against skew.
+    let mut sample: Vec<K> = (0..BUCKETS * OVERSAMPLE).map(|i| key(&v[i * (n / (BUCKETS * OVERSAMPLE))])).collect();
+    sample.sort_unstable();
+    let mut splitters: Vec<K> = sample.iter().skip(OVERSAMPLE).step_by(OVERSAMPLE).copied().collect();
+    splitters.dedup();
+    let buckets = splitters.len() + 1;
+    // Bucket of every element, and bucket sizes.
+    let mut ids = vec![0u8; n];
+    const CHUNK: usize = 1 << 14;
+    let counts = ids
+        .par_chunks_mut(CHUNK)
+        .zip(v.par_chunks(CHUNK))
+        .map(|(ids, v)| {
+            let mut counts = [0usize; BUCKETS];
+            for (id, x) in ids.iter_mut().zip(v) {
+                let k = key(x);
+                let b = splitters.partition_point(|s| *s <= k);
+                *id = b as u8;
+                counts[b] += 1;
+            }
+            counts
+        })
+        .reduce(|| [0usize; BUCKETS], |a, b| std::array::from_fn(|i| a[i] + b[i]));
+    let mut starts = [0usize; BUCKETS + 1];
+    for b in 0..buckets {
+        starts[b + 1] = starts[b] + counts[b];
+    }
+    // Swap every element into its bucket (each swap settles one element).
+    let mut heads = starts;
+    for b in 0..buckets {
+        while heads[b] < starts[b + 1] {
+            let i = heads[b];
+            let target = ids[i] as usize;
+            if target == b {
+                heads[b] += 1;
+                continue;
+            }
+            let j = heads[target];
+            v.swap(i, j);
+            ids.swap(i, j);
+            heads[target] += 1;
+        }
+    }
+    drop(ids);
+    // Sort the buckets, in parallel.
+    let mut parts: Vec<&mut [T]> = Vec::with_capacity(buckets);
+    let mut rest = v;
+    for b in 0..buckets {
+        let (part, tail) = rest.split_at_mut(counts[b]);
+        parts.push(part);
+        rest = tail;
+    }
+    parts.into_par_iter().for_each(|part| {
+        if part.len() > SMALL * 4 {
+            part.par_sort_unstable_by_key(&key);
+        } else {
+            part.sort_unstable_by_key(&key);
+        }
+    });
 }
 
 /// GB 32100 character values, with lower-case letters mapped like upper

@@ -763,9 +763,11 @@ struct Parsed<S> {
 
 /// Like [`read`], on all cores: each block of the file gets its own state
 /// from `init`, is folded by `on_row` and then `finish`ed on some thread;
-/// `merge` then receives the block states in file order, into the
-/// accumulator `start` makes (again, if the file must be read a second time
-/// as GB18030). Problems come out in file order, as from [`read`].
+/// `merge` then takes the block states in file order into the accumulator
+/// `start` makes (again, if the file must be read a second time as
+/// GB18030), and must leave each state as `init` made it: states are used
+/// again for later blocks, so their allocations are too. Problems come out
+/// in file order, as from [`read`].
 #[allow(clippy::too_many_arguments)]
 pub fn read_parallel<S: Send, A>(
     source: &dyn Source,
@@ -775,7 +777,7 @@ pub fn read_parallel<S: Send, A>(
     on_row: impl Fn(&mut S, &Row<'_>, &mut Problems) + Sync,
     finish: impl Fn(&mut S) + Sync,
     start: impl Fn(&Header) -> A,
-    mut merge: impl FnMut(&mut A, S),
+    mut merge: impl FnMut(&mut A, &mut S),
 ) -> Result<Option<(Header, A)>, crate::Error> {
     let label = source.label().to_string();
     let read_err = |e: io::Error| crate::Error::Read { path: label.clone(), source: e };
@@ -785,7 +787,7 @@ pub fn read_parallel<S: Send, A>(
         let had_bom = skip_bom(&mut reader).map_err(read_err)?;
         let pass = Pass { label: &label, encoding, had_bom, fields };
         let mut attempt = Problems::default();
-        let folds = Folds { init: &init, on_row: &on_row, finish: &finish };
+        let folds = Folds { init: &init, on_row: &on_row, finish: &finish, spare: Mutex::new(Vec::new()) };
         let outcome = parallel(&pass, Blocks::new(reader), &mut attempt, &folds, &start, &mut merge);
         match outcome.map_err(read_err)? {
             None => encoding = Encoding::Gb18030,
@@ -798,16 +800,26 @@ pub fn read_parallel<S: Send, A>(
 }
 
 /// The per-block callbacks of [`read_parallel`].
-struct Folds<'a, I, R, F> {
+struct Folds<'a, I, R, F, S> {
     init: &'a I,
     on_row: &'a R,
     finish: &'a F,
+    /// States merged and ready for another block.
+    spare: Mutex<Vec<S>>,
 }
 
-impl<I, R, F> Folds<'_, I, R, F> {
+impl<I, R, F, S> Folds<'_, I, R, F, S> {
+    fn fresh(&self, header: &Header) -> S
+    where
+        I: Fn(&Header) -> S,
+    {
+        let spare = self.spare.lock().ok().and_then(|mut v| v.pop());
+        spare.unwrap_or_else(|| (self.init)(header))
+    }
+
     /// Parses one block into a fresh, finished state.
     #[allow(clippy::too_many_arguments)]
-    fn block<S>(
+    fn block(
         &self,
         pass: &Pass<'_>,
         header: &Header,
@@ -822,7 +834,7 @@ impl<I, R, F> Folds<'_, I, R, F> {
         R: Fn(&mut S, &Row<'_>, &mut Problems),
         F: Fn(&mut S),
     {
-        let mut state = (self.init)(header);
+        let mut state = self.fresh(header);
         let mut fold = |s: &mut S, r: &Row<'_>, p: &mut Problems| (self.on_row)(s, r, p);
         let end = pass.parse_block(header, bytes, from, line, last, &mut state, problems, &mut fold);
         (self.finish)(&mut state);
@@ -835,9 +847,9 @@ fn parallel<S: Send, A, I, R, F>(
     pass: &Pass<'_>,
     mut blocks: Blocks<'_>,
     problems: &mut Problems,
-    folds: &Folds<'_, I, R, F>,
+    folds: &Folds<'_, I, R, F, S>,
     start: &impl Fn(&Header) -> A,
-    merge: &mut impl FnMut(&mut A, S),
+    merge: &mut impl FnMut(&mut A, &mut S),
 ) -> io::Result<PassResult<Option<(Header, A)>>>
 where
     I: Fn(&Header) -> S + Sync,
@@ -864,7 +876,7 @@ where
                 let Ok(Ok((index, block, from, line))) = job else { return };
                 let mut found = Problems::default();
                 let (state, end) = if stop.load(Ordering::Relaxed) {
-                    ((folds.init)(header_ref), BlockEnd::Clean)
+                    (folds.fresh(header_ref), BlockEnd::Clean)
                 } else {
                     folds.block(pass, header_ref, &block.bytes, from, line, block.last, &mut found)
                 };
@@ -886,7 +898,11 @@ where
                     return false;
                 };
                 problems.extend(parsed.problems);
-                merge(&mut acc, parsed.state);
+                let mut state = parsed.state;
+                merge(&mut acc, &mut state);
+                if let Ok(mut spare) = folds.spare.lock() {
+                    spare.push(state);
+                }
                 blocks.free.push(parsed.block.bytes);
             }
             true
@@ -951,7 +967,7 @@ impl<S> Merger<S> {
         mut parsed: Parsed<S>,
         pass: &Pass<'_>,
         header: &Header,
-        folds: &Folds<'_, I, R, F>,
+        folds: &Folds<'_, I, R, F, S>,
     ) -> Option<Parsed<S>>
     where
         I: Fn(&Header) -> S,

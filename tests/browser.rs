@@ -43,13 +43,26 @@ fn serve(log: &std::path::Path) -> Served {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no address in {line:?}")).to_string();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
     Served { child, url }
 }
 
 fn node(args: &[&str]) -> Run {
-    let out = Command::new("node").args(args).current_dir(root()).env("FAIRDRAW", env!("CARGO_BIN_EXE_fairdraw")).output().expect("node");
-    Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+    let out = Command::new("node")
+        .args(args)
+        .current_dir(root())
+        .env("FAIRDRAW", env!("CARGO_BIN_EXE_fairdraw"))
+        .output()
+        .expect("node");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
 }
 
 #[test]

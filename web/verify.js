@@ -1921,7 +1921,7 @@ async function runAssignment(cfg) {
         setAlive(pick);
         continue;
       }
-      if (crossCheck) testHooks.repairs = (testHooks.repairs || 0) + 1;
+      if (crossCheck) testHooks.repairs++;
       if (!repair(t, s)) return { ok: false, t, s, teams, staticList, targetOk, holders };
       gen++; // the team may have changed: re-mark it
       for (const i of team) if (i >= 0) teamMark[i] = gen;
@@ -2029,8 +2029,12 @@ function countAtMost(a, p) {
   return lo;
 }
 
-/** Test-only switches (the page and the CLI never set them). */
-export const testHooks = { crossCheckAssignment: false };
+/**
+ * Test-only switches (the page and the CLI never set them): with
+ * crossCheckAssignment, every §8.4 pick is re-checked against a plain scan of
+ * the roster, and `repairs` counts the repair searches run.
+ */
+export const testHooks = { crossCheckAssignment: false, repairs: 0 };
 
 /** §8.5: explain which rule leaves slot (t, s) without candidates. */
 function explainFailure(cfg, res) {

@@ -419,7 +419,7 @@ class LogVerifier:
         if e.time is None:
             self.problem(f"{where}: time {v['time']!r} is not RFC 3339 UTC with seconds (YYYY-MM-DDTHH:MM:SSZ)"); ok = False
         kind, body = v["kind"], v["body"]
-        if kind not in BODY:
+        if not isinstance(kind, str) or kind not in BODY:
             self.problem(f"{where}: unknown kind {kind!r}")
             return
         if not isinstance(body, dict):
@@ -462,7 +462,7 @@ class LogVerifier:
 
     def check_references(self, log):
         if log and not (log[0].ok and log[0].kind == "LogCreated"):
-            self.problem("entry 0 is not a LogCreated entry")
+            self.problem("entry 0 is not a well-formed LogCreated entry")
         for e in log:
             if e.ok:
                 if e.kind == "LogCreated" and e.index != 0:

@@ -64,6 +64,8 @@ pub struct Log<S: Storage = DirStorage> {
     skey: Option<String>,
     lines: Vec<Vec<u8>>,
     leaves: Vec<Hash>,
+    /// Hex ids of the entries, for lookups by id prefix.
+    ids: Vec<String>,
     tree: RootBuilder,
     pub checkpoints: Vec<CheckpointRecord>,
     /// What opening found and (for writers) repaired.
@@ -172,6 +174,7 @@ impl<S: Storage> Log<S> {
             skey,
             lines: Vec::new(),
             leaves: Vec::new(),
+            ids: Vec::new(),
             tree: RootBuilder::default(),
             checkpoints: Vec::new(),
             findings: Vec::new(),
@@ -230,6 +233,7 @@ impl<S: Storage> Log<S> {
             let leaf = entry::leaf_of(line);
             self.tree.push(leaf);
             self.leaves.push(leaf);
+            self.ids.push(hex::encode(leaf));
             self.lines.push(line.to_vec());
         }
         self.checkpoints = records;
@@ -270,7 +274,7 @@ impl<S: Storage> Log<S> {
     }
 
     pub fn id(&self, i: u64) -> String {
-        hex::encode(self.leaves[i as usize])
+        self.ids[i as usize].clone()
     }
 
     pub fn entry(&self, i: u64) -> Result<Entry, String> {
@@ -283,7 +287,7 @@ impl<S: Storage> Log<S> {
         if id.len() < 8 {
             return Err(LogError::Usage(format!("entry id {id:?} is too short: give at least 8 hex digits")));
         }
-        let hits: Vec<u64> = (0..self.len()).filter(|&i| self.id(i).starts_with(&id)).collect();
+        let hits: Vec<u64> = (0..self.len()).filter(|&i| self.ids[i as usize].starts_with(&id)).collect();
         match hits.as_slice() {
             [one] => Ok(*one),
             [] => Err(LogError::Usage(format!("no entry with id {id} in the log"))),
@@ -336,6 +340,7 @@ impl<S: Storage> Log<S> {
         for (line, record) in lines {
             let leaf = entry::leaf_of(&line);
             ids.push(hex::encode(leaf));
+            self.ids.push(hex::encode(leaf));
             self.leaves.push(leaf);
             self.lines.push(line);
             self.checkpoints.push(record);

@@ -44,11 +44,11 @@ pub fn all(log: &Log) -> Vec<Drawn> {
 }
 
 /// The draw whose result or commitment has this id (or id prefix).
-pub fn one(log: &Log, id: &str) -> ApiResult<Drawn> {
+pub fn one<'a>(log: &Log, draws: &'a [Drawn], id: &str) -> ApiResult<&'a Drawn> {
     let index = log.find(id)?;
     let want = log.id(index);
-    all(log)
-        .into_iter()
+    draws
+        .iter()
         .find(|d| d.id == want || d.commitment_id == want)
         .ok_or_else(|| ApiError::not_found(format!("entry {id} is not a revealed draw")))
 }
@@ -80,11 +80,9 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<Page>) -> ApiRe
     if !(1..=100).contains(&per_page) || page == 0 {
         return Err(ApiError::bad_request("page starts at 1; per_page is 1–100"));
     }
-    let log = state.log()?;
-    let mut draws = all(&log);
-    draws.reverse();
-    let total = draws.len();
-    let items: Vec<Value> = draws.iter().skip((page - 1) * per_page).take(per_page).map(summary).collect();
+    let view = state.view()?;
+    let total = view.draws.len();
+    let items: Vec<Value> = view.draws.iter().rev().skip((page - 1) * per_page).take(per_page).map(summary).collect();
     Ok(cacheable(Json(json!({"draws": items, "page": page, "per_page": per_page, "total": total}))))
 }
 
@@ -98,13 +96,14 @@ fn immutable(content_type: &'static str, body: Vec<u8>) -> impl IntoResponse {
 }
 
 pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    let log = state.log()?;
-    let d = one(&log, &id)?;
+    let view = state.view()?;
+    let log = &view.log;
+    let d = one(log, &view.draws, &id)?;
     let draw = &d.result.body["draw"];
     let mut teams = Vec::new();
     // A snapshot that no longer hashes to its committed root must not hide
     // the draw: the page still shows it, and verification then fails.
-    let rebuilt = state.rebuilt(&log, &d.commitment_id, &d.commitment);
+    let rebuilt = state.rebuilt(log, &d.commitment_id, &d.commitment);
     let snapshot_problem = rebuilt.as_ref().err().map(|e| e.message.clone());
     let no_inspectors = Vec::new();
     if draw.is_object() {
@@ -139,7 +138,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     }
     Ok(cacheable(Json(json!({
         "id": d.id,
-        "summary": summary(&d),
+        "summary": summary(d),
         "commitment": d.commitment.body,
         "beacon": d.beacon.body,
         "draw": if draw.is_object() { draw.clone() } else { Value::Null },
@@ -154,8 +153,9 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
 }
 
 pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
-    let log = state.log()?;
-    let d = one(&log, &id)?;
+    let view = state.view()?;
+    let log = &view.log;
+    let d = one(log, &view.draws, &id)?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], log.receipt(d.index)?.to_text()))
 }
 

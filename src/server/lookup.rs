@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::draws;
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 use crate::log::proof;
@@ -51,11 +50,12 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
     let code = uscc::normalize(raw.trim());
     uscc::validate(&code)
         .map_err(|e| ApiError::bad_request(format!("{code} is not a valid 统一社会信用代码 (GB 32100-2015): {e}")))?;
-    let log = state.log()?;
+    let view = state.view()?;
+    let log = &view.log;
     let mut name = Value::Null;
     let mut out = Vec::new();
-    for d in draws::all(&log) {
-        let rebuilt = state.rebuilt(&log, &d.commitment_id, &d.commitment)?;
+    for d in view.draws.iter() {
+        let rebuilt = state.rebuilt(log, &d.commitment_id, &d.commitment)?;
         let reg = &rebuilt.inputs.enterprises;
         let plan = &rebuilt.inputs.plan;
         let plan_name = &plan.name;

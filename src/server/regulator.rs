@@ -200,7 +200,8 @@ pub async fn record(
     let today = state.today();
     let date = check_date(&req.inspection_date, today)?;
     let result = write(&state, move |log| {
-        let d = draws::one(log, &req.draw)?;
+        let all = draws::all(log);
+        let d = draws::one(log, &all, &req.draw)?;
         let uscc = crate::uscc::normalize(req.uscc.trim());
         let target = d.result.body["draw"]["assignments"].as_array().and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str())).cloned();
         let target = target.ok_or_else(|| ApiError::bad_request(format!("{uscc} is not a target of draw {}", d.id)))?;

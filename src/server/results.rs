@@ -101,10 +101,11 @@ pub struct DrawQuery {
 
 pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> ApiResult<Json<Value>> {
     let id = q.draw.ok_or_else(|| ApiError::bad_request("give ?draw=ID"))?;
-    let log = state.log()?;
-    let d = draws::one(&log, &id)?;
+    let view = state.view()?;
+    let log = &view.log;
+    let d = draws::one(log, &view.draws, &id)?;
     let today = state.today();
-    let results: Vec<Value> = of_draw(&log, &d.id).into_iter().map(|i| current(&log, i, today)).collect();
+    let results: Vec<Value> = of_draw(log, &d.id).into_iter().map(|i| current(log, i, today)).collect();
     let reported: Vec<&Value> = results.iter().map(|r| &r["uscc"]).collect();
     let pending: Vec<Value> = d.result.body["draw"]["assignments"]
         .as_array()

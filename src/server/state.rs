@@ -33,9 +33,16 @@ pub struct Rebuilt {
 #[derive(Clone)]
 pub struct AppState(pub Arc<Shared>);
 
+/// The log and what is derived from it, shared by concurrent requests.
+#[derive(Clone)]
+pub struct View {
+    pub log: Arc<Log>,
+    pub draws: Arc<Vec<super::draws::Drawn>>,
+}
+
 pub struct Shared {
     pub config: Config,
-    view: Mutex<Option<(u64, Arc<Log>)>>,
+    view: Mutex<Option<(u64, View)>>,
     rebuilt: Mutex<HashMap<String, Arc<Rebuilt>>>,
     /// One writer at a time inside this process (the log's file lock guards
     /// against other processes).
@@ -58,17 +65,23 @@ impl AppState {
 
     /// The log as it is now, re-read when it has grown.
     pub fn log(&self) -> ApiResult<Arc<Log>> {
-        let size =
-            std::fs::metadata(self.0.config.log_dir.join(crate::log::store::ENTRIES)).map(|m| m.len()).unwrap_or(0);
+        Ok(self.view()?.log)
+    }
+
+    /// The log and its draws, parsed once per change of `entries.jsonl`.
+    pub fn view(&self) -> ApiResult<View> {
+        let entries = self.0.config.log_dir.join(crate::log::store::ENTRIES);
+        let size = std::fs::metadata(entries).map(|m| m.len()).unwrap_or(0);
         let mut cached = self.0.view.lock().map_err(ApiError::internal)?;
-        if let Some((s, log)) = cached.as_ref() {
+        if let Some((s, view)) = cached.as_ref() {
             if *s == size {
-                return Ok(log.clone());
+                return Ok(view.clone());
             }
         }
         let log = Arc::new(Log::open_dir(&self.0.config.log_dir, false)?);
-        *cached = Some((size, log.clone()));
-        Ok(log)
+        let view = View { draws: Arc::new(super::draws::all(&log)), log };
+        *cached = Some((size, view.clone()));
+        Ok(view)
     }
 
     /// A commitment's inputs, rebuilt once and kept (snapshots never change).
@@ -76,8 +89,10 @@ impl AppState {
         if let Some(r) = self.0.rebuilt.lock().map_err(ApiError::internal)?.get(commitment_id) {
             return Ok(r.clone());
         }
-        let inputs = flow::committed_inputs(log, commitment)
-            .map_err(|e| ApiError { status: axum::http::StatusCode::CONFLICT, message: format!("the draw's snapshots do not rebuild: {e}") })?;
+        let inputs = flow::committed_inputs(log, commitment).map_err(|e| ApiError {
+            status: axum::http::StatusCode::CONFLICT,
+            message: format!("the draw's snapshots do not rebuild: {e}"),
+        })?;
         let reg = &inputs.enterprises;
         let enterprise_leaves = reg
             .rows
