@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
+use rayon::slice::ParallelSliceMut;
 
 use crate::date::Date;
 use crate::error::{Problem, Problems};
@@ -347,7 +347,7 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
     }
     let mut wide = std::mem::take(&mut fold.wide);
     // Big-endian integers order like the bytes, and compare without memcmp.
-    sample_sort(&mut wide, |w| {
+    wide.par_sort_unstable_by_key(|w| {
         let (hi, lo) = w.e.uscc.split_at(16);
         (u128::from_be_bytes(hi.try_into().unwrap()), u16::from_be_bytes(lo.try_into().unwrap()), w.e.line)
     });
@@ -365,88 +365,14 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
     }
     problems.into_result()?;
     let root = snapshot::root_of_hashes(wide.len(), |range| wide[range].iter().map(|w| w.leaf).collect());
-    // Collected in place (same alignment, smaller elements): no second copy.
+    // Collected in place (same alignment, smaller elements): no second copy;
+    // then the spare capacity is given back.
     let mut reg = fold.reg;
     reg.rows = wide.into_iter().map(|w| w.e).collect();
+    reg.rows.shrink_to_fit();
+    reg.names.shrink_to_fit();
     reg.read_root = Some((reg.rows.len(), root));
     Ok(reg)
-}
-
-/// Sorts `v` by `key` on all cores: splitters drawn from a sample cut `v`
-/// into up to 256 buckets of similar size, elements are swapped into their
-/// buckets in one pass, and the buckets are sorted in parallel. Rows are 80
-/// bytes while a registry is read, and a comparison sort of 10⁷ of them
-/// would stream the whole array through memory some twenty times; here it
-/// is streamed about twice, and each bucket is sorted in cache-sized
-/// pieces. Keys must be distinct (ties are then ordered arbitrarily).
-fn sample_sort<T: Send + Sync, K: Ord + Copy + Send + Sync>(v: &mut [T], key: impl Fn(&T) -> K + Sync) {
-    const SMALL: usize = 1 << 16;
-    const BUCKETS: usize = 256;
-    const OVERSAMPLE: usize = 16;
-    let n = v.len();
-    if n <= SMALL {
-        v.sort_unstable_by_key(&key);
-        return;
-    }
-    // Evenly spaced sample: deterministic, and good enough against skew.
-    let mut sample: Vec<K> = (0..BUCKETS * OVERSAMPLE).map(|i| key(&v[i * (n / (BUCKETS * OVERSAMPLE))])).collect();
-    sample.sort_unstable();
-    let mut splitters: Vec<K> = sample.iter().skip(OVERSAMPLE).step_by(OVERSAMPLE).copied().collect();
-    splitters.dedup();
-    let buckets = splitters.len() + 1;
-    // Bucket of every element, and bucket sizes.
-    let mut ids = vec![0u8; n];
-    const CHUNK: usize = 1 << 14;
-    let counts = ids
-        .par_chunks_mut(CHUNK)
-        .zip(v.par_chunks(CHUNK))
-        .map(|(ids, v)| {
-            let mut counts = [0usize; BUCKETS];
-            for (id, x) in ids.iter_mut().zip(v) {
-                let k = key(x);
-                let b = splitters.partition_point(|s| *s <= k);
-                *id = b as u8;
-                counts[b] += 1;
-            }
-            counts
-        })
-        .reduce(|| [0usize; BUCKETS], |a, b| std::array::from_fn(|i| a[i] + b[i]));
-    let mut starts = [0usize; BUCKETS + 1];
-    for b in 0..buckets {
-        starts[b + 1] = starts[b] + counts[b];
-    }
-    // Swap every element into its bucket (each swap settles one element).
-    let mut heads = starts;
-    for b in 0..buckets {
-        while heads[b] < starts[b + 1] {
-            let i = heads[b];
-            let target = ids[i] as usize;
-            if target == b {
-                heads[b] += 1;
-                continue;
-            }
-            let j = heads[target];
-            v.swap(i, j);
-            ids.swap(i, j);
-            heads[target] += 1;
-        }
-    }
-    drop(ids);
-    // Sort the buckets, in parallel.
-    let mut parts: Vec<&mut [T]> = Vec::with_capacity(buckets);
-    let mut rest = v;
-    for b in 0..buckets {
-        let (part, tail) = rest.split_at_mut(counts[b]);
-        parts.push(part);
-        rest = tail;
-    }
-    parts.into_par_iter().for_each(|part| {
-        if part.len() > SMALL * 4 {
-            part.par_sort_unstable_by_key(&key);
-        } else {
-            part.sort_unstable_by_key(&key);
-        }
-    });
 }
 
 /// GB 32100 character values, with lower-case letters mapped like upper
@@ -786,5 +712,52 @@ fn conflict_row(row: &Row<'_>, inspectors: &[Inspector], enterprises: &Enterpris
     match (inspector, enterprise) {
         (Some(i), Some(e)) if problems.is_empty() => Ok((i as u32, e as u32)),
         _ => Err(problems),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merkle::{leaf_hash, RootBuilder};
+    use crate::table::BytesSource;
+
+    /// The root by the definition: every leaf built from the finished registry.
+    fn root_by_definition(reg: &Enterprises) -> Hash {
+        let mut b = RootBuilder::default();
+        for e in &reg.rows {
+            let mut leaf = Vec::new();
+            snapshot::enterprise_leaf(reg, e, &mut leaf);
+            b.push(leaf_hash(&leaf));
+        }
+        b.root()
+    }
+
+    #[test]
+    fn root_computed_while_reading_is_the_snapshot_root() {
+        let mut csv = String::from("uscc,name,credit_class,region,industry,status,flag,other\n");
+        for i in 0..3000u32 {
+            let first17 = format!("91330106MA{:07}", (i * 7919) % 10_000_000);
+            let code = format!("{first17}{}", uscc::check_char(first17.as_bytes()).unwrap() as char);
+            let name = match i % 4 {
+                0 => format!("\"企业\"\"{i}\"\"\""),
+                1 => format!("back\\slash {i}"),
+                2 => format!("\u{3000}企业{i}有限公司 "),
+                _ => format!("{}", "很长的名字".repeat(1 + i as usize % 9)),
+            };
+            let class = ["a", "B", "C", "D"][i as usize % 4];
+            csv += &format!(
+                "{code},{name},{class},33010{},F52{},存续,{},x\n",
+                i % 10,
+                i % 13,
+                ["是", "否"][i as usize % 2]
+            );
+        }
+        for keep in [vec![], vec!["flag".to_string()]] {
+            let src = BytesSource { label: "e.csv".into(), bytes: csv.as_bytes() };
+            let reg = read_enterprises(&src, &keep).unwrap();
+            assert_eq!(reg.rows.len(), 3000);
+            assert_eq!(reg.read_root(), Some(root_by_definition(&reg)));
+            assert_eq!(snapshot::enterprises_root(&reg), root_by_definition(&reg));
+        }
     }
 }

@@ -234,6 +234,12 @@ fn every_kind_of_tampering_is_reported() {
     check("a changed signature", "does not verify");
     std::fs::write(log_dir(d).join("checkpoints.jsonl"), &cps).unwrap();
     verify(d, &[]).expect(0);
+    std::fs::remove_file(log_dir(d).join("checkpoints.jsonl")).unwrap();
+    check("deleted checkpoints", "deleted or emptied");
+    std::fs::write(log_dir(d).join("checkpoints.jsonl"), &cps).unwrap();
+    // A bad signature is reported as such, not blamed on an entry.
+    let out = verify(d, &[]);
+    assert!(!out.stdout.contains("was changed"), "{}", out.stdout);
 
     // A snapshot blob replaced.
     let snaps: Vec<_> = std::fs::read_dir(log_dir(d).join("snapshots")).unwrap().map(|e| e.unwrap().path()).collect();
@@ -302,6 +308,19 @@ fn the_log_excludes_this_years_targets_and_rotates_inspectors() {
         .collect();
     let c2 = commit(d, "plan-single.toml", R2).expect(0);
     assert!(c2.stdout.contains("excluded by the log"), "{}", c2.stdout);
+    // An operator who drops an exclusion and re-signs is caught: the log
+    // itself says who must be excluded.
+    let honest = entries(d);
+    let mut edited: serde_json::Value = serde_json::from_str(honest.last().unwrap()).unwrap();
+    edited["body"]["log_exclusions"].as_array_mut().unwrap().pop();
+    let mut lines = honest.clone();
+    *lines.last_mut().unwrap() = String::from_utf8(fairdraw::canonical::to_bytes(&edited)).unwrap();
+    write_entries(d, &lines);
+    resign(d);
+    let out = verify(d, &[]).expect(1);
+    assert!(out.stdout.contains("log_exclusions"), "{}", out.stdout);
+    write_entries(d, &honest);
+    resign(d);
     let commitment: serde_json::Value = serde_json::from_str(entries(d).last().unwrap()).unwrap();
     let excluded: Vec<&str> =
         commitment["body"]["log_exclusions"].as_array().unwrap().iter().map(|x| x["uscc"].as_str().unwrap()).collect();

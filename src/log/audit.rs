@@ -44,6 +44,7 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
     let published = read(dir, VKEY)?.ok_or_else(|| format!("{} has no {VKEY}: not a fairdraw log", dir.display()))?;
     let published = String::from_utf8_lossy(&published).trim().to_string();
     let vkey = vkey.map(str::trim).unwrap_or(&published).to_string();
+    signed_note::StandardVerifier::new(&vkey).map_err(|e| format!("the verifier key {vkey:?} is malformed: {e}"))?;
     if vkey != published {
         r.tampering.push(format!("{VKEY} is not the verifier key you gave: the log's key was replaced"));
     }
@@ -75,6 +76,12 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
     }
     records.truncate(committed);
     let size = records.last().map_or(0, |c| c.0);
+    if records.is_empty() && !entry_lines.is_empty() {
+        r.tampering.push(format!(
+            "no signed checkpoint covers the {} entries: {CHECKPOINTS} was deleted or emptied",
+            entry_lines.len()
+        ));
+    }
     if (entry_lines.len() as u64) < size {
         r.tampering.push(format!(
             "the signed checkpoints cover {size} entries but {ENTRIES} holds {}: entries were deleted",
@@ -103,6 +110,9 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
             ));
             break;
         }
+        if let Some(leaf) = leaves.get(k) {
+            tree.push(*leaf);
+        }
         let cp = match note::open(text, &vkey) {
             Ok(cp) => cp,
             Err(e) => {
@@ -110,9 +120,6 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
                 continue;
             }
         };
-        if let Some(leaf) = leaves.get(k) {
-            tree.push(*leaf);
-        }
         if first_bad_root.is_none() && (cp.size as usize > leaves.len() || cp.root != tree.root()) {
             first_bad_root = Some(k);
             r.tampering.push(format!(
@@ -125,12 +132,14 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
         (Some(cp), Some(last)) if cp != last.1.as_bytes() => {
             // A crash between the commit point and the refresh of `checkpoint`
             // leaves an older signed checkpoint there: stale, not forged.
-            match records.iter().find(|c| c.1.as_bytes() == cp.as_slice()) {
+            // Only the end of the batch before the newest can be left there.
+            let previous_batch_end = records[..records.len() - 1].iter().rev().find(|c| c.2);
+            match previous_batch_end.filter(|c| c.1.as_bytes() == cp.as_slice()) {
                 Some(older) => r.notes.push(format!(
                     "{CHECKPOINT} is the older signed checkpoint of size {} (an interrupted write; the next write refreshes it)",
                     older.0
                 )),
-                None => r.tampering.push(format!("{CHECKPOINT} is not one of the log's signed checkpoints")),
+                None => r.tampering.push(format!("{CHECKPOINT} is neither the newest signed checkpoint nor the one a crash could leave")),
             }
         }
         (None, Some(_)) => {
@@ -160,9 +169,20 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
     }
 
     if let Some(old) = old {
-        let cp = note::open(old, &vkey)
-            .map_err(|e| format!("the checkpoint you gave does not verify with the log's key: {e}"))?;
         let current = tree_root(&leaves);
+        match note::open(old, &vkey) {
+            Err(e) => r.tampering.push(format!(
+                "the checkpoint you saved does not verify with the log's key ({e}): the key or the log changed"
+            )),
+            Ok(cp) => check_old(&cp, &leaves, &current, &mut r),
+        }
+    }
+    Ok(r)
+}
+
+/// Your saved checkpoint must be a prefix of the log now (RFC 9162 §2.1.4).
+fn check_old(cp: &note::Checkpoint, leaves: &[Hash], current: &Hash, r: &mut Report) {
+    {
         if cp.size > leaves.len() as u64 {
             r.tampering.push(format!(
                 "your checkpoint covers {} entries but the log now has {}: the log was truncated",
@@ -170,8 +190,8 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
                 leaves.len()
             ));
         } else if cp.size > 0 {
-            let consistency = proof::consistency_proof(&leaves, cp.size);
-            if !proof::verify_consistency(cp.size, leaves.len() as u64, &cp.root, &current, &consistency) {
+            let consistency = proof::consistency_proof(leaves, cp.size);
+            if !proof::verify_consistency(cp.size, leaves.len() as u64, &cp.root, current, &consistency) {
                 r.tampering.push(format!(
                     "the log is not an extension of your checkpoint of size {}: its history was rewritten",
                     cp.size
@@ -184,7 +204,6 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
             }
         }
     }
-    Ok(r)
 }
 
 fn tree_root(leaves: &[Hash]) -> Hash {
@@ -211,6 +230,9 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
             "LogCreated" if i != 0 => Some(format!("entry {i}: LogCreated may only be the first entry")),
             "LogCreated" if e.body["vkey"] != vkey => Some("entry 0 names another verifier key than log.pub".into()),
             "RegistrySnapshot" => check_blob(dir, e).err().map(|m| format!("entry {i}: {m}")),
+            "DrawCommitment" => {
+                check_commitment(e, &entries[..i], &leaves[..i]).err().map(|m| format!("entry {i}: {m}"))
+            }
             "BeaconRecord" => earlier("commitment", "DrawCommitment")
                 .and_then(|c| {
                     if !revealed.insert(e.body["commitment"].as_str().unwrap_or("").to_string()) {
@@ -247,6 +269,33 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
         };
         r.tampering.extend(problem);
     }
+}
+
+/// The effective plan: its digest, and what the log added to it must be
+/// exactly what the earlier entries imply.
+fn check_commitment(e: &Entry, earlier: &[Option<Entry>], leaves: &[Hash]) -> Result<(), String> {
+    let plan = crate::plan::Plan::from_canonical(&e.body["plan"])?;
+    if e.body["plan_digest"] != plan.digest() {
+        return Err("plan_digest is not the digest of the committed plan".into());
+    }
+    let earlier: Vec<(String, Entry)> =
+        earlier.iter().zip(leaves).filter_map(|(x, h)| x.clone().map(|x| (hex::encode(h), x))).collect();
+    let year = e.body["year"].as_u64().unwrap_or(0);
+    let added = flow::log_additions(&earlier, &plan, year);
+    if e.body["log_exclusions"] != Value::Array(added.exclusions.clone()) {
+        return Err(
+            "log_exclusions differ from what the earlier draws imply (an exclusion was added or dropped)".into()
+        );
+    }
+    if e.body["log_history"] != Value::Array(added.history.clone()) {
+        return Err("log_history differs from the teams of the earlier draws".into());
+    }
+    let excluded = |u: &str| plan.exclude.binary_search(&u.to_string()).is_ok();
+    let barred = |p: &Value| plan.history.iter().any(|(u, i)| p[0] == u.as_str() && p[1] == i.as_str());
+    if !added.exclusions.iter().all(|x| x["uscc"].as_str().is_some_and(excluded)) || !added.history.iter().all(barred) {
+        return Err("the plan does not apply the log's exclusions or history".into());
+    }
+    Ok(())
 }
 
 fn check_blob(dir: &Path, e: &Entry) -> Result<(), String> {

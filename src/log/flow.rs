@@ -80,22 +80,22 @@ fn entries_of<'a>(log: &'a Log, kind: &'a str) -> impl Iterator<Item = (u64, Ent
     (0..log.len()).filter_map(move |i| log.entry(i).ok().filter(|e| e.kind == kind).map(|e| (i, e)))
 }
 
-/// What the log says about earlier draws: who was drawn for which item in
-/// `year`, how often, and each target's latest team.
-struct History {
-    exclusions: BTreeMap<String, (String, String)>,
-    latest_team: BTreeMap<String, Vec<String>>,
+/// What a commitment adds to its plan from the entries logged before it
+/// (audit/LOG-FORMAT.md, "The effective plan"): `log_exclusions` and, with
+/// rotation, `log_history`. `audit verify` recomputes both.
+pub struct LogAdditions {
+    pub exclusions: Vec<Value>,
+    pub history: Vec<Value>,
 }
 
-fn history(log: &Log, plan: &Plan, year: u64) -> History {
+/// `earlier` are (id, entry) pairs of the entries before the commitment.
+pub fn log_additions(earlier: &[(String, Entry)], plan: &Plan, year: u64) -> LogAdditions {
     let mut drawn: BTreeMap<String, u64> = BTreeMap::new();
-    let mut exclusions = BTreeMap::new();
-    let mut latest_team = BTreeMap::new();
+    let mut exclusions: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut latest_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let items: Vec<&str> = plan.items.iter().map(|i| i.item.as_str()).collect();
-    for (i, result) in entries_of(log, "DrawResult") {
-        let Some(commitment) =
-            result.body["commitment"].as_str().and_then(|c| log.find(c).ok()).and_then(|c| log.entry(c).ok())
-        else {
+    for (id, result) in earlier.iter().filter(|(_, e)| e.kind == "DrawResult") {
+        let Some((_, commitment)) = earlier.iter().find(|(cid, _)| result.body["commitment"] == cid.as_str()) else {
             continue;
         };
         let same_year = commitment.body["year"].as_u64() == Some(year);
@@ -120,7 +120,8 @@ fn history(log: &Log, plan: &Plan, year: u64) -> History {
             if same_year {
                 *drawn.entry(uscc.to_string()).or_default() += 1;
                 if let Some(item) = shared.first() {
-                    exclusions.insert(uscc.to_string(), (format!("already drawn for 「{item}」 in {year}"), log.id(i)));
+                    exclusions
+                        .insert(uscc.to_string(), (format!("already drawn for 「{item}」 in {year}"), id.clone()));
                 }
             }
         }
@@ -132,7 +133,18 @@ fn history(log: &Log, plan: &Plan, year: u64) -> History {
                 .or_insert_with(|| (format!("already drawn {n} times in {year} (cap {cap} a year)"), String::new()));
         }
     }
-    History { exclusions, latest_team }
+    let history = if plan.team.rotation {
+        latest_team.iter().flat_map(|(uscc, team)| team.iter().map(move |id| json!([uscc, id]))).collect()
+    } else {
+        Vec::new()
+    };
+    LogAdditions {
+        exclusions: exclusions
+            .into_iter()
+            .map(|(uscc, (reason, entry))| json!({"uscc": uscc, "reason": reason, "entry": entry}))
+            .collect(),
+        history,
+    }
 }
 
 /// Logs the snapshots and the commitment; returns the commitment's id.
@@ -156,26 +168,18 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
         BeaconChoice::Ceremony => json!({"type": "ceremony"}),
     };
     let year = inputs.plan.inspection_date.map_or(clock.year(), |d| d.year) as u64;
-    let found = history(log, &inputs.plan, year);
+    let earlier: Vec<(String, Entry)> =
+        (0..log.len()).filter_map(|i| log.entry(i).ok().map(|e| (log.id(i), e))).collect();
+    let added = log_additions(&earlier, &inputs.plan, year);
     let plan = &mut inputs.plan;
-    let mut log_exclusions = Vec::new();
-    for (uscc, (reason, entry)) in &found.exclusions {
-        log_exclusions.push(json!({"uscc": uscc, "reason": reason, "entry": entry}));
-        plan.exclude.push(uscc.clone());
-    }
+    plan.exclude.extend(added.exclusions.iter().filter_map(|x| x["uscc"].as_str().map(String::from)));
     plan.exclude.sort();
     plan.exclude.dedup();
-    let mut log_history = Vec::new();
-    if plan.team.rotation {
-        for (uscc, team) in &found.latest_team {
-            for id in team {
-                log_history.push(json!([uscc, id]));
-                plan.history.push((uscc.clone(), id.clone()));
-            }
-        }
-        plan.history.sort();
-        plan.history.dedup();
-    }
+    plan.history
+        .extend(added.history.iter().filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string()))));
+    plan.history.sort();
+    plan.history.dedup();
+    let (log_exclusions, log_history) = (added.exclusions, added.history);
     let blobs = snapshots::pack_all(&inputs);
     let mut items = Vec::new();
     let mut refs = serde_json::Map::new();
