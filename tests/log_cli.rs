@@ -430,3 +430,24 @@ fn a_ceremony_beacon_needs_digits_and_witnesses() {
     let v = verify(d, &[]).expect(0);
     assert!(v.stdout.contains("1 of 7 entries"), "only the init used --now: {}", v.stdout);
 }
+
+#[test]
+fn the_python_verifier_agrees_on_the_log_and_the_receipts() {
+    let dir = tempdir();
+    let d = dir.path();
+    let saved = drawn_log(d);
+    let saved_cp = write(d, "saved.txt", &saved);
+    let log = log_dir(d);
+    let ok = verify_py(&["log", s(&log), "--checkpoint", s(&saved_cp)], d);
+    assert_eq!(ok.code, 0, "{}\n{}", ok.stdout, ok.stderr);
+    assert!(ok.stdout.contains("VERIFIED"), "{}", ok.stdout);
+    let receipt = std::fs::read_dir(log.join("receipts")).unwrap().next().unwrap().unwrap().path();
+    verify_py(&["receipt", s(&receipt), "--vkey", s(&log.join("log.pub"))], d).expect(0);
+    let pristine = entries(d);
+    let mut lines = pristine.clone();
+    lines.swap(2, 3);
+    write_entries(d, &lines);
+    let bad = verify_py(&["log", s(&log)], d);
+    assert_eq!(bad.code, 1, "{}\n{}", bad.stdout, bad.stderr);
+    write_entries(d, &pristine);
+}
