@@ -5,9 +5,6 @@
 mod common;
 use common::*;
 
-use std::path::Path;
-
-use fairdraw::log::audit;
 use fairdraw::log::storage::faults::{Fault, Faulty};
 use fairdraw::log::storage::DirStorage;
 use fairdraw::log::store::Log;
@@ -17,16 +14,6 @@ const T: &str = "2026-11-25T09:00:00Z";
 
 fn note(text: &str) -> Vec<(String, serde_json::Value)> {
     vec![("Note".into(), json!({ "text": text }))]
-}
-
-fn ids(dir: &Path) -> Vec<String> {
-    let log = Log::open_dir(dir, false).unwrap();
-    (0..log.len()).map(|i| log.id(i)).collect()
-}
-
-fn assert_verifies(dir: &Path) {
-    let report = audit::verify(dir, None, None).unwrap();
-    assert!(report.tampering.is_empty(), "{:?}", report.tampering);
 }
 
 #[test]
@@ -39,7 +26,7 @@ fn every_fault_at_every_step_leaves_a_consistent_log() {
             let d = dir.path();
             let mut log = Log::init(d, "fairdraw.test/faults", T, true).unwrap();
             log.append(note("acknowledged"), T, true).unwrap();
-            let acked = ids(d);
+            let acked = log_ids(d);
             drop(log);
 
             let faulty = Faulty::new(DirStorage { dir: d.to_path_buf() }, fault, step);
@@ -54,7 +41,7 @@ fn every_fault_at_every_step_leaves_a_consistent_log() {
             drop(log);
 
             let reopened = Log::open_dir(d, true).unwrap();
-            let now = ids(d);
+            let now = log_ids(d);
             assert_eq!(&now[..acked.len()], &acked[..], "{fault:?}/{step}: acknowledged entries survive");
             // The batch is all there or not at all: it is committed once its
             // checkpoint records are durable (step 1), even if a later step
@@ -62,7 +49,7 @@ fn every_fault_at_every_step_leaves_a_consistent_log() {
             let committed = step == 2 || (step == 1 && fault == Fault::AfterPersist);
             assert_eq!(now.len(), acked.len() + if committed { 2 } else { 0 }, "{fault:?}/{step}: the batch is atomic");
             drop(reopened);
-            assert_verifies(d);
+            assert_log_verifies(d);
         }
     }
 }
@@ -78,7 +65,7 @@ fn a_torn_tail_is_reported_by_readers_and_repaired_by_writers() {
     let mut bytes = std::fs::read(&entries).unwrap();
     bytes.extend_from_slice(b"{\"body\":{\"text\":\"half");
     std::fs::write(&entries, &bytes).unwrap();
-    let report = audit::verify(d, None, None).unwrap();
+    let report = fairdraw::log::audit::verify(d, None, None).unwrap();
     assert!(report.tampering.is_empty());
     assert!(report.notes.iter().any(|n| n.contains("torn")), "{:?}", report.notes);
     let reader = Log::open_dir(d, false).unwrap();
@@ -89,7 +76,7 @@ fn a_torn_tail_is_reported_by_readers_and_repaired_by_writers() {
     assert_eq!(writer.len(), 2);
     drop(writer);
     assert!(std::fs::read(&entries).unwrap().ends_with(b"\n"));
-    assert_verifies(d);
+    assert_log_verifies(d);
 }
 
 #[test]

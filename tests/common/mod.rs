@@ -132,3 +132,15 @@ pub fn inspectors_csv(n: u32) -> String {
 }
 
 pub const MINIMAL_PLAN: &str = "name = \"测试计划\"\n[ratios]\nA = \"10%\"\nB = \"20%\"\nC = \"30%\"\nD = \"50%\"\n";
+
+/// The ids of a log's entries, in order.
+pub fn log_ids(dir: &Path) -> Vec<String> {
+    let log = fairdraw::log::store::Log::open_dir(dir, false).unwrap();
+    (0..log.len()).map(|i| log.id(i)).collect()
+}
+
+/// `audit verify` finds no tampering.
+pub fn assert_log_verifies(dir: &Path) {
+    let report = fairdraw::log::audit::verify(dir, None, None).unwrap();
+    assert!(report.tampering.is_empty(), "{:?}", report.tampering);
+}
