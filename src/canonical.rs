@@ -44,7 +44,7 @@ pub fn write(value: &Value, out: &mut Vec<u8>) {
 /// safety, although validated inputs never contain them.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+    if !needs_escape(s.as_bytes()) {
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
         return;
@@ -63,6 +63,24 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// Whether `bytes` hold a `"`, a `\\` or a byte below 0x20, eight at a time.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is zero (or, in `below`, less than `n` ≤ 0x80): exact as
+    // a test on the whole word.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH != 0;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().unwrap());
+        if zero(x ^ (ONES * b'"' as u64)) || zero(x ^ (ONES * b'\\' as u64)) || below(x, 0x20) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20)
+}
+
 /// The canonical encoding as bytes.
 pub fn to_bytes(value: &Value) -> Vec<u8> {
     let mut out = Vec::new();
@@ -74,6 +92,25 @@ pub fn to_bytes(value: &Value) -> Vec<u8> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn escape_test_is_exact() {
+        for len in 0..24 {
+            for pos in 0..len {
+                for special in 0u8..=255 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[pos] = special;
+                    let want = special == b'"' || special == b'\\' || special < 0x20;
+                    assert_eq!(needs_escape(&bytes), want, "{bytes:?}");
+                    // Neighbours that sit near the thresholds must not mask it.
+                    bytes.iter_mut().enumerate().filter(|(i, _)| *i != pos).for_each(|(_, b)| *b = 0x21);
+                    assert_eq!(needs_escape(&bytes), want, "{bytes:?}");
+                    bytes.iter_mut().enumerate().filter(|(i, _)| *i != pos).for_each(|(_, b)| *b = 0xFF);
+                    assert_eq!(needs_escape(&bytes), want, "{bytes:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn sorts_keys_and_keeps_unicode() {

@@ -108,10 +108,10 @@ pub struct Enterprise {
 
 impl Enterprise {
     pub fn uscc(&self) -> &str {
-        std::str::from_utf8(&self.uscc).expect("validated ASCII")
+        ascii(&self.uscc)
     }
     pub fn region(&self) -> &str {
-        std::str::from_utf8(&self.region).expect("validated digits")
+        ascii(&self.region)
     }
     fn name_range(&self) -> std::ops::Range<usize> {
         let start = ((self.name_start_hi as u64) << 32 | self.name_start as u64) as usize;
@@ -121,6 +121,13 @@ impl Enterprise {
         self.name_start = start as u32;
         self.name_start_hi = (start >> 32) as u8;
     }
+}
+
+/// Validated ASCII as text (cheaper than a general UTF-8 check).
+fn ascii(bytes: &[u8]) -> &str {
+    assert!(bytes.is_ascii(), "validated ASCII");
+    // SAFETY: ASCII is UTF-8.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 /// A parsed enterprise registry, sorted by USCC.
@@ -405,7 +412,9 @@ fn uscc_fast(text: &str) -> Option<[u8; 18]> {
     if bad == 255 || check as u32 != (31 - sum % 31) % 31 {
         return None;
     }
-    Some(bytes.map(|b| b.to_ascii_uppercase()))
+    let mut code = *bytes;
+    code.make_ascii_uppercase();
+    Some(code)
 }
 
 /// Whether `Date::parse` accepts `text`, decided without allocating for the
@@ -742,7 +751,7 @@ mod tests {
                 0 => format!("\"企业\"\"{i}\"\"\""),
                 1 => format!("back\\slash {i}"),
                 2 => format!("\u{3000}企业{i}有限公司 "),
-                _ => format!("{}", "很长的名字".repeat(1 + i as usize % 9)),
+                _ => "很长的名字".repeat(1 + i as usize % 9),
             };
             let class = ["a", "B", "C", "D"][i as usize % 4];
             csv += &format!(

@@ -88,34 +88,54 @@ pub fn sample_size(ratio: Ratio, eligible: u64, min: u64, max: Option<u64>) -> u
 /// Builds the four strata and selects each one's targets.
 pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
     let filter = ScopeFilter::new(plan, reg);
-    let mut population = [0u64; 4];
-    let mut excluded = [0u64; 4];
-    let mut eligible: [Vec<u32>; 4] = Default::default();
-    for (idx, e) in reg.rows.iter().enumerate() {
-        if !filter.in_scope(e) {
-            continue;
-        }
-        let c = e.class as usize;
-        population[c] += 1;
-        if plan.exclude.binary_search_by(|x| x.as_bytes().cmp(&e.uscc)).is_ok() {
-            excluded[c] += 1;
-        } else {
-            eligible[c].push(idx as u32);
-        }
-    }
+    // A class whose sample is empty whatever its size needs no tickets.
+    let drawn: [bool; 4] = std::array::from_fn(|c| sample_size(plan.ratios[c], 1 << 32, plan.min[c], plan.max[c]) > 0);
+    // One pass on all cores: scope, exclusions and the tickets' rank keys,
+    // chunk by chunk, concatenated in row order.
+    const CHUNK: usize = 1 << 14;
+    let parts: Vec<Part> = reg
+        .rows
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(n, rows)| {
+            let mut part = Part::default();
+            for (i, e) in rows.iter().enumerate() {
+                if !filter.in_scope(e) {
+                    continue;
+                }
+                let c = e.class as usize;
+                part.population[c] += 1;
+                if plan.exclude.binary_search_by(|x| x.as_bytes().cmp(&e.uscc)).is_ok() {
+                    part.excluded[c] += 1;
+                } else {
+                    part.eligible[c].push((n * CHUNK + i) as u32);
+                }
+            }
+            for ((keyed, eligible), drawn) in part.keyed.iter_mut().zip(&part.eligible).zip(drawn) {
+                if drawn {
+                    *keyed = rank_keys(reg, eligible, seed);
+                }
+            }
+            part
+        })
+        .collect();
     Class::ALL
         .iter()
         .map(|&class| {
             let c = class as usize;
-            let rows = &eligible[c];
-            let n = rows.len() as u64;
+            let n: u64 = parts.iter().map(|p| p.eligible[c].len() as u64).sum();
             let k = sample_size(plan.ratios[c], n, plan.min[c], plan.max[c]);
-            let selected = smallest_tickets(reg, rows, k as usize, seed);
+            let selected = if k == 0 {
+                Vec::new()
+            } else {
+                let keyed = parts.iter().flat_map(|p| p.keyed[c].iter().copied()).collect();
+                smallest_tickets(reg, keyed, k as usize, seed)
+            };
             let cutoff = selected.last().map(|&r| ticket::ticket_string(&seed.ticket_hash(&reg.rows[r as usize].uscc)));
             Stratum {
                 class,
-                population: population[c],
-                excluded: excluded[c],
+                population: parts.iter().map(|p| p.population[c]).sum(),
+                excluded: parts.iter().map(|p| p.excluded[c]).sum(),
                 eligible: n,
                 ratio: plan.ratios[c],
                 sample_size: k,
@@ -126,12 +146,19 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
         .collect()
 }
 
-/// The `k` rows with the smallest tickets, in ticket order.
-fn smallest_tickets(reg: &Enterprises, rows: &[u32], k: usize, seed: &Seed) -> Vec<u32> {
-    if k == 0 {
-        return Vec::new();
-    }
-    let mut keyed = rank_keys(reg, rows, seed);
+/// What one chunk of rows contributes to each class.
+#[derive(Default)]
+struct Part {
+    population: [u64; 4],
+    excluded: [u64; 4],
+    eligible: [Vec<u32>; 4],
+    /// `(rank key, row)` of `eligible`, for classes that are drawn.
+    keyed: [Vec<(u64, u32)>; 4],
+}
+
+/// The `k` rows with the smallest tickets, in ticket order, from every
+/// eligible row with its rank key.
+fn smallest_tickets(reg: &Enterprises, mut keyed: Vec<(u64, u32)>, k: usize, seed: &Seed) -> Vec<u32> {
     let cmp = |a: &(u64, u32), b: &(u64, u32)| -> Ordering {
         let (ua, ub) = (&reg.rows[a.1 as usize].uscc, &reg.rows[b.1 as usize].uscc);
         ticket::compare(a.0, || seed.ticket_hash(ua), b.0, || seed.ticket_hash(ub)).then_with(|| ua.cmp(ub))
@@ -144,25 +171,16 @@ fn smallest_tickets(reg: &Enterprises, rows: &[u32], k: usize, seed: &Seed) -> V
     keyed.into_iter().map(|(_, r)| r).collect()
 }
 
-/// `(rank key of the ticket, row)` for every row, hashed four at a time on
-/// all cores.
+/// `(rank key of the ticket, row)` for every row, hashed four at a time.
 fn rank_keys(reg: &Enterprises, rows: &[u32], seed: &Seed) -> Vec<(u64, u32)> {
-    const CHUNK: usize = 1 << 12;
-    let mut keyed = vec![(0u64, 0u32); rows.len()];
-    keyed.par_chunks_mut(CHUNK).zip(rows.par_chunks(CHUNK)).for_each(|(out, rows)| {
-        let uscc = |r: u32| &reg.rows[r as usize].uscc;
-        let mut quads = rows.chunks_exact(4);
-        for (out, q) in out.chunks_exact_mut(4).zip(&mut quads) {
-            let hashes = seed.ticket_hashes4([uscc(q[0]), uscc(q[1]), uscc(q[2]), uscc(q[3])]);
-            for ((o, &r), h) in out.iter_mut().zip(q).zip(&hashes) {
-                *o = (ticket::rank_key(h), r);
-            }
-        }
-        let done = rows.len() - quads.remainder().len();
-        for (o, &r) in out[done..].iter_mut().zip(quads.remainder()) {
-            *o = (ticket::rank_key(&seed.ticket_hash(uscc(r))), r);
-        }
-    });
+    let uscc = |r: u32| &reg.rows[r as usize].uscc;
+    let mut keyed = Vec::with_capacity(rows.len());
+    let mut quads = rows.chunks_exact(4);
+    for q in &mut quads {
+        let keys = seed.rank_keys4([uscc(q[0]), uscc(q[1]), uscc(q[2]), uscc(q[3])]);
+        keyed.extend(keys.into_iter().zip(q.iter().copied()));
+    }
+    keyed.extend(quads.remainder().iter().map(|&r| (ticket::rank_key(&seed.ticket_hash(uscc(r))), r)));
     keyed
 }
 

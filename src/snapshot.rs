@@ -88,10 +88,19 @@ fn write_conflict_leaf(inspector_id: &str, uscc: &str, out: &mut Vec<u8>) {
     out.push(b']');
 }
 
+/// The root of an enterprise snapshot. A registry from
+/// [`crate::registry::read_enterprises`] carries it, computed while the file
+/// was parsed; otherwise it is computed from the rows.
 pub fn enterprises_root(reg: &Enterprises) -> Hash {
-    if let Some(root) = reg.read_root() {
-        return root;
+    match reg.read_root() {
+        Some(root) => root,
+        None => enterprises_root_from_rows(reg),
     }
+}
+
+/// The root of an enterprise snapshot computed from the rows, ignoring the
+/// one found while reading (the two are equal).
+pub fn enterprises_root_from_rows(reg: &Enterprises) -> Hash {
     // Rows are in USCC order and names in file order: ask for a name well
     // before its leaf is built, so that the cache misses overlap.
     let ahead = |i: usize| {

@@ -1,0 +1,105 @@
+//! Criterion benchmarks of the draw's hot paths on synthetic registries
+//! (`fairdraw gen`'s generator, in memory): reading and validating the
+//! enterprise CSV (which includes hashing the snapshot leaves and folding the
+//! Merkle root), the snapshot root computed from the rows, and ticket
+//! computation plus selection for a four-class plan.
+//!
+//! `cargo bench --bench draw` runs them all; `cargo bench --bench draw -- select`
+//! one group. The whole-process figures (wall time, peak memory, the
+//! comparison with `consistent-sampler`) come from `benches/run.py`.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use fairdraw::plan::Plan;
+use fairdraw::registry::{self, Enterprises};
+use fairdraw::table::{BytesSource, Source};
+use fairdraw::ticket::{self, Seed};
+use fairdraw::{select, snapshot, synth};
+
+const PLAN: &str = "name = \"bench\"\n[ratios]\nA = \"2%\"\nB = \"5%\"\nC = \"10%\"\nD = \"30%\"\n";
+
+fn csv(rows: u64) -> Vec<u8> {
+    let cfg = synth::SynthConfig { enterprises: rows, inspectors: 5000, conflicts: 0, seed: 2026 };
+    let mut out = Vec::new();
+    synth::write_enterprises(&cfg, &mut out).expect("in memory");
+    out
+}
+
+fn read(bytes: &[u8]) -> Enterprises {
+    registry::read_enterprises(&BytesSource { label: "enterprises.csv".into(), bytes }, &[]).expect("valid registry")
+}
+
+fn plan() -> Plan {
+    let none = |_: &str| -> Box<dyn Source> { Box::new(BytesSource { label: "none".into(), bytes: b"" }) };
+    Plan::parse(PLAN, "plan.toml", &none).expect("valid plan")
+}
+
+fn sizes() -> Vec<u64> {
+    // BENCH_SIZES="100000 1000000" to change; the default keeps a run short.
+    std::env::var("BENCH_SIZES")
+        .ok()
+        .map(|s| s.split_whitespace().map(|n| n.parse::<f64>().expect("a number") as u64).collect())
+        .unwrap_or_else(|| vec![100_000, 1_000_000])
+}
+
+fn load(c: &mut Criterion) {
+    let mut g = c.benchmark_group("csv_load");
+    g.sample_size(10);
+    for n in sizes() {
+        let bytes = csv(n);
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &bytes, |b, bytes| b.iter(|| read(black_box(bytes))));
+    }
+    g.finish();
+}
+
+fn root(c: &mut Criterion) {
+    let mut g = c.benchmark_group("snapshot_root");
+    g.sample_size(10);
+    for n in sizes() {
+        let reg = read(&csv(n));
+        assert_eq!(snapshot::enterprises_root_from_rows(&reg), snapshot::enterprises_root(&reg));
+        g.throughput(Throughput::Elements(n));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &reg, |b, reg| {
+            b.iter(|| snapshot::enterprises_root_from_rows(black_box(reg)))
+        });
+    }
+    g.finish();
+}
+
+fn select(c: &mut Criterion) {
+    let plan = plan();
+    let seed = Seed::new("bench");
+    let mut g = c.benchmark_group("tickets_selection");
+    g.sample_size(10);
+    for n in sizes() {
+        let reg = read(&csv(n));
+        g.throughput(Throughput::Elements(n));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &reg, |b, reg| {
+            b.iter(|| select::select(black_box(reg), &plan, &seed))
+        });
+    }
+    g.finish();
+}
+
+fn tickets(c: &mut Criterion) {
+    let seed = Seed::new("bench");
+    let ids: Vec<[u8; 18]> = read(&csv(100_000)).rows.iter().map(|e| e.uscc).collect();
+    let mut g = c.benchmark_group("tickets");
+    g.throughput(Throughput::Elements(ids.len() as u64));
+    g.bench_function("rank_keys_4_lanes", |b| {
+        b.iter(|| {
+            ids.chunks_exact(4)
+                .map(|q| seed.rank_keys4([&q[0], &q[1], &q[2], &q[3]]).iter().sum::<u64>())
+                .fold(0u64, u64::wrapping_add)
+        })
+    });
+    g.bench_function("ticket_strings", |b| {
+        b.iter(|| ids.iter().map(|id| ticket::ticket_string(&seed.ticket_hash(id)).len()).sum::<usize>())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, load, root, select, tickets);
+criterion_main!(benches);

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Whole-process benchmarks of fairdraw, with one command on a fresh clone.
+
+    benches/run.py                      # sizes 1e5 1e6 1e7, five runs each
+    SIZES="1e5 1e6" RUNS=3 benches/run.py
+
+For every size it generates a deterministic registry (`fairdraw gen`, 5,000
+inspectors, 2,000 recusal pairs, seed 2026), then
+  * runs `fairdraw draw --timings` RUNS times as a whole process under
+    /usr/bin/time -v: median wall time, peak RSS and the per-phase split;
+  * runs `fairdraw verify` on the result RUNS times: median wall, peak RSS;
+  * runs the same selection with the PyPI package `consistent-sampler`
+    1.0.10 (the reference implementation) on the same ids, seed and sample
+    sizes, timed in this process, and compares the output with the draw
+    document (every class, in ticket order); the ratio is the sampler's time
+    over the median of fairdraw's `tickets+selection` phase. Above
+    SAMPLER_MAX ids the sampler is run on class D only (the reference needs
+    tens of seconds and several GB there), which is said in the table;
+  * runs the independent verifiers `python3 audit/verify.py` and
+    `node web/verify.js` (same command line as `fairdraw verify`) up to
+    VERIFIERS_MAX enterprises, VERIFIER_RUNS times.
+It prints a table of medians and writes it, with every raw run, to
+WORK/results.md and WORK/results.json.
+
+Environment: SIZES (default "1e5 1e6 1e7"), RUNS (5), SAMPLER_MAX (1e6),
+VERIFIERS_MAX (1e6), VERIFIER_RUNS (1), WORK (target/bench), SEED
+("bench-2026"). Needs cargo, python3 (3.8+), node, and GNU time (installed
+with apt-get when missing and possible); consistent-sampler is installed
+with pip into WORK/pydeps when it is not importable.
+"""
+
+import csv
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = Path(os.environ.get("WORK", ROOT / "target" / "bench")).resolve()
+SIZES = os.environ.get("SIZES", "1e5 1e6 1e7").split()
+RUNS = int(os.environ.get("RUNS", "5"))
+SAMPLER_MAX = int(float(os.environ.get("SAMPLER_MAX", "1e6")))
+VERIFIERS_MAX = int(float(os.environ.get("VERIFIERS_MAX", "1e6")))
+VERIFIER_RUNS = int(os.environ.get("VERIFIER_RUNS", "1"))
+SEED = os.environ.get("SEED", "bench-2026")
+PLAN = ROOT / "data" / "plan-minimal.toml"
+FAIRDRAW = ROOT / "target" / "release" / "fairdraw"
+GNU_TIME = "/usr/bin/time"
+PHASES = ["load+validate", "snapshot roots", "tickets+selection", "assignment", "output"]
+# Stored status of every accepted spelling (spec §1.1); the plan's scope is
+# the default one, status 存续.
+STATUS = {
+    "存续": "存续", "在业": "存续", "在营": "存续", "开业": "存续", "active": "存续",
+    "歇业": "歇业", "dormant": "歇业", "suspended": "歇业",
+    "吊销": "吊销", "revoked": "吊销",
+    "注销": "注销", "cancelled": "注销", "canceled": "注销",
+}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def setup():
+    log("== building (release)")
+    run(["cargo", "build", "--release", "--quiet", "--bin", "fairdraw"], cwd=ROOT)
+    if not Path(GNU_TIME).exists():
+        log("== installing GNU time (/usr/bin/time)")
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run(sudo + ["apt-get", "update", "-qq"], check=False)
+        run(sudo + ["apt-get", "install", "-y", "-qq", "time"])
+    pydeps = WORK / "pydeps"
+    if str(pydeps) not in sys.path:
+        sys.path.insert(0, str(pydeps))
+    try:
+        import consistent_sampler  # noqa: F401
+        from importlib.metadata import version
+
+        assert version("consistent-sampler") == "1.0.10"
+    except Exception:
+        log("== installing consistent-sampler 1.0.10 into " + str(pydeps))
+        run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade", "--target", pydeps,
+             "consistent-sampler==1.0.10"])
+        import importlib
+
+        importlib.invalidate_caches()
+
+
+def size_of(label):
+    return int(float(label))
+
+
+def generate(n):
+    d = WORK / "data" / f"{n}"
+    stamp = d / "generated"
+    params = f"gen --enterprises {n} --inspectors 5000 --conflicts 2000 --seed 2026\n"
+    if stamp.exists() and stamp.read_text() == params:
+        return d
+    log(f"== generating {n:,} enterprises in {d}")
+    d.mkdir(parents=True, exist_ok=True)
+    run([FAIRDRAW, "gen", "--enterprises", n, "--inspectors", 5000, "--conflicts", 2000, "--seed", 2026,
+         "--out-dir", d])
+    stamp.write_text(params)
+    return d
+
+
+def inputs(d):
+    return ["--enterprises", d / "enterprises.csv", "--inspectors", d / "inspectors.csv",
+            "--conflicts", d / "conflicts.csv", "--plan", PLAN]
+
+
+def timed(cmd, expect=0):
+    """Runs cmd under GNU time; returns (wall s, peak RSS KiB, stdout, stderr)."""
+    p = subprocess.run([GNU_TIME, "-v"] + [str(c) for c in cmd], capture_output=True, text=True)
+    if p.returncode != expect:
+        sys.exit(f"{' '.join(map(str, cmd))} exited {p.returncode}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
+    wall = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
+    return wall, rss, p.stdout, p.stderr
+
+
+def draws(d, out):
+    results = []
+    for i in range(RUNS):
+        wall, rss, _, err = timed([FAIRDRAW, "draw", *inputs(d), "--seed", SEED, "--out", out, "--quiet", "--timings"])
+        phases = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"phase (.+?)\s+([\d.]+) s", err)}
+        results.append({"wall": wall, "rss_kib": rss, "phases": phases})
+        log(f"   draw   run {i + 1}: {wall:.2f} s, {rss / 1024:.0f} MiB, " +
+            ", ".join(f"{k} {v:.3f}" for k, v in phases.items()))
+    return results
+
+
+def verifies(d, doc):
+    results = []
+    for i in range(RUNS):
+        wall, rss, out, _ = timed([FAIRDRAW, "verify", doc, *inputs(d)])
+        assert "VERIFIED" in out, out
+        results.append({"wall": wall, "rss_kib": rss})
+        log(f"   verify run {i + 1}: {wall:.2f} s, {rss / 1024:.0f} MiB")
+    return results
+
+
+def sampler(d, doc, n):
+    """consistent-sampler on the same eligible ids, per class; compared with the draw."""
+    import consistent_sampler
+    from importlib.metadata import version
+
+    published = json.loads(Path(doc).read_text(encoding="utf-8"))
+    ids = {c: [] for c in "ABCD"}
+    with open(d / "enterprises.csv", encoding="utf-8-sig", newline="") as f:
+        rows = csv.reader(f)
+        header = next(rows)
+        col = {h: i for i, h in enumerate(header)}
+        u, c, s = col["统一社会信用代码"], col["信用风险分类"], col["登记状态"]
+        for row in rows:
+            status = row[s].strip()
+            if STATUS.get(status, STATUS.get(status.lower())) == "存续":
+                ids[row[c].strip().upper()].append(row[u].strip().upper())
+    strata = published["strata"]
+    if n > SAMPLER_MAX:
+        strata = [st for st in strata if st["class"] == "D"]
+    total, equal, per_class = 0.0, True, {}
+    for st in strata:
+        cls, k = st["class"], st["sample_size"]
+        assert len(ids[cls]) == st["eligible"], f"class {cls}: {len(ids[cls])} ids, the draw has {st['eligible']}"
+        t = time.perf_counter()
+        picked = list(consistent_sampler.sampler(ids[cls], published["seed"], take=k, output="id")) if k else []
+        spent = time.perf_counter() - t
+        same = picked == st["selected"]
+        total += spent
+        equal &= same
+        per_class[cls] = {"ids": len(ids[cls]), "k": k, "seconds": spent, "identical": same}
+        log(f"   consistent-sampler {version('consistent-sampler')} class {cls}: {len(ids[cls]):,} ids, k={k:,}: "
+            f"{spent:.2f} s, identical={same}")
+    return {"seconds": total, "identical": equal, "classes": per_class, "all_classes": n <= SAMPLER_MAX}
+
+
+def verifiers(d, doc):
+    out = {}
+    for name, cmd in [("verify.py", [sys.executable, ROOT / "audit" / "verify.py"]),
+                      ("verify.js", ["node", ROOT / "web" / "verify.js"])]:
+        if name == "verify.js" and not shutil.which("node"):
+            log("   node not found: skipping web/verify.js")
+            continue
+        runs = []
+        for _ in range(VERIFIER_RUNS):
+            wall, rss, stdout, _ = timed([*cmd, doc, *inputs(d)])
+            assert "VERIFIED" in stdout, stdout
+            runs.append({"wall": wall, "rss_kib": rss})
+            log(f"   {name}: {wall:.2f} s, {rss / 1024:.0f} MiB")
+        out[name] = runs
+    return out
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def machine():
+    info = {"nproc": os.cpu_count(), "python": platform.python_version()}
+    try:
+        model = [line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")]
+        info["cpu"] = model[0] if model else platform.processor()
+        flags = next((line for line in open("/proc/cpuinfo") if line.startswith("flags")), "")
+        info["sha_ni"] = " sha_ni" in flags
+        info["avx2"] = " avx2" in flags
+    except OSError:
+        info["cpu"] = platform.processor()
+    for key, cmd in [("memory", ["free", "-h"]), ("rustc", ["rustc", "--version"]),
+                     ("commit", ["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])]:
+        try:
+            info[key] = subprocess.run([str(c) for c in cmd], capture_output=True, text=True).stdout.strip()
+        except OSError:
+            pass
+    return info
+
+
+def table(results):
+    lines = [
+        "| enterprises | draw wall (s) | draw peak RSS (MiB) | load+validate | snapshot roots | tickets+selection "
+        "| assignment | output | verify wall (s) | verify peak RSS (MiB) | consistent-sampler (s) | ratio | identical "
+        "| verify.py (s) | verify.js (s) |",
+        "|" + "---:|" * 15,
+    ]
+    for r in results:
+        dr, vr = r["draw"], r["verify"]
+        ph = {p: med([x["phases"].get(p, 0.0) for x in dr]) for p in PHASES}
+        s = r["sampler"]
+        sel = ph["tickets+selection"]
+        if s["all_classes"]:
+            sampler_s, ratio = f"{s['seconds']:.2f}", f"{s['seconds'] / sel:.0f}×" if sel else "-"
+        else:
+            cls = s["classes"]["D"]
+            sampler_s, ratio = f"{s['seconds']:.2f} (class D only, {cls['ids']:,} ids)", "-"
+        v = r.get("verifiers", {})
+        vt = {k: (f"{med([x['wall'] for x in runs]):.2f}" if runs else "-") for k, runs in v.items()}
+        lines.append(
+            f"| {r['n']:,} | {med([x['wall'] for x in dr]):.2f} | {med([x['rss_kib'] for x in dr]) / 1024:.0f} "
+            + "".join(f"| {ph[p]:.3f} " for p in PHASES)
+            + f"| {med([x['wall'] for x in vr]):.2f} | {med([x['rss_kib'] for x in vr]) / 1024:.0f} "
+            f"| {sampler_s} | {ratio} | {'yes' if s['identical'] else 'NO'} "
+            f"| {vt.get('verify.py', 'not run')} | {vt.get('verify.js', 'not run')} |")
+    return "\n".join(lines)
+
+
+def main():
+    WORK.mkdir(parents=True, exist_ok=True)
+    setup()
+    results = []
+    for label in SIZES:
+        n = size_of(label)
+        d = generate(n)
+        out_dir = WORK / "out" / f"{n}"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        doc = out_dir / "draw.json"
+        log(f"== {n:,} enterprises: {RUNS} draws, {RUNS} verifications")
+        r = {"n": n, "draw": draws(d, doc)}
+        r["verify"] = verifies(d, doc)
+        r["sampler"] = sampler(d, doc, n)
+        if n <= VERIFIERS_MAX:
+            r["verifiers"] = verifiers(d, doc)
+        results.append(r)
+    info = machine()
+    text = table(results)
+    header = (f"fairdraw {info.get('commit', '?')} on {info.get('cpu')} ({info.get('nproc')} CPUs, "
+              f"SHA-NI {'yes' if info.get('sha_ni') else 'no'}), {RUNS} runs per size, medians; plan "
+              f"data/plan-minimal.toml, seed {SEED!r}, 5,000 inspectors, 2,000 recusal pairs.")
+    print(header)
+    print()
+    print(text)
+    (WORK / "results.md").write_text(header + "\n\n" + text + "\n\n```\n" + info.get("memory", "") + "\n```\n")
+    (WORK / "results.json").write_text(json.dumps({"machine": info, "results": results}, indent=1))
+    if not all(r["sampler"]["identical"] for r in results):
+        sys.exit("consistent-sampler's selection differs from the draw")
+
+
+if __name__ == "__main__":
+    main()
