@@ -256,6 +256,13 @@ def table(results):
 
 def main():
     WORK.mkdir(parents=True, exist_ok=True)
+    import fcntl
+
+    lock = open(WORK / "lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        sys.exit(f"another benches/run.py is using {WORK}; wait for it or set WORK to another directory")
     setup()
     results = []
     for label in SIZES:
