@@ -49,6 +49,31 @@ fn days_in_month(year: u16, month: u8) -> u8 {
     }
 }
 
+/// China Standard Time, UTC+8 all year (no daylight saving since 1991).
+fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+impl Date {
+    fn from_chrono(d: chrono::NaiveDate) -> Date {
+        use chrono::Datelike;
+        Date { year: d.year() as u16, month: d.month() as u8, day: d.day() as u8 }
+    }
+
+    /// Today's date in China.
+    pub fn china_today() -> Date {
+        Date::from_chrono(chrono::Utc::now().with_timezone(&china()).date_naive())
+    }
+}
+
+/// The China (UTC+8) date of an RFC 3339 time: a result published at
+/// 07:44 Beijing time on 1 December (23:44 UTC on 30 November) is
+/// published on 1 December.
+pub fn china_date_of(rfc3339: &str) -> Result<Date, String> {
+    let t = chrono::DateTime::parse_from_rfc3339(rfc3339).map_err(|e| format!("{rfc3339:?} is not RFC 3339: {e}"))?;
+    Ok(Date::from_chrono(t.with_timezone(&china()).date_naive()))
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -72,5 +97,13 @@ mod tests {
             assert!(Date::parse(t).is_err(), "{t}");
         }
         assert!(Date::parse("2024-02-29").is_ok());
+    }
+
+    #[test]
+    fn china_dates_are_utc_plus_8() {
+        assert_eq!(china_date_of("2026-11-30T23:44:00Z").unwrap().to_string(), "2026-12-01");
+        assert_eq!(china_date_of("2026-11-30T15:59:59Z").unwrap().to_string(), "2026-11-30");
+        assert_eq!(china_date_of("2026-12-31T16:00:00Z").unwrap().to_string(), "2027-01-01");
+        assert!(china_date_of("yesterday").is_err());
     }
 }

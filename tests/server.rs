@@ -3,76 +3,14 @@
 //! the OpenAPI document against the routes.
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 use common::*;
+use http::*;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use fairdraw::date::Date;
-use fairdraw::server::{app, AppState, Config, API_ROUTES};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
+use fairdraw::server::API_ROUTES;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use std::path::Path;
-use tower::ServiceExt;
-
-const TOKEN: &str = "correct horse battery staple";
-
-struct Server {
-    _dir: tempfile::TempDir,
-    log: std::path::PathBuf,
-    state: AppState,
-}
-
-/// A demo log (one drand draw) served with a fixed "today".
-fn server(today: &str) -> Server {
-    let dir = tempdir();
-    fairdraw(&["demo", "--out-dir", s(dir.path())], dir.path()).expect(0);
-    let log = dir.path().join("demo-log");
-    let config = Config {
-        log_dir: log.clone(),
-        web_dir: root().join("web"),
-        token_sha256: Some(Sha256::digest(TOKEN.as_bytes()).into()),
-        today: Some(Date::parse(today).unwrap()),
-        max_body_bytes: 1 << 20,
-    };
-    Server { _dir: dir, log, state: AppState::new(config) }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn call(s: &Server, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = match body {
-        Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
-        None => req.body(Body::empty()).unwrap(),
-    };
-    let res = app(s.state.clone()).oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Reply { status, headers, body }
-}
-
-fn entry_count(log: &Path) -> usize {
-    std::fs::read_to_string(log.join("entries.jsonl")).unwrap().lines().count()
-}
 
 #[tokio::test]
 async fn public_read_endpoints() {
@@ -221,7 +159,7 @@ async fn results_with_deadlines_amendments_and_overdue_flags() {
     assert_eq!(result["overdue"], true, "today 2024-11-20 is past the deadline and it is not published");
     assert_eq!(
         call(&s, "POST", "/api/results", Some(TOKEN), Some(body)).await.status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::CONFLICT,
         "one result per target"
     );
     let bad = json!({"draw": id, "uscc": target, "category": "还行", "inspection_date": "2024-10-20"});

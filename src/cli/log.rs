@@ -267,7 +267,7 @@ pub fn note(log_args: &LogArgs, text: &str, repeat: u64) -> anyhow::Result<ExitC
     let mut log = log_args.open(true)?;
     for k in 0..repeat.max(1) {
         let body = serde_json::json!({ "text": if repeat > 1 { format!("{text} #{k}") } else { text.to_string() } });
-        let ids = log.append(vec![("Note".into(), body)], &clock.rfc3339, clock.simulated)?;
+        let ids = log.append(vec![(fairdraw::log::entry::Kind::Note, body)], &clock.rfc3339, clock.simulated)?;
         println!("acked {} {}", log.len() - 1, ids[0]);
     }
     Ok(ExitCode::SUCCESS)

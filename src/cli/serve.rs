@@ -24,6 +24,10 @@ pub struct ServeArgs {
     /// Largest accepted request body, in MiB (commitments carry registries).
     #[arg(long, default_value_t = 256)]
     pub max_body_mib: usize,
+    /// Memory for registries rebuilt from snapshots (enterprise lookups, team names), in MiB;
+    /// the least recently used are dropped beyond it.
+    #[arg(long, default_value_t = 1024)]
+    pub cache_mib: usize,
     /// Pretend today is this date (tests, demos).
     #[arg(long, hide = true)]
     pub today: Option<String>,
@@ -51,12 +55,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     if !args.dir.join("log.pub").exists() {
         bail!("no log in {} (create one with `fairdraw init --log {}`)", args.dir.display(), args.dir.display());
     }
+    // Held until the process ends: one server per log.
+    let _claim = server::claim(&args.dir)?;
     let config = Config {
         log_dir: args.dir.clone(),
         web_dir: web_dir(&args.web),
         token_sha256,
         today,
         max_body_bytes: args.max_body_mib << 20,
+        cache_bytes: args.cache_mib << 20,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {

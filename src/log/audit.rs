@@ -159,6 +159,12 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
             }
         })
         .collect();
+    if !matches!(entries.first(), Some(Some(e)) if e.kind == entry::Kind::LogCreated) {
+        r.tampering.push(
+            "the log does not begin with its LogCreated entry: a log without it is never valid (emptied, or cut at the front)"
+                .to_string(),
+        );
+    }
     check_references(dir, &entries, &leaves, &published, &mut r);
     let simulated = entries.iter().flatten().filter(|e| e.simulated).count();
     if simulated > 0 {
@@ -278,8 +284,8 @@ fn check_commitment(e: &Entry, earlier: &[Option<Entry>], leaves: &[Hash]) -> Re
     if e.body["plan_digest"] != plan.digest() {
         return Err("plan_digest is not the digest of the committed plan".into());
     }
-    let earlier: Vec<(String, Entry)> =
-        earlier.iter().zip(leaves).filter_map(|(x, h)| x.clone().map(|x| (hex::encode(h), x))).collect();
+    let earlier: Vec<(String, &Entry)> =
+        earlier.iter().zip(leaves).filter_map(|(x, h)| x.as_ref().map(|x| (hex::encode(h), x))).collect();
     let year = e.body["year"].as_u64().unwrap_or(0);
     let added = flow::log_additions(&earlier, &plan, year);
     if e.body["log_exclusions"] != Value::Array(added.exclusions.clone()) {
@@ -354,9 +360,12 @@ pub fn replay(log: &Log) -> Vec<(bool, String)> {
         }
         let id = log.id(i);
         let line = (|| -> Result<String, String> {
-            let c =
-                log.entry(log.find(result.body["commitment"].as_str().unwrap_or("")).map_err(|e| e.to_string())?)?;
-            let b = log.entry(log.find(result.body["beacon"].as_str().unwrap_or("")).map_err(|e| e.to_string())?)?;
+            let find = |field: &str| {
+                log.find(result.body[field].as_str().unwrap_or(""))
+                    .and_then(|i| log.entry(i))
+                    .map_err(|e| e.to_string())
+            };
+            let (c, b) = (find("commitment")?, find("beacon")?);
             let seed = b.body["seed"].as_str().ok_or("beacon record has no seed")?;
             let inputs = flow::committed_inputs(log, &c)?;
             let name = inputs.plan.name.clone();

@@ -1,81 +1,248 @@
-//! Log entries: canonical JSON records, one per line (audit/LOG-FORMAT.md).
+//! Log entries: canonical JSON records, one per line (audit/LOG-FORMAT.md,
+//! "Entries").
 //!
 //! An entry's bytes are its canonical JSON (spec §4) and its leaf in the
-//! log's Merkle tree; its id is the hex leaf hash. A line that is not in
-//! canonical form, or whose body lacks a field its kind needs, is tampering.
+//! log's Merkle tree; its id is the hex leaf hash. Parsing is strict, as a
+//! parser of what an attacker may have written must be: the line must be in
+//! canonical form, the envelope must have exactly its six fields, and the
+//! body is checked against a typed schema per kind — a missing field, a field
+//! of the wrong type and an unknown field are all errors.
 
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::canonical;
 use crate::merkle::{leaf_hash, Hash};
 
-/// The kinds of entry and the body fields each must carry.
-pub const KINDS: &[(&str, &[(&str, Field)])] = &[
-    ("LogCreated", &[("origin", Field::Str), ("vkey", Field::Str)]),
-    (
-        "RegistrySnapshot",
-        &[
-            ("registry", Field::Str),
-            ("root", Field::Hex),
-            ("count", Field::Int),
-            ("columns", Field::Array),
-            ("blob", Field::Str),
-        ],
-    ),
-    (
-        "DrawCommitment",
-        &[
-            ("algorithm", Field::Str),
-            ("plan", Field::Object),
-            ("plan_digest", Field::Hex),
-            ("snapshots", Field::Object),
-            ("beacon", Field::Object),
-            ("year", Field::Int),
-            ("log_exclusions", Field::Array),
-            ("log_history", Field::Array),
-        ],
-    ),
-    (
-        "BeaconRecord",
-        &[("commitment", Field::Hex), ("beacon", Field::Object), ("randomness", Field::Hex), ("seed", Field::Str)],
-    ),
-    ("DrawResult", &[("commitment", Field::Hex), ("beacon", Field::Hex), ("outcome", Field::Str)]),
-    ("InspectionResult", &[("draw", Field::Hex), ("uscc", Field::Str), ("result", Field::Object)]),
-    ("Amendment", &[("amends", Field::Hex), ("reason", Field::Str), ("result", Field::Object)]),
-    ("Note", &[("text", Field::Str)]),
-];
-
-#[derive(Clone, Copy, Debug)]
-pub enum Field {
-    Str,
-    /// 64 lowercase hex digits (a SHA-256 value or an entry id).
-    Hex,
-    Int,
-    Array,
-    Object,
+/// The kinds of entry, in the order LOG-FORMAT.md lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    LogCreated,
+    RegistrySnapshot,
+    DrawCommitment,
+    BeaconRecord,
+    DrawResult,
+    InspectionResult,
+    Amendment,
+    Note,
 }
 
-impl Field {
-    fn accepts(self, v: &Value) -> bool {
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::LogCreated,
+        Kind::RegistrySnapshot,
+        Kind::DrawCommitment,
+        Kind::BeaconRecord,
+        Kind::DrawResult,
+        Kind::InspectionResult,
+        Kind::Amendment,
+        Kind::Note,
+    ];
+
+    pub fn as_str(self) -> &'static str {
         match self {
-            Field::Str => v.is_string(),
-            Field::Hex => v.as_str().is_some_and(is_hex64),
-            Field::Int => v.is_u64(),
-            Field::Array => v.is_array(),
-            Field::Object => v.is_object(),
+            Kind::LogCreated => "LogCreated",
+            Kind::RegistrySnapshot => "RegistrySnapshot",
+            Kind::DrawCommitment => "DrawCommitment",
+            Kind::BeaconRecord => "BeaconRecord",
+            Kind::DrawResult => "DrawResult",
+            Kind::InspectionResult => "InspectionResult",
+            Kind::Amendment => "Amendment",
+            Kind::Note => "Note",
         }
     }
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Checks a body against this kind's schema.
+    fn check(self, body: &Value) -> Result<(), String> {
+        fn typed<T: DeserializeOwned>(body: &Value) -> Result<(), String> {
+            T::deserialize(body).map(|_| ()).map_err(|e| e.to_string())
+        }
+        match self {
+            Kind::LogCreated => typed::<LogCreated>(body),
+            Kind::RegistrySnapshot => typed::<RegistrySnapshot>(body),
+            Kind::DrawCommitment => typed::<DrawCommitment>(body),
+            Kind::BeaconRecord => typed::<BeaconRecord>(body),
+            Kind::DrawResult => {
+                let r = DrawResult::deserialize(body).map_err(|e| e.to_string())?;
+                match (r.outcome, r.draw.is_some(), r.failure.is_some()) {
+                    (Outcome::Drawn, true, false) | (Outcome::Infeasible, false, true) => Ok(()),
+                    (Outcome::Drawn, _, _) => Err("a drawn DrawResult carries `draw` and no `failure`".into()),
+                    (Outcome::Infeasible, _, _) => {
+                        Err("an infeasible DrawResult carries `failure` and no `draw`".into())
+                    }
+                }
+            }
+            Kind::InspectionResult => typed::<InspectionResult>(body),
+            Kind::Amendment => typed::<Amendment>(body),
+            Kind::Note => typed::<Note>(body),
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Kind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// 64 lowercase hex digits: a SHA-256 value or an entry id.
+#[derive(Debug)]
+struct Hex64;
+
+impl<'de> Deserialize<'de> for Hex64 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if is_hex64(&s) {
+            Ok(Hex64)
+        } else {
+            Err(serde::de::Error::custom(format!("{s:?} is not 64 lowercase hex digits")))
+        }
+    }
+}
+
+type Object = serde_json::Map<String, Value>;
+
+// The bodies. Fields whose inner structure belongs to another spec section
+// (the plan, the draw document, a result) stay JSON objects here and are
+// checked where they are used (`audit verify` recomputes them).
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct LogCreated {
+    origin: String,
+    vkey: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct RegistrySnapshot {
+    registry: Registry,
+    root: Hex64,
+    count: u64,
+    columns: Vec<String>,
+    blob: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Registry {
+    Enterprises,
+    Inspectors,
+    Conflicts,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct DrawCommitment {
+    algorithm: String,
+    plan: Object,
+    plan_digest: Hex64,
+    snapshots: Object,
+    beacon: Object,
+    year: u64,
+    log_exclusions: Vec<Value>,
+    log_history: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct BeaconRecord {
+    commitment: Hex64,
+    beacon: Object,
+    randomness: Hex64,
+    seed: String,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Outcome {
+    Drawn,
+    Infeasible,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct DrawResult {
+    commitment: Hex64,
+    beacon: Hex64,
+    outcome: Outcome,
+    draw: Option<Object>,
+    failure: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct InspectionResult {
+    draw: Hex64,
+    uscc: String,
+    result: Object,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Amendment {
+    amends: Hex64,
+    reason: String,
+    result: Object,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Note {
+    text: String,
 }
 
 pub fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// Why a line is not a valid entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    #[error("not in canonical JSON form (bytes were changed)")]
+    NotCanonical,
+    #[error("has fields {0:?}, expected body, index, kind, simulated, time, v")]
+    Envelope(Vec<String>),
+    #[error("unknown format version {0}")]
+    Version(String),
+    #[error("says it is entry {found} but stands at position {at} (deleted, duplicated or reordered entries)")]
+    Position { found: String, at: u64 },
+    #[error("unknown kind {0:?}")]
+    UnknownKind(String),
+    #[error("{kind} body: {problem}")]
+    Body { kind: Kind, problem: String },
+    #[error("time {0:?} is not RFC 3339 UTC")]
+    Time(String),
+    #[error("simulated is not a boolean")]
+    Simulated,
+}
+
 /// One log entry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub index: u64,
-    pub kind: String,
+    pub kind: Kind,
     /// RFC 3339 UTC time the entry was written (or the simulated `--now`).
     pub time: String,
     pub simulated: bool,
@@ -88,7 +255,7 @@ impl Entry {
         canonical::to_bytes(&json!({
             "v": 1,
             "index": self.index,
-            "kind": self.kind,
+            "kind": self.kind.as_str(),
             "time": self.time,
             "simulated": self.simulated,
             "body": self.body,
@@ -96,41 +263,39 @@ impl Entry {
     }
 
     /// Parses one line and checks its form; `index` is its position.
-    pub fn parse(line: &[u8], index: u64) -> Result<Entry, String> {
-        let value: Value = serde_json::from_slice(line).map_err(|e| format!("not JSON: {e}"))?;
+    pub fn parse(line: &[u8], index: u64) -> Result<Entry, EntryError> {
+        let value: Value = serde_json::from_slice(line).map_err(|e| EntryError::NotJson(e.to_string()))?;
         if canonical::to_bytes(&value) != line {
-            return Err("not in canonical JSON form (bytes were changed)".into());
+            return Err(EntryError::NotCanonical);
         }
-        let obj = value.as_object().ok_or("not a JSON object")?;
-        let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+        let Value::Object(mut obj) = value else { return Err(EntryError::Envelope(Vec::new())) };
+        let mut keys: Vec<String> = obj.keys().cloned().collect();
         keys.sort();
         if keys != ["body", "index", "kind", "simulated", "time", "v"] {
-            return Err(format!("has fields {keys:?}, expected body, index, kind, simulated, time, v"));
+            return Err(EntryError::Envelope(keys));
         }
         if obj["v"] != json!(1) {
-            return Err(format!("unknown format version {}", obj["v"]));
+            return Err(EntryError::Version(obj["v"].to_string()));
         }
-        let found = obj["index"].as_u64().ok_or("index is not a number")?;
-        if found != index {
-            return Err(format!(
-                "says it is entry {found} but stands at position {index} (deleted, duplicated or reordered entries)"
-            ));
+        if obj["index"].as_u64() != Some(index) {
+            return Err(EntryError::Position { found: obj["index"].to_string(), at: index });
         }
-        let kind = obj["kind"].as_str().ok_or("kind is not a string")?;
-        let fields =
-            KINDS.iter().find(|(k, _)| *k == kind).map(|(_, f)| *f).ok_or_else(|| format!("unknown kind {kind:?}"))?;
-        let body = &obj["body"];
-        for (name, field) in fields {
-            match body.get(name) {
-                Some(v) if field.accepts(v) => {}
-                Some(v) => return Err(format!("{kind}.{name} has the wrong type: {v}")),
-                None => return Err(format!("{kind} lacks body field {name:?}")),
-            }
+        let kind_name = obj["kind"].as_str().unwrap_or_default();
+        let kind = Kind::parse(kind_name).ok_or_else(|| EntryError::UnknownKind(obj["kind"].to_string()))?;
+        let body = obj.remove("body").unwrap_or(Value::Null);
+        kind.check(&body).map_err(|problem| EntryError::Body { kind, problem })?;
+        let time = obj["time"].as_str().unwrap_or_default().to_string();
+        if !time.ends_with('Z') || humantime::parse_rfc3339(&time).is_err() {
+            return Err(EntryError::Time(time));
         }
-        let time = obj["time"].as_str().ok_or("time is not a string")?;
-        humantime::parse_rfc3339(time).map_err(|e| format!("time {time:?} is not RFC 3339: {e}"))?;
-        let simulated = obj["simulated"].as_bool().ok_or("simulated is not a boolean")?;
-        Ok(Entry { index, kind: kind.to_string(), time: time.to_string(), simulated, body: body.clone() })
+        let simulated = obj["simulated"].as_bool().ok_or(EntryError::Simulated)?;
+        Ok(Entry { index, kind, time, simulated, body })
+    }
+
+    /// The China (UTC+8) calendar date of the entry's time: publication
+    /// dates, years and deadlines are China dates.
+    pub fn china_date(&self) -> crate::date::Date {
+        crate::date::china_date_of(&self.time).expect("entry times are checked when parsed")
     }
 }
 
@@ -150,7 +315,7 @@ mod tests {
     fn note(index: u64) -> Entry {
         Entry {
             index,
-            kind: "Note".into(),
+            kind: Kind::Note,
             time: "2026-11-25T08:00:00Z".into(),
             simulated: true,
             body: json!({"text": "公示"}),
@@ -161,17 +326,45 @@ mod tests {
     fn round_trips_and_rejects_edits() {
         let bytes = note(3).to_bytes();
         assert_eq!(Entry::parse(&bytes, 3).unwrap(), note(3));
-        assert!(Entry::parse(&bytes, 4).unwrap_err().contains("position 4"));
+        assert!(matches!(Entry::parse(&bytes, 4), Err(EntryError::Position { at: 4, .. })));
         let spaced = String::from_utf8(bytes.clone()).unwrap().replace(":", ": ");
-        assert!(Entry::parse(spaced.as_bytes(), 3).unwrap_err().contains("canonical"));
+        assert_eq!(Entry::parse(spaced.as_bytes(), 3), Err(EntryError::NotCanonical));
         let other = String::from_utf8(bytes).unwrap().replace("Note", "Nope");
-        assert!(Entry::parse(other.as_bytes(), 3).unwrap_err().contains("unknown kind"));
+        assert!(matches!(Entry::parse(other.as_bytes(), 3), Err(EntryError::UnknownKind(_))));
     }
 
     #[test]
-    fn schema_is_checked() {
+    fn bodies_are_strict() {
+        let check = |kind: Kind, body: Value| {
+            let e = Entry { body, kind, ..note(0) };
+            Entry::parse(&e.to_bytes(), 0)
+        };
+        assert!(check(Kind::Note, json!({"txt": "x"})).is_err(), "missing field");
+        assert!(check(Kind::Note, json!({"text": "x", "extra": 1})).is_err(), "unknown field");
+        assert!(check(Kind::Note, json!({"text": 5})).is_err(), "wrong type");
+        let id = "ab".repeat(32);
+        let result = |extra: Value| {
+            let mut b = json!({"draw": id, "uscc": "X", "result": {}});
+            b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            check(Kind::InspectionResult, b)
+        };
+        assert!(result(json!({})).is_ok());
+        assert!(result(json!({"draw": "AB".repeat(32)})).is_err(), "upper-case hex");
+        let drawn = |b: Value| check(Kind::DrawResult, b);
+        assert!(drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "draw": {}})).is_ok());
+        assert!(drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "failure": "x"})).is_err());
+        assert!(drawn(json!({"commitment": id, "beacon": id, "outcome": "lost", "draw": {}})).is_err());
+        assert!(check(
+            Kind::RegistrySnapshot,
+            json!({"registry": "people", "root": id, "count": 1, "columns": [], "blob": "b"})
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn times_are_utc() {
         let mut e = note(0);
-        e.body = json!({"txt": "x"});
-        assert!(Entry::parse(&e.to_bytes(), 0).unwrap_err().contains("lacks"));
+        e.time = "2026-11-25T08:00:00+08:00".into();
+        assert!(matches!(Entry::parse(&e.to_bytes(), 0), Err(EntryError::Time(_))));
     }
 }

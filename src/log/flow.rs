@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::beacon::{self, ChainInfo, DrandRound};
-use super::entry::Entry;
+use super::entry::{Entry, Kind};
 use super::snapshots;
 use super::store::{Log, LogError};
 use crate::draw::{self, DrawDoc};
@@ -38,8 +38,9 @@ impl Clock {
         Ok(Clock { unix, rfc3339: humantime::format_rfc3339_seconds(t).to_string(), simulated: true })
     }
 
+    /// The year in China (UTC+8): "this year" is the regulator's year.
     pub fn year(&self) -> u16 {
-        self.rfc3339[..4].parse().unwrap_or(1970)
+        crate::date::china_date_of(&self.rfc3339).map_or(1970, |d| d.year)
     }
 }
 
@@ -76,8 +77,8 @@ pub fn parse_beacon(spec: &str) -> Result<BeaconChoice, String> {
     }
 }
 
-fn entries_of<'a>(log: &'a Log, kind: &'a str) -> impl Iterator<Item = (u64, Entry)> + 'a {
-    (0..log.len()).filter_map(move |i| log.entry(i).ok().filter(|e| e.kind == kind).map(|e| (i, e)))
+fn entries_of(log: &Log, kind: Kind) -> impl Iterator<Item = (u64, &Entry)> + '_ {
+    log.valid_entries().filter(move |(_, e)| e.kind == kind).map(|(i, e)| (i, e.as_ref()))
 }
 
 /// What a commitment adds to its plan from the entries logged before it
@@ -89,7 +90,7 @@ pub struct LogAdditions {
 }
 
 /// `earlier` are (id, entry) pairs of the entries before the commitment.
-pub fn log_additions(earlier: &[(String, Entry)], plan: &Plan, year: u64) -> LogAdditions {
+pub fn log_additions(earlier: &[(String, &Entry)], plan: &Plan, year: u64) -> LogAdditions {
     let mut drawn: BTreeMap<String, u64> = BTreeMap::new();
     let mut exclusions: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut latest_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -168,8 +169,7 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
         BeaconChoice::Ceremony => json!({"type": "ceremony"}),
     };
     let year = inputs.plan.inspection_date.map_or(clock.year(), |d| d.year) as u64;
-    let earlier: Vec<(String, Entry)> =
-        (0..log.len()).filter_map(|i| log.entry(i).ok().map(|e| (log.id(i), e))).collect();
+    let earlier: Vec<(String, &Entry)> = log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
     let added = log_additions(&earlier, &inputs.plan, year);
     let plan = &mut inputs.plan;
     plan.exclude.extend(added.exclusions.iter().filter_map(|x| x["uscc"].as_str().map(String::from)));
@@ -188,12 +188,12 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
         let root = hex::encode(blob.root);
         refs.insert(blob.registry.into(), json!({"root": root, "count": blob.count}));
         items.push((
-            "RegistrySnapshot".to_string(),
+            Kind::RegistrySnapshot,
             json!({"registry": blob.registry, "root": root, "count": blob.count, "columns": blob.columns, "blob": blob.name()}),
         ));
     }
     items.push((
-        "DrawCommitment".to_string(),
+        Kind::DrawCommitment,
         json!({
             "algorithm": crate::plan::ALGORITHM,
             "plan": inputs.plan.canonical(),
@@ -259,9 +259,9 @@ pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, String>
         let root = commitment.body["snapshots"][registry]["root"]
             .as_str()
             .ok_or(format!("commitment lacks the {registry} root"))?;
-        let snap = (0..log.len())
-            .filter_map(|i| log.entry(i).ok())
-            .find(|e| e.kind == "RegistrySnapshot" && e.body["root"] == root && e.body["registry"] == registry)
+        let snap = entries_of(log, Kind::RegistrySnapshot)
+            .map(|(_, e)| e)
+            .find(|e| e.body["root"] == root && e.body["registry"] == registry)
             .ok_or(format!("no RegistrySnapshot entry for the {registry} root {root}"))?;
         let gz = log
             .blob(&snapshots::blob_name(root))
@@ -284,12 +284,13 @@ pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, String>
 /// Verifies the beacon, runs the committed draw and logs the outcome.
 pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Result<Revealed, FlowError> {
     let index = log.find(id)?;
-    let commitment = log.entry(index).map_err(refused)?;
+    let commitment = log.entry(index)?;
     if commitment.kind != "DrawCommitment" {
         return Err(refused(format!("entry {id} is a {}, not a DrawCommitment", commitment.kind)));
     }
     let commitment_id = log.id(index);
-    if let Some((i, _)) = entries_of(log, "BeaconRecord").find(|(_, e)| e.body["commitment"] == commitment_id.as_str())
+    if let Some((i, _)) =
+        entries_of(log, Kind::BeaconRecord).find(|(_, e)| e.body["commitment"] == commitment_id.as_str())
     {
         return Err(refused(format!(
             "commitment {commitment_id} was already revealed in entry {}; a redraw needs a new commitment",
@@ -309,7 +310,7 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
     let beacon_id = crate::log::entry::id_of(
         &Entry {
             index: log.len(),
-            kind: "BeaconRecord".into(),
+            kind: Kind::BeaconRecord,
             time: clock.rfc3339.clone(),
             simulated: clock.simulated,
             body: beacon_entry.clone(),
@@ -321,12 +322,15 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
         None => json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "infeasible", "failure": failure}),
     };
     let ids = log.append(
-        vec![("BeaconRecord".into(), beacon_entry), ("DrawResult".into(), result)],
+        vec![(Kind::BeaconRecord, beacon_entry), (Kind::DrawResult, result)],
         &clock.rfc3339,
         clock.simulated,
     )?;
-    let result_index = log.len() - 1;
-    let receipt = log.receipt(result_index)?;
-    log.put_blob(&format!("receipts/{}.tlog-proof", ids[1]), receipt.to_text().as_bytes())?;
+    // The draw is committed from here on: a receipt that cannot be stored
+    // is a note, not a failure (`audit receipt ID` writes it again).
+    let receipt = log.receipt(log.len() - 1)?;
+    if let Err(e) = log.put_blob(&format!("receipts/{}.tlog-proof", ids[1]), receipt.to_text().as_bytes()) {
+        log.findings.push(format!("the receipt of {} was not stored ({e}); `fairdraw audit receipt` makes it", ids[1]));
+    }
     Ok(Revealed { result_id: ids[1].clone(), beacon_id: ids[0].clone(), draw: doc, failure, inputs })
 }

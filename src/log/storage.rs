@@ -22,6 +22,10 @@ pub trait Storage {
     fn append(&mut self, name: &str, bytes: &[u8]) -> io::Result<()>;
     fn replace(&mut self, name: &str, bytes: &[u8]) -> io::Result<()>;
     fn truncate(&mut self, name: &str, len: u64) -> io::Result<()>;
+    /// The file's length, or `None` when it does not exist.
+    fn len(&self, name: &str) -> io::Result<Option<u64>> {
+        Ok(self.read(name)?.map(|b| b.len() as u64))
+    }
     /// The directory behind the storage, when there is one (for locking).
     fn dir(&self) -> Option<&Path> {
         None
@@ -29,6 +33,7 @@ pub trait Storage {
 }
 
 /// Files in one directory.
+#[derive(Clone, Debug)]
 pub struct DirStorage {
     pub dir: PathBuf,
 }
@@ -85,10 +90,72 @@ impl Storage for DirStorage {
         Some(&self.dir)
     }
 
+    fn len(&self, name: &str) -> io::Result<Option<u64>> {
+        match fs::metadata(self.path(name)) {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     fn truncate(&mut self, name: &str, len: u64) -> io::Result<()> {
         let f = OpenOptions::new().write(true).open(self.path(name))?;
         f.set_len(len)?;
         f.sync_all()
+    }
+}
+
+/// Files in memory, for tests: the same contract, trivially (nothing is
+/// lost because nothing crashes). Clones share the files.
+#[derive(Clone, Default, Debug)]
+pub struct MemStorage {
+    files: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>>,
+}
+
+impl MemStorage {
+    fn files(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, Vec<u8>>> {
+        self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Removes a file (tests: a deleted file).
+    pub fn remove(&self, name: &str) {
+        self.files().remove(name);
+    }
+
+    /// Puts bytes in place (tests: a damaged or restored file).
+    pub fn put(&self, name: &str, bytes: &[u8]) {
+        self.files().insert(name.to_string(), bytes.to_vec());
+    }
+
+    /// Names of the files whose name starts with `prefix`.
+    pub fn names(&self, prefix: &str) -> Vec<String> {
+        self.files().keys().filter(|k| k.starts_with(prefix)).cloned().collect()
+    }
+}
+
+impl Storage for MemStorage {
+    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        Ok(self.files().get(name).cloned())
+    }
+
+    fn append(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        self.files().entry(name.to_string()).or_default().extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn replace(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        self.files().insert(name.to_string(), bytes.to_vec());
+        Ok(())
+    }
+
+    fn truncate(&mut self, name: &str, len: u64) -> io::Result<()> {
+        match self.files().get_mut(name) {
+            Some(f) => {
+                f.truncate(len as usize);
+                Ok(())
+            }
+            None => Err(io::Error::new(io::ErrorKind::NotFound, name.to_string())),
+        }
     }
 }
 
@@ -136,6 +203,10 @@ pub mod faults {
 
         fn dir(&self) -> Option<&Path> {
             self.inner.dir()
+        }
+
+        fn len(&self, name: &str) -> io::Result<Option<u64>> {
+            self.inner.len(name)
         }
 
         fn append(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {

@@ -1,23 +1,33 @@
 //! The log on disk: entries, their signed checkpoints, snapshot blobs.
 //!
-//! Commit protocol for a batch of entries (audit/LOG-FORMAT.md):
+//! Commit protocol for a batch of entries (audit/LOG-FORMAT.md, "Writing"):
 //! 1. append the entries to `entries.jsonl` (durable);
-//! 2. append one signed checkpoint per new tree size to `checkpoints.jsonl`,
-//!    the last one marked `batch_end` (durable) — **the commit point**;
+//! 2. append one signed checkpoint record per new tree size to
+//!    `checkpoints.jsonl`, the last one marked `batch_end` (durable) — **the
+//!    commit point**: from here on the batch is acknowledged;
 //! 3. replace `checkpoint` with the newest note (atomic).
 //!
-//! Opening for writing repairs what a crash can leave: a torn last line, or
-//! entries and checkpoints past the last `batch_end` (never acknowledged) are
-//! cut off, and a stale `checkpoint` file is rewritten. Every repair is
-//! reported. Opening for reading reports the same findings and changes
-//! nothing.
+//! Opening ("Opening and repair" in LOG-FORMAT.md) checks the three files
+//! against each other and against the log's key, and never destroys
+//! acknowledged data. A writer may cut only a tail that is provably an
+//! unfinished batch — bytes past the last `batch_end` record while the
+//! signed `checkpoint` file is no newer than that record — and moves what it
+//! cuts to `recovered/`. Anything else (checkpoint records missing for
+//! entries that exist, a checkpoint that does not verify or does not match
+//! the entries, entries missing) is [`LogError::Damaged`]: nobody may write,
+//! every byte stays as it is, and `audit verify` says what is wrong.
+//!
+//! Entries are parsed once, when the log is opened or appended to; lookups
+//! by id use an index.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::entry::{self, Entry};
+use super::entry::{self, Entry, EntryError, Kind};
 use super::note::{self, Receipt};
 use super::proof;
 use super::storage::{DirStorage, Storage};
@@ -29,21 +39,43 @@ pub const CHECKPOINTS: &str = "checkpoints.jsonl";
 pub const CHECKPOINT: &str = "checkpoint";
 pub const VKEY: &str = "log.pub";
 pub const SKEY: &str = "private/log.key";
+pub const RECOVERED: &str = "recovered";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
-    #[error("{0}")]
-    Io(String),
-    #[error("{0}")]
-    Locked(String),
-    #[error("{0}")]
-    Corrupt(String),
-    #[error("{0}")]
-    Usage(String),
+    #[error("{what}: {cause}")]
+    Io { what: String, cause: std::io::Error },
+    #[error("another fairdraw process is writing to the log {}; wait for it to finish", .0.display())]
+    Locked(PathBuf),
+    #[error("no log in {} (create one with `fairdraw init --log {}`)", .0.display(), .0.display())]
+    NoLog(PathBuf),
+    #[error("{} already holds a log; use another --log directory", .0.display())]
+    Exists(PathBuf),
+    /// The files contradict each other or the key: nothing may be written.
+    #[error("the log is damaged and was left exactly as it is: {0}. Run `fairdraw audit verify` for the full report; restore the missing or damaged file from a backup")]
+    Damaged(String),
+    #[error("no entry with id {0} in the log")]
+    NotFound(String),
+    #[error("entry id prefix {0} is ambiguous")]
+    Ambiguous(String),
+    #[error("entry id {0:?} is not an id: give at least 8 hex digits")]
+    BadId(String),
+    #[error("entry {index} is not a valid entry: {error}")]
+    BadEntry { index: u64, error: EntryError },
+    #[error("the log was opened read-only")]
+    ReadOnly,
+    #[error("an earlier write failed; reopen the log")]
+    Poisoned,
+    #[error("writing needs the log's private key ({SKEY})")]
+    NoKey,
+    #[error("log key: {0}")]
+    Key(String),
 }
 
-fn io(what: &str, e: impl std::fmt::Display) -> LogError {
-    LogError::Io(format!("{what}: {e}"))
+impl LogError {
+    fn io(what: impl Into<String>, cause: std::io::Error) -> LogError {
+        LogError::Io { what: what.into(), cause }
+    }
 }
 
 /// One signed checkpoint record of `checkpoints.jsonl`.
@@ -54,20 +86,26 @@ pub struct CheckpointRecord {
     pub batch_end: bool,
 }
 
-/// An open log.
+/// An open log. A reader's copy is cheap ([`Log::reader`]): lines and
+/// entries are shared.
 pub struct Log<S: Storage = DirStorage> {
     storage: S,
     pub dir: PathBuf,
-    _lock: Option<File>,
+    lock: Option<File>,
     pub origin: String,
     pub vkey: String,
     skey: Option<String>,
-    lines: Vec<Vec<u8>>,
+    lines: Vec<Arc<[u8]>>,
+    entries: Vec<Result<Arc<Entry>, EntryError>>,
     leaves: Vec<Hash>,
-    /// Hex ids of the entries, for lookups by id prefix.
-    ids: Vec<String>,
+    ids: BTreeMap<Hash, u64>,
     tree: RootBuilder,
-    pub checkpoints: Vec<CheckpointRecord>,
+    /// Records in `checkpoints.jsonl` and the newest (batch-end) note.
+    records: u64,
+    latest: Option<String>,
+    /// Bytes of `entries.jsonl` and `checkpoints.jsonl` this log accounts for.
+    entries_bytes: u64,
+    records_bytes: u64,
     /// What opening found and (for writers) repaired.
     pub findings: Vec<String>,
     poisoned: bool,
@@ -80,21 +118,27 @@ fn split_lines(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
     (lines, tail)
 }
 
+/// Takes the writer's lock. A lock held by a process that is about to exit
+/// (or by a child forked while the file was open, until it execs) is given a
+/// moment to go away before the answer is "someone else is writing".
 fn lock(dir: &Path) -> Result<File, LogError> {
     let f = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(dir.join("LOCK"))
-        .map_err(|e| io("LOCK", e))?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(fs::TryLockError::WouldBlock) => Err(LogError::Locked(format!(
-            "another fairdraw process is writing to the log {}; wait for it to finish",
-            dir.display()
-        ))),
-        Err(fs::TryLockError::Error(e)) => Err(io("locking the log", e)),
+        .map_err(|e| LogError::io("LOCK", e))?;
+    for attempt in 0..20 {
+        match f.try_lock() {
+            Ok(()) => return Ok(f),
+            Err(fs::TryLockError::WouldBlock) if attempt < 19 => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            Err(fs::TryLockError::WouldBlock) => break,
+            Err(fs::TryLockError::Error(e)) => return Err(LogError::io("locking the log", e)),
+        }
     }
+    Err(LogError::Locked(dir.to_path_buf()))
 }
 
 impl Log<DirStorage> {
@@ -102,25 +146,21 @@ impl Log<DirStorage> {
     /// the first entry naming both.
     pub fn init(dir: &Path, origin: &str, time: &str, simulated: bool) -> Result<Log, LogError> {
         if dir.join(VKEY).exists() || dir.join(ENTRIES).exists() {
-            return Err(LogError::Usage(format!("{} already holds a log; use another --log directory", dir.display())));
+            return Err(LogError::Exists(dir.to_path_buf()));
         }
-        let (skey, vkey) = note::generate_keys(origin).map_err(LogError::Usage)?;
-        fs::create_dir_all(dir.join("private")).map_err(|e| io("creating the log directory", e))?;
+        let (skey, vkey) = note::generate_keys(origin).map_err(LogError::Key)?;
+        fs::create_dir_all(dir.join("private")).map_err(|e| LogError::io("creating the log directory", e))?;
         write_private(&dir.join(SKEY), &skey)?;
         let mut storage = DirStorage { dir: dir.to_path_buf() };
-        storage.replace(VKEY, format!("{vkey}\n").as_bytes()).map_err(|e| io(VKEY, e))?;
+        storage.replace(VKEY, format!("{vkey}\n").as_bytes()).map_err(|e| LogError::io(VKEY, e))?;
         let mut log = Log::open(storage, true)?;
-        log.append(vec![("LogCreated".into(), json!({"origin": origin, "vkey": vkey}))], time, simulated)?;
+        log.append(vec![(Kind::LogCreated, json!({"origin": origin, "vkey": vkey}))], time, simulated)?;
         Ok(log)
     }
 
     pub fn open_dir(dir: &Path, write: bool) -> Result<Log, LogError> {
         if !dir.join(VKEY).exists() {
-            return Err(LogError::Usage(format!(
-                "no log in {} (create one with `fairdraw init --log {}`)",
-                dir.display(),
-                dir.display()
-            )));
+            return Err(LogError::NoLog(dir.to_path_buf()));
         }
         Log::open(DirStorage { dir: dir.to_path_buf() }, write)
     }
@@ -131,15 +171,29 @@ fn write_private(path: &Path, skey: &str) -> Result<(), LogError> {
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let parent = path.parent().expect("key path has a directory");
-    fs::set_permissions(parent, fs::Permissions::from_mode(0o700)).map_err(|e| io("private/", e))?;
-    let mut f =
-        fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| io("private key", e))?;
-    f.write_all(format!("{skey}\n").as_bytes()).and_then(|_| f.sync_all()).map_err(|e| io("private key", e))
+    fs::set_permissions(parent, fs::Permissions::from_mode(0o700)).map_err(|e| LogError::io("private/", e))?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| LogError::io("private key", e))?;
+    f.write_all(format!("{skey}\n").as_bytes()).and_then(|_| f.sync_all()).map_err(|e| LogError::io("private key", e))
 }
 
 #[cfg(not(unix))]
 fn write_private(path: &Path, skey: &str) -> Result<(), LogError> {
-    fs::write(path, format!("{skey}\n")).map_err(|e| io("private key", e))
+    fs::write(path, format!("{skey}\n")).map_err(|e| LogError::io("private key", e))
+}
+
+/// The unfinished tail found when opening: bytes past the committed state.
+struct Tail {
+    entries_from: usize,
+    entries_len: usize,
+    records_from: usize,
+    records_len: usize,
+    complete_entries: usize,
+    unfinished_records: usize,
 }
 
 impl<S: Storage> Log<S> {
@@ -152,15 +206,12 @@ impl<S: Storage> Log<S> {
         };
         let vkey_bytes = storage
             .read(VKEY)
-            .map_err(|e| io(VKEY, e))?
-            .ok_or_else(|| LogError::Usage("the log has no log.pub".into()))?;
+            .map_err(|e| LogError::io(VKEY, e))?
+            .ok_or_else(|| dir.clone().map_or(LogError::Damaged(format!("the log has no {VKEY}")), LogError::NoLog))?;
         let vkey = String::from_utf8_lossy(&vkey_bytes).trim().to_string();
         let origin = vkey.split('+').next().unwrap_or("").to_string();
         let skey = if write {
-            let k = storage
-                .read(SKEY)
-                .map_err(|e| io(SKEY, e))?
-                .ok_or_else(|| LogError::Usage("writing needs the log's private key (private/log.key)".into()))?;
+            let k = storage.read(SKEY).map_err(|e| LogError::io(SKEY, e))?.ok_or(LogError::NoKey)?;
             Some(String::from_utf8_lossy(&k).trim().to_string())
         } else {
             None
@@ -168,15 +219,19 @@ impl<S: Storage> Log<S> {
         let mut log = Log {
             storage,
             dir: dir.unwrap_or_default(),
-            _lock: lock,
+            lock,
             origin,
             vkey,
             skey,
             lines: Vec::new(),
+            entries: Vec::new(),
             leaves: Vec::new(),
-            ids: Vec::new(),
+            ids: BTreeMap::new(),
             tree: RootBuilder::default(),
-            checkpoints: Vec::new(),
+            records: 0,
+            latest: None,
+            entries_bytes: 0,
+            records_bytes: 0,
             findings: Vec::new(),
             poisoned: false,
         };
@@ -184,77 +239,240 @@ impl<S: Storage> Log<S> {
         Ok(log)
     }
 
+    fn read(&self, name: &str) -> Result<Option<Vec<u8>>, LogError> {
+        self.storage.read(name).map_err(|e| LogError::io(name, e))
+    }
+
     fn load(&mut self, repair: bool) -> Result<(), LogError> {
-        let cps = self.storage.read(CHECKPOINTS).map_err(|e| io(CHECKPOINTS, e))?.unwrap_or_default();
-        let (cp_lines, cp_tail) = split_lines(&cps);
-        let mut records = Vec::new();
+        // Read in the reverse of the write order, so that a concurrent writer
+        // can only make a later file newer than an earlier one.
+        let current = self.read(CHECKPOINT)?;
+        let cps = self.read(CHECKPOINTS)?.unwrap_or_default();
+        let data = self.read(ENTRIES)?.unwrap_or_default();
+
+        let (cp_lines, cp_torn) = split_lines(&cps);
+        let mut records = Vec::with_capacity(cp_lines.len());
         for (i, line) in cp_lines.iter().enumerate() {
             let v: Value = serde_json::from_slice(line)
-                .map_err(|e| LogError::Corrupt(format!("{CHECKPOINTS} line {}: {e}", i + 1)))?;
+                .map_err(|e| LogError::Damaged(format!("{CHECKPOINTS} line {} is not JSON ({e})", i + 1)))?;
             let (Some(size), Some(note), Some(batch_end)) =
                 (v["size"].as_u64(), v["checkpoint"].as_str(), v["batch_end"].as_bool())
             else {
-                return Err(LogError::Corrupt(format!(
-                    "{CHECKPOINTS} line {}: lacks size, checkpoint or batch_end",
+                return Err(LogError::Damaged(format!(
+                    "{CHECKPOINTS} line {} lacks size, checkpoint or batch_end",
                     i + 1
                 )));
             };
+            if size != i as u64 + 1 {
+                return Err(LogError::Damaged(format!(
+                    "{CHECKPOINTS} line {} is for tree size {size}, expected {}: records were removed or reordered",
+                    i + 1,
+                    i + 1
+                )));
+            }
             records.push(CheckpointRecord { size, note: note.to_string(), batch_end });
         }
         let committed = records.iter().rposition(|r| r.batch_end).map_or(0, |p| p + 1);
-        let committed_size = if committed == 0 { 0 } else { records[committed - 1].size };
-        let cp_keep: usize = cp_lines[..committed].iter().map(|l| l.len() + 1).sum();
-        if cp_keep < cps.len() {
-            let dropped = records.len() - committed;
-            self.finding(repair, format!("{CHECKPOINTS}: {} trailing bytes of an interrupted write ({dropped} unfinished record(s), torn {cp_tail} bytes)", cps.len() - cp_keep));
-            if repair {
-                self.storage.truncate(CHECKPOINTS, cp_keep as u64).map_err(|e| io(CHECKPOINTS, e))?;
-            }
-        }
-        records.truncate(committed);
-
-        let data = self.storage.read(ENTRIES).map_err(|e| io(ENTRIES, e))?.unwrap_or_default();
-        let (lines, tail) = split_lines(&data);
-        if (lines.len() as u64) < committed_size {
-            return Err(LogError::Corrupt(format!(
-                "{ENTRIES} holds {} entries but the signed checkpoints cover {committed_size}: entries were deleted",
+        let (lines, torn) = split_lines(&data);
+        if lines.len() < committed {
+            return Err(LogError::Damaged(format!(
+                "{ENTRIES} holds {} complete entries but the signed checkpoints cover {committed}: acknowledged entries were deleted or cut",
                 lines.len()
             )));
         }
-        let keep: usize = lines[..committed_size as usize].iter().map(|l| l.len() + 1).sum();
-        if keep < data.len() {
-            let extra = lines.len() - committed_size as usize;
-            self.finding(repair, format!("{ENTRIES}: {} trailing bytes never acknowledged ({extra} complete entr{} past the last checkpoint, torn {tail} bytes)", data.len() - keep, if extra == 1 { "y" } else { "ies" }));
-            if repair {
-                self.storage.truncate(ENTRIES, keep as u64).map_err(|e| io(ENTRIES, e))?;
-            }
+        if records.len() > lines.len() {
+            return Err(LogError::Damaged(format!(
+                "{CHECKPOINTS} has records for {} entries but {ENTRIES} holds {}: entries were deleted",
+                records.len(),
+                lines.len()
+            )));
         }
-        for line in &lines[..committed_size as usize] {
+        for line in &lines[..committed] {
             let leaf = entry::leaf_of(line);
             self.tree.push(leaf);
             self.leaves.push(leaf);
-            self.ids.push(hex::encode(leaf));
-            self.lines.push(line.to_vec());
         }
-        self.checkpoints = records;
-        if let Some(newest) = self.checkpoints.last().map(|c| c.note.clone()) {
-            let current = self.storage.read(CHECKPOINT).map_err(|e| io(CHECKPOINT, e))?;
-            if current.as_deref() != Some(newest.as_bytes()) {
-                self.finding(repair, format!("{CHECKPOINT} was not the newest signed checkpoint"));
-                if repair {
-                    self.storage.replace(CHECKPOINT, newest.as_bytes()).map_err(|e| io(CHECKPOINT, e))?;
+        if let Some(newest) = records.get(committed.wrapping_sub(1)) {
+            let cp = note::open(&newest.note, &self.vkey).map_err(|e| {
+                LogError::Damaged(format!("the newest signed checkpoint (size {}) does not verify: {e}", newest.size))
+            })?;
+            if cp.size != newest.size || cp.root != self.tree.root() {
+                return Err(LogError::Damaged(format!(
+                    "the first {committed} entries do not match their signed checkpoint: entries were changed"
+                )));
+            }
+        }
+        let newest = committed.checked_sub(1).map(|k| records[k].note.clone());
+        let current_size = match &current {
+            None => None,
+            Some(bytes) => {
+                let text = String::from_utf8_lossy(bytes);
+                let cp = note::open(&text, &self.vkey)
+                    .map_err(|e| LogError::Damaged(format!("the `{CHECKPOINT}` file does not verify: {e}")))?;
+                if cp.size > committed as u64 {
+                    return Err(LogError::Damaged(format!(
+                        "`{CHECKPOINT}` is signed for {} entries but {CHECKPOINTS} commits only {committed}: checkpoint records of acknowledged entries are missing (deleted, or an older copy put back)",
+                        cp.size
+                    )));
                 }
+                if cp.root != proof::root(&self.leaves[..cp.size as usize]) {
+                    return Err(LogError::Damaged(format!(
+                        "`{CHECKPOINT}` (size {}) disagrees with the entries: another history was signed",
+                        cp.size
+                    )));
+                }
+                Some(cp.size)
+            }
+        };
+
+        let entries_keep: usize = lines[..committed].iter().map(|l| l.len() + 1).sum();
+        let records_keep: usize = cp_lines[..committed].iter().map(|l| l.len() + 1).sum();
+        let tail = Tail {
+            entries_from: entries_keep,
+            entries_len: data.len() - entries_keep,
+            records_from: records_keep,
+            records_len: cps.len() - records_keep,
+            complete_entries: lines.len() - committed,
+            unfinished_records: records.len() - committed,
+        };
+        if tail.entries_len > 0 || tail.records_len > 0 {
+            // Only the `checkpoint` file proves that nothing past `committed`
+            // was ever acknowledged; without it, cutting could destroy
+            // acknowledged entries whose records were lost. A log that never
+            // committed anything may have at most its first entry pending.
+            let provable = current_size.is_some() || (committed == 0 && lines.len() <= 1);
+            if !provable {
+                return Err(LogError::Damaged(format!(
+                    "{ENTRIES} has {} entries past the last signed checkpoint (size {committed}) and `{CHECKPOINT}` is missing: an unfinished write cannot be told apart from lost checkpoint records",
+                    tail.complete_entries
+                )));
+            }
+            let what = format!(
+                "an interrupted write: {} entr{} ({} bytes, {torn} torn) and {} checkpoint record(s) ({} bytes, {cp_torn} torn) past the last committed batch",
+                tail.complete_entries,
+                if tail.complete_entries == 1 { "y" } else { "ies" },
+                tail.entries_len,
+                tail.unfinished_records,
+                tail.records_len,
+            );
+            if repair {
+                let saved = self.recover(&data, &cps, &tail)?;
+                self.findings.push(format!("repaired: {what}; moved to {saved}"));
+            } else {
+                self.findings
+                    .push(format!("found: {what} (not part of the log; the next write moves it to {RECOVERED}/)"));
+            }
+        }
+        if let Some(newest) = &newest {
+            if current.as_deref() != Some(newest.as_bytes()) {
+                let what = match current_size {
+                    Some(s) => format!("`{CHECKPOINT}` was the older checkpoint of size {s}"),
+                    None => format!("`{CHECKPOINT}` was missing"),
+                };
+                if repair {
+                    self.storage.replace(CHECKPOINT, newest.as_bytes()).map_err(|e| LogError::io(CHECKPOINT, e))?;
+                    self.findings.push(format!("repaired: {what}; rewritten from {CHECKPOINTS}"));
+                } else {
+                    self.findings.push(format!("found: {what} (the next write rewrites it)"));
+                }
+            }
+        }
+
+        for (i, line) in lines[..committed].iter().enumerate() {
+            self.lines.push(Arc::from(*line));
+            self.entries.push(Entry::parse(line, i as u64).map(Arc::new));
+            self.ids.insert(self.leaves[i], i as u64);
+        }
+        self.records = committed as u64;
+        self.latest = newest;
+        self.entries_bytes = entries_keep as u64;
+        self.records_bytes = records_keep as u64;
+        if repair {
+            let first_is_log_created = match self.entries.first() {
+                None => true,
+                Some(Ok(e)) => e.kind == Kind::LogCreated,
+                Some(Err(_)) => false,
+            };
+            if !first_is_log_created {
+                return Err(LogError::Damaged("the first entry is not the log's LogCreated entry".to_string()));
             }
         }
         Ok(())
     }
 
-    fn finding(&mut self, repaired: bool, what: String) {
-        self.findings.push(if repaired {
-            format!("repaired: {what}")
-        } else {
-            format!("found: {what} (not part of the log; the next write removes it)")
-        });
+    /// Saves the unfinished tail under `recovered/`, then cuts it: records
+    /// first, so that a crash in between leaves entries past the committed
+    /// records, which the next open recognises again.
+    fn recover(&mut self, data: &[u8], cps: &[u8], tail: &Tail) -> Result<String, LogError> {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.9fZ").to_string();
+        let name = format!("{RECOVERED}/{stamp}.jsonl");
+        let saved = &data[tail.entries_from..];
+        self.storage.replace(&name, saved).map_err(|e| LogError::io(&name, e))?;
+        if tail.records_len > 0 {
+            let cp_name = format!("{RECOVERED}/{stamp}.checkpoints.jsonl");
+            self.storage.replace(&cp_name, &cps[tail.records_from..]).map_err(|e| LogError::io(&cp_name, e))?;
+            self.storage.truncate(CHECKPOINTS, tail.records_from as u64).map_err(|e| LogError::io(CHECKPOINTS, e))?;
+        }
+        if tail.entries_len > 0 {
+            self.storage.truncate(ENTRIES, tail.entries_from as u64).map_err(|e| LogError::io(ENTRIES, e))?;
+        }
+        Ok(name)
+    }
+
+    /// A read-only copy of the log as it is now, sharing its entries.
+    pub fn reader(&self) -> Log<S>
+    where
+        S: Clone,
+    {
+        Log {
+            storage: self.storage.clone(),
+            dir: self.dir.clone(),
+            lock: None,
+            origin: self.origin.clone(),
+            vkey: self.vkey.clone(),
+            skey: None,
+            lines: self.lines.clone(),
+            entries: self.entries.clone(),
+            leaves: self.leaves.clone(),
+            ids: self.ids.clone(),
+            tree: self.tree.clone(),
+            records: self.records,
+            latest: self.latest.clone(),
+            entries_bytes: self.entries_bytes,
+            records_bytes: self.records_bytes,
+            findings: Vec::new(),
+            poisoned: false,
+        }
+    }
+
+    /// Whether the files still hold exactly what this log accounts for (no
+    /// other process wrote since it was opened or last appended to).
+    pub fn is_current(&self) -> Result<bool, LogError> {
+        let current = self.read(CHECKPOINT)?;
+        if current.as_deref() != self.latest.as_deref().map(str::as_bytes) {
+            return Ok(false);
+        }
+        let len = |name: &str| self.storage.len(name).map_err(|e| LogError::io(name, e));
+        Ok(len(ENTRIES)? == Some(self.entries_bytes) && len(CHECKPOINTS)? == Some(self.records_bytes))
+    }
+
+    /// Gives up the writer's lock (a long-lived writer takes it per write).
+    pub fn unlock(&mut self) {
+        self.lock = None;
+    }
+
+    /// Takes the writer's lock again; `Ok(false)` when the files changed
+    /// meanwhile (the caller must reopen).
+    pub fn relock(&mut self) -> Result<bool, LogError> {
+        if self.skey.is_none() {
+            return Err(LogError::ReadOnly);
+        }
+        if self.lock.is_none() {
+            if let Some(d) = self.storage.dir() {
+                self.lock = Some(lock(d)?);
+            }
+        }
+        self.is_current()
     }
 
     pub fn len(&self) -> u64 {
@@ -274,101 +492,122 @@ impl<S: Storage> Log<S> {
     }
 
     pub fn id(&self, i: u64) -> String {
-        self.ids[i as usize].clone()
+        hex::encode(self.leaves[i as usize])
     }
 
-    pub fn entry(&self, i: u64) -> Result<Entry, String> {
-        Entry::parse(&self.lines[i as usize], i)
+    /// Entry `i`, parsed when the log was opened.
+    pub fn entry(&self, i: u64) -> Result<Arc<Entry>, LogError> {
+        self.entries[i as usize].clone().map_err(|error| LogError::BadEntry { index: i, error })
+    }
+
+    /// Every valid entry with its index, oldest first.
+    pub fn valid_entries(&self) -> impl Iterator<Item = (u64, &Arc<Entry>)> + '_ {
+        self.entries.iter().enumerate().filter_map(|(i, e)| e.as_ref().ok().map(|e| (i as u64, e)))
     }
 
     /// Index of the entry whose id is `id` or starts with it (≥ 8 hex digits).
     pub fn find(&self, id: &str) -> Result<u64, LogError> {
         let id = id.trim().to_ascii_lowercase();
-        if id.len() < 8 {
-            return Err(LogError::Usage(format!("entry id {id:?} is too short: give at least 8 hex digits")));
+        if id.len() < 8 || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(LogError::BadId(id));
         }
-        let hits: Vec<u64> = (0..self.len()).filter(|&i| self.ids[i as usize].starts_with(&id)).collect();
-        match hits.as_slice() {
-            [one] => Ok(*one),
-            [] => Err(LogError::Usage(format!("no entry with id {id} in the log"))),
-            _ => Err(LogError::Usage(format!("entry id prefix {id} is ambiguous"))),
+        let bound = |fill: char| -> Hash {
+            let mut full = id.clone();
+            full.extend(std::iter::repeat_n(fill, 64 - id.len()));
+            hex::decode(full).ok().and_then(|b| b.try_into().ok()).expect("64 hex digits")
+        };
+        let mut hits = self.ids.range(bound('0')..=bound('f'));
+        match (hits.next(), hits.next()) {
+            (Some((_, &one)), None) => Ok(one),
+            (None, _) => Err(LogError::NotFound(id)),
+            _ => Err(LogError::Ambiguous(id)),
         }
+    }
+
+    /// Whether a write failed half-way (the log must be reopened).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
     }
 
     pub fn latest_checkpoint(&self) -> Option<&str> {
-        self.checkpoints.last().map(|c| c.note.as_str())
+        self.latest.as_deref()
     }
 
     /// Appends a batch atomically and returns the new entries' ids.
-    pub fn append(
-        &mut self,
-        items: Vec<(String, Value)>,
-        time: &str,
-        simulated: bool,
-    ) -> Result<Vec<String>, LogError> {
+    pub fn append(&mut self, items: Vec<(Kind, Value)>, time: &str, simulated: bool) -> Result<Vec<String>, LogError> {
         if self.poisoned {
-            return Err(LogError::Usage("an earlier write failed: reopen the log".into()));
+            return Err(LogError::Poisoned);
         }
-        let skey = self.skey.clone().ok_or_else(|| LogError::Usage("log opened read-only".into()))?;
+        let skey = self.skey.clone().ok_or(LogError::ReadOnly)?;
+        if self.lock.is_none() && self.storage.dir().is_some() {
+            return Err(LogError::ReadOnly);
+        }
         let mut tree = self.tree.clone();
-        let mut lines = Vec::new();
+        let mut batch = Vec::new();
         let mut entries_bytes = Vec::new();
         let mut records = Vec::new();
         let n = items.len();
         for (k, (kind, body)) in items.into_iter().enumerate() {
             let e = Entry { index: self.len() + k as u64, kind, time: time.to_string(), simulated, body };
             let line = e.to_bytes();
-            tree.push(entry::leaf_of(&line));
+            let leaf = entry::leaf_of(&line);
+            tree.push(leaf);
             let text = note::checkpoint_text(&self.origin, tree.size(), &tree.root());
-            let signed = note::sign(&text, &skey).map_err(LogError::Usage)?;
-            let record = CheckpointRecord { size: tree.size(), note: signed, batch_end: k + 1 == n };
+            let signed = note::sign(&text, &skey).map_err(LogError::Key)?;
             records.extend(canonical::to_bytes(
-                &json!({"size": record.size, "checkpoint": record.note, "batch_end": record.batch_end}),
+                &json!({"size": tree.size(), "checkpoint": signed, "batch_end": k + 1 == n}),
             ));
             records.push(b'\n');
             entries_bytes.extend_from_slice(&line);
             entries_bytes.push(b'\n');
-            lines.push((line, record));
+            batch.push((line, leaf, e, signed));
         }
         self.poisoned = true;
-        self.storage.append(ENTRIES, &entries_bytes).map_err(|e| io(ENTRIES, e))?;
-        self.storage.append(CHECKPOINTS, &records).map_err(|e| io(CHECKPOINTS, e))?;
-        let newest = lines.last().map(|(_, r)| r.note.clone()).unwrap_or_default();
-        self.storage.replace(CHECKPOINT, newest.as_bytes()).map_err(|e| io(CHECKPOINT, e))?;
-        self.poisoned = false;
-        let mut ids = Vec::new();
-        for (line, record) in lines {
-            let leaf = entry::leaf_of(&line);
-            ids.push(hex::encode(leaf));
-            self.ids.push(hex::encode(leaf));
-            self.leaves.push(leaf);
-            self.lines.push(line);
-            self.checkpoints.push(record);
+        self.storage.append(ENTRIES, &entries_bytes).map_err(|e| LogError::io(ENTRIES, e))?;
+        self.storage.append(CHECKPOINTS, &records).map_err(|e| LogError::io(CHECKPOINTS, e))?;
+        // Committed. A failure to refresh `checkpoint` is repaired by the
+        // next open and must not turn an acknowledged write into an error.
+        let newest = batch.last().map(|b| b.3.clone()).unwrap_or_default();
+        if let Err(e) = self.storage.replace(CHECKPOINT, newest.as_bytes()) {
+            self.findings.push(format!("`{CHECKPOINT}` could not be refreshed ({e}); the next open rewrites it"));
+        } else {
+            self.poisoned = false;
         }
+        self.entries_bytes += entries_bytes.len() as u64;
+        self.records_bytes += records.len() as u64;
+        self.records += n as u64;
+        let mut ids = Vec::new();
+        for (line, leaf, e, _) in batch {
+            ids.push(hex::encode(leaf));
+            self.ids.insert(leaf, self.len());
+            self.leaves.push(leaf);
+            self.lines.push(Arc::from(line));
+            self.entries.push(Ok(Arc::new(e)));
+        }
+        self.latest = Some(newest);
         self.tree = tree;
         Ok(ids)
     }
 
     /// Stores a blob under `name` unless it is already there.
     pub fn put_blob(&mut self, name: &str, bytes: &[u8]) -> Result<(), LogError> {
-        if self.storage.read(name).map_err(|e| io(name, e))?.is_none() {
-            self.storage.replace(name, bytes).map_err(|e| io(name, e))?;
+        if self.read(name)?.is_none() {
+            self.storage.replace(name, bytes).map_err(|e| LogError::io(name, e))?;
         }
         Ok(())
     }
 
     pub fn blob(&self, name: &str) -> Result<Option<Vec<u8>>, LogError> {
-        self.storage.read(name).map_err(|e| io(name, e))
+        self.read(name)
     }
 
     /// A receipt for entry `i` against the newest checkpoint.
     pub fn receipt(&self, i: u64) -> Result<Receipt, LogError> {
-        let checkpoint =
-            self.latest_checkpoint().ok_or_else(|| LogError::Usage("the log has no checkpoint".into()))?.to_string();
+        let checkpoint = self.latest.clone().ok_or_else(|| LogError::NotFound(format!("#{i} (the log is empty)")))?;
         Ok(Receipt {
             index: i,
             proof: proof::inclusion_proof(&self.leaves, i),
-            entry: self.lines[i as usize].clone(),
+            entry: self.line(i).to_vec(),
             checkpoint,
         })
     }

@@ -9,49 +9,8 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
-use crate::log::entry::Entry;
+pub use super::state::Drawn;
 use crate::log::snapshots::blob_name;
-use crate::log::store::Log;
-
-/// A DrawResult with its commitment and beacon record.
-pub struct Drawn {
-    pub index: u64,
-    pub id: String,
-    pub result: Entry,
-    pub commitment_id: String,
-    pub commitment: Entry,
-    pub beacon: Entry,
-}
-
-/// Every logged draw, oldest first.
-pub fn all(log: &Log) -> Vec<Drawn> {
-    let mut out = Vec::new();
-    for i in 0..log.len() {
-        let Ok(result) = log.entry(i) else { continue };
-        if result.kind != "DrawResult" {
-            continue;
-        }
-        let find = |field: &str| {
-            log.find(result.body[field].as_str().unwrap_or(""))
-                .ok()
-                .and_then(|j| log.entry(j).ok().map(|e| (log.id(j), e)))
-        };
-        if let (Some((commitment_id, commitment)), Some((_, beacon))) = (find("commitment"), find("beacon")) {
-            out.push(Drawn { index: i, id: log.id(i), result, commitment_id, commitment, beacon });
-        }
-    }
-    out
-}
-
-/// The draw whose result or commitment has this id (or id prefix).
-pub fn one<'a>(log: &Log, draws: &'a [Drawn], id: &str) -> ApiResult<&'a Drawn> {
-    let index = log.find(id)?;
-    let want = log.id(index);
-    draws
-        .iter()
-        .find(|d| d.id == want || d.commitment_id == want)
-        .ok_or_else(|| ApiError::not_found(format!("entry {id} is not a revealed draw")))
-}
 
 pub fn summary(d: &Drawn) -> Value {
     json!({
@@ -70,19 +29,32 @@ pub fn summary(d: &Drawn) -> Value {
 
 #[derive(Deserialize)]
 pub struct Page {
-    page: Option<usize>,
-    per_page: Option<usize>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// Page numbers are checked, not wrapped: page × per_page must stay a
+/// count, or the answer is 400 (a huge page used to wrap to page 1).
+fn page_bounds(q: &Page) -> ApiResult<(usize, usize, usize)> {
+    let number = |v: &Option<String>, default: usize| match v {
+        None => Ok(default),
+        Some(t) => t.parse::<usize>().map_err(|_| ()),
+    };
+    let bad = || ApiError::bad_request("page is a whole number from 1; per_page is 1–100");
+    let per_page = number(&q.per_page, 20).map_err(|_| bad())?;
+    let page = number(&q.page, 1).map_err(|_| bad())?;
+    if !(1..=100).contains(&per_page) || page == 0 {
+        return Err(bad());
+    }
+    let skip = (page - 1).checked_mul(per_page).ok_or_else(bad)?;
+    Ok((page, per_page, skip))
 }
 
 pub async fn list(State(state): State<AppState>, Query(q): Query<Page>) -> ApiResult<impl IntoResponse> {
-    let per_page = q.per_page.unwrap_or(20);
-    let page = q.page.unwrap_or(1);
-    if !(1..=100).contains(&per_page) || page == 0 {
-        return Err(ApiError::bad_request("page starts at 1; per_page is 1–100"));
-    }
+    let (page, per_page, skip) = page_bounds(&q)?;
     let view = state.view()?;
     let total = view.draws.len();
-    let items: Vec<Value> = view.draws.iter().rev().skip((page - 1) * per_page).take(per_page).map(summary).collect();
+    let items: Vec<Value> = view.draws.iter().rev().skip(skip).take(per_page).map(summary).collect();
     Ok(cacheable(Json(json!({"draws": items, "page": page, "per_page": per_page, "total": total}))))
 }
 
@@ -98,7 +70,7 @@ fn immutable(content_type: &'static str, body: Vec<u8>) -> impl IntoResponse {
 pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     let view = state.view()?;
     let log = &view.log;
-    let d = one(log, &view.draws, &id)?;
+    let d = view.draw(&id)?;
     let draw = &d.result.body["draw"];
     let mut teams = Vec::new();
     // A snapshot that no longer hashes to its committed root must not hide
@@ -126,11 +98,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     for registry in ["enterprises", "inspectors", "conflicts"] {
         let s = &d.commitment.body["snapshots"][registry];
         let root = s["root"].as_str().unwrap_or("");
-        let columns = (0..log.len())
-            .filter_map(|i| log.entry(i).ok())
-            .find(|e| e.kind == "RegistrySnapshot" && e.body["root"] == root)
-            .map(|e| e.body["columns"].clone())
-            .unwrap_or(Value::Null);
+        let columns = view.snapshot(root).map(|e| e.body["columns"].clone()).unwrap_or(Value::Null);
         snapshots.insert(
             registry.into(),
             json!({"root": root, "count": s["count"], "columns": columns, "url": format!("/api/snapshots/{root}")}),
@@ -154,9 +122,8 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
 
 pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
     let view = state.view()?;
-    let log = &view.log;
-    let d = one(log, &view.draws, &id)?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], log.receipt(d.index)?.to_text()))
+    let d = view.draw(&id)?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], view.log.receipt(d.index)?.to_text()))
 }
 
 pub async fn checkpoint(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {

@@ -15,11 +15,22 @@ impl ApiError {
     pub fn bad_request(m: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, message: m.into() }
     }
+    pub fn conflict(m: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::CONFLICT, message: m.into() }
+    }
     pub fn not_found(m: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::NOT_FOUND, message: m.into() }
     }
     pub fn unauthorized() -> ApiError {
         ApiError { status: StatusCode::UNAUTHORIZED, message: "missing or wrong bearer token".into() }
+    }
+    /// The log is missing or damaged: the server's condition, not the client's.
+    pub fn unavailable() -> ApiError {
+        ApiError { status: StatusCode::SERVICE_UNAVAILABLE, message: String::new() }
+    }
+    /// Another process holds the log's write lock for a moment.
+    pub fn busy(m: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::SERVICE_UNAVAILABLE, message: m.into() }
     }
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
         eprintln!("fairdraw serve: internal error: {detail}");
@@ -29,8 +40,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let message =
-            if self.status.is_server_error() { "internal error; see the server log".to_string() } else { self.message };
+        let message = match self.status {
+            StatusCode::SERVICE_UNAVAILABLE if self.message.is_empty() => {
+                "the audit log is unavailable; the operator has been told (see the server log)".to_string()
+            }
+            StatusCode::SERVICE_UNAVAILABLE => self.message,
+            s if s.is_server_error() => "internal error; see the server log".to_string(),
+            _ => self.message,
+        };
         (self.status, Json(serde_json::json!({ "error": message }))).into_response()
     }
 }
@@ -39,11 +56,13 @@ impl From<crate::log::store::LogError> for ApiError {
     fn from(e: crate::log::store::LogError) -> ApiError {
         use crate::log::store::LogError;
         match e {
-            LogError::Usage(m) if m.starts_with("no entry") || m.contains("ambiguous") || m.contains("too short") => {
-                ApiError::not_found(m)
+            LogError::NotFound(_) | LogError::Ambiguous(_) => ApiError::not_found(e.to_string()),
+            LogError::BadId(_) => ApiError::bad_request(e.to_string()),
+            LogError::Locked(_) => ApiError::busy("another fairdraw process is writing to the log; try again shortly"),
+            LogError::NoLog(_) | LogError::Damaged(_) => {
+                eprintln!("fairdraw serve: the log is unavailable: {e}");
+                ApiError::unavailable()
             }
-            LogError::Usage(m) => ApiError::bad_request(m),
-            LogError::Locked(m) => ApiError { status: StatusCode::SERVICE_UNAVAILABLE, message: m },
             other => ApiError::internal(other),
         }
     }

@@ -110,6 +110,29 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Another server already serves this log.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    #[error("another `fairdraw serve` is already serving the log {0}: one server per log (its writes would fail)")]
+    Taken(std::path::PathBuf),
+    #[error("cannot lock {path}: {cause}")]
+    Io { path: std::path::PathBuf, cause: std::io::Error },
+}
+
+/// Claims the log for one server process (`SERVE.lock`, held by the
+/// returned file until it is dropped). Writers from the CLI still take the
+/// log's own write lock per write and so can work beside the server.
+pub fn claim(log_dir: &std::path::Path) -> Result<std::fs::File, ClaimError> {
+    let path = log_dir.join("SERVE.lock");
+    let io = |cause| ClaimError::Io { path: path.clone(), cause };
+    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ClaimError::Taken(log_dir.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+    }
+}
+
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     use axum::serve::ListenerExt;

@@ -10,13 +10,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::draws;
 use super::error::{ApiError, ApiResult};
 use super::results::{self, CATEGORIES, STATES};
 use super::state::AppState;
 use crate::date::Date;
+use crate::log::entry::Kind;
 use crate::log::flow::{self, Clock, Offered};
-use crate::log::store::Log;
 use crate::plan::Plan;
 use crate::table::{BytesSource, Source};
 
@@ -40,21 +39,6 @@ pub fn authorize(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
 
 fn clock() -> Clock {
     Clock::system()
-}
-
-/// Runs a write with the log opened for writing, off the async threads.
-async fn write<T: Send + 'static>(
-    state: &AppState,
-    job: impl FnOnce(&mut Log) -> ApiResult<T> + Send + 'static,
-) -> ApiResult<T> {
-    let _guard = state.0.writing.lock().await;
-    let dir = state.config().log_dir.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut log = Log::open_dir(&dir, true)?;
-        job(&mut log)
-    })
-    .await
-    .map_err(ApiError::internal)?
 }
 
 #[derive(Deserialize)]
@@ -109,7 +93,7 @@ pub async fn commit(
         conf_src.as_ref().map(|c| c as &(dyn Source + Sync)),
     )
     .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let id = write(&state, move |log| flow::commit(log, inputs, &choice, &clock()).map_err(flow_error)).await?;
+    let (id, _) = state.write(move |log, _| flow::commit(log, inputs, &choice, &clock()).map_err(flow_error)).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
@@ -160,7 +144,8 @@ pub async fn reveal(
         (None, Some(c)) => Offered::Ceremony { digits: c.digits, witnesses: c.witnesses },
         _ => return Err(ApiError::bad_request("give either drand {round, signature} or ceremony {digits, witnesses}")),
     };
-    let revealed = write(&state, move |log| flow::reveal(log, &id, &offered, &clock()).map_err(flow_error)).await?;
+    let (revealed, _) =
+        state.write(move |log, _| flow::reveal(log, &id, &offered, &clock()).map_err(flow_error)).await?;
     let outcome = if revealed.draw.is_some() { "drawn" } else { "infeasible" };
     Ok((StatusCode::CREATED, Json(json!({"id": revealed.result_id, "outcome": outcome, "failure": revealed.failure}))))
 }
@@ -183,10 +168,22 @@ fn check_category(c: &str) -> ApiResult<()> {
     }
 }
 
-fn check_date(d: &str, today: Date) -> ApiResult<String> {
-    let date = Date::parse(d).map_err(|m| ApiError::bad_request(format!("inspection_date: {m}")))?;
+fn unprocessable(m: impl Into<String>) -> ApiError {
+    ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: m.into() }
+}
+
+/// An inspection happens after its draw was revealed (China date) and not
+/// after today; anything else is a typing error that would also lose the
+/// result its deadline.
+fn check_date(d: &str, revealed: Date, today: Date) -> ApiResult<String> {
+    let date = Date::parse(d).map_err(|m| unprocessable(format!("inspection_date: {m}")))?;
     if date > today {
-        return Err(ApiError::bad_request(format!("inspection_date {date} is in the future (today is {today})")));
+        return Err(unprocessable(format!("inspection_date {date} is in the future (today is {today} in China)")));
+    }
+    if date < revealed {
+        return Err(unprocessable(format!(
+            "inspection_date {date} is before the draw was revealed on {revealed}: a target is inspected after it is drawn"
+        )));
     }
     Ok(date.to_string())
 }
@@ -198,22 +195,27 @@ pub async fn record(
     let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     check_category(&req.category)?;
     let today = state.today();
-    let date = check_date(&req.inspection_date, today)?;
-    let result = write(&state, move |log| {
-        let all = draws::all(log);
-        let d = draws::one(log, &all, &req.draw)?;
-        let uscc = crate::uscc::normalize(req.uscc.trim());
-        let target = d.result.body["draw"]["assignments"].as_array().and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str())).cloned();
-        let target = target.ok_or_else(|| ApiError::bad_request(format!("{uscc} is not a target of draw {}", d.id)))?;
-        if results::of_draw(log, &d.id).into_iter().any(|i| log.entry(i).is_ok_and(|e| e.body["uscc"] == uscc.as_str())) {
-            return Err(ApiError::bad_request(format!("a result for {uscc} is already recorded; amend it instead")));
-        }
-        let body = json!({"draw": d.id, "uscc": uscc, "result": {"name": target["name"], "category": req.category, "inspection_date": date, "findings": req.findings, "state": "待审核"}});
-        let c = clock();
-        log.append(vec![("InspectionResult".into(), body)], &c.rfc3339, c.simulated)?;
-        Ok(results::current(log, log.len() - 1, today))
-    })
-    .await?;
+    let (result, index) = state
+        .write(move |log, view| {
+            let d = view.draw(&req.draw)?;
+            let date = check_date(&req.inspection_date, d.result.china_date(), today)?;
+            let uscc = crate::uscc::normalize(req.uscc.trim());
+            let target = d.result.body["draw"]["assignments"]
+                .as_array()
+                .and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str()))
+                .cloned()
+                .ok_or_else(|| ApiError::bad_request(format!("{uscc} is not a target of draw {}", d.id)))?;
+            if view.results_of(&d.id).iter().any(|&i| log.entry(i).is_ok_and(|e| e.body["uscc"] == uscc.as_str())) {
+                return Err(ApiError::conflict(format!("a result for {uscc} is already recorded; amend it instead")));
+            }
+            let body = json!({"draw": d.id, "uscc": uscc, "result": {"name": target["name"], "category": req.category, "inspection_date": date, "findings": req.findings, "state": "待审核"}});
+            let c = clock();
+            log.append(vec![(Kind::InspectionResult, body)], &c.rfc3339, c.simulated)?;
+            Ok(log.len() - 1)
+        })
+        .await
+        .map(|(i, view)| (results::current(&view, i, today), i))?;
+    let _ = index;
     Ok((StatusCode::CREATED, Json(result)))
 }
 
@@ -243,30 +245,34 @@ pub async fn amend(
     if let Some(f) = req.findings {
         changes.insert("findings".into(), json!(f));
     }
-    if let Some(d) = req.inspection_date {
-        changes.insert("inspection_date".into(), json!(check_date(&d, state.today())?));
-    }
+    let new_date = req.inspection_date;
     if let Some(s) = req.state {
         if !STATES.contains(&s.as_str()) {
             return Err(ApiError::bad_request("state must be 待审核 or 已公示"));
         }
         changes.insert("state".into(), json!(s));
     }
-    if changes.is_empty() {
+    if changes.is_empty() && new_date.is_none() {
         return Err(ApiError::bad_request("nothing to amend: give category, findings, inspection_date or state"));
     }
     let today = state.today();
     let reason = req.reason;
-    let result = write(&state, move |log| {
-        let i = log.find(&id)?;
-        if log.entry(i).map(|e| e.kind).ok().as_deref() != Some("InspectionResult") {
-            return Err(ApiError::not_found(format!("entry {id} is not an inspection result")));
-        }
-        let body = json!({"amends": log.id(i), "reason": reason, "result": Value::Object(changes)});
-        let c = clock();
-        log.append(vec![("Amendment".into(), body)], &c.rfc3339, c.simulated)?;
-        Ok(results::current(log, i, today))
-    })
-    .await?;
+    let (i, view) = state
+        .write(move |log, view| {
+            let i = log.find(&id)?;
+            let result = log.entry(i).ok().filter(|e| e.kind == Kind::InspectionResult);
+            let result =
+                result.ok_or_else(|| ApiError::not_found(format!("entry {id} is not an inspection result")))?;
+            if let Some(d) = new_date {
+                let draw = view.draw(result.body["draw"].as_str().unwrap_or_default())?;
+                changes.insert("inspection_date".into(), json!(check_date(&d, draw.result.china_date(), today)?));
+            }
+            let body = json!({"amends": log.id(i), "reason": reason, "result": Value::Object(changes)});
+            let c = clock();
+            log.append(vec![(Kind::Amendment, body)], &c.rfc3339, c.simulated)?;
+            Ok(i)
+        })
+        .await?;
+    let result = results::current(&view, i, today);
     Ok((StatusCode::CREATED, Json(result)))
 }

@@ -7,12 +7,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::draws;
 use super::error::{ApiError, ApiResult};
-use super::state::AppState;
+use super::state::{AppState, View};
 use crate::calendar::{Calendar, CalendarError};
 use crate::date::Date;
-use crate::log::store::Log;
+use crate::log::entry::Kind;
 
 pub const CATEGORIES: [&str; 7] = [
     "未发现问题",
@@ -26,24 +25,23 @@ pub const CATEGORIES: [&str; 7] = [
 pub const STATES: [&str; 2] = ["待审核", "已公示"];
 pub const WORKING_DAYS: u32 = 20;
 
-/// A result as it stands after its amendments.
-pub fn current(log: &Log, index: u64, today: Date) -> Value {
+/// A result as it stands after its amendments. Publication dates are
+/// China dates of the entries' times.
+pub fn current(view: &View, index: u64, today: Date) -> Value {
+    let log = &view.log;
     let entry = log.entry(index).expect("caller checked the kind");
     let id = log.id(index);
     let mut fields = entry.body["result"].as_object().cloned().unwrap_or_default();
     let mut published_on =
-        (fields.get("state").and_then(Value::as_str) == Some("已公示")).then(|| entry.time[..10].to_string());
+        (fields.get("state").and_then(Value::as_str) == Some("已公示")).then(|| entry.china_date().to_string());
     let mut amendments = Vec::new();
-    for j in index + 1..log.len() {
+    for &j in view.amendments_of(&id) {
         let Ok(a) = log.entry(j) else { continue };
-        if a.kind != "Amendment" || a.body["amends"] != id.as_str() {
-            continue;
-        }
         for (k, v) in a.body["result"].as_object().into_iter().flatten() {
             fields.insert(k.clone(), v.clone());
         }
         if a.body["result"]["state"] == "已公示" && published_on.is_none() {
-            published_on = Some(a.time[..10].to_string());
+            published_on = Some(a.china_date().to_string());
         }
         amendments
             .push(json!({"id": log.id(j), "time": a.time, "reason": a.body["reason"], "changes": a.body["result"]}));
@@ -87,13 +85,6 @@ pub fn current(log: &Log, index: u64, today: Date) -> Value {
     })
 }
 
-/// Indices of the InspectionResult entries of one draw.
-pub fn of_draw(log: &Log, draw_id: &str) -> Vec<u64> {
-    (0..log.len())
-        .filter(|&i| log.entry(i).is_ok_and(|e| e.kind == "InspectionResult" && e.body["draw"] == draw_id))
-        .collect()
-}
-
 #[derive(Deserialize)]
 pub struct DrawQuery {
     draw: Option<String>,
@@ -102,26 +93,25 @@ pub struct DrawQuery {
 pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> ApiResult<Json<Value>> {
     let id = q.draw.ok_or_else(|| ApiError::bad_request("give ?draw=ID"))?;
     let view = state.view()?;
-    let log = &view.log;
-    let d = draws::one(log, &view.draws, &id)?;
+    let d = view.draw(&id)?;
     let today = state.today();
-    let results: Vec<Value> = of_draw(log, &d.id).into_iter().map(|i| current(log, i, today)).collect();
-    let reported: Vec<&Value> = results.iter().map(|r| &r["uscc"]).collect();
+    let results: Vec<Value> = view.results_of(&d.id).iter().map(|&i| current(&view, i, today)).collect();
+    let reported: std::collections::HashSet<&str> = results.iter().filter_map(|r| r["uscc"].as_str()).collect();
     let pending: Vec<Value> = d.result.body["draw"]["assignments"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|a| !reported.contains(&&a["uscc"]))
+        .filter(|a| !a["uscc"].as_str().is_some_and(|u| reported.contains(u)))
         .map(|a| json!({"uscc": a["uscc"], "name": a["name"]}))
         .collect();
     Ok(Json(json!({"draw": d.id, "today": today.to_string(), "results": results, "pending": pending})))
 }
 
 pub async fn one(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let log = state.log()?;
-    let i = log.find(&id)?;
-    if log.entry(i).map(|e| e.kind).ok().as_deref() != Some("InspectionResult") {
+    let view = state.view()?;
+    let i = view.log.find(&id)?;
+    if !view.log.entry(i).is_ok_and(|e| e.kind == Kind::InspectionResult) {
         return Err(ApiError::not_found(format!("entry {id} is not an inspection result")));
     }
-    Ok(Json(current(&log, i, state.today())))
+    Ok(Json(current(&view, i, state.today())))
 }

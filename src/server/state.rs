@@ -1,16 +1,25 @@
-//! What the server keeps: where the log is, and views derived from it that
-//! are rebuilt whenever `entries.jsonl` grows. Nothing here is not in the log.
+//! What the server keeps: where the log is, the one writer, and the public
+//! view — the committed log with its indexes — behind an atomic pointer.
+//!
+//! Read-your-writes: the writer builds the next view from the log it has
+//! just appended to and swaps it in *before* the request is answered, so
+//! every read that starts after a 2xx sees the write. Readers never wait:
+//! they load the current pointer. A change made by another process (the
+//! CLI) is noticed through the signed `checkpoint` file, which a writer
+//! replaces only after its batch is committed, never through a file size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwapOption;
 
 use super::error::{ApiError, ApiResult};
 use crate::date::Date;
 use crate::inputs::Inputs;
-use crate::log::entry::Entry;
+use crate::log::entry::{Entry, Kind};
 use crate::log::flow;
-use crate::log::store::Log;
+use crate::log::store::{Log, LogError, CHECKPOINT};
 use crate::merkle::Hash;
 
 pub struct Config {
@@ -21,6 +30,12 @@ pub struct Config {
     /// Fixed "today" for tests; the real date in China otherwise.
     pub today: Option<Date>,
     pub max_body_bytes: usize,
+    /// Bytes of rebuilt registries kept in memory (least recently used go).
+    pub cache_bytes: usize,
+}
+
+impl Config {
+    pub const DEFAULT_CACHE_BYTES: usize = 1 << 30;
 }
 
 /// A logged draw's inputs rebuilt from its snapshots, with leaf hashes for
@@ -30,32 +45,193 @@ pub struct Rebuilt {
     pub enterprise_leaves: Vec<Hash>,
 }
 
+impl Rebuilt {
+    /// What it costs to keep, roughly: rows, their strings, leaf hashes.
+    fn weight(&self) -> usize {
+        let e = &self.inputs.enterprises;
+        e.rows.len() * (std::mem::size_of_val(&e.rows[..]) / e.rows.len().max(1) + 80 + 32)
+            + self.inputs.inspectors.len() * 160
+    }
+}
+
+/// A DrawResult with its commitment and beacon record.
+pub struct Drawn {
+    pub index: u64,
+    pub id: String,
+    pub result: Arc<Entry>,
+    pub commitment_id: String,
+    pub commitment: Arc<Entry>,
+    pub beacon: Arc<Entry>,
+}
+
+/// Identity of the `checkpoint` file: it is replaced (a new inode) at the
+/// end of every committed batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileKey {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+fn checkpoint_key(dir: &std::path::Path) -> std::io::Result<FileKey> {
+    let m = std::fs::metadata(dir.join(CHECKPOINT))?;
+    Ok(FileKey {
+        len: m.len(),
+        modified: m.modified().ok(),
+        #[cfg(unix)]
+        inode: std::os::unix::fs::MetadataExt::ino(&m),
+    })
+}
+
+/// The committed log and its indexes; every public answer comes from one.
+pub struct View {
+    pub log: Arc<Log>,
+    /// Revealed draws, oldest first.
+    pub draws: Vec<Drawn>,
+    draw_by_entry: HashMap<u64, usize>,
+    results_by_draw: HashMap<String, Vec<u64>>,
+    amendments: HashMap<String, Vec<u64>>,
+    snapshots: HashMap<String, u64>,
+    key: Option<FileKey>,
+}
+
+impl View {
+    /// Indexes the log in one pass.
+    fn build(log: Arc<Log>, key: Option<FileKey>) -> View {
+        let mut v = View {
+            log: log.clone(),
+            draws: Vec::new(),
+            draw_by_entry: HashMap::new(),
+            results_by_draw: HashMap::new(),
+            amendments: HashMap::new(),
+            snapshots: HashMap::new(),
+            key,
+        };
+        let field = |e: &Entry, name: &str| e.body[name].as_str().unwrap_or_default().to_string();
+        for (i, e) in log.valid_entries() {
+            match e.kind {
+                Kind::RegistrySnapshot => {
+                    v.snapshots.entry(field(e, "root")).or_insert(i);
+                }
+                Kind::DrawResult => {
+                    let earlier = |name: &str, kind: Kind| {
+                        log.find(&field(e, name))
+                            .ok()
+                            .filter(|&j| j < i)
+                            .and_then(|j| log.entry(j).ok().filter(|x| x.kind == kind).map(|x| (j, x)))
+                    };
+                    if let (Some((c, commitment)), Some((_, beacon))) =
+                        (earlier("commitment", Kind::DrawCommitment), earlier("beacon", Kind::BeaconRecord))
+                    {
+                        v.draw_by_entry.insert(i, v.draws.len());
+                        v.draw_by_entry.entry(c).or_insert(v.draws.len());
+                        v.draws.push(Drawn {
+                            index: i,
+                            id: log.id(i),
+                            result: e.clone(),
+                            commitment_id: log.id(c),
+                            commitment,
+                            beacon,
+                        });
+                    }
+                }
+                Kind::InspectionResult => v.results_by_draw.entry(field(e, "draw")).or_default().push(i),
+                Kind::Amendment => v.amendments.entry(field(e, "amends")).or_default().push(i),
+                _ => {}
+            }
+        }
+        v
+    }
+
+    /// The draw whose result or commitment has this id (or id prefix).
+    pub fn draw(&self, id: &str) -> ApiResult<&Drawn> {
+        let index = self.log.find(id)?;
+        self.draw_by_entry
+            .get(&index)
+            .map(|&k| &self.draws[k])
+            .ok_or_else(|| ApiError::not_found(format!("entry {id} is not a revealed draw")))
+    }
+
+    /// Indices of the InspectionResult entries of a draw, oldest first.
+    pub fn results_of(&self, draw_id: &str) -> &[u64] {
+        self.results_by_draw.get(draw_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Indices of the Amendment entries of a result, oldest first.
+    pub fn amendments_of(&self, result_id: &str) -> &[u64] {
+        self.amendments.get(result_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The RegistrySnapshot entry for a root.
+    pub fn snapshot(&self, root: &str) -> Option<Arc<Entry>> {
+        self.snapshots.get(root).and_then(|&i| self.log.entry(i).ok())
+    }
+}
+
+/// Least recently used first, bounded by weight.
+struct Cache<V> {
+    items: VecDeque<(String, Arc<V>, usize)>,
+    weight: usize,
+}
+
+impl<V> Default for Cache<V> {
+    fn default() -> Self {
+        Cache { items: VecDeque::new(), weight: 0 }
+    }
+}
+
+impl<V> Cache<V> {
+    fn get(&mut self, key: &str) -> Option<Arc<V>> {
+        let k = self.items.iter().position(|(id, _, _)| id == key)?;
+        let item = self.items.remove(k)?;
+        let found = item.1.clone();
+        self.items.push_back(item);
+        Some(found)
+    }
+
+    /// Adds an item and evicts the oldest until the bound holds; the newest
+    /// item stays even when it alone is over the bound.
+    fn put(&mut self, key: String, value: Arc<V>, w: usize, bound: usize) {
+        self.items.push_back((key, value, w));
+        self.weight += w;
+        while self.weight > bound && self.items.len() > 1 {
+            let (_, _, old) = self.items.pop_front().expect("more than one item");
+            self.weight -= old;
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState(pub Arc<Shared>);
 
-/// The log and what is derived from it, shared by concurrent requests.
-#[derive(Clone)]
-pub struct View {
-    pub log: Arc<Log>,
-    pub draws: Arc<Vec<super::draws::Drawn>>,
-}
-
 pub struct Shared {
     pub config: Config,
-    view: Mutex<Option<(u64, View)>>,
-    rebuilt: Mutex<HashMap<String, Arc<Rebuilt>>>,
-    /// One writer at a time inside this process (the log's file lock guards
-    /// against other processes).
+    view: ArcSwapOption<View>,
+    /// The one writer of this process, kept open between writes (it takes
+    /// the log's file lock only while it writes); `None` until the first
+    /// write or after a failed one.
+    writer: Mutex<Option<Log>>,
+    /// Orders writes in arrival order without blocking the async threads.
     pub writing: tokio::sync::Mutex<()>,
+    cache: Mutex<Cache<Rebuilt>>,
+}
+
+/// The log cannot be read: the reason goes to the server's own log, the
+/// client gets a generic 503 (no paths).
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    eprintln!("fairdraw serve: the log is unavailable: {e}");
+    ApiError::unavailable()
 }
 
 impl AppState {
     pub fn new(config: Config) -> AppState {
         AppState(Arc::new(Shared {
             config,
-            view: Mutex::new(None),
-            rebuilt: Mutex::new(HashMap::new()),
+            view: ArcSwapOption::empty(),
+            writer: Mutex::new(None),
             writing: tokio::sync::Mutex::new(()),
+            cache: Mutex::new(Cache::default()),
         }))
     }
 
@@ -63,31 +239,96 @@ impl AppState {
         &self.0.config
     }
 
-    /// The log as it is now, re-read when it has grown.
+    /// The committed log as of now.
     pub fn log(&self) -> ApiResult<Arc<Log>> {
-        Ok(self.view()?.log)
+        Ok(self.view()?.log.clone())
     }
 
-    /// The log and its draws, parsed once per change of `entries.jsonl`.
-    pub fn view(&self) -> ApiResult<View> {
-        let entries = self.0.config.log_dir.join(crate::log::store::ENTRIES);
-        let size = std::fs::metadata(entries).map(|m| m.len()).unwrap_or(0);
-        let mut cached = self.0.view.lock().map_err(ApiError::internal)?;
-        if let Some((s, view)) = cached.as_ref() {
-            if *s == size {
-                return Ok(view.clone());
+    /// The current view. Another process's write is picked up here; this
+    /// process's writes are swapped in by [`AppState::write`].
+    pub fn view(&self) -> ApiResult<Arc<View>> {
+        let key = checkpoint_key(&self.0.config.log_dir).map_err(unavailable)?;
+        if let Some(v) = self.0.view.load_full() {
+            if v.key == Some(key) {
+                return Ok(v);
             }
+            // Our own writer is between its commit and its swap: the
+            // current view is what has been acknowledged so far.
+            let Ok(_writer) = self.0.writer.try_lock() else { return Ok(v) };
+            return self.reload();
         }
-        let log = Arc::new(Log::open_dir(&self.0.config.log_dir, false)?);
-        let view = View { draws: Arc::new(super::draws::all(&log)), log };
-        *cached = Some((size, view.clone()));
+        let _writer = self.0.writer.lock().map_err(ApiError::internal)?;
+        self.reload()
+    }
+
+    /// Builds the view from the files (another process wrote, or first use).
+    fn reload(&self) -> ApiResult<Arc<View>> {
+        let dir = &self.0.config.log_dir;
+        let key = checkpoint_key(dir).ok();
+        let log = Log::open_dir(dir, false).map_err(unavailable)?;
+        let view = Arc::new(View::build(Arc::new(log), key));
+        self.0.view.store(Some(view.clone()));
         Ok(view)
     }
 
-    /// A commitment's inputs, rebuilt once and kept (snapshots never change).
+    /// Runs one write against the log and publishes the result before
+    /// returning it with the view that shows it. `job` sees the view of the
+    /// log it writes to; it must not fail after its append succeeded (a saved
+    /// write is never an error).
+    pub async fn write<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Log, &View) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<(T, Arc<View>)> {
+        let _order = self.0.writing.lock().await;
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || state.write_now(job)).await.map_err(ApiError::internal)?
+    }
+
+    fn write_now<T>(&self, job: impl FnOnce(&mut Log, &View) -> ApiResult<T>) -> ApiResult<(T, Arc<View>)> {
+        let dir = &self.0.config.log_dir;
+        let mut slot = self.0.writer.lock().map_err(ApiError::internal)?;
+        let mut log = match slot.take() {
+            Some(mut log) => match log.relock() {
+                Ok(true) => log,
+                Ok(false) => {
+                    drop(log);
+                    Log::open_dir(dir, true).map_err(write_refused)?
+                }
+                Err(e) => return Err(write_refused(e)),
+            },
+            None => Log::open_dir(dir, true).map_err(write_refused)?,
+        };
+        for f in log.findings.drain(..) {
+            eprintln!("fairdraw serve: log {}: {f}", dir.display());
+        }
+        let before = self.publish(&log);
+        let outcome = job(&mut log, &before);
+        let after = if log.len() != before.log.len() { self.publish(&log) } else { before };
+        log.unlock();
+        if !log.is_poisoned() {
+            *slot = Some(log);
+        }
+        outcome.map(|t| (t, after))
+    }
+
+    /// Swaps in the view of `log` unless the current one already shows it.
+    fn publish(&self, log: &Log) -> Arc<View> {
+        if let Some(v) = self.0.view.load_full() {
+            if v.log.len() == log.len() && v.log.latest_checkpoint() == log.latest_checkpoint() {
+                return v;
+            }
+        }
+        let key = checkpoint_key(&self.0.config.log_dir).ok();
+        let view = Arc::new(View::build(Arc::new(log.reader()), key));
+        self.0.view.store(Some(view.clone()));
+        view
+    }
+
+    /// A commitment's inputs, rebuilt once and kept (snapshots never change)
+    /// while the cache's bound allows.
     pub fn rebuilt(&self, log: &Log, commitment_id: &str, commitment: &Entry) -> ApiResult<Arc<Rebuilt>> {
-        if let Some(r) = self.0.rebuilt.lock().map_err(ApiError::internal)?.get(commitment_id) {
-            return Ok(r.clone());
+        if let Some(r) = self.0.cache.lock().map_err(ApiError::internal)?.get(commitment_id) {
+            return Ok(r);
         }
         let inputs = flow::committed_inputs(log, commitment).map_err(|e| ApiError {
             status: axum::http::StatusCode::CONFLICT,
@@ -104,19 +345,43 @@ impl AppState {
             })
             .collect();
         let r = Arc::new(Rebuilt { inputs, enterprise_leaves });
-        self.0.rebuilt.lock().map_err(ApiError::internal)?.insert(commitment_id.to_string(), r.clone());
+        let bound = self.0.config.cache_bytes;
+        let weight = r.weight();
+        self.0.cache.lock().map_err(ApiError::internal)?.put(commitment_id.to_string(), r.clone(), weight, bound);
         Ok(r)
     }
 
     /// Today in China (UTC+8), unless fixed by the configuration.
     pub fn today(&self) -> Date {
-        if let Some(d) = self.0.config.today {
-            return d;
-        }
-        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-            + 8 * 3600;
-        let stamp =
-            humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)).to_string();
-        Date::parse(&stamp[..10]).unwrap_or(Date { year: 2026, month: 1, day: 1 })
+        self.0.config.today.unwrap_or_else(Date::china_today)
+    }
+}
+
+/// Why a write could not start: a damaged, locked or missing log is the
+/// server's condition (503), never the client's.
+fn write_refused(e: LogError) -> ApiError {
+    match e {
+        LogError::Locked(_) => ApiError::busy("another fairdraw process is writing to the log; try again shortly"),
+        other => unavailable(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_keeps_to_its_bound_least_recently_used_first() {
+        let mut c = Cache::default();
+        c.put("a".into(), Arc::new(1), 40, 100);
+        c.put("b".into(), Arc::new(2), 40, 100);
+        assert!(c.get("a").is_some(), "a is now the most recent");
+        c.put("c".into(), Arc::new(3), 40, 100);
+        assert!(c.get("b").is_none(), "b was the least recently used");
+        assert!(c.get("a").is_some() && c.get("c").is_some());
+        assert_eq!(c.weight, 80);
+        c.put("huge".into(), Arc::new(4), 500, 100);
+        assert_eq!(c.items.len(), 1, "an item over the bound is kept alone");
+        assert_eq!(c.weight, 500);
     }
 }

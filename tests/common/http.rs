@@ -1,0 +1,80 @@
+//! Driving the server's router without a port, for the server test binaries
+//! (included with `#[path]`, since only they need axum).
+#![allow(dead_code)]
+
+use super::common::*;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use fairdraw::date::Date;
+use fairdraw::server::{app, AppState, Config};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use tower::ServiceExt;
+
+pub const TOKEN: &str = "correct horse battery staple";
+
+pub struct Server {
+    pub _dir: tempfile::TempDir,
+    pub log: std::path::PathBuf,
+    pub state: AppState,
+}
+
+/// A demo log (one drand draw) served with a fixed "today".
+pub fn server(today: &str) -> Server {
+    let dir = tempdir();
+    fairdraw(&["demo", "--out-dir", s(dir.path())], dir.path()).expect(0);
+    let log = dir.path().join("demo-log");
+    let state = AppState::new(config(&log, today));
+    Server { _dir: dir, log, state }
+}
+
+/// The test configuration: the bundled page, the test token, a fixed today.
+pub fn config(log: &Path, today: &str) -> Config {
+    Config {
+        log_dir: log.to_path_buf(),
+        web_dir: root().join("web"),
+        token_sha256: Some(Sha256::digest(TOKEN.as_bytes()).into()),
+        today: Some(Date::parse(today).unwrap()),
+        max_body_bytes: 1 << 20,
+        cache_bytes: Config::DEFAULT_CACHE_BYTES,
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+pub async fn call(s: &Server, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
+        None => req.body(Body::empty()).unwrap(),
+    };
+    let res = app(s.state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply { status, headers, body }
+}
+
+pub fn entry_count(log: &Path) -> usize {
+    std::fs::read_to_string(log.join("entries.jsonl")).unwrap().lines().count()
+}
