@@ -165,7 +165,7 @@ struct BeaconRecord {
     commitment: Hex64,
     beacon: Object,
     randomness: Hex64,
-    seed: String,
+    seed: Hex64,
 }
 
 #[derive(Deserialize, Clone, Copy)]

@@ -19,7 +19,7 @@ use crate::date::Date;
 use crate::inputs::Inputs;
 use crate::log::entry::{Entry, Kind};
 use crate::log::flow;
-use crate::log::store::{Log, LogError, CHECKPOINT};
+use crate::log::store::{Log, LogError, CHECKPOINT, VKEY};
 use crate::merkle::Hash;
 
 pub struct Config {
@@ -247,9 +247,15 @@ impl AppState {
     /// The current view. Another process's write is picked up here; this
     /// process's writes are swapped in by [`AppState::write`].
     pub fn view(&self) -> ApiResult<Arc<View>> {
-        let key = checkpoint_key(&self.0.config.log_dir).map_err(unavailable)?;
+        let dir = &self.0.config.log_dir;
+        // A missing `checkpoint` alone is repaired by the next write; a
+        // missing log is the operator's problem, answered 503.
+        let key = checkpoint_key(dir).ok();
+        if key.is_none() && !dir.join(VKEY).exists() {
+            return Err(unavailable(format!("no log at {}", dir.display())));
+        }
         if let Some(v) = self.0.view.load_full() {
-            if v.key == Some(key) {
+            if v.key == key {
                 return Ok(v);
             }
             // Our own writer is between its commit and its swap: the
