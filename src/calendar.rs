@@ -88,6 +88,9 @@ pub struct Calendar {
     /// Every exception listed by a notice: `false` for a day off, `true` for a
     /// make-up workday. Any other date is a working day iff it is Monday–Friday.
     exceptions: HashMap<Date, bool>,
+    /// `counted[k]`: working days among the first `k` answerable days
+    /// (from `first`-01-01), so that counts are a subtraction.
+    counted: Vec<u32>,
 }
 
 impl Calendar {
@@ -147,7 +150,14 @@ impl Calendar {
         if let Some(gap) = (first..=last).find(|y| !published.contains(y)) {
             return Err(format!("holiday calendar {gap} is missing between {first} and {last}"));
         }
-        Ok(Calendar { first, last, exceptions })
+        let mut cal = Calendar { first, last, exceptions, counted: vec![0] };
+        let mut day = Date { year: first, month: 1, day: 1 };
+        while let Ok(working) = cal.is_working_day(day) {
+            let so_far = *cal.counted.last().expect("starts with 0");
+            cal.counted.push(so_far + u32::from(working));
+            day = next_day(day);
+        }
+        Ok(cal)
     }
 
     /// The years whose notices are in this calendar (2020..=2026 for the shipped data).
@@ -177,6 +187,18 @@ impl Calendar {
     /// `n` = 0 gives `start` back. Fails as soon as the count reaches a date the
     /// calendar cannot answer for, e.g. `YearNotPublished(2027)` for 2026-12-20 + 20.
     pub fn add_working_days(&self, start: Date, n: u32) -> Result<Date, CalendarError> {
+        // Within the answerable days: the first day whose running count
+        // reaches the start's plus n.
+        if let Some(k) = self.position(start) {
+            let want = self.counted[k + 1] + n;
+            let j = self.counted.partition_point(|&c| c < want);
+            if n == 0 {
+                return Ok(start);
+            }
+            if j < self.counted.len() {
+                return Ok(self.date_at(j - 1));
+            }
+        }
         let mut date = start;
         let mut left = n;
         while left > 0 {
@@ -194,6 +216,9 @@ impl Calendar {
     /// Every date in the half-open interval must be answerable; equal dates give 0.
     pub fn working_days_between(&self, start: Date, end: Date) -> Result<i64, CalendarError> {
         let (low, high, sign) = if start <= end { (start, end, 1) } else { (end, start, -1) };
+        if let (Some(a), Some(b)) = (self.position(low), self.position(high)) {
+            return Ok(sign * i64::from(self.counted[b + 1] - self.counted[a + 1]));
+        }
         let mut count = 0i64;
         let mut date = low;
         while date < high {
@@ -203,6 +228,18 @@ impl Calendar {
             }
         }
         Ok(sign * count)
+    }
+}
+
+impl Calendar {
+    /// Index of an answerable day (one whose working status is known).
+    fn position(&self, d: Date) -> Option<usize> {
+        let k = days_from_civil(d) - days_from_civil(Date { year: self.first, month: 1, day: 1 });
+        usize::try_from(k).ok().filter(|&k| k + 1 < self.counted.len())
+    }
+
+    fn date_at(&self, k: usize) -> Date {
+        civil_from_days(days_from_civil(Date { year: self.first, month: 1, day: 1 }) + k as i64)
     }
 }
 
@@ -261,6 +298,43 @@ mod tests {
 
     fn official() -> &'static Calendar {
         Calendar::official()
+    }
+
+    /// The precomputed counts give what counting day by day gives,
+    /// errors included.
+    #[test]
+    fn counts_match_counting_day_by_day() {
+        let cal = official();
+        let slow_add = |start: Date, n: u32| -> Result<Date, CalendarError> {
+            let (mut date, mut left) = (start, n);
+            while left > 0 {
+                date = next_day(date);
+                if cal.is_working_day(date)? {
+                    left -= 1;
+                }
+            }
+            Ok(date)
+        };
+        let slow_between = |a: Date, b: Date| -> Result<i64, CalendarError> {
+            let (mut date, mut count) = (a, 0);
+            while date < b {
+                date = next_day(date);
+                count += i64::from(cal.is_working_day(date)?);
+            }
+            Ok(count)
+        };
+        let mut d = date("2019-12-20");
+        let end = date("2027-01-10");
+        let mut k = 0u32;
+        while d < end {
+            for n in [0, 1, 5, 20, 45] {
+                assert_eq!(cal.add_working_days(d, n), slow_add(d, n), "{d} + {n}");
+            }
+            let other = civil_from_days(days_from_civil(d) + i64::from(k % 400));
+            assert_eq!(cal.working_days_between(d, other), slow_between(d, other), "{d}..{other}");
+            d = next_day(d);
+            k += 37;
+        }
     }
 
     #[test]

@@ -71,6 +71,29 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     let view = state.view()?;
     let log = &view.log;
     let d = view.draw(&id)?;
+    let checkpoint = serde_json::to_vec(&log.latest_checkpoint()).map_err(ApiError::internal)?;
+    let cached = state.0.details.lock().map_err(ApiError::internal)?.get(&d.id);
+    let fixed = match cached {
+        Some(bytes) => bytes,
+        None => {
+            let bytes = std::sync::Arc::new(detail_without_checkpoint(&state, &view, d)?);
+            let weight = bytes.len();
+            state.0.details.lock().map_err(ApiError::internal)?.put(d.id.clone(), bytes.clone(), weight, 256 << 20);
+            bytes
+        }
+    };
+    // The draw never changes once logged; only the newest checkpoint does.
+    let mut body = Vec::with_capacity(fixed.len() + checkpoint.len() + 16);
+    body.extend_from_slice(b"{\"checkpoint\":");
+    body.extend_from_slice(&checkpoint);
+    body.push(b',');
+    body.extend_from_slice(&fixed[1..]);
+    Ok(cacheable(([(header::CONTENT_TYPE, "application/json")], body)))
+}
+
+/// Everything of a draw's public detail but the newest checkpoint, as JSON.
+fn detail_without_checkpoint(state: &AppState, view: &super::state::View, d: &Drawn) -> ApiResult<Vec<u8>> {
+    let log = &view.log;
     let draw = &d.result.body["draw"];
     let mut teams = Vec::new();
     // A snapshot that no longer hashes to its committed root must not hide
@@ -104,7 +127,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
             json!({"root": root, "count": s["count"], "columns": columns, "url": format!("/api/snapshots/{root}")}),
         );
     }
-    Ok(cacheable(Json(json!({
+    serde_json::to_vec(&json!({
         "id": d.id,
         "summary": summary(d),
         "commitment": d.commitment.body,
@@ -114,10 +137,10 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
         "teams": teams,
         "items": d.commitment.body["plan"]["items"],
         "snapshots": snapshots,
-        "checkpoint": log.latest_checkpoint(),
         "receipt_url": format!("/api/draws/{}/receipt", d.id),
         "snapshot_problem": snapshot_problem,
-    }))))
+    }))
+    .map_err(ApiError::internal)
 }
 
 pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {

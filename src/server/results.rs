@@ -2,13 +2,17 @@
 //! its Amendment entries; deadlines are 20 working days after the inspection
 //! date on the State Council calendar, make-up workdays included.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
-use super::state::{AppState, View};
+use super::state::{AppState, RenderedResult, View};
 use crate::calendar::{Calendar, CalendarError};
 use crate::date::Date;
 use crate::log::entry::Kind;
@@ -90,13 +94,37 @@ pub struct DrawQuery {
     draw: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> ApiResult<impl IntoResponse> {
     let id = q.draw.ok_or_else(|| ApiError::bad_request("give ?draw=ID"))?;
     let view = state.view()?;
     let d = view.draw(&id)?;
     let today = state.today();
-    let results: Vec<Value> = view.results_of(&d.id).iter().map(|&i| current(&view, i, today)).collect();
-    let reported: std::collections::HashSet<&str> = results.iter().filter_map(|r| r["uscc"].as_str()).collect();
+    // Each result is rendered once per amendment and day and kept; a list is
+    // then a concatenation, in time proportional to its length.
+    let mut body = format!("{{\"draw\":{},\"today\":\"{today}\",\"results\":[", json!(d.id)).into_bytes();
+    let mut reported = std::collections::HashSet::new();
+    {
+        let mut rendered = state.0.results.lock().map_err(ApiError::internal)?;
+        if rendered.len() > AppState::RENDERED_RESULTS {
+            rendered.clear();
+        }
+        for (k, &i) in view.results_of(&d.id).iter().enumerate() {
+            let amendments = view.amendments_of(&view.log.id(i)).len();
+            let fresh = rendered.get(&i).is_some_and(|r| r.amendments == amendments && r.today == today);
+            if !fresh {
+                let value = current(&view, i, today);
+                let uscc = value["uscc"].as_str().unwrap_or_default().to_string();
+                let json = Arc::new(serde_json::to_vec(&value).map_err(ApiError::internal)?);
+                rendered.insert(i, RenderedResult { amendments, today, json, uscc });
+            }
+            let r = &rendered[&i];
+            if k > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(&r.json);
+            reported.insert(r.uscc.clone());
+        }
+    }
     let pending: Vec<Value> = d.result.body["draw"]["assignments"]
         .as_array()
         .into_iter()
@@ -104,7 +132,10 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> 
         .filter(|a| !a["uscc"].as_str().is_some_and(|u| reported.contains(u)))
         .map(|a| json!({"uscc": a["uscc"], "name": a["name"]}))
         .collect();
-    Ok(Json(json!({"draw": d.id, "today": today.to_string(), "results": results, "pending": pending})))
+    body.extend_from_slice(b"],\"pending\":");
+    body.extend(serde_json::to_vec(&pending).map_err(ApiError::internal)?);
+    body.push(b'}');
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
 pub async fn one(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {

@@ -170,7 +170,7 @@ impl View {
 }
 
 /// Least recently used first, bounded by weight.
-struct Cache<V> {
+pub struct Cache<V> {
     items: VecDeque<(String, Arc<V>, usize)>,
     weight: usize,
 }
@@ -182,7 +182,7 @@ impl<V> Default for Cache<V> {
 }
 
 impl<V> Cache<V> {
-    fn get(&mut self, key: &str) -> Option<Arc<V>> {
+    pub fn get(&mut self, key: &str) -> Option<Arc<V>> {
         let k = self.items.iter().position(|(id, _, _)| id == key)?;
         let item = self.items.remove(k)?;
         let found = item.1.clone();
@@ -192,7 +192,7 @@ impl<V> Cache<V> {
 
     /// Adds an item and evicts the oldest until the bound holds; the newest
     /// item stays even when it alone is over the bound.
-    fn put(&mut self, key: String, value: Arc<V>, w: usize, bound: usize) {
+    pub fn put(&mut self, key: String, value: Arc<V>, w: usize, bound: usize) {
         self.items.push_back((key, value, w));
         self.weight += w;
         while self.weight > bound && self.items.len() > 1 {
@@ -215,6 +215,24 @@ pub struct Shared {
     /// Orders writes in arrival order without blocking the async threads.
     pub writing: tokio::sync::Mutex<()>,
     cache: Mutex<Cache<Rebuilt>>,
+    /// Public JSON of results, by entry index: a result changes only by a new
+    /// amendment (or a new day, for its deadline countdown).
+    pub results: Mutex<HashMap<u64, RenderedResult>>,
+    /// The immutable part of each draw's public detail, by draw id.
+    pub details: Mutex<Cache<Vec<u8>>>,
+}
+
+/// A result's public JSON as of `amendments` amendments and `today`.
+pub struct RenderedResult {
+    pub amendments: usize,
+    pub today: Date,
+    pub json: Arc<Vec<u8>>,
+    pub uscc: String,
+}
+
+impl AppState {
+    /// Most results kept rendered (a few hundred bytes each).
+    pub const RENDERED_RESULTS: usize = 500_000;
 }
 
 /// The log cannot be read: the reason goes to the server's own log, the
@@ -232,6 +250,8 @@ impl AppState {
             writer: Mutex::new(None),
             writing: tokio::sync::Mutex::new(()),
             cache: Mutex::new(Cache::default()),
+            results: Mutex::new(HashMap::new()),
+            details: Mutex::new(Cache::default()),
         }))
     }
 
