@@ -28,8 +28,6 @@ was checked against the reference engine's behaviour on the same inputs):
     `统一社会信用代码` are two columns);
   * the recusal reason is not a value the draw reads: it is not checked for
     control characters (§1 step 3);
-  * ratio "spaces" (§3.1) are Unicode White_Space (space, TAB, U+3000, LF…);
-  * max_draws_per_year is an integer ≥ 0 (§3.3 only says int|null);
   * GB18030 (§1 step 1): the WHATWG decoder differs from Python's codec in 22
     places, not only the two the spec names (see WHATWG_GB18030 below);
   * snapshots.enterprises.columns is the full leaf column list.

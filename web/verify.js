@@ -83,13 +83,11 @@
 //     Columns naming a §1.1 field (by name, case-insensitive, or Chinese
 //     alias) use the normalised field value.
 //   * scope.regions: 1–6 ASCII digits; industries: any string.
-//   * Ratios: digits[.digits][%] after trimming (§1 step 3 characters), with
-//     such characters also allowed before "%"; no sign, no ".5" or "5.".
-//     team.departments must be non-empty strings, listed once.
+//   * team.departments must be non-empty strings, listed once.
 //   * inspection_date: a string with any §1.5 date (or "") or a TOML local
 //     date, years 1900–2999; stored as YYYY-MM-DD. Other TOML types (an
 //     integer such as 20260301) are refused.
-//   * max_draws_per_year: a TOML integer ≥ 0, or absent (null); only recorded.
+//   * max_draws_per_year: a TOML integer (§3.2 range), or absent (null); only recorded.
 
 import { parseToml, TomlError, TomlDate, isTable, keyLine } from './toml.js';
 
