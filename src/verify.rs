@@ -21,8 +21,9 @@ pub enum DocumentError {
     // Not a #[source]: the message already holds serde_json's text once.
     #[error("not valid JSON: {0}")]
     Json(serde_json::Error),
+    /// Refused by a rule serde_json checks itself, in the spec's words.
     #[error("{0}")]
-    Number(String),
+    Refused(String),
     #[error("has no \"seed\" string (the document must be a JSON object with a seed)")]
     NoSeed,
 }
@@ -37,19 +38,27 @@ pub fn parse_document(bytes: &[u8]) -> Result<Value, DocumentError> {
     }
     let text = std::str::from_utf8(bytes).map_err(|e| DocumentError::NotUtf8(e.valid_up_to()))?;
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = Strict { depth: 0 }.deserialize(&mut de).and_then(|v| de.end().map(|()| v)).map_err(|e| {
-        // serde_json refuses an integer beyond f64 (1e309 and more) before
-        // the visitor sees it; it is a number out of the spec's range.
-        if e.to_string().starts_with("number out of range") {
-            DocumentError::Number(format!("{e}: {NUMBERS}"))
-        } else {
-            DocumentError::Json(e)
-        }
-    })?;
+    let value = Strict { depth: 0 }.deserialize(&mut de).and_then(|v| de.end().map(|()| v)).map_err(explained)?;
     if !value.get("seed").is_some_and(Value::is_string) {
         return Err(DocumentError::NoSeed);
     }
     Ok(value)
+}
+
+/// serde_json's error, in the spec's words where serde_json has its own.
+fn explained(e: serde_json::Error) -> DocumentError {
+    let text = e.to_string();
+    // An integer beyond f64 (1e309 and more) is refused before the visitor
+    // sees it: it is a number out of the spec's range.
+    if text.starts_with("number out of range") {
+        DocumentError::Refused(format!("{text}: {NUMBERS}"))
+    // serde_json says "unexpected end of hex escape" only after a leading
+    // surrogate escape that no trailing one follows.
+    } else if text.starts_with("lone leading surrogate") || text.starts_with("unexpected end of hex escape") {
+        DocumentError::Refused(format!("not valid JSON: a string holds a lone surrogate escape ({text})"))
+    } else {
+        DocumentError::Json(e)
+    }
 }
 
 /// A JSON value read by the rules of [`parse_document`], at a nesting depth.
@@ -229,6 +238,9 @@ mod tests {
             ("{\"seed\":\"s\",\"n\":9007199254740992}", "numbers must be integers"),
             ("{\"seed\":\"s\",\"n\":99999999999999999999}", "numbers must be integers"),
             ("{\"seed\":\"s\",\"n\":NaN}", "not valid JSON"),
+            ("{\"seed\":\"s\",\"n\":\"\\ud800\"}", "lone surrogate"),
+            ("{\"seed\":\"s\",\"n\":\"\\udc00\"}", "lone surrogate"),
+            ("{\"seed\":\"s\",\"n\":\"\\ud800\\u0041\"}", "lone surrogate"),
             ("{\"seed\":\"s\"} x", "not valid JSON"),
             ("[\"seed\"]", "no \"seed\" string"),
             ("{\"seed\":1}", "no \"seed\" string"),

@@ -162,6 +162,9 @@ doc_case("doc-duplicate-top-key", 'two "seed" keys, the last one right',
          "duplicate key")
 doc_case("doc-duplicate-nested-key", 'two "count" keys in snapshots.enterprises, both equal',
          replace_once('"count": 12,', '"count": 12,\n      "count": 12,'), 2, "duplicate key")
+doc_case("doc-duplicate-key-escaped", '"seed" and "se\\u0065d" are the same key once escapes are decoded',
+         replace_once('"seed": "basic-vector-seed",', '"seed": "basic-vector-seed",\n  "se\\u0065d": "basic-vector-seed",'),
+         2, "duplicate key")
 doc_case("doc-nan", "NaN is not JSON", replace_once('"count": 12,', '"count": NaN,'), 2, "not valid JSON")
 doc_case("doc-infinity", "Infinity is not JSON", replace_once('"count": 12,', '"count": Infinity,'), 2, "not valid JSON")
 doc_case("doc-minus-infinity", "-Infinity is not JSON", replace_once('"count": 12,', '"count": -Infinity,'), 2,
@@ -179,8 +182,10 @@ doc_case("doc-raw-tab-in-string", "a raw TAB inside a string", replace_once('"�
 doc_case("doc-not-utf8", "plan_name in GBK bytes",
          DRAW.replace('"plan_name": "基本示例"'.encode(), '"plan_name": "'.encode() + "基本示例".encode("gbk") + b'"', 1),
          2, "not valid UTF-8")
-doc_case("doc-lone-high-surrogate", 'a lone surrogate escape "\\ud800"', with_extra('"\\ud800"'), 2, "surrogate")
-doc_case("doc-lone-low-surrogate", 'a lone surrogate escape "\\udc00"', with_extra('"\\udc00"'), 2, "surrogate")
+doc_case("doc-lone-high-surrogate", 'a lone surrogate escape "\\ud800"', with_extra('"\\ud800"'), 2, "lone surrogate")
+doc_case("doc-lone-low-surrogate", 'a lone surrogate escape "\\udc00"', with_extra('"\\udc00"'), 2, "lone surrogate")
+doc_case("doc-high-surrogate-then-letter", 'a high surrogate escape followed by "\\u0041", not by a low one',
+         with_extra('"\\ud800\\u0041"'), 2, "lone surrogate")
 doc_case("doc-surrogate-pair", 'a surrogate pair "\\ud83d\\ude00" is one character (the extra key differs)',
          with_extra('"\\ud83d\\ude00"'), 1, "MISMATCH")
 doc_case("doc-nesting-64", "64 levels of nesting are allowed (the extra key differs)",
