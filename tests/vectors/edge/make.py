@@ -110,6 +110,8 @@ ratio_case("ratio-toml-integer-two", "the TOML integer 2 is more than 1", "2", 2
 # --- §3.2 integer ranges ---------------------------------------------------
 plan_case("min-20-digits", "min.A = 99999999999999999999 (beyond every range, beyond TOML's 64 bits)",
           PLAN + "[min]\nA = 99999999999999999999\n", 2, "99999999999999999999")
+plan_case("min-5000-digits", "min.A of 5,000 digits (Python's int() stops at 4,300): a TOML error, not a crash",
+          PLAN + "[min]\nA = " + "9" * 5000 + "\n", 2, "invalid TOML")
 plan_case("min-2-pow-53", "min.A = 2^53 is one more than the largest integer",
           PLAN + "[min]\nA = 9007199254740992\n", 2, "must be an integer from 0 to 9007199254740991")
 plan_case("min-negative", "min.A = -1", PLAN + "[min]\nA = -1\n", 2, "must be an integer from 0 to 9007199254740991")
