@@ -51,7 +51,7 @@ impl Ratio {
             return Err(format!("has more than {MAX_SCALE} decimals (as a fraction: 5% is 0.05)"));
         };
         // At most 3 + 18 digits: exact in u128.
-        let numer: u128 = format!("{int}{frac}").parse().unwrap_or(0);
+        let numer: u128 = format!("{int}{frac}").parse().expect("1 to 21 ASCII digits");
         if numer > 10u128.pow(scale as u32) {
             return Err("is more than 100%".into());
         }
