@@ -28,8 +28,6 @@ was checked against the reference engine's behaviour on the same inputs):
     `统一社会信用代码` are two columns);
   * the recusal reason is not a value the draw reads: it is not checked for
     control characters (§1 step 3);
-  * ratio "spaces" (§3.1) are Unicode White_Space (space, TAB, U+3000, LF…);
-  * max_draws_per_year is an integer ≥ 0 (§3.3 only says int|null);
   * GB18030 (§1 step 1): the WHATWG decoder differs from Python's codec in 22
     places, not only the two the spec names (see WHATWG_GB18030 below);
   * snapshots.enterprises.columns is the full leaf column list.
@@ -496,9 +494,9 @@ def read_items(path, problems):
         methods = split_set(get("method"))      # usually 书面检查, 实地核查, 网络监测; not enforced
         ceiling, ceiling_text = None, None
         if get("ceiling"):
-            ceiling = parse_ratio(get("ceiling"))
+            ceiling, problem = ratio_or_problem(get("ceiling"))
             if ceiling is None:
-                t.bad(line, cells, "ceiling", "not a ratio in [0, 1] (e.g. 5% or 0.05)"); ok = False
+                t.bad(line, cells, "ceiling", problem); ok = False
             else:
                 ceiling_text = ratio_text(ceiling)
         if ok:
@@ -577,28 +575,50 @@ def uscc_problem(u):
 # §3 The plan
 # ---------------------------------------------------------------------------
 
-# §3.1: "spaces around the string and before `%` are allowed". Read as Unicode
-# White_Space (what the reference engine accepts: space, TAB, U+3000, also LF;
-# not U+FEFF). The canonical ratio never contains them.
-WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-RATIO = re.compile(f"[{WHITE_SPACE}]*([0-9]+)(?:\\.([0-9]+))?(?:[{WHITE_SPACE}]*(%))?[{WHITE_SPACE}]*")
+# §3.1: the ratio's text is trimmed of the §1 step 3 characters, also before
+# "%". Lengths are checked before int() is called, so a ratio of thousands
+# of digits is refused with a message, never converted.
+RATIO = re.compile("([0-9]+)(?:\\.([0-9]+))?")
+RATIO_SYNTAX = 'is not a ratio such as "5%" or "0.05" (digits, optionally a point and decimals, optionally %)'
+RATIO_MAX_SCALE = 18
+RATIO_MAX_INTEGER_DIGITS = 3
+
+
+def ratio_or_problem(v):
+    """§3.1: a string 'D' / 'D%' or a TOML integer -> ((p, s), None) meaning p / 10**s, or (None, message)."""
+    if isinstance(v, bool) or not isinstance(v, (int, str)):
+        return None, 'must be a string such as "5%" (or the integer 0 or 1); floats are not allowed'
+    if isinstance(v, int):
+        if v < 0:
+            return None, RATIO_SYNTAX
+        if v > 1:
+            return None, "has more than 3 digits before the decimal point" if v > 999 else "is more than 100%"
+        return (v, 0), None
+    body = v.strip(TRIM)
+    percent = body.endswith("%")
+    if percent:
+        body = body[:-1].strip(TRIM)
+    m = RATIO.fullmatch(body)
+    if not m:
+        return None, RATIO_SYNTAX
+    whole, frac = m[1], m[2] or ""
+    if len(whole) > RATIO_MAX_INTEGER_DIGITS:
+        return None, f"has more than {RATIO_MAX_INTEGER_DIGITS} digits before the decimal point"
+    frac = frac.rstrip("0") if len(frac) <= RATIO_MAX_SCALE else frac
+    s = len(frac) + (2 if percent else 0)
+    if s > RATIO_MAX_SCALE:
+        return None, f"has more than {RATIO_MAX_SCALE} decimals (as a fraction: 5% is 0.05)"
+    p = int(whole + frac)
+    if p > 10**s:
+        return None, "is more than 100%"
+    while s > 0 and p % 10 == 0:             # shortest form
+        p, s = p // 10, s - 1
+    return (p, s), None
 
 
 def parse_ratio(v):
-    """§3.1: a string 'D' / 'D%' or a TOML integer -> (p, s) meaning p / 10**s, or None."""
-    if isinstance(v, bool) or not isinstance(v, (int, str)):
-        return None
-    if isinstance(v, int):
-        p, s = v, 0
-    else:
-        m = RATIO.fullmatch(v)
-        if not m:
-            return None
-        frac = m[2] or ""
-        p, s = int(m[1] + frac), len(frac) + (2 if m[3] else 0)
-    while s > 0 and p % 10 == 0:             # shortest form
-        p, s = p // 10, s - 1
-    return (p, s) if 0 <= p <= 10**s else None
+    """§3.1: (p, s) meaning p / 10**s, or None."""
+    return ratio_or_problem(v)[0]
 
 
 def ratio_text(r):
@@ -619,6 +639,10 @@ PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "ex
 SCOPE_KEYS = {"statuses", "regions", "industries", "where"}
 TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
              "experts", "rotation", "history_file"}
+
+
+MAX_INTEGER = 2**53 - 1      # §3.2: the largest integer of a plan or a draw document
+MAX_TEAM = 100               # §3.2: the largest team.size and team.experts
 
 
 class PlanReader:
@@ -654,10 +678,13 @@ class PlanReader:
             self.err(key, "must be an array of strings"); return []
         return [x.strip(TRIM) for x in v]
 
-    def integer(self, t, key, default, minimum):
+    def integer(self, t, key, default, minimum, maximum=None):
+        """§3.2: an integer in [minimum, maximum] (default maximum: 2^53 − 1)."""
+        maximum = MAX_INTEGER if maximum is None else maximum
+        given = t.get(key.split(".")[-1])
         v = self.get(t, key, (int,), default, "an integer")
-        if v is not None and v < minimum:
-            self.err(key, f"must be ≥ {minimum}"); return default
+        if v is given and v is not None and not minimum <= v <= maximum:   # defaults are in range
+            self.err(key, f"value {v}: must be an integer from {minimum} to {maximum}"); return default
         return v
 
 
@@ -668,7 +695,7 @@ def load_plan(path, problems):
             doc = tomllib.load(f)
     except OSError as e:
         problems.add(path, f"cannot read file: {e.strerror or e}"); return None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as e:  # ValueError: an integer of > 4300 digits
         problems.add(path, f"invalid TOML: {e}"); return None
     base = os.path.dirname(os.path.abspath(path))
     pr = PlanReader(path, problems)
@@ -695,9 +722,9 @@ def load_plan(path, problems):
     ratio_t, min_t, max_t = (pr.table(doc, k, CLASSES) for k in ("ratios", "min", "max"))
     for c in CLASSES:
         v = ratio_t.get(c, "0")
-        ratios[c] = parse_ratio(v)
+        ratios[c], problem = ratio_or_problem(v)
         if ratios[c] is None:
-            pr.err(f"ratios.{c}", f"not a ratio in [0, 1] (a string like \"5%\" or \"0.05\"; floats are not allowed): {v!r}")
+            pr.err(f"ratios.{c}", f"value {json.dumps(v, ensure_ascii=False) if isinstance(v, str) else v!r}: {problem}")
             ratios[c] = (0, 0)
         mins[c] = pr.integer(min_t, f"min.{c}", 0, 0)
         maxs[c] = pr.integer(max_t, f"max.{c}", None, 0)
@@ -735,7 +762,7 @@ def load_plan(path, problems):
     departments = pr.string_list(team, "team.departments")
     if "" in departments or len(set(departments)) < len(departments):
         pr.err("team.departments", "department names must be non-empty and listed once")
-    size = pr.integer(team, "team.size", max(2, len(departments)), 2)
+    size = pr.integer(team, "team.size", max(2, len(departments)), 2, MAX_TEAM)
     if size < len(departments):
         pr.err("team.size", f"must be ≥ the number of departments ({len(departments)})")
     department = pr.get(doc, "department", (str,), "", "a string")
@@ -747,7 +774,7 @@ def load_plan(path, problems):
     if region not in ("any", "same", "different"):
         pr.err("team.region", "must be \"any\", \"same\" or \"different\"")
     cap = pr.integer(team, "team.max_targets_per_inspector", None, 1)
-    experts = pr.integer(team, "team.experts", 0, 0)
+    experts = pr.integer(team, "team.experts", 0, 0, MAX_TEAM)
     qualifications = sorted(set(pr.string_list(team, "team.qualifications")) - {""})
     rotation = pr.get(team, "team.rotation", (bool,), False, "true or false")
     history_file = pr.get(team, "team.history_file", (str,), None, "a string")
@@ -1186,6 +1213,77 @@ def compute_draw(inputs, seed):
 
 MISSING = object()
 
+# §9.1 Reading a draw document: strictly, so that every verifier gives the
+# same verdict. json.loads alone accepts duplicate keys (last wins), NaN,
+# floats, -0, a 5000-digit integer (then fails at int()'s 4300-digit limit)
+# and lone surrogate escapes; the hooks below refuse each of them.
+MAX_DEPTH = 64
+NUMBERS = "numbers must be integers from 0 to 9007199254740991, without sign, fraction or exponent"
+_CANONICAL_INTEGER = re.compile("0|[1-9][0-9]{0,15}")     # checked before int(): no digit limit reached
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class DocumentError(ValueError):
+    """The draw document is not one (exit code 2)."""
+
+
+def _integer(text):
+    if not _CANONICAL_INTEGER.fullmatch(text) or int(text) > MAX_INTEGER:
+        raise DocumentError(f"{text[:40]}{'…' if len(text) > 40 else ''}: {NUMBERS}")
+    return int(text)
+
+
+def _not_integer(text):
+    raise DocumentError(f"{text[:40]}{'…' if len(text) > 40 else ''} is not an integer: {NUMBERS}")
+
+
+def _not_json(name):
+    raise DocumentError(f"not valid JSON: {name} is not a JSON value")
+
+
+def _unique_keys(pairs):
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise DocumentError(f"duplicate key {json.dumps(k, ensure_ascii=False)}")
+        obj[k] = v
+    return obj
+
+
+def load_document(data):
+    """§9.1: UTF-8 without BOM, strict JSON -> the document (a dict with a seed string)."""
+    if data.startswith(codecs.BOM_UTF8):
+        raise DocumentError("starts with a byte order mark (U+FEFF); a draw document is UTF-8 without BOM")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DocumentError(f"not valid UTF-8 at byte {e.start}")
+    depth = 0                                    # before json.loads, which recurses
+    for m in _BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if m[0] in "[{" else -1
+        if depth > MAX_DEPTH:
+            raise DocumentError(f"not valid JSON: arrays and objects nested more than {MAX_DEPTH} levels deep")
+    try:
+        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_int=_integer,
+                         parse_float=_not_integer, parse_constant=_not_json)
+    except json.JSONDecodeError as e:
+        raise DocumentError(f"not valid JSON: {e}")
+    stack = [doc]
+    while stack:                                 # json.loads keeps "\ud800" as a lone surrogate
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack.extend(v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, str) and _SURROGATE.search(v):
+            raise DocumentError(f"not valid JSON: a string holds a lone surrogate escape ({v[:40]!r})")
+    if not isinstance(doc, dict) or not isinstance(doc.get("seed"), str):
+        raise DocumentError('has no "seed" string (the document must be a JSON object with a seed)')
+    return doc
+
 
 def show(v):
     return "(nothing)" if v is MISSING else json.dumps(v, ensure_ascii=False)
@@ -1227,13 +1325,13 @@ def main(argv):
         else:
             try:
                 with open(args.draw, "rb") as f:
-                    draw = json.loads(f.read().decode("utf-8-sig"))
+                    data = f.read()
             except OSError as e:
                 raise BadInput([f"{args.draw}: cannot read file: {e.strerror or e}"])
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise BadInput([f"{args.draw}: not a JSON document: {e}"])
-            if not isinstance(draw, dict) or not isinstance(draw.get("seed"), str):
-                raise BadInput([f"{args.draw}: no string field \"seed\""])
+            try:
+                draw = load_document(data)
+            except DocumentError as e:
+                raise BadInput([f"{args.draw}: {e}"])
             seed = draw["seed"]
         doc = compute_draw(load_inputs(args), seed)
     except BadInput as e:
@@ -1245,8 +1343,8 @@ def main(argv):
         if len(items) > 50:
             print(f"error: … and {len(items) - 50} more ({len(items)} in total)", file=sys.stderr)
         return 2
-    except Exception as e:                       # never a traceback
-        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+    except Exception as e:                       # never a traceback, but a bug: say so
+        print(f"error: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
     if args.emit:
         return output(json.dumps(doc, indent=2, ensure_ascii=False), 0)
@@ -1276,7 +1374,7 @@ if __name__ == "__main__":
         code = 2
     except Exception as e:                       # last resort: never a traceback
         try:
-            print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+            print(f"error: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         except Exception:
             pass
         code = 2

@@ -17,6 +17,14 @@ use crate::{canonical, uscc};
 
 pub const ALGORITHM: &str = "fairdraw-v1";
 
+/// The largest integer a plan (or a draw document) may hold: 2^53 − 1, the
+/// largest that every verifier's language represents exactly (spec §3.2).
+pub const MAX_INTEGER: u64 = (1 << 53) - 1;
+
+/// The largest `team.size` and `team.experts`: every target carries that many
+/// slots, so a typo must not allocate millions of them (spec §3.2).
+pub const MAX_TEAM: u64 = 100;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPlan {
@@ -27,10 +35,10 @@ struct RawPlan {
     items: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
     exclude_file: Option<String>,
-    max_draws_per_year: Option<u64>,
+    max_draws_per_year: Option<i64>,
     ratios: BTreeMap<String, toml::Value>,
-    min: Option<BTreeMap<String, u64>>,
-    max: Option<BTreeMap<String, u64>>,
+    min: Option<BTreeMap<String, i64>>,
+    max: Option<BTreeMap<String, i64>>,
     scope: Option<RawScope>,
     team: Option<RawTeam>,
 }
@@ -48,12 +56,12 @@ struct RawScope {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawTeam {
-    size: Option<u64>,
+    size: Option<i64>,
     departments: Option<Vec<String>>,
     region: Option<String>,
-    max_targets_per_inspector: Option<u64>,
+    max_targets_per_inspector: Option<i64>,
     qualifications: Option<Vec<String>>,
-    experts: Option<u64>,
+    experts: Option<i64>,
     rotation: Option<bool>,
     history_file: Option<String>,
 }
@@ -153,6 +161,19 @@ impl Ctx<'_> {
         });
     }
 
+    /// `value` when it lies in `lo..=hi`; otherwise a problem naming the range.
+    /// `why`, when not empty, follows the range in the message.
+    fn int_in(&mut self, key: &str, value: i64, (lo, hi): (u64, u64), why: &str) -> Option<u64> {
+        match u64::try_from(value) {
+            Ok(v) if (lo..=hi).contains(&v) => Some(v),
+            _ => {
+                let why = if why.is_empty() { String::new() } else { format!(" ({why})") };
+                self.bad(key, &value.to_string(), format!("must be an integer from {lo} to {hi}{why}"));
+                None
+            }
+        }
+    }
+
     /// Best-effort line of a key for error messages: its last path segment.
     fn line_of(&self, key: &str) -> u64 {
         let last = key.rsplit('.').next().unwrap_or(key);
@@ -172,8 +193,13 @@ impl Plan {
     /// Parses and validates a plan; `open` reads the files it names.
     pub fn parse(text: &str, label: &str, open: &Opener<'_>) -> Result<Plan, crate::Error> {
         let raw: RawPlan = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1) as u64).unwrap_or(0);
-            crate::Error::input(label, line, "", "", e.message().to_string())
+            // The line holding the error, shown as the value (a person sees
+            // `A = 99999999999999999999`, not only "number too large").
+            let start = e.span().map(|s| s.start.min(text.len()));
+            let line = start.map(|s| text.as_bytes()[..s].iter().filter(|&&b| b == b'\n').count() as u64 + 1);
+            let shown = line.and_then(|l| text.lines().nth(l as usize - 1)).map(str::trim).unwrap_or_default();
+            let shown: String = shown.chars().take(120).collect();
+            crate::Error::input(label, line.unwrap_or(0), "", &shown, format!("invalid TOML: {}", e.message()))
         })?;
         let mut ctx = Ctx { label, text, problems: Problems::default() };
         let plan = build(raw, &mut ctx, open)?;
@@ -290,8 +316,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
         let parsed = match value {
             toml::Value::String(s) => Ratio::parse(s),
             toml::Value::Integer(n) => Ratio::parse(&n.to_string()),
-            toml::Value::Float(f) => Err(format!("{f} is a float; write the ratio as a string such as \"5%\"")),
-            other => Err(format!("{other} is not a ratio such as \"5%\"")),
+            _ => Err("must be a string such as \"5%\" (or the integer 0 or 1); floats are not allowed".into()),
         };
         match parsed {
             Ok(r) => ratios[i] = r,
@@ -302,12 +327,12 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
     let mut max = [None; 4];
     for (key, n) in raw.min.iter().flatten() {
         if let Some(i) = class_key(ctx, "min", key) {
-            min[i] = *n;
+            min[i] = ctx.int_in(&format!("min.{key}"), *n, (0, MAX_INTEGER), "").unwrap_or(0);
         }
     }
     for (key, n) in raw.max.iter().flatten() {
         if let Some(i) = class_key(ctx, "max", key) {
-            max[i] = Some(*n);
+            max[i] = ctx.int_in(&format!("max.{key}"), *n, (0, MAX_INTEGER), "");
         }
     }
     for c in Class::ALL {
@@ -405,7 +430,9 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
         scope,
         items,
         exclude: sorted(exclude),
-        max_draws_per_year: raw.max_draws_per_year,
+        max_draws_per_year: raw
+            .max_draws_per_year
+            .and_then(|n| ctx.int_in("max_draws_per_year", n, (0, MAX_INTEGER), "")),
         team,
         history,
     })
@@ -452,10 +479,14 @@ fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
 }
 
 fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Team {
-    let size = raw.size.unwrap_or(departments.len().max(2) as u64) as usize;
-    if size < 2 {
-        ctx.bad("team.size", &size.to_string(), "an inspection needs at least 2 certified inspectors");
-    } else if size < departments.len() {
+    let size = match raw.size {
+        None => departments.len().max(2),
+        Some(n) => {
+            let why = "an inspection needs at least 2 certified inspectors";
+            ctx.int_in("team.size", n, (2, MAX_TEAM), why).unwrap_or(2) as usize
+        }
+    };
+    if size < departments.len() {
         ctx.bad(
             "team.size",
             &size.to_string(),
@@ -475,14 +506,15 @@ fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Tea
             RegionRule::Any
         }
     };
-    if raw.max_targets_per_inspector == Some(0) {
-        ctx.bad("team.max_targets_per_inspector", "0", "must be at least 1");
-    }
+    let max_targets_per_inspector = raw
+        .max_targets_per_inspector
+        .and_then(|n| ctx.int_in("team.max_targets_per_inspector", n, (1, MAX_INTEGER), ""));
+    let experts = raw.experts.and_then(|n| ctx.int_in("team.experts", n, (0, MAX_TEAM), "")).unwrap_or(0) as usize;
     Team {
         size,
         departments,
         region,
-        max_targets_per_inspector: raw.max_targets_per_inspector,
+        max_targets_per_inspector,
         qualifications: sorted(
             raw.qualifications
                 .clone()
@@ -492,7 +524,7 @@ fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Tea
                 .filter(|q| !q.is_empty())
                 .collect(),
         ),
-        experts: raw.experts.unwrap_or(0) as usize,
+        experts,
         rotation: raw.rotation.unwrap_or(false),
     }
 }

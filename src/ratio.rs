@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::table;
+
 /// A ratio in [0, 1], exactly `numer / 10^scale`, stored in lowest terms of
 /// ten (no trailing zero digits in `numer` unless it is zero).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,36 +15,47 @@ pub struct Ratio {
     scale: u32,
 }
 
-/// The most fractional digits a ratio may carry (keeps `N × numer` in u128).
-const MAX_SCALE: u32 = 18;
+/// The most fractional digits a ratio may carry, as written and as a
+/// fraction (keeps `N × numer` in u128).
+const MAX_SCALE: usize = 18;
+
+/// The most digits before the decimal point: "100%" needs three.
+const MAX_INTEGER_DIGITS: usize = 3;
 
 impl Ratio {
     pub const ZERO: Ratio = Ratio { numer: 0, scale: 0 };
 
-    /// Parses `D` or `D%` with `D` a plain non-negative decimal.
+    /// Parses `D` or `D%` (spec §3.1): `D` is 1–3 digits, optionally a `.`
+    /// and 1–18 digits; the lengths are checked before any arithmetic, so a
+    /// ratio of thousands of digits is refused, never converted.
     pub fn parse(text: &str) -> Result<Ratio, String> {
-        let t = text.trim();
+        let t = table::trim(text);
         let (body, percent) = match t.strip_suffix('%') {
-            Some(b) => (b.trim_end(), true),
+            Some(b) => (table::trim(b), true),
             None => (t, false),
         };
         let (int, frac) = body.split_once('.').unwrap_or((body, ""));
         let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if int.is_empty() || !digits_ok(int) || !digits_ok(frac) || (body.contains('.') && frac.is_empty()) {
-            return Err(format!("\"{text}\" is not a decimal like \"5%\" or \"0.05\""));
+            return Err(
+                "is not a ratio such as \"5%\" or \"0.05\" (digits, optionally a point and decimals, optionally %)"
+                    .into(),
+            );
         }
-        let int = int.trim_start_matches('0');
-        let frac = frac.trim_end_matches('0');
-        let scale = frac.len() as u32 + if percent { 2 } else { 0 };
-        if scale > MAX_SCALE || int.len() > 4 {
-            return Err(format!("\"{text}\" has too many digits"));
+        if int.len() > MAX_INTEGER_DIGITS {
+            return Err(format!("has more than {MAX_INTEGER_DIGITS} digits before the decimal point"));
         }
-        let numer: u64 = format!("{int}{frac}").parse().unwrap_or(0);
-        let r = Ratio { numer, scale }.reduced();
-        if r.numer > 10u64.pow(r.scale) {
-            return Err(format!("\"{text}\" is more than 100%"));
+        let frac = if frac.len() > MAX_SCALE { None } else { Some(frac.trim_end_matches('0')) };
+        let scale = frac.map(|f| f.len() + if percent { 2 } else { 0 }).filter(|&s| s <= MAX_SCALE);
+        let (Some(frac), Some(scale)) = (frac, scale) else {
+            return Err(format!("has more than {MAX_SCALE} decimals (as a fraction: 5% is 0.05)"));
+        };
+        // At most 3 + 18 digits: exact in u128.
+        let numer: u128 = format!("{int}{frac}").parse().expect("1 to 21 ASCII digits");
+        if numer > 10u128.pow(scale as u32) {
+            return Err("is more than 100%".into());
         }
-        Ok(r)
+        Ok(Ratio { numer: numer as u64, scale: scale as u32 }.reduced())
     }
 
     fn reduced(mut self) -> Ratio {
@@ -107,6 +120,11 @@ mod tests {
             ("12.5%", "0.125"),
             ("007%", "0.07"),
             ("0.0000001", "0.0000001"),
+            (" 5 % ", "0.05"),
+            ("\u{3000}5%", "0.05"),
+            ("0.000000000000000001", "0.000000000000000001"),
+            ("0.0000000000000001%", "0.000000000000000001"),
+            ("100.000000000000000000%", "1"),
         ] {
             assert_eq!(Ratio::parse(input).unwrap().to_string(), canon, "{input}");
         }
@@ -114,9 +132,34 @@ mod tests {
 
     #[test]
     fn rejects_junk() {
-        for bad in ["", "%", "abc", "-5%", "1e-2", "5.%", ".5", "101%", "1.5", "0x10", "5 %%"] {
+        for bad in [
+            "",
+            "%",
+            "abc",
+            "-5%",
+            "+5%",
+            "1e-2",
+            "5.%",
+            ".5",
+            "101%",
+            "1.5",
+            "0x10",
+            "5 %%",
+            "5\n%",
+            "0005%",
+            "0.0000000000000000001",
+            "0.00000000000000001%",
+            "0.1000000000000000000",
+        ] {
             assert!(Ratio::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn thousands_of_leading_zeros_are_refused_not_converted() {
+        let zeros = "0".repeat(4999);
+        assert_eq!(Ratio::parse(&format!("{zeros}1")).unwrap_err(), "has more than 3 digits before the decimal point");
+        assert!(Ratio::parse(&format!("0.{zeros}1")).unwrap_err().contains("more than 18 decimals"));
     }
 
     #[test]

@@ -195,3 +195,29 @@ fn all_three_reject_bad_input_with_exit_2() {
     );
     Case { enterprises: broken, ..case }.check_all(2, "an invalid USCC");
 }
+
+/// Node 18 (Debian 12) has no global WebCrypto unless flagged; node 20's
+/// `--no-experimental-global-webcrypto` gives the same environment.
+#[test]
+fn verify_js_finds_webcrypto_in_node_without_the_global() {
+    let flag = "--no-experimental-global-webcrypto";
+    let dir = tempdir();
+    let probe = write(dir.path(), "probe.mjs", "console.log(typeof globalThis.crypto?.subtle);\n");
+    let out = std::process::Command::new("node").arg(flag).arg(&probe).output().expect("node must be installed");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "undefined",
+        "{flag} no longer hides WebCrypto, so this test would prove nothing"
+    );
+    let case = vector("basic");
+    let args = case.args();
+    let run = std::process::Command::new("node")
+        .arg(flag)
+        .arg(root().join("web/verify.js"))
+        .args(&args)
+        .output()
+        .expect("node must be installed");
+    let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert_eq!(run.status.code(), Some(0), "--- stdout\n{stdout}\n--- stderr\n{stderr}");
+    assert!(stdout.contains("VERIFIED"), "{stdout}");
+}

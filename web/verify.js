@@ -1,8 +1,8 @@
 // verify.js — independent verifier for fairdraw draws (algorithm `fairdraw-v1`).
 //
 // Written from audit/SPEC.md alone. An ES module without dependencies (only the
-// sibling ./toml.js); it runs in browsers and in node >= 20 (node modules are
-// loaded only by the CLI, with dynamic import). Decoding uses TextDecoder
+// sibling ./toml.js); it runs in browsers and in node >= 18 (node modules are
+// loaded only under node, with dynamic import). Decoding uses TextDecoder
 // (UTF-8 and GB18030, both fatal). One-off hashes (seed, plan digest, random
 // stream key) use WebCrypto (globalThis.crypto.subtle); the per-row hashes
 // (tickets, Merkle leaves and nodes — millions for a large registry) use the
@@ -83,13 +83,11 @@
 //     Columns naming a §1.1 field (by name, case-insensitive, or Chinese
 //     alias) use the normalised field value.
 //   * scope.regions: 1–6 ASCII digits; industries: any string.
-//   * Ratios: digits[.digits][%] after trimming (§1 step 3 characters), with
-//     such characters also allowed before "%"; no sign, no ".5" or "5.".
-//     team.departments must be non-empty strings, listed once.
+//   * team.departments must be non-empty strings, listed once.
 //   * inspection_date: a string with any §1.5 date (or "") or a TOML local
 //     date, years 1900–2999; stored as YYYY-MM-DD. Other TOML types (an
 //     integer such as 20260301) are refused.
-//   * max_draws_per_year: a TOML integer ≥ 0, or absent (null); only recorded.
+//   * max_draws_per_year: a TOML integer (§3.2 range), or absent (null); only recorded.
 
 import { parseToml, TomlError, TomlDate, isTable, keyLine } from './toml.js';
 
@@ -214,14 +212,28 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const utf8Encoder = new TextEncoder();
 function utf8(s) { return utf8Encoder.encode(s); }
 
+let subtleFound = null; // a Promise<SubtleCrypto>, looked up once
+/**
+ * WebCrypto's SubtleCrypto: globalThis.crypto in browsers and node >= 20;
+ * node 18 (Debian 12) has no global `crypto` unless flagged, but exports the
+ * same object as `webcrypto` from node:crypto, imported only under node.
+ */
 function subtle() {
-  const c = globalThis.crypto;
-  if (!c || !c.subtle) throw new FairdrawError('WebCrypto (crypto.subtle) is not available in this environment', [], 'environment');
-  return c.subtle;
+  if (!subtleFound) {
+    subtleFound = (async () => {
+      if (globalThis.crypto?.subtle) return globalThis.crypto.subtle;
+      if (typeof process === 'object' && process?.versions?.node) {
+        const { webcrypto } = await import('node:crypto');
+        if (webcrypto?.subtle) return webcrypto.subtle;
+      }
+      throw new FairdrawError('WebCrypto (crypto.subtle) is not available in this environment', [], 'environment');
+    })();
+  }
+  return subtleFound;
 }
 
 async function sha256(bytes) {
-  return new Uint8Array(await subtle().digest('SHA-256', bytes));
+  return new Uint8Array(await (await subtle()).digest('SHA-256', bytes));
 }
 
 /**
@@ -330,7 +342,7 @@ let fastHashState = null; // null: not checked yet; else a Promise<boolean>
 function fastHashing() {
   if (!fastHashState) {
     fastHashState = (async () => {
-      const sub = subtle();
+      const sub = await subtle();
       let seed = 0x9e3779b9;
       const rnd = () => { seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0; return seed >>> 24; };
       for (const n of [0, 1, 3, 55, 56, 57, 63, 64, 65, 82, 119, 120, 127, 128, 129, 200, 1000]) {
@@ -846,30 +858,41 @@ export function usccValid(u) { return typeof u === 'string' && usccProblem(u) ==
 // §3.1 Ratios
 // ═════════════════════════════════════════════════════════════════════════════
 
+const RATIO_SYNTAX = 'is not a ratio such as "5%" or "0.05" (digits, optionally a point and decimals, optionally %)';
+const RATIO_MAX_SCALE = 18;
+const RATIO_MAX_INTEGER_DIGITS = 3;
+
 /**
  * Parse a ratio (string "D" / "D%" or integer) into {p, s, text} with value
  * p / 10^s (BigInt p, Number s) and canonical text; returns {error} on failure.
+ * §3.1: the text is trimmed (§1 step 3 characters, also before "%"); D is 1–3
+ * digits, optionally "." and 1–18 digits; the lengths are checked before any
+ * conversion, and the value as a fraction has at most 18 decimals.
  */
 export function parseRatio(v) {
-  let digits, frac, percent;
+  let whole, frac, percent;
   if (typeof v === 'bigint') {
-    if (v < 0n) return { error: 'a ratio must not be negative' };
-    digits = v.toString(); frac = ''; percent = false;
+    if (v < 0n) return { error: RATIO_SYNTAX };
+    if (v > 1n) return { error: v > 999n ? 'has more than 3 digits before the decimal point' : 'is more than 100%' };
+    whole = v.toString(); frac = ''; percent = false;
   } else if (typeof v === 'string') {
-    // digits, optionally "." and more digits, optionally "%"; the string is
-    // trimmed (§1 step 3 characters) and spaces before "%" are allowed
-    const m = /^([0-9]+)(?:\.([0-9]+))?(?:[ \t\u3000\uFEFF]*(%))?$/.exec(trimCell(v));
-    if (!m) return { error: 'not a ratio (expected a decimal number like "0.05", "5", "12.5" or "5%", no sign or exponent)' };
-    digits = m[1];
+    let body = trimCell(v);
+    percent = body.endsWith('%');
+    if (percent) body = trimCell(body.slice(0, -1));
+    const m = /^([0-9]+)(?:\.([0-9]+))?$/.exec(body);
+    if (!m) return { error: RATIO_SYNTAX };
+    whole = m[1];
     frac = m[2] !== undefined ? m[2] : '';
-    percent = m[3] === '%';
   } else {
-    return { error: 'a ratio must be a string like "5%" or an integer' };
+    return { error: 'must be a string such as "5%" (or the integer 0 or 1); floats are not allowed' };
   }
-  let p = BigInt(digits + frac);
+  if (whole.length > RATIO_MAX_INTEGER_DIGITS) return { error: `has more than ${RATIO_MAX_INTEGER_DIGITS} digits before the decimal point` };
+  if (frac.length <= RATIO_MAX_SCALE) frac = frac.replace(/0+$/, '');
   let s = frac.length + (percent ? 2 : 0);
+  if (s > RATIO_MAX_SCALE) return { error: `has more than ${RATIO_MAX_SCALE} decimals (as a fraction: 5% is 0.05)` };
+  let p = BigInt(whole + frac);
+  if (p > 10n ** BigInt(s)) return { error: 'is more than 100%' };
   while (s > 0 && p % 10n === 0n) { p /= 10n; s--; }
-  if (p > 10n ** BigInt(s)) return { error: 'a ratio must lie in [0, 1]' };
   const scale = 10n ** BigInt(s);
   const ip = (p / scale).toString();
   const fp = s > 0 ? (p % scale).toString().padStart(s, '0') : '';
@@ -885,6 +908,7 @@ function ratioLE(a, b) { // a <= b
 
 const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'ratios', 'min', 'max', 'scope', 'team'];
 const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where'];
+const MAX_TEAM = 100; // §3.2: the largest team.size and team.experts
 const TEAM_KEYS = ['size', 'departments', 'region', 'max_targets_per_inspector', 'qualifications', 'experts', 'rotation', 'history_file'];
 
 function decodeUtf8Text(x, file) {
@@ -948,11 +972,12 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
     if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) { err(t, k, `${label} must be an array of strings`, v); return undefined; }
     return v.map(trimCell);
   };
-  const getInt = (t, k, label, min) => {
+  // §3.2: integers lie in [min, max]; max defaults to 2^53 − 1
+  const getInt = (t, k, label, min, max = Number.MAX_SAFE_INTEGER) => {
     if (!(k in t)) return undefined;
     const v = t[k];
     if (typeof v !== 'bigint') { err(t, k, `${label} must be an integer`, v); return undefined; }
-    if (v < BigInt(min)) { err(t, k, `${label} must be ≥ ${min}`, v); return undefined; }
+    if (v < BigInt(min) || v > BigInt(max)) { err(t, k, `${label} must be an integer from ${min} to ${max}`, v); return undefined; }
     return v;
   };
   const getTable = (t, k, label) => {
@@ -995,7 +1020,7 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
     if (ratiosT && c in ratiosT) {
       const v = ratiosT[c];
       const pr = parseRatio(v);
-      if (pr.error) err(ratiosT, c, `ratios.${c}: ${typeof v === 'bigint' || typeof v === 'string' ? pr.error : 'a ratio must be a string like "5%" or an integer'}`, v);
+      if (pr.error) err(ratiosT, c, `ratios.${c}: ${pr.error}`, v);
       else r = pr;
     }
     ratios[c] = r.text; ratioVals[c] = r;
@@ -1063,14 +1088,14 @@ async function readPlan(planInput, planFiles, file, ents, insps) {
   if (departments.some(d => d === '') || new Set(departments).size !== departments.length) {
     err(T, 'departments', 'team.departments: departments must be non-empty and listed once');
   }
-  let size = getInt(T, 'size', 'team.size', 2);
+  let size = getInt(T, 'size', 'team.size', 2, MAX_TEAM);
   if (size === undefined) size = BigInt(Math.max(2, departments.length));
   else if (size < BigInt(departments.length)) err(T, 'size', `team.size (${size}) is less than the number of team.departments (${departments.length})`, size);
   const region = getRawStr(T, 'region', 'team.region') ?? 'any';
   if (!['any', 'same', 'different'].includes(region)) err(T, 'region', 'team.region must be "any", "same" or "different"', region);
   const cap = getInt(T, 'max_targets_per_inspector', 'team.max_targets_per_inspector', 1) ?? null;
   const qualifications = sortedUnique((getStrArray(T, 'qualifications', 'team.qualifications') || []).filter(q => q !== ''));
-  const experts = getInt(T, 'experts', 'team.experts', 0) ?? 0n;
+  const experts = getInt(T, 'experts', 'team.experts', 0, MAX_TEAM) ?? 0n;
   let rotation = false;
   if ('rotation' in T) {
     if (typeof T.rotation !== 'boolean') err(T, 'rotation', 'team.rotation must be true or false', T.rotation);
@@ -2231,48 +2256,141 @@ export function formatDifference(d) {
   return `${d.path}: expected ${showValue(d.expected)}, draw has ${showValue(d.actual)}`;
 }
 
-// Integers beyond 2^53 (e.g. a plan's max_draws_per_year) must compare exactly:
-// such literals (16+ digits) outside strings are read as BigInt.
-const MAYBE_BIG_INT = /(?:^|[^"\\\w.])-?\d{16,}/;
-const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
-const BIG_MARK = '\u0000bigint:';
-function parseJsonExact(text) {
-  if (!MAYBE_BIG_INT.test(text)) return JSON.parse(text);
-  const marked = text.replace(JSON_TOKEN, t => (t[0] !== '"' && /^-?\d{16,}$/.test(t) ? `"\\u0000bigint:${t}"` : t));
-  try {
-    return JSON.parse(marked, (k, v) => (typeof v === 'string' && v.startsWith(BIG_MARK) ? BigInt(v.slice(BIG_MARK.length)) : v));
-  } catch (e) {
-    JSON.parse(text); // the error at its position in the original text
-    throw e;
-  }
+// §9.1 Reading a draw document strictly, so that every verifier gives the
+// same verdict: JSON.parse alone accepts duplicate keys (last wins), 2.0, -0,
+// 1e2 and lone surrogate escapes, and overflows the stack on deep nesting.
+const DOC_MAX_DEPTH = 64;
+const DOC_NUMBERS = 'numbers must be integers from 0 to 9007199254740991, without sign, fraction or exponent';
+const DOC_NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const DOC_INTEGER = /^(?:0|[1-9][0-9]{0,15})$/;
+const DOC_ESCAPES = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const DOC_WORDS = [['true', true], ['false', false], ['null', null]];
+
+class DocumentError extends Error {
+  constructor(message, at) { super(message); this.at = at; }
+}
+
+/** RFC 8259 JSON with the §9.1 restrictions -> value; throws DocumentError with a position. */
+function parseDocumentJson(text) {
+  let i = 0;
+  const fail = (message, at = i) => { throw new DocumentError(message, at); };
+  const skipSpace = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const string = () => {
+    const at = i++;
+    let out = '', from = i;
+    for (;;) {
+      if (i >= text.length) fail('not valid JSON: unterminated string', at);
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c < 0x20) fail('not valid JSON: a control character in a string');
+      if (c !== 0x5c) { i++; continue; }
+      out += text.slice(from, i);
+      const e = text[i + 1];
+      if (e === 'u') {
+        const h = text.slice(i + 2, i + 6);
+        if (!/^[0-9a-fA-F]{4}$/.test(h)) fail('not valid JSON: a \\u escape needs four hex digits');
+        out += String.fromCharCode(parseInt(h, 16));
+        i += 6;
+      } else if (e !== undefined && Object.prototype.hasOwnProperty.call(DOC_ESCAPES, e)) {
+        out += DOC_ESCAPES[e];
+        i += 2;
+      } else fail('not valid JSON: an invalid escape in a string');
+      from = i;
+    }
+    out += text.slice(from, i++);
+    if (LONE_SURROGATE.test(out)) fail('not valid JSON: a string holds a lone surrogate escape', at);
+    return out;
+  };
+  const number = () => {
+    DOC_NUMBER.lastIndex = i;
+    const m = DOC_NUMBER.exec(text);
+    if (!m) fail('not valid JSON: a malformed number');
+    const t = m[0];
+    if (!DOC_INTEGER.test(t) || Number(t) > Number.MAX_SAFE_INTEGER) fail(`${t.length > 40 ? t.slice(0, 40) + '…' : t}: ${DOC_NUMBERS}`);
+    i += t.length;
+    return Number(t);
+  };
+  const value = (depth) => {
+    skipSpace();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      if (depth >= DOC_MAX_DEPTH) fail(`not valid JSON: arrays and objects nested more than ${DOC_MAX_DEPTH} levels deep`);
+      return c === '{' ? object(depth + 1) : array(depth + 1);
+    }
+    if (c === '"') return string();
+    if (c === '-' || (c >= '0' && c <= '9')) return number();
+    for (const [word, v] of DOC_WORDS) if (text.startsWith(word, i)) { i += word.length; return v; }
+    fail(i >= text.length ? 'not valid JSON: the document ends early' : `not valid JSON: unexpected ${JSON.stringify(text.slice(i, i + 10))}`);
+  };
+  const array = (depth) => {
+    i++;
+    const out = [];
+    skipSpace();
+    if (text[i] === ']') { i++; return out; }
+    for (;;) {
+      out.push(value(depth));
+      skipSpace();
+      if (text[i] === ',') { i++; continue; }
+      if (text[i] === ']') { i++; return out; }
+      fail(i >= text.length ? 'not valid JSON: the document ends early' : 'not valid JSON: expected "," or "]"');
+    }
+  };
+  const object = (depth) => {
+    i++;
+    const out = {};
+    skipSpace();
+    if (text[i] === '}') { i++; return out; }
+    for (;;) {
+      skipSpace();
+      if (text[i] !== '"') fail(i >= text.length ? 'not valid JSON: the document ends early' : 'not valid JSON: expected a "key"');
+      const at = i;
+      const key = string();
+      if (Object.prototype.hasOwnProperty.call(out, key)) fail(`duplicate key ${JSON.stringify(key)}`, at);
+      skipSpace();
+      if (text[i] !== ':') fail('not valid JSON: expected ":"');
+      i++;
+      // defineProperty: a key "__proto__" is data, not the prototype
+      Object.defineProperty(out, key, { value: value(depth), enumerable: true, writable: true, configurable: true });
+      skipSpace();
+      if (text[i] === ',') { i++; continue; }
+      if (text[i] === '}') { i++; return out; }
+      fail(i >= text.length ? 'not valid JSON: the document ends early' : 'not valid JSON: expected "," or "}"');
+    }
+  };
+  const doc = value(0);
+  skipSpace();
+  if (i < text.length) fail('not valid JSON: text after the document');
+  return doc;
 }
 
 function parseJsonText(text, file) {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.charCodeAt(0) === 0xfeff) throwErrors([{ file, message: 'starts with a byte order mark (U+FEFF); a draw document is UTF-8 without BOM' }]);
   try {
-    return parseJsonExact(text);
+    return parseDocumentJson(text);
   } catch (e) {
-    const m = /position (\d+)/.exec(e.message);
-    let loc = {};
-    if (m) {
-      const pos = +m[1];
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      loc = { line, column: pos - before.lastIndexOf('\n'), value: text.slice(pos, pos + 10) };
-    }
-    throwErrors([{ file, ...loc, message: `not valid JSON: ${e.message}` }]);
+    if (!(e instanceof DocumentError)) throw e;
+    const before = text.slice(0, e.at);
+    const line = before.split('\n').length;
+    throwErrors([{ file, line, column: e.at - before.lastIndexOf('\n'), message: e.message }]);
   }
 }
 
 export async function verifyDraw(draw, inputs) {
   const file = (inputs && inputs.names && inputs.names.draw) || 'draw';
   if (draw instanceof Uint8Array || draw instanceof ArrayBuffer) {
+    const bytes = asBytes(draw, file);
     let text;
-    try { text = new TextDecoder('utf-8', { fatal: true }).decode(draw); } catch { throwErrors([{ file, message: 'not valid UTF-8' }]); }
+    // ignoreBOM: keep a BOM, so that parseJsonText refuses it (§9.1)
+    try { text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes); } catch {
+      throwErrors([{ file, message: `not valid UTF-8 at byte ${firstInvalidByte(bytes, 'utf-8')}` }]);
+    }
     draw = parseJsonText(text, file);
   } else if (typeof draw === 'string') draw = parseJsonText(draw, file);
-  if (!isPlainObject(draw)) throw new FairdrawError(`${file}: the draw document must be a JSON object`);
-  if (typeof draw.seed !== 'string') throw new FairdrawError(`${file}: the draw document has no "seed" string, so it cannot be recomputed`);
+  if (!isPlainObject(draw) || typeof draw.seed !== 'string') {
+    throw new FairdrawError(`${file}: has no "seed" string (the document must be a JSON object with a seed)`);
+  }
   const computed = await computeDraw({ ...inputs, seed: draw.seed });
   const differences = compareDocuments(computed, draw);
   const targets = computed.assignments.length;

@@ -129,10 +129,9 @@ pub fn warn_about(inputs: &Inputs) {
 }
 
 pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
-    let published: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not a JSON draw document", draw_path.display()))?;
-    let seed = published["seed"].as_str().with_context(|| format!("{} has no \"seed\" string", draw_path.display()))?;
+    let bytes = std::fs::read(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
+    let published = verify::parse_document(&bytes).with_context(|| format!("{}", draw_path.display()))?;
+    let seed = published["seed"].as_str().context("parse_document checks the seed")?;
     let inputs = inputs::load(&input_args.paths())?;
     let recomputed = draw::draw(&inputs.registries(), &inputs.plan, seed)?;
     let differences = verify::compare(&serde_json::to_value(&recomputed)?, &published);
