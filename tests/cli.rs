@@ -186,6 +186,15 @@ fn infeasible_plan_names_target_rule_and_relaxation() {
     assert!(out.stderr.contains("from 2 to 3"), "{}", out.stderr);
     assert!(!dir.path().join("draw.json").exists());
 
+    // The only holder of the qualification is not on duty: a known name, but
+    // no active inspector has it.
+    let mut roster = String::from("id,name,department,region,active,qualifications\n");
+    for i in 0..8 {
+        let region = if i % 2 == 0 { "330106" } else { "330108" };
+        let (active, qualifications) = if i == 0 { ("false", "特种设备") } else { ("true", "") };
+        roster += &format!("P{i:03},检查员{i},市场监督管理局,{region},{active},{qualifications}\n");
+    }
+    write(dir.path(), "i.csv", &roster);
     write(
         dir.path(),
         "same.toml",
@@ -228,4 +237,40 @@ fn gen_writes_a_registry_the_draw_accepts() {
         dir.path(),
     );
     out.expect(0);
+}
+
+#[test]
+fn a_department_or_qualification_nobody_has_is_named_before_any_draw() {
+    let dir = tempdir();
+    let d = dir.path();
+    setup(d);
+    let plan = format!("{MINIMAL_PLAN}[team]\ndepartments = [\"市场监管局\"]\nqualifications = [\"食品\"]\n");
+    write(d, "typo.toml", &plan);
+    let out = run(d, &draw_args(d, "typo.toml", "draw.json")).expect(2);
+    let err = &out.stderr;
+    assert!(err.contains("typo.toml:8: key team.departments: value \"市场监管局\": unknown department"), "{err}");
+    assert!(err.contains("(departments there: 市场监督管理局)"), "the roster's departments are listed: {err}");
+    assert!(err.contains("typo.toml:9: key team.qualifications: value \"食品\": unknown qualification"), "{err}");
+    assert!(err.contains("(qualifications there: none)"), "{err}");
+    assert!(!err.contains("assignment"), "not reported as an infeasible assignment: {err}");
+    assert!(!d.join("draw.json").exists(), "nothing written");
+
+    // The independent verifier refuses the same inputs for the same reasons.
+    let py = verify_py(
+        &[
+            "--emit",
+            "--seed",
+            "x",
+            "--enterprises",
+            s(&d.join("e.csv")),
+            "--inspectors",
+            s(&d.join("i.csv")),
+            "--plan",
+            s(&d.join("typo.toml")),
+        ],
+        d,
+    )
+    .expect(2);
+    assert!(py.stderr.contains("\"市场监管局\": team.departments: unknown department"), "{}", py.stderr);
+    assert!(py.stderr.contains("\"食品\": team.qualifications: unknown qualification"), "{}", py.stderr);
 }
