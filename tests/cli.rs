@@ -274,3 +274,36 @@ fn a_department_or_qualification_nobody_has_is_named_before_any_draw() {
     assert!(py.stderr.contains("\"市场监管局\": team.departments: unknown department"), "{}", py.stderr);
     assert!(py.stderr.contains("\"食品\": team.qualifications: unknown qualification"), "{}", py.stderr);
 }
+
+#[test]
+fn an_error_says_its_cause_once() {
+    let dir = tempdir();
+    let d = dir.path();
+    setup(d);
+    let missing = run(d, &draw_args(d, "no-such-plan.toml", "draw.json")).expect(2);
+    assert_eq!(missing.stderr.matches("os error 2").count(), 1, "{}", missing.stderr);
+    assert!(missing.stderr.contains("no-such-plan.toml"), "{}", missing.stderr);
+
+    let log = d.join("log");
+    fairdraw(&["init", "--log", s(&log)], d).expect(0);
+    let unknown = fairdraw(
+        &["reveal", "abcdef12", "--log", s(&log), "--ceremony", "31415926535897932384", "--witness", "甲", "--witness", "乙"],
+        d,
+    )
+    .expect(2);
+    assert_eq!(unknown.stderr.matches("no entry with id abcdef12").count(), 1, "{}", unknown.stderr);
+}
+
+#[test]
+fn the_demo_prints_next_steps_that_run_as_shown() {
+    let dir = tempdir();
+    let d = dir.path();
+    let out = fairdraw(&["demo", "--out-dir", s(&d.join("out"))], d).expect(0);
+    // Not on the PATH here, so the demo names the executable itself.
+    let line = out.stdout.lines().find(|l| l.contains(" audit replay --log ")).expect("a replay step");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_ne!(words[0], "fairdraw", "`fairdraw` is not on the PATH of this test: {line}");
+    let replay = std::process::Command::new(words[0]).args(&words[1..]).current_dir(d).output().unwrap();
+    assert!(replay.status.success(), "{line}: {}", String::from_utf8_lossy(&replay.stderr));
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("1 identical"), "{line}");
+}
