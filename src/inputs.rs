@@ -119,32 +119,34 @@ pub fn unknown_to_the_roster(plan: &Plan, inspectors: &[Inspector], roster: &str
     let departments: BTreeSet<&str> = inspectors.iter().map(|i| i.department.as_str()).collect();
     let qualifications: BTreeSet<&str> =
         inspectors.iter().flat_map(|i| i.qualifications.iter().map(String::as_str)).collect();
+    let origin = &plan.origin;
+    let rules = [
+        ("team.departments", origin.departments_line, &plan.team.departments, &departments, "department", "belongs to"),
+        (
+            "team.qualifications",
+            origin.qualifications_line,
+            &plan.team.qualifications,
+            &qualifications,
+            "qualification",
+            "holds",
+        ),
+    ];
     let mut problems = Problems::default();
-    let mut check = |key: &str, line: u64, wanted: &[String], known: &BTreeSet<&str>, what: &str, verb: &str| {
+    for (key, line, wanted, known, what, verb) in rules {
+        let mut listed: Vec<&str> = known.iter().copied().take(KNOWN_NAMES_SHOWN).collect();
+        if known.len() > KNOWN_NAMES_SHOWN {
+            listed.push("…");
+        }
+        let listed = if known.is_empty() { "none".to_string() } else { listed.join(", ") };
         for name in wanted.iter().filter(|n| !known.contains(n.as_str())) {
-            let mut listed: Vec<&str> = known.iter().copied().take(KNOWN_NAMES_SHOWN).collect();
-            if known.len() > KNOWN_NAMES_SHOWN {
-                listed.push("…");
-            }
-            let listed = if known.is_empty() { "none".to_string() } else { listed.join(", ") };
             problems.push(Problem {
-                file: plan.origin.label.clone(),
+                file: origin.label.clone(),
                 line,
                 column: key.to_string(),
                 value: name.clone(),
                 message: format!("unknown {what}: no one in {roster} {verb} it ({what}s there: {listed})"),
             });
         }
-    };
-    let origin = &plan.origin;
-    check("team.departments", origin.departments_line, &plan.team.departments, &departments, "department", "belongs to");
-    check(
-        "team.qualifications",
-        origin.qualifications_line,
-        &plan.team.qualifications,
-        &qualifications,
-        "qualification",
-        "holds",
-    );
+    }
     problems
 }

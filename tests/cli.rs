@@ -287,7 +287,18 @@ fn an_error_says_its_cause_once() {
     let log = d.join("log");
     fairdraw(&["init", "--log", s(&log)], d).expect(0);
     let unknown = fairdraw(
-        &["reveal", "abcdef12", "--log", s(&log), "--ceremony", "31415926535897932384", "--witness", "甲", "--witness", "乙"],
+        &[
+            "reveal",
+            "abcdef12",
+            "--log",
+            s(&log),
+            "--ceremony",
+            "31415926535897932384",
+            "--witness",
+            "甲",
+            "--witness",
+            "乙",
+        ],
         d,
     )
     .expect(2);

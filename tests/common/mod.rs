@@ -44,9 +44,11 @@ pub fn fairdraw(args: &[&str], cwd: &Path) -> Run {
 /// Runs `audit/verify.py ARGS` with [`python`].
 pub fn verify_py(args: &[&str], cwd: &Path) -> Run {
     let script = root().join("audit/verify.py");
-    Run::from(Command::new(python()).arg(script).args(args).current_dir(cwd).output().unwrap_or_else(|e| {
-        panic!("cannot run {}: {e}; install python3 or set FAIRDRAW_PYTHON", python().display())
-    }))
+    Run::from(
+        Command::new(python()).arg(script).args(args).current_dir(cwd).output().unwrap_or_else(|e| {
+            panic!("cannot run {}: {e}; install python3 or set FAIRDRAW_PYTHON", python().display())
+        }),
+    )
 }
 
 /// Runs `node web/verify.js ARGS`.
