@@ -1169,8 +1169,23 @@ def load_inputs(args):
         usccs = {e[0] for e in ents[0]} if ents is not None and n1 == n0 else None
         ids = {i["id"] for i in ins} if ins is not None and n2 == n1 else None
         conflicts = read_conflicts(args.conflicts, ids, usccs, problems)
+    if plan is not None and ins is not None and n2 == n1:
+        unknown_to_the_roster(args.plan, plan["team"], args.inspectors, ins, problems)
     problems.check()
     return plan, ratios, ents, ins, conflicts
+
+
+def unknown_to_the_roster(plan_path, team, roster_path, inspectors, problems):
+    """§3.2: every team department and qualification must be held by someone in the roster."""
+    known = {"department": sorted({i["department"] for i in inspectors}),
+             "qualification": sorted({q for i in inspectors for q in i["qualifications"]})}
+    for key, what, verb in (("team.departments", "department", "belongs to"),
+                            ("team.qualifications", "qualification", "holds")):
+        for name in team[key.split(".")[1]]:
+            if name not in known[what]:
+                listed = ", ".join(known[what][:30] + (["…"] if len(known[what]) > 30 else [])) or "none"
+                problems.add(plan_path, f"{key}: unknown {what}: no one in {roster_path} {verb} it "
+                                        f"({what}s there: {listed})", value=name)
 
 
 def compute_draw(inputs, seed):

@@ -25,8 +25,9 @@ WORK/results.md and WORK/results.json.
 Environment: SIZES (default "1e5 1e6 1e7"), RUNS (5), SAMPLER_MAX (1e6),
 VERIFIERS_MAX (1e6), VERIFIER_RUNS (1), WORK (target/bench), SEED
 ("bench-2026"). Needs cargo, python3 (3.8+), node, and GNU time (installed
-with apt-get when missing and possible); consistent-sampler is installed
-with pip into WORK/pydeps when it is not importable.
+with apt-get when missing and possible); consistent-sampler is taken from
+the repository's .venv (made by `.ci/run --setup`) when this Python lacks it,
+else installed with pip into WORK/pydeps.
 """
 
 import csv
@@ -88,6 +89,11 @@ def setup():
 
         assert version("consistent-sampler") == "1.0.10"
     except Exception:
+        venv = ROOT / ".venv"
+        if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
+            # .ci/run --setup put it there: run this script with that Python.
+            log("== re-running with " + str(venv / "bin" / "python"))
+            os.execv(venv / "bin" / "python", [str(venv / "bin" / "python"), __file__, *sys.argv[1:]])
         log("== installing consistent-sampler 1.0.10 into " + str(pydeps))
         run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade", "--target", pydeps,
              "consistent-sampler==1.0.10"])

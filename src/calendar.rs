@@ -584,8 +584,34 @@ mod tests {
         }
     }
 
-    /// The embedded files are the ones in the project's shared data (when it is
-    /// beside the checkout, as on the developers' machines and in CI).
+    /// The embedded files are holiday-cn's files unchanged: their SHA-256
+    /// digests are the ones recorded in `data/holiday-cn/SHA256SUMS` (which
+    /// `sha256sum -c` checks too), so an edit to a year file fails here in
+    /// every clone.
+    #[test]
+    fn embedded_data_matches_the_recorded_checksums() {
+        use sha2::{Digest, Sha256};
+        let recorded: Vec<(&str, &str)> = include_str!("../data/holiday-cn/SHA256SUMS")
+            .lines()
+            .map(|line| {
+                let (digest, name) = line.split_once("  ").expect("sha256sum format: DIGEST, two spaces, NAME");
+                (name, digest)
+            })
+            .collect();
+        let computed: Vec<(&str, String)> =
+            OFFICIAL.iter().map(|(name, text)| (*name, hex::encode(Sha256::digest(text.as_bytes())))).collect();
+        let recorded_names: Vec<&str> = recorded.iter().map(|(n, _)| *n).collect();
+        let embedded_names: Vec<&str> = computed.iter().map(|(n, _)| *n).collect();
+        assert_eq!(recorded_names, embedded_names, "SHA256SUMS lists every embedded year file");
+        for ((name, want), (_, got)) in recorded.iter().zip(&computed) {
+            assert_eq!(want, got, "{name} is not the file whose digest SHA256SUMS records");
+        }
+    }
+
+    /// Where the project's shared data sits beside the checkout (developers'
+    /// machines, CI), its copies are the embedded files too. Elsewhere the
+    /// check above still pins the content; the skip is said past the
+    /// harness's output capture.
     #[test]
     fn embedded_data_matches_shared_files() {
         let candidates = [
@@ -593,7 +619,12 @@ mod tests {
             source_dir().join("../../shared/data/holiday-cn"),
         ];
         let Some(shared) = candidates.iter().find(|dir| dir.is_dir()) else {
-            eprintln!("note: no shared/data/holiday-cn beside the checkout; skipped");
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** SKIPPED calendar::tests::embedded_data_matches_shared_files: no shared/data/holiday-cn \
+                 beside the checkout\n"
+            );
             return;
         };
         let mut count = 0;

@@ -2,9 +2,10 @@
 //! filesystem. The plan is read first because its `scope.where` columns
 //! decide which extra registry columns are kept.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Problems};
+use crate::error::{Error, Problem, Problems};
 use crate::plan::Plan;
 use crate::registry::{self, Enterprises, Inspector};
 use crate::table::{FileSource, Source};
@@ -69,7 +70,7 @@ pub fn load(paths: &InputPaths) -> Result<Inputs, Error> {
 pub fn load_registries(
     plan: Plan,
     enterprises: &(dyn Source + Sync),
-    inspectors: &(dyn Source + Sync),
+    inspectors_source: &(dyn Source + Sync),
     conflicts: Option<&(dyn Source + Sync)>,
 ) -> Result<Inputs, Error> {
     let mut problems = Problems::default();
@@ -85,7 +86,7 @@ pub fn load_registries(
     };
     let (ent, insp) = rayon::join(
         || registry::read_enterprises(enterprises, &plan.where_columns()),
-        || registry::read_inspectors(inspectors),
+        || registry::read_inspectors(inspectors_source),
     );
     let (enterprises, inspectors) = match (ent, insp) {
         (Ok(e), Ok(i)) => (e, i),
@@ -95,9 +96,57 @@ pub fn load_registries(
             return Err(Error::Input(problems));
         }
     };
-    let conflicts = match conflicts {
-        Some(c) => registry::read_conflicts(c, &inspectors, &enterprises)?,
+    let conflicts = match conflicts.map(|c| registry::read_conflicts(c, &inspectors, &enterprises)) {
+        Some(Ok(pairs)) => pairs,
+        Some(Err(e)) => {
+            collect(Err(e))?;
+            Vec::new()
+        }
         None => Vec::new(),
     };
+    problems.extend(unknown_to_the_roster(&plan, &inspectors, inspectors_source.label()));
+    problems.into_result()?;
     Ok(Inputs { plan, enterprises, inspectors, conflicts })
+}
+
+/// How many known names a message lists before it only counts the rest.
+const KNOWN_NAMES_SHOWN: usize = 30;
+
+/// The plan's team departments and qualifications that nobody in the roster
+/// (active or not, inspector or expert) has. Such a name is almost always a
+/// typo, and drawing anyway would only report an infeasible assignment.
+pub fn unknown_to_the_roster(plan: &Plan, inspectors: &[Inspector], roster: &str) -> Problems {
+    let departments: BTreeSet<&str> = inspectors.iter().map(|i| i.department.as_str()).collect();
+    let qualifications: BTreeSet<&str> =
+        inspectors.iter().flat_map(|i| i.qualifications.iter().map(String::as_str)).collect();
+    let origin = &plan.origin;
+    let rules = [
+        ("team.departments", origin.departments_line, &plan.team.departments, &departments, "department", "belongs to"),
+        (
+            "team.qualifications",
+            origin.qualifications_line,
+            &plan.team.qualifications,
+            &qualifications,
+            "qualification",
+            "holds",
+        ),
+    ];
+    let mut problems = Problems::default();
+    for (key, line, wanted, known, what, verb) in rules {
+        let mut listed: Vec<&str> = known.iter().copied().take(KNOWN_NAMES_SHOWN).collect();
+        if known.len() > KNOWN_NAMES_SHOWN {
+            listed.push("…");
+        }
+        let listed = if known.is_empty() { "none".to_string() } else { listed.join(", ") };
+        for name in wanted.iter().filter(|n| !known.contains(n.as_str())) {
+            problems.push(Problem {
+                file: origin.label.clone(),
+                line,
+                column: key.to_string(),
+                value: name.clone(),
+                message: format!("unknown {what}: no one in {roster} {verb} it ({what}s there: {listed})"),
+            });
+        }
+    }
+    problems
 }

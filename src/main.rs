@@ -40,6 +40,7 @@ enum Command {
     Reveal(RevealArgs),
     /// Append a public note to the log.
     Note {
+        /// The note's text, published as is.
         #[arg(long)]
         text: String,
         /// Append this many notes, acknowledging each (used by crash tests).
@@ -55,14 +56,19 @@ enum Command {
     Audit(AuditCommand),
     /// Generate a synthetic registry (enterprises.csv, inspectors.csv, conflicts.csv).
     Gen {
+        /// Number of enterprises.
         #[arg(long, default_value_t = 5000)]
         enterprises: u64,
+        /// Number of inspectors.
         #[arg(long, default_value_t = 120)]
         inspectors: u32,
+        /// Number of recusal pairs.
         #[arg(long, default_value_t = 60)]
         conflicts: u32,
+        /// Generator seed: the same seed gives the same files.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Directory to write the three CSV files into (created if missing).
         #[arg(long)]
         out_dir: PathBuf,
     },
@@ -88,7 +94,60 @@ fn main() -> ExitCode {
         }
     };
     result.unwrap_or_else(|e| {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", said_once(&e));
         ExitCode::from(2)
     })
+}
+
+/// The error and its causes, `: `-separated, leaving out a cause whose text
+/// the message already contains (library errors often quote their cause, so
+/// `{:#}` would print an OS message twice).
+fn said_once(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every option and positional argument of every command has a `--help` line.
+    #[test]
+    fn every_argument_has_a_help_line() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (the command itself)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let cmd = Cli::command();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&cmd, "fairdraw", &mut missing);
+        assert!(missing.is_empty(), "no --help text for:\n  {}", missing.join("\n  "));
+    }
+
+    #[test]
+    fn an_error_quoting_its_cause_says_it_once() {
+        let os = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory (os error 2)");
+        let quoting = anyhow::Error::new(os).context("cannot read plan.toml: No such file or directory (os error 2)");
+        assert_eq!(said_once(&quoting), "cannot read plan.toml: No such file or directory (os error 2)");
+        let plain = anyhow::Error::new(std::io::Error::other("disk full")).context("writing out.json");
+        assert_eq!(said_once(&plain), "writing out.json: disk full");
+    }
 }

@@ -138,6 +138,20 @@ pub struct Plan {
     pub team: Team,
     /// `(uscc, inspector_id)` pairs barred by rotation, sorted.
     pub history: Vec<(String, String)>,
+    /// Where the plan was read from; not part of the canonical plan.
+    pub origin: Origin,
+}
+
+/// Where a plan was read from, for problems that only a later input reveals
+/// (a department no inspector of the roster belongs to).
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// The file (or request part) the plan came from.
+    pub label: String,
+    /// 1-based lines of `team.departments` and `team.qualifications`; 0 when
+    /// unknown (a plan read back from the log).
+    pub departments_line: u64,
+    pub qualifications_line: u64,
 }
 
 /// Opens a file the plan names (relative to the plan).
@@ -202,7 +216,12 @@ impl Plan {
             crate::Error::input(label, line.unwrap_or(0), "", &shown, format!("invalid TOML: {}", e.message()))
         })?;
         let mut ctx = Ctx { label, text, problems: Problems::default() };
-        let plan = build(raw, &mut ctx, open)?;
+        let mut plan = build(raw, &mut ctx, open)?;
+        plan.origin = Origin {
+            label: label.to_string(),
+            departments_line: ctx.line_of("team.departments"),
+            qualifications_line: ctx.line_of("team.qualifications"),
+        };
         check_control_characters(&plan.canonical(), "", &mut ctx);
         ctx.problems.into_result()?;
         Ok(plan)
@@ -435,6 +454,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, cra
             .and_then(|n| ctx.int_in("max_draws_per_year", n, (0, MAX_INTEGER), "")),
         team,
         history,
+        origin: Origin::default(),
     })
 }
 
@@ -749,6 +769,7 @@ impl Plan {
                 rotation: team["rotation"].as_bool().ok_or("plan.team.rotation is not a boolean")?,
             },
             history: pairs(&v["history"], "history")?,
+            origin: Origin::default(),
         };
         if canonical::to_bytes(&plan.canonical()) != canonical::to_bytes(v) {
             return Err("the stored plan is not in canonical form".into());

@@ -186,6 +186,15 @@ fn infeasible_plan_names_target_rule_and_relaxation() {
     assert!(out.stderr.contains("from 2 to 3"), "{}", out.stderr);
     assert!(!dir.path().join("draw.json").exists());
 
+    // The only holder of the qualification is not on duty: a known name, but
+    // no active inspector has it.
+    let mut roster = String::from("id,name,department,region,active,qualifications\n");
+    for i in 0..8 {
+        let region = if i % 2 == 0 { "330106" } else { "330108" };
+        let (active, qualifications) = if i == 0 { ("false", "特种设备") } else { ("true", "") };
+        roster += &format!("P{i:03},检查员{i},市场监督管理局,{region},{active},{qualifications}\n");
+    }
+    write(dir.path(), "i.csv", &roster);
     write(
         dir.path(),
         "same.toml",
@@ -228,4 +237,84 @@ fn gen_writes_a_registry_the_draw_accepts() {
         dir.path(),
     );
     out.expect(0);
+}
+
+#[test]
+fn a_department_or_qualification_nobody_has_is_named_before_any_draw() {
+    let dir = tempdir();
+    let d = dir.path();
+    setup(d);
+    let plan = format!("{MINIMAL_PLAN}[team]\ndepartments = [\"市场监管局\"]\nqualifications = [\"食品\"]\n");
+    write(d, "typo.toml", &plan);
+    let out = run(d, &draw_args(d, "typo.toml", "draw.json")).expect(2);
+    let err = &out.stderr;
+    assert!(err.contains("typo.toml:8: key team.departments: value \"市场监管局\": unknown department"), "{err}");
+    assert!(err.contains("(departments there: 市场监督管理局)"), "the roster's departments are listed: {err}");
+    assert!(err.contains("typo.toml:9: key team.qualifications: value \"食品\": unknown qualification"), "{err}");
+    assert!(err.contains("(qualifications there: none)"), "{err}");
+    assert!(!err.contains("assignment"), "not reported as an infeasible assignment: {err}");
+    assert!(!d.join("draw.json").exists(), "nothing written");
+
+    // The independent verifier refuses the same inputs for the same reasons.
+    let py = verify_py(
+        &[
+            "--emit",
+            "--seed",
+            "x",
+            "--enterprises",
+            s(&d.join("e.csv")),
+            "--inspectors",
+            s(&d.join("i.csv")),
+            "--plan",
+            s(&d.join("typo.toml")),
+        ],
+        d,
+    )
+    .expect(2);
+    assert!(py.stderr.contains("\"市场监管局\": team.departments: unknown department"), "{}", py.stderr);
+    assert!(py.stderr.contains("\"食品\": team.qualifications: unknown qualification"), "{}", py.stderr);
+}
+
+#[test]
+fn an_error_says_its_cause_once() {
+    let dir = tempdir();
+    let d = dir.path();
+    setup(d);
+    let missing = run(d, &draw_args(d, "no-such-plan.toml", "draw.json")).expect(2);
+    assert_eq!(missing.stderr.matches("os error 2").count(), 1, "{}", missing.stderr);
+    assert!(missing.stderr.contains("no-such-plan.toml"), "{}", missing.stderr);
+
+    let log = d.join("log");
+    fairdraw(&["init", "--log", s(&log)], d).expect(0);
+    let unknown = fairdraw(
+        &[
+            "reveal",
+            "abcdef12",
+            "--log",
+            s(&log),
+            "--ceremony",
+            "31415926535897932384",
+            "--witness",
+            "甲",
+            "--witness",
+            "乙",
+        ],
+        d,
+    )
+    .expect(2);
+    assert_eq!(unknown.stderr.matches("no entry with id abcdef12").count(), 1, "{}", unknown.stderr);
+}
+
+#[test]
+fn the_demo_prints_next_steps_that_run_as_shown() {
+    let dir = tempdir();
+    let d = dir.path();
+    let out = fairdraw(&["demo", "--out-dir", s(&d.join("out"))], d).expect(0);
+    // Not on the PATH here, so the demo names the executable itself.
+    let line = out.stdout.lines().find(|l| l.contains(" audit replay --log ")).expect("a replay step");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_ne!(words[0], "fairdraw", "`fairdraw` is not on the PATH of this test: {line}");
+    let replay = std::process::Command::new(words[0]).args(&words[1..]).current_dir(d).output().unwrap();
+    assert!(replay.status.success(), "{line}: {}", String::from_utf8_lossy(&replay.stderr));
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("1 identical"), "{line}");
 }

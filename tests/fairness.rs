@@ -1,6 +1,9 @@
 //! Fairness of inspector assignment: over many seeds, every eligible
 //! inspector is drawn equally often (Pearson's chi-square test). The seeds
-//! are fixed, so the test is deterministic, not flaky.
+//! are fixed, so the test is deterministic, not flaky. A chi-square over
+//! thousands of draws catches a wrong pool or a skewed shuffle, not biases of
+//! order n/2^64 such as modulo bias: the rejection rule that prevents that is
+//! checked on crafted words in `src/stream.rs`.
 
 use fairdraw::assign::{self, Board, Rules, Target};
 use fairdraw::plan::RegionRule;
@@ -14,7 +17,6 @@ fn critical(df: usize) -> f64 {
     match df {
         4 => 18.467,
         9 => 27.877,
-        11 => 31.264,
         _ => panic!("no table entry for df {df}"),
     }
 }
@@ -103,16 +105,4 @@ fn joint_inspection_is_uniform_within_each_department() {
     assert!(by_slot[2][10..].iter().all(|&c| c == 0), "other departments never join");
     let chi2 = chi_square(&by_slot[2][..10]);
     assert!(chi2 < critical(9), "free slot chi-square {chi2:.2}: {:?}", by_slot[2]);
-}
-
-#[test]
-fn uniform_has_no_modulo_bias() {
-    // 3 does not divide 2^64; rejection sampling keeps the buckets level.
-    let mut stream = fairdraw::stream::Stream::for_assignment("bias");
-    let mut counts = [0u64; 12];
-    for _ in 0..60_000 {
-        counts[stream.uniform(12) as usize] += 1;
-    }
-    let chi = chi_square(&counts);
-    assert!(chi < critical(11), "{chi:.2} {counts:?}");
 }

@@ -13,7 +13,7 @@ use fairdraw::log::flow::{self, BeaconChoice, Clock, Offered};
 use fairdraw::log::store::Log;
 use fairdraw::report;
 
-use super::{data_dir, write_atomically};
+use super::{data_dir, self_command, write_atomically};
 
 /// The bundled quicknet round; the demo's simulated clock sits just before it.
 const ROUND: u64 = 12040883;
@@ -89,8 +89,9 @@ pub fn run(out_dir: &Path) -> anyhow::Result<ExitCode> {
         "  {d}/entries.jsonl                       the log: one JSON entry per line (format: audit/LOG-FORMAT.md)"
     );
     println!("  {d}/receipts/{}.tlog-proof   the draw's receipt", revealed.result_id);
-    println!("  fairdraw audit verify --log {d} --checkpoint {o}/demo-checkpoint-after-commit.txt");
-    println!("  fairdraw audit replay --log {d}");
+    let me = self_command();
+    println!("  {me} audit verify --log {d} --checkpoint {o}/demo-checkpoint-after-commit.txt");
+    println!("  {me} audit replay --log {d}");
     println!("  python3 audit/verify.py {o}/demo-draw.json --enterprises {data}/enterprises.csv --inspectors {data}/inspectors.csv --conflicts {data}/conflicts.csv --plan {data}/plan-single.toml");
     println!("  node web/verify.js      (same arguments)");
     Ok(if verified && replayed { ExitCode::SUCCESS } else { ExitCode::from(1) })

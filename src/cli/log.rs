@@ -90,6 +90,7 @@ pub struct RevealArgs {
 pub enum AuditCommand {
     /// Check every entry, checkpoint, snapshot and beacon (exit 1 on tampering).
     Verify {
+        /// The log directory.
         #[arg(long = "log", default_value = DEFAULT_LOG)]
         dir: PathBuf,
         /// A checkpoint you saved earlier: the log must extend it.
@@ -101,11 +102,13 @@ pub enum AuditCommand {
     },
     /// Re-run every logged draw from its logged inputs and compare.
     Replay {
+        /// The log directory.
         #[arg(long = "log", default_value = DEFAULT_LOG)]
         dir: PathBuf,
     },
     /// Print the newest signed checkpoint (save it, pass it to verify later).
     Checkpoint {
+        /// The log directory.
         #[arg(long = "log", default_value = DEFAULT_LOG)]
         dir: PathBuf,
     },
@@ -113,10 +116,13 @@ pub enum AuditCommand {
     Receipt {
         /// Entry id (prefix), or with --check a receipt file.
         what: String,
+        /// Check the receipt file WHAT offline instead of printing a receipt.
         #[arg(long)]
         check: bool,
+        /// The log directory.
         #[arg(long = "log", default_value = DEFAULT_LOG)]
         dir: PathBuf,
+        /// With --check: the log's verifier key, inline or a file [default: the log's log.pub].
         #[arg(long)]
         vkey: Option<String>,
     },

@@ -30,3 +30,23 @@ pub fn data_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
     }
 }
+
+/// How to run this program again, as the user would type it: `fairdraw` when
+/// that name on the PATH is this very executable (after `cargo install --path
+/// .`), else this executable's path (relative to the working directory when
+/// it lies below it), so that the next steps a command prints work as shown.
+pub fn self_command() -> String {
+    let Ok(me) = std::env::current_exe().and_then(|p| p.canonicalize()) else {
+        return "fairdraw".into();
+    };
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let on_path = std::env::split_paths(&path).map(|dir| dir.join("fairdraw")).find(|p| p.is_file());
+    if on_path.and_then(|p| p.canonicalize().ok()).as_ref() == Some(&me) {
+        return "fairdraw".into();
+    }
+    let below_cwd = std::env::current_dir()
+        .and_then(|cwd| cwd.canonicalize())
+        .ok()
+        .and_then(|cwd| me.strip_prefix(cwd).ok().map(|rel| format!("./{}", rel.display())));
+    below_cwd.unwrap_or_else(|| me.display().to_string())
+}

@@ -11,8 +11,10 @@ use fairdraw::server::{self, AppState, Config};
 
 #[derive(Args)]
 pub struct ServeArgs {
+    /// The log directory to publish.
     #[arg(long = "log", default_value = super::log::DEFAULT_LOG)]
     pub dir: PathBuf,
+    /// Address and port to listen on (port 0: any free port, printed at start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
     /// The web page's directory [default: ./web, else the source tree's].

@@ -1,12 +1,13 @@
 // fake-api.mjs — a stand-in for `fairdraw serve`, built from a log directory.
 //
-// Used while the Rust server does not exist yet (and as a fallback by the
-// tests): it answers the read-only endpoints of web/openapi.json from the
-// files of an audit log (audit/LOG-FORMAT.md) and serves web/ the way the
-// server does (index.html for every non-/api page path). It is a development
-// and test fixture only: its enterprise explanations and result deadlines are
-// simplified (the server is authoritative), but every shape follows the
-// OpenAPI schemas so the page can be exercised end to end.
+// Used for work on the page without a built binary (FAIRDRAW_TEST_SERVER=fake;
+// the tests never fall back to it on their own): it answers the read-only
+// endpoints of web/openapi.json from the files of an audit log
+// (audit/LOG-FORMAT.md) and serves web/ the way the server does (index.html
+// for every non-/api page path). It is a development and test fixture only:
+// its enterprise explanations and result deadlines are simplified (the server
+// is authoritative), but every shape follows the OpenAPI schemas so the page
+// can be exercised end to end.
 //
 //   node tests/browser/fake-api.mjs --log DIR [--port 8089] [--web web/]
 

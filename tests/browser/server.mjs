@@ -1,12 +1,13 @@
-// server.mjs — start a server for the browser tests: `fairdraw serve` when the
-// binary has it, else the stand-in tests/browser/fake-api.mjs.
+// server.mjs — start the server the browser tests talk to: `fairdraw serve`.
 //
 //   const srv = await startServer(logDir);   // {url, kind: 'fairdraw'|'fake', stop()}
 //
-// FAIRDRAW_TEST_SERVER=fake forces the stand-in; =fairdraw forces the binary
-// (and fails when it has no `serve`).
+// Only FAIRDRAW_TEST_SERVER=fake swaps in the stand-in tests/browser/fake-api.mjs
+// (for work on the page without a built binary); otherwise a binary that
+// cannot serve is an error, never a silent switch to the stand-in, which
+// would let the tests pass without the real server.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,14 +15,6 @@ import { FAIRDRAW } from './make-log.mjs';
 import { startFakeServer, WEB_DIR } from './fake-api.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-export function binaryHasServe() {
-  try {
-    return /^\s+serve\s/m.test(execFileSync(FAIRDRAW, ['--help'], { encoding: 'utf8' }));
-  } catch {
-    return false;
-  }
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -45,8 +38,9 @@ async function waitUntilUp(url, child, seconds = 30) {
 }
 
 export async function startServer(logDir) {
-  const want = process.env.FAIRDRAW_TEST_SERVER;
-  if (want !== 'fake' && (want === 'fairdraw' || binaryHasServe())) {
+  const want = process.env.FAIRDRAW_TEST_SERVER || 'fairdraw';
+  if (want !== 'fake' && want !== 'fairdraw') throw new Error(`FAIRDRAW_TEST_SERVER=${want}: use fairdraw or fake`);
+  if (want === 'fairdraw') {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const child = spawn(FAIRDRAW, ['serve', '--log', logDir, '--addr', `127.0.0.1:${port}`, '--web', WEB_DIR],

@@ -41,11 +41,13 @@ pub fn fairdraw(args: &[&str], cwd: &Path) -> Run {
     Run::from(Command::new(env!("CARGO_BIN_EXE_fairdraw")).args(args).current_dir(cwd).output().expect("run fairdraw"))
 }
 
-/// Runs `python3 audit/verify.py ARGS`.
+/// Runs `audit/verify.py ARGS` with [`python`].
 pub fn verify_py(args: &[&str], cwd: &Path) -> Run {
     let script = root().join("audit/verify.py");
     Run::from(
-        Command::new("python3").arg(script).args(args).current_dir(cwd).output().expect("python3 must be installed"),
+        Command::new(python()).arg(script).args(args).current_dir(cwd).output().unwrap_or_else(|e| {
+            panic!("cannot run {}: {e}; install python3 or set FAIRDRAW_PYTHON", python().display())
+        }),
     )
 }
 
@@ -55,35 +57,56 @@ pub fn verify_js(args: &[&str], cwd: &Path) -> Run {
     Run::from(Command::new("node").arg(script).args(args).current_dir(cwd).output().expect("node must be installed"))
 }
 
-/// A python3 with `consistent-sampler` 1.0.10 importable: the installed one
-/// if present, otherwise a private copy installed once under `target/`.
-pub fn python_with_sampler() -> Command {
-    static PYTHONPATH: OnceLock<Option<PathBuf>> = OnceLock::new();
-    let extra = PYTHONPATH.get_or_init(|| {
-        let probe = "import consistent_sampler, importlib.metadata as m; assert m.version('consistent-sampler') == '1.0.10'";
-        if Command::new("python3").args(["-c", probe]).status().is_ok_and(|s| s.success()) {
-            return None;
-        }
-        let dir = root().join("target/pydeps-consistent-sampler-1.0.10");
-        if !dir.exists() {
-            let tmp = root().join(format!("target/pydeps-tmp-{}", std::process::id()));
-            let ok = Command::new("python3")
-                .args(["-m", "pip", "install", "--quiet", "--no-deps", "--target"])
-                .arg(&tmp)
-                .arg("consistent-sampler==1.0.10")
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(ok, "could not install consistent-sampler==1.0.10 with pip; install it with: python3 -m pip install consistent-sampler==1.0.10");
-            // Another test binary may have won the race; either copy is fine.
-            let _ = std::fs::rename(&tmp, &dir);
-        }
-        Some(dir)
-    });
-    let mut cmd = Command::new("python3");
-    if let Some(dir) = extra {
-        cmd.env("PYTHONPATH", dir);
+/// The Python interpreter the tests run: `$FAIRDRAW_PYTHON`, else the
+/// repository's `.venv` (which `.ci/run` creates with `consistent-sampler`),
+/// else `python3` from the PATH.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("FAIRDRAW_PYTHON").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
     }
-    cmd
+    let venv = root().join(".venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+/// Says that a test did not run, past the test harness's output capture
+/// (which hides `eprintln!` of passing tests), so that a skip is never silent.
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\n*** SKIPPED {test}: {why}\n");
+}
+
+/// [`python`] with the reference `consistent-sampler` 1.0.10 importable, or
+/// `None` (said loudly) when `FAIRDRAW_SKIP_SAMPLER` is set and it is not.
+/// Without it and without the skip, the test fails with how to install it.
+pub fn python_with_sampler(test: &str) -> Option<Command> {
+    static FOUND: OnceLock<Result<(), String>> = OnceLock::new();
+    let found = FOUND.get_or_init(|| {
+        let python = python();
+        let probe = "import consistent_sampler, importlib.metadata as m, sys; \
+                     sys.exit(0 if m.version('consistent-sampler') == '1.0.10' else 1)";
+        // Output captured: a missing package must not print a traceback.
+        match Command::new(&python).args(["-c", probe]).output() {
+            Ok(out) if out.status.success() => Ok(()),
+            Ok(_) => Err(format!("{} has no consistent-sampler 1.0.10", python.display())),
+            Err(e) => Err(format!("cannot run {}: {e}", python.display())),
+        }
+    });
+    match found {
+        Ok(()) => Some(Command::new(python())),
+        Err(why) if std::env::var_os("FAIRDRAW_SKIP_SAMPLER").is_some() => {
+            skipped(test, &format!("{why} and FAIRDRAW_SKIP_SAMPLER is set"));
+            None
+        }
+        Err(why) => panic!(
+            "{why}: run .ci/run once (it makes .venv with it), or `python3 -m venv .venv && \
+             .venv/bin/pip install consistent-sampler==1.0.10`, or point FAIRDRAW_PYTHON at a python that has it \
+             (FAIRDRAW_SKIP_SAMPLER=1 skips these tests)"
+        ),
+    }
 }
 
 /// A fresh directory that lives as long as the value.
