@@ -1,7 +1,14 @@
 //! API errors as JSON: a reason for 4xx, a generic message for 5xx (the
 //! details go to the server's own log, never to the client).
+//!
+//! Request bodies of the write API: 400 when the body is not JSON of the
+//! documented shape, 413 when it is too large, 415 when it is not declared
+//! `application/json`, 422 when it is well-formed but a value is refused.
 
-use axum::http::StatusCode;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -15,6 +22,10 @@ impl ApiError {
     pub fn bad_request(m: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, message: m.into() }
     }
+    /// A well-formed request whose values are refused (too long, unknown, out of range).
+    pub fn unprocessable(m: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: m.into() }
+    }
     pub fn not_found(m: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::NOT_FOUND, message: m.into() }
     }
@@ -22,7 +33,7 @@ impl ApiError {
         ApiError { status: StatusCode::UNAUTHORIZED, message: "missing or wrong bearer token".into() }
     }
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
-        eprintln!("fairdraw serve: internal error: {detail}");
+        tracing::error!(%detail, "internal error");
         ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: String::new() }
     }
 }
@@ -31,8 +42,62 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message =
             if self.status.is_server_error() { "internal error; see the server log".to_string() } else { self.message };
-        (self.status, Json(serde_json::json!({ "error": message }))).into_response()
+        let mut response = (self.status, Json(serde_json::json!({ "error": message }))).into_response();
+        // The only credentials this server knows are bearer tokens (RFC 6750 §3).
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
     }
+}
+
+/// axum's own statuses (413 too large, 415 not JSON, 400 syntax), except that
+/// a body of the wrong shape is a 400 too, not axum's 422: 422 is kept for
+/// values the handlers refuse.
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        let status = match rejection.status() {
+            StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+            other => other,
+        };
+        ApiError { status, message: rejection.body_text() }
+    }
+}
+
+/// Turns every error response that is not JSON yet (axum's 405, the timeout's
+/// 408, the static files' errors) into `{"error": ...}`, keeping its headers
+/// (`Allow` above all).
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, _body) = response.into_parts();
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allow = parts.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("");
+            format!("{method} is not allowed on {path} (allowed: {allow})")
+        }
+        StatusCode::REQUEST_TIMEOUT => "the request took too long".to_string(),
+        StatusCode::NOT_FOUND => format!("{path} not found"),
+        s if s.is_server_error() => {
+            tracing::error!(%status, %method, %path, "error response without details");
+            String::new()
+        }
+        s => s.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
+    let json = ApiError { status, message }.into_response();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.extend(json.headers().clone());
+    Response::from_parts(parts, json.into_body())
 }
 
 impl From<crate::log::store::LogError> for ApiError {
