@@ -65,8 +65,7 @@ impl From<JsonRejection> for ApiError {
 }
 
 /// Turns every error response that is not JSON yet (axum's 405, the timeout's
-/// 408, the static files' errors) into `{"error": ...}`, keeping its headers
-/// (`Allow` above all).
+/// 408, the static files' errors) into `{"error": ...}`, keeping its headers.
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
@@ -82,10 +81,8 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     }
     let (mut parts, _body) = response.into_parts();
     let message = match status {
-        StatusCode::METHOD_NOT_ALLOWED => {
-            let allow = parts.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("");
-            format!("{method} is not allowed on {path} (allowed: {allow})")
-        }
+        // axum adds `Allow` further out, after this layer.
+        StatusCode::METHOD_NOT_ALLOWED => format!("{method} is not allowed on {path} (see the Allow header)"),
         StatusCode::REQUEST_TIMEOUT => "the request took too long".to_string(),
         StatusCode::NOT_FOUND => format!("{path} not found"),
         s if s.is_server_error() => {

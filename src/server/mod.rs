@@ -28,7 +28,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tower_http::validate_request::ValidateRequestHeaderLayer;
+use tower_http::validate_request::{ValidateRequest, ValidateRequestHeaderLayer};
 use tower_http::LatencyUnit;
 
 use error::ApiError;
@@ -60,6 +60,17 @@ pub const API_ROUTES: &[(&str, &str)] = &[
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The regulator's bearer token, checked by tower-http's request validation.
+#[derive(Clone)]
+struct RegulatorToken(AppState);
+
+impl<B> ValidateRequest<B> for RegulatorToken {
+    type ResponseBody = axum::body::Body;
+    fn validate(&mut self, request: &mut Request<B>) -> Result<(), Response> {
+        regulator::authorize(&self.0, request.headers()).map_err(IntoResponse::into_response)
+    }
+}
+
 async fn openapi(State(state): State<AppState>) -> Response {
     match std::fs::read(state.config().web_dir.join("openapi.json")) {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
@@ -89,10 +100,7 @@ pub fn app(state: AppState) -> Router {
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]));
     // The token is checked per method (`route_layer` on the method router),
     // so a wrong method answers 405 without it, and before any body is read.
-    let token_state = state.clone();
-    let token = ValidateRequestHeaderLayer::custom(move |request: &mut Request| {
-        regulator::authorize(&token_state, request.headers()).map_err(IntoResponse::into_response)
-    });
+    let token = ValidateRequestHeaderLayer::custom(RegulatorToken(state.clone()));
     let regulator = Router::new()
         .route("/api/results", post(regulator::record).route_layer(token.clone()))
         .route("/api/results/{id}/amend", post(regulator::amend).route_layer(token.clone()))
