@@ -160,7 +160,13 @@ async fn wrong_methods_answer_405_with_allow_and_without_the_token() {
 #[tokio::test]
 async fn every_error_is_json() {
     let s = empty_server();
-    for (method, uri) in [("GET", "/api/nothing/here"), ("PUT", "/api/nothing"), ("DELETE", "/api/x/y")] {
+    for (method, uri) in [
+        ("GET", "/api/nothing/here"),
+        ("PUT", "/api/nothing"),
+        ("DELETE", "/api/x/y"),
+        ("GET", "/api/"),
+        ("POST", "/api"),
+    ] {
         let r = send(&s, method, uri, &[], Body::empty()).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {uri}");
         assert!(r.error().contains("no such API route"));

@@ -113,6 +113,9 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(regulator)
+        // Every other /api path is a JSON 404, whatever the method (the catch-all needs a segment).
+        .route("/api", any(no_route))
+        .route("/api/", any(no_route))
         .route("/api/{*rest}", any(no_route))
         .fallback_service(page)
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
