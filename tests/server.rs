@@ -169,7 +169,10 @@ async fn results_with_deadlines_amendments_and_overdue_flags() {
         .contains("未发现问题"));
     let not_target =
         json!({"draw": id, "uscc": "91110000600037341L", "category": "未发现问题", "inspection_date": "2024-10-20"});
-    assert_eq!(call(&s, "POST", "/api/results", Some(TOKEN), Some(not_target)).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        call(&s, "POST", "/api/results", Some(TOKEN), Some(not_target)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 
     let rid = result["id"].as_str().unwrap();
     let amended = call(
@@ -192,7 +195,7 @@ async fn results_with_deadlines_amendments_and_overdue_flags() {
         Some(json!({"reason": " ", "state": "已公示"})),
     )
     .await;
-    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let list = call(&s, "GET", &format!("/api/results?draw={id}"), None, None).await.json();
     assert_eq!(list["results"].as_array().unwrap().len(), 1);
@@ -214,12 +217,12 @@ async fn commit_and_reveal_through_the_api() {
         "beacon": "drand:quicknet:12040883",
     });
     let past = call(&s, "POST", "/api/commitments", Some(TOKEN), Some(req.clone())).await;
-    assert_eq!(past.status, StatusCode::BAD_REQUEST);
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(past.json()["error"].as_str().unwrap().contains("future round"));
     let mut bad = req.clone();
     bad["enterprises"] = json!("uscc,name\n1,2\n");
     let r = call(&s, "POST", "/api/commitments", Some(TOKEN), Some(bad)).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["error"].as_str().unwrap().contains("missing required column"));
 
     let mut ceremony = req;
@@ -233,7 +236,7 @@ async fn commit_and_reveal_through_the_api() {
     assert_eq!(r.json()["outcome"], "drawn");
     assert_eq!(
         call(&s, "POST", &format!("/api/commitments/{id}/reveal"), Some(TOKEN), Some(reveal)).await.status,
-        StatusCode::BAD_REQUEST
+        StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(call(&s, "GET", "/api/draws", None, None).await.json()["total"], 2);
 }

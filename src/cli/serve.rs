@@ -1,13 +1,18 @@
 //! `fairdraw serve`: wires a listener, the log directory and the web page to
 //! the library's router.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use fairdraw::date::Date;
-use fairdraw::server::{self, AppState, Config};
+use fairdraw::server::{self, AppState, Config, ServeOptions};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -30,9 +35,39 @@ pub struct ServeArgs {
     /// the least recently used are dropped beyond it.
     #[arg(long, default_value_t = 1024)]
     pub cache_mib: usize,
+    /// Disconnect clients that have not sent a whole request header within this time.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
+    /// Log lines (one per request, on stderr) as text or as JSON objects;
+    /// RUST_LOG filters them (default `info`, e.g. `warn,tower_http=debug`).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// Pretend today is this date (tests, demos).
     #[arg(long, hide = true)]
     pub today: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Log lines go to stderr, filtered by RUST_LOG (a list of `target=level`).
+fn init_logging(format: LogFormat) -> anyhow::Result<()> {
+    let filter: Targets = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => {
+            spec.parse().with_context(|| format!("RUST_LOG={spec:?} is not a filter like `info,tower_http=debug`"))?
+        }
+        _ => Targets::new().with_default(tracing::Level::INFO),
+    };
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        LogFormat::Text => registry.with(lines.with_ansi(std::io::stderr().is_terminal())).try_init(),
+        LogFormat::Json => registry.with(lines.json().with_current_span(true).with_span_list(false)).try_init(),
+    }
+    .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
 }
 
 fn web_dir(given: &Option<PathBuf>) -> PathBuf {
@@ -44,6 +79,7 @@ fn web_dir(given: &Option<PathBuf>) -> PathBuf {
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_format)?;
     let token_sha256 = match &args.token_sha256 {
         None => None,
         Some(h) => {
@@ -72,14 +108,16 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(&args.addr)
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
-        eprintln!(
+        // The address is a word of its own: tests and scripts look for it.
+        tracing::info!(
             "fairdraw serve: http://{} (log {}{})",
             listener.local_addr()?,
             args.dir.display(),
             if config.token_sha256.is_some() { "" } else { ", read-only: no --token-sha256" }
         );
-        server::serve(listener, AppState::new(config)).await?;
-        eprintln!("fairdraw serve: stopped");
+        let options = ServeOptions { header_read_timeout: args.header_timeout };
+        server::serve(listener, AppState::new(config), options, server::shutdown_signal()).await?;
+        tracing::info!("fairdraw serve: stopped");
         Ok(ExitCode::SUCCESS)
     })
 }

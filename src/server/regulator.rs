@@ -1,14 +1,18 @@
 //! The regulator's write API. Every request needs `Authorization: Bearer
 //! TOKEN` whose SHA-256 matches the configured hash (compared in constant
 //! time); every accepted request becomes log entries, nothing else.
+//! Bodies that are not JSON of the right shape answer 400; well-formed
+//! bodies with refused values (too long, unknown, in the future, not a
+//! target...) answer 422 (see error.rs).
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use super::error::{ApiError, ApiResult};
 use super::results::{self, CATEGORIES, STATES};
@@ -23,17 +27,48 @@ use crate::table::{BytesSource, Source};
 pub fn authorize(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let want = state.config().token_sha256.ok_or_else(ApiError::unauthorized)?;
     let token = headers
-        .get("authorization")
+        .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer_token)
         .ok_or_else(ApiError::unauthorized)?;
-    let got: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-    // Constant time: every byte is compared whatever the earlier ones were.
-    let diff = got.iter().zip(want.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
-    if diff == 0 {
+    let got: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    if bool::from(got.ct_eq(&want)) {
         Ok(())
     } else {
         Err(ApiError::unauthorized())
+    }
+}
+
+/// The token of `Bearer TOKEN`: the scheme in any case (RFC 9110 §11.1),
+/// one space, then the token exactly as sent — a space more on either side
+/// makes it another token.
+fn bearer_token(credentials: &str) -> Option<&str> {
+    let (scheme, token) = credentials.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
+/// Byte limits (UTF-8) of the text fields of write requests; web/openapi.json
+/// documents the same numbers (`x-max-bytes`).
+pub const FINDINGS_MAX_BYTES: usize = 8 * 1024;
+pub const REASON_MAX_BYTES: usize = 2 * 1024;
+/// Ids, USCCs, categories, dates, states, beacon specs and witness names.
+pub const SHORT_FIELD_MAX_BYTES: usize = 128;
+pub const CEREMONY_DIGITS_MAX_BYTES: usize = 1024;
+pub const CEREMONY_WITNESSES_MAX: usize = 64;
+
+/// Every (name, value, limit) whose value is longer than its limit, in one 422.
+fn check_lengths(fields: &[(&str, Option<&str>, usize)]) -> ApiResult<()> {
+    let problems: Vec<String> = fields
+        .iter()
+        .filter_map(|&(name, value, max)| {
+            let len = value?.len();
+            (len > max).then(|| format!("{name} is {len} bytes; at most {max} bytes (UTF-8) are accepted"))
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(problems.join("; ")))
     }
 }
 
@@ -42,6 +77,7 @@ fn clock() -> Clock {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewCommitment {
     plan: String,
     #[serde(default)]
@@ -62,7 +98,7 @@ fn file_bytes(text: Option<String>, b64: Option<String>, what: &str) -> ApiResul
         (None, Some(b)) => base64::engine::general_purpose::STANDARD
             .decode(b.trim())
             .map(Some)
-            .map_err(|_| ApiError::bad_request(format!("{what}_base64 is not base64"))),
+            .map_err(|_| ApiError::unprocessable(format!("{what}_base64 is not base64"))),
         (None, None) => Ok(None),
         (Some(_), Some(_)) => Err(ApiError::bad_request(format!("give {what} or {what}_base64, not both"))),
     }
@@ -72,8 +108,9 @@ pub async fn commit(
     State(state): State<AppState>,
     body: Result<Json<NewCommitment>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let choice = flow::parse_beacon(&req.beacon).map_err(ApiError::bad_request)?;
+    let Json(req) = body?;
+    check_lengths(&[("beacon", Some(&req.beacon), SHORT_FIELD_MAX_BYTES)])?;
+    let choice = flow::parse_beacon(&req.beacon).map_err(ApiError::unprocessable)?;
     let ents = file_bytes(req.enterprises, req.enterprises_base64, "enterprises")?
         .ok_or_else(|| ApiError::bad_request("enterprises is required"))?;
     let insp = file_bytes(req.inspectors, req.inspectors_base64, "inspectors")?
@@ -84,7 +121,7 @@ pub async fn commit(
         let bytes = files.get(name).map(|s| s.as_bytes().to_vec()).unwrap_or_default();
         Box::new(OwnedSource { label: name.to_string(), bytes })
     };
-    let plan = Plan::parse(&req.plan, "plan", &open).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let plan = Plan::parse(&req.plan, "plan", &open).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let conf_src = conf.as_deref().map(|b| BytesSource { label: "conflicts".into(), bytes: b });
     let inputs = crate::inputs::load_registries(
         plan,
@@ -92,8 +129,9 @@ pub async fn commit(
         &BytesSource { label: "inspectors".into(), bytes: &insp },
         conf_src.as_ref().map(|c| c as &(dyn Source + Sync)),
     )
-    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let (id, _) = state.write(move |log, _| flow::commit(log, inputs, &choice, &clock()).map_err(flow_error)).await?;
+    tracing::info!(commitment = %id, "logged a draw commitment");
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
@@ -113,18 +151,20 @@ impl Source for OwnedSource {
 
 fn flow_error(e: flow::FlowError) -> ApiError {
     match e {
-        flow::FlowError::Refused(m) => ApiError::bad_request(m),
+        flow::FlowError::Refused(m) => ApiError::unprocessable(m),
         flow::FlowError::Log(l) => l.into(),
     }
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RevealRequest {
     drand: Option<Value>,
     ceremony: Option<Ceremony>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Ceremony {
     digits: String,
     witnesses: Vec<String>,
@@ -135,22 +175,34 @@ pub async fn reveal(
     Path(id): Path<String>,
     body: Result<Json<RevealRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(req) = body?;
     let offered = match (req.drand, req.ceremony) {
         (Some(d), None) => Offered::Drand(
             crate::log::beacon::parse_round_json(d.to_string().as_bytes())
-                .map_err(|e| ApiError::bad_request(e.to_string()))?,
+                .map_err(|e| ApiError::unprocessable(e.to_string()))?,
         ),
-        (None, Some(c)) => Offered::Ceremony { digits: c.digits, witnesses: c.witnesses },
+        (None, Some(c)) => {
+            if c.witnesses.len() > CEREMONY_WITNESSES_MAX {
+                return Err(ApiError::unprocessable(format!(
+                    "at most {CEREMONY_WITNESSES_MAX} witnesses are accepted"
+                )));
+            }
+            let mut fields = vec![("ceremony.digits", Some(c.digits.as_str()), CEREMONY_DIGITS_MAX_BYTES)];
+            fields.extend(c.witnesses.iter().map(|w| ("a witness name", Some(w.as_str()), SHORT_FIELD_MAX_BYTES)));
+            check_lengths(&fields)?;
+            Offered::Ceremony { digits: c.digits, witnesses: c.witnesses }
+        }
         _ => return Err(ApiError::bad_request("give either drand {round, signature} or ceremony {digits, witnesses}")),
     };
     let (revealed, _) =
         state.write(move |log, _| flow::reveal(log, &id, &offered, &clock()).map_err(flow_error)).await?;
+    tracing::info!(beacon = %revealed.beacon_id, result = %revealed.result_id, "logged a reveal");
     let outcome = if revealed.draw.is_some() { "drawn" } else { "infeasible" };
     Ok((StatusCode::CREATED, Json(json!({"id": revealed.result_id, "outcome": outcome, "failure": revealed.failure}))))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewResult {
     draw: String,
     uscc: String,
@@ -164,24 +216,20 @@ fn check_category(c: &str) -> ApiResult<()> {
     if CATEGORIES.contains(&c) {
         Ok(())
     } else {
-        Err(ApiError::bad_request(format!("category must be one of: {}", CATEGORIES.join("；"))))
+        Err(ApiError::unprocessable(format!("category must be one of: {}", CATEGORIES.join("；"))))
     }
-}
-
-fn unprocessable(m: impl Into<String>) -> ApiError {
-    ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: m.into() }
 }
 
 /// An inspection happens after its draw was revealed (China date) and not
 /// after today; anything else is a typing error that would also lose the
 /// result its deadline.
 fn check_date(d: &str, revealed: Date, today: Date) -> ApiResult<String> {
-    let date = Date::parse(d).map_err(|m| unprocessable(format!("inspection_date: {m}")))?;
+    let date = Date::parse(d).map_err(|m| ApiError::unprocessable(format!("inspection_date: {m}")))?;
     if date > today {
-        return Err(unprocessable(format!("inspection_date {date} is in the future (today is {today} in China)")));
+        return Err(ApiError::unprocessable(format!("inspection_date {date} is in the future (today is {today} in China)")));
     }
     if date < revealed {
-        return Err(unprocessable(format!(
+        return Err(ApiError::unprocessable(format!(
             "inspection_date {date} is before the draw was revealed on {revealed}: a target is inspected after it is drawn"
         )));
     }
@@ -192,7 +240,14 @@ pub async fn record(
     State(state): State<AppState>,
     body: Result<Json<NewResult>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(req) = body?;
+    check_lengths(&[
+        ("draw", Some(&req.draw), SHORT_FIELD_MAX_BYTES),
+        ("uscc", Some(&req.uscc), SHORT_FIELD_MAX_BYTES),
+        ("category", Some(&req.category), SHORT_FIELD_MAX_BYTES),
+        ("inspection_date", Some(&req.inspection_date), SHORT_FIELD_MAX_BYTES),
+        ("findings", Some(&req.findings), FINDINGS_MAX_BYTES),
+    ])?;
     check_category(&req.category)?;
     let today = state.today();
     let (result, index) = state
@@ -204,13 +259,14 @@ pub async fn record(
                 .as_array()
                 .and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str()))
                 .cloned()
-                .ok_or_else(|| ApiError::bad_request(format!("{uscc} is not a target of draw {}", d.id)))?;
+                .ok_or_else(|| ApiError::unprocessable(format!("{uscc} is not a target of draw {}", d.id)))?;
             if view.results_of(&d.id).iter().any(|&i| log.entry(i).is_ok_and(|e| e.body["uscc"] == uscc.as_str())) {
                 return Err(ApiError::conflict(format!("a result for {uscc} is already recorded; amend it instead")));
             }
             let body = json!({"draw": d.id, "uscc": uscc, "result": {"name": target["name"], "category": req.category, "inspection_date": date, "findings": req.findings, "state": "待审核"}});
             let c = clock();
-            log.append(vec![(Kind::InspectionResult, body)], &c.rfc3339, c.simulated)?;
+            let ids = log.append(vec![(Kind::InspectionResult, body)], &c.rfc3339, c.simulated)?;
+            tracing::info!(?ids, "logged an inspection result");
             Ok(log.len() - 1)
         })
         .await
@@ -220,6 +276,7 @@ pub async fn record(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AmendRequest {
     reason: String,
     category: Option<String>,
@@ -233,9 +290,16 @@ pub async fn amend(
     Path(id): Path<String>,
     body: Result<Json<AmendRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Json(req) = body?;
+    check_lengths(&[
+        ("reason", Some(&req.reason), REASON_MAX_BYTES),
+        ("category", req.category.as_deref(), SHORT_FIELD_MAX_BYTES),
+        ("findings", req.findings.as_deref(), FINDINGS_MAX_BYTES),
+        ("inspection_date", req.inspection_date.as_deref(), SHORT_FIELD_MAX_BYTES),
+        ("state", req.state.as_deref(), SHORT_FIELD_MAX_BYTES),
+    ])?;
     if req.reason.trim().is_empty() {
-        return Err(ApiError::bad_request("an amendment needs a reason"));
+        return Err(ApiError::unprocessable("an amendment needs a reason"));
     }
     let mut changes = serde_json::Map::new();
     if let Some(c) = req.category {
@@ -248,7 +312,7 @@ pub async fn amend(
     let new_date = req.inspection_date;
     if let Some(s) = req.state {
         if !STATES.contains(&s.as_str()) {
-            return Err(ApiError::bad_request("state must be 待审核 or 已公示"));
+            return Err(ApiError::unprocessable("state must be 待审核 or 已公示"));
         }
         changes.insert("state".into(), json!(s));
     }

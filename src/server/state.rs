@@ -238,7 +238,7 @@ impl AppState {
 /// The log cannot be read: the reason goes to the server's own log, the
 /// client gets a generic 503 (no paths).
 fn unavailable(e: impl std::fmt::Display) -> ApiError {
-    eprintln!("fairdraw serve: the log is unavailable: {e}");
+    tracing::error!(error = %e, "the log is unavailable");
     ApiError::unavailable()
 }
 
@@ -307,7 +307,15 @@ impl AppState {
     ) -> ApiResult<(T, Arc<View>)> {
         let _order = self.0.writing.lock().await;
         let state = self.clone();
-        tokio::task::spawn_blocking(move || state.write_now(job)).await.map_err(ApiError::internal)?
+        // The request's span (its id) follows the job, so the appended ids
+        // are logged with it.
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _in_request = span.enter();
+            state.write_now(job)
+        })
+        .await
+        .map_err(ApiError::internal)?
     }
 
     fn write_now<T>(&self, job: impl FnOnce(&mut Log, &View) -> ApiResult<T>) -> ApiResult<(T, Arc<View>)> {
@@ -325,7 +333,7 @@ impl AppState {
             None => Log::open_dir(dir, true).map_err(write_refused)?,
         };
         for f in log.findings.drain(..) {
-            eprintln!("fairdraw serve: log {}: {f}", dir.display());
+            tracing::warn!(log = %dir.display(), finding = %f, "log opened");
         }
         let before = self.publish(&log);
         let outcome = job(&mut log, &before);

@@ -5,7 +5,7 @@
 use super::common::*;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use fairdraw::date::Date;
 use fairdraw::server::{app, AppState, Config};
 use http_body_util::BodyExt;
@@ -57,6 +57,28 @@ impl Reply {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+    /// The `error` of a JSON error answer (checking that it is JSON).
+    pub fn error(&self) -> String {
+        let content_type = self.headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(content_type.as_deref(), Some("application/json"), "{} must be JSON", self.status);
+        self.json()["error"].as_str().unwrap_or_else(|| panic!("no error string: {}", self.json())).to_string()
+    }
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers)).to_str().unwrap()
+    }
+}
+
+/// `headers` as given (no defaults), then the body.
+pub async fn send(s: &Server, method: &str, uri: &str, headers: &[(&str, &str)], body: Body) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let res = app(s.state.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply { status, headers, body }
 }
 
 pub async fn call(s: &Server, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
