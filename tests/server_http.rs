@@ -355,7 +355,7 @@ fn lines_of(log: &Mutex<Vec<u8>>, request_id: &str) -> Vec<Value> {
 async fn each_request_logs_one_line_and_writes_log_the_entry_ids() {
     let log = captured_log();
     let s = demo_server();
-    let r = get(&s, "/api/draws/abc", &[("x-request-id", "trace-test-read")]).await;
+    let r = get(&s, "/api/draws/abcdef01", &[("x-request-id", "trace-test-read")]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let lines = lines_of(&log, "trace-test-read");
     assert_eq!(lines.len(), 1, "{lines:?}");
