@@ -46,7 +46,6 @@ async fn get(s: &Server, uri: &str, headers: &[(&str, &str)]) -> Reply {
     send(s, "GET", uri, headers, Body::empty()).await
 }
 
-
 #[tokio::test]
 async fn bodies_too_large_answer_413_and_bodies_not_declared_json_415() {
     let s = empty_server();

@@ -6,7 +6,6 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
-use crate::log::proof;
 use crate::plan::Plan;
 use crate::registry::{Enterprise, Enterprises};
 use crate::select::ScopeFilter;
@@ -75,7 +74,7 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
             "size": rebuilt.enterprise_leaves.len(),
             "index": row,
             "leaf": String::from_utf8_lossy(&leaf),
-            "proof": proof::inclusion_proof(&rebuilt.enterprise_leaves, row as u64).iter().map(hex::encode).collect::<Vec<_>>(),
+            "proof": rebuilt.enterprise_tree.inclusion_proof(&rebuilt.enterprise_leaves, row as u64).iter().map(hex::encode).collect::<Vec<_>>(),
         });
         let seed = d.beacon.body["seed"].as_str().unwrap_or("");
         let tkt = ticket::ticket_string(&Seed::new(seed).ticket_hash(&e.uscc));

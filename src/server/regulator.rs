@@ -226,7 +226,9 @@ fn check_category(c: &str) -> ApiResult<()> {
 fn check_date(d: &str, revealed: Date, today: Date) -> ApiResult<String> {
     let date = Date::parse(d).map_err(|m| ApiError::unprocessable(format!("inspection_date: {m}")))?;
     if date > today {
-        return Err(ApiError::unprocessable(format!("inspection_date {date} is in the future (today is {today} in China)")));
+        return Err(ApiError::unprocessable(format!(
+            "inspection_date {date} is in the future (today is {today} in China)"
+        )));
     }
     if date < revealed {
         return Err(ApiError::unprocessable(format!(

@@ -43,6 +43,8 @@ impl Config {
 pub struct Rebuilt {
     pub inputs: Inputs,
     pub enterprise_leaves: Vec<Hash>,
+    /// Subtree roots over those leaves, for proofs in O(log² n).
+    pub enterprise_tree: crate::log::proof::Subtrees,
 }
 
 impl Rebuilt {
@@ -220,6 +222,9 @@ pub struct Shared {
     pub results: Mutex<HashMap<u64, RenderedResult>>,
     /// The immutable part of each draw's public detail, by draw id.
     pub details: Mutex<Cache<Vec<u8>>>,
+    /// Whole result lists by draw id, as of a log size and a day: between
+    /// writes, a list is sent without being assembled again.
+    pub result_lists: Mutex<HashMap<String, (u64, Date, axum::body::Bytes)>>,
 }
 
 /// A result's public JSON as of `amendments` amendments and `today`.
@@ -252,6 +257,7 @@ impl AppState {
             cache: Mutex::new(Cache::default()),
             results: Mutex::new(HashMap::new()),
             details: Mutex::new(Cache::default()),
+            result_lists: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -369,7 +375,7 @@ impl AppState {
             message: format!("the draw's snapshots do not rebuild: {e}"),
         })?;
         let reg = &inputs.enterprises;
-        let enterprise_leaves = reg
+        let enterprise_leaves: Vec<Hash> = reg
             .rows
             .iter()
             .map(|e| {
@@ -378,7 +384,8 @@ impl AppState {
                 crate::merkle::leaf_hash(&buf)
             })
             .collect();
-        let r = Arc::new(Rebuilt { inputs, enterprise_leaves });
+        let enterprise_tree = crate::log::proof::Subtrees::new(&enterprise_leaves);
+        let r = Arc::new(Rebuilt { inputs, enterprise_leaves, enterprise_tree });
         let bound = self.0.config.cache_bytes;
         let weight = r.weight();
         self.0.cache.lock().map_err(ApiError::internal)?.put(commitment_id.to_string(), r.clone(), weight, bound);

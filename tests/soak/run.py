@@ -42,7 +42,7 @@ INSPECTED = "2024-10-21"  # after the bundled drand round, before TODAY
 
 
 def fairdraw_bin():
-    path = os.environ.get("FAIRDRAW_BIN") or os.path.join(ROOT, "target", "debug", "fairdraw")
+    path = os.path.abspath(os.environ.get("FAIRDRAW_BIN") or os.path.join(ROOT, "target", "debug", "fairdraw"))
     if not os.path.exists(path):
         sys.exit(f"soak: no fairdraw binary at {path}: build it first (cargo build), or set FAIRDRAW_BIN")
     return path
