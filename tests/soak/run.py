@@ -207,6 +207,27 @@ def wrk_measure(port, paths, seconds, readers, work, writer=None):
     return rps, p99, errors
 
 
+def single_client(port, path, seconds, writer=None):
+    """Latencies of one client asking for `path` again and again (the time a
+    visitor waits), optionally while the writer runs."""
+    c, lat = Client(port), []
+    stop = threading.Event()
+    w = None
+    if writer:
+        w = threading.Thread(target=writer, args=(stop.is_set,))
+        w.start()
+    end = time.time() + seconds
+    while time.time() < end:
+        t = time.perf_counter()
+        status, _ = c.call("GET", path)
+        if status == 200:
+            lat.append(time.perf_counter() - t)
+    stop.set()
+    if w:
+        w.join()
+    return lat
+
+
 def leaf_ids(log):
     ids = set()
     with open(os.path.join(log, "entries.jsonl"), "rb") as f:
@@ -361,6 +382,11 @@ def main():
             before = len(writer.acked)
             w_loaded = wrk_measure(port, paths, seconds, a.readers, work, writer=writer.loop)
             wrk_writes = len(writer.acked) - before
+        results_path = f"/api/results?draw={draw}"
+        one_idle = single_client(port, results_path, seconds / 2)
+        before = len(writer.acked)
+        one_busy = single_client(port, results_path, seconds / 2, writer=writer.loop)
+        one_writes = len(writer.acked) - before
         idle, idle_s = measure(port, paths, seconds, a.readers)
         before = len(writer.acked)
         loaded, loaded_s = measure(port, paths, seconds, a.readers, writer=writer.loop)
@@ -445,6 +471,9 @@ def main():
                   f"  ({wrk_writes} writes, {w_loaded[0] / w_idle[0]:.2f} × idle throughput)")
             if w_idle[2] or w_loaded[2] or w_res[2]:
                 failures.append("wrk saw non-2xx answers outside the kill phase")
+        print(f"one client, results?draw= ({len(writer.results)} results): p50 {percentile(one_idle, 0.5) * 1000:.1f} ms, "
+              f"p99 {percentile(one_idle, 0.99) * 1000:.1f} ms idle; p50 {percentile(one_busy, 0.5) * 1000:.1f} ms, "
+              f"p99 {percentile(one_busy, 0.99) * 1000:.1f} ms with {one_writes} writes running")
         print(f"{a.readers} Python readers (their GIL included in the latencies):")
         print(idle_line)
         print(loaded_line)
