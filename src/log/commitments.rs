@@ -1,0 +1,166 @@
+//! Commitments an operator could grind with: ones never revealed after
+//! their randomness became public (abandoned), and groups that share a
+//! beacon and an item, of which only the liked one needs to be revealed.
+//! LOG-FORMAT.md "Abandoned and competing commitments" is the rule.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::entry::{Entry, Kind};
+
+/// A commitment that can hide a choice among draws (exit 1 in `audit verify`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Suspect {
+    /// Its drand round time has passed and it has no BeaconRecord.
+    Abandoned { id: String, index: u64, round: u64, round_time: String },
+    /// Commitments to one beacon (one drand round, or ceremonies open at
+    /// the same time) whose plans share items.
+    Competing { members: Vec<(String, u64)>, beacon: String, items: Vec<String> },
+}
+
+impl Suspect {
+    /// The ids of the commitments concerned.
+    pub fn ids(&self) -> Vec<&str> {
+        match self {
+            Suspect::Abandoned { id, .. } => vec![id.as_str()],
+            Suspect::Competing { members, .. } => members.iter().map(|(id, _)| id.as_str()).collect(),
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Suspect::Abandoned { id, index, round, round_time } => format!(
+                "abandoned commitment {id} (entry {index}): drand round {round} was published at {round_time} \
+                 but the commitment has no BeaconRecord (a draw not revealed can hide a draw disliked)"
+            ),
+            Suspect::Competing { members, beacon, items } => format!(
+                "competing commitments {} to {beacon} share item(s) {}: revealing only one of them chooses the draw",
+                members.iter().map(|(id, i)| format!("{id} (entry {i})")).collect::<Vec<_>>().join(", "),
+                items.join(", ")
+            ),
+        }
+    }
+}
+
+/// One commitment as the rules see it.
+struct Committed<'a> {
+    id: &'a str,
+    index: u64,
+    entry: &'a Entry,
+    /// Index of its BeaconRecord, if any.
+    revealed_at: Option<u64>,
+    items: BTreeSet<String>,
+}
+
+impl Committed<'_> {
+    fn drand_round(&self) -> Option<u64> {
+        let b = &self.entry.body["beacon"];
+        (b["type"] == "drand").then(|| b["round"].as_u64()).flatten()
+    }
+
+    fn is_ceremony(&self) -> bool {
+        self.entry.body["beacon"]["type"] == "ceremony"
+    }
+
+    /// Both beacons are the same randomness, for the purpose of grinding.
+    fn same_beacon(&self, later: &Committed) -> bool {
+        match (self.drand_round(), later.drand_round()) {
+            (Some(a), Some(b)) => a == b,
+            // Ceremonies: the earlier one was still unrevealed when the
+            // later one was committed, so both were open at once.
+            _ => self.is_ceremony() && later.is_ceremony() && self.revealed_at.is_none_or(|r| r > later.index),
+        }
+    }
+}
+
+/// The suspects among `entries` (each with its id, in log order). `now` is
+/// the verifier's clock (Unix seconds); without one abandonment is not judged.
+pub fn suspects(entries: &[(String, &Entry)], now: Option<u64>) -> Vec<Suspect> {
+    let mut revealed: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, e) in entries {
+        if e.kind == Kind::BeaconRecord {
+            if let Some(c) = e.body["commitment"].as_str() {
+                revealed.entry(c).or_insert(e.index);
+            }
+        }
+    }
+    let commitments: Vec<Committed> = entries
+        .iter()
+        .filter(|(_, e)| e.kind == Kind::DrawCommitment)
+        .map(|(id, e)| Committed {
+            id,
+            index: e.index,
+            entry: e,
+            revealed_at: revealed.get(id.as_str()).copied(),
+            items: e.body["plan"]["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i["item"].as_str().map(String::from))
+                .collect(),
+        })
+        .collect();
+
+    let mut out: Vec<Suspect> = Vec::new();
+    if let Some(now) = now {
+        for c in commitments.iter().filter(|c| c.revealed_at.is_none()) {
+            let (Some(round), Some(time)) = (c.drand_round(), c.entry.body["beacon"]["round_time"].as_str()) else {
+                continue;
+            };
+            let published = humantime::parse_rfc3339(time)
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs());
+            if published.is_some_and(|t| t <= now) {
+                out.push(Suspect::Abandoned {
+                    id: c.id.to_string(),
+                    index: c.index,
+                    round,
+                    round_time: time.to_string(),
+                });
+            }
+        }
+    }
+
+    // Groups: connected components of "same beacon and a shared item".
+    let mut group: Vec<usize> = (0..commitments.len()).collect();
+    fn root(group: &mut [usize], mut k: usize) -> usize {
+        while group[k] != k {
+            group[k] = group[group[k]];
+            k = group[k];
+        }
+        k
+    }
+    for a in 0..commitments.len() {
+        for b in a + 1..commitments.len() {
+            let (x, y) = (&commitments[a], &commitments[b]);
+            if x.same_beacon(y) && !x.items.is_disjoint(&y.items) {
+                let (ra, rb) = (root(&mut group, a), root(&mut group, b));
+                group[rb] = ra;
+            }
+        }
+    }
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for k in 0..commitments.len() {
+        let r = root(&mut group, k);
+        members.entry(r).or_default().push(k);
+    }
+    for ks in members.values().filter(|ks| ks.len() >= 2) {
+        let first = &commitments[ks[0]];
+        let beacon = match first.drand_round() {
+            Some(round) => format!("drand round {round}"),
+            None => "ceremonies open at the same time".to_string(),
+        };
+        let mut shared: BTreeMap<&str, usize> = BTreeMap::new();
+        for &k in ks {
+            for item in &commitments[k].items {
+                *shared.entry(item).or_default() += 1;
+            }
+        }
+        out.push(Suspect::Competing {
+            members: ks.iter().map(|&k| (commitments[k].id.to_string(), commitments[k].index)).collect(),
+            beacon,
+            items: shared.into_iter().filter(|(_, n)| *n >= 2).map(|(item, _)| item.to_string()).collect(),
+        });
+    }
+    out
+}
