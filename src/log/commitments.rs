@@ -164,3 +164,72 @@ pub fn suspects(entries: &[(String, &Entry)], now: Option<u64>) -> Vec<Suspect> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn commitment(index: u64, beacon: serde_json::Value, items: &[&str]) -> (String, Entry) {
+        let items: Vec<_> = items.iter().map(|i| json!({ "item": i })).collect();
+        let body = json!({ "beacon": beacon, "plan": { "items": items } });
+        (format!("c{index}"), Entry { index, kind: Kind::DrawCommitment, time: String::new(), simulated: false, body })
+    }
+
+    fn beacon_for(index: u64, commitment: &str) -> (String, Entry) {
+        let body = json!({ "commitment": commitment });
+        (format!("b{index}"), Entry { index, kind: Kind::BeaconRecord, time: String::new(), simulated: false, body })
+    }
+
+    fn drand(round: u64) -> serde_json::Value {
+        json!({ "type": "drand", "round": round, "round_time": "2024-10-14T17:13:33Z" })
+    }
+
+    fn run(entries: &[(String, Entry)], now: Option<u64>) -> Vec<Suspect> {
+        let refs: Vec<(String, &Entry)> = entries.iter().map(|(id, e)| (id.clone(), e)).collect();
+        suspects(&refs, now)
+    }
+
+    const ROUND_TIME: u64 = 1728926013;
+
+    #[test]
+    fn a_drand_commitment_is_abandoned_from_its_round_time_on() {
+        let log = [commitment(1, drand(12040883), &["食品"])];
+        assert!(run(&log, Some(ROUND_TIME - 1)).is_empty());
+        assert!(run(&log, None).is_empty(), "no clock, no judgement");
+        let found = run(&log, Some(ROUND_TIME));
+        assert!(matches!(&found[..], [Suspect::Abandoned { id, round: 12040883, .. }] if id == "c1"), "{found:?}");
+        let revealed = [commitment(1, drand(12040883), &["食品"]), beacon_for(2, "c1")];
+        assert!(run(&revealed, Some(ROUND_TIME + 100)).is_empty());
+    }
+
+    #[test]
+    fn commitments_compete_on_one_drand_round_and_a_shared_item() {
+        let log = [
+            commitment(1, drand(7), &["食品", "药品"]),
+            commitment(2, drand(7), &["药品"]),
+            commitment(3, drand(8), &["药品"]),
+            commitment(4, drand(7), &["特种设备"]),
+            commitment(5, drand(7), &["特种设备", "食品"]),
+        ];
+        let found = run(&log, None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].ids(), ["c1", "c2", "c4", "c5"], "one group, linked through shared items");
+        let Suspect::Competing { items, .. } = &found[0] else { panic!("{found:?}") };
+        assert_eq!(items, &["特种设备", "药品", "食品"]);
+    }
+
+    #[test]
+    fn ceremonies_compete_only_while_both_are_open() {
+        let ceremony = || json!({ "type": "ceremony" });
+        let sequential =
+            [commitment(1, ceremony(), &["食品"]), beacon_for(2, "c1"), commitment(3, ceremony(), &["食品"])];
+        assert!(run(&sequential, Some(u64::MAX)).is_empty(), "a redraw after a reveal is not a second ticket");
+        let open = [commitment(1, ceremony(), &["食品"]), commitment(2, ceremony(), &["食品"]), beacon_for(3, "c2")];
+        let found = run(&open, Some(u64::MAX));
+        assert_eq!(found.len(), 1, "never abandoned by the clock, but competing: {found:?}");
+        assert_eq!(found[0].ids(), ["c1", "c2"]);
+        let mixed = [commitment(1, ceremony(), &["食品"]), commitment(2, drand(7), &["食品"])];
+        assert!(run(&mixed, None).is_empty(), "a ceremony and a drand round are different randomness");
+    }
+}
