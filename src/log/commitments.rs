@@ -130,12 +130,22 @@ pub fn suspects(entries: &[(String, &Entry)], now: Option<u64>) -> Vec<Suspect> 
         }
         k
     }
-    for a in 0..commitments.len() {
-        for b in a + 1..commitments.len() {
-            let (x, y) = (&commitments[a], &commitments[b]);
-            if x.same_beacon(y) && !x.items.is_disjoint(&y.items) {
-                let (ra, rb) = (root(&mut group, a), root(&mut group, b));
-                group[rb] = ra;
+    // Only commitments to one drand round, or ceremonies, can compete:
+    // compare within those buckets, not every pair of the log.
+    let mut buckets: BTreeMap<Option<u64>, Vec<usize>> = BTreeMap::new();
+    for (k, c) in commitments.iter().enumerate() {
+        if c.drand_round().is_some() || c.is_ceremony() {
+            buckets.entry(c.drand_round()).or_default().push(k);
+        }
+    }
+    for bucket in buckets.values() {
+        for (n, &a) in bucket.iter().enumerate() {
+            for &b in &bucket[n + 1..] {
+                let (x, y) = (&commitments[a], &commitments[b]);
+                if x.same_beacon(y) && !x.items.is_disjoint(&y.items) {
+                    let (ra, rb) = (root(&mut group, a), root(&mut group, b));
+                    group[rb] = ra;
+                }
             }
         }
     }
