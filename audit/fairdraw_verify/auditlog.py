@@ -2,7 +2,7 @@
 from audit/LOG-FORMAT.md (normative), RFC 6962 / RFC 9162 and the C2SP
 signed-note, tlog-checkpoint and tlog-proof specifications.
 
-    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT_FILE] [--vkey KEY_OR_FILE]
+    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT_FILE] [--vkey KEY_OR_FILE] [--now RFC3339]
         every check of LOG-FORMAT "What `audit verify` checks", then replays
         every DrawResult with the draw engine of verify.py (SPEC.md) from the
         log alone.  Prints one line per problem, `OK <id>` / `DIFF <id> …` per
