@@ -523,6 +523,11 @@ fn a_corrupted_or_swapped_receipt_is_tampering() {
     let check = run(d, &["audit", "receipt", s(&receipt(&second)), "--check", "--log", s(&log_dir(d))]).expect(1);
     assert!(check.stdout.contains(&format!("named after entry {second} but proves entry {first}")), "{}", check.stdout);
     run(d, &["audit", "receipt", s(&receipt(&first)), "--check", "--log", s(&log_dir(d))]).expect(0);
+    let vkey = log_dir(d).join("log.pub");
+    let py = verify_py(&["receipt", s(&receipt(&second)), "--vkey", s(&vkey)], d);
+    assert_eq!(py.code, 1, "{}\n{}", py.stdout, py.stderr);
+    assert!(py.stdout.contains(&format!("named after entry {second} but proves entry {first}")), "{}", py.stdout);
+    verify_py(&["receipt", s(&receipt(&first)), "--vkey", s(&vkey)], d).expect(0);
 
     // Corrupted: one hash of the inclusion proof changed.
     let proof_line = b.lines().nth(3).unwrap();

@@ -936,6 +936,12 @@ def check_receipt(path, vkey, out=print):
         out("NOT VERIFIED")
         return 1
     leaf = merkle.leaf_hash(extra)
+    stem = os.path.basename(path)
+    stem = stem[: -len(".tlog-proof")] if stem.endswith(".tlog-proof") else stem
+    if re.fullmatch("[0-9a-f]{64}", stem) and stem != leaf.hex():       # LOG-FORMAT check 11: a swapped file
+        out(f"{path} is named after entry {stem} but proves entry {leaf.hex()}")
+        out("NOT VERIFIED")
+        return 1
     entry, err = parse_canonical(extra)
     what = f"entry {leaf.hex()}"
     if isinstance(entry, dict) and {"index", "kind"} <= set(entry):
