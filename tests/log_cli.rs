@@ -595,3 +595,55 @@ fn an_operator_grinding_with_abandoned_commitments_is_caught() {
     assert_eq!(py_early.code, 1, "{}\n{}", py_early.stdout, py_early.stderr);
     assert!(!py_early.stdout.contains("abandoned"), "{}", py_early.stdout);
 }
+
+#[test]
+fn two_open_ceremonies_compete_in_both_verifiers() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let commit_ceremony = || {
+        let (log, e, i, p) = (log_dir(d), data("enterprises.csv"), data("inspectors.csv"), data("plan-minimal.toml"));
+        let args = ["commit", "--log", s(&log), "--beacon", "ceremony", "--enterprises", s(&e), "--inspectors", s(&i)];
+        let mut all = args.to_vec();
+        all.extend(["--plan", s(&p)]);
+        last_line(&run(d, &all).expect(0).stdout)
+    };
+    let reveal_ceremony = |id: &str| {
+        let log = log_dir(d);
+        run(
+            d,
+            &[
+                "reveal",
+                id,
+                "--log",
+                s(&log),
+                "--ceremony",
+                "31415926535897932384626433",
+                "--witness",
+                "张三",
+                "--witness",
+                "李四",
+            ],
+        )
+        .expect(0);
+    };
+    // Revealed before the next one is committed: a redraw, not a rival.
+    let first = commit_ceremony();
+    reveal_ceremony(&first);
+    let second = commit_ceremony();
+    verify(d, &[]).expect(0);
+    verify_py(&["log", s(&log_dir(d))], d).expect(0);
+    // A third committed while the second is still open: the two compete.
+    let third = commit_ceremony();
+    reveal_ceremony(&third);
+    let out = verify(d, &[]).expect(1);
+    let py = verify_py(&["log", s(&log_dir(d))], d);
+    assert_eq!(py.code, 1, "{}\n{}", py.stdout, py.stderr);
+    for report in [&out.stdout, &py.stdout] {
+        let lines: Vec<&str> = report.lines().filter(|l| l.contains("competing commitments")).collect();
+        assert_eq!(lines.len(), 1, "{report}");
+        assert!(lines[0].contains(&second) && lines[0].contains(&third) && !lines[0].contains(&first), "{report}");
+        assert!(!report.contains("abandoned"), "a ceremony has no round time: {report}");
+        assert!(lines[0].contains("a plan without items"), "{report}");
+    }
+}

@@ -42,7 +42,8 @@ def suspects(log, now):
                            "but the commitment has no BeaconRecord (a draw not revealed can hide a draw disliked)")
 
     def compete(x, y):                       # x earlier than y
-        if not _items(x) & _items(y):
+        ix, iy = _items(x), _items(y)
+        if ix and iy and not ix & iy:        # a plan without items covers every item
             return False
         rx, ry = _drand_round(x), _drand_round(y)
         if rx is not None and ry is not None:
@@ -73,6 +74,7 @@ def suspects(log, now):
             for item in _items(c):
                 counts[item] = counts.get(item, 0) + 1
         shared = sorted(i for i, n in counts.items() if n >= 2)
+        overlap = f"share item(s) {', '.join(shared)}" if shared else "overlap (a plan without items covers every item)"
         out.append("competing commitments " + ", ".join(f"{c.id} (entry {c.index})" for c in cs)
-                   + f" to {beacon} share item(s) {', '.join(shared)}: revealing only one of them chooses the draw")
+                   + f" to {beacon} {overlap}: revealing only one of them chooses the draw")
     return out

@@ -13,7 +13,7 @@ pub enum Suspect {
     /// Its drand round time has passed and it has no BeaconRecord.
     Abandoned { id: String, index: u64, round: u64, round_time: String },
     /// Commitments to one beacon (one drand round, or ceremonies open at
-    /// the same time) whose plans share items.
+    /// the same time) whose plans overlap; `items` are those shared.
     Competing { members: Vec<(String, u64)>, beacon: String, items: Vec<String> },
 }
 
@@ -33,9 +33,12 @@ impl Suspect {
                  but the commitment has no BeaconRecord (a draw not revealed can hide a draw disliked)"
             ),
             Suspect::Competing { members, beacon, items } => format!(
-                "competing commitments {} to {beacon} share item(s) {}: revealing only one of them chooses the draw",
+                "competing commitments {} to {beacon} {}: revealing only one of them chooses the draw",
                 members.iter().map(|(id, i)| format!("{id} (entry {i})")).collect::<Vec<_>>().join(", "),
-                items.join(", ")
+                match items.is_empty() {
+                    true => "overlap (a plan without items covers every item)".to_string(),
+                    false => format!("share item(s) {}", items.join(", ")),
+                }
             ),
         }
     }
@@ -55,6 +58,12 @@ impl Committed<'_> {
     fn drand_round(&self) -> Option<u64> {
         let b = &self.entry.body["beacon"];
         (b["type"] == "drand").then(|| b["round"].as_u64()).flatten()
+    }
+
+    /// The plans overlap: a shared item, or one without items (it is not
+    /// limited to any item, so it covers them all).
+    fn overlaps(&self, other: &Committed) -> bool {
+        self.items.is_empty() || other.items.is_empty() || !self.items.is_disjoint(&other.items)
     }
 
     fn is_ceremony(&self) -> bool {
@@ -142,7 +151,7 @@ pub fn suspects(entries: &[(String, &Entry)], now: Option<u64>) -> Vec<Suspect> 
         for (n, &a) in bucket.iter().enumerate() {
             for &b in &bucket[n + 1..] {
                 let (x, y) = (&commitments[a], &commitments[b]);
-                if x.same_beacon(y) && !x.items.is_disjoint(&y.items) {
+                if x.same_beacon(y) && x.overlaps(y) {
                     let (ra, rb) = (root(&mut group, a), root(&mut group, b));
                     group[rb] = ra;
                 }
@@ -221,12 +230,16 @@ mod tests {
             commitment(3, drand(8), &["药品"]),
             commitment(4, drand(7), &["特种设备"]),
             commitment(5, drand(7), &["特种设备", "食品"]),
+            commitment(6, drand(9), &["药品"]),
+            commitment(7, drand(9), &[]),
         ];
         let found = run(&log, None);
-        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!(found[0].ids(), ["c1", "c2", "c4", "c5"], "one group, linked through shared items");
         let Suspect::Competing { items, .. } = &found[0] else { panic!("{found:?}") };
         assert_eq!(items, &["特种设备", "药品", "食品"]);
+        assert_eq!(found[1].ids(), ["c6", "c7"], "a plan without items overlaps every plan");
+        assert!(found[1].message().contains("without items"), "{}", found[1].message());
     }
 
     #[test]
