@@ -14,7 +14,7 @@ Section numbers (§) below refer to that specification.
             [--conflicts C.csv] --plan P.toml --seed STRING
         prints the draw document (§9) computed from the inputs.
 
-    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT] [--vkey KEY_OR_FILE]
+    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT] [--vkey KEY_OR_FILE] [--now RFC3339]
     python3 audit/verify.py receipt FILE --vkey KEY_OR_FILE
         verify an audit log (audit/LOG-FORMAT.md) and replay its draws with this
         file's engine, or check a receipt offline: see audit/fairdraw_verify/.

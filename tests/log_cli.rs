@@ -117,6 +117,21 @@ fn commit_reveal_verify_replay_and_receipt() {
 
     let v = verify(d, &[]).expect(0);
     assert!(v.stdout.contains("VERIFIED") && v.stdout.contains("simulated clock"), "{}", v.stdout);
+    assert!(v.stdout.contains("1 receipt(s) checked, 1 draw(s) replayed"), "{}", v.stdout);
+    // Without a pinned key or a saved checkpoint, the report says what it trusted.
+    assert!(v.stdout.contains("note: key not pinned: trusted log.pub as found"), "{}", v.stdout);
+    assert!(
+        v.stdout.contains("note: no saved checkpoint or witness: a rewritten history would not be detected"),
+        "{}",
+        v.stdout
+    );
+    let saved = write(d, "saved.txt", &run(d, &["audit", "checkpoint", "--log", s(&log_dir(d))]).expect(0).stdout);
+    let pinned = verify(d, &["--vkey", s(&log_dir(d).join("log.pub")), "--checkpoint", s(&saved)]).expect(0);
+    assert!(
+        !pinned.stdout.contains("key not pinned") && !pinned.stdout.contains("no saved checkpoint"),
+        "{}",
+        pinned.stdout
+    );
     let rp = run(d, &["audit", "replay", "--log", s(&log_dir(d))]).expect(0);
     assert!(rp.stdout.contains(&format!("OK   {result_id}")), "{}", rp.stdout);
 
@@ -251,8 +266,9 @@ fn every_kind_of_tampering_is_reported() {
     check("a replaced snapshot", "snapshot");
     std::fs::write(&snaps[0], keep).unwrap();
 
-    // The operator edits a draw and re-signs everything with the log's key:
-    // only a saved checkpoint exposes it, and replay shows the difference.
+    // The operator edits a draw, re-signs everything with the log's key and
+    // drops the receipt that would give it away: the replay inside `audit
+    // verify` exposes it, and so does a saved checkpoint.
     let mut lines = pristine.clone();
     let last = lines.len() - 1;
     let mut result: serde_json::Value = serde_json::from_str(&lines[last]).unwrap();
@@ -262,7 +278,16 @@ fn every_kind_of_tampering_is_reported() {
     lines[last] = String::from_utf8(fairdraw::canonical::to_bytes(&result)).unwrap();
     write_entries(d, &lines);
     resign(d);
-    verify(d, &[]).expect(0);
+    std::fs::remove_dir_all(log_dir(d).join("receipts")).unwrap();
+    let vkey = log_dir(d).join("log.pub");
+    let out = verify(d, &["--vkey", s(&vkey)]).expect(1);
+    assert!(
+        out.stdout.contains(&format!("entry {last} (DrawResult")) && out.stdout.contains("does not replay"),
+        "the edited draw is named:\n{}",
+        out.stdout
+    );
+    let skipped = verify(d, &["--no-replay"]).expect(0);
+    assert!(skipped.stdout.contains("not replayed (--no-replay)"), "skipping says so:\n{}", skipped.stdout);
     check("a re-signed rewrite", "rewritten");
     let rp = run(d, &["audit", "replay", "--log", s(&log_dir(d))]).expect(1);
     assert!(
@@ -289,7 +314,16 @@ fn a_log_rewritten_from_another_seed_fails_against_a_saved_checkpoint() {
     write_entries(d, &first);
     resign(d);
     let c2 = commit(d, "plan-joint.toml", R2).expect(0);
-    reveal(d, &last_line(&c2.stdout), R2).expect(0);
+    let new_draw = last_line(&reveal(d, &last_line(&c2.stdout), R2).expect(0).stdout);
+    // The receipt of the dropped draw is left over from the old history.
+    let leftover = verify(d, &[]).expect(1);
+    assert!(leftover.stdout.contains("names no DrawResult of this log"), "{}", leftover.stdout);
+    for f in std::fs::read_dir(log_dir(d).join("receipts")).unwrap() {
+        let path = f.unwrap().path();
+        if !path.ends_with(format!("{new_draw}.tlog-proof")) {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
     verify(d, &[]).expect(0);
     let out = verify(d, &["--checkpoint", s(&saved)]).expect(1);
     assert!(out.stdout.contains("rewritten"), "{}", out.stdout);
@@ -444,6 +478,8 @@ fn the_python_verifier_agrees_on_the_log_and_the_receipts() {
     let ok = verify_py(&["log", s(&log), "--checkpoint", s(&saved_cp)], d);
     assert_eq!(ok.code, 0, "{}\n{}", ok.stdout, ok.stderr);
     assert!(ok.stdout.contains("VERIFIED"), "{}", ok.stdout);
+    assert!(ok.stdout.contains("note: key not pinned: trusted log.pub as found"), "{}", ok.stdout);
+    assert!(!ok.stdout.contains("no saved checkpoint"), "--checkpoint anchors the history: {}", ok.stdout);
     let receipt = std::fs::read_dir(log.join("receipts")).unwrap().next().unwrap().unwrap().path();
     verify_py(&["receipt", s(&receipt), "--vkey", s(&log.join("log.pub"))], d).expect(0);
     let pristine = entries(d);
@@ -453,4 +489,161 @@ fn the_python_verifier_agrees_on_the_log_and_the_receipts() {
     let bad = verify_py(&["log", s(&log)], d);
     assert_eq!(bad.code, 1, "{}\n{}", bad.stdout, bad.stderr);
     write_entries(d, &pristine);
+}
+
+#[test]
+fn a_corrupted_or_swapped_receipt_is_tampering() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let c1 = commit(d, "plan-single.toml", R1).expect(0);
+    let first = last_line(&reveal(d, &last_line(&c1.stdout), R1).expect(0).stdout);
+    let c2 = commit(d, "plan-single.toml", R2).expect(0);
+    let second = last_line(&reveal(d, &last_line(&c2.stdout), R2).expect(0).stdout);
+    let receipt = |id: &str| log_dir(d).join(format!("receipts/{id}.tlog-proof"));
+    let (a, b) =
+        (std::fs::read_to_string(receipt(&first)).unwrap(), std::fs::read_to_string(receipt(&second)).unwrap());
+    let v = verify(d, &[]).expect(0);
+    assert!(v.stdout.contains("2 receipt(s) checked"), "{}", v.stdout);
+
+    let both_name = |file: &str, what: &str| {
+        let out = verify(d, &[]).expect(1);
+        assert!(out.stdout.contains(&format!("receipts/{file}.tlog-proof: {what}")), "{}", out.stdout);
+        let py = verify_py(&["log", s(&log_dir(d))], d);
+        assert_eq!(py.code, 1, "verify.py: {}\n{}", py.stdout, py.stderr);
+        assert!(py.stdout.contains(&format!("receipts/{file}.tlog-proof: {what}")), "verify.py: {}", py.stdout);
+        out.stdout
+    };
+    verify_py(&["log", s(&log_dir(d))], d).expect(0);
+
+    // Swapped: the second draw's file holds the first draw's (valid) receipt.
+    std::fs::write(receipt(&second), &a).unwrap();
+    let out = both_name(&second, "proves entry");
+    assert!(!out.contains(&format!("receipts/{first}.tlog-proof")), "the intact one is not blamed:\n{out}");
+    let check = run(d, &["audit", "receipt", s(&receipt(&second)), "--check", "--log", s(&log_dir(d))]).expect(1);
+    assert!(check.stdout.contains(&format!("named after entry {second} but proves entry {first}")), "{}", check.stdout);
+    run(d, &["audit", "receipt", s(&receipt(&first)), "--check", "--log", s(&log_dir(d))]).expect(0);
+    let vkey = log_dir(d).join("log.pub");
+    let py = verify_py(&["receipt", s(&receipt(&second)), "--vkey", s(&vkey)], d);
+    assert_eq!(py.code, 1, "{}\n{}", py.stdout, py.stderr);
+    assert!(py.stdout.contains(&format!("named after entry {second} but proves entry {first}")), "{}", py.stdout);
+    verify_py(&["receipt", s(&receipt(&first)), "--vkey", s(&vkey)], d).expect(0);
+
+    // Corrupted: one hash of the inclusion proof changed.
+    let proof_line = b.lines().nth(3).unwrap();
+    let flipped = format!("{}{}", if proof_line.starts_with('A') { "B" } else { "A" }, &proof_line[1..]);
+    std::fs::write(receipt(&second), b.replacen(proof_line, &flipped, 1)).unwrap();
+    let out = both_name(&second, "entry");
+    assert!(out.contains("not included"), "{out}");
+
+    // Unparsable, and a receipt under a name that is no draw of the log.
+    std::fs::write(receipt(&second), "garbage").unwrap();
+    both_name(&second, "is not a receipt");
+    std::fs::write(receipt(&second), &b).unwrap();
+    std::fs::write(receipt(&"0".repeat(64)), &b).unwrap();
+    both_name(&"0".repeat(64), "names no DrawResult");
+    std::fs::remove_file(receipt(&"0".repeat(64))).unwrap();
+    verify(d, &[]).expect(0);
+    verify_py(&["log", s(&log_dir(d))], d).expect(0);
+}
+
+#[test]
+fn an_operator_grinding_with_abandoned_commitments_is_caught() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let before_round = "2024-10-14T17:10:00Z";
+    let a = last_line(&commit(d, "plan-single.toml", R2).expect(0).stdout);
+    let verify_at = |now: &str| verify(d, &["--now", now]);
+    // One commitment waiting for its round is fine; once the round is out
+    // and nothing was revealed, it is abandoned.
+    verify_at(before_round).expect(0);
+    let out = verify_at(R2.2).expect(1);
+    assert!(out.stdout.contains(&format!("abandoned commitment {a}")), "{}", out.stdout);
+
+    // The same plan committed again to the same round: a second ticket.
+    let b = last_line(&commit(d, "plan-single.toml", R2).expect(0).stdout);
+    let out = verify_at(before_round).expect(1);
+    assert!(
+        out.stdout.contains("competing commitments") && out.stdout.contains(&a) && out.stdout.contains(&b),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("abandoned"), "the round is not out yet:\n{}", out.stdout);
+
+    // The operator reveals only the one they like.
+    reveal(d, &a, R2).expect(0);
+    let out = verify_at(R2.2).expect(1);
+    let abandoned: Vec<&str> = out.stdout.lines().filter(|l| l.contains("abandoned commitment")).collect();
+    assert_eq!(abandoned.len(), 1, "{}", out.stdout);
+    assert!(abandoned[0].contains(&b) && abandoned[0].contains("round 12040883"), "{}", out.stdout);
+    let competing: Vec<&str> = out.stdout.lines().filter(|l| l.contains("competing commitments")).collect();
+    assert_eq!(competing.len(), 1, "{}", out.stdout);
+    assert!(competing[0].contains(&a) && competing[0].contains(&b), "both are named:\n{}", out.stdout);
+
+    let log = log_dir(d);
+    let py = verify_py(&["log", s(&log), "--now", R2.2], d);
+    assert_eq!(py.code, 1, "{}\n{}", py.stdout, py.stderr);
+    let py_abandoned: Vec<&str> = py.stdout.lines().filter(|l| l.contains("abandoned commitment")).collect();
+    assert!(py_abandoned.len() == 1 && py_abandoned[0].contains(&b), "{}", py.stdout);
+    assert!(
+        py.stdout.lines().any(|l| l.contains("competing commitments") && l.contains(&a) && l.contains(&b)),
+        "{}",
+        py.stdout
+    );
+    let py_early = verify_py(&["log", s(&log), "--now", before_round], d);
+    assert_eq!(py_early.code, 1, "{}\n{}", py_early.stdout, py_early.stderr);
+    assert!(!py_early.stdout.contains("abandoned"), "{}", py_early.stdout);
+}
+
+#[test]
+fn two_open_ceremonies_compete_in_both_verifiers() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let commit_ceremony = || {
+        let (log, e, i, p) = (log_dir(d), data("enterprises.csv"), data("inspectors.csv"), data("plan-minimal.toml"));
+        let args = ["commit", "--log", s(&log), "--beacon", "ceremony", "--enterprises", s(&e), "--inspectors", s(&i)];
+        let mut all = args.to_vec();
+        all.extend(["--plan", s(&p)]);
+        last_line(&run(d, &all).expect(0).stdout)
+    };
+    let reveal_ceremony = |id: &str| {
+        let log = log_dir(d);
+        run(
+            d,
+            &[
+                "reveal",
+                id,
+                "--log",
+                s(&log),
+                "--ceremony",
+                "31415926535897932384626433",
+                "--witness",
+                "张三",
+                "--witness",
+                "李四",
+            ],
+        )
+        .expect(0);
+    };
+    // Revealed before the next one is committed: a redraw, not a rival.
+    let first = commit_ceremony();
+    reveal_ceremony(&first);
+    let second = commit_ceremony();
+    verify(d, &[]).expect(0);
+    verify_py(&["log", s(&log_dir(d))], d).expect(0);
+    // A third committed while the second is still open: the two compete.
+    let third = commit_ceremony();
+    reveal_ceremony(&third);
+    let out = verify(d, &[]).expect(1);
+    let py = verify_py(&["log", s(&log_dir(d))], d);
+    assert_eq!(py.code, 1, "{}\n{}", py.stdout, py.stderr);
+    for report in [&out.stdout, &py.stdout] {
+        let lines: Vec<&str> = report.lines().filter(|l| l.contains("competing commitments")).collect();
+        assert_eq!(lines.len(), 1, "{report}");
+        assert!(lines[0].contains(&second) && lines[0].contains(&third) && !lines[0].contains(&first), "{report}");
+        assert!(!report.contains("abandoned"), "a ceremony has no round time: {report}");
+        assert!(lines[0].contains("a plan without items"), "{report}");
+    }
 }

@@ -81,7 +81,7 @@ async fn bodies_too_large_answer_413_and_bodies_not_declared_json_415() {
 async fn wrong_methods_answer_405_with_allow_and_without_the_token() {
     let s = empty_server();
     for (method, uri, allowed) in [
-        ("GET", "/api/commitments", vec!["POST"]),
+        ("DELETE", "/api/commitments", vec!["GET", "POST"]),
         ("PUT", "/api/results", vec!["GET", "POST"]),
         ("DELETE", "/api/draws/x", vec!["GET"]),
         ("GET", "/api/results/x/amend", vec!["POST"]),

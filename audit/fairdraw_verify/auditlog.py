@@ -2,7 +2,7 @@
 from audit/LOG-FORMAT.md (normative), RFC 6962 / RFC 9162 and the C2SP
 signed-note, tlog-checkpoint and tlog-proof specifications.
 
-    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT_FILE] [--vkey KEY_OR_FILE]
+    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT_FILE] [--vkey KEY_OR_FILE] [--now RFC3339]
         every check of LOG-FORMAT "What `audit verify` checks", then replays
         every DrawResult with the draw engine of verify.py (SPEC.md) from the
         log alone.  Prints one line per problem, `OK <id>` / `DIFF <id> …` per
@@ -27,9 +27,10 @@ import json
 import os
 import re
 import sys
+import time
 import zlib
 
-from . import merkle
+from . import commitments, merkle
 from .note import Checkpoint, NoteError, VerifierKey, b64decode, open_checkpoint
 
 
@@ -196,8 +197,9 @@ class Entry:
 # ---------------------------------------------------------------------------
 
 class LogVerifier:
-    def __init__(self, directory, engine, vkey=None, old_checkpoint=None, out=print):
+    def __init__(self, directory, engine, vkey=None, old_checkpoint=None, out=print, now=None):
         self.dir, self.engine, self.out = directory, engine, out
+        self.now = now                       # the verifier's clock, Unix seconds (check 9)
         self.vkey_arg, self.old_arg = vkey, old_checkpoint
         self.problems = 0
         self.diffs = 0
@@ -256,8 +258,15 @@ class LogVerifier:
         for e in log:                                                   # check 4
             self.check_entry(e)
         self.check_references(log)                                      # check 5
+        self.check_receipts(log)                                        # check 8
+        for line in commitments.suspects([e for e in log if e.ok], self.now):   # check 9
+            self.problem(line)
         if old_note is not None:                                        # check 6
             self.check_old(old_note, newest)
+        if pinned is None:                                              # check 11
+            self.note("key not pinned: trusted log.pub as found")
+        if old_note is None:
+            self.note("no saved checkpoint or witness: a rewritten history would not be detected")
         simulated = sum(1 for e in log if e.simulated)                  # check 7
         if simulated:
             self.note(f"{simulated} of {len(log)} entries were written under a simulated clock (--now): "
@@ -298,9 +307,7 @@ class LogVerifier:
                 self.problem(f"log.pub ({line!r}) is not the verifier key you pinned ({pinned.text!r}): "
                              "the log's key was replaced")
             return pinned
-        if key is not None:
-            self.note(f"checking signatures with log.pub ({key}); pin the key you trust with --vkey")
-        return key
+        return key                                    # check 11 notes that it was trusted as found
 
     # -- checks 2 and 3: checkpoint records and `checkpoint`
     def check_checkpoints(self, raw, n_entries, torn):
@@ -715,6 +722,52 @@ class LogVerifier:
     def ref_Amendment(self, e, b):
         self.earlier(e, b["amends"], list(BODY), "amends")
 
+    # -- check 8: every file under receipts/
+    def check_receipts(self, log):
+        draws = {e.id: e for e in log if e.kind == "DrawResult"}
+        try:
+            names = sorted(os.listdir(self.path("receipts")))
+        except FileNotFoundError:
+            names = []
+        except OSError as e:
+            self.problem(f"receipts/ cannot be read: {e.strerror or e}")
+            return
+        for name in names:
+            where = f"receipts/{name}"
+            e = draws.get(name[: -len(".tlog-proof")]) if name.endswith(".tlog-proof") else None
+            if e is None:
+                self.problem(f"{where}: names no DrawResult of this log (a receipt is <draw id>.tlog-proof): "
+                             "renamed, or left over from another history")
+                continue
+            why = self.receipt_problem(self.read(os.path.join("receipts", name), b""), e, where)
+            if why:
+                self.problem(f"{where}: {why}")
+        missing = sum(1 for i in draws if f"{i}.tlog-proof" not in names)
+        if missing:
+            self.note(f"{missing} draw(s) have no receipt under receipts/ (a receipt is written after its draw)")
+
+    def receipt_problem(self, raw, e, where):
+        try:
+            extra, index, proof, note = parse_receipt(raw.decode("utf-8"), where)
+        except UnicodeDecodeError:
+            return "is not UTF-8 text"
+        except BadInput as x:
+            return f"is not a receipt: {x}"
+        if index != e.index or extra != e.leaf:
+            return f"proves entry {index}, not the logged bytes of entry {e.index} its name says"
+        if self.key is None:
+            return "cannot be checked without a verifier key"
+        try:
+            cp = open_checkpoint(note, self.key)
+        except NoteError as x:
+            return f"its checkpoint does not verify: {x}"
+        if not merkle.verify_inclusion(index, cp.size, merkle.leaf_hash(extra), proof, cp.root):
+            return f"entry {index} is not included in the checkpoint of size {cp.size}"
+        if cp.size > self.size or cp.root != self.roots[cp.size - 1]:
+            return (f"its checkpoint of size {cp.size} is signed but is not a checkpoint of this log: "
+                    "another history was signed")
+        return None
+
     # -- check 6: the consistency of an old checkpoint
     def check_old(self, old_note, newest):
         if self.key is None:
@@ -845,9 +898,8 @@ def leaf_json(line, what):
 # `verify.py receipt FILE` (LOG-FORMAT "Receipts", C2SP tlog-proof)
 # ---------------------------------------------------------------------------
 
-def check_receipt(path, vkey, out=print):
-    key = read_key(vkey)
-    text = read_text(path, "receipt")
+def parse_receipt(text, path):
+    """(extra or None, index, proof hashes, checkpoint note) of a receipt; BadInput if malformed."""
     head, sep, note = text.partition("\n\n")       # proof lines end at the first empty line
     lines = head.split("\n")
     if not sep or lines[0] != "c2sp.org/tlog-proof@v1":
@@ -867,6 +919,12 @@ def check_receipt(path, vkey, out=print):
         proof = [b64decode(x) for x in rest[1:]]
     except NoteError as e:
         raise BadInput(f"{path}: inclusion proof: {e}")
+    return extra, index, proof, note
+
+
+def check_receipt(path, vkey, out=print):
+    key = read_key(vkey)
+    extra, index, proof, note = parse_receipt(read_text(path, "receipt"), path)
     if extra is None:                               # valid C2SP, but fairdraw's statement needs the leaf
         out("the receipt has no `extra` line: without the entry's leaf there is nothing to prove")
         out("NOT VERIFIED")
@@ -878,6 +936,12 @@ def check_receipt(path, vkey, out=print):
         out("NOT VERIFIED")
         return 1
     leaf = merkle.leaf_hash(extra)
+    stem = os.path.basename(path)
+    stem = stem[: -len(".tlog-proof")] if stem.endswith(".tlog-proof") else stem
+    if re.fullmatch("[0-9a-f]{64}", stem) and stem != leaf.hex():       # LOG-FORMAT check 11: a swapped file
+        out(f"{path} is named after entry {stem} but proves entry {leaf.hex()}")
+        out("NOT VERIFIED")
+        return 1
     entry, err = parse_canonical(extra)
     what = f"entry {leaf.hex()}"
     if isinstance(entry, dict) and {"index", "kind"} <= set(entry):
@@ -906,6 +970,8 @@ def main(argv, engine):
         ap.add_argument("dir", help="the log directory")
         ap.add_argument("--checkpoint", help="a checkpoint you saved earlier: the log must extend it")
         ap.add_argument("--vkey", help="the log's verifier key as you saved it, or a file holding it (default: the log's log.pub)")
+        ap.add_argument("--now", help="the verifier's clock, RFC 3339 (e.g. 2026-11-25T09:00:00Z) for tests: "
+                                      "judges which drand rounds are public (default: the real clock)")
     else:
         ap = argparse.ArgumentParser(prog="verify.py receipt", description="Check a receipt (C2SP tlog-proof) offline.")
         ap.add_argument("file", help="the receipt (.tlog-proof)")
@@ -914,7 +980,13 @@ def main(argv, engine):
     out = engine_output(engine)
     try:
         if argv[0] == "log":
-            return LogVerifier(args.dir, engine, args.vkey, args.checkpoint, out).run()
+            now = int(time.time())
+            if args.now is not None:
+                t = parse_time(args.now)
+                if t is None:
+                    raise BadInput(f"--now {args.now!r} is not RFC 3339 UTC like 2026-11-25T09:00:00Z")
+                now = int(t.timestamp())
+            return LogVerifier(args.dir, engine, args.vkey, args.checkpoint, out, now).run()
         return check_receipt(args.file, args.vkey, out)
     except BadInput as e:
         print(f"error: {e}", file=sys.stderr)

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use fairdraw::inputs;
-use fairdraw::log::audit;
 use fairdraw::log::beacon;
 use fairdraw::log::flow::{self, Clock, Offered};
 use fairdraw::log::note::Receipt;
 use fairdraw::log::store::Log;
+use fairdraw::log::{audit, audit_receipts};
 use fairdraw::report;
 
 use super::draw::{warn_about, InputArgs};
@@ -99,6 +99,13 @@ pub enum AuditCommand {
         /// The log's verifier key as you saved it (default: the log's log.pub).
         #[arg(long)]
         vkey: Option<String>,
+        /// The verifier's clock (RFC 3339) for tests: judges which drand
+        /// rounds are already public [default: the real clock].
+        #[arg(long)]
+        now: Option<String>,
+        /// Skip re-running every draw (then the report says it was skipped).
+        #[arg(long)]
+        no_replay: bool,
     },
     /// Re-run every logged draw from its logged inputs and compare.
     Replay {
@@ -190,20 +197,35 @@ pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
 
 pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        AuditCommand::Verify { dir, checkpoint, vkey } => {
+        AuditCommand::Verify { dir, checkpoint, vkey, now, no_replay } => {
             let old = checkpoint
                 .as_ref()
                 .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
                 .transpose()?;
             let vkey = vkey.as_deref().map(read_vkey).transpose()?;
-            let report = audit::verify(dir, vkey.as_deref(), old.as_deref()).map_err(anyhow::Error::msg)?;
+            let clock = match now {
+                Some(t) => Clock::simulated(t).map_err(anyhow::Error::msg)?,
+                None => Clock::system(),
+            };
+            let options = audit::Options {
+                vkey: vkey.as_deref(),
+                old: old.as_deref(),
+                now: Some(clock.unix),
+                replay: !no_replay,
+            };
+            let report = audit::verify_with(dir, &options).map_err(anyhow::Error::msg)?;
+            if *no_replay {
+                println!("note: draws not replayed (--no-replay): an edited and re-signed draw would not be detected");
+            }
             for n in &report.notes {
                 println!("note: {n}");
             }
             if report.tampering.is_empty() {
+                let replayed =
+                    report.replayed.map_or("no draw replayed".to_string(), |n| format!("{n} draw(s) replayed"));
                 println!(
-                    "VERIFIED: {} entries, every checkpoint signature, root, snapshot and beacon checked",
-                    report.entries
+                    "VERIFIED: {} entries, every checkpoint signature, root, snapshot and beacon checked, {} receipt(s) checked, {replayed}",
+                    report.entries, report.receipts
                 );
                 return Ok(ExitCode::SUCCESS);
             }
@@ -232,6 +254,17 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
             if *check {
                 let text = std::fs::read_to_string(what).with_context(|| format!("cannot read {what}"))?;
                 let receipt = Receipt::parse(&text).map_err(anyhow::Error::msg)?;
+                let proven = hex::encode(fairdraw::merkle::leaf_hash(&receipt.entry));
+                let named = Path::new(what).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                // A receipt named after an entry id must prove that entry: a
+                // swapped file would otherwise vouch for the wrong draw.
+                let stem = named.strip_suffix(audit_receipts::SUFFIX).unwrap_or(&named);
+                let id_shaped =
+                    stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                if id_shaped && stem != proven {
+                    println!("NOT VERIFIED: {what} is named after entry {stem} but proves entry {proven}");
+                    return Ok(ExitCode::from(1));
+                }
                 let vkey = match vkey {
                     Some(v) => read_vkey(v)?,
                     None => {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::entry::{self, Entry};
 use super::flow::{self, Offered};
 use super::store::{Log, CHECKPOINT, CHECKPOINTS, ENTRIES, VKEY};
-use super::{beacon, note, proof, snapshots};
+use super::{audit_receipts, beacon, commitments, note, proof, snapshots};
 use crate::merkle::{Hash, RootBuilder};
 
 /// Findings of a verification: tampering (exit 1) and plain notes.
@@ -20,6 +20,26 @@ pub struct Report {
     pub tampering: Vec<String>,
     pub notes: Vec<String>,
     pub entries: u64,
+    /// Receipts under `receipts/` that were checked and hold.
+    pub receipts: usize,
+    /// Draws re-run (`None`: replay was not asked for).
+    pub replayed: Option<usize>,
+}
+
+/// What `audit verify` is given besides the directory.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// The verifier key the auditor saved (an auditor should pin it);
+    /// without it `log.pub` is trusted as found, which is noted.
+    pub vkey: Option<&'a str>,
+    /// A checkpoint saved earlier: the log must extend it.
+    pub old: Option<&'a str>,
+    /// The verifier's clock (Unix seconds): drand commitments whose round
+    /// time has passed without a BeaconRecord are abandoned. `None` skips
+    /// that one check.
+    pub now: Option<u64>,
+    /// Re-run every DrawResult (`audit replay`); a difference is tampering.
+    pub replay: bool,
 }
 
 fn read(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, String> {
@@ -36,10 +56,16 @@ fn lines(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
     (v, tail)
 }
 
-/// Verifies a log directory. `vkey` overrides `log.pub` (an auditor should
-/// pin the key they saved); `old` is a checkpoint saved earlier. `Err` means
-/// the verification could not run (bad input, exit 2).
+/// The checks that need neither a clock nor a replay (library callers and
+/// tests); `audit verify` runs [`verify_with`] with both.
 pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Report, String> {
+    verify_with(dir, &Options { vkey, old, now: None, replay: false })
+}
+
+/// Verifies a log directory. `Err` means the verification could not run
+/// (bad input, exit 2).
+pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, String> {
+    let (vkey, old) = (opts.vkey, opts.old);
     let mut r = Report::default();
     let published = read(dir, VKEY)?.ok_or_else(|| format!("{} has no {VKEY}: not a fairdraw log", dir.display()))?;
     let published = String::from_utf8_lossy(&published).trim().to_string();
@@ -47,6 +73,12 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
     signed_note::StandardVerifier::new(&vkey).map_err(|e| format!("the verifier key {vkey:?} is malformed: {e}"))?;
     if vkey != published {
         r.tampering.push(format!("{VKEY} is not the verifier key you gave: the log's key was replaced"));
+    }
+    if opts.vkey.is_none() {
+        r.notes.push(format!("key not pinned: trusted {VKEY} as found"));
+    }
+    if old.is_none() {
+        r.notes.push("no saved checkpoint or witness: a rewritten history would not be detected".to_string());
     }
     let data = read(dir, ENTRIES)?.unwrap_or_default();
     let (entry_lines, tail) = lines(&data);
@@ -166,6 +198,13 @@ pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Repor
         );
     }
     check_references(dir, &entries, &leaves, &published, &mut r);
+    audit_receipts::check(dir, entry_lines, &leaves, &entries, &vkey, &mut r);
+    let ided: Vec<(String, &Entry)> =
+        entries.iter().zip(&leaves).filter_map(|(e, h)| e.as_ref().map(|e| (hex::encode(h), e))).collect();
+    r.tampering.extend(commitments::suspects(&ided, opts.now).iter().map(commitments::Suspect::message));
+    if opts.replay {
+        replay_into(dir, &mut r);
+    }
     let simulated = entries.iter().flatten().filter(|e| e.simulated).count();
     if simulated > 0 {
         r.notes.push(format!(
@@ -349,9 +388,46 @@ fn check_beacon_record(e: &Entry, commitment: &Entry, commitment_leaf: &Hash) ->
     Ok(())
 }
 
+/// Replays every draw of the log in `dir` into the report: a draw that does
+/// not reproduce was edited after it was drawn, even if the log was re-signed.
+fn replay_into(dir: &Path, r: &mut Report) {
+    let log = match Log::open_dir(dir, false) {
+        Ok(log) => log,
+        Err(e) => {
+            r.notes.push(format!("draws not replayed: the log does not open for reading ({e})"));
+            return;
+        }
+    };
+    let replayed = replay_draws(&log);
+    r.replayed = Some(replayed.len());
+    for d in replayed.into_iter().filter(|d| !d.same) {
+        r.tampering.push(format!(
+            "entry {} (DrawResult {}) does not replay: {}; the logged draw is not what its inputs and seed give",
+            d.index, d.id, d.message
+        ));
+    }
+}
+
+/// One re-run draw.
+pub struct Replayed {
+    pub index: u64,
+    pub id: String,
+    /// The re-run reproduces the logged outcome.
+    pub same: bool,
+    pub message: String,
+}
+
 /// One line per logged draw: `OK` when re-running it from the logged
 /// inputs reproduces the logged document byte for byte, `DIFF` otherwise.
 pub fn replay(log: &Log) -> Vec<(bool, String)> {
+    replay_draws(log)
+        .into_iter()
+        .map(|d| (d.same, format!("{} {}  {}", if d.same { "OK  " } else { "DIFF" }, d.id, d.message)))
+        .collect()
+}
+
+/// Re-runs every DrawResult from the log alone.
+pub fn replay_draws(log: &Log) -> Vec<Replayed> {
     let mut out = Vec::new();
     for i in 0..log.len() {
         let Ok(result) = log.entry(i) else { continue };
@@ -387,10 +463,11 @@ pub fn replay(log: &Log) -> Vec<(bool, String)> {
                 Err(e) => Err(format!("the replay fails: {e}")),
             }
         })();
-        out.push(match line {
-            Ok(m) => (true, format!("OK   {id}  {m}")),
-            Err(m) => (false, format!("DIFF {id}  {m}")),
-        });
+        let (same, message) = match line {
+            Ok(m) => (true, m),
+            Err(m) => (false, m),
+        };
+        out.push(Replayed { index: i, id, same, message });
     }
     out
 }

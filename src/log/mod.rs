@@ -7,7 +7,9 @@
 //! anyone replays and checks them ([`audit`]).
 
 pub mod audit;
+pub mod audit_receipts;
 pub mod beacon;
+pub mod commitments;
 pub mod entry;
 pub mod flow;
 pub mod note;

@@ -2,6 +2,7 @@
 //! router ([`app`]); `main` only wires. Every response is derived from the
 //! audit log; writes go through the log too.
 
+mod commitments;
 mod draws;
 pub mod error;
 mod listen;
@@ -52,6 +53,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/results"),
     ("GET", "/api/results/{id}"),
     ("POST", "/api/results/{id}/amend"),
+    ("GET", "/api/commitments"),
     ("POST", "/api/commitments"),
     ("POST", "/api/commitments/{id}/reveal"),
     ("GET", "/api/openapi.json"),
@@ -96,6 +98,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/enterprises/{uscc}", get(lookup::enterprise))
         .route("/api/results", get(results::list))
         .route("/api/results/{id}", get(results::one))
+        .route("/api/commitments", get(commitments::list))
         .route("/api/openapi.json", get(openapi))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]));
     // The token is checked per method (`route_layer` on the method router),
