@@ -121,3 +121,61 @@ fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
     assert_eq!(bad.code, 0, "{}\n{}", bad.stdout, bad.stderr);
     assert!(bad.stdout.contains("mismatch"), "{}", bad.stdout);
 }
+
+/// An operator who commits one plan twice to the same drand round and reveals
+/// only one: the draw list warns, in words, about the other (issue 9).
+#[test]
+fn the_draw_list_warns_about_abandoned_and_competing_commitments() {
+    const TEST: &str = "the_draw_list_warns_about_abandoned_and_competing_commitments";
+    if let Some(why) = std::env::var("FAIRDRAW_SKIP_CHROMIUM").ok().filter(|w| !w.is_empty()) {
+        skipped(TEST, &format!("FAIRDRAW_SKIP_CHROMIUM: {why}"));
+        return;
+    }
+    if let Err(why) = browser_ready() {
+        assert!(std::env::var("CI").is_err(), "CI must run the browser test: {why}");
+        skipped(TEST, &why);
+        return;
+    }
+    let dir = tempdir();
+    fairdraw(&["demo", "--out-dir", s(dir.path())], dir.path()).expect(0);
+    let log = dir.path().join("demo-log");
+    let warnings = |server: &Served| {
+        let out = node(&["tests/browser/warnings.mjs", &server.url, "--lang", "en"]);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(v["consoleErrors"], serde_json::json!([]), "{v}");
+        v["warnings"].as_array().unwrap().clone()
+    };
+    {
+        let server = serve(&log);
+        assert_eq!(warnings(&server), Vec::<serde_json::Value>::new(), "the honest demo log shows no warning");
+    }
+    // A second commitment of the demo's plan to the demo's round, committed
+    // before the round (simulated clock) and never revealed.
+    let file = |name: &str| data(name).to_str().unwrap().to_string();
+    let (plan, ents, insp, conf) =
+        (file("plan-single.toml"), file("enterprises.csv"), file("inspectors.csv"), file("conflicts.csv"));
+    let args = [
+        "commit",
+        "--plan",
+        &plan,
+        "--enterprises",
+        &ents,
+        "--inspectors",
+        &insp,
+        "--conflicts",
+        &conf,
+        "--beacon",
+        "drand:quicknet:12040883",
+        "--log",
+        s(&log),
+        "--now",
+        "2024-10-14T16:00:00Z",
+    ];
+    fairdraw(&args, dir.path()).expect(0);
+    let server = serve(&log);
+    let shown = warnings(&server);
+    let kinds: Vec<&str> = shown.iter().map(|w| w["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["abandoned", "competing"], "{shown:?}");
+    assert!(shown[0]["text"].as_str().unwrap().contains("never revealed"), "{shown:?}");
+}

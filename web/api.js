@@ -47,4 +47,5 @@ export const api = {
   draw: id => getJson(`/api/draws/${encodeURIComponent(id)}`),
   enterprise: uscc => getJson(`/api/enterprises/${encodeURIComponent(uscc)}`),
   results: draw => getJson(`/api/results?draw=${encodeURIComponent(draw)}`),
+  commitments: state => getJson(`/api/commitments?state=${encodeURIComponent(state)}`),
 };

@@ -7,7 +7,15 @@ import { api } from './api.js';
 const PER_PAGE = 20;
 
 export async function load({ page, perPage }) {
-  return api.draws(page, perPage || PER_PAGE);
+  // Commitments whose randomness is out but whose draw was never revealed,
+  // or that share one beacon: the ways an operator could have chosen among
+  // outcomes (LOG-FORMAT.md, "Abandoned and competing commitments").
+  const [data, abandoned, competing] = await Promise.all([
+    api.draws(page, perPage || PER_PAGE),
+    api.commitments('abandoned').catch(() => null),
+    api.commitments('competing').catch(() => null),
+  ]);
+  return { ...data, abandoned: abandoned && abandoned.commitments, competing: competing && competing.commitments };
 }
 
 export function title() {
@@ -45,10 +53,22 @@ function pager(data) {
     data.page < pages ? link(data.page + 1, `${t('page.next')} →`, 'next') : null);
 }
 
+function suspicious(list, key) {
+  if (!list || list.length === 0) return null;
+  return h('div', { class: 'notice notice-warn', role: 'alert', 'data-suspicious': key },
+    h('p', {}, h('strong', {}, '⚠ ', t(`draws.${key}`, { n: num(list.length) }))),
+    h('p', {}, t(`draws.${key}.why`)),
+    h('ul', {}, list.map(c => h('li', {},
+      h('span', { lang: 'zh-CN' }, c.plan_name), ' — ', beaconText(c.beacon), ' — ',
+      h('code', {}, c.id.slice(0, 16)), '…'))));
+}
+
 export function render(data) {
   return h('div', {},
     h('h1', {}, t('draws.title')),
     h('p', { class: 'lead' }, t('draws.intro')),
+    suspicious(data.abandoned, 'abandoned'),
+    suspicious(data.competing, 'competing'),
     data.total === 0
       ? h('p', { class: 'notice notice-info' }, t('draws.none'))
       : [
