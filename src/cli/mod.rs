@@ -13,12 +13,13 @@ use anyhow::Context;
 
 /// Writes via a temporary file and a rename, so a reader never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    // One way to write a file whole: the log's own storage (temporary file,
+    // fsync, rename, fsync of the directory).
+    use fairdraw::log::storage::{DirStorage, Storage};
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    let name =
+        path.file_name().and_then(|n| n.to_str()).with_context(|| format!("{} is not a file name", path.display()))?;
+    DirStorage { dir: dir.to_path_buf() }.replace(name, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 /// The bundled sample data, from the working directory or the source tree.
