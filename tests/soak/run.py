@@ -402,6 +402,11 @@ def main():
                 damage = plan[k]
                 entries = os.path.join(log, "entries.jsonl")
                 backup = None
+                if damage == "torn" and not os.path.exists(os.path.join(log, "checkpoint")):
+                    # A real crash mid-write always follows an open that
+                    # rewrote `checkpoint`; a torn tail without it is (rightly)
+                    # never guessed at, so settle the log first as above.
+                    run([binary, "note", "--text", "soak: operator note", "--log", log])
                 if damage == "torn":
                     with open(entries, "ab") as f:
                         f.write(b'{"body":{"text":"half a li')
