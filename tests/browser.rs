@@ -24,6 +24,20 @@ fn browser_ready() -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the Chromium tests can run; says loudly why not (never in CI).
+fn chromium_or_skip(test: &str) -> bool {
+    if let Some(why) = std::env::var("FAIRDRAW_SKIP_CHROMIUM").ok().filter(|w| !w.is_empty()) {
+        skipped(test, &format!("FAIRDRAW_SKIP_CHROMIUM: {why}"));
+        return false;
+    }
+    if let Err(why) = browser_ready() {
+        assert!(std::env::var("CI").is_err(), "CI must run the browser test: {why}");
+        skipped(test, &why);
+        return false;
+    }
+    true
+}
+
 struct Served {
     child: Child,
     url: String,
@@ -76,13 +90,7 @@ fn logged_draws_verify_in_node_against_the_server() {
 #[test]
 fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
     const TEST: &str = "chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot";
-    if let Some(why) = std::env::var("FAIRDRAW_SKIP_CHROMIUM").ok().filter(|w| !w.is_empty()) {
-        skipped(TEST, &format!("FAIRDRAW_SKIP_CHROMIUM: {why}"));
-        return;
-    }
-    if let Err(why) = browser_ready() {
-        assert!(std::env::var("CI").is_err(), "CI must run the browser test: {why}");
-        skipped(TEST, &why);
+    if !chromium_or_skip(TEST) {
         return;
     }
     let dir = tempdir();
@@ -127,13 +135,7 @@ fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
 #[test]
 fn the_draw_list_warns_about_abandoned_and_competing_commitments() {
     const TEST: &str = "the_draw_list_warns_about_abandoned_and_competing_commitments";
-    if let Some(why) = std::env::var("FAIRDRAW_SKIP_CHROMIUM").ok().filter(|w| !w.is_empty()) {
-        skipped(TEST, &format!("FAIRDRAW_SKIP_CHROMIUM: {why}"));
-        return;
-    }
-    if let Err(why) = browser_ready() {
-        assert!(std::env::var("CI").is_err(), "CI must run the browser test: {why}");
-        skipped(TEST, &why);
+    if !chromium_or_skip(TEST) {
         return;
     }
     let dir = tempdir();
