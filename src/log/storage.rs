@@ -32,6 +32,18 @@ pub trait Storage {
     }
 }
 
+/// Takes an exclusive `flock` on `path` (created if missing) without
+/// waiting: `Ok(None)` when another open file holds it. The lock lasts as
+/// long as the returned file.
+pub fn try_lock_file(path: &Path) -> io::Result<Option<File>> {
+    let f = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
+    match f.try_lock() {
+        Ok(()) => Ok(Some(f)),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
+        Err(fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
 /// Files in one directory.
 #[derive(Clone, Debug)]
 pub struct DirStorage {

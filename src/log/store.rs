@@ -30,7 +30,7 @@ use serde_json::{json, Value};
 use super::entry::{self, Entry, EntryError, Kind};
 use super::note::{self, Receipt};
 use super::proof;
-use super::storage::{DirStorage, Storage};
+use super::storage::{try_lock_file, DirStorage, Storage};
 use crate::canonical;
 use crate::merkle::{Hash, RootBuilder};
 
@@ -122,23 +122,14 @@ fn split_lines(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
 /// (or by a child forked while the file was open, until it execs) is given a
 /// moment to go away before the answer is "someone else is writing".
 fn lock(dir: &Path) -> Result<File, LogError> {
-    let f = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("LOCK"))
-        .map_err(|e| LogError::io("LOCK", e))?;
-    for attempt in 0..20 {
-        match f.try_lock() {
-            Ok(()) => return Ok(f),
-            Err(fs::TryLockError::WouldBlock) if attempt < 19 => {
-                std::thread::sleep(std::time::Duration::from_millis(50))
-            }
-            Err(fs::TryLockError::WouldBlock) => break,
-            Err(fs::TryLockError::Error(e)) => return Err(LogError::io("locking the log", e)),
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        match try_lock_file(&dir.join("LOCK")).map_err(|e| LogError::io("locking the log", e))? {
+            Some(f) => return Ok(f),
+            None if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(50)),
+            None => return Err(LogError::Locked(dir.to_path_buf())),
         }
     }
-    Err(LogError::Locked(dir.to_path_buf()))
 }
 
 impl Log<DirStorage> {

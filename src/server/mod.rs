@@ -165,12 +165,10 @@ pub enum ClaimError {
 /// log's own write lock per write and so can work beside the server.
 pub fn claim(log_dir: &std::path::Path) -> Result<std::fs::File, ClaimError> {
     let path = log_dir.join("SERVE.lock");
-    let io = |cause| ClaimError::Io { path: path.clone(), cause };
-    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => Err(ClaimError::Taken(log_dir.to_path_buf())),
-        Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+    match crate::log::storage::try_lock_file(&path) {
+        Ok(Some(f)) => Ok(f),
+        Ok(None) => Err(ClaimError::Taken(log_dir.to_path_buf())),
+        Err(cause) => Err(ClaimError::Io { path, cause }),
     }
 }
 

@@ -99,12 +99,9 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> 
     let view = state.view()?;
     let d = view.draw(&id)?;
     let today = state.today();
-    let stamp = view.log.len();
-    let listed = state.0.result_lists.lock().map_err(ApiError::internal)?.get(&d.id).cloned();
-    if let Some((size, day, bytes)) = listed {
-        if size == stamp && day == today {
-            return Ok(([(header::CONTENT_TYPE, "application/json")], bytes));
-        }
+    let listed = view.result_lists.lock().map_err(ApiError::internal)?.get(&d.id).cloned();
+    if let Some((_, bytes)) = listed.filter(|(day, _)| *day == today) {
+        return Ok(([(header::CONTENT_TYPE, "application/json")], bytes));
     }
     // Each result is rendered once per amendment and day and kept; a list is
     // then a concatenation, in time proportional to its length.
@@ -143,11 +140,7 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> 
     body.extend(serde_json::to_vec(&pending).map_err(ApiError::internal)?);
     body.push(b'}');
     let bytes = axum::body::Bytes::from(body);
-    let mut lists = state.0.result_lists.lock().map_err(ApiError::internal)?;
-    if lists.len() > 1000 {
-        lists.clear();
-    }
-    lists.insert(d.id.clone(), (stamp, today, bytes.clone()));
+    view.result_lists.lock().map_err(ApiError::internal)?.insert(d.id.clone(), (today, bytes.clone()));
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes))
 }
 

@@ -50,8 +50,9 @@ pub struct Rebuilt {
 impl Rebuilt {
     /// What it costs to keep, roughly: rows, their strings, leaf hashes.
     fn weight(&self) -> usize {
-        let e = &self.inputs.enterprises;
-        e.rows.len() * (std::mem::size_of_val(&e.rows[..]) / e.rows.len().max(1) + 80 + 32)
+        const ROW_TEXT: usize = 80; // name, codes and other strings of a row, on average
+        let rows = self.inputs.enterprises.rows.len();
+        rows * (std::mem::size_of::<crate::registry::Enterprise>() + ROW_TEXT + std::mem::size_of::<Hash>())
             + self.inputs.inspectors.len() * 160
     }
 }
@@ -96,6 +97,9 @@ pub struct View {
     amendments: HashMap<String, Vec<u64>>,
     snapshots: HashMap<String, u64>,
     key: Option<FileKey>,
+    /// Whole result lists by draw id, with the day they were made for: a
+    /// view lasts until the next write, and so do they.
+    pub result_lists: Mutex<HashMap<String, (Date, axum::body::Bytes)>>,
 }
 
 impl View {
@@ -109,6 +113,7 @@ impl View {
             amendments: HashMap::new(),
             snapshots: HashMap::new(),
             key,
+            result_lists: Mutex::new(HashMap::new()),
         };
         let field = |e: &Entry, name: &str| e.body[name].as_str().unwrap_or_default().to_string();
         for (i, e) in log.valid_entries() {
@@ -222,9 +227,6 @@ pub struct Shared {
     pub results: Mutex<HashMap<u64, RenderedResult>>,
     /// The immutable part of each draw's public detail, by draw id.
     pub details: Mutex<Cache<Vec<u8>>>,
-    /// Whole result lists by draw id, as of a log size and a day: between
-    /// writes, a list is sent without being assembled again.
-    pub result_lists: Mutex<HashMap<String, (u64, Date, axum::body::Bytes)>>,
 }
 
 /// A result's public JSON as of `amendments` amendments and `today`.
@@ -257,7 +259,6 @@ impl AppState {
             cache: Mutex::new(Cache::default()),
             results: Mutex::new(HashMap::new()),
             details: Mutex::new(Cache::default()),
-            result_lists: Mutex::new(HashMap::new()),
         }))
     }
 
