@@ -448,22 +448,7 @@ fn a_ceremony_beacon_needs_digits_and_witnesses() {
     assert!(short.stderr.contains("20"), "{}", short.stderr);
     run(d, &["reveal", &id, "--log", s(&log_dir(d)), "--ceremony", "31415926535897932384626433", "--witness", "张三"])
         .expect(2);
-    run(
-        d,
-        &[
-            "reveal",
-            &id,
-            "--log",
-            s(&log_dir(d)),
-            "--ceremony",
-            "31415926535897932384626433",
-            "--witness",
-            "张三",
-            "--witness",
-            "李四",
-        ],
-    )
-    .expect(0);
+    reveal_ceremony(d, &id).expect(0);
     let v = verify(d, &[]).expect(0);
     assert!(v.stdout.contains("1 of 7 entries"), "only the init used --now: {}", v.stdout);
 }
@@ -596,6 +581,13 @@ fn an_operator_grinding_with_abandoned_commitments_is_caught() {
     assert!(!py_early.stdout.contains("abandoned"), "{}", py_early.stdout);
 }
 
+/// Reveals a ceremony commitment with the test digits and two witnesses.
+fn reveal_ceremony(d: &Path, id: &str) -> Run {
+    let log = log_dir(d);
+    let digits = "31415926535897932384626433";
+    run(d, &["reveal", id, "--log", s(&log), "--ceremony", digits, "--witness", "张三", "--witness", "李四"])
+}
+
 #[test]
 fn two_open_ceremonies_compete_in_both_verifiers() {
     let dir = tempdir();
@@ -608,34 +600,15 @@ fn two_open_ceremonies_compete_in_both_verifiers() {
         all.extend(["--plan", s(&p)]);
         last_line(&run(d, &all).expect(0).stdout)
     };
-    let reveal_ceremony = |id: &str| {
-        let log = log_dir(d);
-        run(
-            d,
-            &[
-                "reveal",
-                id,
-                "--log",
-                s(&log),
-                "--ceremony",
-                "31415926535897932384626433",
-                "--witness",
-                "张三",
-                "--witness",
-                "李四",
-            ],
-        )
-        .expect(0);
-    };
     // Revealed before the next one is committed: a redraw, not a rival.
     let first = commit_ceremony();
-    reveal_ceremony(&first);
+    reveal_ceremony(d, &first).expect(0);
     let second = commit_ceremony();
     verify(d, &[]).expect(0);
     verify_py(&["log", s(&log_dir(d))], d).expect(0);
     // A third committed while the second is still open: the two compete.
     let third = commit_ceremony();
-    reveal_ceremony(&third);
+    reveal_ceremony(d, &third).expect(0);
     let out = verify(d, &[]).expect(1);
     let py = verify_py(&["log", s(&log_dir(d))], d);
     assert_eq!(py.code, 1, "{}\n{}", py.stdout, py.stderr);
