@@ -1,9 +1,28 @@
-"""Helpers of audit/verify.py for the audit log (audit/LOG-FORMAT.md).
+"""The independent verifier behind audit/verify.py, one module per section of
+audit/SPEC.md (the draw) and audit/LOG-FORMAT.md (the log).
 
-    ed25519   RFC 8032 Ed25519 signature verification (pure Python)
-    merkle    RFC 6962 / RFC 9162 Merkle trees, inclusion and consistency proofs
-    note      C2SP signed notes, verifier keys and tlog checkpoints
-    auditlog  `verify.py log DIR` and `verify.py receipt FILE`
+The draw (SPEC.md):
+    report      §1 every problem at once, §10 exit codes and output
+    tables      §1 reading tabular files (decoding, CSV, headers, §1.5 dates)
+    registries  §1.1-§1.4 enterprises, inspectors, conflicts, the lists a plan names
+    uscc        §2 the USCC check character
+    ratio       §3.1 ratios
+    plan        §3, §3.2, §3.3 the plan file and the canonical plan
+    canonical   §4 canonical JSON (also the log's entries: LOG-FORMAT "Entries")
+    snapshots   §5 registry leaves and their roots
+    selection   §6 strata, §7 tickets and target selection
+    assignment  §8 inspector assignment
+    draw        §9 the draw document from the inputs and a seed
+    document    §9.1 reading a draw document strictly, §10 comparing documents
+    cli         §10 the command line of verify.py
 
-Python standard library only, like verify.py itself.
+The log (LOG-FORMAT.md):
+    ed25519     RFC 8032 Ed25519 signature verification (pure Python)
+    merkle      RFC 6962 / RFC 9162 Merkle trees, inclusion and consistency proofs
+    note        C2SP signed notes, verifier keys and tlog checkpoints
+    commitments "Abandoned and competing commitments"
+    replay      check 10: every draw re-run from the log alone
+    auditlog    `verify.py log DIR` and `verify.py receipt FILE`
+
+Python standard library only.
 """

@@ -23,14 +23,17 @@ import argparse
 import datetime
 import gzip
 import hashlib
-import json
 import os
 import re
 import sys
 import time
 import zlib
 
-from . import commitments, merkle
+from . import commitments, merkle, replay
+from .canonical import canonical_json, parse_canonical
+from .snapshots import CONFLICT_LEAF, INSPECTOR_LEAF, LEAF_FIELDS
+from .report import output
+from .tables import TRIM
 from .note import Checkpoint, NoteError, VerifierKey, b64decode, open_checkpoint
 
 
@@ -45,56 +48,6 @@ TIME = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 # chain hash, genesis time and period are public constants of the chain.
 QUICKNET = {"chain_hash": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
             "genesis_time": 1692803367, "period": 3}
-
-
-# ---------------------------------------------------------------------------
-# LOG-FORMAT "Entries": canonical JSON of entries and checkpoint records
-# ---------------------------------------------------------------------------
-
-_ESCAPE = re.compile('["\\\\\x00-\x1f]')
-
-
-def _escape(m):
-    c = m.group()
-    return "\\" + c if c in '"\\' else f"\\u{ord(c):04x}"
-
-
-def canonical(v):
-    """Spec §4 canonical JSON as the log writes it: sorted keys, no whitespace,
-    UTF-8, only `"` and `\\` escaped, control characters U+0000-U+001F as
-    \\u00xx (lower-case hex, what the writer produces); integers only."""
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, str):
-        return '"' + _ESCAPE.sub(_escape, v) + '"'
-    if isinstance(v, list):
-        return "[" + ",".join(canonical(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ",".join(canonical(k) + ":" + canonical(v[k]) for k in sorted(v)) + "}"
-    raise ValueError(f"{type(v).__name__} is not allowed (integers only)")
-
-
-def _no_constant(name):
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_canonical(line):
-    """bytes -> (value, None) when `line` is canonical JSON, else (value or None, what is wrong)."""
-    try:
-        v = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError) as e:
-        return None, f"not JSON ({e})"
-    try:
-        same = canonical(v).encode("utf-8") == line
-    except (ValueError, UnicodeEncodeError) as e:
-        return v, f"not canonical JSON ({e})"
-    return v, None if same else "not in canonical form (key order, spacing or escapes differ)"
 
 
 def is_int(v):
@@ -157,11 +110,6 @@ BODY = {
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
 RECORD_KEYS = {"batch_end", "checkpoint", "size"}
 
-# spec §5 leaf columns
-INSPECTOR_COLUMNS = ["id", "name", "department", "region", "active", "role", "qualifications", "cert_expires"]
-CONFLICT_COLUMNS = ["inspector_id", "uscc"]
-ENTERPRISE_FIELDS = ["uscc", "name", "credit_class", "region", "industry", "status"]
-
 
 def type_ok(v, t):
     if t == "hex":
@@ -197,8 +145,8 @@ class Entry:
 # ---------------------------------------------------------------------------
 
 class LogVerifier:
-    def __init__(self, directory, engine, vkey=None, old_checkpoint=None, out=print, now=None):
-        self.dir, self.engine, self.out = directory, engine, out
+    def __init__(self, directory, vkey=None, old_checkpoint=None, out=print, now=None):
+        self.dir, self.out = directory, out
         self.now = now                       # the verifier's clock, Unix seconds (check 9)
         self.vkey_arg, self.old_arg = vkey, old_checkpoint
         self.problems = 0
@@ -488,13 +436,13 @@ class LogVerifier:
     def ref_RegistrySnapshot(self, e, b):
         where = f"entry {e.index} (RegistrySnapshot)"
         reg, root, columns = b["registry"], b["root"], b["columns"]
-        expected = {"inspectors": INSPECTOR_COLUMNS, "conflicts": CONFLICT_COLUMNS}.get(reg)
+        expected = {"inspectors": INSPECTOR_LEAF, "conflicts": CONFLICT_LEAF}.get(reg)
         if reg not in ("enterprises", "inspectors", "conflicts"):
             self.problem(f"{where}: registry {reg!r} is not enterprises, inspectors or conflicts")
             return
         if not all(isinstance(c, str) for c in columns) or (
                 columns != expected if expected else
-                columns[:6] != ENTERPRISE_FIELDS or len(set(columns)) != len(columns)):
+                columns[:6] != LEAF_FIELDS or len(set(columns)) != len(columns)):
             self.problem(f"{where}: columns {columns!r} are not the spec §5 leaf columns of {reg}")
         if b["blob"] != f"snapshots/{root}.jsonl.gz":
             self.problem(f"{where}: blob {b['blob']!r} should be snapshots/{root}.jsonl.gz")
@@ -532,7 +480,7 @@ class LogVerifier:
         if b["algorithm"] != "fairdraw-v1":
             self.problem(f"{where}: algorithm {b['algorithm']!r} is not fairdraw-v1")
         try:
-            digest = hashlib.sha256(self.engine.canonical_json(b["plan"]).encode("utf-8")).hexdigest()
+            digest = hashlib.sha256(canonical_json(b["plan"]).encode("utf-8")).hexdigest()
         except (TypeError, ValueError):
             digest = None
         if digest != b["plan_digest"]:
@@ -554,7 +502,7 @@ class LogVerifier:
         if beacon.get("type") == "drand":
             self.check_drand_commitment(e, beacon)
         elif beacon != {"type": "ceremony"}:
-            self.problem(f"{where}: beacon {canonical(beacon)} is neither drand nor {{\"type\":\"ceremony\"}}")
+            self.problem(f"{where}: beacon {canonical_json(beacon)} is neither drand nor {{\"type\":\"ceremony\"}}")
         self.check_effective_plan(e, b)
 
     def check_drand_commitment(self, e, beacon):
@@ -676,7 +624,7 @@ class LogVerifier:
                 return
             if not re.fullmatch("[0-9]{20,}", digits):
                 self.problem(f"{where}: ceremony digits must be at least 20 ASCII digits")
-            trim = self.engine.TRIM
+            trim = TRIM
             if len(witnesses) < 2 or len(set(witnesses)) != len(witnesses) or any(not w or w != w.strip(trim) for w in witnesses):
                 self.problem(f"{where}: a ceremony needs at least 2 distinct, trimmed, non-empty witness names")
             data = b"fairdraw-v1/ceremony\x00" + digits.encode("utf-8")
@@ -799,99 +747,11 @@ class LogVerifier:
     # -- `audit replay`: re-run a DrawResult from the log alone
     def replay(self, e):
         b = e.body
-        c, beacon = self.by_id[b["commitment"]], self.by_id[b["beacon"]]
-        eng = self.engine
-        try:
-            doc = eng.compute_draw(self.replay_inputs(c.body), beacon.body["seed"])
-        except ReplayError as why:
+        line, same = replay.replay(b, self.by_id[b["commitment"]].body, self.by_id[b["beacon"]].body["seed"],
+                                   self.snapshots)
+        if not same:
             self.diffs += 1
-            self.out(f"DIFF {e.id} cannot replay: {why}")
-            return
-        except eng.BadInput as x:
-            if b["outcome"] == "infeasible":
-                self.out(f"OK {e.id} (infeasible, as logged)")
-            else:
-                self.diffs += 1
-                self.out(f"DIFF {e.id} outcome: logged drawn, replay finds {x.problems[0]}")
-            return
-        except (KeyError, TypeError, ValueError, AttributeError) as x:
-            self.diffs += 1
-            self.out(f"DIFF {e.id} cannot replay: the committed plan is malformed ({type(x).__name__}: {x})")
-            return
-        if b["outcome"] != "drawn":
-            self.diffs += 1
-            self.out(f"DIFF {e.id} outcome: logged infeasible, replay draws {len(doc['assignments'])} targets")
-            return
-        diffs = []
-        eng.differences(doc, b["draw"], "draw", diffs)
-        if diffs:
-            self.diffs += 1
-            self.out(f"DIFF {e.id} {len(diffs)} difference(s), first: {diffs[0]}")
-        else:
-            self.out(f"OK {e.id} {doc['plan_name']}: {len(doc['assignments'])} targets reproduced")
-
-    def replay_inputs(self, c):
-        """Registries from the snapshot leaves (spec §5), plan from the commitment."""
-        eng, plan = self.engine, c["plan"]
-        leaves = {}
-        for reg in ("enterprises", "inspectors", "conflicts"):
-            s = self.snapshots.get((reg, c["snapshots"][reg]["root"]))
-            if s is None:
-                raise ReplayError(f"the {reg} snapshot is missing or broken")
-            leaves[reg] = s
-        ratios = {}
-        for cls in eng.CLASSES:
-            ratios[cls] = eng.parse_ratio(plan["ratios"][cls])
-            if ratios[cls] is None:
-                raise ReplayError(f"plan ratio {cls} {plan['ratios'][cls]!r} is not a ratio")
-        lines, columns, _ = leaves["enterprises"]
-        extras = columns[6:]
-        resolved = []
-        for col, _ in plan["scope"]["where"]:
-            field = eng.ENTERPRISE_LOOKUP.get(eng.ascii_lower(col))
-            if field in ENTERPRISE_FIELDS:
-                resolved.append(("field", field))
-            elif col in extras:
-                resolved.append(("extra", 6 + extras.index(col)))
-            else:
-                raise ReplayError(f"the plan filters on column {col!r}, which the enterprise snapshot lacks")
-        enterprises = []
-        for line in lines:
-            v = leaf_json(line, "enterprise")
-            if len(v) != len(columns) or not all(isinstance(x, str) for x in v):
-                raise ReplayError(f"enterprise leaf {line[:80]!r} does not have the {len(columns)} string columns")
-            norm = dict(zip(ENTERPRISE_FIELDS, v))
-            wvals = tuple(norm[x] if kind == "field" else v[x] for kind, x in resolved)
-            enterprises.append((*v[:6], wvals))
-        inspectors = []
-        for line in leaves["inspectors"][0]:
-            v = leaf_json(line, "inspector")
-            types = [str, str, str, str, bool, str, list, str]
-            if len(v) != 8 or not all(isinstance(x, t) for x, t in zip(v, types)) \
-                    or not all(isinstance(q, str) for q in v[6]):
-                raise ReplayError(f"inspector leaf {line[:80]!r} is not [id,name,department,region,active,role,qualifications,cert_expires]")
-            inspectors.append(dict(zip(INSPECTOR_COLUMNS, v)))
-        conflicts = set()
-        for line in leaves["conflicts"][0]:
-            v = leaf_json(line, "conflict")
-            if len(v) != 2 or not all(isinstance(x, str) for x in v):
-                raise ReplayError(f"conflict leaf {line[:80]!r} is not [inspector_id, uscc]")
-            conflicts.add(tuple(v))
-        return plan, ratios, (enterprises, resolved), inspectors, conflicts
-
-
-class ReplayError(Exception):
-    pass
-
-
-def leaf_json(line, what):
-    try:
-        v = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ReplayError(f"{what} leaf {line[:80]!r} is not JSON")
-    if not isinstance(v, list):
-        raise ReplayError(f"{what} leaf {line[:80]!r} is not a JSON array")
-    return v
+        self.out(f"{'OK' if same else 'DIFF'} {e.id} {line}")
 
 
 # ---------------------------------------------------------------------------
@@ -963,8 +823,8 @@ def check_receipt(path, vkey, out=print):
 # command line
 # ---------------------------------------------------------------------------
 
-def main(argv, engine):
-    """argv starts with "log" or "receipt"; engine is the verify.py module."""
+def main(argv):
+    """argv starts with "log" or "receipt"."""
     if argv[0] == "log":
         ap = argparse.ArgumentParser(prog="verify.py log", description="Verify a fairdraw audit log (audit/LOG-FORMAT.md) and replay its draws.")
         ap.add_argument("dir", help="the log directory")
@@ -977,7 +837,6 @@ def main(argv, engine):
         ap.add_argument("file", help="the receipt (.tlog-proof)")
         ap.add_argument("--vkey", required=True, help="the log's verifier key, or a file holding it (log.pub)")
     args = ap.parse_args(argv[1:])
-    out = engine_output(engine)
     try:
         if argv[0] == "log":
             now = int(time.time())
@@ -986,14 +845,13 @@ def main(argv, engine):
                 if t is None:
                     raise BadInput(f"--now {args.now!r} is not RFC 3339 UTC like 2026-11-25T09:00:00Z")
                 now = int(t.timestamp())
-            return LogVerifier(args.dir, engine, args.vkey, args.checkpoint, out, now).run()
-        return check_receipt(args.file, args.vkey, out)
+            return LogVerifier(args.dir, args.vkey, args.checkpoint, printed, now).run()
+        return check_receipt(args.file, args.vkey, printed)
     except BadInput as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
 
-def engine_output(engine):
-    def out(line):
-        engine.output(line, 0)
-    return out
+def printed(line):
+    """A result line on stdout (report.output: a closed pipe keeps the exit code)."""
+    output(line, 0)

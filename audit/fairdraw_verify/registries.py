@@ -1,0 +1,262 @@
+"""SPEC §1.1-§1.4: the enterprise registry, the inspector roster, the
+conflicts (recusal) list and the other lists a plan names (items, exclusions,
+history), each read through the §1 tables and checked row by row."""
+
+import sys
+
+from .ratio import ratio_or_problem, ratio_text
+from .snapshots import LEAF_FIELDS
+from .tables import REGION, ascii_lower, ascii_upper, parse_date, read_table, split_set
+from .uscc import uscc_problem
+
+CLASSES = ("A", "B", "C", "D")                  # §1.1 credit risk classes, also the §6 strata
+
+STATUS = {"存续": "存续", "在业": "存续", "在营": "存续", "开业": "存续", "active": "存续",
+          "歇业": "歇业", "dormant": "歇业", "suspended": "歇业",
+          "吊销": "吊销", "revoked": "吊销",
+          "注销": "注销", "cancelled": "注销", "canceled": "注销"}
+BOOLEAN = {"true": True, "yes": True, "y": True, "1": True, "是": True, "在岗": True,
+           "false": False, "no": False, "n": False, "0": False, "否": False, "不在岗": False, "离岗": False}
+ROLE = {"inspector": "inspector", "执法人员": "inspector", "检查人员": "inspector", "": "inspector",
+        "expert": "expert", "专家": "expert"}
+
+ENTERPRISE_COLUMNS = [
+    ("uscc", ("统一社会信用代码", "信用代码"), True),
+    ("name", ("企业名称", "名称"), True),
+    ("credit_class", ("信用风险分类", "风险分类", "信用分类"), True),
+    ("region", ("区域代码", "行政区划代码"), True),
+    ("industry", ("行业代码",), True),
+    ("status", ("登记状态", "经营状态"), True),
+    ("established", ("成立日期",), False),
+]
+
+
+ENTERPRISE_LOOKUP = {ascii_lower(n): f for f, al, _ in ENTERPRISE_COLUMNS for n in (f, *al)}
+
+
+def read_enterprises(path, where_columns, problems):
+    """§1.1. Returns (list of records, where-column resolution) where a record is
+    (uscc, name, class, region, industry, status, where_values) and where_values
+    holds, for each plan `where` column (sorted), that column's value."""
+    t = read_table(path, ENTERPRISE_COLUMNS, problems)
+    if t is None:
+        return None
+    lookup = ENTERPRISE_LOOKUP
+    resolved = []                                # §5/§6: a where column is a field or an extra column
+    for column in where_columns:
+        field = lookup.get(ascii_lower(column))
+        if field is not None and field in t.index:
+            resolved.append(("field", field))
+        elif field is None and column in t.extras:
+            resolved.append(("extra", t.extras[column]))
+            t.checked.add(t.extras[column])
+        else:
+            problems.add(path, f"the plan's scope.where names column {column!r}, which the registry lacks")
+            resolved.append(("field", "uscc"))          # placeholder; no draw is produced
+    ix = t.index
+    iu, ina, ic, ir, ii, ist = (ix[f] for f in LEAF_FIELDS)
+    ie = ix.get("established")
+    records, seen, intern = [], {}, sys.intern
+    for line, cells in t.rows:
+        ok = True
+        uscc = ascii_upper(cells[iu])
+        msg = uscc_problem(uscc)
+        if msg:
+            t.bad(line, cells, "uscc", msg); ok = False
+        elif uscc in seen:
+            t.bad(line, cells, "uscc", f"duplicate USCC (also on line {seen[uscc]})"); ok = False
+        else:
+            seen[uscc] = line
+        name = cells[ina]
+        if not name:
+            t.bad(line, cells, "name", "name is empty"); ok = False
+        cls = ascii_upper(cells[ic])
+        if cls not in CLASSES:
+            t.bad(line, cells, "credit_class", "credit class must be A, B, C or D"); ok = False
+        region = cells[ir]
+        if not REGION.fullmatch(region):
+            t.bad(line, cells, "region", "region must be exactly 6 ASCII digits"); ok = False
+        industry = cells[ii]
+        if not industry:
+            t.bad(line, cells, "industry", "industry code is empty"); ok = False
+        status = STATUS.get(ascii_lower(cells[ist]))
+        if status is None:
+            t.bad(line, cells, "status", "unknown status (存续/歇业/吊销/注销 or an alias)"); ok = False
+        established = ""
+        if ie is not None and cells[ie]:
+            established = parse_date(cells[ie])
+            if established is None:
+                t.bad(line, cells, "established", "not a valid date"); ok = False
+        if not ok:
+            continue
+        norm = {"uscc": uscc, "name": name, "credit_class": cls, "region": region,
+                "industry": industry, "status": status, "established": established}
+        wvals = tuple(norm[x] if kind == "field" else cells[x] for kind, x in resolved)
+        records.append((uscc, name, cls, intern(region), intern(industry), status, wvals))
+    return records, resolved
+
+
+INSPECTOR_COLUMNS = [
+    ("id", ("执法证号", "执法证件号"), True),
+    ("name", ("姓名",), True),
+    ("department", ("部门", "所属部门"), True),
+    ("region", ("区域代码", "行政区划代码"), True),
+    ("active", ("在岗",), False),
+    ("qualifications", ("资质",), False),
+    ("cert_expires", ("证件有效期",), False),
+    ("role", ("角色",), False),
+]
+
+
+def read_inspectors(path, problems):
+    """§1.2. Returns a list of dicts."""
+    t = read_table(path, INSPECTOR_COLUMNS, problems)
+    if t is None:
+        return None
+    out, seen = [], {}
+    for line, cells in t.rows:
+        ok = True
+        get = lambda f: cells[t.index[f]] if f in t.index else ""
+        rec = {"id": get("id"), "name": get("name"), "department": get("department"), "region": get("region")}
+        if not rec["id"]:
+            t.bad(line, cells, "id", "inspector id is empty"); ok = False
+        elif rec["id"] in seen:
+            t.bad(line, cells, "id", f"duplicate inspector id (also on line {seen[rec['id']]})"); ok = False
+        else:
+            seen[rec["id"]] = line
+        for f in ("name", "department"):
+            if not rec[f]:
+                t.bad(line, cells, f, f"{f} is empty"); ok = False
+        if not REGION.fullmatch(rec["region"]):
+            t.bad(line, cells, "region", "region must be exactly 6 ASCII digits"); ok = False
+        active = get("active")
+        rec["active"] = True if active == "" else BOOLEAN.get(ascii_lower(active))
+        if rec["active"] is None:
+            t.bad(line, cells, "active", "not a boolean (true/false, 是/否, 在岗/离岗 …)"); ok = False
+        rec["role"] = ROLE.get(ascii_lower(get("role")))
+        if rec["role"] is None:
+            t.bad(line, cells, "role", "role must be inspector/执法人员/检查人员 or expert/专家"); ok = False
+        rec["qualifications"] = split_set(get("qualifications"))
+        rec["cert_expires"] = ""
+        if get("cert_expires"):
+            rec["cert_expires"] = parse_date(get("cert_expires"))
+            if rec["cert_expires"] is None:
+                t.bad(line, cells, "cert_expires", "not a valid date"); ok = False
+        if ok:
+            out.append(rec)
+    return out
+
+
+CONFLICT_COLUMNS = [
+    ("inspector_id", ("执法证号", "执法证件号"), True),
+    ("uscc", ("统一社会信用代码", "信用代码"), True),
+    ("reason", ("回避原因", "原因"), False),
+]
+
+
+def read_conflicts(path, inspector_ids, usccs, problems):
+    """§1.3. Returns a set of (inspector_id, uscc). Reference checks are skipped
+    when the registry they refer to could not be read (its errors are reported)."""
+    t = read_table(path, CONFLICT_COLUMNS, problems)
+    if t is None:
+        return None
+    pairs, seen = set(), {}
+    for line, cells in t.rows:
+        iid, uscc = cells[t.index["inspector_id"]], ascii_upper(cells[t.index["uscc"]])
+        msg = uscc_problem(uscc)
+        if msg:
+            t.bad(line, cells, "uscc", msg); continue
+        if inspector_ids is not None and iid not in inspector_ids:
+            t.bad(line, cells, "inspector_id", "inspector not in the roster"); continue
+        if usccs is not None and uscc not in usccs:
+            t.bad(line, cells, "uscc", "enterprise not in the registry"); continue
+        if (iid, uscc) in seen:
+            t.bad(line, cells, "uscc", f"pair listed twice (also on line {seen[(iid, uscc)]})"); continue
+        seen[(iid, uscc)] = line
+        pairs.add((iid, uscc))
+    return pairs
+
+
+ITEM_COLUMNS = [
+    ("item", ("抽查事项",), True),
+    ("code", ("事项编号",), False),
+    ("basis", ("检查依据", "法律依据"), False),
+    ("department", ("实施部门", "部门"), False),
+    ("category", ("事项类别",), True),
+    ("method", ("检查方式",), False),
+    ("ceiling", ("抽查比例上限",), False),
+]
+CATEGORY = {"general": "general", "一般": "general", "一般检查事项": "general",
+            "key": "key", "重点": "key", "重点检查事项": "key"}
+
+
+def read_items(path, problems):
+    """§1.4 item list. Returns {item name: (canonical item dict, ceiling as (p, s) or None)}."""
+    t = read_table(path, ITEM_COLUMNS, problems)
+    if t is None:
+        return None
+    items, lines = {}, {}
+    for line, cells in t.rows:
+        get = lambda f: cells[t.index[f]] if f in t.index else ""
+        ok, name = True, get("item")
+        if not name:
+            t.bad(line, cells, "item", "item name is empty"); ok = False
+        elif name in lines:
+            t.bad(line, cells, "item", f"duplicate item (also on line {lines[name]})"); ok = False
+        category = CATEGORY.get(ascii_lower(get("category")))
+        if category is None:
+            t.bad(line, cells, "category", "category must be general/一般 or key/重点"); ok = False
+        methods = split_set(get("method"))      # usually 书面检查, 实地核查, 网络监测; not enforced
+        ceiling, ceiling_text = None, None
+        if get("ceiling"):
+            ceiling, problem = ratio_or_problem(get("ceiling"))
+            if ceiling is None:
+                t.bad(line, cells, "ceiling", problem); ok = False
+            else:
+                ceiling_text = ratio_text(ceiling)
+        if ok:
+            lines[name] = line
+            items[name] = ({"item": name, "code": get("code"), "basis": get("basis"),
+                            "department": get("department"), "category": category,
+                            "method": "、".join(methods), "ceiling": ceiling_text}, ceiling)
+    return items
+
+
+def read_uscc_column(path, columns, problems):
+    """§1.4 exclusion list and history: rows with a checked USCC (§2)."""
+    t = read_table(path, columns, problems)
+    if t is None:
+        return None
+    out = []
+    for line, cells in t.rows:
+        uscc = ascii_upper(cells[t.index["uscc"]])
+        msg = uscc_problem(uscc)
+        if msg:
+            t.bad(line, cells, "uscc", msg)
+        else:
+            out.append((t, line, cells, uscc))
+    return out
+
+
+HISTORY_COLUMNS = [("uscc", ("统一社会信用代码",), True), ("inspector_id", ("执法证号",), True),
+                   ("date", ("检查日期",), True)]
+
+
+def read_history(path, problems):
+    """§1.4 + §3.3: for each USCC the inspectors of its latest date."""
+    rows = read_uscc_column(path, HISTORY_COLUMNS, problems)
+    if rows is None:
+        return None
+    latest = {}                                  # uscc -> (date, set of inspector ids)
+    for t, line, cells, uscc in rows:
+        iid, date = cells[t.index["inspector_id"]], parse_date(cells[t.index["date"]])
+        if not iid:
+            t.bad(line, cells, "inspector_id", "inspector id is empty"); continue
+        if date is None:
+            t.bad(line, cells, "date", "not a valid date"); continue
+        d, ids = latest.get(uscc, ("", set()))
+        if date > d:
+            latest[uscc] = (date, {iid})
+        elif date == d:
+            ids.add(iid)
+    return sorted([u, i] for u, (_, ids) in latest.items() for i in ids)

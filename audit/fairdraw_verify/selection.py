@@ -1,0 +1,48 @@
+"""SPEC §6 "Strata and sample sizes" and §7 "Tickets and target selection
+(consistent sampling)"."""
+
+import hashlib
+
+from .registries import CLASSES
+
+
+def ticket(seed_hash, uscc):
+    """§7: consistent-sampler first_fraction(uscc, seed)."""
+    n = int.from_bytes(hashlib.sha256((seed_hash + uscc).encode("utf-8")).digest(), "big")
+    return "0." + str(n).rjust(64, "0")[::-1]
+
+
+def in_scope(e, scope):
+    """§6: status, region prefix, industry prefix, where equalities."""
+    statuses, regions, industries, where_values = scope
+    return (e[5] in statuses
+            and (not regions or e[3].startswith(regions))
+            and (not industries or e[4].startswith(industries))
+            and e[6] == where_values)
+
+
+def strata(enterprises, plan, ratios, seed_hash):
+    """§6 + §7: four strata, and the selected enterprises with their tickets."""
+    sc = plan["scope"]
+    scope = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]))
+    exclude = set(plan["exclude"])
+    population = {c: [] for c in CLASSES}
+    for e in enterprises:
+        if in_scope(e, scope):
+            population[e[2]].append(e)
+    out, targets = [], []
+    for c in CLASSES:
+        eligible = [e for e in population[c] if e[0] not in exclude]
+        n = len(eligible)
+        p, s = ratios[c]
+        k = min(max(-(-n * p // 10**s), plan["min"][c]), n)      # k0 = ceil(N*p / 10^s)
+        if plan["max"][c] is not None:
+            k = min(k, plan["max"][c])
+        # §7: the k smallest tickets; equal tickets ordered by USCC
+        chosen = sorted((ticket(seed_hash, e[0]), e[0], e) for e in eligible)[:k]
+        out.append({"class": c, "population": len(population[c]), "excluded": len(population[c]) - n,
+                    "eligible": n, "ratio": plan["ratios"][c], "sample_size": k,
+                    "cutoff": chosen[-1][0] if chosen else None,
+                    "selected": [u for _, u, _ in chosen]})
+        targets.extend((tk, e) for tk, _, e in chosen)
+    return out, targets
