@@ -21,6 +21,7 @@ The log (LOG-FORMAT.md):
     merkle      RFC 6962 / RFC 9162 Merkle trees, inclusion and consistency proofs
     note        C2SP signed notes, verifier keys and tlog checkpoints
     commitments "Abandoned and competing commitments"
+    witness     "Witnesses and cosignatures"
     replay      check 10: every draw re-run from the log alone
     auditlog    `verify.py log DIR` and `verify.py receipt FILE`
 

@@ -3,10 +3,12 @@ from audit/LOG-FORMAT.md (normative), RFC 6962 / RFC 9162 and the C2SP
 signed-note, tlog-checkpoint and tlog-proof specifications.
 
     python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT_FILE] [--vkey KEY_OR_FILE] [--now RFC3339]
-        every check of LOG-FORMAT "What `audit verify` checks", then replays
-        every DrawResult with the draw engine of verify.py (SPEC.md) from the
-        log alone.  Prints one line per problem, `OK <id>` / `DIFF <id> …` per
-        draw, then VERIFIED or TAMPERED.  Exit 0 clean, 1 tampering or a DIFF,
+        every check of LOG-FORMAT "What `audit verify` checks" and of its
+        section "Witnesses and cosignatures" (witness.py), then replays every
+        DrawResult with this package's draw engine (SPEC.md) from the log
+        alone.  Prints one line per problem, per draw whether its commitment
+        was witnessed before the beacon, `OK <id>` / `DIFF <id> …` per draw,
+        then VERIFIED or TAMPERED.  Exit 0 clean, 1 tampering or a DIFF,
         2 bad input.
 
     python3 audit/verify.py receipt FILE --vkey KEY_OR_FILE
@@ -29,12 +31,12 @@ import sys
 import time
 import zlib
 
-from . import commitments, merkle, replay
+from . import commitments, merkle, replay, witness
 from .canonical import canonical_json, parse_canonical
 from .snapshots import CONFLICT_LEAF, INSPECTOR_LEAF, LEAF_FIELDS
 from .report import output
 from .tables import TRIM
-from .note import Checkpoint, NoteError, VerifierKey, b64decode, open_checkpoint
+from .note import Checkpoint, NoteError, VerifierKey, b64decode, open_checkpoint, split_note
 
 
 class BadInput(Exception):
@@ -105,6 +107,7 @@ BODY = {
     "DrawResult": {"commitment": "hex", "beacon": "hex", "outcome": str},
     "InspectionResult": {"draw": "hex", "uscc": str, "result": dict},
     "Amendment": {"amends": "hex", "reason": str, "result": dict},
+    "WitnessPolicy": {"witnesses": list, "quorum": int},
     "Note": {"text": str},
 }
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
@@ -154,6 +157,8 @@ class LogVerifier:
         self.snapshots = {}                  # (registry, root) -> leaves (list of bytes) or None
         self.by_id = {}                      # entry id -> Entry (of the log)
         self.beacon_of = {}                  # commitment id -> BeaconRecord entry
+        self.policies = []                   # witness.Policy of each WitnessPolicy entry, in log order
+        self.checkpoint_cosigned = None      # witness.Cosigned: cosignature lines of the `checkpoint` file
 
     # -- output
     def problem(self, msg):
@@ -209,11 +214,12 @@ class LogVerifier:
         self.check_receipts(log)                                        # check 8
         for line in commitments.suspects([e for e in log if e.ok], self.now):   # check 9
             self.problem(line)
+        anchored = self.check_witnesses(log)                            # "Witnesses and cosignatures"
         if old_note is not None:                                        # check 6
             self.check_old(old_note, newest)
         if pinned is None:                                              # check 11
             self.note("key not pinned: trusted log.pub as found")
-        if old_note is None:
+        if old_note is None and not anchored:
             self.note("no saved checkpoint or witness: a rewritten history would not be detected")
         simulated = sum(1 for e in log if e.simulated)                  # check 7
         if simulated:
@@ -333,7 +339,7 @@ class LogVerifier:
         if last >= 0:
             notes = [v["checkpoint"] if err is None else None for v, err in records[: last + 1]]
             ends = [i for i in range(last) if records[i][1] is None and records[i][0]["batch_end"]]
-            text = current.decode("utf-8", "replace") if current is not None else None
+            text = self.without_cosignatures(current.decode("utf-8", "replace")) if current is not None else None
             if current is None:
                 self.note("checkpoint is missing (an interrupted write; the next write recreates it)")
             elif text == notes[last]:
@@ -419,6 +425,8 @@ class LogVerifier:
         if log and not (log[0].ok and log[0].kind == "LogCreated"):
             self.problem("entry 0 is not a well-formed LogCreated entry")
         for e in log:
+            if e.kind == "WitnessPolicy" and not e.ok:       # malformed, yet in force: it witnesses nothing
+                self.policies.append(witness.Policy(e.index, [], 1))
             if e.ok:
                 if e.kind == "LogCreated" and e.index != 0:
                     self.problem(f"entry {e.index}: LogCreated is allowed only at index 0")
@@ -618,10 +626,12 @@ class LogVerifier:
                     self.problem(f"{where}: logged at {rfc3339(e.time.timestamp())}, before its round existed ({rfc3339(t)})")
         elif beacon.get("type") == "ceremony":
             digits, witnesses = beacon.get("digits"), beacon.get("witnesses")
-            if set(beacon) != {"type", "digits", "witnesses"} or not isinstance(digits, str) \
+            if set(beacon) - {"at"} != {"type", "digits", "witnesses"} or not isinstance(digits, str) \
                     or not isinstance(witnesses, list) or not all(isinstance(w, str) for w in witnesses):
-                self.problem(f"{where}: a ceremony beacon is {{\"type\",\"digits\",\"witnesses\"}}")
+                self.problem(f"{where}: a ceremony beacon is {{\"type\",\"digits\",\"witnesses\"}} and, "
+                             "optionally, \"at\"")
                 return
+            self.check_ceremony_time(e, c, beacon)
             if not re.fullmatch("[0-9]{20,}", digits):
                 self.problem(f"{where}: ceremony digits must be at least 20 ASCII digits")
             trim = TRIM
@@ -669,6 +679,124 @@ class LogVerifier:
 
     def ref_Amendment(self, e, b):
         self.earlier(e, b["amends"], list(BODY), "amends")
+
+    # -- LOG-FORMAT "Witnesses and cosignatures"
+    def ref_WitnessPolicy(self, e, b):
+        policy, problems = witness.read_policy(e.index, b)
+        for p in problems:
+            self.problem(f"entry {e.index} (WitnessPolicy): {p}")
+        self.policies.append(policy)
+
+    def check_ceremony_time(self, e, c, beacon):
+        """A ceremony's `at` (the deadline of its commitment): RFC 3339 UTC, never
+        after the reveal's clock, required while a policy is in force at the commitment."""
+        where = f"entry {e.index} (BeaconRecord)"
+        policy = witness.in_force(self.policies, c.index)
+        if "at" not in beacon:
+            if policy is not None and policy.witnessed:
+                self.problem(f'{where}: a ceremony beacon needs "at" (the ceremony\'s time, RFC 3339 UTC) while a '
+                             f"witness policy is in force (entry {policy.index})")
+            return
+        at = parse_time(beacon["at"])
+        if at is None:
+            self.problem(f"{where}: at {beacon['at']!r} is not RFC 3339 UTC with seconds (YYYY-MM-DDTHH:MM:SSZ)")
+        elif e.time is not None and at > e.time:
+            self.problem(f"{where}: the ceremony's time {beacon['at']} is after the reveal's {rfc3339(e.time.timestamp())}")
+
+    def without_cosignatures(self, note):
+        """`note` with only the log's own signature lines (the `checkpoint` file may
+        carry cosignatures after them); the cosigned checkpoint is kept for
+        check_witnesses."""
+        if self.key is None:
+            return note
+        try:
+            text, signatures = split_note(note)
+        except NoteError:
+            return note                                  # reported as not a signed checkpoint
+        own = [line for name, _, line in signatures if name == self.key.name]
+        if len(own) == len(signatures):
+            return note
+        try:
+            self.checkpoint_cosigned = witness.Cosigned(Checkpoint(text).size, text, signatures)
+        except NoteError:
+            pass
+        return text + "\n" + "".join(line + "\n" for line in own)
+
+    def read_cosignatures(self):
+        """The records of cosignatures.jsonl that are checkpoints of this log
+        (checked like checkpoint records; every other one is reported)."""
+        lines, torn = split_lines(self.read("cosignatures.jsonl", b""))
+        if torn:
+            self.note(f"cosignatures.jsonl ends with {len(torn)} torn bytes (an interrupted append): ignored")
+        records, previous = [], 0
+        for i, line in enumerate(lines):
+            where = f"cosignatures.jsonl line {i + 1}"
+            v, err = parse_canonical(line)
+            if err is None and (not isinstance(v, dict) or set(v) != {"checkpoint", "size"}
+                                or not isinstance(v["checkpoint"], str) or not is_int(v["size"])):
+                err = "must be {\"checkpoint\": a signed checkpoint, \"size\": an integer}"
+            if err is not None:
+                self.problem(f"{where}: {err}")
+                continue
+            if self.key is None:
+                self.problem(f"{where}: cannot be checked without a verifier key")
+                continue
+            try:
+                cp = open_checkpoint(v["checkpoint"], self.key)
+                text, signatures = split_note(v["checkpoint"])
+            except NoteError as e:
+                self.problem(f"{where}: the checkpoint does not verify: {e}")
+                continue
+            if cp.size != v["size"]:
+                self.problem(f"{where}: the checkpoint is signed for size {cp.size}, the record says {v['size']}")
+            elif cp.size > self.size:
+                self.problem(f"{where}: size {cp.size} is beyond the log's {self.size} entries")
+            elif cp.root != (self.roots[cp.size - 1] if cp.size else merkle.mth([])):
+                self.problem(f"{where}: the checkpoint of size {cp.size} is signed but is not a checkpoint of "
+                             "this log: another history was cosigned")
+            elif cp.size < previous:
+                self.problem(f"{where}: size {cp.size} after size {previous} (sizes never decrease)")
+            else:
+                previous = cp.size
+                records.append(witness.Cosigned(cp.size, text, signatures))
+        return records
+
+    def check_witnesses(self, log):
+        """Per draw: witnessed before the beacon, and the reveal witnessed.  Returns
+        whether a quorum of the current policy cosigned the history (an anchor)."""
+        records = self.read_cosignatures()
+        known = witness.known_keys(self.policies)
+        for r in records + ([self.checkpoint_cosigned] if self.checkpoint_cosigned else []):
+            for name in r.check(known):
+                self.problem(f"cosignature of {name} on size {r.size} does not verify")
+        for e in log:
+            if e.ok and e.kind == "DrawResult" and e.body["commitment"] in self.by_id:
+                self.check_witnessed(e, self.by_id[e.body["commitment"]], records)
+        current = witness.in_force(self.policies, self.size)
+        return current is not None and current.witnessed and witness.best(records, current, 0) >= current.quorum
+
+    def check_witnessed(self, e, c, records):
+        policy = witness.in_force(self.policies, c.index)
+        if policy is None or not policy.witnessed:
+            self.note(f"draw {e.id}: unwitnessed: the operator could have re-rolled this draw")
+            return
+        beacon = c.body["beacon"]
+        if beacon.get("type") == "ceremony":
+            revealed = self.beacon_of.get(c.id)
+            beacon = revealed.body["beacon"] if revealed is not None else {}
+            deadline = parse_time(beacon.get("at"))
+        else:
+            deadline = parse_time(beacon.get("round_time"))
+        k = witness.best(records, policy, c.index, deadline.timestamp()) if deadline is not None else 0
+        if k >= policy.quorum:
+            self.out(f"draw {e.id}: commitment witnessed by {k} of {len(policy.keys)} before "
+                     f"{rfc3339(deadline.timestamp())}")
+        else:
+            self.problem(f"draw {e.id}: commitment not witnessed before the beacon ({k} of {policy.quorum})")
+        seen = witness.best(records, policy, e.index)
+        if seen < policy.quorum:
+            self.note(f"draw {e.id}: the reveal is not witnessed yet ({seen} of {policy.quorum}): until it is, "
+                      "a rollback and a second reveal would go unnoticed (`fairdraw cosign --log L` asks again)")
 
     # -- check 8: every file under receipts/
     def check_receipts(self, log):

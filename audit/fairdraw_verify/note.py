@@ -31,15 +31,20 @@ def valid_key_name(name):
     return bool(name) and "+" not in name and not any(c.isspace() for c in name)
 
 
-def key_id(name, public_key):
-    """signed-note §Ed25519: key ID = SHA-256(key name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]."""
-    return hashlib.sha256(name.encode("utf-8") + b"\n\x01" + public_key).digest()[:4]
+ED25519 = 0x01            # signed-note: an Ed25519 note signature (the log's key)
+COSIGNATURE_V1 = 0x04     # tlog-cosignature: an Ed25519 cosignature/v1 (a witness's key)
+
+
+def key_id(name, public_key, algorithm=ED25519):
+    """signed-note: key ID = SHA-256(key name ‖ 0x0A ‖ algorithm byte ‖ public key)[:4]."""
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([algorithm]) + public_key).digest()[:4]
 
 
 class VerifierKey:
-    """`<name>+<key id hex>+<base64(0x01 ‖ Ed25519 public key)>` (LOG-FORMAT: log.pub)."""
+    """`<name>+<key id hex>+<base64(algorithm ‖ Ed25519 public key)>`: the log's
+    key (LOG-FORMAT: log.pub, algorithm 0x01) or a witness's (0x04)."""
 
-    def __init__(self, text):
+    def __init__(self, text, algorithm=ED25519):
         self.text = text
         parts = text.split("+", 2)                 # base64 may contain '+', names may not
         if len(parts) != 3:
@@ -50,12 +55,13 @@ class VerifierKey:
         if not re.fullmatch("[0-9a-f]{8}", kid):
             raise NoteError(f"malformed verifier key: key id {kid!r} is not 8 hex digits")
         raw = b64decode(key)
-        if len(raw) != 33 or raw[0] != 0x01:
-            raise NoteError("malformed verifier key: not an Ed25519 key (0x01 ‖ 32 bytes)")
+        if len(raw) != 33 or raw[0] != algorithm:
+            raise NoteError(f"malformed verifier key: not an Ed25519 key (0x{algorithm:02x} ‖ 32 bytes)")
         self.name, self.id, self.public_key = name, bytes.fromhex(kid), raw[1:]
-        if key_id(name, self.public_key) != self.id:
-            raise NoteError(f"malformed verifier key: key id {kid} is not SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4] "
-                            f"= {key_id(name, self.public_key).hex()}")
+        expected = key_id(name, self.public_key, algorithm)
+        if expected != self.id:
+            raise NoteError(f"malformed verifier key: key id {kid} is not SHA-256(name ‖ 0x0A ‖ 0x{algorithm:02x} ‖ key)[:4] "
+                            f"= {expected.hex()}")
 
     def __str__(self):
         return f"{self.name}+{self.id.hex()}"
@@ -64,16 +70,14 @@ class VerifierKey:
 MAX_SIGNATURES = 100
 
 
-def open_note(note, key):
-    """Parses a signed note (str) and verifies it with `key` (a VerifierKey).
-    Returns the note text (ending in a newline).  Raises NoteError when the
-    note is malformed or has no valid signature by `key`.
+def split_note(note):
+    """A signed note (str) -> (text ending in a newline, [(key name, raw signature bytes, line)]).
+    Raises NoteError when it is malformed.
 
     signed-note: text ending in a newline, a blank line, one or more lines
     "— <key name> <base64(4-byte key id ‖ signature)>\\n"; the text is
     separated from the signatures by the last empty line; no control
-    characters other than newline.  Signatures of other keys are ignored; a
-    signature of the known key (same name and id) must verify."""
+    characters other than newline."""
     if re.search("[\x00-\x09\x0b-\x1f]", note):
         raise NoteError("malformed note: control character")
     cut = note.rfind("\n\n")
@@ -83,7 +87,7 @@ def open_note(note, key):
     lines = sigs[:-1].split("\n")
     if not sigs or len(lines) > MAX_SIGNATURES:
         raise NoteError("malformed note: no signature lines" if not sigs else "too many signatures")
-    verified = False
+    signatures = []
     for line in lines:
         m = re.fullmatch("\u2014 (\\S+) (\\S+)", line)
         if not m or not valid_key_name(m[1]):
@@ -91,7 +95,20 @@ def open_note(note, key):
         raw = b64decode(m[2])
         if len(raw) < 5:
             raise NoteError("malformed note: signature too short")
-        if m[1] != key.name or raw[:4] != key.id:
+        signatures.append((m[1], raw, line))
+    return text, signatures
+
+
+def open_note(note, key):
+    """Parses a signed note (str) and verifies it with `key` (a VerifierKey).
+    Returns the note text (ending in a newline).  Raises NoteError when the
+    note is malformed or has no valid signature by `key`.  Signatures of other
+    keys are ignored; a signature of the known key (same name and id) must
+    verify."""
+    text, signatures = split_note(note)
+    verified = False
+    for name, raw, _ in signatures:
+        if name != key.name or raw[:4] != key.id:
             continue                                    # an unknown key: ignored
         if len(raw) != 68 or not ed25519.verify(key.public_key, text.encode("utf-8"), raw[4:]):
             raise NoteError(f"invalid signature for key {key}")
