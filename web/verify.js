@@ -43,6 +43,24 @@
 //   column and value. For an infeasible assignment (§8.5) `.kind` is
 //   'no-valid-assignment' and the message starts with "no valid assignment:".
 //
+//   verifyLog(files, {vkey, now})                     (audit/LOG-FORMAT.md)
+//       -> Promise<{code: 0|1, lines, problems, draws: [{id, index, witnessed, line}]}>
+//     files : Map or object, name -> bytes, of LOG_FILES ('log.pub',
+//             'entries.jsonl', 'checkpoints.jsonl', 'checkpoint',
+//             'cosignatures.jsonl'); a missing file is absent or null.
+//     vkey  : the pinned log key text (optional); now: POSIX seconds (default: the clock).
+//     lines : what `node web/verify.js log` prints (problem:/note:/draw … lines,
+//             then VERIFIED or TAMPERED). Rejects with a FairdrawError when
+//             there is no log.pub or vkey is malformed.
+//   openCheckpoint(note, vkey) -> Promise<{origin, size, root, text, lines}>
+//     a C2SP signed checkpoint verified with the log key (text or parsed);
+//     other keys' lines (cosignatures) are ignored; rejects with a NoteError.
+//   verifyCosignature(vkey, checkpointText, line) -> Promise<null | {time}>
+//     one cosignature/v1 line of the witness key vkey over the checkpoint
+//     text (no signature lines): null when the line is another key's, {time}
+//     when it verifies; rejects with a NoteError when it is this key's and
+//     does not verify.
+//
 //   Also exported (for tests and the page): canonicalJson, merkleRoot, ticket,
 //   seedHash, RandomStream, parseRatio, usccValid, FairdrawError,
 //   formatDifference, SPEC_ALGORITHM, sha256Sync(bytes) (synchronous SHA-256),
@@ -64,6 +82,11 @@
 //   assignment.js      §8.2–§8.5 inspector assignment
 //   document.js        §9 the draw document, §9.1 strict JSON reader, §10 comparison
 //   cli.js             the node CLI below
+//   log.js             LOG-FORMAT: a log directory (entries, checkpoints, references)
+//   jsonl.js, time.js  LOG-FORMAT: canonical JSONL lines, RFC 3339 times
+//   note.js            C2SP signed notes, checkpoints, cosignature/v1 (Ed25519)
+//   commitments.js     LOG-FORMAT "Abandoned and competing commitments"
+//   witness.js         LOG-FORMAT "Witnesses and cosignatures"
 //
 // ── Node CLI ───────────────────────────────────────────────────────────────────
 //
@@ -73,6 +96,11 @@
 //   node web/verify.js --emit --enterprises E.csv --inspectors I.csv
 //                      [--conflicts C.csv] --plan P.toml (--seed S | --seed-file F)
 //       prints the computed document (JSON, 2-space indent)
+//   node web/verify.js log DIR [--vkey KEY_OR_FILE] [--now RFC3339]
+//       verifies a log directory (LOG-FORMAT checks 1–5 without snapshot
+//       blobs, 7, 9 and "Witnesses and cosignatures"; replay not done by
+//       verify.js): one line per problem/note/draw, then exit 0 "VERIFIED: ..."
+//       | exit 1 "TAMPERED: ..."
 //   Bad input: "error: ..." lines on stderr, exit 2.
 //
 // ── Interpretation notes (where SPEC.md is silent or ambiguous) ──────────────
@@ -118,6 +146,8 @@ export { merkleRoot } from './verify/merkle.js';
 export { seedHash, ticket, ticketFromDigest, ticketFromDigestBig, ticketKey, RandomStream } from './verify/tickets.js';
 export { testHooks } from './verify/assignment.js';
 export { computeDraw, verifyDraw, compareDocuments, formatDifference } from './verify/document.js';
+export { verifyLog, LOG_FILES } from './verify/log.js';
+export { openCheckpoint, verifyCosignature, NoteError } from './verify/note.js';
 
 import { runCliIfMain } from './verify/cli.js';
 

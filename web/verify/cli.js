@@ -4,15 +4,18 @@
 // the header of web/verify.js for the API and the interpretation notes).
 
 import { FairdrawError } from './errors.js';
+import { verifyLog, LOG_FILES } from './log.js';
+import { parseTime } from './time.js';
 import { computeDraw, formatDifference, stringifyJson, verifyDraw } from './document.js';
 
 const USAGE = `usage:
   node web/verify.js DRAW.json --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml
-  node web/verify.js --emit --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml (--seed STRING | --seed-file FILE)`;
+  node web/verify.js --emit --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml (--seed STRING | --seed-file FILE)
+  node web/verify.js log DIR [--vkey KEY_OR_FILE] [--now RFC3339]`;
 
 function parseArgs(argv) {
   const opts = { positional: [] };
-  const valued = ['enterprises', 'inspectors', 'conflicts', 'plan', 'seed', 'seed-file'];
+  const valued = ['enterprises', 'inspectors', 'conflicts', 'plan', 'seed', 'seed-file', 'vkey', 'now'];
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === '--emit') { opts.emit = true; continue; }
@@ -36,6 +39,7 @@ function parseArgs(argv) {
 
 export async function cliMain(argv, io) {
   const { readFile, path } = io;
+  if (argv[0] === 'log') return logMain(argv.slice(1), io);
   const opts = parseArgs(argv);
   if (opts.help) { io.out(USAGE); return 0; }
   const read = async (p, what) => {
@@ -118,3 +122,39 @@ export async function runCliIfMain(entryUrl) {
   process.exitCode = code;
 }
 
+/** `node web/verify.js log DIR [--vkey KEY_OR_FILE] [--now RFC3339]`: see ./log.js. */
+async function logMain(argv, io) {
+  const opts = parseArgs(argv);
+  if (opts.help) { io.out(USAGE); return 0; }
+  for (const k of ['enterprises', 'inspectors', 'conflicts', 'plan', 'seed', 'seed-file']) {
+    if (opts[k] !== undefined) throw new FairdrawError(`option --${k} is not for log\n${USAGE}`);
+  }
+  if (opts.emit || opts.positional.length !== 1) throw new FairdrawError(`log takes exactly one DIR argument\n${USAGE}`);
+  const dir = opts.positional[0];
+  let now;
+  if (opts.now !== undefined) {
+    now = parseTime(opts.now);
+    if (now === null) throw new FairdrawError(`--now ${JSON.stringify(opts.now)} is not RFC 3339 UTC like 2026-11-25T09:00:00Z`);
+  }
+  let vkey = opts.vkey;
+  if (vkey !== undefined) { // a key, or a file whose first line is one
+    let bytes = null;
+    try { bytes = await io.readFile(vkey); } catch { /* not a file: the key itself */ }
+    if (bytes !== null) {
+      try { vkey = new TextDecoder('utf-8', { fatal: true }).decode(bytes).split('\n')[0].trim(); } catch {
+        throw new FairdrawError(`--vkey ${opts.vkey}: not UTF-8 text`);
+      }
+    }
+  }
+  const files = new Map();
+  for (const name of LOG_FILES) {
+    try { files.set(name, new Uint8Array(await io.readFile(io.path.join(dir, name)))); } catch (e) {
+      if (e.code === 'ENOTDIR') throw new FairdrawError(`${dir}: not a directory`);
+      if (e.code !== 'ENOENT') throw new FairdrawError(`${io.path.join(dir, name)}: cannot read: ${e.message}`);
+    }
+  }
+  if (!files.has('log.pub')) throw new FairdrawError(`${dir} has no log.pub: not a fairdraw log`);
+  const res = await verifyLog(files, { vkey, now });
+  io.out(res.lines.join('\n'));
+  return res.code;
+}
