@@ -191,3 +191,92 @@ async fn the_server_serves_the_verifier_modules() {
         assert!(r.text().contains("export "), "{path} is the module, not the page");
     }
 }
+
+#[test]
+fn every_kind_of_tampering_gets_the_same_verdict_as_verify_py() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let c = commit(d, "plan-single.toml");
+    reveal(d, &c);
+    let log = log_dir(d);
+    let entries = std::fs::read_to_string(log.join("entries.jsonl")).unwrap();
+    let records = std::fs::read_to_string(log.join("checkpoints.jsonl")).unwrap();
+    let pristine: Vec<String> = entries.lines().map(String::from).collect();
+    let tampered = |what: &str, expect_in: &str| {
+        let (js, _) = both(d, AFTER_ROUND);
+        assert_eq!(js.code, 1, "{what} not reported:\n{}", js.stdout);
+        assert!(js.stdout.contains(expect_in), "{what}: expected {expect_in:?} in\n{}", js.stdout);
+    };
+    let write_entries = |lines: &[String]| {
+        std::fs::write(log.join("entries.jsonl"), lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap()
+    };
+    for i in 0..pristine.len() {
+        let mut lines = pristine.clone();
+        let mut bytes = lines[i].clone().into_bytes();
+        let pos = bytes.len() / 2;
+        bytes[pos] = if bytes[pos] == b'1' { b'2' } else { b'1' };
+        lines[i] = String::from_utf8_lossy(&bytes).into_owned();
+        write_entries(&lines);
+        tampered(&format!("a flipped byte in entry {i}"), &format!("entry {i}"));
+    }
+    let mut lines = pristine.clone();
+    lines.remove(2);
+    write_entries(&lines);
+    tampered("a deleted entry", "entries were deleted");
+    let mut lines = pristine.clone();
+    lines.swap(1, 2);
+    write_entries(&lines);
+    tampered("reordered entries", "entry 1");
+    write_entries(&pristine);
+    both(d, AFTER_ROUND).0.expect(0);
+
+    std::fs::write(log.join("checkpoints.jsonl"), records.replacen("\"size\":3", "\"size\":4", 1)).unwrap();
+    tampered("a changed checkpoint record", "checkpoints.jsonl line 3");
+    std::fs::remove_file(log.join("checkpoints.jsonl")).unwrap();
+    tampered("deleted checkpoints", "no committed checkpoint record");
+    std::fs::write(log.join("checkpoints.jsonl"), &records).unwrap();
+    let newest = std::fs::read_to_string(log.join("checkpoint")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(records.lines().next().unwrap()).unwrap();
+    std::fs::write(log.join("checkpoint"), first["checkpoint"].as_str().unwrap()).unwrap();
+    tampered("an old checkpoint file", "checkpoint is the old checkpoint of size 1");
+    std::fs::write(log.join("checkpoint"), newest).unwrap();
+    both(d, AFTER_ROUND).0.expect(0);
+}
+
+#[test]
+fn two_open_ceremonies_compete_in_the_same_words() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    let log = log_dir(d);
+    let commit_ceremony = || {
+        let (e, i, p) = (data("enterprises.csv"), data("inspectors.csv"), data("plan-minimal.toml"));
+        let args = ["commit", "--log", s(&log), "--beacon", "ceremony", "--enterprises", s(&e), "--inspectors", s(&i)];
+        let mut all = args.to_vec();
+        all.extend(["--plan", s(&p)]);
+        fairdraw(&all, d).expect(0).stdout.lines().last().unwrap().trim().to_string()
+    };
+    let reveal_ceremony = |id: &str| {
+        let args = ["reveal", id, "--log", s(&log), "--ceremony", "31415926535897932384626433"];
+        let mut all = args.to_vec();
+        all.extend(["--witness", "张三", "--witness", "李四"]);
+        fairdraw(&all, d).expect(0).stdout.lines().last().unwrap().trim().to_string()
+    };
+    let first = commit_ceremony();
+    let first_result = reveal_ceremony(&first);
+    let second = commit_ceremony();
+    both(d, AFTER_ROUND).0.expect(0);
+    let third = commit_ceremony();
+    let third_result = reveal_ceremony(&third);
+    let (js, py) = both(d, AFTER_ROUND);
+    assert_eq!(js.code, 1, "{}", js.stdout);
+    let (j, p) = (lines_with(&js.stdout, "competing commitments"), lines_with(&py.stdout, "competing commitments"));
+    assert_eq!(j.len(), 1, "{}", js.stdout);
+    assert!(j[0].contains(&second) && j[0].contains(&third) && !j[0].contains(&first), "{}", js.stdout);
+    assert_eq!(j, p, "the same line in both verifiers");
+    for result in [first_result, third_result] {
+        let line = format!("draw {result}: unwitnessed: the operator could have re-rolled this draw");
+        assert!(js.stdout.lines().any(|l| l == line), "{line} in\n{}", js.stdout);
+    }
+}
