@@ -32,3 +32,9 @@ export function canonicalJson(v) {
   }
   throw new Error(`canonical JSON: unsupported value of type ${typeof v}`);
 }
+
+/** A JSON object (not null, not an array). */
+export function isPlainObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+
+/** An object with exactly these keys (strict schemas of LOG-FORMAT). */
+export function hasExactKeys(o, keys) { return Object.keys(o).length === keys.length && keys.every(k => Object.hasOwn(o, k)); }

@@ -7,7 +7,7 @@ import { FairdrawError, throwErrors } from './errors.js';
 import { LONE_SURROGATE, hex, sha256, utf8 } from './sha256.js';
 import { F, asBytes, firstInvalidByte, readConflicts, readEnterprises, readInspectors } from './tables.js';
 import { SPEC_ALGORITHM, readPlan } from './plan.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, isPlainObject } from './canonical-json.js';
 import { resolveWhere, snapshots } from './merkle.js';
 import { seedHash } from './tickets.js';
 import { drawStrata } from './selection.js';
@@ -63,7 +63,6 @@ export async function computeDraw(inputs) {
 // §10 Verification
 // ═════════════════════════════════════════════════════════════════════════════
 
-function isPlainObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
 function pathKey(path, key) {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
 }

@@ -8,8 +8,8 @@
 // `TAMPERED: …` (code 1) or `VERIFIED: …` (code 0).
 
 import { FairdrawError } from './errors.js';
-import { sha256, sha256Sync, fastHashing, hex, utf8 } from './sha256.js';
-import { canonicalJson } from './canonical-json.js';
+import { sha256, sha256Sync, fastHashing, hex, utf8, concatBytes, sameBytes, fromHex } from './sha256.js';
+import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js';
 import { NoteError, parseVerifierKey, openCheckpoint, splitNote } from './note.js';
 import { suspects } from './commitments.js';
 import { parseTime, rfc3339 } from './time.js';
@@ -21,14 +21,12 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const QUICKNET = { chain_hash: '52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971', genesis_time: 1692803367, period: 3 };
 const CEREMONY_TRIM = /^[ \t\u3000\uFEFF]+|[ \t\u3000\uFEFF]+$/g;
 
-export const isInt = v => Number.isSafeInteger(v);
-export const isHex64 = v => typeof v === 'string' && HEX64.test(v);
-const isObject = v => v !== null && typeof v === 'object' && !Array.isArray(v);
-const sameKeys = (o, keys) => Object.keys(o).length === keys.length && keys.every(k => Object.hasOwn(o, k));
+const isInt = v => Number.isSafeInteger(v);
+const isHex64 = v => typeof v === 'string' && HEX64.test(v);
 const repr = v => (typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v === undefined ? null : v));
 
 const TYPES = {
-  str: v => typeof v === 'string', int: isInt, hex: isHex64, list: Array.isArray, object: isObject,
+  str: v => typeof v === 'string', int: isInt, hex: isHex64, list: Array.isArray, object: isPlainObject,
 };
 // LOG-FORMAT "Kinds and their body fields"; DrawResult adds draw / failure by outcome.
 const BODY = {
@@ -74,8 +72,6 @@ async function prefixRoots(leafHashes, node) {
   }
   return roots;
 }
-
-const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function getFile(files, name) {
   const v = files instanceof Map ? files.get(name) : files[name];
@@ -184,7 +180,7 @@ class LogVerifier {
     const records = lines.map((line) => {
       let { value: v, error } = parseCanonical(line);
       if (error === null) {
-        if (!isObject(v) || !sameKeys(v, RECORD_KEYS)) error = 'keys must be exactly batch_end, checkpoint, size';
+        if (!isPlainObject(v) || !hasExactKeys(v, RECORD_KEYS)) error = 'keys must be exactly batch_end, checkpoint, size';
         else if (typeof v.batch_end !== 'boolean' || typeof v.checkpoint !== 'string' || !isInt(v.size)) error = 'batch_end must be a boolean, checkpoint a string, size an integer';
       }
       return { v, error };
@@ -242,8 +238,8 @@ class LogVerifier {
   checkEntry(e) {
     const { value: v, error } = parseCanonical(e.leaf);
     const where = `entry ${e.index}`;
-    if (error !== null) { this.problem(`${where}: ${error}`); if (!isObject(v)) return; }
-    if (!isObject(v) || !sameKeys(v, ENTRY_KEYS)) { this.problem(`${where}: keys must be exactly ${ENTRY_KEYS.join(', ')}`); return; }
+    if (error !== null) { this.problem(`${where}: ${error}`); if (!isPlainObject(v)) return; }
+    if (!isPlainObject(v) || !hasExactKeys(v, ENTRY_KEYS)) { this.problem(`${where}: keys must be exactly ${ENTRY_KEYS.join(', ')}`); return; }
     let ok = error === null;
     if (v.v !== 1) { this.problem(`${where}: v is ${repr(v.v)}, only version 1 is known`); ok = false; }
     if (v.index !== e.index) { this.problem(`${where}: says it is entry ${repr(v.index)} but stands at position ${e.index} (deleted, duplicated or reordered entries)`); ok = false; }
@@ -253,7 +249,7 @@ class LogVerifier {
     if (e.time === null) { this.problem(`${where}: time ${repr(v.time)} is not RFC 3339 UTC with seconds (YYYY-MM-DDTHH:MM:SSZ)`); ok = false; }
     const { kind, body } = v;
     if (typeof kind !== 'string' || !Object.hasOwn(BODY, kind)) { this.problem(`${where}: unknown kind ${repr(kind)}`); return; }
-    if (!isObject(body)) { this.problem(`${where} (${kind}): body must be an object`); return; }
+    if (!isPlainObject(body)) { this.problem(`${where} (${kind}): body must be an object`); return; }
     const fields = { ...BODY[kind] };
     if (kind === 'DrawResult') {
       if (body.outcome === 'drawn') fields.draw = 'object';
@@ -309,7 +305,7 @@ class LogVerifier {
 
   checkDrandCommitment(e, beacon) {
     const where = `entry ${e.index} (DrawCommitment)`;
-    if (!sameKeys(beacon, ['type', 'chain', 'chain_hash', 'round', 'round_time'])) { this.problem(`${where}: a drand beacon has exactly type, chain, chain_hash, round, round_time`); return; }
+    if (!hasExactKeys(beacon, ['type', 'chain', 'chain_hash', 'round', 'round_time'])) { this.problem(`${where}: a drand beacon has exactly type, chain, chain_hash, round, round_time`); return; }
     if (beacon.chain !== 'quicknet' || beacon.chain_hash !== QUICKNET.chain_hash) { this.problem(`${where}: drand chain ${repr(beacon.chain)} / ${repr(beacon.chain_hash)} is not quicknet`); return; }
     const rnd = beacon.round;
     if (!isInt(rnd) || rnd < 1) { this.problem(`${where}: drand round ${repr(rnd)} is not a positive integer`); return; }
@@ -328,11 +324,11 @@ class LogVerifier {
     if (beacon.type !== committed.type) { this.problem(`${where}: beacon type ${repr(beacon.type)} is not the committed ${repr(committed.type)}`); return; }
     let randomness;
     if (beacon.type === 'drand') {
-      if (!sameKeys(beacon, ['type', 'chain', 'round', 'signature']) || typeof beacon.signature !== 'string' || !/^(?:[0-9a-f]{2})+$/.test(beacon.signature)) {
+      if (!hasExactKeys(beacon, ['type', 'chain', 'round', 'signature']) || typeof beacon.signature !== 'string' || !/^(?:[0-9a-f]{2})+$/.test(beacon.signature)) {
         this.problem(`${where}: a drand beacon is {"type","chain","round","signature" (hex)}`); return;
       }
       if (beacon.chain !== committed.chain || beacon.round !== committed.round) this.problem(`${where}: drand ${beacon.chain} round ${beacon.round} is not the committed round ${committed.round}`);
-      randomness = hex(await sha256(Uint8Array.from(beacon.signature.match(/../g), x => parseInt(x, 16))));
+      randomness = hex(await sha256(fromHex(beacon.signature)));
       if (e.time !== null && isInt(beacon.round)) {
         const t = QUICKNET.genesis_time + (beacon.round - 1) * QUICKNET.period;
         if (e.time < t) this.problem(`${where}: logged at ${rfc3339(e.time)}, before its round existed (${rfc3339(t)})`);
@@ -341,7 +337,7 @@ class LogVerifier {
       // LOG-FORMAT "What witnessed means": `at` joins the ceremony beacon (required under a policy: ./witness.js)
       const { digits, witnesses } = beacon;
       const keys = Object.hasOwn(beacon, 'at') ? ['type', 'digits', 'witnesses', 'at'] : ['type', 'digits', 'witnesses'];
-      if (!sameKeys(beacon, keys) || typeof digits !== 'string' || !Array.isArray(witnesses) || !witnesses.every(w => typeof w === 'string')) {
+      if (!hasExactKeys(beacon, keys) || typeof digits !== 'string' || !Array.isArray(witnesses) || !witnesses.every(w => typeof w === 'string')) {
         this.problem(`${where}: a ceremony beacon is {"type","digits","witnesses"} and, under a witness policy, "at"`); return;
       }
       if (Object.hasOwn(beacon, 'at')) {
@@ -353,19 +349,13 @@ class LogVerifier {
       if (witnesses.length < 2 || new Set(witnesses).size !== witnesses.length || witnesses.some(w => !w || w !== w.replace(CEREMONY_TRIM, ''))) {
         this.problem(`${where}: a ceremony needs at least 2 distinct, trimmed, non-empty witness names`);
       }
-      const parts = [utf8('fairdraw-v1/ceremony'), utf8(digits)];
-      for (const w of witnesses) parts.push(utf8(w));
-      const total = parts.reduce((n, p) => n + p.length, 0) + parts.length - 1;
-      const data = new Uint8Array(total);
-      let off = 0;
-      parts.forEach((p, k) => { if (k) data[off++] = 0; data.set(p, off); off += p.length; });
-      randomness = hex(await sha256(data));
+      const zero = Uint8Array.of(0);
+      const parts = [utf8('fairdraw-v1/ceremony'), zero, utf8(digits)];
+      for (const w of witnesses) parts.push(zero, utf8(w));
+      randomness = hex(await sha256(concatBytes(...parts)));
     } else { this.problem(`${where}: unknown beacon type ${repr(beacon.type)}`); return; }
     if (b.randomness !== randomness) this.problem(`${where}: randomness ${b.randomness} is not re-derived from the beacon (${randomness})`);
-    const tag = utf8('fairdraw-v1/seed');
-    const data = new Uint8Array(tag.length + 1 + 64);
-    data.set(tag); data.set(c.hash, tag.length + 1); data.set(Uint8Array.from(b.randomness.match(/../g), x => parseInt(x, 16)), tag.length + 33);
-    const seed = hex(await sha256(data));
+    const seed = hex(await sha256(concatBytes(utf8('fairdraw-v1/seed'), Uint8Array.of(0), c.hash, fromHex(b.randomness))));
     if (b.seed !== seed) this.problem(`${where}: seed ${b.seed} is not SHA-256("fairdraw-v1/seed" ‖ 0x00 ‖ commitment id ‖ randomness) = ${seed}`);
   }
 
@@ -386,7 +376,7 @@ class LogVerifier {
   refInspectionResult(e, b) {
     const r = this.earlier(e, b.draw, ['DrawResult'], 'draw');
     if (r !== null && r.body.outcome === 'drawn') {
-      const targets = (Array.isArray(r.body.draw.assignments) ? r.body.draw.assignments : []).filter(isObject).map(a => a.uscc);
+      const targets = (Array.isArray(r.body.draw.assignments) ? r.body.draw.assignments : []).filter(isPlainObject).map(a => a.uscc);
       if (!targets.includes(b.uscc)) this.problem(`entry ${e.index} (InspectionResult): ${b.uscc} is not a target of draw ${r.id}`);
     }
   }

@@ -8,7 +8,7 @@
 // current browsers); where WebCrypto lacks it, node:crypto (node >= 12).
 
 import { FairdrawError } from './errors.js';
-import { sha256, utf8 } from './sha256.js';
+import { sha256, utf8, hex, sameBytes } from './sha256.js';
 
 /** A malformed key, note, checkpoint or cosignature, or a signature that does not verify. */
 export class NoteError extends Error {}
@@ -26,14 +26,6 @@ export function b64decode(s) {
   return Uint8Array.from(bin, c => c.charCodeAt(0));
 }
 
-export function b64encode(bytes) {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
-
-const HEX = b => Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
-const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** signed-note: key names are non-empty, without Unicode spaces or '+'. */
 function validKeyName(name) { return name.length > 0 && !name.includes('+') && !/\s/u.test(name); }
@@ -62,8 +54,8 @@ export async function parseVerifierKey(text, type = ED25519) {
   if (raw.length !== 33 || raw[0] !== type) throw new NoteError(`malformed verifier key: not ${what}`);
   const publicKey = raw.slice(1);
   const id = await keyId(name, type, publicKey);
-  if (HEX(id) !== kid) {
-    throw new NoteError(`malformed verifier key: key id ${kid} is not SHA-256(name ‖ 0x0A ‖ 0x0${type} ‖ key)[:4] = ${HEX(id)}`);
+  if (hex(id) !== kid) {
+    throw new NoteError(`malformed verifier key: key id ${kid} is not SHA-256(name ‖ 0x0A ‖ 0x0${type} ‖ key)[:4] = ${hex(id)}`);
   }
   return { text, name, id, publicKey, type, toString: () => `${name}+${kid}` };
 }

@@ -170,3 +170,8 @@ export function concatBytes(...parts) {
   for (const p of parts) { out.set(p, o); o += p.length; }
   return out;
 }
+
+export function sameBytes(a, b) { return a.length === b.length && a.every((x, i) => x === b[i]); }
+
+/** Lower-case hex (as validated by the caller) -> bytes. */
+export function fromHex(s) { return Uint8Array.from(s.match(/../g) || [], x => parseInt(x, 16)); }

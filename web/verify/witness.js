@@ -5,13 +5,12 @@
 
 import { NoteError, COSIGNATURE_V1, parseVerifierKey, openCheckpoint, splitNote, verifyCosignature } from './note.js';
 import { parseTime, rfc3339 } from './time.js';
-import { utf8 } from './sha256.js';
+import { utf8, sameBytes } from './sha256.js';
+import { isPlainObject, hasExactKeys } from './canonical-json.js';
 import { parseCanonical, splitLines } from './jsonl.js';
 
 const MAX_WITNESSES = 16;
 const MAX_URL_BYTES = 2000;
-const isObject = v => v !== null && typeof v === 'object' && !Array.isArray(v);
-const sameKeys = (o, keys) => Object.keys(o).length === keys.length && keys.every(k => Object.hasOwn(o, k));
 
 /**
  * "The policy entry": checks every well-formed WitnessPolicy entry of `log`
@@ -29,7 +28,7 @@ export async function checkWitnessPolicy(log, v) {
     const names = new Set();
     const parsed = [];
     for (const [k, w] of witnesses.entries()) {
-      if (!isObject(w) || !sameKeys(w, ['name', 'url', 'vkey']) || ![w.name, w.url, w.vkey].every(x => typeof x === 'string')) {
+      if (!isPlainObject(w) || !hasExactKeys(w, ['name', 'url', 'vkey']) || ![w.name, w.url, w.vkey].every(x => typeof x === 'string')) {
         problems.push(`witnesses[${k}] must be {"name","url","vkey"} (strings)`); continue;
       }
       if (names.has(w.name)) problems.push(`witness ${JSON.stringify(w.name)} is listed twice`);
@@ -79,7 +78,7 @@ export async function checkCosignatures(bytes, v, policies, logSize) {
     const where = `cosignatures.jsonl line ${i + 1}`;
     const { value: r, error } = parseCanonical(line);
     if (error !== null) { v.problem(`${where}: ${error}`); continue; }
-    if (!isObject(r) || !sameKeys(r, ['checkpoint', 'size']) || typeof r.checkpoint !== 'string' || !Number.isSafeInteger(r.size)) {
+    if (!isPlainObject(r) || !hasExactKeys(r, ['checkpoint', 'size']) || typeof r.checkpoint !== 'string' || !Number.isSafeInteger(r.size)) {
       v.problem(`${where}: a record is {"checkpoint": string, "size": integer}`); continue;
     }
     if (r.size < previous) v.problem(`${where}: size ${r.size} after size ${previous}: sizes never decrease`);
@@ -112,8 +111,6 @@ export async function checkCosignatures(bytes, v, policies, logSize) {
   }
   return records;
 }
-
-const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The most witnesses of `policy` on one record with size > `index` whose time passes `inTime`. */
 function bestCount(records, policy, index, inTime) {
