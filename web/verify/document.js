@@ -1,0 +1,258 @@
+// web/verify/document.js — SPEC §9 The draw document, §9.1 its strict JSON
+// reader and §10 verification (comparison, differences).
+// Part of the independent verifier web/verify.js (written from audit/SPEC.md; see
+// the header of web/verify.js for the API and the interpretation notes).
+
+import { FairdrawError, throwErrors } from './errors.js';
+import { LONE_SURROGATE, hex, sha256, utf8 } from './sha256.js';
+import { F, asBytes, firstInvalidByte, readConflicts, readEnterprises, readInspectors } from './tables.js';
+import { SPEC_ALGORITHM, readPlan } from './plan.js';
+import { canonicalJson, isPlainObject } from './canonical-json.js';
+import { resolveWhere, snapshots } from './merkle.js';
+import { seedHash } from './tickets.js';
+import { drawStrata } from './selection.js';
+import { assign } from './assignment.js';
+
+export async function computeDraw(inputs) {
+  if (!inputs || typeof inputs !== 'object') throw new FairdrawError('computeDraw: missing inputs');
+  const { enterprises, inspectors, conflicts, plan: planInput, planFiles, seed } = inputs;
+  const names = { enterprises: 'enterprises', inspectors: 'inspectors', conflicts: 'conflicts', plan: 'plan', ...(inputs.names || {}) };
+  if (typeof seed !== 'string') throw new FairdrawError('the seed must be a string');
+  if (LONE_SURROGATE.test(seed)) throw new FairdrawError('the seed is not a valid Unicode string (lone surrogate)');
+  for (const [k, v] of [['enterprises', enterprises], ['inspectors', inspectors], ['plan', planInput]]) {
+    if (v === undefined || v === null) throw new FairdrawError(`missing input: ${k}`);
+  }
+
+  // §1: registries (all errors of all files collected and reported together)
+  const errors = [];
+  const ents = readEnterprises(enterprises, names.enterprises, errors);
+  const insps = readInspectors(inspectors, names.inspectors, errors);
+  const confs = conflicts === undefined || conflicts === null ? [] : readConflicts(conflicts, names.conflicts, errors, ents, insps);
+  if (errors.length) throwErrors(errors);
+
+  // §3: plan (+ the files it names)
+  const { plan, meta } = await readPlan(planInput, planFiles, names.plan, ents, insps);
+  const planDigest = hex(await sha256(utf8(canonicalJson(plan))));
+
+  // §5: snapshots
+  const { extraCols, tests } = resolveWhere(plan, ents);
+  const snaps = await snapshots(ents, insps, confs, extraCols);
+
+  // §6–§7: strata and selection
+  const seedHex = await seedHash(seed);
+  const { strata, targets } = await drawStrata(ents, plan, meta, tests, seedHex);
+
+  // §8: assignment
+  const assignments = await assign(targets, insps, confs, plan, meta, seed);
+
+  return {
+    format: 'fairdraw-draw/1',
+    algorithm: SPEC_ALGORITHM,
+    plan_name: plan.name,
+    seed,
+    seed_hash: seedHex,
+    plan_digest: planDigest,
+    snapshots: snaps,
+    strata,
+    assignments,
+    plan,
+  };
+}
+
+// ═════════════════════════════════════════════════════════════════════════════
+// §10 Verification
+// ═════════════════════════════════════════════════════════════════════════════
+
+function pathKey(path, key) {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
+}
+function sameScalar(a, b) {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    try { return (typeof a === 'bigint' || Number.isInteger(a)) && (typeof b === 'bigint' || Number.isInteger(b)) && BigInt(a) === BigInt(b); } catch { return false; }
+  }
+  return a === b;
+}
+
+/** Value-by-value comparison; returns [{path, expected, actual}]. */
+export function compareDocuments(expected, actual, path = '', out = []) {
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    const n = Math.max(expected.length, actual.length);
+    for (let i = 0; i < n; i++) compareDocuments(expected[i], actual[i], `${path}[${i}]`, out);
+    return out;
+  }
+  if (isPlainObject(expected) && isPlainObject(actual)) {
+    const keys = Object.keys(expected);
+    for (const k of Object.keys(actual)) if (!Object.prototype.hasOwnProperty.call(expected, k)) keys.push(k);
+    for (const k of keys) {
+      const e = Object.prototype.hasOwnProperty.call(expected, k) ? expected[k] : undefined;
+      const a = Object.prototype.hasOwnProperty.call(actual, k) ? actual[k] : undefined;
+      compareDocuments(e, a, pathKey(path, k), out);
+    }
+    return out;
+  }
+  if (Array.isArray(expected) || Array.isArray(actual) || isPlainObject(expected) || isPlainObject(actual) || !sameScalar(expected, actual)) {
+    out.push({ path: path || '(document)', expected, actual });
+  }
+  return out;
+}
+
+function showValue(v) {
+  if (v === undefined) return '<missing>';
+  const s = stringifyJson(v);
+  return s.length > 200 ? s.slice(0, 197) + '…' : s;
+}
+
+/** "PATH: expected <computed>, draw has <in file>" */
+export function formatDifference(d) {
+  return `${d.path}: expected ${showValue(d.expected)}, draw has ${showValue(d.actual)}`;
+}
+
+// §9.1 Reading a draw document strictly, so that every verifier gives the
+// same verdict: JSON.parse alone accepts duplicate keys (last wins), 2.0, -0,
+// 1e2 and lone surrogate escapes, and overflows the stack on deep nesting.
+const DOC_MAX_DEPTH = 64;
+const DOC_NUMBERS = 'numbers must be integers from 0 to 9007199254740991, without sign, fraction or exponent';
+const DOC_NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const DOC_INTEGER = /^(?:0|[1-9][0-9]{0,15})$/;
+const DOC_ESCAPES = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const DOC_WORDS = [['true', true], ['false', false], ['null', null]];
+
+class DocumentError extends Error {
+  constructor(message, at) { super(message); this.at = at; }
+}
+
+/** RFC 8259 JSON with the §9.1 restrictions -> value; throws DocumentError with a position. */
+function parseDocumentJson(text) {
+  let i = 0;
+  const fail = (message, at = i) => { throw new DocumentError(message, at); };
+  const skipSpace = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const string = () => {
+    const at = i++;
+    let out = '', from = i;
+    for (;;) {
+      if (i >= text.length) fail('not valid JSON: unterminated string', at);
+      const c = text.charCodeAt(i);
+      if (c === 0x22) break;
+      if (c < 0x20) fail('not valid JSON: a control character in a string');
+      if (c !== 0x5c) { i++; continue; }
+      out += text.slice(from, i);
+      const e = text[i + 1];
+      if (e === 'u') {
+        const h = text.slice(i + 2, i + 6);
+        if (!/^[0-9a-fA-F]{4}$/.test(h)) fail('not valid JSON: a \\u escape needs four hex digits');
+        out += String.fromCharCode(parseInt(h, 16));
+        i += 6;
+      } else if (e !== undefined && Object.prototype.hasOwnProperty.call(DOC_ESCAPES, e)) {
+        out += DOC_ESCAPES[e];
+        i += 2;
+      } else fail('not valid JSON: an invalid escape in a string');
+      from = i;
+    }
+    out += text.slice(from, i++);
+    if (LONE_SURROGATE.test(out)) fail('not valid JSON: a string holds a lone surrogate escape', at);
+    return out;
+  };
+  const number = () => {
+    DOC_NUMBER.lastIndex = i;
+    const m = DOC_NUMBER.exec(text);
+    if (!m) fail('not valid JSON: a malformed number');
+    const t = m[0];
+    if (!DOC_INTEGER.test(t) || Number(t) > Number.MAX_SAFE_INTEGER) fail(`${t.length > 40 ? t.slice(0, 40) + '…' : t}: ${DOC_NUMBERS}`);
+    i += t.length;
+    return Number(t);
+  };
+  const value = (depth) => {
+    skipSpace();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      if (depth >= DOC_MAX_DEPTH) fail(`not valid JSON: arrays and objects nested more than ${DOC_MAX_DEPTH} levels deep`);
+      return c === '{' ? object(depth + 1) : array(depth + 1);
+    }
+    if (c === '"') return string();
+    if (c === '-' || (c >= '0' && c <= '9')) return number();
+    for (const [word, v] of DOC_WORDS) if (text.startsWith(word, i)) { i += word.length; return v; }
+    fail(i >= text.length ? 'not valid JSON: the document ends early' : `not valid JSON: unexpected ${JSON.stringify(text.slice(i, i + 10))}`);
+  };
+  const array = (depth) => {
+    i++;
+    const out = [];
+    skipSpace();
+    if (text[i] === ']') { i++; return out; }
+    for (;;) {
+      out.push(value(depth));
+      skipSpace();
+      if (text[i] === ',') { i++; continue; }
+      if (text[i] === ']') { i++; return out; }
+      fail(i >= text.length ? 'not valid JSON: the document ends early' : 'not valid JSON: expected "," or "]"');
+    }
+  };
+  const object = (depth) => {
+    i++;
+    const out = {};
+    skipSpace();
+    if (text[i] === '}') { i++; return out; }
+    for (;;) {
+      skipSpace();
+      if (text[i] !== '"') fail(i >= text.length ? 'not valid JSON: the document ends early' : 'not valid JSON: expected a "key"');
+      const at = i;
+      const key = string();
+      if (Object.prototype.hasOwnProperty.call(out, key)) fail(`duplicate key ${JSON.stringify(key)}`, at);
+      skipSpace();
+      if (text[i] !== ':') fail('not valid JSON: expected ":"');
+      i++;
+      // defineProperty: a key "__proto__" is data, not the prototype
+      Object.defineProperty(out, key, { value: value(depth), enumerable: true, writable: true, configurable: true });
+      skipSpace();
+      if (text[i] === ',') { i++; continue; }
+      if (text[i] === '}') { i++; return out; }
+      fail(i >= text.length ? 'not valid JSON: the document ends early' : 'not valid JSON: expected "," or "}"');
+    }
+  };
+  const doc = value(0);
+  skipSpace();
+  if (i < text.length) fail('not valid JSON: text after the document');
+  return doc;
+}
+
+function parseJsonText(text, file) {
+  if (text.charCodeAt(0) === 0xfeff) throwErrors([{ file, message: 'starts with a byte order mark (U+FEFF); a draw document is UTF-8 without BOM' }]);
+  try {
+    return parseDocumentJson(text);
+  } catch (e) {
+    if (!(e instanceof DocumentError)) throw e;
+    const before = text.slice(0, e.at);
+    const line = before.split('\n').length;
+    throwErrors([{ file, line, column: e.at - before.lastIndexOf('\n'), message: e.message }]);
+  }
+}
+
+export async function verifyDraw(draw, inputs) {
+  const file = (inputs && inputs.names && inputs.names.draw) || 'draw';
+  if (draw instanceof Uint8Array || draw instanceof ArrayBuffer) {
+    const bytes = asBytes(draw, file);
+    let text;
+    // ignoreBOM: keep a BOM, so that parseJsonText refuses it (§9.1)
+    try { text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes); } catch {
+      throwErrors([{ file, message: `not valid UTF-8 at byte ${firstInvalidByte(bytes, 'utf-8')}` }]);
+    }
+    draw = parseJsonText(text, file);
+  } else if (typeof draw === 'string') draw = parseJsonText(draw, file);
+  if (!isPlainObject(draw) || typeof draw.seed !== 'string') {
+    throw new FairdrawError(`${file}: has no "seed" string (the document must be a JSON object with a seed)`);
+  }
+  const computed = await computeDraw({ ...inputs, seed: draw.seed });
+  const differences = compareDocuments(computed, draw);
+  const targets = computed.assignments.length;
+  const summary = differences.length === 0
+    ? `${computed.strata.length} strata, ${targets} target${targets === 1 ? '' : 's'}, plan digest ${computed.plan_digest}`
+    : `${differences.length} difference${differences.length === 1 ? '' : 's'} from the recomputed draw`;
+  return { status: differences.length === 0 ? 'verified' : 'mismatch', differences, summary, computed };
+}
+
+/** JSON.stringify that also prints BigInt (used for documents with huge plan integers). */
+export function stringifyJson(v, indent) {
+  return JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? { __bigint__: x.toString() } : x), indent)
+    .replace(/\{\s*"__bigint__":\s*"(-?\d+)"\s*\}/g, '$1');
+}

@@ -1,0 +1,128 @@
+// web/verify/merkle.js — SPEC §5 Snapshots and their roots: RFC 6962 Merkle
+// Tree Hash, leaves, the scope.where columns.
+// Part of the independent verifier web/verify.js (written from audit/SPEC.md; see
+// the header of web/verify.js for the API and the interpretation notes).
+
+import { cmpCodePoint, cmpTuple, sortByKey, sortByUscc } from './order.js';
+import { fastHashing, hex, sha256, sha256Each, sha256Sync, utf8, utf8Encoder } from './sha256.js';
+import { ENTERPRISE_FIELDS, headerMatches } from './tables.js';
+import { canonicalJson, jsonString } from './canonical-json.js';
+
+/**
+ * MTH over leaf byte strings. Computed bottom-up level by level (a lone last
+ * node is carried up unchanged), which equals the recursive RFC 6962
+ * definition with k = largest power of two < n; each level's hashes run in
+ * parallel batches.
+ */
+export async function merkleRoot(leaves) {
+  return merkleRootOf(leaves.length, i => leaves[i]);
+}
+
+/** MTH of `n` leaves produced on demand by `leaf(i)` (Uint8Array, or a string hashed as UTF-8). */
+async function merkleRootOf(n, leaf) {
+  if (n === 0) return hex(await sha256(new Uint8Array(0)));
+  const fast = await fastHashing();
+  let level = new Uint8Array(n * 32); // node hashes of the current level, 32 bytes each
+  if (fast) {
+    let buf = new Uint8Array(1024); // 0x00 || leaf, reused
+    let body = buf.subarray(1);
+    for (let i = 0; i < n; i++) {
+      const d = leaf(i);
+      const need = 1 + (typeof d === 'string' ? 3 * d.length : d.length);
+      if (need > buf.length) { buf = new Uint8Array(2 * need); body = buf.subarray(1); }
+      buf[0] = 0x00;
+      let len;
+      if (typeof d === 'string') len = 1 + utf8Encoder.encodeInto(d, body).written;
+      else { buf.set(d, 1); len = 1 + d.length; }
+      sha256Sync(buf, level, i * 32, len);
+    }
+  } else {
+    await sha256Each(n, i => {
+      let d = leaf(i);
+      if (typeof d === 'string') d = utf8(d);
+      const buf = new Uint8Array(d.length + 1);
+      buf[0] = 0x00;
+      buf.set(d, 1);
+      return buf;
+    }, (i, h) => level.set(h, i * 32));
+  }
+  let len = n;
+  const node = new Uint8Array(65); // 0x01 || left || right, reused
+  node[0] = 0x01;
+  while (len > 1) {
+    const pairs = len >> 1;
+    const next = new Uint8Array(((len + 1) >> 1) * 32);
+    const cur = level;
+    if (fast) {
+      for (let i = 0; i < pairs; i++) {
+        node.set(cur.subarray(i * 64, i * 64 + 64), 1);
+        sha256Sync(node, next, i * 32, 65);
+      }
+    } else {
+      await sha256Each(pairs, i => {
+        const buf = new Uint8Array(65);
+        buf[0] = 0x01;
+        buf.set(cur.subarray(i * 64, i * 64 + 64), 1);
+        return buf;
+      }, (i, h) => next.set(h, i * 32));
+    }
+    if (len % 2 === 1) next.set(cur.subarray((len - 1) * 32, len * 32), pairs * 32);
+    level = next;
+    len = (len + 1) >> 1;
+  }
+  return hex(level.subarray(0, 32));
+}
+
+const BASE_ENTERPRISE_COLUMNS = ['uscc', 'name', 'credit_class', 'region', 'industry', 'status'];
+
+/**
+ * §5 + §6 "where": resolve the plan's where columns against the registry:
+ * a column naming a §1.1 field uses that field; otherwise it is an extra column.
+ * Returns {extraCols: [header text, sorted], getters: [[value, getter(e)]...]}.
+ */
+export function resolveWhere(plan, ents) {
+  const extraCols = [];
+  const tests = [];
+  for (const [col, value] of plan.scope.where) {
+    const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
+    if (f) {
+      const name = f.name;
+      tests.push([value, e => e[name]]);
+    } else {
+      const c = ents.table.extras.get(col);
+      extraCols.push(col);
+      tests.push([value, e => e.row.cells[c]]);
+    }
+  }
+  extraCols.sort(cmpCodePoint); // where is already sorted; keep explicit
+  return { extraCols, tests };
+}
+
+export async function snapshots(ents, insps, conflicts, extraCols) {
+  // Enterprises: [uscc, name, credit_class, region, industry, status, extras...], sorted by uscc
+  const ecol = extraCols.map(c => ents.table.extras.get(c));
+  const es = sortByUscc(ents.list);
+  const eLeaf = i => {
+    const e = es[i];
+    // = canonicalJson([uscc, name, credit_class, region, industry, status, extras...]), written
+    // out; uscc, class, region and status cannot contain " or \ (validated §1.1)
+    let j = '["' + e.uscc + '",' + jsonString(e.name) + ',"' + e.credit_class + '","' +
+      e.region + '",' + jsonString(e.industry) + ',"' + e.status + '"';
+    for (const c of ecol) j += ',' + jsonString(e.row.cells[c]);
+    return j + ']';
+  };
+  // Inspectors, sorted by id
+  const is = sortByKey(insps.list, i => i.id);
+  const iLeaf = k => { const i = is[k]; return canonicalJson([i.id, i.name, i.department, i.region, i.active, i.role, i.qualifications, i.cert_expires]); };
+  // Conflicts, sorted by inspector_id then uscc
+  const cs = [...conflicts].sort(cmpTuple);
+  const cLeaf = k => canonicalJson([cs[k][0], cs[k][1]]);
+  const er = await merkleRootOf(es.length, eLeaf);
+  const ir = await merkleRootOf(is.length, iLeaf);
+  const cr = await merkleRootOf(cs.length, cLeaf);
+  return {
+    enterprises: { root: er, count: es.length, columns: [...BASE_ENTERPRISE_COLUMNS, ...extraCols] },
+    inspectors: { root: ir, count: is.length },
+    conflicts: { root: cr, count: cs.length },
+  };
+}

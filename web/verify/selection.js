@@ -1,0 +1,87 @@
+// web/verify/selection.js — SPEC §6 Strata and sample sizes and §7 selection
+// (smallest tickets).
+// Part of the independent verifier web/verify.js (written from audit/SPEC.md; see
+// the header of web/verify.js for the API and the interpretation notes).
+
+import { cmpCodePoint } from './order.js';
+import { CLASSES } from './plan.js';
+import { ticket, ticketDigestsFor, ticketFromDigest } from './tickets.js';
+
+function inScope(e, plan, whereTests, statusSet) {
+  if (!statusSet.has(e.status)) return false;
+  const { regions, industries } = plan.scope;
+  if (regions.length && !regions.some(p => e.region.startsWith(p))) return false;
+  if (industries.length && !industries.some(p => e.industry.startsWith(p))) return false;
+  for (const [value, get] of whereTests) if (get(e) !== value) return false;
+  return true;
+}
+
+/** §6 sample size: k0 = ceil(N·p/10^s); k = min(max(k0, min), N); then min(k, max). */
+function sampleSize(N, ratio, minC, maxC) {
+  const n = BigInt(N);
+  const den = 10n ** BigInt(ratio.s);
+  let k = (n * ratio.p + den - 1n) / den;
+  if (k < minC) k = minC;
+  if (k > n) k = n;
+  if (maxC !== null && k > maxC) k = maxC;
+  return Number(k);
+}
+
+/**
+ * §7: the k enterprises with the smallest tickets, in ascending ticket order
+ * (equal tickets by USCC). `idx` are indices into the ticket digests/keys of
+ * ticketDigestsFor; returns [{e, t: ticket string}].
+ */
+function smallestTickets(list, idx, tk, k) {
+  const n = list.length;
+  const full = new Map(); // position -> ticket string, made on demand
+  const ticketAt = (j) => { let t = full.get(j); if (t === undefined) { t = ticketFromDigest(tk.digests, idx[j] * 32); full.set(j, t); } return t; };
+  const order = new Uint32Array(n);
+  for (let j = 0; j < n; j++) order[j] = j;
+  order.sort((x, y) => {
+    const d = tk.keys[idx[x]] - tk.keys[idx[y]];
+    if (d) return d;
+    const a = ticketAt(x), b = ticketAt(y);
+    return a < b ? -1 : a > b ? 1 : cmpCodePoint(list[x].uscc, list[y].uscc);
+  });
+  return Array.from(order.subarray(0, k), j => ({ e: list[j], t: ticketAt(j) }));
+}
+
+export async function drawStrata(ents, plan, meta, whereTests, seedHex) {
+  const statusSet = new Set(plan.scope.statuses);
+  const excludeSet = new Set(plan.exclude);
+  const byClass = Object.fromEntries(CLASSES.map(c => [c, { population: 0, excluded: 0, eligible: [] }]));
+  for (const e of ents.list) {
+    if (!inScope(e, plan, whereTests, statusSet)) continue;
+    const s = byClass[e.credit_class];
+    s.population++;
+    if (excludeSet.has(e.uscc)) s.excluded++;
+    else s.eligible.push(e);
+  }
+  const all = CLASSES.flatMap(c => byClass[c].eligible);
+  const tk = await ticketDigestsFor(all.map(e => e.uscc), seedHex);
+  let offset = 0; // `all` is the classes' eligible lists one after another
+  const strata = [];
+  const targets = [];
+  for (const c of CLASSES) {
+    const s = byClass[c];
+    const N = s.eligible.length;
+    const k = sampleSize(N, meta.ratioVals[c], meta.minV[c], meta.maxV[c]);
+    const idx = new Uint32Array(N);
+    for (let j = 0; j < N; j++) idx[j] = offset + j;
+    offset += N;
+    const sel = smallestTickets(s.eligible, idx, tk, k);
+    strata.push({
+      class: c,
+      population: s.population,
+      excluded: s.excluded,
+      eligible: N,
+      ratio: plan.ratios[c],
+      sample_size: k,
+      cutoff: k ? sel[k - 1].t : null,
+      selected: sel.map(x => x.e.uscc),
+    });
+    for (const x of sel) targets.push({ e: x.e, ticket: x.t });
+  }
+  return { strata, targets };
+}
