@@ -23,8 +23,11 @@ fn log_dir(d: &Path) -> PathBuf {
 }
 
 fn commit(d: &Path, plan: &str) -> String {
-    let (log, e, i, c, p) =
-        (log_dir(d), data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv"), data(plan));
+    commit_plan(d, &data(plan))
+}
+
+fn commit_plan(d: &Path, p: &Path) -> String {
+    let (log, e, i, c) = (log_dir(d), data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv"));
     let beacon = format!("drand:quicknet:{ROUND}");
     let out = fairdraw(
         &[
@@ -42,7 +45,7 @@ fn commit(d: &Path, plan: &str) -> String {
             "--conflicts",
             s(&c),
             "--plan",
-            s(&p),
+            s(p),
         ],
         d,
     )
@@ -168,6 +171,49 @@ fn abandoned_and_competing_commitments_are_worded_like_verify_py() {
     assert!(lines_with(&js.stdout, "abandoned commitment")[0].contains(&b), "{}", js.stdout);
     let competing = lines_with(&js.stdout, "competing commitments")[0];
     assert!(competing.contains(&a) && competing.contains(&b), "{competing}");
+}
+
+/// LOG-FORMAT "Abandoned and competing commitments": two districts drawing
+/// one item at one round do not compete; a city and one of its districts do.
+/// Rust, Python and JS give the same verdict.
+#[test]
+fn commitments_with_disjoint_scopes_do_not_compete_in_any_verifier() {
+    let dir = tempdir();
+    let d = dir.path();
+    init(d);
+    for file in ["items.csv", "exclude.csv", "history.csv"] {
+        std::fs::copy(data(file), d.join(file)).unwrap();
+    }
+    let single = std::fs::read_to_string(data("plan-single.toml")).unwrap();
+    let original = r#"regions = ["330106", "330108", "330110"]"#;
+    assert!(single.contains(original), "plan-single.toml changed: update this test");
+    let plan_for = |name: &str, regions: &str| {
+        let path = d.join(name);
+        std::fs::write(&path, single.replace(original, &format!("regions = {regions}"))).unwrap();
+        path
+    };
+    let west = commit_plan(d, &plan_for("west.toml", r#"["330106"]"#));
+    let binjiang = commit_plan(d, &plan_for("binjiang.toml", r#"["330108"]"#));
+    reveal(d, &west);
+    reveal(d, &binjiang);
+    let rust = |d: &Path| fairdraw(&["audit", "verify", "--log", s(&log_dir(d)), "--now", AFTER_ROUND], d);
+    let (js, py) = both(d, AFTER_ROUND);
+    assert_eq!(js.code, 0, "{}", js.stdout);
+    assert!(lines_with(&py.stdout, "competing").is_empty(), "{}", py.stdout);
+    rust(d).expect(0);
+
+    let city = commit_plan(d, &plan_for("city.toml", r#"["3301"]"#));
+    reveal(d, &city);
+    let (js, py) = both(d, AFTER_ROUND);
+    assert_eq!(js.code, 1, "{}", js.stdout);
+    let (j, p) = (lines_with(&js.stdout, "competing commitments"), lines_with(&py.stdout, "competing commitments"));
+    assert_eq!(j.len(), 1, "{}", js.stdout);
+    assert_eq!(j, p, "the same line in both verifiers");
+    for id in [&west, &binjiang, &city] {
+        assert!(j[0].contains(id.as_str()), "{}", j[0]);
+    }
+    let r = rust(d).expect(1);
+    assert!(r.stdout.lines().any(|l| l.contains("competing commitments") && l.contains(&city)), "{}", r.stdout);
 }
 
 #[test]

@@ -21,6 +21,34 @@ def _items(c):
     return {i["item"] for i in items or [] if isinstance(i, dict) and isinstance(i.get("item"), str)}
 
 
+def _scopes_disjoint(a, b):
+    """LOG-FORMAT: two scopes select no common firm (statuses, region or
+    industry prefixes, or one `where` column with different values)."""
+    def strings(scope, key):
+        v = scope.get(key) if isinstance(scope, dict) else None
+        return [s for s in v or [] if isinstance(s, str)]
+
+    sa, sb = strings(a, "statuses"), strings(b, "statuses")
+    if sa and sb and not set(sa) & set(sb):
+        return True
+    for key in ("regions", "industries"):
+        x, y = strings(a, key), strings(b, key)
+        if x and y and not any(p.startswith(q) or q.startswith(p) for p in x for q in y):
+            return True
+
+    def pairs(scope):
+        v = scope.get("where") if isinstance(scope, dict) else None
+        return [(p[0], p[1]) for p in v or [] if isinstance(p, list) and len(p) == 2
+                and isinstance(p[0], str) and isinstance(p[1], str)]
+
+    return any(c == col and v != val for col, val in pairs(a) for c, v in pairs(b))
+
+
+def _scope(c):
+    plan = c.body["plan"]
+    return plan.get("scope") if isinstance(plan, dict) else None
+
+
 def suspects(log, now):
     """Lines for the well-formed entries `log` (in order); `now` is the
     verifier's clock in Unix seconds, or None to skip abandonment."""
@@ -44,6 +72,8 @@ def suspects(log, now):
     def compete(x, y):                       # x earlier than y
         ix, iy = _items(x), _items(y)
         if ix and iy and not ix & iy:        # a plan without items covers every item
+            return False
+        if _scopes_disjoint(_scope(x), _scope(y)):
             return False
         rx, ry = _drand_round(x), _drand_round(y)
         if rx is not None and ry is not None:

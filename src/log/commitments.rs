@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::Value;
+
 use super::entry::{Entry, Kind};
 
 /// A commitment that can hide a choice among draws (exit 1 in `audit verify`).
@@ -61,9 +63,11 @@ impl Committed<'_> {
     }
 
     /// The plans overlap: a shared item, or one without items (it is not
-    /// limited to any item, so it covers them all).
+    /// limited to any item, so it covers them all) — and scopes that are not
+    /// provably disjoint (one firm could be drawn by both).
     fn overlaps(&self, other: &Committed) -> bool {
-        self.items.is_empty() || other.items.is_empty() || !self.items.is_disjoint(&other.items)
+        let items = self.items.is_empty() || other.items.is_empty() || !self.items.is_disjoint(&other.items);
+        items && !scopes_disjoint(&self.entry.body["plan"]["scope"], &other.entry.body["plan"]["scope"])
     }
 
     fn is_ceremony(&self) -> bool {
@@ -79,6 +83,39 @@ impl Committed<'_> {
             _ => self.is_ceremony() && later.is_ceremony() && self.revealed_at.is_none_or(|r| r > later.index),
         }
     }
+}
+
+/// Two effective plans' scopes (spec §3.3) can select no common enterprise:
+/// their status sets are disjoint, or both restrict regions (industries) and
+/// no code of one starts with a code of the other, or both require a
+/// different value in one `where` column. Anything else may overlap.
+fn scopes_disjoint(a: &Value, b: &Value) -> bool {
+    let strings = |v: &Value, key: &str| -> Vec<String> {
+        v[key].as_array().into_iter().flatten().filter_map(|s| s.as_str().map(String::from)).collect()
+    };
+    let statuses = (strings(a, "statuses"), strings(b, "statuses"));
+    if !statuses.0.is_empty() && !statuses.1.is_empty() && !statuses.0.iter().any(|s| statuses.1.contains(s)) {
+        return true;
+    }
+    for key in ["regions", "industries"] {
+        let (x, y) = (strings(a, key), strings(b, key));
+        if !x.is_empty()
+            && !y.is_empty()
+            && !x.iter().any(|p| y.iter().any(|q| p.starts_with(q.as_str()) || q.starts_with(p.as_str())))
+        {
+            return true;
+        }
+    }
+    let pairs = |v: &Value| -> Vec<(String, String)> {
+        v["where"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string())))
+            .collect()
+    };
+    let (x, y) = (pairs(a), pairs(b));
+    x.iter().any(|(column, value)| y.iter().any(|(c, v)| c == column && v != value))
 }
 
 /// The suspects among `entries` (each with its id, in log order). `now` is
@@ -240,6 +277,32 @@ mod tests {
         assert_eq!(items, &["特种设备", "药品", "食品"]);
         assert_eq!(found[1].ids(), ["c6", "c7"], "a plan without items overlaps every plan");
         assert!(found[1].message().contains("without items"), "{}", found[1].message());
+    }
+
+    #[test]
+    fn plans_with_disjoint_scopes_do_not_compete() {
+        let scoped = |index: u64, scope: serde_json::Value| {
+            let (id, mut e) = commitment(index, drand(7), &["食品"]);
+            e.body["plan"]["scope"] = scope;
+            (id, e)
+        };
+        let scope = |regions: &[&str], statuses: &[&str], r#where: serde_json::Value| json!({ "statuses": statuses, "regions": regions, "industries": [], "where": r#where });
+        let districts =
+            [scoped(1, scope(&["330102"], &["存续"], json!([]))), scoped(2, scope(&["330105"], &["存续"], json!([])))];
+        assert!(run(&districts, None).is_empty(), "two districts drawing one item at one round is ordinary");
+        let nested =
+            [scoped(1, scope(&["3301"], &["存续"], json!([]))), scoped(2, scope(&["330105"], &["存续"], json!([])))];
+        assert_eq!(run(&nested, None).len(), 1, "a city and one of its districts share firms");
+        let statuses = [scoped(1, scope(&[], &["存续"], json!([]))), scoped(2, scope(&[], &["歇业"], json!([])))];
+        assert!(run(&statuses, None).is_empty());
+        let columns = [
+            scoped(1, scope(&[], &["存续"], json!([["列入经营异常名录", "是"]]))),
+            scoped(2, scope(&[], &["存续"], json!([["列入经营异常名录", "否"]]))),
+        ];
+        assert!(run(&columns, None).is_empty());
+        let unrestricted =
+            [scoped(1, scope(&[], &["存续"], json!([]))), scoped(2, scope(&["3301"], &["存续"], json!([])))];
+        assert_eq!(run(&unrestricted, None).len(), 1, "a plan without regions covers every region");
     }
 
     #[test]

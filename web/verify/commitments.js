@@ -20,6 +20,25 @@ function items(c) {
  * Lines for the well-formed entries `log` (in order); `now` is the verifier's
  * clock in POSIX seconds, or null to skip abandonment.
  */
+// LOG-FORMAT: two scopes are disjoint (select no common firm) when their
+// statuses share none, both list regions (industries) and no code of one starts
+// with a code of the other, or one `where` column has different values.
+function scopesDisjoint(a, b) {
+  const strings = (scope, key) => (scope && Array.isArray(scope[key]) ? scope[key] : []).filter(s => typeof s === 'string');
+  const sa = strings(a, 'statuses'); const sb = strings(b, 'statuses');
+  if (sa.length && sb.length && !sa.some(s => sb.includes(s))) return true;
+  for (const key of ['regions', 'industries']) {
+    const x = strings(a, key); const y = strings(b, key);
+    if (x.length && y.length && !x.some(p => y.some(q => p.startsWith(q) || q.startsWith(p)))) return true;
+  }
+  const pairs = scope => (scope && Array.isArray(scope.where) ? scope.where : [])
+    .filter(p => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string');
+  const pa = pairs(a); const pb = pairs(b);
+  return pa.some(([col, val]) => pb.some(([c, v]) => c === col && v !== val));
+}
+
+const scopeOf = c => (c.body.plan && typeof c.body.plan === 'object' ? c.body.plan.scope : undefined);
+
 export function suspects(log, now) {
   const revealed = new Map();
   for (const e of log) if (e.kind === 'BeaconRecord' && !revealed.has(e.body.commitment)) revealed.set(e.body.commitment, e.index);
@@ -39,6 +58,7 @@ export function suspects(log, now) {
   const compete = (x, y) => { // x earlier than y
     const ix = items(x); const iy = items(y);
     if (ix.size && iy.size && ![...ix].some(i => iy.has(i))) return false; // a plan without items covers every item
+    if (scopesDisjoint(scopeOf(x), scopeOf(y))) return false;
     const rx = drandRound(x); const ry = drandRound(y);
     if (rx !== null && ry !== null) return rx === ry;
     return isCeremony(x) && isCeremony(y) && (revealed.has(x.id) ? revealed.get(x.id) : Infinity) > y.index;
