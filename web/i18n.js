@@ -99,7 +99,7 @@ const zh = {
   'verdict.summary.ceremony.infeasible': '这次抽签使用见证人 {names} 在场的摇号仪式产生的数字；您的浏览器重新抽了一遍，同样得出“无可行的人员分配”。',
   'verdict.summary.verified': '✓ 已验证：{base}该随机数是在抽查计划公开并经独立见证之后才产生的，运营方无法挑选结果。',
   'verdict.summary.partial': '⚠ 部分验证：{base}但以下内容未能核对：{missing}。',
-  'verdict.summary.bad': '✗ 未通过验证：{failed}不成立。请勿信任这份名单。',
+  'verdict.summary.bad': '✗ 未通过验证：{failed}核对未通过。请勿信任这份名单。',
   'verdict.and': '；',
   'verdict.name.recompute': '重新计算',
   'verdict.name.beacon': '随机数签名',

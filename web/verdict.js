@@ -43,7 +43,7 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
   const checks = [
     { id: 'recompute', state: stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible },
     { ...beacon, state: stateOf(beacon.ok) },
-    { ...witnessed, state: stateOf(witnessed.ok), kind: beacon.kind },
+    { ...witnessed, witness: witnessed.state, state: stateOf(witnessed.ok), kind: beacon.kind },
     { ...inclusion, state: stateOf(inclusion.ok) },
   ];
   const status = checks.some(c => c.state === 'bad') ? 'mismatch' : checks.every(c => c.state === 'ok') ? 'verified' : 'partial';

@@ -287,7 +287,7 @@ function verdictText(c, r) {
     const params = { k: num(c.cosigners.length), quorum: num(c.quorum), n: num(c.witnesses.length), names: names(c.cosigners.map(x => x.name)), when };
     if (c.state === 'ok') return t('verdict.witnessed.ok', params);
     if (c.state === 'bad' && c.problems.length) return t('verdict.witnessed.invalid', { problem: c.problems.join('; ') });
-    return t(`verdict.witnessed.${c.state}`, params);
+    return t(`verdict.witnessed.${c.witness}`, params); // short, unwitnessed, unavailable
   }
   if (c.id === 'inclusion') {
     return c.state === 'ok' ? t('verdict.inclusion.ok', { index: num(c.index), size: num(c.size) }) : t('verdict.inclusion.bad', { problem: c.problem });
