@@ -1,7 +1,9 @@
-//! The web page end to end: `web/logged.js` under node against the real
-//! server, and a real headless Chromium that opens a draw page, presses
-//! "Verify in my browser" and must see `verified` — and `mismatch` once a
-//! published snapshot is tampered with. Needs node, Debian's chromium and
+//! The web page end to end: `web/logged.js` and the signature checks under
+//! node, and a real headless Chromium that opens a draw page, presses
+//! "Verify in my browser" and must see its verdict — each check listed, the
+//! drand BLS signature checked, `mismatch` once a published snapshot or the
+//! beacon signature is tampered with, a ceremony described as a ceremony and
+//! a log without witnesses called unwitnessed. Needs node, Debian's chromium and
 //! `npm ci --prefix tests/browser` (.ci/run installs them). Outside CI a
 //! missing browser skips the Chromium part, and so does
 //! `FAIRDRAW_SKIP_CHROMIUM=reason`; either skip is printed past the harness's
@@ -88,6 +90,46 @@ fn logged_draws_verify_in_node_against_the_server() {
 }
 
 #[test]
+fn signature_checks_in_node() {
+    let out = node(&["--test", "tests/browser/checks.test.mjs"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
+
+/// Runs e2e.mjs and returns its JSON report, asserting it exited 0 (the expected status, no console error).
+fn e2e(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["tests/browser/e2e.mjs"];
+    all.extend_from_slice(args);
+    let out = node(&all);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+/// The verdict list as (check, state) pairs, in page order.
+fn verdict(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["verdict"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no verdict in {report}"))
+        .iter()
+        .map(|c| (c["check"].as_str().unwrap().to_string(), c["state"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn verdict_text(report: &serde_json::Value, check: &str) -> String {
+    let found = report["verdict"].as_array().unwrap().iter().find(|c| c["check"] == check);
+    found.unwrap_or_else(|| panic!("no {check} in {report}"))["text"].as_str().unwrap().to_string()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+/// The demo's one draw id (`audit replay` prints "OK   <draw id>  …").
+fn demo_draw(dir: &std::path::Path, log: &std::path::Path) -> String {
+    let replay = fairdraw(&["audit", "replay", "--log", s(log)], dir).expect(0).stdout;
+    replay.split_whitespace().nth(1).unwrap().to_string()
+}
+
+#[test]
 fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
     const TEST: &str = "chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot";
     if !chromium_or_skip(TEST) {
@@ -102,11 +144,26 @@ fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
     let id = replay.split_whitespace().nth(1).unwrap().to_string();
     let id = id.as_str();
     let shot = dir.path().join("page.png");
-    let ok = node(&["tests/browser/e2e.mjs", &server.url, id, "--query", "?verify=1", "--screenshot", s(&shot)]);
-    assert_eq!(ok.code, 0, "{}\n{}", ok.stdout, ok.stderr);
-    assert!(ok.stdout.contains("verified"), "{}", ok.stdout);
-    let clicked = node(&["tests/browser/e2e.mjs", &server.url, id]);
-    assert_eq!(clicked.code, 0, "{}\n{}", clicked.stdout, clicked.stderr);
+    // Everything the browser can check passes; the demo log has no witnesses,
+    // so the verdict is "partly verified", never the green "verified".
+    let ok = e2e(&[&server.url, id, "--query", "?verify=1", "--screenshot", s(&shot), "--expect", "partial"]);
+    let expected = pairs(&[("recompute", "ok"), ("beacon", "ok"), ("witnessed", "na"), ("inclusion", "ok")]);
+    assert_eq!(verdict(&ok), expected, "{ok}");
+    assert_eq!(
+        ok["technical"],
+        serde_json::json!([{"open": false, "tag": "details"}]),
+        "signatures behind a closed <details>: {ok}"
+    );
+    let clicked = e2e(&[&server.url, id, "--expect", "partial", "--lang", "en"]);
+    assert_eq!(verdict(&clicked), expected, "{clicked}");
+    assert!(verdict_text(&clicked, "beacon").contains("valid BLS signature"), "{clicked}");
+    assert!(
+        clicked["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("⚠ Partly verified: This list was fixed by a public random number"),
+        "{clicked}"
+    );
 
     // Replace one leaf of the published enterprise snapshot on disk.
     let snaps = log.join("snapshots");
@@ -128,6 +185,98 @@ fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
     let bad = node(&["tests/browser/e2e.mjs", &server.url, id, "--expect", "mismatch"]);
     assert_eq!(bad.code, 0, "{}\n{}", bad.stdout, bad.stderr);
     assert!(bad.stdout.contains("mismatch"), "{}", bad.stdout);
+}
+
+/// One bit of the drand signature flipped in the draw detail the page loads:
+/// the BLS check, done in the browser, fails and says so.
+#[test]
+fn chromium_fails_the_beacon_check_on_a_tampered_drand_signature() {
+    const TEST: &str = "chromium_fails_the_beacon_check_on_a_tampered_drand_signature";
+    if !chromium_or_skip(TEST) {
+        return;
+    }
+    let dir = tempdir();
+    fairdraw(&["demo", "--out-dir", s(dir.path())], dir.path()).expect(0);
+    let log = dir.path().join("demo-log");
+    let server = serve(&log);
+    let id = demo_draw(dir.path(), &log);
+    let bad = e2e(&[&server.url, &id, "--tamper-beacon", "--lang", "en"]);
+    assert_eq!(bad["status"], "mismatch", "{bad}");
+    let states: std::collections::BTreeMap<String, String> = verdict(&bad).into_iter().collect();
+    assert_eq!(states["beacon"], "bad", "{bad}");
+    assert!(verdict_text(&bad, "beacon").contains("does not verify"), "{bad}");
+    assert!(bad["text"].as_str().unwrap().starts_with("✗ Not verified"), "{bad}");
+}
+
+/// A ceremony draw is described as a ceremony (its witnesses named, no drand
+/// or BLS wording), and a log without a witness policy says, in those words,
+/// that the operator could have re-rolled the draw.
+#[test]
+fn chromium_describes_a_ceremony_and_an_unwitnessed_log_in_plain_words() {
+    const TEST: &str = "chromium_describes_a_ceremony_and_an_unwitnessed_log_in_plain_words";
+    if !chromium_or_skip(TEST) {
+        return;
+    }
+    let dir = tempdir();
+    fairdraw(&["demo", "--out-dir", s(dir.path())], dir.path()).expect(0);
+    let log = dir.path().join("demo-log");
+    let file = |name: &str| data(name).to_str().unwrap().to_string();
+    let (plan, ents, insp, conf) =
+        (file("plan-joint.toml"), file("enterprises.csv"), file("inspectors.csv"), file("conflicts.csv"));
+    let regs = ["--enterprises", &ents, "--inspectors", &insp, "--conflicts", &conf];
+    let mut commit =
+        vec!["commit", "--plan", &plan, "--beacon", "ceremony", "--log", s(&log), "--now", "2024-10-15T01:00:00Z"];
+    commit.extend_from_slice(&regs);
+    let out = fairdraw(&commit, dir.path()).expect(0).stdout;
+    let commitment = out.trim().lines().last().unwrap().trim().to_string();
+    let reveal = [
+        "reveal",
+        &commitment,
+        "--ceremony",
+        "31415926535897932384626",
+        "--witness",
+        "张三",
+        "--witness",
+        "Li Si",
+        "--log",
+        s(&log),
+        "--now",
+        "2024-10-15T02:00:00Z",
+    ];
+    fairdraw(&reveal, dir.path()).expect(0);
+    let server = serve(&log);
+    let list: serde_json::Value = serde_json::from_str(
+        &node(&["-e", &format!("fetch('{}/api/draws').then(r => r.text()).then(console.log)", server.url)]).stdout,
+    )
+    .unwrap();
+    let ceremony = list["draws"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["beacon"]["type"] == "ceremony")
+        .expect("the ceremony draw");
+    let id = ceremony["id"].as_str().unwrap();
+
+    let report = e2e(&[&server.url, id, "--no-policy", "--expect", "partial", "--lang", "en"]);
+    let expected = pairs(&[("recompute", "ok"), ("beacon", "na"), ("witnessed", "na"), ("inclusion", "ok")]);
+    assert_eq!(verdict(&report), expected, "{report}");
+    let beacon = verdict_text(&report, "beacon");
+    assert!(beacon.contains("ceremony witnessed by 张三、Li Si"), "{report}");
+    assert!(beacon.contains("your browser cannot check dice"), "{report}");
+    let all_text = format!("{} {}", report["text"], report["verdict"]);
+    assert!(!all_text.contains("drand") && !all_text.contains("BLS"), "no drand wording for a ceremony: {report}");
+    assert!(
+        verdict_text(&report, "witnessed").ends_with("unwitnessed: the operator could have re-rolled this draw."),
+        "{report}"
+    );
+
+    // The drand draw of the same log, without a policy, says the same about witnessing.
+    let drand = demo_draw(dir.path(), &log);
+    let report = e2e(&[&server.url, &drand, "--no-policy", "--expect", "partial", "--lang", "en"]);
+    assert!(
+        verdict_text(&report, "witnessed").ends_with("unwitnessed: the operator could have re-rolled this draw."),
+        "{report}"
+    );
 }
 
 /// An operator who commits one plan twice to the same drand round and reveals

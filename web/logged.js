@@ -21,8 +21,8 @@
 // published Merkle root and count, the API's roots equal the commitment's,
 // the commitment's plan digest, the beacon randomness (drand: SHA-256 of the
 // signature; ceremony: the digits and witnesses) and the seed derived from
-// the commitment id and the randomness. The drand BLS signature itself is
-// checked by `fairdraw audit verify`.
+// the commitment id and the randomness. The signatures (drand BLS, the log's
+// and the witnesses' Ed25519) are checked by web/verdict.js, which calls this.
 //
 // API:
 //   verifyLoggedDraw(detail, fetchBytes, {onProgress}) -> Promise<{

@@ -33,11 +33,17 @@ function equal(a, b) {
  * root `root` (hex)? Resolves to true/false; malformed input is false.
  */
 export async function verifyInclusion({ leaf, index, size, proof, root }) {
+  return verifyInclusionOfHash({ leafHash: await sha256(0x00, enc.encode(leaf)), index, size, proof, root });
+}
+
+/** The same for a leaf known by its hash (an entry id: hex or 32 bytes). */
+export async function verifyInclusionOfHash({ leafHash, index, size, proof, root }) {
   try {
-    if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return false;
+    if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size || !Array.isArray(proof)) return false;
     let fn = index;
     let sn = size - 1;
-    let r = await sha256(0x00, enc.encode(leaf));
+    let r = typeof leafHash === 'string' ? unhex(leafHash) : leafHash;
+    if (r.length !== 32) return false;
     for (const p of proof) {
       const ph = unhex(p);
       if (ph.length !== 32 || sn === 0) return false;

@@ -1,9 +1,9 @@
 // view-draw.js — `/draws/{id}`: everything published about one draw, and the
-// "verify in my browser" button (web/logged.js + web/verify.js).
+// "verify in my browser" button and its verdict (web/verdict.js).
 
 import { t, term } from './i18n.js';
 import { h, dl, table, section, code, time, num, beaconText, notice, zh } from './dom.js';
-import { api, getBytes } from './api.js';
+import { api, getBytes, getJson, getText } from './api.js';
 import { outcomeBadge } from './view-draws.js';
 
 const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
@@ -233,13 +233,13 @@ async function startVerify() {
   updateVerifyPanel();
   const detail = detailRef;
   try {
-    // Loaded on demand: verify.js is large and most visitors never press the button.
-    const { verifyLoggedDraw } = await import('./logged.js');
-    const result = await verifyLoggedDraw(detail, getBytes, {
+    // Loaded on demand: verify.js and the BLS/Ed25519 libraries are large and most visitors never press the button.
+    const { verifyDrawVerdict } = await import('./verdict.js');
+    const result = await verifyDrawVerdict(detail, { getBytes, getJson, getText }, {
       onProgress: (stage, info) => { verifyState.stage = { stage, info }; updateVerifyPanel(); },
     });
     if (detail !== detailRef) return; // the page changed meanwhile
-    verifyState = { status: result.status, result };
+    verifyState = { status: result.status, result, detail };
   } catch (e) {
     verifyState = { status: 'error', message: e && e.message ? e.message : String(e) };
     console.warn('verification failed:', e); // details for developers; the page shows the message
@@ -253,7 +253,8 @@ function stageText(st) {
   return t(`verify.stage.${st.stage}`, { registry, count: num(st.info.count ?? 0) });
 }
 
-function checkText(c) {
+/** One line of the "details" list: the recomputation's own checks (web/logged.js). */
+function detailCheckText(c) {
   const registry = c.registry ? t(`reg.${c.registry}`) : '';
   if (c.id === 'snapshot') return c.ok ? t('check.snapshot', { registry, count: num(c.count) }) : t('check.snapshot.bad', { registry, root: c.root });
   if (c.id === 'randomness') return t(`check.randomness.${c.kind}`) + (c.ok ? '' : t('check.failed'));
@@ -264,6 +265,73 @@ function showValue(v) {
   if (v === undefined) return '—';
   const s = JSON.stringify(v);
   return s.length > 160 ? s.slice(0, 157) + '…' : s;
+}
+
+const names = xs => xs.join('、');
+const utc = secs => new Date(secs * 1000).toISOString().replace('.000Z', 'Z');
+
+/** The sentence of one verdict check, in plain words. */
+function verdictText(c, r) {
+  if (c.id === 'recompute') {
+    if (c.state === 'ok') return t(c.infeasible ? 'verdict.recompute.ok.infeasible' : 'verdict.recompute.ok');
+    if (r.recomputed.checks.some(x => x.id === 'snapshot' && !x.ok)) return t('verdict.recompute.snapshot');
+    return t('verdict.recompute.bad', { n: num(r.recomputed.differences.length) });
+  }
+  if (c.id === 'beacon') {
+    if (c.kind === 'ceremony') return t('verdict.beacon.ceremony', { names: names(c.witnesses) });
+    if (c.kind === 'drand') return t(c.state === 'ok' ? 'verdict.beacon.ok' : `verdict.beacon.bad.${c.problem}`, { round: num(c.round) });
+    return t('verdict.beacon.unknown');
+  }
+  if (c.id === 'witnessed') {
+    const when = t(c.kind === 'ceremony' ? 'verdict.when.ceremony' : 'verdict.when.drand');
+    const params = { k: num(c.cosigners.length), quorum: num(c.quorum), n: num(c.witnesses.length), names: names(c.cosigners.map(x => x.name)), when };
+    if (c.state === 'ok') return t('verdict.witnessed.ok', params);
+    if (c.state === 'bad' && c.problems.length) return t('verdict.witnessed.invalid', { problem: c.problems.join('; ') });
+    return t(`verdict.witnessed.${c.witness}`, params); // short, unwitnessed, unavailable
+  }
+  if (c.id === 'inclusion') {
+    return c.state === 'ok' ? t('verdict.inclusion.ok', { index: num(c.index), size: num(c.size) }) : t('verdict.inclusion.bad', { problem: c.problem });
+  }
+  return c.id;
+}
+
+const MARK = { ok: '✓', bad: '✗', na: '—' };
+
+/** The plain-words summary that comes first. */
+function summaryText(r) {
+  const by = Object.fromEntries(r.checks.map(c => [c.id, c]));
+  if (r.status === 'mismatch') {
+    const failed = r.checks.filter(c => c.state === 'bad').map(c => t(`verdict.name.${c.id}`));
+    return t('verdict.summary.bad', { failed: failed.join(t('verdict.and')) });
+  }
+  const infeasible = by.recompute.infeasible ? '.infeasible' : '';
+  const base = by.beacon.kind === 'ceremony'
+    ? t(`verdict.summary.ceremony${infeasible}`, { names: names(by.beacon.witnesses) })
+    : t(`verdict.summary.drand${infeasible}`, { round: num(by.beacon.round) });
+  if (r.status === 'verified') return t('verdict.summary.verified', { base });
+  const missing = r.checks.filter(c => c.state === 'na').map(c => t(`verdict.missing.${c.id}`));
+  return t('verdict.summary.partial', { base, missing: missing.join(t('verdict.and')) });
+}
+
+/** Tickets, roots, signatures: behind a <details> toggle. */
+function technicalDetails(r, d) {
+  const by = Object.fromEntries(r.checks.map(c => [c.id, c]));
+  const b = (d.beacon && d.beacon.beacon) || {};
+  const w = by.witnessed;
+  return h('details', { class: 'verify-more', id: 'verify-technical' },
+    h('summary', {}, t('verdict.details')),
+    dl([
+      [t('commit.id'), code(d.beacon.commitment || '')],
+      b.type === 'drand' ? [t('verdict.d.signature'), code(b.signature || '')] : null,
+      b.type === 'ceremony' ? [t('beacon.digits'), code(b.digits || '')] : null,
+      [t('beacon.randomness'), code(d.beacon.randomness || '')],
+      [t('beacon.seed'), code(d.beacon.seed || '')],
+      by.inclusion.state === 'ok' ? [t('verdict.d.inclusion'), t('verdict.d.inclusion.v', { index: num(by.inclusion.index), size: num(by.inclusion.size) })] : null,
+      w.cosigners.length ? [t('verdict.d.cosigners'), w.cosigners.map(x => `${x.name} (${utc(x.time)})`).join('、')] : null,
+      w.reveal ? [t('verdict.d.reveal'), w.reveal.ok ? t('verdict.d.reveal.ok', { names: names(w.reveal.cosigners) }) : t('verdict.d.reveal.no')] : null,
+    ]),
+    h('h3', {}, t('verify.checks')),
+    h('ul', { class: 'checks' }, r.recomputed.checks.map(c => h('li', { class: c.ok ? 'check-ok' : 'check-bad' }, c.ok ? '✓ ' : '✗ ', detailCheckText(c)))));
 }
 
 /** Redraw the verification outcome from verifyState (called on every change). */
@@ -292,18 +360,19 @@ function updateVerifyPanel() {
     return;
   }
   const r = v.result;
-  const text = v.status === 'verified'
-    ? t(r.infeasible ? 'verify.verified.infeasible' : 'verify.verified')
-    : t('verify.mismatch', { n: num(r.differences.length) });
-  status.replaceChildren(h('p', { class: 'verify-text' }, text));
-  if (v.status === 'mismatch' && r.checks.some(c => c.id === 'snapshot' && !c.ok)) details.append(h('p', {}, t('verify.notrecomputed')));
-  if (r.differences.length) {
-    const shown = r.differences.slice(0, MAX_LISTED_DIFFERENCES);
+  status.replaceChildren(h('p', { class: 'verify-text' }, summaryText(r)));
+  details.append(h('ul', { class: 'verdict', id: 'verify-verdict' }, r.checks.map(c =>
+    h('li', { class: `verdict-${c.state}`, 'data-check': c.id, 'data-state': c.state },
+      h('span', { class: 'verdict-mark', 'aria-hidden': 'true' }, MARK[c.state]), ' ',
+      h('span', { class: 'sr-only' }, t(`verdict.state.${c.state}`)),
+      verdictText(c, r)))));
+  const diffs = r.recomputed.differences;
+  if (diffs.length) {
+    const shown = diffs.slice(0, MAX_LISTED_DIFFERENCES);
     details.append(table(t('verify.diff.head'), [t('verify.diff.path'), t('verify.diff.expected'), t('verify.diff.actual')],
       shown.map(x => [{ th: true, value: code(x.path, { class: 'diff-path' }) }, code(showValue(x.expected)), code(showValue(x.actual))]),
       { id: 'verify-diff', cls: 'wide diff' }));
-    if (r.differences.length > shown.length) details.append(h('p', {}, t('verify.more', { n: r.differences.length - shown.length })));
+    if (diffs.length > shown.length) details.append(h('p', {}, t('verify.more', { n: diffs.length - shown.length })));
   }
-  details.append(h('h3', {}, t('verify.checks')),
-    h('ul', { class: 'checks' }, r.checks.map(c => h('li', { class: c.ok ? 'check-ok' : 'check-bad' }, c.ok ? '✓ ' : '✗ ', checkText(c)))));
+  details.append(technicalDetails(r, v.detail));
 }

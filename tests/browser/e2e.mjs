@@ -1,16 +1,23 @@
 // e2e.mjs — open a draw page in headless Chromium, press "verify", wait for the outcome.
 //
-//   node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|mismatch|error]
+//   node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|partial|mismatch|error]
 //        [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX]
-//        [--tamper] [--query "?verify=1"] [--keyboard] [--timeout SECONDS]
+//        [--tamper] [--tamper-beacon] [--no-policy] [--query "?verify=1"] [--keyboard] [--timeout SECONDS]
 //
-// Prints one JSON object {status, expected, ok, text, differences, consoleErrors,
-// url, ms, screenshot} and exits 0 when the outcome is the expected one (default
-// `verified`) and the page logged no console errors; 1 otherwise; 2 on bad usage.
+// Prints one JSON object {status, expected, ok, text, verdict, differences, checks,
+// consoleErrors, url, ms, screenshot} and exits 0 when the outcome is the expected
+// one (default `verified`) and the page logged no console errors; 1 otherwise;
+// 2 on bad usage. `verdict` is the page's list of checks: [{check, state, text}]
+// with state ok, bad or na.
 //
 // --tamper   rewrites one leaf of every enterprise snapshot download in flight
 //            (and re-gzips it), so a correct page must report `mismatch`;
 //            implies --expect mismatch unless --expect is given.
+// --tamper-beacon  flips one bit of the drand signature in the draw detail the
+//            page loads (the BLS check must fail); implies --expect mismatch.
+// --no-policy answers GET /api/draws/{id}/witnesses with a log that has no
+//            witness policy (the contract's `"policy": null`), whatever the
+//            server would say.
 // --query    open the page with this query string instead of clicking the
 //            button (e.g. "?verify=1" checks the auto-start).
 // --keyboard reach the button with the Tab key alone and press Enter
@@ -22,14 +29,14 @@ import { chromium } from 'playwright-core';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 
-const USAGE = 'usage: node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|mismatch|error] [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX] [--tamper] [--query Q] [--keyboard] [--timeout S]';
+const USAGE = 'usage: node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|mismatch|error] [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX] [--tamper] [--tamper-beacon] [--no-policy] [--query Q] [--keyboard] [--timeout S]';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 function parseArgs(argv) {
-  const o = { positional: [], expect: null, lang: 'zh', width: 1280, height: 900, tamper: false, query: '', keyboard: false, timeout: 180 };
+  const o = { positional: [], expect: null, lang: 'zh', width: 1280, height: 900, tamper: false, tamperBeacon: false, noPolicy: false, query: '', keyboard: false, timeout: 180 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
@@ -39,6 +46,8 @@ function parseArgs(argv) {
     else if (a === '--width') o.width = Number(val());
     else if (a === '--height') o.height = Number(val());
     else if (a === '--tamper') o.tamper = true;
+    else if (a === '--tamper-beacon') o.tamperBeacon = true;
+    else if (a === '--no-policy') o.noPolicy = true;
     else if (a === '--keyboard') o.keyboard = true;
     else if (a === '--query') o.query = val();
     else if (a === '--timeout') o.timeout = Number(val());
@@ -46,8 +55,8 @@ function parseArgs(argv) {
     else o.positional.push(a);
   }
   if (o.positional.length !== 2) throw new Error('expected URL and DRAW_ID');
-  o.expect = o.expect || (o.tamper ? 'mismatch' : 'verified');
-  if (!['verified', 'mismatch', 'error'].includes(o.expect)) throw new Error('--expect: verified, mismatch or error');
+  o.expect = o.expect || (o.tamper || o.tamperBeacon ? 'mismatch' : 'verified');
+  if (!['verified', 'partial', 'mismatch', 'error'].includes(o.expect)) throw new Error('--expect: verified, partial, mismatch or error');
   if (!['zh', 'en'].includes(o.lang)) throw new Error('--lang: zh or en');
   return o;
 }
@@ -69,10 +78,15 @@ export async function openBrowser({ width = 1280, height = 900, lang = 'zh' } = 
   await context.addInitScript(l => { try { localStorage.setItem('fairdraw.lang', l); } catch { /* ignore */ } }, lang);
   const page = await context.newPage();
   const consoleErrors = [];
-  page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  // A server without the witness endpoint answers it 404, which the page reads
+  // as "witnessing not available" (web/witness-check.js): that one is expected.
+  const expected404 = (status, url) => status === 404 && /\/api\/draws\/[^/]+\/witnesses$/.test(new URL(url).pathname);
+  page.on('console', m => {
+    if (m.type() === 'error' && !(m.location().url && expected404(404, m.location().url) && /404/.test(m.text()))) consoleErrors.push(m.text());
+  });
   page.on('pageerror', e => consoleErrors.push(`uncaught: ${e.message}`));
   // Chromium's "Failed to load resource" console message omits the URL: record it.
-  page.on('response', r => { if (r.status() >= 400) consoleErrors.push(`HTTP ${r.status()} ${r.url()}`); });
+  page.on('response', r => { if (r.status() >= 400 && !expected404(r.status(), r.url())) consoleErrors.push(`HTTP ${r.status()} ${r.url()}`); });
   return { browser, context, page, consoleErrors };
 }
 
@@ -90,6 +104,26 @@ export async function runE2E(o) {
         const res = await route.fetch();
         tampered++;
         await route.fulfill({ response: res, body: tamperSnapshot(await res.body()) });
+      });
+    }
+    if (o.tamperBeacon) {
+      const target = `/api/draws/${encodeURIComponent(id)}`;
+      await page.route(u => u.pathname === target, async route => {
+        const res = await route.fetch();
+        const detail = await res.json();
+        const sig = detail.beacon.beacon.signature;
+        if (typeof sig !== 'string') throw new Error('--tamper-beacon: the draw has no drand signature');
+        detail.beacon.beacon.signature = (parseInt(sig[0], 16) ^ 1).toString(16) + sig.slice(1);
+        tampered++;
+        await route.fulfill({ response: res, json: detail });
+      });
+    }
+    if (o.noPolicy) {
+      const target = `/api/draws/${encodeURIComponent(id)}/witnesses`;
+      await page.route(u => u.pathname === target, async route => {
+        const detail = await (await context.request.get(`${base}/api/draws/${encodeURIComponent(id)}`)).json();
+        tampered++;
+        await route.fulfill({ status: 200, json: { policy: null, commitment: { index: 0, id: detail.beacon.commitment }, deadline: null, before: null, reveal: null } });
       });
     }
     const url = `${base}/draws/${encodeURIComponent(id)}${o.query}`;
@@ -111,9 +145,12 @@ export async function runE2E(o) {
     const text = (await page.textContent('[data-verify-status]')).trim();
     const differences = await page.$$eval('#verify-diff tbody tr', rows => rows.map(r => r.querySelector('th').textContent.trim()));
     const checks = await page.$$eval('#verify-details .checks li', lis => lis.map(li => li.textContent.trim()));
+    const verdict = await page.$$eval('#verify-verdict li', lis => lis.map(li => ({
+      check: li.getAttribute('data-check'), state: li.getAttribute('data-state'), text: li.textContent.trim() })));
+    const technical = await page.$$eval('#verify-technical', els => els.map(e => ({ open: e.open, tag: e.tagName.toLowerCase() })));
     if (o.screenshot) await page.screenshot({ path: o.screenshot, fullPage: true });
     const ok = status === o.expect && consoleErrors.length === 0;
-    return { status, expected: o.expect, ok, text, differences, checks, consoleErrors, tampered, tabs, url, lang: o.lang, width: o.width, ms: Date.now() - t0, screenshot: o.screenshot || null };
+    return { status, expected: o.expect, ok, text, verdict, technical, differences, checks, consoleErrors, tampered, tabs, url, lang: o.lang, width: o.width, ms: Date.now() - t0, screenshot: o.screenshot || null };
   } finally {
     await browser.close();
   }

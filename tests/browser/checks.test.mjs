@@ -1,0 +1,258 @@
+// checks.test.mjs — the page's signature checks in node: drand BLS
+// (web/beacon-check.js), witness cosignatures (web/note.js,
+// web/witness-check.js) and the receipt (web/inclusion-check.js).
+//
+//   node --test tests/browser/checks.test.mjs
+//
+// The drand rounds are the real ones of data/drand/quicknet.json; the witness
+// material is built here with fixed keys, RFC 6962 proofs and signed notes,
+// so every check sees both a good input and the one-byte change it must catch.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { ed25519 } from '../../web/vendor/noble/curves/ed25519.js';
+import { sha256 } from '../../web/vendor/noble/hashes/sha2.js';
+import { QUICKNET, verifyQuicknetRound, checkBeacon } from '../../web/beacon-check.js';
+import { hex, unhex, toBase64, keyId, KEY_TYPE_ED25519, cosignatureLine, cosignatureVkey, openCheckpoint, parseNote, cosignatures } from '../../web/note.js';
+import { checkWitnesses } from '../../web/witness-check.js';
+import { checkInclusion } from '../../web/inclusion-check.js';
+import { canonicalJson } from '../../web/verify.js';
+
+const root = new URL('../../', import.meta.url);
+const quicknet = JSON.parse(fs.readFileSync(new URL('data/drand/quicknet.json', root), 'utf8'));
+const rfc6962 = JSON.parse(fs.readFileSync(new URL('tests/vectors/rfc6962/roots.json', root), 'utf8'));
+const enc = new TextEncoder();
+
+const flipBit = (h, byte = 10) => { const b = unhex(h); b[byte] ^= 0x01; return hex(b); };
+
+// ─── drand ──────────────────────────────────────────────────────────────────
+
+test('the pinned quicknet chain info is the data file', () => {
+  assert.equal(QUICKNET.public_key, quicknet.chain_info.public_key);
+  assert.equal(QUICKNET.chain_hash, quicknet.chain_info.hash);
+  assert.equal(QUICKNET.genesis_time, quicknet.chain_info.genesis_time);
+  assert.equal(QUICKNET.period, quicknet.chain_info.period);
+  assert.equal(quicknet.chain_info.schemeID, 'bls-unchained-g1-rfc9380');
+});
+
+test('both real quicknet rounds verify, and a flipped bit or another round fails', () => {
+  assert.equal(quicknet.rounds.length, 2);
+  for (const r of quicknet.rounds) {
+    assert.equal(verifyQuicknetRound(r.round, r.signature), true, `round ${r.round}`);
+    assert.equal(hex(sha256(unhex(r.signature))), r.randomness, 'randomness = SHA-256(signature)');
+    assert.equal(verifyQuicknetRound(r.round, flipBit(r.signature)), false, `round ${r.round}, one bit flipped`);
+    assert.equal(verifyQuicknetRound(r.round, flipBit(r.signature, 47)), false, `round ${r.round}, last byte flipped`);
+    assert.equal(verifyQuicknetRound(r.round + 1, r.signature), false, `round ${r.round} signature for round ${r.round + 1}`);
+  }
+  assert.equal(verifyQuicknetRound(1000, 'zz'), false);
+  assert.equal(verifyQuicknetRound(1000, ''), false);
+});
+
+test('checkBeacon: drand verified, tampered, other round; ceremony is not checkable', () => {
+  const r = quicknet.rounds[1];
+  const committed = { type: 'drand', chain: 'quicknet', chain_hash: QUICKNET.chain_hash, round: r.round, round_time: '2024-10-14T17:13:33Z' };
+  const revealed = { type: 'drand', chain: 'quicknet', round: r.round, signature: r.signature };
+  assert.deepEqual(checkBeacon(committed, revealed), { id: 'beacon', kind: 'drand', ok: true, round: r.round, problem: null });
+  assert.equal(checkBeacon(committed, { ...revealed, signature: flipBit(r.signature) }).problem, 'signature');
+  assert.equal(checkBeacon({ ...committed, round: 1000 }, revealed).problem, 'round');
+  assert.equal(checkBeacon({ ...committed, chain_hash: '00'.repeat(32) }, revealed).problem, 'chain');
+  const ceremony = checkBeacon({ type: 'ceremony' }, { type: 'ceremony', digits: '1'.repeat(20), witnesses: ['甲', '乙'] });
+  assert.equal(ceremony.ok, null);
+  assert.equal(ceremony.kind, 'ceremony');
+  assert.deepEqual(ceremony.witnesses, ['甲', '乙']);
+});
+
+// ─── witness vector ─────────────────────────────────────────────────────────
+
+const seedBytes = start => Uint8Array.from({ length: 32 }, (_, i) => start + i);
+
+test('the cosignature vector (witness.example/w1, seed 1..32, fairdraw.example/vector size 5)', t => {
+  const text = `fairdraw.example/vector\n5\n${toBase64(unhex(rfc6962.root_for_size_hex[5]))}\n`;
+  const line = cosignatureLine('witness.example/w1', seedBytes(1), text, 1764547200);
+  const vkey = cosignatureVkey('witness.example/w1', seedBytes(1));
+  t.diagnostic(`vkey: ${vkey}`);
+  t.diagnostic(`line: ${line}`);
+  assert.equal(text, 'fairdraw.example/vector\n5\nTju7H3tHjc/nH7YxYxUZo7yhLJrvyhYSv85ME6hiZNQ=\n');
+  assert.equal(vkey, 'witness.example/w1+468d99bb+BHm1Vi6P5lT5QHixEuipi6eQH4U65pW+1+DjkQutBJZk');
+  assert.equal(line, '— witness.example/w1 Ro2ZuwAAAABpLNqAxStZhoGBlJUQphxnZ1nRwdNLx8TZgtfZ0AHUoDT5kz6HSG3eSr8SobEW2L/RmpPenTNaqK3pSOgQ1WWh82G+BA==');
+  // The same line from node's own (OpenSSL) Ed25519 and SHA-256: an implementation independent of noble.
+  const key = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seedBytes(1)]), format: 'der', type: 'pkcs8' });
+  const pub = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(12);
+  const id = crypto.createHash('sha256').update(Buffer.concat([Buffer.from('witness.example/w1\n'), Buffer.from([4]), pub])).digest().subarray(0, 4);
+  const time = Buffer.alloc(8);
+  time.writeBigUInt64BE(1764547200n);
+  const sig = crypto.sign(null, Buffer.from(`cosignature/v1\ntime 1764547200\n${text}`), key);
+  assert.equal(line, `— witness.example/w1 ${Buffer.concat([id, time, sig]).toString('base64')}`);
+  // and it verifies as a cosignature of that checkpoint, but not of another
+  const note = { text, signatures: parseNote(`${text}\n${line}\n`).signatures };
+  assert.deepEqual(cosignatures(note, [{ name: 'witness.example/w1', vkey }]), [{ name: 'witness.example/w1', time: 1764547200, ok: true }]);
+  const other = { ...note, text: text.replace('\n5\n', '\n6\n') };
+  assert.deepEqual(cosignatures(other, [{ name: 'witness.example/w1', vkey }]), [{ name: 'witness.example/w1', time: 1764547200, ok: false }]);
+});
+
+// ─── a small log with witnesses ─────────────────────────────────────────────
+
+const leafHash = leaf => sha256(new Uint8Array([0, ...enc.encode(leaf)]));
+const nodeHash = (a, b) => sha256(new Uint8Array([1, ...a, ...b]));
+function mth(hashes) {
+  if (hashes.length === 1) return hashes[0];
+  let k = 1;
+  while (k * 2 < hashes.length) k *= 2;
+  return nodeHash(mth(hashes.slice(0, k)), mth(hashes.slice(k)));
+}
+function inclusionPath(m, hashes) {
+  if (hashes.length === 1) return [];
+  let k = 1;
+  while (k * 2 < hashes.length) k *= 2;
+  return m < k ? [...inclusionPath(m, hashes.slice(0, k)), mth(hashes.slice(k))]
+    : [...inclusionPath(m - k, hashes.slice(k)), mth(hashes.slice(0, k))];
+}
+
+const ORIGIN = 'fairdraw.example/test';
+const LOG_SEED = seedBytes(100);
+const LOG_PUB = ed25519.getPublicKey(LOG_SEED);
+const LOG_VKEY = `${ORIGIN}+${hex(keyId(ORIGIN, KEY_TYPE_ED25519, LOG_PUB))}+${toBase64(new Uint8Array([KEY_TYPE_ED25519, ...LOG_PUB]))}`;
+const W = [1, 2, 3].map(i => ({ name: `witness.example/w${i}`, seed: seedBytes(i * 10), url: `https://w${i}.example` }));
+const DEADLINE = '2026-12-01T00:00:00Z';
+const T = Date.parse(DEADLINE) / 1000;
+
+function logSign(text, seed = LOG_SEED) {
+  const sig = ed25519.sign(enc.encode(text), seed);
+  return `— ${ORIGIN} ${toBase64(new Uint8Array([...keyId(ORIGIN, KEY_TYPE_ED25519, LOG_PUB), ...sig]))}`;
+}
+
+/** A checkpoint note of the first `size` leaves, cosigned by [witness, time] pairs. */
+function cosignedNote(hashes, size, cosigners) {
+  const text = `${ORIGIN}\n${size}\n${toBase64(mth(hashes.slice(0, size)))}\n`;
+  const lines = [logSign(text), ...cosigners.map(([w, time]) => cosignatureLine(w.name, w.seed, text, time))];
+  return `${text}\n${lines.join('\n')}\n`;
+}
+
+function entry(index, kind, body) {
+  return canonicalJson({ body, index, kind, simulated: false, time: '2026-11-30T00:00:00Z', v: 1 });
+}
+
+function makeLog({ quorum = 2, before = [[W[0], T - 100], [W[1], T - 50]], reveal = [[W[0], T + 10], [W[2], T + 20]] } = {}) {
+  const witnesses = W.map(w => ({ name: w.name, url: w.url, vkey: cosignatureVkey(w.name, w.seed) }));
+  const draw = { seed: 'ab'.repeat(32), targets: [] };
+  const leaves = [
+    entry(0, 'LogCreated', { origin: ORIGIN, vkey: LOG_VKEY }),
+    entry(1, 'WitnessPolicy', { quorum, witnesses }),
+    entry(2, 'DrawCommitment', { plan: {} }),
+    entry(3, 'Note', { text: 'another entry' }),
+  ];
+  const hashes = leaves.map(leafHash);
+  const commitmentId = hex(hashes[2]);
+  leaves.push(entry(4, 'BeaconRecord', { commitment: commitmentId }));
+  hashes.push(leafHash(leaves[4]));
+  leaves.push(entry(5, 'DrawResult', { beacon: hex(hashes[4]), commitment: commitmentId, draw, outcome: 'drawn' }));
+  hashes.push(leafHash(leaves[5]));
+  const detail = {
+    id: hex(hashes[5]),
+    commitment: { beacon: { type: 'drand', chain: 'quicknet', chain_hash: QUICKNET.chain_hash, round: 1, round_time: DEADLINE } },
+    beacon: { commitment: commitmentId, beacon: { type: 'drand' } },
+    draw,
+  };
+  const material = {
+    policy: { index: 1, quorum, witnesses, leaf: leaves[1], proof: inclusionPath(1, hashes.slice(0, 4)).map(hex) },
+    commitment: { index: 2, id: commitmentId },
+    deadline: DEADLINE,
+    before: { size: 4, checkpoint: cosignedNote(hashes, 4, before), proof: inclusionPath(2, hashes.slice(0, 4)).map(hex) },
+    reveal: { index: 5, size: 6, checkpoint: cosignedNote(hashes, 6, reveal), proof: inclusionPath(5, hashes).map(hex) },
+  };
+  const receipt = ['c2sp.org/tlog-proof@v1', `extra ${toBase64(enc.encode(leaves[5]))}`, 'index 5',
+    ...inclusionPath(5, hashes).map(h => toBase64(h)), '', cosignedNote(hashes, 6, [])].join('\n');
+  return { detail, material, receipt, hashes };
+}
+
+test('the log key and a checkpoint open; a wrong key or an edited checkpoint do not', () => {
+  const { material } = makeLog();
+  const cp = openCheckpoint(material.before.checkpoint, LOG_VKEY);
+  assert.equal(cp.size, 4);
+  assert.equal(cp.origin, ORIGIN);
+  const otherPub = ed25519.getPublicKey(seedBytes(200));
+  const otherVkey = `${ORIGIN}+${hex(keyId(ORIGIN, KEY_TYPE_ED25519, otherPub))}+${toBase64(new Uint8Array([1, ...otherPub]))}`;
+  assert.throws(() => openCheckpoint(material.before.checkpoint, otherVkey), /no signature by the log's key/);
+  assert.throws(() => openCheckpoint(material.before.checkpoint.replace('\n4\n', '\n5\n'), LOG_VKEY), /does not verify/);
+});
+
+test('witnessed: two of three witnesses cosigned before the deadline', async () => {
+  const { detail, material } = makeLog();
+  const r = await checkWitnesses(detail, material, LOG_VKEY);
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.state, 'witnessed');
+  assert.equal(r.ok, true);
+  assert.deepEqual(r.cosigners.map(c => c.name), [W[0].name, W[1].name]);
+  assert.deepEqual(r.reveal, { ok: true, cosigners: [W[0].name, W[2].name] });
+});
+
+test('a cosignature at or after the deadline does not count', async () => {
+  const { detail, material } = makeLog({ before: [[W[0], T - 100], [W[1], T]] });
+  const r = await checkWitnesses(detail, material, LOG_VKEY);
+  assert.equal(r.state, 'short');
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.cosigners.map(c => c.name), [W[0].name]);
+});
+
+test('one witness cosigning twice counts once', async () => {
+  const { detail, material } = makeLog({ before: [[W[0], T - 100], [W[0], T - 90]] });
+  assert.equal((await checkWitnesses(detail, material, LOG_VKEY)).state, 'short');
+});
+
+test('a cosignature whose signature does not verify is a failure', async () => {
+  const { detail, material } = makeLog({ quorum: 1 });
+  const lines = material.before.checkpoint.split('\n');
+  const last = lines.length - 2; // the last cosignature line
+  const [dash, name, b64] = lines[last].split(' ');
+  const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  bytes[40] ^= 1;
+  lines[last] = [dash, name, toBase64(bytes)].join(' ');
+  const r = await checkWitnesses(detail, { ...material, before: { ...material.before, checkpoint: lines.join('\n') } }, LOG_VKEY);
+  assert.equal(r.state, 'invalid');
+  assert.match(r.problems.join('\n'), /cosignature of witness\.example\/w2 does not verify/);
+});
+
+test('wrong proofs, another commitment, a moved deadline and the wrong log key are caught', async () => {
+  const { detail, material } = makeLog();
+  const bad = async (m, re, d = detail, vkey = LOG_VKEY) => {
+    const r = await checkWitnesses(d, m, vkey);
+    assert.equal(r.ok, false);
+    assert.match(r.problems.join('\n'), re);
+  };
+  const proof = [...material.before.proof];
+  proof[0] = flipBit(proof[0], 0);
+  await bad({ ...material, before: { ...material.before, proof } }, /commitment is not in the cosigned tree/);
+  await bad({ ...material, policy: { ...material.policy, leaf: material.policy.leaf.replace('"quorum":2', '"quorum":1') } },
+    /witness policy is not in the cosigned tree/);
+  await bad({ ...material, commitment: { ...material.commitment, id: 'ff'.repeat(32) } }, /not this draw's/);
+  await bad({ ...material, deadline: '2027-01-01T00:00:00Z' }, /deadline/);
+  await bad(material, /no signature by the log's key/, detail,
+    LOG_VKEY.replace(/\+[0-9a-f]{8}\+/, `+${hex(keyId(ORIGIN, KEY_TYPE_ED25519, ed25519.getPublicKey(seedBytes(7))))}+`).replace(/[^+]+$/,
+      toBase64(new Uint8Array([1, ...ed25519.getPublicKey(seedBytes(7))]))));
+  const later = { ...detail, commitment: { beacon: { ...detail.commitment.beacon, round_time: '2027-01-01T00:00:00Z' } } };
+  await bad(material, /deadline/, later);
+});
+
+test('no policy is unwitnessed, no endpoint is unavailable — never witnessed', async () => {
+  const { detail, material } = makeLog();
+  const none = await checkWitnesses(detail, { ...material, policy: null, before: null, reveal: null }, LOG_VKEY);
+  assert.equal(none.state, 'unwitnessed');
+  assert.equal(none.ok, null);
+  const gone = await checkWitnesses(detail, null, LOG_VKEY);
+  assert.equal(gone.state, 'unavailable');
+  assert.equal(gone.ok, null);
+  const missing = await checkWitnesses(detail, { ...material, before: null }, LOG_VKEY);
+  assert.equal(missing.ok, false);
+});
+
+test('the receipt proves the draw shown is the logged one', async () => {
+  const { detail, receipt } = makeLog();
+  assert.deepEqual(await checkInclusion(detail, receipt, LOG_VKEY, canonicalJson), { id: 'inclusion', ok: true, problem: null, index: 5, size: 6 });
+  const other = { ...detail, draw: { ...detail.draw, targets: [{ uscc: 'x' }] } };
+  assert.match((await checkInclusion(other, receipt, LOG_VKEY, canonicalJson)).problem, /not the logged one/);
+  const lines = receipt.split('\n');
+  lines[3] = toBase64(unhex(flipBit(hex(Uint8Array.from(atob(lines[3]), c => c.charCodeAt(0))), 0)));
+  assert.match((await checkInclusion(detail, lines.join('\n'), LOG_VKEY, canonicalJson)).problem, /does not verify/);
+});

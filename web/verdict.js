@@ -1,0 +1,51 @@
+// verdict.js — everything the page checks about one logged draw, and the
+// verdict it may claim (issue 9: "the page verifies what it claims").
+//
+// Four checks, each ok (✓), failed (✗) or not applicable / not available (—):
+//   recompute — your browser re-did the draw (web/logged.js) and got the published list
+//   beacon    — drand: the BLS signature verifies against the pinned quicknet key
+//               (web/beacon-check.js); ceremony: "—", a browser cannot check dice
+//   witnessed — the commitment was cosigned by K of N witnesses before the beacon
+//               existed (web/witness-check.js); "—" without a policy or endpoint
+//   inclusion — the draw is the DrawResult in the log's signed tree (web/inclusion-check.js)
+// status: 'verified' only when all four are ✓; 'mismatch' when any is ✗;
+// otherwise 'partial' — the page then names what was not checked.
+//
+// Loaded on demand with the vendored @noble libraries: only when the visitor
+// presses "verify".
+
+import { verifyLoggedDraw } from './logged.js';
+import { canonicalJson } from './verify.js';
+import { checkBeacon } from './beacon-check.js';
+import { checkWitnesses, fetchWitnessMaterial } from './witness-check.js';
+import { checkInclusion } from './inclusion-check.js';
+
+export const CHECK_ORDER = ['recompute', 'beacon', 'witnessed', 'inclusion'];
+
+const stateOf = ok => (ok === true ? 'ok' : ok === false ? 'bad' : 'na');
+
+/**
+ * io: {getBytes(url) -> Uint8Array, getText(url) -> string, getJson(url) -> object
+ *      (rejecting with .status on HTTP errors)}.
+ * Resolves to {status, checks: [{id, state, ...}], recomputed (the logged.js result)}.
+ */
+export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
+  const recomputed = await verifyLoggedDraw(detail, io.getBytes, { onProgress });
+  if (onProgress) onProgress('signatures', {});
+  const logVkey = (await io.getText('/api/log.pub')).trim();
+
+  const beacon = checkBeacon(detail.commitment && detail.commitment.beacon, detail.beacon && detail.beacon.beacon);
+  const material = await fetchWitnessMaterial(detail.id, io.getJson);
+  const witnessed = await checkWitnesses(detail, material, logVkey);
+  const receiptUrl = detail.receipt_url || `/api/draws/${encodeURIComponent(detail.id)}/receipt`;
+  const inclusion = await checkInclusion(detail, await io.getText(receiptUrl), logVkey, canonicalJson);
+
+  const checks = [
+    { id: 'recompute', state: stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible },
+    { ...beacon, state: stateOf(beacon.ok) },
+    { ...witnessed, witness: witnessed.state, state: stateOf(witnessed.ok), kind: beacon.kind },
+    { ...inclusion, state: stateOf(inclusion.ok) },
+  ];
+  const status = checks.some(c => c.state === 'bad') ? 'mismatch' : checks.every(c => c.state === 'ok') ? 'verified' : 'partial';
+  return { status, checks, recomputed, beaconKind: beacon.kind };
+}
