@@ -5,7 +5,11 @@
 //! tampered cosignature; and a log without witnesses saying so.
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 use common::*;
+use fairdraw::log::{note, proof};
+use fairdraw::server::AppState;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -221,6 +225,8 @@ fn witnessed_draws_cannot_be_rerolled() {
     let served = std::fs::read_to_string(log.join("checkpoint")).unwrap();
     assert!(served.contains("— w.test/w1 ") && served.contains("— w.test/w2 "), "cosigned checkpoint:\n{served}");
     other_verifiers_on_witnessed_log(&log);
+    let last = std::fs::read_to_string(log.join("entries.jsonl")).unwrap().lines().count() - 1;
+    check_witnesses_api(&log, &vkey, &common::log_ids(&log)[last]);
 
     // Roll the log back to before the ceremony reveal and reveal again with other digits.
     restore(&log, &before_reveal);
@@ -233,14 +239,65 @@ fn witnessed_draws_cannot_be_rerolled() {
 
     // The witness's state survives SIGKILL: it still refuses after a restart.
     w1.kill9();
-    let _w1 = WitnessProcess::start(&w1_dir, &a1, &vkey);
+    let mut w1 = WitnessProcess::start(&w1_dir, &a1, &vkey);
     assert_eq!(witness_size(&w1_dir), size_revealed, "the state never goes back");
     let again = reveal_ceremony(d, &log, &ceremony_id, "27182818284590452353602874");
     assert_ne!(again.code, 0, "{}", again.stdout);
     assert!(again.stderr.contains(&said), "{}", again.stderr);
     assert_eq!(snapshot(&log), before_reveal);
     assert_eq!((witness_size(&w1_dir), witness_size(&w2_dir)), (size_revealed, size_revealed));
+
+    // The server gates its reveal the same way: no witness reachable → 503, nothing written.
+    w1.kill9();
     drop(w2);
+    let server =
+        http::Server { _dir: tempdir(), log: log.clone(), state: AppState::new(http::config(&log, "2024-10-15")) };
+    let body = serde_json::json!({"ceremony": {"digits": "27182818284590452353602874", "witnesses": ["张三", "李四"], "at": CEREMONY_AT}});
+    let uri = format!("/api/commitments/{ceremony_id}/reveal");
+    let reply = runtime().block_on(http::call(&server, "POST", &uri, Some(http::TOKEN), Some(body)));
+    assert_eq!(reply.status.as_u16(), 503, "{}", reply.text());
+    assert!(reply.error().contains("unreachable"), "{}", reply.text());
+    assert_eq!(snapshot(&log), before_reveal);
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+/// GET /api/draws/{id}/witnesses on the witnessed log: the policy, the
+/// cosigned checkpoints and inclusion proofs that verify against them.
+fn check_witnesses_api(log: &Path, vkey: &str, draw: &str) {
+    let server =
+        http::Server { _dir: tempdir(), log: log.to_path_buf(), state: AppState::new(http::config(log, "2024-10-15")) };
+    let reply =
+        runtime().block_on(http::call(&server, "GET", &format!("/api/draws/{}/witnesses", &draw[..12]), None, None));
+    assert_eq!(reply.status.as_u16(), 200, "{}", reply.text());
+    let w = reply.json();
+    let keys: Vec<&String> = w.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["policy", "commitment", "deadline", "before", "reveal"]);
+    assert_eq!((w["policy"]["index"].as_u64(), w["policy"]["quorum"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(w["policy"]["witnesses"].as_array().unwrap().len(), 2);
+    assert_eq!(w["deadline"], CEREMONY_AT);
+    let entries = std::fs::read_to_string(log.join("entries.jsonl")).unwrap();
+    assert_eq!(w["policy"]["leaf"], entries.lines().nth(1).unwrap());
+    let hashes = |v: &serde_json::Value| -> Vec<[u8; 32]> {
+        v.as_array().unwrap().iter().map(|h| hex::decode(h.as_str().unwrap()).unwrap().try_into().unwrap()).collect()
+    };
+    let included = |index: u64, leaf: &str, at: &serde_json::Value, proof_of: &serde_json::Value| {
+        let cp = note::open(at["checkpoint"].as_str().unwrap(), vkey).unwrap();
+        assert_eq!(Some(cp.size), at["size"].as_u64());
+        let leaf = fairdraw::merkle::leaf_hash(leaf.as_bytes());
+        assert!(proof::verify_inclusion(index, cp.size, &leaf, &hashes(proof_of), &cp.root), "entry {index}");
+        assert!(at["checkpoint"].as_str().unwrap().contains("— w.test/w2 "), "cosigned");
+    };
+    let c = w["commitment"]["index"].as_u64().unwrap();
+    included(c, entries.lines().nth(c as usize).unwrap(), &w["before"], &w["before"]["proof"]);
+    included(1, entries.lines().nth(1).unwrap(), &w["before"], &w["policy"]["proof"]);
+    let r = w["reveal"]["index"].as_u64().unwrap();
+    assert_eq!(fairdraw::log::entry::id_of(entries.lines().nth(r as usize).unwrap().as_bytes()), draw);
+    included(r, entries.lines().nth(r as usize).unwrap(), &w["reveal"], &w["reveal"]["proof"]);
+    let served = runtime().block_on(http::call(&server, "GET", "/api/checkpoint", None, None)).text();
+    assert!(served.contains("— w.test/w1 "), "the served checkpoint carries the cosignatures:\n{served}");
 }
 
 #[test]

@@ -211,6 +211,10 @@ pub struct CosignedRecord {
     pub checkpoint: String,
 }
 
+/// The records of `cosignatures.jsonl` with their line numbers, and the
+/// problems of the lines that are not records.
+pub type CosignedRecords = (Vec<(usize, CosignedRecord)>, Vec<String>);
+
 /// The unfinished tail found when opening: bytes past the committed state.
 struct Tail {
     entries_from: usize,
@@ -623,7 +627,7 @@ impl<S: Storage> Log<S> {
     /// lines that are not records. The file signs the tree and is not part
     /// of it: a bad line is for `audit verify` to report, never a reason to
     /// stop writing.
-    pub fn cosigned_records(&self) -> Result<(Vec<(usize, CosignedRecord)>, Vec<String>), LogError> {
+    pub fn cosigned_records(&self) -> Result<CosignedRecords, LogError> {
         let bytes = self.read(COSIGNATURES)?.unwrap_or_default();
         let (lines, torn) = split_lines(&bytes);
         let mut records = Vec::new();
