@@ -347,7 +347,8 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
         }
         AuditCommand::Checkpoint { dir } => {
             let log = Log::open_dir(dir, false)?;
-            print!("{}", log.latest_checkpoint().context("the log has no checkpoint yet")?);
+            // With the witnesses' cosignature lines when it has them.
+            print!("{}", log.served_checkpoint().context("the log has no checkpoint yet")?);
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Receipt { what, check, dir, vkey } => {

@@ -154,3 +154,27 @@ fn init_never_overwrites_a_key_and_keeps_it_private() {
     assert!(matches!(init(&f.path, "w.test/one"), Err(WitnessError::Exists(_))));
     assert!(matches!(init(&f.path.join("sub"), "bad name"), Err(WitnessError::Name(_))));
 }
+
+#[test]
+fn the_http_answers_carry_the_spec_content_types() {
+    use tower::ServiceExt;
+    let f = fixture();
+    let app = router(std::sync::Arc::new(f.open()));
+    let post = |body: Vec<u8>| {
+        let request = axum::http::Request::post("/add-checkpoint").body(axum::body::Body::from(body)).unwrap();
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let content_type = response.headers()[axum::http::header::CONTENT_TYPE].to_str().unwrap().to_string();
+            let status = response.status().as_u16();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+            (status, content_type, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let (status, _, body) = runtime.block_on(post(f.request(0, 4)));
+    assert_eq!(status, 200);
+    assert!(body.starts_with("— w.test/one ") && body.ends_with('\n'), "{body:?}");
+    let (status, content_type, body) = runtime.block_on(post(f.request(0, 2)));
+    assert_eq!((status, content_type.as_str(), body.as_str()), (409, SIZE_CONTENT_TYPE, "4\n"));
+}
