@@ -162,7 +162,11 @@ pub fn best_count(records: &[CheckedRecord], index: u64, deadline: Option<u64>) 
 /// and stores what they answer in `cosignatures.jsonl` — whatever they
 /// answer when `store_partial`, else only a quorum (so that a refused
 /// reveal writes nothing at all).
-pub fn cosign<S: Storage>(log: &mut Log<S>, policy: &Policy, store_partial: bool) -> Result<Cosigning, LogError> {
+pub fn cosign<S: Storage + Sync>(
+    log: &mut Log<S>,
+    policy: &Policy,
+    store_partial: bool,
+) -> Result<Cosigning, LogError> {
     let note = log.latest_checkpoint().ok_or(LogError::Damaged("the log has no checkpoint yet".into()))?.to_string();
     let size = log.len();
     let (records, _) = log.cosigned_records()?;
@@ -171,10 +175,30 @@ pub fn cosign<S: Storage>(log: &mut Log<S>, policy: &Policy, store_partial: bool
     let mut lines = String::new();
     let mut cosigned = Vec::new();
     let mut failures = Vec::new();
-    for w in &policy.witnesses {
-        // The largest size we hold a valid cosignature of this witness for.
-        let old = checked.iter().filter(|r| r.times.contains_key(&w.name)).map(|r| r.size).max().unwrap_or(0);
-        match ask(log, w, &note, old) {
+    // All witnesses at once: a slow or unreachable one costs one timeout, not one each.
+    let shared: &Log<S> = log;
+    let answers: Vec<Result<String, WitnessFailure>> = std::thread::scope(|scope| {
+        let asks: Vec<_> = policy
+            .witnesses
+            .iter()
+            .map(|w| {
+                // The largest size we hold a valid cosignature of this witness for.
+                let old = checked.iter().filter(|r| r.times.contains_key(&w.name)).map(|r| r.size).max().unwrap_or(0);
+                let note = &note;
+                scope.spawn(move || ask(shared, w, note, old))
+            })
+            .collect();
+        asks.into_iter()
+            .zip(&policy.witnesses)
+            .map(|(h, w)| {
+                h.join().unwrap_or_else(|_| {
+                    Err(WitnessFailure::Unreachable(format!("witness {}: the request failed", w.name)))
+                })
+            })
+            .collect()
+    });
+    for (w, answer) in policy.witnesses.iter().zip(answers) {
+        match answer {
             Ok(answer) => {
                 let valid: Vec<&str> = answer
                     .split_inclusive('\n')

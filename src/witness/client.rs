@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::protocol::{self, AddCheckpoint};
 
 /// How long one witness may take to answer.
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a witness answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
