@@ -33,5 +33,6 @@ pub mod table;
 pub mod ticket;
 pub mod uscc;
 pub mod verify;
+pub mod witness;
 
 pub use error::Error;

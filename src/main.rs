@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use cli::draw::{DrawArgs, VerifyArgs};
-use cli::log::{AuditCommand, CommitArgs, InitArgs, LogArgs, RevealArgs};
+use cli::log::{AuditCommand, CommitArgs, InitArgs, LogArgs, PolicyCommandArgs, RevealArgs};
 use fairdraw::synth;
 
 #[derive(Parser)]
@@ -38,6 +38,13 @@ enum Command {
     Commit(CommitArgs),
     /// Verify the beacon, draw, and log the result (prints the result id last).
     Reveal(RevealArgs),
+    /// Log a new witness policy (who cosigns the log, how many make a quorum) and ask its witnesses.
+    Policy(PolicyCommandArgs),
+    /// Ask the log's witnesses to cosign its newest checkpoint (exit 1 without a quorum).
+    Cosign(LogArgs),
+    /// Run a witness (C2SP tlog-witness) that cosigns logs' checkpoints.
+    #[command(subcommand)]
+    Witness(cli::witness::WitnessCommand),
     /// Append a public note to the log.
     Note {
         /// The note's text, published as is.
@@ -82,6 +89,9 @@ fn main() -> ExitCode {
         Command::Init(args) => cli::log::init(&args),
         Command::Commit(args) => cli::log::commit(&args),
         Command::Reveal(args) => cli::log::reveal(&args),
+        Command::Policy(args) => cli::log::policy(&args),
+        Command::Cosign(args) => cli::log::cosign(&args),
+        Command::Witness(cmd) => cli::witness::run(&cmd),
         Command::Note { text, repeat, log } => cli::log::note(&log, &text, repeat),
         Command::Audit(cmd) => cli::log::audit(&cmd),
         Command::Serve(args) => cli::serve::run(&args),

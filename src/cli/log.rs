@@ -8,9 +8,12 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use fairdraw::inputs;
 use fairdraw::log::beacon;
+use fairdraw::log::entry::Kind;
 use fairdraw::log::flow::{self, Clock, Offered};
 use fairdraw::log::note::Receipt;
+use fairdraw::log::policy::{Policy, PolicyWitness};
 use fairdraw::log::store::Log;
+use fairdraw::log::witnessing::Cosigning;
 use fairdraw::log::{audit, audit_receipts};
 use fairdraw::report;
 
@@ -53,6 +56,39 @@ pub struct InitArgs {
     /// The log's name in its checkpoints and key (no spaces or '+').
     #[arg(long, default_value = "fairdraw.local/audit-log")]
     pub origin: String,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// A witness policy on the command line.
+#[derive(Args, Clone)]
+pub struct PolicyArgs {
+    /// A witness of the log as NAME=VKEY@URL (repeat); URL is the prefix of its /add-checkpoint.
+    #[arg(long = "witness")]
+    pub witnesses: Vec<String>,
+    /// How many witnesses must cosign (1..number of witnesses; 0 only with none).
+    #[arg(long)]
+    pub quorum: Option<u64>,
+}
+
+impl PolicyArgs {
+    /// The policy, `None` when no flag was given.
+    fn policy(&self) -> anyhow::Result<Option<Policy>> {
+        if self.witnesses.is_empty() && self.quorum.is_none() {
+            return Ok(None);
+        }
+        let witnesses = self.witnesses.iter().map(|w| PolicyWitness::parse_flag(w)).collect::<Result<Vec<_>, _>>()?;
+        let quorum = self.quorum.context("give --quorum K with --witness")?;
+        Ok(Some(Policy::new(witnesses, quorum)?))
+    }
+}
+
+#[derive(Args)]
+pub struct PolicyCommandArgs {
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Args)]
@@ -79,6 +115,9 @@ pub struct RevealArgs {
     /// A witness of the ceremony (repeat; at least 2).
     #[arg(long = "witness")]
     pub witnesses: Vec<String>,
+    /// The ceremony's time (RFC 3339 UTC, e.g. 2026-11-25T09:00:00Z); required under a witness policy.
+    #[arg(long, requires = "ceremony")]
+    pub at: Option<String>,
     /// Also write the draw document and the inspection list here.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -137,14 +176,58 @@ pub enum AuditCommand {
 
 pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let clock = args.log.clock()?;
-    let log = Log::init(&args.log.dir, &args.origin, &clock.rfc3339, clock.simulated)?;
+    let policy = args.policy.policy()?;
+    let more = policy.iter().map(|p| (Kind::WitnessPolicy, p.to_body())).collect();
+    let mut log = Log::init_with(&args.log.dir, &args.origin, &clock.rfc3339, clock.simulated, more)?;
     println!("created the log {} ({})", args.log.dir.display(), log.origin);
     println!("publish its verifier key: {}", log.vkey);
     println!(
         "the private key is in {}/private/log.key (mode 0600): keep it off the public server",
         args.log.dir.display()
     );
-    Ok(ExitCode::SUCCESS)
+    let size = log.len();
+    cosigned(&args.log.dir, flow::cosign_at(&mut log, size)?, "the log's first checkpoint")
+}
+
+/// Prints what the witnesses answered; exit 1 without a quorum.
+fn cosigned(dir: &Path, cosigning: Option<Cosigning>, what: &str) -> anyhow::Result<ExitCode> {
+    let Some(c) = cosigning else { return Ok(ExitCode::SUCCESS) };
+    for f in &c.failures {
+        eprintln!("{f}");
+    }
+    println!("{} of {} witness(es) cosigned {what} (quorum {})", c.cosigned.len(), c.of, c.quorum);
+    if c.has_quorum() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("no witness quorum yet: ask again with `{} cosign --log {}`", super::self_command(), dir.display());
+    Ok(ExitCode::from(1))
+}
+
+/// `fairdraw policy`: logs a new witness policy and asks its witnesses.
+pub fn policy(args: &PolicyCommandArgs) -> anyhow::Result<ExitCode> {
+    let policy = args.policy.policy()?.context("give --witness NAME=VKEY@URL … --quorum K (or --quorum 0 for none)")?;
+    let clock = args.log.clock()?;
+    let mut log = args.log.open(true)?;
+    let ids = log.append(vec![(Kind::WitnessPolicy, policy.to_body())], &clock.rfc3339, clock.simulated)?;
+    println!(
+        "logged the witness policy ({} witness(es), quorum {}): {}",
+        policy.witnesses.len(),
+        policy.quorum,
+        ids[0]
+    );
+    let size = log.len();
+    cosigned(&args.log.dir, flow::cosign_at(&mut log, size)?, "the new checkpoint")
+}
+
+/// `fairdraw cosign`: asks the witnesses of the current policy again.
+pub fn cosign(args: &LogArgs) -> anyhow::Result<ExitCode> {
+    let mut log = args.open(true)?;
+    let size = log.len();
+    let c = flow::cosign_at(&mut log, size)?;
+    if c.is_none() {
+        println!("the log has no witness policy: nothing to cosign");
+    }
+    cosigned(&args.dir, c, &format!("the checkpoint of size {}", log.len()))
 }
 
 pub fn commit(args: &CommitArgs) -> anyhow::Result<ExitCode> {
@@ -154,14 +237,22 @@ pub fn commit(args: &CommitArgs) -> anyhow::Result<ExitCode> {
     warn_about(&loaded);
     let mut log = args.log.open(true)?;
     let id = flow::commit(&mut log, loaded, &choice, &clock)?;
+    let commitment_index = log.len() - 1;
+    let cosigning = flow::cosign_at(&mut log, commitment_index)?;
     let entry = log.entry(log.find(&id)?).map_err(anyhow::Error::msg)?;
     println!("committed plan {} (digest {})", entry.body["plan"]["name"], entry.body["plan_digest"]);
     println!("beacon: {}", entry.body["beacon"]);
     for x in entry.body["log_exclusions"].as_array().into_iter().flatten() {
         println!("excluded by the log: {} — {}", x["uscc"], x["reason"]);
     }
+    let code = cosigned(&args.log.dir, cosigning, "the commitment")?;
+    if code != ExitCode::SUCCESS {
+        eprintln!(
+            "the commitment is logged but unwitnessed: it can be revealed only if `fairdraw cosign` obtains the quorum before its deadline"
+        );
+    }
     println!("{id}");
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
@@ -170,7 +261,9 @@ pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
             let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             Offered::Drand(beacon::parse_round_json(&bytes).with_context(|| format!("{}", path.display()))?)
         }
-        (None, Some(digits)) => Offered::Ceremony { digits: digits.clone(), witnesses: args.witnesses.clone() },
+        (None, Some(digits)) => {
+            Offered::Ceremony { digits: digits.clone(), witnesses: args.witnesses.clone(), at: args.at.clone() }
+        }
         _ => bail!("give the randomness: --drand-json FILE or --ceremony DIGITS --witness NAME --witness NAME"),
     };
     let clock = args.log.clock()?;
@@ -191,8 +284,12 @@ pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
         println!("draw document: {}", path.display());
     }
     println!("receipt: {}/receipts/{}.tlog-proof", args.log.dir.display(), revealed.result_id);
+    let code = cosigned(&args.log.dir, revealed.cosigning, "the reveal")?;
+    if code != ExitCode::SUCCESS {
+        eprintln!("the draw is logged but its reveal is not witnessed yet: until it is, a rollback would go unnoticed");
+    }
     println!("{}", revealed.result_id);
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
@@ -216,6 +313,9 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
             let report = audit::verify_with(dir, &options).map_err(anyhow::Error::msg)?;
             if *no_replay {
                 println!("note: draws not replayed (--no-replay): an edited and re-signed draw would not be detected");
+            }
+            for w in &report.witnessed {
+                println!("{w}");
             }
             for n in &report.notes {
                 println!("note: {n}");
@@ -247,7 +347,8 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
         }
         AuditCommand::Checkpoint { dir } => {
             let log = Log::open_dir(dir, false)?;
-            print!("{}", log.latest_checkpoint().context("the log has no checkpoint yet")?);
+            // With the witnesses' cosignature lines when it has them.
+            print!("{}", log.served_checkpoint().context("the log has no checkpoint yet")?);
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Receipt { what, check, dir, vkey } => {

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod draw;
 pub mod log;
 pub mod serve;
+pub mod witness;
 
 use std::path::{Path, PathBuf};
 

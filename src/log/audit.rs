@@ -24,6 +24,8 @@ pub struct Report {
     pub receipts: usize,
     /// Draws re-run (`None`: replay was not asked for).
     pub replayed: Option<usize>,
+    /// `draw <id>: commitment witnessed by k of N before <T>`, one per draw.
+    pub witnessed: Vec<String>,
 }
 
 /// What `audit verify` is given besides the directory.
@@ -161,12 +163,12 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, String> {
         }
     }
     match (read(dir, CHECKPOINT)?, records.last()) {
-        (Some(cp), Some(last)) if cp != last.1.as_bytes() => {
+        (Some(cp), Some(last)) if !super::store::is_newest(&cp, &last.1) => {
             // A crash between the commit point and the refresh of `checkpoint`
             // leaves an older signed checkpoint there: stale, not forged.
             // Only the end of the batch before the newest can be left there.
             let previous_batch_end = records[..records.len() - 1].iter().rev().find(|c| c.2);
-            match previous_batch_end.filter(|c| c.1.as_bytes() == cp.as_slice()) {
+            match previous_batch_end.filter(|c| super::store::is_newest(&cp, &c.1)) {
                 Some(older) => r.notes.push(format!(
                     "{CHECKPOINT} is the older signed checkpoint of size {} (an interrupted write; the next write refreshes it)",
                     older.0
@@ -198,6 +200,13 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, String> {
         );
     }
     check_references(dir, &entries, &leaves, &published, &mut r);
+    // The witness checks read the log as the writer sees it; a log that
+    // does not open is damaged, which the checks above already report.
+    if let Ok(log) = Log::open_dir(dir, false) {
+        if super::audit_witnesses::check(&log, &mut r) {
+            r.notes.retain(|n| !n.starts_with("no saved checkpoint or witness"));
+        }
+    }
     audit_receipts::check(dir, entry_lines, &leaves, &entries, &vkey, &mut r);
     let ided: Vec<(String, &Entry)> =
         entries.iter().zip(&leaves).filter_map(|(e, h)| e.as_ref().map(|e| (hex::encode(h), e))).collect();
@@ -374,6 +383,7 @@ fn check_beacon_record(e: &Entry, commitment: &Entry, commitment_leaf: &Hash) ->
                 .flatten()
                 .filter_map(|w| w.as_str().map(String::from))
                 .collect(),
+            at: b["at"].as_str().map(String::from),
         },
         _ => return Err("unknown beacon type".into()),
     };

@@ -25,11 +25,12 @@ pub enum Kind {
     DrawResult,
     InspectionResult,
     Amendment,
+    WitnessPolicy,
     Note,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::LogCreated,
         Kind::RegistrySnapshot,
         Kind::DrawCommitment,
@@ -37,6 +38,7 @@ impl Kind {
         Kind::DrawResult,
         Kind::InspectionResult,
         Kind::Amendment,
+        Kind::WitnessPolicy,
         Kind::Note,
     ];
 
@@ -49,6 +51,7 @@ impl Kind {
             Kind::DrawResult => "DrawResult",
             Kind::InspectionResult => "InspectionResult",
             Kind::Amendment => "Amendment",
+            Kind::WitnessPolicy => "WitnessPolicy",
             Kind::Note => "Note",
         }
     }
@@ -79,6 +82,7 @@ impl Kind {
             }
             Kind::InspectionResult => typed::<InspectionResult>(body),
             Kind::Amendment => typed::<Amendment>(body),
+            Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(|e| e.to_string()),
             Kind::Note => typed::<Note>(body),
         }
     }

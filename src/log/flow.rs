@@ -10,8 +10,10 @@ use serde_json::{json, Value};
 
 use super::beacon::{self, ChainInfo, DrandRound};
 use super::entry::{Entry, Kind};
+use super::policy::Policy;
 use super::snapshots;
 use super::store::{Log, LogError};
+use super::witnessing::{self, Cosigning, WitnessFailure};
 use crate::draw::{self, DrawDoc};
 use crate::inputs::Inputs;
 use crate::plan::Plan;
@@ -50,6 +52,48 @@ pub enum FlowError {
     Log(#[from] LogError),
     #[error("{0}")]
     Refused(String),
+    /// The witnesses gave no quorum; `unreachable` when none of them
+    /// answered at all (a network problem, not a refusal).
+    #[error("{message}")]
+    Witnesses { message: String, unreachable: bool },
+}
+
+impl FlowError {
+    pub fn witnesses(what: &str, c: &Cosigning) -> FlowError {
+        let unreachable =
+            !c.failures.is_empty() && c.failures.iter().all(|f| matches!(f, WitnessFailure::Unreachable(_)));
+        FlowError::Witnesses { message: format!("{what}\n{}", c.explain()), unreachable }
+    }
+}
+
+/// The witness deadline T of a commitment (LOG-FORMAT §"What 'witnessed'
+/// means"): the drand round's time, or the ceremony's `at`.
+pub fn deadline(commitment: &Entry, ceremony_at: Option<&str>) -> Result<u64, String> {
+    let b = &commitment.body["beacon"];
+    let text = match b["type"].as_str() {
+        Some("drand") => b["round_time"].as_str().ok_or("the commitment lacks its round_time")?,
+        _ => ceremony_at.ok_or("a ceremony reveal under a witness policy needs --at RFC3339 (the ceremony's time)")?,
+    };
+    rfc3339_seconds(text)
+}
+
+/// RFC 3339 UTC with seconds and `Z`, as POSIX seconds.
+pub fn rfc3339_seconds(text: &str) -> Result<u64, String> {
+    let bad = || format!("{text:?} is not an RFC 3339 UTC time with seconds and Z (e.g. 2026-11-25T09:00:00Z)");
+    if !text.ends_with('Z') || text.len() != 20 {
+        return Err(bad());
+    }
+    let t = humantime::parse_rfc3339(text).map_err(|_| bad())?;
+    Ok(t.duration_since(std::time::UNIX_EPOCH).map_err(|_| bad())?.as_secs())
+}
+
+/// With a witness policy in force at `index`: asks its witnesses to cosign
+/// the newest checkpoint (after a commit, or `fairdraw cosign`).
+pub fn cosign_at(log: &mut Log, index: u64) -> Result<Option<Cosigning>, LogError> {
+    match Policy::in_force(log, index) {
+        None => Ok(None),
+        Some((_, policy)) => witnessing::cosign(log, &policy, true).map(Some),
+    }
 }
 
 fn refused(m: impl Into<String>) -> FlowError {
@@ -212,7 +256,12 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
 /// The randomness offered at reveal.
 pub enum Offered {
     Drand(DrandRound),
-    Ceremony { digits: String, witnesses: Vec<String> },
+    /// `at`: the ceremony's time (RFC 3339 UTC), required under a witness policy.
+    Ceremony {
+        digits: String,
+        witnesses: Vec<String>,
+        at: Option<String>,
+    },
 }
 
 pub struct Revealed {
@@ -222,6 +271,8 @@ pub struct Revealed {
     pub failure: Option<String>,
     /// Validated inputs, for printing the inspection list.
     pub inputs: Inputs,
+    /// Under a witness policy: the witnesses' answer on the reveal's checkpoint.
+    pub cosigning: Option<Cosigning>,
 }
 
 /// Checks a commitment's randomness and returns (beacon record, randomness).
@@ -242,10 +293,15 @@ pub fn check_beacon(committed: &Value, offered: &Offered) -> Result<(Value, [u8;
                 randomness,
             ))
         }
-        (Some("ceremony"), Offered::Ceremony { digits, witnesses }) => {
+        (Some("ceremony"), Offered::Ceremony { digits, witnesses, at }) => {
             let randomness = beacon::ceremony_randomness(digits, witnesses).map_err(|e| e.to_string())?;
             let names: Vec<&str> = witnesses.iter().map(|w| w.trim()).collect();
-            Ok((json!({"type": "ceremony", "digits": digits, "witnesses": names}), randomness))
+            let mut body = json!({"type": "ceremony", "digits": digits, "witnesses": names});
+            if let Some(at) = at {
+                rfc3339_seconds(at).map_err(|e| format!("the ceremony time --at {e}"))?;
+                body["at"] = json!(at);
+            }
+            Ok((body, randomness))
         }
         (Some(t), _) => Err(format!("the commitment expects a {t} beacon")),
         (None, _) => Err("the commitment has no beacon type".into()),
@@ -298,6 +354,10 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
         )));
     }
     let (beacon_body, randomness) = check_beacon(&commitment.body["beacon"], offered).map_err(refused)?;
+    let policy = Policy::in_force(log, index).map(|(_, p)| p);
+    if let Some(policy) = &policy {
+        require_witnessed(log, policy, &commitment, index, beacon_body["at"].as_str(), clock)?;
+    }
     let seed = beacon::derive_seed(&log.leaves()[index as usize], &randomness);
     let inputs = committed_inputs(log, &commitment).map_err(refused)?;
     let outcome = draw::draw(&inputs.registries(), &inputs.plan, &seed);
@@ -332,5 +392,50 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
     if let Err(e) = log.put_blob(&format!("receipts/{}.tlog-proof", ids[1]), receipt.to_text().as_bytes()) {
         log.findings.push(format!("the receipt of {} was not stored ({e}); `fairdraw audit receipt` makes it", ids[1]));
     }
-    Ok(Revealed { result_id: ids[1].clone(), beacon_id: ids[0].clone(), draw: doc, failure, inputs })
+    let cosigning = match &policy {
+        Some(policy) => Some(witnessing::cosign(log, policy, true)?),
+        None => None,
+    };
+    Ok(Revealed { result_id: ids[1].clone(), beacon_id: ids[0].clone(), draw: doc, failure, inputs, cosigning })
+}
+
+/// Before a reveal under a witness policy: a fresh quorum on the *current*
+/// checkpoint (a rolled-back or forked log fails here), then a quorum on a
+/// tree including the commitment before its deadline. Writes nothing to
+/// the log's entries when it refuses.
+fn require_witnessed(
+    log: &mut Log,
+    policy: &Policy,
+    commitment: &Entry,
+    index: u64,
+    at: Option<&str>,
+    clock: &Clock,
+) -> Result<(), FlowError> {
+    let deadline = deadline(commitment, at).map_err(refused)?;
+    if at.is_some() && deadline > clock.unix {
+        return Err(refused(format!("the ceremony time --at {} is after now ({})", at.unwrap_or(""), clock.rfc3339)));
+    }
+    let fresh = witnessing::cosign(log, policy, false)?;
+    if !fresh.has_quorum() {
+        return Err(FlowError::witnesses(
+            &format!(
+                "refused: the witnesses did not cosign this log's current tree (size {}); nothing was written",
+                log.len()
+            ),
+            &fresh,
+        ));
+    }
+    let (records, _) = log.cosigned_records()?;
+    let (checked, _) = witnessing::check_records(log, &records, policy);
+    if witnessing::witnessing_record(&checked, policy, index, Some(deadline)).is_none() {
+        let best = witnessing::best_count(&checked, index, Some(deadline));
+        return Err(refused(format!(
+            "refused: commitment {} was cosigned by at most {best} of {} witnesses before {} (quorum {}): it was not provably fixed before the randomness, so it cannot be revealed; nothing was written",
+            log.id(index),
+            policy.witnesses.len(),
+            humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(deadline)),
+            policy.quorum
+        )));
+    }
+    Ok(())
 }

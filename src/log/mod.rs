@@ -8,12 +8,15 @@
 
 pub mod audit;
 pub mod audit_receipts;
+pub mod audit_witnesses;
 pub mod beacon;
 pub mod commitments;
 pub mod entry;
 pub mod flow;
 pub mod note;
+pub mod policy;
 pub mod proof;
 pub mod snapshots;
 pub mod storage;
 pub mod store;
+pub mod witnessing;

@@ -40,6 +40,7 @@ pub const CHECKPOINT: &str = "checkpoint";
 pub const VKEY: &str = "log.pub";
 pub const SKEY: &str = "private/log.key";
 pub const RECOVERED: &str = "recovered";
+pub const COSIGNATURES: &str = "cosignatures.jsonl";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
@@ -136,6 +137,18 @@ impl Log<DirStorage> {
     /// Creates a log: keys (private key mode 0600), public verifier key, and
     /// the first entry naming both.
     pub fn init(dir: &Path, origin: &str, time: &str, simulated: bool) -> Result<Log, LogError> {
+        Log::init_with(dir, origin, time, simulated, Vec::new())
+    }
+
+    /// [`Log::init`] with more entries in the first batch (the witness
+    /// policy at index 1).
+    pub fn init_with(
+        dir: &Path,
+        origin: &str,
+        time: &str,
+        simulated: bool,
+        more: Vec<(Kind, Value)>,
+    ) -> Result<Log, LogError> {
         if dir.join(VKEY).exists() || dir.join(ENTRIES).exists() {
             return Err(LogError::Exists(dir.to_path_buf()));
         }
@@ -145,7 +158,9 @@ impl Log<DirStorage> {
         let mut storage = DirStorage { dir: dir.to_path_buf() };
         storage.replace(VKEY, format!("{vkey}\n").as_bytes()).map_err(|e| LogError::io(VKEY, e))?;
         let mut log = Log::open(storage, true)?;
-        log.append(vec![(Kind::LogCreated, json!({"origin": origin, "vkey": vkey}))], time, simulated)?;
+        let mut batch = vec![(Kind::LogCreated, json!({"origin": origin, "vkey": vkey}))];
+        batch.extend(more);
+        log.append(batch, time, simulated)?;
         Ok(log)
     }
 
@@ -176,6 +191,29 @@ fn write_private(path: &Path, skey: &str) -> Result<(), LogError> {
 fn write_private(path: &Path, skey: &str) -> Result<(), LogError> {
     fs::write(path, format!("{skey}\n")).map_err(|e| LogError::io("private key", e))
 }
+
+/// Whether the `checkpoint` file holds the newest note, alone or followed
+/// by witness cosignature lines (LOG-FORMAT §"`cosignatures.jsonl` and the
+/// `checkpoint` file").
+pub(crate) fn is_newest(current: &[u8], newest: &str) -> bool {
+    match current.strip_prefix(newest.as_bytes()) {
+        Some([]) => true,
+        Some(rest) => std::str::from_utf8(rest).is_ok_and(|r| crate::witness::protocol::parse_cosignatures(r).is_ok()),
+        None => false,
+    }
+}
+
+/// One record of `cosignatures.jsonl`: a checkpoint of this log with the
+/// cosignature lines collected for it (not yet checked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CosignedRecord {
+    pub size: u64,
+    pub checkpoint: String,
+}
+
+/// The records of `cosignatures.jsonl` with their line numbers, and the
+/// problems of the lines that are not records.
+pub type CosignedRecords = (Vec<(usize, CosignedRecord)>, Vec<String>);
 
 /// The unfinished tail found when opening: bytes past the committed state.
 struct Tail {
@@ -355,7 +393,7 @@ impl<S: Storage> Log<S> {
             }
         }
         if let Some(newest) = &newest {
-            if current.as_deref() != Some(newest.as_bytes()) {
+            if !current.as_deref().is_some_and(|c| is_newest(c, newest)) {
                 let what = match current_size {
                     Some(s) => format!("`{CHECKPOINT}` was the older checkpoint of size {s}"),
                     None => format!("`{CHECKPOINT}` was missing"),
@@ -440,7 +478,12 @@ impl<S: Storage> Log<S> {
     /// other process wrote since it was opened or last appended to).
     pub fn is_current(&self) -> Result<bool, LogError> {
         let current = self.read(CHECKPOINT)?;
-        if current.as_deref() != self.latest.as_deref().map(str::as_bytes) {
+        let same = match (&current, &self.latest) {
+            (Some(c), Some(latest)) => is_newest(c, latest),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
             return Ok(false);
         }
         let len = |name: &str| self.storage.len(name).map_err(|e| LogError::io(name, e));
@@ -578,6 +621,71 @@ impl<S: Storage> Log<S> {
         self.latest = Some(newest);
         self.tree = tree;
         Ok(ids)
+    }
+
+    /// The records of `cosignatures.jsonl` with their line numbers, and the
+    /// lines that are not records. The file signs the tree and is not part
+    /// of it: a bad line is for `audit verify` to report, never a reason to
+    /// stop writing.
+    pub fn cosigned_records(&self) -> Result<CosignedRecords, LogError> {
+        let bytes = self.read(COSIGNATURES)?.unwrap_or_default();
+        let (lines, torn) = split_lines(&bytes);
+        let mut records = Vec::new();
+        let mut bad = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let v: Option<Value> = serde_json::from_slice(line).ok();
+            let keys_ok = v.as_ref().and_then(Value::as_object).is_some_and(|o| o.len() == 2);
+            match v.as_ref().map(|v| (v["size"].as_u64(), v["checkpoint"].as_str())) {
+                Some((Some(size), Some(note)))
+                    if keys_ok && canonical::to_bytes(v.as_ref().expect("matched")) == *line =>
+                {
+                    records.push((i + 1, CosignedRecord { size, checkpoint: note.to_string() }))
+                }
+                _ => bad.push(format!(
+                    "{COSIGNATURES} line {} is not a canonical {{\"checkpoint\",\"size\"}} record",
+                    i + 1
+                )),
+            }
+        }
+        if torn > 0 {
+            bad.push(format!("{COSIGNATURES} ends in an unfinished line of {torn} bytes (an interrupted write)"));
+        }
+        Ok((records, bad))
+    }
+
+    /// Appends a cosigned checkpoint to `cosignatures.jsonl` (fsync) and,
+    /// when it is for the newest tree, makes it the `checkpoint` file.
+    pub fn append_cosigned(&mut self, size: u64, note: &str) -> Result<(), LogError> {
+        if self.skey.is_none() || (self.lock.is_none() && self.storage.dir().is_some()) {
+            return Err(LogError::ReadOnly);
+        }
+        let bytes = self.read(COSIGNATURES)?.unwrap_or_default();
+        let (_, torn) = split_lines(&bytes);
+        if torn > 0 {
+            // An interrupted append: cut it, or the next record would be glued to it.
+            let keep = (bytes.len() - torn) as u64;
+            self.storage.truncate(COSIGNATURES, keep).map_err(|e| LogError::io(COSIGNATURES, e))?;
+        }
+        let mut line = canonical::to_bytes(&json!({"size": size, "checkpoint": note}));
+        line.push(b'\n');
+        self.storage.append(COSIGNATURES, &line).map_err(|e| LogError::io(COSIGNATURES, e))?;
+        let newest = self.latest.as_deref().is_some_and(|l| size == self.len() && is_newest(note.as_bytes(), l));
+        if newest {
+            if let Err(e) = self.storage.replace(CHECKPOINT, note.as_bytes()) {
+                self.findings.push(format!("`{CHECKPOINT}` could not be replaced by the cosigned note ({e})"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The checkpoint to publish: the `checkpoint` file when it is the
+    /// newest note with cosignatures, else the newest note.
+    pub fn served_checkpoint(&self) -> Option<String> {
+        let latest = self.latest.as_deref()?;
+        match self.read(CHECKPOINT) {
+            Ok(Some(c)) if is_newest(&c, latest) => String::from_utf8(c).ok(),
+            _ => Some(latest.to_string()),
+        }
     }
 
     /// Stores a blob under `name` unless it is already there.

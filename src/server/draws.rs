@@ -151,7 +151,8 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>) -> A
 
 pub async fn checkpoint(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
     let log = state.log()?;
-    let cp = log.latest_checkpoint().ok_or_else(|| ApiError::not_found("the log has no checkpoint yet"))?.to_string();
+    // With its witnesses' cosignature lines when it has them (LOG-FORMAT).
+    let cp = log.served_checkpoint().ok_or_else(|| ApiError::not_found("the log has no checkpoint yet"))?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], cp))
 }
 

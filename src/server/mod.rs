@@ -10,6 +10,7 @@ mod lookup;
 mod regulator;
 mod results;
 pub mod state;
+mod witnesses;
 
 use std::time::Duration;
 
@@ -44,6 +45,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/draws"),
     ("GET", "/api/draws/{id}"),
     ("GET", "/api/draws/{id}/receipt"),
+    ("GET", "/api/draws/{id}/witnesses"),
     ("GET", "/api/checkpoint"),
     ("GET", "/api/log.pub"),
     ("GET", "/api/entries/{index}"),
@@ -91,6 +93,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/draws", get(draws::list))
         .route("/api/draws/{id}", get(draws::detail))
         .route("/api/draws/{id}/receipt", get(draws::receipt))
+        .route("/api/draws/{id}/witnesses", get(witnesses::witnesses))
         .route("/api/checkpoint", get(draws::checkpoint))
         .route("/api/log.pub", get(draws::vkey))
         .route("/api/entries/{index}", get(draws::entry))

@@ -130,8 +130,22 @@ pub async fn commit(
         conf_src.as_ref().map(|c| c as &(dyn Source + Sync)),
     )
     .map_err(|e| ApiError::unprocessable(e.to_string()))?;
-    let (id, _) = state.write(move |log, _| flow::commit(log, inputs, &choice, &clock()).map_err(flow_error)).await?;
+    let ((id, cosigning), _) = state
+        .write(move |log, _| {
+            let id = flow::commit(log, inputs, &choice, &clock()).map_err(flow_error)?;
+            // The commitment is logged whatever the witnesses answer.
+            let commitment_index = log.len() - 1;
+            let cosigning = flow::cosign_at(log, commitment_index).map_err(ApiError::from)?;
+            Ok((id, cosigning))
+        })
+        .await?;
     tracing::info!(commitment = %id, "logged a draw commitment");
+    if let Some(c) = cosigning.filter(|c| !c.has_quorum()) {
+        let what = format!(
+            "commitment {id} is logged but unwitnessed: it can be revealed only if `fairdraw cosign` obtains the quorum before its deadline"
+        );
+        return Err(flow_error(flow::FlowError::witnesses(&what, &c)));
+    }
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
@@ -153,6 +167,9 @@ fn flow_error(e: flow::FlowError) -> ApiError {
     match e {
         flow::FlowError::Refused(m) => ApiError::unprocessable(m),
         flow::FlowError::Log(l) => l.into(),
+        // No witness answered: the server's network, not the request.
+        flow::FlowError::Witnesses { message, unreachable: true } => ApiError::busy(message),
+        flow::FlowError::Witnesses { message, unreachable: false } => ApiError::conflict(message),
     }
 }
 
@@ -168,6 +185,9 @@ pub struct RevealRequest {
 pub struct Ceremony {
     digits: String,
     witnesses: Vec<String>,
+    /// The ceremony's time (RFC 3339 UTC), required under a witness policy.
+    #[serde(default)]
+    at: Option<String>,
 }
 
 pub async fn reveal(
@@ -189,8 +209,9 @@ pub async fn reveal(
             }
             let mut fields = vec![("ceremony.digits", Some(c.digits.as_str()), CEREMONY_DIGITS_MAX_BYTES)];
             fields.extend(c.witnesses.iter().map(|w| ("a witness name", Some(w.as_str()), SHORT_FIELD_MAX_BYTES)));
+            fields.push(("ceremony.at", c.at.as_deref(), SHORT_FIELD_MAX_BYTES));
             check_lengths(&fields)?;
-            Offered::Ceremony { digits: c.digits, witnesses: c.witnesses }
+            Offered::Ceremony { digits: c.digits, witnesses: c.witnesses, at: c.at }
         }
         _ => return Err(ApiError::bad_request("give either drand {round, signature} or ceremony {digits, witnesses}")),
     };
