@@ -139,16 +139,25 @@ fn restore(log: &Path, saved: &[Vec<u8>]) {
     }
 }
 
-/// The Python and JS verifiers on a witnessed log. MERGE POINT: neither
-/// supports witnesses in this branch yet (audit/verify.py and web/verify.js
-/// are being extended by other engineers); the lead wires them in here at
-/// merge time: both must exit 0 and print the same `witnessed by 2 of 2`
+/// The Python and JS verifiers, written from LOG-FORMAT alone, on a log the
+/// Rust writer witnessed: both exit 0 and print the same `witnessed by 2 of 2`
 /// lines as `audit verify`.
-fn other_verifiers_on_witnessed_log(_log: &Path) {
-    skipped(
-        "witness::other_verifiers_on_witnessed_log",
-        "verify.py and verify.js do not check cosignatures in this branch yet (merge point)",
-    );
+fn other_verifiers_on_witnessed_log(log: &Path, rust: &str) {
+    let witnessed = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.contains("commitment witnessed by"))
+            .map(|l| l.trim_start_matches("note: ").to_string())
+            .collect()
+    };
+    let expected = witnessed(rust);
+    assert_eq!(expected.len(), 2, "{rust}");
+    let cwd = log.parent().unwrap();
+    let py = verify_py(&["log", s(log)], cwd);
+    assert_eq!(py.code, 0, "verify.py on the witnessed log:\n{}{}", py.stdout, py.stderr);
+    assert_eq!(witnessed(&py.stdout), expected, "verify.py names the same witnessed draws:\n{}", py.stdout);
+    let js = verify_js(&["log", s(log)], cwd);
+    assert_eq!(js.code, 0, "verify.js on the witnessed log:\n{}{}", js.stdout, js.stderr);
+    assert_eq!(witnessed(&js.stdout), expected, "verify.js names the same witnessed draws:\n{}", js.stdout);
 }
 
 #[test]
@@ -224,7 +233,7 @@ fn witnessed_draws_cannot_be_rerolled() {
     assert!(!v.stdout.contains("unwitnessed"), "{}", v.stdout);
     let served = std::fs::read_to_string(log.join("checkpoint")).unwrap();
     assert!(served.contains("— w.test/w1 ") && served.contains("— w.test/w2 "), "cosigned checkpoint:\n{served}");
-    other_verifiers_on_witnessed_log(&log);
+    other_verifiers_on_witnessed_log(&log, &v.stdout);
     let last = std::fs::read_to_string(log.join("entries.jsonl")).unwrap().lines().count() - 1;
     check_witnesses_api(&log, &vkey, &common::log_ids(&log)[last]);
 
