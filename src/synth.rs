@@ -17,9 +17,9 @@
 //! Chinese header line; lines end with `\n`; no value needs CSV quoting.
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
+use std::sync::LazyLock;
 
 use chrono::{Days, NaiveDate};
 use rand::distr::{weighted::WeightedIndex, Distribution};
@@ -370,8 +370,9 @@ fn enterprise(seed: u64, idx: u64) -> Enterprise {
     };
 
     // More recent registrations are more frequent (density rises linearly).
-    let established = day_between(&mut rng, ESTABLISHED_FIRST, ESTABLISHED_LAST)
-        .max(day_between(&mut rng, ESTABLISHED_FIRST, ESTABLISHED_LAST));
+    let one = day_between(&mut rng, ESTABLISHED_FIRST, ESTABLISHED_LAST);
+    let other = day_between(&mut rng, ESTABLISHED_FIRST, ESTABLISHED_LAST);
+    let established = one.max(other);
     let class_idx = weighted(&mut rng, &CLASS_DIST);
     let status = weighted(&mut rng, &STATUS_DIST);
     let abnormal = per_mille(&mut rng, ABNORMAL_PER_MILLE[class_idx]);
