@@ -101,5 +101,34 @@ fn tickets(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, load, root, select, tickets);
+/// One-block compressions as the draw runs them: `sha2`'s `compress256` one
+/// message at a time against the four interleaved lanes of `sha256::compress4`.
+fn sha256_one_block(c: &mut Criterion) {
+    use fairdraw::ticket::sha256;
+    let blocks: Vec<sha256::Block> = (0..4096u32).map(|i| [i as u8; 64]).collect();
+    let mut g = c.benchmark_group("sha256_one_block");
+    g.throughput(Throughput::Elements(blocks.len() as u64));
+    g.bench_function("sha2_compress256", |b| {
+        b.iter(|| {
+            blocks.iter().fold(0u32, |acc, block| {
+                let mut state = sha256::IV;
+                sha256::compress(&mut state, std::slice::from_ref(black_box(block)));
+                acc ^ state[0]
+            })
+        })
+    });
+    g.bench_function("four_lanes", |b| {
+        b.iter(|| {
+            blocks.chunks_exact(4).fold(0u32, |acc, q| {
+                let mut states = [sha256::IV; 4];
+                let q = black_box(q);
+                sha256::compress4(&mut states, [&q[0..1], &q[1..2], &q[2..3], &q[3..4]]);
+                acc ^ states[0][0] ^ states[1][0] ^ states[2][0] ^ states[3][0]
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, load, root, select, tickets, sha256_one_block);
 criterion_main!(benches);

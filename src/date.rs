@@ -1,6 +1,13 @@
 //! Calendar dates as registries write them (spec §1.5).
+//!
+//! [`Date`] is the value the registries and plans hold (year, month and day,
+//! as written); every computation on dates — validity, leap years, day
+//! arithmetic, weekdays, time zones — goes through `chrono::NaiveDate`
+//! ([`Date::to_naive`], [`Date::from_naive`]).
 
 use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
 
 /// A proleptic Gregorian date; ordering is chronological.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,19 +40,10 @@ impl Date {
         if !(1900..=2999).contains(&year) {
             return Err(format!("\"{text}\": year must be between 1900 and 2999"));
         }
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return Err(format!("\"{text}\" is not a real calendar date"));
+        match NaiveDate::from_ymd_opt(year.into(), month.into(), day.into()) {
+            Some(d) => Ok(Date::from_naive(d)),
+            None => Err(format!("\"{text}\" is not a real calendar date")),
         }
-        Ok(Date { year, month, day })
-    }
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 
@@ -55,14 +53,21 @@ fn china() -> chrono::FixedOffset {
 }
 
 impl Date {
-    fn from_chrono(d: chrono::NaiveDate) -> Date {
-        use chrono::Datelike;
-        Date { year: d.year() as u16, month: d.month() as u8, day: d.day() as u8 }
+    /// The same day as a `chrono` date, for every computation on dates.
+    pub fn to_naive(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year.into(), self.month.into(), self.day.into())
+            .unwrap_or_else(|| panic!("{self:?} is not a real calendar date"))
+    }
+
+    /// The same day as a [`Date`]. Panics if the year does not fit in a `u16`.
+    pub fn from_naive(d: NaiveDate) -> Date {
+        let year = u16::try_from(d.year()).unwrap_or_else(|_| panic!("year {} is out of range for a Date", d.year()));
+        Date { year, month: d.month() as u8, day: d.day() as u8 }
     }
 
     /// Today's date in China.
     pub fn china_today() -> Date {
-        Date::from_chrono(chrono::Utc::now().with_timezone(&china()).date_naive())
+        Date::from_naive(chrono::Utc::now().with_timezone(&china()).date_naive())
     }
 }
 
@@ -71,7 +76,7 @@ impl Date {
 /// published on 1 December.
 pub fn china_date_of(rfc3339: &str) -> Result<Date, String> {
     let t = chrono::DateTime::parse_from_rfc3339(rfc3339).map_err(|e| format!("{rfc3339:?} is not RFC 3339: {e}"))?;
-    Ok(Date::from_chrono(t.with_timezone(&china()).date_naive()))
+    Ok(Date::from_naive(t.with_timezone(&china()).date_naive()))
 }
 
 impl fmt::Display for Date {

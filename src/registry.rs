@@ -428,15 +428,8 @@ fn plain_date_ok(text: &str) -> Option<()> {
     let year = digit(0)? * 1000 + digit(1)? * 100 + digit(2)? * 10 + digit(3)?;
     let month = digit(5)? * 10 + digit(6)?;
     let day = digit(8)? * 10 + digit(9)?;
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
-        _ => return None,
-    };
-    ((1900..=2999).contains(&year) && (1..=days).contains(&day)).then_some(())
+    let real = chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_some();
+    ((1900..=2999).contains(&year) && real).then_some(())
 }
 
 fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<usize>], row: &Row<'_>) -> Result<(), Problem> {

@@ -86,17 +86,11 @@ pub fn write_table(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write)
     writeln!(out, "\n共抽取 {} 户 / {} targets drawn", doc.assignments.len(), doc.assignments.len())
 }
 
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// The inspection list (检查名单) for Excel.
+/// The inspection list (检查名单) for Excel: UTF-8 with a BOM, CRLF line
+/// ends, a cell quoted only when it holds a comma, a quote or a line break.
 pub fn write_csv(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\xEF\xBB\xBF")?;
+    let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     let items: Vec<String> = doc.plan["items"]
         .as_array()
         .into_iter()
@@ -116,7 +110,7 @@ pub fn write_csv(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -
         "抽查事项",
         "抽查计划",
     ];
-    write!(out, "{}\r\n", header.join(","))?;
+    csv.write_record(header)?;
     for (n, a) in doc.assignments.iter().enumerate() {
         let names: Vec<&str> = a.inspectors.iter().map(|id| name_of(inspectors, id)).collect();
         let experts: Vec<&str> = a.experts.iter().map(|id| name_of(inspectors, id)).collect();
@@ -133,8 +127,7 @@ pub fn write_csv(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -
             items.join("、"),
             doc.plan_name.clone(),
         ];
-        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        write!(out, "{}\r\n", row.join(","))?;
+        csv.write_record(&cells)?;
     }
-    Ok(())
+    csv.flush()
 }

@@ -1,6 +1,15 @@
 //! The assignment's random stream (spec §8.1): SHA-256 in counter mode under
 //! a key derived from the seed with its own domain label, so that it never
 //! coincides with the ticket hashes.
+//!
+//! It stays SHA-256 in counter mode, not `rand`/`rand_chacha`, because the
+//! spec fixes it and the independent verifiers must reproduce it from the
+//! spec with what their platforms have: `audit/verify.py` with the Python
+//! standard library (`hashlib`), `web/verify.js` with the browser's WebCrypto,
+//! neither of which has ChaCha. It rests on the same primitive as the tickets,
+//! as Rivest's consistent_sampler and Stark's cryptorandom build their
+//! auditing samples on SHA-256. The draw uses a few words per slot, so its
+//! speed does not matter.
 
 use sha2::{Digest, Sha256};
 

@@ -9,8 +9,9 @@
 //! codes (characters 9–17), so it should not coincide with a real registration.
 //!
 //! The output bytes depend only on [`SynthConfig`]: no wall clock, no
-//! environment, no external RNG crate (a splitmix64 generator lives below).
-//! Enterprise row `i` is a pure function of `(seed, i)`, so a smaller registry
+//! environment, no entropy. Random choices come from ChaCha8 (`rand_chacha`)
+//! keyed by the seed, with one stream per file and a window of it per row:
+//! enterprise row `i` is a pure function of `(seed, i)`, so a smaller registry
 //! is a prefix of a larger one with the same seed. Every file starts with the
 //! UTF-8 BOM (so that spreadsheet software opens it as UTF-8) followed by a
 //! Chinese header line; lines end with `\n`; no value needs CSV quoting.
@@ -18,6 +19,13 @@
 use std::collections::HashSet;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
+use std::sync::LazyLock;
+
+use chrono::{Days, NaiveDate};
+use rand::distr::{weighted::WeightedIndex, Distribution};
+use rand::seq::IndexedRandom;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 use crate::uscc::{check_char, ALPHABET};
 
@@ -55,59 +63,46 @@ pub const CONFLICTS_HEADER: &str = "执法证号,统一社会信用代码,回避
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 // ---------------------------------------------------------------------------
-// Random numbers: splitmix64 (Steele, Lea, Flood 2014), one stream per row.
+// Random numbers: ChaCha8 keyed by the seed, one ChaCha stream per file, and
+// for each row its own window of 2³² words of that stream, so row `i` is a
+// pure function of `(seed, i)` whatever other rows are generated.
 
-const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 const STREAM_ENTERPRISE: u64 = 0x656e_7465_7270_7269; // "enterpri"
 const STREAM_INSPECTOR: u64 = 0x696e_7370_6563_746f; // "inspecto"
 const STREAM_CONFLICT: u64 = 0x636f_6e66_6c69_6374; // "conflict"
 
-fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// The generator of row `idx` of `stream` (a row draws a few dozen words).
+fn row_rng(seed: u64, stream: u64, idx: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng.set_word_pos(u128::from(idx) << 32);
+    rng
 }
 
-#[derive(Clone, Copy)]
-struct Rng(u64);
-
-impl Rng {
-    /// Independent stream for row `idx` of `stream` (mix64 is a bijection,
-    /// so distinct rows get distinct, scrambled starting states).
-    fn for_row(seed: u64, stream: u64, idx: u64) -> Rng {
-        Rng(mix64(mix64(seed ^ stream) ^ mix64(idx.wrapping_add(GAMMA))))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(GAMMA);
-        mix64(self.0)
-    }
-
-    /// A number in `0..n` (`n > 0`), by multiply-shift.
-    fn below(&mut self, n: u64) -> u64 {
-        ((self.next() as u128 * n as u128) >> 64) as u64
-    }
-
-    fn per_mille(&mut self, p: u32) -> bool {
-        self.below(1000) < p as u64
-    }
-
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-
-    fn weighted(&mut self, weights: &[u32]) -> usize {
-        let total: u64 = weights.iter().map(|&w| w as u64).sum();
-        let mut r = self.below(total);
-        for (i, &w) in weights.iter().enumerate() {
-            if r < w as u64 {
-                return i;
-            }
-            r -= w as u64;
-        }
-        weights.len() - 1
-    }
+fn per_mille(rng: &mut ChaCha8Rng, p: u32) -> bool {
+    rng.random_ratio(p, 1000)
 }
+
+fn pick<T: Copy>(rng: &mut ChaCha8Rng, xs: &[T]) -> T {
+    *xs.choose(rng).expect("the tables are not empty")
+}
+
+/// An index into `weights`, with probability proportional to its weight.
+fn weighted(rng: &mut ChaCha8Rng, weights: &'static LazyLock<WeightedIndex<u32>>) -> usize {
+    weights.sample(rng)
+}
+
+/// The weight tables below as distributions, built once.
+macro_rules! distribution {
+    ($name:ident, $weights:expr) => {
+        static $name: LazyLock<WeightedIndex<u32>> =
+            LazyLock::new(|| WeightedIndex::new($weights).expect("positive weights"));
+    };
+}
+distribution!(DISTRICT_DIST, DISTRICT_WEIGHTS);
+distribution!(INDUSTRY_DIST, INDUSTRY_WEIGHTS);
+distribution!(CLASS_DIST, CLASS_WEIGHTS);
+distribution!(STATUS_DIST, STATUS_WEIGHTS);
 
 // ---------------------------------------------------------------------------
 // Tables.
@@ -272,59 +267,29 @@ const STATUSES: [&str; 4] = ["存续", "歇业", "吊销", "注销"];
 const STATUS_WEIGHTS: [u32; 4] = [880, 40, 30, 50];
 
 // ---------------------------------------------------------------------------
-// Dates (proleptic Gregorian, days since 1970-01-01; H. Hinnant's algorithms).
+// Dates.
 
-const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+const fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a real date")
 }
 
-fn civil_from_days(z: i64) -> (u32, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    (y as u32, m as u32, d as u32)
-}
-
-const ESTABLISHED_FIRST: i64 = days_from_civil(1995, 1, 1);
-const ESTABLISHED_LAST: i64 = days_from_civil(2026, 9, 30);
+const ESTABLISHED_FIRST: NaiveDate = ymd(1995, 1, 1);
+const ESTABLISHED_LAST: NaiveDate = ymd(2026, 9, 30);
 /// Codes issued before this day embed the enterprise's old organisation code.
-const USCC_REFORM: i64 = days_from_civil(2015, 10, 1);
-const CERT_VALID_FIRST: i64 = days_from_civil(2027, 1, 1);
-const CERT_VALID_LAST: i64 = days_from_civil(2031, 12, 31);
-const CERT_EXPIRED_FIRST: i64 = days_from_civil(2025, 1, 1);
-const CERT_EXPIRED_LAST: i64 = days_from_civil(2026, 11, 30);
+const USCC_REFORM: NaiveDate = ymd(2015, 10, 1);
+const CERT_VALID_FIRST: NaiveDate = ymd(2027, 1, 1);
+const CERT_VALID_LAST: NaiveDate = ymd(2031, 12, 31);
+const CERT_EXPIRED_FIRST: NaiveDate = ymd(2025, 1, 1);
+const CERT_EXPIRED_LAST: NaiveDate = ymd(2026, 11, 30);
 
-fn push_date(buf: &mut Vec<u8>, days: i64) {
-    let (y, m, d) = civil_from_days(days);
-    push_uint(buf, y as u64, 4);
-    buf.push(b'-');
-    push_uint(buf, m as u64, 2);
-    buf.push(b'-');
-    push_uint(buf, d as u64, 2);
+/// A uniformly random day of `first..=last`.
+fn day_between(rng: &mut ChaCha8Rng, first: NaiveDate, last: NaiveDate) -> NaiveDate {
+    first + Days::new(rng.random_range(0..=(last - first).num_days() as u64))
 }
 
-/// Decimal digits of `v`, zero-padded to at least `width`.
-fn push_uint(buf: &mut Vec<u8>, mut v: u64, width: usize) {
-    let mut tmp = [0u8; 20];
-    let mut n = 0;
-    while v > 0 || n < width {
-        tmp[n] = b'0' + (v % 10) as u8;
-        v /= 10;
-        n += 1;
-    }
-    buf.extend(tmp[..n].iter().rev());
+/// `YYYY-MM-DD`, the format of spec §1.5.
+fn push_date(buf: &mut Vec<u8>, date: NaiveDate) {
+    write!(buf, "{date}").expect("writing to a Vec cannot fail");
 }
 
 // ---------------------------------------------------------------------------
@@ -344,7 +309,7 @@ struct Enterprise {
     district: usize,
     industry: usize,
     status: usize,
-    established: i64,
+    established: NaiveDate,
     abnormal: bool,
     phone: [u8; 16],
     phone_len: usize,
@@ -362,7 +327,7 @@ fn org_value(b: u8) -> u32 {
 /// Characters 9–17 of the USCC: an 8-character body that is unique for the
 /// row index, then a check character that is deliberately *not* the
 /// GB 11714 one (so no synthetic code equals a real one).
-fn subject_code(idx: u64, old_style: bool, rng: &mut Rng, out: &mut [u8]) {
+fn subject_code(idx: u64, old_style: bool, rng: &mut ChaCha8Rng, out: &mut [u8]) {
     let body = &mut out[..8];
     if old_style && idx < OLD_MOD {
         // Pre-2015 organisation code: 8 digits.
@@ -384,32 +349,33 @@ fn subject_code(idx: u64, old_style: bool, rng: &mut Rng, out: &mut [u8]) {
     const W: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = body.iter().zip(W).map(|(&b, w)| org_value(b) * w).sum();
     let correct = (11 - sum % 11) % 11; // 10 is written X
-    let wrong = (correct + 1 + rng.below(10) as u32) % 11;
+    let wrong = (correct + 1 + rng.random_range(0..10u32)) % 11;
     out[8] = if wrong == 10 { b'X' } else { b'0' + wrong as u8 };
 }
 
 fn enterprise(seed: u64, idx: u64) -> Enterprise {
-    let mut rng = Rng::for_row(seed, STREAM_ENTERPRISE, idx);
-    let district = rng.weighted(&DISTRICT_WEIGHTS);
-    let industry = rng.weighted(&INDUSTRY_WEIGHTS);
+    let mut rng = row_rng(seed, STREAM_ENTERPRISE, idx);
+    let district = weighted(&mut rng, &DISTRICT_DIST);
+    let industry = weighted(&mut rng, &INDUSTRY_DIST);
     let ind = &INDUSTRIES[industry];
     let dist = &DISTRICTS[district];
 
     // 1 企业, 2 个体工商户, 3 农民专业合作社 (GB 32100 机构类别 under 工商).
-    let kind = if !ind.coop.is_empty() && rng.per_mille(80) {
+    let kind = if !ind.coop.is_empty() && per_mille(&mut rng, 80) {
         b'3'
-    } else if !ind.shop.is_empty() && rng.below(100) < ind.shop_pct as u64 {
+    } else if !ind.shop.is_empty() && rng.random_ratio(ind.shop_pct, 100) {
         b'2'
     } else {
         b'1'
     };
 
     // More recent registrations are more frequent (density rises linearly).
-    let span = (ESTABLISHED_LAST - ESTABLISHED_FIRST + 1) as u64;
-    let established = ESTABLISHED_FIRST + rng.below(span).max(rng.below(span)) as i64;
-    let class_idx = rng.weighted(&CLASS_WEIGHTS);
-    let status = rng.weighted(&STATUS_WEIGHTS);
-    let abnormal = rng.per_mille(ABNORMAL_PER_MILLE[class_idx]);
+    let one = day_between(&mut rng, ESTABLISHED_FIRST, ESTABLISHED_LAST);
+    let other = day_between(&mut rng, ESTABLISHED_FIRST, ESTABLISHED_LAST);
+    let established = one.max(other);
+    let class_idx = weighted(&mut rng, &CLASS_DIST);
+    let status = weighted(&mut rng, &STATUS_DIST);
+    let abnormal = per_mille(&mut rng, ABNORMAL_PER_MILLE[class_idx]);
 
     let mut uscc = [0u8; 18];
     uscc[0] = b'9';
@@ -419,40 +385,40 @@ fn enterprise(seed: u64, idx: u64) -> Enterprise {
     subject_code(idx, old_style, &mut rng, &mut uscc[8..17]);
     uscc[17] = check_char(&uscc[..17]).expect("generated from the alphabet");
 
-    let first = rng.pick(&BRAND_FIRST);
-    let mut second = rng.pick(&BRAND_SECOND);
+    let first = pick(&mut rng, &BRAND_FIRST);
+    let mut second = pick(&mut rng, &BRAND_SECOND);
     if second == first {
-        second = rng.pick(&BRAND_SECOND);
+        second = pick(&mut rng, &BRAND_SECOND);
     }
     let (city, place) = if dist.name.ends_with('区') { ("杭州市", dist.name) } else { ("", dist.name) };
     let name = match kind {
         b'1' => {
-            let (a, b) = match rng.below(100) {
+            let (a, b) = match rng.random_range(0..100) {
                 0..=4 => ("浙江", ""),
                 5..=29 => ("杭州", dist.short),
                 _ => ("杭州", ""),
             };
-            let third = if rng.per_mille(250) { rng.pick(&BRAND_SECOND) } else { "" };
-            let form = if rng.per_mille(30) { "股份有限公司" } else { "有限公司" };
-            [a, b, first, second, third, rng.pick(ind.company), form]
+            let third = if per_mille(&mut rng, 250) { pick(&mut rng, &BRAND_SECOND) } else { "" };
+            let form = if per_mille(&mut rng, 30) { "股份有限公司" } else { "有限公司" };
+            [a, b, first, second, third, pick(&mut rng, ind.company), form]
         }
         b'2' => {
-            let (f, s) = match rng.below(100) {
-                0..=19 => (rng.pick(&SURNAMES), "记"),
-                20..=34 => ("老", rng.pick(&SURNAMES)),
-                35..=44 => ("阿", rng.pick(&GIVEN)),
+            let (f, s) = match rng.random_range(0..100) {
+                0..=19 => (pick(&mut rng, &SURNAMES), "记"),
+                20..=34 => ("老", pick(&mut rng, &SURNAMES)),
+                35..=44 => ("阿", pick(&mut rng, &GIVEN)),
                 _ => (first, second),
             };
-            [city, place, f, s, rng.pick(ind.shop), "", ""]
+            [city, place, f, s, pick(&mut rng, ind.shop), "", ""]
         }
         _ => [city, place, first, second, ind.coop, "", ""],
     };
 
     // Masked contact number, as published registries show them.
     let mut phone = [0u8; 16];
-    let digits = rng.below(10_000);
-    let phone_len = if rng.per_mille(700) {
-        let prefix = rng.pick(&MOBILE_PREFIXES).as_bytes();
+    let digits = rng.random_range(0..10_000);
+    let phone_len = if per_mille(&mut rng, 700) {
+        let prefix = pick(&mut rng, &MOBILE_PREFIXES).as_bytes();
         phone[..3].copy_from_slice(prefix);
         phone[3..7].copy_from_slice(b"****");
         write_digits(&mut phone[7..11], digits);
@@ -605,12 +571,12 @@ struct Inspector {
     district: usize,
     active: bool,
     quals: u32,
-    cert_expires: i64,
+    cert_expires: NaiveDate,
     expert: bool,
 }
 
 fn inspector(seed: u64, counts: &[u64; 5], i: u64) -> Inspector {
-    let mut rng = Rng::for_row(seed, STREAM_INSPECTOR, i);
+    let mut rng = row_rng(seed, STREAM_INSPECTOR, i);
     let (mut department, mut j) = (0, i);
     while department + 1 < counts.len() && j >= counts[department] {
         j -= counts[department];
@@ -637,18 +603,18 @@ fn inspector(seed: u64, counts: &[u64; 5], i: u64) -> Inspector {
     }
     let id_len = 8 + len;
 
-    let surname = rng.pick(&SURNAMES);
-    let g1 = rng.pick(&GIVEN);
-    let g2 = if rng.per_mille(600) { rng.pick(&GIVEN) } else { "" };
-    let active = !rng.per_mille(60);
-    let cert_expires = if rng.per_mille(50) {
-        CERT_EXPIRED_FIRST + rng.below((CERT_EXPIRED_LAST - CERT_EXPIRED_FIRST + 1) as u64) as i64
+    let surname = pick(&mut rng, &SURNAMES);
+    let g1 = pick(&mut rng, &GIVEN);
+    let g2 = if per_mille(&mut rng, 600) { pick(&mut rng, &GIVEN) } else { "" };
+    let active = !per_mille(&mut rng, 60);
+    let cert_expires = if per_mille(&mut rng, 50) {
+        day_between(&mut rng, CERT_EXPIRED_FIRST, CERT_EXPIRED_LAST)
     } else {
-        CERT_VALID_FIRST + rng.below((CERT_VALID_LAST - CERT_VALID_FIRST + 1) as u64) as i64
+        day_between(&mut rng, CERT_VALID_FIRST, CERT_VALID_LAST)
     };
     let mut quals = 0u32;
     for (k, &(_, p)) in DEPARTMENTS[department].quals.iter().enumerate() {
-        if rng.per_mille(p) {
+        if per_mille(&mut rng, p) {
             quals |= 1 << k;
         }
     }
@@ -724,24 +690,27 @@ pub fn write_conflicts<W: Write>(cfg: &SynthConfig, out: W) -> io::Result<()> {
     let counts = department_counts(cfg.inspectors);
     let wanted = (cfg.conflicts as u64).min(cfg.enterprises.saturating_mul(cfg.inspectors as u64));
     let mut seen: HashSet<(u64, u64)> = HashSet::with_capacity(wanted as usize);
-    let mut rng = Rng::for_row(cfg.seed, STREAM_CONFLICT, 0);
+    let mut rng = row_rng(cfg.seed, STREAM_CONFLICT, 0);
     let mut attempts = 0u64;
     let max_attempts = 100 * wanted + 1000;
     let mut line = Vec::with_capacity(128);
     while (seen.len() as u64) < wanted && attempts < max_attempts {
         attempts += 1;
-        let i = rng.below(cfg.inspectors as u64);
+        let i = rng.random_range(0..cfg.inspectors as u64);
         let p = inspector(cfg.seed, &counts, i);
-        let mut e_idx = rng.below(cfg.enterprises);
+        let mut e_idx = rng.random_range(0..cfg.enterprises);
         let mut e = enterprise(cfg.seed, e_idx);
-        for _ in 0..30 {
+        // Same-district pairs for the first half of the attempts only, so
+        // that the pairs no same-district enterprise can form are reached too.
+        let tries = if attempts <= max_attempts / 2 { 30 } else { 0 };
+        for _ in 0..tries {
             if e.district == p.district {
                 break;
             }
-            e_idx = rng.below(cfg.enterprises);
+            e_idx = rng.random_range(0..cfg.enterprises);
             e = enterprise(cfg.seed, e_idx);
         }
-        let reason = rng.pick(&REASONS);
+        let reason = pick(&mut rng, &REASONS);
         if !seen.insert((i, e_idx)) {
             continue;
         }
@@ -950,14 +919,36 @@ mod tests {
     }
 
     #[test]
-    fn dates_round_trip() {
-        for d in [days_from_civil(1995, 1, 1), USCC_REFORM, days_from_civil(2024, 2, 29)] {
-            let (y, m, dd) = civil_from_days(d);
-            assert_eq!(days_from_civil(y as i64, m as i64, dd as i64), d);
-        }
-        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+    fn dates_are_written_as_spec_dates() {
         let mut b = Vec::new();
-        push_date(&mut b, days_from_civil(2026, 12, 5));
+        push_date(&mut b, ymd(2026, 12, 5));
         assert_eq!(b, b"2026-12-05");
+        let mut rng = row_rng(1, STREAM_INSPECTOR, 0);
+        for _ in 0..1000 {
+            let d = day_between(&mut rng, CERT_EXPIRED_FIRST, CERT_EXPIRED_LAST);
+            assert!((CERT_EXPIRED_FIRST..=CERT_EXPIRED_LAST).contains(&d), "{d}");
+        }
+    }
+
+    #[test]
+    fn rows_do_not_depend_on_each_other() {
+        // Row 5 alone equals row 5 of a file (each row has its own window of the stream).
+        let file = enterprises(&cfg(6, 1, 0, 11));
+        let mut line = Vec::new();
+        let e = enterprise(11, 5);
+        line.extend_from_slice(&e.uscc);
+        assert!(file.lines().nth(6).unwrap().starts_with(std::str::from_utf8(&line).unwrap()));
+        assert_ne!(enterprise(11, 5).uscc, enterprise(11, 4).uscc);
+    }
+
+    #[test]
+    fn bundled_data_is_what_the_default_config_generates() {
+        // data/README.md says the three registries are `fairdraw gen --seed 2026`.
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let c = SynthConfig::default();
+        let read = |name: &str| std::fs::read_to_string(data.join(name)).unwrap()[3..].to_string();
+        assert!(read("enterprises.csv") == enterprises(&c), "data/enterprises.csv is stale: regenerate it");
+        assert!(read("inspectors.csv") == inspectors(&c), "data/inspectors.csv is stale: regenerate it");
+        assert!(read("conflicts.csv") == conflicts(&c), "data/conflicts.csv is stale: regenerate it");
     }
 }

@@ -90,27 +90,31 @@ pub fn unpack(gz: &[u8], root_hex: &str) -> Result<Vec<Vec<u8>>, String> {
     Ok(leaves)
 }
 
-fn csv_cell(v: &Value) -> String {
-    let s = match v {
+/// A leaf's cell as CSV text: arrays (qualifications) joined with `;`.
+fn cell_text(v: &Value) -> String {
+    match v {
         Value::String(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
         Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(";"),
         other => other.to_string(),
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
+    }
 }
 
 /// Turns leaves back into CSV text with English headers, so that the same
-/// readers (and the same validation) rebuild the registry.
+/// readers (and the same validation) rebuild the registry. Every cell is
+/// quoted, so that no value is read differently from how it was stored.
 fn to_csv(columns: &[String], leaves: &[Vec<u8>]) -> Result<Vec<u8>, String> {
-    let mut out = columns.join(",").into_bytes();
-    out.push(b'\n');
+    let mut csv = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let written = |e: csv::Error| format!("snapshot CSV: {e}");
+    csv.write_record(columns).map_err(written)?;
     for leaf in leaves {
         let cells: Vec<Value> = serde_json::from_slice(leaf).map_err(|e| format!("snapshot leaf is not JSON: {e}"))?;
-        out.extend(cells.iter().map(csv_cell).collect::<Vec<_>>().join(",").into_bytes());
-        out.push(b'\n');
+        csv.write_record(cells.iter().map(cell_text)).map_err(written)?;
     }
-    Ok(out)
+    csv.into_inner().map_err(|e| format!("snapshot CSV: {e}"))
 }
 
 /// Rebuilds a draw's validated inputs from its three snapshots and plan.
