@@ -270,6 +270,27 @@ class WitnessTests(unittest.TestCase):
         message = b"cosignature/v1\ntime 1764547200\n" + text.encode()
         self.assertTrue(ed25519.verify(W1.pub, message, raw[12:]))
 
+    def test_the_shared_vector_verifies_with_the_package(self):
+        """tests/vectors/witness/cosignature-v1.json (made with OpenSSL, shared
+        with the Rust and JS tests): the package's own vkey parser, message and
+        signature check accept it, and reject it with one bit flipped."""
+        from fairdraw_verify import witness
+        from fairdraw_verify.note import VerifierKey
+        path = os.path.join(AUDIT, "..", "tests", "vectors", "witness", "cosignature-v1.json")
+        with open(path, encoding="utf-8") as f:
+            v = json.load(f)
+        key = VerifierKey(v["vkey"], 0x04)
+        self.assertEqual(key.public_key.hex(), v["public_key_hex"])
+        self.assertEqual(witness.cosigned_message(v["checkpoint_text"], v["time"]), v["signed_message"].encode())
+        name, sig = v["cosignature_line"].rstrip("\n").split(" ")[1:]
+        self.assertEqual(name, v["witness_name"])
+        raw = base64.b64decode(sig)
+        self.assertEqual(raw[:4].hex(), v["key_id_hex"])
+        self.assertEqual(witness.cosignature_time(key, v["checkpoint_text"], raw), v["time"])
+        bad = raw[:-1] + bytes([raw[-1] ^ 1])
+        self.assertIsNone(witness.cosignature_time(key, v["checkpoint_text"], bad))
+        self.assertEqual(W1.line(v["checkpoint_text"], v["time"]), v["cosignature_line"].rstrip("\n"))
+
     def test_no_policy_every_draw_is_unwitnessed(self):
         log, _, result = self.ceremony_log(policy=None, at=None)
         log.write()
