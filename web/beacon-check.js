@@ -8,7 +8,7 @@
 
 import { bls12_381 } from './vendor/noble/curves/bls12-381.js';
 import { sha256 } from './vendor/noble/hashes/sha2.js';
-import { unhex } from './note.js';
+import { fromHex } from './verify/sha256.js';
 
 /** drand quicknet chain info, as pinned by the server (data/drand/quicknet.json, src/log/beacon.rs). */
 export const QUICKNET = {
@@ -21,11 +21,11 @@ export const QUICKNET = {
 /** Does `signature` (hex) sign quicknet round `round`? Malformed input is false. */
 export function verifyQuicknetRound(round, signature) {
   try {
-    if (!Number.isSafeInteger(round) || round < 1) return false;
+    if (!Number.isSafeInteger(round) || round < 1 || !/^(?:[0-9a-fA-F]{2})+$/.test(signature)) return false;
     const message = new Uint8Array(8);
     new DataView(message.buffer).setBigUint64(0, BigInt(round));
     const short = bls12_381.shortSignatures;
-    return short.verify(unhex(signature), short.hash(sha256(message)), unhex(QUICKNET.public_key));
+    return short.verify(fromHex(signature), short.hash(sha256(message)), fromHex(QUICKNET.public_key));
   } catch {
     return false; // not a point on the curve, wrong length, not hex
   }

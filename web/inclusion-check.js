@@ -10,15 +10,30 @@
 // checkInclusion(detail, receiptText, logVkey, canonicalJson) ->
 //   {id: 'inclusion', ok, index, size, problem}
 
-import { openCheckpoint, parseReceipt } from './note.js';
+import './note.js'; // Ed25519 by noble where WebCrypto has none
+import { openCheckpoint, b64decode } from './verify/note.js';
+import { sha256, utf8, hex, concatBytes } from './verify/sha256.js';
 import { verifyInclusion } from './proof.js';
 
+/**
+ * A C2SP tlog-proof receipt (LOG-FORMAT.md "Receipts") ->
+ * {leaf (string), index, proof: [hex], note}; throws when it is not one.
+ */
+export function parseReceipt(text) {
+  const cut = text.indexOf('\n\n');
+  if (cut < 0) throw new Error('not a receipt (no blank line before the checkpoint)');
+  const lines = text.slice(0, cut).split('\n');
+  if (lines[0] !== 'c2sp.org/tlog-proof@v1') throw new Error('not a c2sp.org/tlog-proof@v1 receipt');
+  const extra = /^extra (\S+)$/.exec(lines[1] || '');
+  const index = /^index (0|[1-9][0-9]*)$/.exec(lines[2] || '');
+  if (!extra || !index) throw new Error('the receipt lacks its extra or index line');
+  const leaf = new TextDecoder('utf-8', { fatal: true }).decode(b64decode(extra[1]));
+  return { leaf, index: Number(index[1]), proof: lines.slice(3).map(l => hex(b64decode(l))), note: text.slice(cut + 2) };
+}
+
+/** RFC 6962 leaf hash (0x00 ‖ line), hex: the entry's id. */
 async function leafId(leaf) {
-  const bytes = new TextEncoder().encode(leaf);
-  const buf = new Uint8Array(bytes.length + 1);
-  buf.set(bytes, 1); // buf[0] = 0x00: RFC 6962 leaf prefix
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
-  return Array.from(digest, b => b.toString(16).padStart(2, '0')).join('');
+  return hex(await sha256(concatBytes(new Uint8Array([0]), utf8(leaf))));
 }
 
 export async function checkInclusion(detail, receiptText, logVkey, canonicalJson) {
@@ -27,13 +42,13 @@ export async function checkInclusion(detail, receiptText, logVkey, canonicalJson
   let cp;
   try {
     receipt = parseReceipt(receiptText);
-    cp = openCheckpoint(receipt.note, logVkey);
+    cp = await openCheckpoint(receipt.note, logVkey);
   } catch (e) {
     return fail(e.message);
   }
   const where = { index: receipt.index, size: cp.size };
   if (await leafId(receipt.leaf) !== detail.id) return fail(`the receipt proves another entry, not ${detail.id}`, where);
-  if (!await verifyInclusion({ leaf: receipt.leaf, index: receipt.index, size: cp.size, proof: receipt.proof, root: cp.root })) {
+  if (!await verifyInclusion({ leaf: receipt.leaf, index: receipt.index, size: cp.size, proof: receipt.proof, root: hex(cp.root) })) {
     return fail(`the inclusion proof does not verify against the signed checkpoint of size ${cp.size}`, where);
   }
   let entry;

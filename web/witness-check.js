@@ -18,7 +18,9 @@
 //        | 'unavailable' (no endpoint: ok null) | 'short' (fewer than K before T)
 //        | 'invalid' (a proof or signature does not verify)
 
-import { openCheckpoint, cosignatures } from './note.js';
+import './note.js'; // Ed25519 by noble where WebCrypto has none
+import { openCheckpoint, parseVerifierKey, verifyCosignature, NoteError, COSIGNATURE_V1 } from './verify/note.js';
+import { hex } from './verify/sha256.js';
 import { verifyInclusion, verifyInclusionOfHash } from './proof.js';
 
 /** The deadline T in POSIX seconds, from the draw itself; null when there is none. */
@@ -29,6 +31,39 @@ export function deadlineOf(detail) {
   if (typeof text !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(text)) return null;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms / 1000;
+}
+
+/**
+ * The cosignatures of checkpoint `cp` (from openCheckpoint) by the witnesses
+ * `[{name, vkey}]`: one result per signature line whose name and key id are a
+ * witness's, {name, time, ok: true} when it verifies, {name, ok: false} when
+ * not. Lines of other keys are left out; a witness whose key bears another
+ * name has no lines.
+ */
+async function cosignatures(cp, witnesses) {
+  const keys = [];
+  for (const w of witnesses) {
+    const key = await parseVerifierKey(String(w.vkey).trim(), COSIGNATURE_V1);
+    if (key.name === w.name) keys.push(key);
+  }
+  const out = [];
+  for (const line of cp.lines) {
+    for (const key of keys) {
+      let cosigned;
+      try {
+        cosigned = await verifyCosignature(key, cp.text, line);
+      } catch (e) {
+        if (!(e instanceof NoteError)) throw e;
+        out.push({ name: key.name, ok: false });
+        break;
+      }
+      if (cosigned) {
+        out.push({ name: key.name, time: cosigned.time, ok: true });
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 function distinctValid(cosigned, before) {
@@ -80,15 +115,16 @@ export async function checkWitnesses(detail, material, logVkey) {
     problems.push('no cosigned checkpoint includes the commitment');
   } else {
     try {
-      const cp = openCheckpoint(before.checkpoint, logVkey);
+      const cp = await openCheckpoint(before.checkpoint, logVkey);
+      const root = hex(cp.root);
       if (cp.size !== before.size) problems.push(`the checkpoint is of size ${cp.size}, not ${before.size}`);
-      if (!await verifyInclusionOfHash({ leafHash: c.id, index: c.index, size: cp.size, proof: before.proof, root: cp.root })) {
+      if (!await verifyInclusionOfHash({ leafHash: c.id, index: c.index, size: cp.size, proof: before.proof, root })) {
         problems.push(`the commitment is not in the cosigned tree of size ${cp.size}`);
       }
-      if (!await verifyInclusion({ leaf: material.policy.leaf, index: material.policy.index, size: cp.size, proof: material.policy.proof, root: cp.root })) {
+      if (!await verifyInclusion({ leaf: material.policy.leaf, index: material.policy.index, size: cp.size, proof: material.policy.proof, root })) {
         problems.push(`the witness policy is not in the cosigned tree of size ${cp.size}`);
       }
-      const cosigned = cosignatures(cp, policy.witnesses);
+      const cosigned = await cosignatures(cp, policy.witnesses);
       for (const bad of cosigned.filter(x => !x.ok)) problems.push(`the cosignature of ${bad.name} does not verify`);
       result.cosigners = distinctValid(cosigned, deadline).map(({ name, time }) => ({ name, time }));
     } catch (e) {
@@ -100,10 +136,11 @@ export async function checkWitnesses(detail, material, logVkey) {
   const reveal = material.reveal;
   if (reveal) {
     try {
-      const cp = openCheckpoint(reveal.checkpoint, logVkey);
-      const included = await verifyInclusionOfHash({ leafHash: detail.id, index: reveal.index, size: cp.size, proof: reveal.proof, root: cp.root });
+      const cp = await openCheckpoint(reveal.checkpoint, logVkey);
+      const root = hex(cp.root);
+      const included = await verifyInclusionOfHash({ leafHash: detail.id, index: reveal.index, size: cp.size, proof: reveal.proof, root });
       if (!included) problems.push(`the draw is not in the cosigned tree of size ${cp.size}`);
-      const cosigned = cosignatures(cp, policy.witnesses);
+      const cosigned = await cosignatures(cp, policy.witnesses);
       for (const bad of cosigned.filter(x => !x.ok)) problems.push(`the cosignature of ${bad.name} on the reveal does not verify`);
       const valid = distinctValid(cosigned, null);
       result.reveal = { ok: included && valid.length >= policy.quorum, cosigners: valid.map(x => x.name) };

@@ -1,6 +1,7 @@
 // checks.test.mjs — the page's signature checks in node: drand BLS
-// (web/beacon-check.js), witness cosignatures (web/note.js,
-// web/witness-check.js) and the receipt (web/inclusion-check.js).
+// (web/beacon-check.js), witness cosignatures (web/witness-check.js, reading
+// notes with web/verify/note.js), the receipt (web/inclusion-check.js) and
+// Ed25519 by noble where WebCrypto has none (web/note.js).
 //
 //   node --test tests/browser/checks.test.mjs
 //
@@ -15,7 +16,8 @@ import fs from 'node:fs';
 import { ed25519 } from '../../web/vendor/noble/curves/ed25519.js';
 import { sha256 } from '../../web/vendor/noble/hashes/sha2.js';
 import { QUICKNET, verifyQuicknetRound, checkBeacon } from '../../web/beacon-check.js';
-import { hex, unhex, toBase64, keyId, KEY_TYPE_ED25519, cosignatureLine, cosignatureVkey, openCheckpoint, parseNote, cosignatures } from '../../web/note.js';
+import { nobleEd25519Verify } from '../../web/note.js';
+import { openCheckpoint, verifyCosignature, setEd25519Verifier } from '../../web/verify/note.js';
 import { checkWitnesses } from '../../web/witness-check.js';
 import { checkInclusion } from '../../web/inclusion-check.js';
 import { canonicalJson } from '../../web/verify.js';
@@ -24,6 +26,32 @@ const root = new URL('../../', import.meta.url);
 const quicknet = JSON.parse(fs.readFileSync(new URL('data/drand/quicknet.json', root), 'utf8'));
 const rfc6962 = JSON.parse(fs.readFileSync(new URL('tests/vectors/rfc6962/roots.json', root), 'utf8'));
 const enc = new TextEncoder();
+const hex = bytes => Buffer.from(bytes).toString('hex');
+const unhex = h => Uint8Array.from(Buffer.from(h, 'hex'));
+const toBase64 = bytes => Buffer.from(bytes).toString('base64');
+
+// ─── signing, for tests only (signed-note key ids and cosignature/v1 lines) ──
+
+const KEY_TYPE_ED25519 = 0x01;
+const KEY_TYPE_COSIGNATURE = 0x04;
+
+/** Key id: the first 4 bytes of SHA-256(name ‖ LF ‖ type ‖ public key). */
+const keyId = (name, type, publicKey) => sha256(new Uint8Array([...enc.encode(name), 0x0a, type, ...publicKey])).slice(0, 4);
+
+/** A cosignature line: `— name base64(key id ‖ t ‖ signature)`. */
+function cosignatureLine(name, seed, checkpointText, time) {
+  const key = ed25519.getPublicKey(seed);
+  const sig = ed25519.sign(enc.encode(`cosignature/v1\ntime ${time}\n${checkpointText}`), seed);
+  const t = new Uint8Array(8);
+  new DataView(t.buffer).setBigUint64(0, BigInt(time));
+  return `— ${name} ${toBase64(new Uint8Array([...keyId(name, KEY_TYPE_COSIGNATURE, key), ...t, ...sig]))}`;
+}
+
+/** The cosignature verifier key of a witness with this Ed25519 seed. */
+function cosignatureVkey(name, seed) {
+  const key = ed25519.getPublicKey(seed);
+  return `${name}+${hex(keyId(name, KEY_TYPE_COSIGNATURE, key))}+${toBase64(new Uint8Array([KEY_TYPE_COSIGNATURE, ...key]))}`;
+}
 
 const flipBit = (h, byte = 10) => { const b = unhex(h); b[byte] ^= 0x01; return hex(b); };
 
@@ -68,7 +96,7 @@ test('checkBeacon: drand verified, tampered, other round; ceremony is not checka
 
 const seedBytes = start => Uint8Array.from({ length: 32 }, (_, i) => start + i);
 
-test('the cosignature vector (witness.example/w1, seed 1..32, fairdraw.example/vector size 5)', t => {
+test('the cosignature vector (witness.example/w1, seed 1..32, fairdraw.example/vector size 5)', async t => {
   const text = `fairdraw.example/vector\n5\n${toBase64(unhex(rfc6962.root_for_size_hex[5]))}\n`;
   const line = cosignatureLine('witness.example/w1', seedBytes(1), text, 1764547200);
   const vkey = cosignatureVkey('witness.example/w1', seedBytes(1));
@@ -86,10 +114,8 @@ test('the cosignature vector (witness.example/w1, seed 1..32, fairdraw.example/v
   const sig = crypto.sign(null, Buffer.from(`cosignature/v1\ntime 1764547200\n${text}`), key);
   assert.equal(line, `— witness.example/w1 ${Buffer.concat([id, time, sig]).toString('base64')}`);
   // and it verifies as a cosignature of that checkpoint, but not of another
-  const note = { text, signatures: parseNote(`${text}\n${line}\n`).signatures };
-  assert.deepEqual(cosignatures(note, [{ name: 'witness.example/w1', vkey }]), [{ name: 'witness.example/w1', time: 1764547200, ok: true }]);
-  const other = { ...note, text: text.replace('\n5\n', '\n6\n') };
-  assert.deepEqual(cosignatures(other, [{ name: 'witness.example/w1', vkey }]), [{ name: 'witness.example/w1', time: 1764547200, ok: false }]);
+  assert.deepEqual(await verifyCosignature(vkey, text, line), { time: 1764547200 });
+  await assert.rejects(verifyCosignature(vkey, text.replace('\n5\n', '\n6\n'), line), /cosignature of witness\.example\/w1 does not verify/);
 });
 
 // ─── a small log with witnesses ─────────────────────────────────────────────
@@ -167,15 +193,15 @@ function makeLog({ quorum = 2, before = [[W[0], T - 100], [W[1], T - 50]], revea
   return { detail, material, receipt, hashes };
 }
 
-test('the log key and a checkpoint open; a wrong key or an edited checkpoint do not', () => {
+test('the log key and a checkpoint open; a wrong key or an edited checkpoint do not', async () => {
   const { material } = makeLog();
-  const cp = openCheckpoint(material.before.checkpoint, LOG_VKEY);
+  const cp = await openCheckpoint(material.before.checkpoint, LOG_VKEY);
   assert.equal(cp.size, 4);
   assert.equal(cp.origin, ORIGIN);
   const otherPub = ed25519.getPublicKey(seedBytes(200));
   const otherVkey = `${ORIGIN}+${hex(keyId(ORIGIN, KEY_TYPE_ED25519, otherPub))}+${toBase64(new Uint8Array([1, ...otherPub]))}`;
-  assert.throws(() => openCheckpoint(material.before.checkpoint, otherVkey), /no signature by the log's key/);
-  assert.throws(() => openCheckpoint(material.before.checkpoint.replace('\n4\n', '\n5\n'), LOG_VKEY), /does not verify/);
+  await assert.rejects(openCheckpoint(material.before.checkpoint, otherVkey), /no signature by the key fairdraw\.example\/test\+/);
+  await assert.rejects(openCheckpoint(material.before.checkpoint.replace('\n4\n', '\n5\n'), LOG_VKEY), /invalid signature for key fairdraw\.example\/test\+/);
 });
 
 test('witnessed: two of three witnesses cosigned before the deadline', async () => {
@@ -228,7 +254,7 @@ test('wrong proofs, another commitment, a moved deadline and the wrong log key a
     /witness policy is not in the cosigned tree/);
   await bad({ ...material, commitment: { ...material.commitment, id: 'ff'.repeat(32) } }, /not this draw's/);
   await bad({ ...material, deadline: '2027-01-01T00:00:00Z' }, /deadline/);
-  await bad(material, /no signature by the log's key/, detail,
+  await bad(material, /no signature by the key fairdraw\.example\/test\+/, detail,
     LOG_VKEY.replace(/\+[0-9a-f]{8}\+/, `+${hex(keyId(ORIGIN, KEY_TYPE_ED25519, ed25519.getPublicKey(seedBytes(7))))}+`).replace(/[^+]+$/,
       toBase64(new Uint8Array([1, ...ed25519.getPublicKey(seedBytes(7))]))));
   const later = { ...detail, commitment: { beacon: { ...detail.commitment.beacon, round_time: '2027-01-01T00:00:00Z' } } };
@@ -255,4 +281,54 @@ test('the receipt proves the draw shown is the logged one', async () => {
   const lines = receipt.split('\n');
   lines[3] = toBase64(unhex(flipBit(hex(Uint8Array.from(atob(lines[3]), c => c.charCodeAt(0))), 0)));
   assert.match((await checkInclusion(detail, lines.join('\n'), LOG_VKEY, canonicalJson)).problem, /does not verify/);
+});
+
+// ─── a browser whose WebCrypto has no Ed25519 (Chrome < 137) ────────────────
+
+/** Runs `f` with a WebCrypto that refuses Ed25519 keys, as such a browser does. */
+async function withoutWebCryptoEd25519(f) {
+  const real = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  const webCrypto = globalThis.crypto;
+  const { subtle } = webCrypto;
+  const noEd25519 = {
+    digest: (...args) => subtle.digest(...args),
+    importKey: (format, key, algorithm, ...rest) => (algorithm && algorithm.name === 'Ed25519'
+      ? Promise.reject(new DOMException('Ed25519 is not supported', 'NotSupportedError'))
+      : subtle.importKey(format, key, algorithm, ...rest)),
+  };
+  const crypto = { subtle: noEd25519, getRandomValues: array => webCrypto.getRandomValues(array) }; // noble signs with it
+  Object.defineProperty(globalThis, 'crypto', { value: crypto, configurable: true, enumerable: true });
+  try {
+    return await f();
+  } finally {
+    Object.defineProperty(globalThis, 'crypto', real);
+  }
+}
+
+test('without Ed25519 in WebCrypto the page checks signatures with noble (web/note.js)', async () => {
+  const installed = setEd25519Verifier(null);
+  setEd25519Verifier(installed);
+  assert.equal(installed, nobleEd25519Verify, 'importing the page checks installs noble as the fallback');
+  let calls = 0;
+  setEd25519Verifier((...args) => { calls += 1; return installed(...args); });
+  try {
+    await withoutWebCryptoEd25519(async () => {
+      const { detail, material, receipt } = makeLog();
+      const r = await checkWitnesses(detail, material, LOG_VKEY);
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.state, 'witnessed');
+      assert.equal((await checkInclusion(detail, receipt, LOG_VKEY, canonicalJson)).ok, true);
+      const edited = material.before.checkpoint.replace('\n4\n', '\n5\n');
+      await assert.rejects(openCheckpoint(edited, LOG_VKEY), /invalid signature/);
+      const text = `${ORIGIN}\n4\n${material.before.checkpoint.split('\n')[2]}\n`;
+      const line = cosignatureLine(W[0].name, W[0].seed, text, T - 100);
+      const vkey = cosignatureVkey(W[0].name, W[0].seed);
+      assert.deepEqual(await verifyCosignature(vkey, text, line), { time: T - 100 });
+      await assert.rejects(verifyCosignature(vkey, text.replace('\n4\n', '\n5\n'), line), /does not verify/);
+    });
+  } finally {
+    setEd25519Verifier(installed);
+  }
+  // 1 log signature + 2 cosignatures (before), 1 + 2 (reveal), 1 (receipt), 1 edited, 2 cosignatures
+  assert.equal(calls, 10);
 });

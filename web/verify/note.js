@@ -5,7 +5,9 @@
 // audit/LOG-FORMAT.md; see the header of web/verify.js for the API).
 //
 // Ed25519 is verified with WebCrypto ({name: 'Ed25519'}: node >= 18.4,
-// current browsers); where WebCrypto lacks it, node:crypto (node >= 12).
+// current browsers); where WebCrypto lacks it, the verifier given to
+// setEd25519Verifier (the web page gives the vendored noble library's, see
+// web/note.js; verify.js itself never sets one), else node:crypto (node >= 12).
 
 import { FairdrawError } from './errors.js';
 import { sha256, utf8, hex, sameBytes } from './sha256.js';
@@ -63,6 +65,20 @@ export async function parseVerifierKey(text, type = ED25519) {
 let nodeCrypto = null; // a Promise of node:crypto, when WebCrypto has no Ed25519
 const SPKI_ED25519 = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
 
+let fallbackVerifier = null;
+/**
+ * The Ed25519 verifier to use where WebCrypto has no Ed25519 (Chrome < 137,
+ * among others): fn(publicKey (32 bytes), message, signature (64 bytes)) ->
+ * boolean or a Promise of one; null for none. Without one, node uses
+ * node:crypto and a browser gets an error. It serves every caller of this
+ * module. Returns the verifier it replaces (so that a test can put it back).
+ */
+export function setEd25519Verifier(fn) {
+  const previous = fallbackVerifier;
+  fallbackVerifier = fn;
+  return previous;
+}
+
 /** Ed25519 (RFC 8032) verification of `signature` (64 bytes) over `message` with a 32-byte public key. */
 export async function ed25519Verify(publicKey, message, signature) {
   if (signature.length !== 64 || publicKey.length !== 32) return false;
@@ -74,6 +90,7 @@ export async function ed25519Verify(publicKey, message, signature) {
     }
     if (key) return subtle.verify({ name: 'Ed25519' }, key, signature, message);
   }
+  if (fallbackVerifier) return (await fallbackVerifier(publicKey, message, signature)) === true;
   if (typeof process !== 'object' || !process || !process.versions || !process.versions.node) {
     throw new FairdrawError('this browser has no Ed25519 in WebCrypto: signatures cannot be checked here');
   }
