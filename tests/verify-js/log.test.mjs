@@ -54,6 +54,14 @@ test('cosignature/v1 golden vector (witness.example/w1, seed bytes 1..32)', asyn
   await assert.rejects(verifyCosignature(signer('x', seedBytes(3), 0x01).vkey, text, line), /cosignature\/v1 key/);
 });
 
+test('the shared vector file (tests/vectors/witness, made with OpenSSL) verifies', async () => {
+  const { readFileSync } = await import('node:fs');
+  const v = JSON.parse(readFileSync(new URL('../vectors/witness/cosignature-v1.json', import.meta.url), 'utf8'));
+  const line = v.cosignature_line.replace(/\n$/, '');
+  assert.deepEqual(await verifyCosignature(v.vkey, v.checkpoint_text, line), { time: v.time });
+  assert.equal(cosign(signer(v.witness_name, seedBytes(1), 0x04), v.checkpoint_text, v.time), line);
+});
+
 // ── tiny witnessed logs ──────────────────────────────────────────────────────
 const ORIGIN = 'fairdraw.example/witnessed';
 const LOG = signer(ORIGIN, seedBytes(100), 0x01);
