@@ -34,6 +34,11 @@ use super::storage::{try_lock_file, DirStorage, Storage};
 use crate::canonical;
 use crate::merkle::{Hash, RootBuilder};
 
+mod cosigned;
+mod load;
+
+pub use cosigned::{CosignedRecord, CosignedRecords};
+
 pub const ENTRIES: &str = "entries.jsonl";
 pub const CHECKPOINTS: &str = "checkpoints.jsonl";
 pub const CHECKPOINT: &str = "checkpoint";
@@ -203,28 +208,6 @@ pub(crate) fn is_newest(current: &[u8], newest: &str) -> bool {
     }
 }
 
-/// One record of `cosignatures.jsonl`: a checkpoint of this log with the
-/// cosignature lines collected for it (not yet checked).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CosignedRecord {
-    pub size: u64,
-    pub checkpoint: String,
-}
-
-/// The records of `cosignatures.jsonl` with their line numbers, and the
-/// problems of the lines that are not records.
-pub type CosignedRecords = (Vec<(usize, CosignedRecord)>, Vec<String>);
-
-/// The unfinished tail found when opening: bytes past the committed state.
-struct Tail {
-    entries_from: usize,
-    entries_len: usize,
-    records_from: usize,
-    records_len: usize,
-    complete_entries: usize,
-    unfinished_records: usize,
-}
-
 impl<S: Storage> Log<S> {
     /// Opens a log in `storage`; a writer takes the lock and repairs.
     pub fn open(storage: S, write: bool) -> Result<Log<S>, LogError> {
@@ -270,182 +253,6 @@ impl<S: Storage> Log<S> {
 
     fn read(&self, name: &str) -> Result<Option<Vec<u8>>, LogError> {
         self.storage.read(name).map_err(|e| LogError::io(name, e))
-    }
-
-    fn load(&mut self, repair: bool) -> Result<(), LogError> {
-        // Read in the reverse of the write order, so that a concurrent writer
-        // can only make a later file newer than an earlier one.
-        let current = self.read(CHECKPOINT)?;
-        let cps = self.read(CHECKPOINTS)?.unwrap_or_default();
-        let data = self.read(ENTRIES)?.unwrap_or_default();
-
-        let (cp_lines, cp_torn) = split_lines(&cps);
-        let mut records = Vec::with_capacity(cp_lines.len());
-        for (i, line) in cp_lines.iter().enumerate() {
-            let v: Value = serde_json::from_slice(line)
-                .map_err(|e| LogError::Damaged(format!("{CHECKPOINTS} line {} is not JSON ({e})", i + 1)))?;
-            let (Some(size), Some(note), Some(batch_end)) =
-                (v["size"].as_u64(), v["checkpoint"].as_str(), v["batch_end"].as_bool())
-            else {
-                return Err(LogError::Damaged(format!(
-                    "{CHECKPOINTS} line {} lacks size, checkpoint or batch_end",
-                    i + 1
-                )));
-            };
-            if size != i as u64 + 1 {
-                return Err(LogError::Damaged(format!(
-                    "{CHECKPOINTS} line {} is for tree size {size}, expected {}: records were removed or reordered",
-                    i + 1,
-                    i + 1
-                )));
-            }
-            records.push(CheckpointRecord { size, note: note.to_string(), batch_end });
-        }
-        let committed = records.iter().rposition(|r| r.batch_end).map_or(0, |p| p + 1);
-        let (lines, torn) = split_lines(&data);
-        if lines.len() < committed {
-            return Err(LogError::Damaged(format!(
-                "{ENTRIES} holds {} complete entries but the signed checkpoints cover {committed}: acknowledged entries were deleted or cut",
-                lines.len()
-            )));
-        }
-        if records.len() > lines.len() {
-            return Err(LogError::Damaged(format!(
-                "{CHECKPOINTS} has records for {} entries but {ENTRIES} holds {}: entries were deleted",
-                records.len(),
-                lines.len()
-            )));
-        }
-        for line in &lines[..committed] {
-            let leaf = entry::leaf_of(line);
-            self.tree.push(leaf);
-            self.leaves.push(leaf);
-        }
-        if let Some(newest) = records.get(committed.wrapping_sub(1)) {
-            let cp = note::open(&newest.note, &self.vkey).map_err(|e| {
-                LogError::Damaged(format!("the newest signed checkpoint (size {}) does not verify: {e}", newest.size))
-            })?;
-            if cp.size != newest.size || cp.root != self.tree.root() {
-                return Err(LogError::Damaged(format!(
-                    "the first {committed} entries do not match their signed checkpoint: entries were changed"
-                )));
-            }
-        }
-        let newest = committed.checked_sub(1).map(|k| records[k].note.clone());
-        let current_size = match &current {
-            None => None,
-            Some(bytes) => {
-                let text = String::from_utf8_lossy(bytes);
-                let cp = note::open(&text, &self.vkey)
-                    .map_err(|e| LogError::Damaged(format!("the `{CHECKPOINT}` file does not verify: {e}")))?;
-                if cp.size > committed as u64 {
-                    return Err(LogError::Damaged(format!(
-                        "`{CHECKPOINT}` is signed for {} entries but {CHECKPOINTS} commits only {committed}: checkpoint records of acknowledged entries are missing (deleted, or an older copy put back)",
-                        cp.size
-                    )));
-                }
-                if cp.root != proof::root(&self.leaves[..cp.size as usize]) {
-                    return Err(LogError::Damaged(format!(
-                        "`{CHECKPOINT}` (size {}) disagrees with the entries: another history was signed",
-                        cp.size
-                    )));
-                }
-                Some(cp.size)
-            }
-        };
-
-        let entries_keep: usize = lines[..committed].iter().map(|l| l.len() + 1).sum();
-        let records_keep: usize = cp_lines[..committed].iter().map(|l| l.len() + 1).sum();
-        let tail = Tail {
-            entries_from: entries_keep,
-            entries_len: data.len() - entries_keep,
-            records_from: records_keep,
-            records_len: cps.len() - records_keep,
-            complete_entries: lines.len() - committed,
-            unfinished_records: records.len() - committed,
-        };
-        if tail.entries_len > 0 || tail.records_len > 0 {
-            // Only the `checkpoint` file proves that nothing past `committed`
-            // was ever acknowledged; without it, cutting could destroy
-            // acknowledged entries whose records were lost. A log that never
-            // committed anything may have at most its first entry pending.
-            let provable = current_size.is_some() || (committed == 0 && lines.len() <= 1);
-            if !provable {
-                return Err(LogError::Damaged(format!(
-                    "{ENTRIES} has {} entries past the last signed checkpoint (size {committed}) and `{CHECKPOINT}` is missing: an unfinished write cannot be told apart from lost checkpoint records",
-                    tail.complete_entries
-                )));
-            }
-            let what = format!(
-                "an interrupted write: {} entr{} ({} bytes, {torn} torn) and {} checkpoint record(s) ({} bytes, {cp_torn} torn) past the last committed batch",
-                tail.complete_entries,
-                if tail.complete_entries == 1 { "y" } else { "ies" },
-                tail.entries_len,
-                tail.unfinished_records,
-                tail.records_len,
-            );
-            if repair {
-                let saved = self.recover(&data, &cps, &tail)?;
-                self.findings.push(format!("repaired: {what}; moved to {saved}"));
-            } else {
-                self.findings
-                    .push(format!("found: {what} (not part of the log; the next write moves it to {RECOVERED}/)"));
-            }
-        }
-        if let Some(newest) = &newest {
-            if !current.as_deref().is_some_and(|c| is_newest(c, newest)) {
-                let what = match current_size {
-                    Some(s) => format!("`{CHECKPOINT}` was the older checkpoint of size {s}"),
-                    None => format!("`{CHECKPOINT}` was missing"),
-                };
-                if repair {
-                    self.storage.replace(CHECKPOINT, newest.as_bytes()).map_err(|e| LogError::io(CHECKPOINT, e))?;
-                    self.findings.push(format!("repaired: {what}; rewritten from {CHECKPOINTS}"));
-                } else {
-                    self.findings.push(format!("found: {what} (the next write rewrites it)"));
-                }
-            }
-        }
-
-        for (i, line) in lines[..committed].iter().enumerate() {
-            self.lines.push(Arc::from(*line));
-            self.entries.push(Entry::parse(line, i as u64).map(Arc::new));
-            self.ids.insert(self.leaves[i], i as u64);
-        }
-        self.records = committed as u64;
-        self.latest = newest;
-        self.entries_bytes = entries_keep as u64;
-        self.records_bytes = records_keep as u64;
-        if repair {
-            let first_is_log_created = match self.entries.first() {
-                None => true,
-                Some(Ok(e)) => e.kind == Kind::LogCreated,
-                Some(Err(_)) => false,
-            };
-            if !first_is_log_created {
-                return Err(LogError::Damaged("the first entry is not the log's LogCreated entry".to_string()));
-            }
-        }
-        Ok(())
-    }
-
-    /// Saves the unfinished tail under `recovered/`, then cuts it: records
-    /// first, so that a crash in between leaves entries past the committed
-    /// records, which the next open recognises again.
-    fn recover(&mut self, data: &[u8], cps: &[u8], tail: &Tail) -> Result<String, LogError> {
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.9fZ").to_string();
-        let name = format!("{RECOVERED}/{stamp}.jsonl");
-        let saved = &data[tail.entries_from..];
-        self.storage.replace(&name, saved).map_err(|e| LogError::io(&name, e))?;
-        if tail.records_len > 0 {
-            let cp_name = format!("{RECOVERED}/{stamp}.checkpoints.jsonl");
-            self.storage.replace(&cp_name, &cps[tail.records_from..]).map_err(|e| LogError::io(&cp_name, e))?;
-            self.storage.truncate(CHECKPOINTS, tail.records_from as u64).map_err(|e| LogError::io(CHECKPOINTS, e))?;
-        }
-        if tail.entries_len > 0 {
-            self.storage.truncate(ENTRIES, tail.entries_from as u64).map_err(|e| LogError::io(ENTRIES, e))?;
-        }
-        Ok(name)
     }
 
     /// A read-only copy of the log as it is now, sharing its entries.
@@ -621,71 +428,6 @@ impl<S: Storage> Log<S> {
         self.latest = Some(newest);
         self.tree = tree;
         Ok(ids)
-    }
-
-    /// The records of `cosignatures.jsonl` with their line numbers, and the
-    /// lines that are not records. The file signs the tree and is not part
-    /// of it: a bad line is for `audit verify` to report, never a reason to
-    /// stop writing.
-    pub fn cosigned_records(&self) -> Result<CosignedRecords, LogError> {
-        let bytes = self.read(COSIGNATURES)?.unwrap_or_default();
-        let (lines, torn) = split_lines(&bytes);
-        let mut records = Vec::new();
-        let mut bad = Vec::new();
-        for (i, line) in lines.iter().enumerate() {
-            let v: Option<Value> = serde_json::from_slice(line).ok();
-            let keys_ok = v.as_ref().and_then(Value::as_object).is_some_and(|o| o.len() == 2);
-            match v.as_ref().map(|v| (v["size"].as_u64(), v["checkpoint"].as_str())) {
-                Some((Some(size), Some(note)))
-                    if keys_ok && canonical::to_bytes(v.as_ref().expect("matched")) == *line =>
-                {
-                    records.push((i + 1, CosignedRecord { size, checkpoint: note.to_string() }))
-                }
-                _ => bad.push(format!(
-                    "{COSIGNATURES} line {} is not a canonical {{\"checkpoint\",\"size\"}} record",
-                    i + 1
-                )),
-            }
-        }
-        if torn > 0 {
-            bad.push(format!("{COSIGNATURES} ends in an unfinished line of {torn} bytes (an interrupted write)"));
-        }
-        Ok((records, bad))
-    }
-
-    /// Appends a cosigned checkpoint to `cosignatures.jsonl` (fsync) and,
-    /// when it is for the newest tree, makes it the `checkpoint` file.
-    pub fn append_cosigned(&mut self, size: u64, note: &str) -> Result<(), LogError> {
-        if self.skey.is_none() || (self.lock.is_none() && self.storage.dir().is_some()) {
-            return Err(LogError::ReadOnly);
-        }
-        let bytes = self.read(COSIGNATURES)?.unwrap_or_default();
-        let (_, torn) = split_lines(&bytes);
-        if torn > 0 {
-            // An interrupted append: cut it, or the next record would be glued to it.
-            let keep = (bytes.len() - torn) as u64;
-            self.storage.truncate(COSIGNATURES, keep).map_err(|e| LogError::io(COSIGNATURES, e))?;
-        }
-        let mut line = canonical::to_bytes(&json!({"size": size, "checkpoint": note}));
-        line.push(b'\n');
-        self.storage.append(COSIGNATURES, &line).map_err(|e| LogError::io(COSIGNATURES, e))?;
-        let newest = self.latest.as_deref().is_some_and(|l| size == self.len() && is_newest(note.as_bytes(), l));
-        if newest {
-            if let Err(e) = self.storage.replace(CHECKPOINT, note.as_bytes()) {
-                self.findings.push(format!("`{CHECKPOINT}` could not be replaced by the cosigned note ({e})"));
-            }
-        }
-        Ok(())
-    }
-
-    /// The checkpoint to publish: the `checkpoint` file when it is the
-    /// newest note with cosignatures, else the newest note.
-    pub fn served_checkpoint(&self) -> Option<String> {
-        let latest = self.latest.as_deref()?;
-        match self.read(CHECKPOINT) {
-            Ok(Some(c)) if is_newest(&c, latest) => String::from_utf8(c).ok(),
-            _ => Some(latest.to_string()),
-        }
     }
 
     /// Stores a blob under `name` unless it is already there.
