@@ -3,11 +3,13 @@
 //! cores, with cuts inside quoted multi-line fields), its Merkle root
 //! computed while reading, and the parallel, chunked ticket selection.
 
-use fairdraw::plan::Plan;
-use fairdraw::registry::{self, Enterprises};
-use fairdraw::table::{BytesSource, Source};
-use fairdraw::ticket::{self, Seed};
-use fairdraw::{select, snapshot, synth};
+use fairdraw::input::plan::Plan;
+use fairdraw::input::registry::{self, Enterprises};
+use fairdraw::input::table::{BytesSource, Source};
+use fairdraw::model::ticket::{self, Seed};
+use fairdraw::engine::select;
+use fairdraw::model::snapshot;
+use fairdraw::input::synth;
 
 const ROWS: u64 = 40_000;
 

@@ -4,13 +4,13 @@
 
 mod common;
 
-use fairdraw::assign::{self, slot_allows, Board, Rules, Target};
-use fairdraw::date::Date;
-use fairdraw::plan::{Plan, RegionRule};
-use fairdraw::registry::{self, Enterprises, Inspector, Role};
-use fairdraw::select;
-use fairdraw::table::{BytesSource, Source};
-use fairdraw::ticket::{self, Seed};
+use fairdraw::engine::assign::{self, slot_allows, Board, Rules, Target};
+use fairdraw::model::date::Date;
+use fairdraw::input::plan::{Plan, RegionRule};
+use fairdraw::input::registry::{self, Enterprises, Inspector, Role};
+use fairdraw::engine::select;
+use fairdraw::input::table::{BytesSource, Source};
+use fairdraw::model::ticket::{self, Seed};
 use proptest::prelude::*;
 
 fn registry(classes: &[u8], regions: &[u8]) -> Enterprises {

@@ -12,9 +12,9 @@ use super::beacon::{self, ChainInfo, DrandRound};
 use super::entry::{Entry, Kind};
 use super::snapshots;
 use super::store::{Log, LogError};
-use crate::draw::{self, DrawDoc};
-use crate::inputs::Inputs;
-use crate::plan::Plan;
+use crate::engine::draw::{self, DrawDoc};
+use crate::input::files::Inputs;
+use crate::input::plan::Plan;
 
 /// The time an entry records: the real clock, or `--now` for tests/demos.
 #[derive(Clone, Debug)]
@@ -40,7 +40,7 @@ impl Clock {
 
     /// The year in China (UTC+8): "this year" is the regulator's year.
     pub fn year(&self) -> u16 {
-        crate::date::china_date_of(&self.rfc3339).map_or(1970, |d| d.year)
+        crate::model::date::china_date_of(&self.rfc3339).map_or(1970, |d| d.year)
     }
 }
 
@@ -195,7 +195,7 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
     items.push((
         Kind::DrawCommitment,
         json!({
-            "algorithm": crate::plan::ALGORITHM,
+            "algorithm": crate::input::plan::ALGORITHM,
             "plan": inputs.plan.canonical(),
             "plan_digest": inputs.plan.digest(),
             "snapshots": Value::Object(refs),

@@ -9,12 +9,12 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde_json::Value;
 
-use crate::inputs::Inputs;
-use crate::merkle::{self, Hash};
-use crate::plan::Plan;
-use crate::registry::{self, Enterprises, Inspector};
-use crate::snapshot;
-use crate::table::BytesSource;
+use crate::input::files::Inputs;
+use crate::model::merkle::{self, Hash};
+use crate::input::plan::Plan;
+use crate::input::registry::{self, Enterprises, Inspector};
+use crate::model::snapshot;
+use crate::input::table::BytesSource;
 
 /// One registry's snapshot, ready to store.
 pub struct Blob {

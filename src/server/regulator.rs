@@ -17,11 +17,11 @@ use subtle::ConstantTimeEq;
 use super::error::{ApiError, ApiResult};
 use super::results::{self, CATEGORIES, STATES};
 use super::state::AppState;
-use crate::date::Date;
+use crate::model::date::Date;
 use crate::log::entry::Kind;
 use crate::log::flow::{self, Clock, Offered};
-use crate::plan::Plan;
-use crate::table::{BytesSource, Source};
+use crate::input::plan::Plan;
+use crate::input::table::{BytesSource, Source};
 
 /// Checks the bearer token before anything else is looked at.
 pub fn authorize(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
@@ -123,7 +123,7 @@ pub async fn commit(
     };
     let plan = Plan::parse(&req.plan, "plan", &open).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let conf_src = conf.as_deref().map(|b| BytesSource { label: "conflicts".into(), bytes: b });
-    let inputs = crate::inputs::load_registries(
+    let inputs = crate::input::files::load_registries(
         plan,
         &BytesSource { label: "enterprises".into(), bytes: &ents },
         &BytesSource { label: "inspectors".into(), bytes: &insp },
@@ -256,7 +256,7 @@ pub async fn record(
         .write(move |log, view| {
             let d = view.draw(&req.draw)?;
             let date = check_date(&req.inspection_date, d.result.china_date(), today)?;
-            let uscc = crate::uscc::normalize(req.uscc.trim());
+            let uscc = crate::model::uscc::normalize(req.uscc.trim());
             let target = d.result.body["draw"]["assignments"]
                 .as_array()
                 .and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str()))

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::state::{AppState, RenderedResult, View};
-use crate::calendar::{Calendar, CalendarError};
-use crate::date::Date;
+use crate::model::calendar::{Calendar, CalendarError};
+use crate::model::date::Date;
 use crate::log::entry::Kind;
 
 pub const CATEGORIES: [&str; 7] = [

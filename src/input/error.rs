@@ -89,7 +89,7 @@ pub enum Error {
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: std::io::Error },
     #[error("no valid inspector assignment exists\n{0}")]
-    Infeasible(Box<crate::diagnose::Infeasible>),
+    Infeasible(Box<crate::engine::diagnose::Infeasible>),
 }
 
 impl Error {

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 
-use crate::error::{Problem, Problems};
+use crate::input::error::{Problem, Problems};
 
 /// Something that can be read, more than once, under a name shown in errors.
 pub trait Source {

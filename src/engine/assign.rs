@@ -5,11 +5,11 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::candidates::Candidates;
-use crate::date::Date;
-use crate::plan::{Plan, RegionRule};
-use crate::registry::{Enterprises, Inspector, Role};
-use crate::stream::Stream;
+use crate::engine::candidates::Candidates;
+use crate::model::date::Date;
+use crate::input::plan::{Plan, RegionRule};
+use crate::input::registry::{Enterprises, Inspector, Role};
+use crate::engine::stream::Stream;
 
 /// The plan's team rules, in the form the assignment checks them.
 #[derive(Clone, Debug)]

@@ -8,12 +8,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::date::Date;
-use crate::error::{Problem, Problems};
-use crate::ratio::Ratio;
-use crate::registry::{split_set, Class, Status, ENTERPRISE_FIELDS};
-use crate::table::{self, Field, Source};
-use crate::{canonical, uscc};
+use crate::model::date::Date;
+use crate::input::error::{Problem, Problems};
+use crate::input::ratio::Ratio;
+use crate::input::registry::{split_set, Class, Status, ENTERPRISE_FIELDS};
+use crate::input::table::{self, Field, Source};
+use crate::model::canonical;
+use crate::model::uscc;
 
 pub const ALGORITHM: &str = "fairdraw-v1";
 

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::table;
+use crate::input::table;
 
 /// A ratio in [0, 1], exactly `numer / 10^scale`, stored in lowest terms of
 /// ten (no trailing zero digits in `numer` unless it is zero).

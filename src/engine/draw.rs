@@ -4,13 +4,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::assign::{self, Board, Rules, Target};
-use crate::diagnose::Failure;
-use crate::plan::{Plan, ALGORITHM};
-use crate::registry::{Enterprises, Inspector};
-use crate::select::{self, Stratum};
-use crate::snapshot;
-use crate::ticket::{self, Seed};
+use crate::engine::assign::{self, Board, Rules, Target};
+use crate::engine::diagnose::Failure;
+use crate::input::plan::{Plan, ALGORITHM};
+use crate::input::registry::{Enterprises, Inspector};
+use crate::engine::select::{self, Stratum};
+use crate::model::snapshot;
+use crate::model::ticket::{self, Seed};
 
 pub const FORMAT: &str = "fairdraw-draw/1";
 

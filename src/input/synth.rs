@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use crate::uscc::{check_char, ALPHABET};
+use crate::model::uscc::{check_char, ALPHABET};
 
 /// How much to generate, and from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -771,7 +771,7 @@ pub fn write_all(cfg: &SynthConfig, dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::uscc::validate;
+    use crate::model::uscc::validate;
 
     fn cfg(enterprises: u64, inspectors: u32, conflicts: u32, seed: u64) -> SynthConfig {
         SynthConfig { enterprises, inspectors, conflicts, seed }

@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Problem, Problems};
-use crate::plan::Plan;
-use crate::registry::{self, Enterprises, Inspector};
-use crate::table::{FileSource, Source};
+use crate::input::error::{Error, Problem, Problems};
+use crate::input::plan::Plan;
+use crate::input::registry::{self, Enterprises, Inspector};
+use crate::input::table::{FileSource, Source};
 
 pub struct InputPaths {
     pub enterprises: PathBuf,
@@ -26,8 +26,8 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    pub fn registries(&self) -> crate::draw::Registries<'_> {
-        crate::draw::Registries {
+    pub fn registries(&self) -> crate::engine::draw::Registries<'_> {
+        crate::engine::draw::Registries {
             enterprises: &self.enterprises,
             inspectors: &self.inspectors,
             conflicts: &self.conflicts,

@@ -4,9 +4,9 @@
 
 use std::fmt;
 
-use crate::assign::{self, slot_allows, Board, Rules, Stuck, Target};
-use crate::plan::RegionRule;
-use crate::registry::{Enterprises, Inspector, Role};
+use crate::engine::assign::{self, slot_allows, Board, Rules, Stuck, Target};
+use crate::input::plan::RegionRule;
+use crate::input::registry::{Enterprises, Inspector, Role};
 
 #[derive(Debug, Clone)]
 pub struct Infeasible {

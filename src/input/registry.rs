@@ -6,13 +6,13 @@ use std::collections::HashMap;
 
 use rayon::slice::ParallelSliceMut;
 
-use crate::date::Date;
-use crate::error::{Problem, Problems};
-use crate::merkle::Hash;
-use crate::snapshot;
-use crate::table::{self, Field, Row, Source};
-use crate::ticket::sha256::{self, Block};
-use crate::uscc;
+use crate::model::date::Date;
+use crate::input::error::{Problem, Problems};
+use crate::model::merkle::Hash;
+use crate::model::snapshot;
+use crate::input::table::{self, Field, Row, Source};
+use crate::model::ticket::sha256::{self, Block};
+use crate::model::uscc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Class {
@@ -727,8 +727,8 @@ fn conflict_row(row: &Row<'_>, inspectors: &[Inspector], enterprises: &Enterpris
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle::{leaf_hash, RootBuilder};
-    use crate::table::BytesSource;
+    use crate::model::merkle::{leaf_hash, RootBuilder};
+    use crate::input::table::BytesSource;
 
     /// The root by the definition: every leaf built from the finished registry.
     fn root_by_definition(reg: &Enterprises) -> Hash {
