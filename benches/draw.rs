@@ -11,13 +11,14 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fairdraw::input::plan::Plan;
-use fairdraw::input::registry::{self, Enterprises};
-use fairdraw::input::table::{BytesSource, Source};
-use fairdraw::model::ticket::{self, Seed};
 use fairdraw::engine::select;
-use fairdraw::model::snapshot;
+use fairdraw::input::plan::Plan;
+use fairdraw::input::registry;
 use fairdraw::input::synth;
+use fairdraw::input::table::{BytesSource, Source};
+use fairdraw::model::registry::Enterprises;
+use fairdraw::model::snapshot;
+use fairdraw::model::ticket::{self, Seed};
 
 const PLAN: &str = "name = \"bench\"\n[ratios]\nA = \"2%\"\nB = \"5%\"\nC = \"10%\"\nD = \"30%\"\n";
 

@@ -27,5 +27,3 @@ pub mod input;
 pub mod log;
 pub mod model;
 pub mod server;
-
-pub use input::error::Error;

@@ -76,14 +76,17 @@ fn selection_equals_consistent_sampler_on_random_registries() {
         // The reference gets each class's eligible ids in file order, not ours.
         let filter = fairdraw::engine::select::ScopeFilter::new(&plan, &reg);
         let mut by_class: Vec<Vec<String>> = vec![Vec::new(); 4];
-        let mut lines: Vec<&fairdraw::input::registry::Enterprise> = reg.rows.iter().filter(|e| filter.in_scope(e)).collect();
+        let mut lines: Vec<&fairdraw::model::registry::Enterprise> =
+            reg.rows.iter().filter(|e| filter.in_scope(e)).collect();
         lines.sort_by_key(|e| e.line);
         for e in lines {
             by_class[e.class as usize].push(e.uscc().to_string());
         }
         let probe: Vec<String> = by_class.iter().flatten().take(3).cloned().collect();
-        let tickets: Vec<String> =
-            probe.iter().map(|id| fairdraw::model::ticket::ticket_string(&seed_obj.ticket_hash(id.as_bytes()))).collect();
+        let tickets: Vec<String> = probe
+            .iter()
+            .map(|id| fairdraw::model::ticket::ticket_string(&seed_obj.ticket_hash(id.as_bytes())))
+            .collect();
         cases.push(serde_json::json!({
             "seed": seed,
             "strata": by_class.iter().zip(&strata).map(|(ids, s)| serde_json::json!([ids, s.sample_size])).collect::<Vec<_>>(),

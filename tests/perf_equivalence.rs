@@ -3,13 +3,14 @@
 //! cores, with cuts inside quoted multi-line fields), its Merkle root
 //! computed while reading, and the parallel, chunked ticket selection.
 
-use fairdraw::input::plan::Plan;
-use fairdraw::input::registry::{self, Enterprises};
-use fairdraw::input::table::{BytesSource, Source};
-use fairdraw::model::ticket::{self, Seed};
 use fairdraw::engine::select;
-use fairdraw::model::snapshot;
+use fairdraw::input::plan::Plan;
+use fairdraw::input::registry;
 use fairdraw::input::synth;
+use fairdraw::input::table::{BytesSource, Source};
+use fairdraw::model::registry::Enterprises;
+use fairdraw::model::snapshot;
+use fairdraw::model::ticket::{self, Seed};
 
 const ROWS: u64 = 40_000;
 

@@ -39,7 +39,8 @@ fn the_repair_vector_really_needs_the_repair() {
     let inputs = files::load(&paths("repair")).unwrap();
     let reg = inputs.registries();
     let s = seed("repair");
-    let strata = fairdraw::engine::select::select(&inputs.enterprises, &inputs.plan, &fairdraw::model::ticket::Seed::new(&s));
+    let strata =
+        fairdraw::engine::select::select(&inputs.enterprises, &inputs.plan, &fairdraw::model::ticket::Seed::new(&s));
     let targets = fairdraw::engine::draw::targets(&inputs.enterprises, &strata);
     let assigned = fairdraw::engine::draw::teams(&reg, &inputs.plan, &targets, &s).unwrap();
     assert!(assigned.repairs > 0, "greedy alone succeeded; pick another seed for the vector");

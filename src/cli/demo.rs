@@ -6,12 +6,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use fairdraw::engine::report;
 use fairdraw::input::files::{self, InputPaths};
 use fairdraw::log::audit;
 use fairdraw::log::beacon::{self, QUICKNET};
 use fairdraw::log::flow::{self, BeaconChoice, Clock, Offered};
 use fairdraw::log::store::Log;
-use fairdraw::engine::report;
 
 use super::{data_dir, self_command, write_atomically};
 

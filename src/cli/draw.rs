@@ -8,11 +8,11 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use fairdraw::engine::draw::{self, DrawDoc};
-use fairdraw::input::files::{self, InputPaths, Inputs};
-use fairdraw::model::ticket::Seed;
 use fairdraw::engine::report;
 use fairdraw::engine::select;
 use fairdraw::engine::verify;
+use fairdraw::input::files::{self, InputPaths, Inputs};
+use fairdraw::model::ticket::Seed;
 
 use super::write_atomically;
 

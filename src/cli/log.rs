@@ -6,13 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
+use fairdraw::engine::report;
 use fairdraw::input::files;
 use fairdraw::log::beacon;
 use fairdraw::log::flow::{self, Clock, Offered};
 use fairdraw::log::note::Receipt;
 use fairdraw::log::store::Log;
 use fairdraw::log::{audit, audit_receipts};
-use fairdraw::engine::report;
 
 use super::draw::{warn_about, InputArgs};
 use super::write_atomically;

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::assign::Board;
+use crate::engine::board::Board;
 use crate::input::plan::RegionRule;
 
 /// Counts of available positions with prefix sums and order statistics.

@@ -4,9 +4,10 @@
 
 use std::fmt;
 
-use crate::engine::assign::{self, slot_allows, Board, Rules, Stuck, Target};
+use crate::engine::assign;
+use crate::engine::board::{slot_allows, Board, Rules, Stuck, Target};
 use crate::input::plan::RegionRule;
-use crate::input::registry::{Enterprises, Inspector, Role};
+use crate::model::registry::{Enterprises, Inspector, Role};
 
 #[derive(Debug, Clone)]
 pub struct Infeasible {

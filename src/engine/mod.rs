@@ -7,6 +7,7 @@
 //! global RNGs. May import `model` and `input`, never `log` or `server`.
 
 pub mod assign;
+pub mod board;
 pub mod candidates;
 pub mod diagnose;
 pub mod draw;

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::engine::draw::DrawDoc;
-use crate::input::registry::Inspector;
+use crate::model::registry::Inspector;
 
 /// Terminal columns a string occupies (CJK and full-width characters take two).
 fn width(s: &str) -> usize {

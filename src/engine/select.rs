@@ -6,8 +6,9 @@ use rayon::prelude::*;
 
 use crate::input::plan::Plan;
 use crate::input::ratio::Ratio;
-use crate::input::registry::{Class, Enterprise, Enterprises, ENTERPRISE_FIELDS};
 use crate::input::table;
+use crate::model::fields::ENTERPRISE_FIELDS;
+use crate::model::registry::{Class, Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
 
 /// One credit class after scope and exclusions.

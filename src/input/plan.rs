@@ -8,12 +8,15 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::model::date::Date;
-use crate::input::error::{Problem, Problems};
+use crate::input::error::{InputError, Problem, Problems};
 use crate::input::ratio::Ratio;
-use crate::input::registry::{split_set, Class, Status, ENTERPRISE_FIELDS};
-use crate::input::table::{self, Field, Source};
+use crate::input::registry::split_set;
+use crate::input::table::{self, Source};
 use crate::model::canonical;
+use crate::model::date::Date;
+use crate::model::fields::Field;
+use crate::model::fields::ENTERPRISE_FIELDS;
+use crate::model::registry::{Class, Status};
 use crate::model::uscc;
 
 pub const ALGORITHM: &str = "fairdraw-v1";
@@ -206,7 +209,7 @@ impl Ctx<'_> {
 
 impl Plan {
     /// Parses and validates a plan; `open` reads the files it names.
-    pub fn parse(text: &str, label: &str, open: &Opener<'_>) -> Result<Plan, crate::Error> {
+    pub fn parse(text: &str, label: &str, open: &Opener<'_>) -> Result<Plan, InputError> {
         let raw: RawPlan = toml::from_str(text).map_err(|e| {
             // The line holding the error, shown as the value (a person sees
             // `A = 99999999999999999999`, not only "number too large").
@@ -214,7 +217,7 @@ impl Plan {
             let line = start.map(|s| text.as_bytes()[..s].iter().filter(|&&b| b == b'\n').count() as u64 + 1);
             let shown = line.and_then(|l| text.lines().nth(l as usize - 1)).map(str::trim).unwrap_or_default();
             let shown: String = shown.chars().take(120).collect();
-            crate::Error::input(label, line.unwrap_or(0), "", &shown, format!("invalid TOML: {}", e.message()))
+            InputError::input(label, line.unwrap_or(0), "", &shown, format!("invalid TOML: {}", e.message()))
         })?;
         let mut ctx = Ctx { label, text, problems: Problems::default() };
         let mut plan = build(raw, &mut ctx, open)?;
@@ -325,7 +328,7 @@ fn class_key(ctx: &mut Ctx<'_>, table: &str, key: &str) -> Option<usize> {
     c.map(|c| c as usize)
 }
 
-fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, crate::Error> {
+fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, InputError> {
     let name = table::trim(&raw.name).to_string();
     if name.is_empty() {
         ctx.bad("name", "", "the plan needs a name");
@@ -560,7 +563,7 @@ const ITEM_FIELDS: &[Field] = &[
     Field { key: "ceiling", aliases: &["抽查比例上限"], required: false },
 ];
 
-fn read_items(source: &dyn Source, wanted: &[String], ctx: &mut Ctx<'_>) -> Result<Vec<Item>, crate::Error> {
+fn read_items(source: &dyn Source, wanted: &[String], ctx: &mut Ctx<'_>) -> Result<Vec<Item>, InputError> {
     let mut problems = Problems::default();
     let parsed = table::read(
         source,
@@ -621,7 +624,7 @@ fn read_items(source: &dyn Source, wanted: &[String], ctx: &mut Ctx<'_>) -> Resu
     Ok(chosen)
 }
 
-fn read_exclusions(source: &dyn Source) -> Result<Vec<String>, crate::Error> {
+fn read_exclusions(source: &dyn Source) -> Result<Vec<String>, InputError> {
     const FIELDS: &[Field] =
         &[Field { key: "uscc", aliases: &["统一社会信用代码", "信用代码"], required: true }];
     let mut problems = Problems::default();
@@ -645,7 +648,7 @@ fn read_exclusions(source: &dyn Source) -> Result<Vec<String>, crate::Error> {
     Ok(parsed.map(|(_, v)| v).unwrap_or_default())
 }
 
-fn read_history(source: &dyn Source) -> Result<Vec<(String, String)>, crate::Error> {
+fn read_history(source: &dyn Source) -> Result<Vec<(String, String)>, InputError> {
     const FIELDS: &[Field] = &[
         Field { key: "uscc", aliases: &["统一社会信用代码", "信用代码"], required: true },
         Field { key: "inspector_id", aliases: &["执法证号", "执法证件号"], required: true },

@@ -23,7 +23,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 
-use crate::input::error::{Problem, Problems};
+use crate::input::error::{InputError, Problem, Problems};
+use crate::model::fields::Field;
 
 /// Something that can be read, more than once, under a name shown in errors.
 pub trait Source {
@@ -68,13 +69,6 @@ impl Source for BytesSource<'_> {
     fn open(&self) -> io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(self.bytes))
     }
-}
-
-/// A field a table may carry, under its English key or a Chinese alias.
-pub struct Field {
-    pub key: &'static str,
-    pub aliases: &'static [&'static str],
-    pub required: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -880,7 +874,7 @@ pub fn read<S>(
     problems: &mut Problems,
     init: impl Fn(&Header) -> S,
     on_row: impl FnMut(&mut S, &Row<'_>, &mut Problems),
-) -> Result<Option<(Header, S)>, crate::Error> {
+) -> Result<Option<(Header, S)>, InputError> {
     read_in_blocks(source, fields, problems, init, on_row, BLOCK)
 }
 
@@ -891,9 +885,9 @@ fn read_in_blocks<S>(
     init: impl Fn(&Header) -> S,
     mut on_row: impl FnMut(&mut S, &Row<'_>, &mut Problems),
     block: usize,
-) -> Result<Option<(Header, S)>, crate::Error> {
+) -> Result<Option<(Header, S)>, InputError> {
     let label = source.label().to_string();
-    let read_err = |e: io::Error| crate::Error::Read { path: label.clone(), source: e };
+    let read_err = |e: io::Error| InputError::Read { path: label.clone(), source: e };
     let mut encoding = Encoding::Utf8;
     loop {
         let mut reader = source.open().map_err(read_err)?;
@@ -973,7 +967,7 @@ pub fn read_parallel<S: Send, A>(
     finish: impl Fn(&mut S) + Sync,
     start: impl Fn(&Header) -> A,
     merge: impl FnMut(&mut A, &mut S),
-) -> Result<Option<(Header, A)>, crate::Error> {
+) -> Result<Option<(Header, A)>, InputError> {
     read_parallel_in_blocks(source, fields, problems, init, on_row, finish, start, merge, BLOCK)
 }
 
@@ -988,9 +982,9 @@ fn read_parallel_in_blocks<S: Send, A>(
     start: impl Fn(&Header) -> A,
     mut merge: impl FnMut(&mut A, &mut S),
     block: usize,
-) -> Result<Option<(Header, A)>, crate::Error> {
+) -> Result<Option<(Header, A)>, InputError> {
     let label = source.label().to_string();
-    let read_err = |e: io::Error| crate::Error::Read { path: label.clone(), source: e };
+    let read_err = |e: io::Error| InputError::Read { path: label.clone(), source: e };
     let mut encoding = Encoding::Utf8;
     loop {
         let mut reader = source.open().map_err(read_err)?;

@@ -457,7 +457,7 @@ pub fn replay_draws(log: &Log) -> Vec<Replayed> {
                         Some(d) => Err(format!("{} difference(s), first: draw.{d}", diffs.len())),
                     }
                 }
-                Err(crate::Error::Infeasible(_)) if result.body["outcome"] == "infeasible" => {
+                Err(crate::engine::draw::DrawError::Infeasible(_)) if result.body["outcome"] == "infeasible" => {
                     Ok(format!("{name}: infeasible, as logged"))
                 }
                 Err(e) => Err(format!("the replay fails: {e}")),

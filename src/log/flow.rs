@@ -303,8 +303,9 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
     let outcome = draw::draw(&inputs.registries(), &inputs.plan, &seed);
     let (doc, failure) = match outcome {
         Ok(doc) => (Some(doc), None),
-        Err(crate::Error::Infeasible(why)) => (None, Some(format!("no valid inspector assignment exists\n{why}"))),
-        Err(other) => return Err(refused(other.to_string())),
+        Err(crate::engine::draw::DrawError::Infeasible(why)) => {
+            (None, Some(format!("no valid inspector assignment exists\n{why}")))
+        }
     };
     let beacon_entry = json!({"commitment": commitment_id, "beacon": beacon_body, "randomness": hex::encode(randomness), "seed": seed});
     let beacon_id = crate::log::entry::id_of(

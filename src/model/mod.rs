@@ -9,7 +9,9 @@
 pub mod calendar;
 pub mod canonical;
 pub mod date;
+pub mod fields;
 pub mod merkle;
+pub mod registry;
 pub mod snapshot;
 pub mod ticket;
 pub mod uscc;

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::model::canonical::write_str;
 use crate::model::merkle::{Hash, RootBuilder};
-use crate::input::registry::{Enterprise, Enterprises, Inspector};
+use crate::model::registry::{Enterprise, Enterprises, Inspector};
 use crate::model::ticket::sha256::{self, Block};
 
 /// Columns of an enterprise leaf, before the kept extras.

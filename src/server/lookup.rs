@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
-use crate::input::plan::Plan;
-use crate::input::registry::{Enterprise, Enterprises};
 use crate::engine::select::ScopeFilter;
+use crate::input::plan::Plan;
+use crate::model::registry::{Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
 use crate::model::uscc;
 

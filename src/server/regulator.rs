@@ -17,11 +17,11 @@ use subtle::ConstantTimeEq;
 use super::error::{ApiError, ApiResult};
 use super::results::{self, CATEGORIES, STATES};
 use super::state::AppState;
-use crate::model::date::Date;
-use crate::log::entry::Kind;
-use crate::log::flow::{self, Clock, Offered};
 use crate::input::plan::Plan;
 use crate::input::table::{BytesSource, Source};
+use crate::log::entry::Kind;
+use crate::log::flow::{self, Clock, Offered};
+use crate::model::date::Date;
 
 /// Checks the bearer token before anything else is looked at.
 pub fn authorize(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {

@@ -15,11 +15,11 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwapOption;
 
 use super::error::{ApiError, ApiResult};
-use crate::model::date::Date;
 use crate::input::files::Inputs;
 use crate::log::entry::{Entry, Kind};
 use crate::log::flow;
 use crate::log::store::{Log, LogError, CHECKPOINT, VKEY};
+use crate::model::date::Date;
 use crate::model::merkle::Hash;
 
 pub struct Config {
@@ -52,7 +52,7 @@ impl Rebuilt {
     fn weight(&self) -> usize {
         const ROW_TEXT: usize = 80; // name, codes and other strings of a row, on average
         let rows = self.inputs.enterprises.rows.len();
-        rows * (std::mem::size_of::<crate::input::registry::Enterprise>() + ROW_TEXT + std::mem::size_of::<Hash>())
+        rows * (std::mem::size_of::<crate::model::registry::Enterprise>() + ROW_TEXT + std::mem::size_of::<Hash>())
             + self.inputs.inspectors.len() * 160
     }
 }
