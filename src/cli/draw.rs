@@ -9,10 +9,8 @@ use anyhow::Context;
 use clap::Args;
 use fairdraw::engine::draw::{self, DrawDoc};
 use fairdraw::engine::report;
-use fairdraw::engine::select;
 use fairdraw::engine::verify;
 use fairdraw::input::files::{self, InputPaths, Inputs};
-use fairdraw::model::ticket::Seed;
 
 use super::write_atomically;
 
@@ -91,16 +89,7 @@ pub fn run_draw(args: &DrawArgs) -> anyhow::Result<DrawDoc> {
     let inputs = files::load(&args.inputs.paths())?;
     warn_about(&inputs);
     phases.mark("load+validate");
-    let reg = inputs.registries();
-    let seed = Seed::new(&args.seed);
-    let snapshots = draw::snapshots(&reg);
-    phases.mark("snapshot roots");
-    let strata = select::select(&inputs.enterprises, &inputs.plan, &seed);
-    phases.mark("tickets+selection");
-    let targets = draw::targets(&inputs.enterprises, &strata);
-    let assigned = draw::teams(&reg, &inputs.plan, &targets, &args.seed)?;
-    phases.mark("assignment");
-    let doc = draw::document(&reg, &inputs.plan, &seed, snapshots, &strata, &assigned.teams);
+    let doc = draw::draw_in_phases(&inputs.registries(), &inputs.plan, &args.seed, |p| phases.mark(p))?;
     let json = serde_json::to_string_pretty(&doc)? + "\n";
     write_atomically(&args.out, json.as_bytes())?;
     let csv_path = args.csv.clone().unwrap_or_else(|| args.out.with_extension("csv"));

@@ -189,3 +189,23 @@ pub fn draw(reg: &Registries<'_>, plan: &Plan, seed_text: &str) -> Result<DrawDo
     let assigned = teams(reg, plan, &targets, seed_text)?;
     Ok(document(reg, plan, &seed, snaps, &strata, &assigned.teams))
 }
+
+/// The same draw with its phases one after another, calling `done(phase)`
+/// as each ends ("snapshot roots", "tickets+selection", "assignment"), so
+/// that `fairdraw draw --timings` can time them apart.
+pub fn draw_in_phases(
+    reg: &Registries<'_>,
+    plan: &Plan,
+    seed_text: &str,
+    mut done: impl FnMut(&'static str),
+) -> Result<DrawDoc, DrawError> {
+    let seed = Seed::new(seed_text);
+    let snaps = snapshots(reg);
+    done("snapshot roots");
+    let strata = select::select(reg.enterprises, plan, &seed);
+    done("tickets+selection");
+    let targets = targets(reg.enterprises, &strata);
+    let assigned = teams(reg, plan, &targets, seed_text)?;
+    done("assignment");
+    Ok(document(reg, plan, &seed, snaps, &strata, &assigned.teams))
+}

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::input::error::{InputError, Problem, Problems};
-use crate::input::ratio::Ratio;
+use crate::input::ratio::{Ratio, RatioError};
 use crate::input::registry::split_set;
 use crate::input::table::{self, Source};
 use crate::model::canonical;
@@ -337,9 +337,9 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
     for (key, value) in &raw.ratios {
         let Some(i) = class_key(ctx, "ratios", key) else { continue };
         let parsed = match value {
-            toml::Value::String(s) => Ratio::parse(s),
-            toml::Value::Integer(n) => Ratio::parse(&n.to_string()),
-            _ => Err("must be a string such as \"5%\" (or the integer 0 or 1); floats are not allowed".into()),
+            toml::Value::String(s) => Ratio::parse(s).map_err(|e| e.to_string()),
+            toml::Value::Integer(n) => Ratio::parse(&n.to_string()).map_err(|e| e.to_string()),
+            _ => Err("must be a string such as \"5%\" (or the integer 0 or 1); floats are not allowed".to_string()),
         };
         match parsed {
             Ok(r) => ratios[i] = r,
@@ -589,7 +589,7 @@ fn read_items(source: &dyn Source, wanted: &[String], ctx: &mut Ctx<'_>) -> Resu
                 let ceiling = if ceiling_text.is_empty() {
                     None
                 } else {
-                    Some(Ratio::parse(&ceiling_text).map_err(|m| row.field_problem(6, &ceiling_text, m))?)
+                    Some(Ratio::parse(&ceiling_text).map_err(|m| row.field_problem(6, &ceiling_text, m.to_string()))?)
                 };
                 Ok(Item {
                     item: name,
@@ -692,41 +692,67 @@ fn read_history(source: &dyn Source) -> Result<Vec<(String, String)>, InputError
     Ok(pairs)
 }
 
+/// Why a plan stored in a log (its canonical form) does not load.
+#[derive(Debug, thiserror::Error)]
+pub enum StoredPlanError {
+    #[error("plan.{key} is not {expected}")]
+    Shape { key: String, expected: &'static str },
+    #[error("plan algorithm {0} is not {ALGORITHM}")]
+    Algorithm(String),
+    #[error("plan.{key}: ratio {source}")]
+    Ratio { key: String, source: RatioError },
+    #[error("plan.inspection_date: {0}")]
+    Date(String),
+    #[error("unknown status {0}")]
+    Status(String),
+    #[error("the stored plan is not in canonical form")]
+    NotCanonical,
+}
+
 impl Plan {
     /// The plan a canonical plan object describes (the inverse of
     /// [`Plan::canonical`]), as stored in a log's DrawCommitment.
-    pub fn from_canonical(v: &Value) -> Result<Plan, String> {
+    pub fn from_canonical(v: &Value) -> Result<Plan, StoredPlanError> {
         let s = |v: &Value, what: &str| {
-            v.as_str().map(str::to_string).ok_or_else(|| format!("plan.{what} is not a string"))
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| StoredPlanError::Shape { key: what.to_string(), expected: "a string" })
         };
-        let strings = |v: &Value, what: &str| -> Result<Vec<String>, String> {
-            v.as_array().ok_or_else(|| format!("plan.{what} is not a list"))?.iter().map(|x| s(x, what)).collect()
-        };
-        let pairs = |v: &Value, what: &str| -> Result<Vec<(String, String)>, String> {
+        let strings = |v: &Value, what: &str| -> Result<Vec<String>, StoredPlanError> {
             v.as_array()
-                .ok_or_else(|| format!("plan.{what} is not a list"))?
+                .ok_or_else(|| StoredPlanError::Shape { key: what.to_string(), expected: "a list" })?
+                .iter()
+                .map(|x| s(x, what))
+                .collect()
+        };
+        let pairs = |v: &Value, what: &str| -> Result<Vec<(String, String)>, StoredPlanError> {
+            v.as_array()
+                .ok_or_else(|| StoredPlanError::Shape { key: what.to_string(), expected: "a list" })?
                 .iter()
                 .map(|p| Ok((s(&p[0], what)?, s(&p[1], what)?)))
                 .collect()
         };
         let opt_u64 = |v: &Value| v.as_u64();
         if v["algorithm"] != ALGORITHM {
-            return Err(format!("plan algorithm {} is not {ALGORITHM}", v["algorithm"]));
+            return Err(StoredPlanError::Algorithm(v["algorithm"].to_string()));
         }
         let mut ratios = [Ratio::ZERO; 4];
         let mut min = [0; 4];
         let mut max = [None; 4];
         for c in Class::ALL {
             let i = c as usize;
-            ratios[i] = Ratio::parse(&s(&v["ratios"][c.letter()], "ratios")?)?;
-            min[i] = v["min"][c.letter()].as_u64().ok_or("plan.min is incomplete")?;
+            ratios[i] = Ratio::parse(&s(&v["ratios"][c.letter()], "ratios")?)
+                .map_err(|source| StoredPlanError::Ratio { key: format!("ratios.{}", c.letter()), source })?;
+            min[i] = v["min"][c.letter()]
+                .as_u64()
+                .ok_or(StoredPlanError::Shape { key: format!("min.{}", c.letter()), expected: "a number" })?;
             max[i] = opt_u64(&v["max"][c.letter()]);
         }
         let date = s(&v["inspection_date"], "inspection_date")?;
         let team = &v["team"];
         let items = v["items"]
             .as_array()
-            .ok_or("plan.items is not a list")?
+            .ok_or(StoredPlanError::Shape { key: "items".into(), expected: "a list" })?
             .iter()
             .map(|i| {
                 Ok(Item {
@@ -736,21 +762,29 @@ impl Plan {
                     department: s(&i["department"], "items")?,
                     category: if i["category"] == "key" { Category::Key } else { Category::General },
                     method: s(&i["method"], "items")?,
-                    ceiling: i["ceiling"].as_str().map(Ratio::parse).transpose()?,
+                    ceiling: i["ceiling"]
+                        .as_str()
+                        .map(Ratio::parse)
+                        .transpose()
+                        .map_err(|source| StoredPlanError::Ratio { key: "items.ceiling".into(), source })?,
                 })
             })
-            .collect::<Result<Vec<Item>, String>>()?;
+            .collect::<Result<Vec<Item>, StoredPlanError>>()?;
         let plan = Plan {
             name: s(&v["name"], "name")?,
             department: s(&v["department"], "department")?,
-            inspection_date: if date.is_empty() { None } else { Some(Date::parse(&date)?) },
+            inspection_date: if date.is_empty() {
+                None
+            } else {
+                Some(Date::parse(&date).map_err(StoredPlanError::Date)?)
+            },
             ratios,
             min,
             max,
             scope: Scope {
                 statuses: strings(&v["scope"]["statuses"], "scope.statuses")?
                     .iter()
-                    .map(|x| Status::parse(x).ok_or_else(|| format!("unknown status {x}")))
+                    .map(|x| Status::parse(x).ok_or_else(|| StoredPlanError::Status(x.clone())))
                     .collect::<Result<_, _>>()?,
                 regions: strings(&v["scope"]["regions"], "scope.regions")?,
                 industries: strings(&v["scope"]["industries"], "scope.industries")?,
@@ -760,7 +794,10 @@ impl Plan {
             exclude: strings(&v["exclude"], "exclude")?,
             max_draws_per_year: opt_u64(&v["max_draws_per_year"]),
             team: Team {
-                size: team["size"].as_u64().ok_or("plan.team.size is not a number")? as usize,
+                size: team["size"]
+                    .as_u64()
+                    .ok_or(StoredPlanError::Shape { key: "team.size".into(), expected: "a number" })?
+                    as usize,
                 departments: strings(&team["departments"], "team.departments")?,
                 region: match team["region"].as_str() {
                     Some("same") => RegionRule::Same,
@@ -769,14 +806,19 @@ impl Plan {
                 },
                 max_targets_per_inspector: opt_u64(&team["max_targets_per_inspector"]),
                 qualifications: strings(&team["qualifications"], "team.qualifications")?,
-                experts: team["experts"].as_u64().ok_or("plan.team.experts is not a number")? as usize,
-                rotation: team["rotation"].as_bool().ok_or("plan.team.rotation is not a boolean")?,
+                experts: team["experts"]
+                    .as_u64()
+                    .ok_or(StoredPlanError::Shape { key: "team.experts".into(), expected: "a number" })?
+                    as usize,
+                rotation: team["rotation"]
+                    .as_bool()
+                    .ok_or(StoredPlanError::Shape { key: "team.rotation".into(), expected: "a boolean" })?,
             },
             history: pairs(&v["history"], "history")?,
             origin: Origin::default(),
         };
         if canonical::to_bytes(&plan.canonical()) != canonical::to_bytes(v) {
-            return Err("the stored plan is not in canonical form".into());
+            return Err(StoredPlanError::NotCanonical);
         }
         Ok(plan)
     }

@@ -232,7 +232,6 @@ const USCC_VALUE: [u8; 256] = {
     }
     t
 };
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// The normalised code when `text` is a valid USCC; `None` sends the caller
 /// to [`uscc::validate`] for the exact complaint.
@@ -243,7 +242,7 @@ fn uscc_fast(text: &str) -> Option<[u8; 18]> {
     for i in 0..17 {
         let v = USCC_VALUE[bytes[i] as usize];
         bad |= v;
-        sum += USCC_WEIGHTS[i] * (v as u32 & 31);
+        sum += uscc::WEIGHTS[i] * (v as u32 & 31);
     }
     let check = USCC_VALUE[bytes[17] as usize];
     if bad == 255 || check as u32 != (31 - sum % 31) % 31 {

@@ -319,7 +319,7 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
 /// The effective plan: its digest, and what the log added to it must be
 /// exactly what the earlier entries imply.
 fn check_commitment(e: &Entry, earlier: &[Option<Entry>], leaves: &[Hash]) -> Result<(), String> {
-    let plan = crate::input::plan::Plan::from_canonical(&e.body["plan"])?;
+    let plan = crate::input::plan::Plan::from_canonical(&e.body["plan"]).map_err(|e| e.to_string())?;
     if e.body["plan_digest"] != plan.digest() {
         return Err("plan_digest is not the digest of the committed plan".into());
     }

@@ -254,7 +254,7 @@ pub fn check_beacon(committed: &Value, offered: &Offered) -> Result<(Value, [u8;
 
 /// Rebuilds a commitment's inputs from the log alone.
 pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, String> {
-    let plan = Plan::from_canonical(&commitment.body["plan"])?;
+    let plan = Plan::from_canonical(&commitment.body["plan"]).map_err(|e| e.to_string())?;
     let load = |registry: &str| -> Result<(Vec<String>, Vec<Vec<u8>>), String> {
         let root = commitment.body["snapshots"][registry]["root"]
             .as_str()

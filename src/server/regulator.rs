@@ -117,10 +117,7 @@ pub async fn commit(
         .ok_or_else(|| ApiError::bad_request("inspectors is required"))?;
     let conf = file_bytes(req.conflicts, req.conflicts_base64, "conflicts")?;
     let files = req.files;
-    let open = move |name: &str| -> Box<dyn Source> {
-        let bytes = files.get(name).map(|s| s.as_bytes().to_vec()).unwrap_or_default();
-        Box::new(OwnedSource { label: name.to_string(), bytes })
-    };
+    let open = |name: &str| side_file(&files, name);
     let plan = Plan::parse(&req.plan, "plan", &open).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let conf_src = conf.as_deref().map(|b| BytesSource { label: "conflicts".into(), bytes: b });
     let inputs = crate::input::files::load_registries(
@@ -135,18 +132,10 @@ pub async fn commit(
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
-struct OwnedSource {
-    label: String,
-    bytes: Vec<u8>,
-}
-
-impl Source for OwnedSource {
-    fn label(&self) -> &str {
-        &self.label
-    }
-    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + '_>> {
-        Ok(Box::new(self.bytes.as_slice()))
-    }
+/// A plan's side file from the request; a missing one reads as empty.
+fn side_file<'a>(files: &'a std::collections::BTreeMap<String, String>, name: &str) -> Box<dyn Source + 'a> {
+    let bytes = files.get(name).map(|s| s.as_bytes()).unwrap_or_default();
+    Box::new(BytesSource { label: name.to_string(), bytes })
 }
 
 fn flow_error(e: flow::FlowError) -> ApiError {
