@@ -19,8 +19,11 @@
 //! 6. `cli` (in the binary): the command line.
 //!
 //! `tests/layers.rs` checks that no `use crate::…` goes against this order.
-//! Files are touched only by [`input::files`], [`log`], [`server`] and the
-//! command line.
+//! `model` and `engine` touch no files. Below the log, files are read only
+//! through [`input::files`] (which hands the table reader an
+//! [`input::table::FileSource`]) and written only by the generator
+//! [`input::synth::write_all`]; above it, [`log`], [`server`] and the command
+//! line read and write their own.
 
 pub mod engine;
 pub mod input;

@@ -2,7 +2,8 @@
 //! tables, the three registries, plans and their side files, with every
 //! problem reported at once with its file, line, column and value.
 //!
-//! Owns the only filesystem access below the log ([`files`]); everything
+//! Files are opened only by [`files`] (through [`table::FileSource`]) and
+//! written only by the test-data generator [`synth::write_all`]; everything
 //! else reads from a [`table::Source`]. May import `model`, never `engine`,
 //! `log` or `server`.
 

@@ -7,7 +7,7 @@
 //! here without building the tree: the leaves are cut into aligned perfect
 //! subtrees of at most 2^14 leaves, which are hashed on all cores, level by
 //! level, four SHA-256 messages at a time, and folded with
-//! [`merkle::RootBuilder`]. A subtree's leaf bytes are gathered before any
+//! [`RootBuilder`]. A subtree's leaf bytes are gathered before any
 //! is hashed, so the scattered reads of names overlap.
 
 use rayon::prelude::*;

@@ -7,7 +7,7 @@
 //! of blocks, never whole, and read a second time only when it turns out not
 //! to be UTF-8.
 //!
-//! Records are split by [`Framer`], which reads RFC 4180 the lenient way
+//! Records are split by `frame::Framer`, which reads RFC 4180 the lenient way
 //! Excel and Python's `csv` module do (spec §1 step 2). A large table can be
 //! parsed on all cores ([`read_parallel`]): the file is cut into blocks after
 //! a line end, each block is parsed on its own, and the blocks are folded
