@@ -11,11 +11,14 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fairdraw::plan::Plan;
-use fairdraw::registry::{self, Enterprises};
-use fairdraw::table::{BytesSource, Source};
-use fairdraw::ticket::{self, Seed};
-use fairdraw::{select, snapshot, synth};
+use fairdraw::engine::select;
+use fairdraw::input::plan::Plan;
+use fairdraw::input::registry;
+use fairdraw::input::synth;
+use fairdraw::input::table::{BytesSource, Source};
+use fairdraw::model::registry::Enterprises;
+use fairdraw::model::snapshot;
+use fairdraw::model::ticket::{self, Seed};
 
 const PLAN: &str = "name = \"bench\"\n[ratios]\nA = \"2%\"\nB = \"5%\"\nC = \"10%\"\nD = \"30%\"\n";
 
@@ -104,7 +107,7 @@ fn tickets(c: &mut Criterion) {
 /// One-block compressions as the draw runs them: `sha2`'s `compress256` one
 /// message at a time against the four interleaved lanes of `sha256::compress4`.
 fn sha256_one_block(c: &mut Criterion) {
-    use fairdraw::ticket::sha256;
+    use fairdraw::model::ticket::sha256;
     let blocks: Vec<sha256::Block> = (0..4096u32).map(|i| [i as u8; 64]).collect();
     let mut g = c.benchmark_group("sha256_one_block");
     g.throughput(Throughput::Elements(blocks.len() as u64));

@@ -1,38 +1,34 @@
 //! fairdraw: verifiable double-random (双随机、一公开) inspection draws.
 //!
 //! The draw is a pure function of (registry snapshots, plan, seed), specified
-//! byte by byte in `audit/SPEC.md`. Modules map to the spec's sections:
-//! reading tables (§1, [`table`], [`registry`]), USCC ([`uscc`], §2), plans
-//! ([`plan`], §3), canonical JSON ([`canonical`], §4), snapshots
-//! ([`snapshot`], [`merkle`], §5), strata and tickets ([`select`],
-//! [`ticket`], §6–7), assignment ([`stream`], [`assign`], [`diagnose`], §8),
-//! the document ([`draw`], §9) and verification ([`verify`], §10).
-//! Only [`inputs`] touches the filesystem.
+//! byte by byte in `audit/SPEC.md`.
+//!
+//! # Layers
+//!
+//! The folders are layers; each may import only the layers before it:
+//!
+//! 1. [`model`]: the domain types and the spec's pure functions every layer
+//!    shares (enterprises, inspectors, dates, USCC, canonical JSON, Merkle
+//!    hashing, snapshot leaves, tickets); no I/O.
+//! 2. [`input`]: reading tables, registries and plans into the model (§1–§3),
+//!    with every problem at once.
+//! 3. [`engine`]: strata, selection, assignment, diagnosis, the draw
+//!    document and its verification (§6–§10).
+//! 4. [`log`]: the tamper-evident log of commitments and results, and
+//!    [`witness`]: the C2SP witness that cosigns it (same layer).
+//! 5. [`server`]: the HTTP API over the log.
+//! 6. `cli` (in the binary): the command line.
+//!
+//! `tests/layers.rs` checks that no `use crate::…` goes against this order.
+//! `model` and `engine` touch no files. Below the log, files are read only
+//! through [`input::files`] (which hands the table reader an
+//! [`input::table::FileSource`]) and written only by the generator
+//! [`input::synth::write_all`]; above it, [`log`], [`server`] and the command
+//! line read and write their own.
 
-pub mod assign;
-pub mod calendar;
-pub mod candidates;
-pub mod canonical;
-pub mod date;
-pub mod diagnose;
-pub mod draw;
-pub mod error;
-pub mod inputs;
+pub mod engine;
+pub mod input;
 pub mod log;
-pub mod merkle;
-pub mod plan;
-pub mod ratio;
-pub mod registry;
-pub mod report;
-pub mod select;
+pub mod model;
 pub mod server;
-pub mod snapshot;
-pub mod stream;
-pub mod synth;
-pub mod table;
-pub mod ticket;
-pub mod uscc;
-pub mod verify;
 pub mod witness;
-
-pub use error::Error;

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use cli::draw::{DrawArgs, VerifyArgs};
 use cli::log::{AuditCommand, CommitArgs, InitArgs, LogArgs, PolicyCommandArgs, RevealArgs};
-use fairdraw::synth;
+use fairdraw::input::synth;
 
 #[derive(Parser)]
 #[command(name = "fairdraw", version, about = "Verifiable double-random (双随机、一公开) inspection draws")]

@@ -5,9 +5,9 @@
 mod common;
 use common::*;
 
-use fairdraw::plan::Plan;
-use fairdraw::registry;
-use fairdraw::table::{BytesSource, Source};
+use fairdraw::input::plan::Plan;
+use fairdraw::input::registry;
+use fairdraw::input::table::{BytesSource, Source};
 
 /// Deterministic pseudo-random numbers for building cases.
 struct Lcg(u64);
@@ -71,19 +71,22 @@ fn selection_equals_consistent_sampler_on_random_registries() {
             registry::read_enterprises(&BytesSource { label: "e.csv".into(), bytes: csv.as_bytes() }, &[]).unwrap();
         let none = |_: &str| -> Box<dyn Source> { unreachable!("plan names no files") };
         let plan = Plan::parse(&plan_text, "plan.toml", &none).unwrap();
-        let seed_obj = fairdraw::ticket::Seed::new(&seed);
-        let strata = fairdraw::select::select(&reg, &plan, &seed_obj);
+        let seed_obj = fairdraw::model::ticket::Seed::new(&seed);
+        let strata = fairdraw::engine::select::select(&reg, &plan, &seed_obj);
         // The reference gets each class's eligible ids in file order, not ours.
-        let filter = fairdraw::select::ScopeFilter::new(&plan, &reg);
+        let filter = fairdraw::engine::select::ScopeFilter::new(&plan, &reg);
         let mut by_class: Vec<Vec<String>> = vec![Vec::new(); 4];
-        let mut lines: Vec<&fairdraw::registry::Enterprise> = reg.rows.iter().filter(|e| filter.in_scope(e)).collect();
+        let mut lines: Vec<&fairdraw::model::registry::Enterprise> =
+            reg.rows.iter().filter(|e| filter.in_scope(e)).collect();
         lines.sort_by_key(|e| e.line);
         for e in lines {
             by_class[e.class as usize].push(e.uscc().to_string());
         }
         let probe: Vec<String> = by_class.iter().flatten().take(3).cloned().collect();
-        let tickets: Vec<String> =
-            probe.iter().map(|id| fairdraw::ticket::ticket_string(&seed_obj.ticket_hash(id.as_bytes()))).collect();
+        let tickets: Vec<String> = probe
+            .iter()
+            .map(|id| fairdraw::model::ticket::ticket_string(&seed_obj.ticket_hash(id.as_bytes())))
+            .collect();
         cases.push(serde_json::json!({
             "seed": seed,
             "strata": by_class.iter().zip(&strata).map(|(ids, s)| serde_json::json!([ids, s.sample_size])).collect::<Vec<_>>(),
@@ -128,8 +131,8 @@ fn published_ticket_vectors_match_consistent_sampler() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let reference: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
     for (v, r) in vectors.iter().zip(reference) {
-        let seed = fairdraw::ticket::Seed::new(v["seed"].as_str().unwrap());
-        let ours = fairdraw::ticket::ticket_string(&seed.ticket_hash(v["id"].as_str().unwrap().as_bytes()));
+        let seed = fairdraw::model::ticket::Seed::new(v["seed"].as_str().unwrap());
+        let ours = fairdraw::model::ticket::ticket_string(&seed.ticket_hash(v["id"].as_str().unwrap().as_bytes()));
         assert_eq!(ours, v["ticket"].as_str().unwrap(), "vector file");
         assert_eq!(ours, r, "reference");
     }

@@ -5,10 +5,12 @@
 //! order n/2^64 such as modulo bias: the rejection rule that prevents that is
 //! checked on crafted words in `src/stream.rs`.
 
-use fairdraw::assign::{self, Board, Rules, Target};
-use fairdraw::plan::RegionRule;
-use fairdraw::registry::{self, Inspector, Role};
-use fairdraw::table::BytesSource;
+use fairdraw::engine::assign;
+use fairdraw::engine::board::{Board, Rules, Target};
+use fairdraw::input::plan::RegionRule;
+use fairdraw::input::registry;
+use fairdraw::input::table::BytesSource;
+use fairdraw::model::registry::{Inspector, Role};
 
 mod common;
 

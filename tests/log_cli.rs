@@ -78,17 +78,17 @@ fn resign(dir: &Path) {
     let skey = std::fs::read_to_string(log_dir(dir).join("private/log.key")).unwrap();
     let vkey = std::fs::read_to_string(log_dir(dir).join("log.pub")).unwrap();
     let origin = vkey.split('+').next().unwrap();
-    let mut tree = fairdraw::merkle::RootBuilder::default();
+    let mut tree = fairdraw::model::merkle::RootBuilder::default();
     let mut records = String::new();
     let mut note = String::new();
     let lines = entries(dir);
     for (i, line) in lines.iter().enumerate() {
-        tree.push(fairdraw::merkle::leaf_hash(line.as_bytes()));
+        tree.push(fairdraw::model::merkle::leaf_hash(line.as_bytes()));
         note =
             fairdraw::log::note::sign(&fairdraw::log::note::checkpoint_text(origin, tree.size(), &tree.root()), &skey)
                 .unwrap();
         let rec = serde_json::json!({"size": tree.size(), "checkpoint": note, "batch_end": i + 1 == lines.len()});
-        records.push_str(&String::from_utf8(fairdraw::canonical::to_bytes(&rec)).unwrap());
+        records.push_str(&String::from_utf8(fairdraw::model::canonical::to_bytes(&rec)).unwrap());
         records.push('\n');
     }
     std::fs::write(log_dir(dir).join("checkpoints.jsonl"), records).unwrap();
@@ -275,7 +275,7 @@ fn every_kind_of_tampering_is_reported() {
     let sel = result["body"]["draw"]["strata"][0]["selected"][0].as_str().unwrap().to_string();
     let other = result["body"]["draw"]["strata"][1]["selected"][0].clone();
     result["body"]["draw"]["strata"][0]["selected"][0] = other;
-    lines[last] = String::from_utf8(fairdraw::canonical::to_bytes(&result)).unwrap();
+    lines[last] = String::from_utf8(fairdraw::model::canonical::to_bytes(&result)).unwrap();
     write_entries(d, &lines);
     resign(d);
     std::fs::remove_dir_all(log_dir(d).join("receipts")).unwrap();
@@ -351,7 +351,7 @@ fn the_log_excludes_this_years_targets_and_rotates_inspectors() {
     let mut edited: serde_json::Value = serde_json::from_str(honest.last().unwrap()).unwrap();
     edited["body"]["log_exclusions"].as_array_mut().unwrap().pop();
     let mut lines = honest.clone();
-    *lines.last_mut().unwrap() = String::from_utf8(fairdraw::canonical::to_bytes(&edited)).unwrap();
+    *lines.last_mut().unwrap() = String::from_utf8(fairdraw::model::canonical::to_bytes(&edited)).unwrap();
     write_entries(d, &lines);
     resign(d);
     let out = verify(d, &[]).expect(1);

@@ -3,11 +3,14 @@
 //! cores, with cuts inside quoted multi-line fields), its Merkle root
 //! computed while reading, and the parallel, chunked ticket selection.
 
-use fairdraw::plan::Plan;
-use fairdraw::registry::{self, Enterprises};
-use fairdraw::table::{BytesSource, Source};
-use fairdraw::ticket::{self, Seed};
-use fairdraw::{select, snapshot, synth};
+use fairdraw::engine::select;
+use fairdraw::input::plan::Plan;
+use fairdraw::input::registry;
+use fairdraw::input::synth;
+use fairdraw::input::table::{BytesSource, Source};
+use fairdraw::model::registry::Enterprises;
+use fairdraw::model::snapshot;
+use fairdraw::model::ticket::{self, Seed};
 
 const ROWS: u64 = 40_000;
 

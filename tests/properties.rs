@@ -4,13 +4,15 @@
 
 mod common;
 
-use fairdraw::assign::{self, slot_allows, Board, Rules, Target};
-use fairdraw::date::Date;
-use fairdraw::plan::{Plan, RegionRule};
-use fairdraw::registry::{self, Enterprises, Inspector, Role};
-use fairdraw::select;
-use fairdraw::table::{BytesSource, Source};
-use fairdraw::ticket::{self, Seed};
+use fairdraw::engine::assign;
+use fairdraw::engine::board::{slot_allows, Board, Rules, Target};
+use fairdraw::engine::select;
+use fairdraw::input::plan::{Plan, RegionRule};
+use fairdraw::input::registry;
+use fairdraw::input::table::{BytesSource, Source};
+use fairdraw::model::date::Date;
+use fairdraw::model::registry::{Enterprises, Inspector, Role};
+use fairdraw::model::ticket::{self, Seed};
 use proptest::prelude::*;
 
 fn registry(classes: &[u8], regions: &[u8]) -> Enterprises {
@@ -173,7 +175,7 @@ proptest! {
         let strata = select::select(&reg, &p, &seed);
         let mut seen = std::collections::HashSet::new();
         for (c, s) in strata.iter().enumerate() {
-            let eligible: Vec<&registry::Enterprise> = reg.rows.iter().filter(|e| e.class as usize == c && e.status == registry::Status::Active).collect();
+            let eligible: Vec<&fairdraw::model::registry::Enterprise> = reg.rows.iter().filter(|e| e.class as usize == c && e.status == fairdraw::model::registry::Status::Active).collect();
             prop_assert_eq!(s.eligible, eligible.len() as u64);
             // ceil(x‰ · N / 1000) without floats, then min and N.
             let k = (ratios[c] as u64 * s.eligible).div_ceil(1000).max(mins[c]).min(s.eligible);

@@ -2,9 +2,9 @@
 //! value, never a crash (stable Rust has no libFuzzer, so these properties
 //! stand in for fuzz targets and run on every test).
 
-use fairdraw::plan::Plan;
-use fairdraw::registry;
-use fairdraw::table::{BytesSource, Source};
+use fairdraw::input::plan::Plan;
+use fairdraw::input::registry;
+use fairdraw::input::table::{BytesSource, Source};
 use proptest::prelude::*;
 
 fn csv_like() -> impl Strategy<Value = Vec<u8>> {
@@ -43,8 +43,8 @@ proptest! {
 
     #[test]
     fn scalar_parsers_never_panic(s in "\\PC{0,24}") {
-        let _ = fairdraw::ratio::Ratio::parse(&s);
-        let _ = fairdraw::date::Date::parse(&s);
-        let _ = fairdraw::uscc::validate(&s);
+        let _ = fairdraw::input::ratio::Ratio::parse(&s);
+        let _ = fairdraw::model::date::Date::parse(&s);
+        let _ = fairdraw::model::uscc::validate(&s);
     }
 }

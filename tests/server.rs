@@ -66,7 +66,7 @@ async fn enterprise_lookup_explains_selected_and_not_selected() {
             .iter()
             .map(|h| hex::decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
             .collect();
-        let leaf = fairdraw::merkle::leaf_hash(inc["leaf"].as_str().unwrap().as_bytes());
+        let leaf = fairdraw::model::merkle::leaf_hash(inc["leaf"].as_str().unwrap().as_bytes());
         assert!(fairdraw::log::proof::verify_inclusion(
             inc["index"].as_u64().unwrap(),
             inc["size"].as_u64().unwrap(),

@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 
-use fairdraw::inputs::{self, InputPaths};
+use fairdraw::input::files::{self, InputPaths};
 
 pub const VECTORS: [&str; 3] = ["basic", "repair", "joint-gbk"];
 
@@ -26,8 +26,8 @@ fn seed(name: &str) -> String {
 #[test]
 fn engine_reproduces_every_vector_byte_for_byte() {
     for name in VECTORS {
-        let inputs = inputs::load(&paths(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let doc = fairdraw::draw::draw(&inputs.registries(), &inputs.plan, &seed(name)).unwrap();
+        let inputs = files::load(&paths(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let doc = fairdraw::engine::draw::draw(&inputs.registries(), &inputs.plan, &seed(name)).unwrap();
         let ours = serde_json::to_string_pretty(&doc).unwrap() + "\n";
         let golden = std::fs::read_to_string(root().join("tests/vectors").join(name).join("draw.json")).unwrap();
         assert!(ours == golden, "{name}: engine output differs from the golden draw.json");
@@ -36,12 +36,13 @@ fn engine_reproduces_every_vector_byte_for_byte() {
 
 #[test]
 fn the_repair_vector_really_needs_the_repair() {
-    let inputs = inputs::load(&paths("repair")).unwrap();
+    let inputs = files::load(&paths("repair")).unwrap();
     let reg = inputs.registries();
     let s = seed("repair");
-    let strata = fairdraw::select::select(&inputs.enterprises, &inputs.plan, &fairdraw::ticket::Seed::new(&s));
-    let targets = fairdraw::draw::targets(&inputs.enterprises, &strata);
-    let assigned = fairdraw::draw::teams(&reg, &inputs.plan, &targets, &s).unwrap();
+    let strata =
+        fairdraw::engine::select::select(&inputs.enterprises, &inputs.plan, &fairdraw::model::ticket::Seed::new(&s));
+    let targets = fairdraw::engine::draw::targets(&inputs.enterprises, &strata);
+    let assigned = fairdraw::engine::draw::teams(&reg, &inputs.plan, &targets, &s).unwrap();
     assert!(assigned.repairs > 0, "greedy alone succeeded; pick another seed for the vector");
 }
 
@@ -51,10 +52,10 @@ fn rfc6962_roots() {
     let leaves: Vec<Vec<u8>> =
         v["leaf_inputs_hex"].as_array().unwrap().iter().map(|h| hex::decode(h.as_str().unwrap()).unwrap()).collect();
     for (n, root) in v["root_for_size_hex"].as_array().unwrap().iter().enumerate() {
-        let mut b = fairdraw::merkle::RootBuilder::default();
-        leaves[..n].iter().for_each(|l| b.push(fairdraw::merkle::leaf_hash(l)));
+        let mut b = fairdraw::model::merkle::RootBuilder::default();
+        leaves[..n].iter().for_each(|l| b.push(fairdraw::model::merkle::leaf_hash(l)));
         assert_eq!(hex::encode(b.root()), root.as_str().unwrap(), "size {n}");
-        let par = fairdraw::merkle::root_parallel(n, |i| fairdraw::merkle::leaf_hash(&leaves[i]));
+        let par = fairdraw::model::merkle::root_parallel(n, |i| fairdraw::model::merkle::leaf_hash(&leaves[i]));
         assert_eq!(hex::encode(par), root.as_str().unwrap(), "parallel, size {n}");
     }
 }
@@ -63,11 +64,11 @@ fn rfc6962_roots() {
 fn stream_vector() {
     let v: serde_json::Value = serde_json::from_slice(include_bytes!("vectors/stream.json")).unwrap();
     for case in v.as_array().unwrap() {
-        let mut s = fairdraw::stream::Stream::for_assignment(case["seed"].as_str().unwrap());
+        let mut s = fairdraw::engine::stream::Stream::for_assignment(case["seed"].as_str().unwrap());
         let words: Vec<String> =
             (0..case["words"].as_array().unwrap().len()).map(|_| format!("{:016x}", s.next_u64())).collect();
         assert_eq!(serde_json::json!(words), case["words"]);
-        let mut s = fairdraw::stream::Stream::for_assignment(case["seed"].as_str().unwrap());
+        let mut s = fairdraw::engine::stream::Stream::for_assignment(case["seed"].as_str().unwrap());
         for pair in case["uniform"].as_array().unwrap() {
             assert_eq!(s.uniform(pair[0].as_u64().unwrap()), pair[1].as_u64().unwrap());
         }

@@ -295,7 +295,7 @@ fn check_witnesses_api(log: &Path, vkey: &str, draw: &str) {
     let included = |index: u64, leaf: &str, at: &serde_json::Value, proof_of: &serde_json::Value| {
         let cp = note::open(at["checkpoint"].as_str().unwrap(), vkey).unwrap();
         assert_eq!(Some(cp.size), at["size"].as_u64());
-        let leaf = fairdraw::merkle::leaf_hash(leaf.as_bytes());
+        let leaf = fairdraw::model::merkle::leaf_hash(leaf.as_bytes());
         assert!(proof::verify_inclusion(index, cp.size, &leaf, &hashes(proof_of), &cp.root), "entry {index}");
         assert!(at["checkpoint"].as_str().unwrap().contains("— w.test/w2 "), "cosigned");
     };
@@ -341,7 +341,7 @@ fn a_tampered_cosignature_is_named() {
     raw[40] ^= 1;
     let forged = format!("— w.test/w1 {}", b64.encode(&raw));
     record["checkpoint"] = serde_json::json!(note.replace(sig_line, &forged));
-    lines[0] = String::from_utf8(fairdraw::canonical::to_bytes(&record)).unwrap();
+    lines[0] = String::from_utf8(fairdraw::model::canonical::to_bytes(&record)).unwrap();
     std::fs::write(&path, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
     let bad = fairdraw(&["audit", "verify", "--log", s(&log)], d).expect(1);
     assert!(

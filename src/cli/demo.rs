@@ -6,12 +6,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use fairdraw::inputs::{self, InputPaths};
+use fairdraw::engine::report;
+use fairdraw::input::files::{self, InputPaths};
 use fairdraw::log::audit;
 use fairdraw::log::beacon::{self, QUICKNET};
 use fairdraw::log::flow::{self, BeaconChoice, Clock, Offered};
 use fairdraw::log::store::Log;
-use fairdraw::report;
 
 use super::{data_dir, self_command, write_atomically};
 
@@ -45,7 +45,7 @@ pub fn run(out_dir: &Path) -> anyhow::Result<ExitCode> {
         plan: data.join("plan-single.toml"),
     };
     println!("\n== 2. 抽查前公开承诺 Committing to the plan, the registries and drand quicknet round {ROUND} (simulated clock {}) ==", before.rfc3339);
-    let loaded = inputs::load(&paths)?;
+    let loaded = files::load(&paths)?;
     let commitment = flow::commit(&mut log, loaded, &BeaconChoice::Drand { chain: &QUICKNET, round: ROUND }, &before)?;
     println!("commitment: {commitment}");
     let checkpoint = log.latest_checkpoint().unwrap_or_default().to_string();

@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use fairdraw::draw::{self, DrawDoc};
-use fairdraw::inputs::{self, InputPaths, Inputs};
-use fairdraw::ticket::Seed;
-use fairdraw::{report, select, verify};
+use fairdraw::engine::draw::{self, DrawDoc};
+use fairdraw::engine::report;
+use fairdraw::engine::verify;
+use fairdraw::input::files::{self, InputPaths, Inputs};
 
 use super::write_atomically;
 
@@ -86,19 +86,10 @@ impl Phases {
 
 pub fn run_draw(args: &DrawArgs) -> anyhow::Result<DrawDoc> {
     let mut phases = Phases { on: args.timings, last: Instant::now() };
-    let inputs = inputs::load(&args.inputs.paths())?;
+    let inputs = files::load(&args.inputs.paths())?;
     warn_about(&inputs);
     phases.mark("load+validate");
-    let reg = inputs.registries();
-    let seed = Seed::new(&args.seed);
-    let snapshots = draw::snapshots(&reg);
-    phases.mark("snapshot roots");
-    let strata = select::select(&inputs.enterprises, &inputs.plan, &seed);
-    phases.mark("tickets+selection");
-    let targets = draw::targets(&inputs.enterprises, &strata);
-    let assigned = draw::teams(&reg, &inputs.plan, &targets, &args.seed)?;
-    phases.mark("assignment");
-    let doc = draw::document(&reg, &inputs.plan, &seed, snapshots, &strata, &assigned.teams);
+    let doc = draw::draw_in_phases(&inputs.registries(), &inputs.plan, &args.seed, |p| phases.mark(p))?;
     let json = serde_json::to_string_pretty(&doc)? + "\n";
     write_atomically(&args.out, json.as_bytes())?;
     let csv_path = args.csv.clone().unwrap_or_else(|| args.out.with_extension("csv"));
@@ -132,7 +123,7 @@ pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<Ex
     let bytes = std::fs::read(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
     let published = verify::parse_document(&bytes).with_context(|| format!("{}", draw_path.display()))?;
     let seed = published["seed"].as_str().context("parse_document checks the seed")?;
-    let inputs = inputs::load(&input_args.paths())?;
+    let inputs = files::load(&input_args.paths())?;
     let recomputed = draw::draw(&inputs.registries(), &inputs.plan, seed)?;
     let differences = verify::compare(&serde_json::to_value(&recomputed)?, &published);
     if differences.is_empty() {

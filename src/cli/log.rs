@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use fairdraw::inputs;
+use fairdraw::engine::report;
+use fairdraw::input::files;
 use fairdraw::log::beacon;
 use fairdraw::log::entry::Kind;
 use fairdraw::log::flow::{self, Clock, Offered};
@@ -15,7 +16,6 @@ use fairdraw::log::policy::{Policy, PolicyWitness};
 use fairdraw::log::store::Log;
 use fairdraw::log::witnessing::Cosigning;
 use fairdraw::log::{audit, audit_receipts};
-use fairdraw::report;
 
 use super::draw::{warn_about, InputArgs};
 use super::write_atomically;
@@ -233,7 +233,7 @@ pub fn cosign(args: &LogArgs) -> anyhow::Result<ExitCode> {
 pub fn commit(args: &CommitArgs) -> anyhow::Result<ExitCode> {
     let choice = flow::parse_beacon(&args.beacon).map_err(anyhow::Error::msg)?;
     let clock = args.log.clock()?;
-    let loaded = inputs::load(&args.inputs.paths())?;
+    let loaded = files::load(&args.inputs.paths())?;
     warn_about(&loaded);
     let mut log = args.log.open(true)?;
     let id = flow::commit(&mut log, loaded, &choice, &clock)?;
@@ -355,7 +355,7 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
             if *check {
                 let text = std::fs::read_to_string(what).with_context(|| format!("cannot read {what}"))?;
                 let receipt = Receipt::parse(&text).map_err(anyhow::Error::msg)?;
-                let proven = hex::encode(fairdraw::merkle::leaf_hash(&receipt.entry));
+                let proven = hex::encode(fairdraw::model::merkle::leaf_hash(&receipt.entry));
                 let named = Path::new(what).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 // A receipt named after an entry id must prove that entry: a
                 // swapped file would otherwise vouch for the wrong draw.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use fairdraw::date::Date;
+use fairdraw::model::date::Date;
 use fairdraw::server::{self, AppState, Config, ServeOptions};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;

@@ -12,7 +12,7 @@ use super::entry::{self, Entry};
 use super::flow::{self, Offered};
 use super::store::{Log, CHECKPOINT, CHECKPOINTS, ENTRIES, VKEY};
 use super::{audit_receipts, beacon, commitments, note, proof, snapshots};
-use crate::merkle::{Hash, RootBuilder};
+use crate::model::merkle::{Hash, RootBuilder};
 
 /// Findings of a verification: tampering (exit 1) and plain notes.
 #[derive(Default, Debug)]
@@ -328,7 +328,7 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
 /// The effective plan: its digest, and what the log added to it must be
 /// exactly what the earlier entries imply.
 fn check_commitment(e: &Entry, earlier: &[Option<Entry>], leaves: &[Hash]) -> Result<(), String> {
-    let plan = crate::plan::Plan::from_canonical(&e.body["plan"])?;
+    let plan = crate::input::plan::Plan::from_canonical(&e.body["plan"]).map_err(|e| e.to_string())?;
     if e.body["plan_digest"] != plan.digest() {
         return Err("plan_digest is not the digest of the committed plan".into());
     }
@@ -455,19 +455,19 @@ pub fn replay_draws(log: &Log) -> Vec<Replayed> {
             let seed = b.body["seed"].as_str().ok_or("beacon record has no seed")?;
             let inputs = flow::committed_inputs(log, &c)?;
             let name = inputs.plan.name.clone();
-            match crate::draw::draw(&inputs.registries(), &inputs.plan, seed) {
+            match crate::engine::draw::draw(&inputs.registries(), &inputs.plan, seed) {
                 Ok(doc) => {
                     let again = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
                     if result.body["outcome"] != "drawn" {
                         return Err(format!("logged as {} but the draw succeeds", result.body["outcome"]));
                     }
-                    let diffs = crate::verify::compare(&again, &result.body["draw"]);
+                    let diffs = crate::engine::verify::compare(&again, &result.body["draw"]);
                     match diffs.first() {
                         None => Ok(format!("{name}: {} targets reproduced", doc.assignments.len())),
                         Some(d) => Err(format!("{} difference(s), first: draw.{d}", diffs.len())),
                     }
                 }
-                Err(crate::Error::Infeasible(_)) if result.body["outcome"] == "infeasible" => {
+                Err(crate::engine::draw::DrawError::Infeasible(_)) if result.body["outcome"] == "infeasible" => {
                     Ok(format!("{name}: infeasible, as logged"))
                 }
                 Err(e) => Err(format!("the replay fails: {e}")),

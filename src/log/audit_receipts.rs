@@ -10,7 +10,7 @@ use super::audit::Report;
 use super::entry::{Entry, Kind};
 use super::note::Receipt;
 use super::proof;
-use crate::merkle::Hash;
+use crate::model::merkle::Hash;
 
 pub const RECEIPTS: &str = "receipts";
 pub const SUFFIX: &str = ".tlog-proof";
@@ -62,7 +62,7 @@ fn check_one(path: &Path, index: usize, lines: &[&[u8]], leaves: &[Hash], vkey: 
         return Err(format!(
             "proves entry {} ({}), not the logged bytes of entry {index} its name says",
             receipt.index,
-            hex::encode(crate::merkle::leaf_hash(&receipt.entry))
+            hex::encode(crate::model::merkle::leaf_hash(&receipt.entry))
         ));
     }
     let cp = receipt.verify(vkey)?;

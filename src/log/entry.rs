@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::canonical;
-use crate::merkle::{leaf_hash, Hash};
+use crate::model::canonical;
+use crate::model::merkle::{leaf_hash, Hash};
 
 /// The kinds of entry, in the order LOG-FORMAT.md lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -298,8 +298,8 @@ impl Entry {
 
     /// The China (UTC+8) calendar date of the entry's time: publication
     /// dates, years and deadlines are China dates.
-    pub fn china_date(&self) -> crate::date::Date {
-        crate::date::china_date_of(&self.time).expect("entry times are checked when parsed")
+    pub fn china_date(&self) -> crate::model::date::Date {
+        crate::model::date::china_date_of(&self.time).expect("entry times are checked when parsed")
     }
 }
 

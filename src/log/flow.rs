@@ -14,9 +14,9 @@ use super::policy::Policy;
 use super::snapshots;
 use super::store::{Log, LogError};
 use super::witnessing::{self, Cosigning, WitnessFailure};
-use crate::draw::{self, DrawDoc};
-use crate::inputs::Inputs;
-use crate::plan::Plan;
+use crate::engine::draw::{self, DrawDoc};
+use crate::input::files::Inputs;
+use crate::input::plan::Plan;
 
 /// The time an entry records: the real clock, or `--now` for tests/demos.
 #[derive(Clone, Debug)]
@@ -42,7 +42,7 @@ impl Clock {
 
     /// The year in China (UTC+8): "this year" is the regulator's year.
     pub fn year(&self) -> u16 {
-        crate::date::china_date_of(&self.rfc3339).map_or(1970, |d| d.year)
+        crate::model::date::china_date_of(&self.rfc3339).map_or(1970, |d| d.year)
     }
 }
 
@@ -239,7 +239,7 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
     items.push((
         Kind::DrawCommitment,
         json!({
-            "algorithm": crate::plan::ALGORITHM,
+            "algorithm": crate::input::plan::ALGORITHM,
             "plan": inputs.plan.canonical(),
             "plan_digest": inputs.plan.digest(),
             "snapshots": Value::Object(refs),
@@ -310,7 +310,7 @@ pub fn check_beacon(committed: &Value, offered: &Offered) -> Result<(Value, [u8;
 
 /// Rebuilds a commitment's inputs from the log alone.
 pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, String> {
-    let plan = Plan::from_canonical(&commitment.body["plan"])?;
+    let plan = Plan::from_canonical(&commitment.body["plan"]).map_err(|e| e.to_string())?;
     let load = |registry: &str| -> Result<(Vec<String>, Vec<Vec<u8>>), String> {
         let root = commitment.body["snapshots"][registry]["root"]
             .as_str()
@@ -363,8 +363,9 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
     let outcome = draw::draw(&inputs.registries(), &inputs.plan, &seed);
     let (doc, failure) = match outcome {
         Ok(doc) => (Some(doc), None),
-        Err(crate::Error::Infeasible(why)) => (None, Some(format!("no valid inspector assignment exists\n{why}"))),
-        Err(other) => return Err(refused(other.to_string())),
+        Err(crate::engine::draw::DrawError::Infeasible(why)) => {
+            (None, Some(format!("no valid inspector assignment exists\n{why}")))
+        }
     };
     let beacon_entry = json!({"commitment": commitment_id, "beacon": beacon_body, "randomness": hex::encode(randomness), "seed": seed});
     let beacon_id = crate::log::entry::id_of(

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use signed_note::{Note, Signer, StandardSigner, StandardVerifier, VerifierList};
 
-use crate::merkle::Hash;
+use crate::model::merkle::Hash;
 
 /// A new key pair for a log named `origin`: (private signer key, public verifier key).
 pub fn generate_keys(origin: &str) -> Result<(String, String), String> {
@@ -116,7 +116,7 @@ impl Receipt {
     /// Checks the checkpoint signature and the inclusion of the entry.
     pub fn verify(&self, vkey: &str) -> Result<Checkpoint, String> {
         let cp = open(&self.checkpoint, vkey)?;
-        let leaf = crate::merkle::leaf_hash(&self.entry);
+        let leaf = crate::model::merkle::leaf_hash(&self.entry);
         if !super::proof::verify_inclusion(self.index, cp.size, &leaf, &self.proof, &cp.root) {
             return Err(format!("entry {} is not included in the checkpoint of size {}", self.index, cp.size));
         }
@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn checkpoints_round_trip_and_reject_edits() {
         let (skey, vkey) = generate_keys("fairdraw.test/log").unwrap();
-        let root = crate::merkle::leaf_hash(b"x");
+        let root = crate::model::merkle::leaf_hash(b"x");
         let note = sign(&checkpoint_text("fairdraw.test/log", 7, &root), &skey).unwrap();
         let cp = open(&note, &vkey).unwrap();
         assert_eq!((cp.size, cp.root), (7, root));

@@ -2,7 +2,7 @@
 //! (RFC 6962 §2.1.1 `PATH`, §2.1.2 `PROOF`/`SUBPROOF`) and verification
 //! (RFC 9162 §2.1.3.2 and §2.1.4.2). Pure functions of hashes, no I/O.
 //!
-//! The tree is the one in [`crate::merkle`]: leaves are `leaf_hash(entry)`,
+//! The tree is the one in [`crate::model::merkle`]: leaves are `leaf_hash(entry)`,
 //! an n-leaf tree splits at the largest power of two below n.
 //!
 //! Neither proof binds the tree size on its own: a size is meaningful only
@@ -18,7 +18,7 @@
 //!   Every tree extends the empty tree, so a caller whose trusted size is 0
 //!   has nothing to check and should not ask.
 
-use crate::merkle::{empty_root, node_hash, Hash, RootBuilder};
+use crate::model::merkle::{empty_root, node_hash, Hash, RootBuilder};
 
 /// Root of the tree over `leaves` (leaf hashes), RFC 6962 MTH.
 pub fn root(leaves: &[Hash]) -> Hash {
@@ -84,7 +84,7 @@ impl Subtrees {
         let mut levels = vec![leaves.chunks_exact(block).map(root).collect::<Vec<Hash>>()];
         while levels.last().is_some_and(|l| l.len() > 1) {
             let below = levels.last().expect("not empty");
-            levels.push(below.chunks_exact(2).map(|p| crate::merkle::node_hash(&p[0], &p[1])).collect());
+            levels.push(below.chunks_exact(2).map(|p| crate::model::merkle::node_hash(&p[0], &p[1])).collect());
         }
         Subtrees { levels }
     }
@@ -102,7 +102,7 @@ impl Subtrees {
             return root(&leaves[start..start + len]);
         }
         let k = split(len);
-        crate::merkle::node_hash(&self.root_of(leaves, start, k), &self.root_of(leaves, start + k, len - k))
+        crate::model::merkle::node_hash(&self.root_of(leaves, start, k), &self.root_of(leaves, start + k, len - k))
     }
 
     /// The same proof as [`inclusion_proof`]`(leaves, index)`; `leaves` must
@@ -272,7 +272,7 @@ pub fn verify_consistency(old_size: u64, new_size: u64, old_root: &Hash, new_roo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle::leaf_hash;
+    use crate::model::merkle::leaf_hash;
     use base64::Engine;
     use serde_json::Value;
     use std::path::{Path, PathBuf};

@@ -9,12 +9,13 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde_json::Value;
 
-use crate::inputs::Inputs;
-use crate::merkle::{self, Hash};
-use crate::plan::Plan;
-use crate::registry::{self, Enterprises, Inspector};
-use crate::snapshot;
-use crate::table::BytesSource;
+use crate::input::files::Inputs;
+use crate::input::plan::Plan;
+use crate::input::registry;
+use crate::input::table::BytesSource;
+use crate::model::merkle::{self, Hash};
+use crate::model::registry::{Enterprises, Inspector};
+use crate::model::snapshot;
 
 /// One registry's snapshot, ready to store.
 pub struct Blob {
@@ -124,7 +125,7 @@ pub fn rebuild(
     insp: &[Vec<u8>],
     conf: &[Vec<u8>],
 ) -> Result<Inputs, String> {
-    let err = |what: &str, e: crate::Error| format!("{what} snapshot does not load: {e}");
+    let err = |what: &str, e: crate::input::error::InputError| format!("{what} snapshot does not load: {e}");
     let e_csv = to_csv(ents.0, ents.1)?;
     let enterprises: Enterprises = registry::read_enterprises(
         &BytesSource { label: "enterprises snapshot".into(), bytes: &e_csv },

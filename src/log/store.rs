@@ -31,8 +31,8 @@ use super::entry::{self, Entry, EntryError, Kind};
 use super::note::{self, Receipt};
 use super::proof;
 use super::storage::{try_lock_file, DirStorage, Storage};
-use crate::canonical;
-use crate::merkle::{Hash, RootBuilder};
+use crate::model::canonical;
+use crate::model::merkle::{Hash, RootBuilder};
 
 mod cosigned;
 mod load;

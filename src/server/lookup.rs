@@ -6,11 +6,11 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
-use crate::plan::Plan;
-use crate::registry::{Enterprise, Enterprises};
-use crate::select::ScopeFilter;
-use crate::ticket::{self, Seed};
-use crate::uscc;
+use crate::engine::select::ScopeFilter;
+use crate::input::plan::Plan;
+use crate::model::registry::{Enterprise, Enterprises};
+use crate::model::ticket::{self, Seed};
+use crate::model::uscc;
 
 /// Why an enterprise is out of a plan's scope, in words; `None` when in scope.
 fn out_of_scope(plan: &Plan, reg: &Enterprises, e: &Enterprise) -> Option<String> {
@@ -68,7 +68,7 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
         let e = &reg.rows[row];
         name = json!(reg.name(e));
         let mut leaf = Vec::new();
-        crate::snapshot::enterprise_leaf(reg, e, &mut leaf);
+        crate::model::snapshot::enterprise_leaf(reg, e, &mut leaf);
         let inclusion = json!({
             "root": d.commitment.body["snapshots"]["enterprises"]["root"],
             "size": rebuilt.enterprise_leaves.len(),

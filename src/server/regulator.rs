@@ -17,11 +17,11 @@ use subtle::ConstantTimeEq;
 use super::error::{ApiError, ApiResult};
 use super::results::{self, CATEGORIES, STATES};
 use super::state::AppState;
-use crate::date::Date;
+use crate::input::plan::Plan;
+use crate::input::table::{BytesSource, Source};
 use crate::log::entry::Kind;
 use crate::log::flow::{self, Clock, Offered};
-use crate::plan::Plan;
-use crate::table::{BytesSource, Source};
+use crate::model::date::Date;
 
 /// Checks the bearer token before anything else is looked at.
 pub fn authorize(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
@@ -117,13 +117,10 @@ pub async fn commit(
         .ok_or_else(|| ApiError::bad_request("inspectors is required"))?;
     let conf = file_bytes(req.conflicts, req.conflicts_base64, "conflicts")?;
     let files = req.files;
-    let open = move |name: &str| -> Box<dyn Source> {
-        let bytes = files.get(name).map(|s| s.as_bytes().to_vec()).unwrap_or_default();
-        Box::new(OwnedSource { label: name.to_string(), bytes })
-    };
+    let open = |name: &str| side_file(&files, name);
     let plan = Plan::parse(&req.plan, "plan", &open).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let conf_src = conf.as_deref().map(|b| BytesSource { label: "conflicts".into(), bytes: b });
-    let inputs = crate::inputs::load_registries(
+    let inputs = crate::input::files::load_registries(
         plan,
         &BytesSource { label: "enterprises".into(), bytes: &ents },
         &BytesSource { label: "inspectors".into(), bytes: &insp },
@@ -149,18 +146,10 @@ pub async fn commit(
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
-struct OwnedSource {
-    label: String,
-    bytes: Vec<u8>,
-}
-
-impl Source for OwnedSource {
-    fn label(&self) -> &str {
-        &self.label
-    }
-    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + '_>> {
-        Ok(Box::new(self.bytes.as_slice()))
-    }
+/// A plan's side file from the request; a missing one reads as empty.
+fn side_file<'a>(files: &'a std::collections::BTreeMap<String, String>, name: &str) -> Box<dyn Source + 'a> {
+    let bytes = files.get(name).map(|s| s.as_bytes()).unwrap_or_default();
+    Box::new(BytesSource { label: name.to_string(), bytes })
 }
 
 fn flow_error(e: flow::FlowError) -> ApiError {
@@ -277,7 +266,7 @@ pub async fn record(
         .write(move |log, view| {
             let d = view.draw(&req.draw)?;
             let date = check_date(&req.inspection_date, d.result.china_date(), today)?;
-            let uscc = crate::uscc::normalize(req.uscc.trim());
+            let uscc = crate::model::uscc::normalize(req.uscc.trim());
             let target = d.result.body["draw"]["assignments"]
                 .as_array()
                 .and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str()))

@@ -13,9 +13,9 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::state::{AppState, RenderedResult, View};
-use crate::calendar::{Calendar, CalendarError};
-use crate::date::Date;
 use crate::log::entry::Kind;
+use crate::model::calendar::{Calendar, CalendarError};
+use crate::model::date::Date;
 
 pub const CATEGORIES: [&str; 7] = [
     "未发现问题",

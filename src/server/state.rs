@@ -15,12 +15,12 @@ use std::sync::{Arc, Mutex};
 use arc_swap::ArcSwapOption;
 
 use super::error::{ApiError, ApiResult};
-use crate::date::Date;
-use crate::inputs::Inputs;
+use crate::input::files::Inputs;
 use crate::log::entry::{Entry, Kind};
 use crate::log::flow;
 use crate::log::store::{Log, LogError, CHECKPOINT, VKEY};
-use crate::merkle::Hash;
+use crate::model::date::Date;
+use crate::model::merkle::Hash;
 
 pub struct Config {
     pub log_dir: PathBuf,
@@ -52,7 +52,7 @@ impl Rebuilt {
     fn weight(&self) -> usize {
         const ROW_TEXT: usize = 80; // name, codes and other strings of a row, on average
         let rows = self.inputs.enterprises.rows.len();
-        rows * (std::mem::size_of::<crate::registry::Enterprise>() + ROW_TEXT + std::mem::size_of::<Hash>())
+        rows * (std::mem::size_of::<crate::model::registry::Enterprise>() + ROW_TEXT + std::mem::size_of::<Hash>())
             + self.inputs.inspectors.len() * 160
     }
 }
@@ -381,8 +381,8 @@ impl AppState {
             .iter()
             .map(|e| {
                 let mut buf = Vec::new();
-                crate::snapshot::enterprise_leaf(reg, e, &mut buf);
-                crate::merkle::leaf_hash(&buf)
+                crate::model::snapshot::enterprise_leaf(reg, e, &mut buf);
+                crate::model::merkle::leaf_hash(&buf)
             })
             .collect();
         let enterprise_tree = crate::log::proof::Subtrees::new(&enterprise_leaves);

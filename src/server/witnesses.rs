@@ -14,7 +14,7 @@ use crate::log::policy::Policy;
 use crate::log::proof::inclusion_proof;
 use crate::log::witnessing::{check_records, witnessing_record};
 
-fn proof_hex(leaves: &[crate::merkle::Hash], index: u64, size: u64) -> Vec<String> {
+fn proof_hex(leaves: &[crate::model::merkle::Hash], index: u64, size: u64) -> Vec<String> {
     inclusion_proof(&leaves[..size as usize], index).iter().map(hex::encode).collect()
 }
 

@@ -5,7 +5,7 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
-use crate::merkle::Hash;
+use crate::model::merkle::Hash;
 
 /// At most this many consistency proof lines (tlog-witness).
 pub const MAX_PROOF_LINES: usize = 63;

@@ -19,7 +19,7 @@ use super::cosig::{KeyError, WitnessSigner};
 use super::protocol::{AddCheckpoint, SIZE_CONTENT_TYPE};
 use crate::log::proof::verify_consistency;
 use crate::log::storage::{DirStorage, Storage};
-use crate::merkle::Hash;
+use crate::model::merkle::Hash;
 
 pub const KEY_FILE: &str = "witness.key";
 pub const PUB_FILE: &str = "witness.pub";
@@ -171,7 +171,7 @@ impl Witness {
     }
 
     fn store(&self, state: &LogState) -> Result<(), WitnessError> {
-        let bytes = crate::canonical::to_bytes(&serde_json::to_value(state).expect("plain struct"));
+        let bytes = crate::model::canonical::to_bytes(&serde_json::to_value(state).expect("plain struct"));
         let mut storage = DirStorage { dir: self.dir.clone() };
         storage.replace(&Self::state_name(&state.origin), &bytes).map_err(io(&self.dir))
     }

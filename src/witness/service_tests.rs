@@ -19,7 +19,7 @@ fn fixture() -> Fixture {
     let path = dir.path().to_path_buf();
     init(&path, "w.test/one").unwrap();
     let (skey, vkey) = note::generate_keys(ORIGIN).unwrap();
-    let leaves = (0..10u8).map(|i| crate::merkle::leaf_hash(&[i])).collect();
+    let leaves = (0..10u8).map(|i| crate::model::merkle::leaf_hash(&[i])).collect();
     Fixture { _dir: dir, path, skey, vkey, leaves }
 }
 

@@ -6,7 +6,7 @@ use super::common::*;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use fairdraw::date::Date;
+use fairdraw::model::date::Date;
 use fairdraw::server::{app, AppState, Config};
 use http_body_util::BodyExt;
 use serde_json::Value;

@@ -128,7 +128,7 @@ pub fn s(p: &Path) -> &str {
 /// A valid USCC whose first 17 characters are `prefix` padded with `n`.
 pub fn uscc(n: u32) -> String {
     let first17 = format!("91330106MA{:07}", n);
-    let c = fairdraw::uscc::check_char(first17.as_bytes()).expect("alphabet");
+    let c = fairdraw::model::uscc::check_char(first17.as_bytes()).expect("alphabet");
     format!("{first17}{}", c as char)
 }
 

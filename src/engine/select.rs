@@ -4,11 +4,12 @@ use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
-use crate::plan::Plan;
-use crate::ratio::Ratio;
-use crate::registry::{Class, Enterprise, Enterprises, ENTERPRISE_FIELDS};
-use crate::table;
-use crate::ticket::{self, Seed};
+use crate::input::plan::Plan;
+use crate::input::ratio::Ratio;
+use crate::input::table;
+use crate::model::fields::ENTERPRISE_FIELDS;
+use crate::model::registry::{Class, Enterprise, Enterprises};
+use crate::model::ticket::{self, Seed};
 
 /// One credit class after scope and exclusions.
 #[derive(Clone, Debug)]

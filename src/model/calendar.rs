@@ -51,7 +51,7 @@ use std::sync::OnceLock;
 
 use chrono::{Datelike, Days, NaiveDate};
 
-use crate::date::Date;
+use crate::model::date::Date;
 
 /// Why a working-day question cannot be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,14 +71,14 @@ pub const LAST_WEEK_OF_DECEMBER: u8 = 25;
 /// The shipped calendars, one `include_str!` per file in `data/holiday-cn/`.
 /// A year whose notice is not out yet is shipped with an empty `days` list.
 const OFFICIAL: &[(&str, &str)] = &[
-    ("2020.json", include_str!("../data/holiday-cn/2020.json")),
-    ("2021.json", include_str!("../data/holiday-cn/2021.json")),
-    ("2022.json", include_str!("../data/holiday-cn/2022.json")),
-    ("2023.json", include_str!("../data/holiday-cn/2023.json")),
-    ("2024.json", include_str!("../data/holiday-cn/2024.json")),
-    ("2025.json", include_str!("../data/holiday-cn/2025.json")),
-    ("2026.json", include_str!("../data/holiday-cn/2026.json")),
-    ("2027.json", include_str!("../data/holiday-cn/2027.json")),
+    ("2020.json", include_str!("../../data/holiday-cn/2020.json")),
+    ("2021.json", include_str!("../../data/holiday-cn/2021.json")),
+    ("2022.json", include_str!("../../data/holiday-cn/2022.json")),
+    ("2023.json", include_str!("../../data/holiday-cn/2023.json")),
+    ("2024.json", include_str!("../../data/holiday-cn/2024.json")),
+    ("2025.json", include_str!("../../data/holiday-cn/2025.json")),
+    ("2026.json", include_str!("../../data/holiday-cn/2026.json")),
+    ("2027.json", include_str!("../../data/holiday-cn/2027.json")),
 ];
 
 /// The holiday calendars of a run of consecutive years.
@@ -564,7 +564,7 @@ mod tests {
     #[test]
     fn embedded_data_matches_the_recorded_checksums() {
         use sha2::{Digest, Sha256};
-        let recorded: Vec<(&str, &str)> = include_str!("../data/holiday-cn/SHA256SUMS")
+        let recorded: Vec<(&str, &str)> = include_str!("../../data/holiday-cn/SHA256SUMS")
             .lines()
             .map(|line| {
                 let (digest, name) = line.split_once("  ").expect("sha256sum format: DIGEST, two spaces, NAME");

@@ -1,4 +1,4 @@
-//! Errors a draw can meet, each carrying enough position to act on.
+//! Errors in a draw's inputs, each carrying enough position to act on.
 //!
 //! Input problems are collected rather than returned at the first one: a
 //! regulator fixing a 50,000-row spreadsheet wants every bad row at once.
@@ -58,11 +58,11 @@ impl Problems {
     }
 
     /// `Ok(())` when nothing was found, the collected problems otherwise.
-    pub fn into_result(self) -> Result<(), Error> {
+    pub fn into_result(self) -> Result<(), InputError> {
         if self.list.is_empty() {
             Ok(())
         } else {
-            Err(Error::Input(self))
+            Err(InputError::Problems(self))
         }
     }
 }
@@ -81,21 +81,20 @@ impl fmt::Display for Problems {
     }
 }
 
-/// Everything that stops a draw or a verification.
+/// Everything that stops the inputs of a draw from loading.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub enum InputError {
+    /// Every problem found in the files, at their positions.
     #[error("{0}")]
-    Input(Problems),
+    Problems(Problems),
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: std::io::Error },
-    #[error("no valid inspector assignment exists\n{0}")]
-    Infeasible(Box<crate::diagnose::Infeasible>),
 }
 
-impl Error {
+impl InputError {
     /// A single problem that concerns a whole file or a plan key.
-    pub fn input(file: &str, line: u64, column: &str, value: &str, message: impl Into<String>) -> Error {
-        Error::Input(Problems {
+    pub fn input(file: &str, line: u64, column: &str, value: &str, message: impl Into<String>) -> InputError {
+        InputError::Problems(Problems {
             list: vec![Problem {
                 file: file.to_string(),
                 line,

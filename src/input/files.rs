@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Problem, Problems};
-use crate::plan::Plan;
-use crate::registry::{self, Enterprises, Inspector};
-use crate::table::{FileSource, Source};
+use crate::input::error::{InputError, Problem, Problems};
+use crate::input::plan::Plan;
+use crate::input::registry;
+use crate::input::table::{FileSource, Source};
+use crate::model::registry::{Enterprises, Inspector};
 
 pub struct InputPaths {
     pub enterprises: PathBuf,
@@ -26,8 +27,8 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    pub fn registries(&self) -> crate::draw::Registries<'_> {
-        crate::draw::Registries {
+    pub fn registries(&self) -> crate::model::registry::Registries<'_> {
+        crate::model::registry::Registries {
             enterprises: &self.enterprises,
             inspectors: &self.inspectors,
             conflicts: &self.conflicts,
@@ -35,11 +36,11 @@ impl Inputs {
     }
 }
 
-pub fn load_plan(path: &Path) -> Result<Plan, Error> {
+pub fn load_plan(path: &Path) -> Result<Plan, InputError> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::Read { path: label.clone(), source: e })?;
+    let bytes = std::fs::read(path).map_err(|e| InputError::Read { path: label.clone(), source: e })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Error::input(
+        InputError::input(
             &label,
             0,
             "",
@@ -54,7 +55,7 @@ pub fn load_plan(path: &Path) -> Result<Plan, Error> {
 
 /// Reads and validates everything, reporting the problems of every file
 /// together before giving up.
-pub fn load(paths: &InputPaths) -> Result<Inputs, Error> {
+pub fn load(paths: &InputPaths) -> Result<Inputs, InputError> {
     let plan = load_plan(&paths.plan)?;
     let conflicts = paths.conflicts.as_ref().map(FileSource::new);
     load_registries(
@@ -72,12 +73,12 @@ pub fn load_registries(
     enterprises: &(dyn Source + Sync),
     inspectors_source: &(dyn Source + Sync),
     conflicts: Option<&(dyn Source + Sync)>,
-) -> Result<Inputs, Error> {
+) -> Result<Inputs, InputError> {
     let mut problems = Problems::default();
-    let mut collect = |r: Result<(), Error>| -> Result<(), Error> {
+    let mut collect = |r: Result<(), InputError>| -> Result<(), InputError> {
         match r {
             Ok(()) => Ok(()),
-            Err(Error::Input(p)) => {
+            Err(InputError::Problems(p)) => {
                 problems.extend(p);
                 Ok(())
             }
@@ -93,7 +94,7 @@ pub fn load_registries(
         (e, i) => {
             collect(e.map(drop))?;
             collect(i.map(drop))?;
-            return Err(Error::Input(problems));
+            return Err(InputError::Problems(problems));
         }
     };
     let conflicts = match conflicts.map(|c| registry::read_conflicts(c, &inspectors, &enterprises)) {

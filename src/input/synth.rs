@@ -27,7 +27,7 @@ use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::uscc::{check_char, ALPHABET};
+use crate::model::uscc::{check_char, ALPHABET};
 
 /// How much to generate, and from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -740,7 +740,7 @@ pub fn write_all(cfg: &SynthConfig, dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::uscc::validate;
+    use crate::model::uscc::validate;
 
     fn cfg(enterprises: u64, inspectors: u32, conflicts: u32, seed: u64) -> SynthConfig {
         SynthConfig { enterprises, inspectors, conflicts, seed }

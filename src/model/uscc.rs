@@ -6,7 +6,8 @@
 /// The GB 32100 alphabet; a character's value is its index here.
 pub const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+/// The weight of each of the first 17 characters in the check sum.
+pub const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// Why a string is not a valid USCC.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,81 +6,16 @@ use std::collections::HashMap;
 
 use rayon::slice::ParallelSliceMut;
 
-use crate::date::Date;
-use crate::error::{Problem, Problems};
-use crate::merkle::Hash;
-use crate::snapshot;
-use crate::table::{self, Field, Row, Source};
-use crate::ticket::sha256::{self, Block};
-use crate::uscc;
+use crate::input::error::{InputError, Problem, Problems};
+use crate::input::table::{self, Row, Source};
+use crate::model::date::Date;
+use crate::model::fields::{CONFLICT_FIELDS, ENTERPRISE_FIELDS, INSPECTOR_FIELDS};
+use crate::model::merkle::Hash;
+use crate::model::registry::{Class, Enterprise, Enterprises, Inspector, Role, Status};
+use crate::model::snapshot;
+use crate::model::ticket::sha256::{self, Block};
+use crate::model::uscc;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Class {
-    A,
-    B,
-    C,
-    D,
-}
-
-impl Class {
-    pub const ALL: [Class; 4] = [Class::A, Class::B, Class::C, Class::D];
-
-    pub fn letter(self) -> &'static str {
-        ["A", "B", "C", "D"][self as usize]
-    }
-
-    pub fn parse(text: &str) -> Option<Class> {
-        match text {
-            "A" | "a" => Some(Class::A),
-            "B" | "b" => Some(Class::B),
-            "C" | "c" => Some(Class::C),
-            "D" | "d" => Some(Class::D),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Status {
-    Active,
-    Dormant,
-    Revoked,
-    Cancelled,
-}
-
-impl Status {
-    pub fn label(self) -> &'static str {
-        ["存续", "歇业", "吊销", "注销"][self as usize]
-    }
-
-    /// The stored value for an accepted spelling (spec §1.1 status table).
-    pub fn parse(text: &str) -> Option<Status> {
-        match text {
-            "存续" | "在业" | "在营" | "开业" => return Some(Status::Active),
-            "歇业" => return Some(Status::Dormant),
-            "吊销" => return Some(Status::Revoked),
-            "注销" => return Some(Status::Cancelled),
-            _ => {}
-        }
-        match text.to_ascii_lowercase().as_str() {
-            "active" => Some(Status::Active),
-            "dormant" | "suspended" => Some(Status::Dormant),
-            "revoked" => Some(Status::Revoked),
-            "cancelled" | "canceled" => Some(Status::Cancelled),
-            _ => None,
-        }
-    }
-}
-
-pub const ENTERPRISE_FIELDS: &[Field] = &[
-    Field { key: "uscc", aliases: &["统一社会信用代码", "信用代码"], required: true },
-    Field { key: "name", aliases: &["企业名称", "名称"], required: true },
-    Field { key: "credit_class", aliases: &["信用风险分类", "风险分类", "信用分类"], required: true },
-    Field { key: "region", aliases: &["区域代码", "行政区划代码"], required: true },
-    Field { key: "industry", aliases: &["行业代码"], required: true },
-    Field { key: "status", aliases: &["登记状态", "经营状态"], required: true },
-    Field { key: "established", aliases: &["成立日期"], required: false },
-];
 const E_USCC: usize = 0;
 const E_NAME: usize = 1;
 const E_CLASS: usize = 2;
@@ -88,104 +23,6 @@ const E_REGION: usize = 3;
 const E_INDUSTRY: usize = 4;
 const E_STATUS: usize = 5;
 const E_ESTABLISHED: usize = 6;
-
-/// One enterprise, 48 bytes; text fields point into the registry's arenas.
-#[derive(Clone, Copy, Debug)]
-pub struct Enterprise {
-    pub uscc: [u8; 18],
-    pub class: Class,
-    pub status: Status,
-    pub region: [u8; 6],
-    pub industry: u32,
-    /// Bits 32..40 of the name's offset in the arena (which may pass 4 GiB).
-    name_start_hi: u8,
-    name_start: u32,
-    name_len: u32,
-    /// Position of this row's extra values (its index in file order).
-    extras_at: u32,
-    pub line: u32,
-}
-
-impl Enterprise {
-    pub fn uscc(&self) -> &str {
-        ascii(&self.uscc)
-    }
-    pub fn region(&self) -> &str {
-        ascii(&self.region)
-    }
-    fn name_range(&self) -> std::ops::Range<usize> {
-        let start = ((self.name_start_hi as u64) << 32 | self.name_start as u64) as usize;
-        start..start + self.name_len as usize
-    }
-    fn set_name_start(&mut self, start: u64) {
-        self.name_start = start as u32;
-        self.name_start_hi = (start >> 32) as u8;
-    }
-}
-
-/// Validated ASCII as text (cheaper than a general UTF-8 check).
-fn ascii(bytes: &[u8]) -> &str {
-    assert!(bytes.is_ascii(), "validated ASCII");
-    // SAFETY: ASCII is UTF-8.
-    unsafe { std::str::from_utf8_unchecked(bytes) }
-}
-
-/// A parsed enterprise registry, sorted by USCC.
-#[derive(Default)]
-pub struct Enterprises {
-    pub rows: Vec<Enterprise>,
-    names: String,
-    industries: Vec<String>,
-    /// Extra columns kept because the plan filters on them, sorted.
-    pub extra_columns: Vec<String>,
-    extra_values: Vec<u32>,
-    extra_pool: Vec<String>,
-    /// The snapshot root, computed while reading (spec §5), for `rows.len()`
-    /// rows; `rows` are not changed after reading.
-    read_root: Option<(usize, Hash)>,
-}
-
-impl Enterprises {
-    /// The snapshot root computed while the registry was read.
-    pub(crate) fn read_root(&self) -> Option<Hash> {
-        self.read_root.filter(|&(n, _)| n == self.rows.len()).map(|(_, root)| root)
-    }
-
-    pub fn name(&self, e: &Enterprise) -> &str {
-        &self.names[e.name_range()]
-    }
-    pub fn industry(&self, e: &Enterprise) -> &str {
-        &self.industries[e.industry as usize]
-    }
-    /// Value of kept extra column `j` (index into `extra_columns`).
-    pub fn extra(&self, e: &Enterprise, j: usize) -> &str {
-        let m = self.extra_columns.len();
-        &self.extra_pool[self.extra_values[e.extras_at as usize * m + j] as usize]
-    }
-    /// Hints the CPU to fetch a name that will be read soon.
-    pub(crate) fn prefetch_name(&self, e: &Enterprise) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let range = e.name_range();
-            if range.end <= self.names.len() {
-                let base = self.names.as_ptr();
-                // SAFETY: a prefetch never faults, and both addresses lie
-                // within the arena.
-                unsafe {
-                    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-                    _mm_prefetch::<_MM_HINT_T0>(base.add(range.start) as *const i8);
-                    _mm_prefetch::<_MM_HINT_T0>(base.add(range.end.max(1) - 1) as *const i8);
-                }
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = e;
-    }
-
-    pub fn find(&self, uscc: &str) -> Option<usize> {
-        self.rows.binary_search_by(|r| r.uscc.as_slice().cmp(uscc.as_bytes())).ok()
-    }
-}
 
 /// FxHash (as in rustc): interned values are short and not adversarial
 /// enough to need SipHash's guarantees for a one-off table.
@@ -312,7 +149,7 @@ impl EnterpriseFold {
 /// Reads an enterprise registry, keeping the extra columns named in `keep`
 /// (the plan's `scope.where` columns that are not standard fields). Blocks
 /// of the file are parsed on all cores.
-pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterprises, crate::Error> {
+pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterprises, InputError> {
     let mut problems = Problems::default();
     let mut keep: Vec<String> =
         keep.iter().filter(|c| table::field_index(ENTERPRISE_FIELDS, c).is_none()).cloned().collect();
@@ -339,7 +176,7 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
         |fold, (chunk, _)| fold.merge(chunk),
     )?;
     let Some((header, mut fold)) = parsed else {
-        return Err(crate::Error::Input(problems));
+        return Err(InputError::Problems(problems));
     };
     for (column, col) in keep.iter().zip(extra_cols(&header)) {
         if col.is_none() {
@@ -395,7 +232,6 @@ const USCC_VALUE: [u8; 256] = {
     }
     t
 };
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// The normalised code when `text` is a valid USCC; `None` sends the caller
 /// to [`uscc::validate`] for the exact complaint.
@@ -406,7 +242,7 @@ fn uscc_fast(text: &str) -> Option<[u8; 18]> {
     for i in 0..17 {
         let v = USCC_VALUE[bytes[i] as usize];
         bad |= v;
-        sum += USCC_WEIGHTS[i] * (v as u32 & 31);
+        sum += uscc::WEIGHTS[i] * (v as u32 & 31);
     }
     let check = USCC_VALUE[bytes[17] as usize];
     if bad == 255 || check as u32 != (31 - sum % 31) % 31 {
@@ -504,45 +340,6 @@ fn six_digits(s: &str) -> Option<[u8; 6]> {
     (s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.as_bytes().try_into().unwrap())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    Inspector,
-    Expert,
-}
-
-impl Role {
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Inspector => "inspector",
-            Role::Expert => "expert",
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct Inspector {
-    pub id: String,
-    pub name: String,
-    pub department: String,
-    pub region: String,
-    pub active: bool,
-    pub role: Role,
-    pub qualifications: Vec<String>,
-    pub cert_expires: Option<Date>,
-    pub line: u64,
-}
-
-pub const INSPECTOR_FIELDS: &[Field] = &[
-    Field { key: "id", aliases: &["执法证号", "执法证件号"], required: true },
-    Field { key: "name", aliases: &["姓名"], required: true },
-    Field { key: "department", aliases: &["部门", "所属部门"], required: true },
-    Field { key: "region", aliases: &["区域代码", "行政区划代码"], required: true },
-    Field { key: "active", aliases: &["在岗"], required: false },
-    Field { key: "qualifications", aliases: &["资质"], required: false },
-    Field { key: "cert_expires", aliases: &["证件有效期"], required: false },
-    Field { key: "role", aliases: &["角色"], required: false },
-];
-
 /// Splits a multi-valued cell (spec §1.2) into a sorted, de-duplicated set.
 pub fn split_set(text: &str) -> Vec<String> {
     let mut parts: Vec<String> = text
@@ -581,7 +378,7 @@ fn parse_role(text: &str) -> Option<Role> {
     }
 }
 
-pub fn read_inspectors(source: &dyn Source) -> Result<Vec<Inspector>, crate::Error> {
+pub fn read_inspectors(source: &dyn Source) -> Result<Vec<Inspector>, InputError> {
     let mut problems = Problems::default();
     let parsed = table::read(
         source,
@@ -594,7 +391,7 @@ pub fn read_inspectors(source: &dyn Source) -> Result<Vec<Inspector>, crate::Err
         },
     )?;
     let Some((_, mut rows)) = parsed else {
-        return Err(crate::Error::Input(problems));
+        return Err(InputError::Problems(problems));
     };
     rows.sort_by(|a, b| a.id.cmp(&b.id));
     for pair in rows.windows(2) {
@@ -643,12 +440,6 @@ fn inspector_row(row: &Row<'_>) -> Result<Inspector, Problem> {
     Ok(Inspector { id, name, department, region, active, role, qualifications, cert_expires, line: row.line })
 }
 
-pub const CONFLICT_FIELDS: &[Field] = &[
-    Field { key: "inspector_id", aliases: &["执法证号", "执法证件号"], required: true },
-    Field { key: "uscc", aliases: &["统一社会信用代码", "信用代码"], required: true },
-    Field { key: "reason", aliases: &["回避原因", "原因"], required: false },
-];
-
 /// Recusal pairs as (inspector index, enterprise index), sorted; the order
 /// equals the spec's (inspector id, USCC) order because both registries are
 /// sorted by those keys.
@@ -656,7 +447,7 @@ pub fn read_conflicts(
     source: &dyn Source,
     inspectors: &[Inspector],
     enterprises: &Enterprises,
-) -> Result<Vec<(u32, u32)>, crate::Error> {
+) -> Result<Vec<(u32, u32)>, InputError> {
     let mut problems = Problems::default();
     let parsed = table::read(
         source,
@@ -669,7 +460,7 @@ pub fn read_conflicts(
         },
     )?;
     let Some((_, mut pairs)) = parsed else {
-        return Err(crate::Error::Input(problems));
+        return Err(InputError::Problems(problems));
     };
     pairs.sort();
     for w in pairs.windows(2) {
@@ -720,8 +511,8 @@ fn conflict_row(row: &Row<'_>, inspectors: &[Inspector], enterprises: &Enterpris
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle::{leaf_hash, RootBuilder};
-    use crate::table::BytesSource;
+    use crate::input::table::BytesSource;
+    use crate::model::merkle::{leaf_hash, RootBuilder};
 
     /// The root by the definition: every leaf built from the finished registry.
     fn root_by_definition(reg: &Enterprises) -> Hash {

@@ -11,8 +11,8 @@
 
 use std::collections::HashMap;
 
-use crate::assign::Board;
-use crate::plan::RegionRule;
+use crate::engine::board::Board;
+use crate::input::plan::RegionRule;
 
 /// Counts of available positions with prefix sums and order statistics.
 struct Fenwick {

@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::draw::DrawDoc;
-use crate::registry::Inspector;
+use crate::engine::draw::DrawDoc;
+use crate::model::registry::Inspector;
 
 /// Terminal columns a string occupies (CJK and full-width characters take two).
 fn width(s: &str) -> usize {

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::table;
+use crate::input::table;
 
 /// A ratio in [0, 1], exactly `numer / 10^scale`, stored in lowest terms of
 /// ten (no trailing zero digits in `numer` unless it is zero).
@@ -22,13 +22,26 @@ const MAX_SCALE: usize = 18;
 /// The most digits before the decimal point: "100%" needs three.
 const MAX_INTEGER_DIGITS: usize = 3;
 
+/// Why a text is not a ratio (spec §3.1); the message completes "ratio … ".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RatioError {
+    #[error("is not a ratio such as \"5%\" or \"0.05\" (digits, optionally a point and decimals, optionally %)")]
+    Syntax,
+    #[error("has more than {} digits before the decimal point", MAX_INTEGER_DIGITS)]
+    IntegerDigits,
+    #[error("has more than {} decimals (as a fraction: 5% is 0.05)", MAX_SCALE)]
+    Decimals,
+    #[error("is more than 100%")]
+    OverOne,
+}
+
 impl Ratio {
     pub const ZERO: Ratio = Ratio { numer: 0, scale: 0 };
 
     /// Parses `D` or `D%` (spec §3.1): `D` is 1–3 digits, optionally a `.`
     /// and 1–18 digits; the lengths are checked before any arithmetic, so a
     /// ratio of thousands of digits is refused, never converted.
-    pub fn parse(text: &str) -> Result<Ratio, String> {
+    pub fn parse(text: &str) -> Result<Ratio, RatioError> {
         let t = table::trim(text);
         let (body, percent) = match t.strip_suffix('%') {
             Some(b) => (table::trim(b), true),
@@ -37,23 +50,20 @@ impl Ratio {
         let (int, frac) = body.split_once('.').unwrap_or((body, ""));
         let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if int.is_empty() || !digits_ok(int) || !digits_ok(frac) || (body.contains('.') && frac.is_empty()) {
-            return Err(
-                "is not a ratio such as \"5%\" or \"0.05\" (digits, optionally a point and decimals, optionally %)"
-                    .into(),
-            );
+            return Err(RatioError::Syntax);
         }
         if int.len() > MAX_INTEGER_DIGITS {
-            return Err(format!("has more than {MAX_INTEGER_DIGITS} digits before the decimal point"));
+            return Err(RatioError::IntegerDigits);
         }
         let frac = if frac.len() > MAX_SCALE { None } else { Some(frac.trim_end_matches('0')) };
         let scale = frac.map(|f| f.len() + if percent { 2 } else { 0 }).filter(|&s| s <= MAX_SCALE);
         let (Some(frac), Some(scale)) = (frac, scale) else {
-            return Err(format!("has more than {MAX_SCALE} decimals (as a fraction: 5% is 0.05)"));
+            return Err(RatioError::Decimals);
         };
         // At most 3 + 18 digits: exact in u128.
         let numer: u128 = format!("{int}{frac}").parse().expect("1 to 21 ASCII digits");
         if numer > 10u128.pow(scale as u32) {
-            return Err("is more than 100%".into());
+            return Err(RatioError::OverOne);
         }
         Ok(Ratio { numer: numer as u64, scale: scale as u32 }.reduced())
     }
@@ -158,8 +168,9 @@ mod tests {
     #[test]
     fn thousands_of_leading_zeros_are_refused_not_converted() {
         let zeros = "0".repeat(4999);
-        assert_eq!(Ratio::parse(&format!("{zeros}1")).unwrap_err(), "has more than 3 digits before the decimal point");
-        assert!(Ratio::parse(&format!("0.{zeros}1")).unwrap_err().contains("more than 18 decimals"));
+        assert_eq!(Ratio::parse(&format!("{zeros}1")).unwrap_err(), RatioError::IntegerDigits);
+        assert_eq!(RatioError::IntegerDigits.to_string(), "has more than 3 digits before the decimal point");
+        assert!(Ratio::parse(&format!("0.{zeros}1")).unwrap_err().to_string().contains("more than 18 decimals"));
     }
 
     #[test]

@@ -4,9 +4,10 @@
 
 use std::fmt;
 
-use crate::assign::{self, slot_allows, Board, Rules, Stuck, Target};
-use crate::plan::RegionRule;
-use crate::registry::{Enterprises, Inspector, Role};
+use crate::engine::assign;
+use crate::engine::board::{slot_allows, Board, Rules, Stuck, Target};
+use crate::input::plan::RegionRule;
+use crate::model::registry::{Enterprises, Inspector, Role};
 
 #[derive(Debug, Clone)]
 pub struct Infeasible {

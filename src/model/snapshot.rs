@@ -3,19 +3,19 @@
 //! A leaf is the canonical JSON array of the columns the draw uses, so
 //! unrelated columns, row order and file encoding cannot change a root.
 //!
-//! Roots are the RFC 6962 Merkle Tree Hash of [`crate::merkle`], computed
+//! Roots are the RFC 6962 Merkle Tree Hash of [`crate::model::merkle`], computed
 //! here without building the tree: the leaves are cut into aligned perfect
 //! subtrees of at most 2^14 leaves, which are hashed on all cores, level by
 //! level, four SHA-256 messages at a time, and folded with
-//! [`merkle::RootBuilder`]. A subtree's leaf bytes are gathered before any
+//! [`RootBuilder`]. A subtree's leaf bytes are gathered before any
 //! is hashed, so the scattered reads of names overlap.
 
 use rayon::prelude::*;
 
-use crate::canonical::write_str;
-use crate::merkle::{Hash, RootBuilder};
-use crate::registry::{Enterprise, Enterprises, Inspector};
-use crate::ticket::sha256::{self, Block};
+use crate::model::canonical::write_str;
+use crate::model::merkle::{Hash, RootBuilder};
+use crate::model::registry::{Enterprise, Enterprises, Inspector};
+use crate::model::ticket::sha256::{self, Block};
 
 /// Columns of an enterprise leaf, before the kept extras.
 pub const ENTERPRISE_COLUMNS: [&str; 6] = ["uscc", "name", "credit_class", "region", "industry", "status"];
@@ -89,7 +89,7 @@ fn write_conflict_leaf(inspector_id: &str, uscc: &str, out: &mut Vec<u8>) {
 }
 
 /// The root of an enterprise snapshot. A registry from
-/// [`crate::registry::read_enterprises`] carries it, computed while the file
+/// [`crate::input::registry::read_enterprises`] carries it, computed while the file
 /// was parsed; otherwise it is computed from the rows.
 pub fn enterprises_root(reg: &Enterprises) -> Hash {
     match reg.read_root() {
@@ -252,7 +252,7 @@ fn node_hashes(level: &[Hash]) -> Vec<Hash> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle;
+    use crate::model::merkle;
 
     fn slow_root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>)) -> Hash {
         let mut b = RootBuilder::default();

@@ -4,22 +4,23 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::assign::{self, Board, Rules, Target};
-use crate::diagnose::Failure;
-use crate::plan::{Plan, ALGORITHM};
-use crate::registry::{Enterprises, Inspector};
-use crate::select::{self, Stratum};
-use crate::snapshot;
-use crate::ticket::{self, Seed};
+use crate::engine::assign;
+use crate::engine::board::{Board, Rules, Target};
+use crate::engine::diagnose::{Failure, Infeasible};
+use crate::engine::select::{self, Stratum};
+use crate::input::plan::{Plan, ALGORITHM};
+use crate::model::registry::{Enterprises, Registries};
+use crate::model::snapshot;
+use crate::model::ticket::{self, Seed};
 
 pub const FORMAT: &str = "fairdraw-draw/1";
 
-/// The registries a draw reads, already validated.
-pub struct Registries<'a> {
-    pub enterprises: &'a Enterprises,
-    pub inspectors: &'a [Inspector],
-    /// Recusal pairs (inspector index, enterprise row), sorted.
-    pub conflicts: &'a [(u32, u32)],
+/// Why a draw has no document.
+#[derive(Debug, thiserror::Error)]
+pub enum DrawError {
+    /// No team assignment satisfies the plan's rules; says which target and rule.
+    #[error("no valid inspector assignment exists\n{0}")]
+    Infeasible(Box<Infeasible>),
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -107,12 +108,7 @@ pub fn targets(reg: &Enterprises, strata: &[Stratum]) -> Vec<Target> {
 }
 
 /// Assigns teams, or explains why no valid assignment exists.
-pub fn teams(
-    reg: &Registries<'_>,
-    plan: &Plan,
-    targets: &[Target],
-    seed: &str,
-) -> Result<assign::Assigned, crate::Error> {
+pub fn teams(reg: &Registries<'_>, plan: &Plan, targets: &[Target], seed: &str) -> Result<assign::Assigned, DrawError> {
     let rules = Rules::from_plan(plan);
     let board = Board::new(&rules, reg.inspectors, targets, reg.conflicts, &plan.history, reg.enterprises);
     assign::assign(&board, seed).map_err(|stuck| {
@@ -125,7 +121,7 @@ pub fn teams(
             reg: reg.enterprises,
             seed,
         };
-        crate::Error::Infeasible(Box::new(failure.explain(stuck)))
+        DrawError::Infeasible(Box::new(failure.explain(stuck)))
     })
 }
 
@@ -186,10 +182,30 @@ pub fn document(
 }
 
 /// The whole draw.
-pub fn draw(reg: &Registries<'_>, plan: &Plan, seed_text: &str) -> Result<DrawDoc, crate::Error> {
+pub fn draw(reg: &Registries<'_>, plan: &Plan, seed_text: &str) -> Result<DrawDoc, DrawError> {
     let seed = Seed::new(seed_text);
     let (snaps, strata) = rayon::join(|| snapshots(reg), || select::select(reg.enterprises, plan, &seed));
     let targets = targets(reg.enterprises, &strata);
     let assigned = teams(reg, plan, &targets, seed_text)?;
+    Ok(document(reg, plan, &seed, snaps, &strata, &assigned.teams))
+}
+
+/// The same draw with its phases one after another, calling `done(phase)`
+/// as each ends ("snapshot roots", "tickets+selection", "assignment"), so
+/// that `fairdraw draw --timings` can time them apart.
+pub fn draw_in_phases(
+    reg: &Registries<'_>,
+    plan: &Plan,
+    seed_text: &str,
+    mut done: impl FnMut(&'static str),
+) -> Result<DrawDoc, DrawError> {
+    let seed = Seed::new(seed_text);
+    let snaps = snapshots(reg);
+    done("snapshot roots");
+    let strata = select::select(reg.enterprises, plan, &seed);
+    done("tickets+selection");
+    let targets = targets(reg.enterprises, &strata);
+    let assigned = teams(reg, plan, &targets, seed_text)?;
+    done("assignment");
     Ok(document(reg, plan, &seed, snaps, &strata, &assigned.teams))
 }

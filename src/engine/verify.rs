@@ -6,7 +6,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::plan::MAX_INTEGER;
+use crate::input::plan::MAX_INTEGER;
 
 /// How deeply arrays and objects may nest in a draw document (it needs 5).
 pub const MAX_DEPTH: usize = 64;

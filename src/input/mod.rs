@@ -1,0 +1,16 @@
+//! Reading a draw's inputs into the model (spec §1–§3): CSV and Excel-export
+//! tables, the three registries, plans and their side files, with every
+//! problem reported at once with its file, line, column and value.
+//!
+//! Files are opened only by [`files`] (through [`table::FileSource`]) and
+//! written only by the test-data generator [`synth::write_all`]; everything
+//! else reads from a [`table::Source`]. May import `model`, never `engine`,
+//! `log` or `server`.
+
+pub mod error;
+pub mod files;
+pub mod plan;
+pub mod ratio;
+pub mod registry;
+pub mod synth;
+pub mod table;

@@ -1,0 +1,195 @@
+//! Inspection plans (spec §3): TOML in, a validated plan and its canonical
+//! JSON form out. Files a plan names are read through `Source`s supplied by
+//! the caller, so this module never touches the filesystem itself.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::input::error::{InputError, Problem, Problems};
+use crate::input::ratio::{Ratio, RatioError};
+use crate::input::registry::split_set;
+use crate::input::table::{self, Source};
+use crate::model::canonical;
+use crate::model::date::Date;
+use crate::model::fields::Field;
+use crate::model::fields::ENTERPRISE_FIELDS;
+use crate::model::registry::{Class, Status};
+use crate::model::uscc;
+
+pub const ALGORITHM: &str = "fairdraw-v1";
+
+/// The largest integer a plan (or a draw document) may hold: 2^53 − 1, the
+/// largest that every verifier's language represents exactly (spec §3.2).
+pub const MAX_INTEGER: u64 = (1 << 53) - 1;
+
+/// The largest `team.size` and `team.experts`: every target carries that many
+/// slots, so a typo must not allocate millions of them (spec §3.2).
+pub const MAX_TEAM: u64 = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionRule {
+    Any,
+    Same,
+    Different,
+}
+
+impl RegionRule {
+    pub fn label(self) -> &'static str {
+        match self {
+            RegionRule::Any => "any",
+            RegionRule::Same => "same",
+            RegionRule::Different => "different",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    General,
+    Key,
+}
+
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub item: String,
+    pub code: String,
+    pub basis: String,
+    pub department: String,
+    pub category: Category,
+    pub method: String,
+    pub ceiling: Option<Ratio>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub statuses: Vec<Status>,
+    pub regions: Vec<String>,
+    pub industries: Vec<String>,
+    /// `(column, value)` pairs, sorted by column.
+    pub where_: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Team {
+    pub size: usize,
+    /// In plan order; the draw puts the initiating department first.
+    pub departments: Vec<String>,
+    pub region: RegionRule,
+    pub max_targets_per_inspector: Option<u64>,
+    pub qualifications: Vec<String>,
+    pub experts: usize,
+    pub rotation: bool,
+}
+
+/// A validated plan, every default applied.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub name: String,
+    pub department: String,
+    pub inspection_date: Option<Date>,
+    pub ratios: [Ratio; 4],
+    pub min: [u64; 4],
+    pub max: [Option<u64>; 4],
+    pub scope: Scope,
+    pub items: Vec<Item>,
+    pub exclude: Vec<String>,
+    /// Annual cap across all plans, enforced from the audit log at commit.
+    pub max_draws_per_year: Option<u64>,
+    pub team: Team,
+    /// `(uscc, inspector_id)` pairs barred by rotation, sorted.
+    pub history: Vec<(String, String)>,
+    /// Where the plan was read from; not part of the canonical plan.
+    pub origin: Origin,
+}
+
+/// Where a plan was read from, for problems that only a later input reveals
+/// (a department no inspector of the roster belongs to).
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// The file (or request part) the plan came from.
+    pub label: String,
+    /// 1-based lines of `team.departments` and `team.qualifications`; 0 when
+    /// unknown (a plan read back from the log).
+    pub departments_line: u64,
+    pub qualifications_line: u64,
+}
+
+/// Opens a file the plan names (relative to the plan).
+pub type Opener<'a> = dyn Fn(&str) -> Box<dyn Source + 'a> + 'a;
+
+impl Plan {
+    /// The canonical plan object (spec §3.3).
+    pub fn canonical(&self) -> Value {
+        let per_class = |f: &dyn Fn(usize) -> Value| -> Value {
+            let mut m = serde_json::Map::new();
+            for c in Class::ALL {
+                m.insert(c.letter().into(), f(c as usize));
+            }
+            Value::Object(m)
+        };
+        let mut statuses: Vec<&str> = self.scope.statuses.iter().map(|s| s.label()).collect();
+        statuses.sort();
+        json!({
+            "algorithm": ALGORITHM,
+            "name": self.name,
+            "department": self.department,
+            "inspection_date": self.inspection_date.map(|d| d.to_string()).unwrap_or_default(),
+            "ratios": per_class(&|i| json!(self.ratios[i].to_string())),
+            "min": per_class(&|i| json!(self.min[i])),
+            "max": per_class(&|i| json!(self.max[i])),
+            "scope": {
+                "statuses": statuses,
+                "regions": self.scope.regions,
+                "industries": self.scope.industries,
+                "where": self.scope.where_.iter().map(|(c, v)| json!([c, v])).collect::<Vec<_>>(),
+            },
+            "items": self.items.iter().map(|i| json!({
+                "item": i.item, "code": i.code, "basis": i.basis, "department": i.department,
+                "category": match i.category { Category::General => "general", Category::Key => "key" },
+                "method": i.method, "ceiling": i.ceiling.map(|c| c.to_string()),
+            })).collect::<Vec<_>>(),
+            "exclude": self.exclude,
+            "max_draws_per_year": self.max_draws_per_year,
+            "team": {
+                "size": self.team.size,
+                "departments": self.team.departments,
+                "region": self.team.region.label(),
+                "max_targets_per_inspector": self.team.max_targets_per_inspector,
+                "qualifications": self.team.qualifications,
+                "experts": self.team.experts,
+                "rotation": self.team.rotation,
+            },
+            "history": self.history.iter().map(|(u, i)| json!([u, i])).collect::<Vec<_>>(),
+        })
+    }
+
+    /// `hex(SHA-256(canonical_json(plan)))`.
+    pub fn digest(&self) -> String {
+        hex::encode(Sha256::digest(canonical::to_bytes(&self.canonical())))
+    }
+
+    /// Columns the plan filters on, as named in `scope.where`.
+    pub fn where_columns(&self) -> Vec<String> {
+        self.scope.where_.iter().map(|(c, _)| c.clone()).collect()
+    }
+
+    /// Departments in slot order: the initiating one first (spec §8.2).
+    pub fn slot_departments(&self) -> Vec<String> {
+        let mut d = self.team.departments.clone();
+        if let Some(pos) = d.iter().position(|x| *x == self.department) {
+            let lead = d.remove(pos);
+            d.insert(0, lead);
+        }
+        d
+    }
+}
+
+mod parse;
+mod side_files;
+pub mod stored;
+
+use parse::*;
+use side_files::*;

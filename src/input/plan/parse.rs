@@ -1,0 +1,372 @@
+//! The plan file (spec §3.1–§3.2): TOML into a validated [`Plan`], with
+//! every problem at its key and line.
+
+use super::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlan {
+    name: String,
+    department: Option<String>,
+    inspection_date: Option<toml::Value>,
+    items_file: Option<String>,
+    items: Option<Vec<String>>,
+    exclude: Option<Vec<String>>,
+    exclude_file: Option<String>,
+    max_draws_per_year: Option<i64>,
+    ratios: BTreeMap<String, toml::Value>,
+    min: Option<BTreeMap<String, i64>>,
+    max: Option<BTreeMap<String, i64>>,
+    scope: Option<RawScope>,
+    team: Option<RawTeam>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    statuses: Option<Vec<String>>,
+    regions: Option<Vec<String>>,
+    industries: Option<Vec<String>>,
+    #[serde(rename = "where")]
+    where_: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTeam {
+    size: Option<i64>,
+    departments: Option<Vec<String>>,
+    region: Option<String>,
+    max_targets_per_inspector: Option<i64>,
+    qualifications: Option<Vec<String>>,
+    experts: Option<i64>,
+    rotation: Option<bool>,
+    history_file: Option<String>,
+}
+
+pub(super) struct Ctx<'a> {
+    pub(super) label: &'a str,
+    pub(super) text: &'a str,
+    pub(super) problems: Problems,
+}
+
+impl Ctx<'_> {
+    pub(super) fn bad(&mut self, key: &str, value: &str, message: impl Into<String>) {
+        let line = self.line_of(key);
+        self.problems.push(Problem {
+            file: self.label.into(),
+            line,
+            column: key.into(),
+            value: value.into(),
+            message: message.into(),
+        });
+    }
+
+    /// `value` when it lies in `lo..=hi`; otherwise a problem naming the range.
+    /// `why`, when not empty, follows the range in the message.
+    pub(super) fn int_in(&mut self, key: &str, value: i64, (lo, hi): (u64, u64), why: &str) -> Option<u64> {
+        match u64::try_from(value) {
+            Ok(v) if (lo..=hi).contains(&v) => Some(v),
+            _ => {
+                let why = if why.is_empty() { String::new() } else { format!(" ({why})") };
+                self.bad(key, &value.to_string(), format!("must be an integer from {lo} to {hi}{why}"));
+                None
+            }
+        }
+    }
+
+    /// Best-effort line of a key for error messages: its last path segment.
+    pub(super) fn line_of(&self, key: &str) -> u64 {
+        let last = key.rsplit('.').next().unwrap_or(key);
+        self.text
+            .lines()
+            .position(|l| {
+                let l = l.trim_start().trim_start_matches('"');
+                l.starts_with(last)
+                    && l[last.len()..].trim_start().trim_start_matches('"').trim_start().starts_with('=')
+            })
+            .map(|i| i as u64 + 1)
+            .unwrap_or(0)
+    }
+}
+
+impl Plan {
+    /// Parses and validates a plan; `open` reads the files it names.
+    pub fn parse(text: &str, label: &str, open: &Opener<'_>) -> Result<Plan, InputError> {
+        let raw: RawPlan = toml::from_str(text).map_err(|e| {
+            // The line holding the error, shown as the value (a person sees
+            // `A = 99999999999999999999`, not only "number too large").
+            let start = e.span().map(|s| s.start.min(text.len()));
+            let line = start.map(|s| text.as_bytes()[..s].iter().filter(|&&b| b == b'\n').count() as u64 + 1);
+            let shown = line.and_then(|l| text.lines().nth(l as usize - 1)).map(str::trim).unwrap_or_default();
+            let shown: String = shown.chars().take(120).collect();
+            InputError::input(label, line.unwrap_or(0), "", &shown, format!("invalid TOML: {}", e.message()))
+        })?;
+        let mut ctx = Ctx { label, text, problems: Problems::default() };
+        let mut plan = build(raw, &mut ctx, open)?;
+        plan.origin = Origin {
+            label: label.to_string(),
+            departments_line: ctx.line_of("team.departments"),
+            qualifications_line: ctx.line_of("team.qualifications"),
+        };
+        check_control_characters(&plan.canonical(), "", &mut ctx);
+        ctx.problems.into_result()?;
+        Ok(plan)
+    }
+}
+
+/// Control characters would reach the plan digest; refuse them anywhere.
+fn check_control_characters(v: &Value, path: &str, ctx: &mut Ctx<'_>) {
+    match v {
+        Value::String(s) if s.chars().any(|c| c < ' ' || c == '\u{7f}') => {
+            ctx.bad(path, &s.escape_default().to_string(), "contains a control character (tab, newline…)")
+        }
+        Value::Array(items) => items.iter().for_each(|i| check_control_characters(i, path, ctx)),
+        Value::Object(map) => {
+            for (k, item) in map {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                check_control_characters(item, &p, ctx);
+            }
+        }
+        _ => {}
+    }
+}
+
+pub(super) fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn class_key(ctx: &mut Ctx<'_>, table: &str, key: &str) -> Option<usize> {
+    let c = Class::parse(key);
+    if c.is_none() {
+        ctx.bad(&format!("{table}.{key}"), key, "credit class must be A, B, C or D");
+    }
+    c.map(|c| c as usize)
+}
+
+fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, InputError> {
+    let name = table::trim(&raw.name).to_string();
+    if name.is_empty() {
+        ctx.bad("name", "", "the plan needs a name");
+    }
+    let mut ratios = [Ratio::ZERO; 4];
+    for (key, value) in &raw.ratios {
+        let Some(i) = class_key(ctx, "ratios", key) else { continue };
+        let parsed = match value {
+            toml::Value::String(s) => Ratio::parse(s).map_err(|e| e.to_string()),
+            toml::Value::Integer(n) => Ratio::parse(&n.to_string()).map_err(|e| e.to_string()),
+            _ => Err("must be a string such as \"5%\" (or the integer 0 or 1); floats are not allowed".to_string()),
+        };
+        match parsed {
+            Ok(r) => ratios[i] = r,
+            Err(m) => ctx.bad(&format!("ratios.{key}"), &value.to_string(), m),
+        }
+    }
+    let mut min = [0u64; 4];
+    let mut max = [None; 4];
+    for (key, n) in raw.min.iter().flatten() {
+        if let Some(i) = class_key(ctx, "min", key) {
+            min[i] = ctx.int_in(&format!("min.{key}"), *n, (0, MAX_INTEGER), "").unwrap_or(0);
+        }
+    }
+    for (key, n) in raw.max.iter().flatten() {
+        if let Some(i) = class_key(ctx, "max", key) {
+            max[i] = ctx.int_in(&format!("max.{key}"), *n, (0, MAX_INTEGER), "");
+        }
+    }
+    for c in Class::ALL {
+        if let Some(m) = max[c as usize] {
+            if m < min[c as usize] {
+                ctx.bad(
+                    &format!("max.{}", c.letter()),
+                    &m.to_string(),
+                    format!("is below min.{} = {}", c.letter(), min[c as usize]),
+                );
+            }
+        }
+    }
+    let date_text = match &raw.inspection_date {
+        None => String::new(),
+        Some(toml::Value::String(t)) => table::trim(t).to_string(),
+        // A bare TOML date such as 2026-12-15 prints as itself.
+        Some(toml::Value::Datetime(d)) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+        Some(other) => {
+            ctx.bad("inspection_date", &other.to_string(), "must be a date such as \"2026-12-15\" or 2026-12-15");
+            String::new()
+        }
+    };
+    let inspection_date = match date_text.as_str() {
+        "" => None,
+        t => match Date::parse(t) {
+            Ok(d) => Some(d),
+            Err(m) => {
+                ctx.bad("inspection_date", t, m);
+                None
+            }
+        },
+    };
+    let scope = build_scope(raw.scope.unwrap_or_default(), ctx);
+    let raw_team = raw.team.unwrap_or_default();
+    let departments: Vec<String> =
+        raw_team.departments.clone().unwrap_or_default().iter().map(|d| table::trim(d).to_string()).collect();
+    for (i, d) in departments.iter().enumerate() {
+        if d.is_empty() || departments[..i].contains(d) {
+            ctx.bad("team.departments", d, "departments must be non-empty and listed once");
+        }
+    }
+    let department = match raw.department.as_deref().map(table::trim) {
+        Some(d) if !d.is_empty() => {
+            if !departments.is_empty() && !departments.iter().any(|x| x == d) {
+                ctx.bad("department", d, "the initiating department must be one of team.departments");
+            }
+            d.to_string()
+        }
+        _ => departments.first().cloned().unwrap_or_default(),
+    };
+    let team = build_team(&raw_team, departments, ctx);
+    let items = match (&raw.items, &raw.items_file) {
+        (Some(names), Some(file)) if !names.is_empty() => read_items(&*open(file), names, ctx)?,
+        (Some(names), None) if !names.is_empty() => {
+            ctx.bad("items", &names.join(", "), "items need an items_file (抽查事项清单) to look them up in");
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    for item in items.iter().filter(|i| i.category == Category::General) {
+        let Some(ceiling) = item.ceiling else { continue };
+        for c in Class::ALL {
+            if ratios[c as usize] > ceiling {
+                ctx.bad(
+                    &format!("ratios.{}", c.letter()),
+                    &ratios[c as usize].to_string(),
+                    format!("exceeds the {ceiling} ceiling of general item \"{}\" (key items are uncapped)", item.item),
+                );
+            }
+        }
+    }
+    let mut exclude = Vec::new();
+    for code in raw.exclude.iter().flatten() {
+        let code = uscc::normalize(table::trim(code));
+        match uscc::validate(&code) {
+            Ok(()) => exclude.push(code),
+            Err(e) => ctx.bad("exclude", &code, format!("invalid USCC: {e}")),
+        }
+    }
+    if let Some(file) = &raw.exclude_file {
+        exclude.extend(read_exclusions(&*open(file))?);
+    }
+    let history = match (&raw_team.history_file, team.rotation) {
+        (Some(file), true) => read_history(&*open(file))?,
+        _ => Vec::new(),
+    };
+    Ok(Plan {
+        name,
+        department,
+        inspection_date,
+        ratios,
+        min,
+        max,
+        scope,
+        items,
+        exclude: sorted(exclude),
+        max_draws_per_year: raw
+            .max_draws_per_year
+            .and_then(|n| ctx.int_in("max_draws_per_year", n, (0, MAX_INTEGER), "")),
+        team,
+        history,
+        origin: Origin::default(),
+    })
+}
+
+fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
+    let mut statuses = Vec::new();
+    for s in raw.statuses.unwrap_or_else(|| vec!["存续".into()]) {
+        match Status::parse(table::trim(&s)) {
+            Some(st) => statuses.push(st),
+            None => ctx.bad("scope.statuses", &s, "status must be 存续, 歇业, 吊销 or 注销"),
+        }
+    }
+    statuses.sort_by_key(|s| s.label());
+    statuses.dedup();
+    let trimmed =
+        |v: Option<Vec<String>>| sorted(v.unwrap_or_default().iter().map(|s| table::trim(s).to_string()).collect());
+    let regions = trimmed(raw.regions);
+    for r in &regions {
+        if r.is_empty() || r.len() > 6 || !r.bytes().all(|b| b.is_ascii_digit()) {
+            ctx.bad("scope.regions", r, "a region prefix is 1–6 digits of a GB/T 2260 code");
+        }
+    }
+    let industries = trimmed(raw.industries);
+    let mut where_: Vec<(String, String)> = raw
+        .where_
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(c, v)| (table::trim(&c).to_string(), table::trim(&v).to_string()))
+        .collect();
+    where_.sort();
+    for (i, (column, _)) in where_.iter().enumerate() {
+        if table::field_index(ENTERPRISE_FIELDS, column).is_some_and(|f| ENTERPRISE_FIELDS[f].key == "established") {
+            ctx.bad(
+                "scope.where",
+                column,
+                "成立日期 (established) is not part of the snapshot and cannot be filtered on",
+            );
+        } else if column.is_empty() || where_[..i].iter().any(|(c, _)| c == column) {
+            ctx.bad("scope.where", column, "each column may be named once, and not empty");
+        }
+    }
+    Scope { statuses, regions, industries, where_ }
+}
+
+fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Team {
+    let size = match raw.size {
+        None => departments.len().max(2),
+        Some(n) => {
+            let why = "an inspection needs at least 2 certified inspectors";
+            ctx.int_in("team.size", n, (2, MAX_TEAM), why).unwrap_or(2) as usize
+        }
+    };
+    if size < departments.len() {
+        ctx.bad(
+            "team.size",
+            &size.to_string(),
+            format!(
+                "a joint inspection of {} departments needs a team of at least {}",
+                departments.len(),
+                departments.len()
+            ),
+        );
+    }
+    let region = match raw.region.as_deref().unwrap_or("any") {
+        "any" => RegionRule::Any,
+        "same" => RegionRule::Same,
+        "different" => RegionRule::Different,
+        other => {
+            ctx.bad("team.region", other, "must be \"any\", \"same\" or \"different\" (所所交叉)");
+            RegionRule::Any
+        }
+    };
+    let max_targets_per_inspector = raw
+        .max_targets_per_inspector
+        .and_then(|n| ctx.int_in("team.max_targets_per_inspector", n, (1, MAX_INTEGER), ""));
+    let experts = raw.experts.and_then(|n| ctx.int_in("team.experts", n, (0, MAX_TEAM), "")).unwrap_or(0) as usize;
+    Team {
+        size,
+        departments,
+        region,
+        max_targets_per_inspector,
+        qualifications: sorted(
+            raw.qualifications
+                .clone()
+                .unwrap_or_default()
+                .iter()
+                .map(|q| table::trim(q).to_string())
+                .filter(|q| !q.is_empty())
+                .collect(),
+        ),
+        experts,
+        rotation: raw.rotation.unwrap_or(false),
+    }
+}

@@ -1,0 +1,136 @@
+//! The other canonical direction (spec §3.3): a plan stored in a log, in
+//! canonical form, back into a [`Plan`].
+
+use super::*;
+
+/// Why a plan stored in a log (its canonical form) does not load.
+#[derive(Debug, thiserror::Error)]
+pub enum StoredPlanError {
+    #[error("plan.{key} is not {expected}")]
+    Shape { key: String, expected: &'static str },
+    #[error("plan algorithm {0} is not {ALGORITHM}")]
+    Algorithm(String),
+    #[error("plan.{key}: ratio {source}")]
+    Ratio { key: String, source: RatioError },
+    #[error("plan.inspection_date: {0}")]
+    Date(String),
+    #[error("unknown status {0}")]
+    Status(String),
+    #[error("the stored plan is not in canonical form")]
+    NotCanonical,
+}
+
+impl Plan {
+    /// The plan a canonical plan object describes (the inverse of
+    /// [`Plan::canonical`]), as stored in a log's DrawCommitment.
+    pub fn from_canonical(v: &Value) -> Result<Plan, StoredPlanError> {
+        let s = |v: &Value, what: &str| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| StoredPlanError::Shape { key: what.to_string(), expected: "a string" })
+        };
+        let strings = |v: &Value, what: &str| -> Result<Vec<String>, StoredPlanError> {
+            v.as_array()
+                .ok_or_else(|| StoredPlanError::Shape { key: what.to_string(), expected: "a list" })?
+                .iter()
+                .map(|x| s(x, what))
+                .collect()
+        };
+        let pairs = |v: &Value, what: &str| -> Result<Vec<(String, String)>, StoredPlanError> {
+            v.as_array()
+                .ok_or_else(|| StoredPlanError::Shape { key: what.to_string(), expected: "a list" })?
+                .iter()
+                .map(|p| Ok((s(&p[0], what)?, s(&p[1], what)?)))
+                .collect()
+        };
+        let opt_u64 = |v: &Value| v.as_u64();
+        if v["algorithm"] != ALGORITHM {
+            return Err(StoredPlanError::Algorithm(v["algorithm"].to_string()));
+        }
+        let mut ratios = [Ratio::ZERO; 4];
+        let mut min = [0; 4];
+        let mut max = [None; 4];
+        for c in Class::ALL {
+            let i = c as usize;
+            ratios[i] = Ratio::parse(&s(&v["ratios"][c.letter()], "ratios")?)
+                .map_err(|source| StoredPlanError::Ratio { key: format!("ratios.{}", c.letter()), source })?;
+            min[i] = v["min"][c.letter()]
+                .as_u64()
+                .ok_or(StoredPlanError::Shape { key: format!("min.{}", c.letter()), expected: "a number" })?;
+            max[i] = opt_u64(&v["max"][c.letter()]);
+        }
+        let date = s(&v["inspection_date"], "inspection_date")?;
+        let team = &v["team"];
+        let items = v["items"]
+            .as_array()
+            .ok_or(StoredPlanError::Shape { key: "items".into(), expected: "a list" })?
+            .iter()
+            .map(|i| {
+                Ok(Item {
+                    item: s(&i["item"], "items")?,
+                    code: s(&i["code"], "items")?,
+                    basis: s(&i["basis"], "items")?,
+                    department: s(&i["department"], "items")?,
+                    category: if i["category"] == "key" { Category::Key } else { Category::General },
+                    method: s(&i["method"], "items")?,
+                    ceiling: i["ceiling"]
+                        .as_str()
+                        .map(Ratio::parse)
+                        .transpose()
+                        .map_err(|source| StoredPlanError::Ratio { key: "items.ceiling".into(), source })?,
+                })
+            })
+            .collect::<Result<Vec<Item>, StoredPlanError>>()?;
+        let plan = Plan {
+            name: s(&v["name"], "name")?,
+            department: s(&v["department"], "department")?,
+            inspection_date: if date.is_empty() {
+                None
+            } else {
+                Some(Date::parse(&date).map_err(StoredPlanError::Date)?)
+            },
+            ratios,
+            min,
+            max,
+            scope: Scope {
+                statuses: strings(&v["scope"]["statuses"], "scope.statuses")?
+                    .iter()
+                    .map(|x| Status::parse(x).ok_or_else(|| StoredPlanError::Status(x.clone())))
+                    .collect::<Result<_, _>>()?,
+                regions: strings(&v["scope"]["regions"], "scope.regions")?,
+                industries: strings(&v["scope"]["industries"], "scope.industries")?,
+                where_: pairs(&v["scope"]["where"], "scope.where")?,
+            },
+            items,
+            exclude: strings(&v["exclude"], "exclude")?,
+            max_draws_per_year: opt_u64(&v["max_draws_per_year"]),
+            team: Team {
+                size: team["size"]
+                    .as_u64()
+                    .ok_or(StoredPlanError::Shape { key: "team.size".into(), expected: "a number" })?
+                    as usize,
+                departments: strings(&team["departments"], "team.departments")?,
+                region: match team["region"].as_str() {
+                    Some("same") => RegionRule::Same,
+                    Some("different") => RegionRule::Different,
+                    _ => RegionRule::Any,
+                },
+                max_targets_per_inspector: opt_u64(&team["max_targets_per_inspector"]),
+                qualifications: strings(&team["qualifications"], "team.qualifications")?,
+                experts: team["experts"]
+                    .as_u64()
+                    .ok_or(StoredPlanError::Shape { key: "team.experts".into(), expected: "a number" })?
+                    as usize,
+                rotation: team["rotation"]
+                    .as_bool()
+                    .ok_or(StoredPlanError::Shape { key: "team.rotation".into(), expected: "a boolean" })?,
+            },
+            history: pairs(&v["history"], "history")?,
+            origin: Origin::default(),
+        };
+        if canonical::to_bytes(&plan.canonical()) != canonical::to_bytes(v) {
+            return Err(StoredPlanError::NotCanonical);
+        }
+        Ok(plan)
+    }
+}
