@@ -14,10 +14,12 @@
 //!    with every problem at once.
 //! 3. [`engine`]: strata, selection, assignment, diagnosis, the draw
 //!    document and its verification (§6–§10).
-//! 4. [`log`]: the tamper-evident log of commitments and results, and
-//!    [`witness`]: the C2SP witness that cosigns it (same layer).
-//! 5. [`server`]: the HTTP API over the log.
-//! 6. `cli` (in the binary): the command line.
+//! 4. [`witness`]: the C2SP cosignature and tlog-witness formats and the
+//!    client that asks witnesses.
+//! 5. [`log`]: the tamper-evident log of commitments and results.
+//! 6. [`server`]: the HTTP API over the log, and [`witness_service`]: the
+//!    witness's own HTTP service (same layer).
+//! 7. `cli` (in the binary): the command line.
 //!
 //! `tests/layers.rs` checks that no `use crate::…` goes against this order.
 //! `model` and `engine` touch no files. Below the log, files are read only
@@ -32,3 +34,4 @@ pub mod log;
 pub mod model;
 pub mod server;
 pub mod witness;
+pub mod witness_service;

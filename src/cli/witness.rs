@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Subcommand;
 use fairdraw::log::flow::Clock;
-use fairdraw::witness::service::{self, Witness, WitnessClock};
+use fairdraw::witness_service::{self as service, Witness, WitnessClock};
 
 #[derive(Subcommand)]
 pub enum WitnessCommand {

@@ -1,4 +1,9 @@
-//! A witness (C2SP tlog-witness): cosigns a log's checkpoint only when it is
+//! The witness service (C2SP tlog-witness), `fairdraw witness serve`. It
+//! sits in the server layer: it verifies consistency with the log's proof
+//! code and stores its state through the log's storage. The formats it
+//! speaks are in [`crate::witness`].
+//!
+//! A witness cosigns a log's checkpoint only when it is
 //! consistent with the largest tree of that log the witness has cosigned,
 //! and remembers that tree durably *before* answering, so that no crash can
 //! make it go back.
@@ -15,11 +20,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use signed_note::{Note, StandardVerifier, Verifier, VerifierList};
 
-use super::cosig::{KeyError, WitnessSigner};
-use super::protocol::{AddCheckpoint, SIZE_CONTENT_TYPE};
 use crate::log::proof::verify_consistency;
 use crate::log::storage::{DirStorage, Storage};
 use crate::model::merkle::Hash;
+use crate::witness::cosig::{KeyError, WitnessSigner};
+use crate::witness::protocol::{AddCheckpoint, SIZE_CONTENT_TYPE};
 
 pub const KEY_FILE: &str = "witness.key";
 pub const PUB_FILE: &str = "witness.pub";
@@ -266,10 +271,9 @@ pub fn router(witness: std::sync::Arc<Witness>) -> axum::Router {
     }
     axum::Router::new()
         .route("/add-checkpoint", axum::routing::post(add))
-        .layer(DefaultBodyLimit::max(super::protocol::MAX_REQUEST_BYTES))
+        .layer(DefaultBodyLimit::max(crate::witness::protocol::MAX_REQUEST_BYTES))
         .with_state(witness)
 }
 
 #[cfg(test)]
-#[path = "service_tests.rs"]
 mod tests;
