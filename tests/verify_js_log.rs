@@ -225,7 +225,7 @@ fn cosignatures_and_witnessed_logs_in_node() {
         .expect("node must be installed");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("# pass 6") && text.contains("# fail 0"), "every node test ran: {text}");
+    assert!(text.contains("# pass 7") && text.contains("# fail 0"), "every node test ran: {text}");
 }
 
 #[tokio::test]
