@@ -307,6 +307,29 @@ fn check_witnesses_api(log: &Path, vkey: &str, draw: &str) {
     included(r, entries.lines().nth(r as usize).unwrap(), &w["reveal"], &w["reveal"]["proof"]);
     let served = runtime().block_on(http::call(&server, "GET", "/api/checkpoint", None, None)).text();
     assert!(served.contains("— w.test/w1 "), "the served checkpoint carries the cosignatures:\n{served}");
+    page_checks_the_answer(&server, &w, vkey, draw);
+}
+
+/// The page's own witness check (web/witness-check.js, run in node) on this
+/// server's real answers: the contract between the endpoint and the page.
+fn page_checks_the_answer(server: &http::Server, material: &serde_json::Value, vkey: &str, draw: &str) {
+    let detail = runtime().block_on(http::call(server, "GET", &format!("/api/draws/{draw}"), None, None));
+    assert_eq!(detail.status.as_u16(), 200, "{}", detail.text());
+    let saved = server._dir.path().join("answers.json");
+    let answers = serde_json::json!({ "detail": detail.json(), "material": material, "vkey": vkey });
+    std::fs::write(&saved, answers.to_string()).unwrap();
+    let out = Command::new("node")
+        .arg(root().join("tests/browser/witness-answer.mjs"))
+        .arg(&saved)
+        .output()
+        .expect("node must be installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let result: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(result["state"], "witnessed", "the page's verdict on the server's answer: {result}");
+    assert_eq!(result["ok"], true, "{result}");
+    assert_eq!(result["cosigners"].as_array().map(Vec::len), Some(2), "{result}");
+    assert_eq!(result["reveal"]["ok"], true, "the reveal was cosigned too: {result}");
 }
 
 #[test]
