@@ -31,8 +31,8 @@ pub fn run(out_dir: &Path) -> anyhow::Result<ExitCode> {
                 .to_string(),
         )
     };
-    let before = at(emitted - 120).map_err(anyhow::Error::msg)?;
-    let after = at(emitted + 30).map_err(anyhow::Error::msg)?;
+    let before = at(emitted - 120)?;
+    let after = at(emitted + 30)?;
 
     println!("== 1. 建立审计日志 Creating a fresh audit log in {} ==", log_dir.display());
     let mut log = Log::init(&log_dir, "fairdraw.local/demo-log", &before.rfc3339, true)?;
@@ -66,7 +66,7 @@ pub fn run(out_dir: &Path) -> anyhow::Result<ExitCode> {
 
     println!("\n== 4. 核验日志 Verifying the whole log ==");
     let old = std::fs::read_to_string(out_dir.join("demo-checkpoint-after-commit.txt"))?;
-    let report = audit::verify(&log_dir, None, Some(&old)).map_err(anyhow::Error::msg)?;
+    let report = audit::verify(&log_dir, None, Some(&old))?;
     report.notes.iter().for_each(|n| println!("note: {n}"));
     report.tampering.iter().for_each(|t| println!("TAMPERED: {t}"));
     let verified = report.tampering.is_empty();

@@ -35,7 +35,7 @@ pub struct LogArgs {
 impl LogArgs {
     pub fn clock(&self) -> anyhow::Result<Clock> {
         match &self.now {
-            Some(t) => Clock::simulated(t).map_err(anyhow::Error::msg),
+            Some(t) => Clock::simulated(t).map_err(anyhow::Error::from),
             None => Ok(Clock::system()),
         }
     }
@@ -231,7 +231,7 @@ pub fn cosign(args: &LogArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn commit(args: &CommitArgs) -> anyhow::Result<ExitCode> {
-    let choice = flow::parse_beacon(&args.beacon).map_err(anyhow::Error::msg)?;
+    let choice = flow::parse_beacon(&args.beacon)?;
     let clock = args.log.clock()?;
     let loaded = files::load(&args.inputs.paths())?;
     warn_about(&loaded);
@@ -301,7 +301,7 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
                 .transpose()?;
             let vkey = vkey.as_deref().map(read_vkey).transpose()?;
             let clock = match now {
-                Some(t) => Clock::simulated(t).map_err(anyhow::Error::msg)?,
+                Some(t) => Clock::simulated(t)?,
                 None => Clock::system(),
             };
             let options = audit::Options {
@@ -310,7 +310,7 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
                 now: Some(clock.unix),
                 replay: !no_replay,
             };
-            let report = audit::verify_with(dir, &options).map_err(anyhow::Error::msg)?;
+            let report = audit::verify_with(dir, &options)?;
             if *no_replay {
                 println!("note: draws not replayed (--no-replay): an edited and re-signed draw would not be detected");
             }
@@ -354,7 +354,7 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
         AuditCommand::Receipt { what, check, dir, vkey } => {
             if *check {
                 let text = std::fs::read_to_string(what).with_context(|| format!("cannot read {what}"))?;
-                let receipt = Receipt::parse(&text).map_err(anyhow::Error::msg)?;
+                let receipt = Receipt::parse(&text)?;
                 let proven = hex::encode(fairdraw::model::merkle::leaf_hash(&receipt.entry));
                 let named = Path::new(what).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 // A receipt named after an entry id must prove that entry: a

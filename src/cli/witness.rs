@@ -55,7 +55,7 @@ fn serve(dir: &std::path::Path, addr: &str, log_vkeys: &[String], now: Option<&s
     let clock = match now {
         None => WitnessClock::System,
         Some(t) => {
-            let clock = Clock::simulated(t).map_err(anyhow::Error::msg)?;
+            let clock = Clock::simulated(t)?;
             tracing::warn!(
                 "SIMULATED CLOCK: every cosignature carries the fixed time {} (--now); never use this for a real log",
                 clock.rfc3339

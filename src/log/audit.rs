@@ -4,14 +4,15 @@
 //! every entry's form, every cross-reference, every beacon and seed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::audit_entries::{check_beacon_record, check_blob, check_commitment, ReferenceFinding};
 use super::entry::{self, Entry};
-use super::flow::{self, Offered};
+use super::flow;
 use super::store::{Log, CHECKPOINT, CHECKPOINTS, ENTRIES, VKEY};
-use super::{audit_receipts, beacon, commitments, note, proof, snapshots};
+use super::{audit_receipts, commitments, note, proof};
 use crate::model::merkle::{Hash, RootBuilder};
 
 /// Findings of a verification: tampering (exit 1) and plain notes.
@@ -44,11 +45,23 @@ pub struct Options<'a> {
     pub replay: bool,
 }
 
-fn read(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, String> {
+/// Why a verification could not run at all (exit 2), as opposed to the
+/// findings of one that ran (the [`Report`]).
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("cannot read {}: {cause}", .path.display())]
+    Read { path: PathBuf, cause: std::io::Error },
+    #[error("{} has no {VKEY}: not a fairdraw log", .0.display())]
+    NotALog(PathBuf),
+    #[error("the verifier key {vkey:?} is malformed: {cause}")]
+    BadKey { vkey: String, cause: signed_note::VerifierError },
+}
+
+pub(super) fn read(dir: &Path, name: &str) -> Result<Option<Vec<u8>>, AuditError> {
     match std::fs::read(dir.join(name)) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", dir.join(name).display())),
+        Err(cause) => Err(AuditError::Read { path: dir.join(name), cause }),
     }
 }
 
@@ -60,19 +73,19 @@ fn lines(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
 
 /// The checks that need neither a clock nor a replay (library callers and
 /// tests); `audit verify` runs [`verify_with`] with both.
-pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Report, String> {
+pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Report, AuditError> {
     verify_with(dir, &Options { vkey, old, now: None, replay: false })
 }
 
 /// Verifies a log directory. `Err` means the verification could not run
 /// (bad input, exit 2).
-pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, String> {
+pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
     let (vkey, old) = (opts.vkey, opts.old);
     let mut r = Report::default();
-    let published = read(dir, VKEY)?.ok_or_else(|| format!("{} has no {VKEY}: not a fairdraw log", dir.display()))?;
+    let published = read(dir, VKEY)?.ok_or_else(|| AuditError::NotALog(dir.to_path_buf()))?;
     let published = String::from_utf8_lossy(&published).trim().to_string();
     let vkey = vkey.map(str::trim).unwrap_or(&published).to_string();
-    signed_note::StandardVerifier::new(&vkey).map_err(|e| format!("the verifier key {vkey:?} is malformed: {e}"))?;
+    signed_note::StandardVerifier::new(&vkey).map_err(|cause| AuditError::BadKey { vkey: vkey.clone(), cause })?;
     if vkey != published {
         r.tampering.push(format!("{VKEY} is not the verifier key you gave: the log's key was replaced"));
     }
@@ -272,13 +285,17 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
     for (i, e) in entries.iter().enumerate() {
         index_of.insert(id(i), i);
         let Some(e) = e else { continue };
-        let earlier = |field: &str, kind: &str| -> Result<&Entry, String> {
+        let earlier = |field: &'static str, kind: &'static str| -> Result<&Entry, ReferenceFinding> {
             let target = e.body[field].as_str().unwrap_or("");
             let j = *index_of
                 .get(target)
                 .filter(|&&j| j < i)
-                .ok_or(format!("entry {i}: {field} {target} is not an earlier entry"))?;
-            entries[j].as_ref().filter(|t| t.kind == kind).ok_or(format!("entry {i}: {field} {target} is not a {kind}"))
+                .ok_or_else(|| ReferenceFinding::NotEarlier { field, target: target.to_string() })?;
+            entries[j].as_ref().filter(|t| t.kind == kind).ok_or_else(|| ReferenceFinding::WrongKind {
+                field,
+                target: target.to_string(),
+                kind,
+            })
         };
         let problem = match e.kind.as_str() {
             "LogCreated" if i != 0 => Some(format!("entry {i}: LogCreated may only be the first entry")),
@@ -290,112 +307,34 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
             "BeaconRecord" => earlier("commitment", "DrawCommitment")
                 .and_then(|c| {
                     if !revealed.insert(e.body["commitment"].as_str().unwrap_or("").to_string()) {
-                        return Err(format!(
-                            "entry {i}: a second beacon for the same commitment (a redraw must be a new commitment)"
-                        ));
+                        return Err(ReferenceFinding::SecondBeacon);
                     }
-                    check_beacon_record(
-                        e,
-                        c,
-                        &leaves[*index_of.get(e.body["commitment"].as_str().unwrap_or("")).unwrap_or(&0)],
-                    )
-                    .map_err(|m| format!("entry {i}: {m}"))
+                    let commitment_leaf =
+                        &leaves[*index_of.get(e.body["commitment"].as_str().unwrap_or("")).unwrap_or(&0)];
+                    Ok(check_beacon_record(e, c, commitment_leaf)?)
                 })
-                .err(),
+                .err()
+                .map(|m| format!("entry {i}: {m}")),
             "DrawResult" => earlier("commitment", "DrawCommitment")
                 .and_then(|c| earlier("beacon", "BeaconRecord").map(|b| (c, b)))
                 .and_then(|(c, b)| {
                     if b.body["commitment"] != e.body["commitment"] {
-                        return Err(format!("entry {i}: its beacon belongs to another commitment"));
+                        return Err(ReferenceFinding::OtherCommitment);
                     }
                     let d = &e.body["draw"];
                     if e.body["outcome"] == "drawn"
                         && (d["seed"] != b.body["seed"] || d["plan_digest"] != c.body["plan_digest"])
                     {
-                        return Err(format!(
-                            "entry {i}: the draw's seed or plan digest differs from its beacon and commitment"
-                        ));
+                        return Err(ReferenceFinding::SeedOrDigest);
                     }
                     Ok(())
                 })
-                .err(),
+                .err()
+                .map(|m| format!("entry {i}: {m}")),
             _ => None,
         };
         r.tampering.extend(problem);
     }
-}
-
-/// The effective plan: its digest, and what the log added to it must be
-/// exactly what the earlier entries imply.
-fn check_commitment(e: &Entry, earlier: &[Option<Entry>], leaves: &[Hash]) -> Result<(), String> {
-    let plan = crate::input::plan::Plan::from_canonical(&e.body["plan"]).map_err(|e| e.to_string())?;
-    if e.body["plan_digest"] != plan.digest() {
-        return Err("plan_digest is not the digest of the committed plan".into());
-    }
-    let earlier: Vec<(String, &Entry)> =
-        earlier.iter().zip(leaves).filter_map(|(x, h)| x.as_ref().map(|x| (hex::encode(h), x))).collect();
-    let year = e.body["year"].as_u64().unwrap_or(0);
-    let added = flow::log_additions(&earlier, &plan, year);
-    if e.body["log_exclusions"] != Value::Array(added.exclusions.clone()) {
-        return Err(
-            "log_exclusions differ from what the earlier draws imply (an exclusion was added or dropped)".into()
-        );
-    }
-    if e.body["log_history"] != Value::Array(added.history.clone()) {
-        return Err("log_history differs from the teams of the earlier draws".into());
-    }
-    let excluded = |u: &str| plan.exclude.binary_search(&u.to_string()).is_ok();
-    let barred = |p: &Value| plan.history.iter().any(|(u, i)| p[0] == u.as_str() && p[1] == i.as_str());
-    if !added.exclusions.iter().all(|x| x["uscc"].as_str().is_some_and(excluded)) || !added.history.iter().all(barred) {
-        return Err("the plan does not apply the log's exclusions or history".into());
-    }
-    Ok(())
-}
-
-fn check_blob(dir: &Path, e: &Entry) -> Result<(), String> {
-    let root = e.body["root"].as_str().unwrap_or("");
-    let name = snapshots::blob_name(root);
-    let gz = read(dir, &name)?.ok_or(format!("snapshot blob {name} is missing"))?;
-    let leaves = snapshots::unpack(&gz, root)?;
-    if leaves.len() as u64 != e.body["count"].as_u64().unwrap_or(u64::MAX) {
-        return Err(format!("snapshot {root} has {} leaves, the entry says {}", leaves.len(), e.body["count"]));
-    }
-    Ok(())
-}
-
-fn check_beacon_record(e: &Entry, commitment: &Entry, commitment_leaf: &Hash) -> Result<(), String> {
-    let b = &e.body["beacon"];
-    let offered = match b["type"].as_str() {
-        Some("drand") => {
-            let signature =
-                hex::decode(b["signature"].as_str().unwrap_or("")).map_err(|_| "beacon signature is not hex")?;
-            let randomness = hex::decode(e.body["randomness"].as_str().unwrap_or(""))
-                .ok()
-                .and_then(|r| r.try_into().ok())
-                .ok_or("randomness is not 32 bytes of hex")?;
-            Offered::Drand(beacon::DrandRound { round: b["round"].as_u64().unwrap_or(0), signature, randomness })
-        }
-        Some("ceremony") => Offered::Ceremony {
-            digits: b["digits"].as_str().unwrap_or("").to_string(),
-            witnesses: b["witnesses"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|w| w.as_str().map(String::from))
-                .collect(),
-            at: b["at"].as_str().map(String::from),
-        },
-        _ => return Err("unknown beacon type".into()),
-    };
-    let (_, randomness) =
-        flow::check_beacon(&commitment.body["beacon"], &offered).map_err(|m| format!("beacon does not verify: {m}"))?;
-    if e.body["randomness"] != hex::encode(randomness) {
-        return Err("recorded randomness differs from the beacon's".into());
-    }
-    if e.body["seed"] != beacon::derive_seed(commitment_leaf, &randomness) {
-        return Err("seed is not derived from the commitment and the randomness".into());
-    }
-    Ok(())
 }
 
 /// Replays every draw of the log in `dir` into the report: a draw that does
@@ -416,6 +355,25 @@ fn replay_into(dir: &Path, r: &mut Report) {
             d.index, d.id, d.message
         ));
     }
+}
+
+/// Why a logged draw does not re-run to what was logged.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayDiff {
+    #[error("{0}")]
+    Log(#[from] super::store::LogError),
+    #[error("beacon record has no seed")]
+    NoSeed,
+    #[error("{0}")]
+    Rebuild(#[from] flow::RebuildError),
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("logged as {0} but the draw succeeds")]
+    Succeeds(Value),
+    #[error("{count} difference(s), first: draw.{first}")]
+    Differs { count: usize, first: String },
+    #[error("the replay fails: {0}")]
+    Fails(crate::engine::draw::DrawError),
 }
 
 /// One re-run draw.
@@ -445,37 +403,33 @@ pub fn replay_draws(log: &Log) -> Vec<Replayed> {
             continue;
         }
         let id = log.id(i);
-        let line = (|| -> Result<String, String> {
-            let find = |field: &str| {
-                log.find(result.body[field].as_str().unwrap_or(""))
-                    .and_then(|i| log.entry(i))
-                    .map_err(|e| e.to_string())
-            };
+        let line = (|| -> Result<String, ReplayDiff> {
+            let find = |field: &str| log.find(result.body[field].as_str().unwrap_or("")).and_then(|i| log.entry(i));
             let (c, b) = (find("commitment")?, find("beacon")?);
-            let seed = b.body["seed"].as_str().ok_or("beacon record has no seed")?;
+            let seed = b.body["seed"].as_str().ok_or(ReplayDiff::NoSeed)?;
             let inputs = flow::committed_inputs(log, &c)?;
             let name = inputs.plan.name.clone();
             match crate::engine::draw::draw(&inputs.registries(), &inputs.plan, seed) {
                 Ok(doc) => {
-                    let again = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
+                    let again = serde_json::to_value(&doc)?;
                     if result.body["outcome"] != "drawn" {
-                        return Err(format!("logged as {} but the draw succeeds", result.body["outcome"]));
+                        return Err(ReplayDiff::Succeeds(result.body["outcome"].clone()));
                     }
                     let diffs = crate::engine::verify::compare(&again, &result.body["draw"]);
                     match diffs.first() {
                         None => Ok(format!("{name}: {} targets reproduced", doc.assignments.len())),
-                        Some(d) => Err(format!("{} difference(s), first: draw.{d}", diffs.len())),
+                        Some(d) => Err(ReplayDiff::Differs { count: diffs.len(), first: d.to_string() }),
                     }
                 }
                 Err(crate::engine::draw::DrawError::Infeasible(_)) if result.body["outcome"] == "infeasible" => {
                     Ok(format!("{name}: infeasible, as logged"))
                 }
-                Err(e) => Err(format!("the replay fails: {e}")),
+                Err(e) => Err(ReplayDiff::Fails(e)),
             }
         })();
         let (same, message) = match line {
             Ok(m) => (true, m),
-            Err(m) => (false, m),
+            Err(m) => (false, m.to_string()),
         };
         out.push(Replayed { index: i, id, same, message });
     }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::audit::Report;
 use super::entry::{Entry, Kind};
-use super::note::Receipt;
+use super::note::{NoteError, Receipt};
 use super::proof;
 use crate::model::merkle::Hash;
 
@@ -54,23 +54,38 @@ pub fn check(dir: &Path, lines: &[&[u8]], leaves: &[Hash], entries: &[Option<Ent
     }
 }
 
-fn check_one(path: &Path, index: usize, lines: &[&[u8]], leaves: &[Hash], vkey: &str) -> Result<(), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| "is not UTF-8 text".to_string())?;
-    let receipt = Receipt::parse(&text).map_err(|e| format!("is not a receipt: {e}"))?;
+/// Why one file under `receipts/` is not the receipt of its draw.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptFinding {
+    #[error("cannot be read: {0}")]
+    Read(std::io::Error),
+    #[error("is not UTF-8 text")]
+    NotUtf8,
+    #[error("is not a receipt: {0}")]
+    NotAReceipt(NoteError),
+    #[error("proves entry {proves} ({id}), not the logged bytes of entry {named} its name says")]
+    OtherEntry { proves: u64, id: String, named: usize },
+    /// The signature or the inclusion proof does not hold.
+    #[error("{0}")]
+    DoesNotVerify(NoteError),
+    #[error("its checkpoint of size {0} is signed but is not a checkpoint of this log: another history was signed")]
+    OtherHistory(u64),
+}
+
+fn check_one(path: &Path, index: usize, lines: &[&[u8]], leaves: &[Hash], vkey: &str) -> Result<(), ReceiptFinding> {
+    let bytes = std::fs::read(path).map_err(ReceiptFinding::Read)?;
+    let text = String::from_utf8(bytes).map_err(|_| ReceiptFinding::NotUtf8)?;
+    let receipt = Receipt::parse(&text).map_err(ReceiptFinding::NotAReceipt)?;
     if receipt.index != index as u64 || receipt.entry != lines[index] {
-        return Err(format!(
-            "proves entry {} ({}), not the logged bytes of entry {index} its name says",
-            receipt.index,
-            hex::encode(crate::model::merkle::leaf_hash(&receipt.entry))
-        ));
+        return Err(ReceiptFinding::OtherEntry {
+            proves: receipt.index,
+            id: hex::encode(crate::model::merkle::leaf_hash(&receipt.entry)),
+            named: index,
+        });
     }
-    let cp = receipt.verify(vkey)?;
+    let cp = receipt.verify(vkey).map_err(ReceiptFinding::DoesNotVerify)?;
     if cp.size as usize > leaves.len() || cp.root != proof::root(&leaves[..cp.size as usize]) {
-        return Err(format!(
-            "its checkpoint of size {} is signed but is not a checkpoint of this log: another history was signed",
-            cp.size
-        ));
+        return Err(ReceiptFinding::OtherHistory(cp.size));
     }
     Ok(())
 }

@@ -61,9 +61,9 @@ impl Kind {
     }
 
     /// Checks a body against this kind's schema.
-    fn check(self, body: &Value) -> Result<(), String> {
-        fn typed<T: DeserializeOwned>(body: &Value) -> Result<(), String> {
-            T::deserialize(body).map(|_| ()).map_err(|e| e.to_string())
+    fn check(self, body: &Value) -> Result<(), BodyError> {
+        fn typed<T: DeserializeOwned>(body: &Value) -> Result<(), BodyError> {
+            T::deserialize(body).map(|_| ()).map_err(BodyError::schema)
         }
         match self {
             Kind::LogCreated => typed::<LogCreated>(body),
@@ -71,18 +71,16 @@ impl Kind {
             Kind::DrawCommitment => typed::<DrawCommitment>(body),
             Kind::BeaconRecord => typed::<BeaconRecord>(body),
             Kind::DrawResult => {
-                let r = DrawResult::deserialize(body).map_err(|e| e.to_string())?;
+                let r = DrawResult::deserialize(body).map_err(BodyError::schema)?;
                 match (r.outcome, r.draw.is_some(), r.failure.is_some()) {
                     (Outcome::Drawn, true, false) | (Outcome::Infeasible, false, true) => Ok(()),
-                    (Outcome::Drawn, _, _) => Err("a drawn DrawResult carries `draw` and no `failure`".into()),
-                    (Outcome::Infeasible, _, _) => {
-                        Err("an infeasible DrawResult carries `failure` and no `draw`".into())
-                    }
+                    (Outcome::Drawn, _, _) => Err(BodyError::DrawnWithoutDraw),
+                    (Outcome::Infeasible, _, _) => Err(BodyError::InfeasibleWithoutFailure),
                 }
             }
             Kind::InspectionResult => typed::<InspectionResult>(body),
             Kind::Amendment => typed::<Amendment>(body),
-            Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(|e| e.to_string()),
+            Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(BodyError::Policy),
             Kind::Note => typed::<Note>(body),
         }
     }
@@ -219,6 +217,27 @@ pub fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// Why an entry's body does not match its kind's schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// serde's message, which names the missing, unknown or mistyped field
+    /// (kept as text so that `EntryError` stays comparable and cloneable).
+    #[error("{0}")]
+    Schema(String),
+    #[error("a drawn DrawResult carries `draw` and no `failure`")]
+    DrawnWithoutDraw,
+    #[error("an infeasible DrawResult carries `failure` and no `draw`")]
+    InfeasibleWithoutFailure,
+    #[error("{0}")]
+    Policy(super::policy::PolicyError),
+}
+
+impl BodyError {
+    fn schema(e: serde_json::Error) -> BodyError {
+        BodyError::Schema(e.to_string())
+    }
+}
+
 /// Why a line is not a valid entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EntryError {
@@ -235,7 +254,7 @@ pub enum EntryError {
     #[error("unknown kind {0:?}")]
     UnknownKind(String),
     #[error("{kind} body: {problem}")]
-    Body { kind: Kind, problem: String },
+    Body { kind: Kind, problem: BodyError },
     #[error("time {0:?} is not RFC 3339 UTC")]
     Time(String),
     #[error("simulated is not a boolean")]

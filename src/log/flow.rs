@@ -10,10 +10,11 @@ use serde_json::{json, Value};
 
 use super::beacon::{self, ChainInfo, DrandRound};
 use super::entry::{Entry, Kind};
+pub use super::flow_error::{BeaconSpecError, FlowError, OfferError, RebuildError, TimeError};
 use super::policy::Policy;
 use super::snapshots;
 use super::store::{Log, LogError};
-use super::witnessing::{self, Cosigning, WitnessFailure};
+use super::witnessing::{self, Cosigning};
 use crate::engine::draw::{self, DrawDoc};
 use crate::input::files::Inputs;
 use crate::input::plan::Plan;
@@ -33,10 +34,10 @@ impl Clock {
         Clock { unix, rfc3339: humantime::format_rfc3339_seconds(now).to_string(), simulated: false }
     }
 
-    pub fn simulated(text: &str) -> Result<Clock, String> {
+    pub fn simulated(text: &str) -> Result<Clock, TimeError> {
         let t = humantime::parse_rfc3339_weak(text.trim())
-            .map_err(|e| format!("--now {text:?} is not RFC 3339 (e.g. 2026-11-25T09:00:00Z): {e}"))?;
-        let unix = t.duration_since(std::time::UNIX_EPOCH).map_err(|_| "--now is before 1970")?.as_secs();
+            .map_err(|cause| TimeError::BadNow { text: text.to_string(), cause })?;
+        let unix = t.duration_since(std::time::UNIX_EPOCH).map_err(|_| TimeError::NowBeforeEpoch)?.as_secs();
         Ok(Clock { unix, rfc3339: humantime::format_rfc3339_seconds(t).to_string(), simulated: true })
     }
 
@@ -46,40 +47,20 @@ impl Clock {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum FlowError {
-    #[error("{0}")]
-    Log(#[from] LogError),
-    #[error("{0}")]
-    Refused(String),
-    /// The witnesses gave no quorum; `unreachable` when none of them
-    /// answered at all (a network problem, not a refusal).
-    #[error("{message}")]
-    Witnesses { message: String, unreachable: bool },
-}
-
-impl FlowError {
-    pub fn witnesses(what: &str, c: &Cosigning) -> FlowError {
-        let unreachable =
-            !c.failures.is_empty() && c.failures.iter().all(|f| matches!(f, WitnessFailure::Unreachable(_)));
-        FlowError::Witnesses { message: format!("{what}\n{}", c.explain()), unreachable }
-    }
-}
-
 /// The witness deadline T of a commitment (LOG-FORMAT §"What 'witnessed'
 /// means"): the drand round's time, or the ceremony's `at`.
-pub fn deadline(commitment: &Entry, ceremony_at: Option<&str>) -> Result<u64, String> {
+pub fn deadline(commitment: &Entry, ceremony_at: Option<&str>) -> Result<u64, TimeError> {
     let b = &commitment.body["beacon"];
     let text = match b["type"].as_str() {
-        Some("drand") => b["round_time"].as_str().ok_or("the commitment lacks its round_time")?,
-        _ => ceremony_at.ok_or("a ceremony reveal under a witness policy needs --at RFC3339 (the ceremony's time)")?,
+        Some("drand") => b["round_time"].as_str().ok_or(TimeError::NoRoundTime)?,
+        _ => ceremony_at.ok_or(TimeError::NoCeremonyTime)?,
     };
     rfc3339_seconds(text)
 }
 
 /// RFC 3339 UTC with seconds and `Z`, as POSIX seconds.
-pub fn rfc3339_seconds(text: &str) -> Result<u64, String> {
-    let bad = || format!("{text:?} is not an RFC 3339 UTC time with seconds and Z (e.g. 2026-11-25T09:00:00Z)");
+pub fn rfc3339_seconds(text: &str) -> Result<u64, TimeError> {
+    let bad = || TimeError::NotUtcSeconds(text.to_string());
     if !text.ends_with('Z') || text.len() != 20 {
         return Err(bad());
     }
@@ -107,17 +88,16 @@ pub enum BeaconChoice {
 }
 
 /// Parses `drand:quicknet:ROUND` or `ceremony`.
-pub fn parse_beacon(spec: &str) -> Result<BeaconChoice, String> {
+pub fn parse_beacon(spec: &str) -> Result<BeaconChoice, BeaconSpecError> {
     let parts: Vec<&str> = spec.trim().split(':').collect();
     match parts.as_slice() {
         ["ceremony"] => Ok(BeaconChoice::Ceremony),
         ["drand", chain, round] => {
-            let chain =
-                beacon::chain(chain).ok_or_else(|| format!("unknown drand chain {chain:?} (known: quicknet)"))?;
-            let round = round.parse().map_err(|_| format!("drand round {round:?} is not a number"))?;
+            let chain = beacon::chain(chain).ok_or_else(|| BeaconSpecError::UnknownChain(chain.to_string()))?;
+            let round = round.parse().map_err(|_| BeaconSpecError::BadRound(round.to_string()))?;
             Ok(BeaconChoice::Drand { chain, round })
         }
-        _ => Err(format!("--beacon {spec:?}: use drand:quicknet:ROUND or ceremony")),
+        _ => Err(BeaconSpecError::Malformed(spec.to_string())),
     }
 }
 
@@ -276,53 +256,45 @@ pub struct Revealed {
 }
 
 /// Checks a commitment's randomness and returns (beacon record, randomness).
-pub fn check_beacon(committed: &Value, offered: &Offered) -> Result<(Value, [u8; 32]), String> {
+pub fn check_beacon(committed: &Value, offered: &Offered) -> Result<(Value, [u8; 32]), OfferError> {
     match (committed["type"].as_str(), offered) {
         (Some("drand"), Offered::Drand(round)) => {
-            let chain = committed["chain"]
-                .as_str()
-                .and_then(beacon::chain)
-                .ok_or("the commitment names an unknown drand chain")?;
+            let chain = committed["chain"].as_str().and_then(beacon::chain).ok_or(OfferError::UnknownChain)?;
             let want = committed["round"].as_u64().unwrap_or(0);
             if round.round != want {
-                return Err(format!("the commitment is to drand round {want}, not round {}", round.round));
+                return Err(OfferError::WrongRound { want, offered: round.round });
             }
-            let randomness = beacon::verify_round(chain, round).map_err(|e| e.to_string())?;
+            let randomness = beacon::verify_round(chain, round)?;
             Ok((
                 json!({"type": "drand", "chain": chain.name, "round": want, "signature": hex::encode(&round.signature)}),
                 randomness,
             ))
         }
         (Some("ceremony"), Offered::Ceremony { digits, witnesses, at }) => {
-            let randomness = beacon::ceremony_randomness(digits, witnesses).map_err(|e| e.to_string())?;
+            let randomness = beacon::ceremony_randomness(digits, witnesses)?;
             let names: Vec<&str> = witnesses.iter().map(|w| w.trim()).collect();
             let mut body = json!({"type": "ceremony", "digits": digits, "witnesses": names});
             if let Some(at) = at {
-                rfc3339_seconds(at).map_err(|e| format!("the ceremony time --at {e}"))?;
+                rfc3339_seconds(at).map_err(OfferError::CeremonyTime)?;
                 body["at"] = json!(at);
             }
             Ok((body, randomness))
         }
-        (Some(t), _) => Err(format!("the commitment expects a {t} beacon")),
-        (None, _) => Err("the commitment has no beacon type".into()),
+        (Some(t), _) => Err(OfferError::OtherType(t.to_string())),
+        (None, _) => Err(OfferError::NoType),
     }
 }
 
 /// Rebuilds a commitment's inputs from the log alone.
-pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, String> {
-    let plan = Plan::from_canonical(&commitment.body["plan"]).map_err(|e| e.to_string())?;
-    let load = |registry: &str| -> Result<(Vec<String>, Vec<Vec<u8>>), String> {
-        let root = commitment.body["snapshots"][registry]["root"]
-            .as_str()
-            .ok_or(format!("commitment lacks the {registry} root"))?;
+pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, RebuildError> {
+    let plan = Plan::from_canonical(&commitment.body["plan"])?;
+    let load = |registry: &'static str| -> Result<(Vec<String>, Vec<Vec<u8>>), RebuildError> {
+        let root = commitment.body["snapshots"][registry]["root"].as_str().ok_or(RebuildError::NoRoot(registry))?;
         let snap = entries_of(log, Kind::RegistrySnapshot)
             .map(|(_, e)| e)
             .find(|e| e.body["root"] == root && e.body["registry"] == registry)
-            .ok_or(format!("no RegistrySnapshot entry for the {registry} root {root}"))?;
-        let gz = log
-            .blob(&snapshots::blob_name(root))
-            .map_err(|e| e.to_string())?
-            .ok_or(format!("snapshot blob {root} is missing"))?;
+            .ok_or_else(|| RebuildError::NoSnapshotEntry { registry, root: root.to_string() })?;
+        let gz = log.blob(&snapshots::blob_name(root))?.ok_or_else(|| RebuildError::MissingBlob(root.to_string()))?;
         let columns = snap.body["columns"]
             .as_array()
             .into_iter()
@@ -334,7 +306,7 @@ pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, String>
     let (columns, ents) = load("enterprises")?;
     let (_, insp) = load("inspectors")?;
     let (_, conf) = load("conflicts")?;
-    snapshots::rebuild(plan, (&columns, &ents), &insp, &conf)
+    Ok(snapshots::rebuild(plan, (&columns, &ents), &insp, &conf)?)
 }
 
 /// Verifies the beacon, runs the committed draw and logs the outcome.
@@ -353,13 +325,13 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
             log.id(i)
         )));
     }
-    let (beacon_body, randomness) = check_beacon(&commitment.body["beacon"], offered).map_err(refused)?;
+    let (beacon_body, randomness) = check_beacon(&commitment.body["beacon"], offered)?;
     let policy = Policy::in_force(log, index).map(|(_, p)| p);
     if let Some(policy) = &policy {
         require_witnessed(log, policy, &commitment, index, beacon_body["at"].as_str(), clock)?;
     }
     let seed = beacon::derive_seed(&log.leaves()[index as usize], &randomness);
-    let inputs = committed_inputs(log, &commitment).map_err(refused)?;
+    let inputs = committed_inputs(log, &commitment)?;
     let outcome = draw::draw(&inputs.registries(), &inputs.plan, &seed);
     let (doc, failure) = match outcome {
         Ok(doc) => (Some(doc), None),
@@ -412,7 +384,7 @@ fn require_witnessed(
     at: Option<&str>,
     clock: &Clock,
 ) -> Result<(), FlowError> {
-    let deadline = deadline(commitment, at).map_err(refused)?;
+    let deadline = deadline(commitment, at)?;
     if at.is_some() && deadline > clock.unix {
         return Err(refused(format!("the ceremony time --at {} is after now ({})", at.unwrap_or(""), clock.rfc3339)));
     }

@@ -7,12 +7,14 @@
 //! anyone replays and checks them ([`audit`]).
 
 pub mod audit;
+pub mod audit_entries;
 pub mod audit_receipts;
 pub mod audit_witnesses;
 pub mod beacon;
 pub mod commitments;
 pub mod entry;
 pub mod flow;
+pub mod flow_error;
 pub mod note;
 pub mod policy;
 pub mod proof;

@@ -8,10 +8,41 @@ use signed_note::{Note, Signer, StandardSigner, StandardVerifier, VerifierList};
 
 use crate::model::merkle::Hash;
 
+/// Why a key, a signed note, a checkpoint or a receipt was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum NoteError {
+    #[error("origin {0:?} must be non-empty without spaces or '+'")]
+    BadOrigin(String),
+    #[error("private key: {0}")]
+    SignerKey(signed_note::SignerError),
+    #[error("verifier key: {0}")]
+    VerifierKey(signed_note::VerifierError),
+    #[error("checkpoint text: {0}")]
+    Text(signed_note::NoteError),
+    #[error("signing: {0}")]
+    Signing(signed_note::NoteError),
+    #[error("note is not UTF-8")]
+    NotUtf8,
+    #[error("not a signed note: {0}")]
+    NotANote(signed_note::NoteError),
+    #[error("signature does not verify: {0}")]
+    BadSignature(signed_note::NoteError),
+    #[error("no signature by the log's key")]
+    NotSignedByLog,
+    /// The signed text is not a checkpoint (origin, size, root lines).
+    #[error("{0}")]
+    MalformedCheckpoint(String),
+    /// The receipt's proof part is not C2SP tlog-proof text.
+    #[error("{0}")]
+    MalformedReceipt(String),
+    #[error("entry {index} is not included in the checkpoint of size {size}")]
+    NotIncluded { index: u64, size: u64 },
+}
+
 /// A new key pair for a log named `origin`: (private signer key, public verifier key).
-pub fn generate_keys(origin: &str) -> Result<(String, String), String> {
+pub fn generate_keys(origin: &str) -> Result<(String, String), NoteError> {
     if !signed_note::is_key_name_valid(origin) {
-        return Err(format!("origin {origin:?} must be non-empty without spaces or '+'"));
+        return Err(NoteError::BadOrigin(origin.to_string()));
     }
     Ok(signed_note::generate_key(&mut rand_core::OsRng, origin))
 }
@@ -22,11 +53,11 @@ pub fn checkpoint_text(origin: &str, size: u64, root: &Hash) -> String {
 }
 
 /// Signs a checkpoint body and returns the complete note.
-pub fn sign(text: &str, skey: &str) -> Result<String, String> {
-    let signer = StandardSigner::new(skey.trim()).map_err(|e| format!("private key: {e}"))?;
-    let mut note = Note::new(text.as_bytes(), &[]).map_err(|e| format!("checkpoint text: {e}"))?;
-    note.add_sigs(&[&signer as &dyn Signer]).map_err(|e| format!("signing: {e}"))?;
-    String::from_utf8(note.to_bytes()).map_err(|_| "note is not UTF-8".to_string())
+pub fn sign(text: &str, skey: &str) -> Result<String, NoteError> {
+    let signer = StandardSigner::new(skey.trim()).map_err(NoteError::SignerKey)?;
+    let mut note = Note::new(text.as_bytes(), &[]).map_err(NoteError::Text)?;
+    note.add_sigs(&[&signer as &dyn Signer]).map_err(NoteError::Signing)?;
+    String::from_utf8(note.to_bytes()).map_err(|_| NoteError::NotUtf8)
 }
 
 /// A checkpoint whose signature verified.
@@ -39,28 +70,29 @@ pub struct Checkpoint {
 }
 
 /// Verifies a note's signature by `vkey` and parses it as a checkpoint.
-pub fn open(note_text: &str, vkey: &str) -> Result<Checkpoint, String> {
-    let verifier = StandardVerifier::new(vkey.trim()).map_err(|e| format!("verifier key: {e}"))?;
-    let note = Note::from_bytes(note_text.as_bytes()).map_err(|e| format!("not a signed note: {e}"))?;
+pub fn open(note_text: &str, vkey: &str) -> Result<Checkpoint, NoteError> {
+    let verifier = StandardVerifier::new(vkey.trim()).map_err(NoteError::VerifierKey)?;
+    let note = Note::from_bytes(note_text.as_bytes()).map_err(NoteError::NotANote)?;
     let list = VerifierList::new(vec![Box::new(verifier)]);
-    let (verified, _) = note.verify(&list).map_err(|e| format!("signature does not verify: {e}"))?;
+    let (verified, _) = note.verify(&list).map_err(NoteError::BadSignature)?;
     if verified.is_empty() {
-        return Err("no signature by the log's key".into());
+        return Err(NoteError::NotSignedByLog);
     }
-    let text = std::str::from_utf8(note.text()).map_err(|_| "checkpoint text is not UTF-8")?;
+    let malformed = |m: String| NoteError::MalformedCheckpoint(m);
+    let text = std::str::from_utf8(note.text()).map_err(|_| malformed("checkpoint text is not UTF-8".into()))?;
     let lines: Vec<&str> = text.split('\n').collect();
     if lines.len() < 4 || !lines[lines.len() - 1].is_empty() {
-        return Err("checkpoint text needs origin, size and root lines".into());
+        return Err(malformed("checkpoint text needs origin, size and root lines".into()));
     }
-    let size: u64 = lines[1].parse().map_err(|_| format!("tree size {:?} is not a number", lines[1]))?;
+    let size: u64 = lines[1].parse().map_err(|_| malformed(format!("tree size {:?} is not a number", lines[1])))?;
     if lines[1].len() > 1 && lines[1].starts_with('0') {
-        return Err("tree size has leading zeros".into());
+        return Err(malformed("tree size has leading zeros".into()));
     }
     let root: Hash = B64
         .decode(lines[2])
         .ok()
         .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| format!("root {:?} is not a base64 SHA-256 hash", lines[2]))?;
+        .ok_or_else(|| malformed(format!("root {:?} is not a base64 SHA-256 hash", lines[2])))?;
     Ok(Checkpoint { origin: lines[0].to_string(), size, root, note: note_text.to_string() })
 }
 
@@ -88,37 +120,41 @@ impl Receipt {
         out
     }
 
-    pub fn parse(text: &str) -> Result<Receipt, String> {
-        let (head, checkpoint) = text.split_once("\n\n").ok_or("receipt lacks the blank line before its checkpoint")?;
+    pub fn parse(text: &str) -> Result<Receipt, NoteError> {
+        let malformed = |m: &str| NoteError::MalformedReceipt(m.to_string());
+        let (head, checkpoint) =
+            text.split_once("\n\n").ok_or_else(|| malformed("receipt lacks the blank line before its checkpoint"))?;
         let mut lines = head.lines();
         if lines.next() != Some(PROOF_HEADER) {
-            return Err(format!("receipt must start with {PROOF_HEADER}"));
+            return Err(malformed(&format!("receipt must start with {PROOF_HEADER}")));
         }
         let mut entry = Vec::new();
-        let mut line = lines.next().ok_or("receipt is empty")?;
+        let mut line = lines.next().ok_or_else(|| malformed("receipt is empty"))?;
         if let Some(extra) = line.strip_prefix("extra ") {
-            entry = B64.decode(extra).map_err(|_| "extra data is not base64")?;
-            line = lines.next().ok_or("receipt lacks its index line")?;
+            entry = B64.decode(extra).map_err(|_| malformed("extra data is not base64"))?;
+            line = lines.next().ok_or_else(|| malformed("receipt lacks its index line"))?;
         }
-        let index =
-            line.strip_prefix("index ").and_then(|n| n.parse().ok()).ok_or("receipt lacks a valid index line")?;
+        let index = line
+            .strip_prefix("index ")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| malformed("receipt lacks a valid index line"))?;
         let proof = lines
             .map(|l| {
                 B64.decode(l)
                     .ok()
                     .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| format!("proof line {l:?} is not a hash"))
+                    .ok_or_else(|| malformed(&format!("proof line {l:?} is not a hash")))
             })
-            .collect::<Result<Vec<Hash>, String>>()?;
+            .collect::<Result<Vec<Hash>, NoteError>>()?;
         Ok(Receipt { index, proof, entry, checkpoint: checkpoint.to_string() })
     }
 
     /// Checks the checkpoint signature and the inclusion of the entry.
-    pub fn verify(&self, vkey: &str) -> Result<Checkpoint, String> {
+    pub fn verify(&self, vkey: &str) -> Result<Checkpoint, NoteError> {
         let cp = open(&self.checkpoint, vkey)?;
         let leaf = crate::model::merkle::leaf_hash(&self.entry);
         if !super::proof::verify_inclusion(self.index, cp.size, &leaf, &self.proof, &cp.root) {
-            return Err(format!("entry {} is not included in the checkpoint of size {}", self.index, cp.size));
+            return Err(NoteError::NotIncluded { index: self.index, size: cp.size });
         }
         Ok(cp)
     }

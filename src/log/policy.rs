@@ -26,7 +26,7 @@ pub struct Policy {
     pub quorum: usize,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum PolicyError {
     #[error("{0}")]
     Schema(String),

@@ -17,6 +17,23 @@ use crate::model::merkle::{self, Hash};
 use crate::model::registry::{Enterprises, Inspector};
 use crate::model::snapshot;
 
+/// Why a stored snapshot cannot be read back or rebuilt into inputs.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("snapshot {root} is not valid gzip: {cause}")]
+    NotGzip { root: String, cause: std::io::Error },
+    /// The leaves no longer hash to the root the blob is named by.
+    #[error("snapshot {root} does not hash to its root: it was changed")]
+    Changed { root: String },
+    #[error("snapshot leaf is not JSON: {0}")]
+    LeafNotJson(serde_json::Error),
+    #[error("snapshot CSV: {0}")]
+    Csv(csv::Error),
+    /// The rebuilt CSV fails the same validation as a registry file.
+    #[error("{registry} snapshot does not load: {cause}")]
+    DoesNotLoad { registry: &'static str, cause: crate::input::error::InputError },
+}
+
 /// One registry's snapshot, ready to store.
 pub struct Blob {
     pub registry: &'static str,
@@ -79,14 +96,16 @@ fn cols(c: &[&str]) -> Vec<String> {
 }
 
 /// The leaves of a stored blob, checked against the root it is named by.
-pub fn unpack(gz: &[u8], root_hex: &str) -> Result<Vec<Vec<u8>>, String> {
+pub fn unpack(gz: &[u8], root_hex: &str) -> Result<Vec<Vec<u8>>, SnapshotError> {
     let mut text = Vec::new();
-    GzDecoder::new(gz).read_to_end(&mut text).map_err(|e| format!("snapshot {root_hex} is not valid gzip: {e}"))?;
+    GzDecoder::new(gz)
+        .read_to_end(&mut text)
+        .map_err(|cause| SnapshotError::NotGzip { root: root_hex.to_string(), cause })?;
     let leaves: Vec<Vec<u8>> = text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
     let mut tree = merkle::RootBuilder::default();
     leaves.iter().for_each(|l| tree.push(merkle::leaf_hash(l)));
     if hex::encode(tree.root()) != root_hex {
-        return Err(format!("snapshot {root_hex} does not hash to its root: it was changed"));
+        return Err(SnapshotError::Changed { root: root_hex.to_string() });
     }
     Ok(leaves)
 }
@@ -104,18 +123,18 @@ fn cell_text(v: &Value) -> String {
 /// Turns leaves back into CSV text with English headers, so that the same
 /// readers (and the same validation) rebuild the registry. Every cell is
 /// quoted, so that no value is read differently from how it was stored.
-fn to_csv(columns: &[String], leaves: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+fn to_csv(columns: &[String], leaves: &[Vec<u8>]) -> Result<Vec<u8>, SnapshotError> {
     let mut csv = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    let written = |e: csv::Error| format!("snapshot CSV: {e}");
+    let written = SnapshotError::Csv;
     csv.write_record(columns).map_err(written)?;
     for leaf in leaves {
-        let cells: Vec<Value> = serde_json::from_slice(leaf).map_err(|e| format!("snapshot leaf is not JSON: {e}"))?;
+        let cells: Vec<Value> = serde_json::from_slice(leaf).map_err(SnapshotError::LeafNotJson)?;
         csv.write_record(cells.iter().map(cell_text)).map_err(written)?;
     }
-    csv.into_inner().map_err(|e| format!("snapshot CSV: {e}"))
+    csv.into_inner().map_err(|e| SnapshotError::Csv(e.into_error().into()))
 }
 
 /// Rebuilds a draw's validated inputs from its three snapshots and plan.
@@ -124,24 +143,24 @@ pub fn rebuild(
     ents: (&[String], &[Vec<u8>]),
     insp: &[Vec<u8>],
     conf: &[Vec<u8>],
-) -> Result<Inputs, String> {
-    let err = |what: &str, e: crate::input::error::InputError| format!("{what} snapshot does not load: {e}");
+) -> Result<Inputs, SnapshotError> {
+    let err = |registry: &'static str| move |cause| SnapshotError::DoesNotLoad { registry, cause };
     let e_csv = to_csv(ents.0, ents.1)?;
     let enterprises: Enterprises = registry::read_enterprises(
         &BytesSource { label: "enterprises snapshot".into(), bytes: &e_csv },
         &plan.where_columns(),
     )
-    .map_err(|e| err("enterprises", e))?;
+    .map_err(err("enterprises"))?;
     let i_csv = to_csv(&cols(&INSPECTOR_COLUMNS), insp)?;
     let inspectors: Vec<Inspector> =
         registry::read_inspectors(&BytesSource { label: "inspectors snapshot".into(), bytes: &i_csv })
-            .map_err(|e| err("inspectors", e))?;
+            .map_err(err("inspectors"))?;
     let c_csv = to_csv(&cols(&CONFLICT_COLUMNS), conf)?;
     let conflicts = registry::read_conflicts(
         &BytesSource { label: "conflicts snapshot".into(), bytes: &c_csv },
         &inspectors,
         &enterprises,
     )
-    .map_err(|e| err("conflicts", e))?;
+    .map_err(err("conflicts"))?;
     Ok(Inputs { plan, enterprises, inspectors, conflicts })
 }

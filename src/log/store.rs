@@ -75,7 +75,7 @@ pub enum LogError {
     #[error("writing needs the log's private key ({SKEY})")]
     NoKey,
     #[error("log key: {0}")]
-    Key(String),
+    Key(#[from] super::note::NoteError),
 }
 
 impl LogError {

@@ -110,7 +110,7 @@ pub async fn commit(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(req) = body?;
     check_lengths(&[("beacon", Some(&req.beacon), SHORT_FIELD_MAX_BYTES)])?;
-    let choice = flow::parse_beacon(&req.beacon).map_err(ApiError::unprocessable)?;
+    let choice = flow::parse_beacon(&req.beacon).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let ents = file_bytes(req.enterprises, req.enterprises_base64, "enterprises")?
         .ok_or_else(|| ApiError::bad_request("enterprises is required"))?;
     let insp = file_bytes(req.inspectors, req.inspectors_base64, "inspectors")?
@@ -155,6 +155,11 @@ fn side_file<'a>(files: &'a std::collections::BTreeMap<String, String>, name: &s
 fn flow_error(e: flow::FlowError) -> ApiError {
     match e {
         flow::FlowError::Refused(m) => ApiError::unprocessable(m),
+        // The offered randomness, the stored inputs or the witness deadline
+        // do not fit the commitment: the request is refused.
+        e @ (flow::FlowError::Beacon(_) | flow::FlowError::Rebuild(_) | flow::FlowError::Time(_)) => {
+            ApiError::unprocessable(e.to_string())
+        }
         flow::FlowError::Log(l) => l.into(),
         // No witness answered: the server's network, not the request.
         flow::FlowError::Witnesses { message, unreachable: true } => ApiError::busy(message),

@@ -18,7 +18,7 @@ pub const ALG_COSIGNATURE_V1: u8 = 0x04;
 /// Bytes of a cosignature after the key id: timestamp and Ed25519 signature.
 const SIG_LEN: usize = 8 + 64;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
     #[error("witness key {0:?} must be <name>+<8 hex digit key id>+<base64 key>")]
     Format(String),
