@@ -208,7 +208,9 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
         }
     }
     problems.into_result()?;
-    let root = snapshot::root_of_hashes(wide.len(), |range| wide[range].iter().map(|w| w.leaf).collect());
+    let root = crate::model::merkle::root_parallel(wide.len(), |range| {
+        snapshot::perfect_subtree_root(wide[range].iter().map(|w| w.leaf).collect())
+    });
     // Collected in place (same alignment, smaller elements): no second copy;
     // then the spare capacity is given back.
     let mut reg = fold.reg;
