@@ -71,7 +71,7 @@ fn module_paths(code: &str, from: &[String], modules: &BTreeSet<Vec<String>>) ->
         let tree = tree.strip_prefix("self::").unwrap_or(tree);
         for tail in expand(tree) {
             let path = [from, &tail].concat();
-            if tail.first().is_some_and(|child| modules.contains(&[from, &[child.clone()]].concat())) {
+            if tail.first().is_some_and(|child| modules.contains(&[from, std::slice::from_ref(child)].concat())) {
                 out.push(path);
             }
         }
