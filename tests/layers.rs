@@ -1,11 +1,13 @@
 //! The layering that `src/lib.rs` states, checked on the source: a module
 //! may use only its own layer and the layers before it, and no modules
 //! import each other in a cycle — between the top-level folders, and between
-//! the files of `model`, `input` and `engine`.
+//! the files of `model`, `input`, `engine` and `server` (a folder's `mod.rs`
+//! counts as one of its files).
 //!
-//! The check reads every `crate::…` path outside comments and `#[cfg(test)]`
-//! blocks (a `use` line, a grouped `use crate::{a, b::c}` or a path written
-//! inline), so a layer cannot be crossed by spelling the path out.
+//! The check reads every `crate::…` and `super::…` path outside comments and
+//! `#[cfg(test)]` blocks (a `use` line, a grouped `use crate::{a, b::c}` or a
+//! path written inline), and the `use child::…` lines of a `mod.rs`, so a
+//! layer cannot be crossed by spelling the path out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -17,7 +19,7 @@ const LAYERS: &[&[&str]] =
     &[&["model"], &["input"], &["engine"], &["witness"], &["log"], &["server", "witness_service"], &["cli"]];
 
 /// Folders whose files must not import each other in a cycle either.
-const ACYCLIC_INSIDE: &[&str] = &["model", "input", "engine"];
+const ACYCLIC_INSIDE: &[&str] = &["model", "input", "engine", "server"];
 
 fn rank(folder: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&folder))
@@ -39,17 +41,42 @@ fn code(text: &str) -> String {
     body.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n")
 }
 
-/// Every module path named after `crate::`, as its segments.
-fn crate_paths(code: &str) -> Vec<Vec<String>> {
+/// Every module path named after `prefix` (`crate::` or `super::`), as its segments.
+fn paths_after(code: &str, prefix: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let mut rest = code;
-    while let Some(at) = rest.find("crate::") {
+    while let Some(at) = rest.find(prefix) {
         let before = rest[..at].chars().last();
-        rest = &rest[at + "crate::".len()..];
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-            continue; // e.g. `fairdraw_crate::`
+        rest = &rest[at + prefix.len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue; // e.g. `fairdraw_crate::` or `super::super::`
         }
         out.extend(expand(rest));
+    }
+    out
+}
+
+/// Every path the code of module `from` names, from the crate root:
+/// `crate::a::b`, `super::b` (relative to `from`'s parent) and, in a `use`
+/// line, `child::x` or `self::child::x` for a child module of `from`.
+fn module_paths(code: &str, from: &[String], modules: &BTreeSet<Vec<String>>) -> Vec<Vec<String>> {
+    let mut out = paths_after(code, "crate::");
+    if let Some((_, parent)) = from.split_last() {
+        for tail in paths_after(code, "super::") {
+            out.push([parent, &tail].concat());
+        }
+    }
+    for line in code.lines() {
+        let line = line.trim_start();
+        let line = line.strip_prefix("pub(crate) ").or_else(|| line.strip_prefix("pub ")).unwrap_or(line);
+        let Some(tree) = line.strip_prefix("use ") else { continue };
+        let tree = tree.strip_prefix("self::").unwrap_or(tree);
+        for tail in expand(tree) {
+            let path = [from, &tail].concat();
+            if tail.first().is_some_and(|child| modules.contains(&[from, std::slice::from_ref(child)].concat())) {
+                out.push(path);
+            }
+        }
     }
     out
 }
@@ -116,7 +143,7 @@ fn graph(files: &BTreeMap<String, String>) -> BTreeMap<Vec<String>, BTreeSet<Vec
     for (rel, text) in files {
         let from = module_of(rel);
         let mut to = BTreeSet::new();
-        for path in crate_paths(&code(text)) {
+        for path in module_paths(&code(text), &from, &modules) {
             // The longest prefix of the path that is a module.
             if let Some(m) = (1..=path.len()).rev().map(|n| path[..n].to_vec()).find(|p| modules.contains(p)) {
                 if m != from {
@@ -195,11 +222,11 @@ fn breaches(files: &BTreeMap<String, String>) -> Vec<String> {
     for folder in ACYCLIC_INSIDE {
         let inside: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = g
             .iter()
-            .filter(|(m, _)| m.len() >= 2 && m[0] == *folder)
+            .filter(|(m, _)| m.first() == Some(&folder.to_string()))
             .map(|(m, tos)| {
                 (
-                    m[..2].to_vec(),
-                    tos.iter().filter(|t| t.len() >= 2 && t[0] == *folder).map(|t| t[..2].to_vec()).collect(),
+                    m[..m.len().min(2)].to_vec(),
+                    tos.iter().filter(|t| t[0] == *folder).map(|t| t[..t.len().min(2)].to_vec()).collect(),
                 )
             })
             .fold(BTreeMap::new(), |mut acc, (m, tos): (Vec<String>, BTreeSet<Vec<String>>)| {
@@ -293,4 +320,24 @@ fn cycles_between_folders_and_inside_the_engine_are_caught() {
     );
     assert!(found.iter().any(|b| b.starts_with("modules of engine/ import each other in a cycle")), "{found:?}");
     assert!(breaches(&files(&[("sideways/x.rs", "")]))[0].contains("src/sideways/ is in no layer"));
+}
+
+#[test]
+fn a_mod_rs_and_its_file_importing_each_other_is_a_cycle() {
+    let tree = files(&[
+        ("server/mod.rs", "mod listen;\nmod state;\npub use listen::serve;\npub fn app() {}"),
+        ("server/listen.rs", "use super::{app, state::AppState};"),
+        ("server/state.rs", ""),
+    ]);
+    let found = breaches(&tree);
+    assert_eq!(
+        found,
+        vec!["modules of server/ import each other in a cycle: server → server::listen → server".to_string()]
+    );
+    let fixed = files(&[
+        ("server/mod.rs", "mod listen;\nmod router;\npub use listen::serve;\npub use router::app;"),
+        ("server/listen.rs", "use super::router::app;"),
+        ("server/router.rs", ""),
+    ]);
+    assert_eq!(breaches(&fixed), Vec::<String>::new());
 }

@@ -55,7 +55,8 @@ fn rfc6962_roots() {
         let mut b = fairdraw::model::merkle::RootBuilder::default();
         leaves[..n].iter().for_each(|l| b.push(fairdraw::model::merkle::leaf_hash(l)));
         assert_eq!(hex::encode(b.root()), root.as_str().unwrap(), "size {n}");
-        let par = fairdraw::model::merkle::root_parallel(n, |i| fairdraw::model::merkle::leaf_hash(&leaves[i]));
+        let hashes: Vec<_> = leaves[..n].iter().map(|l| fairdraw::model::merkle::leaf_hash(l)).collect();
+        let par = fairdraw::model::merkle::root_parallel(n, |r| fairdraw::model::merkle::root(&hashes[r]));
         assert_eq!(hex::encode(par), root.as_str().unwrap(), "parallel, size {n}");
     }
 }

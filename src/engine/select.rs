@@ -32,6 +32,19 @@ enum WhereColumn {
     Extra(usize),
 }
 
+/// Which of a plan's scope conditions an enterprise fails (spec §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutOfScope {
+    /// Its registration status is not among `scope.statuses`.
+    Status,
+    /// Its region code starts with none of `scope.regions`.
+    Region,
+    /// Its industry code starts with none of `scope.industries`.
+    Industry,
+    /// It fails a `scope.where` condition.
+    Filter,
+}
+
 /// Decides which rows are in the plan's scope.
 pub struct ScopeFilter<'a> {
     plan: &'a Plan,
@@ -59,11 +72,26 @@ impl<'a> ScopeFilter<'a> {
     }
 
     pub fn in_scope(&self, e: &Enterprise) -> bool {
+        self.why_out(e).is_none()
+    }
+
+    /// The first of the plan's scope conditions `e` fails, in the order
+    /// status, region, industry, filter; `None` when `e` is in scope.
+    pub fn why_out(&self, e: &Enterprise) -> Option<OutOfScope> {
         let s = &self.plan.scope;
-        s.statuses.contains(&e.status)
-            && (s.regions.is_empty() || s.regions.iter().any(|p| e.region().starts_with(p.as_str())))
-            && (s.industries.is_empty() || s.industries.iter().any(|p| self.reg.industry(e).starts_with(p.as_str())))
-            && self.wheres.iter().all(|(how, want)| self.value(e, how) == *want)
+        if !s.statuses.contains(&e.status) {
+            Some(OutOfScope::Status)
+        } else if !(s.regions.is_empty() || s.regions.iter().any(|p| e.region().starts_with(p.as_str()))) {
+            Some(OutOfScope::Region)
+        } else if !(s.industries.is_empty()
+            || s.industries.iter().any(|p| self.reg.industry(e).starts_with(p.as_str())))
+        {
+            Some(OutOfScope::Industry)
+        } else if !self.wheres.iter().all(|(how, want)| self.value(e, how) == *want) {
+            Some(OutOfScope::Filter)
+        } else {
+            None
+        }
     }
 
     fn value(&self, e: &'a Enterprise, how: &WhereColumn) -> &'a str {

@@ -208,7 +208,9 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
         }
     }
     problems.into_result()?;
-    let root = snapshot::root_of_hashes(wide.len(), |range| wide[range].iter().map(|w| w.leaf).collect());
+    let root = crate::model::merkle::root_parallel(wide.len(), |range| {
+        snapshot::perfect_subtree_root(wide[range].iter().map(|w| w.leaf).collect())
+    });
     // Collected in place (same alignment, smaller elements): no second copy;
     // then the spare capacity is given back.
     let mut reg = fold.reg;
@@ -298,7 +300,7 @@ fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<usize>], row
         .ok_or_else(|| row.field_problem(E_STATUS, &status_text, "status must be 存续, 歇业, 吊销 or 注销"))?;
     let established = get(E_ESTABLISHED)?;
     if !established.is_empty() && plain_date_ok(&established).is_none() {
-        Date::parse(&established).map_err(|m| row.field_problem(E_ESTABLISHED, &established, m))?;
+        Date::parse(&established).map_err(|m| row.field_problem(E_ESTABLISHED, &established, m.to_string()))?;
     }
     let mut extras = Vec::new();
     for col in extra_cols.iter().flatten() {
@@ -432,7 +434,7 @@ fn inspector_row(row: &Row<'_>) -> Result<Inspector, Problem> {
     let cert_expires = if expires_text.is_empty() {
         None
     } else {
-        Some(Date::parse(&expires_text).map_err(|m| row.field_problem(6, &expires_text, m))?)
+        Some(Date::parse(&expires_text).map_err(|m| row.field_problem(6, &expires_text, m.to_string()))?)
     };
     let role_text = row.field(7)?;
     let role =

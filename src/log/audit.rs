@@ -236,7 +236,7 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
     }
 
     if let Some(old) = old {
-        let current = tree_root(&leaves);
+        let current = crate::model::merkle::root(&leaves);
         match note::open(old, &vkey) {
             Err(e) => r.tampering.push(format!(
                 "the checkpoint you saved does not verify with the log's key ({e}): the key or the log changed"
@@ -271,10 +271,6 @@ fn check_old(cp: &note::Checkpoint, leaves: &[Hash], current: &Hash, r: &mut Rep
             }
         }
     }
-}
-
-fn tree_root(leaves: &[Hash]) -> Hash {
-    proof::root(leaves)
 }
 
 /// Cross-references and beacons: what a correct writer always produces.

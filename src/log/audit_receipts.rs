@@ -9,7 +9,7 @@ use std::path::Path;
 use super::audit::Report;
 use super::entry::{Entry, Kind};
 use super::note::{NoteError, Receipt};
-use super::proof;
+use crate::model::merkle;
 use crate::model::merkle::Hash;
 
 pub const RECEIPTS: &str = "receipts";
@@ -84,7 +84,7 @@ fn check_one(path: &Path, index: usize, lines: &[&[u8]], leaves: &[Hash], vkey: 
         });
     }
     let cp = receipt.verify(vkey).map_err(ReceiptFinding::DoesNotVerify)?;
-    if cp.size as usize > leaves.len() || cp.root != proof::root(&leaves[..cp.size as usize]) {
+    if cp.size as usize > leaves.len() || cp.root != merkle::root(&leaves[..cp.size as usize]) {
         return Err(ReceiptFinding::OtherHistory(cp.size));
     }
     Ok(())

@@ -18,14 +18,7 @@
 //!   Every tree extends the empty tree, so a caller whose trusted size is 0
 //!   has nothing to check and should not ask.
 
-use crate::model::merkle::{empty_root, node_hash, Hash, RootBuilder};
-
-/// Root of the tree over `leaves` (leaf hashes), RFC 6962 MTH.
-pub fn root(leaves: &[Hash]) -> Hash {
-    let mut b = RootBuilder::default();
-    leaves.iter().for_each(|h| b.push(*h));
-    b.root()
-}
+use crate::model::merkle::{empty_root, node_hash, root, Hash};
 
 /// The RFC 6962 split point `k`: the largest power of two strictly below `n`
 /// (for `n >= 2`). The left subtree is always perfect.

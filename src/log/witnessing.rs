@@ -98,7 +98,10 @@ pub fn check_records<S: Storage>(
                 continue;
             }
         };
-        if cp.size != r.size || cp.size > log.len() || cp.root != proof::root(&log.leaves()[..cp.size as usize]) {
+        if cp.size != r.size
+            || cp.size > log.len()
+            || cp.root != crate::model::merkle::root(&log.leaves()[..cp.size as usize])
+        {
             problems.push(format!(
                 "{what}: not a checkpoint of this log (size {}, root differs or beyond the log)",
                 r.size

@@ -51,7 +51,7 @@ use std::sync::OnceLock;
 
 use chrono::{Datelike, Days, NaiveDate};
 
-use crate::model::date::Date;
+use crate::model::date::{Date, DateError};
 
 /// Why a working-day question cannot be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,6 +63,31 @@ pub enum CalendarError {
     /// The date lies before the first year of the calendar (2020 for the shipped data).
     #[error("{0} is earlier than any holiday calendar fairdraw has")]
     OutOfRange(Date),
+}
+
+/// Why holiday-cn year files do not make a calendar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarFileError {
+    #[error("holiday calendar is not JSON: {0}")]
+    NotJson(String),
+    #[error("holiday calendar has no numeric \"year\"")]
+    NoYear,
+    #[error("holiday calendar {0} has no \"days\" list")]
+    NoDays(u16),
+    #[error("holiday calendar {0} given twice")]
+    Twice(u16),
+    #[error("holiday calendar {year}: bad entry {entry}")]
+    BadEntry { year: u16, entry: String },
+    #[error("holiday calendar {year}: {source}")]
+    BadDate { year: u16, source: DateError },
+    #[error("holiday calendar {year} lists {date}, too far from its year")]
+    TooFar { year: u16, date: Date },
+    #[error("holiday calendars disagree on whether {0} is a day off")]
+    Disagree(Date),
+    #[error("no holiday calendar with any days: nothing is published")]
+    NothingPublished,
+    #[error("holiday calendar {gap} is missing between {first} and {last}")]
+    Missing { gap: u16, first: u16, last: u16 },
 }
 
 /// Days of December from which next year's notice is needed too (see the module doc).
@@ -108,49 +133,46 @@ impl Calendar {
     /// Builds a calendar from holiday-cn year files (any order). A file with an
     /// empty `days` list stands for a year whose notice is not published; the
     /// published years must be consecutive.
-    pub fn from_json(years: &[&str]) -> Result<Calendar, String> {
+    pub fn from_json(years: &[&str]) -> Result<Calendar, CalendarFileError> {
         let mut published = HashSet::new();
         let mut exceptions: HashMap<Date, bool> = HashMap::new();
         for text in years {
             let file: serde_json::Value =
-                serde_json::from_str(text).map_err(|e| format!("holiday calendar is not JSON: {e}"))?;
+                serde_json::from_str(text).map_err(|e| CalendarFileError::NotJson(e.to_string()))?;
             let year = file
                 .get("year")
                 .and_then(|y| y.as_u64())
                 .and_then(|y| u16::try_from(y).ok())
-                .ok_or("holiday calendar has no numeric \"year\"")?;
-            let days = file
-                .get("days")
-                .and_then(|d| d.as_array())
-                .ok_or_else(|| format!("holiday calendar {year} has no \"days\" list"))?;
+                .ok_or(CalendarFileError::NoYear)?;
+            let days = file.get("days").and_then(|d| d.as_array()).ok_or(CalendarFileError::NoDays(year))?;
             if days.is_empty() {
                 continue;
             }
             if !published.insert(year) {
-                return Err(format!("holiday calendar {year} given twice"));
+                return Err(CalendarFileError::Twice(year));
             }
             for entry in days {
-                let bad = || format!("holiday calendar {year}: bad entry {entry}");
+                let bad = || CalendarFileError::BadEntry { year, entry: entry.to_string() };
                 let date = entry.get("date").and_then(|d| d.as_str()).ok_or_else(bad)?;
-                let date = Date::parse(date).map_err(|e| format!("holiday calendar {year}: {e}"))?;
+                let date = Date::parse(date).map_err(|source| CalendarFileError::BadDate { year, source })?;
                 let off = entry.get("isOffDay").and_then(|o| o.as_bool()).ok_or_else(bad)?;
                 if date.year.abs_diff(year) > 1 {
-                    return Err(format!("holiday calendar {year} lists {date}, too far from its year"));
+                    return Err(CalendarFileError::TooFar { year, date });
                 }
                 let working = !off;
                 match exceptions.insert(date, working) {
                     Some(before) if before != working => {
-                        return Err(format!("holiday calendars disagree on whether {date} is a day off"));
+                        return Err(CalendarFileError::Disagree(date));
                     }
                     _ => {}
                 }
             }
         }
         let (Some(&first), Some(&last)) = (published.iter().min(), published.iter().max()) else {
-            return Err("no holiday calendar with any days: nothing is published".into());
+            return Err(CalendarFileError::NothingPublished);
         };
         if let Some(gap) = (first..=last).find(|y| !published.contains(y)) {
-            return Err(format!("holiday calendar {gap} is missing between {first} and {last}"));
+            return Err(CalendarFileError::Missing { gap, first, last });
         }
         let mut cal = Calendar { first, last, exceptions, counted: vec![0] };
         let mut day = Date { year: first, month: 1, day: 1 };
@@ -516,17 +538,17 @@ mod tests {
         assert_eq!(cal.is_working_day(date("2032-01-05")), Err(CalendarError::YearNotPublished(2032)));
 
         let y2033 = file(2033, r#"{"name": "元旦", "date": "2033-01-03", "isOffDay": true}"#);
-        assert!(Calendar::from_json(&[&y2030, &y2033]).unwrap_err().contains("2031 is missing"));
+        assert!(Calendar::from_json(&[&y2030, &y2033]).unwrap_err().to_string().contains("2031 is missing"));
         assert!(Calendar::from_json(&[&y2032]).is_err());
         assert!(Calendar::from_json(&[]).is_err());
         assert!(Calendar::from_json(&["{"]).is_err());
-        assert!(Calendar::from_json(&[&y2030, &y2030]).unwrap_err().contains("twice"));
+        assert!(Calendar::from_json(&[&y2030, &y2030]).unwrap_err().to_string().contains("twice"));
         // A working-day entry on a weekday is harmless (2020.json marks Monday 2020-02-03, the end of
         // the extended Spring Festival, that way).
         let weekday_work = file(2030, r#"{"name": "x", "date": "2030-01-02", "isOffDay": false}"#);
         assert_eq!(Calendar::from_json(&[&weekday_work]).unwrap().is_working_day(date("2030-01-02")), Ok(true));
         let far = file(2030, r#"{"name": "x", "date": "2035-01-02", "isOffDay": true}"#);
-        assert!(Calendar::from_json(&[&far]).unwrap_err().contains("too far"));
+        assert!(Calendar::from_json(&[&far]).unwrap_err().to_string().contains("too far"));
         let bad_date = file(2030, r#"{"name": "x", "date": "2030-02-30", "isOffDay": true}"#);
         assert!(Calendar::from_json(&[&bad_date]).is_err());
         let no_flag = file(2030, r#"{"name": "x", "date": "2030-02-03"}"#);
@@ -534,7 +556,7 @@ mod tests {
         // Two notices listing the same day must agree (2023's lists 2022-12-31).
         let a = file(2030, r#"{"name": "x", "date": "2030-12-28", "isOffDay": false}"#);
         let b = file(2031, r#"{"name": "x", "date": "2030-12-28", "isOffDay": true}"#);
-        assert!(Calendar::from_json(&[&a, &b]).unwrap_err().contains("disagree"));
+        assert!(Calendar::from_json(&[&a, &b]).unwrap_err().to_string().contains("disagree"));
         let c = file(2031, r#"{"name": "x", "date": "2030-12-28", "isOffDay": false}"#);
         assert!(Calendar::from_json(&[&a, &c]).is_ok());
     }

@@ -17,10 +17,29 @@ pub struct Date {
     pub day: u8,
 }
 
+/// Why a text is not a [`Date`]; each variant carries the text as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("\"{0}\" is not a date (YYYY-MM-DD)")]
+    NotADate(String),
+    #[error("\"{0}\": year must be between 1900 and 2999")]
+    YearOutOfRange(String),
+    #[error("\"{0}\" is not a real calendar date")]
+    NotReal(String),
+}
+
+/// Why a text is not an RFC 3339 time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not RFC 3339: {source}")]
+pub struct TimeError {
+    pub text: String,
+    pub source: chrono::ParseError,
+}
+
 impl Date {
     /// Accepts `YYYY-M-D`, `YYYY/M/D`, `YYYY.M.D` and `YYYYMMDD`.
-    pub fn parse(text: &str) -> Result<Date, String> {
-        let bad = || format!("\"{text}\" is not a date (YYYY-MM-DD)");
+    pub fn parse(text: &str) -> Result<Date, DateError> {
+        let bad = || DateError::NotADate(text.to_string());
         let parts: Vec<&str> = if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
             vec![&text[..4], &text[4..6], &text[6..]]
         } else {
@@ -38,11 +57,11 @@ impl Date {
         let month: u8 = parts[1].parse().map_err(|_| bad())?;
         let day: u8 = parts[2].parse().map_err(|_| bad())?;
         if !(1900..=2999).contains(&year) {
-            return Err(format!("\"{text}\": year must be between 1900 and 2999"));
+            return Err(DateError::YearOutOfRange(text.to_string()));
         }
         match NaiveDate::from_ymd_opt(year.into(), month.into(), day.into()) {
             Some(d) => Ok(Date::from_naive(d)),
-            None => Err(format!("\"{text}\" is not a real calendar date")),
+            None => Err(DateError::NotReal(text.to_string())),
         }
     }
 }
@@ -74,8 +93,9 @@ impl Date {
 /// The China (UTC+8) date of an RFC 3339 time: a result published at
 /// 07:44 Beijing time on 1 December (23:44 UTC on 30 November) is
 /// published on 1 December.
-pub fn china_date_of(rfc3339: &str) -> Result<Date, String> {
-    let t = chrono::DateTime::parse_from_rfc3339(rfc3339).map_err(|e| format!("{rfc3339:?} is not RFC 3339: {e}"))?;
+pub fn china_date_of(rfc3339: &str) -> Result<Date, TimeError> {
+    let t = chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map_err(|source| TimeError { text: rfc3339.to_string(), source })?;
     Ok(Date::from_naive(t.with_timezone(&china()).date_naive()))
 }
 

@@ -75,25 +75,37 @@ impl RootBuilder {
     }
 }
 
-/// Root of the tree whose leaf `i` hashes to `leaf(i)`, for `i < count`.
-/// Aligned chunks of leaves are hashed on all cores; memory stays O(log n).
-pub fn root_parallel(count: usize, leaf: impl Fn(usize) -> Hash + Sync) -> Hash {
-    use rayon::prelude::*;
-    const CHUNK: usize = 1 << 14;
-    let full_chunks = count / CHUNK;
-    let chunk_roots: Vec<Hash> = (0..full_chunks)
-        .into_par_iter()
-        .map(|c| {
-            let mut b = RootBuilder::default();
-            (c * CHUNK..(c + 1) * CHUNK).for_each(|i| b.push(leaf(i)));
-            b.root()
-        })
-        .collect();
+/// Root of the tree over `leaves` (leaf hashes), folded in order.
+pub fn root(leaves: &[Hash]) -> Hash {
     let mut b = RootBuilder::default();
-    for r in chunk_roots {
-        b.push_subtree(CHUNK as u64, r);
+    leaves.iter().for_each(|h| b.push(*h));
+    b.root()
+}
+
+/// Leaves per parallel piece of [`root_parallel`]: a perfect subtree.
+pub const PIECE: usize = 1 << 14;
+
+/// Root of the tree of `count` leaves, computed on all cores: the leaves are
+/// cut into aligned perfect subtrees (whole [`PIECE`]s, then the binary digits
+/// of the rest), `subtree_root(range)` returns the root of each, and they are
+/// folded with a [`RootBuilder`]; memory stays O(log n) beyond what
+/// `subtree_root` uses. The caller chooses how a perfect subtree is hashed
+/// (e.g. [`root`] of its leaf hashes, or batched SHA-256 as snapshots do).
+pub fn root_parallel(count: usize, subtree_root: impl Fn(std::ops::Range<usize>) -> Hash + Sync) -> Hash {
+    use rayon::prelude::*;
+    let mut pieces: Vec<(usize, usize)> = (0..count / PIECE).map(|p| (p * PIECE, PIECE)).collect();
+    let mut at = count / PIECE * PIECE;
+    for bit in (0..PIECE.trailing_zeros()).rev() {
+        if (count - at) >> bit & 1 == 1 {
+            pieces.push((at, 1 << bit));
+            at += 1 << bit;
+        }
     }
-    (full_chunks * CHUNK..count).for_each(|i| b.push(leaf(i)));
+    let roots: Vec<Hash> = pieces.par_iter().map(|&(start, len)| subtree_root(start..start + len)).collect();
+    let mut b = RootBuilder::default();
+    for ((_, len), r) in pieces.iter().zip(roots) {
+        b.push_subtree(*len as u64, r);
+    }
     b.root()
 }
 
@@ -101,7 +113,8 @@ pub fn root_parallel(count: usize, leaf: impl Fn(usize) -> Hash + Sync) -> Hash 
 mod tests {
     use super::*;
 
-    /// The definition in RFC 6962 §2.1, recursively.
+    /// The definition in RFC 6962 §2.1, recursively: a deliberately
+    /// independent oracle for the peak-folding [`RootBuilder`].
     fn mth(leaves: &[&[u8]]) -> Hash {
         match leaves.len() {
             0 => empty_root(),
@@ -128,10 +141,10 @@ mod tests {
     }
 
     #[test]
-    fn chunked_root_matches_builder() {
-        let leaves: Vec<Hash> = (0..(1u32 << 15) + 77).map(|i| leaf_hash(&i.to_be_bytes())).collect();
-        let mut b = RootBuilder::default();
-        leaves.iter().for_each(|h| b.push(*h));
-        assert_eq!(root_parallel(leaves.len(), |i| leaves[i]), b.root());
+    fn parallel_root_matches_builder() {
+        let leaves: Vec<Hash> = (0..(2 * PIECE + 4097) as u32).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        for n in (0..70).chain([PIECE - 1, PIECE, PIECE + 1, leaves.len()]) {
+            assert_eq!(root_parallel(n, |r| root(&leaves[r])), root(&leaves[..n]), "n = {n}");
+        }
     }
 }

@@ -6,14 +6,12 @@
 //! Roots are the RFC 6962 Merkle Tree Hash of [`crate::model::merkle`], computed
 //! here without building the tree: the leaves are cut into aligned perfect
 //! subtrees of at most 2^14 leaves, which are hashed on all cores, level by
-//! level, four SHA-256 messages at a time, and folded with
-//! [`RootBuilder`]. A subtree's leaf bytes are gathered before any
+//! level, four SHA-256 messages at a time, and folded by
+//! [`merkle::root_parallel`]. A subtree's leaf bytes are gathered before any
 //! is hashed, so the scattered reads of names overlap.
 
-use rayon::prelude::*;
-
 use crate::model::canonical::write_str;
-use crate::model::merkle::{Hash, RootBuilder};
+use crate::model::merkle::{self, Hash};
 use crate::model::registry::{Enterprise, Enterprises, Inspector};
 use crate::model::ticket::sha256::{self, Block};
 
@@ -122,48 +120,27 @@ pub fn conflicts_root(pairs: &[(u32, u32)], inspectors: &[Inspector], reg: &Ente
     })
 }
 
-/// Leaves per parallel piece: a perfect subtree.
-const PIECE: usize = 1 << 14;
-
 /// The Merkle Tree Hash of `count` leaves, leaf `i` being the bytes
-/// `leaf(i, out)` appends; equal to folding [`merkle::leaf_hash`] of every
-/// leaf into a [`RootBuilder`].
+/// `leaf(i, out)` appends; equal to [`merkle::root`] of their
+/// [`merkle::leaf_hash`]es.
 fn root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync) -> Hash {
     root_with(count, leaf, |_| {})
 }
 
 /// [`root`], calling `ahead(i)` just before leaf `i` is built.
 fn root_with(count: usize, leaf: impl Fn(usize, &mut Vec<u8>) + Sync, ahead: impl Fn(usize) + Sync) -> Hash {
-    root_of_hashes(count, |range| leaf_hashes(range, &leaf, &ahead))
+    merkle::root_parallel(count, |range| perfect_subtree_root(leaf_hashes(range, &leaf, &ahead)))
 }
 
-/// The Merkle Tree Hash of `count` leaves whose leaf hashes
-/// (`SHA-256(0x00 || leaf)`) `hashes(range)` returns.
-pub(crate) fn root_of_hashes(count: usize, hashes: impl Fn(std::ops::Range<usize>) -> Vec<Hash> + Sync) -> Hash {
-    // Aligned perfect subtrees: whole pieces, then the binary digits of the rest.
-    let mut pieces: Vec<(usize, usize)> = (0..count / PIECE).map(|p| (p * PIECE, PIECE)).collect();
-    let mut at = count / PIECE * PIECE;
-    for bit in (0..PIECE.trailing_zeros()).rev() {
-        if (count - at) >> bit & 1 == 1 {
-            pieces.push((at, 1 << bit));
-            at += 1 << bit;
-        }
+/// The root of a perfect subtree (a power of two of leaf hashes), hashed
+/// level by level four nodes at a time: how snapshots hash each piece of
+/// [`merkle::root_parallel`].
+pub(crate) fn perfect_subtree_root(mut level: Vec<Hash>) -> Hash {
+    debug_assert!(level.len().is_power_of_two());
+    while level.len() > 1 {
+        level = node_hashes(&level);
     }
-    let roots: Vec<Hash> = pieces
-        .par_iter()
-        .map(|&(start, len)| {
-            let mut level = hashes(start..start + len);
-            while level.len() > 1 {
-                level = node_hashes(&level);
-            }
-            level[0]
-        })
-        .collect();
-    let mut builder = RootBuilder::default();
-    for ((_, len), r) in pieces.iter().zip(roots) {
-        builder.push_subtree(*len as u64, r);
-    }
-    builder.root()
+    level[0]
 }
 
 /// `SHA-256(0x00 || leaf)` for each leaf of `range`.
@@ -252,7 +229,7 @@ fn node_hashes(level: &[Hash]) -> Vec<Hash> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::merkle;
+    use crate::model::merkle::{RootBuilder, PIECE};
 
     fn slow_root(count: usize, leaf: impl Fn(usize, &mut Vec<u8>)) -> Hash {
         let mut b = RootBuilder::default();

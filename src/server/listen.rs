@@ -12,7 +12,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use super::{app, AppState};
+use super::router::app;
+use super::state::AppState;
 
 /// How the server treats connections.
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
-use crate::engine::select::ScopeFilter;
+use crate::engine::select::{OutOfScope, ScopeFilter};
 use crate::input::plan::Plan;
 use crate::model::registry::{Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
@@ -15,34 +15,29 @@ use crate::model::uscc;
 /// Why an enterprise is out of a plan's scope, in words; `None` when in scope.
 fn out_of_scope(plan: &Plan, reg: &Enterprises, e: &Enterprise) -> Option<String> {
     let s = &plan.scope;
-    if !s.statuses.contains(&e.status) {
-        let allowed: Vec<&str> = s.statuses.iter().map(|x| x.label()).collect();
-        return Some(format!(
-            "登记状态 {} 不在本次抽查范围（{}） / status {} is not drawn",
-            e.status.label(),
-            allowed.join("、"),
-            e.status.label()
-        ));
-    }
-    if !s.regions.is_empty() && !s.regions.iter().any(|p| e.region().starts_with(p.as_str())) {
-        return Some(format!(
-            "区域 {} 不在抽查区域 {} 内 / region outside the plan's regions",
-            e.region(),
-            s.regions.join("、")
-        ));
-    }
-    if !s.industries.is_empty() && !s.industries.iter().any(|p| reg.industry(e).starts_with(p.as_str())) {
-        return Some(format!(
+    Some(match ScopeFilter::new(plan, reg).why_out(e)? {
+        OutOfScope::Status => {
+            let allowed: Vec<&str> = s.statuses.iter().map(|x| x.label()).collect();
+            format!(
+                "登记状态 {} 不在本次抽查范围（{}） / status {} is not drawn",
+                e.status.label(),
+                allowed.join("、"),
+                e.status.label()
+            )
+        }
+        OutOfScope::Region => {
+            format!("区域 {} 不在抽查区域 {} 内 / region outside the plan's regions", e.region(), s.regions.join("、"))
+        }
+        OutOfScope::Industry => format!(
             "行业 {} 不在抽查行业 {} 内 / industry outside the plan's industries",
             reg.industry(e),
             s.industries.join("、")
-        ));
-    }
-    if !ScopeFilter::new(plan, reg).in_scope(e) {
-        let wheres: Vec<String> = s.where_.iter().map(|(c, v)| format!("{c} = {v}")).collect();
-        return Some(format!("不符合定向条件 {} / does not meet the plan's filter", wheres.join("，")));
-    }
-    None
+        ),
+        OutOfScope::Filter => {
+            let wheres: Vec<String> = s.where_.iter().map(|(c, v)| format!("{c} = {v}")).collect();
+            format!("不符合定向条件 {} / does not meet the plan's filter", wheres.join("，"))
+        }
+    })
 }
 
 pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<Value>> {

@@ -1,6 +1,7 @@
 use super::*;
 use crate::log::note;
-use crate::log::proof::{consistency_proof, root};
+use crate::log::proof::consistency_proof;
+use crate::model::merkle::root;
 use crate::witness::cosig::{cosigned_by, split_note, Cosigned, WitnessVerifier};
 
 const ORIGIN: &str = "fairdraw.test/witnessed";

@@ -202,7 +202,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
         t => match Date::parse(t) {
             Ok(d) => Some(d),
             Err(m) => {
-                ctx.bad("inspection_date", t, m);
+                ctx.bad("inspection_date", t, m.to_string());
                 None
             }
         },

@@ -119,7 +119,7 @@ pub(super) fn read_history(source: &dyn Source) -> Result<Vec<(String, String)>,
                     return Err(row.field_problem(1, "", "required value is empty"));
                 }
                 let d = row.field(2)?;
-                let date = Date::parse(&d).map_err(|m| row.field_problem(2, &d, m))?;
+                let date = Date::parse(&d).map_err(|m| row.field_problem(2, &d, m.to_string()))?;
                 Ok((code, date, id))
             })();
             match parsed {

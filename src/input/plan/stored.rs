@@ -13,7 +13,7 @@ pub enum StoredPlanError {
     #[error("plan.{key}: ratio {source}")]
     Ratio { key: String, source: RatioError },
     #[error("plan.inspection_date: {0}")]
-    Date(String),
+    Date(crate::model::date::DateError),
     #[error("unknown status {0}")]
     Status(String),
     #[error("the stored plan is not in canonical form")]

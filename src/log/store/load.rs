@@ -88,7 +88,7 @@ impl<S: Storage> Log<S> {
                         cp.size
                     )));
                 }
-                if cp.root != proof::root(&self.leaves[..cp.size as usize]) {
+                if cp.root != crate::model::merkle::root(&self.leaves[..cp.size as usize]) {
                     return Err(LogError::Damaged(format!(
                         "`{CHECKPOINT}` (size {}) disagrees with the entries: another history was signed",
                         cp.size
