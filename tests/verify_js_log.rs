@@ -76,6 +76,17 @@ fn both(d: &Path, now: &str) -> (Run, Run) {
     (js, py)
 }
 
+/// A log with one revealed draw, and its entries and checkpoint records as written.
+fn revealed_log(d: &Path) -> (PathBuf, String, String) {
+    init(d);
+    let c = commit(d, "plan-single.toml");
+    reveal(d, &c);
+    let log = log_dir(d);
+    let entries = std::fs::read_to_string(log.join("entries.jsonl")).unwrap();
+    let records = std::fs::read_to_string(log.join("checkpoints.jsonl")).unwrap();
+    (log, entries, records)
+}
+
 fn lines_with<'a>(out: &'a str, what: &str) -> Vec<&'a str> {
     out.lines().filter(|l| l.contains(what)).collect()
 }
@@ -112,12 +123,7 @@ fn a_logged_draw_verifies_and_says_it_is_unwitnessed() {
 fn an_edited_entry_and_a_bad_checkpoint_signature_are_tampering_in_both() {
     let dir = tempdir();
     let d = dir.path();
-    init(d);
-    let c = commit(d, "plan-single.toml");
-    reveal(d, &c);
-    let log = log_dir(d);
-    let entries = std::fs::read_to_string(log.join("entries.jsonl")).unwrap();
-    let records = std::fs::read_to_string(log.join("checkpoints.jsonl")).unwrap();
+    let (log, entries, records) = revealed_log(d);
 
     // An entry edited in place (still canonical JSON): its checkpoints no longer match.
     let edited = entries.replacen("\"simulated\":true", "\"simulated\":false", 1);
@@ -242,12 +248,7 @@ async fn the_server_serves_the_verifier_modules() {
 fn every_kind_of_tampering_gets_the_same_verdict_as_verify_py() {
     let dir = tempdir();
     let d = dir.path();
-    init(d);
-    let c = commit(d, "plan-single.toml");
-    reveal(d, &c);
-    let log = log_dir(d);
-    let entries = std::fs::read_to_string(log.join("entries.jsonl")).unwrap();
-    let records = std::fs::read_to_string(log.join("checkpoints.jsonl")).unwrap();
+    let (log, entries, records) = revealed_log(d);
     let pristine: Vec<String> = entries.lines().map(String::from).collect();
     let tampered = |what: &str, expect_in: &str| {
         let (js, _) = both(d, AFTER_ROUND);
