@@ -9,7 +9,8 @@ signed-note, tlog-checkpoint and tlog-proof specifications.
         alone.  Prints one line per problem, per draw whether its commitment
         was witnessed before the beacon, `OK <id>` / `DIFF <id> …` per draw,
         then VERIFIED or TAMPERED.  Exit 0 clean, 1 tampering or a DIFF,
-        2 bad input.
+        2 bad input.  Protected logs, sealed draws and DrawPublications:
+        published.py (its docstring lists the lines it adds).
 
     python3 audit/verify.py receipt FILE --vkey KEY_OR_FILE
         checks a receipt (C2SP tlog-proof) offline.  Exit 0 VERIFIED,

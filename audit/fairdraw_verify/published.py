@@ -44,6 +44,7 @@ class PublicationChecks:
         self.sealed_ok = set()            # ids of DrawResults whose `sealed` is well-formed
         self.publication_of = {}          # sealed DrawResult id -> its DrawPublication entry
         self.inspections_of_sealed = []   # (InspectionResult, sealed DrawResult), judged once published
+        self.public_only = False          # a commitment whose full snapshots are not here (a public mirror)
 
     # -- the full snapshots of a protected log (auditor export or the operator's private/)
     def load_full_blob(self, root, where):
@@ -87,6 +88,7 @@ class PublicationChecks:
         self.blinded[e.id] = blinded
         full = self.full_snapshots(b)
         if full is None:
+            self.public_only = True
             return
         roots = {reg: b["snapshots"][reg]["root"] for reg in REGISTRIES}
         if not all(roots[reg] in self.salts for reg in REGISTRIES):
@@ -171,7 +173,6 @@ class PublicationChecks:
     # -- every drawn document: replay, or the public checks
     def check_draws(self, draws):
         counted = {"replayed": 0, "public": 0, "sealed": 0}
-        public_only = False
         for e in draws:
             b = e.body
             c = self.by_id[b["commitment"]]
@@ -193,7 +194,6 @@ class PublicationChecks:
                 counted["replayed"] += 1
             else:
                 counted["public"] += 1
-                public_only = True
             if not self.protected:
                 continue
             if b["outcome"] != "drawn":
@@ -201,7 +201,7 @@ class PublicationChecks:
                     self.out(f"PUBLIC {e.id} infeasible: not replayed")
                 continue
             self.public_checks(e, holder, c, doc, openings, full)
-        if public_only:
+        if self.public_only:                  # once per protected log without the auditor's data
             self.note(PROTECTED_NOTE)
         return counted
 

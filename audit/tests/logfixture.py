@@ -143,11 +143,13 @@ class Log:
         return {"root": root, "count": len(leaves)}
 
     def draw(self, inputs_dir, beacon, reveal, committed_at="2026-12-01T00:00:00Z", revealed_at="2026-12-02T00:00:00Z",
-             embargo=None, until=None, conflicts=None):
+             embargo=None, until=None, conflicts=None, log_exclusions=()):
         """Snapshots, a commitment, its BeaconRecord and DrawResult; returns
         (commitment index, result id).  `beacon` is the committed beacon,
         `reveal` the BeaconRecord's.  `embargo` (spec §3.3) seals the result
-        until `until`; `conflicts` is a list of [inspector_id, uscc]."""
+        until `until`; `conflicts` is a list of [inspector_id, uscc];
+        `log_exclusions` are USCCs the log excludes (LOG-FORMAT "The effective
+        plan": the annual cap, entry "")."""
         args = types.SimpleNamespace(plan=os.path.join(inputs_dir, "plan.toml"),
                                      enterprises=os.path.join(inputs_dir, "enterprises.csv"),
                                      inspectors=os.path.join(inputs_dir, "inspectors.csv"), conflicts=None)
@@ -155,6 +157,7 @@ class Log:
         conflicts = {tuple(x) for x in conflicts or []}
         if embargo is not None:
             plan["embargo"] = embargo
+        plan["exclude"] = sorted(set(plan["exclude"]) | set(log_exclusions))
         full = {
             "enterprises": sorted(canonical_json(list(e[:6])).encode() for e in enterprises),
             "inspectors": [canonical_json([i[c] for c in INSPECTOR_LEAF]).encode()
@@ -166,7 +169,8 @@ class Log:
         body = {"algorithm": "fairdraw-v1", "plan": plan,
                 "plan_digest": hashlib.sha256(canonical_json(plan).encode()).hexdigest(),
                 "snapshots": snaps, "beacon": beacon, "year": int(committed_at[:4]),
-                "log_exclusions": [], "log_history": []}
+                "log_exclusions": [{"uscc": u, "reason": "max_draws_per_year", "entry": ""}
+                                   for u in sorted(log_exclusions)], "log_history": []}
         if self.protected:
             body["blinded"] = {}
             for reg in full:

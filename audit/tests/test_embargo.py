@@ -72,6 +72,15 @@ class EmbargoTests(unittest.TestCase):
         self.assertNotIn(f"OK {self.result}", out)
         self.assertIn("0 draw(s) replayed; 1 draw(s) sealed", out)
 
+    def test_a_sealed_draw_in_a_protected_mirror_still_gets_the_note(self):
+        self.sealed_log("protected")
+        code, out = self.verify(public_mirror=True)
+        self.assertEqual(code, 0, out)
+        self.assertIn(f"note: draw {self.result}: sealed until {UNTIL}\n", out)
+        self.assertIn("note: protected log: replay, eligibility of unselected firms and team rules that use private "
+                      "fields need the auditor export\n", out)
+        self.assertNotIn("PUBLIC", out)
+
     def test_published_on_the_china_date_of_until_it_is_replayed(self):
         self.sealed_log()
         self.log.publish(self.result, ON_TIME)
@@ -185,6 +194,43 @@ class EmbargoTests(unittest.TestCase):
         self.assert_tampered(self.verify(), f"entry {i} (InspectionResult): {stranger} is not a target of draw "
                                             f"{self.result}")
         self.assertNotIn(f"(InspectionResult): {target}", self.verify()[1])
+
+    # -- the effective plan of a later commitment (LOG-FORMAT "The effective plan")
+
+    def capped_logs(self, published, excluded):
+        """A sealed draw under max_draws_per_year = 1, published or not before a second
+        commitment whose log_exclusions are the first draw's targets (or none)."""
+        inputs = os.path.join(self.tmp, "capped")
+        os.makedirs(inputs)
+        write_inputs(inputs, plan='name = "capped"\nmax_draws_per_year = 1\n[ratios]\nA = "50%"\nB = "50%"\nC = "100%"\n')
+        self.log = Log(self.dir)
+        _, first = self.log.draw(inputs, CEREMONY, REVEAL, embargo=EMBARGO, until=UNTIL)
+        if published:
+            self.log.publish(first, ON_TIME)
+        targets = [a["uscc"] for a in self.log.documents[first][1]["assignments"]] if excluded else []
+        self.c = len(self.log.lines) + 3
+        self.log.draw(inputs, CEREMONY, REVEAL, committed_at="2026-12-21T00:00:00Z",
+                      revealed_at="2026-12-22T00:00:00Z", log_exclusions=targets)
+        return self.verify()
+
+    def test_a_sealed_draw_counts_for_the_cap_once_published(self):
+        code, out = self.capped_logs(published=True, excluded=True)
+        self.assertEqual(code, 0, out)
+        self.assert_tampered(self.capped_logs_again(published=True, excluded=False),
+                             f"entry {self.c} (DrawCommitment): log_exclusions do not match the log's earlier draws",
+                             "; missing: ")
+
+    def test_a_sealed_draw_does_not_count_before_its_publication(self):
+        code, out = self.capped_logs(published=False, excluded=False)
+        self.assertEqual(code, 0, out)
+        self.assert_tampered(self.capped_logs_again(published=False, excluded=True),
+                             f"entry {self.c} (DrawCommitment): log_exclusions do not match the log's earlier draws; "
+                             "not drawn this year for these items nor capped: ")
+
+    def capped_logs_again(self, **kw):
+        shutil.rmtree(self.tmp)
+        os.makedirs(self.tmp)
+        return self.capped_logs(**kw)
 
 
 if __name__ == "__main__":
