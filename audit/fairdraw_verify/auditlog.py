@@ -395,7 +395,7 @@ class LogVerifier(PublicationChecks):
         if not isinstance(body, dict):
             self.problem(f"{where} ({kind}): body must be an object")
             return
-        fields = self.body_fields(e.index, kind, body)
+        fields = self.body_fields(kind, body)
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
         optional = {"publication"} if kind == "LogCreated" else set()
@@ -412,7 +412,7 @@ class LogVerifier(PublicationChecks):
         if e.index == 0 and kind == "LogCreated":        # the mode every later body depends on
             self.protected = body.get("publication") == "protected"
 
-    def body_fields(self, index, kind, body):
+    def body_fields(self, kind, body):
         """The body fields of an entry: BODY, and those of its outcome and the log's
         publication mode (LOG-FORMAT "Publication")."""
         fields = dict(BODY[kind])

@@ -118,6 +118,19 @@ class ProtectedLogTests(unittest.TestCase):
                 self.assertIn(f"OK {result} protected test: 6 targets reproduced", out)
                 self.assertNotIn("protected log", out)
 
+    def test_an_empty_registry_needs_no_salts(self):
+        """No conflicts: the blinded and the full snapshot are both the empty tree, one public file."""
+        d = os.path.join(self.tmp, "no-conflicts")
+        log = Log(d, publication="protected")
+        _, result = log.draw(self.inputs, CEREMONY, REVEAL)
+        log.write()
+        code, out = verify_log(copy_log(d, os.path.join(self.tmp, "no-conflicts-mirror")))
+        self.assertEqual(code, 0, out)
+        self.assertIn(f"PUBLIC {result} protected test: 6 targets", out)
+        code, out = verify_log(copy_log(d, os.path.join(self.tmp, "no-conflicts-export"), auditor=True))
+        self.assertEqual(code, 0, out)
+        self.assertIn(f"OK {result} protected test: 6 targets reproduced", out)
+
     # -- body rules
 
     def test_openings_in_a_full_log_are_an_unknown_field(self):
