@@ -180,6 +180,19 @@ class DisclosureTests(unittest.TestCase):
         d["commitment"] = log.receipt(1)                # a RegistrySnapshot
         self.assert_tampered(d, "check 2 (receipts): the commitment receipt proves a RegistrySnapshot")
 
+    def test_the_sealed_result_itself_proves_no_document(self):
+        log, _, publication = self.logs["sealed"]
+        d = self.make("sealed")
+        d["result"] = log.receipt(publication - 1)     # the DrawResult with `sealed`
+        self.assert_tampered(d, "check 2 (receipts): the result receipt proves a DrawResult, not a drawn DrawResult "
+                                "with its draw or a DrawPublication")
+
+    def test_the_pinned_key_from_a_file(self):
+        log, _, _ = self.logs["protected"]
+        code, out = self.check(self.make(), "--vkey", os.path.join(log.dir, "log.pub"))
+        self.assertEqual(code, 0, out)
+        self.assertNotIn("key not pinned", out)
+
     def test_a_forged_receipt(self):
         d = self.make()
         d["result"] = d["result"].replace("index ", "index 1", 1)

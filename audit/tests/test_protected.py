@@ -143,9 +143,24 @@ class ProtectedLogTests(unittest.TestCase):
         log.write()
         self.assert_tampered(verify_log(d), f"entry {len(log.lines) - 1} (DrawResult): body fields: unknown openings")
 
-    def test_a_protected_commitment_needs_blinded_and_a_drawn_result_openings(self):
+    def test_a_drawn_result_needs_openings(self):
         self.assert_tampered(self.tamper(lambda e: e["body"].pop("openings")),
                              f"entry {self.r} (DrawResult): body fields: missing openings")
+
+    def test_a_protected_commitment_needs_blinded(self):
+        self.assert_tampered(self.tamper(lambda e: e["body"].pop("blinded"), self.c),
+                             f"entry {self.c} (DrawCommitment): body fields: missing blinded")
+
+    def test_a_full_log_commitment_has_no_blinded(self):
+        d = os.path.join(self.tmp, "full")
+        log = Log(d)
+        log.draw(self.inputs, CEREMONY, REVEAL)
+        c = next(i for i in range(len(log.lines)) if log.entry(i)["kind"] == "DrawCommitment")
+        entry = log.entry(c)
+        entry["body"]["blinded"] = self.log.entry(self.c)["body"]["blinded"]
+        log.replace(c, entry)
+        log.write()
+        self.assert_tampered(verify_log(d), f"entry {c} (DrawCommitment): body fields: unknown blinded")
 
     def test_an_unknown_publication_mode(self):
         self.assert_tampered(self.tamper(lambda e: e["body"].update(publication="secret"), 0),
