@@ -578,6 +578,8 @@ class LogVerifier(PublicationChecks):
             idate, items = plan["inspection_date"], {i["item"] for i in plan["items"]}
             exclude, history = set(plan["exclude"]), {tuple(h) for h in plan["history"]}
             rotation, cap = plan["team"]["rotation"], plan.get("max_draws_per_year")
+            if not isinstance(idate, str) or idate and not re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", idate):
+                raise TypeError("inspection_date")
         except (KeyError, TypeError):
             self.problem(f"{where}: the plan is not a canonical plan (spec §3.3)")
             return

@@ -98,7 +98,8 @@ class Disclosure:
             self.problem(f"check 2 (receipts): the commitment receipt proves a {c.get('kind')}, not a DrawCommitment")
             return self.verdict()
         kind = r.get("kind")
-        doc = rb.get("draw") if isinstance(rb, dict) else None
+        rb = rb if isinstance(rb, dict) else {}
+        doc = rb.get("draw")
         if not (kind == "DrawPublication" or kind == "DrawResult" and rb.get("outcome") == "drawn") \
                 or not isinstance(doc, dict):
             self.problem(f"check 2 (receipts): the result receipt proves a {kind}, not a drawn DrawResult with its "

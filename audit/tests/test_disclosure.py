@@ -215,6 +215,38 @@ class DisclosureTests(unittest.TestCase):
         code, out = run(os.path.join(self.tmp, "no-such-file.json"))
         self.assertEqual(code, 2, out)
 
+    def test_every_value_replaced_by_another_type_is_refused(self):
+        """In process (no subprocess per case): each value of the disclosure, at every
+        depth, replaced by null, a string, {}, [], 5 or true is bad input or
+        tampering, never accepted (only `why` is free) and never an internal error."""
+        from fairdraw_verify.auditlog import BadInput
+        from fairdraw_verify.disclosure import check_disclosure
+        good = self.make()
+
+        def paths(v, p=()):
+            yield p
+            children = v.items() if isinstance(v, dict) else enumerate(v[:2]) if isinstance(v, list) else ()
+            for k, x in children:
+                yield from paths(x, p + (k,))
+        path = os.path.join(self.tmp, "fuzzed.json")
+        for p in list(paths(good))[1:]:
+            for value in (None, "x", {}, [], 5, True):
+                d = copy.deepcopy(good)
+                parent = d
+                for k in p[:-1]:
+                    parent = parent[k]
+                if parent[p[-1]] == value and type(parent[p[-1]]) is type(value) or p == ("verdict", "why"):
+                    continue
+                parent[p[-1]] = value
+                with open(path, "w", encoding="utf-8") as f:
+                    json.dump(d, f)
+                with self.subTest(path=p, value=value):
+                    try:
+                        code = check_disclosure(path, None, lambda line: None)
+                    except BadInput:
+                        code = 2
+                    self.assertIn(code, (1, 2))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -151,6 +151,14 @@ class ProtectedLogTests(unittest.TestCase):
         self.assert_tampered(self.tamper(lambda e: e["body"].pop("blinded"), self.c),
                              f"entry {self.c} (DrawCommitment): body fields: missing blinded")
 
+    def test_a_committed_inspection_date_that_is_no_date(self):
+        """Was an internal error (int() of the year) before: now a problem naming the commitment."""
+        for value in ("x", 5):
+            with self.subTest(value):
+                self.assert_tampered(self.tamper(lambda e: e["body"]["plan"].update(inspection_date=value), self.c),
+                                     f"entry {self.c} (DrawCommitment): the plan is not a canonical plan")
+                shutil.rmtree(os.path.join(self.tmp, "mirror"))
+
     def test_a_full_log_commitment_has_no_blinded(self):
         d = os.path.join(self.tmp, "full")
         log = Log(d)
