@@ -18,6 +18,11 @@ Output lines (besides auditlog's), stable for cross-checks:
     problem: entry <index> (DrawCommitment): the blinded <registry> snapshot recomputed from … has root …, the commitment says …
     problem: entry <index> (RegistrySnapshot): <root>.salts.gz …
     problem: publication <id> does not match the sealed draw <result id>: <what differs>
+    problem: entry <index> (DrawPublication): published on <date> (China date), before the seal's until <until>
+    problem: entry <index> (DrawPublication): result <id> is not sealed: … | is already published by entry <i>: …
+    problem: entry <index> (DrawResult): sealed.<field> … | sealed, but the commitment's plan has no embargo
+    problem: entry <index> (DrawResult): the commitment's plan has an embargo, but the draw is not sealed
+    VERIFIED: … <k> draw(s) replayed[; <p> draw(s) checked without replay (protected log)][; <s> draw(s) sealed][; …]
 
 A published sealed draw is checked under its result's id; problems name
 the DrawPublication entry that holds the document."""
