@@ -158,13 +158,18 @@ class Log:
         if embargo is not None:
             plan["embargo"] = embargo
         plan["exclude"] = sorted(set(plan["exclude"]) | set(log_exclusions))
+        # spec §5: the extra columns `where` names, in its (sorted) order, after the six fields
+        extra = [j for j, (kind, _) in enumerate(resolved) if kind == "extra"]
+        where_columns = [k for k, _ in plan["scope"]["where"]]
+        states = {e[0]: record_state(e, plan) for e in enterprises}
         full = {
-            "enterprises": sorted(canonical_json(list(e[:6])).encode() for e in enterprises),
+            "enterprises": sorted(canonical_json([*e[:6], *(e[6][j] for j in extra)]).encode() for e in enterprises),
             "inspectors": [canonical_json([i[c] for c in INSPECTOR_LEAF]).encode()
                            for i in sorted(inspectors, key=lambda i: i["id"])],
             "conflicts": [canonical_json(list(x)).encode() for x in sorted(conflicts)],
         }
-        columns = {"enterprises": LEAF_FIELDS, "inspectors": INSPECTOR_LEAF, "conflicts": CONFLICT_LEAF}
+        columns = {"enterprises": LEAF_FIELDS + [where_columns[j] for j in extra], "inspectors": INSPECTOR_LEAF,
+                   "conflicts": CONFLICT_LEAF}
         snaps = {reg: self.snapshot(reg, full[reg], columns[reg]) for reg in full}
         body = {"algorithm": "fairdraw-v1", "plan": plan,
                 "plan_digest": hashlib.sha256(canonical_json(plan).encode()).hexdigest(),
@@ -174,12 +179,14 @@ class Log:
         if self.protected:
             body["blinded"] = {}
             for reg in full:
-                lines = blinded_snapshot(reg, full[reg], plan)
+                lines = blinded_snapshot(reg, full[reg], plan, states)
                 root = merkle.mth([merkle.leaf_hash(x) for x in lines]).hex()
                 self.blob("snapshots", f"{root}.jsonl.gz", lines)
                 body["blinded"][reg] = {"root": root, "count": len(lines)}
         commitment_index = len(self.lines)
         commitment = self.add("DrawCommitment", body, committed_at)
+        self.states = getattr(self, "states", {})
+        self.states[commitment] = states
         if reveal["type"] == "ceremony":
             data = b"fairdraw-v1/ceremony\x00" + reveal["digits"].encode()
             for w in reveal["witnesses"]:
@@ -270,8 +277,18 @@ def blind_of(registry, leaf):
     return hashlib.sha256(b"fairdraw-v1/blind\x00" + salt_of(registry, leaf) + leaf).hexdigest()
 
 
+def record_state(e, plan):
+    """Spec §6 for a registry record (uscc, name, class, region, industry, status, where values)."""
+    sc = plan["scope"]
+    if e[5] not in sc["statuses"] or sc["regions"] and not e[3].startswith(tuple(sc["regions"])) \
+            or sc["industries"] and not e[4].startswith(tuple(sc["industries"])) \
+            or list(e[6]) != [v for _, v in sc["where"]]:
+        return "out"
+    return "excluded" if e[0] in plan["exclude"] else "eligible"
+
+
 def state_of(v, plan):
-    """Spec §6 for the test plans (statuses, regions, industries; no `where`)."""
+    """Spec §6 for a leaf of a plan without `where` (statuses, regions, industries)."""
     sc = plan["scope"]
     if v[5] not in sc["statuses"] or sc["regions"] and not v[3].startswith(tuple(sc["regions"])) \
             or sc["industries"] and not v[4].startswith(tuple(sc["industries"])):
@@ -279,15 +296,16 @@ def state_of(v, plan):
     return "excluded" if v[0] in plan["exclude"] else "eligible"
 
 
-def blinded_line(registry, leaf, plan):
+def blinded_line(registry, leaf, plan, states=None):
     v, b = json.loads(leaf), blind_of(registry, leaf)
-    row = {"enterprises": [v[2], state_of(v, plan), b] if registry == "enterprises" else None,
-           "inspectors": v[:3] + [b], "conflicts": [b]}[registry]
+    state = (states[v[0]] if states else state_of(v, plan)) if registry == "enterprises" else None
+    row = [v[2], state, b] if registry == "enterprises" else v[:3] + [b] if registry == "inspectors" else [b]
     return canonical_json(row).encode()
 
 
-def blinded_snapshot(registry, leaves, plan):
-    return sorted(blinded_line(registry, x, plan) for x in leaves)
+def blinded_snapshot(registry, leaves, plan, states=None):
+    """`states`: USCC -> state (default: state_of each leaf)."""
+    return sorted(blinded_line(registry, x, plan, states) for x in leaves)
 
 
 def disclosure(log, commitment_index, result_index, uscc):
@@ -304,9 +322,10 @@ def disclosure(log, commitment_index, result_index, uscc):
             leaves = gzip.decompress(f.read()).split(b"\n")[:-1]
     leaf = next(x for x in leaves if json.loads(x)[0] == uscc)
     v = json.loads(leaf)
+    states = log.states[merkle.leaf_hash(log.lines[commitment_index]).hex()]
     if log.protected:
-        tree = blinded_snapshot("enterprises", leaves, c["plan"])
-        mine = blinded_line("enterprises", leaf, c["plan"])
+        tree = blinded_snapshot("enterprises", leaves, c["plan"], states)
+        mine = blinded_line("enterprises", leaf, c["plan"], states)
     else:
         tree, mine = leaves, leaf
     hashes = [merkle.leaf_hash(x) for x in tree]
@@ -315,7 +334,7 @@ def disclosure(log, commitment_index, result_index, uscc):
     n = int.from_bytes(hashlib.sha256((seed_hash + uscc).encode()).digest(), "big")
     ticket = "0." + str(n).rjust(64, "0")[::-1]
     stratum = next(s for s in doc["strata"] if s["class"] == v[2])
-    state = state_of(v, c["plan"])
+    state = states[uscc]
     selected = state == "eligible" and stratum["cutoff"] is not None and ticket <= stratum["cutoff"]
     return {"format": "fairdraw-disclosure/1", "vkey": log.vkey,
             "commitment": log.receipt(commitment_index), "result": log.receipt(result_index),

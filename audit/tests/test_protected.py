@@ -6,12 +6,13 @@ by the key holder (every checkpoint re-signed)."""
 
 import copy
 import gzip
+import json
 import os
 import shutil
 import tempfile
 import unittest
 
-from logfixture import CEREMONY_PEOPLE, DATA, DIGITS, Log, verify_log
+from logfixture import CEREMONY_PEOPLE, DATA, DIGITS, Log, merkle, verify_log
 
 CEREMONY = {"type": "ceremony"}
 REVEAL = {"type": "ceremony", "digits": DIGITS, "witnesses": CEREMONY_PEOPLE}
@@ -304,6 +305,49 @@ class ProtectedLogTests(unittest.TestCase):
         entry = copy.deepcopy(self.log.entry(self.r))
         edit(entry)
         return entry
+
+
+class SamplePlanTests(unittest.TestCase):
+    """The sample registries (5,000 firms) and plans of data/: scope by region,
+    industry and a `where` extra column (plan-cross), joint departments with
+    experts (plan-joint), exclusions, items and rotation history (plan-single)."""
+
+    def test_every_sample_plan_in_a_protected_log(self):
+        from logfixture import disclosure
+        from test_disclosure import run
+        for plan in ("plan-single.toml", "plan-joint.toml", "plan-cross.toml"):
+            with self.subTest(plan):
+                tmp = tempfile.mkdtemp(prefix="fairdraw-sample-")
+                self.addCleanup(shutil.rmtree, tmp)
+                for name in os.listdir(DATA):
+                    if os.path.isfile(os.path.join(DATA, name)):
+                        shutil.copy(os.path.join(DATA, name), tmp)
+                shutil.copy(os.path.join(DATA, plan), os.path.join(tmp, "plan.toml"))
+                log = Log(os.path.join(tmp, "log"), publication="protected")
+                c, result = log.draw(tmp, CEREMONY, REVEAL)
+                log.write()
+                code, out = verify_log(copy_log(log.dir, os.path.join(tmp, "mirror")))
+                self.assertEqual(code, 0, out)
+                self.assertIn(f"PUBLIC {result} ", out)
+                code, out = verify_log(copy_log(log.dir, os.path.join(tmp, "export"), auditor=True))
+                self.assertEqual(code, 0, out)
+                self.assertIn(f"OK {result} ", out)
+                doc = log.documents[result][1]
+                targets = {a["uscc"] for a in doc["assignments"]}
+                states = sorted(log.states[merkle.leaf_hash(log.lines[c]).hex()].items())
+                firms = [doc["assignments"][-1]["uscc"]] + [
+                    next(u for u, st in states if st == want and u not in targets)
+                    for want in ("eligible", "excluded", "out")
+                    if any(st == want and u not in targets for u, st in states)]
+                self.assertGreaterEqual(len(firms), 2)             # a target, and firms of other states
+                for uscc in firms:
+                    d = disclosure(log, c, len(log.lines) - 1, uscc)
+                    path = os.path.join(tmp, f"{uscc}.json")
+                    with open(path, "w", encoding="utf-8") as f:
+                        json.dump(d, f, ensure_ascii=False)
+                    code, out = run(path)
+                    self.assertEqual(code, 0, out)
+                    self.assertIn(": selected (" if uscc in targets else ": not selected (", out)
 
 
 if __name__ == "__main__":
