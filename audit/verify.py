@@ -17,7 +17,12 @@ Section numbers (§) below refer to that specification.
     python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT] [--vkey KEY_OR_FILE] [--now RFC3339]
     python3 audit/verify.py receipt FILE --vkey KEY_OR_FILE
         verify an audit log (audit/LOG-FORMAT.md) and replay its draws with this
-        verifier's engine, or check a receipt offline.
+        verifier's engine (a protected log's public mirror: the public checks
+        instead of a replay), or check a receipt offline.
+
+    python3 audit/verify.py disclosure FILE [--vkey KEY_OR_FILE]
+        check one firm's disclosure offline (LOG-FORMAT "Disclosures").
+        Exit 0 verified, 1 tampered, 2 bad input.
 
 The code is the package audit/fairdraw_verify/, one module per section of
 SPEC.md and LOG-FORMAT.md (its __init__.py lists them); this file is only the

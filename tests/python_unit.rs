@@ -1,7 +1,8 @@
 //! The Python verifier's own unit tests (`audit/tests/`, run with
-//! `python3 -m unittest discover -s audit/tests`): its canonical JSON encoder
-//! and its witness checks on logs the tests write themselves (LOG-FORMAT
-//! "Witnesses and cosignatures").
+//! `python3 -m unittest discover -s audit/tests`): its canonical JSON encoder,
+//! and on logs the tests write themselves (`audit/tests/logfixture.py`) its
+//! witness checks (LOG-FORMAT "Witnesses and cosignatures"), protected logs,
+//! sealed draws and disclosures (LOG-FORMAT "Publication").
 
 mod common;
 use common::*;

@@ -25,5 +25,12 @@ The log (LOG-FORMAT.md):
     replay      check 10: every draw re-run from the log alone
     auditlog    `verify.py log DIR` and `verify.py receipt FILE`
 
+Publication (LOG-FORMAT "Publication: protected and full logs, disclosures, embargo"):
+    blinding    "Salts and blinded leaves": salts, blinds, states, blinded snapshots
+    publication "What a public verifier checks": checks 1-6; the auditor's recomputed roots
+    embargo     "Embargo (sealed draws)": the seal, China dates, a publication's match
+    published   the part of `verify.py log` for protected logs, seals and publications
+    disclosure  "Disclosures": `verify.py disclosure FILE`
+
 Python standard library only.
 """

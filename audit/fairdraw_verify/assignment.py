@@ -27,6 +27,19 @@ class Stream:
                 return x % n
 
 
+def slot_departments(plan):
+    """§8.2: per inspector slot, the set of departments it requires, or None
+    (any department): D reordered with the initiating department first, slot
+    j < |D| requires D[j], the others any department of D (any at all when D
+    is empty)."""
+    team = plan["team"]
+    depts = list(team["departments"])
+    if plan["department"] in depts:
+        depts.remove(plan["department"])
+        depts.insert(0, plan["department"])
+    return [{depts[j]} if j < len(depts) else (set(depts) or None) for j in range(team["size"])]
+
+
 class NoAssignment(Exception):
     pass
 
@@ -42,14 +55,7 @@ class Assigner:
         self.history = {tuple(h) for h in plan["history"]} if team["rotation"] else set()
         self.by_id = {i["id"]: i for i in inspectors}
         self.ids = sorted(self.by_id)
-        # §8.2: departments with the initiating one first
-        depts = list(team["departments"])
-        if plan["department"] in depts:
-            depts.remove(plan["department"])
-            depts.insert(0, plan["department"])
-        self.slots = []                          # (kind, allowed departments or None)
-        for j in range(self.size):
-            self.slots.append(("inspector", {depts[j]} if j < len(depts) else (set(depts) or None)))
+        self.slots = [("inspector", d) for d in slot_departments(plan)]     # (kind, allowed departments or None)
         self.slots += [("expert", None)] * self.experts
         self.static = [[i for i in self.ids if self.static_ok(s, self.by_id[i])] for s in range(len(self.slots))]
 

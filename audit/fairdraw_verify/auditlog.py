@@ -9,7 +9,8 @@ signed-note, tlog-checkpoint and tlog-proof specifications.
         alone.  Prints one line per problem, per draw whether its commitment
         was witnessed before the beacon, `OK <id>` / `DIFF <id> …` per draw,
         then VERIFIED or TAMPERED.  Exit 0 clean, 1 tampering or a DIFF,
-        2 bad input.
+        2 bad input.  Protected logs, sealed draws and DrawPublications:
+        published.py (its docstring lists the lines it adds).
 
     python3 audit/verify.py receipt FILE --vkey KEY_OR_FILE
         checks a receipt (C2SP tlog-proof) offline.  Exit 0 VERIFIED,
@@ -31,7 +32,8 @@ import sys
 import time
 import zlib
 
-from . import commitments, merkle, replay, witness
+from . import commitments, merkle, witness
+from .published import PublicationChecks
 from .canonical import canonical_json, parse_canonical
 from .snapshots import CONFLICT_LEAF, INSPECTOR_LEAF, LEAF_FIELDS
 from .report import output
@@ -97,7 +99,10 @@ def read_text(path, what):
 
 
 # Entry kinds and their body fields (LOG-FORMAT "Kinds and their body fields").
-# DrawResult carries `draw` when drawn and `failure` when infeasible.
+# The fields that depend on the outcome or the publication mode (LogCreated's
+# optional `publication`, DrawCommitment's `blinded`, DrawResult's `draw`,
+# `failure`, `openings`, `sealed`, DrawPublication's `openings`) are added by
+# LogVerifier.body_fields.
 BODY = {
     "LogCreated": {"origin": str, "vkey": str},
     "RegistrySnapshot": {"registry": str, "root": "hex", "count": int, "columns": list, "blob": str},
@@ -105,6 +110,7 @@ BODY = {
                        "beacon": dict, "year": int, "log_exclusions": list, "log_history": list},
     "BeaconRecord": {"commitment": "hex", "beacon": dict, "randomness": "hex", "seed": "hex"},
     "DrawResult": {"commitment": "hex", "beacon": "hex", "outcome": str},
+    "DrawPublication": {"result": "hex", "commitment": "hex", "draw": dict},
     "InspectionResult": {"draw": "hex", "uscc": str, "result": dict},
     "Amendment": {"amends": "hex", "reason": str, "result": dict},
     "WitnessPolicy": {"witnesses": list, "quorum": int},
@@ -147,7 +153,7 @@ class Entry:
 # `verify.py log DIR`
 # ---------------------------------------------------------------------------
 
-class LogVerifier:
+class LogVerifier(PublicationChecks):
     def __init__(self, directory, vkey=None, old_checkpoint=None, out=print, now=None):
         self.dir, self.out = directory, out
         self.now = now                       # the verifier's clock, Unix seconds (check 9)
@@ -159,6 +165,8 @@ class LogVerifier:
         self.beacon_of = {}                  # commitment id -> BeaconRecord entry
         self.policies = []                   # witness.Policy of each WitnessPolicy entry, in log order
         self.checkpoint_cosigned = None      # witness.Cosigned: cosignature lines of the `checkpoint` file
+        self.protected = False               # LogCreated.publication == "protected"
+        self.init_publication()              # published.PublicationChecks
 
     # -- output
     def problem(self, msg):
@@ -230,13 +238,14 @@ class LogVerifier:
             self.note("drand rounds: randomness = SHA-256(signature), chain and round time checked; the BLS "
                       "signature itself is NOT checked by verify.py (the Rust `fairdraw audit verify` checks it)")
         draws = [e for e in log if e.ok and e.kind == "DrawResult"]
-        for e in draws:                                                 # `audit replay`
-            self.replay(e)
+        counted = self.check_draws(draws)                               # `audit replay`, or the public checks
         if self.problems or self.diffs:
             self.out(f"TAMPERED: {self.problems} problem(s), {self.diffs} of {len(draws)} draw(s) differ")
             return 1
         self.out(f"VERIFIED: {len(log)} entries, {size} checkpoints (signatures, roots), snapshots, beacons "
-                 f"and seeds checked; {len(draws)} draw(s) replayed"
+                 f"and seeds checked; {counted['replayed']} draw(s) replayed"
+                 + (f"; {counted['public']} draw(s) checked without replay (protected log)" if counted["public"] else "")
+                 + (f"; {counted['sealed']} draw(s) sealed" if counted["sealed"] else "")
                  + ("; drand BLS signatures not checked by verify.py" if drand else ""))
         return 0
 
@@ -386,15 +395,11 @@ class LogVerifier:
         if not isinstance(body, dict):
             self.problem(f"{where} ({kind}): body must be an object")
             return
-        fields = dict(BODY[kind])
-        if kind == "DrawResult":
-            if body.get("outcome") == "drawn":
-                fields["draw"] = dict
-            elif body.get("outcome") == "infeasible":
-                fields["failure"] = str
-            else:
-                self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
-        missing = [f for f in fields if f not in body]
+        fields = self.body_fields(kind, body)
+        if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
+            self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
+        optional = {"publication"} if kind == "LogCreated" else set()
+        missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
         wrong = [f for f in fields if f in body and not type_ok(body[f], fields[f])]
         if missing or unknown or wrong:
@@ -404,6 +409,29 @@ class LogVerifier:
                                                   wrong and f"wrong type or format: {', '.join(wrong)}") if x))
             ok = False
         e.kind, e.body, e.ok = kind, body, ok
+        if e.index == 0 and kind == "LogCreated":        # the mode every later body depends on
+            self.protected = body.get("publication") == "protected"
+
+    def body_fields(self, kind, body):
+        """The body fields of an entry: BODY, and those of its outcome and the log's
+        publication mode (LOG-FORMAT "Publication")."""
+        fields = dict(BODY[kind])
+        if kind == "LogCreated":
+            fields["publication"] = str
+        elif kind == "DrawCommitment" and self.protected:
+            fields["blinded"] = dict
+        elif kind == "DrawResult" and body.get("outcome") == "infeasible":
+            fields["failure"] = str
+        elif kind == "DrawResult" and body.get("outcome") == "drawn":
+            if "sealed" in body and "draw" not in body:
+                fields["sealed"] = dict
+            else:
+                fields["draw"] = dict
+                if self.protected:
+                    fields["openings"] = list
+        elif kind == "DrawPublication" and self.protected:
+            fields["openings"] = list
+        return fields
 
     # -- check 5: references
     def earlier(self, e, ref, kinds, what):
@@ -434,12 +462,15 @@ class LogVerifier:
                 if check is not None:
                     check(e, e.body)
             self.by_id.setdefault(e.id, e)
+        self.check_sealed_inspections()
 
     def ref_LogCreated(self, e, b):
         if self.pub_line is not None and b["vkey"] != self.pub_line:
             self.problem(f"entry {e.index} (LogCreated): vkey {b['vkey']!r} is not log.pub ({self.pub_line!r})")
         if self.key is not None and b["origin"] != self.key.name:
             self.problem(f"entry {e.index} (LogCreated): origin {b['origin']!r} is not the key's name {self.key.name!r}")
+        if b.get("publication", "full") not in ("protected", "full"):
+            self.problem(f"entry {e.index} (LogCreated): publication {b['publication']!r} is not \"protected\" or \"full\"")
 
     def ref_RegistrySnapshot(self, e, b):
         where = f"entry {e.index} (RegistrySnapshot)"
@@ -455,7 +486,10 @@ class LogVerifier:
         if b["blob"] != f"snapshots/{root}.jsonl.gz":
             self.problem(f"{where}: blob {b['blob']!r} should be snapshots/{root}.jsonl.gz")
             return
-        leaves = self.load_blob(root)
+        leaves = self.load_full_blob(root, where) if self.protected else self.load_blob(root)
+        if leaves is None:                                  # a protected log's public mirror
+            self.snapshots[(reg, root)] = None
+            return
         if isinstance(leaves, str):
             self.problem(f"{where}: {leaves}")
             self.snapshots[(reg, root)] = None
@@ -468,19 +502,21 @@ class LogVerifier:
             self.problem(f"{where}: snapshot {root} has {len(leaves)} leaves, the entry says {b['count']}")
         self.snapshots.setdefault((reg, root), (leaves, columns, e))
 
-    def load_blob(self, root):
+    def load_blob(self, root, name=None):
         """LOG-FORMAT "Snapshots": gzip of the leaves, one per line. Returns the
-        leaves or a string saying what is wrong."""
-        data = self.read(f"snapshots/{root}.jsonl.gz")
+        lines or a string saying what is wrong; `name` is another gzip file of
+        lines (a salts file)."""
+        name = name or f"snapshots/{root}.jsonl.gz"
+        data = self.read(name)
         if data is None:
-            return f"snapshot blob snapshots/{root}.jsonl.gz is missing"
+            return f"snapshot blob {name} is missing"
         try:
             text = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as e:
-            return f"snapshot blob snapshots/{root}.jsonl.gz is not gzip: {e}"
+            return f"{name} is not gzip: {e}"
         lines, rest = split_lines(text)
         if rest:
-            return f"snapshot blob snapshots/{root}.jsonl.gz: the last leaf has no newline"
+            return f"{name}: the last line has no newline"
         return lines
 
     def ref_DrawCommitment(self, e, b):
@@ -506,6 +542,8 @@ class LogVerifier:
                     self.problem(f"{where}: the {reg} snapshot {s['root']} is not logged before the commitment")
                 elif found is not None and len(found[0]) != s["count"]:
                     self.problem(f"{where}: the {reg} snapshot has {len(found[0])} leaves, the commitment says {s['count']}")
+        if self.protected:
+            self.check_blinded(e, b)
         beacon = b["beacon"]
         if beacon.get("type") == "drand":
             self.check_drand_commitment(e, beacon)
@@ -540,6 +578,8 @@ class LogVerifier:
             idate, items = plan["inspection_date"], {i["item"] for i in plan["items"]}
             exclude, history = set(plan["exclude"]), {tuple(h) for h in plan["history"]}
             rotation, cap = plan["team"]["rotation"], plan.get("max_draws_per_year")
+            if not isinstance(idate, str) or idate and not re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", idate):
+                raise TypeError("inspection_date")
         except (KeyError, TypeError):
             self.problem(f"{where}: the plan is not a canonical plan (spec §3.3)")
             return
@@ -550,11 +590,13 @@ class LogVerifier:
         drawn, counts, latest = {}, {}, {}
         for r in (x for x in self.by_id.values() if x.ok and x.kind == "DrawResult" and x.body["outcome"] == "drawn"):
             c = self.by_id.get(r.body["commitment"])
-            if c is None or not c.ok or c.kind != "DrawCommitment" or not isinstance(r.body["draw"].get("assignments"), list):
+            doc = self.document_of(r)                          # a sealed draw counts once published
+            if c is None or not c.ok or c.kind != "DrawCommitment" or not isinstance(doc, dict) \
+                    or not isinstance(doc.get("assignments"), list):
                 continue
             try:
                 c_items = {i["item"] for i in c.body["plan"]["items"]}
-                targets = [(a["uscc"], a["inspectors"] + a["experts"]) for a in r.body["draw"]["assignments"]]
+                targets = [(a["uscc"], a["inspectors"] + a["experts"]) for a in doc["assignments"]]
             except (KeyError, TypeError):
                 continue
             for u, team in targets:
@@ -662,20 +704,30 @@ class LogVerifier:
             self.problem(f"{where}: beacon {r.id} belongs to commitment {r.body['commitment']}, not {c.id}")
             e.ok = False
             return
-        if b["outcome"] == "drawn":
-            d = b["draw"]
-            if d.get("seed") != r.body["seed"]:
-                self.problem(f"{where}: the draw's seed {d.get('seed')!r} is not the beacon's seed {r.body['seed']}")
-            if d.get("plan_digest") != c.body["plan_digest"]:
-                self.problem(f"{where}: the draw's plan_digest {d.get('plan_digest')!r} is not the commitment's "
-                             f"{c.body['plan_digest']}")
+        self.check_embargo(e, b, c)
+        if b["outcome"] == "drawn" and "draw" in b:
+            self.check_seed_and_digest(where, b["draw"], r, c)
+
+    def check_seed_and_digest(self, where, d, r, c):
+        """LOG-FORMAT check 5: a drawn document carries its beacon's seed and its commitment's plan digest."""
+        if d.get("seed") != r.body["seed"]:
+            self.problem(f"{where}: the draw's seed {d.get('seed')!r} is not the beacon's seed {r.body['seed']}")
+        if d.get("plan_digest") != c.body["plan_digest"]:
+            self.problem(f"{where}: the draw's plan_digest {d.get('plan_digest')!r} is not the commitment's "
+                         f"{c.body['plan_digest']}")
 
     def ref_InspectionResult(self, e, b):
         r = self.earlier(e, b["draw"], ["DrawResult"], "draw")
         if r is not None and r.body["outcome"] == "drawn":
-            targets = [a.get("uscc") for a in r.body["draw"].get("assignments", []) if isinstance(a, dict)]
-            if b["uscc"] not in targets:
-                self.problem(f"entry {e.index} (InspectionResult): {b['uscc']} is not a target of draw {r.id}")
+            if "sealed" in r.body:                   # LOG-FORMAT "Embargo": judged once published
+                self.inspections_of_sealed.append((e, r))
+            else:
+                self.check_target(e, r.body["draw"], r)
+
+    def check_target(self, e, doc, r):
+        targets = [a.get("uscc") for a in doc.get("assignments", []) if isinstance(a, dict)]
+        if e.body["uscc"] not in targets:
+            self.problem(f"entry {e.index} (InspectionResult): {e.body['uscc']} is not a target of draw {r.id}")
 
     def ref_Amendment(self, e, b):
         self.earlier(e, b["amends"], list(BODY), "amends")
@@ -872,15 +924,6 @@ class LogVerifier:
             self.problem(f"NOT consistent with your checkpoint of size {old.size}: the history you saw was "
                          "rewritten (RFC 9162 consistency proof fails)")
 
-    # -- `audit replay`: re-run a DrawResult from the log alone
-    def replay(self, e):
-        b = e.body
-        line, same = replay.replay(b, self.by_id[b["commitment"]].body, self.by_id[b["beacon"]].body["seed"],
-                                   self.snapshots)
-        if not same:
-            self.diffs += 1
-        self.out(f"{'OK' if same else 'DIFF'} {e.id} {line}")
-
 
 # ---------------------------------------------------------------------------
 # `verify.py receipt FILE` (LOG-FORMAT "Receipts", C2SP tlog-proof)
@@ -912,39 +955,42 @@ def parse_receipt(text, path):
 
 def check_receipt(path, vkey, out=print):
     key = read_key(vkey)
-    extra, index, proof, note = parse_receipt(read_text(path, "receipt"), path)
+    said, entry, leaf = prove_receipt(read_text(path, "receipt"), key, path)
+    stem = os.path.basename(path)
+    stem = stem[: -len(".tlog-proof")] if stem.endswith(".tlog-proof") else stem
+    if leaf is not None and re.fullmatch("[0-9a-f]{64}", stem) and stem != leaf.hex():   # a swapped file
+        said, entry = [f"{path} is named after entry {stem} but proves entry {leaf.hex()}"], None
+    for line in said:
+        out(line)
+    out("VERIFIED" if entry is not None else "NOT VERIFIED")
+    return 0 if entry is not None else 1
+
+
+def prove_receipt(text, key, path):
+    """A receipt (LOG-FORMAT "Receipts") checked with `key`: (lines saying what
+    was found, the proven entry as a value — None when it does not verify —,
+    the leaf hash or None).  BadInput when it is not a receipt at all."""
+    extra, index, proof, note = parse_receipt(text, path)
     if extra is None:                               # valid C2SP, but fairdraw's statement needs the leaf
-        out("the receipt has no `extra` line: without the entry's leaf there is nothing to prove")
-        out("NOT VERIFIED")
-        return 1
+        return ["the receipt has no `extra` line: without the entry's leaf there is nothing to prove"], None, None
     try:
         cp = open_checkpoint(note, key)
     except NoteError as e:
-        out(f"the receipt's checkpoint does not verify with {key}: {e}")
-        out("NOT VERIFIED")
-        return 1
+        return [f"the receipt's checkpoint does not verify with {key}: {e}"], None, None
     leaf = merkle.leaf_hash(extra)
-    stem = os.path.basename(path)
-    stem = stem[: -len(".tlog-proof")] if stem.endswith(".tlog-proof") else stem
-    if re.fullmatch("[0-9a-f]{64}", stem) and stem != leaf.hex():       # LOG-FORMAT check 11: a swapped file
-        out(f"{path} is named after entry {stem} but proves entry {leaf.hex()}")
-        out("NOT VERIFIED")
-        return 1
     entry, err = parse_canonical(extra)
     what = f"entry {leaf.hex()}"
     if isinstance(entry, dict) and {"index", "kind"} <= set(entry):
         what += f" ({entry.get('kind')}, index {entry.get('index')})"
-    ok = merkle.verify_inclusion(index, cp.size, leaf, proof, cp.root)
-    out(f"{what}: checkpoint of {cp.origin} at size {cp.size}, signed by {key}")
-    if not ok:
-        out(f"the RFC 9162 inclusion proof of the entry at index {index} does not lead to the checkpoint's root")
-    elif err is not None or not isinstance(entry, dict) or entry.get("index") != index:
-        out(f"the proven leaf is not a log entry at index {index} ({err or 'its index field differs'})")
-        ok = False
-    else:
-        out(f"included at index {index} (RFC 9162 inclusion proof checked)")
-    out("VERIFIED" if ok else "NOT VERIFIED")
-    return 0 if ok else 1
+    said = [f"{what}: checkpoint of {cp.origin} at size {cp.size}, signed by {key}"]
+    if not merkle.verify_inclusion(index, cp.size, leaf, proof, cp.root):
+        said.append(f"the RFC 9162 inclusion proof of the entry at index {index} does not lead to the checkpoint's root")
+        return said, None, leaf
+    if err is not None or not isinstance(entry, dict) or entry.get("index") != index:
+        said.append(f"the proven leaf is not a log entry at index {index} ({err or 'its index field differs'})")
+        return said, None, leaf
+    said.append(f"included at index {index} (RFC 9162 inclusion proof checked)")
+    return said, entry, leaf
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The command line of audit/verify.py (SPEC §10 "Verification"): verify a
 draw document against its inputs, or print the document the inputs give
-(--emit); `log` and `receipt` are audit/fairdraw_verify/auditlog.py.
+(--emit); `log` and `receipt` are audit/fairdraw_verify/auditlog.py,
+`disclosure` is audit/fairdraw_verify/disclosure.py.
 
 Exit codes (§10): 0 VERIFIED, 1 MISMATCH, 2 bad input."""
 
@@ -17,6 +18,9 @@ def main(argv):
     if argv and argv[0] in ("log", "receipt"):
         from . import auditlog                   # only when needed: it loads the Ed25519 tables
         return auditlog.main(argv)
+    if argv and argv[0] == "disclosure":
+        from . import disclosure
+        return disclosure.main(argv[1:])
     ap = argparse.ArgumentParser(description="Independent verifier for fairdraw-v1 draws (see audit/SPEC.md).")
     ap.add_argument("draw", nargs="?", help="the draw document (draw.json) to verify")
     ap.add_argument("--emit", action="store_true", help="print the draw computed from the inputs and --seed")

@@ -51,8 +51,18 @@ def _unique_keys(pairs):
 
 def load_document(data):
     """§9.1: UTF-8 without BOM, strict JSON -> the document (a dict with a seed string)."""
+    doc = load_strict_json(data)
+    if not isinstance(doc, dict) or not isinstance(doc.get("seed"), str):
+        raise DocumentError('has no "seed" string (the document must be a JSON object with a seed)')
+    return doc
+
+
+def load_strict_json(data):
+    """§9.1 rules 1-6 (bytes, grammar, strings, objects, numbers, nesting) for
+    any JSON file a verifier reads: the draw document, a disclosure
+    (LOG-FORMAT "Disclosures")."""
     if data.startswith(codecs.BOM_UTF8):
-        raise DocumentError("starts with a byte order mark (U+FEFF); a draw document is UTF-8 without BOM")
+        raise DocumentError("starts with a byte order mark (U+FEFF); the file must be UTF-8 without BOM")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -77,8 +87,6 @@ def load_document(data):
             stack.extend(v)
         elif isinstance(v, str) and _SURROGATE.search(v):
             raise DocumentError(f"not valid JSON: a string holds a lone surrogate escape ({v[:40]!r})")
-    if not isinstance(doc, dict) or not isinstance(doc.get("seed"), str):
-        raise DocumentError('has no "seed" string (the document must be a JSON object with a seed)')
     return doc
 
 

@@ -15,23 +15,25 @@ from .snapshots import INSPECTOR_LEAF, LEAF_FIELDS
 from .tables import ascii_lower
 
 
-def replay(result, commitment, seed, snapshots):
-    """(text, same) for a DrawResult body; `snapshots` maps (registry, root) to
-    (leaves, columns, entry) or None (a broken blob)."""
+def replay(outcome, document, commitment, seed, snapshots):
+    """(text, same) for a DrawResult's `outcome` and drawn `document` (its
+    `draw`, or a sealed draw's published one; None when infeasible);
+    `snapshots` maps (registry, root) to (leaves, columns, entry) or None (a
+    broken or absent blob)."""
     try:
         doc = compute_draw(replay_inputs(commitment, snapshots), seed)
     except ReplayError as why:
         return f"cannot replay: {why}", False
     except BadInput as x:
-        if result["outcome"] == "infeasible":
+        if outcome == "infeasible":
             return "(infeasible, as logged)", True
         return f"outcome: logged drawn, replay finds {x.problems[0]}", False
     except (KeyError, TypeError, ValueError, AttributeError) as x:
         return f"cannot replay: the committed plan is malformed ({type(x).__name__}: {x})", False
-    if result["outcome"] != "drawn":
+    if outcome != "drawn":
         return f"outcome: logged infeasible, replay draws {len(doc['assignments'])} targets", False
     diffs = []
-    differences(doc, result["draw"], "draw", diffs)
+    differences(doc, document, "draw", diffs)
     if diffs:
         return f"{len(diffs)} difference(s), first: {diffs[0]}", False
     return f"{doc['plan_name']}: {len(doc['assignments'])} targets reproduced", True

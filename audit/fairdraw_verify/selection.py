@@ -12,6 +12,13 @@ def ticket(seed_hash, uscc):
     return "0." + str(n).rjust(64, "0")[::-1]
 
 
+def sample_size(n, ratio, minimum, maximum):
+    """§6: k = min(max(ceil(N·p / 10^s), min), N), then min(k, max) when max is set."""
+    p, s = ratio
+    k = min(max(-(-n * p // 10**s), minimum), n)
+    return k if maximum is None else min(k, maximum)
+
+
 def in_scope(e, scope):
     """§6: status, region prefix, industry prefix, where equalities."""
     statuses, regions, industries, where_values = scope
@@ -34,10 +41,7 @@ def strata(enterprises, plan, ratios, seed_hash):
     for c in CLASSES:
         eligible = [e for e in population[c] if e[0] not in exclude]
         n = len(eligible)
-        p, s = ratios[c]
-        k = min(max(-(-n * p // 10**s), plan["min"][c]), n)      # k0 = ceil(N*p / 10^s)
-        if plan["max"][c] is not None:
-            k = min(k, plan["max"][c])
+        k = sample_size(n, ratios[c], plan["min"][c], plan["max"][c])
         # §7: the k smallest tickets; equal tickets ordered by USCC
         chosen = sorted((ticket(seed_hash, e[0]), e[0], e) for e in eligible)[:k]
         out.append({"class": c, "population": len(population[c]), "excluded": len(population[c]) - n,

@@ -9,65 +9,15 @@ that the log records (verify.py replays it).  Run with
 """
 
 import base64
-import datetime
-import gzip
-import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import types
 import unittest
 
-AUDIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, AUDIT)
-
-from fairdraw_verify import ed25519, merkle  # noqa: E402
+from logfixture import (AUDIT, CEREMONY_PEOPLE, DATA, DIGITS, QUICKNET, Log, b64, checkpoint_text, ed25519, key_id,
+                        merkle, public_key, rfc3339, sign, utc, verify_log)
 from fairdraw_verify.canonical import canonical_json  # noqa: E402
-from fairdraw_verify.draw import compute_draw, load_inputs  # noqa: E402
-from fairdraw_verify.snapshots import CONFLICT_LEAF, INSPECTOR_LEAF, LEAF_FIELDS  # noqa: E402
-
-ORIGIN = "fairdraw.example/test"
-
-
-# ---------------------------------------------------------------------------
-# A test-only Ed25519 signer (RFC 8032 §5.1.5, §5.1.6)
-# ---------------------------------------------------------------------------
-
-def _encode(point):
-    x, y, z, _ = point
-    zi = pow(z, ed25519.P - 2, ed25519.P)
-    x, y = x * zi % ed25519.P, y * zi % ed25519.P
-    return (y | (x & 1) << 255).to_bytes(32, "little")
-
-
-def _expand(seed):
-    h = hashlib.sha512(seed).digest()
-    a = int.from_bytes(h[:32], "little")
-    a = (a & ~7 & ((1 << 254) - 1)) | (1 << 254)
-    return a, h[32:]
-
-
-def public_key(seed):
-    return _encode(ed25519._mul_base(_expand(seed)[0] % ed25519.L))      # B has order L
-
-
-def sign(seed, message):
-    a, prefix = _expand(seed)
-    r = int.from_bytes(hashlib.sha512(prefix + message).digest(), "little") % ed25519.L
-    big_r = _encode(ed25519._mul_base(r))
-    k = int.from_bytes(hashlib.sha512(big_r + public_key(seed) + message).digest(), "little") % ed25519.L
-    return big_r + ((r + k * a) % ed25519.L).to_bytes(32, "little")
-
-
-def b64(b):
-    return base64.b64encode(b).decode()
-
-
-def key_id(name, algorithm, pub):
-    return hashlib.sha256(name.encode() + b"\n" + bytes([algorithm]) + pub).digest()[:4]
 
 
 class Witness:
@@ -86,125 +36,6 @@ class Witness:
         message = f"cosignature/v1\ntime {t}\n".encode() + checkpoint_text.encode()
         sig = signature if signature is not None else sign(self.seed, message)
         return f"\u2014 {self.name} {b64(self.id + t.to_bytes(8, 'big') + sig)}"
-
-
-def checkpoint_text(origin, size, root):
-    return f"{origin}\n{size}\n{b64(root)}\n"
-
-
-def utc(s):
-    return int(datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp())
-
-
-# ---------------------------------------------------------------------------
-# A small log written by the test, from LOG-FORMAT
-# ---------------------------------------------------------------------------
-
-DATA = os.path.join(AUDIT, "..", "data")
-DIGITS = "31415926535897932384626433"
-CEREMONY_PEOPLE = ["张三", "李四"]
-QUICKNET = {"chain": "quicknet", "chain_hash": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
-            "genesis_time": 1692803367, "period": 3}
-
-
-def rfc3339(t):
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class Log:
-    """Writes a fairdraw log directory: entries, one checkpoint per size, blobs."""
-
-    def __init__(self, directory, seed=bytes(range(101, 133))):
-        self.dir, self.seed = directory, seed
-        self.pub = public_key(seed)
-        self.id = key_id(ORIGIN, 0x01, self.pub)
-        self.vkey = f"{ORIGIN}+{self.id.hex()}+{b64(bytes([0x01]) + self.pub)}"
-        self.lines, self.cosigned = [], []
-        os.makedirs(os.path.join(directory, "snapshots"))
-        self.add("LogCreated", {"origin": ORIGIN, "vkey": self.vkey})
-
-    def add(self, kind, body, time="2026-12-01T00:00:00Z"):
-        entry = {"body": body, "index": len(self.lines), "kind": kind, "simulated": False, "time": time, "v": 1}
-        self.lines.append(canonical_json(entry).encode())
-        return merkle.leaf_hash(self.lines[-1]).hex()
-
-    def root(self, size):
-        return merkle.mth([merkle.leaf_hash(x) for x in self.lines[:size]])
-
-    def text(self, size):
-        return checkpoint_text(ORIGIN, size, self.root(size))
-
-    def note(self, size, cosignatures=()):
-        text = self.text(size)
-        own = f"\u2014 {ORIGIN} {b64(self.id + sign(self.seed, text.encode()))}"
-        return text + "\n" + "".join(x + "\n" for x in (own, *cosignatures))
-
-    def cosign(self, size, lines):
-        """A record of cosignatures.jsonl: the log's checkpoint of `size` and the given lines."""
-        self.cosigned.append(canonical_json({"checkpoint": self.note(size, lines), "size": size}))
-
-    def snapshot(self, registry, leaves, columns):
-        root = merkle.mth([merkle.leaf_hash(x) for x in leaves]).hex()
-        with open(os.path.join(self.dir, "snapshots", f"{root}.jsonl.gz"), "wb") as f:
-            f.write(gzip.compress(b"".join(x + b"\n" for x in leaves)))
-        self.add("RegistrySnapshot", {"registry": registry, "root": root, "count": len(leaves),
-                                      "columns": columns, "blob": f"snapshots/{root}.jsonl.gz"})
-        return {"root": root, "count": len(leaves)}
-
-    def draw(self, inputs_dir, beacon, reveal, committed_at="2026-12-01T00:00:00Z", revealed_at="2026-12-02T00:00:00Z"):
-        """Snapshots, a commitment, its BeaconRecord and DrawResult; returns
-        (commitment index, result id).  `beacon` is the committed beacon,
-        `reveal` the BeaconRecord's."""
-        args = types.SimpleNamespace(plan=os.path.join(inputs_dir, "plan.toml"),
-                                     enterprises=os.path.join(inputs_dir, "enterprises.csv"),
-                                     inspectors=os.path.join(inputs_dir, "inspectors.csv"), conflicts=None)
-        plan, ratios, (enterprises, resolved), inspectors, conflicts = load_inputs(args)
-        snaps = {
-            "enterprises": self.snapshot("enterprises", sorted(canonical_json(list(e[:6])).encode() for e in enterprises),
-                                         LEAF_FIELDS),
-            "inspectors": self.snapshot("inspectors", [canonical_json([i[c] for c in INSPECTOR_LEAF]).encode()
-                                                       for i in sorted(inspectors, key=lambda i: i["id"])], INSPECTOR_LEAF),
-            "conflicts": self.snapshot("conflicts", [], CONFLICT_LEAF),
-        }
-        commitment_index = len(self.lines)
-        commitment = self.add("DrawCommitment", {
-            "algorithm": "fairdraw-v1", "plan": plan,
-            "plan_digest": hashlib.sha256(canonical_json(plan).encode()).hexdigest(),
-            "snapshots": snaps, "beacon": beacon, "year": int(committed_at[:4]),
-            "log_exclusions": [], "log_history": []}, committed_at)
-        if reveal["type"] == "ceremony":
-            data = b"fairdraw-v1/ceremony\x00" + reveal["digits"].encode()
-            for w in reveal["witnesses"]:
-                data += b"\x00" + w.encode()
-            randomness = hashlib.sha256(data).digest()
-        else:
-            randomness = hashlib.sha256(bytes.fromhex(reveal["signature"])).digest()
-        seed = hashlib.sha256(b"fairdraw-v1/seed\x00" + bytes.fromhex(commitment) + randomness).hexdigest()
-        record = self.add("BeaconRecord", {"commitment": commitment, "beacon": reveal,
-                                           "randomness": randomness.hex(), "seed": seed}, revealed_at)
-        doc = compute_draw((plan, ratios, (enterprises, resolved), inspectors, conflicts), seed)
-        result = self.add("DrawResult", {"commitment": commitment, "beacon": record, "outcome": "drawn",
-                                         "draw": json.loads(json.dumps(doc))}, revealed_at)
-        return commitment_index, result
-
-    def write(self, checkpoint=None):
-        """Writes the files; `checkpoint` replaces the `checkpoint` file's text."""
-        def put(name, data):
-            with open(os.path.join(self.dir, name), "wb") as f:
-                f.write(data)
-        put("log.pub", self.vkey.encode() + b"\n")
-        put("entries.jsonl", b"".join(x + b"\n" for x in self.lines))
-        put("checkpoints.jsonl", "".join(canonical_json({"batch_end": True, "checkpoint": self.note(n), "size": n}) + "\n"
-                                         for n in range(1, len(self.lines) + 1)).encode())
-        put("checkpoint", (checkpoint or self.note(len(self.lines))).encode())
-        if self.cosigned:
-            put("cosignatures.jsonl", "".join(x + "\n" for x in self.cosigned).encode())
-
-
-def verify_log(directory, *extra):
-    run = subprocess.run([sys.executable, os.path.join(AUDIT, "verify.py"), "log", directory,
-                          "--now", "2026-12-03T00:00:00Z", *extra], capture_output=True, text=True)
-    return run.returncode, run.stdout + run.stderr
 
 
 W1 = Witness("witness.example/w1", bytes(range(1, 33)))
