@@ -82,9 +82,11 @@ function csvRows(text) {
  * DrawPublication at `pubTime`); auditor (add the full blobs and salts, as
  * `fairdraw audit export --for-auditor`); edit(bodies) changes the entry
  * bodies before they are signed (an operator re-signing a changed log);
+ * commit(commitment body, {blinded}) changes the commitment before its id
+ * and the seed are derived from it (the draw follows its plan and digest);
  * files(map) changes the files afterwards.
  */
-export async function buildLog({ mode = 'protected', embargo = false, publish = false, pubTime = '2026-12-10T02:00:00Z', auditor = false, edit = null, files: editFiles = null } = {}) {
+export async function buildLog({ mode = 'protected', embargo = false, publish = false, pubTime = '2026-12-10T02:00:00Z', auditor = false, commit = null, edit = null, files: editFiles = null } = {}) {
   const isProtected = mode === 'protected';
   const read = f => new Uint8Array(fs.readFileSync(new URL(f, BASIC)));
   const inputs = { enterprises: read('enterprises.csv'), inspectors: read('inspectors.csv'), conflicts: Buffer.from(CONFLICTS), plan: PLAN };
@@ -122,13 +124,14 @@ export async function buildLog({ mode = 'protected', embargo = false, publish = 
     ['DrawCommitment', { algorithm: 'fairdraw-v1', plan, plan_digest: planDigest, snapshots: roots(full), beacon: { type: 'ceremony' }, year: 2026, log_exclusions: [], log_history: [], ...(isProtected ? { blinded: roots(blinded) } : {}) }],
   ];
   const times = ['2026-12-01T01:00:00Z', '2026-12-01T01:00:01Z', '2026-12-01T01:00:02Z', '2026-12-01T01:00:03Z', '2026-12-01T01:00:04Z', '2026-12-01T03:00:00Z', '2026-12-01T03:00:01Z', pubTime];
-  const line = (i, kind, body) => canonicalJson({ body, index: i, kind, simulated: true, time: times[i], v: 1 });
+  const line = (i, kind, body) => canonicalJson({ body, index: i, kind, simulated: true, time: times[i] || pubTime, v: 1 });
+  if (commit) commit(bodies[4][1], { blinded });
   const cid = leafHash(line(4, ...bodies[4])).toString('hex');
   const digits = '31415926535897932384626433';
   const randomness = sha('fairdraw-v1/ceremony', [0], digits, [0], 'Alice', [0], 'Bob');
   const seed = sha('fairdraw-v1/seed', [0], Buffer.from(cid, 'hex'), randomness).toString('hex');
   const doc = await computeDraw({ ...inputs, seed });
-  doc.plan = plan; doc.plan_digest = planDigest;
+  doc.plan = bodies[4][1].plan; doc.plan_digest = bodies[4][1].plan_digest;
   const byUscc = new Map(rows.enterprises.map(r => [r.key, r]));
   const openings = doc.assignments.map(a => ({ leaf: byUscc.get(a.uscc).leaf, salt: byUscc.get(a.uscc).salt.toString('hex') }));
   bodies.push(['BeaconRecord', { commitment: cid, beacon: { type: 'ceremony', digits, witnesses: ['Alice', 'Bob'] }, randomness: randomness.toString('hex'), seed }]);
