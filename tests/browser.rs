@@ -330,3 +330,30 @@ fn the_draw_list_warns_about_abandoned_and_competing_commitments() {
     assert_eq!(kinds, ["abandoned", "competing"], "{shown:?}");
     assert!(shown[0]["text"].as_str().unwrap().contains("never revealed"), "{shown:?}");
 }
+
+/// The enterprise lookup page's "核验本企业告知书 / check my firm's disclosure"
+/// (issue 10): disclosure files of a protected log built in node are chosen in
+/// the page's file input and verified in the browser — the verdict in plain
+/// words first, selected or not and why — and a tampered one (another verdict,
+/// another salt) is rejected in red; the page says the log is protected.
+#[test]
+fn chromium_checks_a_firms_disclosure_file_in_the_page() {
+    const TEST: &str = "chromium_checks_a_firms_disclosure_file_in_the_page";
+    if !chromium_or_skip(TEST) {
+        return;
+    }
+    for (lang, selected, not_selected) in [("zh", "中被抽中", "中未被抽中"), ("en", "was selected", "was not selected")]
+    {
+        let out = node(&["tests/browser/disclosure.mjs", "--lang", lang]);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(v["consoleErrors"], serde_json::json!([]), "{v}");
+        let cases = v["cases"].as_array().unwrap();
+        let status: Vec<&str> = cases.iter().map(|c| c["status"].as_str().unwrap()).collect();
+        assert_eq!(status, ["verified", "verified", "tampered", "tampered", "invalid"], "{v}");
+        assert!(cases[0]["first"].as_str().unwrap().contains(selected), "{v}");
+        assert!(cases[1]["first"].as_str().unwrap().contains(not_selected), "{v}");
+        assert!(cases[2..].iter().all(|c| c["red"] == serde_json::json!(true)), "{v}");
+        assert_eq!(v["publication"][0]["mode"], "protected", "{v}");
+    }
+}

@@ -51,18 +51,21 @@ function shapeErrors(d) {
   return out;
 }
 
+/** Bad input (exit 2): a FairdrawError of kind 'not-a-disclosure' (the page tells it from a browser that cannot check). */
+const notADisclosure = message => new FairdrawError(message, [], 'not-a-disclosure');
+
 /** Reads the disclosure (bytes, text or a parsed object); throws a FairdrawError (exit 2) on bad input. */
 function readDisclosure(input) {
   let d = input;
   if (input instanceof Uint8Array || input instanceof ArrayBuffer || isStr(input)) {
     let text = input;
     if (!isStr(input)) {
-      try { text = strictUtf8.decode(input instanceof ArrayBuffer ? new Uint8Array(input) : input); } catch { throw new FairdrawError('the disclosure is not UTF-8 text'); }
+      try { text = strictUtf8.decode(input instanceof ArrayBuffer ? new Uint8Array(input) : input); } catch { throw notADisclosure('the disclosure is not UTF-8 text'); }
     }
-    try { d = JSON.parse(text); } catch (e) { throw new FairdrawError(`the disclosure is not JSON: ${e.message}`); }
+    try { d = JSON.parse(text); } catch (e) { throw notADisclosure(`the disclosure is not JSON: ${e.message}`); }
   }
   const errors = shapeErrors(d);
-  if (errors.length) throw new FairdrawError(`not a disclosure (${DISCLOSURE_FORMAT}):\n${errors.join('\n')}`);
+  if (errors.length) throw notADisclosure(`not a disclosure (${DISCLOSURE_FORMAT}):\n${errors.join('\n')}`);
   return d;
 }
 
@@ -97,14 +100,14 @@ const REASON_WORDS = {
  * Verifies a disclosure. Resolves to {code: 0 verified | 1 tampered, lines,
  * problems, verdict: {uscc, class, state, ticket, cutoff, selected, reason,
  * draw, plan_name, mode}} (verdict null when check 2 fails); rejects with a
- * FairdrawError (exit 2) for bad input: not JSON, wrong shape or types, a
- * malformed key.
+ * FairdrawError (exit 2, kind 'not-a-disclosure') for bad input: not JSON,
+ * wrong shape or types, a malformed key.
  */
 export async function verifyDisclosure(input, { vkey } = {}) {
   const d = readDisclosure(input);
   const parseKey = async (text, what) => {
     try { return await parseVerifierKey(text.trim()); } catch (e) {
-      if (e instanceof NoteError) throw new FairdrawError(`${what}: ${e.message}`);
+      if (e instanceof NoteError) throw notADisclosure(`${what}: ${e.message}`);
       throw e;
     }
   };
