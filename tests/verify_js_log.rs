@@ -239,7 +239,7 @@ fn cosignatures_and_witnessed_logs_in_node() {
 /// disclosures through `verify.js disclosure`, each tampering case failing.
 #[test]
 fn protected_logs_sealed_draws_and_disclosures_in_node() {
-    for (file, count) in [("tests/verify-js/publication.test.mjs", 15), ("tests/verify-js/disclosure.test.mjs", 7)] {
+    for (file, count) in [("tests/verify-js/publication.test.mjs", 16), ("tests/verify-js/disclosure.test.mjs", 7)] {
         let out =
             Command::new("node").args(["--test", file]).current_dir(root()).output().expect("node must be installed");
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -140,7 +140,7 @@ export async function buildLog({ mode = 'protected', embargo = false, publish = 
   bodies.push(['DrawResult', { commitment: cid, beacon: bid, outcome: 'drawn', ...(embargo ? { sealed } : { draw: doc }), ...(isProtected && !embargo ? { openings } : {}) }]);
   const rid = leafHash(line(6, ...bodies[6])).toString('hex');
   if (publish) bodies.push(['DrawPublication', { result: rid, commitment: cid, draw: doc, ...(isProtected ? { openings } : {}) }]);
-  if (edit) edit(bodies, { doc, openings, rows, blinded, full });
+  if (edit) edit(bodies, { doc, openings, rows, blinded, full, rid });
 
   const lines = bodies.map(([kind, body], i) => line(i, kind, body));
   const notes = lines.map((_, k) => log.signNote(`${ORIGIN}\n${k + 1}\n${b64(mth(lines.slice(0, k + 1)))}\n`));

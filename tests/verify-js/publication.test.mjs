@@ -193,6 +193,15 @@ test('a publication too early, not matching its seal, twice, or of a draw not se
   tampered(await verify({ embargo: true, edit: b => { body(b, 'DrawResult').sealed.strata.pop(); } }), /wrong type or format: sealed/);
 });
 
+test('an InspectionResult may name a sealed draw; once published, its firm must be a target', async () => {
+  const target = x => x.doc.assignments[0].uscc;
+  const other = x => x.rows.enterprises.map(r => r.key).find(u => !x.doc.assignments.some(a => a.uscc === u));
+  const result = pick => (b, x) => b.splice(7, 0, ['InspectionResult', { draw: x.rid, uscc: pick(x), result: { 结果: '未发现问题' } }]);
+  verified(await verify({ embargo: true, edit: result(other) })); // sealed: not judged yet
+  verified(await verify({ embargo: true, publish: true, edit: result(target) }));
+  tampered(await verify({ embargo: true, publish: true, edit: result(other) }), /entry 7 \(InspectionResult\): [0-9A-Z]{18} is not a target of draw [0-9a-f]{64}/);
+});
+
 // ── helpers ───────────────────────────────────────────────────────────────────
 
 import zlib from 'node:zlib';
