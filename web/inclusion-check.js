@@ -54,7 +54,7 @@ export async function checkInclusion(detail, receiptText, logVkey, canonicalJson
   const body = entry && entry.body;
   if (!body || entry.kind !== 'DrawResult') return fail(`entry ${receipt.index} is not a DrawResult`, where);
   if (body.commitment !== (detail.beacon && detail.beacon.commitment)) return fail('the logged draw belongs to another commitment', where);
-  const logged = body.outcome === 'drawn' ? canonicalJson(body.draw) : null;
+  const logged = body.outcome === 'drawn' && body.draw ? canonicalJson(body.draw) : null; // a sealed draw has none yet
   const shown = detail.draw ? canonicalJson(detail.draw) : null;
   if (logged !== shown) return fail('the draw on this page is not the logged one', where);
   return { id: 'inclusion', ok: true, problem: null, ...where };

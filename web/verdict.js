@@ -24,12 +24,13 @@ import { checkInclusion, parseReceipt } from './inclusion-check.js';
 export const CHECK_ORDER = ['recompute', 'beacon', 'witnessed', 'inclusion'];
 
 /**
- * A protected log's openings (LOG-FORMAT.md "Publication") are in the
- * DrawResult entry, which the receipt carries; checkInclusion then proves that
- * entry is in the log and is this draw. Undefined when the receipt is unreadable.
+ * The DrawResult body the receipt carries: a protected log's `openings` and
+ * an embargoed draw's `sealed` (LOG-FORMAT.md "Publication") are there;
+ * checkInclusion then proves that entry is in the log and is this draw. Null
+ * when the receipt is unreadable.
  */
-function openingsOf(receiptText) {
-  try { return JSON.parse(parseReceipt(receiptText).leaf).body.openings; } catch { return undefined; }
+function loggedBody(receiptText) {
+  try { return JSON.parse(parseReceipt(receiptText).leaf).body || null; } catch { return null; }
 }
 
 const stateOf = ok => (ok === true ? 'ok' : ok === false ? 'bad' : 'na');
@@ -42,7 +43,11 @@ const stateOf = ok => (ok === true ? 'ok' : ok === false ? 'bad' : 'na');
 export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
   const receiptUrl = detail.receipt_url || `/api/draws/${encodeURIComponent(detail.id)}/receipt`;
   const receipt = await io.getText(receiptUrl);
-  const recomputed = await verifyLoggedDraw(detail, io.getBytes, { onProgress, openings: openingsOf(receipt) });
+  const logged = loggedBody(receipt);
+  // a sealed draw (LOG-FORMAT.md "Embargo"): no document to check until its publication
+  const recomputed = logged && logged.sealed
+    ? { status: 'unchecked', sealed: logged.sealed, infeasible: false, differences: [], checks: [], problems: [] }
+    : await verifyLoggedDraw(detail, io.getBytes, { onProgress, openings: logged ? logged.openings : undefined });
   if (onProgress) onProgress('signatures', {});
   const logVkey = (await io.getText('/api/log.pub')).trim();
 
@@ -52,7 +57,7 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
   const inclusion = await checkInclusion(detail, receipt, logVkey, canonicalJson);
 
   const checks = [
-    { id: 'recompute', state: recomputed.status === 'unchecked' ? 'na' : stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible, protected: recomputed.protected === true },
+    { id: 'recompute', state: recomputed.status === 'unchecked' ? 'na' : stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible, protected: recomputed.protected === true, sealed: recomputed.sealed || null },
     { ...beacon, state: stateOf(beacon.ok) },
     { ...witnessed, witness: witnessed.state, state: stateOf(witnessed.ok), kind: beacon.kind },
     { ...inclusion, state: stateOf(inclusion.ok) },

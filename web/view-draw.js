@@ -273,6 +273,7 @@ const utc = secs => new Date(secs * 1000).toISOString().replace('.000Z', 'Z');
 
 /** The sentence of one verdict check, in plain words. */
 function verdictText(c, r) {
+  if (c.id === 'recompute' && c.sealed) return t('verdict.sealed', { until: c.sealed.until });
   if (c.id === 'recompute' && c.protected) {
     if (c.state === 'na') return t('verdict.public.infeasible');
     if (c.state === 'ok') return t('verdict.public.ok');

@@ -80,3 +80,18 @@ test('the verdict takes the openings from the receipt and calls the check the pu
   assert.equal(bad.status, 'mismatch');
   assert.deepEqual(bad.checks.filter(c => c.state === 'bad').map(c => c.id), ['recompute', 'inclusion']);
 });
+
+test('a sealed draw is "not checked" until its publication, and its receipt still proves it', async () => {
+  const log = await buildLog({ embargo: true });
+  const { detail, fetchBytes, receipt } = api(log);
+  assert.equal(detail.draw, null);
+  const v = await verifyDrawVerdict(detail, {
+    getBytes: fetchBytes,
+    getText: async url => (url === '/api/log.pub' ? log.log.vkey + '\n' : receipt),
+    getJson: async () => { throw Object.assign(new Error('no witness endpoint'), { status: 404 }); },
+  });
+  const recompute = v.checks.find(c => c.id === 'recompute');
+  assert.deepEqual([recompute.state, recompute.sealed.until], ['na', '2026-12-10']);
+  assert.equal(v.checks.find(c => c.id === 'inclusion').state, 'ok');
+  assert.equal(v.status, 'partial');
+});
