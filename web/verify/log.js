@@ -2,8 +2,10 @@
 // verifyLog(files). Checks "What `audit verify` checks" 1–4, the references
 // and beacons of 5 (not the snapshot blobs), 7, 9 ("Abandoned and competing
 // commitments", in ./commitments.js) and "Witnesses and cosignatures" (in
-// ./witness.js). Not done here, and said so in the verdict: snapshot blobs,
-// effective plans, receipts, drand BLS signatures, --checkpoint and replay.
+// ./witness.js), and "Publication" (in ./publication.js: a protected log's
+// blinded blobs and public checks, its auditor snapshots when present, sealed
+// draws). Not done here, and said so in the verdict: a full log's snapshot
+// blobs, effective plans, receipts, drand BLS signatures, --checkpoint and replay.
 // Output lines follow audit/verify.py log: `problem: …`, `note: …`, then
 // `TAMPERED: …` (code 1) or `VERIFIED: …` (code 0).
 
@@ -30,7 +32,7 @@ const TYPES = {
   str: v => typeof v === 'string', int: isInt, hex: isHex64, list: Array.isArray, object: isPlainObject,
   ...PUBLICATION_TYPES,
 };
-// LOG-FORMAT "Kinds and their body fields"; bodyFields() adds the fields that
+// LOG-FORMAT "Kinds and their body fields"; checkEntry adds the fields that
 // depend on the outcome, the publication mode and an embargo.
 const BODY = {
   LogCreated: { origin: 'str', vkey: 'str' },
