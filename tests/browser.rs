@@ -95,6 +95,16 @@ fn signature_checks_in_node() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }
 
+/// The draw page's verification of a protected log's draw (issue 10): the
+/// blinded snapshots and the public checks with the receipt's openings;
+/// a sealed draw is not checked until its publication.
+#[test]
+fn protected_draws_are_checked_in_node_without_the_private_snapshots() {
+    let out = node(&["--test", "tests/browser/protected.test.mjs"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("# pass 4") && out.stdout.contains("# fail 0"), "{}", out.stdout);
+}
+
 /// Runs e2e.mjs and returns its JSON report, asserting it exited 0 (the expected status, no console error).
 fn e2e(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["tests/browser/e2e.mjs"];
@@ -329,4 +339,31 @@ fn the_draw_list_warns_about_abandoned_and_competing_commitments() {
     let kinds: Vec<&str> = shown.iter().map(|w| w["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["abandoned", "competing"], "{shown:?}");
     assert!(shown[0]["text"].as_str().unwrap().contains("never revealed"), "{shown:?}");
+}
+
+/// The enterprise lookup page's "核验本企业告知书 / check my firm's disclosure"
+/// (issue 10): disclosure files of a protected log built in node are chosen in
+/// the page's file input and verified in the browser — the verdict in plain
+/// words first, selected or not and why — and a tampered one (another verdict,
+/// another salt) is rejected in red; the page says the log is protected.
+#[test]
+fn chromium_checks_a_firms_disclosure_file_in_the_page() {
+    const TEST: &str = "chromium_checks_a_firms_disclosure_file_in_the_page";
+    if !chromium_or_skip(TEST) {
+        return;
+    }
+    for (lang, selected, not_selected) in [("zh", "中被抽中", "中未被抽中"), ("en", "was selected", "was not selected")]
+    {
+        let out = node(&["tests/browser/disclosure.mjs", "--lang", lang]);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(v["consoleErrors"], serde_json::json!([]), "{v}");
+        let cases = v["cases"].as_array().unwrap();
+        let status: Vec<&str> = cases.iter().map(|c| c["status"].as_str().unwrap()).collect();
+        assert_eq!(status, ["verified", "verified", "tampered", "tampered", "invalid"], "{v}");
+        assert!(cases[0]["first"].as_str().unwrap().contains(selected), "{v}");
+        assert!(cases[1]["first"].as_str().unwrap().contains(not_selected), "{v}");
+        assert!(cases[2..].iter().all(|c| c["red"] == serde_json::json!(true)), "{v}");
+        assert_eq!(v["publication"][0]["mode"], "protected", "{v}");
+    }
 }

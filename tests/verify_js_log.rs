@@ -234,6 +234,23 @@ fn cosignatures_and_witnessed_logs_in_node() {
     assert!(text.contains("# pass 7") && text.contains("# fail 0"), "every node test ran: {text}");
 }
 
+/// LOG-FORMAT "Publication" in node: the blinding vector, protected logs
+/// (public checks, auditor export), sealed draws and publications, and
+/// disclosures through `verify.js disclosure`, each tampering case failing.
+#[test]
+fn protected_logs_sealed_draws_and_disclosures_in_node() {
+    for (file, count) in [("tests/verify-js/publication.test.mjs", 16), ("tests/verify-js/disclosure.test.mjs", 7)] {
+        let out =
+            Command::new("node").args(["--test", file]).current_dir(root()).output().expect("node must be installed");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{file}: {text}");
+        assert!(
+            text.contains(&format!("# pass {count}")) && text.contains("# fail 0"),
+            "every node test of {file} ran: {text}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_server_serves_the_verifier_modules() {
     let s = http::server("2024-11-01");

@@ -11,7 +11,8 @@
 //   {id: 'inclusion', ok, index, size, problem}
 
 import './note.js'; // Ed25519 by noble where WebCrypto has none
-import { openCheckpoint, b64decode } from './verify/note.js';
+import { openCheckpoint } from './verify/note.js';
+import { parseReceipt as parseReceiptBytes } from './verify/receipt.js';
 import { sha256, utf8, hex, concatBytes } from './verify/sha256.js';
 import { verifyInclusion } from './proof.js';
 
@@ -20,15 +21,8 @@ import { verifyInclusion } from './proof.js';
  * {leaf (string), index, proof: [hex], note}; throws when it is not one.
  */
 export function parseReceipt(text) {
-  const cut = text.indexOf('\n\n');
-  if (cut < 0) throw new Error('not a receipt (no blank line before the checkpoint)');
-  const lines = text.slice(0, cut).split('\n');
-  if (lines[0] !== 'c2sp.org/tlog-proof@v1') throw new Error('not a c2sp.org/tlog-proof@v1 receipt');
-  const extra = /^extra (\S+)$/.exec(lines[1] || '');
-  const index = /^index (0|[1-9][0-9]*)$/.exec(lines[2] || '');
-  if (!extra || !index) throw new Error('the receipt lacks its extra or index line');
-  const leaf = new TextDecoder('utf-8', { fatal: true }).decode(b64decode(extra[1]));
-  return { leaf, index: Number(index[1]), proof: lines.slice(3).map(l => hex(b64decode(l))), note: text.slice(cut + 2) };
+  const r = parseReceiptBytes(text);
+  return { leaf: new TextDecoder('utf-8', { fatal: true }).decode(r.extra), index: r.index, proof: r.proof.map(hex), note: r.note };
 }
 
 /** RFC 6962 leaf hash (0x00 ‖ line), hex: the entry's id. */
@@ -60,7 +54,7 @@ export async function checkInclusion(detail, receiptText, logVkey, canonicalJson
   const body = entry && entry.body;
   if (!body || entry.kind !== 'DrawResult') return fail(`entry ${receipt.index} is not a DrawResult`, where);
   if (body.commitment !== (detail.beacon && detail.beacon.commitment)) return fail('the logged draw belongs to another commitment', where);
-  const logged = body.outcome === 'drawn' ? canonicalJson(body.draw) : null;
+  const logged = body.outcome === 'drawn' && body.draw ? canonicalJson(body.draw) : null; // a sealed draw has none yet
   const shown = detail.draw ? canonicalJson(detail.draw) : null;
   if (logged !== shown) return fail('the draw on this page is not the logged one', where);
   return { id: 'inclusion', ok: true, problem: null, ...where };

@@ -25,8 +25,8 @@
 // and the witnesses' Ed25519) are checked by web/verdict.js, which calls this.
 //
 // API:
-//   verifyLoggedDraw(detail, fetchBytes, {onProgress}) -> Promise<{
-//       status: 'verified' | 'mismatch',
+//   verifyLoggedDraw(detail, fetchBytes, {onProgress, openings}) -> Promise<{
+//       status: 'verified' | 'mismatch' | 'unchecked' (protected, infeasible),
 //       infeasible: boolean,            // the log says "infeasible" (and we checked it)
 //       differences: [{path, expected, actual}],   // expected = recomputed
 //       checks: [{id, ok, ...}],        // what was checked, for the page to list
@@ -36,12 +36,19 @@
 //     fetchBytes : url -> Promise<Uint8Array>
 //     onProgress : optional (stage, info) callback; stages 'download',
 //                  'unpack', 'root', 'recompute'
+//     openings   : a protected log's DrawResult `openings` (LOG-FORMAT.md
+//                  "Publication"; web/verdict.js takes them from the receipt)
+//   A protected log (the commitment has `blinded`): the blinded snapshots and
+//   the public checks 1–6 instead of the recomputation; the result then has
+//   protected: true and problems: [sentences].
 //   Rejects (FairdrawError or Error) when the material cannot be read at all:
 //   a missing field, a download that fails, a leaf that is not JSON.
 //
 // Exported helpers (tests): leavesOf, rebuildInputs, planToToml, csvLine.
 
 import { verifyDraw, computeDraw, merkleRoot, canonicalJson, FairdrawError } from './verify.js';
+import { gunzip as inflate, blobLines } from './verify/gzip.js';
+import { checkBlindedSnapshot, publicDocumentChecks } from './verify/protected.js';
 
 export const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 const INSPECTOR_HEADER = ['id', 'name', 'department', 'region', 'active', 'role', 'qualifications', 'cert_expires'];
@@ -77,25 +84,14 @@ async function sha256(...parts) {
   return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', buf));
 }
 
-/** gunzip with the platform's DecompressionStream (browsers, node >= 18). */
+/** gunzip (web/verify/gzip.js), unless a server or proxy that sent the blob with
+ * Content-Encoding: gzip made fetch() inflate it already (no gzip magic). */
 async function gunzip(bytes) {
-  // A server or proxy that sends the blob with Content-Encoding: gzip makes
-  // fetch() inflate it already; only inflate what still starts with the magic.
-  if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? inflate(bytes) : bytes;
 }
 
 /** Split at LF: one leaf per line; a final LF ends the last line (no empty leaf). */
-export function leavesOf(bytes) {
-  const leaves = [];
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x0a) { leaves.push(bytes.subarray(start, i)); start = i + 1; }
-  }
-  if (start < bytes.length) leaves.push(bytes.subarray(start));
-  return leaves;
-}
+export const leavesOf = blobLines;
 
 function parseLeaves(leaves, registry) {
   const dec = new TextDecoder('utf-8', { fatal: true });
@@ -241,6 +237,63 @@ async function expectedSeed(commitmentId, randomness) {
     unhex(commitmentId, 'beacon.commitment'), unhex(randomness, 'beacon.randomness')));
 }
 
+/** The plan digest, the beacon's randomness and the seed (both kinds of log). */
+async function commitmentChecks(detail, checks, differ) {
+  const { commitment, beacon: beaconRec } = detail;
+  const digest = hex(await sha256(encoder.encode(canonicalJson(commitment.plan))));
+  checks.push({ id: 'plan-digest', ok: digest === commitment.plan_digest, digest });
+  if (digest !== commitment.plan_digest) differ('commitment.plan_digest', digest, commitment.plan_digest);
+
+  const randomness = await expectedRandomness(beaconRec.beacon);
+  if (randomness !== null) {
+    checks.push({ id: 'randomness', ok: randomness === beaconRec.randomness, kind: beaconRec.beacon.type });
+    if (randomness !== beaconRec.randomness) differ('beacon.randomness', randomness, beaconRec.randomness);
+  }
+  const commitmentId = beaconRec.commitment || (detail.summary && detail.summary.commitment);
+  const seed = await expectedSeed(need(commitmentId, 'beacon.commitment'), need(beaconRec.randomness, 'beacon.randomness'));
+  checks.push({ id: 'seed', ok: seed === beaconRec.seed, seed });
+  if (seed !== beaconRec.seed) differ('beacon.seed', seed, beaconRec.seed);
+}
+
+// ─── a protected log (LOG-FORMAT.md "What a public verifier checks") ────────
+
+/**
+ * A protected log publishes blinded snapshots only: the draw cannot be re-run
+ * here. Instead: the blinded snapshots hash to the commitment's `blinded`
+ * roots, the commitment's digest, randomness and seed, and the public checks
+ * 1–6 of the drawn document with the DrawResult's `openings`. An infeasible
+ * outcome cannot be checked without the private snapshots: status
+ * 'unchecked'. The result has `protected: true` and `problems` (sentences).
+ */
+async function verifyProtectedDraw(detail, fetchBytes, openings, { checks, differences, differ, progress }) {
+  const { commitment } = detail;
+  const snap = {};
+  const problems = [];
+  for (const reg of REGISTRIES) {
+    const committed = need(commitment.blinded[reg], `commitment.blinded.${reg}`);
+    progress('download', { registry: reg });
+    const lines = leavesOf(await gunzip(await fetchBytes(`/api/snapshots/${committed.root}`)));
+    progress('root', { registry: reg, count: lines.length });
+    snap[reg] = await checkBlindedSnapshot(reg, lines, committed);
+    checks.push({ id: 'blinded', registry: reg, ok: snap[reg].problems.length === 0, root: committed.root, count: lines.length });
+    problems.push(...snap[reg].problems);
+  }
+  await commitmentChecks(detail, checks, differ);
+  const base = { protected: true, differences, checks, problems };
+  if (!detail.draw) {
+    const status = differences.length || problems.length ? 'mismatch' : 'unchecked';
+    return { ...base, status, infeasible: true, summary: 'a protected log: an infeasible outcome needs the auditor export' };
+  }
+  if (detail.draw.seed !== detail.beacon.seed) differ('draw.seed', detail.beacon.seed, detail.draw.seed);
+  if (detail.draw.plan_digest !== commitment.plan_digest) differ('draw.plan_digest', commitment.plan_digest, detail.draw.plan_digest);
+  progress('recompute', {});
+  const found = await publicDocumentChecks(detail.draw, openings, commitment.plan, snap);
+  checks.push({ id: 'public', ok: found.length === 0 });
+  problems.push(...found);
+  const status = differences.length || problems.length ? 'mismatch' : 'verified';
+  return { ...base, status, infeasible: false, summary: status === 'verified' ? 'the public checks of a protected log pass' : `${problems.length + differences.length} problem(s)` };
+}
+
 // ─── the whole verification ─────────────────────────────────────────────────
 
 function need(v, what) {
@@ -248,7 +301,7 @@ function need(v, what) {
   return v;
 }
 
-export async function verifyLoggedDraw(detail, fetchBytes, { onProgress } = {}) {
+export async function verifyLoggedDraw(detail, fetchBytes, { onProgress, openings } = {}) {
   const progress = (stage, info = {}) => { if (onProgress) onProgress(stage, info); };
   need(detail, 'body');
   const commitment = need(detail.commitment, 'commitment');
@@ -258,6 +311,7 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress } = {}) 
   const differences = [];
   const checks = [];
   const differ = (path, expected, actual) => differences.push({ path, expected, actual });
+  if (commitment.blinded) return verifyProtectedDraw(detail, fetchBytes, openings, { checks, differences, differ, progress });
 
   // 1. Snapshots: download, inflate, root and count; the API's roots must be the committed ones.
   const rows = {};
@@ -286,19 +340,7 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress } = {}) 
   }
 
   // 2. The commitment: plan digest, randomness from the beacon, seed from commitment + randomness.
-  const digest = hex(await sha256(encoder.encode(canonicalJson(plan))));
-  checks.push({ id: 'plan-digest', ok: digest === commitment.plan_digest, digest });
-  if (digest !== commitment.plan_digest) differ('commitment.plan_digest', digest, commitment.plan_digest);
-
-  const randomness = await expectedRandomness(beaconRec.beacon);
-  if (randomness !== null) {
-    checks.push({ id: 'randomness', ok: randomness === beaconRec.randomness, kind: beaconRec.beacon.type });
-    if (randomness !== beaconRec.randomness) differ('beacon.randomness', randomness, beaconRec.randomness);
-  }
-  const commitmentId = beaconRec.commitment || (detail.summary && detail.summary.commitment);
-  const seed = await expectedSeed(need(commitmentId, 'beacon.commitment'), need(beaconRec.randomness, 'beacon.randomness'));
-  checks.push({ id: 'seed', ok: seed === beaconRec.seed, seed });
-  if (seed !== beaconRec.seed) differ('beacon.seed', seed, beaconRec.seed);
+  await commitmentChecks(detail, checks, differ);
 
   // The leaf columns: published with the snapshot (and in the draw document).
   const columns = published.enterprises.columns || (detail.draw && detail.draw.snapshots.enterprises.columns);

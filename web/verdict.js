@@ -2,7 +2,8 @@
 // verdict it may claim (issue 9: "the page verifies what it claims").
 //
 // Four checks, each ok (✓), failed (✗) or not applicable / not available (—):
-//   recompute — your browser re-did the draw (web/logged.js) and got the published list
+//   recompute — your browser re-did the draw (web/logged.js) and got the published list;
+//               in a protected log: the public checks against the blinded snapshots
 //   beacon    — drand: the BLS signature verifies against the pinned quicknet key
 //               (web/beacon-check.js); ceremony: "—", a browser cannot check dice
 //   witnessed — the commitment was cosigned by K of N witnesses before the beacon
@@ -18,9 +19,19 @@ import { verifyLoggedDraw } from './logged.js';
 import { canonicalJson } from './verify.js';
 import { checkBeacon } from './beacon-check.js';
 import { checkWitnesses, fetchWitnessMaterial } from './witness-check.js';
-import { checkInclusion } from './inclusion-check.js';
+import { checkInclusion, parseReceipt } from './inclusion-check.js';
 
 export const CHECK_ORDER = ['recompute', 'beacon', 'witnessed', 'inclusion'];
+
+/**
+ * The DrawResult body the receipt carries: a protected log's `openings` and
+ * an embargoed draw's `sealed` (LOG-FORMAT.md "Publication") are there;
+ * checkInclusion then proves that entry is in the log and is this draw. Null
+ * when the receipt is unreadable.
+ */
+function loggedBody(receiptText) {
+  try { return JSON.parse(parseReceipt(receiptText).leaf).body || null; } catch { return null; }
+}
 
 const stateOf = ok => (ok === true ? 'ok' : ok === false ? 'bad' : 'na');
 
@@ -30,18 +41,23 @@ const stateOf = ok => (ok === true ? 'ok' : ok === false ? 'bad' : 'na');
  * Resolves to {status, checks: [{id, state, ...}], recomputed (the logged.js result)}.
  */
 export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
-  const recomputed = await verifyLoggedDraw(detail, io.getBytes, { onProgress });
+  const receiptUrl = detail.receipt_url || `/api/draws/${encodeURIComponent(detail.id)}/receipt`;
+  const receipt = await io.getText(receiptUrl);
+  const logged = loggedBody(receipt);
+  // a sealed draw (LOG-FORMAT.md "Embargo"): no document to check until its publication
+  const recomputed = logged && logged.sealed
+    ? { status: 'unchecked', sealed: logged.sealed, infeasible: false, differences: [], checks: [], problems: [] }
+    : await verifyLoggedDraw(detail, io.getBytes, { onProgress, openings: logged ? logged.openings : undefined });
   if (onProgress) onProgress('signatures', {});
   const logVkey = (await io.getText('/api/log.pub')).trim();
 
   const beacon = checkBeacon(detail.commitment && detail.commitment.beacon, detail.beacon && detail.beacon.beacon);
   const material = await fetchWitnessMaterial(detail.id, io.getJson);
   const witnessed = await checkWitnesses(detail, material, logVkey);
-  const receiptUrl = detail.receipt_url || `/api/draws/${encodeURIComponent(detail.id)}/receipt`;
-  const inclusion = await checkInclusion(detail, await io.getText(receiptUrl), logVkey, canonicalJson);
+  const inclusion = await checkInclusion(detail, receipt, logVkey, canonicalJson);
 
   const checks = [
-    { id: 'recompute', state: stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible },
+    { id: 'recompute', state: recomputed.status === 'unchecked' ? 'na' : stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible, protected: recomputed.protected === true, sealed: recomputed.sealed || null },
     { ...beacon, state: stateOf(beacon.ok) },
     { ...witnessed, witness: witnessed.state, state: stateOf(witnessed.ok), kind: beacon.kind },
     { ...inclusion, state: stateOf(inclusion.ok) },

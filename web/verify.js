@@ -43,15 +43,25 @@
 //   column and value. For an infeasible assignment (§8.5) `.kind` is
 //   'no-valid-assignment' and the message starts with "no valid assignment:".
 //
-//   verifyLog(files, {vkey, now})                     (audit/LOG-FORMAT.md)
+//   verifyLog(files, {vkey, now, readBlob})           (audit/LOG-FORMAT.md)
 //       -> Promise<{code: 0|1, lines, problems, draws: [{id, index, witnessed, line}]}>
 //     files : Map or object, name -> bytes, of LOG_FILES ('log.pub',
 //             'entries.jsonl', 'checkpoints.jsonl', 'checkpoint',
 //             'cosignatures.jsonl'); a missing file is absent or null.
 //     vkey  : the pinned log key text (optional); now: POSIX seconds (default: the clock).
+//     readBlob : name -> bytes | null (may be async), for `snapshots/<root>.jsonl.gz`
+//             and `.salts.gz` (default: look the name up in `files`); read for a
+//             protected log only (LOG-FORMAT "Publication").
 //     lines : what `node web/verify.js log` prints (problem:/note:/draw … lines,
 //             then VERIFIED or TAMPERED). Rejects with a FairdrawError when
 //             there is no log.pub or vkey is malformed.
+//   verifyDisclosure(bytes | text | object, {vkey})  (LOG-FORMAT "Disclosures")
+//       -> Promise<{code: 0|1, lines, problems, verdict}>
+//     checks 1–6 of a `fairdraw-disclosure/1` file; verdict: {uscc, class,
+//     state, ticket, cutoff, selected, reason (out-of-scope | excluded |
+//     class-not-drawn | ticket-within-cutoff | ticket-above-cutoff), draw,
+//     plan_name, mode} or null when the receipts do not verify. Rejects with
+//     a FairdrawError (exit 2) for bad input: not JSON, wrong shape or types.
 //   openCheckpoint(note, vkey) -> Promise<{origin, size, root, text, lines}>
 //     a C2SP signed checkpoint verified with the log key (text or parsed);
 //     other keys' lines (cosignatures) are ignored; rejects with a NoteError.
@@ -87,6 +97,11 @@
 //   note.js            C2SP signed notes, checkpoints, cosignature/v1 (Ed25519)
 //   commitments.js     LOG-FORMAT "Abandoned and competing commitments"
 //   witness.js         LOG-FORMAT "Witnesses and cosignatures"
+//   publication.js     LOG-FORMAT "Publication": modes, sealed draws, DrawPublication
+//   protected.js       blinds, blinded snapshots, enterprise states, the public checks 1–6
+//   disclosure.js      LOG-FORMAT "Disclosures (one firm's proof)"
+//   receipt.js         LOG-FORMAT "Receipts" (C2SP tlog-proof)
+//   gzip.js            gzip blobs (DecompressionStream)
 //
 // ── Node CLI ───────────────────────────────────────────────────────────────────
 //
@@ -100,7 +115,12 @@
 //       verifies a log directory (LOG-FORMAT checks 1–5 without snapshot
 //       blobs, 7, 9 and "Witnesses and cosignatures"; replay not done by
 //       verify.js): one line per problem/note/draw, then exit 0 "VERIFIED: ..."
-//       | exit 1 "TAMPERED: ..."
+//       | exit 1 "TAMPERED: ..." — a protected log (LOG-FORMAT "Publication"):
+//       the public checks 1–6 of every drawn document against the blinded
+//       snapshots, and, in an auditor export, the blinded roots recomputed
+//   node web/verify.js disclosure FILE [--vkey KEY_OR_FILE]
+//       one firm's disclosure: exit 0 "VERIFIED: <uscc> in draw <id>: selected
+//       | not selected, <why> (...)" | exit 1 "TAMPERED: ..." | exit 2 bad input
 //   Bad input: "error: ..." lines on stderr, exit 2.
 //
 // ── Interpretation notes (where SPEC.md is silent or ambiguous) ──────────────
@@ -147,6 +167,8 @@ export { seedHash, ticket, ticketFromDigest, ticketFromDigestBig, ticketKey, Ran
 export { testHooks } from './verify/assignment.js';
 export { computeDraw, verifyDraw, compareDocuments, formatDifference } from './verify/document.js';
 export { verifyLog, LOG_FILES } from './verify/log.js';
+export { verifyDisclosure, DISCLOSURE_FORMAT } from './verify/disclosure.js';
+export { enterpriseState, blindOf } from './verify/protected.js';
 export { openCheckpoint, verifyCosignature, NoteError } from './verify/note.js';
 
 import { runCliIfMain } from './verify/cli.js';

@@ -257,6 +257,7 @@ function stageText(st) {
 function detailCheckText(c) {
   const registry = c.registry ? t(`reg.${c.registry}`) : '';
   if (c.id === 'snapshot') return c.ok ? t('check.snapshot', { registry, count: num(c.count) }) : t('check.snapshot.bad', { registry, root: c.root });
+  if (c.id === 'blinded') return c.ok ? t('check.blinded', { registry, count: num(c.count) }) : t('check.blinded.bad', { registry, root: c.root });
   if (c.id === 'randomness') return t(`check.randomness.${c.kind}`) + (c.ok ? '' : t('check.failed'));
   return t(`check.${c.id}`) + (c.ok ? '' : t('check.failed'));
 }
@@ -272,6 +273,13 @@ const utc = secs => new Date(secs * 1000).toISOString().replace('.000Z', 'Z');
 
 /** The sentence of one verdict check, in plain words. */
 function verdictText(c, r) {
+  if (c.id === 'recompute' && c.sealed) return t('verdict.sealed', { until: c.sealed.until });
+  if (c.id === 'recompute' && c.protected) {
+    if (c.state === 'na') return t('verdict.public.infeasible');
+    if (c.state === 'ok') return t('verdict.public.ok');
+    const problems = r.recomputed.problems.concat(r.recomputed.differences.map(x => `${x.path}: ${showValue(x.actual)} ≠ ${showValue(x.expected)}`));
+    return t('verdict.public.bad', { n: num(problems.length), problem: problems.slice(0, 3).join('; ') });
+  }
   if (c.id === 'recompute') {
     if (c.state === 'ok') return t(c.infeasible ? 'verdict.recompute.ok.infeasible' : 'verdict.recompute.ok');
     if (r.recomputed.checks.some(x => x.id === 'snapshot' && !x.ok)) return t('verdict.recompute.snapshot');

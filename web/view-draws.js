@@ -3,6 +3,7 @@
 import { t } from './i18n.js';
 import { h, dl, time, num, beaconText, simBadge, zh } from './dom.js';
 import { api } from './api.js';
+import { publicationMode, publicationNotice } from './publication.js';
 
 const PER_PAGE = 20;
 
@@ -10,12 +11,13 @@ export async function load({ page, perPage }) {
   // Commitments whose randomness is out but whose draw was never revealed,
   // or that share one beacon: the ways an operator could have chosen among
   // outcomes (LOG-FORMAT.md, "Abandoned and competing commitments").
-  const [data, abandoned, competing] = await Promise.all([
+  const [data, abandoned, competing, publication] = await Promise.all([
     api.draws(page, perPage || PER_PAGE),
     api.commitments('abandoned').catch(() => null),
     api.commitments('competing').catch(() => null),
+    publicationMode(),
   ]);
-  return { ...data, abandoned: abandoned && abandoned.commitments, competing: competing && competing.commitments };
+  return { ...data, abandoned: abandoned && abandoned.commitments, competing: competing && competing.commitments, publication };
 }
 
 export function title() {
@@ -67,6 +69,7 @@ export function render(data) {
   return h('div', {},
     h('h1', {}, t('draws.title')),
     h('p', { class: 'lead' }, t('draws.intro')),
+    publicationNotice(data.publication),
     suspicious(data.abandoned, 'abandoned'),
     suspicious(data.competing, 'competing'),
     data.total === 0

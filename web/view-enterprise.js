@@ -1,23 +1,28 @@
 // view-enterprise.js — `/enterprises` (the lookup form) and
 // `/enterprises/{uscc}` ("why (not) me": per draw in scope or not, ticket vs
-// cutoff, selected or not, and an inclusion proof checked in the browser).
+// cutoff, selected or not, and an inclusion proof checked in the browser),
+// the log's publication mode, and "check my firm's disclosure" (a file
+// verified in the browser, web/disclosure-check.js).
 
 import { t } from './i18n.js';
 import { h, dl, code, notice, zh } from './dom.js';
 import { api, ApiError } from './api.js';
 import { verifyInclusion } from './proof.js';
+import { publicationMode, publicationNotice } from './publication.js';
+import { disclosureSection } from './disclosure-check.js';
 
 // Proof check outcomes by draw id (kept across re-renders): 'ok' | 'bad'
 let proofState = new Map();
 
 export async function load({ uscc }) {
   proofState = new Map();
-  if (!uscc) return { uscc: null };
+  const publication = await publicationMode();
+  if (!uscc) return { uscc: null, publication };
   try {
-    return { uscc, report: await api.enterprise(uscc) };
+    return { uscc, publication, report: await api.enterprise(uscc) };
   } catch (e) {
     // 400 says why the USCC is invalid: show the server's text next to the form
-    if (e instanceof ApiError && e.status === 400) return { uscc, invalid: e.message };
+    if (e instanceof ApiError && e.status === 400) return { uscc, publication, invalid: e.message };
     throw e;
   }
 }
@@ -94,7 +99,7 @@ function drawCard(e) {
 }
 
 export function render(data) {
-  const parts = [h('h1', {}, t('ent.title')), h('p', { class: 'lead' }, t('ent.intro')), form(data)];
+  const parts = [h('h1', {}, t('ent.title')), h('p', { class: 'lead' }, t('ent.intro')), publicationNotice(data.publication), form(data)];
   const r = data.report;
   if (r) {
     parts.push(h('section', { class: 'ent-result', 'aria-labelledby': 'ent-result-h' },
@@ -103,6 +108,7 @@ export function render(data) {
       r.draws.length === 0 ? notice('info', null, t('ent.none'))
         : h('ol', { class: 'cards' }, r.draws.map(drawCard))));
   }
+  parts.push(disclosureSection());
   return h('div', {}, parts);
 }
 

@@ -212,6 +212,10 @@ export async function handle(st, method, rawUrl, webDir = WEB_DIR) {
     return { status: 200, type: 'text/plain; charset=utf-8', body: fs.readFileSync(file) };
   }
   if (p === '/api/checkpoint') return { status: 200, type: 'text/plain; charset=utf-8', body: st.checkpoint };
+  if ((m = /^\/api\/entries\/(0|[1-9][0-9]*)$/.exec(p))) { // the raw entry (the page reads LogCreated's publication mode)
+    const e = st.entries[Number(m[1])];
+    return e ? { status: 200, type: 'application/json', body: e.leaf } : err(404, 'no such entry');
+  }
   if (p === '/api/log.pub') return { status: 200, type: 'text/plain; charset=utf-8', body: fs.readFileSync(path.join(st.dir, 'log.pub')) };
   if ((m = /^\/api\/snapshots\/([^/]+)$/.exec(p))) {
     if (!/^[0-9a-f]{64}$/.test(m[1])) return err(400, 'a snapshot root is 64 lowercase hex digits');

@@ -5,13 +5,15 @@
 
 import { FairdrawError } from './errors.js';
 import { verifyLog, LOG_FILES } from './log.js';
+import { verifyDisclosure } from './disclosure.js';
 import { parseTime } from './time.js';
 import { computeDraw, formatDifference, stringifyJson, verifyDraw } from './document.js';
 
 const USAGE = `usage:
   node web/verify.js DRAW.json --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml
   node web/verify.js --emit --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml (--seed STRING | --seed-file FILE)
-  node web/verify.js log DIR [--vkey KEY_OR_FILE] [--now RFC3339]`;
+  node web/verify.js log DIR [--vkey KEY_OR_FILE] [--now RFC3339]
+  node web/verify.js disclosure FILE [--vkey KEY_OR_FILE]`;
 
 function parseArgs(argv) {
   const opts = { positional: [] };
@@ -40,6 +42,7 @@ function parseArgs(argv) {
 export async function cliMain(argv, io) {
   const { readFile, path } = io;
   if (argv[0] === 'log') return logMain(argv.slice(1), io);
+  if (argv[0] === 'disclosure') return disclosureMain(argv.slice(1), io);
   const opts = parseArgs(argv);
   if (opts.help) { io.out(USAGE); return 0; }
   const read = async (p, what) => {
@@ -136,16 +139,7 @@ async function logMain(argv, io) {
     now = parseTime(opts.now);
     if (now === null) throw new FairdrawError(`--now ${JSON.stringify(opts.now)} is not RFC 3339 UTC like 2026-11-25T09:00:00Z`);
   }
-  let vkey = opts.vkey;
-  if (vkey !== undefined) { // a key, or a file whose first line is one
-    let bytes = null;
-    try { bytes = await io.readFile(vkey); } catch { /* not a file: the key itself */ }
-    if (bytes !== null) {
-      try { vkey = new TextDecoder('utf-8', { fatal: true }).decode(bytes).split('\n')[0].trim(); } catch {
-        throw new FairdrawError(`--vkey ${opts.vkey}: not UTF-8 text`);
-      }
-    }
-  }
+  const vkey = await readVkey(opts.vkey, io);
   const files = new Map();
   for (const name of LOG_FILES) {
     try { files.set(name, new Uint8Array(await io.readFile(io.path.join(dir, name)))); } catch (e) {
@@ -154,7 +148,45 @@ async function logMain(argv, io) {
     }
   }
   if (!files.has('log.pub')) throw new FairdrawError(`${dir} has no log.pub: not a fairdraw log`);
-  const res = await verifyLog(files, { vkey, now });
+  // snapshot blobs (blinded, and an auditor export's full ones and salts), read when needed
+  const readBlob = async (name) => {
+    try { return new Uint8Array(await io.readFile(io.path.join(dir, name))); } catch (e) {
+      if (e.code === 'ENOENT') return null;
+      throw new FairdrawError(`${io.path.join(dir, name)}: cannot read: ${e.message}`);
+    }
+  };
+  const res = await verifyLog(files, { vkey, now, readBlob });
+  io.out(res.lines.join('\n'));
+  return res.code;
+}
+
+/** --vkey: a key, or a file whose first line is one. */
+async function readVkey(arg, io) {
+  if (arg === undefined) return undefined;
+  let bytes = null;
+  try { bytes = await io.readFile(arg); } catch { /* not a file: the key itself */ }
+  if (bytes === null) return arg;
+  try { return new TextDecoder('utf-8', { fatal: true }).decode(bytes).split('\n')[0].trim(); } catch {
+    throw new FairdrawError(`--vkey ${arg}: not UTF-8 text`);
+  }
+}
+
+/** `node web/verify.js disclosure FILE [--vkey KEY_OR_FILE]`: see ./disclosure.js; exit 0 verified, 1 tampered, 2 bad input. */
+async function disclosureMain(argv, io) {
+  const opts = parseArgs(argv);
+  if (opts.help) { io.out(USAGE); return 0; }
+  for (const k of ['enterprises', 'inspectors', 'conflicts', 'plan', 'seed', 'seed-file', 'now']) {
+    if (opts[k] !== undefined) throw new FairdrawError(`option --${k} is not for disclosure\n${USAGE}`);
+  }
+  if (opts.emit || opts.positional.length !== 1) throw new FairdrawError(`disclosure takes exactly one FILE argument\n${USAGE}`);
+  const file = opts.positional[0];
+  let bytes;
+  try { bytes = new Uint8Array(await io.readFile(file)); } catch (e) { throw new FairdrawError(`${file}: cannot read the disclosure: ${e.message}`); }
+  let res;
+  try { res = await verifyDisclosure(bytes, { vkey: await readVkey(opts.vkey, io) }); } catch (e) {
+    if (e instanceof FairdrawError) throw new FairdrawError(`${file}: ${e.message}`);
+    throw e;
+  }
   io.out(res.lines.join('\n'));
   return res.code;
 }

@@ -2,8 +2,10 @@
 // verifyLog(files). Checks "What `audit verify` checks" 1–4, the references
 // and beacons of 5 (not the snapshot blobs), 7, 9 ("Abandoned and competing
 // commitments", in ./commitments.js) and "Witnesses and cosignatures" (in
-// ./witness.js). Not done here, and said so in the verdict: snapshot blobs,
-// effective plans, receipts, drand BLS signatures, --checkpoint and replay.
+// ./witness.js), and "Publication" (in ./publication.js: a protected log's
+// blinded blobs and public checks, its auditor snapshots when present, sealed
+// draws). Not done here, and said so in the verdict: a full log's snapshot
+// blobs, effective plans, receipts, drand BLS signatures, --checkpoint and replay.
 // Output lines follow audit/verify.py log: `problem: …`, `note: …`, then
 // `TAMPERED: …` (code 1) or `VERIFIED: …` (code 0).
 
@@ -15,6 +17,7 @@ import { suspects } from './commitments.js';
 import { parseTime, rfc3339 } from './time.js';
 import { strictUtf8, parseCanonical, splitLines } from './jsonl.js';
 import { checkWitnessPolicy, checkCosignatures, witnessLines } from './witness.js';
+import { PUBLICATION_TYPES, Publication } from './publication.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 // drand quicknet (LOG-FORMAT "Commitment beacons"; data/drand/quicknet.json)
@@ -27,14 +30,17 @@ const repr = v => (typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v =
 
 const TYPES = {
   str: v => typeof v === 'string', int: isInt, hex: isHex64, list: Array.isArray, object: isPlainObject,
+  ...PUBLICATION_TYPES,
 };
-// LOG-FORMAT "Kinds and their body fields"; DrawResult adds draw / failure by outcome.
+// LOG-FORMAT "Kinds and their body fields"; checkEntry adds the fields that
+// depend on the outcome, the publication mode and an embargo.
 const BODY = {
   LogCreated: { origin: 'str', vkey: 'str' },
   RegistrySnapshot: { registry: 'str', root: 'hex', count: 'int', columns: 'list', blob: 'str' },
   DrawCommitment: { algorithm: 'str', plan: 'object', plan_digest: 'hex', snapshots: 'object', beacon: 'object', year: 'int', log_exclusions: 'list', log_history: 'list' },
   BeaconRecord: { commitment: 'hex', beacon: 'object', randomness: 'hex', seed: 'hex' },
   DrawResult: { commitment: 'hex', beacon: 'hex', outcome: 'str' },
+  DrawPublication: { result: 'hex', commitment: 'hex', draw: 'object' },
   InspectionResult: { draw: 'hex', uscc: 'str', result: 'object' },
   Amendment: { amends: 'hex', reason: 'str', result: 'object' },
   WitnessPolicy: { witnesses: 'list', quorum: 'int' },
@@ -89,15 +95,16 @@ function getFile(files, name) {
  * [{id, index, witnessed, line}]}; rejects with a FairdrawError for unusable
  * input (no log.pub, a malformed --vkey).
  */
-export async function verifyLog(files, { vkey, now } = {}) {
-  return new LogVerifier(files, vkey, now === undefined ? Math.floor(Date.now() / 1000) : now).run();
+export async function verifyLog(files, { vkey, now, readBlob } = {}) {
+  return new LogVerifier(files, vkey, now === undefined ? Math.floor(Date.now() / 1000) : now, readBlob).run();
 }
 
 class LogVerifier {
-  constructor(files, vkey, now) {
+  constructor(files, vkey, now, readBlob) {
     this.files = files; this.vkeyArg = vkey; this.now = now;
     this.lines = []; this.problems = 0;
     this.byId = new Map(); this.beaconOf = new Map();
+    this.publication = new Publication(this, readBlob === undefined ? name => getFile(files, name) : readBlob);
   }
 
   problem(msg) { this.problems++; this.lines.push(`problem: ${msg}`); }
@@ -128,6 +135,7 @@ class LogVerifier {
     for (const e of log) this.checkEntry(e); // check 4
     await this.checkReferences(log); // check 5 (without snapshot blobs)
     const good = log.filter(e => e.ok);
+    await this.publication.checkDocuments(good); // "Publication": protected logs, sealed draws
     for (const line of suspects(good, this.now)) this.problem(line); // check 9
     const policies = await checkWitnessPolicy(good, this);
     const cosigned = await checkCosignatures(getFile(this.files, 'cosignatures.jsonl'), this, policies, size);
@@ -142,7 +150,7 @@ class LogVerifier {
       return { code: 1, lines: this.lines, problems: this.problems, draws };
     }
     this.lines.push(`VERIFIED: ${log.length} entries, ${size} checkpoints (signatures, roots), entry bodies, references, `
-      + `beacon randomness and seeds, commitments, ${nDraws} draw(s) witnessing checked; ${notDone}`);
+      + `beacon randomness and seeds, commitments, ${nDraws} draw(s) witnessing checked${this.publication.summary()}; ${notDone}`);
     return { code: 0, lines: this.lines, problems: 0, draws };
   }
 
@@ -251,11 +259,16 @@ class LogVerifier {
     if (typeof kind !== 'string' || !Object.hasOwn(BODY, kind)) { this.problem(`${where}: unknown kind ${repr(kind)}`); return; }
     if (!isPlainObject(body)) { this.problem(`${where} (${kind}): body must be an object`); return; }
     const fields = { ...BODY[kind] };
+    const isProtected = this.publication.isProtected;
+    if (kind === 'LogCreated' && Object.hasOwn(body, 'publication')) fields.publication = 'publication';
+    if (kind === 'DrawCommitment' && isProtected) fields.blinded = 'roots';
     if (kind === 'DrawResult') {
-      if (body.outcome === 'drawn') fields.draw = 'object';
+      if (body.outcome === 'drawn' && Object.hasOwn(body, 'sealed')) fields.sealed = 'sealed';
+      else if (body.outcome === 'drawn') Object.assign(fields, { draw: 'object' }, isProtected ? { openings: 'openings' } : {});
       else if (body.outcome === 'infeasible') fields.failure = 'str';
       else { this.problem(`${where} (DrawResult): outcome must be "drawn" or "infeasible"`); ok = false; }
     }
+    if (kind === 'DrawPublication' && isProtected) fields.openings = 'openings';
     const missing = Object.keys(fields).filter(f => !Object.hasOwn(body, f));
     const unknown = Object.keys(body).filter(f => !Object.hasOwn(fields, f));
     const wrong = Object.keys(fields).filter(f => Object.hasOwn(body, f) && !TYPES[fields[f]](body[f]));
@@ -265,6 +278,7 @@ class LogVerifier {
       ok = false;
     }
     Object.assign(e, { kind, body, ok });
+    if (kind === 'LogCreated' && e.index === 0 && ok) this.publication.created(body);
   }
 
   earlier(e, ref, kinds, what) {
@@ -365,20 +379,28 @@ class LogVerifier {
     const r = this.earlier(e, b.beacon, ['BeaconRecord'], 'beacon');
     if (c === null || r === null) { e.ok = false; return; }
     if (r.body.commitment !== c.id) { this.problem(`${where}: beacon ${r.id} belongs to commitment ${r.body.commitment}, not ${c.id}`); e.ok = false; return; }
-    if (b.outcome === 'drawn') {
-      const d = b.draw;
-      if (d.seed !== r.body.seed) this.problem(`${where}: the draw's seed ${repr(d.seed)} is not the beacon's seed ${r.body.seed}`);
-      if (d.plan_digest !== c.body.plan_digest) this.problem(`${where}: the draw's plan_digest ${repr(d.plan_digest)} is not the commitment's ${c.body.plan_digest}`);
-    }
+    if (b.outcome === 'drawn' && Object.hasOwn(b, 'draw')) this.checkDrawnDocument(where, b.draw, c, r);
     e.commitment = c; e.beaconRecord = r;
+    if (b.outcome === 'drawn') this.publication.result(e, b, c);
   }
+
+  /** Check 5: a drawn document (of a DrawResult or a DrawPublication) carries the beacon's seed and the commitment's plan digest. */
+  checkDrawnDocument(where, d, c, r) {
+    if (d.seed !== r.body.seed) this.problem(`${where}: the draw's seed ${repr(d.seed)} is not the beacon's seed ${r.body.seed}`);
+    if (d.plan_digest !== c.body.plan_digest) this.problem(`${where}: the draw's plan_digest ${repr(d.plan_digest)} is not the commitment's ${c.body.plan_digest}`);
+  }
+
+  refDrawPublication(e, b) { return this.publication.refPublication(e, b); }
 
   refInspectionResult(e, b) {
     const r = this.earlier(e, b.draw, ['DrawResult'], 'draw');
-    if (r !== null && r.body.outcome === 'drawn') {
-      const targets = (Array.isArray(r.body.draw.assignments) ? r.body.draw.assignments : []).filter(isPlainObject).map(a => a.uscc);
-      if (!targets.includes(b.uscc)) this.problem(`entry ${e.index} (InspectionResult): ${b.uscc} is not a target of draw ${r.id}`);
-    }
+    if (r !== null && r.body.outcome === 'drawn') this.publication.inspectionResult(e, b, r);
+  }
+
+  /** An InspectionResult's USCC must be a target of the draw document `doc` (of the result `r`). */
+  checkTarget(e, b, r, doc) {
+    const targets = (Array.isArray(doc.assignments) ? doc.assignments : []).filter(isPlainObject).map(a => a.uscc);
+    if (!targets.includes(b.uscc)) this.problem(`entry ${e.index} (InspectionResult): ${b.uscc} is not a target of draw ${r.id}`);
   }
 
   refAmendment(e, b) { this.earlier(e, b.amends, Object.keys(BODY), 'amends'); }

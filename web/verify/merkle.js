@@ -126,3 +126,30 @@ export async function snapshots(ents, insps, conflicts, extraCols) {
     conflicts: { root: cr, count: cs.length },
   };
 }
+
+/**
+ * RFC 9162 §2.1.3.2: does the audit path `proof` (32-byte hashes) lead from
+ * the leaf hash `leafHash` at `index` to `root` in a tree of `size` leaves?
+ */
+export async function verifyInclusion(leafHash, index, size, proof, root) {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+  let fn = index, sn = size - 1;
+  let r = leafHash;
+  for (const p of proof) {
+    if (p.length !== 32 || sn === 0) return false;
+    const node = new Uint8Array(65); node[0] = 0x01;
+    if (fn % 2 === 1 || fn === sn) {
+      node.set(p, 1); node.set(r, 33);
+      if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    } else { node.set(r, 1); node.set(p, 33); }
+    r = await sha256(node);
+    fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && hex(r) === hex(root);
+}
+
+/** RFC 6962 leaf hash SHA-256(0x00 ‖ data). */
+export async function leafHash(data) {
+  const b = new Uint8Array(data.length + 1); b.set(data, 1);
+  return sha256(b);
+}

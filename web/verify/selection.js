@@ -17,7 +17,7 @@ function inScope(e, plan, whereTests, statusSet) {
 }
 
 /** §6 sample size: k0 = ceil(N·p/10^s); k = min(max(k0, min), N); then min(k, max). */
-function sampleSize(N, ratio, minC, maxC) {
+export function sampleSize(N, ratio, minC, maxC) {
   const n = BigInt(N);
   const den = 10n ** BigInt(ratio.s);
   let k = (n * ratio.p + den - 1n) / den;

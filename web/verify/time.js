@@ -14,3 +14,11 @@ export function parseTime(s) {
 
 /** POSIX seconds -> `YYYY-MM-DDTHH:MM:SSZ`. */
 export function rfc3339(t) { return new Date(t * 1000).toISOString().slice(0, 19) + 'Z'; }
+
+/** LOG-FORMAT "Entries": the China date (UTC+8, `YYYY-MM-DD`) of POSIX seconds. */
+export function chinaDate(t) { return new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 10); }
+
+/** A calendar date `YYYY-MM-DD` (a sealed draw's `until`)? */
+export function isDate(s) {
+  return typeof s === 'string' && /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(s) && parseTime(`${s}T00:00:00Z`) !== null;
+}
