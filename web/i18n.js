@@ -287,7 +287,7 @@ const zh = {
   'res.pick.submit': '查看',
   'res.pick.recent': '最近的抽签',
   'res.for': '抽签',
-  'res.none': '尚未录入检查结果。',
+  'res.none': '尚无已公示的检查结果。',
   'res.enterprise': '企业',
   'res.category': '检查结果',
   'res.findings': '发现的问题',
@@ -304,10 +304,11 @@ const zh = {
   'res.ontime': '按期',
   'res.nodeadline': '无法计算',
   'res.amended': '更正 {n} 次',
-  'res.pending': '尚未录入结果的检查对象（{n} 户）',
-  'res.pending.none': '所有检查对象均已录入结果。',
-  'res.summary': '共 {total} 条结果，{published} 条已公示，{overdue} 条逾期。',
-  'res.overdue.note': '逾期的结果以“⚠ 已逾期”标出。',
+  'res.pending': '尚未公示结果的检查对象（{n} 户）',
+  'res.pending.none': '所有检查对象的结果均已公示。',
+  'res.summary': '已公示 {total} 条结果，其中 {overdue} 条逾期公示。',
+  'res.overdue.note': '逾期公示的结果以“⚠ 逾期公示”标出。',
+  'res.review.note': '待审核的结果不公开，审核通过（已公示）后才在此显示。',
 };
 
 const en = {
@@ -590,7 +591,7 @@ const en = {
   'res.pick.submit': 'Show',
   'res.pick.recent': 'Recent draws',
   'res.for': 'Draw',
-  'res.none': 'No results recorded yet.',
+  'res.none': 'No published results yet.',
   'res.enterprise': 'Enterprise',
   'res.category': 'Result',
   'res.findings': 'Findings',
@@ -607,10 +608,11 @@ const en = {
   'res.ontime': 'on time',
   'res.nodeadline': 'cannot be computed',
   'res.amended': 'amended {n}×',
-  'res.pending': 'Targets without a result yet ({n})',
-  'res.pending.none': 'Every target has a result.',
-  'res.summary': '{total} results, {published} published, {overdue} overdue.',
-  'res.overdue.note': 'Overdue results are marked “⚠ overdue”.',
+  'res.pending': 'Targets without a published result yet ({n})',
+  'res.pending.none': 'Every target has a published result.',
+  'res.summary': '{total} published results, {overdue} published late.',
+  'res.overdue.note': 'Results published late are marked “⚠ published late”.',
+  'res.review.note': 'Results waiting for review are not public; they appear here once published.',
 };
 
 // Official result categories and review states are Chinese terms; English glosses for the switch.
