@@ -1,11 +1,15 @@
 //! Results waiting for review (待审核) are never public: they live in the
 //! log directory's private/results/ until the reviewer publishes them, a
 //! stop between logging and removing the file publishes nothing twice, and
-//! 待审核 entries of older logs are hidden from the public answers.
+//! 待审核 entries of older logs are hidden from the public answers; the
+//! leak walk finds a pending result nowhere public, and finds it once it is
+//! published.
 
 mod common;
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/leak.rs"]
+mod leak;
 use common::*;
 use http::*;
 
@@ -99,4 +103,30 @@ async fn results_of_older_logs_waiting_for_review_are_not_shown_until_published(
     assert_eq!(list["results"][0]["id"], ids[0].as_str());
     assert_eq!(list["results"][0]["findings"], "旧日志中待审核的结果");
     assert!(list["results"][0]["published_on"].is_string());
+}
+
+#[tokio::test]
+async fn a_pending_result_is_nowhere_public_until_published() {
+    let s = server("2024-11-20");
+    let (draw, targets) = draw_and_targets(&s).await;
+    let findings = "检查发现：消防通道堵塞（待审核，未公开）";
+    let r = call(&s, "POST", "/api/results", Some(TOKEN), Some(result_body(&draw, &targets[0], findings))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let pid = r.json()["id"].as_str().unwrap().to_string();
+    let reviewed = "复核补充：已现场确认";
+    let change = json!({"reason": reviewed, "findings": format!("{findings}；{reviewed}")});
+    let r = call(&s, "POST", &format!("/api/results/{pid}/amend"), Some(TOKEN), Some(change)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let secrets = vec![findings.to_string(), reviewed.to_string(), pid.clone()];
+    leak::assert_no_leak(&s, &secrets).await;
+
+    let publish = json!({"reason": "审核通过", "state": "已公示"});
+    let r = call(&s, "POST", &format!("/api/results/{pid}/amend"), Some(TOKEN), Some(publish)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let rid = r.json()["id"].as_str().unwrap().to_string();
+    let hits = leak::find(&leak::walk(&s).await, &secrets[..1]);
+    let sources: std::collections::BTreeSet<&str> = hits.iter().map(|h| h.source.as_str()).collect();
+    for place in ["file entries.jsonl", &format!("GET /api/results/{rid}"), &format!("GET /api/results?draw={draw}")] {
+        assert!(sources.contains(place), "the published findings are in {place}: {sources:?}");
+    }
 }
