@@ -20,36 +20,8 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
 
-use fairdraw::log::entry::Kind;
-use fairdraw::log::store::Log;
 use fairdraw::server::AppState;
-use serde_json::{json, Value};
-
-/// `full`'s entries behind a LogCreated saying `publication: protected`,
-/// signed by a new key, in `out`; the snapshot blobs in private/snapshots/.
-fn protected_copy(full: &Path, out: &Path) {
-    let lines = std::fs::read_to_string(full.join("entries.jsonl")).unwrap();
-    let entries: Vec<Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let first = &entries[0];
-    drop(Log::init(out, "protected.example/test", first["time"].as_str().unwrap(), true).unwrap());
-    for made in ["entries.jsonl", "checkpoints.jsonl", "checkpoint"] {
-        std::fs::remove_file(out.join(made)).unwrap();
-    }
-    let vkey = std::fs::read_to_string(out.join("log.pub")).unwrap().trim().to_string();
-    let origin = vkey.split('+').next().unwrap().to_string();
-    let mut log = Log::open_dir(out, true).unwrap();
-    let created = json!({"origin": origin, "vkey": vkey, "publication": "protected"});
-    log.append(vec![(Kind::LogCreated, created)], first["time"].as_str().unwrap(), true).unwrap();
-    for e in &entries[1..] {
-        let kind = Kind::parse(e["kind"].as_str().unwrap()).unwrap();
-        log.append(vec![(kind, e["body"].clone())], e["time"].as_str().unwrap(), e["simulated"] == true).unwrap();
-    }
-    let private = out.join("private/snapshots");
-    std::fs::create_dir_all(&private).unwrap();
-    for f in std::fs::read_dir(full.join("snapshots")).unwrap().flatten() {
-        std::fs::copy(f.path(), private.join(f.file_name())).unwrap();
-    }
-}
+use serde_json::Value;
 
 /// The leaf lines of a snapshot blob kept in `dir`, by registry.
 fn leaves(dir: &Path, registry: &str, log: &Path) -> Vec<String> {
