@@ -44,7 +44,7 @@ async fn a_stop_between_logging_and_removing_the_file_publishes_nothing_twice() 
     let pid = r.json()["id"].as_str().unwrap().to_string();
     let file = s.log.join("private/results").join(format!("{pid}.json"));
     let stored = std::fs::read(&file).unwrap();
-    assert_eq!(pending_ids(&call(&s, "GET", REVIEW, Some(TOKEN), None).await.json()), [pid.clone()]);
+    assert_eq!(pending_ids(&call(&s, "GET", REVIEW, Some(TOKEN), None).await.json()), std::slice::from_ref(&pid));
 
     let publish = json!({"reason": "审核通过", "state": "已公示"});
     let p = call(&s, "POST", &format!("/api/results/{pid}/amend"), Some(TOKEN), Some(publish.clone())).await;

@@ -172,7 +172,7 @@ mod tests {
         let ids = |v: Vec<Pending>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
         assert_eq!(ids(load_all(dir.path(), |_| false).unwrap()), [first.id.clone(), second.id.clone()]);
         let logged = |id: &str| id == first.id;
-        assert_eq!(ids(load_all(dir.path(), logged).unwrap()), [second.id.clone()]);
+        assert_eq!(ids(load_all(dir.path(), logged).unwrap()), std::slice::from_ref(&second.id));
         remove_logged(dir.path(), logged).unwrap();
         assert!(load(dir.path(), &first.id).unwrap().is_none());
         assert!(load(dir.path(), &second.id).unwrap().is_some());

@@ -1,6 +1,8 @@
 //! Inspection results (一公开): each is an InspectionResult entry folded with
 //! its Amendment entries; deadlines are 20 working days after the inspection
-//! date on the State Council calendar, make-up workdays included.
+//! date on the State Council calendar, make-up workdays included. The public
+//! sees only published (已公示) results; the regulator also lists the ones
+//! waiting for review (pending.rs).
 
 use std::sync::Arc;
 
