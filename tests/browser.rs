@@ -367,3 +367,50 @@ fn chromium_checks_a_firms_disclosure_file_in_the_page() {
         assert_eq!(v["publication"][0]["mode"], "protected", "{v}");
     }
 }
+
+/// The page's text at `path` once `selector` shows, asserting no console error.
+fn page_text(url: &str, path: &str, selector: &str, lang: &str) -> String {
+    let out = node(&["tests/browser/page-text.mjs", &format!("{url}{path}"), selector, "--lang", lang]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    report["text"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_lookup_page_of_a_protected_log_shows_no_class_or_eligibility_of_an_unselected_firm() {
+    const TEST: &str = "the_lookup_page_of_a_protected_log_shows_no_class_or_eligibility_of_an_unselected_firm";
+    if !chromium_or_skip(TEST) {
+        return;
+    }
+    let dir = tempdir();
+    fairdraw(&["demo", "--out-dir", s(dir.path())], dir.path()).expect(0);
+    let full = dir.path().join("demo-log");
+    let protected = dir.path().join("protected-log");
+    protected_copy(&full, &protected);
+    // A firm of the registry that the draw did not select (the demo selects a few of 5,000).
+    let entries = std::fs::read_to_string(full.join("entries.jsonl")).unwrap();
+    let selected: Vec<String> = entries
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["kind"] == "DrawResult")
+        .flat_map(|e| e["body"]["draw"]["assignments"].as_array().unwrap().clone())
+        .map(|a| a["uscc"].as_str().unwrap().to_string())
+        .collect();
+    let csv = std::fs::read_to_string(data("enterprises.csv")).unwrap();
+    let firm = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().trim_start_matches('\u{feff}').to_string())
+        .find(|u| !selected.contains(u))
+        .unwrap();
+    let path = format!("/enterprises/{firm}");
+    let shown = page_text(&serve(&full).url, &path, ".ent-draw", "en");
+    assert!(shown.contains("Credit class") && shown.contains("Eligible"), "the full log's page says them: {shown}");
+    let shown = page_text(&serve(&protected).url, &path, ".ent-draw", "en");
+    for said in ["This log is protected", "Ticket", "Cutoff of each class", "not selected", "fairdraw audit disclose"] {
+        assert!(shown.contains(said), "{said:?} missing: {shown}");
+    }
+    for unsaid in ["Credit class", "Eligible", "In the registry snapshot", "Inclusion proof"] {
+        assert!(!shown.contains(unsaid), "{unsaid:?} shown: {shown}");
+    }
+}

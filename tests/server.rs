@@ -142,14 +142,19 @@ async fn writes_need_the_token_and_change_nothing_without_it() {
     assert_eq!(entry_count(&s.log), before, "nothing written");
 }
 
+async fn amend(s: &Server, rid: &str, body: Value) -> Reply {
+    call(s, "POST", &format!("/api/results/{rid}/amend"), Some(TOKEN), Some(body)).await
+}
+
 #[tokio::test]
-async fn results_with_deadlines_amendments_and_overdue_flags() {
+async fn results_wait_for_review_then_are_published_with_deadlines_and_overdue_flags() {
     // 2024-10-20 is a Sunday; counting from Monday 10-21, with no holiday
     // left in 2024 after National Day, the 20th working day is Friday 11-15.
     let s = server("2024-11-20");
     let id = call(&s, "GET", "/api/draws", None, None).await.json()["draws"][0]["id"].as_str().unwrap().to_string();
     let detail = call(&s, "GET", &format!("/api/draws/{id}"), None, None).await.json();
     let target = detail["draw"]["assignments"][0]["uscc"].as_str().unwrap().to_string();
+    let entries = entry_count(&s.log);
     let body = json!({"draw": id, "uscc": target, "category": "未发现问题", "inspection_date": "2024-10-20", "findings": "经营正常"});
     let r = call(&s, "POST", "/api/results", Some(TOKEN), Some(body.clone())).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -157,6 +162,10 @@ async fn results_with_deadlines_amendments_and_overdue_flags() {
     assert_eq!(result["deadline"], "2024-11-15");
     assert_eq!(result["state"], "待审核");
     assert_eq!(result["overdue"], true, "today 2024-11-20 is past the deadline and it is not published");
+    let pid = result["id"].as_str().unwrap().to_string();
+    assert!(pid.starts_with("p-") && pid.len() == 34, "a pending id, not an entry id: {pid}");
+    assert_eq!(entry_count(&s.log), entries, "a pending result is not logged");
+    assert!(s.log.join("private/results").join(format!("{pid}.json")).exists());
     assert_eq!(
         call(&s, "POST", "/api/results", Some(TOKEN), Some(body)).await.status,
         StatusCode::CONFLICT,
@@ -174,35 +183,54 @@ async fn results_with_deadlines_amendments_and_overdue_flags() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
-    let rid = result["id"].as_str().unwrap();
-    let amended = call(
-        &s,
-        "POST",
-        &format!("/api/results/{rid}/amend"),
-        Some(TOKEN),
-        Some(json!({"reason": "复核后公示", "state": "已公示"})),
-    )
-    .await;
+    // Pending: only the regulator sees it, with its clock.
+    let public = call(&s, "GET", &format!("/api/results?draw={id}"), None, None).await.json();
+    assert_eq!(public["results"].as_array().unwrap().len(), 0);
+    assert_eq!(call(&s, "GET", &format!("/api/results/{pid}"), None, None).await.status, StatusCode::NOT_FOUND);
+    let review = format!("/api/results?state=待审核&draw={id}");
+    for token in [None, Some("wrong token")] {
+        assert_eq!(call(&s, "GET", &review, token, None).await.status, StatusCode::UNAUTHORIZED, "{token:?}");
+    }
+    let waiting = call(&s, "GET", &review, Some(TOKEN), None).await.json();
+    assert_eq!(waiting["results"][0]["id"], pid.as_str());
+    assert_eq!(waiting["results"][0]["deadline"], "2024-11-15");
+    assert_eq!(waiting["results"][0]["working_days_left"], -3, "11-18, 11-19 and 11-20 are past the deadline");
+    assert_eq!(call(&s, "GET", "/api/results?state=x&draw=x", None, None).await.status, StatusCode::BAD_REQUEST);
+
+    // A review change stays in the file; publishing logs the result.
+    let changed = amend(&s, &pid, json!({"reason": "核对", "findings": "经营正常，台账齐全"})).await;
+    assert_eq!(changed.status, StatusCode::CREATED, "{}", changed.text());
+    assert_eq!(changed.json()["findings"], "经营正常，台账齐全");
+    assert_eq!(entry_count(&s.log), entries, "still not logged");
+    let published = amend(&s, &pid, json!({"reason": "复核后公示", "state": "已公示"})).await;
+    assert_eq!(published.status, StatusCode::CREATED, "{}", published.text());
+    let published = published.json();
+    assert_eq!(published["state"], "已公示");
+    assert_eq!(published["findings"], "经营正常，台账齐全");
+    assert_eq!(published["amendments"].as_array().unwrap().len(), 0, "review notes are not published");
+    assert_eq!(entry_count(&s.log), entries + 1);
+    assert!(!s.log.join("private/results").join(format!("{pid}.json")).exists(), "the pending file is gone");
+    let rid = published["id"].as_str().unwrap().to_string();
+    assert_eq!(rid, common::log_ids(&s.log)[entries], "its id is the InspectionResult entry's");
+    assert_eq!(amend(&s, &pid, json!({"reason": "again", "state": "已公示"})).await.status, StatusCode::CONFLICT);
+
+    // A published result changes by Amendment entries, never back to review.
+    let back = amend(&s, &rid, json!({"reason": "撤回", "state": "待审核"})).await;
+    assert_eq!(back.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", back.text());
+    let amended = amend(&s, &rid, json!({"reason": "更正", "category": "发现问题经责令已改正"})).await;
     assert_eq!(amended.status, StatusCode::CREATED, "{}", amended.text());
-    let amended = amended.json();
-    assert_eq!(amended["state"], "已公示");
-    assert_eq!(amended["amendments"].as_array().unwrap().len(), 1);
-    let no_reason = call(
-        &s,
-        "POST",
-        &format!("/api/results/{rid}/amend"),
-        Some(TOKEN),
-        Some(json!({"reason": " ", "state": "已公示"})),
-    )
-    .await;
+    assert_eq!(amended.json()["amendments"].as_array().unwrap().len(), 1);
+    let no_reason = amend(&s, &rid, json!({"reason": " ", "category": "未发现问题"})).await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let list = call(&s, "GET", &format!("/api/results?draw={id}"), None, None).await.json();
     assert_eq!(list["results"].as_array().unwrap().len(), 1);
     assert_eq!(list["pending"].as_array().unwrap().len(), detail["draw"]["assignments"].as_array().unwrap().len() - 1);
     assert_eq!(call(&s, "GET", "/api/results", None, None).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(call(&s, "GET", &format!("/api/results/{rid}"), None, None).await.json()["state"], "已公示");
-    // Every write is a log entry, and the log still verifies.
+    let one = call(&s, "GET", &format!("/api/results/{rid}"), None, None).await.json();
+    assert_eq!((one["state"].as_str(), one["published_on"].is_string()), (Some("已公示"), true));
+    assert_eq!(call(&s, "GET", &review, Some(TOKEN), None).await.json()["results"], json!([]));
+    // Every logged write is an entry, and the log still verifies.
     let report = fairdraw::log::audit::verify(&s.log, None, None).unwrap();
     assert!(report.tampering.is_empty(), "{:?}", report.tampering);
 }

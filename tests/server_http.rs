@@ -368,8 +368,17 @@ async fn each_request_logs_one_line_and_writes_log_the_entry_ids() {
     let target = detail["draw"]["assignments"][0]["uscc"].as_str().unwrap();
     let body = json!({"draw": id, "uscc": target, "category": "未发现问题", "inspection_date": "2024-10-20"});
     let headers =
-        [("authorization", BEARER), ("content-type", "application/json"), ("x-request-id", "trace-test-write")];
+        [("authorization", BEARER), ("content-type", "application/json"), ("x-request-id", "trace-test-record")];
     let r = send(&s, "POST", "/api/results", &headers, Body::from(body.to_string())).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let pending = r.json()["id"].as_str().unwrap().to_string();
+    let lines = lines_of(&log, "trace-test-record");
+    assert!(lines.iter().any(|l| l["fields"]["pending"] == pending.as_str()), "{lines:?}");
+    // Publishing is the write that logs the result.
+    let headers =
+        [("authorization", BEARER), ("content-type", "application/json"), ("x-request-id", "trace-test-write")];
+    let publish = json!({"reason": "审核通过", "state": "已公示"});
+    let r = send(&s, "POST", &format!("/api/results/{pending}/amend"), &headers, Body::from(publish.to_string())).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let appended = r.json()["id"].as_str().unwrap().to_string();
     let lines = lines_of(&log, "trace-test-write");

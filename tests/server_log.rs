@@ -57,9 +57,9 @@ async fn every_acknowledged_write_is_seen_by_the_next_read_under_read_load() {
     let writes = targets.len().min(60);
     let mut violations = Vec::new();
     for uscc in &targets[..writes] {
-        let r = call(&srv, "POST", "/api/results", Some(TOKEN), Some(result_body(&draw, uscc, "2024-10-21"))).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        let id = r.json()["id"].as_str().unwrap().to_string();
+        // Publishing is the write that logs.
+        let r = record_and_publish(&srv, result_body(&draw, uscc, "2024-10-21")).await;
+        let id = r["id"].as_str().unwrap().to_string();
         let on_disk = entry_count(&srv.log) as u64;
         let seen = checkpoint_size(&call(&srv, "GET", "/api/checkpoint", None, None).await.text());
         let one = call(&srv, "GET", &format!("/api/results/{id}"), None, None).await.status;
@@ -87,11 +87,9 @@ async fn a_write_by_another_process_is_seen_by_the_next_read() {
     assert_eq!(after, before + 1);
     // And the server's own writer notices it too before it appends.
     let (draw, targets) = first_draw(&srv).await;
-    let r = call(&srv, "POST", "/api/results", Some(TOKEN), Some(result_body(&draw, &targets[0], "2024-10-21"))).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    record_and_publish(&srv, result_body(&draw, &targets[0], "2024-10-21")).await;
     fairdraw(&["note", "--text", "又一条", "--log", s(&srv.log)], &srv.log).expect(0);
-    let r = call(&srv, "POST", "/api/results", Some(TOKEN), Some(result_body(&draw, &targets[1], "2024-10-21"))).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    record_and_publish(&srv, result_body(&draw, &targets[1], "2024-10-21")).await;
     assert_log_verifies(&srv.log);
     assert_eq!(entry_count(&srv.log) as u64, before + 4);
 }
@@ -106,6 +104,7 @@ async fn a_damaged_log_refuses_writes_with_503_and_keeps_every_byte() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text());
     assert!(!r.text().contains(s(&srv.log)), "no server paths in answers: {}", r.text());
     assert_eq!(std::fs::read(srv.log.join("entries.jsonl")).unwrap(), entries, "entries.jsonl untouched");
+    assert!(!srv.log.join("private/results").exists(), "no pending result stored");
     // This server keeps showing what it had verified; a server started on
     // the damaged log shows nothing rather than a shorter log.
     let read = call(&srv, "GET", "/api/draws", None, None).await;
@@ -182,18 +181,26 @@ fn one_server_per_log() {
 }
 
 #[tokio::test]
-async fn lists_show_amendments_made_after_they_were_first_read() {
+async fn lists_show_publications_and_amendments_made_after_they_were_first_read() {
     let srv = server("2024-11-20");
     let (draw, targets) = first_draw(&srv).await;
-    let r = call(&srv, "POST", "/api/results", Some(TOKEN), Some(result_body(&draw, &targets[0], "2024-10-21"))).await;
-    let rid = r.json()["id"].as_str().unwrap().to_string();
     let uri = format!("/api/results?draw={draw}");
-    assert_eq!(call(&srv, "GET", &uri, None, None).await.json()["results"][0]["state"], "待审核");
-    let amend = json!({"reason": "复核后公示", "state": "已公示"});
+    let r = call(&srv, "POST", "/api/results", Some(TOKEN), Some(result_body(&draw, &targets[0], "2024-10-21"))).await;
+    let pending = r.json()["id"].as_str().unwrap().to_string();
+    let before = call(&srv, "GET", &uri, None, None).await.json();
+    assert_eq!(before["results"].as_array().unwrap().len(), 0, "a pending result is not listed");
+    assert_eq!(before["pending"].as_array().unwrap().len(), targets.len());
+    let publish = json!({"reason": "审核通过", "state": "已公示"});
+    let p = call(&srv, "POST", &format!("/api/results/{pending}/amend"), Some(TOKEN), Some(publish)).await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.text());
+    let rid = p.json()["id"].as_str().unwrap().to_string();
+    let published = call(&srv, "GET", &uri, None, None).await.json();
+    assert_eq!(published["results"][0]["state"], "已公示", "a list read before the publication is not served again");
+    assert_eq!(published["pending"].as_array().unwrap().len(), targets.len() - 1);
+    let amend = json!({"reason": "更正类别", "category": "发现问题经责令已改正"});
     let a = call(&srv, "POST", &format!("/api/results/{rid}/amend"), Some(TOKEN), Some(amend)).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
     let after = call(&srv, "GET", &uri, None, None).await.json();
-    assert_eq!(after["results"][0]["state"], "已公示", "a list read before the amendment is not served again");
+    assert_eq!(after["results"][0]["category"], "发现问题经责令已改正", "nor one read before the amendment");
     assert_eq!(after["results"][0]["amendments"].as_array().unwrap().len(), 1);
-    assert_eq!(after["pending"].as_array().unwrap().len(), targets.len() - 1);
 }

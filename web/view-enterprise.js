@@ -1,8 +1,9 @@
 // view-enterprise.js — `/enterprises` (the lookup form) and
 // `/enterprises/{uscc}` ("why (not) me": per draw in scope or not, ticket vs
-// cutoff, selected or not, and an inclusion proof checked in the browser),
-// the log's publication mode, and "check my firm's disclosure" (a file
-// verified in the browser, web/disclosure-check.js).
+// cutoff, selected or not, and an inclusion proof checked in the browser; in
+// a protected log, for a firm not selected: its ticket and each class's
+// cutoff), the log's publication mode, and "check my firm's disclosure" (a
+// file verified in the browser, web/disclosure-check.js).
 
 import { t } from './i18n.js';
 import { h, dl, code, notice, zh } from './dom.js';
@@ -78,6 +79,12 @@ function proofBlock(e) {
     p.proof.length ? h('ol', { class: 'proof-path' }, p.proof.map(x => h('li', {}, code(x)))) : h('p', {}, t('none')));
 }
 
+/** Each class's cutoff (protected log, firm not selected). */
+function cutoffList(cutoffs) {
+  return h('ul', { class: 'cutoffs' }, Object.entries(cutoffs).map(([cls, c]) =>
+    h('li', {}, cls, t('colon'), c ? code(c, { class: 'hash ticket' }) : t('ent.nocutoff'))));
+}
+
 function drawCard(e) {
   const compare = comparison(e);
   return h('li', { class: `card ent-draw ${e.selected ? 'is-selected' : ''}` },
@@ -85,13 +92,16 @@ function drawCard(e) {
     h('p', { class: 'flags' }, e.selected
       ? h('span', { class: 'badge badge-ok' }, t('ent.selected.yes'))
       : h('span', { class: 'badge badge-neutral' }, t('ent.selected.no'))),
+    // A protected log says neither whether an unselected firm was in the
+    // snapshot or eligible, nor its class: those rows are left out.
     dl([
-      [t('ent.in_snapshot'), yesNo(e.in_snapshot)],
+      'in_snapshot' in e ? [t('ent.in_snapshot'), yesNo(e.in_snapshot)] : null,
       e.class ? [t('ent.class'), e.class] : null,
-      [t('ent.eligible'), yesNo(e.eligible)],
+      'eligible' in e ? [t('ent.eligible'), yesNo(e.eligible)] : null,
       e.reason ? [t('ent.reason'), e.reason] : null,
       e.ticket ? [t('ent.ticket'), code(e.ticket, { class: 'hash ticket' })] : null,
       e.eligible ? [t('ent.cutoff'), e.cutoff ? code(e.cutoff, { class: 'hash ticket' }) : t('ent.nocutoff')] : null,
+      !e.eligible && e.cutoffs ? [t('ent.cutoffs'), cutoffList(e.cutoffs)] : null,
       compare ? [t('ent.compare'), compare] : null,
     ]),
     e.explanation ? h('p', { class: 'explanation' }, h('strong', {}, t('ent.explanation'), t('colon')), e.explanation) : null,
@@ -104,6 +114,7 @@ export function render(data) {
   if (r) {
     parts.push(h('section', { class: 'ent-result', 'aria-labelledby': 'ent-result-h' },
       h('h2', { id: 'ent-result-h' }, t('ent.result', { uscc: r.uscc })),
+      r.publication === 'protected' ? notice('info', null, t('ent.protected')) : null,
       r.name ? dl([[t('ent.name'), zh(r.name)]]) : null,
       r.draws.length === 0 ? notice('info', null, t('ent.none'))
         : h('ol', { class: 'cards' }, r.draws.map(drawCard))));

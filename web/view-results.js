@@ -1,6 +1,7 @@
-// view-results.js — `/results?draw=ID`: inspection results with their
-// publication deadline (20 working days), state, and overdue flags; without
-// `draw`, a form and the recent draws to pick from.
+// view-results.js — `/results?draw=ID`: the published (已公示) inspection
+// results with their publication deadline (20 working days) and late flags,
+// and the targets whose result is not published yet (results waiting for
+// review are never public); without `draw`, a form and the recent draws.
 
 import { t, term } from './i18n.js';
 import { h, table, code, num, notice } from './dom.js';
@@ -60,7 +61,7 @@ function stateCell(r) {
 }
 
 export function render(data) {
-  const parts = [h('h1', {}, t('res.title')), h('p', { class: 'lead' }, t('res.intro'))];
+  const parts = [h('h1', {}, t('res.title')), h('p', { class: 'lead' }, t('res.intro'), ' ', t('res.review.note'))];
   if (!data.draw) {
     parts.push(pickForm(data));
     return h('div', {}, parts);
@@ -70,10 +71,9 @@ export function render(data) {
   parts.push(h('p', {}, t('res.for'), t('colon'), h('a', { href: `/draws/${encodeURIComponent(list.draw || data.draw)}`, lang: detail ? 'zh-CN' : null }, name)));
   const results = list.results || [];
   const overdue = results.filter(r => r.overdue).length;
-  const published = results.filter(r => r.state === '已公示').length;
   if (results.length === 0) parts.push(notice('info', null, t('res.none')));
   else {
-    parts.push(h('p', {}, t('res.summary', { total: num(results.length), published: num(published), overdue: num(overdue) }),
+    parts.push(h('p', {}, t('res.summary', { total: num(results.length), overdue: num(overdue) }),
       overdue ? [' ', t('res.overdue.note')] : null, list.today ? [' ', t('res.today', { today: list.today })] : null));
     parts.push(table(t('res.title'),
       [t('res.enterprise'), t('res.category'), t('res.date'), t('res.state'), t('res.deadline'), t('res.left')],

@@ -125,6 +125,9 @@ type Object = serde_json::Map<String, Value>;
 struct LogCreated {
     origin: String,
     vkey: String,
+    /// `protected` or `full`; absent means full (LOG-FORMAT "Publication").
+    // LEAD: H-prot's typed field replaces this one when merging.
+    publication: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -1,13 +1,21 @@
 //! GET /api/enterprises/{uscc}: "why (not) me" for every logged draw.
+//!
+//! In a protected log (LOG-FORMAT "Publication") the answer is made from
+//! public data only — the draw documents and the USCC asked for — so that
+//! it cannot say anything the blinded snapshots hide: for a firm that was
+//! not selected, neither its credit class nor whether it was eligible, in
+//! scope or in the registry at all. Its ticket and each class's cutoff are
+//! public; its own proof is the disclosure the bureau gives it.
 
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
-use super::state::AppState;
+use super::state::{AppState, View};
 use crate::engine::select::{OutOfScope, ScopeFilter};
 use crate::input::plan::Plan;
+use crate::log::store::Log;
 use crate::model::registry::{Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
 use crate::model::uscc;
@@ -40,12 +48,22 @@ fn out_of_scope(plan: &Plan, reg: &Enterprises, e: &Enterprise) -> Option<String
     })
 }
 
+/// The log's publication mode is `protected` (LogCreated `publication`;
+/// absent means full).
+// LEAD: swap for H-prot's typed accessor in src/log/publication.rs when merging.
+fn is_protected(log: &Log) -> bool {
+    log.entry(0).is_ok_and(|e| e.body["publication"] == "protected")
+}
+
 pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<Value>> {
     let code = uscc::normalize(raw.trim());
     uscc::validate(&code)
         .map_err(|e| ApiError::bad_request(format!("{code} is not a valid 统一社会信用代码 (GB 32100-2015): {e}")))?;
     let view = state.view()?;
     let log = &view.log;
+    if is_protected(log) {
+        return Ok(Json(protected_answer(&view, &code)));
+    }
     let mut name = Value::Null;
     let mut out = Vec::new();
     for d in view.draws.iter() {
@@ -113,5 +131,47 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
             "ticket": eligible.then_some(tkt), "cutoff": cutoff, "selected": selected, "explanation": explanation, "inclusion": inclusion,
         }));
     }
-    Ok(Json(json!({"uscc": code, "name": name, "draws": out})))
+    Ok(Json(json!({"uscc": code, "name": name, "publication": "full", "draws": out})))
+}
+
+const NOT_SELECTED_PROTECTED: &str =
+    "未被抽中。您的签号和各类分界值是公开的；本企业的信用风险分类与是否参与抽取不公开，\
+请向主管局申请本企业的抽查披露文件（fairdraw audit disclose）核对 / not selected; your ticket and each class's cutoff \
+are public; ask the bureau for your disclosure (`fairdraw audit disclose`) to check your class and eligibility";
+
+/// The protected-log answer: per draw, the firm's ticket (anyone can compute
+/// it from the seed), the cutoff of every class, and — only when the draw
+/// document names the firm — its class and team-free selection details.
+fn protected_answer(view: &View, code: &str) -> Value {
+    let mut name = Value::Null;
+    let mut out = Vec::new();
+    for d in view.draws.iter() {
+        let plan_name = &d.commitment.body["plan"]["name"];
+        let doc = &d.result.body["draw"];
+        if !doc.is_object() {
+            out.push(json!({"draw": d.id, "plan_name": plan_name, "selected": false,
+                "explanation": "本次抽签没有公开的抽取结果 / this draw has no public document"}));
+            continue;
+        }
+        let seed = d.beacon.body["seed"].as_str().unwrap_or("");
+        let tkt = ticket::ticket_string(&Seed::new(seed).ticket_hash(code.as_bytes()));
+        let strata = doc["strata"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let cutoffs: serde_json::Map<String, Value> =
+            strata.iter().filter_map(|s| Some((s["class"].as_str()?.to_string(), s["cutoff"].clone()))).collect();
+        let assignment = doc["assignments"].as_array().and_then(|a| a.iter().find(|a| a["uscc"] == code));
+        let Some(a) = assignment else {
+            out.push(json!({"draw": d.id, "plan_name": plan_name, "selected": false, "ticket": tkt,
+                "cutoffs": cutoffs, "explanation": NOT_SELECTED_PROTECTED}));
+            continue;
+        };
+        name = a["name"].clone();
+        let class = a["class"].as_str().unwrap_or_default();
+        let cutoff = cutoffs.get(class).cloned().unwrap_or(Value::Null);
+        let short = |t: &str| format!("{}…", &t[..t.len().min(14)]);
+        out.push(json!({"draw": d.id, "plan_name": plan_name, "selected": true, "class": class, "eligible": true,
+            "ticket": tkt, "cutoff": cutoff, "cutoffs": cutoffs,
+            "explanation": format!("签号 {} ≤ 截止签号 {} → 抽中 / ticket ≤ cutoff: selected（本企业的登记行由抽签结果中的 openings 公开证明 / the draw's openings prove this firm's row）",
+                short(&tkt), short(cutoff.as_str().unwrap_or("")))}));
+    }
+    json!({"uscc": code, "name": name, "publication": "protected", "draws": out})
 }

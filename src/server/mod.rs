@@ -7,6 +7,8 @@ mod draws;
 pub mod error;
 mod listen;
 mod lookup;
+mod pending;
+mod recording;
 mod regulator;
 mod results;
 mod router;

@@ -1,6 +1,7 @@
 //! The regulator's write API. Every request needs `Authorization: Bearer
 //! TOKEN` whose SHA-256 matches the configured hash (compared in constant
-//! time); every accepted request becomes log entries, nothing else.
+//! time); every accepted request becomes log entries, except results
+//! waiting for review, which stay private (recording.rs).
 //! Bodies that are not JSON of the right shape answer 400; well-formed
 //! bodies with refused values (too long, unknown, in the future, not a
 //! target...) answer 422 (see error.rs).
@@ -15,13 +16,10 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::{ApiError, ApiResult};
-use super::results::{self, CATEGORIES, STATES};
 use super::state::AppState;
 use crate::input::plan::Plan;
 use crate::input::table::{BytesSource, Source};
-use crate::log::entry::Kind;
 use crate::log::flow::{self, Clock, Offered};
-use crate::model::date::Date;
 
 /// Checks the bearer token before anything else is looked at.
 pub fn authorize(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
@@ -57,7 +55,7 @@ pub const CEREMONY_DIGITS_MAX_BYTES: usize = 1024;
 pub const CEREMONY_WITNESSES_MAX: usize = 64;
 
 /// Every (name, value, limit) whose value is longer than its limit, in one 422.
-fn check_lengths(fields: &[(&str, Option<&str>, usize)]) -> ApiResult<()> {
+pub fn check_lengths(fields: &[(&str, Option<&str>, usize)]) -> ApiResult<()> {
     let problems: Vec<String> = fields
         .iter()
         .filter_map(|&(name, value, max)| {
@@ -72,7 +70,7 @@ fn check_lengths(fields: &[(&str, Option<&str>, usize)]) -> ApiResult<()> {
     }
 }
 
-fn clock() -> Clock {
+pub fn clock() -> Clock {
     Clock::system()
 }
 
@@ -214,146 +212,4 @@ pub async fn reveal(
     tracing::info!(beacon = %revealed.beacon_id, result = %revealed.result_id, "logged a reveal");
     let outcome = if revealed.draw.is_some() { "drawn" } else { "infeasible" };
     Ok((StatusCode::CREATED, Json(json!({"id": revealed.result_id, "outcome": outcome, "failure": revealed.failure}))))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewResult {
-    draw: String,
-    uscc: String,
-    category: String,
-    inspection_date: String,
-    #[serde(default)]
-    findings: String,
-}
-
-fn check_category(c: &str) -> ApiResult<()> {
-    if CATEGORIES.contains(&c) {
-        Ok(())
-    } else {
-        Err(ApiError::unprocessable(format!("category must be one of: {}", CATEGORIES.join("；"))))
-    }
-}
-
-/// An inspection happens after its draw was revealed (China date) and not
-/// after today; anything else is a typing error that would also lose the
-/// result its deadline.
-fn check_date(d: &str, revealed: Date, today: Date) -> ApiResult<String> {
-    let date = Date::parse(d).map_err(|m| ApiError::unprocessable(format!("inspection_date: {m}")))?;
-    if date > today {
-        return Err(ApiError::unprocessable(format!(
-            "inspection_date {date} is in the future (today is {today} in China)"
-        )));
-    }
-    if date < revealed {
-        return Err(ApiError::unprocessable(format!(
-            "inspection_date {date} is before the draw was revealed on {revealed}: a target is inspected after it is drawn"
-        )));
-    }
-    Ok(date.to_string())
-}
-
-pub async fn record(
-    State(state): State<AppState>,
-    body: Result<Json<NewResult>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
-    check_lengths(&[
-        ("draw", Some(&req.draw), SHORT_FIELD_MAX_BYTES),
-        ("uscc", Some(&req.uscc), SHORT_FIELD_MAX_BYTES),
-        ("category", Some(&req.category), SHORT_FIELD_MAX_BYTES),
-        ("inspection_date", Some(&req.inspection_date), SHORT_FIELD_MAX_BYTES),
-        ("findings", Some(&req.findings), FINDINGS_MAX_BYTES),
-    ])?;
-    check_category(&req.category)?;
-    let today = state.today();
-    let (result, index) = state
-        .write(move |log, view| {
-            let d = view.draw(&req.draw)?;
-            let date = check_date(&req.inspection_date, d.result.china_date(), today)?;
-            let uscc = crate::model::uscc::normalize(req.uscc.trim());
-            let target = d.result.body["draw"]["assignments"]
-                .as_array()
-                .and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str()))
-                .cloned()
-                .ok_or_else(|| ApiError::unprocessable(format!("{uscc} is not a target of draw {}", d.id)))?;
-            if view.results_of(&d.id).iter().any(|&i| log.entry(i).is_ok_and(|e| e.body["uscc"] == uscc.as_str())) {
-                return Err(ApiError::conflict(format!("a result for {uscc} is already recorded; amend it instead")));
-            }
-            let body = json!({"draw": d.id, "uscc": uscc, "result": {"name": target["name"], "category": req.category, "inspection_date": date, "findings": req.findings, "state": "待审核"}});
-            let c = clock();
-            let ids = log.append(vec![(Kind::InspectionResult, body)], &c.rfc3339, c.simulated)?;
-            tracing::info!(?ids, "logged an inspection result");
-            Ok(log.len() - 1)
-        })
-        .await
-        .map(|(i, view)| (results::current(&view, i, today), i))?;
-    let _ = index;
-    Ok((StatusCode::CREATED, Json(result)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AmendRequest {
-    reason: String,
-    category: Option<String>,
-    findings: Option<String>,
-    inspection_date: Option<String>,
-    state: Option<String>,
-}
-
-pub async fn amend(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Result<Json<AmendRequest>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
-    check_lengths(&[
-        ("reason", Some(&req.reason), REASON_MAX_BYTES),
-        ("category", req.category.as_deref(), SHORT_FIELD_MAX_BYTES),
-        ("findings", req.findings.as_deref(), FINDINGS_MAX_BYTES),
-        ("inspection_date", req.inspection_date.as_deref(), SHORT_FIELD_MAX_BYTES),
-        ("state", req.state.as_deref(), SHORT_FIELD_MAX_BYTES),
-    ])?;
-    if req.reason.trim().is_empty() {
-        return Err(ApiError::unprocessable("an amendment needs a reason"));
-    }
-    let mut changes = serde_json::Map::new();
-    if let Some(c) = req.category {
-        check_category(&c)?;
-        changes.insert("category".into(), json!(c));
-    }
-    if let Some(f) = req.findings {
-        changes.insert("findings".into(), json!(f));
-    }
-    let new_date = req.inspection_date;
-    if let Some(s) = req.state {
-        if !STATES.contains(&s.as_str()) {
-            return Err(ApiError::unprocessable("state must be 待审核 or 已公示"));
-        }
-        changes.insert("state".into(), json!(s));
-    }
-    if changes.is_empty() && new_date.is_none() {
-        return Err(ApiError::bad_request("nothing to amend: give category, findings, inspection_date or state"));
-    }
-    let today = state.today();
-    let reason = req.reason;
-    let (i, view) = state
-        .write(move |log, view| {
-            let i = log.find(&id)?;
-            let result = log.entry(i).ok().filter(|e| e.kind == Kind::InspectionResult);
-            let result =
-                result.ok_or_else(|| ApiError::not_found(format!("entry {id} is not an inspection result")))?;
-            if let Some(d) = new_date {
-                let draw = view.draw(result.body["draw"].as_str().unwrap_or_default())?;
-                changes.insert("inspection_date".into(), json!(check_date(&d, draw.result.china_date(), today)?));
-            }
-            let body = json!({"amends": log.id(i), "reason": reason, "result": Value::Object(changes)});
-            let c = clock();
-            log.append(vec![(Kind::Amendment, body)], &c.rfc3339, c.simulated)?;
-            Ok(i)
-        })
-        .await?;
-    let result = results::current(&view, i, today);
-    Ok((StatusCode::CREATED, Json(result)))
 }

@@ -1,17 +1,20 @@
 //! Inspection results (一公开): each is an InspectionResult entry folded with
 //! its Amendment entries; deadlines are 20 working days after the inspection
-//! date on the State Council calendar, make-up workdays included.
+//! date on the State Council calendar, make-up workdays included. The public
+//! sees only published (已公示) results; the regulator also lists the ones
+//! waiting for review (pending.rs).
 
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::error::{ApiError, ApiResult};
+use super::pending::{self, Pending};
 use super::state::{AppState, RenderedResult, View};
 use crate::log::entry::Kind;
 use crate::model::calendar::{Calendar, CalendarError};
@@ -50,6 +53,33 @@ pub fn current(view: &View, index: u64, today: Date) -> Value {
         amendments
             .push(json!({"id": log.id(j), "time": a.time, "reason": a.body["reason"], "changes": a.body["result"]}));
     }
+    let mut out = json!({
+        "id": id,
+        "draw": entry.body["draw"],
+        "uscc": entry.body["uscc"],
+        "recorded_at": entry.time,
+        "amendments": amendments,
+    });
+    with_fields_and_clock(&mut out, &fields, published_on, today);
+    out
+}
+
+/// A pending result (private/results/) as the regulator sees it: the same
+/// shape as a logged one, with its id `p-…` and its review amendments.
+pub fn pending(p: &Pending, today: Date) -> Value {
+    let mut out = json!({
+        "id": p.id,
+        "draw": p.draw,
+        "uscc": p.uscc,
+        "recorded_at": p.recorded_at,
+        "amendments": p.amendments,
+    });
+    with_fields_and_clock(&mut out, &p.result, None, today);
+    out
+}
+
+/// Adds a result's fields and its 20-working-day clock to `out`.
+fn with_fields_and_clock(out: &mut Value, fields: &Map<String, Value>, published_on: Option<String>, today: Date) {
     let date = fields.get("inspection_date").and_then(Value::as_str).and_then(|d| Date::parse(d).ok());
     let cal = Calendar::official();
     let (deadline, note) = match date.map(|d| cal.add_working_days(d, WORKING_DAYS)) {
@@ -70,10 +100,7 @@ pub fn current(view: &View, index: u64, today: Date) -> Value {
         (Some(dl), None) => cal.working_days_between(today, dl).ok(),
         _ => None,
     };
-    json!({
-        "id": id,
-        "draw": entry.body["draw"],
-        "uscc": entry.body["uscc"],
+    let more = json!({
         "name": fields.get("name").cloned().unwrap_or(Value::Null),
         "category": fields.get("category"),
         "findings": fields.get("findings").cloned().unwrap_or(json!("")),
@@ -84,20 +111,62 @@ pub fn current(view: &View, index: u64, today: Date) -> Value {
         "deadline_note": note,
         "working_days_left": left,
         "overdue": overdue,
-        "recorded_at": entry.time,
-        "amendments": amendments,
-    })
+    });
+    if let (Some(out), Value::Object(more)) = (out.as_object_mut(), more) {
+        out.extend(more);
+    }
+}
+
+/// Whether a rendered result may be shown to the public: only reviewed ones
+/// (已公示). Logs written before pending results moved to private/results/
+/// hold 待审核 entries; those stay in the public files but not in answers.
+pub fn is_public(result: &Value) -> bool {
+    result["state"] == "已公示"
 }
 
 #[derive(Deserialize)]
-pub struct DrawQuery {
+pub struct ResultQuery {
     draw: Option<String>,
+    state: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> ApiResult<impl IntoResponse> {
-    let id = q.draw.ok_or_else(|| ApiError::bad_request("give ?draw=ID"))?;
+/// `?draw=ID`: a draw's published results (public); `?state=待审核`
+/// (optionally with `draw`): the results waiting for review, with the
+/// regulator's token only.
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ResultQuery>,
+) -> ApiResult<Response> {
+    match q.state.as_deref() {
+        None | Some("已公示") => {
+            let id = q.draw.ok_or_else(|| ApiError::bad_request("give ?draw=ID"))?;
+            public_list(&state, &id).map(IntoResponse::into_response)
+        }
+        Some("待审核") => {
+            super::regulator::authorize(&state, &headers)?;
+            pending_list(&state, q.draw.as_deref()).map(IntoResponse::into_response)
+        }
+        Some(_) => Err(ApiError::bad_request(
+            "state is 已公示 (published results, public) or 待审核 (results waiting for review, regulator token)",
+        )),
+    }
+}
+
+fn pending_list(state: &AppState, draw: Option<&str>) -> ApiResult<Json<Value>> {
     let view = state.view()?;
-    let d = view.draw(&id)?;
+    let draw = draw.map(|id| view.draw(id).map(|d| d.id.clone())).transpose()?;
+    let today = state.today();
+    let stored = pending::load_all(&state.config().log_dir, |id| view.published_pending(id).is_some())
+        .map_err(ApiError::internal)?;
+    let results: Vec<Value> =
+        stored.iter().filter(|p| draw.as_ref().is_none_or(|d| *d == p.draw)).map(|p| self::pending(p, today)).collect();
+    Ok(Json(json!({"state": "待审核", "draw": draw, "today": today.to_string(), "results": results})))
+}
+
+fn public_list(state: &AppState, id: &str) -> ApiResult<impl IntoResponse> {
+    let view = state.view()?;
+    let d = view.draw(id)?;
     let today = state.today();
     let listed = view.result_lists.lock().map_err(ApiError::internal)?.get(&d.id).cloned();
     if let Some((_, bytes)) = listed.filter(|(day, _)| *day == today) {
@@ -112,23 +181,28 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> 
         if rendered.len() > AppState::RENDERED_RESULTS {
             rendered.clear();
         }
-        for (k, &i) in view.results_of(&d.id).iter().enumerate() {
+        for &i in view.results_of(&d.id) {
             let amendments = view.amendments_of(&view.log.id(i)).len();
             let fresh = rendered.get(&i).is_some_and(|r| r.amendments == amendments && r.today == today);
             if !fresh {
                 let value = current(&view, i, today);
                 let uscc = value["uscc"].as_str().unwrap_or_default().to_string();
+                let public = is_public(&value);
                 let json = Arc::new(serde_json::to_vec(&value).map_err(ApiError::internal)?);
-                rendered.insert(i, RenderedResult { amendments, today, json, uscc });
+                rendered.insert(i, RenderedResult { amendments, today, json, uscc, public });
             }
             let r = &rendered[&i];
-            if k > 0 {
+            if !r.public {
+                continue;
+            }
+            if !reported.is_empty() {
                 body.push(b',');
             }
             body.extend_from_slice(&r.json);
             reported.insert(r.uscc.clone());
         }
     }
+    // The targets without a published result (a pending one included).
     let pending: Vec<Value> = d.result.body["draw"]["assignments"]
         .as_array()
         .into_iter()
@@ -144,11 +218,21 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> 
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes))
 }
 
+/// One published result. A pending id, an entry that is not a result and a
+/// result not published yet all answer the same 404, which names no id.
 pub async fn one(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let none = || ApiError::not_found("no published inspection result has this id");
+    if pending::is_id(&id) {
+        return Err(none());
+    }
     let view = state.view()?;
     let i = view.log.find(&id)?;
     if !view.log.entry(i).is_ok_and(|e| e.kind == Kind::InspectionResult) {
-        return Err(ApiError::not_found(format!("entry {id} is not an inspection result")));
+        return Err(none());
     }
-    Ok(Json(current(&view, i, state.today())))
+    let result = current(&view, i, state.today());
+    if !is_public(&result) {
+        return Err(none());
+    }
+    Ok(Json(result))
 }

@@ -25,7 +25,7 @@ use tower_http::LatencyUnit;
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{commitments, draws, lookup, regulator, results, witnesses};
+use super::{commitments, draws, lookup, recording, regulator, results, witnesses};
 
 /// How long a request may take once its header is read (answered 408).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -98,8 +98,8 @@ pub fn app(state: AppState) -> Router {
     // so a wrong method answers 405 without it, and before any body is read.
     let token = ValidateRequestHeaderLayer::custom(RegulatorToken(state.clone()));
     let regulator = Router::new()
-        .route("/api/results", post(regulator::record).route_layer(token.clone()))
-        .route("/api/results/{id}/amend", post(regulator::amend).route_layer(token.clone()))
+        .route("/api/results", post(recording::record).route_layer(token.clone()))
+        .route("/api/results/{id}/amend", post(recording::amend).route_layer(token.clone()))
         .route("/api/commitments", post(regulator::commit).route_layer(token.clone()))
         .route("/api/commitments/{id}/reveal", post(regulator::reveal).route_layer(token))
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes));

@@ -96,6 +96,9 @@ pub struct View {
     results_by_draw: HashMap<String, Vec<u64>>,
     amendments: HashMap<String, Vec<u64>>,
     snapshots: HashMap<String, u64>,
+    /// The pending ids (`result.pending`) of logged results: their files
+    /// under private/results/ are leftovers, never shown as pending.
+    logged_pending: HashMap<String, u64>,
     key: Option<FileKey>,
     /// Whole result lists by draw id, with the day they were made for: a
     /// view lasts until the next write, and so do they.
@@ -112,6 +115,7 @@ impl View {
             results_by_draw: HashMap::new(),
             amendments: HashMap::new(),
             snapshots: HashMap::new(),
+            logged_pending: HashMap::new(),
             key,
             result_lists: Mutex::new(HashMap::new()),
         };
@@ -143,7 +147,12 @@ impl View {
                         });
                     }
                 }
-                Kind::InspectionResult => v.results_by_draw.entry(field(e, "draw")).or_default().push(i),
+                Kind::InspectionResult => {
+                    v.results_by_draw.entry(field(e, "draw")).or_default().push(i);
+                    if let Some(p) = e.body["result"]["pending"].as_str() {
+                        v.logged_pending.insert(p.to_string(), i);
+                    }
+                }
                 Kind::Amendment => v.amendments.entry(field(e, "amends")).or_default().push(i),
                 _ => {}
             }
@@ -168,6 +177,11 @@ impl View {
     /// Indices of the Amendment entries of a result, oldest first.
     pub fn amendments_of(&self, result_id: &str) -> &[u64] {
         self.amendments.get(result_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The InspectionResult entry that published the pending result `id`.
+    pub fn published_pending(&self, id: &str) -> Option<u64> {
+        self.logged_pending.get(id).copied()
     }
 
     /// The RegistrySnapshot entry for a root.
@@ -235,6 +249,8 @@ pub struct RenderedResult {
     pub today: Date,
     pub json: Arc<Vec<u8>>,
     pub uscc: String,
+    /// Published (已公示): only these are listed.
+    pub public: bool,
 }
 
 impl AppState {

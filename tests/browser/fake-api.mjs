@@ -165,7 +165,8 @@ async function enterpriseReport(st, uscc) {
 }
 
 function fakeResults(st, d) {
-  // Deterministic sample results so the results page has every state to show.
+  // Deterministic sample results so the results page has every case to show.
+  // Only published (已公示) results are public; one was published late.
   const draw = d.result.body.draw;
   const assignments = draw ? draw.assignments : [];
   const cats = ['未发现问题', '发现问题待后续处理', '发现问题经责令已改正', '通过登记的住所（经营场所）无法联系'];
@@ -173,11 +174,11 @@ function fakeResults(st, d) {
     id: crypto.createHash('sha256').update(d.result.id + a.uscc).digest('hex'),
     draw: d.result.id, uscc: a.uscc, name: a.name, category: cats[i], findings: i === 1 ? '部分台账记录不全' : '',
     inspection_date: '2026-12-15',
-    state: i % 2 === 0 ? '已公示' : '待审核',
-    published_on: i % 2 === 0 ? '2026-12-30' : null,
+    state: '已公示',
+    published_on: i === 1 ? '2027-01-19' : '2026-12-30',
     deadline: i === 3 ? null : '2027-01-14',
     deadline_note: i === 3 ? 'the 2027 holiday calendar is not published yet' : null,
-    working_days_left: i === 1 ? -3 : i === 3 ? null : 5,
+    working_days_left: null,
     overdue: i === 1,
     amendments: i === 2 ? [{ reason: '更正检查日期', time: '2026-12-20T02:00:00Z' }] : [],
   }));

@@ -100,3 +100,15 @@ pub async fn call(s: &Server, method: &str, uri: &str, token: Option<&str>, body
 pub fn entry_count(log: &Path) -> usize {
     std::fs::read_to_string(log.join("entries.jsonl")).unwrap().lines().count()
 }
+
+/// Records a result (it waits for review, unlogged) and publishes it (the
+/// reviewer's step, which logs it); returns the published result.
+pub async fn record_and_publish(s: &Server, body: Value) -> Value {
+    let r = call(s, "POST", "/api/results", Some(TOKEN), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "record: {}", r.text());
+    let pending = r.json()["id"].as_str().unwrap().to_string();
+    let publish = serde_json::json!({"reason": "审核通过", "state": "已公示"});
+    let r = call(s, "POST", &format!("/api/results/{pending}/amend"), Some(TOKEN), Some(publish)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "publish: {}", r.text());
+    r.json()
+}

@@ -167,3 +167,32 @@ pub fn assert_log_verifies(dir: &Path) {
     let report = fairdraw::log::audit::verify(dir, None, None).unwrap();
     assert!(report.tampering.is_empty(), "{:?}", report.tampering);
 }
+
+/// A protected log for the public answers' tests, until protected commits
+/// exist: `full`'s entries behind a LogCreated saying `publication: protected`,
+/// signed by a new key, in `out`; the snapshot blobs in private/snapshots/.
+pub fn protected_copy(full: &Path, out: &Path) {
+    let lines = std::fs::read_to_string(full.join("entries.jsonl")).unwrap();
+    let entries: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let first = &entries[0];
+    drop(
+        fairdraw::log::store::Log::init(out, "protected.example/test", first["time"].as_str().unwrap(), true).unwrap(),
+    );
+    for made in ["entries.jsonl", "checkpoints.jsonl", "checkpoint"] {
+        std::fs::remove_file(out.join(made)).unwrap();
+    }
+    let vkey = std::fs::read_to_string(out.join("log.pub")).unwrap().trim().to_string();
+    let origin = vkey.split('+').next().unwrap().to_string();
+    let mut log = fairdraw::log::store::Log::open_dir(out, true).unwrap();
+    let created = serde_json::json!({"origin": origin, "vkey": vkey, "publication": "protected"});
+    log.append(vec![(fairdraw::log::entry::Kind::LogCreated, created)], first["time"].as_str().unwrap(), true).unwrap();
+    for e in &entries[1..] {
+        let kind = fairdraw::log::entry::Kind::parse(e["kind"].as_str().unwrap()).unwrap();
+        log.append(vec![(kind, e["body"].clone())], e["time"].as_str().unwrap(), e["simulated"] == true).unwrap();
+    }
+    let private = out.join("private/snapshots");
+    std::fs::create_dir_all(&private).unwrap();
+    for f in std::fs::read_dir(full.join("snapshots")).unwrap().flatten() {
+        std::fs::copy(f.path(), private.join(f.file_name())).unwrap();
+    }
+}

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOKEN = "soak-test-token"
@@ -237,13 +238,14 @@ def leaf_ids(log):
 
 
 class Writer:
-    """The regulator: results for each target, then amendments; checks
-    read-your-writes after every 2xx."""
+    """The regulator: results for each target (recorded, then published),
+    then amendments; checks read-your-writes after every logged 2xx."""
 
     def __init__(self, port, server, draw, targets):
         self.c, self.server, self.draw = Client(port), server, draw
         self.targets = list(targets)
         self.results = []
+        self.unpublished = []
         self.acked = []
         self.unknown = 0
         self.violations = []
@@ -257,21 +259,43 @@ class Writer:
             time.sleep(0.05)
         return None, b""
 
+    def publish_one(self):
+        """The reviewer's step: a pending result (not logged) is published,
+        which logs it; only then is it public."""
+        pid = self.unpublished[-1]
+        status, data = self.c.call("POST", f"/api/results/{pid}/amend",
+                                   {"reason": "soak review", "state": "已公示"}, TOKEN)
+        if status == 201:
+            self.unpublished.pop()
+            rid = json.loads(data)["id"]
+            self.results.append(rid)
+            self.acked.append(rid)
+            st, got = self.read_until_up(f"/api/results/{rid}")
+            if st != 200:
+                self.violations.append(f"result {rid} answered 201, then GET gave {st}")
+        elif status in (404, 409):
+            self.unpublished.pop()  # published before a kill whose answer was lost
+        elif status == 503:
+            self.refused += 1
+        else:
+            self.unknown += 1
+        return status
+
     def write_one(self):
+        if self.unpublished:
+            return self.publish_one()
         if self.targets:
             uscc = self.targets.pop()
             body = {"draw": self.draw, "uscc": uscc, "category": "未发现问题",
                     "inspection_date": INSPECTED, "findings": "soak"}
             status, data = self.c.call("POST", "/api/results", body, TOKEN)
             if status == 201:
-                rid = json.loads(data)["id"]
-                self.results.append(rid)
-                self.acked.append(rid)
-                st, got = self.read_until_up(f"/api/results/{rid}")
-                if st != 200:
-                    self.violations.append(f"result {rid} answered 201, then GET gave {st}")
+                self.unpublished.append(json.loads(data)["id"])
             elif status == 409:
-                pass  # recorded before a kill whose answer was lost
+                # recorded (or published) before a kill whose answer was lost
+                st, got = self.c.call("GET", "/api/results?state=" + urllib.parse.quote("待审核"), None, TOKEN)
+                if st == 200:
+                    self.unpublished += [r["id"] for r in json.loads(got)["results"] if r["uscc"] == uscc]
             elif status == 503:
                 self.refused += 1
                 self.targets.append(uscc)
@@ -279,6 +303,8 @@ class Writer:
                 self.unknown += 1
                 self.targets.append(uscc)
             return status
+        if not self.results:
+            return None
         rid = random.choice(self.results)
         status, data = self.c.call("POST", f"/api/results/{rid}/amend",
                                    {"reason": "soak", "findings": f"amended {time.time()}"}, TOKEN)

@@ -1,0 +1,265 @@
+//! The regulator's result writes. A new result waits for review (待审核) in
+//! `private/results/` (pending.rs) and is not logged; amending it changes
+//! its file; publishing it (state 已公示) logs it as an InspectionResult.
+//! A logged result changes only by Amendment entries.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::path::Path as FsPath;
+
+use super::error::{ApiError, ApiResult};
+use super::pending::{self, Pending};
+use super::regulator::{check_lengths, clock, FINDINGS_MAX_BYTES, REASON_MAX_BYTES, SHORT_FIELD_MAX_BYTES};
+use super::results::{self, CATEGORIES, STATES};
+use super::state::{AppState, View};
+use crate::log::entry::Kind;
+use crate::log::store::Log;
+use crate::model::date::Date;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewResult {
+    draw: String,
+    uscc: String,
+    category: String,
+    inspection_date: String,
+    #[serde(default)]
+    findings: String,
+}
+
+fn check_category(c: &str) -> ApiResult<()> {
+    if CATEGORIES.contains(&c) {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(format!("category must be one of: {}", CATEGORIES.join("；"))))
+    }
+}
+
+/// An inspection happens after its draw was revealed (China date) and not
+/// after today; anything else is a typing error that would also lose the
+/// result its deadline.
+fn check_date(d: &str, revealed: Date, today: Date) -> ApiResult<String> {
+    let date = Date::parse(d).map_err(|m| ApiError::unprocessable(format!("inspection_date: {m}")))?;
+    if date > today {
+        return Err(ApiError::unprocessable(format!(
+            "inspection_date {date} is in the future (today is {today} in China)"
+        )));
+    }
+    if date < revealed {
+        return Err(ApiError::unprocessable(format!(
+            "inspection_date {date} is before the draw was revealed on {revealed}: a target is inspected after it is drawn"
+        )));
+    }
+    Ok(date.to_string())
+}
+
+/// Whether the log holds a result (published or, in an old log, not) for
+/// this target of this draw.
+fn logged_for(log: &Log, view: &View, draw: &str, uscc: &str) -> bool {
+    view.results_of(draw).iter().any(|&i| log.entry(i).is_ok_and(|e| e.body["uscc"] == uscc))
+}
+
+/// Records a result as pending: a file under private/results/, nothing logged.
+pub async fn record(
+    State(state): State<AppState>,
+    body: Result<Json<NewResult>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(req) = body?;
+    check_lengths(&[
+        ("draw", Some(&req.draw), SHORT_FIELD_MAX_BYTES),
+        ("uscc", Some(&req.uscc), SHORT_FIELD_MAX_BYTES),
+        ("category", Some(&req.category), SHORT_FIELD_MAX_BYTES),
+        ("inspection_date", Some(&req.inspection_date), SHORT_FIELD_MAX_BYTES),
+        ("findings", Some(&req.findings), FINDINGS_MAX_BYTES),
+    ])?;
+    check_category(&req.category)?;
+    let today = state.today();
+    let log_dir = state.config().log_dir.clone();
+    // Through the writer, so that records and publications are ordered.
+    let (p, _) = state
+        .write(move |log, view| {
+            let d = view.draw(&req.draw)?;
+            let date = check_date(&req.inspection_date, d.result.china_date(), today)?;
+            let uscc = crate::model::uscc::normalize(req.uscc.trim());
+            let target = d.result.body["draw"]["assignments"]
+                .as_array()
+                .and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str()))
+                .cloned()
+                .ok_or_else(|| ApiError::unprocessable(format!("{uscc} is not a target of draw {}", d.id)))?;
+            let is_logged = |id: &str| view.published_pending(id).is_some();
+            pending::remove_logged(&log_dir, is_logged).map_err(ApiError::internal)?;
+            let waiting = pending::load_all(&log_dir, is_logged).map_err(ApiError::internal)?;
+            if logged_for(log, view, &d.id, &uscc) || waiting.iter().any(|p| p.draw == d.id && p.uscc == uscc) {
+                return Err(ApiError::conflict(format!("a result for {uscc} is already recorded; amend it instead")));
+            }
+            let result = json!({"name": target["name"], "category": req.category, "inspection_date": date,
+                "findings": req.findings, "state": "待审核"});
+            let Value::Object(result) = result else { unreachable!("a JSON object") };
+            let p = Pending {
+                id: pending::new_id(),
+                draw: d.id.clone(),
+                uscc,
+                recorded_at: clock().rfc3339,
+                result,
+                amendments: Vec::new(),
+            };
+            pending::save(&log_dir, &p).map_err(ApiError::internal)?;
+            tracing::info!(pending = %p.id, "recorded a result for review");
+            Ok(p)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(results::pending(&p, today))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendRequest {
+    reason: String,
+    category: Option<String>,
+    findings: Option<String>,
+    inspection_date: Option<String>,
+    state: Option<String>,
+}
+
+/// What an amendment left: a logged result (amended or just published) or
+/// a result still waiting for review.
+enum Amended {
+    Logged(u64),
+    Pending(Pending),
+}
+
+pub async fn amend(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<AmendRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(req) = body?;
+    check_lengths(&[
+        ("reason", Some(&req.reason), REASON_MAX_BYTES),
+        ("category", req.category.as_deref(), SHORT_FIELD_MAX_BYTES),
+        ("findings", req.findings.as_deref(), FINDINGS_MAX_BYTES),
+        ("inspection_date", req.inspection_date.as_deref(), SHORT_FIELD_MAX_BYTES),
+        ("state", req.state.as_deref(), SHORT_FIELD_MAX_BYTES),
+    ])?;
+    if req.reason.trim().is_empty() {
+        return Err(ApiError::unprocessable("an amendment needs a reason"));
+    }
+    let mut changes = Map::new();
+    if let Some(c) = req.category {
+        check_category(&c)?;
+        changes.insert("category".into(), json!(c));
+    }
+    if let Some(f) = req.findings {
+        changes.insert("findings".into(), json!(f));
+    }
+    let new_date = req.inspection_date;
+    if let Some(s) = req.state {
+        if !STATES.contains(&s.as_str()) {
+            return Err(ApiError::unprocessable("state must be 待审核 or 已公示"));
+        }
+        changes.insert("state".into(), json!(s));
+    }
+    if changes.is_empty() && new_date.is_none() {
+        return Err(ApiError::bad_request("nothing to amend: give category, findings, inspection_date or state"));
+    }
+    let today = state.today();
+    let reason = req.reason;
+    let log_dir = state.config().log_dir.clone();
+    let (amended, view) = state
+        .write(move |log, view| {
+            let date = |draw: &str| -> ApiResult<Option<String>> {
+                let Some(d) = &new_date else { return Ok(None) };
+                Ok(Some(check_date(d, view.draw(draw)?.result.china_date(), today)?))
+            };
+            if pending::is_id(&id) {
+                amend_pending(log, view, &log_dir, &id, reason, changes, &date)
+            } else {
+                amend_logged(log, view, today, &id, reason, changes, &date)
+            }
+        })
+        .await?;
+    let result = match amended {
+        Amended::Logged(i) => results::current(&view, i, today),
+        Amended::Pending(p) => results::pending(&p, today),
+    };
+    Ok((StatusCode::CREATED, Json(result)))
+}
+
+/// An Amendment entry for a logged result. A published result does not go
+/// back to review: its entries are public already.
+fn amend_logged(
+    log: &mut Log,
+    view: &View,
+    today: Date,
+    id: &str,
+    reason: String,
+    mut changes: Map<String, Value>,
+    date: &dyn Fn(&str) -> ApiResult<Option<String>>,
+) -> ApiResult<Amended> {
+    let i = log.find(id)?;
+    let result = log.entry(i).ok().filter(|e| e.kind == Kind::InspectionResult);
+    let result = result.ok_or_else(|| ApiError::not_found(format!("entry {id} is not an inspection result")))?;
+    if let Some(d) = date(result.body["draw"].as_str().unwrap_or_default())? {
+        changes.insert("inspection_date".into(), json!(d));
+    }
+    if results::is_public(&results::current(view, i, today)) && changes.get("state").is_some_and(|s| s == "待审核") {
+        return Err(ApiError::unprocessable("a published result cannot go back to review (待审核); amend its fields"));
+    }
+    let body = json!({"amends": log.id(i), "reason": reason, "result": Value::Object(changes)});
+    let c = clock();
+    let ids = log.append(vec![(Kind::Amendment, body)], &c.rfc3339, c.simulated)?;
+    tracing::info!(?ids, "logged an amendment");
+    Ok(Amended::Logged(i))
+}
+
+/// A change to a pending result's file; with state 已公示 it is published:
+/// logged (naming its pending id), then its file is removed.
+fn amend_pending(
+    log: &mut Log,
+    view: &View,
+    log_dir: &FsPath,
+    id: &str,
+    reason: String,
+    mut changes: Map<String, Value>,
+    date: &dyn Fn(&str) -> ApiResult<Option<String>>,
+) -> ApiResult<Amended> {
+    if let Some(i) = view.published_pending(id) {
+        pending::remove(log_dir, id).map_err(ApiError::internal)?;
+        return Err(ApiError::conflict(format!(
+            "result {id} is published already, as entry {}; amend that entry",
+            log.id(i)
+        )));
+    }
+    let mut p = pending::load(log_dir, id)
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found(format!("no result waiting for review has the id {id}")))?;
+    if let Some(d) = date(&p.draw)? {
+        changes.insert("inspection_date".into(), json!(d));
+    }
+    let c = clock();
+    p.result.extend(changes.clone());
+    p.amendments.push(json!({"time": c.rfc3339, "reason": reason, "changes": changes}));
+    if p.result.get("state").and_then(Value::as_str) != Some("已公示") {
+        pending::save(log_dir, &p).map_err(ApiError::internal)?;
+        return Ok(Amended::Pending(p));
+    }
+    if logged_for(log, view, &p.draw, &p.uscc) {
+        return Err(ApiError::conflict(format!("the log holds a result for {} already; amend it instead", p.uscc)));
+    }
+    // The review notes stay private; the log gets the result as published.
+    let mut result = p.result;
+    result.insert("pending".into(), json!(p.id));
+    let body = json!({"draw": p.draw, "uscc": p.uscc, "result": Value::Object(result)});
+    let ids = log.append(vec![(Kind::InspectionResult, body)], &c.rfc3339, c.simulated)?;
+    tracing::info!(pending = %id, ?ids, "published a reviewed result");
+    // Logged: a saved write is never an error. A file left here is skipped
+    // as logged and removed by a later write.
+    if let Err(e) = pending::remove(log_dir, id) {
+        tracing::warn!(error = %e, "a published result's pending file stays until the next write");
+    }
+    Ok(Amended::Logged(log.len() - 1))
+}
