@@ -7,6 +7,7 @@
 //! library and crates, never `input`, `engine`, `log` or `server`.
 
 pub mod calendar;
+pub mod blinding;
 pub mod canonical;
 pub mod date;
 pub mod fields;
