@@ -13,6 +13,7 @@ use fairdraw::log::entry::Kind;
 use fairdraw::log::flow::{self, Clock, Offered};
 use fairdraw::log::note::Receipt;
 use fairdraw::log::policy::{Policy, PolicyWitness};
+use fairdraw::log::publication::Publication;
 use fairdraw::log::store::Log;
 use fairdraw::log::witnessing::Cosigning;
 use fairdraw::log::{audit, audit_receipts};
@@ -56,8 +57,16 @@ pub struct InitArgs {
     /// The log's name in its checkpoints and key (no spaces or '+').
     #[arg(long, default_value = "fairdraw.local/audit-log")]
     pub origin: String,
+    /// What the log publishes: `protected` (blinded snapshots; the full ones
+    /// stay under private/) or `full` (the snapshots themselves).
+    #[arg(long, default_value = "protected", value_parser = parse_publication)]
+    pub publish: Publication,
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+pub fn parse_publication(text: &str) -> Result<Publication, String> {
+    Publication::parse(text).ok_or_else(|| format!("{text:?}: give protected or full"))
 }
 
 /// A witness policy on the command line.
@@ -178,13 +187,23 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let clock = args.log.clock()?;
     let policy = args.policy.policy()?;
     let more = policy.iter().map(|p| (Kind::WitnessPolicy, p.to_body())).collect();
-    let mut log = Log::init_with(&args.log.dir, &args.origin, &clock.rfc3339, clock.simulated, more)?;
-    println!("created the log {} ({})", args.log.dir.display(), log.origin);
+    let mut log =
+        Log::init_with(&args.log.dir, &args.origin, &clock.rfc3339, clock.simulated, Some(args.publish), more)?;
+    println!("created the log {} ({}), publication {}", args.log.dir.display(), log.origin, args.publish);
     println!("publish its verifier key: {}", log.vkey);
     println!(
         "the private key is in {}/private/log.key (mode 0600): keep it off the public server",
         args.log.dir.display()
     );
+    if args.publish == Publication::Protected {
+        println!(
+            "protected: the blinding secret is in {}/{} (mode 0600) and the full snapshots will be in {}/{}/: keep private/ off the public server and back it up",
+            args.log.dir.display(),
+            fairdraw::log::publication::BLIND_KEY,
+            args.log.dir.display(),
+            fairdraw::log::publication::PRIVATE_SNAPSHOTS,
+        );
+    }
     let size = log.len();
     cosigned(&args.log.dir, flow::cosign_at(&mut log, size)?, "the log's first checkpoint")
 }

@@ -18,6 +18,8 @@ pub mod flow_error;
 pub mod note;
 pub mod policy;
 pub mod proof;
+pub mod protected;
+pub mod publication;
 pub mod snapshots;
 pub mod storage;
 pub mod store;
