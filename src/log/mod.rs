@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod audit_entries;
+pub mod audit_protected;
 pub mod audit_receipts;
 pub mod audit_witnesses;
 pub mod beacon;
