@@ -13,6 +13,7 @@ pub mod audit_receipts;
 pub mod audit_witnesses;
 pub mod beacon;
 pub mod commitments;
+pub mod disclosure;
 pub mod entry;
 pub mod flow;
 pub mod flow_error;
