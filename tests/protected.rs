@@ -65,14 +65,16 @@ fn verify(log: &Path, code: i32) -> Run {
 }
 
 fn entries(log: &Path) -> Vec<Value> {
-    std::fs::read_to_string(log.join("entries.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    std::fs::read_to_string(log.join("entries.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn write_entries(log: &Path, entries: &[Value]) {
-    let text: String = entries
-        .iter()
-        .map(|e| String::from_utf8(fairdraw::model::canonical::to_bytes(e)).unwrap() + "\n")
-        .collect();
+    let text: String =
+        entries.iter().map(|e| String::from_utf8(fairdraw::model::canonical::to_bytes(e)).unwrap() + "\n").collect();
     std::fs::write(log.join("entries.jsonl"), text).unwrap();
 }
 
@@ -282,8 +284,12 @@ fn firms(log: &Path) -> Firms {
         blob = log.join(format!("snapshots/{root}.jsonl.gz"));
     }
     let text = String::from_utf8(gunzip(&blob)).unwrap();
-    let selected: Vec<String> =
-        result["body"]["draw"]["assignments"].as_array().unwrap().iter().map(|a| a["uscc"].as_str().unwrap().into()).collect();
+    let selected: Vec<String> = result["body"]["draw"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["uscc"].as_str().unwrap().into())
+        .collect();
     let of = |want: fairdraw::model::blinding::State, skip: &[String]| -> String {
         text.lines()
             .map(|l| serde_json::from_str::<Vec<String>>(l).unwrap())
@@ -361,11 +367,7 @@ fn every_kind_of_firm_verifies_its_disclosure_and_tampering_is_rejected() {
             }),
         ),
         ("other salt", &unsel, Box::new(|v: &mut Value| v["salt"] = Value::String("cd".repeat(32)))),
-        (
-            "other ticket",
-            &unsel,
-            Box::new(|v: &mut Value| v["verdict"]["ticket"] = Value::String("0.0001".into())),
-        ),
+        ("other ticket", &unsel, Box::new(|v: &mut Value| v["verdict"]["ticket"] = Value::String("0.0001".into()))),
         (
             "other index",
             &unsel,
@@ -374,11 +376,7 @@ fn every_kind_of_firm_verifies_its_disclosure_and_tampering_is_rejected() {
                 v["proof"]["index"] = (i ^ 1).into();
             }),
         ),
-        (
-            "other proof",
-            &sel,
-            Box::new(|v: &mut Value| v["proof"]["hashes"][0] = Value::String("00".repeat(32))),
-        ),
+        ("other proof", &sel, Box::new(|v: &mut Value| v["proof"]["hashes"][0] = Value::String("00".repeat(32)))),
         ("not selected claimed selected", &unsel, Box::new(|v: &mut Value| v["verdict"]["selected"] = true.into())),
         ("other state", &unsel, Box::new(|v: &mut Value| v["verdict"]["state"] = "excluded".into())),
         ("other log's result receipt", &sel, Box::new(move |v: &mut Value| v["result"] = other_v["result"].clone())),

@@ -85,8 +85,10 @@ fn blinding_vector() {
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root().join("tests/vectors/protected/blinding.json")).unwrap()).unwrap();
     let secret: [u8; 32] = hex::decode(v["secret"].as_str().unwrap()).unwrap().try_into().unwrap();
-    let statuses: Vec<&str> = v["plan_scope"]["statuses"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-    let exclude: Vec<&str> = v["plan_scope"]["exclude"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        v["plan_scope"]["statuses"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let exclude: Vec<&str> =
+        v["plan_scope"]["exclude"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
     let mut blinded: std::collections::BTreeMap<&str, Vec<Vec<u8>>> = Default::default();
     let rows = v["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 7);

@@ -6,13 +6,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use fairdraw::engine::draw::DrawDoc;
 use fairdraw::engine::report;
 use fairdraw::input::files::{self, InputPaths};
 use fairdraw::log::audit;
 use fairdraw::log::beacon::{self, QUICKNET};
-use fairdraw::log::flow::{self, BeaconChoice, Clock, Offered};
-use fairdraw::engine::draw::DrawDoc;
 use fairdraw::log::disclosure;
+use fairdraw::log::flow::{self, BeaconChoice, Clock, Offered};
 use fairdraw::log::publication::Publication;
 use fairdraw::log::store::Log;
 

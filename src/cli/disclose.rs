@@ -14,8 +14,17 @@ pub fn disclose(uscc: &str, dir: &Path, draw: &str, out: &Path) -> anyhow::Resul
     let log = Log::open_dir(dir, false)?;
     let d = disclosure::make(&log, uscc.trim(), draw)?;
     write_atomically(out, (serde_json::to_string_pretty(&d)? + "\n").as_bytes())?;
-    println!("{}: {}", d["verdict"]["uscc"].as_str().unwrap_or_default(), d["verdict"]["why"].as_str().unwrap_or_default());
-    println!("disclosure: {} (check it with `{} audit disclosure {}`)", out.display(), super::self_command(), out.display());
+    println!(
+        "{}: {}",
+        d["verdict"]["uscc"].as_str().unwrap_or_default(),
+        d["verdict"]["why"].as_str().unwrap_or_default()
+    );
+    println!(
+        "disclosure: {} (check it with `{} audit disclosure {}`)",
+        out.display(),
+        super::self_command(),
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -392,7 +392,11 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
                 "{} draw(s) replayed, {} identical, {diffs} different{}",
                 lines.len() - skipped,
                 lines.len() - diffs - skipped,
-                if skipped > 0 { format!(", {skipped} not replayed (protected log without the auditor export)") } else { String::new() }
+                if skipped > 0 {
+                    format!(", {skipped} not replayed (protected log without the auditor export)")
+                } else {
+                    String::new()
+                }
             );
             Ok(if diffs == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }

@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::audit_entries::{check_beacon_record, check_blob, check_commitment, ReferenceFinding};
 use super::entry::{self, Entry};
 use super::flow;
-use super::store::{Log, CHECKPOINT, CHECKPOINTS, ENTRIES, VKEY};
 use super::publication::Publication;
+use super::store::{Log, CHECKPOINT, CHECKPOINTS, ENTRIES, VKEY};
 use super::{audit_protected, audit_receipts, commitments, note, proof};
 use crate::model::merkle::{Hash, RootBuilder};
 

@@ -97,11 +97,13 @@ fn blinded_cells(registry: Registry, line: &[u8]) -> Option<Vec<String>> {
 /// Check 1: the three blinded blobs exist, parse, are sorted and distinct
 /// and hash to their roots with their counts.
 pub fn blinded_view(dir: &Path, commitment: &Value) -> Result<BlindedView, String> {
-    let mut view = BlindedView { enterprise_lines: HashSet::new(), counts: BTreeMap::new(), departments: BTreeMap::new() };
+    let mut view =
+        BlindedView { enterprise_lines: HashSet::new(), counts: BTreeMap::new(), departments: BTreeMap::new() };
     for registry in Registry::ALL {
         for (k, line) in blinded_lines(dir, commitment, registry)?.into_iter().enumerate() {
-            let cells = blinded_cells(registry, &line)
-                .ok_or_else(|| format!("blinded {} snapshot line {} is not a blinded leaf", registry.as_str(), k + 1))?;
+            let cells = blinded_cells(registry, &line).ok_or_else(|| {
+                format!("blinded {} snapshot line {} is not a blinded leaf", registry.as_str(), k + 1)
+            })?;
             match registry {
                 Registry::Enterprises => {
                     let state = State::parse(&cells[1]).expect("checked").as_str();
@@ -189,7 +191,8 @@ pub fn check_document(view: &BlindedView, commitment: &Value, doc: &Value, openi
             continue;
         };
         if leaf[0] != uscc || a["name"] != leaf[1] || a["class"] != leaf[2] || a["region"] != leaf[3] {
-            problems.push(format!("opening {k} ({uscc}) is the row of another firm, or its name, class or region differ"));
+            problems
+                .push(format!("opening {k} ({uscc}) is the row of another firm, or its name, class or region differ"));
             continue;
         }
         if protected::leaf_state(&plan, &leaf) != State::Eligible {
@@ -244,7 +247,10 @@ fn check_teams(view: &BlindedView, plan: &Plan, assignments: &[&Value]) -> Vec<S
         };
         let (inspectors, experts) = (ids("inspectors"), ids("experts"));
         if inspectors.len() != plan.team.size || experts.len() != plan.team.experts {
-            problems.push(format!("{uscc}: the team is not {} inspectors and {} experts", plan.team.size, plan.team.experts));
+            problems.push(format!(
+                "{uscc}: the team is not {} inspectors and {} experts",
+                plan.team.size, plan.team.experts
+            ));
         }
         if inspectors.first().map(String::as_str) != a["leader"].as_str() {
             problems.push(format!("{uscc}: the leader is not inspectors[0]"));

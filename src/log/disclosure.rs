@@ -8,11 +8,11 @@ use serde_json::{json, Value};
 
 use super::entry::{id_of, is_hex64, Entry, Kind};
 use super::note::Receipt;
+use super::proof;
 use super::protected::{self, ProtectedError};
 use super::publication::Publication;
 use super::snapshots;
 use super::store::{Log, LogError};
-use super::proof;
 use crate::input::plan::Plan;
 use crate::model::blinding::{self, State};
 use crate::model::canonical;
@@ -42,13 +42,16 @@ pub enum DiscloseError {
 fn verdict(plan: &Plan, doc: &Value, leaf: &[String]) -> Value {
     let (uscc, class) = (leaf[0].as_str(), leaf[2].as_str());
     let state = protected::leaf_state(plan, leaf);
-    let ticket = ticket::ticket_string(&Seed::new(doc["seed"].as_str().unwrap_or_default()).ticket_hash(uscc.as_bytes()));
+    let ticket =
+        ticket::ticket_string(&Seed::new(doc["seed"].as_str().unwrap_or_default()).ticket_hash(uscc.as_bytes()));
     let stratum = stratum(doc, class);
     let cutoff = stratum["cutoff"].clone();
     let selected = is_selected(state, &cutoff, &ticket);
     let why = match (state, cutoff.as_str()) {
         (State::Out, _) => "not selected: outside the plan's scope (status, region, industry or filter)".to_string(),
-        (State::Excluded, _) => "not selected: excluded by the plan (exclude list, or already drawn as the log records)".to_string(),
+        (State::Excluded, _) => {
+            "not selected: excluded by the plan (exclude list, or already drawn as the log records)".to_string()
+        }
         (State::Eligible, None) => format!("not selected: class {class} draws no firm in this plan"),
         (State::Eligible, Some(c)) if selected => {
             format!("selected: eligible in class {class}, ticket {ticket} ≤ cutoff {c}")
@@ -87,7 +90,9 @@ pub fn make(log: &Log, uscc: &str, result_id: &str) -> Result<Value, DiscloseErr
     };
     let at = leaves
         .iter()
-        .position(|l| serde_json::from_slice::<Vec<String>>(l).is_ok_and(|c| c.first().map(String::as_str) == Some(uscc)))
+        .position(|l| {
+            serde_json::from_slice::<Vec<String>>(l).is_ok_and(|c| c.first().map(String::as_str) == Some(uscc))
+        })
         .ok_or_else(|| DiscloseError::UnknownFirm(uscc.to_string()))?;
     let cells: Vec<String> = serde_json::from_slice(&leaves[at]).expect("checked above");
     let (salt_hex, index, hashes) = if protected {
@@ -191,7 +196,10 @@ fn open_receipt(text: &str, vkey: &str, what: &str) -> Result<Entry, String> {
 }
 
 fn hashes_of(v: &Value) -> Option<Vec<Hash>> {
-    v.as_array()?.iter().map(|h| h.as_str().filter(|s| is_hex64(s)).and_then(|s| hex::decode(s).ok()?.try_into().ok())).collect()
+    v.as_array()?
+        .iter()
+        .map(|h| h.as_str().filter(|s| is_hex64(s)).and_then(|s| hex::decode(s).ok()?.try_into().ok()))
+        .collect()
 }
 
 /// Verifies a disclosure (checks 1–6). `Err` is bad input (exit 2).
@@ -222,7 +230,8 @@ pub fn check(bytes: &[u8], pinned: Option<&str>) -> Result<Checked, BadDisclosur
         Ok(e) if e.kind == Kind::DrawResult && e.body["outcome"] == "drawn" && e.body.get("draw").is_some() => Some(e),
         Ok(e) if e.kind.as_str() == "DrawPublication" => Some(e),
         Ok(e) => {
-            problems.push(format!("the result receipt proves a {}, not a drawn DrawResult or a DrawPublication", e.kind));
+            problems
+                .push(format!("the result receipt proves a {}, not a drawn DrawResult or a DrawPublication", e.kind));
             None
         }
         Err(m) => {
@@ -251,16 +260,18 @@ pub fn check(bytes: &[u8], pinned: Option<&str>) -> Result<Checked, BadDisclosur
     }
     let state = protected::leaf_state(&plan, &leaf);
     if v["state"] != state.as_str() {
-        problems.push(format!("the verdict says {} but the row is {} under the committed plan", v["state"], state.as_str()));
+        problems.push(format!(
+            "the verdict says {} but the row is {} under the committed plan",
+            v["state"],
+            state.as_str()
+        ));
     }
     // 4: the row is in the committed snapshot.
     let leaf_bytes = canonical::to_bytes(&json!(leaf));
     let (tree, proven) = match commitment.body.get("blinded") {
         Some(b) => {
-            let salt: Option<[u8; 32]> = d["salt"]
-                .as_str()
-                .filter(|s| is_hex64(s))
-                .and_then(|s| hex::decode(s).ok()?.try_into().ok());
+            let salt: Option<[u8; 32]> =
+                d["salt"].as_str().filter(|s| is_hex64(s)).and_then(|s| hex::decode(s).ok()?.try_into().ok());
             let blind = salt.map(|s| blinding::blind(&s, &leaf_bytes)).unwrap_or_default();
             (&b["enterprises"], blinding::enterprise_leaf(&leaf[2], state, &blind))
         }

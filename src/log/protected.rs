@@ -189,7 +189,11 @@ pub fn blind_all(secret: &[u8; 32], plan: &Plan, blobs: &[Blob; 3]) -> Result<Ve
         .map(|blob| {
             let registry = registry_of(blob.registry);
             let salts = salts(secret, registry, &blob.leaves)?;
-            Ok(Stored { registry: blob.registry, blinded: blind(registry, plan, &blob.leaves, &salts)?, salts_gz: pack_salts(&salts) })
+            Ok(Stored {
+                registry: blob.registry,
+                blinded: blind(registry, plan, &blob.leaves, &salts)?,
+                salts_gz: pack_salts(&salts),
+            })
         })
         .collect()
 }
@@ -223,9 +227,8 @@ pub fn read_salts(log: &Log, root: &str, count: usize) -> Result<Vec<Salt>, Prot
 
 /// The leaves and salts of a commitment's full enterprise snapshot.
 pub fn enterprise_rows(log: &Log, commitment: &Entry) -> Result<(Vec<Vec<u8>>, Vec<Salt>), ProtectedError> {
-    let root = commitment.body["snapshots"]["enterprises"]["root"]
-        .as_str()
-        .ok_or(ProtectedError::NoRoot("enterprises"))?;
+    let root =
+        commitment.body["snapshots"]["enterprises"]["root"].as_str().ok_or(ProtectedError::NoRoot("enterprises"))?;
     let gz = log.snapshot_blob(root)?.ok_or_else(|| ProtectedError::NoFullSnapshot(root.to_string()))?;
     let leaves = snapshots::unpack(&gz, root)?;
     let salts = read_salts(log, root, leaves.len())?;

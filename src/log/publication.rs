@@ -71,10 +71,7 @@ pub enum PrivateError {
 pub fn blind_key<S: Storage>(log: &Log<S>) -> Result<[u8; 32], PrivateError> {
     let text = log.blob(BLIND_KEY)?.ok_or(PrivateError::NoBlindKey)?;
     let text = String::from_utf8(text).map_err(|_| PrivateError::BadBlindKey)?;
-    hex::decode(text.trim_end_matches('\n'))
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or(PrivateError::BadBlindKey)
+    hex::decode(text.trim_end_matches('\n')).ok().and_then(|b| b.try_into().ok()).ok_or(PrivateError::BadBlindKey)
 }
 
 /// The file name of a full snapshot's salts: `<root>.salts.gz`.

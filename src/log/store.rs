@@ -203,7 +203,9 @@ fn write_private(path: &Path, skey: &str) -> Result<(), LogError> {
         .mode(0o600)
         .open(path)
         .map_err(|e| LogError::io(path.display().to_string(), e))?;
-    f.write_all(format!("{skey}\n").as_bytes()).and_then(|_| f.sync_all()).map_err(|e| LogError::io(path.display().to_string(), e))
+    f.write_all(format!("{skey}\n").as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| LogError::io(path.display().to_string(), e))
 }
 
 #[cfg(not(unix))]

@@ -2,6 +2,8 @@
 //! two independent verifiers run as real processes, and small fixtures.
 #![allow(dead_code)]
 
+pub mod privacy;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
