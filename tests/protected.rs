@@ -418,3 +418,33 @@ fn a_full_log_discloses_against_its_public_snapshot() {
         check(d, &other, 1);
     }
 }
+
+#[test]
+fn the_demo_runs_protected_and_a_firm_verifies_its_disclosure() {
+    let dir = tempdir();
+    let d = dir.path();
+    let out = fairdraw(&["demo", "--out-dir", s(d), "--publish", "protected"], d).expect(0);
+    assert!(out.stdout.contains("publication protected"), "{}", out.stdout);
+    let step = out.stdout.split("== 6.").nth(1).expect("the demo's disclosure step");
+    assert!(step.contains("VERIFIED: ") && step.contains("selected: eligible in class"), "{}", out.stdout);
+    let log = d.join("demo-log");
+    assert!(log.join("private/blind.key").exists());
+    let commitment = entries(&log).into_iter().find(|e| e["kind"] == "DrawCommitment").unwrap();
+    let root = commitment["body"]["snapshots"]["enterprises"]["root"].as_str().unwrap();
+    assert!(!log.join(format!("snapshots/{root}.jsonl.gz")).exists(), "the full snapshot is not public");
+    assert!(log.join(format!("private/snapshots/{root}.jsonl.gz")).exists());
+    let checked = fairdraw(&["audit", "disclosure", s(&d.join("demo-disclosure.json"))], d).expect(0);
+    assert!(checked.stdout.contains("VERIFIED"), "{}", checked.stdout);
+}
+
+#[test]
+fn a_full_log_does_not_name_its_mode_and_has_no_blinding_secret() {
+    let dir = tempdir();
+    let d = dir.path();
+    drawn_log(d, "full");
+    let log = d.join("log");
+    let first = entries(&log).remove(0);
+    assert_eq!(first["body"].get("publication"), None, "absent means full: readable by every verifier");
+    assert!(!log.join("private/blind.key").exists() && !log.join("private/snapshots").exists());
+    verify(&log, 0);
+}

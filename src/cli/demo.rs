@@ -38,8 +38,7 @@ pub fn run(out_dir: &Path, publication: Publication) -> anyhow::Result<ExitCode>
     let after = at(emitted + 30)?;
 
     println!("== 1. 建立审计日志 Creating a fresh audit log in {} (publication {publication}) ==", log_dir.display());
-    let mut log =
-        Log::init_with(&log_dir, "fairdraw.local/demo-log", &before.rfc3339, true, Some(publication), Vec::new())?;
+    let mut log = Log::init_with(&log_dir, "fairdraw.local/demo-log", &before.rfc3339, true, publication, Vec::new())?;
     println!("verifier key: {}", log.vkey);
 
     let paths = InputPaths {
@@ -104,7 +103,10 @@ pub fn run(out_dir: &Path, publication: Publication) -> anyhow::Result<ExitCode>
     println!("  python3 audit/verify.py {o}/demo-draw.json --enterprises {data}/enterprises.csv --inspectors {data}/inspectors.csv --conflicts {data}/conflicts.csv --plan {data}/plan-single.toml");
     println!("  node web/verify.js      (same arguments)");
     if publication == Publication::Protected {
-        println!("  {o}/demo-disclosure.json   one firm's disclosure: {me} audit disclosure {o}/demo-disclosure.json");
+        println!("  {o}/demo-disclosure.json   one firm's disclosure, checked offline by:");
+        println!("  {me} audit disclosure {o}/demo-disclosure.json");
+        println!("  python3 audit/verify.py disclosure {o}/demo-disclosure.json");
+        println!("  node web/verify.js disclosure {o}/demo-disclosure.json");
     }
     Ok(if verified && replayed && disclosed { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

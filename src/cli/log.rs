@@ -209,8 +209,7 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let clock = args.log.clock()?;
     let policy = args.policy.policy()?;
     let more = policy.iter().map(|p| (Kind::WitnessPolicy, p.to_body())).collect();
-    let mut log =
-        Log::init_with(&args.log.dir, &args.origin, &clock.rfc3339, clock.simulated, Some(args.publish), more)?;
+    let mut log = Log::init_with(&args.log.dir, &args.origin, &clock.rfc3339, clock.simulated, args.publish, more)?;
     println!("created the log {} ({}), publication {}", args.log.dir.display(), log.origin, args.publish);
     println!("publish its verifier key: {}", log.vkey);
     println!(

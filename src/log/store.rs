@@ -142,21 +142,22 @@ fn lock(dir: &Path) -> Result<File, LogError> {
 impl Log<DirStorage> {
     /// Creates a log: keys (private key mode 0600), public verifier key, and
     /// the first entry naming both.
-    /// The log is `full` and its LogCreated has no `publication` field (as
-    /// the logs written before publication modes).
+    /// The log is `full`.
     pub fn init(dir: &Path, origin: &str, time: &str, simulated: bool) -> Result<Log, LogError> {
-        Log::init_with(dir, origin, time, simulated, None, Vec::new())
+        Log::init_with(dir, origin, time, simulated, Publication::Full, Vec::new())
     }
 
-    /// [`Log::init`] with a publication mode (recorded in the LogCreated
-    /// body; a protected log also gets its blinding secret) and more entries
-    /// in the first batch (the witness policy at index 1).
+    /// [`Log::init`] with a publication mode and more entries in the first
+    /// batch (the witness policy at index 1). A protected log says so in its
+    /// LogCreated body and gets its blinding secret; a full log's LogCreated
+    /// has no `publication` field, which means `full` (LOG-FORMAT), so that
+    /// it reads as every full log written before modes existed.
     pub fn init_with(
         dir: &Path,
         origin: &str,
         time: &str,
         simulated: bool,
-        publication: Option<Publication>,
+        publication: Publication,
         more: Vec<(Kind, Value)>,
     ) -> Result<Log, LogError> {
         if dir.join(VKEY).exists() || dir.join(ENTRIES).exists() {
@@ -165,7 +166,7 @@ impl Log<DirStorage> {
         let (skey, vkey) = note::generate_keys(origin).map_err(LogError::Key)?;
         fs::create_dir_all(dir.join("private")).map_err(|e| LogError::io("creating the log directory", e))?;
         write_private(&dir.join(SKEY), &skey)?;
-        if publication == Some(Publication::Protected) {
+        if publication == Publication::Protected {
             let mut secret = [0u8; 32];
             rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut secret);
             write_private(&dir.join(BLIND_KEY), &hex::encode(secret))?;
@@ -174,8 +175,8 @@ impl Log<DirStorage> {
         storage.replace(VKEY, format!("{vkey}\n").as_bytes()).map_err(|e| LogError::io(VKEY, e))?;
         let mut log = Log::open(storage, true)?;
         let mut created = json!({"origin": origin, "vkey": vkey});
-        if let Some(p) = publication {
-            created["publication"] = json!(p.as_str());
+        if publication == Publication::Protected {
+            created["publication"] = json!(publication.as_str());
         }
         let mut batch = vec![(Kind::LogCreated, created)];
         batch.extend(more);
