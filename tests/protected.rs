@@ -12,6 +12,9 @@ use serde_json::Value;
 
 const NOW: &str = "2024-10-02T00:00:00Z";
 
+/// An edit of a JSON value (an entry body, a disclosure).
+type Edit = Box<dyn Fn(&mut Value)>;
+
 /// A log (in `dir/log`) with one revealed draw of the sample data; returns
 /// the DrawResult's id.
 fn drawn_log(dir: &Path, publish: &str) -> String {
@@ -169,7 +172,7 @@ fn a_public_mirror_catches_edited_and_resigned_results() {
     let dir = tempdir();
     let d = dir.path();
     drawn_log(d, "protected");
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "selection",
             Box::new(|b: &mut Value| {
@@ -248,7 +251,7 @@ fn an_auditor_catches_salts_and_full_snapshots_that_do_not_match() {
     let a = fresh("short");
     let salts = a.join(format!("snapshots/{root}.salts.gz"));
     let text = String::from_utf8(gunzip(&salts)).unwrap();
-    gzip_to(&salts, text[65..].as_bytes());
+    gzip_to(&salts, &text.as_bytes()[65..]);
     let out = verify(&a, 1);
     assert!(out.stdout.contains("lines for"), "{}", out.stdout);
 
@@ -356,7 +359,7 @@ fn every_kind_of_firm_verifies_its_disclosure_and_tampering_is_rejected() {
     let other_draw = drawn_log(&other, "protected");
     let other_file = disclose(&other, &f.selected, &other_draw, "other.json");
     let other_v: Value = serde_json::from_slice(&std::fs::read(&other_file).unwrap()).unwrap();
-    let cases: Vec<(&str, &Path, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, &Path, Edit)> = vec![
         (
             "other class",
             &unsel,
