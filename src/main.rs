@@ -31,6 +31,9 @@ enum Command {
         /// Where to write the demo's log and outputs.
         #[arg(long, default_value = "out")]
         out_dir: PathBuf,
+        /// The demo log's publication mode: protected (default) or full.
+        #[arg(long, default_value = "protected", value_parser = cli::log::parse_publication)]
+        publish: fairdraw::log::publication::Publication,
     },
     /// Create an audit log and its signing key.
     Init(InitArgs),
@@ -85,7 +88,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Draw(args) => cli::draw::run_draw(&args).map(|_| ExitCode::SUCCESS),
         Command::Verify(args) => cli::draw::run_verify(&args.draw, &args.inputs),
-        Command::Demo { out_dir } => cli::demo::run(&out_dir),
+        Command::Demo { out_dir, publish } => cli::demo::run(&out_dir, publish),
         Command::Init(args) => cli::log::init(&args),
         Command::Commit(args) => cli::log::commit(&args),
         Command::Reveal(args) => cli::log::reveal(&args),

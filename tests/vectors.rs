@@ -75,3 +75,59 @@ fn stream_vector() {
         }
     }
 }
+
+/// audit/LOG-FORMAT.md "Salts and blinded leaves": every salt, blind,
+/// blinded leaf and blinded root of `tests/vectors/protected/blinding.json`
+/// (written by its make.py from the spec text alone), byte for byte.
+#[test]
+fn blinding_vector() {
+    use fairdraw::model::blinding::{self, Blinded, Registry, State};
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("tests/vectors/protected/blinding.json")).unwrap()).unwrap();
+    let secret: [u8; 32] = hex::decode(v["secret"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let statuses: Vec<&str> =
+        v["plan_scope"]["statuses"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let exclude: Vec<&str> =
+        v["plan_scope"]["exclude"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let mut blinded: std::collections::BTreeMap<&str, Vec<Vec<u8>>> = Default::default();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 7);
+    for row in rows {
+        let leaf_text = row["leaf"].as_str().unwrap();
+        let leaf: Vec<serde_json::Value> = serde_json::from_str(leaf_text).unwrap();
+        let text = |k: usize| leaf[k].as_str().unwrap();
+        let (registry, key) = match row["registry"].as_str().unwrap() {
+            "enterprises" => (Registry::Enterprises, text(0).as_bytes().to_vec()),
+            "inspectors" => (Registry::Inspectors, text(0).as_bytes().to_vec()),
+            "conflicts" => (Registry::Conflicts, blinding::conflict_key(text(0), text(1))),
+            other => panic!("registry {other}"),
+        };
+        assert_eq!(hex::encode(&key), row["key_hex"].as_str().unwrap());
+        let salt = blinding::salt(&secret, registry, &key);
+        assert_eq!(hex::encode(salt), row["salt"].as_str().unwrap(), "salt of {leaf_text}");
+        let blind = blinding::blind(&salt, leaf_text.as_bytes());
+        assert_eq!(blind, row["blind"].as_str().unwrap(), "blind of {leaf_text}");
+        let blinded_leaf = match registry {
+            Registry::Enterprises => {
+                let state = match (statuses.contains(&text(5)), exclude.contains(&text(0))) {
+                    (false, _) => State::Out,
+                    (true, true) => State::Excluded,
+                    (true, false) => State::Eligible,
+                };
+                blinding::enterprise_leaf(text(2), state, &blind)
+            }
+            Registry::Inspectors => blinding::inspector_leaf(text(0), text(1), text(2), &blind),
+            Registry::Conflicts => blinding::conflict_leaf(&blind),
+        };
+        assert_eq!(String::from_utf8(blinded_leaf.clone()).unwrap(), row["blinded_leaf"].as_str().unwrap());
+        blinded.entry(registry.as_str()).or_default().push(blinded_leaf);
+    }
+    for registry in Registry::ALL {
+        let want = &v["blinded"][registry.as_str()];
+        let got = Blinded::new(blinded.remove(registry.as_str()).unwrap());
+        let lines: Vec<String> = got.leaves.iter().map(|l| String::from_utf8(l.clone()).unwrap()).collect();
+        assert_eq!(serde_json::json!(lines), want["leaves"], "{} leaves", registry.as_str());
+        assert_eq!(got.root_hex(), want["root"].as_str().unwrap(), "{} root", registry.as_str());
+        assert_eq!(got.count(), want["count"].as_u64().unwrap());
+    }
+}

@@ -6,11 +6,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use fairdraw::engine::draw::DrawDoc;
 use fairdraw::engine::report;
 use fairdraw::input::files::{self, InputPaths};
 use fairdraw::log::audit;
 use fairdraw::log::beacon::{self, QUICKNET};
+use fairdraw::log::disclosure;
 use fairdraw::log::flow::{self, BeaconChoice, Clock, Offered};
+use fairdraw::log::publication::Publication;
 use fairdraw::log::store::Log;
 
 use super::{data_dir, self_command, write_atomically};
@@ -18,7 +21,7 @@ use super::{data_dir, self_command, write_atomically};
 /// The bundled quicknet round; the demo's simulated clock sits just before it.
 const ROUND: u64 = 12040883;
 
-pub fn run(out_dir: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(out_dir: &Path, publication: Publication) -> anyhow::Result<ExitCode> {
     let data = data_dir();
     let log_dir = out_dir.join("demo-log");
     if log_dir.exists() {
@@ -34,8 +37,8 @@ pub fn run(out_dir: &Path) -> anyhow::Result<ExitCode> {
     let before = at(emitted - 120)?;
     let after = at(emitted + 30)?;
 
-    println!("== 1. 建立审计日志 Creating a fresh audit log in {} ==", log_dir.display());
-    let mut log = Log::init(&log_dir, "fairdraw.local/demo-log", &before.rfc3339, true)?;
+    println!("== 1. 建立审计日志 Creating a fresh audit log in {} (publication {publication}) ==", log_dir.display());
+    let mut log = Log::init_with(&log_dir, "fairdraw.local/demo-log", &before.rfc3339, true, publication, Vec::new())?;
     println!("verifier key: {}", log.vkey);
 
     let paths = InputPaths {
@@ -80,6 +83,11 @@ pub fn run(out_dir: &Path) -> anyhow::Result<ExitCode> {
     replay.iter().for_each(|(_, line)| println!("{line}"));
     let replayed = replay.iter().all(|(ok, _)| *ok);
 
+    let disclosed = match publication {
+        Publication::Protected => disclose(&log, doc, &revealed.result_id, out_dir)?,
+        Publication::Full => true,
+    };
+
     let d = log_dir.display();
     let o = out_dir.display();
     let data = data.display();
@@ -94,5 +102,28 @@ pub fn run(out_dir: &Path) -> anyhow::Result<ExitCode> {
     println!("  {me} audit replay --log {d}");
     println!("  python3 audit/verify.py {o}/demo-draw.json --enterprises {data}/enterprises.csv --inspectors {data}/inspectors.csv --conflicts {data}/conflicts.csv --plan {data}/plan-single.toml");
     println!("  node web/verify.js      (same arguments)");
-    Ok(if verified && replayed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    if publication == Publication::Protected {
+        println!("  {o}/demo-disclosure.json   one firm's disclosure, checked offline by:");
+        println!("  {me} audit disclosure {o}/demo-disclosure.json");
+        println!("  python3 audit/verify.py disclosure {o}/demo-disclosure.json");
+        println!("  node web/verify.js disclosure {o}/demo-disclosure.json");
+    }
+    Ok(if verified && replayed && disclosed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Step 6 of a protected demo: the first selected firm's disclosure,
+/// written and checked as the firm would check it.
+fn disclose(log: &Log, doc: &DrawDoc, result_id: &str, out_dir: &Path) -> anyhow::Result<bool> {
+    let uscc = &doc.assignments.first().context("the demo draws some firms")?.uscc;
+    println!("\n== 6. 企业自查 One firm's disclosure: {uscc} checks its own selection ==");
+    let d = disclosure::make(log, uscc, result_id)?;
+    let path = out_dir.join("demo-disclosure.json");
+    let text = serde_json::to_string_pretty(&d)? + "\n";
+    write_atomically(&path, text.as_bytes())?;
+    let checked = disclosure::check(text.as_bytes(), Some(&log.vkey))?;
+    checked.problems.iter().for_each(|p| println!("NOT VERIFIED: {p}"));
+    if checked.problems.is_empty() {
+        println!("VERIFIED: {uscc} — {}", d["verdict"]["why"].as_str().unwrap_or_default());
+    }
+    Ok(checked.problems.is_empty())
 }

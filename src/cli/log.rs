@@ -13,6 +13,7 @@ use fairdraw::log::entry::Kind;
 use fairdraw::log::flow::{self, Clock, Offered};
 use fairdraw::log::note::Receipt;
 use fairdraw::log::policy::{Policy, PolicyWitness};
+use fairdraw::log::publication::Publication;
 use fairdraw::log::store::Log;
 use fairdraw::log::witnessing::Cosigning;
 use fairdraw::log::{audit, audit_receipts};
@@ -56,8 +57,16 @@ pub struct InitArgs {
     /// The log's name in its checkpoints and key (no spaces or '+').
     #[arg(long, default_value = "fairdraw.local/audit-log")]
     pub origin: String,
+    /// What the log publishes: `protected` (blinded snapshots; the full ones
+    /// stay under private/) or `full` (the snapshots themselves).
+    #[arg(long, default_value = "protected", value_parser = parse_publication)]
+    pub publish: Publication,
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+pub fn parse_publication(text: &str) -> Result<Publication, String> {
+    Publication::parse(text).ok_or_else(|| format!("{text:?}: give protected or full"))
 }
 
 /// A witness policy on the command line.
@@ -146,6 +155,28 @@ pub enum AuditCommand {
         #[arg(long)]
         no_replay: bool,
     },
+    /// Write one firm's disclosure of a draw (its row, salt, proof and verdict) for that firm.
+    Disclose {
+        /// The firm's USCC.
+        uscc: String,
+        /// The log directory (the operator's, with private/).
+        #[arg(long = "log", default_value = DEFAULT_LOG)]
+        dir: PathBuf,
+        /// The DrawResult's id (or its first 8+ hex digits).
+        #[arg(long)]
+        draw: String,
+        /// Where to write the disclosure (JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a firm's disclosure offline (exit 0 verified, 1 tampered, 2 not a disclosure).
+    Disclosure {
+        /// The disclosure file.
+        file: PathBuf,
+        /// The log's verifier key as you saved it, inline or a file [default: trust the one in the file].
+        #[arg(long)]
+        vkey: Option<String>,
+    },
     /// Re-run every logged draw from its logged inputs and compare.
     Replay {
         /// The log directory.
@@ -178,13 +209,22 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let clock = args.log.clock()?;
     let policy = args.policy.policy()?;
     let more = policy.iter().map(|p| (Kind::WitnessPolicy, p.to_body())).collect();
-    let mut log = Log::init_with(&args.log.dir, &args.origin, &clock.rfc3339, clock.simulated, more)?;
-    println!("created the log {} ({})", args.log.dir.display(), log.origin);
+    let mut log = Log::init_with(&args.log.dir, &args.origin, &clock.rfc3339, clock.simulated, args.publish, more)?;
+    println!("created the log {} ({}), publication {}", args.log.dir.display(), log.origin, args.publish);
     println!("publish its verifier key: {}", log.vkey);
     println!(
         "the private key is in {}/private/log.key (mode 0600): keep it off the public server",
         args.log.dir.display()
     );
+    if args.publish == Publication::Protected {
+        println!(
+            "protected: the blinding secret is in {}/{} (mode 0600) and the full snapshots will be in {}/{}/: keep private/ off the public server and back it up",
+            args.log.dir.display(),
+            fairdraw::log::publication::BLIND_KEY,
+            args.log.dir.display(),
+            fairdraw::log::publication::PRIVATE_SNAPSHOTS,
+        );
+    }
     let size = log.len();
     cosigned(&args.log.dir, flow::cosign_at(&mut log, size)?, "the log's first checkpoint")
 }
@@ -335,6 +375,10 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(1))
         }
+        AuditCommand::Disclose { uscc, dir, draw, out } => super::disclose::disclose(uscc, dir, draw, out),
+        AuditCommand::Disclosure { file, vkey } => {
+            super::disclose::check(file, vkey.as_deref().map(read_vkey).transpose()?.as_deref())
+        }
         AuditCommand::Replay { dir } => {
             let log = Log::open_dir(dir, false)?;
             let lines = audit::replay(&log);
@@ -342,7 +386,17 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
                 println!("{line}");
             }
             let diffs = lines.iter().filter(|(ok, _)| !ok).count();
-            println!("{} draw(s) replayed, {} identical, {diffs} different", lines.len(), lines.len() - diffs);
+            let skipped = lines.iter().filter(|(_, l)| l.starts_with("SKIP")).count();
+            println!(
+                "{} draw(s) replayed, {} identical, {diffs} different{}",
+                lines.len() - skipped,
+                lines.len() - diffs - skipped,
+                if skipped > 0 {
+                    format!(", {skipped} not replayed (protected log without the auditor export)")
+                } else {
+                    String::new()
+                }
+            );
             Ok(if diffs == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         AuditCommand::Checkpoint { dir } => {

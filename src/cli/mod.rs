@@ -3,6 +3,7 @@
 //! 1 verification failed, 2 error.
 
 pub mod demo;
+pub mod disclose;
 pub mod draw;
 pub mod log;
 pub mod serve;

@@ -11,8 +11,9 @@ use serde_json::Value;
 use super::audit_entries::{check_beacon_record, check_blob, check_commitment, ReferenceFinding};
 use super::entry::{self, Entry};
 use super::flow;
+use super::publication::Publication;
 use super::store::{Log, CHECKPOINT, CHECKPOINTS, ENTRIES, VKEY};
-use super::{audit_receipts, commitments, note, proof};
+use super::{audit_protected, audit_receipts, commitments, note, proof};
 use crate::model::merkle::{Hash, RootBuilder};
 
 /// Findings of a verification: tampering (exit 1) and plain notes.
@@ -276,6 +277,8 @@ fn check_old(cp: &note::Checkpoint, leaves: &[Hash], current: &Hash, r: &mut Rep
 /// Cross-references and beacons: what a correct writer always produces.
 fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey: &str, r: &mut Report) {
     let id = |i: usize| hex::encode(leaves[i]);
+    let protected = matches!(entries.first(), Some(Some(e)) if e.kind == entry::Kind::LogCreated
+        && Publication::of_body(&e.body) == Publication::Protected);
     let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
     let mut revealed = BTreeSet::new();
     for (i, e) in entries.iter().enumerate() {
@@ -296,9 +299,22 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
         let problem = match e.kind.as_str() {
             "LogCreated" if i != 0 => Some(format!("entry {i}: LogCreated may only be the first entry")),
             "LogCreated" if e.body["vkey"] != vkey => Some("entry 0 names another verifier key than log.pub".into()),
-            "RegistrySnapshot" => check_blob(dir, e).err().map(|m| format!("entry {i}: {m}")),
+            "RegistrySnapshot" => check_blob(dir, e, protected).err().map(|m| format!("entry {i}: {m}")),
             "DrawCommitment" => {
-                check_commitment(e, &entries[..i], &leaves[..i]).err().map(|m| format!("entry {i}: {m}"))
+                let mut found: Vec<String> =
+                    check_commitment(e, &entries[..i], &leaves[..i]).err().map(|m| m.to_string()).into_iter().collect();
+                if protected {
+                    found.extend(audit_protected::check_commitment(dir, e, &mut r.notes));
+                    if !audit_protected::has_full_snapshots(dir, &e.body)
+                        && !r.notes.iter().any(|n| n == audit_protected::PUBLIC_NOTE)
+                    {
+                        r.notes.push(audit_protected::PUBLIC_NOTE.to_string());
+                    }
+                } else if e.body.get("blinded").is_some() {
+                    found.push("a commitment of a full log carries `blinded`".to_string());
+                }
+                r.tampering.extend(found.iter().map(|m| format!("entry {i}: {m}")));
+                None
             }
             "BeaconRecord" => earlier("commitment", "DrawCommitment")
                 .and_then(|c| {
@@ -323,7 +339,17 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
                     {
                         return Err(ReferenceFinding::SeedOrDigest);
                     }
-                    Ok(())
+                    Ok(c)
+                })
+                .map(|c| {
+                    let openings = e.body.get("openings");
+                    let found = match (protected, e.body.get("draw")) {
+                        (true, Some(doc)) => audit_protected::check_drawn(dir, c, doc, openings),
+                        (false, _) if openings.is_some() => vec!["a result of a full log carries `openings`".into()],
+                        _ => Vec::new(),
+                    };
+                    let draw = &id(i)[..16];
+                    r.tampering.extend(found.iter().map(|m| format!("entry {i} (draw {draw}): {m}")));
                 })
                 .err()
                 .map(|m| format!("entry {i}: {m}")),
@@ -344,7 +370,7 @@ fn replay_into(dir: &Path, r: &mut Report) {
         }
     };
     let replayed = replay_draws(&log);
-    r.replayed = Some(replayed.len());
+    r.replayed = Some(replayed.iter().filter(|d| !d.skipped).count());
     for d in replayed.into_iter().filter(|d| !d.same) {
         r.tampering.push(format!(
             "entry {} (DrawResult {}) does not replay: {}; the logged draw is not what its inputs and seed give",
@@ -378,6 +404,9 @@ pub struct Replayed {
     pub id: String,
     /// The re-run reproduces the logged outcome.
     pub same: bool,
+    /// Not re-run: a protected log without its full snapshots (a public
+    /// mirror), whose draws the public checks judge instead.
+    pub skipped: bool,
     pub message: String,
 }
 
@@ -386,19 +415,32 @@ pub struct Replayed {
 pub fn replay(log: &Log) -> Vec<(bool, String)> {
     replay_draws(log)
         .into_iter()
-        .map(|d| (d.same, format!("{} {}  {}", if d.same { "OK  " } else { "DIFF" }, d.id, d.message)))
+        .map(|d| {
+            let word = match (d.skipped, d.same) {
+                (true, _) => "SKIP",
+                (false, true) => "OK  ",
+                (false, false) => "DIFF",
+            };
+            (d.same, format!("{word} {}  {}", d.id, d.message))
+        })
         .collect()
 }
 
 /// Re-runs every DrawResult from the log alone.
 pub fn replay_draws(log: &Log) -> Vec<Replayed> {
     let mut out = Vec::new();
+    let protected = Publication::of_log(log) == Publication::Protected;
     for i in 0..log.len() {
         let Ok(result) = log.entry(i) else { continue };
         if result.kind != "DrawResult" {
             continue;
         }
         let id = log.id(i);
+        if protected && !has_full_enterprises(log, &result) {
+            let message = "not replayed: a protected log without its full snapshots (the auditor export has them)";
+            out.push(Replayed { index: i, id, same: true, skipped: true, message: message.to_string() });
+            continue;
+        }
         let line = (|| -> Result<String, ReplayDiff> {
             let find = |field: &str| log.find(result.body[field].as_str().unwrap_or("")).and_then(|i| log.entry(i));
             let (c, b) = (find("commitment")?, find("beacon")?);
@@ -427,7 +469,15 @@ pub fn replay_draws(log: &Log) -> Vec<Replayed> {
             Ok(m) => (true, m),
             Err(m) => (false, m.to_string()),
         };
-        out.push(Replayed { index: i, id, same, message });
+        out.push(Replayed { index: i, id, same, skipped: false, message });
     }
     out
+}
+
+/// Whether the full enterprise snapshot of a result's commitment is at hand.
+fn has_full_enterprises(log: &Log, result: &Entry) -> bool {
+    let commitment = log.find(result.body["commitment"].as_str().unwrap_or("")).and_then(|i| log.entry(i));
+    let Ok(c) = commitment else { return true };
+    let root = c.body["snapshots"]["enterprises"]["root"].as_str().unwrap_or("");
+    !matches!(log.snapshot_blob(root), Ok(None))
 }

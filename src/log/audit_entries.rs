@@ -101,10 +101,21 @@ pub(super) fn check_commitment(e: &Entry, earlier: &[Option<Entry>], leaves: &[H
     Ok(())
 }
 
-pub(super) fn check_blob(dir: &Path, e: &Entry) -> Result<(), BlobFinding> {
+/// In a protected log the full blob may be under `private/snapshots/` (the
+/// operator's log) or absent (a public mirror: the public checks apply).
+pub(super) fn check_blob(dir: &Path, e: &Entry, protected: bool) -> Result<(), BlobFinding> {
     let root = e.body["root"].as_str().unwrap_or("");
     let name = snapshots::blob_name(root);
-    let gz = read(dir, &name)?.ok_or(BlobFinding::Missing(name))?;
+    let found = match read(dir, &name)? {
+        Some(gz) => Some(gz),
+        None if protected => read(dir, &super::publication::private_blob_name(root))?,
+        None => None,
+    };
+    let gz = match found {
+        Some(gz) => gz,
+        None if protected => return Ok(()),
+        None => return Err(BlobFinding::Missing(name)),
+    };
     let leaves = snapshots::unpack(&gz, root)?;
     if leaves.len() as u64 != e.body["count"].as_u64().unwrap_or(u64::MAX) {
         return Err(BlobFinding::Count { root: root.to_string(), found: leaves.len(), said: e.body["count"].clone() });

@@ -66,12 +66,21 @@ impl Kind {
             T::deserialize(body).map(|_| ()).map_err(BodyError::schema)
         }
         match self {
-            Kind::LogCreated => typed::<LogCreated>(body),
+            Kind::LogCreated => {
+                typed::<LogCreated>(body)?;
+                if body.get("publication").is_some_and(Value::is_null) {
+                    return Err(BodyError::Schema("publication is null: give \"protected\" or \"full\"".into()));
+                }
+                Ok(())
+            }
             Kind::RegistrySnapshot => typed::<RegistrySnapshot>(body),
             Kind::DrawCommitment => typed::<DrawCommitment>(body),
             Kind::BeaconRecord => typed::<BeaconRecord>(body),
             Kind::DrawResult => {
                 let r = DrawResult::deserialize(body).map_err(BodyError::schema)?;
+                if r.openings.is_some() && r.draw.is_none() {
+                    return Err(BodyError::OpeningsWithoutDraw);
+                }
                 match (r.outcome, r.draw.is_some(), r.failure.is_some()) {
                     (Outcome::Drawn, true, false) | (Outcome::Infeasible, false, true) => Ok(()),
                     (Outcome::Drawn, _, _) => Err(BodyError::DrawnWithoutDraw),
@@ -125,9 +134,9 @@ type Object = serde_json::Map<String, Value>;
 struct LogCreated {
     origin: String,
     vkey: String,
-    /// `protected` or `full`; absent means full (LOG-FORMAT "Publication").
-    // LEAD: H-prot's typed field replaces this one when merging.
-    publication: Option<String>,
+    /// Absent: `full` (logs written before publication modes).
+    #[serde(default)]
+    publication: Option<super::publication::Publication>,
 }
 
 #[derive(Deserialize)]
@@ -161,6 +170,8 @@ struct DrawCommitment {
     year: u64,
     log_exclusions: Vec<Value>,
     log_history: Vec<Value>,
+    /// Protected log: the blinded snapshots' roots and counts.
+    blinded: Option<Object>,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +200,16 @@ struct DrawResult {
     outcome: Outcome,
     draw: Option<Object>,
     failure: Option<String>,
+    /// Protected log, drawn: one `{"leaf","salt"}` per assignment.
+    openings: Option<Vec<Opening>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Opening {
+    leaf: Vec<String>,
+    salt: Hex64,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +252,8 @@ pub enum BodyError {
     DrawnWithoutDraw,
     #[error("an infeasible DrawResult carries `failure` and no `draw`")]
     InfeasibleWithoutFailure,
+    #[error("a DrawResult carries `openings` only beside its `draw`")]
+    OpeningsWithoutDraw,
     #[error("{0}")]
     Policy(super::policy::PolicyError),
 }
@@ -380,6 +403,18 @@ mod tests {
         assert!(drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "draw": {}})).is_ok());
         assert!(drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "failure": "x"})).is_err());
         assert!(drawn(json!({"commitment": id, "beacon": id, "outcome": "lost", "draw": {}})).is_err());
+        let opened = |openings: Value| {
+            drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "draw": {}, "openings": openings}))
+        };
+        assert!(opened(json!([{"leaf": ["a", "b"], "salt": id}])).is_ok());
+        assert!(opened(json!([{"leaf": ["a", 1], "salt": id}])).is_err(), "a leaf of strings");
+        assert!(opened(json!([{"leaf": ["a"], "salt": "x"}])).is_err(), "salt hex");
+        assert!(opened(json!([{"leaf": ["a"], "salt": id, "why": 1}])).is_err(), "unknown field");
+        let created = |b: Value| check(Kind::LogCreated, b);
+        assert!(created(json!({"origin": "o", "vkey": "k"})).is_ok(), "absent publication is full");
+        assert!(created(json!({"origin": "o", "vkey": "k", "publication": "protected"})).is_ok());
+        assert!(created(json!({"origin": "o", "vkey": "k", "publication": "open"})).is_err());
+        assert!(created(json!({"origin": "o", "vkey": "k", "publication": null})).is_err());
         assert!(check(
             Kind::RegistrySnapshot,
             json!({"registry": "people", "root": id, "count": 1, "columns": [], "blob": "b"})

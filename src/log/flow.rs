@@ -12,6 +12,8 @@ use super::beacon::{self, ChainInfo, DrandRound};
 use super::entry::{Entry, Kind};
 pub use super::flow_error::{BeaconSpecError, FlowError, OfferError, RebuildError, TimeError};
 use super::policy::Policy;
+use super::protected;
+use super::publication::Publication;
 use super::snapshots;
 use super::store::{Log, LogError};
 use super::witnessing::{self, Cosigning};
@@ -205,10 +207,18 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
     plan.history.dedup();
     let (log_exclusions, log_history) = (added.exclusions, added.history);
     let blobs = snapshots::pack_all(&inputs);
+    // A protected log keeps the full snapshots private and publishes the
+    // blinded ones, fixed (like everything committed) before the randomness.
+    let blinded = match Publication::of_log(log) {
+        Publication::Protected => Some(protected::store(log, &inputs.plan, &blobs).map_err(RebuildError::from)?),
+        Publication::Full => None,
+    };
     let mut items = Vec::new();
     let mut refs = serde_json::Map::new();
     for blob in &blobs {
-        log.put_blob(&blob.name(), &blob.gz)?;
+        if blinded.is_none() {
+            log.put_blob(&blob.name(), &blob.gz)?;
+        }
         let root = hex::encode(blob.root);
         refs.insert(blob.registry.into(), json!({"root": root, "count": blob.count}));
         items.push((
@@ -216,9 +226,7 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
             json!({"registry": blob.registry, "root": root, "count": blob.count, "columns": blob.columns, "blob": blob.name()}),
         ));
     }
-    items.push((
-        Kind::DrawCommitment,
-        json!({
+    let mut commitment = json!({
             "algorithm": crate::input::plan::ALGORITHM,
             "plan": inputs.plan.canonical(),
             "plan_digest": inputs.plan.digest(),
@@ -227,8 +235,11 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
             "year": year,
             "log_exclusions": log_exclusions,
             "log_history": log_history,
-        }),
-    ));
+    });
+    if let Some(b) = blinded {
+        commitment["blinded"] = b;
+    }
+    items.push((Kind::DrawCommitment, commitment));
     let ids = log.append(items, &clock.rfc3339, clock.simulated)?;
     Ok(ids.last().expect("a commitment was appended").clone())
 }
@@ -294,7 +305,7 @@ pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, Rebuild
             .map(|(_, e)| e)
             .find(|e| e.body["root"] == root && e.body["registry"] == registry)
             .ok_or_else(|| RebuildError::NoSnapshotEntry { registry, root: root.to_string() })?;
-        let gz = log.blob(&snapshots::blob_name(root))?.ok_or_else(|| RebuildError::MissingBlob(root.to_string()))?;
+        let gz = log.snapshot_blob(root)?.ok_or_else(|| RebuildError::MissingBlob(root.to_string()))?;
         let columns = snap.body["columns"]
             .as_array()
             .into_iter()
@@ -351,7 +362,14 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
         .to_bytes(),
     );
     let result = match &doc {
-        Some(d) => json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "drawn", "draw": d}),
+        Some(d) => {
+            let mut r = json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "drawn", "draw": d});
+            if Publication::of_log(log) == Publication::Protected {
+                let draw = serde_json::to_value(d).expect("a draw document is JSON");
+                r["openings"] = protected::openings(log, &commitment, &draw).map_err(RebuildError::from)?;
+            }
+            r
+        }
         None => json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "infeasible", "failure": failure}),
     };
     let ids = log.append(

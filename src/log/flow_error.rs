@@ -95,4 +95,7 @@ pub enum RebuildError {
     MissingBlob(String),
     #[error("{0}")]
     Snapshot(#[from] SnapshotError),
+    /// A protected log's private snapshots, salts or blinding secret.
+    #[error("{0}")]
+    Protected(#[from] super::protected::ProtectedError),
 }

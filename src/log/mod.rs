@@ -8,16 +8,20 @@
 
 pub mod audit;
 pub mod audit_entries;
+pub mod audit_protected;
 pub mod audit_receipts;
 pub mod audit_witnesses;
 pub mod beacon;
 pub mod commitments;
+pub mod disclosure;
 pub mod entry;
 pub mod flow;
 pub mod flow_error;
 pub mod note;
 pub mod policy;
 pub mod proof;
+pub mod protected;
+pub mod publication;
 pub mod snapshots;
 pub mod storage;
 pub mod store;

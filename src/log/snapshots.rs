@@ -41,6 +41,8 @@ pub struct Blob {
     pub count: u64,
     pub columns: Vec<String>,
     pub gz: Vec<u8>,
+    /// The leaves (a protected commit blinds them).
+    pub leaves: Vec<Vec<u8>>,
 }
 
 impl Blob {
@@ -56,11 +58,19 @@ pub fn blob_name(root_hex: &str) -> String {
 fn pack(registry: &'static str, columns: Vec<String>, leaves: impl Iterator<Item = Vec<u8>>) -> Blob {
     let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
     let mut tree = merkle::RootBuilder::default();
-    for leaf in leaves {
-        tree.push(merkle::leaf_hash(&leaf));
-        gz.write_all(&leaf).and_then(|_| gz.write_all(b"\n")).expect("writing to memory");
+    let leaves: Vec<Vec<u8>> = leaves.collect();
+    for leaf in &leaves {
+        tree.push(merkle::leaf_hash(leaf));
+        gz.write_all(leaf).and_then(|_| gz.write_all(b"\n")).expect("writing to memory");
     }
-    Blob { registry, root: tree.root(), count: tree.size(), columns, gz: gz.finish().expect("writing to memory") }
+    Blob {
+        registry,
+        root: tree.root(),
+        count: tree.size(),
+        columns,
+        gz: gz.finish().expect("writing to memory"),
+        leaves,
+    }
 }
 
 pub const INSPECTOR_COLUMNS: [&str; 8] =

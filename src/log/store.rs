@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 use super::entry::{self, Entry, EntryError, Kind};
 use super::note::{self, Receipt};
 use super::proof;
+use super::publication::{Publication, BLIND_KEY};
 use super::storage::{try_lock_file, DirStorage, Storage};
 use crate::model::canonical;
 use crate::model::merkle::{Hash, RootBuilder};
@@ -141,17 +142,22 @@ fn lock(dir: &Path) -> Result<File, LogError> {
 impl Log<DirStorage> {
     /// Creates a log: keys (private key mode 0600), public verifier key, and
     /// the first entry naming both.
+    /// The log is `full`.
     pub fn init(dir: &Path, origin: &str, time: &str, simulated: bool) -> Result<Log, LogError> {
-        Log::init_with(dir, origin, time, simulated, Vec::new())
+        Log::init_with(dir, origin, time, simulated, Publication::Full, Vec::new())
     }
 
-    /// [`Log::init`] with more entries in the first batch (the witness
-    /// policy at index 1).
+    /// [`Log::init`] with a publication mode and more entries in the first
+    /// batch (the witness policy at index 1). A protected log says so in its
+    /// LogCreated body and gets its blinding secret; a full log's LogCreated
+    /// has no `publication` field, which means `full` (LOG-FORMAT), so that
+    /// it reads as every full log written before modes existed.
     pub fn init_with(
         dir: &Path,
         origin: &str,
         time: &str,
         simulated: bool,
+        publication: Publication,
         more: Vec<(Kind, Value)>,
     ) -> Result<Log, LogError> {
         if dir.join(VKEY).exists() || dir.join(ENTRIES).exists() {
@@ -160,10 +166,19 @@ impl Log<DirStorage> {
         let (skey, vkey) = note::generate_keys(origin).map_err(LogError::Key)?;
         fs::create_dir_all(dir.join("private")).map_err(|e| LogError::io("creating the log directory", e))?;
         write_private(&dir.join(SKEY), &skey)?;
+        if publication == Publication::Protected {
+            let mut secret = [0u8; 32];
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut secret);
+            write_private(&dir.join(BLIND_KEY), &hex::encode(secret))?;
+        }
         let mut storage = DirStorage { dir: dir.to_path_buf() };
         storage.replace(VKEY, format!("{vkey}\n").as_bytes()).map_err(|e| LogError::io(VKEY, e))?;
         let mut log = Log::open(storage, true)?;
-        let mut batch = vec![(Kind::LogCreated, json!({"origin": origin, "vkey": vkey}))];
+        let mut created = json!({"origin": origin, "vkey": vkey});
+        if publication == Publication::Protected {
+            created["publication"] = json!(publication.as_str());
+        }
+        let mut batch = vec![(Kind::LogCreated, created)];
         batch.extend(more);
         log.append(batch, time, simulated)?;
         Ok(log)
@@ -188,13 +203,15 @@ fn write_private(path: &Path, skey: &str) -> Result<(), LogError> {
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| LogError::io("private key", e))?;
-    f.write_all(format!("{skey}\n").as_bytes()).and_then(|_| f.sync_all()).map_err(|e| LogError::io("private key", e))
+        .map_err(|e| LogError::io(path.display().to_string(), e))?;
+    f.write_all(format!("{skey}\n").as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| LogError::io(path.display().to_string(), e))
 }
 
 #[cfg(not(unix))]
 fn write_private(path: &Path, skey: &str) -> Result<(), LogError> {
-    fs::write(path, format!("{skey}\n")).map_err(|e| LogError::io("private key", e))
+    fs::write(path, format!("{skey}\n")).map_err(|e| LogError::io(path.display().to_string(), e))
 }
 
 /// Whether the `checkpoint` file holds the newest note, alone or followed
@@ -440,6 +457,16 @@ impl<S: Storage> Log<S> {
 
     pub fn blob(&self, name: &str) -> Result<Option<Vec<u8>>, LogError> {
         self.read(name)
+    }
+
+    /// A full snapshot's blob: `snapshots/<root>.jsonl.gz` (a full log, or an
+    /// auditor export), else `private/snapshots/<root>.jsonl.gz` (the
+    /// operator's own protected log).
+    pub fn snapshot_blob(&self, root_hex: &str) -> Result<Option<Vec<u8>>, LogError> {
+        match self.read(&super::snapshots::blob_name(root_hex))? {
+            Some(b) => Ok(Some(b)),
+            None => self.read(&super::publication::private_blob_name(root_hex)),
+        }
     }
 
     /// A receipt for entry `i` against the newest checkpoint.

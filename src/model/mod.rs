@@ -6,6 +6,7 @@
 //! Owns no I/O (the calendars are compiled in). May import only the standard
 //! library and crates, never `input`, `engine`, `log` or `server`.
 
+pub mod blinding;
 pub mod calendar;
 pub mod canonical;
 pub mod date;

@@ -15,6 +15,7 @@ use super::error::{ApiError, ApiResult};
 use super::state::{AppState, View};
 use crate::engine::select::{OutOfScope, ScopeFilter};
 use crate::input::plan::Plan;
+use crate::log::publication::Publication;
 use crate::log::store::Log;
 use crate::model::registry::{Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
@@ -48,20 +49,13 @@ fn out_of_scope(plan: &Plan, reg: &Enterprises, e: &Enterprise) -> Option<String
     })
 }
 
-/// The log's publication mode is `protected` (LogCreated `publication`;
-/// absent means full).
-// LEAD: swap for H-prot's typed accessor in src/log/publication.rs when merging.
-fn is_protected(log: &Log) -> bool {
-    log.entry(0).is_ok_and(|e| e.body["publication"] == "protected")
-}
-
 pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) -> ApiResult<Json<Value>> {
     let code = uscc::normalize(raw.trim());
     uscc::validate(&code)
         .map_err(|e| ApiError::bad_request(format!("{code} is not a valid 统一社会信用代码 (GB 32100-2015): {e}")))?;
     let view = state.view()?;
     let log = &view.log;
-    if is_protected(log) {
+    if Publication::of_log(log) == Publication::Protected {
         return Ok(Json(protected_answer(&view, &code)));
     }
     let mut name = Value::Null;

@@ -53,7 +53,8 @@ const lastLine = out => out.trim().split('\n').pop().trim();
 export function makeLog(outDir) {
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
-  run(['demo', '--out-dir', outDir]);
+  // A full log: the page's checks of public snapshots are tested here.
+  run(['demo', '--out-dir', outDir, '--publish', 'full']);
   const log = path.join(outDir, 'demo-log');
   const regs = ['--enterprises', 'data/enterprises.csv', '--inspectors', 'data/inspectors.csv', '--conflicts', 'data/conflicts.csv'];
   const planDir = path.join(outDir, 'infeasible-plan');

@@ -2,6 +2,8 @@
 //! two independent verifiers run as real processes, and small fixtures.
 #![allow(dead_code)]
 
+pub mod privacy;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -37,7 +39,15 @@ impl Run {
     }
 }
 
+/// Runs the `fairdraw` binary. `init` and `demo` make full-mode logs here
+/// unless the test says `--publish` itself: most tests read the public
+/// snapshots of a full log, and this keeps full mode covered in one place
+/// (the protected tests pass `--publish protected`).
 pub fn fairdraw(args: &[&str], cwd: &Path) -> Run {
+    let mut args = args.to_vec();
+    if matches!(args.first(), Some(&"init" | &"demo")) && !args.iter().any(|a| a.starts_with("--publish")) {
+        args.extend(["--publish", "full"]);
+    }
     Run::from(Command::new(env!("CARGO_BIN_EXE_fairdraw")).args(args).current_dir(cwd).output().expect("run fairdraw"))
 }
 
@@ -194,5 +204,73 @@ pub fn protected_copy(full: &Path, out: &Path) {
     std::fs::create_dir_all(&private).unwrap();
     for f in std::fs::read_dir(full.join("snapshots")).unwrap().flatten() {
         std::fs::copy(f.path(), private.join(f.file_name())).unwrap();
+    }
+}
+
+/// Rewrites every checkpoint of the log in `log` from its current entries
+/// with the log's own private key: what an operator who controls the key
+/// could do.
+pub fn resign_log(log: &Path) {
+    let skey = std::fs::read_to_string(log.join("private/log.key")).unwrap();
+    let vkey = std::fs::read_to_string(log.join("log.pub")).unwrap();
+    let origin = vkey.split('+').next().unwrap();
+    let mut tree = fairdraw::model::merkle::RootBuilder::default();
+    let mut records = String::new();
+    let mut note = String::new();
+    let text = std::fs::read_to_string(log.join("entries.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        tree.push(fairdraw::model::merkle::leaf_hash(line.as_bytes()));
+        note =
+            fairdraw::log::note::sign(&fairdraw::log::note::checkpoint_text(origin, tree.size(), &tree.root()), &skey)
+                .unwrap();
+        let rec = serde_json::json!({"size": tree.size(), "checkpoint": note, "batch_end": i + 1 == lines.len()});
+        records.push_str(&String::from_utf8(fairdraw::model::canonical::to_bytes(&rec)).unwrap());
+        records.push('\n');
+    }
+    std::fs::write(log.join("checkpoints.jsonl"), records).unwrap();
+    std::fs::write(log.join("checkpoint"), note).unwrap();
+}
+
+/// Every public file of a log directory (everything but `private/` and the
+/// `LOCK` files), `.gz` files gunzipped: what a mirror of the log serves.
+pub fn public_files(log: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(dir: &Path, top: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for path in entries {
+            let rel = path.strip_prefix(top).unwrap().to_path_buf();
+            let name = rel.to_string_lossy();
+            if name == "private" || name.ends_with("LOCK") || name.ends_with(".lock") {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, top, out);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let bytes = if name.ends_with(".gz") {
+                let mut text = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+                    .unwrap_or_else(|e| panic!("{name} is not gzip: {e}"));
+                text
+            } else {
+                bytes
+            };
+            out.push((rel, bytes));
+        }
+    }
+    let mut out = Vec::new();
+    walk(log, log, &mut out);
+    out
+}
+
+/// A copy of a log directory without `private/` and the LOCK files: a
+/// public mirror.
+pub fn public_mirror(log: &Path, to: &Path) {
+    for (rel, _) in public_files(log) {
+        let dest = to.join(&rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(log.join(&rel), dest).unwrap();
     }
 }

@@ -328,7 +328,7 @@ class Writer:
 
 def make_log(binary, work, big):
     if not big:
-        r = run([binary, "demo", "--out-dir", work], cwd=work)
+        r = run([binary, "demo", "--out-dir", work, "--publish", "full"], cwd=work)
         if r.returncode != 0:
             sys.exit(f"soak: the demo failed\n{r.stderr}")
         return os.path.join(work, "demo-log")
@@ -339,7 +339,7 @@ def make_log(binary, work, big):
         sys.exit(f"soak: gen failed\n{r.stderr}")
     log = os.path.join(work, "big-log")
     t_commit, t_reveal = "2024-10-14T16:00:00Z", "2024-10-14T17:30:00Z"
-    run([binary, "init", "--log", log, "--now", t_commit])
+    run([binary, "init", "--log", log, "--now", t_commit, "--publish", "full"])
     r = run([binary, "commit", "--plan", os.path.join(ROOT, "data", "plan-minimal.toml"),
              "--enterprises", os.path.join(gen, "enterprises.csv"),
              "--inspectors", os.path.join(gen, "inspectors.csv"),
