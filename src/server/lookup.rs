@@ -16,7 +16,6 @@ use super::state::{AppState, View};
 use crate::engine::select::{OutOfScope, ScopeFilter};
 use crate::input::plan::Plan;
 use crate::log::publication::Publication;
-use crate::log::store::Log;
 use crate::model::registry::{Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
 use crate::model::uscc;
