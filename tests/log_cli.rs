@@ -75,24 +75,7 @@ fn write_entries(dir: &Path, lines: &[String]) {
 /// Rewrites every checkpoint from the current entries with the log's own
 /// private key: what an operator who controls the key could do.
 fn resign(dir: &Path) {
-    let skey = std::fs::read_to_string(log_dir(dir).join("private/log.key")).unwrap();
-    let vkey = std::fs::read_to_string(log_dir(dir).join("log.pub")).unwrap();
-    let origin = vkey.split('+').next().unwrap();
-    let mut tree = fairdraw::model::merkle::RootBuilder::default();
-    let mut records = String::new();
-    let mut note = String::new();
-    let lines = entries(dir);
-    for (i, line) in lines.iter().enumerate() {
-        tree.push(fairdraw::model::merkle::leaf_hash(line.as_bytes()));
-        note =
-            fairdraw::log::note::sign(&fairdraw::log::note::checkpoint_text(origin, tree.size(), &tree.root()), &skey)
-                .unwrap();
-        let rec = serde_json::json!({"size": tree.size(), "checkpoint": note, "batch_end": i + 1 == lines.len()});
-        records.push_str(&String::from_utf8(fairdraw::model::canonical::to_bytes(&rec)).unwrap());
-        records.push('\n');
-    }
-    std::fs::write(log_dir(dir).join("checkpoints.jsonl"), records).unwrap();
-    std::fs::write(log_dir(dir).join("checkpoint"), note).unwrap();
+    resign_log(&log_dir(dir));
 }
 
 /// A log with one revealed draw; returns the checkpoint saved after it.

@@ -190,7 +190,7 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints what the witnesses answered; exit 1 without a quorum.
-fn cosigned(dir: &Path, cosigning: Option<Cosigning>, what: &str) -> anyhow::Result<ExitCode> {
+pub fn cosigned(dir: &Path, cosigning: Option<Cosigning>, what: &str) -> anyhow::Result<ExitCode> {
     let Some(c) = cosigning else { return Ok(ExitCode::SUCCESS) };
     for f in &c.failures {
         eprintln!("{f}");
@@ -282,6 +282,14 @@ pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
         report::write_csv(doc, &revealed.inputs.inspectors, &mut csv)?;
         write_atomically(&path.with_extension("csv"), &csv)?;
         println!("draw document: {}", path.display());
+    }
+    if let Some(until) = revealed.sealed_until {
+        println!(
+            "sealed until {until} / 封存至 {until}: this list is for the bureau only; the log shows only its digest and counts until `{} unseal --log {} --draw {}` on or after {until}",
+            super::self_command(),
+            args.log.dir.display(),
+            revealed.result_id
+        );
     }
     println!("receipt: {}/receipts/{}.tlog-proof", args.log.dir.display(), revealed.result_id);
     let code = cosigned(&args.log.dir, revealed.cosigning, "the reveal")?;

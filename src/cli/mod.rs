@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod draw;
 pub mod log;
+pub mod seal;
 pub mod serve;
 pub mod witness;
 

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod audit_entries;
 pub mod audit_receipts;
+pub mod audit_seal;
 pub mod audit_witnesses;
 pub mod beacon;
 pub mod commitments;
@@ -18,6 +19,7 @@ pub mod flow_error;
 pub mod note;
 pub mod policy;
 pub mod proof;
+pub mod seal;
 pub mod snapshots;
 pub mod storage;
 pub mod store;

@@ -167,3 +167,28 @@ pub fn assert_log_verifies(dir: &Path) {
     let report = fairdraw::log::audit::verify(dir, None, None).unwrap();
     assert!(report.tampering.is_empty(), "{:?}", report.tampering);
 }
+
+/// Rewrites every checkpoint of the log in `log` from its current entries
+/// with the log's own private key: what an operator who controls the key
+/// could do.
+pub fn resign_log(log: &Path) {
+    let skey = std::fs::read_to_string(log.join("private/log.key")).unwrap();
+    let vkey = std::fs::read_to_string(log.join("log.pub")).unwrap();
+    let origin = vkey.split('+').next().unwrap();
+    let mut tree = fairdraw::model::merkle::RootBuilder::default();
+    let mut records = String::new();
+    let mut note = String::new();
+    let text = std::fs::read_to_string(log.join("entries.jsonl")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        tree.push(fairdraw::model::merkle::leaf_hash(line.as_bytes()));
+        note =
+            fairdraw::log::note::sign(&fairdraw::log::note::checkpoint_text(origin, tree.size(), &tree.root()), &skey)
+                .unwrap();
+        let rec = serde_json::json!({"size": tree.size(), "checkpoint": note, "batch_end": i + 1 == lines.len()});
+        records.push_str(&String::from_utf8(fairdraw::model::canonical::to_bytes(&rec)).unwrap());
+        records.push('\n');
+    }
+    std::fs::write(log.join("checkpoints.jsonl"), records).unwrap();
+    std::fs::write(log.join("checkpoint"), note).unwrap();
+}

@@ -1,0 +1,263 @@
+//! Embargoed draws (audit/LOG-FORMAT.md, "Embargo"): a sealed reveal keeps
+//! the list out of the log, `unseal` publishes it on or after its date (a
+//! China date), and `audit verify` / `audit replay` check both, catching a
+//! publication that differs from what was sealed or comes too early.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The reveal happens on 2024-11-01 (a Friday) in China.
+const COMMIT_AT: &str = "2024-11-01T02:00:00Z";
+const REVEAL_AT: &str = "2024-11-01T03:00:00Z";
+/// 2024-11-19 23:59:59 and 2024-11-20 00:00:00 in China.
+const DAY_BEFORE: &str = "2024-11-19T15:59:59Z";
+const ON_THE_DAY: &str = "2024-11-19T16:00:00Z";
+const UNTIL: &str = "2024-11-20";
+
+/// Creates the log every test of this file uses. Publication-mode options
+/// go here (the one place to switch them).
+fn new_log(dir: &Path) -> PathBuf {
+    let log = dir.join("log");
+    fairdraw(&["init", "--log", s(&log), "--now", "2024-10-01T00:00:00Z"], dir).expect(0);
+    log
+}
+
+fn last_line(out: &str) -> String {
+    out.lines().last().unwrap_or("").trim().to_string()
+}
+
+/// Commits the minimal sample plan with `embargo` prepended (a ceremony
+/// beacon) and reveals it; returns the reveal's run.
+fn sealed_draw(dir: &Path, log: &Path, embargo: &str, digits: &str) -> Run {
+    let plan =
+        write(dir, "plan.toml", &format!("{embargo}\n{}", std::fs::read_to_string(data("plan-minimal.toml")).unwrap()));
+    let c = fairdraw(
+        &[
+            "commit",
+            "--log",
+            s(log),
+            "--now",
+            COMMIT_AT,
+            "--beacon",
+            "ceremony",
+            "--enterprises",
+            s(&data("enterprises.csv")),
+            "--inspectors",
+            s(&data("inspectors.csv")),
+            "--conflicts",
+            s(&data("conflicts.csv")),
+            "--plan",
+            s(&plan),
+        ],
+        dir,
+    )
+    .expect(0);
+    let commitment = last_line(&c.stdout);
+    fairdraw(
+        &[
+            "reveal",
+            &commitment,
+            "--log",
+            s(log),
+            "--now",
+            REVEAL_AT,
+            "--ceremony",
+            digits,
+            "--witness",
+            "张三",
+            "--witness",
+            "李四",
+        ],
+        dir,
+    )
+}
+
+fn entries(log: &Path) -> Vec<Value> {
+    std::fs::read_to_string(log.join("entries.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn of_kind(log: &Path, kind: &str) -> Vec<Value> {
+    entries(log).into_iter().filter(|e| e["kind"] == kind).collect()
+}
+
+fn verify(dir: &Path, log: &Path) -> Run {
+    fairdraw(&["audit", "verify", "--log", s(log), "--now", "2025-01-01T00:00:00Z"], dir)
+}
+
+fn unseal(dir: &Path, log: &Path, id: &str, now: &str) -> Run {
+    fairdraw(&["unseal", "--log", s(log), "--draw", id, "--now", now], dir)
+}
+
+/// The USCCs a draw document selects.
+fn targets(doc: &Value) -> Vec<String> {
+    doc["assignments"].as_array().unwrap().iter().map(|a| a["uscc"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn a_sealed_draw_is_logged_as_a_digest_and_published_on_its_day() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = new_log(d);
+    let r = sealed_draw(d, &log, &format!("embargo_until = {UNTIL}"), "31415926535897932384626").expect(0);
+    let result_id = last_line(&r.stdout);
+    assert!(r.stdout.contains(&format!("sealed until {UNTIL}")), "the bureau is told: {}", r.stdout);
+    assert!(r.stdout.contains("共抽取"), "the bureau gets the full list: {}", r.stdout);
+
+    let result = &of_kind(&log, "DrawResult")[0];
+    assert!(result["body"].get("draw").is_none(), "{result}");
+    let sealed = &result["body"]["sealed"];
+    assert_eq!(sealed["until"], UNTIL);
+    assert_eq!(sealed["strata"].as_array().unwrap().len(), 4);
+    let waiting: Value =
+        serde_json::from_slice(&std::fs::read(log.join(format!("private/sealed/{result_id}.json"))).unwrap()).unwrap();
+    let doc = &waiting["draw"];
+    assert_eq!(sealed["digest"], fairdraw::log::seal::digest(doc));
+    let selected = targets(doc);
+    assert!(!selected.is_empty());
+    let public = std::fs::read_to_string(log.join("entries.jsonl")).unwrap();
+    for u in &selected {
+        assert!(!public.contains(u.as_str()), "{u} is selected but must not be in the log before publication");
+    }
+
+    let v = verify(d, &log).expect(0);
+    assert!(v.stdout.contains(&format!("draw {result_id}: sealed until {UNTIL}")), "{}", v.stdout);
+    assert!(v.stdout.contains("1 draw(s) replayed"), "{}", v.stdout);
+    let replay = fairdraw(&["audit", "replay", "--log", s(&log)], d).expect(0);
+    assert!(replay.stdout.contains("sealed: the digest matches"), "{}", replay.stdout);
+
+    let early = unseal(d, &log, &result_id[..12], DAY_BEFORE).expect(2);
+    assert!(early.stderr.contains(&format!("sealed until {UNTIL}")), "{}", early.stderr);
+    assert!(of_kind(&log, "DrawPublication").is_empty(), "nothing written when refused");
+
+    let done = unseal(d, &log, &result_id[..12], ON_THE_DAY).expect(0);
+    let publications = of_kind(&log, "DrawPublication");
+    assert_eq!(publications.len(), 1);
+    assert_eq!(
+        last_line(&done.stdout),
+        fairdraw::log::entry::id_of(&fairdraw::model::canonical::to_bytes(&publications[0]))
+    );
+    assert_eq!(publications[0]["body"]["draw"], *doc);
+    assert_eq!(publications[0]["body"]["result"], result_id.as_str());
+    unseal(d, &log, &result_id[..12], ON_THE_DAY).expect(2);
+
+    let v = verify(d, &log).expect(0);
+    assert!(!v.stdout.contains("sealed until"), "published now: {}", v.stdout);
+    let replay = fairdraw(&["audit", "replay", "--log", s(&log)], d).expect(0);
+    assert!(replay.stdout.contains("targets reproduced") && !replay.stdout.contains("digest"), "{}", replay.stdout);
+}
+
+#[test]
+fn working_days_are_counted_on_the_official_calendar_and_only_sealed_results_unseal() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = new_log(d);
+    sealed_draw(d, &log, "embargo_working_days = 10", "27182818284590452353602").expect(0);
+    // Friday 2024-11-01 + 10 working days (no holiday in between): Friday 2024-11-15.
+    assert_eq!(of_kind(&log, "DrawResult")[0]["body"]["sealed"]["until"], "2024-11-15");
+    let commitment =
+        fairdraw::log::entry::id_of(&fairdraw::model::canonical::to_bytes(&of_kind(&log, "DrawCommitment")[0]));
+    let refused = unseal(d, &log, &commitment, "2025-01-01T00:00:00Z").expect(2);
+    assert!(refused.stderr.contains("not a sealed DrawResult"), "{}", refused.stderr);
+}
+
+#[test]
+fn an_embargo_date_that_has_passed_is_refused_at_commit() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = new_log(d);
+    let plan = write(
+        d,
+        "plan.toml",
+        &format!("embargo_until = 2024-11-01\n{}", std::fs::read_to_string(data("plan-minimal.toml")).unwrap()),
+    );
+    let c = fairdraw(
+        &[
+            "commit",
+            "--log",
+            s(&log),
+            "--now",
+            COMMIT_AT,
+            "--beacon",
+            "ceremony",
+            "--enterprises",
+            s(&data("enterprises.csv")),
+            "--inspectors",
+            s(&data("inspectors.csv")),
+            "--plan",
+            s(&plan),
+        ],
+        d,
+    )
+    .expect(2);
+    assert!(c.stderr.contains("embargo_until 2024-11-01 is not after today"), "{}", c.stderr);
+    assert!(of_kind(&log, "DrawCommitment").is_empty());
+}
+
+/// Replaces the DrawPublication entry's body (or time) and re-signs every
+/// checkpoint with the log's own key.
+fn forge_publication(log: &Path, edit: impl Fn(&mut Value)) {
+    let mut lines = entries(log);
+    let p = lines.iter_mut().find(|e| e["kind"] == "DrawPublication").unwrap();
+    edit(p);
+    let text: String =
+        lines.iter().map(|e| String::from_utf8(fairdraw::model::canonical::to_bytes(e)).unwrap() + "\n").collect();
+    std::fs::write(log.join("entries.jsonl"), text).unwrap();
+    resign_log(log);
+}
+
+/// A log with a sealed draw, published on its day; returns the log.
+fn published_log(d: &Path) -> PathBuf {
+    let log = new_log(d);
+    let r = sealed_draw(d, &log, &format!("embargo_until = {UNTIL}"), "16180339887498948482045").expect(0);
+    unseal(d, &log, &last_line(&r.stdout), ON_THE_DAY).expect(0);
+    verify(d, &log).expect(0);
+    log
+}
+
+#[test]
+fn a_publication_of_another_selection_resigned_with_the_logs_key_is_tampering() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = published_log(d);
+    let enterprises = std::fs::read_to_string(data("enterprises.csv")).unwrap();
+    forge_publication(&log, |p| {
+        let draw = &mut p["body"]["draw"];
+        let chosen = targets(draw);
+        // Swap the first target for a firm the draw did not select.
+        let other = enterprises
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .find(|u| !chosen.contains(u))
+            .unwrap();
+        let first = chosen[0].clone();
+        draw["assignments"][0]["uscc"] = Value::from(other.clone());
+        for st in draw["strata"].as_array_mut().unwrap() {
+            for u in st["selected"].as_array_mut().unwrap() {
+                if *u == first.as_str() {
+                    *u = Value::from(other.clone());
+                }
+            }
+        }
+    });
+    let v = verify(d, &log).expect(1);
+    assert!(v.stdout.contains("does not match the sealed draw"), "{}", v.stdout);
+}
+
+#[test]
+fn a_publication_dated_before_the_seal_ends_is_tampering() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = published_log(d);
+    forge_publication(&log, |p| p["time"] = Value::from(DAY_BEFORE));
+    let v = verify(d, &log).expect(1);
+    assert!(v.stdout.contains(&format!("before the sealed date {UNTIL}")), "{}", v.stdout);
+}
