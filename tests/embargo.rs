@@ -4,7 +4,10 @@
 //! publication that differs from what was sealed or comes too early.
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 use common::*;
+use http::*;
 
 use std::path::{Path, PathBuf};
 
@@ -260,4 +263,98 @@ fn a_publication_dated_before_the_seal_ends_is_tampering() {
     forge_publication(&log, |p| p["time"] = Value::from(DAY_BEFORE));
     let v = verify(d, &log).expect(1);
     assert!(v.stdout.contains(&format!("before the sealed date {UNTIL}")), "{}", v.stdout);
+}
+
+/// Every public GET answer about the log, as text (registry snapshots aside:
+/// they are the registry, not the selection).
+async fn public_answers(srv: &Server) -> Vec<(String, String)> {
+    let mut uris = vec!["/api/draws".to_string(), "/api/commitments?state=all".to_string()];
+    let list = call(srv, "GET", "/api/draws", None, None).await.json();
+    for d in list["draws"].as_array().unwrap() {
+        let id = d["id"].as_str().unwrap();
+        uris.push(format!("/api/draws/{id}"));
+        uris.push(format!("/api/draws/{id}/receipt"));
+        uris.push(format!("/api/results?draw={id}"));
+    }
+    for i in 0..entry_count(&srv.log) {
+        uris.push(format!("/api/entries/{i}"));
+    }
+    let mut out = Vec::new();
+    for uri in uris {
+        let r = call(srv, "GET", &uri, None, None).await;
+        assert_eq!(r.status, axum::http::StatusCode::OK, "{uri}: {}", r.text());
+        out.push((uri, r.text()));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_shows_a_sealed_draw_as_digest_date_and_counts_until_it_is_unsealed() {
+    let dir = tempdir();
+    let d = dir.path().to_path_buf();
+    let log = new_log(&d);
+    // One draw whose date has passed by the server's (real) clock, one sealed for good.
+    let due = last_line(
+        &sealed_draw(&d, &log, &format!("embargo_until = {UNTIL}"), "11235813213455891442333").expect(0).stdout,
+    );
+    let later =
+        last_line(&sealed_draw(&d, &log, "embargo_until = 2999-01-01", "99999999999999999999000").expect(0).stdout);
+    let selected = |id: &str| {
+        let waiting: Value =
+            serde_json::from_slice(&std::fs::read(log.join(format!("private/sealed/{id}.json"))).unwrap()).unwrap();
+        targets(&waiting["draw"])
+    };
+    let (due_targets, later_targets) = (selected(&due), selected(&later));
+    let srv =
+        Server { log: log.clone(), state: fairdraw::server::AppState::new(config(&log, "2024-11-05")), _dir: dir };
+
+    let leaks = |answers: &[(String, String)], usccs: &[String]| -> Vec<String> {
+        answers
+            .iter()
+            .flat_map(|(uri, text)| {
+                usccs.iter().filter(|u| text.contains(u.as_str())).map(move |u| format!("{uri}: {u}"))
+            })
+            .collect()
+    };
+    let before = public_answers(&srv).await;
+    assert!(before.len() > 10, "{} answers", before.len());
+    let mut sealed_usccs = due_targets.clone();
+    sealed_usccs.extend(later_targets.clone());
+    assert_eq!(leaks(&before, &sealed_usccs), Vec::<String>::new(), "a sealed selection is public");
+    let detail = call(&srv, "GET", &format!("/api/draws/{due}"), None, None).await.json();
+    assert_eq!(detail["sealed"]["until"], UNTIL);
+    assert_eq!(detail["sealed"]["strata"].as_array().unwrap().len(), 4);
+    assert!(detail["draw"].is_null() && detail["teams"].as_array().unwrap().is_empty(), "{detail}");
+    // The firm's own lookup says only that the list is sealed.
+    let lookup = call(&srv, "GET", &format!("/api/enterprises/{}", due_targets[0]), None, None).await.json();
+    for row in lookup["draws"].as_array().unwrap() {
+        assert!(row["sealed"]["until"].is_string(), "{row}");
+        assert!(row.get("selected").is_none() && row.get("ticket").is_none(), "{row}");
+    }
+
+    let unseal_uri = |id: &str| format!("/api/draws/{id}/unseal");
+    assert_eq!(call(&srv, "POST", &unseal_uri(&due), None, None).await.status, axum::http::StatusCode::UNAUTHORIZED);
+    let early = call(&srv, "POST", &unseal_uri(&later), Some(TOKEN), None).await;
+    assert_eq!(early.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "{}", early.text());
+    assert!(early.error().contains("sealed until 2999-01-01"), "{}", early.error());
+    let done = call(&srv, "POST", &unseal_uri(&due[..16]), Some(TOKEN), None).await;
+    assert_eq!(done.status, axum::http::StatusCode::CREATED, "{}", done.text());
+
+    let after = public_answers(&srv).await;
+    // Firms both draws select are public now through the first one.
+    let only_later: Vec<String> = later_targets.iter().filter(|u| !due_targets.contains(u)).cloned().collect();
+    assert!(!only_later.is_empty());
+    assert_eq!(leaks(&after, &only_later), Vec::<String>::new(), "the other draw is still sealed");
+    let detail = call(&srv, "GET", &format!("/api/draws/{due}"), None, None).await.text();
+    for u in &due_targets {
+        assert!(detail.contains(u.as_str()), "{u} is published now");
+    }
+    let detail: Value = serde_json::from_str(&detail).unwrap();
+    assert!(detail["sealed"].is_null() && detail["teams"].as_array().unwrap().len() == due_targets.len());
+    let list = call(&srv, "GET", "/api/draws", None, None).await.json();
+    let row = list["draws"].as_array().unwrap().iter().find(|r| r["id"] == due.as_str()).unwrap().clone();
+    assert_eq!(row["targets"], due_targets.len());
+    assert!(row["sealed"].is_null() && row["published_at"].is_string(), "{row}");
+    // What the server wrote verifies.
+    verify(&d, &log).expect(0);
 }

@@ -129,7 +129,7 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<DrawQuery>) -> 
             reported.insert(r.uscc.clone());
         }
     }
-    let pending: Vec<Value> = d.result.body["draw"]["assignments"]
+    let pending: Vec<Value> = d.document()["assignments"]
         .as_array()
         .into_iter()
         .flatten()
