@@ -358,3 +358,63 @@ async fn the_api_shows_a_sealed_draw_as_digest_date_and_counts_until_it_is_unsea
     // What the server wrote verifies.
     verify(&d, &log).expect(0);
 }
+
+/// Every file under `dir`, as paths relative to it.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path).into_iter().map(|p| path.strip_prefix(dir).unwrap().join(p)));
+        } else {
+            out.push(path.strip_prefix(dir).unwrap().to_path_buf());
+        }
+    }
+    out
+}
+
+#[test]
+fn the_auditor_export_verifies_and_holds_nothing_private_but_snapshots() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = new_log(d);
+    // A sealed draw leaves a private document behind; the export must not take it.
+    let sealed =
+        last_line(&sealed_draw(d, &log, "embargo_until = 2999-01-01", "57721566490153286060651").expect(0).stdout);
+    assert!(log.join(format!("private/sealed/{sealed}.json")).exists());
+    let out = d.join("for-auditor");
+    let r = fairdraw(&["audit", "export", "--log", s(&log), "--for-auditor", s(&out)], d).expect(0);
+    assert!(r.stdout.contains("exported"), "{}", r.stdout);
+
+    let exported = files_under(&out);
+    let public: Vec<PathBuf> = files_under(&log)
+        .into_iter()
+        .filter(|p| !p.starts_with("private") && !["LOCK", "SERVE.lock"].iter().any(|n| p == Path::new(n)))
+        .collect();
+    for p in &public {
+        assert!(exported.contains(p), "{} is public and must be exported", p.display());
+    }
+    let private: Vec<PathBuf> = files_under(&log.join("private"));
+    let auditor_snapshots: Vec<&PathBuf> = private.iter().filter(|p| p.starts_with("snapshots")).collect();
+    for p in &exported {
+        let is_public = public.contains(p);
+        let is_auditor_snapshot = auditor_snapshots.iter().any(|a| *a == p);
+        assert!(is_public || is_auditor_snapshot, "{} is neither public nor an auditor snapshot", p.display());
+    }
+    assert!(!out.join("private").exists());
+    let key = std::fs::read(log.join("private/log.key")).unwrap();
+    let sealed_doc = std::fs::read(log.join(format!("private/sealed/{sealed}.json"))).unwrap();
+    for p in &exported {
+        let bytes = std::fs::read(out.join(p)).unwrap();
+        assert!(bytes != key && bytes != sealed_doc, "{} is a private file", p.display());
+    }
+    let v = verify(d, &out).expect(0);
+    assert!(v.stdout.contains(&format!("draw {sealed}: sealed until 2999-01-01")), "{}", v.stdout);
+
+    // An existing, non-empty directory is refused and left as it is.
+    let again = fairdraw(&["audit", "export", "--log", s(&log), "--for-auditor", s(&out)], d).expect(2);
+    assert!(again.stderr.contains("not empty"), "{}", again.stderr);
+    assert_eq!(files_under(&out), exported);
+    fairdraw(&["audit", "export", "--log", s(&log), "--for-auditor", s(&log.join("copy"))], d).expect(2);
+    assert!(!log.join("copy").exists());
+}

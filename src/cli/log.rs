@@ -152,6 +152,15 @@ pub enum AuditCommand {
         #[arg(long = "log", default_value = DEFAULT_LOG)]
         dir: PathBuf,
     },
+    /// Write the auditor export: the public files and the auditor snapshots, no keys (LOG-FORMAT).
+    Export {
+        /// The log directory.
+        #[arg(long = "log", default_value = DEFAULT_LOG)]
+        dir: PathBuf,
+        /// The new (or empty) directory to write the export to.
+        #[arg(long = "for-auditor")]
+        out: PathBuf,
+    },
     /// Print the newest signed checkpoint (save it, pass it to verify later).
     Checkpoint {
         /// The log directory.
@@ -353,6 +362,7 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
             println!("{} draw(s) replayed, {} identical, {diffs} different", lines.len(), lines.len() - diffs);
             Ok(if diffs == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        AuditCommand::Export { dir, out } => super::seal::export(dir, out),
         AuditCommand::Checkpoint { dir } => {
             let log = Log::open_dir(dir, false)?;
             // With the witnesses' cosignature lines when it has them.

@@ -14,6 +14,7 @@ pub mod audit_witnesses;
 pub mod beacon;
 pub mod commitments;
 pub mod entry;
+pub mod export;
 pub mod flow;
 pub mod flow_error;
 pub mod note;
