@@ -418,3 +418,35 @@ fn the_auditor_export_verifies_and_holds_nothing_private_but_snapshots() {
     fairdraw(&["audit", "export", "--log", s(&log), "--for-auditor", s(&log.join("copy"))], d).expect(2);
     assert!(!log.join("copy").exists());
 }
+
+#[test]
+fn a_sealed_draw_counts_for_the_yearly_cap_once_it_is_published() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = new_log(d);
+    let sealed = last_line(
+        &sealed_draw(d, &log, &format!("embargo_until = {UNTIL}"), "14142135623730950488016").expect(0).stdout,
+    );
+    let capped = "max_draws_per_year = 1";
+    sealed_draw(d, &log, capped, "17320508075688772935274").expect(0);
+    let excluded = |k: usize| -> Vec<String> {
+        of_kind(&log, "DrawCommitment")[k]["body"]["log_exclusions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["uscc"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let first: Vec<String> =
+        serde_json::from_slice::<Value>(&std::fs::read(log.join(format!("private/sealed/{sealed}.json"))).unwrap())
+            .map(|p| targets(&p["draw"]))
+            .unwrap();
+    assert!(excluded(1).is_empty(), "a sealed list is not in the log yet: {:?}", excluded(1));
+    unseal(d, &log, &sealed, ON_THE_DAY).expect(0);
+    sealed_draw(d, &log, capped, "22360679774997896964091").expect(0);
+    let now = excluded(2);
+    for u in &first {
+        assert!(now.contains(u), "{u} was drawn this year by the published draw");
+    }
+    verify(d, &log).expect(0);
+}
