@@ -398,7 +398,7 @@ fn the_auditor_export_verifies_and_holds_nothing_private_but_snapshots() {
     let auditor_snapshots: Vec<&PathBuf> = private.iter().filter(|p| p.starts_with("snapshots")).collect();
     for p in &exported {
         let is_public = public.contains(p);
-        let is_auditor_snapshot = auditor_snapshots.iter().any(|a| *a == p);
+        let is_auditor_snapshot = auditor_snapshots.contains(&p);
         assert!(is_public || is_auditor_snapshot, "{} is neither public nor an auditor snapshot", p.display());
     }
     assert!(!out.join("private").exists());

@@ -38,7 +38,7 @@ pub enum SealFinding {
 pub(super) fn check_sealed_result(result: &Entry, commitment: &Entry) -> Result<(), SealFinding> {
     let until = result.body["sealed"]["until"].as_str().unwrap_or_default();
     let date = Date::parse(until).ok().filter(|d| d.to_string() == until);
-    if !date.is_some_and(|d| d > result.china_date()) {
+    if date.is_none_or(|d| d <= result.china_date()) {
         return Err(SealFinding::BadUntil(until.to_string()));
     }
     if commitment.body["plan"].get("embargo").is_none() {
