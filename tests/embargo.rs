@@ -355,6 +355,20 @@ async fn the_api_shows_a_sealed_draw_as_digest_date_and_counts_until_it_is_unsea
     let row = list["draws"].as_array().unwrap().iter().find(|r| r["id"] == due.as_str()).unwrap().clone();
     assert_eq!(row["targets"], due_targets.len());
     assert!(row["sealed"].is_null() && row["published_at"].is_string(), "{row}");
+    // A firm's result may name a sealed draw (it makes that one selection
+    // public early); the target is checked against the bureau's sealed copy.
+    let result = |uscc: &str| serde_json::json!({"draw": later, "uscc": uscc, "category": "未发现问题", "inspection_date": "2024-11-04"});
+    let r = call(&srv, "POST", "/api/results", Some(TOKEN), Some(result(&only_later[0]))).await;
+    assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.text());
+    let unselected = std::fs::read_to_string(data("enterprises.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .find(|u| !later_targets.contains(u))
+        .unwrap();
+    let r = call(&srv, "POST", "/api/results", Some(TOKEN), Some(result(&unselected))).await;
+    assert_eq!(r.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     // What the server wrote verifies.
     verify(&d, &log).expect(0);
 }

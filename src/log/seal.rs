@@ -143,3 +143,35 @@ pub fn unseal(log: &mut Log, id: &str, clock: &Clock) -> Result<Unsealed, FlowEr
     let cosigning = cosign_at(log, size)?;
     Ok(Unsealed { publication_id: ids[0].clone(), result_id, until, document, cosigning })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(t: &str) -> Date {
+        Date::parse(t).unwrap()
+    }
+
+    #[test]
+    fn an_embargo_date_seals_only_when_it_lies_after_the_reveal() {
+        let revealed = date("2024-11-01");
+        assert_eq!(until(Embargo::Until(date("2024-11-02")), revealed), Ok(Some(date("2024-11-02"))));
+        assert_eq!(until(Embargo::Until(revealed), revealed), Ok(None), "the day itself has passed");
+        // Friday + 1 working day is Monday; the National Day week is skipped.
+        assert_eq!(until(Embargo::WorkingDays(1), revealed), Ok(Some(date("2024-11-04"))));
+        assert_eq!(until(Embargo::WorkingDays(1), date("2024-09-30")), Ok(Some(date("2024-10-08"))));
+    }
+
+    #[test]
+    fn the_sealed_body_carries_the_digest_and_counts_only() {
+        let doc = json!({"strata": [{"class": "A", "population": 5, "excluded": 1, "eligible": 4, "ratio": "0.5",
+                                     "sample_size": 2, "cutoff": "0.1", "selected": ["X", "Y"]}], "seed": "s"});
+        let body = sealed_body(&doc, date("2024-11-20"));
+        assert_eq!(body["digest"], digest(&doc));
+        assert_eq!(body["until"], "2024-11-20");
+        assert_eq!(
+            body["strata"],
+            json!([{"class": "A", "population": 5, "excluded": 1, "eligible": 4, "sample_size": 2}])
+        );
+    }
+}
