@@ -41,6 +41,8 @@ enum Command {
     Commit(CommitArgs),
     /// Verify the beacon, draw, and log the result (prints the result id last).
     Reveal(RevealArgs),
+    /// Publish an embargoed (sealed) draw on or after its date.
+    Unseal(cli::seal::UnsealArgs),
     /// Log a new witness policy (who cosigns the log, how many make a quorum) and ask its witnesses.
     Policy(PolicyCommandArgs),
     /// Ask the log's witnesses to cosign its newest checkpoint (exit 1 without a quorum).
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         Command::Init(args) => cli::log::init(&args),
         Command::Commit(args) => cli::log::commit(&args),
         Command::Reveal(args) => cli::log::reveal(&args),
+        Command::Unseal(args) => cli::seal::unseal(&args),
         Command::Policy(args) => cli::log::policy(&args),
         Command::Cosign(args) => cli::log::cosign(&args),
         Command::Witness(cmd) => cli::witness::run(&cmd),

@@ -414,3 +414,70 @@ fn the_lookup_page_of_a_protected_log_shows_no_class_or_eligibility_of_an_unsele
         assert!(!shown.contains(unsaid), "{unsaid:?} shown: {shown}");
     }
 }
+
+/// A sealed (embargoed) draw: its page and the draw list say until when,
+/// in the words LOG-FORMAT "Embargo" gives, and show no target.
+#[test]
+fn a_sealed_draw_page_says_until_when() {
+    const TEST: &str = "a_sealed_draw_page_says_until_when";
+    if !chromium_or_skip(TEST) {
+        return;
+    }
+    let dir = tempdir();
+    let log = dir.path().join("log");
+    fairdraw(&["init", "--log", s(&log), "--now", "2024-10-01T00:00:00Z"], dir.path()).expect(0);
+    let plan = write(
+        dir.path(),
+        "plan.toml",
+        &format!("embargo_until = 2999-01-01\n{}", std::fs::read_to_string(data("plan-minimal.toml")).unwrap()),
+    );
+    let file = |name: &str| data(name).to_str().unwrap().to_string();
+    let (ents, insp) = (file("enterprises.csv"), file("inspectors.csv"));
+    let out = fairdraw(
+        &[
+            "commit",
+            "--plan",
+            s(&plan),
+            "--beacon",
+            "ceremony",
+            "--enterprises",
+            &ents,
+            "--inspectors",
+            &insp,
+            "--log",
+            s(&log),
+            "--now",
+            "2024-10-15T01:00:00Z",
+        ],
+        dir.path(),
+    )
+    .expect(0)
+    .stdout;
+    let commitment = out.trim().lines().last().unwrap().trim().to_string();
+    let revealed = fairdraw(
+        &[
+            "reveal",
+            &commitment,
+            "--ceremony",
+            "31415926535897932384626",
+            "--witness",
+            "张三",
+            "--witness",
+            "李四",
+            "--log",
+            s(&log),
+            "--now",
+            "2024-10-15T02:00:00Z",
+        ],
+        dir.path(),
+    )
+    .expect(0)
+    .stdout;
+    let id = revealed.trim().lines().last().unwrap().trim().to_string();
+    let server = serve(&log);
+    let words = "封存至 2999-01-01 / sealed until 2999-01-01";
+    for (path, selector) in [(format!("/draws/{id}"), "#sealed-strata"), ("/".to_string(), ".cards")] {
+        let text = page_text(&server.url, &path, selector, "en");
+        assert!(text.contains(words), "{path}: {text}");
+    }
+}

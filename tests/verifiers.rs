@@ -221,3 +221,106 @@ fn verify_js_finds_webcrypto_in_node_without_the_global() {
     assert_eq!(run.status.code(), Some(0), "--- stdout\n{stdout}\n--- stderr\n{stderr}");
     assert!(stdout.contains("VERIFIED"), "{stdout}");
 }
+
+/// The embargo keys (spec §3, §3.3) change the canonical plan (and so its
+/// digest) but never the draw, and all three verifiers agree on both.
+#[test]
+fn all_three_agree_on_plans_with_an_embargo() {
+    let dir = tempdir();
+    let base = plan_single_beside(dir.path());
+    let draw_with = |name: &str, extra: &str| {
+        // Top-level keys must come before the first table.
+        let plan = write(dir.path(), name, &format!("{extra}\n{base}"));
+        let case = fresh_draw(
+            dir.path(),
+            &data("enterprises.csv"),
+            &data("inspectors.csv"),
+            Some(&data("conflicts.csv")),
+            &plan,
+            "封存",
+        );
+        case.check_all(0, name);
+        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&case.draw).unwrap()).unwrap();
+        doc
+    };
+    let plain = draw_with("plain.toml", "");
+    let until = draw_with("until.toml", "embargo_until = 2026-12-20");
+    let until_text = draw_with("until-text.toml", "embargo_until = \"2026/12/20\"");
+    let days = draw_with("days.toml", "embargo_working_days = 10");
+    assert!(plain["plan"].get("embargo").is_none(), "a plan without an embargo has no key");
+    assert_eq!(until["plan"]["embargo"], serde_json::json!({"until": "2026-12-20"}));
+    assert_eq!(until_text["plan_digest"], until["plan_digest"], "both date forms are one canonical plan");
+    assert_eq!(days["plan"]["embargo"], serde_json::json!({"working_days": 10}));
+    let digests: std::collections::BTreeSet<&str> =
+        [&plain, &until, &days].iter().map(|d| d["plan_digest"].as_str().unwrap()).collect();
+    assert_eq!(digests.len(), 3, "the embargo is part of the plan digest");
+    for doc in [&until, &days] {
+        assert_eq!(doc["assignments"], plain["assignments"], "an embargo never changes the draw");
+    }
+}
+
+#[test]
+fn all_three_refuse_bad_embargo_keys_with_exit_2() {
+    let dir = tempdir();
+    let case = fresh_draw(
+        dir.path(),
+        &data("enterprises.csv"),
+        &data("inspectors.csv"),
+        Some(&data("conflicts.csv")),
+        &data("plan-single.toml"),
+        "bad embargo",
+    );
+    let base = plan_single_beside(dir.path());
+    for (name, extra) in [
+        ("both.toml", "embargo_until = \"2026-12-20\"\nembargo_working_days = 5"),
+        ("zero.toml", "embargo_working_days = 0"),
+        ("too-many.toml", "embargo_working_days = 366"),
+        ("float.toml", "embargo_working_days = 5.0"),
+        ("bad-date.toml", "embargo_until = \"2026-02-30\""),
+        ("empty-date.toml", "embargo_until = \"\""),
+        ("date-time.toml", "embargo_until = 2026-12-20T10:00:00Z"),
+    ] {
+        let plan = write(dir.path(), name, &format!("{extra}\n{base}"));
+        let rust = fairdraw(
+            &[
+                "draw",
+                "--enterprises",
+                s(&data("enterprises.csv")),
+                "--inspectors",
+                s(&data("inspectors.csv")),
+                "--plan",
+                s(&plan),
+                "--seed",
+                "x",
+                "--out",
+                "never.json",
+                "--quiet",
+            ],
+            dir.path(),
+        );
+        assert_eq!(rust.code, 2, "fairdraw draw on {name}: {}{}", rust.stdout, rust.stderr);
+        assert!(rust.stderr.contains("embargo"), "{name}: the message names the key: {}", rust.stderr);
+        assert!(!rust.stderr.contains("unknown field"), "{name}: the key is known, its value is bad: {}", rust.stderr);
+        assert!(!dir.path().join("never.json").exists(), "{name}: nothing is written");
+        Case { plan, ..fresh_draw_case(&case) }.check_all(2, name);
+    }
+}
+
+/// The text of `data/plan-single.toml`, with the files it names copied into
+/// `dir` (its paths are relative to the plan).
+fn plan_single_beside(dir: &Path) -> String {
+    for name in ["items.csv", "exclude.csv", "history.csv"] {
+        std::fs::copy(data(name), dir.join(name)).unwrap();
+    }
+    std::fs::read_to_string(data("plan-single.toml")).unwrap()
+}
+
+fn fresh_draw_case(c: &Case) -> Case {
+    Case {
+        draw: c.draw.clone(),
+        enterprises: c.enterprises.clone(),
+        inspectors: c.inspectors.clone(),
+        conflicts: c.conflicts.clone(),
+        plan: c.plan.clone(),
+    }
+}

@@ -4,7 +4,7 @@
 import { t, term } from './i18n.js';
 import { h, dl, table, section, code, time, num, beaconText, notice, zh } from './dom.js';
 import { api, getBytes, getJson, getText } from './api.js';
-import { outcomeBadge } from './view-draws.js';
+import { outcomeBadge, sealedText } from './view-draws.js';
 
 const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 const MAX_LISTED_DIFFERENCES = 50;
@@ -43,7 +43,7 @@ function header(d) {
   return h('header', { class: 'page-head' },
     h('p', { class: 'eyebrow' }, t('draw.title')),
     h('h1', { lang: 'zh-CN' }, s.plan_name),
-    h('p', { class: 'flags' }, outcomeBadge(s.outcome)),
+    h('p', { class: 'flags' }, outcomeBadge(s.outcome, s.sealed)),
     dl([
       [t('draw.id'), code(d.id)],
       [t('draws.revealed'), time(s.revealed_at, s.simulated)],
@@ -205,12 +205,22 @@ function checkpointSection(d) {
       h('li', {}, h('a', { class: 'button button-secondary', href: '/api/log.pub' }, t('cp.key')))));
 }
 
+// A sealed (embargoed) draw: the list and teams stay unpublished until its
+// date; the log shows only the document's digest and each class's counts.
+function sealedNotice(sealed) {
+  const rows = (sealed.strata || []).map(s => [s.class, num(s.population), num(s.excluded), num(s.eligible), num(s.sample_size)]);
+  return h('div', { class: 'sealed' },
+    notice('info', sealedText(sealed), null),
+    table(t('strata.title'), [t('strata.class'), t('strata.population'), t('strata.excluded'), t('strata.eligible'), t('strata.sample')], rows, { id: 'sealed-strata' }),
+    h('p', { class: 'muted' }, 'SHA-256: ', code(sealed.digest)));
+}
+
 export function render(d) {
   return h('article', { class: 'draw' },
     header(d),
     contents(d),
-    d.draw ? null : notice('warn', t('draw.failure'), d.failure || ''),
-    verifyPanel(),
+    d.sealed ? sealedNotice(d.sealed) : d.draw ? null : notice('warn', t('draw.failure'), d.failure || ''),
+    d.sealed ? null : verifyPanel(),
     planSection(d),
     commitmentSection(d),
     snapshotsSection(d),

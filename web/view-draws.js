@@ -24,7 +24,13 @@ export function title() {
   return t('draws.title');
 }
 
-export function outcomeBadge(outcome) {
+/** The words LOG-FORMAT "Embargo" gives for a sealed draw, in both languages. */
+export function sealedText(sealed) {
+  return `封存至 ${sealed.until} / sealed until ${sealed.until}`;
+}
+
+export function outcomeBadge(outcome, sealed) {
+  if (sealed) return h('span', { class: 'badge badge-warn' }, '🔒 ', sealedText(sealed));
   return outcome === 'infeasible'
     ? h('span', { class: 'badge badge-warn' }, '⚠ ', t('outcome.infeasible'))
     : h('span', { class: 'badge badge-ok' }, '✓ ', t('outcome.drawn'));
@@ -39,7 +45,7 @@ function card(d) {
       [t('draws.revealed'), time(d.revealed_at)],
       [t('draws.beacon'), beaconText(d.beacon)],
       [t('draws.targets'), t('draws.targets.n', { n: num(d.targets) })],
-      [t('draws.outcome'), outcomeBadge(d.outcome)],
+      [t('draws.outcome'), outcomeBadge(d.outcome, d.sealed)],
     ]));
 }
 

@@ -16,7 +16,8 @@ from .uscc import uscc_problem
 ALGORITHM = "fairdraw-v1"                       # §3.3 the canonical plan's algorithm, §9 the document's
 
 PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "exclude",
-             "exclude_file", "max_draws_per_year", "ratios", "min", "max", "scope", "team"}
+             "exclude_file", "max_draws_per_year", "embargo_until", "embargo_working_days",
+             "ratios", "min", "max", "scope", "team"}
 SCOPE_KEYS = {"statuses", "regions", "industries", "where"}
 TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
              "experts", "rotation", "history_file"}
@@ -24,6 +25,7 @@ TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qual
 
 MAX_INTEGER = 2**53 - 1      # §3.2: the largest integer of a plan or a draw document
 MAX_TEAM = 100               # §3.2: the largest team.size and team.experts
+MAX_EMBARGO_DAYS = 365       # §3.2: the largest embargo_working_days
 
 
 class PlanReader:
@@ -95,6 +97,8 @@ def load_plan(path, problems):
         pr.err("inspection_date", f"not a date (§1.5: year 1900-2999): {idate!r}")
     idate = parse_date(idate) or ""
     max_draws = pr.integer(doc, "max_draws_per_year", None, 0)      # §3.3: int|null
+    embargo = read_embargo(pr, doc)
+
 
     # ratios, min, max (§3.1, §3.2)
     if "ratios" not in doc:
@@ -218,12 +222,36 @@ def load_plan(path, problems):
                  "experts": experts, "rotation": rotation},
         "history": history if rotation else [],
     }
+    if embargo is not None:                      # §3.3: the key only when the plan sets an embargo
+        plan["embargo"] = embargo
     for key, v in plan_strings(plan, ""):        # §3.2: no control character in the canonical plan
         if CONTROL.search(v):
             problems.add(path, f"{key}: value {json.dumps(v, ensure_ascii=False)} contains a control character (a TOML escape such as \\t)")
     if problems.count() > before:
         return None
     return plan, ratios
+
+
+def read_embargo(pr, doc):
+    """§3, §3.2: embargo_until (a §1.5 date, string or bare TOML date) or
+    embargo_working_days (1 … 365), not both; returns the §3.3 `embargo`
+    object or None."""
+    if "embargo_until" in doc and "embargo_working_days" in doc:
+        pr.err("embargo_working_days", "give embargo_until or embargo_working_days, not both")
+        return None
+    if "embargo_until" in doc:
+        until = doc["embargo_until"]
+        if type(until) is datetime.date:
+            until = until.isoformat()
+        until = pr.get({"embargo_until": until}, "embargo_until", (str,), None, "a date (§1.5)")
+        if until is None:
+            return None
+        if parse_date(until) is None:
+            pr.err("embargo_until", f"not a date (§1.5: year 1900-2999): {until!r}")
+            return None
+        return {"until": parse_date(until)}
+    days = pr.integer(doc, "embargo_working_days", None, 1, MAX_EMBARGO_DAYS)
+    return None if days is None else {"working_days": days}
 
 
 def plan_strings(v, key):

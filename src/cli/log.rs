@@ -183,6 +183,15 @@ pub enum AuditCommand {
         #[arg(long = "log", default_value = DEFAULT_LOG)]
         dir: PathBuf,
     },
+    /// Write the auditor export: the public files and the auditor snapshots, no keys (LOG-FORMAT).
+    Export {
+        /// The log directory.
+        #[arg(long = "log", default_value = DEFAULT_LOG)]
+        dir: PathBuf,
+        /// The new (or empty) directory to write the export to.
+        #[arg(long = "for-auditor")]
+        out: PathBuf,
+    },
     /// Print the newest signed checkpoint (save it, pass it to verify later).
     Checkpoint {
         /// The log directory.
@@ -230,7 +239,7 @@ pub fn init(args: &InitArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints what the witnesses answered; exit 1 without a quorum.
-fn cosigned(dir: &Path, cosigning: Option<Cosigning>, what: &str) -> anyhow::Result<ExitCode> {
+pub fn cosigned(dir: &Path, cosigning: Option<Cosigning>, what: &str) -> anyhow::Result<ExitCode> {
     let Some(c) = cosigning else { return Ok(ExitCode::SUCCESS) };
     for f in &c.failures {
         eprintln!("{f}");
@@ -323,6 +332,14 @@ pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
         write_atomically(&path.with_extension("csv"), &csv)?;
         println!("draw document: {}", path.display());
     }
+    if let Some(until) = revealed.sealed_until {
+        println!(
+            "sealed until {until} / 封存至 {until}: this list is for the bureau only; the log shows only its digest and counts until `{} unseal --log {} --draw {}` on or after {until}",
+            super::self_command(),
+            args.log.dir.display(),
+            revealed.result_id
+        );
+    }
     println!("receipt: {}/receipts/{}.tlog-proof", args.log.dir.display(), revealed.result_id);
     let code = cosigned(&args.log.dir, revealed.cosigning, "the reveal")?;
     if code != ExitCode::SUCCESS {
@@ -399,6 +416,7 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(if diffs == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        AuditCommand::Export { dir, out } => super::seal::export(dir, out),
         AuditCommand::Checkpoint { dir } => {
             let log = Log::open_dir(dir, false)?;
             // With the witnesses' cosignature lines when it has them.

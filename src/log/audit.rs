@@ -13,7 +13,7 @@ use super::entry::{self, Entry};
 use super::flow;
 use super::publication::Publication;
 use super::store::{Log, CHECKPOINT, CHECKPOINTS, ENTRIES, VKEY};
-use super::{audit_protected, audit_receipts, commitments, note, proof};
+use super::{audit_protected, audit_receipts, audit_seal, commitments, note, proof, seal};
 use crate::model::merkle::{Hash, RootBuilder};
 
 /// Findings of a verification: tampering (exit 1) and plain notes.
@@ -281,6 +281,7 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
         && Publication::of_body(&e.body) == Publication::Protected);
     let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
     let mut revealed = BTreeSet::new();
+    let mut published = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
         index_of.insert(id(i), i);
         let Some(e) = e else { continue };
@@ -334,6 +335,9 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
                         return Err(ReferenceFinding::OtherCommitment);
                     }
                     let d = &e.body["draw"];
+                    if e.body.get("sealed").is_some() {
+                        return Ok(audit_seal::check_sealed_result(e, c)?);
+                    }
                     if e.body["outcome"] == "drawn"
                         && (d["seed"] != b.body["seed"] || d["plan_digest"] != c.body["plan_digest"])
                     {
@@ -353,10 +357,42 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
                 })
                 .err()
                 .map(|m| format!("entry {i}: {m}")),
+            "DrawPublication" => earlier("result", "DrawResult")
+                .and_then(|result| {
+                    let entry_at = |field: &str| {
+                        index_of.get(result.body[field].as_str().unwrap_or("")).and_then(|&j| entries[j].as_ref())
+                    };
+                    let sealed = audit_seal::Sealed {
+                        result_id: e.body["result"].as_str().unwrap_or(""),
+                        result,
+                        beacon: entry_at("beacon"),
+                        commitment: entry_at("commitment"),
+                    };
+                    audit_seal::check_publication(&id(i), e, &sealed, &mut published)?;
+                    Ok(sealed.commitment)
+                })
+                .map(|commitment| {
+                    // Once published, the document is checked as a DrawResult's is.
+                    let openings = e.body.get("openings");
+                    let found = match (protected, commitment) {
+                        (true, Some(c)) => audit_protected::check_drawn(dir, c, &e.body["draw"], openings),
+                        (false, _) if openings.is_some() => {
+                            vec!["a publication of a full log carries `openings`".into()]
+                        }
+                        _ => Vec::new(),
+                    };
+                    let draw = &id(i)[..16];
+                    r.tampering.extend(found.iter().map(|m| format!("entry {i} (publication {draw}): {m}")));
+                })
+                .err()
+                .map(|m| format!("entry {i}: {m}")),
             _ => None,
         };
         r.tampering.extend(problem);
     }
+    let sealed = audit_seal::after_all(entries, leaves, &published);
+    r.notes.extend(sealed.notes);
+    r.tampering.extend(sealed.tampering);
 }
 
 /// Replays every draw of the log in `dir` into the report: a draw that does
@@ -394,6 +430,8 @@ pub enum ReplayDiff {
     Succeeds(Value),
     #[error("{count} difference(s), first: draw.{first}")]
     Differs { count: usize, first: String },
+    #[error("the replayed document does not hash to the digest the sealed result carries")]
+    SealedDigest,
     #[error("the replay fails: {0}")]
     Fails(crate::engine::draw::DrawError),
 }
@@ -453,7 +491,20 @@ pub fn replay_draws(log: &Log) -> Vec<Replayed> {
                     if result.body["outcome"] != "drawn" {
                         return Err(ReplayDiff::Succeeds(result.body["outcome"].clone()));
                     }
-                    let diffs = crate::engine::verify::compare(&again, &result.body["draw"]);
+                    // A sealed draw is compared with its publication, or
+                    // until then with the digest it carries.
+                    let publication = seal::publication_of(log, &id).map(|(_, p)| p);
+                    let logged = match audit_seal::logged(&result, publication.as_deref()) {
+                        audit_seal::Logged::Digest(digest) if *digest == seal::digest(&again) => {
+                            return Ok(format!(
+                                "{name}: {} targets reproduced (sealed: the digest matches)",
+                                doc.assignments.len()
+                            ));
+                        }
+                        audit_seal::Logged::Digest(_) => return Err(ReplayDiff::SealedDigest),
+                        audit_seal::Logged::Document(d) => d,
+                    };
+                    let diffs = crate::engine::verify::compare(&again, logged);
                     match diffs.first() {
                         None => Ok(format!("{name}: {} targets reproduced", doc.assignments.len())),
                         Some(d) => Err(ReplayDiff::Differs { count: diffs.len(), first: d.to_string() }),

@@ -29,6 +29,8 @@ pub enum ReferenceFinding {
     OtherCommitment,
     #[error("the draw's seed or plan digest differs from its beacon and commitment")]
     SeedOrDigest,
+    #[error("{0}")]
+    Seal(#[from] super::audit_seal::SealFinding),
 }
 
 /// A DrawCommitment whose effective plan is not what the log implies.

@@ -23,6 +23,7 @@ pub enum Kind {
     DrawCommitment,
     BeaconRecord,
     DrawResult,
+    DrawPublication,
     InspectionResult,
     Amendment,
     WitnessPolicy,
@@ -30,12 +31,13 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::LogCreated,
         Kind::RegistrySnapshot,
         Kind::DrawCommitment,
         Kind::BeaconRecord,
         Kind::DrawResult,
+        Kind::DrawPublication,
         Kind::InspectionResult,
         Kind::Amendment,
         Kind::WitnessPolicy,
@@ -49,6 +51,7 @@ impl Kind {
             Kind::DrawCommitment => "DrawCommitment",
             Kind::BeaconRecord => "BeaconRecord",
             Kind::DrawResult => "DrawResult",
+            Kind::DrawPublication => "DrawPublication",
             Kind::InspectionResult => "InspectionResult",
             Kind::Amendment => "Amendment",
             Kind::WitnessPolicy => "WitnessPolicy",
@@ -81,12 +84,16 @@ impl Kind {
                 if r.openings.is_some() && r.draw.is_none() {
                     return Err(BodyError::OpeningsWithoutDraw);
                 }
-                match (r.outcome, r.draw.is_some(), r.failure.is_some()) {
-                    (Outcome::Drawn, true, false) | (Outcome::Infeasible, false, true) => Ok(()),
-                    (Outcome::Drawn, _, _) => Err(BodyError::DrawnWithoutDraw),
-                    (Outcome::Infeasible, _, _) => Err(BodyError::InfeasibleWithoutFailure),
+                // A sealed draw (an embargo) carries `sealed` instead of `draw`.
+                match (r.outcome, r.draw.is_some(), r.sealed.is_some(), r.failure.is_some()) {
+                    (Outcome::Drawn, true, false, false)
+                    | (Outcome::Drawn, false, true, false)
+                    | (Outcome::Infeasible, false, false, true) => Ok(()),
+                    (Outcome::Drawn, ..) => Err(BodyError::DrawnWithoutDraw),
+                    (Outcome::Infeasible, ..) => Err(BodyError::InfeasibleWithoutFailure),
                 }
             }
+            Kind::DrawPublication => typed::<DrawPublication>(body),
             Kind::InspectionResult => typed::<InspectionResult>(body),
             Kind::Amendment => typed::<Amendment>(body),
             Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(BodyError::Policy),
@@ -202,6 +209,18 @@ struct DrawResult {
     failure: Option<String>,
     /// Protected log, drawn: one `{"leaf","salt"}` per assignment.
     openings: Option<Vec<Opening>>,
+    sealed: Option<Sealed>,
+}
+
+/// What a sealed DrawResult shows until its publication (LOG-FORMAT
+/// "Embargo"): the document's digest, the date and each class's counts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Sealed {
+    digest: Hex64,
+    until: String,
+    strata: Vec<SealedStratum>,
 }
 
 #[derive(Deserialize)]
@@ -210,6 +229,29 @@ struct DrawResult {
 struct Opening {
     leaf: Vec<String>,
     salt: Hex64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SealedStratum {
+    class: String,
+    population: u64,
+    excluded: u64,
+    eligible: u64,
+    sample_size: u64,
+}
+
+/// The publication of a sealed draw, on or after its date.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct DrawPublication {
+    result: Hex64,
+    commitment: Hex64,
+    draw: Object,
+    /// Protected logs only: the openings of the selected rows.
+    openings: Option<Vec<Opening>>,
 }
 
 #[derive(Deserialize)]
@@ -248,7 +290,7 @@ pub enum BodyError {
     /// (kept as text so that `EntryError` stays comparable and cloneable).
     #[error("{0}")]
     Schema(String),
-    #[error("a drawn DrawResult carries `draw` and no `failure`")]
+    #[error("a drawn DrawResult carries `draw` or `sealed` (not both) and no `failure`")]
     DrawnWithoutDraw,
     #[error("an infeasible DrawResult carries `failure` and no `draw`")]
     InfeasibleWithoutFailure,
@@ -415,6 +457,28 @@ mod tests {
         assert!(created(json!({"origin": "o", "vkey": "k", "publication": "protected"})).is_ok());
         assert!(created(json!({"origin": "o", "vkey": "k", "publication": "open"})).is_err());
         assert!(created(json!({"origin": "o", "vkey": "k", "publication": null})).is_err());
+        let sealed = json!({"digest": id, "until": "2026-12-20", "strata": [
+            {"class": "A", "population": 3, "excluded": 0, "eligible": 3, "sample_size": 1}]});
+        assert!(drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "sealed": sealed})).is_ok());
+        assert!(
+            drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "sealed": sealed, "draw": {}})).is_err(),
+            "sealed and draw"
+        );
+        let mut leaky = sealed.clone();
+        leaky["strata"][0]["selected"] = json!(["X"]);
+        assert!(
+            drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "sealed": leaky})).is_err(),
+            "sealed strata carry counts only"
+        );
+        let publication = |extra: Value| {
+            let mut b = json!({"result": id, "commitment": id, "draw": {}});
+            b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            check(Kind::DrawPublication, b)
+        };
+        assert!(publication(json!({})).is_ok());
+        assert!(publication(json!({"openings": []})).is_ok());
+        assert!(publication(json!({"sealed": {}})).is_err(), "unknown field");
+        assert!(check(Kind::DrawPublication, json!({"result": id, "draw": {}})).is_err(), "missing commitment");
         assert!(check(
             Kind::RegistrySnapshot,
             json!({"registry": "people", "root": id, "count": 1, "columns": [], "blob": "b"})

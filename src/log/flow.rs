@@ -14,6 +14,7 @@ pub use super::flow_error::{BeaconSpecError, FlowError, OfferError, RebuildError
 use super::policy::Policy;
 use super::protected;
 use super::publication::Publication;
+use super::seal;
 use super::snapshots;
 use super::store::{Log, LogError};
 use super::witnessing::{self, Cosigning};
@@ -122,6 +123,10 @@ pub fn log_additions(earlier: &[(String, &Entry)], plan: &Plan, year: u64) -> Lo
     let mut latest_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let items: Vec<&str> = plan.items.iter().map(|i| i.item.as_str()).collect();
     for (id, result) in earlier.iter().filter(|(_, e)| e.kind == "DrawResult") {
+        // A sealed draw counts once its publication is logged (LOG-FORMAT
+        // "The effective plan"): before that its list is not in the log.
+        let publication = earlier.iter().find(|(_, p)| p.kind == "DrawPublication" && p.body["result"] == id.as_str());
+        let document = publication.map_or(&result.body["draw"], |(_, p)| &p.body["draw"]);
         let Some((_, commitment)) = earlier.iter().find(|(cid, _)| result.body["commitment"] == cid.as_str()) else {
             continue;
         };
@@ -134,7 +139,7 @@ pub fn log_additions(earlier: &[(String, &Entry)], plan: &Plan, year: u64) -> Lo
             .filter(|it| items.contains(it))
             .map(str::to_string)
             .collect();
-        for a in result.body["draw"]["assignments"].as_array().into_iter().flatten() {
+        for a in document["assignments"].as_array().into_iter().flatten() {
             let Some(uscc) = a["uscc"].as_str() else { continue };
             let team: Vec<String> = a["inspectors"]
                 .as_array()
@@ -194,6 +199,14 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
         }
         BeaconChoice::Ceremony => json!({"type": "ceremony"}),
     };
+    if let Some(crate::input::plan::Embargo::Until(until)) = inputs.plan.embargo {
+        let today = crate::model::date::china_date_of(&clock.rfc3339).map_err(|e| refused(e.to_string()))?;
+        if until <= today {
+            return Err(refused(format!(
+                "embargo_until {until} is not after today ({today}, China): the list would never be sealed; nothing was written"
+            )));
+        }
+    }
     let year = inputs.plan.inspection_date.map_or(clock.year(), |d| d.year) as u64;
     let earlier: Vec<(String, &Entry)> = log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
     let added = log_additions(&earlier, &inputs.plan, year);
@@ -259,6 +272,9 @@ pub struct Revealed {
     pub result_id: String,
     pub beacon_id: String,
     pub draw: Option<DrawDoc>,
+    /// An embargoed draw: logged sealed until this date (China); `draw`
+    /// is then the bureau's copy, not yet public.
+    pub sealed_until: Option<crate::model::date::Date>,
     pub failure: Option<String>,
     /// Validated inputs, for printing the inspection list.
     pub inputs: Inputs,
@@ -361,8 +377,45 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
         }
         .to_bytes(),
     );
-    let result = match &doc {
-        Some(d) => {
+    // An embargo: the result carries only the digest, the document waits
+    // in private/sealed/ (written before the entry that names it).
+    let sealed_until = match (&doc, inputs.plan.embargo) {
+        (Some(_), Some(embargo)) => {
+            let today = crate::model::date::china_date_of(&clock.rfc3339).map_err(|e| refused(e.to_string()))?;
+            seal::until(embargo, today).map_err(|e| {
+                refused(format!(
+                    "the plan's embargo_working_days cannot be counted from {today}: {e}; nothing was written"
+                ))
+            })?
+        }
+        _ => None,
+    };
+    let result = match (&doc, sealed_until) {
+        (Some(d), Some(until)) => {
+            let document = serde_json::to_value(d).expect("a draw document is JSON");
+            let body = json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "drawn",
+                              "sealed": seal::sealed_body(&document, until)});
+            let result_id = crate::log::entry::id_of(
+                &Entry {
+                    index: log.len() + 1,
+                    kind: Kind::DrawResult,
+                    time: clock.rfc3339.clone(),
+                    simulated: clock.simulated,
+                    body: body.clone(),
+                }
+                .to_bytes(),
+            );
+            let openings = match Publication::of_log(log) {
+                Publication::Protected => {
+                    Some(protected::openings(log, &commitment, &document).map_err(RebuildError::from)?)
+                }
+                Publication::Full => None,
+            };
+            let waiting = seal::publication_body(&result_id, &commitment_id, &document, openings);
+            log.put_blob(&seal::sealed_path(&result_id), &crate::model::canonical::to_bytes(&waiting))?;
+            body
+        }
+        (Some(d), None) => {
             let mut r = json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "drawn", "draw": d});
             if Publication::of_log(log) == Publication::Protected {
                 let draw = serde_json::to_value(d).expect("a draw document is JSON");
@@ -370,7 +423,9 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
             }
             r
         }
-        None => json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "infeasible", "failure": failure}),
+        (None, _) => {
+            json!({"commitment": commitment_id, "beacon": beacon_id, "outcome": "infeasible", "failure": failure})
+        }
     };
     let ids = log.append(
         vec![(Kind::BeaconRecord, beacon_entry), (Kind::DrawResult, result)],
@@ -387,7 +442,15 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
         Some(policy) => Some(witnessing::cosign(log, policy, true)?),
         None => None,
     };
-    Ok(Revealed { result_id: ids[1].clone(), beacon_id: ids[0].clone(), draw: doc, failure, inputs, cosigning })
+    Ok(Revealed {
+        result_id: ids[1].clone(),
+        beacon_id: ids[0].clone(),
+        draw: doc,
+        sealed_until,
+        failure,
+        inputs,
+        cosigning,
+    })
 }
 
 /// Before a reveal under a witness policy: a fresh quorum on the *current*

@@ -22,8 +22,10 @@ pub fn summary(d: &Drawn) -> Value {
         "revealed_at": d.result.time,
         "beacon": d.commitment.body["beacon"],
         "seed": d.beacon.body["seed"],
-        "targets": d.result.body["draw"]["assignments"].as_array().map_or(0, Vec::len),
+        "targets": d.document()["assignments"].as_array().map_or(0, Vec::len),
         "simulated": d.commitment.simulated || d.result.simulated,
+        "sealed": d.sealed(),
+        "published_at": d.publication.as_ref().map(|p| p.time.clone()),
     })
 }
 
@@ -72,13 +74,15 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     let log = &view.log;
     let d = view.draw(&id)?;
     let checkpoint = serde_json::to_vec(&log.latest_checkpoint()).map_err(ApiError::internal)?;
-    let cached = state.0.details.lock().map_err(ApiError::internal)?.get(&d.id);
+    // A sealed draw's detail changes once, when it is published.
+    let key = format!("{}/{}", d.id, if d.publication.is_some() { "published" } else { "as revealed" });
+    let cached = state.0.details.lock().map_err(ApiError::internal)?.get(&key);
     let fixed = match cached {
         Some(bytes) => bytes,
         None => {
             let bytes = std::sync::Arc::new(detail_without_checkpoint(&state, &view, d)?);
             let weight = bytes.len();
-            state.0.details.lock().map_err(ApiError::internal)?.put(d.id.clone(), bytes.clone(), weight, 256 << 20);
+            state.0.details.lock().map_err(ApiError::internal)?.put(key, bytes.clone(), weight, 256 << 20);
             bytes
         }
     };
@@ -94,7 +98,7 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
 /// Everything of a draw's public detail but the newest checkpoint, as JSON.
 fn detail_without_checkpoint(state: &AppState, view: &super::state::View, d: &Drawn) -> ApiResult<Vec<u8>> {
     let log = &view.log;
-    let draw = &d.result.body["draw"];
+    let draw = d.document();
     let mut teams = Vec::new();
     // A snapshot that no longer hashes to its committed root must not hide
     // the draw: the page still shows it, and verification then fails.
@@ -134,6 +138,7 @@ fn detail_without_checkpoint(state: &AppState, view: &super::state::View, d: &Dr
         "beacon": d.beacon.body,
         "draw": if draw.is_object() { draw.clone() } else { Value::Null },
         "failure": d.result.body.get("failure"),
+        "sealed": d.sealed(),
         "teams": teams,
         "items": d.commitment.body["plan"]["items"],
         "snapshots": snapshots,

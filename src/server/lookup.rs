@@ -82,10 +82,18 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
             "leaf": String::from_utf8_lossy(&leaf),
             "proof": rebuilt.enterprise_tree.inclusion_proof(&rebuilt.enterprise_leaves, row as u64).iter().map(hex::encode).collect::<Vec<_>>(),
         });
+        if let Some(sealed) = d.sealed() {
+            // Nothing about the selection until the list is published: not
+            // the ticket, the cutoff or whether this firm was drawn.
+            let until = sealed["until"].as_str().unwrap_or_default();
+            out.push(json!({"draw": d.id, "plan_name": plan_name, "in_snapshot": true, "sealed": {"until": until},
+                "explanation": format!("名单封存至 {until} / the list is sealed until {until}")}));
+            continue;
+        }
         let seed = d.beacon.body["seed"].as_str().unwrap_or("");
         let tkt = ticket::ticket_string(&Seed::new(seed).ticket_hash(&e.uscc));
         let class = e.class.letter();
-        let stratum = d.result.body["draw"]["strata"]
+        let stratum = d.document()["strata"]
             .as_array()
             .and_then(|s| s.iter().find(|s| s["class"] == class))
             .cloned()
@@ -140,7 +148,13 @@ fn protected_answer(view: &View, code: &str) -> Value {
     let mut out = Vec::new();
     for d in view.draws.iter() {
         let plan_name = &d.commitment.body["plan"]["name"];
-        let doc = &d.result.body["draw"];
+        if let Some(sealed) = d.sealed() {
+            let until = sealed["until"].as_str().unwrap_or_default();
+            out.push(json!({"draw": d.id, "plan_name": plan_name, "selected": false, "sealed": {"until": until},
+                "explanation": format!("名单封存至 {until} / the list is sealed until {until}")}));
+            continue;
+        }
+        let doc = d.document();
         if !doc.is_object() {
             out.push(json!({"draw": d.id, "plan_name": plan_name, "selected": false,
                 "explanation": "本次抽签没有公开的抽取结果 / this draw has no public document"}));

@@ -85,7 +85,16 @@ pub async fn record(
             let d = view.draw(&req.draw)?;
             let date = check_date(&req.inspection_date, d.result.china_date(), today)?;
             let uscc = crate::model::uscc::normalize(req.uscc.trim());
-            let target = d.result.body["draw"]["assignments"]
+            // A sealed draw's targets are in the bureau's sealed copy.
+            let sealed_copy = match d.sealed() {
+                Some(_) => Some(
+                    crate::log::seal::sealed_publication(log, &d.id, &d.result)
+                        .map_err(|e| ApiError::internal(e.to_string()))?,
+                ),
+                None => None,
+            };
+            let document = sealed_copy.as_ref().map_or(d.document(), |p| &p["draw"]);
+            let target = document["assignments"]
                 .as_array()
                 .and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str()))
                 .cloned()

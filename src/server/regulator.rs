@@ -211,5 +211,22 @@ pub async fn reveal(
         state.write(move |log, _| flow::reveal(log, &id, &offered, &clock()).map_err(flow_error)).await?;
     tracing::info!(beacon = %revealed.beacon_id, result = %revealed.result_id, "logged a reveal");
     let outcome = if revealed.draw.is_some() { "drawn" } else { "infeasible" };
-    Ok((StatusCode::CREATED, Json(json!({"id": revealed.result_id, "outcome": outcome, "failure": revealed.failure}))))
+    let mut answer = json!({"id": revealed.result_id, "outcome": outcome, "failure": revealed.failure});
+    // A sealed draw: the bureau (this answer only) gets the list.
+    if let Some(until) = revealed.sealed_until {
+        answer["sealed_until"] = json!(until.to_string());
+        answer["draw"] = json!(revealed.draw);
+    }
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// POST /api/draws/{id}/unseal: publishes a sealed draw on or after its
+/// date (China); earlier, or for a draw that is not sealed, 422.
+pub async fn unseal(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (done, _) = state.write(move |log, _| crate::log::seal::unseal(log, &id, &clock()).map_err(flow_error)).await?;
+    tracing::info!(publication = %done.publication_id, result = %done.result_id, "published a sealed draw");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": done.publication_id, "draw": done.result_id, "until": done.until.to_string()})),
+    ))
 }

@@ -203,7 +203,7 @@ fn public_list(state: &AppState, id: &str) -> ApiResult<impl IntoResponse> {
         }
     }
     // The targets without a published result (a pending one included).
-    let pending: Vec<Value> = d.result.body["draw"]["assignments"]
+    let pending: Vec<Value> = d.document()["assignments"]
         .as_array()
         .into_iter()
         .flatten()

@@ -36,6 +36,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/draws/{id}"),
     ("GET", "/api/draws/{id}/receipt"),
     ("GET", "/api/draws/{id}/witnesses"),
+    ("POST", "/api/draws/{id}/unseal"),
     ("GET", "/api/checkpoint"),
     ("GET", "/api/log.pub"),
     ("GET", "/api/entries/{index}"),
@@ -101,7 +102,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/results", post(recording::record).route_layer(token.clone()))
         .route("/api/results/{id}/amend", post(recording::amend).route_layer(token.clone()))
         .route("/api/commitments", post(regulator::commit).route_layer(token.clone()))
-        .route("/api/commitments/{id}/reveal", post(regulator::reveal).route_layer(token))
+        .route("/api/commitments/{id}/reveal", post(regulator::reveal).route_layer(token.clone()))
+        .route("/api/draws/{id}/unseal", post(regulator::unseal).route_layer(token))
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes));
     // The page is one document; its own script routes /draws/{id} and friends.
     let index = ServeFile::new(web.join("index.html"));

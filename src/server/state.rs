@@ -65,6 +65,24 @@ pub struct Drawn {
     pub commitment_id: String,
     pub commitment: Arc<Entry>,
     pub beacon: Arc<Entry>,
+    /// The DrawPublication of a sealed draw, once it is logged.
+    pub publication: Option<Arc<Entry>>,
+}
+
+impl Drawn {
+    /// The public draw document: the result's, or a sealed draw's once
+    /// published; `Null` while sealed or when infeasible.
+    pub fn document(&self) -> &serde_json::Value {
+        match &self.publication {
+            Some(p) => &p.body["draw"],
+            None => &self.result.body["draw"],
+        }
+    }
+
+    /// A sealed draw not yet published: its `sealed` (digest, until, counts).
+    pub fn sealed(&self) -> Option<&serde_json::Value> {
+        self.result.body.get("sealed").filter(|_| self.publication.is_none())
+    }
 }
 
 /// Identity of the `checkpoint` file: it is replaced (a new inode) at the
@@ -144,7 +162,16 @@ impl View {
                             commitment_id: log.id(c),
                             commitment,
                             beacon,
+                            publication: None,
                         });
+                    }
+                }
+                Kind::DrawPublication => {
+                    let result = log.find(&field(e, "result")).ok().filter(|&j| j < i);
+                    if let Some(&k) = result.and_then(|j| v.draw_by_entry.get(&j)) {
+                        if v.draws[k].result.body.get("sealed").is_some() && v.draws[k].publication.is_none() {
+                            v.draws[k].publication = Some(e.clone());
+                        }
                     }
                 }
                 Kind::InspectionResult => {

@@ -60,9 +60,10 @@ function ratioLE(a, b) { // a <= b
 // §3 The plan  (TOML -> validated, canonical plan §3.3)
 // ═════════════════════════════════════════════════════════════════════════════
 
-const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'ratios', 'min', 'max', 'scope', 'team'];
+const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team'];
 const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where'];
 const MAX_TEAM = 100; // §3.2: the largest team.size and team.experts
+const MAX_EMBARGO_DAYS = 365; // §3.2: the largest embargo_working_days
 const TEAM_KEYS = ['size', 'departments', 'region', 'max_targets_per_inspector', 'qualifications', 'experts', 'rotation', 'history_file'];
 
 function decodeUtf8Text(x, file) {
@@ -163,6 +164,22 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
 
   // max_draws_per_year: a non-negative integer (enforced from the audit log at commit; here only recorded)
   const maxDraws = getInt(root, 'max_draws_per_year', 'max_draws_per_year', 0) ?? null;
+
+  // embargo (§3, §3.2): embargo_until (a §1.5 date, string or bare TOML date)
+  // or embargo_working_days (1 … 365), not both; §3.3 `embargo` only when set
+  let embargo = null;
+  if ('embargo_until' in root && 'embargo_working_days' in root) {
+    err(root, 'embargo_working_days', 'give embargo_until or embargo_working_days, not both', root.embargo_working_days);
+  } else if ('embargo_until' in root) {
+    const v = root.embargo_until;
+    const raw = v instanceof TomlDate ? v.text : typeof v === 'string' ? trimCell(v) : null;
+    const d = raw === null ? null : parseDate(raw);
+    if (d === null) err(root, 'embargo_until', 'embargo_until must be a date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYYYMMDD, year 1900–2999)', v);
+    else embargo = { until: d };
+  } else {
+    const days = getInt(root, 'embargo_working_days', 'embargo_working_days', 1, MAX_EMBARGO_DAYS);
+    if (days !== undefined) embargo = { working_days: intToJs(days) };
+  }
 
   // ratios (required), min, max
   const ratios = {}; const ratioVals = {};
@@ -361,6 +378,7 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
     },
     history,
   };
+  if (embargo !== null) plan.embargo = embargo;
 
   // §3.2: no string of the canonical plan may contain a control character
   // (values from the CSV files were already checked when they were read)

@@ -101,8 +101,32 @@ pub struct Plan {
     pub team: Team,
     /// `(uscc, inspector_id)` pairs barred by rotation, sorted.
     pub history: Vec<(String, String)>,
+    /// How long the drawn list stays sealed (audit/LOG-FORMAT.md, "Embargo").
+    pub embargo: Option<Embargo>,
     /// Where the plan was read from; not part of the canonical plan.
     pub origin: Origin,
+}
+
+/// The largest `embargo_working_days` (spec §3.2).
+pub const MAX_EMBARGO_WORKING_DAYS: u64 = 365;
+
+/// A plan's embargo (spec §3, §3.3): the list and teams stay sealed until a
+/// date, or for so many working days after the reveal. It never changes the
+/// draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Embargo {
+    Until(Date),
+    WorkingDays(u32),
+}
+
+impl Embargo {
+    /// The canonical form (spec §3.3): `{"until": date}` or `{"working_days": n}`.
+    pub fn canonical(self) -> Value {
+        match self {
+            Embargo::Until(d) => json!({"until": d.to_string()}),
+            Embargo::WorkingDays(n) => json!({"working_days": n}),
+        }
+    }
 }
 
 /// Where a plan was read from, for problems that only a later input reveals
@@ -123,6 +147,16 @@ pub type Opener<'a> = dyn Fn(&str) -> Box<dyn Source + 'a> + 'a;
 impl Plan {
     /// The canonical plan object (spec §3.3).
     pub fn canonical(&self) -> Value {
+        let mut plan = self.canonical_without_embargo();
+        // Only a plan with an embargo has the key: plans without one keep
+        // their digest (spec §3.3).
+        if let Some(e) = self.embargo {
+            plan["embargo"] = e.canonical();
+        }
+        plan
+    }
+
+    fn canonical_without_embargo(&self) -> Value {
         let per_class = |f: &dyn Fn(usize) -> Value| -> Value {
             let mut m = serde_json::Map::new();
             for c in Class::ALL {

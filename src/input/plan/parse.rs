@@ -14,6 +14,8 @@ struct RawPlan {
     exclude: Option<Vec<String>>,
     exclude_file: Option<String>,
     max_draws_per_year: Option<i64>,
+    embargo_until: Option<toml::Value>,
+    embargo_working_days: Option<i64>,
     ratios: BTreeMap<String, toml::Value>,
     min: Option<BTreeMap<String, i64>>,
     max: Option<BTreeMap<String, i64>>,
@@ -187,26 +189,13 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
             }
         }
     }
-    let date_text = match &raw.inspection_date {
-        None => String::new(),
-        Some(toml::Value::String(t)) => table::trim(t).to_string(),
-        // A bare TOML date such as 2026-12-15 prints as itself.
-        Some(toml::Value::Datetime(d)) if d.time.is_none() && d.offset.is_none() => d.to_string(),
-        Some(other) => {
-            ctx.bad("inspection_date", &other.to_string(), "must be a date such as \"2026-12-15\" or 2026-12-15");
-            String::new()
-        }
-    };
-    let inspection_date = match date_text.as_str() {
-        "" => None,
-        t => match Date::parse(t) {
-            Ok(d) => Some(d),
-            Err(m) => {
-                ctx.bad("inspection_date", t, m.to_string());
-                None
-            }
-        },
-    };
+    let inspection_date = raw.inspection_date.as_ref().and_then(|v| {
+        date_value(v).unwrap_or_else(|m| {
+            ctx.bad("inspection_date", &shown(v), m);
+            None
+        })
+    });
+    let embargo = build_embargo(&raw, ctx);
     let scope = build_scope(raw.scope.unwrap_or_default(), ctx);
     let raw_team = raw.team.unwrap_or_default();
     let departments: Vec<String> =
@@ -276,8 +265,56 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
             .and_then(|n| ctx.int_in("max_draws_per_year", n, (0, MAX_INTEGER), "")),
         team,
         history,
+        embargo,
         origin: Origin::default(),
     })
+}
+
+/// A date key of the plan: a TOML string in a §1.5 form or a bare TOML date.
+/// `Ok(None)` for the empty string.
+fn date_value(value: &toml::Value) -> Result<Option<Date>, String> {
+    let text = match value {
+        toml::Value::String(t) => table::trim(t).to_string(),
+        // A bare TOML date such as 2026-12-15 prints as itself.
+        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+        _ => return Err("must be a date such as \"2026-12-15\" or 2026-12-15".into()),
+    };
+    match text.as_str() {
+        "" => Ok(None),
+        t => Date::parse(t).map(Some).map_err(|e| e.to_string()),
+    }
+}
+
+/// A value as a person wrote it: a string without its quotes.
+fn shown(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(t) => table::trim(t).to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// `embargo_until` or `embargo_working_days`, not both (spec §3.2).
+fn build_embargo(raw: &RawPlan, ctx: &mut Ctx<'_>) -> Option<Embargo> {
+    let until = raw.embargo_until.as_ref().and_then(|v| match date_value(v) {
+        Ok(Some(d)) => Some(Embargo::Until(d)),
+        Ok(None) => {
+            ctx.bad("embargo_until", "", "must be a date such as \"2026-12-15\" (leave the key out for no embargo)");
+            None
+        }
+        Err(m) => {
+            ctx.bad("embargo_until", &shown(v), m);
+            None
+        }
+    });
+    let days = raw.embargo_working_days.and_then(|n| {
+        ctx.int_in("embargo_working_days", n, (1, MAX_EMBARGO_WORKING_DAYS), "").map(|n| Embargo::WorkingDays(n as u32))
+    });
+    if raw.embargo_until.is_some() && raw.embargo_working_days.is_some() {
+        let shown = raw.embargo_working_days.map(|n| n.to_string()).unwrap_or_default();
+        ctx.bad("embargo_working_days", &shown, "give embargo_until or embargo_working_days, not both");
+        return None;
+    }
+    until.or(days)
 }
 
 fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {

@@ -16,6 +16,8 @@ pub enum StoredPlanError {
     Date(crate::model::date::DateError),
     #[error("unknown status {0}")]
     Status(String),
+    #[error("plan.embargo is not {{\"until\": date}} or {{\"working_days\": 1–{MAX_EMBARGO_WORKING_DAYS}}}")]
+    Embargo,
     #[error("the stored plan is not in canonical form")]
     NotCanonical,
 }
@@ -126,11 +128,62 @@ impl Plan {
                     .ok_or(StoredPlanError::Shape { key: "team.rotation".into(), expected: "a boolean" })?,
             },
             history: pairs(&v["history"], "history")?,
+            embargo: match v.get("embargo") {
+                None => None,
+                Some(e) => Some(stored_embargo(e).ok_or(StoredPlanError::Embargo)?),
+            },
             origin: Origin::default(),
         };
         if canonical::to_bytes(&plan.canonical()) != canonical::to_bytes(v) {
             return Err(StoredPlanError::NotCanonical);
         }
         Ok(plan)
+    }
+}
+
+/// `{"until": "YYYY-MM-DD"}` or `{"working_days": n}`; any other shape is
+/// `None` (extra keys are caught by the canonical comparison).
+fn stored_embargo(e: &Value) -> Option<Embargo> {
+    if let Some(d) = e.get("until") {
+        return Date::parse(d.as_str()?).ok().map(Embargo::Until);
+    }
+    let n = e.get("working_days")?.as_u64().filter(|n| (1..=MAX_EMBARGO_WORKING_DAYS).contains(n))?;
+    Some(Embargo::WorkingDays(n as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(extra: &str) -> Plan {
+        let none = |_: &str| -> Box<dyn Source> { unreachable!("the plan names no files") };
+        Plan::parse(&format!("{extra}\nname = \"p\"\n[ratios]\nA = \"5%\"\n"), "plan.toml", &none).unwrap()
+    }
+
+    #[test]
+    fn an_embargo_round_trips_and_only_a_set_one_has_the_key() {
+        for extra in ["", "embargo_until = 2026-12-20", "embargo_working_days = 10"] {
+            let canonical = plan(extra).canonical();
+            assert_eq!(canonical.get("embargo").is_some(), !extra.is_empty(), "{extra}");
+            let back = Plan::from_canonical(&canonical).unwrap();
+            assert_eq!(back.canonical(), canonical, "{extra}");
+        }
+        assert_eq!(plan("embargo_working_days = 3").embargo, Some(Embargo::WorkingDays(3)));
+    }
+
+    #[test]
+    fn a_stored_embargo_of_another_shape_is_refused() {
+        let mut canonical = plan("").canonical();
+        for bad in [
+            json!({"working_days": 0}),
+            json!({"working_days": 366}),
+            json!({"until": "2026-02-30"}),
+            json!({"until": "2026/12/20"}),
+            json!({"until": "2026-12-20", "working_days": 3}),
+            json!({}),
+        ] {
+            canonical["embargo"] = bad.clone();
+            assert!(Plan::from_canonical(&canonical).is_err(), "{bad}");
+        }
     }
 }
