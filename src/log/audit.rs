@@ -336,7 +336,8 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
                     }
                     let d = &e.body["draw"];
                     if e.body.get("sealed").is_some() {
-                        return Ok(audit_seal::check_sealed_result(e, c)?);
+                        audit_seal::check_sealed_result(e, c)?;
+                        return Ok(c);
                     }
                     if e.body["outcome"] == "drawn"
                         && (d["seed"] != b.body["seed"] || d["plan_digest"] != c.body["plan_digest"])
