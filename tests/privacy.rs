@@ -3,15 +3,23 @@
 //! (no unselected USCC at all, an excluded one only in the plan's exclude
 //! list), no recusal pair or reason, and no inspector field beyond
 //! id/name/department, in any public file. The same scan of a full log
-//! finds all of these, so the scan can fail.
+//! finds all of these, so the scan can fail. The same holds for every
+//! public API answer (tests/common/leak.rs walks every GET route with every
+//! id, root, index and firm of the log).
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
+#[path = "common/leak.rs"]
+mod leak;
 use common::privacy::{leaks_in_files, Secrets};
 use common::*;
+use http::*;
 
 use std::collections::HashSet;
 use std::path::Path;
 
+use fairdraw::server::AppState;
 use serde_json::Value;
 
 /// A log of the generated registry with one revealed draw; returns the
@@ -108,12 +116,40 @@ fn a_protected_log_publishes_no_class_recusal_or_private_inspector_field() {
     );
     let leaks = leaks_in_files(&log, &secrets);
     assert!(leaks.is_empty(), "{} leak(s), first ones:\n{}", leaks.len(), leaks[..leaks.len().min(20)].join("\n"));
+    let leaks = leaks_in_answers(&log, &secrets);
+    assert!(
+        leaks.is_empty(),
+        "{} leak(s) in answers, first ones:\n{}",
+        leaks.len(),
+        leaks[..leaks.len().min(20)].join("\n")
+    );
 
     // The same registry in a full log: the scan finds every kind of secret.
     let (selected, excluded) = drawn(d, &gen, "full");
     let secrets = Secrets::new(&gen, &selected, &excluded);
-    let leaks = leaks_in_files(&d.join("log-full"), &secrets);
+    let mut leaks = leaks_in_files(&d.join("log-full"), &secrets);
+    let answers = leaks_in_answers(&d.join("log-full"), &secrets);
+    assert!(answers.iter().any(|l| l.contains("the unselected firm")), "the full log's answers show firms' rows");
+    leaks.extend(answers);
     for kind in ["the unselected firm", "the recusal pair", "next to its region", "qualification", "certificate date"] {
         assert!(leaks.iter().any(|l| l.contains(kind)), "a full log shows {kind:?}; the scan found:\n{}", leaks.len());
     }
+}
+
+/// The leaks in every public API answer of the log in `log` (a lookup's
+/// answer names the firm it was asked about: that USCC is not a leak there).
+fn leaks_in_answers(log: &Path, secrets: &Secrets) -> Vec<String> {
+    let server = Server { _dir: tempdir(), log: log.to_path_buf(), state: AppState::new(config(log, "2020-03-10")) };
+    let public = tokio::runtime::Runtime::new().unwrap().block_on(leak::walk(&server));
+    assert!(public.len() > 5000, "every firm is looked up: {} answers and files", public.len());
+    let mut leaks = Vec::new();
+    for p in public.iter().filter(|p| p.source.starts_with("GET ")) {
+        let asked = p.source.strip_prefix("GET /api/enterprises/").filter(|u| !u.is_empty());
+        let bytes = match asked {
+            Some(u) => String::from_utf8_lossy(&p.bytes).replace(u, "(the firm asked about)").into_bytes(),
+            None => p.bytes.clone(),
+        };
+        leaks.extend(secrets.leaks(&p.source, &bytes));
+    }
+    leaks
 }

@@ -6,7 +6,9 @@
 //!
 //! The protected log here is the demo log re-signed after a LogCreated with
 //! `publication: protected` and its full snapshots moved to
-//! private/snapshots/ (blinded snapshots are not made here).
+//! private/snapshots/, so that both logs answer about the *same* draw (a real
+//! protected commitment names its blinded roots, hence gets another seed).
+//! tests/privacy.rs walks a real protected log made by `commit`.
 
 mod common;
 #[path = "common/http.rs"]

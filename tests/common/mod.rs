@@ -178,9 +178,11 @@ pub fn assert_log_verifies(dir: &Path) {
     assert!(report.tampering.is_empty(), "{:?}", report.tampering);
 }
 
-/// A protected log for the public answers' tests, until protected commits
-/// exist: `full`'s entries behind a LogCreated saying `publication: protected`,
-/// signed by a new key, in `out`; the snapshot blobs in private/snapshots/.
+/// A full log relabelled as protected, for tests that compare the public
+/// answers of both modes about the same draw: `full`'s entries behind a
+/// LogCreated saying `publication: protected`, signed by a new key, in
+/// `out`; the snapshot blobs in private/snapshots/. It has no blinded
+/// snapshots, so it does not verify: real protected logs come from `commit`.
 pub fn protected_copy(full: &Path, out: &Path) {
     let lines = std::fs::read_to_string(full.join("entries.jsonl")).unwrap();
     let entries: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
