@@ -8,9 +8,14 @@
 //! re-signed with the log's own key, is reported by every verifier.
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 use common::*;
 
 use std::path::Path;
+use std::process::Command;
+
+use base64::Engine;
 
 use serde_json::Value;
 
@@ -242,6 +247,12 @@ fn an_embargoed_draw_is_sealed_until_its_date_and_a_different_publication_is_rep
     for out in three_on_log(d, &mirror, 0) {
         assert!(!out.contains("sealed until"), "{out}");
     }
+    let verdict = page_verdict(d, &log, &draw);
+    assert_eq!(verdict["status"], "partial", "checked, but not witnessed (no policy): {verdict}");
+    for (check, state) in [("recompute", "ok"), ("inclusion", "ok")] {
+        let c = verdict["checks"].as_array().unwrap().iter().find(|c| c["id"] == check).unwrap();
+        assert_eq!(c["state"], state, "{check}: {verdict}");
+    }
 
     // The operator publishes another list than the sealed one and re-signs
     // the log with its own key: every verifier reports it.
@@ -259,4 +270,47 @@ fn an_embargoed_draw_is_sealed_until_its_date_and_a_different_publication_is_rep
     for out in three_on_log(d, &mirror, 1) {
         assert!(out.contains("does not match the sealed draw"), "{out}");
     }
+}
+
+/// The page's verdict (web/verdict.js in node) on the real server's answers
+/// about draw `id` of the log in `log`.
+fn page_verdict(d: &Path, log: &Path, id: &str) -> Value {
+    let server = http::Server {
+        _dir: tempdir(),
+        log: log.to_path_buf(),
+        state: fairdraw::server::AppState::new(http::config(log, "2024-10-20")),
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let get = |url: &str| rt.block_on(http::call(&server, "GET", url, None, None));
+    let detail = get(&format!("/api/draws/{id}")).json();
+    let mut text = serde_json::Map::new();
+    let mut json = serde_json::Map::new();
+    let mut bytes = serde_json::Map::new();
+    let mut urls: Vec<String> = vec!["/api/log.pub".into(), detail["receipt_url"].as_str().unwrap().into()];
+    urls.extend(detail["publication_receipt_url"].as_str().map(String::from));
+    for url in urls {
+        text.insert(url.clone(), Value::from(get(&url).text()));
+    }
+    let witnesses = format!("/api/draws/{id}/witnesses");
+    json.insert(witnesses.clone(), get(&witnesses).json());
+    for part in ["snapshots", "blinded"] {
+        for s in detail["commitment"][part].as_object().into_iter().flat_map(|o| o.values()) {
+            let url = format!("/api/snapshots/{}", s["root"].as_str().unwrap());
+            let reply = get(&url);
+            if reply.status.is_success() {
+                bytes.insert(url, Value::from(base64::engine::general_purpose::STANDARD.encode(&reply.body)));
+            }
+        }
+    }
+    let saved = d.join("answers.json");
+    let answers = serde_json::json!({"detail": detail, "text": text, "json": json, "bytes": bytes});
+    std::fs::write(&saved, answers.to_string()).unwrap();
+    let out = Command::new("node")
+        .arg(root().join("tests/browser/verdict-answer.mjs"))
+        .arg(&saved)
+        .output()
+        .expect("node must be installed");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(stdout.trim()).unwrap()
 }

@@ -7,7 +7,11 @@
 // puts it in the signed tree, and the line's body is the draw the page just
 // recomputed (same commitment, same draw document or the same "infeasible").
 //
-// checkInclusion(detail, receiptText, logVkey, canonicalJson) ->
+// A sealed draw once published (LOG-FORMAT.md "Embargo"): the DrawResult
+// holds only the document's digest; the publication's receipt proves the
+// DrawPublication entry, whose document must hash to that digest.
+//
+// checkInclusion(detail, receiptText, logVkey, canonicalJson, publicationReceiptText?) ->
 //   {id: 'inclusion', ok, index, size, problem}
 
 import './note.js'; // Ed25519 by noble where WebCrypto has none
@@ -30,7 +34,7 @@ async function leafId(leaf) {
   return hex(await sha256(concatBytes(new Uint8Array([0]), utf8(leaf))));
 }
 
-export async function checkInclusion(detail, receiptText, logVkey, canonicalJson) {
+export async function checkInclusion(detail, receiptText, logVkey, canonicalJson, publicationReceiptText = null) {
   const fail = (problem, more = {}) => ({ id: 'inclusion', ok: false, problem, ...more });
   let receipt;
   let cp;
@@ -54,8 +58,48 @@ export async function checkInclusion(detail, receiptText, logVkey, canonicalJson
   const body = entry && entry.body;
   if (!body || entry.kind !== 'DrawResult') return fail(`entry ${receipt.index} is not a DrawResult`, where);
   if (body.commitment !== (detail.beacon && detail.beacon.commitment)) return fail('the logged draw belongs to another commitment', where);
-  const logged = body.outcome === 'drawn' && body.draw ? canonicalJson(body.draw) : null; // a sealed draw has none yet
+  let logged = body.outcome === 'drawn' && body.draw ? canonicalJson(body.draw) : null; // a sealed draw has none yet
+  if (body.sealed && publicationReceiptText) {
+    const published = await publishedDocument(publicationReceiptText, logVkey, detail.id, body, canonicalJson);
+    if (published.problem) return fail(published.problem, where);
+    logged = published.json;
+  }
   const shown = detail.draw ? canonicalJson(detail.draw) : null;
   if (logged !== shown) return fail('the draw on this page is not the logged one', where);
   return { id: 'inclusion', ok: true, problem: null, ...where };
+}
+
+/**
+ * The document of a sealed draw's DrawPublication, from its receipt: the
+ * receipt verifies, the entry publishes result `resultId` of the same
+ * commitment, and its document hashes to the sealed digest.
+ * -> {json} (canonical JSON of the document) or {problem}.
+ */
+async function publishedDocument(text, logVkey, resultId, sealedBody, canonicalJson) {
+  let receipt;
+  let cp;
+  try {
+    receipt = parseReceipt(text);
+    cp = await openCheckpoint(receipt.note, logVkey);
+  } catch (e) {
+    return { problem: `the publication's receipt: ${e.message}` };
+  }
+  if (!await verifyInclusion({ leaf: receipt.leaf, index: receipt.index, size: cp.size, proof: receipt.proof, root: hex(cp.root) })) {
+    return { problem: `the publication's inclusion proof does not verify against the signed checkpoint of size ${cp.size}` };
+  }
+  let entry;
+  try {
+    entry = JSON.parse(receipt.leaf);
+  } catch {
+    return { problem: 'the publication entry is not JSON' };
+  }
+  const body = entry && entry.body;
+  if (!body || entry.kind !== 'DrawPublication' || body.result !== resultId || body.commitment !== sealedBody.commitment) {
+    return { problem: `entry ${receipt.index} is not the publication of draw ${resultId}` };
+  }
+  const json = canonicalJson(body.draw);
+  if (hex(await sha256(utf8(json))) !== sealedBody.sealed.digest) {
+    return { problem: `the published document does not hash to the sealed digest ${sealedBody.sealed.digest}` };
+  }
+  return { json };
 }

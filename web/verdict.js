@@ -43,7 +43,12 @@ const stateOf = ok => (ok === true ? 'ok' : ok === false ? 'bad' : 'na');
 export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
   const receiptUrl = detail.receipt_url || `/api/draws/${encodeURIComponent(detail.id)}/receipt`;
   const receipt = await io.getText(receiptUrl);
-  const logged = loggedBody(receipt);
+  let logged = loggedBody(receipt);
+  // a sealed draw once published: the document and its openings are in the
+  // DrawPublication entry, proved by its own receipt
+  const publicationReceipt = logged && logged.sealed && detail.publication_receipt_url
+    ? await io.getText(detail.publication_receipt_url) : null;
+  if (publicationReceipt) logged = loggedBody(publicationReceipt);
   // a sealed draw (LOG-FORMAT.md "Embargo"): no document to check until its publication
   const recomputed = logged && logged.sealed
     ? { status: 'unchecked', sealed: logged.sealed, infeasible: false, differences: [], checks: [], problems: [] }
@@ -54,7 +59,7 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
   const beacon = checkBeacon(detail.commitment && detail.commitment.beacon, detail.beacon && detail.beacon.beacon);
   const material = await fetchWitnessMaterial(detail.id, io.getJson);
   const witnessed = await checkWitnesses(detail, material, logVkey);
-  const inclusion = await checkInclusion(detail, receipt, logVkey, canonicalJson);
+  const inclusion = await checkInclusion(detail, receipt, logVkey, canonicalJson, publicationReceipt);
 
   const checks = [
     { id: 'recompute', state: recomputed.status === 'unchecked' ? 'na' : stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible, protected: recomputed.protected === true, sealed: recomputed.sealed || null },

@@ -143,15 +143,34 @@ fn detail_without_checkpoint(state: &AppState, view: &super::state::View, d: &Dr
         "items": d.commitment.body["plan"]["items"],
         "snapshots": snapshots,
         "receipt_url": format!("/api/draws/{}/receipt", d.id),
+        "publication_receipt_url": d.publication.as_ref().map(|_| format!("/api/draws/{}/receipt?of=publication", d.id)),
         "snapshot_problem": snapshot_problem,
     }))
     .map_err(ApiError::internal)
 }
 
-pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<impl IntoResponse> {
+/// `?of=publication`: the receipt of a sealed draw's DrawPublication entry
+/// (LOG-FORMAT "Embargo"), which carries the published document.
+#[derive(serde::Deserialize)]
+pub struct ReceiptOf {
+    of: Option<String>,
+}
+
+pub async fn receipt(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<ReceiptOf>,
+) -> ApiResult<impl IntoResponse> {
     let view = state.view()?;
     let d = view.draw(&id)?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], view.log.receipt(d.index)?.to_text()))
+    let index = match q.of.as_deref() {
+        None | Some("result") => d.index,
+        Some("publication") => d.publication.as_ref().map(|p| p.index).ok_or_else(|| {
+            ApiError::not_found(format!("draw {} has no publication (not sealed, or still sealed)", d.id))
+        })?,
+        Some(other) => return Err(ApiError::bad_request(format!("of must be result or publication, not {other:?}"))),
+    };
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], view.log.receipt(index)?.to_text()))
 }
 
 pub async fn checkpoint(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
