@@ -101,6 +101,9 @@ fn three_on_disclosure(dir: &Path, file: &Path, code: i32, what: &str) -> [Strin
     })
 }
 
+/// An edit of a disclosure, named.
+type Edit = Box<dyn Fn(&mut Value)>;
+
 fn entries(log: &Path) -> Vec<Value> {
     std::fs::read_to_string(log.join("entries.jsonl"))
         .unwrap()
@@ -184,7 +187,7 @@ fn every_firms_disclosure_verifies_in_all_three_and_a_tampered_one_in_none() {
     // disclosure: each refused (exit 1) by all three.
     let other_class = |c: &str| if c == "A" { "B" } else { "A" }.to_string();
     for (kind, v, _) in found.iter().filter(|(k, _, _)| k == "eligible/true" || k == "eligible/false") {
-        let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        let edits: Vec<(&str, Edit)> = vec![
             (
                 "other class",
                 Box::new(move |v: &mut Value| {
