@@ -286,6 +286,10 @@ fn page_verdict(d: &Path, log: &Path, id: &str) -> Value {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let get = |url: &str| rt.block_on(http::call(&server, "GET", url, None, None));
     let detail = get(&format!("/api/draws/{id}")).json();
+    for (registry, s) in detail["snapshots"].as_object().unwrap() {
+        assert_eq!(s["blinded"], true, "{registry}: a protected log offers its blinded snapshots");
+        assert!(get(s["url"].as_str().unwrap()).status.is_success(), "{registry}: {s}");
+    }
     let mut text = serde_json::Map::new();
     let mut json = serde_json::Map::new();
     let mut bytes = serde_json::Map::new();

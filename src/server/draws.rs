@@ -52,6 +52,13 @@ fn page_bounds(q: &Page) -> ApiResult<(usize, usize, usize)> {
     Ok((page, per_page, skip))
 }
 
+/// The columns of a blinded snapshot's leaves (LOG-FORMAT "Salts and blinded leaves").
+const BLINDED_COLUMNS: [(&str, &[&str]); 3] = [
+    ("enterprises", &["credit_class", "state", "blind"]),
+    ("inspectors", &["id", "name", "department", "blind"]),
+    ("conflicts", &["blind"]),
+];
+
 pub async fn list(State(state): State<AppState>, Query(q): Query<Page>) -> ApiResult<impl IntoResponse> {
     let (page, per_page, skip) = page_bounds(&q)?;
     let view = state.view()?;
@@ -121,14 +128,21 @@ fn detail_without_checkpoint(state: &AppState, view: &super::state::View, d: &Dr
             teams.push(json!({"uscc": a["uscc"], "name": a["name"], "class": a["class"], "region": a["region"], "ticket": a["ticket"], "members": members}));
         }
     }
+    // A protected log publishes its blinded snapshots only (LOG-FORMAT
+    // "Publication"): those are the ones a visitor can download.
+    let blinded = d.commitment.body.get("blinded");
     let mut snapshots = serde_json::Map::new();
     for registry in ["enterprises", "inspectors", "conflicts"] {
-        let s = &d.commitment.body["snapshots"][registry];
+        let s = blinded.map_or(&d.commitment.body["snapshots"][registry], |b| &b[registry]);
         let root = s["root"].as_str().unwrap_or("");
-        let columns = view.snapshot(root).map(|e| e.body["columns"].clone()).unwrap_or(Value::Null);
+        let columns = match blinded {
+            Some(_) => json!(BLINDED_COLUMNS.iter().find(|(r, _)| *r == registry).map(|(_, c)| *c)),
+            None => view.snapshot(root).map(|e| e.body["columns"].clone()).unwrap_or(Value::Null),
+        };
         snapshots.insert(
             registry.into(),
-            json!({"root": root, "count": s["count"], "columns": columns, "url": format!("/api/snapshots/{root}")}),
+            json!({"root": root, "count": s["count"], "columns": columns, "url": format!("/api/snapshots/{root}"),
+                   "blinded": blinded.is_some()}),
         );
     }
     serde_json::to_vec(&json!({
