@@ -79,16 +79,8 @@ fn sealed_draw(dir: &Path, log: &Path, embargo: &str, digits: &str) -> Run {
     )
 }
 
-fn entries(log: &Path) -> Vec<Value> {
-    std::fs::read_to_string(log.join("entries.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 fn of_kind(log: &Path, kind: &str) -> Vec<Value> {
-    entries(log).into_iter().filter(|e| e["kind"] == kind).collect()
+    log_entries(log).into_iter().filter(|e| e["kind"] == kind).collect()
 }
 
 fn verify(dir: &Path, log: &Path) -> Run {
@@ -207,7 +199,7 @@ fn an_embargo_date_that_has_passed_is_refused_at_commit() {
 /// Replaces the DrawPublication entry's body (or time) and re-signs every
 /// checkpoint with the log's own key.
 fn forge_publication(log: &Path, edit: impl Fn(&mut Value)) {
-    let mut lines = entries(log);
+    let mut lines = log_entries(log);
     let p = lines.iter_mut().find(|e| e["kind"] == "DrawPublication").unwrap();
     edit(p);
     let text: String =

@@ -18,67 +18,11 @@ type Edit = Box<dyn Fn(&mut Value)>;
 /// A log (in `dir/log`) with one revealed draw of the sample data; returns
 /// the DrawResult's id.
 fn drawn_log(dir: &Path, publish: &str) -> String {
-    let log = dir.join("log");
-    fairdraw(&["init", "--log", s(&log), "--publish", publish, "--now", "2024-10-01T00:00:00Z"], dir).expect(0);
-    let c = fairdraw(
-        &[
-            "commit",
-            "--log",
-            s(&log),
-            "--enterprises",
-            s(&data("enterprises.csv")),
-            "--inspectors",
-            s(&data("inspectors.csv")),
-            "--conflicts",
-            s(&data("conflicts.csv")),
-            "--plan",
-            s(&data("plan-single.toml")),
-            "--beacon",
-            "ceremony",
-            "--now",
-            "2024-10-01T01:00:00Z",
-        ],
-        dir,
-    )
-    .expect(0);
-    let commitment = c.stdout.lines().last().unwrap().trim().to_string();
-    let r = fairdraw(
-        &[
-            "reveal",
-            &commitment,
-            "--log",
-            s(&log),
-            "--ceremony",
-            "31415926535897932384626",
-            "--witness",
-            "甲",
-            "--witness",
-            "乙",
-            "--now",
-            "2024-10-01T02:00:00Z",
-        ],
-        dir,
-    )
-    .expect(0);
-    r.stdout.lines().last().unwrap().trim().to_string()
+    ceremony_drawn_log(dir, publish, &data("plan-single.toml"))
 }
 
 fn verify(log: &Path, code: i32) -> Run {
     fairdraw(&["audit", "verify", "--log", s(log), "--now", NOW], log.parent().unwrap()).expect(code)
-}
-
-fn entries(log: &Path) -> Vec<Value> {
-    std::fs::read_to_string(log.join("entries.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn write_entries(log: &Path, entries: &[Value]) {
-    let text: String =
-        entries.iter().map(|e| String::from_utf8(fairdraw::model::canonical::to_bytes(e)).unwrap() + "\n").collect();
-    std::fs::write(log.join("entries.jsonl"), text).unwrap();
 }
 
 fn gunzip(path: &Path) -> Vec<u8> {
@@ -143,10 +87,10 @@ fn operator_mirror_and_auditor_each_verify_what_they_can() {
 fn edited_mirror(d: &Path, name: &str, edit: impl Fn(&mut Value)) -> Run {
     let copy = d.join(format!("copy-{name}"));
     copy_dir(&d.join("log"), &copy);
-    let mut all = entries(&copy);
+    let mut all = log_entries(&copy);
     let last = all.len() - 1;
     edit(&mut all[last]["body"]);
-    write_entries(&copy, &all);
+    write_log_entries(&copy, &all);
     resign_log(&copy);
     std::fs::remove_dir_all(copy.join("receipts")).unwrap();
     let mirror = d.join(format!("mirror-{name}"));
@@ -231,7 +175,7 @@ fn an_auditor_catches_salts_and_full_snapshots_that_do_not_match() {
     let d = dir.path();
     drawn_log(d, "protected");
     let log = d.join("log");
-    let commitment = entries(&log).into_iter().find(|e| e["kind"] == "DrawCommitment").unwrap();
+    let commitment = log_entries(&log).into_iter().find(|e| e["kind"] == "DrawCommitment").unwrap();
     let root = commitment["body"]["snapshots"]["enterprises"]["root"].as_str().unwrap().to_string();
     let fresh = |name: &str| -> PathBuf {
         let a = d.join(name);
@@ -277,7 +221,7 @@ struct Firms {
 
 /// One firm of each kind, from the operator's full snapshot and the draw.
 fn firms(log: &Path) -> Firms {
-    let all = entries(log);
+    let all = log_entries(log);
     let commitment = all.iter().find(|e| e["kind"] == "DrawCommitment").unwrap();
     let result = all.iter().find(|e| e["kind"] == "DrawResult").unwrap();
     let plan = fairdraw::input::plan::Plan::from_canonical(&commitment["body"]["plan"]).unwrap();
@@ -432,7 +376,7 @@ fn the_demo_runs_protected_and_a_firm_verifies_its_disclosure() {
     assert!(step.contains("VERIFIED: ") && step.contains("selected: eligible in class"), "{}", out.stdout);
     let log = d.join("demo-log");
     assert!(log.join("private/blind.key").exists());
-    let commitment = entries(&log).into_iter().find(|e| e["kind"] == "DrawCommitment").unwrap();
+    let commitment = log_entries(&log).into_iter().find(|e| e["kind"] == "DrawCommitment").unwrap();
     let root = commitment["body"]["snapshots"]["enterprises"]["root"].as_str().unwrap();
     assert!(!log.join(format!("snapshots/{root}.jsonl.gz")).exists(), "the full snapshot is not public");
     assert!(log.join(format!("private/snapshots/{root}.jsonl.gz")).exists());
@@ -446,7 +390,7 @@ fn a_full_log_does_not_name_its_mode_and_has_no_blinding_secret() {
     let d = dir.path();
     drawn_log(d, "full");
     let log = d.join("log");
-    let first = entries(&log).remove(0);
+    let first = log_entries(&log).remove(0);
     assert_eq!(first["body"].get("publication"), None, "absent means full: readable by every verifier");
     assert!(!log.join("private/blind.key").exists() && !log.join("private/snapshots").exists());
     verify(&log, 0);

@@ -23,55 +23,6 @@ const NOW: &str = "2024-10-20T00:00:00Z";
 const PUBLIC_NOTE: &str =
     "protected log: replay, eligibility of unselected firms and team rules that use private fields need the auditor export";
 
-/// Commits `plan` with the sample registries to a new log `dir/log` of the
-/// given publication mode and reveals it with a ceremony on 2024-10-01;
-/// returns the DrawResult id.
-fn drawn_log(dir: &Path, publish: &str, plan: &Path) -> String {
-    let log = dir.join("log");
-    fairdraw(&["init", "--log", s(&log), "--publish", publish, "--now", "2024-10-01T00:00:00Z"], dir).expect(0);
-    let c = fairdraw(
-        &[
-            "commit",
-            "--log",
-            s(&log),
-            "--enterprises",
-            s(&data("enterprises.csv")),
-            "--inspectors",
-            s(&data("inspectors.csv")),
-            "--conflicts",
-            s(&data("conflicts.csv")),
-            "--plan",
-            s(plan),
-            "--beacon",
-            "ceremony",
-            "--now",
-            "2024-10-01T01:00:00Z",
-        ],
-        dir,
-    )
-    .expect(0);
-    let commitment = c.stdout.lines().last().unwrap().trim().to_string();
-    let r = fairdraw(
-        &[
-            "reveal",
-            &commitment,
-            "--log",
-            s(&log),
-            "--ceremony",
-            "31415926535897932384626",
-            "--witness",
-            "甲",
-            "--witness",
-            "乙",
-            "--now",
-            "2024-10-01T02:00:00Z",
-        ],
-        dir,
-    )
-    .expect(0);
-    r.stdout.lines().last().unwrap().trim().to_string()
-}
-
 /// The three log verifiers on `log`, each expected to exit `code`; their
 /// outputs (stdout and stderr together), Rust first.
 fn three_on_log(dir: &Path, log: &Path, code: i32) -> [String; 3] {
@@ -104,25 +55,11 @@ fn three_on_disclosure(dir: &Path, file: &Path, code: i32, what: &str) -> [Strin
 /// An edit of a disclosure, named.
 type Edit = Box<dyn Fn(&mut Value)>;
 
-fn entries(log: &Path) -> Vec<Value> {
-    std::fs::read_to_string(log.join("entries.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn write_entries(log: &Path, entries: &[Value]) {
-    let text: String =
-        entries.iter().map(|e| String::from_utf8(fairdraw::model::canonical::to_bytes(e)).unwrap() + "\n").collect();
-    std::fs::write(log.join("entries.jsonl"), text).unwrap();
-}
-
 #[test]
 fn a_protected_log_verifies_on_its_mirror_and_for_its_auditors_in_all_three_verifiers() {
     let dir = tempdir();
     let d = dir.path();
-    drawn_log(d, "protected", &data("plan-single.toml"));
+    ceremony_drawn_log(d, "protected", &data("plan-single.toml"));
     let log = d.join("log");
 
     let mirror = d.join("mirror");
@@ -147,7 +84,7 @@ fn a_protected_log_verifies_on_its_mirror_and_for_its_auditors_in_all_three_veri
 /// Disclosures of the selected firm and of a sample of others (eligible but
 /// above the cutoff, out of scope, excluded), by state.
 fn disclosures(d: &Path, log: &Path, draw: &str) -> Vec<(String, Value, std::path::PathBuf)> {
-    let result = entries(log).into_iter().find(|e| e["kind"] == "DrawResult").unwrap();
+    let result = log_entries(log).into_iter().find(|e| e["kind"] == "DrawResult").unwrap();
     let doc = result["body"].get("draw").cloned().unwrap_or(Value::Null);
     let selected = doc["assignments"][0]["uscc"].as_str().unwrap().to_string();
     let csv = std::fs::read_to_string(data("enterprises.csv")).unwrap();
@@ -172,7 +109,7 @@ fn disclosures(d: &Path, log: &Path, draw: &str) -> Vec<(String, Value, std::pat
 fn every_firms_disclosure_verifies_in_all_three_and_a_tampered_one_in_none() {
     let dir = tempdir();
     let d = dir.path();
-    let draw = drawn_log(d, "protected", &data("plan-single.toml"));
+    let draw = ceremony_drawn_log(d, "protected", &data("plan-single.toml"));
     let log = d.join("log");
     let found = disclosures(d, &log, &draw);
     let kinds: Vec<&str> = found.iter().map(|(k, _, _)| k.as_str()).collect();
@@ -232,11 +169,11 @@ fn an_embargoed_draw_is_sealed_until_its_date_and_a_different_publication_is_rep
     let d = dir.path();
     let minimal = std::fs::read_to_string(data("plan-minimal.toml")).unwrap();
     let plan = write(d, "plan.toml", &format!("embargo_until = \"2024-10-08\"\n{minimal}"));
-    let draw = drawn_log(d, "protected", &plan);
+    let draw = ceremony_drawn_log(d, "protected", &plan);
     let log = d.join("log");
     let mirror = d.join("mirror");
     public_mirror(&log, &mirror);
-    let sealed = entries(&mirror).into_iter().find(|e| e["kind"] == "DrawResult").unwrap();
+    let sealed = log_entries(&mirror).into_iter().find(|e| e["kind"] == "DrawResult").unwrap();
     assert!(sealed["body"].get("draw").is_none() && sealed["body"].get("openings").is_none(), "{sealed}");
     for out in three_on_log(d, &mirror, 0) {
         assert!(out.contains("sealed until 2024-10-08"), "{out}");
@@ -259,12 +196,12 @@ fn an_embargoed_draw_is_sealed_until_its_date_and_a_different_publication_is_rep
 
     // The operator publishes another list than the sealed one and re-signs
     // the log with its own key: every verifier reports it.
-    let mut all = entries(&mirror);
+    let mut all = log_entries(&mirror);
     let publication = all.iter_mut().find(|e| e["kind"] == "DrawPublication").unwrap();
     let strata = publication["body"]["draw"]["strata"].as_array_mut().unwrap();
     let stratum = strata.iter_mut().find(|s| s["selected"].as_array().is_some_and(|a| a.len() > 1)).unwrap();
     stratum["selected"].as_array_mut().unwrap().swap(0, 1);
-    write_entries(&mirror, &all);
+    write_log_entries(&mirror, &all);
     std::fs::copy(log.join("private/log.key"), mirror.join("log.key.tmp")).unwrap();
     std::fs::create_dir_all(mirror.join("private")).unwrap();
     std::fs::rename(mirror.join("log.key.tmp"), mirror.join("private/log.key")).unwrap();

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -469,6 +470,12 @@ pub fn replay(log: &Log) -> Vec<(bool, String)> {
 pub fn replay_draws(log: &Log) -> Vec<Replayed> {
     let mut out = Vec::new();
     let protected = Publication::of_log(log) == Publication::Protected;
+    // Each sealed result's publication, found in one pass.
+    let publications: BTreeMap<String, Arc<Entry>> = log
+        .valid_entries()
+        .filter(|(_, e)| e.kind == entry::Kind::DrawPublication)
+        .filter_map(|(_, e)| Some((e.body["result"].as_str()?.to_string(), e.clone())))
+        .collect();
     for i in 0..log.len() {
         let Ok(result) = log.entry(i) else { continue };
         if result.kind != "DrawResult" {
@@ -494,8 +501,7 @@ pub fn replay_draws(log: &Log) -> Vec<Replayed> {
                     }
                     // A sealed draw is compared with its publication, or
                     // until then with the digest it carries.
-                    let publication = seal::publication_of(log, &id).map(|(_, p)| p);
-                    let logged = match audit_seal::logged(&result, publication.as_deref()) {
+                    let logged = match audit_seal::logged(&result, publications.get(&id).map(Arc::as_ref)) {
                         audit_seal::Logged::Digest(digest) if *digest == seal::digest(&again) => {
                             return Ok(format!(
                                 "{name}: {} targets reproduced (sealed: the digest matches)",

@@ -33,6 +33,15 @@ impl Registry {
             Registry::Conflicts => "conflicts",
         }
     }
+
+    /// The columns of this registry's blinded leaves (below).
+    pub fn blinded_columns(self) -> &'static [&'static str] {
+        match self {
+            Registry::Enterprises => &["credit_class", "state", "blind"],
+            Registry::Inspectors => &["id", "name", "department", "blind"],
+            Registry::Conflicts => &["blind"],
+        }
+    }
 }
 
 /// An enterprise's state under one effective plan (spec §6).

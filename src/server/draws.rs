@@ -11,6 +11,7 @@ use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 pub use super::state::Drawn;
 use crate::log::snapshots::blob_name;
+use crate::model::blinding::Registry;
 
 pub fn summary(d: &Drawn) -> Value {
     json!({
@@ -51,13 +52,6 @@ fn page_bounds(q: &Page) -> ApiResult<(usize, usize, usize)> {
     let skip = (page - 1).checked_mul(per_page).ok_or_else(bad)?;
     Ok((page, per_page, skip))
 }
-
-/// The columns of a blinded snapshot's leaves (LOG-FORMAT "Salts and blinded leaves").
-const BLINDED_COLUMNS: [(&str, &[&str]); 3] = [
-    ("enterprises", &["credit_class", "state", "blind"]),
-    ("inspectors", &["id", "name", "department", "blind"]),
-    ("conflicts", &["blind"]),
-];
 
 pub async fn list(State(state): State<AppState>, Query(q): Query<Page>) -> ApiResult<impl IntoResponse> {
     let (page, per_page, skip) = page_bounds(&q)?;
@@ -132,11 +126,12 @@ fn detail_without_checkpoint(state: &AppState, view: &super::state::View, d: &Dr
     // "Publication"): those are the ones a visitor can download.
     let blinded = d.commitment.body.get("blinded");
     let mut snapshots = serde_json::Map::new();
-    for registry in ["enterprises", "inspectors", "conflicts"] {
+    for registry in Registry::ALL {
+        let (reg, registry) = (registry, registry.as_str());
         let s = blinded.map_or(&d.commitment.body["snapshots"][registry], |b| &b[registry]);
         let root = s["root"].as_str().unwrap_or("");
         let columns = match blinded {
-            Some(_) => json!(BLINDED_COLUMNS.iter().find(|(r, _)| *r == registry).map(|(_, c)| *c)),
+            Some(_) => json!(reg.blinded_columns()),
             None => view.snapshot(root).map(|e| e.body["columns"].clone()).unwrap_or(Value::Null),
         };
         snapshots.insert(

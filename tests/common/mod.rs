@@ -276,3 +276,69 @@ pub fn public_mirror(log: &Path, to: &Path) {
         std::fs::copy(log.join(&rel), dest).unwrap();
     }
 }
+
+/// The entries of the log in `log`, parsed.
+pub fn log_entries(log: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(log.join("entries.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Replaces the entries of the log in `log` (canonical JSON, one per line):
+/// an edit that [`resign_log`] can then sign with the log's own key.
+pub fn write_log_entries(log: &Path, entries: &[serde_json::Value]) {
+    let text: String =
+        entries.iter().map(|e| String::from_utf8(fairdraw::model::canonical::to_bytes(e)).unwrap() + "\n").collect();
+    std::fs::write(log.join("entries.jsonl"), text).unwrap();
+}
+
+/// A new log `dir/log` of the given publication mode with one draw of
+/// `plan` on the sample registries, committed and revealed by a ceremony on
+/// 2024-10-01 (simulated clock); returns the DrawResult's id.
+pub fn ceremony_drawn_log(dir: &Path, publish: &str, plan: &Path) -> String {
+    let log = dir.join("log");
+    fairdraw(&["init", "--log", s(&log), "--publish", publish, "--now", "2024-10-01T00:00:00Z"], dir).expect(0);
+    let c = fairdraw(
+        &[
+            "commit",
+            "--log",
+            s(&log),
+            "--enterprises",
+            s(&data("enterprises.csv")),
+            "--inspectors",
+            s(&data("inspectors.csv")),
+            "--conflicts",
+            s(&data("conflicts.csv")),
+            "--plan",
+            s(plan),
+            "--beacon",
+            "ceremony",
+            "--now",
+            "2024-10-01T01:00:00Z",
+        ],
+        dir,
+    )
+    .expect(0);
+    let commitment = c.stdout.lines().last().unwrap().trim().to_string();
+    let r = fairdraw(
+        &[
+            "reveal",
+            &commitment,
+            "--log",
+            s(&log),
+            "--ceremony",
+            "31415926535897932384626",
+            "--witness",
+            "甲",
+            "--witness",
+            "乙",
+            "--now",
+            "2024-10-01T02:00:00Z",
+        ],
+        dir,
+    )
+    .expect(0);
+    r.stdout.lines().last().unwrap().trim().to_string()
+}
