@@ -18,14 +18,20 @@ inspectors, 2,000 recusal pairs, seed 2026), then
     tens of seconds and several GB there), which is said in the table;
   * runs the independent verifiers `python3 audit/verify.py` and
     `node web/verify.js` (same command line as `fairdraw verify`) up to
-    VERIFIERS_MAX enterprises, VERIFIER_RUNS times.
+    VERIFIERS_MAX enterprises, VERIFIER_RUNS times, and the page's verifier
+    in headless Chromium (tests/browser/bench-verify.mjs) when Chromium and
+    playwright-core are there; verify.py's time is also given over the
+    sampler's (the target is at most 2×);
+  * above RUNS_1_ABOVE enterprises (default 1e7) runs everything once: a
+    1e8 draw (`SIZES="1e8"`) needs about 10 GB of disk for its registry.
 It prints a table of medians and writes it, with every raw run, to
 WORK/results.md and WORK/results.json.
 
-Environment: SIZES (default "1e5 1e6 1e7"), RUNS (5), SAMPLER_MAX (1e6),
-VERIFIERS_MAX (1e6), VERIFIER_RUNS (1), WORK (target/bench), SEED
-("bench-2026"). Needs cargo, python3 (3.8+), node, and GNU time (installed
-with apt-get when missing and possible); consistent-sampler is taken from
+Environment: SIZES (default "1e5 1e6 1e7"), RUNS (5), SAMPLER_MAX (1e7),
+VERIFIERS_MAX (1e6), VERIFIER_RUNS (1), RUNS_1_ABOVE (1e7), WORK
+(target/bench), SEED ("bench-2026"). `--update` also writes the table into
+BENCHMARKS.md between its `bench:begin` and `bench:end` markers.
+Needs cargo, python3 (3.8+), node, and GNU time (installed with apt-get when missing and possible); consistent-sampler is taken from
 the repository's .venv (made by `.ci/run --setup`) when this Python lacks it,
 else installed with pip into WORK/pydeps.
 """
@@ -46,9 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("WORK", ROOT / "target" / "bench")).resolve()
 SIZES = os.environ.get("SIZES", "1e5 1e6 1e7").split()
 RUNS = int(os.environ.get("RUNS", "5"))
-SAMPLER_MAX = int(float(os.environ.get("SAMPLER_MAX", "1e6")))
+SAMPLER_MAX = int(float(os.environ.get("SAMPLER_MAX", "1e7")))
 VERIFIERS_MAX = int(float(os.environ.get("VERIFIERS_MAX", "1e6")))
 VERIFIER_RUNS = int(os.environ.get("VERIFIER_RUNS", "1"))
+RUNS_1_ABOVE = int(float(os.environ.get("RUNS_1_ABOVE", "1e7")))
 SEED = os.environ.get("SEED", "bench-2026")
 PLAN = ROOT / "data" / "plan-minimal.toml"
 FAIRDRAW = ROOT / "target" / "release" / "fairdraw"
@@ -136,9 +143,13 @@ def timed(cmd, expect=0):
     return wall, rss, p.stdout, p.stderr
 
 
-def draws(d, out):
+def runs_for(n):
+    return RUNS if n <= RUNS_1_ABOVE else 1
+
+
+def draws(d, out, n):
     results = []
-    for i in range(RUNS):
+    for i in range(runs_for(n)):
         wall, rss, _, err = timed([FAIRDRAW, "draw", *inputs(d), "--seed", SEED, "--out", out, "--quiet", "--timings"])
         phases = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"phase (.+?)\s+([\d.]+) s", err)}
         results.append({"wall": wall, "rss_kib": rss, "phases": phases})
@@ -147,9 +158,9 @@ def draws(d, out):
     return results
 
 
-def verifies(d, doc):
+def verifies(d, doc, n):
     results = []
-    for i in range(RUNS):
+    for i in range(runs_for(n)):
         wall, rss, out, _ = timed([FAIRDRAW, "verify", doc, *inputs(d)])
         assert "VERIFIED" in out, out
         results.append({"wall": wall, "rss_kib": rss})
@@ -206,7 +217,32 @@ def verifiers(d, doc):
             runs.append({"wall": wall, "rss_kib": rss})
             log(f"   {name}: {wall:.2f} s, {rss / 1024:.0f} MiB")
         out[name] = runs
+    out.update(chromium(d, doc))
     return out
+
+
+def chromium(d, doc):
+    """The page's verifier in headless Chromium (wall, and the peak RSS of the
+    browser's processes), via tests/browser/bench-verify.mjs: skipped, and
+    said, when node, Chromium or playwright-core are missing."""
+    script = ROOT / "tests" / "browser" / "bench-verify.mjs"
+    ready = (shutil.which("node") and script.exists() and Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists()
+             and (ROOT / "tests" / "browser" / "node_modules" / "playwright-core").exists())
+    if not ready:
+        log("   Chromium, playwright-core (npm ci --prefix tests/browser) or the bench script missing: "
+            "skipping the in-browser verifier")
+        return {}
+    runs = []
+    for _ in range(VERIFIER_RUNS):
+        p = subprocess.run(["node", str(script), "--json", *[str(a) for a in (doc, *inputs(d))]],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"{script} exited {p.returncode}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        assert r.get("verdict") == "VERIFIED", r
+        runs.append({"wall": r["seconds"], "rss_kib": r["peak_rss_kib"]})
+        log(f"   verify.js in Chromium: {r['seconds']:.2f} s, {r['peak_rss_kib'] / 1024:.0f} MiB")
+    return {"chromium": runs}
 
 
 def med(xs):
@@ -233,31 +269,71 @@ def machine():
 
 
 def table(results):
+    """Two tables: the Rust draw and verify with the phase split, then the
+    reference sampler and the independent verifiers."""
+    def mib(runs):
+        return f"{med([x['rss_kib'] for x in runs]) / 1024:,.0f}"
+
+    def wall(runs):
+        return med([x["wall"] for x in runs])
+
     lines = [
-        "| enterprises | draw wall (s) | draw peak RSS (MiB) | load+validate | snapshot roots | tickets+selection "
-        "| assignment | output | verify wall (s) | verify peak RSS (MiB) | consistent-sampler (s) | ratio | identical "
-        "| verify.py (s) | verify.js (s) |",
-        "|" + "---:|" * 15,
+        "| enterprises | runs | draw wall (s) | draw peak RSS (MiB) | bytes/firm | load+validate | snapshot roots "
+        "| tickets+selection | assignment | output | verify wall (s) | verify peak RSS (MiB) | verify/draw time "
+        "| verify/draw RSS |",
+        "|" + "---:|" * 14,
     ]
     for r in results:
         dr, vr = r["draw"], r["verify"]
         ph = {p: med([x["phases"].get(p, 0.0) for x in dr]) for p in PHASES}
+        d_rss, v_rss = med([x["rss_kib"] for x in dr]), med([x["rss_kib"] for x in vr])
+        lines.append(
+            f"| {r['n']:,} | {len(dr)} | {wall(dr):.2f} | {mib(dr)} | {d_rss * 1024 / r['n']:.0f} "
+            + "".join(f"| {ph[p]:.3f} " for p in PHASES)
+            + f"| {wall(vr):.2f} | {mib(vr)} | {wall(vr) / wall(dr):.2f}× | {v_rss / d_rss:.2f}× |")
+    lines += [
+        "",
+        "| enterprises | consistent-sampler (s) | its time / fairdraw's tickets+selection | identical "
+        "| verify.py (s) | verify.py / sampler | verify.py RSS (MiB) | verify.js node (s) | verify.js RSS (MiB) "
+        "| verify.js Chromium (s) | Chromium RSS (MiB) |",
+        "|" + "---:|" * 11,
+    ]
+    for r in results:
         s = r["sampler"]
-        sel = ph["tickets+selection"]
+        sel = med([x["phases"].get("tickets+selection", 0.0) for x in r["draw"]])
         if s["all_classes"]:
             sampler_s, ratio = f"{s['seconds']:.2f}", f"{s['seconds'] / sel:.0f}×" if sel else "-"
         else:
             cls = s["classes"]["D"]
             sampler_s, ratio = f"{s['seconds']:.2f} (class D only, {cls['ids']:,} ids)", "-"
         v = r.get("verifiers", {})
-        vt = {k: (f"{med([x['wall'] for x in runs]):.2f}" if runs else "-") for k, runs in v.items()}
+
+        def cell(name, what):
+            runs = v.get(name)
+            if not runs:
+                return "not run"
+            return f"{wall(runs):.2f}" if what == "wall" else mib(runs)
+
+        py = v.get("verify.py")
+        py_ratio = f"{wall(py) / s['seconds']:.2f}×" if py and s["all_classes"] and s["seconds"] else "-"
         lines.append(
-            f"| {r['n']:,} | {med([x['wall'] for x in dr]):.2f} | {med([x['rss_kib'] for x in dr]) / 1024:.0f} "
-            + "".join(f"| {ph[p]:.3f} " for p in PHASES)
-            + f"| {med([x['wall'] for x in vr]):.2f} | {med([x['rss_kib'] for x in vr]) / 1024:.0f} "
-            f"| {sampler_s} | {ratio} | {'yes' if s['identical'] else 'NO'} "
-            f"| {vt.get('verify.py', 'not run')} | {vt.get('verify.js', 'not run')} |")
+            f"| {r['n']:,} | {sampler_s} | {ratio} | {'yes' if s['identical'] else 'NO'} "
+            f"| {cell('verify.py', 'wall')} | {py_ratio} | {cell('verify.py', 'rss')} "
+            f"| {cell('verify.js', 'wall')} | {cell('verify.js', 'rss')} "
+            f"| {cell('chromium', 'wall')} | {cell('chromium', 'rss')} |")
     return "\n".join(lines)
+
+
+def update_benchmarks_md(text):
+    """Puts the tables between the markers of BENCHMARKS.md."""
+    path = ROOT / "BENCHMARKS.md"
+    doc = path.read_text(encoding="utf-8")
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    if begin not in doc or end not in doc:
+        sys.exit(f"{path} has no {begin} … {end} markers")
+    head, rest = doc.split(begin, 1)
+    path.write_text(head + begin + "\n" + text + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
+    log(f"== wrote the tables into {path}")
 
 
 def main():
@@ -277,9 +353,9 @@ def main():
         out_dir = WORK / "out" / f"{n}"
         out_dir.mkdir(parents=True, exist_ok=True)
         doc = out_dir / "draw.json"
-        log(f"== {n:,} enterprises: {RUNS} draws, {RUNS} verifications")
-        r = {"n": n, "draw": draws(d, doc)}
-        r["verify"] = verifies(d, doc)
+        log(f"== {n:,} enterprises: {runs_for(n)} draws, {runs_for(n)} verifications")
+        r = {"n": n, "draw": draws(d, doc, n)}
+        r["verify"] = verifies(d, doc, n)
         r["sampler"] = sampler(d, doc, n)
         if n <= VERIFIERS_MAX:
             r["verifiers"] = verifiers(d, doc)
@@ -287,13 +363,16 @@ def main():
     info = machine()
     text = table(results)
     header = (f"fairdraw {info.get('commit', '?')} on {info.get('cpu')} ({info.get('nproc')} CPUs, "
-              f"SHA-NI {'yes' if info.get('sha_ni') else 'no'}), {RUNS} runs per size, medians; plan "
+              f"SHA-NI {'yes' if info.get('sha_ni') else 'no'}), {RUNS} runs per size up to {RUNS_1_ABOVE:,}, "
+              "one above, medians; plan "
               f"data/plan-minimal.toml, seed {SEED!r}, 5,000 inspectors, 2,000 recusal pairs.")
     print(header)
     print()
     print(text)
     (WORK / "results.md").write_text(header + "\n\n" + text + "\n\n```\n" + info.get("memory", "") + "\n```\n")
     (WORK / "results.json").write_text(json.dumps({"machine": info, "results": results}, indent=1))
+    if "--update" in sys.argv[1:]:
+        update_benchmarks_md(header + "\n\n" + text)
     if not all(r["sampler"]["identical"] for r in results):
         sys.exit("consistent-sampler's selection differs from the draw")
 
