@@ -17,8 +17,9 @@ import tempfile
 import threading
 import unittest
 
-from logfixture import CEREMONY_PEOPLE, DATA, DIGITS, Log, canonical_json, merkle, verify_log
+from logfixture import CEREMONY_PEOPLE, DATA, DIGITS, Log, canonical_json, verify_log
 from fairdraw_verify import tiles
+from test_protected import CEREMONY, CONFLICTS, NOTE, REVEAL, copy_log, write_inputs
 
 BATCH_ENDS = [1, 5, 7]        # init; snapshots and commitment; beacon and result
 
@@ -33,10 +34,14 @@ def write_log(directory, inputs):
                       for n in range(1, len(log.lines) + 1))
     put(directory, "checkpoints.jsonl", records.encode())
     put(directory, f"receipts/{result}.tlog-proof", log.receipt(log.index_of(result)).encode())
-    static = tiles.StaticFiles(log.lines, len(log.lines), BATCH_ENDS)
+    write_static(directory, log.lines, BATCH_ENDS)
+    return log, result
+
+
+def write_static(directory, lines, batch_ends):
+    static = tiles.StaticFiles(lines, len(lines), batch_ends)
     for name in static.names():
         put(directory, name, static.expected(tiles.parse_name(name)))
-    return log, result
 
 
 def put(directory, name, data):
@@ -169,6 +174,23 @@ class Directory(StaticTests):
             self.assertIn(f"problem: {name}: differs from the bytes derived from the log's entries", out)
 
 
+class Served:
+    """Serves `directory` on 127.0.0.1 for a `with` block; the URL is its value."""
+
+    def __init__(self, directory):
+        self.server = Server(directory)
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
 class Server(http.server.ThreadingHTTPServer):
     """The log's public files on 127.0.0.1: `fail` maps a path to an HTTP
     status to answer instead; `gzip` sends every body with Content-Encoding: gzip."""
@@ -212,15 +234,12 @@ class Url(StaticTests):
     def setUp(self):
         super().setUp()
         os.remove(os.path.join(self.dir, "entries.jsonl"))      # a mirror has none (LOG-FORMAT "fairdraw publish")
-        self.server = Server(self.dir)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.served = Served(self.dir)
+        self.server = self.served.server
+        self.url = self.served.__enter__()
 
     def tearDown(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        self.served.__exit__()
         super().tearDown()
 
     def test_a_mirror_verifies(self):
@@ -272,6 +291,19 @@ class Url(StaticTests):
         self.assertEqual(code, 0, out)
         self.assertEqual([x for x in out.splitlines() if "tile/" in x], [])
 
+    def test_the_size_is_the_last_batch_end(self):
+        """Records of an unfinished batch (sizes 8 and 9, batch_end false) on the
+        mirror: no entry/007 is needed, the tail is reported as in a directory."""
+        self.log.add("Note", {"text": "unfinished"})
+        self.log.add("Note", {"text": "unfinished too"})
+        with open(os.path.join(self.dir, "checkpoints.jsonl"), "ab") as f:
+            for n in (8, 9):
+                f.write(canonical_json({"batch_end": False, "checkpoint": self.log.note(n), "size": n}).encode() + b"\n")
+        code, out = verify_log(self.url)
+        self.assertEqual(code, 0, out)
+        self.assertIn("note: checkpoints.jsonl ends with 2 record(s) of an unfinished batch: not part of the log", out)
+        self.assertIn("VERIFIED: 7 entries", out)
+
     def test_a_server_error_is_exit_2_naming_the_url(self):
         for path in ("/checkpoint", "/entry/003", "/tile/0/000.p/7", f"/receipts/{self.result}.tlog-proof"):
             self.server.fail = {path: 500}
@@ -290,6 +322,43 @@ class Url(StaticTests):
         code, out = verify_log(self.url)
         self.assertEqual(code, 0, out)
         self.assertIn("note: 1 draw(s) have no receipt under receipts/", out)
+
+
+class ProtectedUrl(unittest.TestCase):
+    """Step 4 on a protected log: the blinded blobs of the commitment; on an
+    auditor export served statically, the full blobs and their salts."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="fairdraw-static-protected-")
+        write_inputs(self.tmp)
+        self.dir = os.path.join(self.tmp, "log")
+        log = Log(self.dir, publication="protected")
+        _, self.result = log.draw(self.tmp, CEREMONY, REVEAL, conflicts=CONFLICTS)
+        log.write()
+        write_static(self.dir, log.lines, range(1, len(log.lines) + 1))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def served(self, auditor):
+        mirror = copy_log(self.dir, os.path.join(self.tmp, "mirror"), auditor)
+        os.remove(os.path.join(mirror, "entries.jsonl"))
+        return Served(mirror)
+
+    def test_the_public_mirror(self):
+        with self.served(auditor=False) as url:
+            code, out = verify_log(url)
+        self.assertEqual(code, 0, out)
+        self.assertIn(f"PUBLIC {self.result} protected test", out)
+        self.assertIn(NOTE, out)
+        self.assertNotIn("tile/", out)
+
+    def test_an_auditor_export_on_a_static_host(self):
+        with self.served(auditor=True) as url:
+            code, out = verify_log(url)
+        self.assertEqual(code, 0, out)
+        self.assertIn(f"OK {self.result}", out)
+        self.assertNotIn(NOTE, out)
 
 
 if __name__ == "__main__":
