@@ -73,7 +73,7 @@ class Mirror:
             raise FetchError(f"{url}: cannot fetch: {e.reason}")
         except (OSError, http.client.HTTPException) as e:       # timeouts, resets, bad responses
             raise FetchError(f"{url}: cannot fetch: {e or type(e).__name__}")
-        if encoding == "gzip":                                   # C2SP lets a host compress without asking
+        if encoding in ("gzip", "x-gzip"):                       # C2SP lets a host compress without asking
             try:
                 return gzip.decompress(data)
             except (OSError, EOFError, zlib.error) as e:
@@ -91,7 +91,7 @@ def committed_size(records):
     for i, line in enumerate(records.split(b"\n")[:-1]):
         v, err = parse_canonical(line)
         if err is None and isinstance(v, dict) and set(v) == RECORD_KEYS and v["batch_end"] is True \
-                and isinstance(v["checkpoint"], str) and isinstance(v["size"], int):
+                and isinstance(v["checkpoint"], str) and isinstance(v["size"], int) and not isinstance(v["size"], bool):
             size = i + 1
     return size
 

@@ -54,7 +54,7 @@ class StaticChecks:
 
     @staticmethod
     def listed(say, names, what, more):
-        for name in names[:SHOWN]:
-            say(f"{name}: {what}")
+        for name in names[:SHOWN]:                      # a name that is not UTF-8 is shown escaped
+            say(f"{name.encode('utf-8', 'backslashreplace').decode('utf-8')}: {what}")
         if len(names) > SHOWN:
             say(f"… and {len(names) - SHOWN} more {more}")

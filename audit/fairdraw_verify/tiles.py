@@ -192,8 +192,8 @@ class StaticFiles:
 
 def list_files(directory):
     """The files under `directory`'s tile/ and entry/, as names like
-    "tile/0/000.p/3"; names beginning with "." (a writer's temporary files)
-    are skipped, and so are the directories holding them."""
+    "tile/0/000.p/3"; files and directories whose names begin with "." (a
+    writer's temporary files) are skipped."""
     found = []
     for top in ("tile", "entry"):
         for here, dirs, files in os.walk(os.path.join(directory, top)):

@@ -298,7 +298,8 @@ class Url(StaticTests):
         self.log.add("Note", {"text": "unfinished too"})
         with open(os.path.join(self.dir, "checkpoints.jsonl"), "ab") as f:
             for n in (8, 9):
-                f.write(canonical_json({"batch_end": False, "checkpoint": self.log.note(n), "size": n}).encode() + b"\n")
+                record = {"batch_end": False, "checkpoint": self.log.note(n), "size": n}
+                f.write(canonical_json(record).encode() + b"\n")
         code, out = verify_log(self.url)
         self.assertEqual(code, 0, out)
         self.assertIn("note: checkpoints.jsonl ends with 2 record(s) of an unfinished batch: not part of the log", out)
