@@ -14,11 +14,12 @@ Section numbers (§) below refer to that specification.
             [--conflicts C.csv] --plan P.toml --seed STRING
         prints the draw document (§9) computed from the inputs.
 
-    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT] [--vkey KEY_OR_FILE] [--now RFC3339]
+    python3 audit/verify.py log DIR|URL [--checkpoint OLD_CHECKPOINT] [--vkey KEY_OR_FILE] [--now RFC3339]
     python3 audit/verify.py receipt FILE --vkey KEY_OR_FILE
         verify an audit log (audit/LOG-FORMAT.md) and replay its draws with this
         verifier's engine (a protected log's public mirror: the public checks
-        instead of a replay), or check a receipt offline.
+        instead of a replay), or check a receipt offline.  URL: an http:// or
+        https:// static mirror of a log (LOG-FORMAT "Reading a log from a URL").
 
     python3 audit/verify.py disclosure FILE [--vkey KEY_OR_FILE]
         check one firm's disclosure offline (LOG-FORMAT "Disclosures").

@@ -25,6 +25,11 @@ The log (LOG-FORMAT.md):
     replay      check 10: every draw re-run from the log alone
     auditlog    `verify.py log DIR` and `verify.py receipt FILE`
 
+Static publication (LOG-FORMAT "Static publication: tiles (C2SP tlog-tiles)"):
+    tiles       tile, bundle and entry file names and bytes, the files a log has
+    static      `verify.py log`'s check of those files (directory or mirror)
+    fetch       `verify.py log URL`: a static mirror fetched over HTTP
+
 Publication (LOG-FORMAT "Publication: protected and full logs, disclosures, embargo"):
     blinding    "Salts and blinded leaves": salts, blinds, states, blinded snapshots
     publication "What a public verifier checks": checks 1-6; the auditor's recomputed roots

@@ -2,7 +2,7 @@
 from audit/LOG-FORMAT.md (normative), RFC 6962 / RFC 9162 and the C2SP
 signed-note, tlog-checkpoint and tlog-proof specifications.
 
-    python3 audit/verify.py log DIR [--checkpoint OLD_CHECKPOINT_FILE] [--vkey KEY_OR_FILE] [--now RFC3339]
+    python3 audit/verify.py log DIR|URL [--checkpoint OLD_CHECKPOINT_FILE] [--vkey KEY_OR_FILE] [--now RFC3339]
         every check of LOG-FORMAT "What `audit verify` checks" and of its
         section "Witnesses and cosignatures" (witness.py), then replays every
         DrawResult with this package's draw engine (SPEC.md) from the log
@@ -10,7 +10,9 @@ signed-note, tlog-checkpoint and tlog-proof specifications.
         was witnessed before the beacon, `OK <id>` / `DIFF <id> …` per draw,
         then VERIFIED or TAMPERED.  Exit 0 clean, 1 tampering or a DIFF,
         2 bad input.  Protected logs, sealed draws and DrawPublications:
-        published.py (its docstring lists the lines it adds).
+        published.py (its docstring lists the lines it adds).  The static
+        files (tile/, entry/): static.py.  A URL is a static mirror, fetched
+        first (fetch.py); the report then starts with `log: URL (static mirror)`.
 
     python3 audit/verify.py receipt FILE --vkey KEY_OR_FILE
         checks a receipt (C2SP tlog-proof) offline.  Exit 0 VERIFIED,
@@ -29,11 +31,13 @@ import hashlib
 import os
 import re
 import sys
+import tempfile
 import time
 import zlib
 
-from . import commitments, merkle, witness
+from . import commitments, fetch, merkle, witness
 from .published import PublicationChecks
+from .static import StaticChecks
 from .canonical import canonical_json, parse_canonical
 from .snapshots import CONFLICT_LEAF, INSPECTOR_LEAF, LEAF_FIELDS
 from .report import output
@@ -153,9 +157,11 @@ class Entry:
 # `verify.py log DIR`
 # ---------------------------------------------------------------------------
 
-class LogVerifier(PublicationChecks):
-    def __init__(self, directory, vkey=None, old_checkpoint=None, out=print, now=None):
-        self.dir, self.out = directory, out
+class LogVerifier(PublicationChecks, StaticChecks):
+    def __init__(self, directory, vkey=None, old_checkpoint=None, out=print, now=None, mirror=None):
+        """`mirror`: a static mirror fetched into `directory` (fetch.Mirror): its
+        entries replace entries.jsonl."""
+        self.dir, self.out, self.mirror = directory, out, mirror
         self.now = now                       # the verifier's clock, Unix seconds (check 9)
         self.vkey_arg, self.old_arg = vkey, old_checkpoint
         self.problems = 0
@@ -192,6 +198,7 @@ class LogVerifier(PublicationChecks):
     def run(self):
         if not os.path.isdir(self.dir):
             raise BadInput(f"{self.dir}: not a directory")
+        self.list_static()                                  # first: see static.py
         pub = self.read("log.pub")
         if pub is None:
             raise BadInput(f"{self.dir} has no log.pub: not a fairdraw log")
@@ -207,9 +214,11 @@ class LogVerifier(PublicationChecks):
                 raise BadInput(f"--checkpoint {self.old_arg}: not a signed checkpoint: {e}")
 
         self.key = self.check_key(pub, pinned)                          # check 1
-        entries_raw = self.read("entries.jsonl", b"")
+        if self.mirror is None:
+            lines, torn = split_lines(self.read("entries.jsonl", b""))
+        else:                                       # a static mirror: its entry/<N> files (fetch.py)
+            lines, torn = self.mirror.leaves, b""
         records_raw = self.read("checkpoints.jsonl", b"")
-        lines, torn = split_lines(entries_raw)
         self.entries = [Entry(i, line) for i, line in enumerate(lines)]
         self.hashes = [bytes.fromhex(e.id) for e in self.entries]
         self.roots = merkle.prefix_roots(self.hashes)
@@ -220,6 +229,7 @@ class LogVerifier(PublicationChecks):
             self.check_entry(e)
         self.check_references(log)                                      # check 5
         self.check_receipts(log)                                        # check 8
+        self.check_static()                                             # "Static publication"
         for line in commitments.suspects([e for e in log if e.ok], self.now):   # check 9
             self.problem(line)
         anchored = self.check_witnesses(log)                            # "Witnesses and cosignatures"
@@ -292,6 +302,7 @@ class LogVerifier(PublicationChecks):
             self.note(f"checkpoints.jsonl ends with {tail} record(s) of an unfinished batch"
                       + (f" and {len(rec_torn)} torn bytes" if rec_torn else "") + ": not part of the log")
         size = records[last][0]["size"] if last >= 0 else 0
+        self.batch_ends = [i + 1 for i in range(last + 1) if records[i][1] is None and records[i][0]["batch_end"]]
         if last < 0:
             self.problem("checkpoints.jsonl has no committed checkpoint record (batch_end: true): "
                          "the log is empty, yet a fairdraw log always starts with LogCreated")
@@ -331,7 +342,7 @@ class LogVerifier(PublicationChecks):
             self.problem(f"the checkpoint for size {s} does not verify: {why}")
         if len(bad_sig) > 5:
             self.problem(f"… and {len(bad_sig) - 5} more checkpoints do not verify (sizes {bad_sig[5][0]}…{bad_sig[-1][0]})")
-        if n_entries < size:
+        if n_entries < size and self.mirror is None:          # a mirror names its missing entry files
             self.problem(f"the signed checkpoints cover {size} entries but entries.jsonl holds {n_entries}: "
                          "entries were deleted")
         if first_diff is not None:
@@ -1001,7 +1012,7 @@ def main(argv):
     """argv starts with "log" or "receipt"."""
     if argv[0] == "log":
         ap = argparse.ArgumentParser(prog="verify.py log", description="Verify a fairdraw audit log (audit/LOG-FORMAT.md) and replay its draws.")
-        ap.add_argument("dir", help="the log directory")
+        ap.add_argument("dir", help="the log directory, or the http:// or https:// URL of a static mirror of it")
         ap.add_argument("--checkpoint", help="a checkpoint you saved earlier: the log must extend it")
         ap.add_argument("--vkey", help="the log's verifier key as you saved it, or a file holding it (default: the log's log.pub)")
         ap.add_argument("--now", help="the verifier's clock, RFC 3339 (e.g. 2026-11-25T09:00:00Z) for tests: "
@@ -1019,9 +1030,14 @@ def main(argv):
                 if t is None:
                     raise BadInput(f"--now {args.now!r} is not RFC 3339 UTC like 2026-11-25T09:00:00Z")
                 now = int(t.timestamp())
+            if fetch.is_url(args.dir):                # LOG-FORMAT "Reading a log from a URL"
+                with tempfile.TemporaryDirectory(prefix="fairdraw-mirror-") as copy:
+                    mirror = fetch.fetch(args.dir, copy)
+                    printed(f"log: {args.dir} (static mirror)")
+                    return LogVerifier(copy, args.vkey, args.checkpoint, printed, now, mirror).run()
             return LogVerifier(args.dir, args.vkey, args.checkpoint, printed, now).run()
         return check_receipt(args.file, args.vkey, printed)
-    except BadInput as e:
+    except (BadInput, fetch.FetchError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

@@ -1,6 +1,7 @@
 """The command line of audit/verify.py (SPEC §10 "Verification"): verify a
 draw document against its inputs, or print the document the inputs give
-(--emit); `log` and `receipt` are audit/fairdraw_verify/auditlog.py,
+(--emit); `log` (a directory or a static mirror's URL) and `receipt` are
+audit/fairdraw_verify/auditlog.py,
 `disclosure` is audit/fairdraw_verify/disclosure.py.
 
 Exit codes (§10): 0 VERIFIED, 1 MISMATCH, 2 bad input."""
