@@ -494,9 +494,10 @@ fn chromium_verifies_a_static_mirror_of_the_log_beside_the_page() {
     if !chromium_or_skip(TEST) {
         return;
     }
-    for (lang, verified, tampered) in
-        [("zh", "✓ 已核验：这份公开日志完整", "✗ 发现问题"), ("en", "✓ Verified: this published log is complete", "✗ Problems found")]
-    {
+    for (lang, verified, tampered) in [
+        ("zh", "✓ 已核验：这份公开日志完整", "✗ 发现问题"),
+        ("en", "✓ Verified: this published log is complete", "✗ Problems found"),
+    ] {
         let out = node(&["tests/browser/static-log.mjs", "--lang", lang]);
         assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
         let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
