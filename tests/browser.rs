@@ -487,7 +487,7 @@ fn a_sealed_draw_page_says_until_when() {
 /// side by side by a plain static server, no API. The home page leads to
 /// `#/log`, which verifies the log beside the page and says so in plain
 /// words; a mirror with one changed entry is reported as tampered, in red,
-/// with its report open.
+/// with its report open; `#/log?url=` reads another host's mirror.
 #[test]
 fn chromium_verifies_a_static_mirror_of_the_log_beside_the_page() {
     const TEST: &str = "chromium_verifies_a_static_mirror_of_the_log_beside_the_page";
@@ -504,8 +504,11 @@ fn chromium_verifies_a_static_mirror_of_the_log_beside_the_page() {
         assert_eq!(v["consoleErrors"], serde_json::json!([]), "{v}");
         let cases = v["cases"].as_array().unwrap();
         let status: Vec<&str> = cases.iter().map(|c| c["status"].as_str().unwrap()).collect();
-        assert_eq!(status, ["verified", "verified", "tampered"], "{v}");
-        assert!(cases.iter().all(|c| c["hash"] == "#/log"), "the home page went to #/log: {v}");
+        assert_eq!(status, ["verified", "verified", "tampered", "verified"], "{v}");
+        assert!(cases[..3].iter().all(|c| c["hash"] == "#/log"), "the home page went to #/log: {v}");
+        // a page with no log beside it says so; its form then reads another host's mirror
+        assert_eq!(cases[3]["first"], "error", "{v}");
+        assert!(cases[3]["hash"].as_str().unwrap().starts_with("#/log?url=http"), "{v}");
         assert!(cases[0]["verdict"].as_str().unwrap().starts_with(verified), "{v}");
         assert!(cases[2]["verdict"].as_str().unwrap().starts_with(tampered), "{v}");
         assert_eq!(cases[2]["reportOpen"], true, "{v}");

@@ -5,7 +5,9 @@
 // 127.0.0.1 serves the mirror and the page's files (web/) side by side,
 // with no API. The page's home must lead to `#/log`, which must read the log
 // beside the page and say it verified; a copy with one changed entry must be
-// reported as tampered, in red.
+// reported as tampered, in red. A page with no log beside it says it cannot
+// read one, and its form then reads another host's mirror (CORS) by
+// `#/log?url=URL`.
 //
 //   node tests/browser/static-log.mjs [--lang zh|en] [--screenshot PREFIX]  (PREFIX-<case>.png)
 //
@@ -46,11 +48,12 @@ if (edited === fs.readFileSync(entry3, 'utf8')) throw new Error('entry 3 was not
 fs.writeFileSync(entry3, edited);
 
 // a static host: 404 for the API and for the log's optional files
-const expected404 = url => /\/api\/|\/cosignatures\.jsonl$/.test(new URL(url).pathname);
+const expected404 = url => /\/api\/|\/cosignatures\.jsonl$|^\/log\.pub$/.test(new URL(url).pathname);
 const CASES = [
-  { name: 'home of a static mirror', root: good, path: '/', expected: 'verified', hash: '#/log' },
-  { name: 'the log beside the page', root: good, path: '/index.html#/log', expected: 'verified', hash: '#/log' },
-  { name: 'a changed entry', root: bad, path: '/index.html#/log', expected: 'tampered', hash: '#/log' },
+  { name: 'home of a static mirror', root: good, path: '/', expected: 'verified' },
+  { name: 'the log beside the page', root: good, path: '/index.html#/log', expected: 'verified' },
+  { name: 'a changed entry', root: bad, path: '/index.html#/log', expected: 'tampered' },
+  { name: "another host's mirror", root: WEB, other: good, path: '/index.html#/log', expected: 'verified' },
 ];
 
 const { browser, page, consoleErrors } = await openBrowser({ lang });
@@ -58,10 +61,20 @@ const cases = [];
 try {
   for (const c of CASES) {
     const server = await serveStatic([c.root, WEB]);
+    const elsewhere = c.other ? await serveStatic([c.other], { cors: true }) : null;
     try {
       await page.goto(`${server.url}${c.path}`, { waitUntil: 'load' });
       const done = '[data-log-status]:not([data-log-status="checking"])';
       await page.waitForSelector(done, { timeout: 120_000 });
+      let first = null;
+      if (elsewhere) {
+        // no log beside this page: it says so; then the form reads the other host's mirror
+        first = await page.$eval(done, el => el.dataset.logStatus);
+        await page.fill('#log-url', `${elsewhere.url}/`);
+        await page.click('#log-url ~ button');
+        await page.waitForFunction(() => /^#\/log\?url=/.test(location.hash));
+        await page.waitForSelector(done, { timeout: 120_000 });
+      }
       const got = await page.$eval(done, el => ({
         status: el.dataset.logStatus,
         verdict: (el.querySelector('#log-verdict') || el).textContent.trim(),
@@ -72,11 +85,14 @@ try {
       const hash = await page.evaluate(() => location.hash);
       const title = await page.$eval('h1', el => el.textContent.trim());
       if (screenshot) await page.screenshot({ path: `${screenshot}-${cases.length + 1}.png`, fullPage: true });
-      const ok = got.status === c.expected && hash === c.hash && got.red === (c.expected !== 'verified')
-        && got.report.startsWith(`log: ${server.url}/ (static mirror)`);
-      cases.push({ name: c.name, expected: c.expected, ok, hash, title, ...got });
+      const source = elsewhere ? elsewhere.url : server.url;
+      const hashOk = elsewhere ? hash === `#/log?url=${encodeURIComponent(`${source}/`)}` : hash === '#/log';
+      const ok = got.status === c.expected && hashOk && got.red === (c.expected !== 'verified')
+        && got.report.startsWith(`log: ${source}/ (static mirror)`) && (!elsewhere || first === 'error');
+      cases.push({ name: c.name, expected: c.expected, ok, hash, title, first, ...got });
     } finally {
       await server.close();
+      if (elsewhere) await elsewhere.close();
     }
   }
 } finally {

@@ -6,7 +6,7 @@
 // tested on its own; here they only need to be a faithful mirror).
 //
 //   writeMirror(LOG_DIR, OUT_DIR, {entriesJsonl: false}) -> {size, files: [names]}
-//   serveStatic(ROOT_DIRS, {onRequest}) -> {url, close()}: a static HTTP server on 127.0.0.1:0
+//   serveStatic(ROOT_DIRS, {onRequest, cors}) -> {url, close()}: a static HTTP server on 127.0.0.1:0
 //   node tests/verify-js/static-mirror.mjs LOG_DIR OUT_DIR
 
 import crypto from 'node:crypto';
@@ -61,11 +61,13 @@ const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'te
 /**
  * A plain static file server on 127.0.0.1 (port 0), like an object store or
  * CDN: GET a file under one of `roots` (the first that has it), else 404;
- * `onRequest(pathname)` may return {status} to answer instead (a failing host).
+ * `onRequest(pathname)` may return {status} to answer instead (a failing host);
+ * `cors`: allow every origin to read (a mirror read by a page elsewhere).
  */
-export function serveStatic(roots, { onRequest = () => null } = {}) {
+export function serveStatic(roots, { onRequest = () => null, cors = false } = {}) {
   const server = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (cors) res.setHeader('access-control-allow-origin', '*');
     const special = onRequest(pathname);
     if (special) { res.writeHead(special.status, { 'content-type': 'text/plain' }); res.end(`${special.status}\n`); return; }
     const rel = pathname.endsWith('/') ? `${pathname}index.html` : pathname;

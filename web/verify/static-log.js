@@ -148,9 +148,9 @@ export async function verifyMirror(url, { vkey, now, fetch: fetchFn = globalThis
     onProgress({ phase: 'files', done: k, total: small.length });
     const bytes = await get(fetchFn, at(name));
     if (bytes !== null) files.set(name, bytes);
+    else if (name === 'log.pub') throw new FairdrawError(`${at(name)}: not found: no fairdraw log is published at ${prefix}`);
   }
   onProgress({ phase: 'files', done: small.length, total: small.length });
-  if (!files.has('log.pub')) throw new FairdrawError(`${at('log.pub')}: not found: no fairdraw log is published at ${prefix}`);
   // 2. the entries of the committed size
   const size = committedSize(files.get('checkpoints.jsonl'));
   const leaves = new Array(size).fill(null);
