@@ -93,11 +93,11 @@ function getFile(files, name) {
  * `now` (the verifier's clock, POSIX seconds; default the real clock).
  * Resolves to {code: 0 verified | 1 tampered, lines, problems, draws:
  * [{id, index, witnessed, line}]}; rejects with a FairdrawError for unusable
- * input (no log.pub, a malformed --vkey).
+ * input (no log.pub, a malformed --vkey). For ./static-log.js: `leaves`,
+ * the entries' bytes of a static mirror (instead of entries.jsonl), and
+ * `statics(verifier, {size, batchEnds, entries})`, the check of the static
+ * files once the size is known.
  */
-// Also (./static-log.js): `leaves`, the entries' bytes of a static mirror
-// (instead of entries.jsonl), and `statics(verifier, {size, batchEnds,
-// entries})`, the check of the static files once the size is known.
 export async function verifyLog(files, { vkey, now, readBlob, leaves, statics } = {}) {
   const v = new LogVerifier(files, vkey, now === undefined ? Math.floor(Date.now() / 1000) : now, readBlob);
   Object.assign(v, { mirrorLeaves: leaves || null, statics: statics || null }); // ./static-log.js
