@@ -164,7 +164,7 @@ async function logMain(argv, io) {
   };
   const names = [];
   for (const top of ['tile', 'entry']) await listFiles(io, dir, top, names);
-  const statics = directoryStatics(names, readBlob);
+  const statics = directoryStatics(names.sort(), readBlob); // sorted: the same report on every file system
   const res = await verifyLog(files, { vkey, now, readBlob, statics });
   io.out(res.lines.join('\n'));
   return res.code;
