@@ -481,3 +481,38 @@ fn a_sealed_draw_page_says_until_when() {
         assert!(text.contains(words), "{path}: {text}");
     }
 }
+
+/// The page on a static host (LOG-FORMAT "The page on a static host"): a
+/// static mirror of a log made by this binary and the page's files served
+/// side by side by a plain static server, no API. The home page leads to
+/// `#/log`, which verifies the log beside the page and says so in plain
+/// words; a mirror with one changed entry is reported as tampered, in red,
+/// with its report open; `#/log?url=` reads another host's mirror.
+#[test]
+fn chromium_verifies_a_static_mirror_of_the_log_beside_the_page() {
+    const TEST: &str = "chromium_verifies_a_static_mirror_of_the_log_beside_the_page";
+    if !chromium_or_skip(TEST) {
+        return;
+    }
+    for (lang, verified, tampered) in [
+        ("zh", "✓ 已核验：这份公开日志完整", "✗ 发现问题"),
+        ("en", "✓ Verified: this published log is complete", "✗ Problems found"),
+    ] {
+        let out = node(&["tests/browser/static-log.mjs", "--lang", lang]);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(v["consoleErrors"], serde_json::json!([]), "{v}");
+        let cases = v["cases"].as_array().unwrap();
+        let status: Vec<&str> = cases.iter().map(|c| c["status"].as_str().unwrap()).collect();
+        assert_eq!(status, ["verified", "verified", "tampered", "verified"], "{v}");
+        assert!(cases[..3].iter().all(|c| c["hash"] == "#/log"), "the home page went to #/log: {v}");
+        // a page with no log beside it says so; its form then reads another host's mirror
+        assert_eq!(cases[3]["first"], "error", "{v}");
+        assert!(cases[3]["hash"].as_str().unwrap().starts_with("#/log?url=http"), "{v}");
+        assert!(cases[0]["verdict"].as_str().unwrap().starts_with(verified), "{v}");
+        assert!(cases[2]["verdict"].as_str().unwrap().starts_with(tampered), "{v}");
+        assert_eq!(cases[2]["reportOpen"], true, "{v}");
+        let report = cases[2]["report"].as_str().unwrap();
+        assert!(report.contains("problem: entry 3 (now id "), "{report}");
+    }
+}

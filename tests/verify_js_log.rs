@@ -234,6 +234,25 @@ fn cosignatures_and_witnessed_logs_in_node() {
     assert!(text.contains("# pass 7") && text.contains("# fail 0"), "every node test ran: {text}");
 }
 
+/// LOG-FORMAT "Static publication" in node: tile paths, the C2SP worked
+/// example, tiles folding to the root, entry bundles; `verify.js log DIR`
+/// with static files (changed, unknown, missing, dot-files); `verify.js log
+/// URL` on a static mirror of a log made by this binary, served on 127.0.0.1
+/// without entries.jsonl (verifies; a changed entry or tile is tampering, a
+/// missing entry too, a missing tile a note, a 500 exits 2).
+#[test]
+fn static_tiles_and_mirrors_read_over_http_in_node() {
+    let out = Command::new("node")
+        .args(["--test", "tests/verify-js/static.test.mjs"])
+        .current_dir(root())
+        .env("FAIRDRAW", env!("CARGO_BIN_EXE_fairdraw"))
+        .output()
+        .expect("node must be installed");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("# pass 8") && text.contains("# fail 0"), "every node test ran: {text}");
+}
+
 /// LOG-FORMAT "Publication" in node: the blinding vector, protected logs
 /// (public checks, auditor export), sealed draws and publications, and
 /// disclosures through `verify.js disclosure`, each tampering case failing.

@@ -6,6 +6,9 @@
 // has a real URL that can be bookmarked, shared and opened with ?verify=1.
 // Switching the language re-renders the current view from the data already
 // loaded (and keeps a running verification).
+// One view needs no server: `#/log` (web/view-log.js) verifies the static
+// mirror of the log beside the page, so the page also works on a static host
+// (where the API answers 404, the home page goes there).
 //
 // Views (web/view-*.js) export load(params) -> data, render(data) -> Node,
 // title(data) -> string and optionally mounted(data, params).
@@ -17,12 +20,13 @@ import * as drawsView from './view-draws.js';
 import * as drawView from './view-draw.js';
 import * as entView from './view-enterprise.js';
 import * as resView from './view-results.js';
+import * as logView from './view-log.js';
 
 const decode = s => { try { return decodeURIComponent(s); } catch { return s; } };
 
 /** [path pattern, nav key, view, params from match + query] */
 const ROUTES = [
-  [/^\/$/, 'draws', drawsView, (m, q) => ({
+  [/^\/(?:index\.html)?$/, 'draws', drawsView, (m, q) => ({
     page: Math.max(1, parseInt(q.get('page') || '1', 10) || 1),
     perPage: Math.min(100, Math.max(1, parseInt(q.get('per_page') || '0', 10) || 0)) || null,
   })],
@@ -34,7 +38,27 @@ const ROUTES = [
 
 const state = { route: null, params: null, data: null, error: null, loading: true };
 
+/** `#/log[?url=URL]`: the log view works on any static host, whatever the path (LOG-FORMAT "The page on a static host"). */
+function matchHash() {
+  const m = /^#\/log\/?(?:\?(.*))?$/s.exec(location.hash);
+  if (!m) return null;
+  const q = new URLSearchParams(m[1] || '');
+  return { nav: 'log', view: logView, params: { url: q.get('url') || null }, query: q };
+}
+
+/** An API that is not there: a static host answers 404 (or 403, object stores) or its page instead of JSON. */
+function noApi(e) {
+  return (e instanceof ApiError && (e.status === 404 || e.status === 403)) || e instanceof SyntaxError;
+}
+
+/** The log view's address: this document when it is the page's root, else the site's root. */
+function logHref() {
+  return /\/(?:index\.html)?$/.test(location.pathname) ? '#/log' : '/#/log';
+}
+
 function match() {
+  const byHash = matchHash();
+  if (byHash) return byHash;
   const q = new URLSearchParams(location.search);
   // The lookup form's no-script fallback submits /enterprises?uscc=…
   if (location.pathname.replace(/\/$/, '') === '/enterprises' && q.get('uscc')) {
@@ -70,7 +94,8 @@ function renderShell() {
     h('ul', { class: 'footer-links' },
       h('li', {}, h('a', { href: '/api/openapi.json' }, t('footer.api'))),
       h('li', {}, h('a', { href: '/api/checkpoint' }, t('footer.checkpoint'))),
-      h('li', {}, h('a', { href: '/api/log.pub' }, t('footer.key')))),
+      h('li', {}, h('a', { href: '/api/log.pub' }, t('footer.key'))),
+      h('li', {}, h('a', { href: logHref() }, t('log.nav')))),
     h('p', { class: 'muted' }, t('footer.offline')));
 }
 
@@ -92,7 +117,9 @@ function renderMain() {
     const text = e instanceof ApiError
       ? (e.status === 0 ? t('error.network', { message: e.message }) : t('error.http', { status: e.status, message: e.message }))
       : String(e && e.message ? e.message : e);
-    main.append(h('h1', {}, t('error.title')), notice('error', null, text), h('p', {}, h('a', { href: '/' }, t('back.home'))));
+    main.append(h('h1', {}, t('error.title')), notice('error', null, text),
+      noApi(e) ? h('p', {}, t('log.offer'), ' ', h('a', { href: logHref() }, t('log.title'))) : null,
+      h('p', {}, h('a', { href: '/' }, t('back.home'))));
     document.title = `${t('error.title')} · ${t('site.title')}`;
     return;
   }
@@ -109,10 +136,9 @@ function switchLanguage() {
   }
 }
 
-async function start() {
-  state.route = match();
+async function route() {
+  Object.assign(state, { route: match(), data: null, error: null, loading: true });
   renderShell();
-  document.getElementById('lang-switch').addEventListener('click', switchLanguage);
   renderMain();
   const r = state.route;
   if (r.view) {
@@ -122,9 +148,25 @@ async function start() {
       state.error = e;
     }
   }
+  if (state.route !== r) return; // the address changed meanwhile
+  // The home page of a static mirror (no API): the published log is what it offers.
+  if (r.view === drawsView && noApi(state.error)) {
+    history.replaceState(null, '', '#/log');
+    return route();
+  }
   state.loading = false;
   renderMain();
   if (r.view && !state.error && r.view.mounted) r.view.mounted(state.data, { ...r.params, query: r.query });
+}
+
+function start() {
+  document.getElementById('lang-switch').addEventListener('click', switchLanguage);
+  // Only the hash routes re-route: other hashes are anchors in the view (the skip link, contents).
+  window.addEventListener('hashchange', () => {
+    const wasLog = state.route && state.route.view === logView;
+    if (matchHash() || (wasLog && !location.hash)) route();
+  });
+  return route();
 }
 
 start();

@@ -347,6 +347,29 @@ const zh = {
   'res.summary': '已公示 {total} 条结果，其中 {overdue} 条逾期公示。',
   'res.overdue.note': '逾期公示的结果以“⚠ 逾期公示”标出。',
   'res.review.note': '待审核的结果不公开，审核通过（已公示）后才在此显示。',
+
+  // view-log.js: 核验公开日志 (LOG-FORMAT "The page on a static host")
+  'log.nav': '核验公开日志',
+  'log.title': '核验公开日志',
+  'log.intro': '读取公开发布的审计日志（静态镜像：检查点、记录文件和哈希瓦片），在您的浏览器中核对签名、每个检查点、每条记录和哈希瓦片。默认读取本页面所在目录中的日志；也可以输入另一个镜像的地址（该网站须允许跨域读取）。',
+  'log.url.label': '日志地址',
+  'log.url.submit': '核验',
+  'log.checking': '正在准备…',
+  'log.checking.url': '正在读取并核验',
+  'log.progress.files': '公钥与检查点：{done} / {total}',
+  'log.progress.entries': '记录：{done} / {total}',
+  'log.progress.tiles': '哈希瓦片：{done} / {total}',
+  'log.progress.checking': '正在核对签名和记录…',
+  'log.verified': '✓ 已核验：这份公开日志完整，与日志签名一致（{entries} 条记录，{draws} 次抽签）。',
+  'log.verified.text': '已核对：日志签名和每一个检查点、每条记录的格式和引用、每次抽签的随机数与种子、承诺是否被放弃或重复，以及公开的哈希瓦片。每次抽签结果的重新计算（重放）由 fairdraw audit verify 或 audit/verify.py 完成。',
+  'log.notes': '下方报告中有 {n} 条说明，指出哪些内容无法在此核对。',
+  'log.tampered': '✗ 发现问题：这份公开日志与签名不一致或不完整（{n} 个问题）。',
+  'log.tampered.text': '请勿相信这份镜像中的抽签，并向发布日志的监管部门反映。问题如下：',
+  'log.more': '另有 {n} 个问题，见完整报告。',
+  'log.error': '✗ 无法读取这份日志：',
+  'log.error.hint': '请确认地址正确、网站可以访问；读取另一网站的日志时，该网站必须允许跨域读取（CORS）。',
+  'log.report': '完整核验报告（{n} 行）',
+  'log.offer': '如果本网站是日志的静态镜像（没有公开接口），请改为核验公开日志：',
 };
 
 const en = {
@@ -689,6 +712,29 @@ const en = {
   'res.summary': '{total} published results, {overdue} published late.',
   'res.overdue.note': 'Results published late are marked “⚠ published late”.',
   'res.review.note': 'Results waiting for review are not public; they appear here once published.',
+
+  // view-log.js: verify a published log (LOG-FORMAT "The page on a static host")
+  'log.nav': 'Verify the published log',
+  'log.title': 'Verify a published log',
+  'log.intro': 'Reads a published audit log (a static mirror: checkpoints, entry files and hash tiles) and checks, in your browser, its signatures, every checkpoint, every entry and the hash tiles. By default it reads the log in this page\'s own directory; you may enter another mirror\'s address (that site must allow cross-origin reads).',
+  'log.url.label': 'Address of the log',
+  'log.url.submit': 'Verify',
+  'log.checking': 'Getting ready…',
+  'log.checking.url': 'Reading and verifying',
+  'log.progress.files': 'Key and checkpoints: {done} / {total}',
+  'log.progress.entries': 'Entries: {done} / {total}',
+  'log.progress.tiles': 'Hash tiles: {done} / {total}',
+  'log.progress.checking': 'Checking signatures and entries…',
+  'log.verified': '✓ Verified: this published log is complete and matches the log\'s signatures ({entries} entries, {draws} draws).',
+  'log.verified.text': 'Checked: the log\'s signature on every checkpoint, each entry\'s form and references, each draw\'s randomness and seed, abandoned or competing commitments, and the published hash tiles. Re-running each draw (replay) is done by fairdraw audit verify or audit/verify.py.',
+  'log.notes': 'The report below has {n} notes on what could not be checked here.',
+  'log.tampered': '✗ Problems found: this published log does not match its signatures or is incomplete ({n} problems).',
+  'log.tampered.text': 'Do not rely on the draws of this mirror; tell the bureau that publishes the log. The problems:',
+  'log.more': '{n} more problems: see the full report.',
+  'log.error': '✗ Cannot read this log:',
+  'log.error.hint': 'Check the address and that the site can be reached; a log on another site can only be read if that site allows cross-origin reads (CORS).',
+  'log.report': 'Full report ({n} lines)',
+  'log.offer': 'If this site is a static mirror of the log (no public API), verify the published log instead:',
 };
 
 // Official result categories and review states are Chinese terms; English glosses for the switch.

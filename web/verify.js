@@ -52,9 +52,17 @@
 //     readBlob : name -> bytes | null (may be async), for `snapshots/<root>.jsonl.gz`
 //             and `.salts.gz` (default: look the name up in `files`); read for a
 //             protected log only (LOG-FORMAT "Publication").
+//     leaves, statics : a static mirror's entries and the check of the
+//             tile/ and entry/ files (web/verify/static-log.js).
 //     lines : what `node web/verify.js log` prints (problem:/note:/draw … lines,
 //             then VERIFIED or TAMPERED). Rejects with a FairdrawError when
 //             there is no log.pub or vkey is malformed.
+//   verifyMirror(url, {vkey, now, fetch, onProgress})  (LOG-FORMAT "Reading a log from a URL")
+//       -> Promise<verifyLog's result and size>: fetches a static mirror
+//     (log.pub, checkpoint, checkpoints.jsonl, cosignatures.jsonl, entry/<N>,
+//     the hash tiles of its size, the blobs the checks need) and verifies it
+//     as a directory; lines[0] is `log: URL (static mirror)`. Rejects with a
+//     FairdrawError when the mirror cannot be read (HTTP errors but 404).
 //   verifyDisclosure(bytes | text | object, {vkey})  (LOG-FORMAT "Disclosures")
 //       -> Promise<{code: 0|1, lines, problems, verdict}>
 //     checks 1–6 of a `fairdraw-disclosure/1` file; verdict: {uscc, class,
@@ -101,6 +109,8 @@
 //   protected.js       blinds, blinded snapshots, enterprise states, the public checks 1–6
 //   disclosure.js      LOG-FORMAT "Disclosures (one firm's proof)"
 //   receipt.js         LOG-FORMAT "Receipts" (C2SP tlog-proof)
+//   tiles.js           LOG-FORMAT "Static publication": C2SP tlog-tiles names, hash tiles, entry bundles
+//   static-log.js      the static files of a log directory; a static mirror read over HTTP
 //   gzip.js            gzip blobs (DecompressionStream)
 //
 // ── Node CLI ───────────────────────────────────────────────────────────────────
@@ -111,8 +121,11 @@
 //   node web/verify.js --emit --enterprises E.csv --inspectors I.csv
 //                      [--conflicts C.csv] --plan P.toml (--seed S | --seed-file F)
 //       prints the computed document (JSON, 2-space indent)
-//   node web/verify.js log DIR [--vkey KEY_OR_FILE] [--now RFC3339]
-//       verifies a log directory (LOG-FORMAT checks 1–5 without snapshot
+//   node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339]
+//       verifies a log directory, or the static mirror at an http(s) URL
+//       (LOG-FORMAT "Reading a log from a URL"; first line `log: URL (static
+//       mirror)`), with its tile/ and entry/ files (LOG-FORMAT "Static
+//       publication") (LOG-FORMAT checks 1–5 without snapshot
 //       blobs, 7, 9 and "Witnesses and cosignatures"; replay not done by
 //       verify.js): one line per problem/note/draw, then exit 0 "VERIFIED: ..."
 //       | exit 1 "TAMPERED: ..." — a protected log (LOG-FORMAT "Publication"):
@@ -167,6 +180,7 @@ export { seedHash, ticket, ticketFromDigest, ticketFromDigestBig, ticketKey, Ran
 export { testHooks } from './verify/assignment.js';
 export { computeDraw, verifyDraw, compareDocuments, formatDifference } from './verify/document.js';
 export { verifyLog, LOG_FILES } from './verify/log.js';
+export { verifyMirror } from './verify/static-log.js';
 export { verifyDisclosure, DISCLOSURE_FORMAT } from './verify/disclosure.js';
 export { enterpriseState, blindOf } from './verify/protected.js';
 export { openCheckpoint, verifyCosignature, NoteError } from './verify/note.js';

@@ -5,6 +5,7 @@
 
 import { FairdrawError } from './errors.js';
 import { verifyLog, LOG_FILES } from './log.js';
+import { directoryStatics, verifyMirror } from './static-log.js';
 import { verifyDisclosure } from './disclosure.js';
 import { parseTime } from './time.js';
 import { computeDraw, formatDifference, stringifyJson, verifyDraw } from './document.js';
@@ -12,7 +13,7 @@ import { computeDraw, formatDifference, stringifyJson, verifyDraw } from './docu
 const USAGE = `usage:
   node web/verify.js DRAW.json --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml
   node web/verify.js --emit --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml (--seed STRING | --seed-file FILE)
-  node web/verify.js log DIR [--vkey KEY_OR_FILE] [--now RFC3339]
+  node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339]
   node web/verify.js disclosure FILE [--vkey KEY_OR_FILE]`;
 
 function parseArgs(argv) {
@@ -110,6 +111,7 @@ export async function runCliIfMain(entryUrl) {
   const pending = [];
   const io = {
     readFile: fs.promises.readFile,
+    readdir: fs.promises.readdir,
     path,
     out: (t) => pending.push(write(process.stdout, t)),
   };
@@ -125,14 +127,14 @@ export async function runCliIfMain(entryUrl) {
   process.exitCode = code;
 }
 
-/** `node web/verify.js log DIR [--vkey KEY_OR_FILE] [--now RFC3339]`: see ./log.js. */
+/** `node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339]`: see ./log.js and ./static-log.js. */
 async function logMain(argv, io) {
   const opts = parseArgs(argv);
   if (opts.help) { io.out(USAGE); return 0; }
   for (const k of ['enterprises', 'inspectors', 'conflicts', 'plan', 'seed', 'seed-file']) {
     if (opts[k] !== undefined) throw new FairdrawError(`option --${k} is not for log\n${USAGE}`);
   }
-  if (opts.emit || opts.positional.length !== 1) throw new FairdrawError(`log takes exactly one DIR argument\n${USAGE}`);
+  if (opts.emit || opts.positional.length !== 1) throw new FairdrawError(`log takes exactly one DIR or URL argument\n${USAGE}`);
   const dir = opts.positional[0];
   let now;
   if (opts.now !== undefined) {
@@ -140,6 +142,11 @@ async function logMain(argv, io) {
     if (now === null) throw new FairdrawError(`--now ${JSON.stringify(opts.now)} is not RFC 3339 UTC like 2026-11-25T09:00:00Z`);
   }
   const vkey = await readVkey(opts.vkey, io);
+  if (/^https?:\/\//i.test(dir)) {
+    const res = await verifyMirror(dir, { vkey, now });
+    io.out(res.lines.join('\n'));
+    return res.code;
+  }
   const files = new Map();
   for (const name of LOG_FILES) {
     try { files.set(name, new Uint8Array(await io.readFile(io.path.join(dir, name)))); } catch (e) {
@@ -155,9 +162,27 @@ async function logMain(argv, io) {
       throw new FairdrawError(`${io.path.join(dir, name)}: cannot read: ${e.message}`);
     }
   };
-  const res = await verifyLog(files, { vkey, now, readBlob });
+  const names = [];
+  for (const top of ['tile', 'entry']) await listFiles(io, dir, top, names);
+  const statics = directoryStatics(names.sort(), readBlob); // sorted: the same report on every file system
+  const res = await verifyLog(files, { vkey, now, readBlob, statics });
   io.out(res.lines.join('\n'));
   return res.code;
+}
+
+/** The files under `dir`/`rel`, as `/`-separated names relative to `dir`, into `out` (none when `rel` does not exist). */
+async function listFiles(io, dir, rel, out) {
+  let items;
+  try { items = await io.readdir(io.path.join(dir, ...rel.split('/')), { withFileTypes: true }); } catch (e) {
+    if (e.code === 'ENOENT') return;
+    if (e.code === 'ENOTDIR') { out.push(rel); return; }
+    throw new FairdrawError(`${io.path.join(dir, rel)}: cannot list: ${e.message}`);
+  }
+  for (const item of items) {
+    const name = `${rel}/${item.name}`;
+    if (item.isDirectory()) await listFiles(io, dir, name, out);
+    else out.push(name);
+  }
 }
 
 /** --vkey: a key, or a file whose first line is one. */

@@ -93,10 +93,15 @@ function getFile(files, name) {
  * `now` (the verifier's clock, POSIX seconds; default the real clock).
  * Resolves to {code: 0 verified | 1 tampered, lines, problems, draws:
  * [{id, index, witnessed, line}]}; rejects with a FairdrawError for unusable
- * input (no log.pub, a malformed --vkey).
+ * input (no log.pub, a malformed --vkey). For ./static-log.js: `leaves`,
+ * the entries' bytes of a static mirror (instead of entries.jsonl), and
+ * `statics(verifier, {size, batchEnds, entries})`, the check of the static
+ * files once the size is known.
  */
-export async function verifyLog(files, { vkey, now, readBlob } = {}) {
-  return new LogVerifier(files, vkey, now === undefined ? Math.floor(Date.now() / 1000) : now, readBlob).run();
+export async function verifyLog(files, { vkey, now, readBlob, leaves, statics } = {}) {
+  const v = new LogVerifier(files, vkey, now === undefined ? Math.floor(Date.now() / 1000) : now, readBlob);
+  Object.assign(v, { mirrorLeaves: leaves || null, statics: statics || null }); // ./static-log.js
+  return v.run();
 }
 
 class LogVerifier {
@@ -121,7 +126,8 @@ class LogVerifier {
       }
     }
     this.key = await this.checkKey(pub, pinned); // check 1
-    const { lines, torn } = splitLines(getFile(this.files, 'entries.jsonl') || new Uint8Array());
+    // a static mirror has no entries.jsonl: its entry/<N> files, fetched by ./static-log.js
+    const { lines, torn } = this.mirrorLeaves ? { lines: this.mirrorLeaves, torn: new Uint8Array() } : splitLines(getFile(this.files, 'entries.jsonl') || new Uint8Array());
     const { leaf, node } = await hasher();
     this.node = node;
     this.entries = [];
@@ -131,6 +137,7 @@ class LogVerifier {
     }
     this.roots = await prefixRoots(this.entries.map(e => e.hash), node);
     const size = await this.checkCheckpoints(lines.length, torn); // checks 2, 3
+    if (this.statics) await this.statics(this, { size, batchEnds: this.batchEnds, entries: this.entries }); // "Static publication"
     const log = this.entries.slice(0, size);
     for (const e of log) this.checkEntry(e); // check 4
     await this.checkReferences(log); // check 5 (without snapshot blobs)
@@ -198,6 +205,7 @@ class LogVerifier {
     const tail = records.length - 1 - last;
     if (tail || torn.length) this.note(`checkpoints.jsonl ends with ${tail} record(s) of an unfinished batch${torn.length ? ` and ${torn.length} torn bytes` : ''}: not part of the log`);
     const size = last >= 0 ? records[last].v.size : 0;
+    this.batchEnds = records.slice(0, last + 1).filter(r => r.error === null && r.v.batch_end).map(r => r.v.size);
     if (last < 0) this.problem('checkpoints.jsonl has no committed checkpoint record (batch_end: true): the log is empty, yet a fairdraw log always starts with LogCreated');
     for (let i = last + 1; i < records.length; i++) if (records[i].error !== null) this.problem(`checkpoints.jsonl line ${i + 1}: ${records[i].error}`);
     const badSig = [];
@@ -219,7 +227,7 @@ class LogVerifier {
     }
     for (const [s, why] of badSig.slice(0, 5)) this.problem(`the checkpoint for size ${s} does not verify: ${why}`);
     if (badSig.length > 5) this.problem(`… and ${badSig.length - 5} more checkpoints do not verify (sizes ${badSig[5][0]}…${badSig[badSig.length - 1][0]})`);
-    if (nEntries < size) this.problem(`the signed checkpoints cover ${size} entries but entries.jsonl holds ${nEntries}: entries were deleted`);
+    if (nEntries < size) this.problem(`the signed checkpoints cover ${size} entries but ${this.mirrorLeaves ? 'the mirror' : 'entries.jsonl'} holds ${nEntries}: entries were deleted`);
     if (firstDiff !== null) {
       const e = this.entries[firstDiff - 1];
       this.problem(`entry ${firstDiff - 1} (now id ${e.id}) does not match the signed checkpoint of size ${firstDiff}: it was changed, inserted, moved or removed after it was logged${laterDiff ? ` (${laterDiff} later checkpoints do not match either)` : ''}`);

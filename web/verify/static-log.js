@@ -1,0 +1,193 @@
+// web/verify/static-log.js — audit/LOG-FORMAT.md "Static publication": the
+// check of a log's `tile/…`, `tile/entries/…` and `entry/…` files (a log
+// directory), and "Reading a log from a URL" (a static mirror fetched over
+// HTTP, node >= 18 or a browser). Both end in verifyLog (./log.js) with a
+// `statics` hook that runs once the log's size C is known; the file names
+// and derived bytes come from ./tiles.js.
+// Part of the independent verifier web/verify.js (see its header).
+
+import { FairdrawError } from './errors.js';
+import { sameBytes } from './sha256.js';
+import { splitLines, parseCanonical } from './jsonl.js';
+import { verifyLog } from './log.js';
+import { classifyNames, derivedBytes, entryPath, hashLevels, staticFiles, tilePath, tilesForSize } from './tiles.js';
+
+const LISTED_MISSING = 10;
+const LISTED_ENTRIES = 10;
+
+/**
+ * Compares the present static files `names` (read with `read(name)`) with
+ * `expected` (Map name -> desc of ./tiles.js) for the log checked by the
+ * verifier `v`: changed and unknown files are problems, missing ones notes.
+ */
+async function compareStatics(v, { size, entries }, expected, names, read, { allMissingNote }) {
+  const leaves = entries.slice(0, size).map(e => e.leaf);
+  const levels = await hashLevels(entries.slice(0, size).map(e => e.hash), v.node);
+  const { known, unknown, missing } = classifyNames(names, expected);
+  for (const name of known) {
+    const want = derivedBytes(expected.get(name), leaves, levels);
+    const got = await read(name);
+    if (got === null) missing.push(name);
+    else if (want === null || !sameBytes(got, want)) v.problem(`${name}: does not match the log's first ${size} entries (a static file was changed)`);
+  }
+  for (const name of unknown) v.problem(`${name}: not a static file of this log (size ${size})`);
+  if (!missing.length) return;
+  if (missing.length === expected.size && allMissingNote) { v.note(allMissingNote); return; }
+  for (const name of missing.slice(0, LISTED_MISSING)) v.note(`${name}: missing`);
+  if (missing.length > LISTED_MISSING) v.note(`… and ${missing.length - LISTED_MISSING} more static files missing (${missing.length} of ${expected.size} for size ${size})`);
+}
+
+/**
+ * The `statics` hook of verifyLog for a log directory: `names` are the files
+ * found under `tile/` and `entry/` (relative, `/`-separated), `read(name)`
+ * their bytes (null when gone). LOG-FORMAT "Checking".
+ */
+export function directoryStatics(names, read) {
+  return async (v, log) => {
+    if (log.entries.length < log.size) {
+      v.note(`static files (tile/, entry/) not checked: entries.jsonl holds ${log.entries.length} of the log's ${log.size} entries`);
+      return;
+    }
+    const expected = staticFiles(log.size, log.batchEnds, i => log.entries[i].leaf.length);
+    const none = 'no static files (tile/, entry/): the log was written before they existed, or copied without them; a writer adds them';
+    await compareStatics(v, log, expected, names, read, { allMissingNote: none });
+  };
+}
+
+/** An HTTP(S) URL as a prefix ending in `/`. */
+export function mirrorPrefix(url) {
+  let u;
+  try { u = new URL(url); } catch { throw new FairdrawError(`${url}: not a URL`); }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new FairdrawError(`${url}: only http:// and https:// URLs can be read`);
+  u.hash = ''; u.search = '';
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return u.href;
+}
+
+/**
+ * GET `url` -> bytes, or null on 404; any other failure rejects with a
+ * FairdrawError naming the URL (exit 2). A 200 answer of type text/html is
+ * a web page's fallback (a host that answers every path with its page, like
+ * `fairdraw serve`), never a log file: absent too.
+ */
+async function get(fetchFn, url) {
+  let res;
+  try { res = await fetchFn(url); } catch (e) {
+    throw new FairdrawError(`${url}: cannot fetch: ${e && e.cause && e.cause.message ? e.cause.message : (e && e.message) || e}`);
+  }
+  if (res.status === 404) return null;
+  if (!res.ok) throw new FairdrawError(`${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  if (/^text\/html\b/i.test(res.headers.get('content-type') || '')) return null;
+  try { return new Uint8Array(await res.arrayBuffer()); } catch (e) {
+    throw new FairdrawError(`${url}: the answer broke off: ${e && e.message ? e.message : e}`);
+  }
+}
+
+/** Runs `task(i)` for i in 0…count-1, `width` at a time, in order of start. */
+async function pool(count, width, task) {
+  let next = 0;
+  const worker = async () => { while (next < count) await task(next++); };
+  await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
+}
+
+/**
+ * The committed size C of a checkpoints.jsonl: the number of the last
+ * well-formed record with batch_end true (its position bounds what a mirror
+ * can make us fetch; verifyLog checks the record itself).
+ */
+function committedSize(bytes) {
+  const { lines } = splitLines(bytes || new Uint8Array());
+  let size = 0;
+  lines.forEach((line, i) => {
+    const { value, error } = parseCanonical(line);
+    if (error === null && value && value.batch_end === true) size = i + 1;
+  });
+  return size;
+}
+
+/**
+ * The published blobs the entries name (LOG-FORMAT "Reading a log from a URL"
+ * step 4): each RegistrySnapshot's `blob` — in a full log; a protected log
+ * publishes only the blinded snapshots — and each commitment's blinded ones.
+ */
+function namedBlobs(leaves) {
+  const names = new Set();
+  const text = new TextDecoder();
+  let isProtected = false;
+  for (const leaf of leaves) {
+    let e;
+    try { e = JSON.parse(text.decode(leaf)); } catch { continue; } // reported by verifyLog
+    const body = e && typeof e === 'object' ? e.body : null;
+    if (!body || typeof body !== 'object') continue;
+    if (e.kind === 'LogCreated') isProtected = body.publication === 'protected';
+    if (e.kind === 'RegistrySnapshot' && typeof body.blob === 'string' && !isProtected) names.add(body.blob);
+    if (e.kind === 'DrawCommitment' && body.blinded && typeof body.blinded === 'object') {
+      for (const r of Object.values(body.blinded)) if (r && typeof r.root === 'string') names.add(`snapshots/${r.root}.jsonl.gz`);
+    }
+  }
+  return names;
+}
+
+/**
+ * LOG-FORMAT "Reading a log from a URL": fetches the static mirror at `url`
+ * and verifies it like a directory. Options: those of verifyLog (vkey, now),
+ * `fetch` (default globalThis.fetch), `concurrency` (parallel requests, 8),
+ * `onProgress({phase: 'files' | 'entries' | 'tiles' | 'checking', done, total})`.
+ * Resolves to verifyLog's result and `size` (C), with `lines` starting with
+ * `log: URL (static mirror)`; rejects with a FairdrawError (exit 2) when the
+ * mirror cannot be read (HTTP errors other than 404, no log.pub).
+ */
+export async function verifyMirror(url, { vkey, now, fetch: fetchFn = globalThis.fetch, concurrency = 8, onProgress = () => {} } = {}) {
+  if (typeof fetchFn !== 'function') throw new FairdrawError('this platform has no fetch (node >= 18 or a browser is needed)');
+  const prefix = mirrorPrefix(url);
+  const at = name => new URL(name, prefix).href;
+  // 1. in the reverse of the publishing order: checkpoint before checkpoints.jsonl
+  const files = new Map();
+  const small = ['log.pub', 'checkpoint', 'checkpoints.jsonl', 'cosignatures.jsonl'];
+  for (const [k, name] of small.entries()) {
+    onProgress({ phase: 'files', done: k, total: small.length });
+    const bytes = await get(fetchFn, at(name));
+    if (bytes !== null) files.set(name, bytes);
+    else if (name === 'log.pub') throw new FairdrawError(`${at(name)}: not found: no fairdraw log is published at ${prefix}`);
+  }
+  onProgress({ phase: 'files', done: small.length, total: small.length });
+  // 2. the entries of the committed size
+  const size = committedSize(files.get('checkpoints.jsonl'));
+  const leaves = new Array(size).fill(null);
+  let done = 0;
+  await pool(size, concurrency, async (i) => {
+    leaves[i] = await get(fetchFn, at(entryPath(i)));
+    onProgress({ phase: 'entries', done: ++done, total: size });
+  });
+  const missingEntries = [];
+  leaves.forEach((l, i) => { if (l === null) missingEntries.push(i); });
+  const prefixLeaves = missingEntries.length ? leaves.slice(0, missingEntries[0]) : leaves;
+  // 3. the hash tiles of size C
+  const wanted = tilesForSize(size).map(t => tilePath(t.level, t.n, t.width));
+  const tiles = new Map();
+  done = 0;
+  await pool(wanted.length, concurrency, async (k) => {
+    const bytes = await get(fetchFn, at(wanted[k]));
+    if (bytes !== null) tiles.set(wanted[k], bytes);
+    onProgress({ phase: 'tiles', done: ++done, total: wanted.length });
+  });
+  // 4. blobs the entries name, fetched when the checks ask for them; nothing else
+  // is published (never private/, salts or a protected log's full snapshots)
+  const published = namedBlobs(prefixLeaves);
+  const readBlob = async name => (published.has(name) ? get(fetchFn, at(name)) : null);
+  // 5. every check, as if entries.jsonl held the entries
+  const statics = async (v, log) => {
+    for (const i of missingEntries.slice(0, LISTED_ENTRIES)) v.problem(`${entryPath(i)}: missing on the mirror (HTTP 404): the mirror is incomplete`);
+    if (missingEntries.length > LISTED_ENTRIES) v.problem(`… and ${missingEntries.length - LISTED_ENTRIES} more entries missing on the mirror`);
+    if (missingEntries.length || log.entries.length < log.size) {
+      v.note('hash tiles not checked: the mirror lacks entries');
+      return;
+    }
+    const expected = new Map();
+    for (const t of tilesForSize(log.size)) expected.set(tilePath(t.level, t.n, t.width), { kind: 'tile', ...t });
+    await compareStatics(v, log, expected, [...tiles.keys()], async name => tiles.get(name), {});
+  };
+  onProgress({ phase: 'checking', done: 0, total: 1 });
+  const res = await verifyLog(files, { vkey, now, readBlob, leaves: prefixLeaves, statics });
+  return { ...res, size, lines: [`log: ${url} (static mirror)`, ...res.lines] };
+}
