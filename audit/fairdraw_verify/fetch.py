@@ -38,7 +38,7 @@ RECORD_KEYS = {"batch_end", "checkpoint", "size"}
 
 
 class FetchError(Exception):
-    """Exit code 2: the mirror cannot be read (an HTTP failure other than 404)."""
+    """Exit code 2: the mirror cannot be read (an HTTP failure other than 404 or 403)."""
 
 
 def is_url(arg):
@@ -56,7 +56,7 @@ class Mirror:
         self.missing_entries = []    # indices whose entry/<N> is 404
 
     def get(self, name):
-        """The bytes at prefix + name, or None on HTTP 404."""
+        """The bytes at prefix + name, or None on HTTP 404 or 403 (absent)."""
         url = self.prefix + name
         request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip, identity",
                                                        "User-Agent": "fairdraw audit/verify.py"})
@@ -66,7 +66,7 @@ class Mirror:
                 encoding = (r.headers.get("Content-Encoding") or "identity").strip().lower()
         except urllib.error.HTTPError as e:
             e.close()
-            if e.code == 404:
+            if e.code in (404, 403):    # 403: a bucket the public may not list answers it for a missing key
                 return None
             raise FetchError(f"{url}: HTTP {e.code} {e.reason}")
         except urllib.error.URLError as e:

@@ -154,7 +154,8 @@ const problems = out => out.split('\n').filter(l => l.startsWith('problem: '));
 test('log DIR: static files that match pass; a changed or unknown one is tampering, a missing one a note, dot-files ignored', async () => {
   const plain = await verifyJs(log);
   assert.equal(plain.code, 0, plain.stdout + plain.stderr);
-  assert.ok(plain.stdout.includes('note: no static files (tile/, entry/): the log was written before they existed'), plain.stdout);
+  // the CLI writes the static files with the log: none missing, none stray
+  assert.ok(!/static files|: missing|tile\/|entry\//.test(plain.stdout), plain.stdout);
 
   const dir = await copy({ entriesJsonl: true });
   const ok = await verifyJs(dir);
@@ -175,10 +176,10 @@ test('log DIR: static files that match pass; a changed or unknown one is tamperi
   const bad = await verifyJs(dir);
   assert.equal(bad.code, 1, bad.stdout);
   assert.deepEqual(problems(bad.stdout).sort(), [
-    "problem: entry/002: does not match the log's first 7 entries (a static file was changed)",
-    'problem: entry/x000/003: not a static file of this log (size 7)',
-    "problem: tile/0/000.p/6: does not match the log's first 7 entries (a static file was changed)",
-    'problem: tile/0/000.p/8: not a static file of this log (size 7)',
+    "problem: entry/002: differs from the bytes derived from the log's entries (changed, or from another history)",
+    'problem: entry/x000/003: not a file of this log of 7 entries (no checkpoint size calls for it)',
+    "problem: tile/0/000.p/6: differs from the bytes derived from the log's entries (changed, or from another history)",
+    'problem: tile/0/000.p/8: not a file of this log of 7 entries (no checkpoint size calls for it)',
   ]);
 });
 
@@ -215,7 +216,7 @@ test('log URL: a static mirror without entries.jsonl verifies; a changed entry o
     const entry = await verifyJs(server.url);
     assert.equal(entry.code, 1, entry.stdout);
     assert.ok(problems(entry.stdout).some(l => l.startsWith('problem: entry 3 (now id ') && l.includes('does not match the signed checkpoint of size 4')), entry.stdout);
-    assert.ok(problems(entry.stdout).includes("problem: tile/0/000.p/7: does not match the log's first 7 entries (a static file was changed)"), entry.stdout);
+    assert.ok(problems(entry.stdout).includes("problem: tile/0/000.p/7: differs from the bytes derived from the log's entries (changed, or from another history)"), entry.stdout);
     edit(dir, 'entry/003', b => Buffer.from(b.toString('utf8').replace('"simulated":false', '"simulated":true')));
     assert.equal((await verifyJs(server.url)).code, 0, 'restored');
 
@@ -223,7 +224,7 @@ test('log URL: a static mirror without entries.jsonl verifies; a changed entry o
     edit(dir, 'tile/0/000.p/7', b => { b[0] ^= 1; return b; });
     const tile = await verifyJs(server.url);
     assert.equal(tile.code, 1, tile.stdout);
-    assert.deepEqual(problems(tile.stdout), ["problem: tile/0/000.p/7: does not match the log's first 7 entries (a static file was changed)"]);
+    assert.deepEqual(problems(tile.stdout), ["problem: tile/0/000.p/7: differs from the bytes derived from the log's entries (changed, or from another history)"]);
 
     // any HTTP failure other than 404: exit 2 naming the URL
     for (const where of ['/checkpoints.jsonl', '/entry/004', '/tile/0/000.p/7']) {

@@ -147,6 +147,10 @@ async function logMain(argv, io) {
     io.out(res.lines.join('\n'));
     return res.code;
   }
+  // Listed before any other file is read (LOG-FORMAT "Checking"): a writer adds
+  // a batch's static files after its records, so none listed now can look stray.
+  const names = [];
+  for (const top of ['tile', 'entry']) await listFiles(io, dir, top, names);
   const files = new Map();
   for (const name of LOG_FILES) {
     try { files.set(name, new Uint8Array(await io.readFile(io.path.join(dir, name)))); } catch (e) {
@@ -162,8 +166,6 @@ async function logMain(argv, io) {
       throw new FairdrawError(`${io.path.join(dir, name)}: cannot read: ${e.message}`);
     }
   };
-  const names = [];
-  for (const top of ['tile', 'entry']) await listFiles(io, dir, top, names);
   const statics = directoryStatics(names.sort(), readBlob); // sorted: the same report on every file system
   const res = await verifyLog(files, { vkey, now, readBlob, statics });
   io.out(res.lines.join('\n'));

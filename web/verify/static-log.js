@@ -12,29 +12,38 @@ import { splitLines, parseCanonical } from './jsonl.js';
 import { verifyLog } from './log.js';
 import { classifyNames, derivedBytes, entryPath, hashLevels, staticFiles, tilePath, tilesForSize } from './tiles.js';
 
-const LISTED_MISSING = 10;
-const LISTED_ENTRIES = 10;
+// At most this many lines of each kind, then a count line (LOG-FORMAT "Checking").
+const SHOWN = 5;
+
+/** Says `what` of the first SHOWN `names`, then how many more there are. */
+function listed(say, names, what, more) {
+  for (const name of names.slice(0, SHOWN)) say(`${name}: ${what}`);
+  if (names.length > SHOWN) say(`… and ${names.length - SHOWN} more ${more}`);
+}
 
 /**
  * Compares the present static files `names` (read with `read(name)`) with
  * `expected` (Map name -> desc of ./tiles.js) for the log checked by the
  * verifier `v`: changed and unknown files are problems, missing ones notes.
  */
-async function compareStatics(v, { size, entries }, expected, names, read, { allMissingNote }) {
+async function compareStatics(v, { size, entries }, expected, names, read) {
   const leaves = entries.slice(0, size).map(e => e.leaf);
   const levels = await hashLevels(entries.slice(0, size).map(e => e.hash), v.node);
   const { known, unknown, missing } = classifyNames(names, expected);
+  const changed = [];
   for (const name of known) {
     const want = derivedBytes(expected.get(name), leaves, levels);
     const got = await read(name);
     if (got === null) missing.push(name);
-    else if (want === null || !sameBytes(got, want)) v.problem(`${name}: does not match the log's first ${size} entries (a static file was changed)`);
+    else if (want === null || !sameBytes(got, want)) changed.push(name);
   }
-  for (const name of unknown) v.problem(`${name}: not a static file of this log (size ${size})`);
-  if (!missing.length) return;
-  if (missing.length === expected.size && allMissingNote) { v.note(allMissingNote); return; }
-  for (const name of missing.slice(0, LISTED_MISSING)) v.note(`${name}: missing`);
-  if (missing.length > LISTED_MISSING) v.note(`… and ${missing.length - LISTED_MISSING} more static files missing (${missing.length} of ${expected.size} for size ${size})`);
+  const byName = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  listed(v.problem.bind(v), changed.sort(byName), 'differs from the bytes derived from the log\'s entries (changed, or from another history)',
+    'files differ from the bytes derived from the log\'s entries');
+  listed(v.problem.bind(v), [...unknown].sort(byName), `not a file of this log of ${size} entries (no checkpoint size calls for it)`,
+    'files under tile/ and entry/ are not files of this log');
+  listed(v.note.bind(v), missing.sort(byName), 'missing',
+    'static files missing (tile/, entry/: a log written before them, or an incomplete copy)');
 }
 
 /**
@@ -49,8 +58,7 @@ export function directoryStatics(names, read) {
       return;
     }
     const expected = staticFiles(log.size, log.batchEnds, i => log.entries[i].leaf.length);
-    const none = 'no static files (tile/, entry/): the log was written before they existed, or copied without them; a writer adds them';
-    await compareStatics(v, log, expected, names, read, { allMissingNote: none });
+    await compareStatics(v, log, expected, names, read);
   };
 }
 
@@ -75,7 +83,8 @@ async function get(fetchFn, url) {
   try { res = await fetchFn(url); } catch (e) {
     throw new FairdrawError(`${url}: cannot fetch: ${e && e.cause && e.cause.message ? e.cause.message : (e && e.message) || e}`);
   }
-  if (res.status === 404) return null;
+  // 403: an object store that does not let the public list a bucket answers it for a missing key
+  if (res.status === 404 || res.status === 403) return null;
   if (!res.ok) throw new FairdrawError(`${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
   if (/^text\/html\b/i.test(res.headers.get('content-type') || '')) return null;
   try { return new Uint8Array(await res.arrayBuffer()); } catch (e) {
@@ -177,15 +186,15 @@ export async function verifyMirror(url, { vkey, now, fetch: fetchFn = globalThis
   const readBlob = async name => (published.has(name) ? get(fetchFn, at(name)) : null);
   // 5. every check, as if entries.jsonl held the entries
   const statics = async (v, log) => {
-    for (const i of missingEntries.slice(0, LISTED_ENTRIES)) v.problem(`${entryPath(i)}: missing on the mirror (HTTP 404): the mirror is incomplete`);
-    if (missingEntries.length > LISTED_ENTRIES) v.problem(`… and ${missingEntries.length - LISTED_ENTRIES} more entries missing on the mirror`);
+    listed(v.problem.bind(v), missingEntries.map(entryPath), 'missing on the mirror (HTTP 404): the mirror is incomplete',
+      'entry files missing on the mirror (HTTP 404)');
     if (missingEntries.length || log.entries.length < log.size) {
       v.note('hash tiles not checked: the mirror lacks entries');
       return;
     }
     const expected = new Map();
     for (const t of tilesForSize(log.size)) expected.set(tilePath(t.level, t.n, t.width), { kind: 'tile', ...t });
-    await compareStatics(v, log, expected, [...tiles.keys()], async name => tiles.get(name), {});
+    await compareStatics(v, log, expected, [...tiles.keys()], async name => tiles.get(name));
   };
   onProgress({ phase: 'checking', done: 0, total: 1 });
   const res = await verifyLog(files, { vkey, now, readBlob, leaves: prefixLeaves, statics });
