@@ -16,7 +16,11 @@ const DEBOUNCE_MS = 200;
 
 /** rows array → its lower-case search keys, computed on the first search and kept across re-renders. */
 const keyCache = new WeakMap();
-/** The lists on the page, told when the back or forward button changes the URL. */
+/**
+ * The lists on the page, told when the back or forward button changes the URL.
+ * A list built while its page is still being put together is not connected
+ * yet, so lists left behind by a re-render are dropped here, not when built.
+ */
 const lists = new Set();
 
 globalThis.addEventListener?.('popstate', () => {
@@ -26,10 +30,13 @@ globalThis.addEventListener?.('popstate', () => {
   }
 });
 
+/** NFKC: full-width digits and letters (a Chinese input method's １２３ＡＢＣ) match their ASCII forms. */
+const fold = text => text.normalize('NFKC').toLowerCase();
+
 function searchKeys(rows, searchKey) {
   let keys = keyCache.get(rows);
   if (!keys) {
-    keys = rows.map(r => searchKey(r).toLowerCase());
+    keys = rows.map(r => fold(searchKey(r)));
     keyCache.set(rows, keys);
   }
   return keys;
@@ -41,10 +48,10 @@ function searchKeys(rows, searchKey) {
  * extends it (typing on) can only match a subset, so only those rows are tried.
  */
 function filter(rows, searchKey, query, before = null) {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const words = fold(query).split(/\s+/).filter(Boolean);
   if (words.length === 0) return null;
   const keys = searchKeys(rows, searchKey);
-  const narrowing = before && before.found && before.query && query.toLowerCase().includes(before.query.toLowerCase());
+  const narrowing = before && before.found && before.query && fold(query).includes(fold(before.query));
   const candidates = narrowing ? before.found : null;
   const found = [];
   const n = candidates ? candidates.length : keys.length;
@@ -180,7 +187,7 @@ export function pagedTable({ id, caption, head, rows, cells, tableOptions, searc
       ? (count === 0 ? t('list.none', { q: state.query }) : t('list.found', { n: num(count), total: num(rows.length), q: state.query }))
       : t('list.count', { total: num(rows.length), from: num(from + 1), to: num(from + indices.length) });
     for (const p of [top, bottom]) p.update(page, pages, n => urlFor(params, n, state.query));
-    slot.replaceChildren(indices.length ? table(caption, head, indices.map(i => cells(rows[i], i)), tableOptions) : '');
+    slot.replaceChildren(...(indices.length ? [table(caption, head, indices.map(i => cells(rows[i], i)), tableOptions)] : []));
   }
 
   lists.add({

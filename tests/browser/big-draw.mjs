@@ -175,6 +175,10 @@ try {
     ok: firm.members.every(m => rows[0].team.includes(m.name) && rows[0].team.includes(m.id)), team: rows[0].team }));
   await search(firm.uscc.slice(-6).toLowerCase());
   await expectRows('part of a USCC, in lower case, finds it too', [String(FIRM)], async () => ({ ok: (await status()).startsWith(WORDS.found(1)), status: await status() }));
+  // a Chinese input method types full-width digits and letters
+  const fullWidth = firm.uscc.slice(-6).replace(/[0-9A-Z]/g, c => String.fromCharCode(c.charCodeAt(0) + 0xFEE0));
+  await search(fullWidth);
+  await expectRows(`full-width ${fullWidth} finds it too`, [String(FIRM)]);
   await search(`第${FIRM}号`);
   await expectRows('part of a firm name finds it', [String(FIRM)]);
   await search(INSPECTOR.id);
