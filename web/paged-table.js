@@ -135,7 +135,7 @@ export function pagedTable({ id, caption, head, rows, cells, tableOptions, searc
   const state = { ...readUrl(params), found: null };
   state.found = search ? filter(rows, searchKey, state.query) : null;
   // the keys of 10^5 rows take a moment: make them now, not on the first key pressed
-  if (search) setTimeout(() => searchKeys(rows, searchKey), 0);
+  if (search) (globalThis.requestIdleCallback || setTimeout)(() => searchKeys(rows, searchKey));
 
   const input = h('input', {
     type: 'search', id: `${id}-search`, class: 'list-search-input', value: state.query, autocomplete: 'off', spellcheck: 'false',

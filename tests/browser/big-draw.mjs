@@ -121,7 +121,7 @@ async function expectRows(name, numbers, extra = () => ({ ok: true })) {
 }
 
 const record = (name, ok, info = {}) => steps.push({ name, ok, ...info });
-const status = () => page.$eval('#targets [role="status"]', el => el.textContent.trim()).catch(() => null);
+const status = () => page.$eval('#targets [role="status"]', el => el.textContent.trim()).catch(() => '');
 /** Type a query and wait until the page has taken it (debounced): the URL then holds it. */
 async function search(q) {
   try {
@@ -201,7 +201,7 @@ try {
   await search('没有这个企业 zz-404');
   await expectRows('an unknown query shows no target', [], async () => {
     const said = await status();
-    return { ok: !!said && said.includes(WORDS.none), status: said };
+    return { ok: said.includes(WORDS.none), status: said };
   });
   await search('');
   await expectRows('clearing the search shows page 1 again', range(1, PER_PAGE));
