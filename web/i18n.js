@@ -737,6 +737,32 @@ const en = {
   'log.offer': 'If this site is a static mirror of the log (no public API), verify the published log instead:',
 };
 
+// Long lists on the draw page: one page at a time, and a search (web/paged-table.js, issue 14).
+Object.assign(zh, {
+  'targets.search': '查找企业或执法人员',
+  'targets.search.hint': '统一社会信用代码（可只输部分）、企业名称、执法证号或执法人员姓名。',
+  'excl.search': '查找被排除的企业',
+  'excl.search.hint': '统一社会信用代码（可只输部分）或原因。',
+  'list.count': '共 {total} 户，本页为第 {from}–{to} 户。',
+  'list.found': '{n} 户与“{q}”匹配（共 {total} 户）。',
+  'list.none': '没有与“{q}”匹配的结果。',
+  'page.nav.of': '{list}：分页',
+  'page.jump': '页码',
+  'page.go': '跳转',
+});
+Object.assign(en, {
+  'targets.search': 'Find a firm or an inspector',
+  'targets.search.hint': 'A credit code (or part of one), a firm name, an inspector’s certificate number or name.',
+  'excl.search': 'Find an excluded firm',
+  'excl.search.hint': 'A credit code (or part of one) or a reason.',
+  'list.count': 'Showing {from}–{to} of {total}.',
+  'list.found': '{n} of {total} match “{q}”.',
+  'list.none': 'Nothing matches “{q}”.',
+  'page.nav.of': '{list}: pages',
+  'page.jump': 'Page number',
+  'page.go': 'Go',
+});
+
 // Official result categories and review states are Chinese terms; English glosses for the switch.
 const enTerms = {
   '未发现问题': 'no problem found',

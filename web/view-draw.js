@@ -5,6 +5,7 @@ import { t, term } from './i18n.js';
 import { h, dl, table, section, code, time, num, beaconText, notice, zh } from './dom.js';
 import { api, getBytes, getJson, getText } from './api.js';
 import { outcomeBadge, sealedText } from './view-draws.js';
+import { pagedTable, scrollToListInUrl } from './paged-table.js';
 
 const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 const MAX_LISTED_DIFFERENCES = 50;
@@ -172,16 +173,28 @@ function teamList(members) {
     h('span', { class: 'member-meta' }, m.department ? `${m.department} · ` : '', h('span', { class: 'nowrap' }, t('member.cert', { id: m.id }))))));
 }
 
+// The URL's query parameters of the two long lists (paged-table.js).
+const TARGET_PARAMS = { page: 'page', q: 'q' };
+const EXCLUSION_PARAMS = { page: 'excl_page', q: 'excl_q' };
+// The log exclusions are an audit detail below the targets: shorter pages keep the page's length for them.
+const EXCLUSIONS_PER_PAGE = 20;
+
+/** What a visitor may search a target by: the firm, and the certificate ids and names of its team. */
+const targetKey = tm => [tm.uscc, tm.name, ...(tm.members || []).flatMap(m => [m.id, m.name])].join('\n');
+
 function targetsSection(d) {
   if (!d.draw) return null;
   const teams = d.teams || [];
   return section('targets', t('targets.title'),
     teams.length === 0 ? h('p', {}, t('targets.none')) :
-      table(t('targets.title'), [t('targets.n'), t('targets.enterprise'), t('targets.class'), t('targets.region'), t('targets.ticket'), t('targets.team')],
-        teams.map((tm, i) => [{ th: true, value: String(i + 1) },
+      pagedTable({
+        id: 'targets', caption: t('targets.title'), rows: teams, searchKey: targetKey, words: 'targets', params: TARGET_PARAMS,
+        head: [t('targets.n'), t('targets.enterprise'), t('targets.class'), t('targets.region'), t('targets.ticket'), t('targets.team')],
+        cells: (tm, i) => [{ th: true, value: String(i + 1) },
           h('div', {}, h('a', { href: `/enterprises/${encodeURIComponent(tm.uscc)}`, lang: 'zh-CN' }, tm.name), h('br'), code(tm.uscc, { class: 'uscc' })),
-          tm.class, tm.region || '—', tm.ticket ? code(tm.ticket, { class: 'hash ticket' }) : '—', teamList(tm.members || [])]),
-        { id: 'targets-table', cls: 'wide targets', hideCaption: true }));
+          tm.class, tm.region || '—', tm.ticket ? code(tm.ticket, { class: 'hash ticket' }) : '—', teamList(tm.members || [])],
+        tableOptions: { id: 'targets-table', cls: 'wide targets', hideCaption: true },
+      }));
 }
 
 function exclusionsSection(d) {
@@ -189,10 +202,14 @@ function exclusionsSection(d) {
   return section('exclusions', t('excl.title'),
     h('p', { class: 'muted' }, t('excl.intro')),
     ex.length === 0 ? h('p', {}, t('excl.none')) :
-      table(t('excl.title'), [t('excl.uscc'), t('excl.reason'), t('excl.entry')],
-        ex.map(e => [{ th: true, value: h('a', { href: `/enterprises/${encodeURIComponent(e.uscc)}` }, code(e.uscc, { class: 'uscc' })) },
-          e.reason, e.entry ? h('a', { href: `/draws/${encodeURIComponent(e.entry)}` }, code(e.entry.slice(0, 16) + '…', { title: e.entry })) : t('excl.cap')]),
-        { id: 'exclusions-table', cls: 'wide', hideCaption: true }));
+      pagedTable({
+        id: 'exclusions', caption: t('excl.title'), rows: ex, searchKey: e => `${e.uscc}\n${e.reason}`, words: 'excl', params: EXCLUSION_PARAMS,
+        perPage: EXCLUSIONS_PER_PAGE, search: ex.length > EXCLUSIONS_PER_PAGE, // a short list needs no search box
+        head: [t('excl.uscc'), t('excl.reason'), t('excl.entry')],
+        cells: e => [{ th: true, value: h('a', { href: `/enterprises/${encodeURIComponent(e.uscc)}` }, code(e.uscc, { class: 'uscc' })) },
+          e.reason, e.entry ? h('a', { href: `/draws/${encodeURIComponent(e.entry)}` }, code(e.entry.slice(0, 16) + '…', { title: e.entry })) : t('excl.cap')],
+        tableOptions: { id: 'exclusions-table', cls: 'wide', hideCaption: true },
+      }));
 }
 
 function checkpointSection(d) {
@@ -231,6 +248,7 @@ export function render(d) {
 }
 
 export function mounted(d, { query }) {
+  scrollToListInUrl([['targets', TARGET_PARAMS], ['exclusions', EXCLUSION_PARAMS]]);
   updateVerifyPanel();
   if (query.get('verify') === '1' && verifyState.status === null) startVerify();
 }

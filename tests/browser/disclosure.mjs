@@ -14,18 +14,9 @@
 // consoleErrors} and exits 0 when every case gives its expected outcome and
 // the page logged no console error; 1 otherwise.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openBrowser } from './e2e.mjs';
 import { buildLog } from '../verify-js/protected-log.mjs';
-
-const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web');
-// localhost: a secure context (WebCrypto), like the tests' real server on 127.0.0.1
-const ORIGIN = 'http://localhost:8765';
-// the server's policy (src/server/router.rs): no inline script, nothing from elsewhere
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.svg': 'image/svg+xml', '.json': 'application/json' };
+import { ORIGIN, webRoute } from './serve-web.mjs';
 
 const arg = name => { const i = process.argv.indexOf(name); return i > 1 ? process.argv[i + 1] : undefined; };
 const lang = arg('--lang') || 'zh';
@@ -45,18 +36,12 @@ const CASES = [
   { name: 'not a disclosure', bytes: '{"format": "fairdraw-disclosure/1"}', expected: 'invalid' },
 ];
 
-function serve(route) {
-  const url = new URL(route.request().url());
-  const headers = { 'content-security-policy': CSP };
-  if (url.origin !== ORIGIN) return route.abort();
-  if (url.pathname === '/api/entries/0') return route.fulfill({ status: 200, headers, contentType: 'application/json', body: JSON.stringify(firstEntry) });
-  if (url.pathname === '/api/log.pub') return route.fulfill({ status: 200, headers, contentType: 'text/plain', body: `${log.log.vkey}\n` });
-  if (url.pathname.startsWith('/api/')) return route.fulfill({ status: 404, headers, contentType: 'application/json', body: '{"error":"not in this test"}' });
-  const file = path.join(WEB, path.normalize(url.pathname));
-  const inWeb = file.startsWith(WEB + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile();
-  const served = inWeb ? file : path.join(WEB, 'index.html'); // every page path is the page
-  return route.fulfill({ status: 200, headers, contentType: TYPES[path.extname(served)] || 'application/octet-stream', body: fs.readFileSync(served) });
-}
+// the only API answers the page needs: the log's first entry and its key
+const serve = webRoute(url => {
+  if (url.pathname === '/api/entries/0') return { json: firstEntry };
+  if (url.pathname === '/api/log.pub') return { contentType: 'text/plain', body: `${log.log.vkey}\n` };
+  return null;
+});
 
 const { browser, context, page, consoleErrors } = await openBrowser({ lang });
 let report;
