@@ -78,29 +78,32 @@ const BASE_ENTERPRISE_COLUMNS = ['uscc', 'name', 'credit_class', 'region', 'indu
 /**
  * §5 + §6 "where": resolve the plan's where columns against the registry:
  * a column naming a §1.1 field uses that field; otherwise it is an extra column.
- * Returns {extraCols: [header text, sorted], getters: [[value, getter(e)]...]}.
+ * Returns {extraCols: [header text, sorted], tests: [[value, getter(e)]...],
+ * extraValues: header text -> that column's values, aligned with ents.list}.
  */
 export function resolveWhere(plan, ents) {
   const extraCols = [];
   const tests = [];
+  const extraValues = new Map();
   for (const [col, value] of plan.scope.where) {
     const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
     if (f) {
       const name = f.name;
       tests.push([value, e => e[name]]);
     } else {
-      const c = ents.table.extras.get(col);
+      const values = ents.column(ents.table.extras.get(col));
       extraCols.push(col);
-      tests.push([value, e => e.row.cells[c]]);
+      extraValues.set(col, values);
+      tests.push([value, e => values[e.index]]);
     }
   }
   extraCols.sort(cmpCodePoint); // where is already sorted; keep explicit
-  return { extraCols, tests };
+  return { extraCols, tests, extraValues };
 }
 
-export async function snapshots(ents, insps, conflicts, extraCols) {
+export async function snapshots(ents, insps, conflicts, extraCols, extraValues) {
   // Enterprises: [uscc, name, credit_class, region, industry, status, extras...], sorted by uscc
-  const ecol = extraCols.map(c => ents.table.extras.get(c));
+  const ecol = extraCols.map(c => extraValues.get(c));
   const es = sortByUscc(ents.list);
   const eLeaf = i => {
     const e = es[i];
@@ -108,7 +111,7 @@ export async function snapshots(ents, insps, conflicts, extraCols) {
     // out; uscc, class, region and status cannot contain " or \ (validated §1.1)
     let j = '["' + e.uscc + '",' + jsonString(e.name) + ',"' + e.credit_class + '","' +
       e.region + '",' + jsonString(e.industry) + ',"' + e.status + '"';
-    for (const c of ecol) j += ',' + jsonString(e.row.cells[c]);
+    for (const values of ecol) j += ',' + jsonString(values[e.index]);
     return j + ']';
   };
   // Inspectors, sorted by id
