@@ -134,6 +134,52 @@ class StringArrayBytes {
   }
 }
 
+/**
+ * RFC 6962 MTH of leaves given one at a time (a snapshot read as a stream):
+ * keeps one root per complete subtree of 2^h leaves, merged as soon as two
+ * have the same size (at most log2(n) hashes held). root() joins the
+ * remaining subtrees from the right, which is MTH's split at the largest
+ * power of two below n. Leaves are hashed with the checked synchronous
+ * SHA-256 (use merkleRoot when fastHashing() is false).
+ */
+export class MerkleStream {
+  constructor() {
+    this.count = 0;
+    this.stack = []; // [{size, hash}], sizes strictly decreasing
+    this.buf = new Uint8Array(1024);
+    this.node = new Uint8Array(65);
+    this.node[0] = 0x01;
+  }
+
+  add(leaf) {
+    if (leaf.length + 1 > this.buf.length) this.buf = new Uint8Array(2 * (leaf.length + 1));
+    this.buf[0] = 0x00;
+    this.buf.set(leaf, 1);
+    let top = { size: 1, hash: sha256Sync(this.buf, new Uint8Array(32), 0, leaf.length + 1) };
+    const stack = this.stack;
+    while (stack.length && stack[stack.length - 1].size === top.size) {
+      const left = stack.pop();
+      top = { size: 2 * top.size, hash: this.join(left.hash, top.hash) };
+    }
+    stack.push(top);
+    this.count++;
+  }
+
+  join(left, right) {
+    this.node.set(left, 1);
+    this.node.set(right, 33);
+    return sha256Sync(this.node);
+  }
+
+  /** The root as lower-case hex. */
+  async root() {
+    if (this.count === 0) return hex(await sha256(new Uint8Array(0)));
+    let h = this.stack[this.stack.length - 1].hash;
+    for (let k = this.stack.length - 2; k >= 0; k--) h = this.join(this.stack[k].hash, h);
+    return hex(h);
+  }
+}
+
 const BASE_ENTERPRISE_COLUMNS = ['uscc', 'name', 'credit_class', 'region', 'industry', 'status'];
 
 /**
