@@ -379,8 +379,9 @@ function updateVerifyPanel() {
       h('span', { class: 'verdict-mark', 'aria-hidden': 'true' }, MARK[c.state]), ' ',
       h('span', { class: 'sr-only' }, t(`verdict.state.${c.state}`)),
       verdictText(c, r)))));
-  const where = whereText(r.checks.find(c => c.id === 'recompute'));
-  if (where) details.append(h('p', { id: 'verify-where', class: 'muted' }, where));
+  const recompute = r.checks.find(c => c.id === 'recompute');
+  const where = whereText(recompute);
+  if (where) details.append(h('p', { id: 'verify-where', class: 'muted', 'data-ran-in': recompute.ranIn }, where));
   const diffs = r.recomputed.differences;
   if (diffs.length) {
     const shown = diffs.slice(0, MAX_LISTED_DIFFERENCES);
