@@ -2,7 +2,7 @@
 // headless Chromium, and how much memory it needs. A benchmark, not a test:
 // it prints figures and asserts nothing about them.
 //
-//   node tests/browser/bench-verify.mjs --registry DIR [--log DIR] [--runs N] [--lang zh|en]
+//   node tests/browser/bench-verify.mjs --registry DIR [--log DIR] [--runs N] [--lang zh|en] [--web DIR]
 //
 // --registry DIR  enterprises.csv, inspectors.csv and conflicts.csv (e.g. made by
 //                 `fairdraw gen --enterprises 1000000 --inspectors 5000 --conflicts 2000 --out-dir DIR`)
@@ -11,12 +11,14 @@
 //                 registry with data/plan-minimal.toml and a ceremony beacon,
 //                 then `reveal` (a simulated clock, so it is reproducible)
 // --runs N        measured runs, each in a fresh browser (default 3)
+// --web DIR       serve this copy of web/ (e.g. an older one, to compare)
 //
 // Each run opens the draw page, presses "verify" and waits for the verdict;
-// it prints one JSON line {run, status, seconds, cpuSeconds, peakRssMiB, stages,
-// processes} where seconds runs from the click to the verdict, cpuSeconds is
+// it prints one JSON line {run, status, seconds, cpuSeconds, pageRssMiB, peakRssMiB,
+// stages, processes} where seconds runs from the click to the verdict, cpuSeconds is
 // the CPU time Chromium's processes used meanwhile, stages are the page's
-// progress texts with their times, and peakRssMiB is the largest
+// progress texts with their times, pageRssMiB the renderer's peak before the
+// click (the page alone), and peakRssMiB is the largest
 // peak resident set (VmHWM in /proc) of a Chromium renderer process — the page
 // and its Web Worker live in one — read just before the browser closes; then
 // the medians. The binary is $FAIRDRAW or target/debug/fairdraw; Chromium is
@@ -40,9 +42,10 @@ function args(argv) {
     else if (a === '--log') o.log = argv[++k];
     else if (a === '--runs') o.runs = Number(argv[++k]);
     else if (a === '--lang') o.lang = argv[++k];
+    else if (a === '--web') o.web = path.resolve(argv[++k]);
     else throw new Error(`unknown argument ${a}`);
   }
-  if (!o.registry) throw new Error('usage: node tests/browser/bench-verify.mjs --registry DIR [--log DIR] [--runs N] [--lang zh|en]');
+  if (!o.registry) throw new Error('usage: node tests/browser/bench-verify.mjs --registry DIR [--log DIR] [--runs N] [--lang zh|en] [--web DIR]');
   if (!(Number.isInteger(o.runs) && o.runs >= 1)) throw new Error('--runs: a positive integer');
   o.log = o.log || path.join(o.registry, 'bench-log');
   return o;
@@ -116,7 +119,10 @@ async function oneRun(url, id, lang) {
         if (text !== last) { last = text; window.benchStage(el.textContent); }
       }).observe(el, { childList: true, subtree: true, characterData: true });
     });
-    const cpuBefore = chromiumPeaks().reduce((s, p) => s + p.cpuSeconds, 0);
+    const before = chromiumPeaks();
+    const cpuBefore = before.reduce((s, p) => s + p.cpuSeconds, 0);
+    // the page itself (the draw's 10^4 targets are listed) before anything is verified
+    const pageRssMiB = Math.max(0, ...before.filter(p => p.type === 'renderer').map(p => p.peakMiB));
     t0 = Date.now();
     await page.click('#verify-button');
     await page.waitForSelector('[data-verify-status]:not([data-verify-status="pending"])', { timeout: 600_000 });
@@ -126,7 +132,7 @@ async function oneRun(url, id, lang) {
     const procs = chromiumPeaks();
     const renderers = procs.filter(p => p.type === 'renderer');
     const cpuSeconds = Math.round(100 * (procs.reduce((s, p) => s + p.cpuSeconds, 0) - cpuBefore)) / 100;
-    return { status, seconds, cpuSeconds, peakRssMiB: Math.max(0, ...renderers.map(p => p.peakMiB)), where, stages, processes: procs };
+    return { status, seconds, cpuSeconds, pageRssMiB, peakRssMiB: Math.max(0, ...renderers.map(p => p.peakMiB)), where, stages, processes: procs };
   } finally {
     await browser.close();
   }
@@ -137,7 +143,7 @@ const median = xs => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 async function main() {
   const o = args(process.argv.slice(2));
   if (!fs.existsSync(path.join(o.log, 'log.pub'))) makeLog(o.registry, o.log);
-  const srv = await startServer(path.resolve(o.log));
+  const srv = await startServer(path.resolve(o.log), o.web ? { web: o.web } : {});
   try {
     const draws = (await (await fetch(`${srv.url}/api/draws`)).json()).draws;
     const id = draws[draws.length - 1].id;
