@@ -35,7 +35,9 @@
 //     detail     : the GET /api/draws/{id} response (web/openapi.json DrawDetail)
 //     fetchBytes : url -> Promise<Uint8Array>
 //     onProgress : optional (stage, info) callback; stages 'download',
-//                  'unpack', 'root', 'recompute'
+//                  'root' (info: registry, count of leaves read so far, total =
+//                  the published count; the snapshot is inflated and hashed as
+//                  a stream), 'recompute'
 //     openings   : a protected log's DrawResult `openings` (LOG-FORMAT.md
 //                  "Publication"; web/verdict.js takes them from the receipt)
 //   A protected log (the commitment has `blinded`): the blinded snapshots and

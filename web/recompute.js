@@ -11,6 +11,8 @@
 
 import { verifyLoggedDraw } from './logged.js';
 
+const PROGRESS_MS = 250;
+
 /** Why no worker can run here, or null when a module worker may. */
 function noWorkerReason() {
   if (typeof Worker !== 'function') return 'no Web Workers';
@@ -44,6 +46,9 @@ function inWorker(detail, openings, onProgress) {
       return;
     }
     let ready = false;
+    // progress reaches the page at most every PROGRESS_MS (and at each new stage): every
+    // report redraws the verify panel, which on a page listing 10^4 targets is not free
+    let shownStage = null, shownAt = 0;
     const done = (f) => { worker.terminate(); f(); };
     worker.onerror = (ev) => {
       ev.preventDefault();
@@ -57,7 +62,12 @@ function inWorker(detail, openings, onProgress) {
         ready = true;
         worker.postMessage({ detail, openings });
       } else if (data.type === 'progress') {
-        if (onProgress) onProgress(data.stage, data.info);
+        const now = Date.now();
+        if (onProgress && (data.stage !== shownStage || now - shownAt >= PROGRESS_MS)) {
+          shownStage = data.stage;
+          shownAt = now;
+          onProgress(data.stage, data.info);
+        }
       } else if (data.type === 'result') {
         done(() => resolve({ result: data.result }));
       } else if (data.type === 'error') {
