@@ -6,7 +6,7 @@
 import { cmpCodePoint, cmpTuple, sortByKey, sortByUscc } from './order.js';
 import { fastHashing, hex, sha256, sha256Each, sha256Sync, utf8, utf8Encoder } from './sha256.js';
 import { ENTERPRISE_FIELDS, headerMatches } from './tables.js';
-import { canonicalJson, jsonString } from './canonical-json.js';
+import { JSON_NEEDS_ESCAPE, canonicalJson, jsonString } from './canonical-json.js';
 
 /**
  * MTH over leaf byte strings. Computed bottom-up level by level (a lone last
@@ -114,8 +114,14 @@ class StringArrayBytes {
     buf[o++] = 0x22;
     for (let k = 0; k < n; k++) {
       const c = s.charCodeAt(k);
-      if (c >= 0x80 || c < 0x20 || c === 0x22 || c === 0x5c) { // not plain ASCII: the general way
-        this.len = at + utf8Encoder.encodeInto(jsonString(s), buf.subarray(at)).written;
+      if (c >= 0x80 || c < 0x20 || c === 0x22 || c === 0x5c) { // not plain ASCII
+        if (JSON_NEEDS_ESCAPE.test(s)) { // escapes: the general way
+          this.len = at + utf8Encoder.encodeInto(jsonString(s), buf.subarray(at)).written;
+          return;
+        }
+        o = at + 1 + utf8Encoder.encodeInto(s, buf.subarray(at + 1)).written; // e.g. Chinese names
+        buf[o++] = 0x22;
+        this.len = o;
         return;
       }
       buf[o++] = c;

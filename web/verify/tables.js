@@ -79,10 +79,9 @@ export function asBytes(x, file) {
 
 /**
  * §1 step 2: RFC 4180 records, one at a time (a registry of 10^6 rows is never
- * held as cell arrays). `next()` returns {line, start, cells} — the 1-based
- * physical start line (CR, LF and CRLF each end a line) and the text offset
- * where the record starts — or null at the end; completely empty lines are
- * skipped.
+ * held as cell arrays). `next()` returns {line, cells} — line: the 1-based
+ * physical start line (CR, LF and CRLF each end a line) — or null at the
+ * end; completely empty lines are skipped.
  * Record ends: LF, CRLF, and — like common CSV readers and the reference — a
  * lone CR. Malformed quoting is read leniently like common CSV readers:
  * `"ab"c` -> `abc`, `ab"c` -> `ab"c`. An unterminated quoted field is
@@ -113,7 +112,7 @@ class CsvRecords {
     const n = text.length;
     let i = this.i;
     let line = this.line;
-    const recLine = line, recStart = i;
+    const recLine = line;
     const cells = [];
     let sawSomething = false;
     for (;;) {
@@ -164,7 +163,7 @@ class CsvRecords {
     }
     this.i = i;
     this.line = line;
-    return sawSomething ? { line: recLine, start: recStart, cells } : null;
+    return sawSomething ? { line: recLine, cells } : null;
   }
 }
 
@@ -191,7 +190,7 @@ export function headerMatches(h, f) {
  * §1 steps 2–5 for one file, a record at a time: header mapping, trimming,
  * control characters, cell counts. Once the header is read, `rowReader(table)`
  * gives the function `onRow(row, bad)` that is called for each record
- * with as many cells as the header (row = {line, start, cells}, trimmed cells;
+ * with as many cells as the header (row = {line, cells}, trimmed cells;
  * bad = a control character, already reported). Returns the table
  * {header, headerLine, fieldCol, extras, headerOk, forEachRow} or null for an
  * empty file; forEachRow(fn) reads the rows again (for columns found to be
