@@ -777,6 +777,20 @@ const enTerms = {
   '存续': 'active', '歇业': 'dormant', '吊销': 'revoked', '注销': 'cancelled',
 };
 
+// The verification's progress bar and where it ran (web/verify-progress.js, web/recompute.js).
+Object.assign(zh, {
+  'verify.progress.label': '验证进度',
+  'verify.stage.root.of': '正在核对{registry}快照的默克尔根（{count} / {total} 条）…',
+  'verify.where.worker': '重新计算在后台线程（Web Worker）中完成，页面在此期间保持可用。',
+  'verify.where.page': '本浏览器未能使用后台线程（{reason}），重新计算在页面中完成，期间页面可能没有响应。',
+});
+Object.assign(en, {
+  'verify.progress.label': 'Verification progress',
+  'verify.stage.root.of': 'Checking the Merkle root of the {registry} snapshot ({count} of {total} leaves)…',
+  'verify.where.worker': 'Recomputed in a background thread (Web Worker); the page stayed usable meanwhile.',
+  'verify.where.page': 'This browser could not use a background thread ({reason}): the recomputation ran on the page itself, which may not have responded meanwhile.',
+});
+
 const TABLES = { zh, en };
 let current = readStored();
 

@@ -35,7 +35,9 @@
 //     detail     : the GET /api/draws/{id} response (web/openapi.json DrawDetail)
 //     fetchBytes : url -> Promise<Uint8Array>
 //     onProgress : optional (stage, info) callback; stages 'download',
-//                  'unpack', 'root', 'recompute'
+//                  'root' (info: registry, count of leaves read so far, total =
+//                  the published count; the snapshot is inflated and hashed as
+//                  a stream), 'recompute'
 //     openings   : a protected log's DrawResult `openings` (LOG-FORMAT.md
 //                  "Publication"; web/verdict.js takes them from the receipt)
 //   A protected log (the commitment has `blinded`): the blinded snapshots and
@@ -47,7 +49,9 @@
 // Exported helpers (tests): leavesOf, rebuildInputs, planToToml, csvLine.
 
 import { verifyDraw, computeDraw, merkleRoot, canonicalJson, FairdrawError } from './verify.js';
-import { gunzip as inflate, blobLines } from './verify/gzip.js';
+import { gunzip as inflate, blobLines, forEachLine } from './verify/gzip.js';
+import { MerkleStream } from './verify/merkle.js';
+import { fastHashing } from './verify/sha256.js';
 import { checkBlindedSnapshot, publicDocumentChecks } from './verify/protected.js';
 
 export const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
@@ -93,15 +97,14 @@ async function gunzip(bytes) {
 /** Split at LF: one leaf per line; a final LF ends the last line (no empty leaf). */
 export const leavesOf = blobLines;
 
-function parseLeaves(leaves, registry) {
-  const dec = new TextDecoder('utf-8', { fatal: true });
-  return leaves.map((leaf, i) => {
-    try {
-      return JSON.parse(dec.decode(leaf));
-    } catch (e) {
-      throw new FairdrawError(`${registry} snapshot, leaf ${i + 1}: not a JSON array (${e.message})`);
-    }
-  });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** Leaf i (0-based) of a snapshot as JSON; throws a FairdrawError naming it. */
+function parseLeaf(leaf, i, registry) {
+  try {
+    return JSON.parse(strictUtf8.decode(leaf));
+  } catch (e) {
+    throw new FairdrawError(`${registry} snapshot, leaf ${i + 1}: not a JSON array (${e.message})`);
+  }
 }
 
 // ─── rebuilding the input files ─────────────────────────────────────────────
@@ -111,8 +114,34 @@ export function csvLine(cells) {
   return cells.map(c => '"' + String(c).replace(/"/g, '""') + '"').join(',');
 }
 
+/** A CSV file built a record at a time, encoded in batches (a registry of 10^6 firms is never one string). */
+class CsvBytes {
+  constructor(header) { this.parts = []; this.lines = [csvLine(header)]; this.size = 0; }
+  add(cells) {
+    this.lines.push(csvLine(cells));
+    if (this.lines.length >= 8192) this.flush();
+  }
+  flush() {
+    if (!this.lines.length) return;
+    const b = encoder.encode(this.lines.join('\n') + '\n');
+    this.parts.push(b);
+    this.size += b.length;
+    this.lines = [];
+  }
+  bytes() {
+    this.flush();
+    const out = new Uint8Array(this.size);
+    let o = 0;
+    for (const p of this.parts) { out.set(p, o); o += p.length; }
+    this.parts = [];
+    return out;
+  }
+}
+
 function csvFile(header, rows) {
-  return encoder.encode([header, ...rows].map(csvLine).join('\n') + '\n');
+  const csv = new CsvBytes(header);
+  for (const r of rows) csv.add(r);
+  return csv.bytes();
 }
 
 function checkLeaf(row, i, registry, test, shape) {
@@ -122,24 +151,42 @@ function checkLeaf(row, i, registry, test, shape) {
 }
 const isStr = x => typeof x === 'string';
 
-function enterprisesCsv(rows, columns) {
-  rows.forEach((r, i) => checkLeaf(r, i, 'enterprises', x => x.length === columns.length && x.every(isStr),
-    `${columns.length} strings (${columns.join(', ')})`));
-  return csvFile(columns, rows);
-}
+/**
+ * Per registry: the CSV header and the CSV record of leaf row r (index i),
+ * after checking its shape (a FairdrawError naming the leaf otherwise).
+ */
+const LEAF_CSV = {
+  enterprises: {
+    header: columns => columns,
+    record: (r, i, columns) => {
+      checkLeaf(r, i, 'enterprises', x => x.length === columns.length && x.every(isStr),
+        `${columns.length} strings (${columns.join(', ')})`);
+      return r;
+    },
+  },
+  inspectors: {
+    header: () => INSPECTOR_HEADER,
+    record: (r, i) => {
+      checkLeaf(r, i, 'inspectors',
+        x => x.length === 8 && [0, 1, 2, 3, 5, 7].every(k => isStr(x[k])) && typeof x[4] === 'boolean'
+          && Array.isArray(x[6]) && x[6].every(isStr),
+        '[id, name, department, region, active, role, qualifications, cert_expires]');
+      // qualifications were split at the §1.2 separators, so none contains ";"
+      return [r[0], r[1], r[2], r[3], r[4] ? 'true' : 'false', r[5], r[6].join(';'), r[7]];
+    },
+  },
+  conflicts: {
+    header: () => CONFLICT_HEADER,
+    record: (r, i) => {
+      checkLeaf(r, i, 'conflicts', x => x.length === 2 && x.every(isStr), '[inspector_id, uscc]');
+      return r;
+    },
+  },
+};
 
-function inspectorsCsv(rows) {
-  rows.forEach((r, i) => checkLeaf(r, i, 'inspectors',
-    x => x.length === 8 && [0, 1, 2, 3, 5, 7].every(k => isStr(x[k])) && typeof x[4] === 'boolean'
-      && Array.isArray(x[6]) && x[6].every(isStr),
-    '[id, name, department, region, active, role, qualifications, cert_expires]'));
-  // qualifications were split at the §1.2 separators, so none contains ";"
-  return csvFile(INSPECTOR_HEADER, rows.map(r => [r[0], r[1], r[2], r[3], r[4] ? 'true' : 'false', r[5], r[6].join(';'), r[7]]));
-}
-
-function conflictsCsv(rows) {
-  rows.forEach((r, i) => checkLeaf(r, i, 'conflicts', x => x.length === 2 && x.every(isStr), '[inspector_id, uscc]'));
-  return csvFile(CONFLICT_HEADER, rows);
+function registryCsv(registry, rows, columns) {
+  const form = LEAF_CSV[registry];
+  return csvFile(form.header(columns), rows.map((r, i) => form.record(r, i, columns)));
 }
 
 /** A TOML basic string. JSON's escapes are TOML's, except that TOML also wants DEL escaped. */
@@ -209,11 +256,18 @@ export function planToToml(plan) {
 
 /** Leaf rows of the three snapshots -> verify.js inputs (without seed). */
 export function rebuildInputs(rows, enterpriseColumns, plan) {
+  return inputsFrom({
+    enterprises: registryCsv('enterprises', rows.enterprises, enterpriseColumns),
+    inspectors: registryCsv('inspectors', rows.inspectors),
+    conflicts: registryCsv('conflicts', rows.conflicts),
+  }, plan);
+}
+
+/** The three registry CSV files and the canonical plan -> verify.js inputs (without seed). */
+function inputsFrom(csv, plan) {
   const { toml, files } = planToToml(plan);
   return {
-    enterprises: enterprisesCsv(rows.enterprises, enterpriseColumns),
-    inspectors: inspectorsCsv(rows.inspectors),
-    conflicts: conflictsCsv(rows.conflicts),
+    ...csv,
     plan: toml,
     planFiles: files,
     names: { enterprises: 'enterprises snapshot', inspectors: 'inspectors snapshot', conflicts: 'conflicts snapshot', plan: 'commitment plan' },
@@ -296,6 +350,45 @@ async function verifyProtectedDraw(detail, fetchBytes, openings, { checks, diffe
 
 // ─── the whole verification ─────────────────────────────────────────────────
 
+/**
+ * One snapshot blob read as a stream (never the whole decompressed text):
+ * its Merkle root and leaf count, and csv() — the registry's CSV file for
+ * verify.js. A leaf that is not JSON (jsonError) or not of the registry's
+ * shape (thrown by csv()) matters only once the root is known to be the
+ * committed one: a snapshot that is not proves nothing.
+ */
+async function readSnapshot(registry, raw, columns, total, progress) {
+  const form = LEAF_CSV[registry];
+  if (!(await fastHashing())) {
+    // this browser's WebCrypto disagrees with the synchronous SHA-256: the slow way, every leaf held
+    const leaves = leavesOf(await gunzip(raw));
+    let jsonError = null, rows = [];
+    try { rows = leaves.map((l, i) => parseLeaf(l, i, registry)); } catch (e) { jsonError = e; }
+    return { root: await merkleRoot(leaves), count: leaves.length, jsonError, csv: () => registryCsv(registry, rows, columns) };
+  }
+  const tree = new MerkleStream();
+  const csv = registry === 'enterprises' && columns === null ? null : new CsvBytes(form.header(columns));
+  let jsonError = null, shapeError = null;
+  progress('root', { registry, count: 0, total });
+  await forEachLine(raw, (line) => {
+    const i = tree.count;
+    tree.add(line);
+    if (i % 16384 === 16383) progress('root', { registry, count: i + 1, total });
+    if (jsonError) return;
+    let row;
+    try { row = parseLeaf(line, i, registry); } catch (e) { jsonError = e; return; }
+    if (shapeError || csv === null) return;
+    try { csv.add(form.record(row, i, columns)); } catch (e) { shapeError = e; }
+  });
+  progress('root', { registry, count: tree.count, total });
+  return {
+    root: await tree.root(),
+    count: tree.count,
+    jsonError,
+    csv: () => { if (shapeError) throw shapeError; return csv.bytes(); },
+  };
+}
+
 function need(v, what) {
   if (v === undefined || v === null) throw new FairdrawError(`the draw detail has no ${what}`);
   return v;
@@ -314,23 +407,24 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress, opening
   if (commitment.blinded) return verifyProtectedDraw(detail, fetchBytes, openings, { checks, differences, differ, progress });
 
   // 1. Snapshots: download, inflate, root and count; the API's roots must be the committed ones.
-  const rows = {};
+  // The leaf columns: published with the snapshot (and in the draw document).
+  const columns = (published.enterprises && published.enterprises.columns) || (detail.draw && detail.draw.snapshots.enterprises.columns) || null;
+  const read = {};
   for (const reg of REGISTRIES) {
     const snap = need(published[reg], `snapshots.${reg}`);
     const url = snap.url || `/api/snapshots/${snap.root}`;
     progress('download', { registry: reg, url });
     const raw = await fetchBytes(url);
-    progress('unpack', { registry: reg });
-    const leaves = leavesOf(await gunzip(raw));
-    progress('root', { registry: reg, count: leaves.length });
-    const root = await merkleRoot(leaves);
-    const ok = root === snap.root && leaves.length === snap.count;
-    checks.push({ id: 'snapshot', registry: reg, ok, root: snap.root, computedRoot: root, count: leaves.length });
+    const got = await readSnapshot(reg, raw, columns, snap.count, progress);
+    const { root, count } = got;
+    const ok = root === snap.root && count === snap.count;
+    checks.push({ id: 'snapshot', registry: reg, ok, root: snap.root, computedRoot: root, count });
     if (root !== snap.root) differ(`snapshots.${reg}.root`, root, snap.root);
-    if (leaves.length !== snap.count) differ(`snapshots.${reg}.count`, leaves.length, snap.count);
+    if (count !== snap.count) differ(`snapshots.${reg}.count`, count, snap.count);
     const committed = commitment.snapshots && commitment.snapshots[reg];
     if (!committed || committed.root !== snap.root) differ(`commitment.snapshots.${reg}.root`, snap.root, committed && committed.root);
-    if (ok) rows[reg] = parseLeaves(leaves, reg);
+    if (ok && got.jsonError) throw got.jsonError;
+    read[reg] = got;
   }
   if (differences.length) {
     // A snapshot that is not the committed one proves nothing about the draw: stop here.
@@ -342,9 +436,8 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress, opening
   // 2. The commitment: plan digest, randomness from the beacon, seed from commitment + randomness.
   await commitmentChecks(detail, checks, differ);
 
-  // The leaf columns: published with the snapshot (and in the draw document).
-  const columns = published.enterprises.columns || (detail.draw && detail.draw.snapshots.enterprises.columns);
-  const inputs = rebuildInputs(rows, need(columns, 'snapshots.enterprises.columns'), plan);
+  need(columns, 'snapshots.enterprises.columns');
+  const inputs = inputsFrom(Object.fromEntries(REGISTRIES.map(reg => [reg, read[reg].csv()])), plan);
 
   // 3a. Infeasible: the recomputation must fail the same way (§8.5).
   if (!detail.draw) {

@@ -2,7 +2,8 @@
 // verdict it may claim (issue 9: "the page verifies what it claims").
 //
 // Four checks, each ok (✓), failed (✗) or not applicable / not available (—):
-//   recompute — your browser re-did the draw (web/logged.js) and got the published list;
+//   recompute — your browser re-did the draw (web/logged.js, in a Web Worker where the
+//               browser has one: web/recompute.js; ranIn says where) and got the published list;
 //               in a protected log: the public checks against the blinded snapshots
 //   beacon    — drand: the BLS signature verifies against the pinned quicknet key
 //               (web/beacon-check.js); ceremony: "—", a browser cannot check dice
@@ -15,7 +16,7 @@
 // Loaded on demand with the vendored @noble libraries: only when the visitor
 // presses "verify".
 
-import { verifyLoggedDraw } from './logged.js';
+import { recomputeLoggedDraw } from './recompute.js';
 import { canonicalJson } from './verify.js';
 import { checkBeacon } from './beacon-check.js';
 import { checkWitnesses, fetchWitnessMaterial } from './witness-check.js';
@@ -52,7 +53,7 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
   // a sealed draw (LOG-FORMAT.md "Embargo"): no document to check until its publication
   const recomputed = logged && logged.sealed
     ? { status: 'unchecked', sealed: logged.sealed, infeasible: false, differences: [], checks: [], problems: [] }
-    : await verifyLoggedDraw(detail, io.getBytes, { onProgress, openings: logged ? logged.openings : undefined });
+    : await recomputeLoggedDraw(detail, io.getBytes, { onProgress, openings: logged ? logged.openings : undefined });
   if (onProgress) onProgress('signatures', {});
   const logVkey = (await io.getText('/api/log.pub')).trim();
 
@@ -62,7 +63,8 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
   const inclusion = await checkInclusion(detail, receipt, logVkey, canonicalJson, publicationReceipt);
 
   const checks = [
-    { id: 'recompute', state: recomputed.status === 'unchecked' ? 'na' : stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible, protected: recomputed.protected === true, sealed: recomputed.sealed || null },
+    { id: 'recompute', state: recomputed.status === 'unchecked' ? 'na' : stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible, protected: recomputed.protected === true, sealed: recomputed.sealed || null,
+      ranIn: recomputed.ranIn || null, pageReason: recomputed.pageReason || null },
     { ...beacon, state: stateOf(beacon.ok) },
     { ...witnessed, witness: witnessed.state, state: stateOf(witnessed.ok), kind: beacon.kind },
     { ...inclusion, state: stateOf(inclusion.ok) },

@@ -7,7 +7,10 @@
 // stream key) use WebCrypto (globalThis.crypto.subtle); the per-row hashes
 // (tickets, Merkle leaves and nodes — millions for a large registry) use the
 // synchronous SHA-256 in verify/sha256.js, once it has been checked against WebCrypto
-// (if they ever disagreed, WebCrypto would be used for everything).
+// (if they ever disagreed, WebCrypto would be used for everything). Large
+// registries: the enterprise registry is read a record at a time into slim
+// per-firm records (only the fields the draw reads), leaves are written as
+// UTF-8 into one reused buffer, and tickets compress the seed_hash block once.
 //
 // ── Library API (stable; used by the web page) ────────────────────────────────
 //
@@ -94,7 +97,7 @@
 //   uscc.js            §2 USCC check digit
 //   plan.js            §3 the plan (§3.1 ratios, §3.3 canonical plan)
 //   canonical-json.js  §4 canonical JSON (the only encoder)
-//   merkle.js          §5 snapshots, RFC 6962 Merkle Tree Hash
+//   merkle.js          §5 snapshots, RFC 6962 Merkle Tree Hash (also of a stream of leaves)
 //   tickets.js         §7 tickets, §8.1 the random stream
 //   selection.js       §6 strata and sample sizes, §7 selection
 //   assignment.js      §8.2–§8.5 inspector assignment
@@ -111,7 +114,7 @@
 //   receipt.js         LOG-FORMAT "Receipts" (C2SP tlog-proof)
 //   tiles.js           LOG-FORMAT "Static publication": C2SP tlog-tiles names, hash tiles, entry bundles
 //   static-log.js      the static files of a log directory; a static mirror read over HTTP
-//   gzip.js            gzip blobs (DecompressionStream)
+//   gzip.js            gzip blobs (DecompressionStream), read whole or line by line as a stream
 //
 // ── Node CLI ───────────────────────────────────────────────────────────────────
 //

@@ -6,6 +6,7 @@ import { h, dl, table, section, code, time, num, beaconText, notice, zh } from '
 import { api, getBytes, getJson, getText } from './api.js';
 import { outcomeBadge, sealedText } from './view-draws.js';
 import { pagedTable, scrollToListInUrl } from './paged-table.js';
+import { progressView, whereText } from './verify-progress.js';
 
 const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 const MAX_LISTED_DIFFERENCES = 50;
@@ -275,12 +276,6 @@ async function startVerify() {
   updateVerifyPanel();
 }
 
-function stageText(st) {
-  if (!st) return t('verify.pending');
-  const registry = st.info.registry ? t(`reg.${st.info.registry}`) : '';
-  return t(`verify.stage.${st.stage}`, { registry, count: num(st.info.count ?? 0) });
-}
-
 /** One line of the "details" list: the recomputation's own checks (web/logged.js). */
 function detailCheckText(c) {
   const registry = c.registry ? t(`reg.${c.registry}`) : '';
@@ -388,7 +383,7 @@ function updateVerifyPanel() {
   stage.textContent = '';
   if (v.status === 'pending') {
     status.replaceChildren(h('p', { class: 'verify-text' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('verify.pending')));
-    stage.textContent = stageText(v.stage);
+    stage.replaceChildren(...progressView(v.stage));
     return;
   }
   if (v.status === 'error') {
@@ -402,6 +397,9 @@ function updateVerifyPanel() {
       h('span', { class: 'verdict-mark', 'aria-hidden': 'true' }, MARK[c.state]), ' ',
       h('span', { class: 'sr-only' }, t(`verdict.state.${c.state}`)),
       verdictText(c, r)))));
+  const recompute = r.checks.find(c => c.id === 'recompute');
+  const where = whereText(recompute);
+  if (where) details.append(h('p', { id: 'verify-where', class: 'muted', 'data-ran-in': recompute.ranIn }, where));
   const diffs = r.recomputed.differences;
   if (diffs.length) {
     const shown = diffs.slice(0, MAX_LISTED_DIFFERENCES);

@@ -4,9 +4,10 @@
 //        [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX]
 //        [--tamper] [--tamper-beacon] [--no-policy] [--query "?verify=1"] [--keyboard] [--timeout SECONDS]
 //
-// Prints one JSON object {status, expected, ok, text, verdict, differences, checks,
+// Prints one JSON object {status, expected, ok, ranIn, text, verdict, differences, checks,
 // consoleErrors, url, ms, screenshot} and exits 0 when the outcome is the expected
-// one (default `verified`) and the page logged no console errors; 1 otherwise;
+// one (default `verified`), the page logged no console errors and, when it
+// recomputed the draw, did so in its Web Worker (ranIn); 1 otherwise;
 // 2 on bad usage. `verdict` is the page's list of checks: [{check, state, text}]
 // with state ok, bad or na.
 //
@@ -149,8 +150,12 @@ export async function runE2E(o) {
       check: li.getAttribute('data-check'), state: li.getAttribute('data-state'), text: li.textContent.trim() })));
     const technical = await page.$$eval('#verify-technical', els => els.map(e => ({ open: e.open, tag: e.tagName.toLowerCase() })));
     if (o.screenshot) await page.screenshot({ path: o.screenshot, fullPage: true });
-    const ok = status === o.expect && consoleErrors.length === 0;
-    return { status, expected: o.expect, ok, text, verdict, technical, differences, checks, consoleErrors, tampered, tabs, url, lang: o.lang, width: o.width, ms: Date.now() - t0, screenshot: o.screenshot || null };
+    // where the recomputation ran (web/recompute.js): Chromium has module workers, so it
+    // must have been the worker whenever the verdict's recompute check was run at all
+    const ranIn = await page.$$eval('#verify-where', els => (els.length ? els[0].getAttribute('data-ran-in') : null));
+    const recomputeRan = verdict.some(c => c.check === 'recompute' && c.state !== 'na');
+    const ok = status === o.expect && consoleErrors.length === 0 && (!recomputeRan || ranIn === 'worker');
+    return { status, expected: o.expect, ok, ranIn, text, verdict, technical, differences, checks, consoleErrors, tampered, tabs, url, lang: o.lang, width: o.width, ms: Date.now() - t0, screenshot: o.screenshot || null };
   } finally {
     await browser.close();
   }

@@ -22,6 +22,11 @@ import { startServer } from './server.mjs';
 import { verifyLoggedDraw, leavesOf, planToToml, csvLine } from '../../web/logged.js';
 import { computeDraw, canonicalJson } from '../../web/verify.js';
 import { verifyInclusion } from '../../web/proof.js';
+import { recomputeLoggedDraw } from '../../web/recompute.js';
+import { forEachLine } from '../../web/verify/gzip.js';
+import { MerkleStream, merkleRoot } from '../../web/verify/merkle.js';
+import { sha256Prefix, sha256Sync, sha256SyncAfter } from '../../web/verify/sha256.js';
+import crypto from 'node:crypto';
 
 let tmp;
 let srv;
@@ -212,6 +217,51 @@ test('leaves: one per line, a final LF ends the last line', () => {
   assert.deepEqual(dec(leavesOf(enc('["a"]\n["b"]\n'))), ['["a"]', '["b"]']);
   assert.deepEqual(dec(leavesOf(enc('["a"]\n["b"]'))), ['["a"]', '["b"]']);
   assert.deepEqual(leavesOf(enc('')), []);
+});
+
+test('a snapshot read as a stream has the lines of the whole file, across chunk boundaries', async () => {
+  // long and short lines, so that DecompressionStream's chunks end inside lines
+  const lines = Array.from({ length: 3000 }, (_, i) => `["${i}","${'名'.repeat(i % 97)}${'x'.repeat((i * 7919) % 300)}"]`);
+  for (const text of [lines.join('\n') + '\n', lines.join('\n'), '', '\n', '["a"]']) {
+    const plain = new TextEncoder().encode(text);
+    const expect = leavesOf(plain).map(l => Buffer.from(l).toString('hex'));
+    for (const bytes of [new Uint8Array(zlib.gzipSync(plain)), plain]) { // gzip, or already inflated in transit
+      const got = [];
+      const count = await forEachLine(bytes, l => got.push(Buffer.from(l).toString('hex')));
+      assert.equal(count, expect.length);
+      assert.deepEqual(got, expect);
+    }
+  }
+});
+
+test('the streamed Merkle root is the RFC 6962 root for every tree shape', async () => {
+  for (let n = 0; n <= 70; n++) {
+    const leaves = Array.from({ length: n }, (_, i) => new TextEncoder().encode(`leaf ${i}`));
+    const tree = new MerkleStream();
+    leaves.forEach(l => tree.add(l));
+    assert.equal(tree.count, n);
+    assert.equal(await tree.root(), await merkleRoot(leaves), `${n} leaves`);
+  }
+});
+
+test('SHA-256 resumed after a prefix block is SHA-256 of the whole message', () => {
+  const prefix = crypto.randomBytes(64);
+  const state = sha256Prefix(new Uint8Array(prefix));
+  for (const n of [0, 1, 18, 55, 56, 63, 64, 65, 119, 120, 200]) {
+    const rest = crypto.randomBytes(n);
+    const want = crypto.createHash('sha256').update(prefix).update(rest).digest('hex');
+    assert.equal(Buffer.from(sha256SyncAfter(state, new Uint8Array(rest))).toString('hex'), want, `64 + ${n} bytes`);
+    assert.equal(Buffer.from(sha256Sync(new Uint8Array(Buffer.concat([prefix, rest])))).toString('hex'), want);
+  }
+});
+
+test('without Web Workers (node) the recomputation runs in place and says so', async () => {
+  assert.equal(typeof globalThis.Worker, 'undefined', 'this test needs a platform without Web Workers');
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  const r = await recomputeLoggedDraw(detail, fetchBytes);
+  assert.equal(r.status, 'verified', r.summary);
+  assert.equal(r.ranIn, 'page');
+  assert.equal(r.pageReason, 'no Web Workers');
 });
 
 test('CSV cells with commas, quotes and Chinese text survive the rebuild', () => {

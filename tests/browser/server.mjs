@@ -1,6 +1,7 @@
 // server.mjs — start the server the browser tests talk to: `fairdraw serve`.
 //
 //   const srv = await startServer(logDir);   // {url, kind: 'fairdraw'|'fake', stop()}
+//   startServer(logDir, {web: DIR}) serves another copy of web/ (the real server only)
 //
 // Only FAIRDRAW_TEST_SERVER=fake swaps in the stand-in tests/browser/fake-api.mjs
 // (for work on the page without a built binary); otherwise a binary that
@@ -37,13 +38,13 @@ async function waitUntilUp(url, child, seconds = 30) {
   throw new Error(`fairdraw serve did not answer on ${url} within ${seconds} s`);
 }
 
-export async function startServer(logDir) {
+export async function startServer(logDir, { web = WEB_DIR } = {}) {
   const want = process.env.FAIRDRAW_TEST_SERVER || 'fairdraw';
   if (want !== 'fake' && want !== 'fairdraw') throw new Error(`FAIRDRAW_TEST_SERVER=${want}: use fairdraw or fake`);
   if (want === 'fairdraw') {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = spawn(FAIRDRAW, ['serve', '--log', logDir, '--addr', `127.0.0.1:${port}`, '--web', WEB_DIR],
+    const child = spawn(FAIRDRAW, ['serve', '--log', logDir, '--addr', `127.0.0.1:${port}`, '--web', web],
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', d => { stderr += d; });

@@ -6,7 +6,7 @@
 import { cmpCodePoint } from './order.js';
 
 const JSON_ESCAPES = { '"': '\\"', '\\': '\\\\' };
-const JSON_NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+export const JSON_NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 export function jsonString(s) {
   // §4: only " and \ are escaped. Control characters cannot reach here (§1
   // step 3, §3.2); should one ever, it is written as \u00xx (lowercase hex).

@@ -40,6 +40,9 @@ function parseArgs(argv) {
   return opts;
 }
 
+/** A node Buffer as a plain Uint8Array over the same memory (a registry of 10^6 firms is 100 MB: not copied). */
+function viewOf(buf) { return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); }
+
 export async function cliMain(argv, io) {
   const { readFile, path } = io;
   if (argv[0] === 'log') return logMain(argv.slice(1), io);
@@ -47,7 +50,7 @@ export async function cliMain(argv, io) {
   const opts = parseArgs(argv);
   if (opts.help) { io.out(USAGE); return 0; }
   const read = async (p, what) => {
-    try { return new Uint8Array(await readFile(p)); } catch (e) {
+    try { return viewOf(await readFile(p)); } catch (e) {
       throw new FairdrawError(`${p}: cannot read ${what}: ${e.message}`);
     }
   };

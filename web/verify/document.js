@@ -35,8 +35,8 @@ export async function computeDraw(inputs) {
   const planDigest = hex(await sha256(utf8(canonicalJson(plan))));
 
   // §5: snapshots
-  const { extraCols, tests } = resolveWhere(plan, ents);
-  const snaps = await snapshots(ents, insps, confs, extraCols);
+  const { extraCols, tests, extraValues } = resolveWhere(plan, ents);
+  const snaps = await snapshots(ents, insps, confs, extraCols, extraValues);
 
   // §6–§7: strata and selection
   const seedHex = await seedHash(seed);

@@ -21,3 +21,38 @@ export function blobLines(bytes) {
   if (start < bytes.length) lines.push(bytes.subarray(start));
   return lines;
 }
+
+/**
+ * Calls onLine(bytes) for each line of a snapshot or salts file given as
+ * gzip bytes (or already inflated bytes: no gzip magic), decompressing as a
+ * stream: the whole decompressed text (100 MB for 10^6 firms) is never held.
+ * Lines as in blobLines; `bytes` views a buffer that is reused, so onLine
+ * must copy what it keeps. Resolves to the number of lines.
+ */
+export async function forEachLine(bytes, onLine) {
+  const gz = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (!gz) {
+    const lines = blobLines(bytes);
+    lines.forEach(l => onLine(l));
+    return lines.length;
+  }
+  if (typeof DecompressionStream !== 'function') throw new Error('this platform has no DecompressionStream (gzip)');
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  let carry = new Uint8Array(0); // the unfinished line of the previous chunk
+  let count = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    let chunk = value;
+    if (carry.length) { chunk = new Uint8Array(carry.length + value.length); chunk.set(carry); chunk.set(value, carry.length); }
+    let start = 0;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
+      onLine(chunk.subarray(start, i));
+      count++;
+      start = i + 1;
+    }
+    carry = chunk.slice(start);
+  }
+  if (carry.length) { onLine(carry); count++; }
+  return count;
+}

@@ -6,7 +6,7 @@
 import { cmpCodePoint, cmpTuple, sortByKey, sortByUscc } from './order.js';
 import { fastHashing, hex, sha256, sha256Each, sha256Sync, utf8, utf8Encoder } from './sha256.js';
 import { ENTERPRISE_FIELDS, headerMatches } from './tables.js';
-import { canonicalJson, jsonString } from './canonical-json.js';
+import { JSON_NEEDS_ESCAPE, canonicalJson, jsonString } from './canonical-json.js';
 
 /**
  * MTH over leaf byte strings. Computed bottom-up level by level (a lone last
@@ -73,43 +73,160 @@ async function merkleRootOf(n, leaf) {
   return hex(level.subarray(0, 32));
 }
 
+/**
+ * UTF-8 bytes of the canonical JSON (§4) of an array of strings, written
+ * field by field into one reused buffer: 10^6 enterprise leaves are hashed
+ * without building a string for each. ASCII without " and \ is copied as
+ * it is; anything else goes through jsonString and TextEncoder.
+ */
+class StringArrayBytes {
+  constructor() {
+    this.buf = new Uint8Array(1024);
+    this.len = 0;
+    this.known = new Map(); // encodings of values that repeat on every row (status)
+  }
+
+  start() { this.buf[0] = 0x5b; /* [ */ this.len = 1; }
+
+  /** The array so far, closed: a view valid until the next start(). */
+  end() {
+    this.room(1);
+    this.buf[this.len++] = 0x5d; // ]
+    return this.buf.subarray(0, this.len);
+  }
+
+  room(n) {
+    if (this.len + n <= this.buf.length) return;
+    const b = new Uint8Array(2 * (this.len + n));
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
+  }
+
+  comma() { if (this.len > 1) this.buf[this.len++] = 0x2c; }
+
+  string(s) {
+    const n = s.length;
+    this.room(6 * n + 8); // a control character would be written as \u00xx
+    this.comma();
+    const buf = this.buf;
+    const at = this.len;
+    let o = at;
+    buf[o++] = 0x22;
+    for (let k = 0; k < n; k++) {
+      const c = s.charCodeAt(k);
+      if (c >= 0x80 || c < 0x20 || c === 0x22 || c === 0x5c) { // not plain ASCII
+        if (JSON_NEEDS_ESCAPE.test(s)) { // escapes: the general way
+          this.len = at + utf8Encoder.encodeInto(jsonString(s), buf.subarray(at)).written;
+          return;
+        }
+        o = at + 1 + utf8Encoder.encodeInto(s, buf.subarray(at + 1)).written; // e.g. Chinese names
+        buf[o++] = 0x22;
+        this.len = o;
+        return;
+      }
+      buf[o++] = c;
+    }
+    buf[o++] = 0x22;
+    this.len = o;
+  }
+
+  repeated(s) {
+    let b = this.known.get(s);
+    if (b === undefined) { b = utf8(jsonString(s)); this.known.set(s, b); }
+    this.room(b.length + 1);
+    this.comma();
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+}
+
+/**
+ * RFC 6962 MTH of leaves given one at a time (a snapshot read as a stream):
+ * keeps one root per complete subtree of 2^h leaves, merged as soon as two
+ * have the same size (at most log2(n) hashes held). root() joins the
+ * remaining subtrees from the right, which is MTH's split at the largest
+ * power of two below n. Leaves are hashed with the checked synchronous
+ * SHA-256 (use merkleRoot when fastHashing() is false).
+ */
+export class MerkleStream {
+  constructor() {
+    this.count = 0;
+    this.stack = []; // [{size, hash}], sizes strictly decreasing
+    this.buf = new Uint8Array(1024);
+    this.node = new Uint8Array(65);
+    this.node[0] = 0x01;
+  }
+
+  add(leaf) {
+    if (leaf.length + 1 > this.buf.length) this.buf = new Uint8Array(2 * (leaf.length + 1));
+    this.buf[0] = 0x00;
+    this.buf.set(leaf, 1);
+    let top = { size: 1, hash: sha256Sync(this.buf, new Uint8Array(32), 0, leaf.length + 1) };
+    const stack = this.stack;
+    while (stack.length && stack[stack.length - 1].size === top.size) {
+      const left = stack.pop();
+      top = { size: 2 * top.size, hash: this.join(left.hash, top.hash) };
+    }
+    stack.push(top);
+    this.count++;
+  }
+
+  join(left, right) {
+    this.node.set(left, 1);
+    this.node.set(right, 33);
+    return sha256Sync(this.node);
+  }
+
+  /** The root as lower-case hex. */
+  async root() {
+    if (this.count === 0) return hex(await sha256(new Uint8Array(0)));
+    let h = this.stack[this.stack.length - 1].hash;
+    for (let k = this.stack.length - 2; k >= 0; k--) h = this.join(this.stack[k].hash, h);
+    return hex(h);
+  }
+}
+
 const BASE_ENTERPRISE_COLUMNS = ['uscc', 'name', 'credit_class', 'region', 'industry', 'status'];
 
 /**
  * §5 + §6 "where": resolve the plan's where columns against the registry:
  * a column naming a §1.1 field uses that field; otherwise it is an extra column.
- * Returns {extraCols: [header text, sorted], getters: [[value, getter(e)]...]}.
+ * Returns {extraCols: [header text, sorted], tests: [[value, getter(e)]...],
+ * extraValues: header text -> that column's values, aligned with ents.list}.
  */
 export function resolveWhere(plan, ents) {
   const extraCols = [];
   const tests = [];
+  const extraValues = new Map();
   for (const [col, value] of plan.scope.where) {
     const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
     if (f) {
       const name = f.name;
       tests.push([value, e => e[name]]);
     } else {
-      const c = ents.table.extras.get(col);
+      const values = ents.column(ents.table.extras.get(col));
       extraCols.push(col);
-      tests.push([value, e => e.row.cells[c]]);
+      extraValues.set(col, values);
+      tests.push([value, e => values[e.index]]);
     }
   }
   extraCols.sort(cmpCodePoint); // where is already sorted; keep explicit
-  return { extraCols, tests };
+  return { extraCols, tests, extraValues };
 }
 
-export async function snapshots(ents, insps, conflicts, extraCols) {
+export async function snapshots(ents, insps, conflicts, extraCols, extraValues) {
   // Enterprises: [uscc, name, credit_class, region, industry, status, extras...], sorted by uscc
-  const ecol = extraCols.map(c => ents.table.extras.get(c));
+  const ecol = extraCols.map(c => extraValues.get(c));
   const es = sortByUscc(ents.list);
+  const w = new StringArrayBytes();
   const eLeaf = i => {
     const e = es[i];
-    // = canonicalJson([uscc, name, credit_class, region, industry, status, extras...]), written
-    // out; uscc, class, region and status cannot contain " or \ (validated §1.1)
-    let j = '["' + e.uscc + '",' + jsonString(e.name) + ',"' + e.credit_class + '","' +
-      e.region + '",' + jsonString(e.industry) + ',"' + e.status + '"';
-    for (const c of ecol) j += ',' + jsonString(e.row.cells[c]);
-    return j + ']';
+    // = UTF-8(canonicalJson([uscc, name, credit_class, region, industry, status, extras...]))
+    w.start();
+    w.string(e.uscc); w.string(e.name); w.string(e.credit_class); w.string(e.region); w.string(e.industry);
+    w.repeated(e.status);
+    for (const values of ecol) w.string(values[e.index]);
+    return w.end();
   };
   // Inspectors, sorted by id
   const is = sortByKey(insps.list, i => i.id);

@@ -25,7 +25,10 @@ export function b64decode(s) {
   if (!BASE64.test(s) || s.length % 4) throw new NoteError(`not base64: ${JSON.stringify(s.slice(0, 40))}`);
   let bin;
   try { bin = atob(s); } catch { throw new NoteError(`not base64: ${JSON.stringify(s.slice(0, 40))}`); }
-  return Uint8Array.from(bin, c => c.charCodeAt(0));
+  // a plain loop: a receipt carries a whole DrawResult (megabytes for a large draw)
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
 
 

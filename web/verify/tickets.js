@@ -2,7 +2,7 @@
 // Part of the independent verifier web/verify.js (written from audit/SPEC.md; see
 // the header of web/verify.js for the API and the interpretation notes).
 
-import { concatBytes, fastHashing, hex, sha256, sha256Each, sha256Many, sha256Sync, utf8, utf8Encoder } from './sha256.js';
+import { concatBytes, fastHashing, hex, sha256, sha256Each, sha256Many, sha256Prefix, sha256Sync, sha256SyncAfter, utf8, utf8Encoder } from './sha256.js';
 
 export async function seedHash(seed) { return hex(await sha256(utf8(seed))); }
 
@@ -88,15 +88,14 @@ export async function ticketDigestsFor(usccs, seedHex) {
   const digests = new Uint8Array(n * 32);
   const keys = new Float64Array(n);
   if (await fastHashing()) {
-    // UTF-8(seed_hash || uscc): the 64 ASCII hex digits are written once
-    let buf = new Uint8Array(64 + 64);
-    utf8Encoder.encodeInto(seedHex, buf);
-    let body = buf.subarray(64);
+    // UTF-8(seed_hash || uscc): the 64 ASCII hex digits are exactly one
+    // SHA-256 block, compressed once for all tickets
+    const prefix = sha256Prefix(utf8(seedHex));
+    let body = new Uint8Array(64);
     for (let i = 0; i < n; i++) {
       const u = usccs[i];
-      if (64 + 3 * u.length > buf.length) { const b = new Uint8Array(2 * (64 + 3 * u.length)); b.set(buf.subarray(0, 64)); buf = b; body = buf.subarray(64); }
-      const len = 64 + utf8Encoder.encodeInto(u, body).written;
-      sha256Sync(buf, digests, i * 32, len);
+      if (3 * u.length > body.length) body = new Uint8Array(2 * 3 * u.length);
+      sha256SyncAfter(prefix, body, digests, i * 32, utf8Encoder.encodeInto(u, body).written);
     }
   } else {
     await sha256Each(n, i => utf8(seedHex + usccs[i]), (i, d) => digests.set(d, i * 32));

@@ -1,0 +1,80 @@
+// recompute.js — runs the recomputation of a logged draw (web/logged.js) in a
+// module Web Worker (web/verify-worker.js) when the browser has one, so the
+// page stays responsive while 10^6 snapshot leaves are hashed; otherwise on
+// the page itself. Either way the result says where it ran (ranIn: 'worker'
+// | 'page', and pageReason when on the page), and the verdict says so: a
+// browser without workers is never silently treated like one with them.
+//
+//   recomputeLoggedDraw(detail, fetchBytes, {onProgress, openings})
+//       -> the verifyLoggedDraw result, plus ranIn and pageReason.
+//     fetchBytes is used only on the page: the worker downloads with web/api.js.
+
+import { verifyLoggedDraw } from './logged.js';
+
+const PROGRESS_MS = 250;
+
+/** Why no worker can run here, or null when a module worker may. */
+function noWorkerReason() {
+  if (typeof Worker !== 'function') return 'no Web Workers';
+  if (typeof window === 'undefined') return 'not a browser page';
+  return null;
+}
+
+export async function recomputeLoggedDraw(detail, fetchBytes, { onProgress, openings } = {}) {
+  let reason = noWorkerReason();
+  if (reason === null) {
+    const outcome = await inWorker(detail, openings, onProgress);
+    if (outcome.result) return { ...outcome.result, ranIn: 'worker' };
+    reason = outcome.reason;
+  }
+  const result = await verifyLoggedDraw(detail, fetchBytes, { onProgress, openings });
+  return { ...result, ranIn: 'page', pageReason: reason };
+}
+
+/**
+ * Resolves to {result} from the worker, or {reason} when the worker could not
+ * start (no module workers: it fails before saying 'ready'); rejects with
+ * the verification's own error.
+ */
+function inWorker(detail, openings, onProgress) {
+  return new Promise((resolve, reject) => {
+    let worker;
+    try {
+      worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
+    } catch (e) {
+      resolve({ reason: `the worker could not start (${e && e.message ? e.message : e})` });
+      return;
+    }
+    let ready = false;
+    // progress reaches the page at most every PROGRESS_MS (and at each new stage): every
+    // report redraws the verify panel, which on a page listing 10^4 targets is not free
+    let shownStage = null, shownAt = 0;
+    const done = (f) => { worker.terminate(); f(); };
+    worker.onerror = (ev) => {
+      ev.preventDefault();
+      const message = ev.message || 'error';
+      if (!ready) done(() => resolve({ reason: `the worker could not start (${message})` }));
+      else done(() => reject(new Error(message)));
+    };
+    worker.onmessageerror = () => done(() => reject(new Error('the worker sent a message that could not be read')));
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'ready') {
+        ready = true;
+        worker.postMessage({ detail, openings });
+      } else if (data.type === 'progress') {
+        const now = Date.now();
+        if (onProgress && (data.stage !== shownStage || now - shownAt >= PROGRESS_MS)) {
+          shownStage = data.stage;
+          shownAt = now;
+          onProgress(data.stage, data.info);
+        }
+      } else if (data.type === 'result') {
+        done(() => resolve({ result: data.result }));
+      } else if (data.type === 'error') {
+        const e = new Error(data.message);
+        e.name = data.name;
+        done(() => reject(e));
+      }
+    };
+  });
+}
