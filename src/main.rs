@@ -61,6 +61,9 @@ enum Command {
         #[command(flatten)]
         log: LogArgs,
     },
+    /// Copy the log (and with --page the web page) to a static host: a directory, S3, GCS or
+    /// Azure, as C2SP tlog-tiles; only new files are uploaded, `checkpoint` last.
+    Publish(cli::publish::PublishArgs),
     /// Publish the log: JSON API, the regulator's write API, the web page.
     Serve(cli::serve::ServeArgs),
     /// Check, replay and prove the audit log.
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Witness(cmd) => cli::witness::run(&cmd),
         Command::Note { text, repeat, log } => cli::log::note(&log, &text, repeat),
         Command::Audit(cmd) => cli::log::audit(&cmd),
+        Command::Publish(args) => cli::publish::run(&args),
         Command::Serve(args) => cli::serve::run(&args),
         Command::Gen { enterprises, inspectors, conflicts, seed, out_dir } => {
             let cfg = synth::SynthConfig { enterprises, inspectors, conflicts, seed };

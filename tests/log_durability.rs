@@ -55,10 +55,15 @@ fn walk(d: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn every_fault_at_every_step_leaves_a_consistent_log() {
-    // An append makes three mutating storage calls: entries, checkpoints,
-    // checkpoint file. Fail each one in each way.
+    // An append makes its mutating storage calls in this order: entries,
+    // checkpoint records (the commit point), the static tlog-tiles files the
+    // batch adds — here entry/002, entry/003, tile/0/000.p/3, tile/0/000.p/4
+    // and tile/entries/000.p/4 — then the checkpoint file. Fail each one in
+    // each way.
+    const STATIC_FILES: usize = 5;
+    let checkpoint_step = 2 + STATIC_FILES;
     for fault in [Fault::BeforePersist, Fault::AfterPersist, Fault::ShortWrite] {
-        for step in 0..3 {
+        for step in 0..=checkpoint_step {
             let dir = tempdir();
             let d = dir.path();
             let mut log = Log::init(d, "fairdraw.test/faults", T, true).unwrap();
@@ -72,20 +77,34 @@ fn every_fault_at_every_step_leaves_a_consistent_log() {
             let result = log.append(batch, T, true);
             // The batch is committed once its checkpoint records are durable
             // (step 1); a failure after that point is not the client's error.
-            let committed = step == 2 || (step == 1 && fault == Fault::AfterPersist);
-            assert_eq!(result.is_ok(), step == 2, "{fault:?} at step {step}: {result:?}");
-            assert!(
-                log.append(note("after a failure"), T, true).is_err(),
-                "a log whose write failed half-way refuses more writes until reopened"
-            );
+            let committed = step >= 2 || (step == 1 && fault == Fault::AfterPersist);
+            assert_eq!(result.is_ok(), step >= 2, "{fault:?} at step {step}: {result:?}");
+            let derived = (2..checkpoint_step).contains(&step);
+            let after = log.append(note("after a failure"), T, true);
+            if derived {
+                // A static file is derived from the entries: its failure is
+                // a finding, and the log stays writable.
+                assert!(
+                    log.findings.iter().any(|f| f.starts_with("static files")),
+                    "{fault:?}/{step}: {:?}",
+                    log.findings
+                );
+                assert!(after.is_ok(), "{fault:?}/{step}: {after:?}");
+            } else {
+                assert!(after.is_err(), "a log whose write failed half-way refuses more writes until reopened");
+            }
             drop(log);
 
             let reopened = Log::open_dir(d, true).unwrap();
             let now = log_ids(d);
             assert_eq!(&now[..acked.len()], &acked[..], "{fault:?}/{step}: acknowledged entries survive");
-            assert_eq!(now.len(), acked.len() + if committed { 2 } else { 0 }, "{fault:?}/{step}: the batch is atomic");
+            let expected = acked.len() + if committed { 2 } else { 0 } + usize::from(derived);
+            assert_eq!(now.len(), expected, "{fault:?}/{step}: the batch is atomic");
             drop(reopened);
             assert_log_verifies(d);
+            // The writer that reopened it wrote what the failure left out.
+            let report = fairdraw::log::audit::verify(d, None, None).unwrap();
+            assert!(!report.notes.iter().any(|n| n.contains("missing")), "{fault:?}/{step}: {:?}", report.notes);
         }
     }
 }
@@ -144,8 +163,14 @@ fn unfinished_batch(d: &Path) {
     let mut log = Log::open_dir(d, true).unwrap();
     let before = std::fs::read(d.join("checkpoints.jsonl")).unwrap();
     let checkpoint = std::fs::read(d.join("checkpoint")).unwrap();
+    let size = log.len();
     log.append(vec![(Kind::Note, json!({"text": "x"})), (Kind::Note, json!({"text": "y"}))], T, true).unwrap();
     drop(log);
+    // The batch's static files come after its commit point: a crash before
+    // it leaves none.
+    for file in fairdraw::log::tiles::new_files(size, size + 2, [size + 2]) {
+        let _ = std::fs::remove_file(d.join(file.path()));
+    }
     std::fs::write(d.join("checkpoints.jsonl"), before).unwrap();
     std::fs::write(d.join("checkpoint"), checkpoint).unwrap();
     truncate_by(d, "entries.jsonl", 7);

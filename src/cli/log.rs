@@ -11,12 +11,13 @@ use fairdraw::input::files;
 use fairdraw::log::beacon;
 use fairdraw::log::entry::Kind;
 use fairdraw::log::flow::{self, Clock, Offered};
+use fairdraw::log::mirror::ObjectMirror;
 use fairdraw::log::note::Receipt;
 use fairdraw::log::policy::{Policy, PolicyWitness};
 use fairdraw::log::publication::Publication;
 use fairdraw::log::store::Log;
 use fairdraw::log::witnessing::Cosigning;
-use fairdraw::log::{audit, audit_receipts};
+use fairdraw::log::{audit, audit_receipts, audit_tiles, fetch};
 
 use super::draw::{warn_about, InputArgs};
 use super::write_atomically;
@@ -141,6 +142,11 @@ pub enum AuditCommand {
         /// The log directory.
         #[arg(long = "log", default_value = DEFAULT_LOG)]
         dir: PathBuf,
+        /// Verify a static mirror instead (what `fairdraw publish` wrote, served by any
+        /// static host): its http:// or https:// prefix, with or without a trailing slash.
+        /// The files are fetched (checkpoint first) and checked as a directory would be.
+        #[arg(long, conflicts_with = "dir", value_name = "URL")]
+        url: Option<String>,
         /// A checkpoint you saved earlier: the log must extend it.
         #[arg(long)]
         checkpoint: Option<PathBuf>,
@@ -351,7 +357,7 @@ pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
 
 pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        AuditCommand::Verify { dir, checkpoint, vkey, now, no_replay } => {
+        AuditCommand::Verify { dir, url, checkpoint, vkey, now, no_replay } => {
             let old = checkpoint
                 .as_ref()
                 .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
@@ -361,13 +367,24 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
                 Some(t) => Clock::simulated(t)?,
                 None => Clock::system(),
             };
+            // A mirror is fetched into a directory of its own, and then
+            // checked as a log directory is.
+            let fetched = url.as_deref().map(fetch_mirror).transpose()?;
+            let (dir, tiles) = match &fetched {
+                Some((copy, _)) => (copy.path(), audit_tiles::Scope::MirrorOfSize),
+                None => (dir.as_path(), audit_tiles::Scope::Directory),
+            };
             let options = audit::Options {
                 vkey: vkey.as_deref(),
                 old: old.as_deref(),
                 now: Some(clock.unix),
                 replay: !no_replay,
+                tiles,
             };
-            let report = audit::verify_with(dir, &options)?;
+            let mut report = audit::verify_with(dir, &options)?;
+            if let Some((_, found)) = fetched {
+                report.tampering.splice(0..0, found.tampering);
+            }
             if *no_replay {
                 println!("note: draws not replayed (--no-replay): an edited and re-signed draw would not be detected");
             }
@@ -460,6 +477,16 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Fetches the static mirror at `url` into a temporary directory; the
+/// first line of the report names it.
+fn fetch_mirror(url: &str) -> anyhow::Result<(tempfile::TempDir, fetch::Fetched)> {
+    let mirror = ObjectMirror::http(url)?;
+    println!("log: {url} (static mirror)");
+    let copy = tempfile::tempdir().context("creating a temporary directory for the fetched mirror")?;
+    let found = fetch::fetch(&mirror, copy.path())?;
+    Ok((copy, found))
 }
 
 /// A verifier key given inline or as a file.

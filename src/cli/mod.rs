@@ -6,6 +6,7 @@ pub mod demo;
 pub mod disclose;
 pub mod draw;
 pub mod log;
+pub mod publish;
 pub mod seal;
 pub mod serve;
 pub mod witness;

@@ -14,7 +14,7 @@ use super::entry::{self, Entry};
 use super::flow;
 use super::publication::Publication;
 use super::store::{Log, CHECKPOINT, CHECKPOINTS, ENTRIES, VKEY};
-use super::{audit_protected, audit_receipts, audit_seal, commitments, note, proof, seal};
+use super::{audit_protected, audit_receipts, audit_seal, audit_tiles, commitments, note, proof, seal};
 use crate::model::merkle::{Hash, RootBuilder};
 
 /// Findings of a verification: tampering (exit 1) and plain notes.
@@ -45,6 +45,9 @@ pub struct Options<'a> {
     pub now: Option<u64>,
     /// Re-run every DrawResult (`audit replay`); a difference is tampering.
     pub replay: bool,
+    /// Which static tlog-tiles files to expect (a directory, or a mirror
+    /// fetched over HTTP).
+    pub tiles: audit_tiles::Scope,
 }
 
 /// Why a verification could not run at all (exit 2), as opposed to the
@@ -76,7 +79,7 @@ fn lines(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
 /// The checks that need neither a clock nor a replay (library callers and
 /// tests); `audit verify` runs [`verify_with`] with both.
 pub fn verify(dir: &Path, vkey: Option<&str>, old: Option<&str>) -> Result<Report, AuditError> {
-    verify_with(dir, &Options { vkey, old, now: None, replay: false })
+    verify_with(dir, &Options { vkey, old, now: None, replay: false, tiles: audit_tiles::Scope::Directory })
 }
 
 /// Verifies a log directory. `Err` means the verification could not run
@@ -223,6 +226,8 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
         }
     }
     audit_receipts::check(dir, entry_lines, &leaves, &entries, &vkey, &mut r);
+    let batch_ends: Vec<u64> = records.iter().filter(|c| c.2).map(|c| c.0).collect();
+    audit_tiles::check(dir, entry_lines, &leaves, &batch_ends, opts.tiles, &mut r);
     let ided: Vec<(String, &Entry)> =
         entries.iter().zip(&leaves).filter_map(|(e, h)| e.as_ref().map(|e| (hex::encode(h), e))).collect();
     r.tampering.extend(commitments::suspects(&ided, opts.now).iter().map(commitments::Suspect::message));

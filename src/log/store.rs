@@ -32,11 +32,13 @@ use super::note::{self, Receipt};
 use super::proof;
 use super::publication::{Publication, BLIND_KEY};
 use super::storage::{try_lock_file, DirStorage, Storage};
+use super::tiles::TileHashes;
 use crate::model::canonical;
 use crate::model::merkle::{Hash, RootBuilder};
 
 mod cosigned;
 mod load;
+mod statics;
 
 pub use cosigned::{CosignedRecord, CosignedRecords};
 
@@ -107,6 +109,10 @@ pub struct Log<S: Storage = DirStorage> {
     leaves: Vec<Hash>,
     ids: BTreeMap<Hash, u64>,
     tree: RootBuilder,
+    /// Hashes of the tiles above level 0, for the static files.
+    tile_hashes: TileHashes,
+    /// Sizes whose checkpoint record ends a batch (committed ones).
+    batch_ends: Vec<u64>,
     /// Records in `checkpoints.jsonl` and the newest (batch-end) note.
     records: u64,
     latest: Option<String>,
@@ -257,6 +263,8 @@ impl<S: Storage> Log<S> {
             leaves: Vec::new(),
             ids: BTreeMap::new(),
             tree: RootBuilder::default(),
+            tile_hashes: TileHashes::default(),
+            batch_ends: Vec::new(),
             records: 0,
             latest: None,
             entries_bytes: 0,
@@ -265,6 +273,9 @@ impl<S: Storage> Log<S> {
             poisoned: false,
         };
         log.load(write)?;
+        if write {
+            log.write_missing_static();
+        }
         Ok(log)
     }
 
@@ -289,6 +300,8 @@ impl<S: Storage> Log<S> {
             leaves: self.leaves.clone(),
             ids: self.ids.clone(),
             tree: self.tree.clone(),
+            tile_hashes: self.tile_hashes.clone(),
+            batch_ends: self.batch_ends.clone(),
             records: self.records,
             latest: self.latest.clone(),
             entries_bytes: self.entries_bytes,
@@ -423,14 +436,9 @@ impl<S: Storage> Log<S> {
         self.poisoned = true;
         self.storage.append(ENTRIES, &entries_bytes).map_err(|e| LogError::io(ENTRIES, e))?;
         self.storage.append(CHECKPOINTS, &records).map_err(|e| LogError::io(CHECKPOINTS, e))?;
-        // Committed. A failure to refresh `checkpoint` is repaired by the
-        // next open and must not turn an acknowledged write into an error.
+        // Committed: from here on nothing may turn the write into an error.
+        let from = self.len();
         let newest = batch.last().map(|b| b.3.clone()).unwrap_or_default();
-        if let Err(e) = self.storage.replace(CHECKPOINT, newest.as_bytes()) {
-            self.findings.push(format!("`{CHECKPOINT}` could not be refreshed ({e}); the next open rewrites it"));
-        } else {
-            self.poisoned = false;
-        }
         self.entries_bytes += entries_bytes.len() as u64;
         self.records_bytes += records.len() as u64;
         self.records += n as u64;
@@ -442,8 +450,21 @@ impl<S: Storage> Log<S> {
             self.lines.push(Arc::from(line));
             self.entries.push(Ok(Arc::new(e)));
         }
-        self.latest = Some(newest);
+        self.latest = Some(newest.clone());
         self.tree = tree;
+        if n > 0 {
+            self.batch_ends.push(self.len());
+        }
+        self.tile_hashes.extend(&self.leaves);
+        // Before `checkpoint` names the new size, so that a mirror copying
+        // `checkpoint` last finds every file it needs.
+        self.write_static(from);
+        // A failure to refresh `checkpoint` is repaired by the next open.
+        if let Err(e) = self.storage.replace(CHECKPOINT, newest.as_bytes()) {
+            self.findings.push(format!("`{CHECKPOINT}` could not be refreshed ({e}); the next open rewrites it"));
+        } else {
+            self.poisoned = false;
+        }
         Ok(ids)
     }
 

@@ -232,6 +232,13 @@ pub fn resign_log(log: &Path) {
     }
     std::fs::write(log.join("checkpoints.jsonl"), records).unwrap();
     std::fs::write(log.join("checkpoint"), note).unwrap();
+    // The static tlog-tiles files follow the entries too: a writer opening
+    // the log writes the missing ones (a log that does not open for writing
+    // is left without them, which verifiers only note).
+    for derived in ["tile", "entry"] {
+        let _ = std::fs::remove_dir_all(log.join(derived));
+    }
+    drop(fairdraw::log::store::Log::open_dir(log, true));
 }
 
 /// Every public file of a log directory (everything but `private/` and the

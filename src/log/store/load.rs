@@ -157,6 +157,8 @@ impl<S: Storage> Log<S> {
             self.ids.insert(self.leaves[i], i as u64);
         }
         self.records = committed as u64;
+        self.batch_ends = records[..committed].iter().filter(|r| r.batch_end).map(|r| r.size).collect();
+        self.tile_hashes.extend(&self.leaves);
         self.latest = newest;
         self.entries_bytes = entries_keep as u64;
         self.records_bytes = records_keep as u64;

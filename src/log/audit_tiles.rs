@@ -1,0 +1,97 @@
+//! `audit verify` on the static tlog-tiles files (LOG-FORMAT.md "Static
+//! publication", "Checking"): every `tile/…` and `entry/…` file present must
+//! hold exactly the bytes derived from the committed entries; a name the
+//! layout does not have for this log is tampering; a missing file is a note
+//! (an older writer, or a copy, may lack them).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::audit::Report;
+use super::tiles::{self, StaticFile, TileHashes};
+use crate::model::merkle::Hash;
+
+/// Which files the check expects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// A log directory: every static file of every size.
+    #[default]
+    Directory,
+    /// A static mirror read over HTTP: only the hash tiles of the log's size
+    /// were fetched (its entries came from the `entry/` files).
+    MirrorOfSize,
+}
+
+/// Missing files named one by one before the rest are counted.
+const NAMED_MISSING: usize = 5;
+
+/// Checks the static files under `dir` against the committed `lines`.
+pub fn check(dir: &Path, lines: &[&[u8]], leaves: &[Hash], batch_ends: &[u64], scope: Scope, r: &mut Report) {
+    let size = lines.len() as u64;
+    let hashes = TileHashes::from_leaves(leaves);
+    let mut present = BTreeSet::new();
+    for top in ["tile", "entry"] {
+        if let Err(e) = walk(dir, top, &mut present) {
+            r.tampering.push(format!("{top}/ cannot be read: {e}"));
+        }
+    }
+    let is_batch_end = |s: u64| batch_ends.binary_search(&s).is_ok();
+    for name in &present {
+        let file = StaticFile::parse(name).filter(|f| f.belongs(size, is_batch_end));
+        let derived = file.and_then(|f| tiles::content(&f, lines, leaves, &hashes));
+        let Some(derived) = derived else {
+            r.tampering.push(format!(
+                "{name}: not a file of this log (a name the tlog-tiles layout does not have, beyond the log's size {size}, or a bundle of an entry too long for one)"
+            ));
+            continue;
+        };
+        match std::fs::read(dir.join(name)) {
+            Ok(bytes) if bytes == derived => {}
+            Ok(_) => {
+                r.tampering.push(format!("{name}: does not hold the bytes derived from the entries: it was changed"))
+            }
+            Err(e) => r.tampering.push(format!("{name}: cannot be read: {e}")),
+        }
+    }
+    let expected = match scope {
+        Scope::Directory => tiles::new_files(0, size, batch_ends.iter().copied()),
+        Scope::MirrorOfSize => tiles::tiles_of_size(size),
+    };
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|f| tiles::content(f, lines, leaves, &hashes).is_some())
+        .map(StaticFile::path)
+        .filter(|p| !present.contains(p))
+        .collect();
+    r.notes.extend(missing.iter().take(NAMED_MISSING).map(|p| format!("{p}: missing")));
+    if missing.len() > NAMED_MISSING {
+        r.notes.push(format!(
+            "… and {} more static file(s) missing under tile/ and entry/ (a writer that opens the log writes them)",
+            missing.len() - NAMED_MISSING
+        ));
+    }
+}
+
+/// Adds the files under `dir/rel` (relative names, `/`-separated) to
+/// `out`, skipping temporary files (names beginning with `.`).
+fn walk(dir: &Path, rel: &str, out: &mut BTreeSet<String>) -> std::io::Result<()> {
+    let list = match std::fs::read_dir(dir.join(rel)) {
+        Ok(list) => list,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for item in list {
+        let item = item?;
+        let name = item.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = format!("{rel}/{name}");
+        if item.file_type()?.is_dir() {
+            walk(dir, &path, out)?;
+        } else {
+            out.insert(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Reading a log from a static mirror (LOG-FORMAT.md "Reading a log from a
+//! URL"): the files are fetched in the order the contract gives and laid out
+//! as a log directory, so that `audit verify` runs its one set of checks on
+//! them (with [`super::audit_tiles::Scope::MirrorOfSize`]).
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::audit_receipts::{RECEIPTS, SUFFIX};
+use super::entry::{self, Entry, Kind};
+use super::mirror::{Mirror, MirrorError};
+use super::snapshots;
+use super::store::{CHECKPOINT, CHECKPOINTS, COSIGNATURES, ENTRIES, VKEY};
+use super::tiles::{self, StaticFile};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{0}")]
+    Mirror(#[from] MirrorError),
+    #[error("{0}/{VKEY} does not exist: not a fairdraw log (or the URL is not its prefix)")]
+    NotALog(String),
+    #[error("writing the fetched copy to {}: {cause}", .path.display())]
+    Write { path: std::path::PathBuf, cause: std::io::Error },
+}
+
+/// What fetching found that the directory checks cannot see: entries the
+/// mirror lacks or holds in a form that is not one entry.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub tampering: Vec<String>,
+    /// The log's size: entries covered by the last batch-end record.
+    pub size: u64,
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), FetchError> {
+    let path = dir.join(name);
+    let parent = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent)
+        .and_then(|()| std::fs::write(&path, bytes))
+        .map_err(|cause| FetchError::Write { path: path.clone(), cause })
+}
+
+/// Copies `name` from the mirror into `dir` when it exists there.
+fn copy(mirror: &dyn Mirror, dir: &Path, name: &str) -> Result<Option<Vec<u8>>, FetchError> {
+    let got = mirror.get(name)?;
+    if let Some(bytes) = &got {
+        write(dir, name, bytes)?;
+    }
+    Ok(got)
+}
+
+/// The size the last `batch_end` record of `checkpoints.jsonl` commits;
+/// lines that are not records are left to the directory checks.
+fn committed_size(records: &[u8]) -> u64 {
+    let complete = records.len() - records.iter().rev().take_while(|&&b| b != b'\n').count();
+    records[..complete]
+        .split(|&b| b == b'\n')
+        .filter_map(|line| serde_json::from_slice::<Value>(line).ok())
+        .filter(|v| v["batch_end"] == true)
+        .filter_map(|v| v["size"].as_u64())
+        .last()
+        .unwrap_or(0)
+}
+
+fn is_root(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The blobs the entries name: each RegistrySnapshot's, each commitment's
+/// blinded snapshots, and each DrawResult's receipt. Only names of those
+/// shapes are asked for (an entry cannot make the reader write elsewhere).
+fn blob_names(lines: &[Vec<u8>]) -> Vec<String> {
+    let mut names = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Ok(e) = Entry::parse(line, i as u64) else { continue };
+        match e.kind {
+            Kind::RegistrySnapshot => {
+                names.extend(e.body["root"].as_str().filter(|r| is_root(r)).map(snapshots::blob_name))
+            }
+            Kind::DrawCommitment => {
+                for registry in ["enterprises", "inspectors", "conflicts"] {
+                    let root = e.body["blinded"][registry]["root"].as_str().filter(|r| is_root(r));
+                    names.extend(root.map(snapshots::blob_name));
+                }
+            }
+            Kind::DrawResult => names.push(format!("{RECEIPTS}/{}{SUFFIX}", entry::id_of(line))),
+            _ => {}
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Fetches the mirror into the empty directory `dir` as a log directory.
+pub fn fetch(mirror: &dyn Mirror, dir: &Path) -> Result<Fetched, FetchError> {
+    let url = mirror.label().trim_end_matches('/').to_string();
+    copy(mirror, dir, VKEY)?.ok_or(FetchError::NotALog(url.clone()))?;
+    // The reverse of the publishing order: `checkpoint` was written last.
+    copy(mirror, dir, CHECKPOINT)?;
+    let records = copy(mirror, dir, CHECKPOINTS)?.unwrap_or_default();
+    copy(mirror, dir, COSIGNATURES)?;
+    let mut found = Fetched { size: committed_size(&records), ..Fetched::default() };
+
+    let mut lines = Vec::new();
+    for i in 0..found.size {
+        let name = StaticFile::Entry(i).path();
+        match mirror.get(&name)? {
+            Some(line) if !line.contains(&b'\n') => lines.push(line),
+            Some(_) => {
+                found
+                    .tampering
+                    .push(format!("{name}: holds a line break: not one entry (entries from here on not read)"));
+                break;
+            }
+            None => {
+                found
+                    .tampering
+                    .push(format!("{name}: missing: the mirror is incomplete (entries from here on not read)"));
+                break;
+            }
+        }
+    }
+    let mut entries = Vec::new();
+    for line in &lines {
+        entries.extend_from_slice(line);
+        entries.push(b'\n');
+    }
+    write(dir, ENTRIES, &entries)?;
+
+    for tile in tiles::tiles_of_size(found.size) {
+        copy(mirror, dir, &tile.path())?;
+    }
+    for name in blob_names(&lines) {
+        copy(mirror, dir, &name)?;
+    }
+    Ok(found)
+}

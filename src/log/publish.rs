@@ -1,0 +1,178 @@
+//! `fairdraw publish`: copies what a public reader needs to a static
+//! mirror (LOG-FORMAT.md "`fairdraw publish`: a static mirror"). Immutable
+//! files first, only those missing there; then the small mutable ones whose
+//! bytes differ; `checkpoint` last, so that a reader fetching `checkpoint`
+//! first finds every file it names.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::mirror::{Mirror, MirrorError};
+use super::store::{Log, LogError, CHECKPOINT, CHECKPOINTS, COSIGNATURES, VKEY};
+use super::tiles::StaticFile;
+
+/// What one publish did (`published: 12 new, 3 changed, 340 already there`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// Files that were not at the destination.
+    pub new: usize,
+    /// Mutable files whose bytes differed.
+    pub changed: usize,
+    /// Files already there with the same bytes (immutable ones: the same length).
+    pub unchanged: usize,
+    /// The names uploaded, in upload order (`checkpoint` last).
+    pub uploaded: Vec<String>,
+}
+
+impl std::fmt::Display for Published {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "published: {} new, {} changed, {} already there", self.new, self.changed, self.unchanged)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("{0}")]
+    Log(#[from] LogError),
+    #[error("{0}")]
+    Mirror(#[from] MirrorError),
+    #[error("cannot read {}: {cause}", .path.display())]
+    Read { path: PathBuf, cause: std::io::Error },
+    /// An immutable file at the destination is not this log's.
+    #[error("{dest}: {name} is already there with other bytes ({there} bytes; this log's has {ours}): the destination holds another log, or was tampered with; nothing was written")]
+    Conflict { dest: String, name: String, there: u64, ours: u64 },
+}
+
+/// One file to publish and where its bytes come from.
+enum Source {
+    /// Derived from the log's entries.
+    Static(StaticFile),
+    /// A file of the log directory or the page, read when needed.
+    File(PathBuf),
+    /// Bytes at hand (the committed records, the checkpoint).
+    Bytes(Vec<u8>),
+}
+
+struct Item {
+    name: String,
+    source: Source,
+}
+
+impl Item {
+    fn bytes(&self, log: &Log) -> Result<Vec<u8>, PublishError> {
+        match &self.source {
+            Source::Static(f) => Ok(log.static_content(f).expect("only encodable files are listed")),
+            Source::File(path) => std::fs::read(path).map_err(|cause| PublishError::Read { path: path.clone(), cause }),
+            Source::Bytes(b) => Ok(b.clone()),
+        }
+    }
+}
+
+/// The files under `dir/rel` (names relative to `dir`, `/`-separated), in
+/// order; temporary files (names beginning with `.`) left out.
+fn files_under(dir: &Path, rel: &str) -> Result<Vec<String>, PublishError> {
+    let path = if rel.is_empty() { dir.to_path_buf() } else { dir.join(rel) };
+    let list = match std::fs::read_dir(&path) {
+        Ok(list) => list,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(cause) => return Err(PublishError::Read { path, cause }),
+    };
+    let mut out = Vec::new();
+    for item in list {
+        let item = item.map_err(|cause| PublishError::Read { path: path.clone(), cause })?;
+        let name = item.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let name = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+        if item.path().is_dir() {
+            out.extend(files_under(dir, &name)?);
+        } else {
+            out.push(name);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Publishes the log in `log_dir` (and the page in `page`, when given) to
+/// `mirror`. The log is read like a reader (no lock); a damaged log is an
+/// error. A [`PublishError::Conflict`] is found before anything is written.
+pub fn publish(log_dir: &Path, page: Option<&Path>, mirror: &dyn Mirror) -> Result<Published, PublishError> {
+    let log = Log::open_dir(log_dir, false)?;
+    let mut immutable: Vec<Item> = log
+        .static_files()
+        .into_iter()
+        .filter(|f| log.static_content(f).is_some())
+        .map(|f| Item { name: f.path(), source: Source::Static(f) })
+        .collect();
+    for dir in ["snapshots", "receipts"] {
+        for name in files_under(log_dir, dir)? {
+            immutable.push(Item { source: Source::File(log_dir.join(&name)), name });
+        }
+    }
+    let mut mutable = vec![
+        Item { name: VKEY.into(), source: Source::File(log_dir.join(VKEY)) },
+        Item { name: CHECKPOINTS.into(), source: Source::Bytes(log.committed_records()?) },
+    ];
+    if log_dir.join(COSIGNATURES).exists() {
+        mutable.push(Item { name: COSIGNATURES.into(), source: Source::File(log_dir.join(COSIGNATURES)) });
+    }
+    if let Some(page) = page {
+        for name in files_under(page, "")? {
+            mutable.push(Item { source: Source::File(page.join(&name)), name });
+        }
+    }
+    let checkpoint = log.served_checkpoint().map(String::into_bytes);
+
+    let there = mirror.list()?;
+    let mut done = Published::default();
+    let mut missing = Vec::new();
+    for item in &immutable {
+        match there.get(&item.name) {
+            None => missing.push(item),
+            Some(&len) => {
+                let ours = item.bytes(&log)?.len() as u64;
+                if len != ours {
+                    let (dest, name) = (mirror.label(), item.name.clone());
+                    return Err(PublishError::Conflict { dest, name, there: len, ours });
+                }
+                done.unchanged += 1;
+            }
+        }
+    }
+    for item in missing {
+        mirror.put(&item.name, &item.bytes(&log)?)?;
+        done.new += 1;
+        done.uploaded.push(item.name.clone());
+    }
+    let last = checkpoint.map(|b| Item { name: CHECKPOINT.into(), source: Source::Bytes(b) });
+    for item in mutable.iter().chain(&last) {
+        put_if_different(mirror, &there, item, &log, &mut done)?;
+    }
+    Ok(done)
+}
+
+/// Uploads a mutable file unless the destination holds the same bytes.
+fn put_if_different(
+    mirror: &dyn Mirror,
+    there: &BTreeMap<String, u64>,
+    item: &Item,
+    log: &Log,
+    done: &mut Published,
+) -> Result<(), PublishError> {
+    let bytes = item.bytes(log)?;
+    let present = there.get(&item.name);
+    if present == Some(&(bytes.len() as u64)) && mirror.get(&item.name)?.as_deref() == Some(bytes.as_slice()) {
+        done.unchanged += 1;
+        return Ok(());
+    }
+    mirror.put(&item.name, &bytes)?;
+    if present.is_some() {
+        done.changed += 1;
+    } else {
+        done.new += 1;
+    }
+    done.uploaded.push(item.name.clone());
+    Ok(())
+}
