@@ -22,8 +22,8 @@ pub enum Scope {
     MirrorOfSize,
 }
 
-/// Missing files named one by one before the rest are counted.
-const NAMED_MISSING: usize = 5;
+/// Files of each kind named one by one before the rest are counted.
+const SHOWN: usize = 5;
 
 /// Checks the static files under `dir` against the committed `lines`.
 pub fn check(dir: &Path, lines: &[&[u8]], leaves: &[Hash], batch_ends: &[u64], scope: Scope, r: &mut Report) {
@@ -36,20 +36,17 @@ pub fn check(dir: &Path, lines: &[&[u8]], leaves: &[Hash], batch_ends: &[u64], s
         }
     }
     let is_batch_end = |s: u64| batch_ends.binary_search(&s).is_ok();
+    let (mut changed, mut strays) = (Vec::new(), Vec::new());
     for name in &present {
         let file = StaticFile::parse(name).filter(|f| f.belongs(size, is_batch_end));
         let derived = file.and_then(|f| tiles::content(&f, lines, leaves, &hashes));
         let Some(derived) = derived else {
-            r.tampering.push(format!(
-                "{name}: not a file of this log (a name the tlog-tiles layout does not have, beyond the log's size {size}, or a bundle of an entry too long for one)"
-            ));
+            strays.push(name.clone());
             continue;
         };
         match std::fs::read(dir.join(name)) {
             Ok(bytes) if bytes == derived => {}
-            Ok(_) => {
-                r.tampering.push(format!("{name}: does not hold the bytes derived from the entries: it was changed"))
-            }
+            Ok(_) => changed.push(name.clone()),
             Err(e) => r.tampering.push(format!("{name}: cannot be read: {e}")),
         }
     }
@@ -57,18 +54,41 @@ pub fn check(dir: &Path, lines: &[&[u8]], leaves: &[Hash], batch_ends: &[u64], s
         Scope::Directory => tiles::new_files(0, size, batch_ends.iter().copied()),
         Scope::MirrorOfSize => tiles::tiles_of_size(size),
     };
-    let missing: Vec<String> = expected
+    let mut missing: Vec<String> = expected
         .iter()
         .filter(|f| tiles::content(f, lines, leaves, &hashes).is_some())
         .map(StaticFile::path)
         .filter(|p| !present.contains(p))
         .collect();
-    r.notes.extend(missing.iter().take(NAMED_MISSING).map(|p| format!("{p}: missing")));
-    if missing.len() > NAMED_MISSING {
-        r.notes.push(format!(
-            "… and {} more static file(s) missing under tile/ and entry/ (a writer that opens the log writes them)",
-            missing.len() - NAMED_MISSING
-        ));
+    missing.sort();
+    // The wording and the caps are the spec's, so that the three verifiers
+    // print the same lines.
+    listed(
+        &mut r.tampering,
+        &changed,
+        "differs from the bytes derived from the log's entries (changed, or from another history)",
+        "files differ from the bytes derived from the log's entries",
+    );
+    listed(
+        &mut r.tampering,
+        &strays,
+        &format!("not a file of this log of {size} entries (no checkpoint size calls for it)"),
+        "files under tile/ and entry/ are not files of this log",
+    );
+    listed(
+        &mut r.notes,
+        &missing,
+        "missing",
+        "static files missing (tile/, entry/: a log written before them, or an incomplete copy)",
+    );
+}
+
+/// Says `what` of the first [`SHOWN`] names (sorted by their bytes), then
+/// how many `more` there are.
+fn listed(out: &mut Vec<String>, names: &[String], what: &str, more: &str) {
+    out.extend(names.iter().take(SHOWN).map(|name| format!("{name}: {what}")));
+    if names.len() > SHOWN {
+        out.push(format!("… and {} more {more}", names.len() - SHOWN));
     }
 }
 
