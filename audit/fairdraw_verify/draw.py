@@ -2,6 +2,7 @@
 the document computed from them and the seed (§5-§9)."""
 
 import hashlib
+from operator import itemgetter
 
 from .assignment import Assigner, NoAssignment, Stream, suggest
 from .canonical import canonical_json
@@ -50,7 +51,7 @@ def unknown_to_the_roster(plan_path, team, roster_path, inspectors, problems):
 def compute_draw(inputs, seed):
     """§5-§9: the draw document as an ordered dict."""
     plan, ratios, (enterprises, resolved), inspectors, conflicts = inputs
-    enterprises.sort(key=lambda e: e[0])
+    enterprises.sort(key=itemgetter(0))                 # by USCC (§5)
     where_columns = [k for k, _ in plan["scope"]["where"]]
     extra = [j for j, (kind, _) in enumerate(resolved) if kind == "extra"]
     seed_hash = hashlib.sha256(seed.encode("utf-8")).hexdigest()

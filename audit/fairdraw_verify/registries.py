@@ -89,9 +89,11 @@ def read_enterprises(path, where_columns, problems):
                 t.bad(line, cells, "established", "not a valid date"); ok = False
         if not ok:
             continue
-        norm = {"uscc": uscc, "name": name, "credit_class": cls, "region": region,
-                "industry": industry, "status": status, "established": established}
-        wvals = tuple(norm[x] if kind == "field" else cells[x] for kind, x in resolved)
+        wvals = ()
+        if resolved:
+            norm = {"uscc": uscc, "name": name, "credit_class": cls, "region": region,
+                    "industry": industry, "status": status, "established": established}
+            wvals = tuple(norm[x] if kind == "field" else cells[x] for kind, x in resolved)
         records.append((uscc, name, cls, intern(region), intern(industry), status, wvals))
     return records, resolved
 
