@@ -1,6 +1,8 @@
 """SPEC §5 "Snapshots and their roots": the leaves of the three registries
 and their RFC 6962 Merkle roots (computed with merkle.py, as the log's)."""
 
+from operator import itemgetter
+
 from . import merkle
 from .canonical import canonical_json, canonical_strings
 
@@ -19,7 +21,8 @@ def leaf(values):
 
 
 def snapshots(enterprises, extra_positions, extra_columns, inspectors, conflicts):
-    """§5: the three roots. Enterprise records are already sorted by USCC."""
+    """§5: the three roots, of the leaves sorted by USCC, id, and pair."""
+    enterprises = sorted(enterprises, key=itemgetter(0))
     ent = [canonical_strings((*e[:6], *(e[6][j] for j in extra_positions))).encode("utf-8") for e in enterprises] \
         if extra_positions else [canonical_strings(e[:6]).encode("utf-8") for e in enterprises]
     ins = [leaf([i["id"], i["name"], i["department"], i["region"], i["active"], i["role"],
