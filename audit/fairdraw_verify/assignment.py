@@ -44,8 +44,27 @@ class NoAssignment(Exception):
     pass
 
 
+def nth_allowed(r, skip):
+    """The position, in a list, of its r-th element (from 0) that is not at one
+    of the sorted positions `skip`."""
+    for p in skip:
+        if p > r:
+            break
+        r += 1
+    return r
+
+
 class Assigner:
-    """§8.2-§8.4: slots, compatibility, greedy pass with augmenting-path repair."""
+    """§8.2-§8.4: slots, compatibility, greedy pass with augmenting-path repair.
+
+    The greedy pass never builds a target's candidate list (§8.4 step 1) by
+    testing every inspector: that is inspectors x slots x targets tests, minutes
+    at 1e6 enterprises.  The candidates of slot s of target t are the
+    inspectors that pass the target-independent rules (`static`, sorted by id)
+    and the region rule for t's region (`base`, computed once per region),
+    minus a few barred ones: t's recusals and rotation, t's team so far and
+    the inspectors at the workload cap.  `nth_allowed` picks
+    candidates[uniform(len)] from that base list and the barred positions."""
 
     def __init__(self, plan, targets, inspectors, conflicts):
         team = plan["team"]
@@ -58,6 +77,12 @@ class Assigner:
         self.slots = [("inspector", d) for d in slot_departments(plan)]     # (kind, allowed departments or None)
         self.slots += [("expert", None)] * self.experts
         self.static = [[i for i in self.ids if self.static_ok(s, self.by_id[i])] for s in range(len(self.slots))]
+        self.barred = {}                                 # uscc -> inspectors recused or rotated out (§8.3)
+        for iid, uscc in conflicts:
+            self.barred.setdefault(uscc, set()).add(iid)
+        for uscc, iid in self.history:
+            self.barred.setdefault(uscc, set()).add(iid)
+        self._base = {}
 
     def static_ok(self, s, i):
         """§8.3 rules that do not depend on the target."""
@@ -72,32 +97,45 @@ class Assigner:
                 return False
         return True
 
-    def target_ok(self, t, s, iid):
-        """§8.3 rules that depend on the target: region, recusal, rotation."""
-        e = self.targets[t][1]
-        if self.slots[s][0] == "inspector":
-            r = self.by_id[iid]["region"]
-            if self.region_rule == "same" and r != e[3] or self.region_rule == "different" and r == e[3]:
-                return False
-        return (iid, e[0]) not in self.conflicts and (e[0], iid) not in self.history
+    def base(self, t, s):
+        """(ids, id -> position): static[s] narrowed by the §8.3 region rule
+        for target t's region (inspector slots only), sorted by id."""
+        region = self.targets[t][1][3] if self.slots[s][0] == "inspector" and self.region_rule != "any" else None
+        key = (s, region)
+        if key not in self._base:
+            same = self.region_rule == "same"
+            ids = [i for i in self.static[s] if region is None or (self.by_id[i]["region"] == region) == same]
+            self._base[key] = (ids, {i: p for p, i in enumerate(ids)})
+        return self._base[key]
 
     def compatible(self, t, s):
-        return [i for i in self.static[s] if self.target_ok(t, s, i)]
+        """§8.3: every inspector compatible with slot s of target t, sorted by id."""
+        barred = self.barred.get(self.targets[t][1][0], ())
+        return [i for i in self.base(t, s)[0] if i not in barred]
 
     def run(self, stream):
         n = len(self.targets)
         self.team = [[None] * len(self.slots) for _ in range(n)]
         self.holders = {i: set() for i in self.ids}      # inspector -> targets holding it
         cap = self.cap if self.cap is not None else float("inf")
+        self.full = set()                                # inspectors whose load reached the cap
         for t in range(n):
+            team = self.team[t]
+            barred_here = self.barred.get(self.targets[t][1][0], set())
             for s in range(len(self.slots)):
-                team = self.team[t]
-                cands = [i for i in self.compatible(t, s) if i not in team and len(self.holders[i]) < cap]
-                if cands:                                # §8.4 step 2
-                    pick = cands[stream.uniform(len(cands))]
+                ids, position = self.base(t, s)
+                # §8.4 step 1: candidates are ids without the recused, rotated,
+                # already in the team, or at the cap
+                skip = sorted({position[i] for i in (*barred_here, *team, *self.full) if i in position})
+                if len(ids) > len(skip):                 # §8.4 step 2
+                    pick = ids[nth_allowed(stream.uniform(len(ids) - len(skip)), skip)]
                     team[s] = pick
                     self.holders[pick].add(t)
-                elif not self.repair(t, s, cap):         # §8.4 step 3
+                    if len(self.holders[pick]) >= cap:
+                        self.full.add(pick)
+                elif self.repair(t, s, cap):             # §8.4 step 3
+                    self.full = {i for i, held in self.holders.items() if len(held) >= cap}
+                else:
                     raise NoAssignment(t, s)
         return self.team
 

@@ -12,6 +12,7 @@ U+007F included, as itself.  SPEC §4 inputs never hold control characters
 
 import json
 import re
+from json.encoder import encode_basestring
 
 
 class _Fraction:
@@ -55,6 +56,16 @@ def canonical_json(v):
         _refuse(v)
     text = _ENCODER.encode(v)
     return _ESCAPE.sub(_long_escape, text) if "\\" in text else text
+
+
+def canonical_strings(values):
+    """canonical_json(list(values)) for a sequence of strings, as the snapshot
+    leaves (SPEC §5) are: a million of them are encoded per draw, and json's C
+    string encoder, called directly, is three times faster than the whole
+    encoder.  It writes control characters in short forms (\\n), so a leaf
+    that needs any escape is left to canonical_json."""
+    text = "[" + ",".join(map(encode_basestring, values)) + "]"
+    return canonical_json(list(values)) if "\\" in text else text
 
 
 def _no_constant(name):

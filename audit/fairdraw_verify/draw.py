@@ -2,6 +2,8 @@
 the document computed from them and the seed (§5-§9)."""
 
 import hashlib
+import os
+import pickle
 
 from .assignment import Assigner, NoAssignment, Stream, suggest
 from .canonical import canonical_json
@@ -50,19 +52,16 @@ def unknown_to_the_roster(plan_path, team, roster_path, inspectors, problems):
 def compute_draw(inputs, seed):
     """§5-§9: the draw document as an ordered dict."""
     plan, ratios, (enterprises, resolved), inspectors, conflicts = inputs
-    enterprises.sort(key=lambda e: e[0])
     where_columns = [k for k, _ in plan["scope"]["where"]]
     extra = [j for j, (kind, _) in enumerate(resolved) if kind == "extra"]
     seed_hash = hashlib.sha256(seed.encode("utf-8")).hexdigest()
-    strata_out, targets = strata(enterprises, plan, ratios, seed_hash)
-    assigner = Assigner(plan, targets, inspectors, conflicts)
-    try:
-        teams = assigner.run(Stream(seed))
-    except NoAssignment as e:
-        msg = assigner.explain(*e.args)
-        hint = suggest(plan, targets, inspectors, conflicts, seed)
-        raise BadInput([f"no valid assignment: {msg}" + (f"; smallest relaxation that works: {hint}" if hint else
-                                                        "; no single relaxation makes the plan feasible")])
+    # The roots (§5) and the selection (§6-§8) are independent: the leaves are
+    # sorted and hashed on the second core while this process draws.  The
+    # selection does not depend on the registry's order (§7: by ticket, then USCC).
+    with InChild(snapshots, enterprises, extra, [where_columns[j] for j in extra], inspectors, conflicts) as roots:
+        strata_out, targets = strata(enterprises, plan, ratios, seed_hash)
+        teams = assign(plan, targets, inspectors, conflicts, seed)
+        snapshot_roots = roots.result()
     size = plan["team"]["size"]
     assignments = [{"uscc": e[0], "name": e[1], "class": e[2], "region": e[3], "ticket": tk,
                     "leader": team[0], "inspectors": team[:size], "experts": team[size:]}
@@ -74,8 +73,72 @@ def compute_draw(inputs, seed):
         "seed": seed,
         "seed_hash": seed_hash,
         "plan_digest": hashlib.sha256(canonical_json(plan).encode("utf-8")).hexdigest(),
-        "snapshots": snapshots(enterprises, extra, [where_columns[j] for j in extra], inspectors, conflicts),
+        "snapshots": snapshot_roots,
         "strata": strata_out,
         "assignments": assignments,
         "plan": plan,
     }
+
+
+def assign(plan, targets, inspectors, conflicts, seed):
+    """§8: the teams, or BadInput saying why there is no valid assignment (§8.5)."""
+    assigner = Assigner(plan, targets, inspectors, conflicts)
+    try:
+        return assigner.run(Stream(seed))
+    except NoAssignment as e:
+        msg = assigner.explain(*e.args)
+        hint = suggest(plan, targets, inspectors, conflicts, seed)
+        raise BadInput([f"no valid assignment: {msg}" + (f"; smallest relaxation that works: {hint}" if hint else
+                                                        "; no single relaxation makes the plan feasible")])
+
+
+class InChild:
+    """f(*args) computed in a forked child process, which shares this
+    process's data without copying it.  `with InChild(f, *args) as c:` starts
+    it; c.result() waits for it and returns f's value (or raises its
+    exception); leaving the block without asking (an error in the meantime)
+    still waits for the child.  Without os.fork (Windows) f runs at once."""
+
+    def __init__(self, f, *args):
+        self.f, self.args, self.pid = f, args, None
+
+    def __enter__(self):
+        if not hasattr(os, "fork"):
+            self.outcome = self.run()
+            return self
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:                        # the child: compute, send, exit without cleanup
+            try:
+                os.close(read_end)
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(pickle.dumps(self.run()))
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        self.pipe = os.fdopen(read_end, "rb")
+        return self
+
+    def run(self):
+        try:
+            return True, self.f(*self.args)
+        except Exception as e:
+            return False, e
+
+    def result(self):
+        if self.pid is not None:
+            data = self.pipe.read()
+            self.pipe.close()
+            os.waitpid(self.pid, 0)
+            self.pid = None
+            self.outcome = pickle.loads(data) if data else (False, RuntimeError(f"the child computing {self.f.__name__} died"))
+        ok, value = self.outcome
+        if not ok:
+            raise value
+        return value
+
+    def __exit__(self, *exc):
+        if self.pid is not None:
+            self.pipe.close()
+            os.waitpid(self.pid, 0)
+            self.pid = None

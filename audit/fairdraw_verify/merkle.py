@@ -26,15 +26,23 @@ def _split(n):
 
 
 def mth(hashes, lo=0, hi=None):
-    """RFC 6962 §2.1: MTH(D[lo:hi]) from the leaf hashes (the empty tree hashes to SHA-256())."""
-    hi = len(hashes) if hi is None else hi
-    n = hi - lo
-    if n == 0:
+    """RFC 6962 §2.1: MTH(D[lo:hi]) from the leaf hashes (the empty tree hashes to SHA-256()).
+
+    Computed level by level, without recursion: hash neighbours in pairs and
+    carry an odd last node up unchanged.  This is the same tree as the RFC's
+    split at the largest power of two k < n: the first k nodes pair up among
+    themselves at every level (k is a power of two), and the rest is the
+    same construction on D[k:n], whose odd node is carried until it meets
+    its RFC sibling."""
+    level = hashes[lo:hi]
+    if not level:
         return sha256(b"")
-    if n == 1:
-        return hashes[lo]
-    k = _split(n)
-    return node_hash(mth(hashes, lo, lo + k), mth(hashes, lo + k, hi))
+    while len(level) > 1:
+        paired = [sha256(b"\x01" + left + right) for left, right in zip(level[0::2], level[1::2])]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def prefix_roots(hashes):

@@ -2,7 +2,9 @@
 conflicts (recusal) list and the other lists a plan names (items, exclusions,
 history), each read through the §1 tables and checked row by row."""
 
+import functools
 import sys
+from itertools import islice, repeat
 
 from .ratio import ratio_or_problem, ratio_text
 from .snapshots import LEAF_FIELDS
@@ -10,6 +12,7 @@ from .tables import REGION, ascii_lower, ascii_upper, parse_date, read_table, sp
 from .uscc import uscc_problem
 
 CLASSES = ("A", "B", "C", "D")                  # §1.1 credit risk classes, also the §6 strata
+CLASS = {**{c: c for c in CLASSES}, **{c.lower(): c for c in CLASSES}}   # lower case accepted
 
 STATUS = {"存续": "存续", "在业": "存续", "在营": "存续", "开业": "存续", "active": "存续",
           "歇业": "歇业", "dormant": "歇业", "suspended": "歇业",
@@ -56,8 +59,53 @@ def read_enterprises(path, where_columns, problems):
     ix = t.index
     iu, ina, ic, ir, ii, ist = (ix[f] for f in LEAF_FIELDS)
     ie = ix.get("established")
-    records, seen, intern = [], {}, sys.intern
-    for line, cells in t.rows:
+    records, seen = [], {}
+    # A million rows share a few hundred regions: each distinct one is checked once.
+    valid_region = functools.lru_cache(maxsize=None)(lambda r: REGION.fullmatch(r) is not None)
+    rows = iter(t.rows)
+    while chunk := list(islice(rows, 50_000)):
+        fast = valid_records(chunk, (iu, ina, ic, ir, ii, ist, ie), resolved, seen, valid_region)
+        if fast is not None:
+            records.extend(fast)
+        else:
+            records.extend(checked_records(t, chunk, (iu, ina, ic, ir, ii, ist, ie), resolved, seen, valid_region))
+    return records, resolved
+
+
+def valid_records(chunk, columns, resolved, seen, valid_region):
+    """The records of `chunk` (rows of the enterprise registry) when every
+    value in it is valid, else None (checked_records then reports each problem).
+
+    Column by column, so that most checks run once per distinct value (a
+    million rows share a few classes, statuses, regions and dates) or inside
+    the interpreter's own loops (map, set); only the USCC check runs per row."""
+    iu, ina, ic, ir, ii, ist, ie = columns
+    lines = [line for line, _ in chunk]
+    cols = list(zip(*(cells for _, cells in chunk)))
+    usccs = list(map(ascii_upper, cols[iu]))
+    if any(map(uscc_problem, usccs)) or len(set(usccs)) != len(usccs) or not seen.keys().isdisjoint(usccs):
+        return None
+    classes = list(map(CLASS.get, cols[ic]))
+    status = {v: STATUS.get(v) or STATUS.get(ascii_lower(v)) for v in set(cols[ist])}
+    dates = set(cols[ie]) - {""} if ie is not None else ()
+    if (not all(cols[ina]) or None in classes or not all(map(valid_region, set(cols[ir])))
+            or not all(cols[ii]) or None in status.values() or None in map(parse_date, dates)):
+        return None
+    fields = {"uscc": usccs, "name": cols[ina], "credit_class": classes, "region": cols[ir],
+              "industry": cols[ii], "status": [status[v] for v in cols[ist]]}
+    if any(kind == "field" and x not in fields for kind, x in resolved):
+        return None
+    wvals = zip(*(fields[x] if kind == "field" else cols[x] for kind, x in resolved)) if resolved else repeat(())
+    seen.update(zip(usccs, lines))
+    intern = sys.intern
+    return list(zip(usccs, fields["name"], classes, map(intern, cols[ir]), map(intern, cols[ii]), fields["status"], wvals))
+
+
+def checked_records(t, chunk, columns, resolved, seen, valid_region):
+    """§1.1 row by row: the valid records of `chunk`, each problem reported."""
+    iu, ina, ic, ir, ii, ist, ie = columns
+    records, intern = [], sys.intern
+    for line, cells in chunk:
         ok = True
         uscc = ascii_upper(cells[iu])
         msg = uscc_problem(uscc)
@@ -70,16 +118,16 @@ def read_enterprises(path, where_columns, problems):
         name = cells[ina]
         if not name:
             t.bad(line, cells, "name", "name is empty"); ok = False
-        cls = ascii_upper(cells[ic])
-        if cls not in CLASSES:
+        cls = CLASS.get(cells[ic])
+        if cls is None:
             t.bad(line, cells, "credit_class", "credit class must be A, B, C or D"); ok = False
         region = cells[ir]
-        if not REGION.fullmatch(region):
+        if not valid_region(region):
             t.bad(line, cells, "region", "region must be exactly 6 ASCII digits"); ok = False
         industry = cells[ii]
         if not industry:
             t.bad(line, cells, "industry", "industry code is empty"); ok = False
-        status = STATUS.get(ascii_lower(cells[ist]))
+        status = STATUS.get(cells[ist]) or STATUS.get(ascii_lower(cells[ist]))   # the exact spelling first
         if status is None:
             t.bad(line, cells, "status", "unknown status (存续/歇业/吊销/注销 or an alias)"); ok = False
         established = ""
@@ -89,11 +137,13 @@ def read_enterprises(path, where_columns, problems):
                 t.bad(line, cells, "established", "not a valid date"); ok = False
         if not ok:
             continue
-        norm = {"uscc": uscc, "name": name, "credit_class": cls, "region": region,
-                "industry": industry, "status": status, "established": established}
-        wvals = tuple(norm[x] if kind == "field" else cells[x] for kind, x in resolved)
+        wvals = ()
+        if resolved:
+            norm = {"uscc": uscc, "name": name, "credit_class": cls, "region": region,
+                    "industry": industry, "status": status, "established": established}
+            wvals = tuple(norm[x] if kind == "field" else cells[x] for kind, x in resolved)
         records.append((uscc, name, cls, intern(region), intern(industry), status, wvals))
-    return records, resolved
+    return records
 
 
 INSPECTOR_COLUMNS = [

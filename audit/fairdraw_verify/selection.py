@@ -2,6 +2,8 @@
 (consistent sampling)"."""
 
 import hashlib
+import heapq
+from itertools import repeat
 
 from .registries import CLASSES
 
@@ -42,8 +44,10 @@ def strata(enterprises, plan, ratios, seed_hash):
         eligible = [e for e in population[c] if e[0] not in exclude]
         n = len(eligible)
         k = sample_size(n, ratios[c], plan["min"][c], plan["max"][c])
-        # §7: the k smallest tickets; equal tickets ordered by USCC
-        chosen = sorted((ticket(seed_hash, e[0]), e[0], e) for e in eligible)[:k]
+        # §7: the k smallest tickets; equal tickets ordered by USCC.  nsmallest
+        # keeps a heap of k and compares each ticket once: no sort of all N.
+        usccs = [e[0] for e in eligible]
+        chosen = heapq.nsmallest(k, zip(map(ticket, repeat(seed_hash), usccs), usccs, eligible))
         out.append({"class": c, "population": len(population[c]), "excluded": len(population[c]) - n,
                     "eligible": n, "ratio": plan["ratios"][c], "sample_size": k,
                     "cutoff": chosen[-1][0] if chosen else None,

@@ -1,8 +1,10 @@
 """SPEC §5 "Snapshots and their roots": the leaves of the three registries
 and their RFC 6962 Merkle roots (computed with merkle.py, as the log's)."""
 
+from operator import itemgetter
+
 from . import merkle
-from .canonical import canonical_json
+from .canonical import canonical_json, canonical_strings
 
 LEAF_FIELDS = ["uscc", "name", "credit_class", "region", "industry", "status"]     # §5 enterprise leaf
 INSPECTOR_LEAF = ["id", "name", "department", "region", "active", "role", "qualifications", "cert_expires"]
@@ -19,8 +21,10 @@ def leaf(values):
 
 
 def snapshots(enterprises, extra_positions, extra_columns, inspectors, conflicts):
-    """§5: the three roots. Enterprise records are already sorted by USCC."""
-    ent = [leaf([*e[:6], *(e[6][j] for j in extra_positions)]) for e in enterprises]
+    """§5: the three roots, of the leaves sorted by USCC, id, and pair."""
+    enterprises = sorted(enterprises, key=itemgetter(0))
+    ent = [canonical_strings((*e[:6], *(e[6][j] for j in extra_positions))).encode("utf-8") for e in enterprises] \
+        if extra_positions else [canonical_strings(e[:6]).encode("utf-8") for e in enterprises]
     ins = [leaf([i["id"], i["name"], i["department"], i["region"], i["active"], i["role"],
                  i["qualifications"], i["cert_expires"]]) for i in sorted(inspectors, key=lambda i: i["id"])]
     con = [leaf(list(p)) for p in sorted(conflicts)]

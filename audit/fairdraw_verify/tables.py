@@ -6,16 +6,17 @@ dates of §1.5."""
 import codecs
 import csv
 import datetime
+import functools
 import io
 import re
 
 
 def ascii_lower(s):  # English names compare case-insensitively, ASCII letters only
-    return s.translate(_LOWER)
+    return s.lower() if s.isascii() else s.translate(_LOWER)   # str.lower is the fast path for ASCII text
 
 
 def ascii_upper(s):
-    return s.translate(_UPPER)
+    return s.upper() if s.isascii() else s.translate(_UPPER)
 
 
 _LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
@@ -23,6 +24,9 @@ _UPPER = {c: c - 32 for c in range(ord("a"), ord("z") + 1)}
 
 TRIM = " \t\u3000\ufeff"                       # §1 step 3
 CONTROL = re.compile("[\x00-\x1f\x7f]")         # §1 step 3: never reaches a hash
+CONTROL_BUT_LINE_ENDS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
+DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
+COMPACT_DATE = re.compile(r"([0-9]{4})()([0-9]{2})([0-9]{2})")
 SEPARATORS = re.compile("[;；,，、|]")          # §1.2 qualifications / §1.4 methods
 REGION = re.compile("[0-9]{6}")
 csv.field_size_limit(2**31 - 1)
@@ -94,6 +98,10 @@ class Table:
         self.path, self.problems = path, problems
         self.headers, self.index, self.extras, self.rows = [], {}, {}, []
         self.checked = set()        # columns whose values are used: checked for control characters
+        # Can a value hold a control character at all?  Only if the text has
+        # one other than CR and LF, or if a quoted value holds a line break,
+        # which makes its record span several physical lines (checked_rows).
+        self.controls = True
 
     def bad(self, line, cells, field, msg):
         col = self.index[field] if field in self.index else self.extras[field]
@@ -118,9 +126,11 @@ def read_table(path, columns, problems):
         for name in (field, *aliases):
             lookup[ascii_lower(name)] = field
     table = Table(path, problems)
-    records = csv_records(io.StringIO(text, newline=""), path, problems)
+    table.controls = CONTROL_BUT_LINE_ENDS.search(text) is not None
+    trim = any(c in text for c in TRIM)          # no trimmable character anywhere: nothing to trim
+    records = csv_records(io.StringIO(text, newline=""), path, problems, trim)
     del text
-    for line, cells in records:                  # the first non-empty record is the header
+    for line, _, cells in records:               # the first non-empty record is the header
         header_ok = map_header(table, cells, columns, lookup, line)
         table.checked = {col for field, col in table.index.items() if field != "reason"}
         table.rows = checked_rows(table, records)
@@ -133,8 +143,9 @@ def read_table(path, columns, problems):
     return None
 
 
-def csv_records(stream, path, problems):
-    """§1 steps 2-3: records with their first physical line, cells trimmed.
+def csv_records(stream, path, problems, trim=True):
+    """§1 steps 2-3: records with their first and last physical line, cells
+    trimmed (`trim` False: the text has no character to trim).
 
     §1 step 2 reads RFC 4180 leniently, "the way Excel and Python's csv module
     read them", so this is simply the csv module (strict=False): text after a
@@ -155,18 +166,18 @@ def csv_records(stream, path, problems):
             continue
         line, prev = prev + 1, reader.line_num
         if cells:
-            yield line, [c.strip(TRIM) for c in cells]
+            yield line, prev, [c.strip(TRIM) for c in cells] if trim else cells
 
 
 def checked_rows(table, records):
     """§1 steps 3 and 5: as many cells as the header; no control characters in
     the values that are used (columns in table.checked, see note in §1 step 3)."""
     width = len(table.headers)
-    for line, cells in records:
+    for line, last, cells in records:
         if len(cells) != width:
             table.problems.add(table.path, f"record has {len(cells)} cells, the header has {width}", line)
             continue
-        if CONTROL.search("".join(cells)):       # fast path: usually no control character at all
+        if (table.controls or last != line) and CONTROL.search("".join(cells)):
             bad = [col for col in sorted(table.checked) if CONTROL.search(cells[col])]
             for col in bad:
                 table.problems.add(table.path, "value contains a control character", line, col + 1, table.headers[col], cells[col])
@@ -196,11 +207,11 @@ def map_header(table, cells, columns, lookup, line):
     return ok
 
 
+@functools.lru_cache(maxsize=65536)             # a registry repeats its dates: parse each once
 def parse_date(s):
     """§1.5: YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYYMMDD -> 'YYYY-MM-DD' or None.
     The year must be 1900-2999 and the date must exist."""
-    m = re.fullmatch(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})", s) or \
-        re.fullmatch(r"([0-9]{4})()([0-9]{2})([0-9]{2})", s)
+    m = DATE.fullmatch(s) or COMPACT_DATE.fullmatch(s)
     if not m or not 1900 <= int(m[1]) <= 2999:
         return None
     try:
