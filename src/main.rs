@@ -62,7 +62,8 @@ enum Command {
         log: LogArgs,
     },
     /// Copy the log (and with --page the web page) to a static host: a directory, S3, GCS or
-    /// Azure, as C2SP tlog-tiles; only new files are uploaded, `checkpoint` last.
+    /// Azure, as C2SP tlog-tiles; only new files are uploaded, `checkpoint` last (exit 1: the
+    /// destination holds one of the log's immutable files with other contents; nothing written).
     Publish(cli::publish::PublishArgs),
     /// Publish the log: JSON API, the regulator's write API, the web page.
     Serve(cli::serve::ServeArgs),

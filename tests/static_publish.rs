@@ -160,6 +160,9 @@ fn a_cli_log_writes_tiles_a_tiled_log_client_accepts() {
     assert!(!report.stdout.contains("missing"), "{}", report.stdout);
 }
 
+/// A change made to a copy of the log.
+type Damage<'a> = dyn Fn(&Path) + 'a;
+
 #[test]
 fn audit_verify_names_a_changed_a_stray_and_a_missing_static_file() {
     let dir = tempdir();
@@ -167,7 +170,7 @@ fn audit_verify_names_a_changed_a_stray_and_a_missing_static_file() {
     let tiles = files(&log, "tile");
     let partial = tiles.iter().find(|n| n.starts_with("tile/0/000.p/")).unwrap().clone();
     let bundle = tiles.iter().find(|n| n.starts_with("tile/entries/")).unwrap().clone();
-    let cases: [(&str, &dyn Fn(&Path), &str); 5] = [
+    let cases: [(&str, &Damage<'_>, &str); 5] = [
         ("a changed tile", &|l| flip_last_byte(&l.join(&partial)), partial.as_str()),
         ("a changed entry file", &|l| flip_last_byte(&l.join("entry/002")), "entry/002: does not hold"),
         ("a changed bundle", &|l| flip_last_byte(&l.join(&bundle)), bundle.as_str()),

@@ -59,7 +59,7 @@ fn committed_size(records: &[u8]) -> u64 {
         .filter_map(|line| serde_json::from_slice::<Value>(line).ok())
         .filter(|v| v["batch_end"] == true)
         .filter_map(|v| v["size"].as_u64())
-        .last()
+        .next_back()
         .unwrap_or(0)
 }
 

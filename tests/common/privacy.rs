@@ -143,12 +143,24 @@ impl Secrets {
 }
 
 /// Every leak in every public file of a log directory ([`super::public_files`]);
-/// a receipt's entry (base64 in its `extra` line) is decoded and scanned too.
+/// a receipt's entry (base64 in its `extra` line) is decoded and scanned too,
+/// and an entry bundle (`tile/entries/…`) is scanned entry by entry.
 pub fn leaks_in_files(log: &Path, secrets: &Secrets) -> Vec<String> {
     use base64::Engine;
     let mut found = Vec::new();
     for (rel, bytes) in super::public_files(log) {
         let what = rel.display().to_string();
+        if what.starts_with("tile/entries/") {
+            let mut rest = &bytes[..];
+            while let [hi, lo, tail @ ..] = rest {
+                let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+                let entry = tail.get(..len).unwrap_or_else(|| panic!("{what} is not a C2SP entry bundle"));
+                found.extend(secrets.leaks(&format!("{what} (an entry)"), entry));
+                rest = &tail[len..];
+            }
+            assert!(rest.is_empty(), "{what} ends in half a length");
+            continue;
+        }
         found.extend(secrets.leaks(&what, &bytes));
         if what.ends_with(".tlog-proof") {
             let text = String::from_utf8_lossy(&bytes);
