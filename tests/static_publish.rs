@@ -7,12 +7,12 @@
 //! publishing again uploads only the new files, `checkpoint` last.
 
 mod common;
+use common::static_host::{static_server, Background};
 use common::*;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use fairdraw::log::mirror::{Mirror, MirrorError, ObjectMirror};
 use tlog_tiles::tile::{Tile, TileHashReader, TileReader};
@@ -172,7 +172,11 @@ fn audit_verify_names_a_changed_a_stray_and_a_missing_static_file() {
     let bundle = tiles.iter().find(|n| n.starts_with("tile/entries/")).unwrap().clone();
     let cases: [(&str, &Damage<'_>, &str); 5] = [
         ("a changed tile", &|l| flip_last_byte(&l.join(&partial)), partial.as_str()),
-        ("a changed entry file", &|l| flip_last_byte(&l.join("entry/002")), "entry/002: does not hold"),
+        (
+            "a changed entry file",
+            &|l| flip_last_byte(&l.join("entry/002")),
+            "entry/002: differs from the bytes derived from the log's entries",
+        ),
         ("a changed bundle", &|l| flip_last_byte(&l.join(&bundle)), bundle.as_str()),
         (
             "a tile beyond the log's size",
@@ -202,36 +206,9 @@ fn a_writer_opening_a_log_without_static_files_writes_them() {
     std::fs::remove_dir_all(log.join("tile")).unwrap();
     std::fs::remove_dir_all(log.join("entry")).unwrap();
     let run = verify(&log).expect(0);
-    assert!(run.stdout.contains("more static file(s) missing"), "{}", run.stdout);
+    assert!(run.stdout.contains("more static files missing (tile/, entry/"), "{}", run.stdout);
     add_note(&log, "the next write");
     check_independently(&log);
-}
-
-/// A child process killed when the test ends.
-struct Background(Child);
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `python3 -m http.server` serving `dir` on a free loopback port.
-fn static_server(dir: &Path) -> (Background, String) {
-    let mut child = Command::new(python())
-        .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0", "--directory", s(dir)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 must be installed");
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
-    let port = first.split(" port ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_else(|| {
-        panic!("no port in http.server's first line {first:?}");
-    });
-    (Background(child), format!("http://127.0.0.1:{port}/"))
 }
 
 fn verify_url(url: &str, cwd: &Path) -> Run {
@@ -286,7 +263,7 @@ fn a_log_published_to_a_directory_verifies_from_a_plain_static_server() {
     std::fs::write(site.join("entry/002"), &saved).unwrap();
     std::fs::remove_file(site.join("entry/002")).unwrap();
     let run = verify_url(&url, d).expect(1);
-    assert!(run.stdout.contains("entry/002: missing"), "{}", run.stdout);
+    assert!(run.stdout.contains("entry/002: missing on the mirror (HTTP 404)"), "{}", run.stdout);
     std::fs::write(site.join("entry/002"), &saved).unwrap();
 
     // An immutable file of another length at the destination: exit 1, and

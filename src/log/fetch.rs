@@ -103,24 +103,36 @@ pub fn fetch(mirror: &dyn Mirror, dir: &Path) -> Result<Fetched, FetchError> {
     copy(mirror, dir, COSIGNATURES)?;
     let mut found = Fetched { size: committed_size(&records), ..Fetched::default() };
 
+    // Every entry is asked for, so that each missing one is named; only
+    // those before the first gap are checked (LOG-FORMAT, step 2).
     let mut lines = Vec::new();
+    let mut missing = Vec::new();
+    let mut broken = false;
     for i in 0..found.size {
         let name = StaticFile::Entry(i).path();
         match mirror.get(&name)? {
-            Some(line) if !line.contains(&b'\n') => lines.push(line),
+            Some(line) if !line.contains(&b'\n') => {
+                if missing.is_empty() && !broken {
+                    lines.push(line)
+                }
+            }
             Some(_) => {
                 found
                     .tampering
                     .push(format!("{name}: holds a line break: not one entry (entries from here on not read)"));
-                break;
+                broken = true;
             }
-            None => {
-                found
-                    .tampering
-                    .push(format!("{name}: missing: the mirror is incomplete (entries from here on not read)"));
-                break;
-            }
+            None => missing.push(name),
         }
+    }
+    found.tampering.extend(
+        missing
+            .iter()
+            .take(5)
+            .map(|name| format!("{name}: missing on the mirror (HTTP 404): the mirror is incomplete")),
+    );
+    if missing.len() > 5 {
+        found.tampering.push(format!("… and {} more entry files missing on the mirror (HTTP 404)", missing.len() - 5));
     }
     let mut entries = Vec::new();
     for line in &lines {

@@ -32,7 +32,8 @@ pub trait Mirror {
     fn label(&self) -> String;
     /// Every file with its length.
     fn list(&self) -> Result<BTreeMap<String, u64>, MirrorError>;
-    /// A file's bytes; `None` when it does not exist (HTTP 404).
+    /// A file's bytes; `None` when it does not exist (HTTP 404, or 403 from a
+    /// bucket that may not be listed).
     fn get(&self, name: &str) -> Result<Option<Vec<u8>>, MirrorError>;
     /// Writes a file whole (the store makes the write atomic).
     fn put(&self, name: &str, bytes: &[u8]) -> Result<(), MirrorError>;
@@ -172,7 +173,8 @@ impl Mirror for ObjectMirror {
         });
         match got {
             Ok(bytes) => Ok(Some(bytes.to_vec())),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            // 403 too: a bucket the public may not list answers it for a missing key.
+            Err(object_store::Error::NotFound { .. } | object_store::Error::PermissionDenied { .. }) => Ok(None),
             Err(cause) => Err(MirrorError::Store { what: self.url_of(name), cause }),
         }
     }

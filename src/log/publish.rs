@@ -119,8 +119,16 @@ pub fn publish(log_dir: &Path, page: Option<&Path>, mirror: &dyn Mirror) -> Resu
         mutable.push(Item { name: COSIGNATURES.into(), source: Source::File(log_dir.join(COSIGNATURES)) });
     }
     if let Some(page) = page {
-        for name in files_under(page, "")? {
-            mutable.push(Item { source: Source::File(page.join(&name)), name });
+        let names = files_under(page, "")?;
+        for name in &names {
+            let path = page.join(name);
+            let source = if name == "index.html" {
+                let html = std::fs::read_to_string(&path).map_err(|cause| PublishError::Read { path, cause })?;
+                Source::Bytes(relative_page_links(&html, &names).into_bytes())
+            } else {
+                Source::File(path)
+            };
+            mutable.push(Item { source, name: name.clone() });
         }
     }
     let checkpoint = log.served_checkpoint().map(String::into_bytes);
@@ -153,6 +161,21 @@ pub fn publish(log_dir: &Path, page: Option<&Path>, mirror: &dyn Mirror) -> Resu
     Ok(done)
 }
 
+/// The page as a mirror serves it: `fairdraw serve` answers every path with
+/// `index.html`, which therefore names its own files from the site's root
+/// (`src="/app.js"`); a mirror may live under a prefix
+/// (`https://host/bucket/log/`), so there those links become relative
+/// (`src="app.js"`). Only links to files of the page are changed.
+fn relative_page_links(html: &str, page_files: &[String]) -> String {
+    let mut out = html.to_string();
+    for name in page_files {
+        for attribute in ["src", "href"] {
+            out = out.replace(&format!("{attribute}=\"/{name}\""), &format!("{attribute}=\"{name}\""));
+        }
+    }
+    out
+}
+
 /// Uploads a mutable file unless the destination holds the same bytes.
 fn put_if_different(
     mirror: &dyn Mirror,
@@ -175,4 +198,19 @@ fn put_if_different(
     }
     done.uploaded.push(item.name.clone());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_page_links;
+
+    #[test]
+    fn the_pages_own_files_are_linked_relatively_and_nothing_else_changes() {
+        let html = r#"<link href="/style.css"><script src="/app.js"></script><a href="/">home</a><a href="/api/openapi.json">api</a>"#;
+        let files = ["app.js".to_string(), "style.css".to_string()];
+        assert_eq!(
+            relative_page_links(html, &files),
+            r#"<link href="style.css"><script src="app.js"></script><a href="/">home</a><a href="/api/openapi.json">api</a>"#
+        );
+    }
 }

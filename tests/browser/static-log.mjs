@@ -1,9 +1,9 @@
 // static-log.mjs — the page on a static host (audit/LOG-FORMAT.md "The page
 // on a static host"), in headless Chromium: a log made by the real CLI
-// ($FAIRDRAW) is published as a static mirror (tests/verify-js/static-mirror.mjs:
-// no entries.jsonl, no private/), and one plain static file server on
-// 127.0.0.1 serves the mirror and the page's files (web/) side by side,
-// with no API. The page's home must lead to `#/log`, which must read the log
+// ($FAIRDRAW) is published with the page by `fairdraw publish --page web`
+// (no entries.jsonl, no private/), and one plain static file server on
+// 127.0.0.1 serves it with no API — at the host's root, and under a prefix
+// as in a bucket. The page's home must lead to `#/log`, which must read the log
 // beside the page and say it verified; a copy with one changed entry must be
 // reported as tampered, in red. A page with no log beside it says it cannot
 // read one, and its form then reads another host's mirror (CORS) by
@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBrowser } from './e2e.mjs';
-import { writeMirror, serveStatic } from '../verify-js/static-mirror.mjs';
+import { serveStatic } from '../verify-js/static-mirror.mjs';
 import { FAIRDRAW } from './make-log.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,10 +38,15 @@ run(['init', '--log', log, '--now', '2023-08-01T00:00:00Z']);
 const regs = ['--enterprises', 'data/enterprises.csv', '--inspectors', 'data/inspectors.csv', '--conflicts', 'data/conflicts.csv'];
 const commitment = run(['commit', '--log', log, '--now', '2024-10-14T17:00:00Z', '--beacon', 'drand:quicknet:12040883', ...regs, '--plan', 'data/plan-single.toml']).trim().split('\n').pop().trim();
 run(['reveal', commitment, '--log', log, '--now', '2024-10-14T17:14:00Z', '--drand-json', 'data/drand/round-12040883.json']);
+// The mirrors are what `fairdraw publish --page web` writes: the log's static
+// files and the page side by side, one of them under a prefix (a bucket).
+const publish = to => run(['publish', '--log', log, '--to', to, '--page', WEB]);
 const good = path.join(work, 'good');
 const bad = path.join(work, 'bad');
-await writeMirror(log, good);
-await writeMirror(log, bad);
+const host = path.join(work, 'host');
+publish(good);
+publish(bad);
+publish(path.join(host, 'bucket', 'log'));
 const entry3 = path.join(bad, 'entry', '003');
 const edited = fs.readFileSync(entry3, 'utf8').replace('"simulated":true', '"simulated":false');
 if (edited === fs.readFileSync(entry3, 'utf8')) throw new Error('entry 3 was not changed');
@@ -52,6 +57,7 @@ const expected404 = url => /\/api\/|\/cosignatures\.jsonl$|^\/log\.pub$/.test(ne
 const CASES = [
   { name: 'home of a static mirror', root: good, path: '/', expected: 'verified' },
   { name: 'the log beside the page', root: good, path: '/index.html#/log', expected: 'verified' },
+  { name: 'a mirror under a prefix', root: host, base: '/bucket/log', path: '/bucket/log/index.html#/log', expected: 'verified' },
   { name: 'a changed entry', root: bad, path: '/index.html#/log', expected: 'tampered' },
   { name: "another host's mirror", root: WEB, other: good, path: '/index.html#/log', expected: 'verified' },
 ];
@@ -60,7 +66,7 @@ const { browser, page, consoleErrors } = await openBrowser({ lang });
 const cases = [];
 try {
   for (const c of CASES) {
-    const server = await serveStatic([c.root, WEB]);
+    const server = await serveStatic([c.root]);
     const elsewhere = c.other ? await serveStatic([c.other], { cors: true }) : null;
     try {
       await page.goto(`${server.url}${c.path}`, { waitUntil: 'load' });
@@ -85,7 +91,7 @@ try {
       const hash = await page.evaluate(() => location.hash);
       const title = await page.$eval('h1', el => el.textContent.trim());
       if (screenshot) await page.screenshot({ path: `${screenshot}-${cases.length + 1}.png`, fullPage: true });
-      const source = elsewhere ? elsewhere.url : server.url;
+      const source = elsewhere ? elsewhere.url : `${server.url}${c.base || ''}`;
       const hashOk = elsewhere ? hash === `#/log?url=${encodeURIComponent(`${source}/`)}` : hash === '#/log';
       const ok = got.status === c.expected && hashOk && got.red === (c.expected !== 'verified')
         && got.report.startsWith(`log: ${source}/ (static mirror)`) && (!elsewhere || first === 'error');
