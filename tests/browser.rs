@@ -507,8 +507,9 @@ fn a_sealed_draw_page_says_until_when() {
 }
 
 /// The page on a static host (LOG-FORMAT "The page on a static host"): a
-/// static mirror of a log made by this binary and the page's files served
-/// side by side by a plain static server, no API. The home page leads to
+/// log made by this binary, published with the page by `fairdraw publish
+/// --page web` and served by a plain static server with no API, at the
+/// host's root and under a prefix (as in a bucket). The home page leads to
 /// `#/log`, which verifies the log beside the page and says so in plain
 /// words; a mirror with one changed entry is reported as tampered, in red,
 /// with its report open; `#/log?url=` reads another host's mirror.
@@ -528,15 +529,17 @@ fn chromium_verifies_a_static_mirror_of_the_log_beside_the_page() {
         assert_eq!(v["consoleErrors"], serde_json::json!([]), "{v}");
         let cases = v["cases"].as_array().unwrap();
         let status: Vec<&str> = cases.iter().map(|c| c["status"].as_str().unwrap()).collect();
-        assert_eq!(status, ["verified", "verified", "tampered", "verified"], "{v}");
-        assert!(cases[..3].iter().all(|c| c["hash"] == "#/log"), "the home page went to #/log: {v}");
+        assert_eq!(status, ["verified", "verified", "verified", "tampered", "verified"], "{v}");
+        assert!(cases[..4].iter().all(|c| c["hash"] == "#/log"), "the home page went to #/log: {v}");
+        // the page's own files are found under a bucket's prefix too
+        assert_eq!(cases[2]["name"], "a mirror under a prefix", "{v}");
         // a page with no log beside it says so; its form then reads another host's mirror
-        assert_eq!(cases[3]["first"], "error", "{v}");
-        assert!(cases[3]["hash"].as_str().unwrap().starts_with("#/log?url=http"), "{v}");
+        assert_eq!(cases[4]["first"], "error", "{v}");
+        assert!(cases[4]["hash"].as_str().unwrap().starts_with("#/log?url=http"), "{v}");
         assert!(cases[0]["verdict"].as_str().unwrap().starts_with(verified), "{v}");
-        assert!(cases[2]["verdict"].as_str().unwrap().starts_with(tampered), "{v}");
-        assert_eq!(cases[2]["reportOpen"], true, "{v}");
-        let report = cases[2]["report"].as_str().unwrap();
+        assert!(cases[3]["verdict"].as_str().unwrap().starts_with(tampered), "{v}");
+        assert_eq!(cases[3]["reportOpen"], true, "{v}");
+        let report = cases[3]["report"].as_str().unwrap();
         assert!(report.contains("problem: entry 3 (now id "), "{report}");
     }
 }

@@ -63,9 +63,8 @@ fn the_writers_tiles_are_accepted_and_a_changed_tile_is_named_alike_by_all_three
         }
         let tile = a_partial_tile(&log);
         flip_last_byte(&log.join(&tile));
-        let line = format!(
-            "{tile}: differs from the bytes derived from the log's entries (changed, or from another history)"
-        );
+        let line =
+            format!("{tile}: differs from the bytes derived from the log's entries (changed, or from another history)");
         for (who, run) in all_three(s(&log), dir.path()) {
             assert_eq!(run.code, 1, "{publication} log, {who}:\n{}{}", run.stdout, run.stderr);
             assert!(run.stdout.contains(&line), "{publication} log, {who} must say {line:?}:\n{}", run.stdout);

@@ -34,4 +34,3 @@ pub fn static_server(dir: &Path) -> (Background, String) {
     });
     (Background(child), format!("http://127.0.0.1:{port}/"))
 }
-
