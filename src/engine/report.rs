@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::engine::draw::DrawDoc;
+use crate::engine::draw::{Assignments, DrawDoc};
 use crate::model::registry::Inspector;
 
 /// Terminal columns a string occupies (CJK and full-width characters take two).
@@ -45,7 +45,7 @@ fn name_of<'a>(inspectors: &'a [Inspector], id: &str) -> &'a str {
 }
 
 /// The readable summary printed after a draw.
-pub fn write_table(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+pub fn write_table(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "抽查计划 Plan: {}", doc.plan_name)?;
     writeln!(out, "随机种子 Seed: {}", doc.seed)?;
     writeln!(out, "计划摘要 Plan digest: {}", doc.plan_digest)?;
@@ -69,7 +69,7 @@ pub fn write_table(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write)
     let widths = [4, 18, 30, 2, 6, 0, 0];
     let line: Vec<String> = header.iter().zip(widths).map(|(h, w)| pad(h, w)).collect();
     writeln!(out, "{}", line.join("  ").trim_end())?;
-    for (n, a) in doc.assignments.iter().enumerate() {
+    for (n, a) in doc.assignments.each().enumerate() {
         let team: Vec<String> = a.inspectors.iter().map(|id| format!("{}({id})", name_of(inspectors, id))).collect();
         let experts: Vec<String> = a.experts.iter().map(|id| name_of(inspectors, id).to_string()).collect();
         let cells = [
@@ -88,7 +88,7 @@ pub fn write_table(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write)
 
 /// The inspection list (检查名单) for Excel: UTF-8 with a BOM, CRLF line
 /// ends, a cell quoted only when it holds a comma, a quote or a line break.
-pub fn write_csv(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+pub fn write_csv(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     let items: Vec<String> = doc.plan["items"]
@@ -111,7 +111,7 @@ pub fn write_csv(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -
         "抽查计划",
     ];
     csv.write_record(header)?;
-    for (n, a) in doc.assignments.iter().enumerate() {
+    for (n, a) in doc.assignments.each().enumerate() {
         let names: Vec<&str> = a.inspectors.iter().map(|id| name_of(inspectors, id)).collect();
         let experts: Vec<&str> = a.experts.iter().map(|id| name_of(inspectors, id)).collect();
         let cells = [
