@@ -31,8 +31,9 @@ pub fn seed_of(bytes: &[u8]) -> Result<String, DocumentError> {
 }
 
 /// The differences between `recomputed` and the published document
-/// `bytes` (which [`seed_of`] accepted), in the order of
-/// [`compare`](crate::engine::verify::compare).
+/// `bytes`, in the order of [`compare`](crate::engine::verify::compare).
+/// A document that breaks a rule of `parse_document` is refused as there;
+/// only a missing seed is not checked: it is a difference here.
 pub fn differences<A: Assignments>(recomputed: DrawDoc<A>, bytes: &[u8]) -> Result<Vec<Difference>, DocumentError> {
     let (rest, assignments) = recomputed.replace_assignments(());
     let rest = serde_json::to_value(&rest).expect("a draw document serializes");
@@ -228,10 +229,15 @@ impl<'de> Visitor<'de> for Compare<'_, '_, '_> {
         // out in the expected order whatever the published one.
         let mut found: Vec<Option<Vec<Difference>>> = vec![None; members.len()];
         let mut extra = Vec::new();
+        let mut extra_keys = HashSet::new();
         while let Some(key) = map.next_key_seed(Key)? {
             let member = members.iter().position(|(k, _)| *k == key);
-            if member.is_some_and(|j| found[j].is_some()) {
-                return Err(de::Error::custom(format!("duplicate key {}", Value::String(key.into_owned()))));
+            match member {
+                Some(j) if found[j].is_some() => {
+                    return Err(de::Error::custom(format!("duplicate key {}", Value::String(key.into_owned()))));
+                }
+                Some(_) => {}
+                None => unique(&mut extra_keys, key.clone())?,
             }
             let at = At::Key(&self.at, &key);
             match member {
@@ -479,9 +485,15 @@ mod tests {
     }
 
     fn streamed(text: &str) -> Result<Vec<String>, String> {
-        seed_of(text.as_bytes()).map_err(|e| e.to_string())?;
-        let found = differences(document(), text.as_bytes()).map_err(|e| e.to_string())?;
-        Ok(found.iter().map(ToString::to_string).collect())
+        let seed = seed_of(text.as_bytes()).map_err(|e| e.to_string());
+        let found = differences(document(), text.as_bytes()).map_err(|e| e.to_string());
+        // The comparison alone refuses what the check refuses, but for a
+        // missing seed.
+        if let Err(e) = &seed {
+            assert!(e.contains("no \"seed\" string") || found.as_ref().err() == Some(e), "{text}: {e}");
+        }
+        seed?;
+        Ok(found?.iter().map(ToString::to_string).collect())
     }
 
     #[test]
