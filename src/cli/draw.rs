@@ -129,12 +129,14 @@ pub fn warn_about(inputs: &Inputs) {
 }
 
 pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<ExitCode> {
-    let read = || std::fs::read(draw_path).with_context(|| format!("cannot read {}", draw_path.display()));
     // The document is checked while the inputs load; its faults come first.
-    // It is read again to be compared rather than held meanwhile, so that
-    // verifying takes no more memory than drawing did.
+    // It is read again, as a stream, to be compared rather than held
+    // meanwhile, so that verifying takes no more memory than drawing did.
     let (seed, inputs) = rayon::join(
-        || read().and_then(|bytes| compare::seed_of(&bytes).with_context(|| format!("{}", draw_path.display()))),
+        || {
+            let bytes = std::fs::read(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
+            compare::seed_of(&bytes).with_context(|| format!("{}", draw_path.display()))
+        },
         || files::load(&input_args.paths()),
     );
     let seed = Seed::new(&seed?);
@@ -148,8 +150,9 @@ pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<Ex
         recomputed.plan_digest,
         recomputed.snapshots.enterprises.root
     );
-    let bytes = read()?;
-    let differences = compare::differences(recomputed, &bytes).with_context(|| format!("{}", draw_path.display()))?;
+    let published = std::fs::File::open(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
+    let differences =
+        compare::differences(recomputed, published).with_context(|| format!("{}", draw_path.display()))?;
     if differences.is_empty() {
         println!("{verified}");
         return Ok(ExitCode::SUCCESS);
