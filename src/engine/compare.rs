@@ -142,11 +142,12 @@ impl Compare<'_, '_, '_> {
     }
 
     /// Records the published value `actual` unless it equals the expected one.
-    fn settle(self, actual: Value) {
+    fn settle<E>(self, actual: Value) -> Result<(), E> {
         if !matches!(self.expected, Expected::Whole(e) if *e == actual) {
             let expected = Some(self.expected.to_value());
             self.out.push(Difference { path: self.at.to_string(), expected, actual: Some(actual) });
         }
+        Ok(())
     }
 }
 
@@ -167,12 +168,12 @@ impl<'de> Visitor<'de> for Compare<'_, '_, '_> {
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
         let v = self.strict().visit_bool(b)?;
-        Ok(self.settle(v))
+        self.settle(v)
     }
 
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<(), E> {
         let v = self.strict().visit_u64(n)?;
-        Ok(self.settle(v))
+        self.settle(v)
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<(), E> {
@@ -188,18 +189,18 @@ impl<'de> Visitor<'de> for Compare<'_, '_, '_> {
             return Ok(());
         }
         let v = self.strict().visit_str(s)?;
-        Ok(self.settle(v))
+        self.settle(v)
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         let v = self.strict().visit_unit()?;
-        Ok(self.settle(v))
+        self.settle(v)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let Some(len) = self.expected.len() else {
             let v = self.strict().visit_seq(seq)?;
-            return Ok(self.settle(v));
+            return self.settle(v);
         };
         let inner = self.strict().inner()?;
         let mut i = 0;
@@ -228,7 +229,7 @@ impl<'de> Visitor<'de> for Compare<'_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let Some(members) = self.expected.members() else {
             let v = self.strict().visit_map(map)?;
-            return Ok(self.settle(v));
+            return self.settle(v);
         };
         let inner = self.strict().inner()?;
         // Each expected member's differences, kept apart so that they come

@@ -143,7 +143,7 @@ pub fn write_csv(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], out:
             &items,
             &doc.plan_name,
         ];
-        csv.write_record(&cells)?;
+        csv.write_record(cells)?;
     }
     csv.flush()
 }
