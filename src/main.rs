@@ -92,7 +92,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Draw(args) => cli::draw::run_draw(&args).map(|_| ExitCode::SUCCESS),
+        Command::Draw(args) => cli::draw::run_draw(&args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => cli::draw::run_verify(&args.draw, &args.inputs),
         Command::Demo { out_dir, publish } => cli::demo::run(&out_dir, publish),
         Command::Init(args) => cli::log::init(&args),

@@ -7,12 +7,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use fairdraw::engine::draw::{self, DrawDoc};
-use fairdraw::engine::report;
-use fairdraw::engine::verify;
+use fairdraw::engine::draw::{self, Assignments};
+use fairdraw::engine::{compare, report};
 use fairdraw::input::files::{self, InputPaths, Inputs};
+use fairdraw::model::ticket::Seed;
 
-use super::write_atomically;
+use super::write_atomically_with;
 
 #[derive(Args, Clone)]
 pub struct InputArgs {
@@ -84,18 +84,27 @@ impl Phases {
     }
 }
 
-pub fn run_draw(args: &DrawArgs) -> anyhow::Result<DrawDoc> {
+pub fn run_draw(args: &DrawArgs) -> anyhow::Result<()> {
     let mut phases = Phases { on: args.timings, last: Instant::now() };
     let inputs = files::load(&args.inputs.paths())?;
     warn_about(&inputs);
     phases.mark("load+validate");
-    let doc = draw::draw_in_phases(&inputs.registries(), &inputs.plan, &args.seed, |p| phases.mark(p))?;
-    let json = serde_json::to_string_pretty(&doc)? + "\n";
-    write_atomically(&args.out, json.as_bytes())?;
+    let registries = inputs.registries();
+    let seed = Seed::new(&args.seed);
+    let doc = draw::draw_parts(&registries, &inputs.plan, &seed, |p| phases.mark(p))?;
     let csv_path = args.csv.clone().unwrap_or_else(|| args.out.with_extension("csv"));
-    let mut csv = Vec::new();
-    report::write_csv(&doc, &inputs.inspectors, &mut csv)?;
-    write_atomically(&csv_path, &csv)?;
+    // The document and the list are written as they are made, side by side.
+    let (json, csv) = rayon::join(
+        || {
+            write_atomically_with(&args.out, |out| {
+                serde_json::to_writer_pretty(&mut *out, &doc)?;
+                out.write_all(b"\n")
+            })
+        },
+        || write_atomically_with(&csv_path, |out| report::write_csv(&doc, &inputs.inspectors, out)),
+    );
+    json?;
+    csv?;
     phases.mark("output");
     if !args.quiet {
         let mut out = std::io::stdout().lock();
@@ -107,7 +116,7 @@ pub fn run_draw(args: &DrawArgs) -> anyhow::Result<DrawDoc> {
             csv_path.display()
         )?;
     }
-    Ok(doc)
+    Ok(())
 }
 
 pub fn warn_about(inputs: &Inputs) {
@@ -120,20 +129,32 @@ pub fn warn_about(inputs: &Inputs) {
 }
 
 pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
-    let published = verify::parse_document(&bytes).with_context(|| format!("{}", draw_path.display()))?;
-    let seed = published["seed"].as_str().context("parse_document checks the seed")?;
-    let inputs = files::load(&input_args.paths())?;
-    let recomputed = draw::draw(&inputs.registries(), &inputs.plan, seed)?;
-    let differences = verify::compare(&serde_json::to_value(&recomputed)?, &published);
+    // The document is checked while the inputs load; its faults come first.
+    // It is read again, as a stream, to be compared rather than held
+    // meanwhile, so that verifying takes no more memory than drawing did.
+    let (seed, inputs) = rayon::join(
+        || {
+            let bytes = std::fs::read(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
+            compare::seed_of(&bytes).with_context(|| format!("{}", draw_path.display()))
+        },
+        || files::load(&input_args.paths()),
+    );
+    let seed = Seed::new(&seed?);
+    let inputs = inputs?;
+    let registries = inputs.registries();
+    let recomputed = draw::draw_parts(&registries, &inputs.plan, &seed, |_| {})?;
+    let verified = format!(
+        "VERIFIED: {} strata, {} targets, plan digest {}, enterprises root {}",
+        recomputed.strata.len(),
+        recomputed.assignments.len(),
+        recomputed.plan_digest,
+        recomputed.snapshots.enterprises.root
+    );
+    let published = std::fs::File::open(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
+    let differences =
+        compare::differences(recomputed, published).with_context(|| format!("{}", draw_path.display()))?;
     if differences.is_empty() {
-        println!(
-            "VERIFIED: {} strata, {} targets, plan digest {}, enterprises root {}",
-            recomputed.strata.len(),
-            recomputed.assignments.len(),
-            recomputed.plan_digest,
-            recomputed.snapshots.enterprises.root
-        );
+        println!("{verified}");
         return Ok(ExitCode::SUCCESS);
     }
     println!(

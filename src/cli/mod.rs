@@ -17,13 +17,24 @@ use anyhow::Context;
 
 /// Writes via a temporary file and a rename, so a reader never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomically_with(path, |out| out.write_all(bytes))
+}
+
+/// [`write_atomically`] with the bytes streamed out by `write` (buffered)
+/// instead of held whole first: a large draw's document and list.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     // One way to write a file whole: the log's own storage (temporary file,
     // fsync, rename, fsync of the directory).
-    use fairdraw::log::storage::{DirStorage, Storage};
+    use fairdraw::log::storage::DirStorage;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name =
         path.file_name().and_then(|n| n.to_str()).with_context(|| format!("{} is not a file name", path.display()))?;
-    DirStorage { dir: dir.to_path_buf() }.replace(name, bytes).with_context(|| format!("writing {}", path.display()))
+    DirStorage { dir: dir.to_path_buf() }
+        .replace_with(name, write)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// The bundled sample data, from the working directory or the source tree.

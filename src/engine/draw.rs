@@ -1,7 +1,17 @@
 //! The draw: a pure function of (registries, plan, seed) to the draw
 //! document of spec §9. Nothing here reads files, clocks or global RNGs.
+//!
+//! A large draw's assignments outweigh everything else the document holds
+//! (at 1e7 enterprises, ~440,000 of them, each eight strings), so
+//! [`draw_parts`] keeps them as the draw made them — rows and inspector
+//! slots — and [`Made`] writes each one only when it is serialized or
+//! compared: `fairdraw draw` streams the document to its file and `fairdraw
+//! verify` compares it as it reads, neither holding it whole. [`draw`] makes
+//! the same document with its assignments held, for the log and the server.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::engine::assign;
@@ -9,7 +19,7 @@ use crate::engine::board::{Board, Rules, Target};
 use crate::engine::diagnose::{Failure, Infeasible};
 use crate::engine::select::{self, Stratum};
 use crate::input::plan::{Plan, ALGORITHM};
-use crate::model::registry::{Enterprises, Registries};
+use crate::model::registry::{Class, Enterprises, Registries};
 use crate::model::snapshot;
 use crate::model::ticket::{self, Seed};
 
@@ -23,8 +33,11 @@ pub enum DrawError {
     Infeasible(Box<Infeasible>),
 }
 
+/// The draw document. `A` holds its assignments: a `Vec` read back or
+/// collected, or [`Made`] while a draw is written or verified; both
+/// serialize the same bytes because they share this one definition.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct DrawDoc {
+pub struct DrawDoc<A = Vec<AssignmentDoc>> {
     pub format: String,
     pub algorithm: String,
     pub plan_name: String,
@@ -33,8 +46,104 @@ pub struct DrawDoc {
     pub plan_digest: String,
     pub snapshots: Snapshots,
     pub strata: Vec<StratumDoc>,
-    pub assignments: Vec<AssignmentDoc>,
+    pub assignments: A,
     pub plan: Value,
+}
+
+/// What a document's assignments are read through, held or made.
+pub trait Assignments {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The assignment at `i` (below `len`) in document order.
+    fn get(&self, i: usize) -> Cow<'_, AssignmentDoc>;
+    /// The assignments in document order.
+    fn each(&self) -> impl Iterator<Item = Cow<'_, AssignmentDoc>> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+impl Assignments for Vec<AssignmentDoc> {
+    fn len(&self) -> usize {
+        <[AssignmentDoc]>::len(self)
+    }
+    fn get(&self, i: usize) -> Cow<'_, AssignmentDoc> {
+        Cow::Borrowed(&self[i])
+    }
+}
+
+/// The assignments as the draw made them: each target's row and team,
+/// turned into an [`AssignmentDoc`] only when asked for.
+pub struct Made<'a> {
+    reg: &'a Registries<'a>,
+    seed: &'a Seed,
+    team_size: usize,
+    /// Targets in document order, with their class.
+    targets: Vec<(Class, u32)>,
+    teams: assign::Teams,
+}
+
+impl Made<'_> {
+    fn make(&self, i: usize) -> AssignmentDoc {
+        let (class, row) = self.targets[i];
+        let team = &self.teams[i];
+        let e = &self.reg.enterprises.rows[row as usize];
+        let ids = |slots: &[u32]| slots.iter().map(|&s| self.reg.inspectors[s as usize].id.clone()).collect();
+        AssignmentDoc {
+            uscc: e.uscc().to_string(),
+            name: self.reg.enterprises.name(e).to_string(),
+            class: class.letter().to_string(),
+            region: e.region().to_string(),
+            ticket: ticket::ticket_string(&self.seed.ticket_hash(&e.uscc)),
+            leader: self.reg.inspectors[team[0] as usize].id.clone(),
+            inspectors: ids(&team[..self.team_size]),
+            experts: ids(&team[self.team_size..]),
+        }
+    }
+}
+
+impl Assignments for Made<'_> {
+    fn len(&self) -> usize {
+        self.targets.len()
+    }
+    fn get(&self, i: usize) -> Cow<'_, AssignmentDoc> {
+        Cow::Owned(self.make(i))
+    }
+}
+
+impl Serialize for Made<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.each())
+    }
+}
+
+impl DrawDoc<Made<'_>> {
+    /// The document with every assignment made and held.
+    pub fn into_held(self) -> DrawDoc {
+        let (rest, made) = self.replace_assignments(());
+        rest.replace_assignments(made.each().map(Cow::into_owned).collect()).0
+    }
+}
+
+impl<A> DrawDoc<A> {
+    /// The same document with `assignments` instead of its own, and its own.
+    pub fn replace_assignments<B>(self, assignments: B) -> (DrawDoc<B>, A) {
+        let DrawDoc { format, algorithm, plan_name, seed, seed_hash, plan_digest, snapshots, strata, plan, .. } = self;
+        let doc = DrawDoc {
+            format,
+            algorithm,
+            plan_name,
+            seed,
+            seed_hash,
+            plan_digest,
+            snapshots,
+            strata,
+            assignments,
+            plan,
+        };
+        (doc, self.assignments)
+    }
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -126,35 +235,16 @@ pub fn teams(reg: &Registries<'_>, plan: &Plan, targets: &[Target], seed: &str) 
 }
 
 /// Puts the parts together into the published document.
-pub fn document(
-    reg: &Registries<'_>,
+pub fn document<'a>(
+    reg: &'a Registries<'a>,
     plan: &Plan,
-    seed: &Seed,
+    seed: &'a Seed,
     snapshots: Snapshots,
     strata: &[Stratum],
-    teams: &assign::Teams,
-) -> DrawDoc {
+    teams: assign::Teams,
+) -> DrawDoc<Made<'a>> {
     let ent = reg.enterprises;
-    let ids = |slots: &[u32]| slots.iter().map(|&i| reg.inspectors[i as usize].id.clone()).collect::<Vec<_>>();
-    let size = plan.team.size;
-    let assignments = strata
-        .iter()
-        .flat_map(|s| s.selected.iter().map(move |&row| (s, row)))
-        .zip(teams)
-        .map(|((s, row), team)| {
-            let e = &ent.rows[row as usize];
-            AssignmentDoc {
-                uscc: e.uscc().to_string(),
-                name: ent.name(e).to_string(),
-                class: s.class.letter().to_string(),
-                region: e.region().to_string(),
-                ticket: ticket::ticket_string(&seed.ticket_hash(&e.uscc)),
-                leader: reg.inspectors[team[0] as usize].id.clone(),
-                inspectors: ids(&team[..size]),
-                experts: ids(&team[size..]),
-            }
-        })
-        .collect();
+    let targets = strata.iter().flat_map(|s| s.selected.iter().map(move |&row| (s.class, row))).collect();
     DrawDoc {
         format: FORMAT.into(),
         algorithm: ALGORITHM.into(),
@@ -176,36 +266,33 @@ pub fn document(
                 selected: s.selected.iter().map(|&r| ent.rows[r as usize].uscc().to_string()).collect(),
             })
             .collect(),
-        assignments,
+        assignments: Made { reg, seed, team_size: plan.team.size, targets, teams },
         plan: plan.canonical(),
     }
 }
 
-/// The whole draw.
+/// The whole draw, its assignments held.
 pub fn draw(reg: &Registries<'_>, plan: &Plan, seed_text: &str) -> Result<DrawDoc, DrawError> {
     let seed = Seed::new(seed_text);
-    let (snaps, strata) = rayon::join(|| snapshots(reg), || select::select(reg.enterprises, plan, &seed));
-    let targets = targets(reg.enterprises, &strata);
-    let assigned = teams(reg, plan, &targets, seed_text)?;
-    Ok(document(reg, plan, &seed, snaps, &strata, &assigned.teams))
+    Ok(draw_parts(reg, plan, &seed, |_| {})?.into_held())
 }
 
-/// The same draw with its phases one after another, calling `done(phase)`
+/// The whole draw with its phases one after another, calling `done(phase)`
 /// as each ends ("snapshot roots", "tickets+selection", "assignment"), so
-/// that `fairdraw draw --timings` can time them apart.
-pub fn draw_in_phases(
-    reg: &Registries<'_>,
+/// that `fairdraw draw --timings` can time them apart; its assignments are
+/// made as they are read.
+pub fn draw_parts<'a>(
+    reg: &'a Registries<'a>,
     plan: &Plan,
-    seed_text: &str,
+    seed: &'a Seed,
     mut done: impl FnMut(&'static str),
-) -> Result<DrawDoc, DrawError> {
-    let seed = Seed::new(seed_text);
+) -> Result<DrawDoc<Made<'a>>, DrawError> {
     let snaps = snapshots(reg);
     done("snapshot roots");
-    let strata = select::select(reg.enterprises, plan, &seed);
+    let strata = select::select(reg.enterprises, plan, seed);
     done("tickets+selection");
     let targets = targets(reg.enterprises, &strata);
-    let assigned = teams(reg, plan, &targets, seed_text)?;
+    let assigned = teams(reg, plan, &targets, seed.text())?;
     done("assignment");
-    Ok(document(reg, plan, &seed, snaps, &strata, &assigned.teams))
+    Ok(document(reg, plan, seed, snaps, &strata, assigned.teams))
 }

@@ -9,6 +9,7 @@
 pub mod assign;
 pub mod board;
 pub mod candidates;
+pub mod compare;
 pub mod diagnose;
 pub mod draw;
 pub mod report;

@@ -1,9 +1,10 @@
 //! Human-facing output: the terminal table and the inspection list CSV
 //! (UTF-8 with BOM and Chinese headers, so Excel opens it correctly).
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
-use crate::engine::draw::DrawDoc;
+use crate::engine::draw::{Assignments, DrawDoc};
 use crate::model::registry::Inspector;
 
 /// Terminal columns a string occupies (CJK and full-width characters take two).
@@ -40,12 +41,23 @@ fn truncate(s: &str, w: usize) -> String {
     out + "…"
 }
 
-fn name_of<'a>(inspectors: &'a [Inspector], id: &str) -> &'a str {
-    inspectors.binary_search_by(|i| i.id.as_str().cmp(id)).map(|k| inspectors[k].name.as_str()).unwrap_or("?")
+/// Inspector names by id: a large draw's list names hundreds of thousands
+/// of team members, so a hash lookup rather than a search of the roster.
+struct Names<'a>(HashMap<&'a str, &'a str>);
+
+impl<'a> Names<'a> {
+    fn new(inspectors: &'a [Inspector]) -> Names<'a> {
+        Names(inspectors.iter().map(|i| (i.id.as_str(), i.name.as_str())).collect())
+    }
+
+    fn of(&self, id: &str) -> &'a str {
+        self.0.get(id).copied().unwrap_or("?")
+    }
 }
 
 /// The readable summary printed after a draw.
-pub fn write_table(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+pub fn write_table(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+    let names = Names::new(inspectors);
     writeln!(out, "抽查计划 Plan: {}", doc.plan_name)?;
     writeln!(out, "随机种子 Seed: {}", doc.seed)?;
     writeln!(out, "计划摘要 Plan digest: {}", doc.plan_digest)?;
@@ -69,9 +81,9 @@ pub fn write_table(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write)
     let widths = [4, 18, 30, 2, 6, 0, 0];
     let line: Vec<String> = header.iter().zip(widths).map(|(h, w)| pad(h, w)).collect();
     writeln!(out, "{}", line.join("  ").trim_end())?;
-    for (n, a) in doc.assignments.iter().enumerate() {
-        let team: Vec<String> = a.inspectors.iter().map(|id| format!("{}({id})", name_of(inspectors, id))).collect();
-        let experts: Vec<String> = a.experts.iter().map(|id| name_of(inspectors, id).to_string()).collect();
+    for (n, a) in doc.assignments.each().enumerate() {
+        let team: Vec<String> = a.inspectors.iter().map(|id| format!("{}({id})", names.of(id))).collect();
+        let experts: Vec<String> = a.experts.iter().map(|id| names.of(id).to_string()).collect();
         let cells = [
             pad(&(n + 1).to_string(), 4),
             pad(&a.uscc, 18),
@@ -88,7 +100,8 @@ pub fn write_table(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write)
 
 /// The inspection list (检查名单) for Excel: UTF-8 with a BOM, CRLF line
 /// ends, a cell quoted only when it holds a comma, a quote or a line break.
-pub fn write_csv(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+pub fn write_csv(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+    let names = Names::new(inspectors);
     out.write_all(b"\xEF\xBB\xBF")?;
     let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     let items: Vec<String> = doc.plan["items"]
@@ -111,23 +124,26 @@ pub fn write_csv(doc: &DrawDoc, inspectors: &[Inspector], out: &mut dyn Write) -
         "抽查计划",
     ];
     csv.write_record(header)?;
-    for (n, a) in doc.assignments.iter().enumerate() {
-        let names: Vec<&str> = a.inspectors.iter().map(|id| name_of(inspectors, id)).collect();
-        let experts: Vec<&str> = a.experts.iter().map(|id| name_of(inspectors, id)).collect();
+    let items = items.join("、");
+    for (n, a) in doc.assignments.each().enumerate() {
+        let number = (n + 1).to_string();
+        let team: Vec<&str> = a.inspectors.iter().map(|id| names.of(id)).collect();
+        let experts: Vec<&str> = a.experts.iter().map(|id| names.of(id)).collect();
+        let (team, ids, experts) = (team.join("、"), a.inspectors.join("、"), experts.join("、"));
         let cells = [
-            (n + 1).to_string(),
-            a.uscc.clone(),
-            a.name.clone(),
-            a.class.clone(),
-            a.region.clone(),
-            name_of(inspectors, &a.leader).to_string(),
-            names.join("、"),
-            a.inspectors.join("、"),
-            experts.join("、"),
-            items.join("、"),
-            doc.plan_name.clone(),
+            &number,
+            &a.uscc,
+            &a.name,
+            &a.class,
+            &a.region,
+            names.of(&a.leader),
+            &team,
+            &ids,
+            &experts,
+            &items,
+            &doc.plan_name,
         ];
-        csv.write_record(&cells)?;
+        csv.write_record(cells)?;
     }
     csv.flush()
 }

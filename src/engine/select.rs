@@ -122,12 +122,13 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
     // One pass on all cores: scope, exclusions and the tickets' rank keys,
     // chunk by chunk, concatenated in row order.
     const CHUNK: usize = 1 << 14;
-    let parts: Vec<Part> = reg
+    let mut parts: Vec<Part> = reg
         .rows
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(n, rows)| {
             let mut part = Part::default();
+            let mut eligible: [Vec<u32>; 4] = Default::default();
             for (i, e) in rows.iter().enumerate() {
                 if !filter.in_scope(e) {
                     continue;
@@ -137,12 +138,13 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
                 if plan.exclude.binary_search_by(|x| x.as_bytes().cmp(&e.uscc)).is_ok() {
                     part.excluded[c] += 1;
                 } else {
-                    part.eligible[c].push((n * CHUNK + i) as u32);
+                    eligible[c].push((n * CHUNK + i) as u32);
                 }
             }
-            for ((keyed, eligible), drawn) in part.keyed.iter_mut().zip(&part.eligible).zip(drawn) {
-                if drawn {
-                    *keyed = rank_keys(reg, eligible, seed);
+            for c in 0..4 {
+                part.eligible[c] = eligible[c].len() as u64;
+                if drawn[c] {
+                    part.keyed[c] = rank_keys(reg, &eligible[c], seed);
                 }
             }
             part
@@ -152,14 +154,16 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
         .iter()
         .map(|&class| {
             let c = class as usize;
-            let n: u64 = parts.iter().map(|p| p.eligible[c].len() as u64).sum();
+            let n: u64 = parts.iter().map(|p| p.eligible[c]).sum();
             let k = sample_size(plan.ratios[c], n, plan.min[c], plan.max[c]);
-            let selected = if k == 0 {
-                Vec::new()
-            } else {
-                let keyed = parts.iter().flat_map(|p| p.keyed[c].iter().copied()).collect();
-                smallest_tickets(reg, keyed, k as usize, seed)
-            };
+            // Each chunk's keys are given back as they are gathered: a
+            // class is never held twice.
+            let mut keyed = Vec::with_capacity(if k == 0 { 0 } else { n as usize });
+            for p in &mut parts {
+                keyed.append(&mut p.keyed[c]);
+                p.keyed[c].shrink_to_fit();
+            }
+            let selected = if k == 0 { Vec::new() } else { smallest_tickets(reg, keyed, k as usize, seed) };
             let cutoff = selected.last().map(|&r| ticket::ticket_string(&seed.ticket_hash(&reg.rows[r as usize].uscc)));
             Stratum {
                 class,
@@ -180,8 +184,8 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
 struct Part {
     population: [u64; 4],
     excluded: [u64; 4],
-    eligible: [Vec<u32>; 4],
-    /// `(rank key, row)` of `eligible`, for classes that are drawn.
+    eligible: [u64; 4],
+    /// `(rank key, row)` of the eligible rows, for classes that are drawn.
     keyed: [Vec<(u64, u32)>; 4],
 }
 

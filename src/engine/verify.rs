@@ -33,10 +33,7 @@ pub enum DocumentError {
 /// exponent, nesting at most [`MAX_DEPTH`], and an object with a `seed`
 /// string. Anything else is bad input, so all verifiers give one verdict.
 pub fn parse_document(bytes: &[u8]) -> Result<Value, DocumentError> {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        return Err(DocumentError::ByteOrderMark);
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| DocumentError::NotUtf8(e.valid_up_to()))?;
+    let text = document_text(bytes)?;
     let mut de = serde_json::Deserializer::from_str(text);
     let value = Strict { depth: 0 }.deserialize(&mut de).and_then(|v| de.end().map(|()| v)).map_err(explained)?;
     if !value.get("seed").is_some_and(Value::is_string) {
@@ -45,8 +42,16 @@ pub fn parse_document(bytes: &[u8]) -> Result<Value, DocumentError> {
     Ok(value)
 }
 
+/// The document's text: UTF-8 without a byte order mark.
+pub(crate) fn document_text(bytes: &[u8]) -> Result<&str, DocumentError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(DocumentError::ByteOrderMark);
+    }
+    std::str::from_utf8(bytes).map_err(|e| DocumentError::NotUtf8(e.valid_up_to()))
+}
+
 /// serde_json's error, in the spec's words where serde_json has its own.
-fn explained(e: serde_json::Error) -> DocumentError {
+pub(crate) fn explained(e: serde_json::Error) -> DocumentError {
     let text = e.to_string();
     // An integer beyond f64 (1e309 and more) is refused before the visitor
     // sees it: it is a number out of the spec's range.
@@ -63,8 +68,8 @@ fn explained(e: serde_json::Error) -> DocumentError {
 
 /// A JSON value read by the rules of [`parse_document`], at a nesting depth.
 #[derive(Clone, Copy)]
-struct Strict {
-    depth: usize,
+pub(crate) struct Strict {
+    pub(crate) depth: usize,
 }
 
 const NUMBERS: &str = "numbers must be integers from 0 to 9007199254740991, without sign, fraction or exponent";
@@ -78,7 +83,7 @@ impl<'de> DeserializeSeed<'de> for Strict {
 }
 
 impl Strict {
-    fn inner<E: de::Error>(self) -> Result<Strict, E> {
+    pub(crate) fn inner<E: de::Error>(self) -> Result<Strict, E> {
         if self.depth >= MAX_DEPTH {
             return Err(E::custom(format!("arrays and objects nested more than {MAX_DEPTH} levels deep")));
         }

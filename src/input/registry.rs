@@ -10,10 +10,8 @@ use crate::input::error::{InputError, Problem, Problems};
 use crate::input::table::{self, Row, Source};
 use crate::model::date::Date;
 use crate::model::fields::{CONFLICT_FIELDS, ENTERPRISE_FIELDS, INSPECTOR_FIELDS};
-use crate::model::merkle::Hash;
 use crate::model::registry::{Class, Enterprise, Enterprises, Inspector, Role, Status};
 use crate::model::snapshot;
-use crate::model::ticket::sha256::{self, Block};
 use crate::model::uscc;
 
 const E_USCC: usize = 0;
@@ -66,42 +64,19 @@ impl Interner {
     }
 }
 
-/// A row while the registry is read: the enterprise and the hash of its
-/// snapshot leaf, computed in the parsing thread while the row's text is at
-/// hand, and sorted along with it. The tree is then folded in order, and
-/// the hashes dropped.
-#[derive(Clone, Copy)]
-struct Wide {
-    e: Enterprise,
-    leaf: Hash,
-}
-
 /// The rows of one block of the file, with block-local arenas.
 #[derive(Default)]
 struct EnterpriseChunk {
-    rows: Vec<Wide>,
+    rows: Vec<Enterprise>,
     names: String,
     industries: Vec<String>,
     industry_ids: Interner,
     extra_values: Vec<u32>,
     extra_pool: Vec<String>,
     extra_ids: Interner,
-    /// The padded leaf messages of `rows`, hashed together by `finish`.
-    leaf_blocks: Vec<Block>,
-    leaf_spans: Vec<(usize, usize)>,
-    scratch: Vec<u8>,
 }
 
 impl EnterpriseChunk {
-    fn finish(&mut self) {
-        let hashes = snapshot::hash_messages(&self.leaf_blocks, &self.leaf_spans);
-        for (w, h) in self.rows.iter_mut().zip(hashes) {
-            w.leaf = h;
-        }
-        self.leaf_blocks.clear();
-        self.leaf_spans.clear();
-    }
-
     /// Empty again, keeping the allocations for the next block.
     fn clear(&mut self) {
         self.rows.clear();
@@ -111,15 +86,12 @@ impl EnterpriseChunk {
         self.extra_values.clear();
         self.extra_pool.clear();
         self.extra_ids.ids.clear();
-        self.leaf_blocks.clear();
-        self.leaf_spans.clear();
     }
 }
 
 /// The registry being assembled from chunks in file order.
 struct EnterpriseFold {
     reg: Enterprises,
-    wide: Vec<Wide>,
     industry_ids: Interner,
     extra_ids: Interner,
 }
@@ -131,16 +103,16 @@ impl EnterpriseFold {
         let industries: Vec<u32> =
             chunk.industries.iter().map(|s| self.industry_ids.id(&mut reg.industries, s)).collect();
         let extras: Vec<u32> = chunk.extra_pool.iter().map(|s| self.extra_ids.id(&mut reg.extra_pool, s)).collect();
-        let (row_base, name_base) = (self.wide.len() as u32, reg.names.len() as u64);
+        let (row_base, name_base) = (reg.rows.len() as u32, reg.names.len() as u64);
         reg.names.push_str(&chunk.names);
         reg.extra_values.extend(chunk.extra_values.iter().map(|&v| extras[v as usize]));
-        self.wide.extend(chunk.rows.iter().map(|w| {
-            let mut w = *w;
-            let start = w.e.name_range().start as u64;
-            w.e.set_name_start(name_base + start);
-            w.e.extras_at += row_base;
-            w.e.industry = industries[w.e.industry as usize];
-            w
+        reg.rows.extend(chunk.rows.iter().map(|e| {
+            let mut e = *e;
+            let start = e.name_range().start as u64;
+            e.set_name_start(name_base + start);
+            e.extras_at += row_base;
+            e.industry = industries[e.industry as usize];
+            e
         }));
         chunk.clear();
     }
@@ -166,16 +138,15 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
                 problems.push(p);
             }
         },
-        |(chunk, _)| chunk.finish(),
+        |_| {},
         |_| EnterpriseFold {
             reg: Enterprises { extra_columns: keep.clone(), ..Enterprises::default() },
-            wide: Vec::new(),
             industry_ids: Interner::default(),
             extra_ids: Interner::default(),
         },
         |fold, (chunk, _)| fold.merge(chunk),
     )?;
-    let Some((header, mut fold)) = parsed else {
+    let Some((header, fold)) = parsed else {
         return Err(InputError::Problems(problems));
     };
     for (column, col) in keep.iter().zip(extra_cols(&header)) {
@@ -189,14 +160,14 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
             });
         }
     }
-    let mut wide = std::mem::take(&mut fold.wide);
+    let mut reg = fold.reg;
     // Big-endian integers order like the bytes, and compare without memcmp.
-    wide.par_sort_unstable_by_key(|w| {
-        let (hi, lo) = w.e.uscc.split_at(16);
-        (u128::from_be_bytes(hi.try_into().unwrap()), u16::from_be_bytes(lo.try_into().unwrap()), w.e.line)
+    reg.rows.par_sort_unstable_by_key(|e| {
+        let (hi, lo) = e.uscc.split_at(16);
+        (u128::from_be_bytes(hi.try_into().unwrap()), u16::from_be_bytes(lo.try_into().unwrap()), e.line)
     });
-    for pair in wide.windows(2) {
-        let (first, second) = (&pair[0].e, &pair[1].e);
+    for pair in reg.rows.windows(2) {
+        let (first, second) = (&pair[0], &pair[1]);
         if first.uscc == second.uscc {
             problems.push(Problem {
                 file: source.label().into(),
@@ -208,15 +179,12 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
         }
     }
     problems.into_result()?;
-    let root = crate::model::merkle::root_parallel(wide.len(), |range| {
-        snapshot::perfect_subtree_root(wide[range].iter().map(|w| w.leaf).collect())
-    });
-    // Collected in place (same alignment, smaller elements): no second copy;
-    // then the spare capacity is given back.
-    let mut reg = fold.reg;
-    reg.rows = wide.into_iter().map(|w| w.e).collect();
     reg.rows.shrink_to_fit();
     reg.names.shrink_to_fit();
+    // The leaves are hashed from the sorted rows: held from the parse until
+    // the sort, their hashes would cost 32 bytes an enterprise at the
+    // registry's peak, two thirds of a row again.
+    let root = snapshot::enterprises_root_from_rows(&reg);
     reg.read_root = Some((reg.rows.len(), root));
     Ok(reg)
 }
@@ -325,16 +293,7 @@ fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<usize>], row
     };
     e.set_name_start(chunk.names.len() as u64);
     chunk.names.push_str(&name);
-    // The snapshot leaf (spec §5), hashed with the rest of the block.
-    let msg = &mut chunk.scratch;
-    msg.clear();
-    msg.push(0u8);
-    let fields = [e.uscc(), &name, class.letter(), e.region(), &industry, status.label()];
-    snapshot::write_enterprise_leaf(fields, extras.iter().map(|v| v.as_ref()), msg);
-    let first = chunk.leaf_blocks.len();
-    let blocks = sha256::pad_into(msg, &mut chunk.leaf_blocks);
-    chunk.leaf_spans.push((first, blocks));
-    chunk.rows.push(Wide { e, leaf: [0; 32] });
+    chunk.rows.push(e);
     Ok(())
 }
 
@@ -514,7 +473,7 @@ fn conflict_row(row: &Row<'_>, inspectors: &[Inspector], enterprises: &Enterpris
 mod tests {
     use super::*;
     use crate::input::table::BytesSource;
-    use crate::model::merkle::{leaf_hash, RootBuilder};
+    use crate::model::merkle::{leaf_hash, Hash, RootBuilder};
 
     /// The root by the definition: every leaf built from the finished registry.
     fn root_by_definition(reg: &Enterprises) -> Hash {

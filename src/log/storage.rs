@@ -58,6 +58,22 @@ impl DirStorage {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
+
+    /// `replace` with bytes that `write` streams out (buffered), so that a
+    /// large file need not be held whole first; same contract.
+    pub fn replace_with(&self, name: &str, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+        let path = self.path(name);
+        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
+        fs::create_dir_all(&parent)?;
+        let tmp = parent.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
+        {
+            let mut out = io::BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+            write(&mut out)?;
+            out.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()?;
+        }
+        fs::rename(&tmp, &path)?;
+        sync_dir(&parent)
+    }
 }
 
 impl Storage for DirStorage {
@@ -85,17 +101,7 @@ impl Storage for DirStorage {
     }
 
     fn replace(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
-        let path = self.path(name);
-        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
-        fs::create_dir_all(&parent)?;
-        let tmp = parent.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
-        {
-            let mut f = File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, &path)?;
-        sync_dir(&parent)
+        self.replace_with(name, |f| f.write_all(bytes))
     }
 
     fn dir(&self) -> Option<&Path> {

@@ -113,13 +113,13 @@ pub struct Enterprises {
     pub extra_columns: Vec<String>,
     pub(crate) extra_values: Vec<u32>,
     pub(crate) extra_pool: Vec<String>,
-    /// The snapshot root, computed while reading (spec §5), for `rows.len()`
-    /// rows; `rows` are not changed after reading.
+    /// The snapshot root (spec §5), computed once the registry was read,
+    /// for `rows.len()` rows; `rows` are not changed after reading.
     pub(crate) read_root: Option<(usize, Hash)>,
 }
 
 impl Enterprises {
-    /// The snapshot root computed while the registry was read.
+    /// The snapshot root computed when the registry was read.
     pub(crate) fn read_root(&self) -> Option<Hash> {
         self.read_root.filter(|&(n, _)| n == self.rows.len()).map(|(_, root)| root)
     }

@@ -87,8 +87,8 @@ fn write_conflict_leaf(inspector_id: &str, uscc: &str, out: &mut Vec<u8>) {
 }
 
 /// The root of an enterprise snapshot. A registry from
-/// [`crate::input::registry::read_enterprises`] carries it, computed while the file
-/// was parsed; otherwise it is computed from the rows.
+/// [`crate::input::registry::read_enterprises`] carries it, computed once
+/// the file was read; otherwise it is computed from the rows.
 pub fn enterprises_root(reg: &Enterprises) -> Hash {
     match reg.read_root() {
         Some(root) => root,
@@ -97,7 +97,7 @@ pub fn enterprises_root(reg: &Enterprises) -> Hash {
 }
 
 /// The root of an enterprise snapshot computed from the rows, ignoring the
-/// one found while reading (the two are equal).
+/// one carried from reading (the two are equal).
 pub fn enterprises_root_from_rows(reg: &Enterprises) -> Hash {
     // Rows are in USCC order and names in file order: ask for a name well
     // before its leaf is built, so that the cache misses overlap.
