@@ -222,9 +222,10 @@ def verifiers(d, doc):
 
 
 def chromium(d, doc):
-    """The page's verifier in headless Chromium (wall, and the peak RSS of the
-    browser's processes), via tests/browser/bench-verify.mjs: skipped, and
-    said, when node, Chromium or playwright-core are missing."""
+    """The page's verifier in headless Chromium (from the click to the
+    verdict, and the peak RSS of the renderer that holds the page and its
+    worker), via tests/browser/bench-verify.mjs: skipped, and said, when
+    node, Chromium or playwright-core are missing."""
     script = ROOT / "tests" / "browser" / "bench-verify.mjs"
     ready = (shutil.which("node") and script.exists() and Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists()
              and (ROOT / "tests" / "browser" / "node_modules" / "playwright-core").exists())
@@ -232,16 +233,21 @@ def chromium(d, doc):
         log("   Chromium, playwright-core (npm ci --prefix tests/browser) or the bench script missing: "
             "skipping the in-browser verifier")
         return {}
-    runs = []
-    for _ in range(VERIFIER_RUNS):
-        p = subprocess.run(["node", str(script), "--json", *[str(a) for a in (doc, *inputs(d))]],
-                           capture_output=True, text=True)
-        if p.returncode != 0:
-            sys.exit(f"{script} exited {p.returncode}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
-        r = json.loads(p.stdout.strip().splitlines()[-1])
-        assert r.get("verdict") == "VERIFIED", r
-        runs.append({"wall": r["seconds"], "rss_kib": r["peak_rss_kib"]})
-        log(f"   verify.js in Chromium: {r['seconds']:.2f} s, {r['peak_rss_kib'] / 1024:.0f} MiB")
+    # It makes (once) a log with a drawn commitment of this registry, serves
+    # it with `fairdraw serve`, presses verify on the draw page and prints one
+    # JSON line per run, then the medians.
+    p = subprocess.run(["node", str(script), "--registry", str(d), "--runs", str(VERIFIER_RUNS)],
+                       capture_output=True, text=True, env={**os.environ, "FAIRDRAW": str(FAIRDRAW)})
+    if p.returncode != 0:
+        sys.exit(f"{script} exited {p.returncode}\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+    lines = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    runs = [{"wall": r["seconds"], "rss_kib": r["peakRssMiB"] * 1024, "cpu": r.get("cpuSeconds"),
+             "status": r["status"]} for r in lines if "run" in r]
+    for r in runs:
+        log(f"   verify.js in Chromium: {r['status']}, {r['wall']:.2f} s, {r['rss_kib'] / 1024:.0f} MiB")
+    # "partial": the draw recomputed and matched, but the bench log has no
+    # witnesses (and a ceremony beacon), so the page does not say "verified"
+    assert runs and all(r["status"] in ("verified", "partial") for r in runs), p.stdout[-2000:]
     return {"chromium": runs}
 
 
