@@ -100,6 +100,7 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
     if old.is_none() {
         r.notes.push("no saved checkpoint or witness: a rewritten history would not be detected".to_string());
     }
+    let statics = audit_tiles::Present::list(dir);
     let data = read(dir, ENTRIES)?.unwrap_or_default();
     let (entry_lines, tail) = lines(&data);
     let cps = read(dir, CHECKPOINTS)?.unwrap_or_default();
@@ -227,7 +228,7 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
     }
     audit_receipts::check(dir, entry_lines, &leaves, &entries, &vkey, &mut r);
     let batch_ends: Vec<u64> = records.iter().filter(|c| c.2).map(|c| c.0).collect();
-    audit_tiles::check(dir, entry_lines, &leaves, &batch_ends, opts.tiles, &mut r);
+    audit_tiles::check(dir, statics, entry_lines, &leaves, &batch_ends, opts.tiles, &mut r);
     let ided: Vec<(String, &Entry)> =
         entries.iter().zip(&leaves).filter_map(|(e, h)| e.as_ref().map(|e| (hex::encode(h), e))).collect();
     r.tampering.extend(commitments::suspects(&ided, opts.now).iter().map(commitments::Suspect::message));

@@ -25,16 +25,41 @@ pub enum Scope {
 /// Files of each kind named one by one before the rest are counted.
 const SHOWN: usize = 5;
 
-/// Checks the static files under `dir` against the committed `lines`.
-pub fn check(dir: &Path, lines: &[&[u8]], leaves: &[Hash], batch_ends: &[u64], scope: Scope, r: &mut Report) {
+/// The static files under `dir`, listed **before** any other file of the
+/// log is read (LOG-FORMAT "Checking"): a writer adds a batch's static files
+/// after its checkpoint records, so none listed now can belong to a size the
+/// records read later do not cover.
+pub struct Present {
+    names: BTreeSet<String>,
+    unreadable: Vec<String>,
+}
+
+impl Present {
+    pub fn list(dir: &Path) -> Present {
+        let mut present = Present { names: BTreeSet::new(), unreadable: Vec::new() };
+        for top in ["tile", "entry"] {
+            if let Err(e) = walk(dir, top, &mut present.names) {
+                present.unreadable.push(format!("{top}/ cannot be read: {e}"));
+            }
+        }
+        present
+    }
+}
+
+/// Checks the static files `present` under `dir` against the committed `lines`.
+pub fn check(
+    dir: &Path,
+    present: Present,
+    lines: &[&[u8]],
+    leaves: &[Hash],
+    batch_ends: &[u64],
+    scope: Scope,
+    r: &mut Report,
+) {
     let size = lines.len() as u64;
     let hashes = TileHashes::from_leaves(leaves);
-    let mut present = BTreeSet::new();
-    for top in ["tile", "entry"] {
-        if let Err(e) = walk(dir, top, &mut present) {
-            r.tampering.push(format!("{top}/ cannot be read: {e}"));
-        }
-    }
+    r.tampering.extend(present.unreadable);
+    let present = present.names;
     let is_batch_end = |s: u64| batch_ends.binary_search(&s).is_ok();
     let (mut changed, mut strays) = (Vec::new(), Vec::new());
     for name in &present {
