@@ -50,16 +50,20 @@ fn copy(mirror: &dyn Mirror, dir: &Path, name: &str) -> Result<Option<Vec<u8>>, 
     Ok(got)
 }
 
-/// The size the last `batch_end` record of `checkpoints.jsonl` commits;
-/// lines that are not records are left to the directory checks.
+/// The size the last `batch_end` record of `checkpoints.jsonl` commits: its
+/// position + 1 (record k is for size k + 1, as the loader reads them), never
+/// its `size` field, so a forged size cannot make the reader ask for more
+/// entries than the mirror has records (LOG-FORMAT, "Reading a log from a
+/// URL", step 2). Lines that are not records are left to the directory checks.
 fn committed_size(records: &[u8]) -> u64 {
     let complete = records.len() - records.iter().rev().take_while(|&&b| b != b'\n').count();
     records[..complete]
         .split(|&b| b == b'\n')
-        .filter_map(|line| serde_json::from_slice::<Value>(line).ok())
-        .filter(|v| v["batch_end"] == true)
-        .filter_map(|v| v["size"].as_u64())
-        .next_back()
+        .take_while(|line| !line.is_empty())
+        .enumerate()
+        .filter(|(_, line)| serde_json::from_slice::<Value>(line).is_ok_and(|v| v["batch_end"] == true))
+        .map(|(i, _)| i as u64 + 1)
+        .last()
         .unwrap_or(0)
 }
 
@@ -148,4 +152,24 @@ pub fn fetch(mirror: &dyn Mirror, dir: &Path) -> Result<Fetched, FetchError> {
         copy(mirror, dir, &name)?;
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::committed_size;
+
+    #[test]
+    fn the_size_is_the_last_batch_end_records_position_not_its_size_field() {
+        let records = concat!(
+            r#"{"batch_end":false,"checkpoint":"a","size":1}"#,
+            "\n",
+            r#"{"batch_end":true,"checkpoint":"b","size":4000000000}"#,
+            "\n",
+            r#"{"batch_end":false,"checkpoint":"c","size":3}"#,
+            "\n",
+            r#"{"batch_end":true,"checkpoint":"torn""#,
+        );
+        assert_eq!(committed_size(records.as_bytes()), 2);
+        assert_eq!(committed_size(b""), 0);
+    }
 }
