@@ -34,14 +34,18 @@ impl<S: Storage> Log<S> {
     fn write_absent(&mut self, files: &[StaticFile]) -> Result<usize, LogError> {
         let mut written = 0;
         for file in files {
+            // Presence first: a writer opens the log (the server at start-up
+            // too) and must not copy every entry's bytes to learn that their
+            // files are all there.
+            let name = file.path();
+            if self.storage.len(&name).map_err(|e| LogError::io(&name, e))?.is_some() {
+                continue;
+            }
             let Some(bytes) = tiles::content(file, &self.lines, &self.leaves, &self.tile_hashes) else {
                 continue; // an entry bundle with an entry too long for it
             };
-            let name = file.path();
-            if self.storage.len(&name).map_err(|e| LogError::io(&name, e))?.is_none() {
-                self.storage.replace(&name, &bytes).map_err(|e| LogError::io(&name, e))?;
-                written += 1;
-            }
+            self.storage.replace(&name, &bytes).map_err(|e| LogError::io(&name, e))?;
+            written += 1;
         }
         Ok(written)
     }
