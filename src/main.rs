@@ -61,6 +61,8 @@ enum Command {
         #[command(flatten)]
         log: LogArgs,
     },
+    /// Log wake-ups of dormant (歇业) firms: one USCC with --reason, or a CSV of events.
+    Wake(cli::wake::WakeArgs),
     /// Copy the log (and with --page the web page) to a static host: a directory, S3, GCS or
     /// Azure, as C2SP tlog-tiles; only new files are uploaded, `checkpoint` last (exit 1: the
     /// destination holds one of the log's immutable files with other contents; nothing written).
@@ -104,6 +106,7 @@ fn main() -> ExitCode {
         Command::Witness(cmd) => cli::witness::run(&cmd),
         Command::Note { text, repeat, log } => cli::log::note(&log, &text, repeat),
         Command::Audit(cmd) => cli::log::audit(&cmd),
+        Command::Wake(args) => cli::wake::run(&args),
         Command::Publish(args) => cli::publish::run(&args),
         Command::Serve(args) => cli::serve::run(&args),
         Command::Gen { enterprises, inspectors, conflicts, seed, out_dir } => {

@@ -35,7 +35,7 @@ import tempfile
 import time
 import zlib
 
-from . import commitments, fetch, merkle, witness
+from . import commitments, fetch, merkle, wakes, witness
 from .published import PublicationChecks
 from .static import StaticChecks
 from .canonical import canonical_json, parse_canonical
@@ -119,6 +119,7 @@ BODY = {
     "Amendment": {"amends": "hex", "reason": str, "result": dict},
     "WitnessPolicy": {"witnesses": list, "quorum": int},
     "Note": {"text": str},
+    "WakeUp": {"uscc": str, "reason": str},          # LOG-FORMAT "Wake-ups"; optional note, by
 }
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
 RECORD_KEYS = {"batch_end", "checkpoint", "size"}
@@ -409,7 +410,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
         fields = self.body_fields(kind, body)
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
-        optional = {"publication"} if kind == "LogCreated" else set()
+        optional = {"LogCreated": {"publication"}, "WakeUp": set(wakes.OPTIONAL),
+                    "DrawCommitment": {"log_wakes"}}.get(kind, set())
         missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
         wrong = [f for f in fields if f in body and not type_ok(body[f], fields[f])]
@@ -419,6 +421,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
                                                   unknown and f"unknown {', '.join(unknown)}",
                                                   wrong and f"wrong type or format: {', '.join(wrong)}") if x))
             ok = False
+        elif kind == "WakeUp" and wakes.body_problem(body):
+            self.problem(f"{where} (WakeUp): {wakes.body_problem(body)}"); ok = False
         e.kind, e.body, e.ok = kind, body, ok
         if e.index == 0 and kind == "LogCreated":        # the mode every later body depends on
             self.protected = body.get("publication") == "protected"
@@ -429,7 +433,11 @@ class LogVerifier(PublicationChecks, StaticChecks):
         fields = dict(BODY[kind])
         if kind == "LogCreated":
             fields["publication"] = str
-        elif kind == "DrawCommitment" and self.protected:
+        elif kind == "WakeUp":
+            fields.update(dict.fromkeys(wakes.OPTIONAL, str))
+        if kind == "DrawCommitment":
+            fields["log_wakes"] = list                 # LOG-FORMAT "Wake-ups": optional
+        if kind == "DrawCommitment" and self.protected:
             fields["blinded"] = dict
         elif kind == "DrawResult" and body.get("outcome") == "infeasible":
             fields["failure"] = str
@@ -561,6 +569,9 @@ class LogVerifier(PublicationChecks, StaticChecks):
         elif beacon != {"type": "ceremony"}:
             self.problem(f"{where}: beacon {canonical_json(beacon)} is neither drand nor {{\"type\":\"ceremony\"}}")
         self.check_effective_plan(e, b)
+        earlier = [x for x in self.by_id.values() if x.ok and x.index < e.index]
+        for msg in wakes.commitment_problems(e, b, sorted(earlier, key=lambda x: x.index)):
+            self.problem(f"{where}: {msg}")
 
     def check_drand_commitment(self, e, beacon):
         where = f"entry {e.index} (DrawCommitment)"

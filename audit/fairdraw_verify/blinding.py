@@ -50,8 +50,8 @@ def where_positions(plan):
 
 
 def leaf_length(plan):
-    """6 + the number of extra columns the plan's `where` names."""
-    return 6 + where_positions(plan)[1]
+    """6 + the number of extra columns the plan's `where` names (+ 2 dormancy dates with scope.wake, §5)."""
+    return 6 + where_positions(plan)[1] + (2 if "wake" in plan["scope"] else 0)
 
 
 def enterprise_state(leaf, plan):
@@ -60,8 +60,12 @@ def enterprise_state(leaf, plan):
     list of strings of length leaf_length(plan)."""
     sc = plan["scope"]
     positions, _ = where_positions(plan)
-    scope = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]))
-    if not in_scope((*leaf[:6], tuple(leaf[p] for p in positions)), scope):
+    wake = sc.get("wake")
+    if wake is not None:
+        wake = (wake["as_of"], dict(map(tuple, wake["woken"])))
+    scope = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]),
+             wake)
+    if not in_scope((*leaf[:6], tuple(leaf[p] for p in positions), tuple(leaf[-2:])), scope):
         return "out"
     return "excluded" if leaf[0] in plan["exclude"] else "eligible"
 

@@ -28,7 +28,8 @@ def _scopes_disjoint(a, b):
         v = scope.get(key) if isinstance(scope, dict) else None
         return [s for s in v or [] if isinstance(s, str)]
 
-    sa, sb = strings(a, "statuses"), strings(b, "statuses")
+    # a waking scope (SPEC §6.3) may select 歇业 firms too
+    sa, sb = (strings(x, "statuses") + (["歇业"] if isinstance(x, dict) and "wake" in x else []) for x in (a, b))
     if sa and sb and not set(sa) & set(sb):
         return True
     for key in ("regions", "industries"):

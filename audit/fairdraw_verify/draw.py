@@ -21,7 +21,7 @@ def load_inputs(args):
     plan, ratios = loaded if loaded else (None, None)
     where_columns = [k for k, _ in plan["scope"]["where"]] if plan else []
     n0 = problems.count()
-    ents = read_enterprises(args.enterprises, where_columns, problems)
+    ents = read_enterprises(args.enterprises, where_columns, problems, wake=bool(plan and "wake" in plan["scope"]))
     n1 = problems.count()
     ins = read_inspectors(args.inspectors, problems)
     n2 = problems.count()
@@ -58,7 +58,8 @@ def compute_draw(inputs, seed):
     # The roots (§5) and the selection (§6-§8) are independent: the leaves are
     # sorted and hashed on the second core while this process draws.  The
     # selection does not depend on the registry's order (§7: by ticket, then USCC).
-    with InChild(snapshots, enterprises, extra, [where_columns[j] for j in extra], inspectors, conflicts) as roots:
+    with InChild(snapshots, enterprises, extra, [where_columns[j] for j in extra], inspectors, conflicts,
+                 "wake" in plan["scope"]) as roots:
         strata_out, targets = strata(enterprises, plan, ratios, seed_hash)
         teams = assign(plan, targets, inspectors, conflicts, seed)
         snapshot_roots = roots.result()

@@ -18,7 +18,7 @@ ALGORITHM = "fairdraw-v1"                       # §3.3 the canonical plan's alg
 PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "exclude",
              "exclude_file", "max_draws_per_year", "embargo_until", "embargo_working_days",
              "ratios", "min", "max", "scope", "team"}
-SCOPE_KEYS = {"statuses", "regions", "industries", "where"}
+SCOPE_KEYS = {"statuses", "regions", "industries", "where", "wake"}
 TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
              "experts", "rotation", "history_file"}
 
@@ -141,6 +141,9 @@ def load_plan(path, problems):
     for k in columns:                                                  # §3.2: dates are not in the snapshot
         if ENTERPRISE_LOOKUP.get(ascii_lower(k)) == "established":
             pr.err("scope.where", f"{k!r}: 成立日期 (established) is not part of the snapshot and cannot be filtered on")
+        elif ENTERPRISE_LOOKUP.get(ascii_lower(k)) in ("dormant_from", "dormant_until", "service_address"):
+            pr.err("scope.where", f"{k!r}: the dormancy dates and the service address cannot be filtered on (§6.3)")
+    wake = pr.get(scope, "scope.wake", (bool,), False, "true or false")   # §6.3
 
     # team
     team = pr.table(doc, "team", TEAM_KEYS)
@@ -224,6 +227,8 @@ def load_plan(path, problems):
     }
     if embargo is not None:                      # §3.3: the key only when the plan sets an embargo
         plan["embargo"] = embargo
+    if wake:                                     # §6.3: outside a log, no wake-ups; terms judged on the inspection date
+        plan["scope"]["wake"] = {"as_of": idate, "woken": []}
     for key, v in plan_strings(plan, ""):        # §3.2: no control character in the canonical plan
         if CONTROL.search(v):
             problems.add(path, f"{key}: value {json.dumps(v, ensure_ascii=False)} contains a control character (a TOML escape such as \\t)")

@@ -31,16 +31,21 @@ ENTERPRISE_COLUMNS = [
     ("industry", ("行业代码",), True),
     ("status", ("登记状态", "经营状态"), True),
     ("established", ("成立日期",), False),
+    ("dormant_from", ("歇业日期",), False),       # §6.3 the dormancy term
+    ("dormant_until", ("歇业期限",), False),
+    ("service_address", ("送达地址",), False),    # §6.3: never read
 ]
+DORMANCY = ("dormant_from", "dormant_until")    # §5: the leaf's last two columns of a plan with scope.wake
 
 
 ENTERPRISE_LOOKUP = {ascii_lower(n): f for f, al, _ in ENTERPRISE_COLUMNS for n in (f, *al)}
 
 
-def read_enterprises(path, where_columns, problems):
+def read_enterprises(path, where_columns, problems, wake=False):
     """§1.1. Returns (list of records, where-column resolution) where a record is
     (uscc, name, class, region, industry, status, where_values) and where_values
-    holds, for each plan `where` column (sorted), that column's value."""
+    holds, for each plan `where` column (sorted), that column's value; with
+    `wake` (§6.3) a record ends with (dormant_from, dormant_until) as well."""
     t = read_table(path, ENTERPRISE_COLUMNS, problems)
     if t is None:
         return None
@@ -59,20 +64,22 @@ def read_enterprises(path, where_columns, problems):
     ix = t.index
     iu, ina, ic, ir, ii, ist = (ix[f] for f in LEAF_FIELDS)
     ie = ix.get("established")
+    dormancy = (ix.get("dormant_from"), ix.get("dormant_until"), wake)
     records, seen = [], {}
     # A million rows share a few hundred regions: each distinct one is checked once.
     valid_region = functools.lru_cache(maxsize=None)(lambda r: REGION.fullmatch(r) is not None)
     rows = iter(t.rows)
     while chunk := list(islice(rows, 50_000)):
-        fast = valid_records(chunk, (iu, ina, ic, ir, ii, ist, ie), resolved, seen, valid_region)
+        fast = valid_records(chunk, (iu, ina, ic, ir, ii, ist, ie), resolved, seen, valid_region, dormancy)
         if fast is not None:
             records.extend(fast)
         else:
-            records.extend(checked_records(t, chunk, (iu, ina, ic, ir, ii, ist, ie), resolved, seen, valid_region))
+            records.extend(checked_records(t, chunk, (iu, ina, ic, ir, ii, ist, ie), resolved, seen, valid_region,
+                                           dormancy))
     return records, resolved
 
 
-def valid_records(chunk, columns, resolved, seen, valid_region):
+def valid_records(chunk, columns, resolved, seen, valid_region, dormancy):
     """The records of `chunk` (rows of the enterprise registry) when every
     value in it is valid, else None (checked_records then reports each problem).
 
@@ -87,7 +94,11 @@ def valid_records(chunk, columns, resolved, seen, valid_region):
         return None
     classes = list(map(CLASS.get, cols[ic]))
     status = {v: STATUS.get(v) or STATUS.get(ascii_lower(v)) for v in set(cols[ist])}
-    dates = set(cols[ie]) - {""} if ie is not None else ()
+    dates = set(cols[ie]) - {""} if ie is not None else set()
+    idf, idu, wake = dormancy
+    for j in (idf, idu):
+        if j is not None:
+            dates |= set(cols[j]) - {""}
     if (not all(cols[ina]) or None in classes or not all(map(valid_region, set(cols[ir])))
             or not all(cols[ii]) or None in status.values() or None in map(parse_date, dates)):
         return None
@@ -98,10 +109,15 @@ def valid_records(chunk, columns, resolved, seen, valid_region):
     wvals = zip(*(fields[x] if kind == "field" else cols[x] for kind, x in resolved)) if resolved else repeat(())
     seen.update(zip(usccs, lines))
     intern = sys.intern
+    if wake:
+        stored = {"": "", **{d: parse_date(d) for d in dates}}
+        terms = zip(*((stored[v] for v in cols[j]) if j is not None else repeat("", len(chunk)) for j in (idf, idu)))
+        return list(zip(usccs, fields["name"], classes, map(intern, cols[ir]), map(intern, cols[ii]),
+                        fields["status"], wvals, terms))
     return list(zip(usccs, fields["name"], classes, map(intern, cols[ir]), map(intern, cols[ii]), fields["status"], wvals))
 
 
-def checked_records(t, chunk, columns, resolved, seen, valid_region):
+def checked_records(t, chunk, columns, resolved, seen, valid_region, dormancy):
     """§1.1 row by row: the valid records of `chunk`, each problem reported."""
     iu, ina, ic, ir, ii, ist, ie = columns
     records, intern = [], sys.intern
@@ -135,6 +151,11 @@ def checked_records(t, chunk, columns, resolved, seen, valid_region):
             established = parse_date(cells[ie])
             if established is None:
                 t.bad(line, cells, "established", "not a valid date"); ok = False
+        term = []
+        for field, j in zip(DORMANCY, dormancy[:2]):                # §6.3: checked on every row
+            term.append(parse_date(cells[j]) if j is not None and cells[j] else "")
+            if term[-1] is None:
+                t.bad(line, cells, field, "not a valid date"); ok = False
         if not ok:
             continue
         wvals = ()
@@ -142,7 +163,8 @@ def checked_records(t, chunk, columns, resolved, seen, valid_region):
             norm = {"uscc": uscc, "name": name, "credit_class": cls, "region": region,
                     "industry": industry, "status": status, "established": established}
             wvals = tuple(norm[x] if kind == "field" else cells[x] for kind, x in resolved)
-        records.append((uscc, name, cls, intern(region), intern(industry), status, wvals))
+        record = (uscc, name, cls, intern(region), intern(industry), status, wvals)
+        records.append((*record, tuple(term)) if dormancy[2] else record)
     return records
 
 

@@ -55,6 +55,9 @@ def replay_inputs(c, snapshots):
             raise ReplayError(f"plan ratio {cls} {plan['ratios'][cls]!r} is not a ratio")
     lines, columns, _ = leaves["enterprises"]
     extras = columns[6:]
+    wake = "wake" in plan["scope"]
+    if wake and columns[-2:] != ["dormant_from", "dormant_until"]:
+        raise ReplayError("the plan wakes dormant firms but the enterprise snapshot lacks their dormancy dates")
     resolved = []
     for col, _ in plan["scope"]["where"]:
         field = ENTERPRISE_LOOKUP.get(ascii_lower(col))
@@ -71,7 +74,10 @@ def replay_inputs(c, snapshots):
             raise ReplayError(f"enterprise leaf {line[:80]!r} does not have the {len(columns)} string columns")
         norm = dict(zip(LEAF_FIELDS, v))
         wvals = tuple(norm[x] if kind == "field" else v[x] for kind, x in resolved)
-        enterprises.append((*v[:6], wvals))
+        if wake:                                 # §5, §6.3: the dormancy dates are the last two columns
+            enterprises.append((*v[:6], wvals, (v[-2], v[-1])))
+        else:
+            enterprises.append((*v[:6], wvals))
     inspectors = []
     for line in leaves["inspectors"][0]:
         v = leaf_json(line, "inspector")

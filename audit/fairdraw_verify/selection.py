@@ -22,18 +22,49 @@ def sample_size(n, ratio, minimum, maximum):
 
 
 def in_scope(e, scope):
-    """§6: status, region prefix, industry prefix, where equalities."""
-    statuses, regions, industries, where_values = scope
-    return (e[5] in statuses
+    """§6: status (or woken, §6.3), region prefix, industry prefix, where equalities."""
+    statuses, regions, industries, where_values, wake = scope
+    return ((e[5] in statuses or wake is not None and woken(e, wake))
             and (not regions or e[3].startswith(regions))
             and (not industries or e[4].startswith(industries))
             and e[6] == where_values)
 
 
+def limit(start):
+    """§6.3: the same month and day three years after `start` (29 February → 28 February)."""
+    year, rest = int(start[:4]) + 3, start[4:]
+    return f"{year:04d}{'-02-28' if rest == '-02-29' else rest}"
+
+
+def term_ended(start, until, day):
+    """§6.3: the declared term ended before `day`, or `day` is past the three-year limit."""
+    return until != "" and until < day or start != "" and day > limit(start)
+
+
+def is_dormant(status, start, until, day):
+    """§6.3 is_dormant(row, d): 歇业 and its term has not ended on `day`."""
+    return status == "歇业" and not term_ended(start, until, day)
+
+
+def woken(e, wake):
+    """§6.3: a 歇业 record (with its (dormant_from, dormant_until) last) taken back by scope.wake."""
+    as_of, wakes = wake
+    if e[5] != "歇业":
+        return False
+    start, until = e[7]
+    if as_of and term_ended(start, until, as_of):
+        return True
+    return e[0] in wakes and (start == "" or wakes[e[0]] >= start)
+
+
 def strata(enterprises, plan, ratios, seed_hash):
     """§6 + §7: four strata, and the selected enterprises with their tickets."""
     sc = plan["scope"]
-    scope = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]))
+    wake = sc.get("wake")
+    if wake is not None:
+        wake = (wake["as_of"], dict(map(tuple, wake["woken"])))
+    scope = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]),
+             wake)
     exclude = set(plan["exclude"])
     population = {c: [] for c in CLASSES}
     for e in enterprises:

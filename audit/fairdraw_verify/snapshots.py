@@ -20,11 +20,17 @@ def leaf(values):
     return canonical_json(values).encode("utf-8")
 
 
-def snapshots(enterprises, extra_positions, extra_columns, inspectors, conflicts):
+def snapshots(enterprises, extra_positions, extra_columns, inspectors, conflicts, wake=False):
     """§5: the three roots, of the leaves sorted by USCC, id, and pair."""
     enterprises = sorted(enterprises, key=itemgetter(0))
-    ent = [canonical_strings((*e[:6], *(e[6][j] for j in extra_positions))).encode("utf-8") for e in enterprises] \
-        if extra_positions else [canonical_strings(e[:6]).encode("utf-8") for e in enterprises]
+    if wake:                                      # scope.wake: the dormancy dates last (§5, §6.3)
+        extra_columns = [*extra_columns, "dormant_from", "dormant_until"]
+        ent = [canonical_strings((*e[:6], *(e[6][j] for j in extra_positions), *e[7])).encode("utf-8")
+               for e in enterprises]
+    elif extra_positions:
+        ent = [canonical_strings((*e[:6], *(e[6][j] for j in extra_positions))).encode("utf-8") for e in enterprises]
+    else:
+        ent = [canonical_strings(e[:6]).encode("utf-8") for e in enterprises]
     ins = [leaf([i["id"], i["name"], i["department"], i["region"], i["active"], i["role"],
                  i["qualifications"], i["cert_expires"]]) for i in sorted(inspectors, key=lambda i: i["id"])]
     con = [leaf(list(p)) for p in sorted(conflicts)]

@@ -24,6 +24,7 @@ _UPPER = {c: c - 32 for c in range(ord("a"), ord("z") + 1)}
 
 TRIM = " \t\u3000\ufeff"                       # §1 step 3
 CONTROL = re.compile("[\x00-\x1f\x7f]")         # §1 step 3: never reaches a hash
+UNREAD = ("reason", "service_address")         # §1.3, §6.3: fields never read, so never checked
 CONTROL_BUT_LINE_ENDS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
 DATE = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
 COMPACT_DATE = re.compile(r"([0-9]{4})()([0-9]{2})([0-9]{2})")
@@ -132,7 +133,7 @@ def read_table(path, columns, problems):
     del text
     for line, _, cells in records:               # the first non-empty record is the header
         header_ok = map_header(table, cells, columns, lookup, line)
-        table.checked = {col for field, col in table.index.items() if field != "reason"}
+        table.checked = {col for field, col in table.index.items() if field not in UNREAD}
         table.rows = checked_rows(table, records)
         if header_ok:
             return table

@@ -9,6 +9,7 @@ pub mod log;
 pub mod publish;
 pub mod seal;
 pub mod serve;
+pub mod wake;
 pub mod witness;
 
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use crate::input::plan::Plan;
 use crate::input::ratio::Ratio;
 use crate::input::table;
+use crate::model::dormancy;
 use crate::model::fields::ENTERPRISE_FIELDS;
 use crate::model::registry::{Class, Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
@@ -50,6 +51,8 @@ pub struct ScopeFilter<'a> {
     plan: &'a Plan,
     reg: &'a Enterprises,
     wheres: Vec<(WhereColumn, &'a str)>,
+    /// With `scope.wake`: the extra columns of `dormant_from`, `dormant_until`.
+    dormancy: Option<(usize, usize)>,
 }
 
 impl<'a> ScopeFilter<'a> {
@@ -68,7 +71,14 @@ impl<'a> ScopeFilter<'a> {
                 (how, value.as_str())
             })
             .collect();
-        ScopeFilter { plan, reg, wheres }
+        let column = |name: &str| reg.extra_columns.iter().position(|c| c == name);
+        // Read with `Plan::leaf_extra_columns`, the registry keeps them.
+        let dormancy_columns = plan
+            .scope
+            .wake
+            .as_ref()
+            .and_then(|_| Some((column(dormancy::DORMANT_FROM)?, column(dormancy::DORMANT_UNTIL)?)));
+        ScopeFilter { plan, reg, wheres, dormancy: dormancy_columns }
     }
 
     pub fn in_scope(&self, e: &Enterprise) -> bool {
@@ -79,7 +89,7 @@ impl<'a> ScopeFilter<'a> {
     /// status, region, industry, filter; `None` when `e` is in scope.
     pub fn why_out(&self, e: &Enterprise) -> Option<OutOfScope> {
         let s = &self.plan.scope;
-        if !s.statuses.contains(&e.status) {
+        if !s.statuses.contains(&e.status) && !self.woken(e) {
             Some(OutOfScope::Status)
         } else if !(s.regions.is_empty() || s.regions.iter().any(|p| e.region().starts_with(p.as_str()))) {
             Some(OutOfScope::Region)
@@ -92,6 +102,13 @@ impl<'a> ScopeFilter<'a> {
         } else {
             None
         }
+    }
+
+    /// A 歇业 row that `scope.wake` takes back (spec §6.3).
+    fn woken(&self, e: &Enterprise) -> bool {
+        let Some(w) = &self.plan.scope.wake else { return false };
+        let date = |j: Option<usize>| j.map_or("", |j| self.reg.extra(e, j));
+        w.admits(e.uscc(), e.status, date(self.dormancy.map(|d| d.0)), date(self.dormancy.map(|d| d.1)))
     }
 
     fn value(&self, e: &'a Enterprise, how: &WhereColumn) -> &'a str {

@@ -86,7 +86,7 @@ pub fn load_registries(
         }
     };
     let (ent, insp) = rayon::join(
-        || registry::read_enterprises(enterprises, &plan.where_columns()),
+        || registry::read_enterprises(enterprises, &plan.leaf_extra_columns()),
         || registry::read_inspectors(inspectors_source),
     );
     let (enterprises, inspectors) = match (ent, insp) {

@@ -9,6 +9,7 @@ use rayon::slice::ParallelSliceMut;
 use crate::input::error::{InputError, Problem, Problems};
 use crate::input::table::{self, Row, Source};
 use crate::model::date::Date;
+use crate::model::dormancy;
 use crate::model::fields::{CONFLICT_FIELDS, ENTERPRISE_FIELDS, INSPECTOR_FIELDS};
 use crate::model::registry::{Class, Enterprise, Enterprises, Inspector, Role, Status};
 use crate::model::snapshot;
@@ -21,6 +22,8 @@ const E_REGION: usize = 3;
 const E_INDUSTRY: usize = 4;
 const E_STATUS: usize = 5;
 const E_ESTABLISHED: usize = 6;
+const E_DORMANT_FROM: usize = 7;
+const E_DORMANT_UNTIL: usize = 8;
 
 /// FxHash (as in rustc): interned values are short and not adversarial
 /// enough to need SipHash's guarantees for a one-off table.
@@ -119,28 +122,34 @@ impl EnterpriseFold {
 }
 
 /// Reads an enterprise registry, keeping the extra columns named in `keep`
-/// (the plan's `scope.where` columns that are not standard fields). Blocks
-/// of the file are parsed on all cores.
+/// (the plan's `scope.where` columns that are not standard fields, and the
+/// dormancy columns of spec §6.3 when `keep` names them: they come last, as
+/// spec §5 orders the leaf). Blocks of the file are parsed on all cores.
 pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterprises, InputError> {
     let mut problems = Problems::default();
+    let keep_dormancy = keep.iter().any(|c| c == dormancy::DORMANT_FROM);
     let mut keep: Vec<String> =
         keep.iter().filter(|c| table::field_index(ENTERPRISE_FIELDS, c).is_none()).cloned().collect();
     keep.sort();
     keep.dedup();
     let extra_cols = |h: &table::Header| -> Vec<Option<usize>> { keep.iter().map(|c| h.column_named(c)).collect() };
+    let mut columns = keep.clone();
+    if keep_dormancy {
+        columns.extend([dormancy::DORMANT_FROM.to_string(), dormancy::DORMANT_UNTIL.to_string()]);
+    }
     let parsed = table::read_parallel(
         source,
         ENTERPRISE_FIELDS,
         &mut problems,
         |h| (EnterpriseChunk::default(), extra_cols(h)),
         |(chunk, cols), row, problems| {
-            if let Err(p) = enterprise_row(chunk, cols, row) {
+            if let Err(p) = enterprise_row(chunk, cols, keep_dormancy, row) {
                 problems.push(p);
             }
         },
         |_| {},
         |_| EnterpriseFold {
-            reg: Enterprises { extra_columns: keep.clone(), ..Enterprises::default() },
+            reg: Enterprises { extra_columns: columns.clone(), ..Enterprises::default() },
             industry_ids: Interner::default(),
             extra_ids: Interner::default(),
         },
@@ -238,7 +247,12 @@ fn plain_date_ok(text: &str) -> Option<()> {
     ((1900..=2999).contains(&year) && real).then_some(())
 }
 
-fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<usize>], row: &Row<'_>) -> Result<(), Problem> {
+fn enterprise_row(
+    chunk: &mut EnterpriseChunk,
+    extra_cols: &[Option<usize>],
+    dormancy: bool,
+    row: &Row<'_>,
+) -> Result<(), Problem> {
     let get = |i: usize| -> Result<std::borrow::Cow<'_, str>, Problem> {
         let v = row.field(i)?;
         if v.is_empty() && ENTERPRISE_FIELDS[i].required {
@@ -270,9 +284,21 @@ fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<usize>], row
     if !established.is_empty() && plain_date_ok(&established).is_none() {
         Date::parse(&established).map_err(|m| row.field_problem(E_ESTABLISHED, &established, m.to_string()))?;
     }
+    // Spec §6.3: checked on every row, kept (in the §1.5 stored form) only
+    // for a plan that wakes dormant firms.
+    let mut dormant = [String::new(), String::new()];
+    for (slot, field) in dormant.iter_mut().zip([E_DORMANT_FROM, E_DORMANT_UNTIL]) {
+        let text = get(field)?;
+        if !text.is_empty() {
+            *slot = Date::parse(&text).map_err(|m| row.field_problem(field, &text, m.to_string()))?.to_string();
+        }
+    }
     let mut extras = Vec::new();
     for col in extra_cols.iter().flatten() {
         extras.push(row.column(*col)?);
+    }
+    if dormancy {
+        extras.extend(dormant.map(std::borrow::Cow::Owned));
     }
     let extras_at = chunk.rows.len() as u32;
     for v in &extras {

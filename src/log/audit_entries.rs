@@ -46,6 +46,8 @@ pub enum CommitmentFinding {
     History,
     #[error("the plan does not apply the log's exclusions or history")]
     NotApplied,
+    #[error("{0}")]
+    Wakes(#[from] super::wakes::WakeFinding),
 }
 
 /// A RegistrySnapshot whose blob is missing, unreadable or changed.
@@ -100,6 +102,7 @@ pub(super) fn check_commitment(e: &Entry, earlier: &[Option<Entry>], leaves: &[H
     if !added.exclusions.iter().all(|x| x["uscc"].as_str().is_some_and(excluded)) || !added.history.iter().all(barred) {
         return Err(CommitmentFinding::NotApplied);
     }
+    super::wakes::check(e, &plan, &earlier)?;
     Ok(())
 }
 

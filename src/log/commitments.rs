@@ -93,7 +93,15 @@ fn scopes_disjoint(a: &Value, b: &Value) -> bool {
     let strings = |v: &Value, key: &str| -> Vec<String> {
         v[key].as_array().into_iter().flatten().filter_map(|s| s.as_str().map(String::from)).collect()
     };
-    let statuses = (strings(a, "statuses"), strings(b, "statuses"));
+    // A waking scope (spec §6.3) may select 歇业 firms too.
+    let statuses_of = |v: &Value| {
+        let mut s = strings(v, "statuses");
+        if v.get("wake").is_some() {
+            s.push("歇业".to_string());
+        }
+        s
+    };
+    let statuses = (statuses_of(a), statuses_of(b));
     if !statuses.0.is_empty() && !statuses.1.is_empty() && !statuses.0.iter().any(|s| statuses.1.contains(s)) {
         return true;
     }

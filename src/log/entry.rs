@@ -28,10 +28,11 @@ pub enum Kind {
     Amendment,
     WitnessPolicy,
     Note,
+    WakeUp,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::LogCreated,
         Kind::RegistrySnapshot,
         Kind::DrawCommitment,
@@ -42,6 +43,7 @@ impl Kind {
         Kind::Amendment,
         Kind::WitnessPolicy,
         Kind::Note,
+        Kind::WakeUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Kind {
             Kind::Amendment => "Amendment",
             Kind::WitnessPolicy => "WitnessPolicy",
             Kind::Note => "Note",
+            Kind::WakeUp => "WakeUp",
         }
     }
 
@@ -98,6 +101,7 @@ impl Kind {
             Kind::Amendment => typed::<Amendment>(body),
             Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(BodyError::Policy),
             Kind::Note => typed::<Note>(body),
+            Kind::WakeUp => check_wake_up(body),
         }
     }
 }
@@ -177,6 +181,8 @@ struct DrawCommitment {
     year: u64,
     log_exclusions: Vec<Value>,
     log_history: Vec<Value>,
+    /// Wake-ups a waking plan applies (LOG-FORMAT "Wake-ups"); absent when none.
+    log_wakes: Option<Vec<Value>>,
     /// Protected log: the blinded snapshots' roots and counts.
     blinded: Option<Object>,
 }
@@ -277,6 +283,32 @@ struct Amendment {
 #[allow(dead_code)]
 struct Note {
     text: String,
+}
+
+/// A wake-up of a dormant firm (LOG-FORMAT "Wake-ups").
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WakeUp {
+    uscc: String,
+    reason: String,
+    note: Option<String>,
+    by: Option<String>,
+}
+
+fn check_wake_up(body: &Value) -> Result<(), BodyError> {
+    let w = WakeUp::deserialize(body).map_err(BodyError::schema)?;
+    let schema = |m: String| Err(BodyError::Schema(m));
+    if ["note", "by"].iter().any(|k| body.get(k).is_some_and(Value::is_null)) {
+        return schema("note and by are strings when present, never null".into());
+    }
+    if let Err(e) = crate::model::uscc::validate(&w.uscc) {
+        return schema(format!("uscc {:?}: {e}", w.uscc));
+    }
+    if !super::wakes::REASONS.contains(&w.reason.as_str()) {
+        return schema(format!("reason {:?} is not one of {}", w.reason, super::wakes::REASONS.join(", ")));
+    }
+    let _ = (w.note, w.by);
+    Ok(())
 }
 
 pub fn is_hex64(s: &str) -> bool {

@@ -219,6 +219,7 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
     plan.history.sort();
     plan.history.dedup();
     let (log_exclusions, log_history) = (added.exclusions, added.history);
+    let log_wakes = super::wakes::apply(&mut inputs.plan, &earlier, &clock.rfc3339);
     let blobs = snapshots::pack_all(&inputs);
     // A protected log keeps the full snapshots private and publishes the
     // blinded ones, fixed (like everything committed) before the randomness.
@@ -251,6 +252,9 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
     });
     if let Some(b) = blinded {
         commitment["blinded"] = b;
+    }
+    if !log_wakes.is_empty() {
+        commitment["log_wakes"] = Value::Array(log_wakes);
     }
     items.push((Kind::DrawCommitment, commitment));
     let ids = log.append(items, &clock.rfc3339, clock.simulated)?;

@@ -33,4 +33,5 @@ pub mod snapshots;
 pub mod storage;
 pub mod store;
 pub mod tiles;
+pub mod wakes;
 pub mod witnessing;

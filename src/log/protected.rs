@@ -52,7 +52,11 @@ pub enum ProtectedError {
 pub fn leaf_state(plan: &Plan, leaf: &[String]) -> State {
     let cell = |k: usize| leaf.get(k).map_or("", String::as_str);
     let s = &plan.scope;
-    let status_ok = Status::parse(cell(5)).is_some_and(|st| s.statuses.contains(&st));
+    let width = 6 + extra_columns(plan);
+    let status_ok = Status::parse(cell(5)).is_some_and(|st| {
+        s.statuses.contains(&st)
+            || s.wake.as_ref().is_some_and(|w| w.admits(cell(0), st, cell(width - 2), cell(width - 1)))
+    });
     let region_ok = s.regions.is_empty() || s.regions.iter().any(|p| cell(3).starts_with(p.as_str()));
     let industry_ok = s.industries.is_empty() || s.industries.iter().any(|p| cell(4).starts_with(p.as_str()));
     let mut extra = 0;
@@ -77,9 +81,11 @@ pub fn leaf_state(plan: &Plan, leaf: &[String]) -> State {
 }
 
 /// How many extra columns an enterprise leaf has under this plan: the
-/// `scope.where` columns that are not §1.1 fields.
+/// `scope.where` columns that are not §1.1 fields, and with `scope.wake`
+/// the two dormancy dates (spec §5).
 pub fn extra_columns(plan: &Plan) -> usize {
-    plan.scope.where_.iter().filter(|(c, _)| field_index(ENTERPRISE_FIELDS, c).is_none()).count()
+    let dormancy = if plan.scope.wake.is_some() { 2 } else { 0 };
+    plan.scope.where_.iter().filter(|(c, _)| field_index(ENTERPRISE_FIELDS, c).is_none()).count() + dormancy
 }
 
 fn registry_of(name: &str) -> Registry {

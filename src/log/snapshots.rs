@@ -32,6 +32,8 @@ pub enum SnapshotError {
     /// The rebuilt CSV fails the same validation as a registry file.
     #[error("{registry} snapshot does not load: {cause}")]
     DoesNotLoad { registry: &'static str, cause: crate::input::error::InputError },
+    #[error("the plan wakes dormant firms but the enterprise snapshot lacks their dormancy dates")]
+    NoDormancyDates,
 }
 
 /// One registry's snapshot, ready to store.
@@ -155,10 +157,14 @@ pub fn rebuild(
     conf: &[Vec<u8>],
 ) -> Result<Inputs, SnapshotError> {
     let err = |registry: &'static str| move |cause| SnapshotError::DoesNotLoad { registry, cause };
+    let dormancy = [crate::model::dormancy::DORMANT_FROM, crate::model::dormancy::DORMANT_UNTIL];
+    if plan.scope.wake.is_some() && (ents.0.len() < 8 || ents.0[ents.0.len() - 2..] != dormancy) {
+        return Err(SnapshotError::NoDormancyDates);
+    }
     let e_csv = to_csv(ents.0, ents.1)?;
     let enterprises: Enterprises = registry::read_enterprises(
         &BytesSource { label: "enterprises snapshot".into(), bytes: &e_csv },
-        &plan.where_columns(),
+        &plan.leaf_extra_columns(),
     )
     .map_err(err("enterprises"))?;
     let i_csv = to_csv(&cols(&INSPECTOR_COLUMNS), insp)?;

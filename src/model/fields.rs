@@ -16,6 +16,10 @@ pub const ENTERPRISE_FIELDS: &[Field] = &[
     Field { key: "industry", aliases: &["行业代码"], required: true },
     Field { key: "status", aliases: &["登记状态", "经营状态"], required: true },
     Field { key: "established", aliases: &["成立日期"], required: false },
+    // Spec §6.3: the dormancy term, and the service address that is never read.
+    Field { key: "dormant_from", aliases: &["歇业日期"], required: false },
+    Field { key: "dormant_until", aliases: &["歇业期限"], required: false },
+    Field { key: "service_address", aliases: &["送达地址"], required: false },
 ];
 
 pub const INSPECTOR_FIELDS: &[Field] = &[

@@ -10,6 +10,7 @@ pub mod blinding;
 pub mod calendar;
 pub mod canonical;
 pub mod date;
+pub mod dormancy;
 pub mod fields;
 pub mod merkle;
 pub mod registry;

@@ -25,7 +25,9 @@ function items(c) {
 // with a code of the other, or one `where` column has different values.
 function scopesDisjoint(a, b) {
   const strings = (scope, key) => (scope && Array.isArray(scope[key]) ? scope[key] : []).filter(s => typeof s === 'string');
-  const sa = strings(a, 'statuses'); const sb = strings(b, 'statuses');
+  // a waking scope (SPEC §6.3) may select 歇业 firms too
+  const statuses = scope => strings(scope, 'statuses').concat(scope && Object.hasOwn(scope, 'wake') ? ['歇业'] : []);
+  const sa = statuses(a); const sb = statuses(b);
   if (sa.length && sb.length && !sa.some(s => sb.includes(s))) return true;
   for (const key of ['regions', 'industries']) {
     const x = strings(a, key); const y = strings(b, key);

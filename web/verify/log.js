@@ -14,6 +14,7 @@ import { sha256, sha256Sync, fastHashing, hex, utf8, concatBytes, sameBytes, fro
 import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js';
 import { NoteError, parseVerifierKey, openCheckpoint, splitNote } from './note.js';
 import { suspects } from './commitments.js';
+import * as wakes from './wakes.js';
 import { parseTime, rfc3339 } from './time.js';
 import { strictUtf8, parseCanonical, splitLines } from './jsonl.js';
 import { checkWitnessPolicy, checkCosignatures, witnessLines } from './witness.js';
@@ -45,6 +46,7 @@ const BODY = {
   Amendment: { amends: 'hex', reason: 'str', result: 'object' },
   WitnessPolicy: { witnesses: 'list', quorum: 'int' },
   Note: { text: 'str' },
+  WakeUp: { uscc: 'str', reason: 'str' }, // LOG-FORMAT "Wake-ups"; optional note, by
 };
 /** The public files of a log directory that verifyLog reads. */
 export const LOG_FILES = ['log.pub', 'entries.jsonl', 'checkpoints.jsonl', 'checkpoint', 'cosignatures.jsonl'];
@@ -270,6 +272,8 @@ class LogVerifier {
     const isProtected = this.publication.isProtected;
     if (kind === 'LogCreated' && Object.hasOwn(body, 'publication')) fields.publication = 'publication';
     if (kind === 'DrawCommitment' && isProtected) fields.blinded = 'roots';
+    if (kind === 'DrawCommitment' && Object.hasOwn(body, 'log_wakes')) fields.log_wakes = 'list';
+    if (kind === 'WakeUp') for (const f of wakes.OPTIONAL) if (Object.hasOwn(body, f)) fields[f] = 'str';
     if (kind === 'DrawResult') {
       if (body.outcome === 'drawn' && Object.hasOwn(body, 'sealed')) fields.sealed = 'sealed';
       else if (body.outcome === 'drawn') Object.assign(fields, { draw: 'object' }, isProtected ? { openings: 'openings' } : {});
@@ -283,6 +287,9 @@ class LogVerifier {
     if (missing.length || unknown.length || wrong.length) {
       const parts = [missing.length && `missing ${missing.join(', ')}`, unknown.length && `unknown ${unknown.join(', ')}`, wrong.length && `wrong type or format: ${wrong.join(', ')}`];
       this.problem(`${where} (${kind}): body fields: ${parts.filter(Boolean).join('; ')}`);
+      ok = false;
+    } else if (kind === 'WakeUp' && wakes.bodyProblem(body)) {
+      this.problem(`${where} (WakeUp): ${wakes.bodyProblem(body)}`);
       ok = false;
     }
     Object.assign(e, { kind, body, ok });
@@ -323,6 +330,8 @@ class LogVerifier {
     const beacon = b.beacon;
     if (beacon.type === 'drand') this.checkDrandCommitment(e, beacon);
     else if (canonicalJson(beacon) !== '{"type":"ceremony"}') this.problem(`${where}: beacon ${canonicalJson(beacon)} is neither drand nor {"type":"ceremony"}`);
+    const earlier = [...this.byId.values()].filter(x => x.ok && x.index < e.index);
+    for (const msg of wakes.commitmentProblems(e, b, earlier)) this.problem(`${where}: ${msg}`);
   }
 
   checkDrandCommitment(e, beacon) {

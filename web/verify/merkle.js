@@ -211,6 +211,12 @@ export function resolveWhere(plan, ents) {
     }
   }
   extraCols.sort(cmpCodePoint); // where is already sorted; keep explicit
+  if (plan.scope.wake) { // §5, §6.3: a waking plan's leaves end with the dormancy dates
+    for (const col of ['dormant_from', 'dormant_until']) {
+      extraCols.push(col);
+      extraValues.set(col, ents.list.map(e => e[col]));
+    }
+  }
   return { extraCols, tests, extraValues };
 }
 

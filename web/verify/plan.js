@@ -61,7 +61,7 @@ function ratioLE(a, b) { // a <= b
 // ═════════════════════════════════════════════════════════════════════════════
 
 const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team'];
-const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where'];
+const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where', 'wake'];
 const MAX_TEAM = 100; // §3.2: the largest team.size and team.experts
 const MAX_EMBARGO_DAYS = 365; // §3.2: the largest embargo_working_days
 const TEAM_KEYS = ['size', 'departments', 'region', 'max_targets_per_inspector', 'qualifications', 'experts', 'rotation', 'history_file'];
@@ -209,7 +209,7 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
 
   // scope
   const scopeT = getTable(root, 'scope', '[scope]');
-  let statuses = ['存续'], regions = [], industries = [];
+  let statuses = ['存续'], regions = [], industries = [], wake = false;
   const where = [];
   if (scopeT) {
     unknown(scopeT, SCOPE_KEYS, 'scope.');
@@ -227,6 +227,10 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
       if (!/^[0-9]{1,6}$/.test(r)) err(scopeT, 'regions', `scope.regions: ${JSON.stringify(r)} is not a region prefix (1–6 ASCII digits)`, r);
     }
     industries = getStrArray(scopeT, 'industries', 'scope.industries') || [];
+    if ('wake' in scopeT) { // §6.3
+      if (typeof scopeT.wake !== 'boolean') err(scopeT, 'wake', 'scope.wake must be true or false', scopeT.wake);
+      else wake = scopeT.wake;
+    }
     const wt = getTable(scopeT, 'where', '[scope.where]');
     if (wt) {
       const seenCols = new Set();
@@ -239,6 +243,10 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
         const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
         if (f && f.name === 'established') {
           err(wt, k, `scope.where cannot filter on ${JSON.stringify(col)}: 成立日期 (established) is not part of the snapshot (§5)`, k);
+          continue;
+        }
+        if (f && ['dormant_from', 'dormant_until', 'service_address'].includes(f.name)) {
+          err(wt, k, `scope.where cannot filter on ${JSON.stringify(col)}: the dormancy dates and the service address are not filter columns (§6.3)`, k);
           continue;
         }
         where.push([col, trimCell(wt[k]), k]);
@@ -379,6 +387,8 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
     history,
   };
   if (embargo !== null) plan.embargo = embargo;
+  // §6.3: outside a log no wake-ups, and terms are judged on the inspection date
+  if (wake) plan.scope.wake = { as_of: inspectionDate, woken: [] };
 
   // §3.2: no string of the canonical plan may contain a control character
   // (values from the CSV files were already checked when they were read)

@@ -9,7 +9,7 @@ import { canonicalJson, isPlainObject } from './canonical-json.js';
 import { sha256, hex, utf8, concatBytes, fromHex } from './sha256.js';
 import { merkleRoot } from './merkle.js';
 import { CLASSES, parseRatio } from './plan.js';
-import { sampleSize } from './selection.js';
+import { sampleSize, termEnded } from './selection.js';
 import { ticket } from './tickets.js';
 import { ENTERPRISE_FIELDS, headerMatches } from './tables.js';
 import { strictUtf8 } from './jsonl.js';
@@ -36,6 +36,12 @@ export async function blindOf(salt, leaf) {
  * naming a §1.1 field reads that field, any other one its extra column.
  * Throws an Error (a sentence) when the plan or the leaf cannot be read so.
  */
+function wokenRow(uscc, start, until, wake) {
+  if (wake.as_of !== '' && termEnded(start, until, wake.as_of)) return true;
+  const w = wake.woken.find(p => Array.isArray(p) && p[0] === uscc);
+  return w !== undefined && (start === '' || w[1] >= start);
+}
+
 export function enterpriseState(leaf, plan, columns) {
   const scope = plan && plan.scope;
   if (!isPlainObject(scope) || !Array.isArray(scope.statuses) || !Array.isArray(scope.regions)
@@ -51,7 +57,10 @@ export function enterpriseState(leaf, plan, columns) {
     return leaf[at];
   };
   const [uscc, , , region, industry, status] = leaf;
-  let inScope = scope.statuses.includes(status)
+  // §6.3: with scope.wake the leaf ends with dormant_from, dormant_until
+  const woken = isPlainObject(scope.wake) && Array.isArray(scope.wake.woken) && status === '歇业'
+    && wokenRow(uscc, leaf[leaf.length - 2], leaf[leaf.length - 1], scope.wake);
+  let inScope = (scope.statuses.includes(status) || woken)
     && (scope.regions.length === 0 || scope.regions.some(p => isStr(p) && region.startsWith(p)))
     && (scope.industries.length === 0 || scope.industries.some(p => isStr(p) && industry.startsWith(p)));
   for (const w of scope.where) {

@@ -7,8 +7,32 @@ import { cmpCodePoint } from './order.js';
 import { CLASSES } from './plan.js';
 import { ticket, ticketDigestsFor, ticketFromDigest } from './tickets.js';
 
-function inScope(e, plan, whereTests, statusSet) {
-  if (!statusSet.has(e.status)) return false;
+/** §6.3: the same month and day three years after `start` (29 February gives 28 February). */
+function limit(start) {
+  const rest = start.slice(4);
+  return String(Number(start.slice(0, 4)) + 3).padStart(4, '0') + (rest === '-02-29' ? '-02-28' : rest);
+}
+
+/** §6.3: a 歇业 row's term has ended on `day` (dates as YYYY-MM-DD strings, '' when absent). */
+export function termEnded(start, until, day) {
+  return (until !== '' && until < day) || (start !== '' && day > limit(start));
+}
+
+/** §6.3 is_dormant(row, d): 歇业 and its term has not ended on `day`. */
+export function isDormant(status, start, until, day) {
+  return status === '歇业' && !termEnded(start, until, day);
+}
+
+/** §6.3: a 歇业 firm that the plan's scope.wake takes back into its pool. */
+function woken(e, wake, wakes) {
+  if (e.status !== '歇业') return false;
+  if (wake.as_of !== '' && termEnded(e.dormant_from, e.dormant_until, wake.as_of)) return true;
+  const w = wakes.get(e.uscc);
+  return w !== undefined && (e.dormant_from === '' || w >= e.dormant_from);
+}
+
+function inScope(e, plan, whereTests, statusSet, wakes) {
+  if (!statusSet.has(e.status) && !(wakes && woken(e, plan.scope.wake, wakes))) return false;
   const { regions, industries } = plan.scope;
   if (regions.length && !regions.some(p => e.region.startsWith(p))) return false;
   if (industries.length && !industries.some(p => e.industry.startsWith(p))) return false;
@@ -50,9 +74,10 @@ function smallestTickets(list, idx, tk, k) {
 export async function drawStrata(ents, plan, meta, whereTests, seedHex) {
   const statusSet = new Set(plan.scope.statuses);
   const excludeSet = new Set(plan.exclude);
+  const wakes = plan.scope.wake ? new Map(plan.scope.wake.woken) : null;
   const byClass = Object.fromEntries(CLASSES.map(c => [c, { population: 0, excluded: 0, eligible: [] }]));
   for (const e of ents.list) {
-    if (!inScope(e, plan, whereTests, statusSet)) continue;
+    if (!inScope(e, plan, whereTests, statusSet, wakes)) continue;
     const s = byClass[e.credit_class];
     s.population++;
     if (excludeSet.has(e.uscc)) s.excluded++;

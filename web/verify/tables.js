@@ -312,6 +312,9 @@ export const ENTERPRISE_FIELDS = [
   F('industry', ['行业代码'], true),
   F('status', ['登记状态', '经营状态'], true),
   F('established', ['成立日期']),
+  F('dormant_from', ['歇业日期']), // §6.3 the dormancy term
+  F('dormant_until', ['歇业期限']),
+  F('service_address', ['送达地址'], false, true), // §6.3: never read, so never checked
 ];
 const INSPECTOR_FIELDS = [
   F('id', ['执法证号', '执法证件号'], true),
@@ -417,7 +420,7 @@ export function readEnterprises(bytes, file, errors) {
   const codes = new Map();
   const shared = v => { const k = codes.get(v); if (k !== undefined) return k; codes.set(v, v); return v; };
   let t = null, ok = true, row = null;
-  let cU, cN, cC, cR, cI, cS, cE;
+  let cU, cN, cC, cR, cI, cS, cE, cDF, cDU;
   const bad = (field, msg, value) => { errors.push(errAt(file, t, row, field, msg, value)); ok = false; };
   const onRow = (r, controlChar) => {
     row = r;
@@ -444,18 +447,26 @@ export function readEnterprises(bytes, file, errors) {
     if (status === null) bad('status', 'unknown registration status (expected 存续/歇业/吊销/注销 or an accepted alias)');
     // established: validated, but not part of the snapshot (§5)
     if (cE >= 0 && cells[cE] !== '' && parseDate(cells[cE]) === null) bad('established', DATE_ERROR);
+    // §6.3: the dormancy term, checked on every row, in the §1.5 stored form
+    const term = (c, field) => {
+      if (c < 0 || cells[c] === '') return '';
+      const d = parseDate(cells[c]);
+      if (d === null) bad(field, DATE_ERROR);
+      return d || '';
+    };
+    const dormant_from = term(cDF, 'dormant_from'), dormant_until = term(cDU, 'dormant_until');
     if (!why) {
       const before = seen.get(uscc);
       if (before !== undefined) bad('uscc', `duplicate USCC (also on line ${before})`, uscc);
       else seen.set(uscc, r.line);
     }
-    if (ok) list.push({ uscc, name, credit_class: cls, region: shared(region), industry: shared(industry), status, line: r.line, index: list.length });
+    if (ok) list.push({ uscc, name, credit_class: cls, region: shared(region), industry: shared(industry), status, dormant_from, dormant_until, line: r.line, index: list.length });
   };
   t = scanTable(bytes, file, ENTERPRISE_FIELDS, errors, (table) => {
     if (!table.headerOk) return () => {}; // rows: only their cell counts and control characters
     t = table;
     const col = f => t.fieldCol.has(f) ? t.fieldCol.get(f) : -1;
-    cU = col('uscc'); cN = col('name'); cC = col('credit_class'); cR = col('region'); cI = col('industry'); cS = col('status'); cE = col('established');
+    cU = col('uscc'); cN = col('name'); cC = col('credit_class'); cR = col('region'); cI = col('industry'); cS = col('status'); cE = col('established'); cDF = col('dormant_from'); cDU = col('dormant_until');
     return onRow;
   });
   if (!t || !t.headerOk) return null;

@@ -70,6 +70,8 @@ pub struct Scope {
     pub industries: Vec<String>,
     /// `(column, value)` pairs, sorted by column.
     pub where_: Vec<(String, String)>,
+    /// `scope.wake` (spec §6.3); `None` when the plan does not wake firms.
+    pub wake: Option<Wake>,
 }
 
 #[derive(Clone, Debug)]
@@ -153,6 +155,9 @@ impl Plan {
         if let Some(e) = self.embargo {
             plan["embargo"] = e.canonical();
         }
+        if let Some(w) = &self.scope.wake {
+            plan["scope"]["wake"] = w.canonical();
+        }
         plan
     }
 
@@ -224,6 +229,8 @@ impl Plan {
 mod parse;
 mod side_files;
 pub mod stored;
+mod wake;
+pub use wake::Wake;
 
 use parse::*;
 use side_files::*;

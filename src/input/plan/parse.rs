@@ -31,6 +31,7 @@ struct RawScope {
     industries: Option<Vec<String>>,
     #[serde(rename = "where")]
     where_: Option<BTreeMap<String, String>>,
+    wake: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -196,7 +197,10 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
         })
     });
     let embargo = build_embargo(&raw, ctx);
-    let scope = build_scope(raw.scope.unwrap_or_default(), ctx);
+    let mut scope = build_scope(raw.scope.unwrap_or_default(), ctx);
+    if let Some(w) = scope.wake.as_mut() {
+        w.as_of = inspection_date.map(|d| d.to_string()).unwrap_or_default();
+    }
     let raw_team = raw.team.unwrap_or_default();
     let departments: Vec<String> =
         raw_team.departments.clone().unwrap_or_default().iter().map(|d| table::trim(d).to_string()).collect();
@@ -344,17 +348,14 @@ fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
         .collect();
     where_.sort();
     for (i, (column, _)) in where_.iter().enumerate() {
-        if table::field_index(ENTERPRISE_FIELDS, column).is_some_and(|f| ENTERPRISE_FIELDS[f].key == "established") {
-            ctx.bad(
-                "scope.where",
-                column,
-                "成立日期 (established) is not part of the snapshot and cannot be filtered on",
-            );
+        if let Some(why) = wake::unfilterable(column) {
+            ctx.bad("scope.where", column, why);
         } else if column.is_empty() || where_[..i].iter().any(|(c, _)| c == column) {
             ctx.bad("scope.where", column, "each column may be named once, and not empty");
         }
     }
-    Scope { statuses, regions, industries, where_ }
+    let wake = raw.wake.unwrap_or(false).then(Wake::default);
+    Scope { statuses, regions, industries, where_, wake }
 }
 
 fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Team {

@@ -18,6 +18,8 @@ pub enum StoredPlanError {
     Status(String),
     #[error("plan.embargo is not {{\"until\": date}} or {{\"working_days\": 1–{MAX_EMBARGO_WORKING_DAYS}}}")]
     Embargo,
+    #[error("plan.scope.wake is not {{\"as_of\": date or \"\", \"woken\": [[USCC, date], …]}}")]
+    Wake,
     #[error("the stored plan is not in canonical form")]
     NotCanonical,
 }
@@ -102,6 +104,10 @@ impl Plan {
                 regions: strings(&v["scope"]["regions"], "scope.regions")?,
                 industries: strings(&v["scope"]["industries"], "scope.industries")?,
                 where_: pairs(&v["scope"]["where"], "scope.where")?,
+                wake: match v["scope"].get("wake") {
+                    None => None,
+                    Some(w) => Some(Wake::from_canonical(w).ok_or(StoredPlanError::Wake)?),
+                },
             },
             items,
             exclude: strings(&v["exclude"], "exclude")?,
