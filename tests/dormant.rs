@@ -108,8 +108,8 @@ fn a_term_ended_by_date_or_by_the_three_year_limit_wakes_a_firm_and_all_three_ag
     let got = selected(&woken);
     assert!(got.contains(&dormant_uscc(0)), "term ended by dormant_until");
     assert!(got.contains(&dormant_uscc(1)), "term ended by the three-year limit");
-    for i in 2..5 {
-        assert!(!got.contains(&dormant_uscc(i)), "{}: still dormant on {INSPECTION}", DORMANT[i].0);
+    for (i, (name, ..)) in DORMANT.iter().enumerate().skip(2) {
+        assert!(!got.contains(&dormant_uscc(i)), "{name}: still dormant on {INSPECTION}");
     }
     assert_eq!(woken["plan"]["scope"]["wake"], json!({"as_of": INSPECTION, "woken": []}));
     let columns = &woken["snapshots"]["enterprises"]["columns"];
