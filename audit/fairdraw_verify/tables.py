@@ -109,9 +109,22 @@ class Table:
         self.problems.add(self.path, msg, line, col + 1, self.headers[col], cells[col])
 
 
+# §1.6: the verifiers read CSV only; a workbook is named by its extension.
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+WORKBOOK_REFUSED = ("an Excel workbook: the verifiers read CSV only (SPEC §1.6); save its first sheet "
+                    "as CSV UTF-8 (另存为 CSV UTF-8) and verify that, or run `fairdraw verify` on the workbook")
+
+
+def is_workbook(path):
+    return str(path).lower().endswith(WORKBOOK_EXTENSIONS)
+
+
 def read_table(path, columns, problems):
     """§1: columns is a list of (field, aliases, required). Returns a Table whose
     `rows` yields (line, trimmed cells) lazily (1e6-row registries), or None."""
+    if is_workbook(path):
+        problems.add(path, WORKBOOK_REFUSED)
+        return None
     try:
         with open(path, "rb") as f:
             data = f.read()

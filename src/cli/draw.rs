@@ -16,13 +16,13 @@ use super::write_atomically_with;
 
 #[derive(Args, Clone)]
 pub struct InputArgs {
-    /// Enterprise registry CSV (检查对象名录库).
+    /// Enterprise registry CSV or .xlsx workbook (检查对象名录库).
     #[arg(long)]
     pub enterprises: PathBuf,
-    /// Inspector roster CSV (执法检查人员名录库).
+    /// Inspector roster CSV or .xlsx (执法检查人员名录库).
     #[arg(long)]
     pub inspectors: PathBuf,
-    /// Recusal pairs CSV (回避名单).
+    /// Recusal pairs CSV or .xlsx (回避名单).
     #[arg(long)]
     pub conflicts: Option<PathBuf>,
     /// Plan TOML.
@@ -51,7 +51,8 @@ pub struct DrawArgs {
     /// Draw document (JSON) to write.
     #[arg(long)]
     pub out: PathBuf,
-    /// Inspection list CSV to write [default: next to --out, with .csv].
+    /// Inspection list to write: CSV, or an Excel workbook when the name
+    /// ends in .xlsx [default: next to --out, with .csv].
     #[arg(long)]
     pub csv: Option<PathBuf>,
     /// Do not print the table.
@@ -101,7 +102,7 @@ pub fn run_draw(args: &DrawArgs) -> anyhow::Result<()> {
                 out.write_all(b"\n")
             })
         },
-        || write_atomically_with(&csv_path, |out| report::write_csv(&doc, &inputs.inspectors, out)),
+        || write_atomically_with(&csv_path, |out| report::write_list(&csv_path, &doc, &inputs.inspectors, out)),
     );
     json?;
     csv?;

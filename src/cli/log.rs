@@ -131,6 +131,10 @@ pub struct RevealArgs {
     /// Also write the draw document and the inspection list here.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write the inspection list beside --out as an Excel workbook (.xlsx)
+    /// instead of CSV.
+    #[arg(long, requires = "out")]
+    pub xlsx: bool,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -333,9 +337,10 @@ pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
     report::write_table(doc, &revealed.inputs.inspectors, &mut out)?;
     if let Some(path) = &args.out {
         write_atomically(path, (serde_json::to_string_pretty(doc)? + "\n").as_bytes())?;
-        let mut csv = Vec::new();
-        report::write_csv(doc, &revealed.inputs.inspectors, &mut csv)?;
-        write_atomically(&path.with_extension("csv"), &csv)?;
+        let list = path.with_extension(if args.xlsx { "xlsx" } else { "csv" });
+        let mut bytes = Vec::new();
+        report::write_list(&list, doc, &revealed.inputs.inspectors, &mut bytes)?;
+        write_atomically(&list, &bytes)?;
         println!("draw document: {}", path.display());
     }
     if let Some(until) = revealed.sealed_until {

@@ -1,5 +1,6 @@
-//! Human-facing output: the terminal table and the inspection list CSV
-//! (UTF-8 with BOM and Chinese headers, so Excel opens it correctly).
+//! Human-facing output: the terminal table and the inspection list, as CSV
+//! (UTF-8 with BOM and Chinese headers, so Excel opens it correctly) or as
+//! an Excel workbook.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -98,39 +99,42 @@ pub fn write_table(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], ou
     writeln!(out, "\n共抽取 {} 户 / {} targets drawn", doc.assignments.len(), doc.assignments.len())
 }
 
-/// The inspection list (检查名单) for Excel: UTF-8 with a BOM, CRLF line
-/// ends, a cell quoted only when it holds a comma, a quote or a line break.
-pub fn write_csv(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+/// Column headers of the inspection list (检查名单).
+const LIST_HEADER: [&str; 11] = [
+    "序号",
+    "统一社会信用代码",
+    "企业名称",
+    "信用风险分类",
+    "区域代码",
+    "检查组长",
+    "检查人员",
+    "执法证号",
+    "专家",
+    "抽查事项",
+    "抽查计划",
+];
+
+/// Calls `row` with the cells of the inspection list, one row per target,
+/// in draw order (rows are not gathered first: a list can be large).
+fn each_list_row(
+    doc: &DrawDoc<impl Assignments>,
+    inspectors: &[Inspector],
+    mut row: impl FnMut(usize, [&str; 11]) -> io::Result<()>,
+) -> io::Result<()> {
     let names = Names::new(inspectors);
-    out.write_all(b"\xEF\xBB\xBF")?;
-    let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     let items: Vec<String> = doc.plan["items"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|i| i["item"].as_str().map(String::from))
         .collect();
-    let header = [
-        "序号",
-        "统一社会信用代码",
-        "企业名称",
-        "信用风险分类",
-        "区域代码",
-        "检查组长",
-        "检查人员",
-        "执法证号",
-        "专家",
-        "抽查事项",
-        "抽查计划",
-    ];
-    csv.write_record(header)?;
     let items = items.join("、");
     for (n, a) in doc.assignments.each().enumerate() {
         let number = (n + 1).to_string();
         let team: Vec<&str> = a.inspectors.iter().map(|id| names.of(id)).collect();
         let experts: Vec<&str> = a.experts.iter().map(|id| names.of(id)).collect();
         let (team, ids, experts) = (team.join("、"), a.inspectors.join("、"), experts.join("、"));
-        let cells = [
+        let cells: [&str; 11] = [
             &number,
             &a.uscc,
             &a.name,
@@ -143,7 +147,63 @@ pub fn write_csv(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], out:
             &items,
             &doc.plan_name,
         ];
-        csv.write_record(cells)?;
+        row(n, cells)?;
     }
+    Ok(())
+}
+
+/// The inspection list (检查名单) for Excel: UTF-8 with a BOM, CRLF line
+/// ends, a cell quoted only when it holds a comma, a quote or a line break.
+pub fn write_csv(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    csv.write_record(LIST_HEADER)?;
+    each_list_row(doc, inspectors, |_, cells| Ok(csv.write_record(cells)?))?;
     csv.flush()
+}
+
+/// The inspection list as an Excel workbook: one sheet, the same columns
+/// as [`write_csv`], every cell but the row number a text cell formatted as
+/// text (@), so that an 18-digit USCC, a region code or an id never turns
+/// into a number that loses digits or leading zeros.
+pub fn write_xlsx(doc: &DrawDoc<impl Assignments>, inspectors: &[Inspector], out: &mut dyn Write) -> io::Result<()> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let xlsx = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
+    let mut book = Workbook::new();
+    let text = Format::new().set_num_format("@");
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name("检查名单").map_err(xlsx)?;
+    for (c, h) in LIST_HEADER.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx)?;
+    }
+    for (c, width) in [6, 22, 36, 12, 10, 10, 24, 32, 16, 30, 24].into_iter().enumerate() {
+        sheet.set_column_width(c as u16, width).map_err(xlsx)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
+    each_list_row(doc, inspectors, |n, cells| {
+        let r = n as u32 + 1;
+        sheet.write_number(r, 0, r as f64).map_err(xlsx)?;
+        for (c, cell) in cells.iter().enumerate().skip(1) {
+            sheet.write_string_with_format(r, c as u16, *cell, &text).map_err(xlsx)?;
+        }
+        Ok(())
+    })?;
+    out.write_all(&book.save_to_buffer().map_err(xlsx)?)
+}
+
+/// The inspection list in the form its file name asks for: an Excel
+/// workbook for a path ending in .xlsx, CSV otherwise.
+pub fn write_list(
+    path: &std::path::Path,
+    doc: &DrawDoc<impl Assignments>,
+    inspectors: &[Inspector],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext.eq_ignore_ascii_case("xlsx") {
+        write_xlsx(doc, inspectors, out)
+    } else {
+        write_csv(doc, inspectors, out)
+    }
 }

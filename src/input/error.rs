@@ -27,9 +27,14 @@ impl fmt::Display for Problem {
             write!(f, ":{}", self.line)?;
         }
         if !self.column.is_empty() {
-            // Plans are addressed by key, tables by column header.
-            let what = if self.file.ends_with(".toml") { "key" } else { "column" };
-            write!(f, ": {what} {}", self.column)?;
+            // Plans are addressed by key, tables by column header, workbooks
+            // by a cell or row reference that says what it is (spec §1.6).
+            if crate::input::xlsx::is_workbook(std::path::Path::new(&self.file)) && self.line == 0 {
+                write!(f, ": {}", self.column)?;
+            } else {
+                let what = if self.file.ends_with(".toml") { "key" } else { "column" };
+                write!(f, ": {what} {}", self.column)?;
+            }
         }
         if !self.value.is_empty() {
             write!(f, ": value \"{}\"", self.value)?;

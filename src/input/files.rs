@@ -1,14 +1,18 @@
 //! Loading a draw's inputs from paths: the one place the engine meets the
-//! filesystem. The plan is read first because its `scope.where` columns
+//! filesystem. A path ending in .xlsx (or another workbook extension) is
+//! read as a workbook's first sheet (spec §1.6), any other as CSV. The plan is read first because its `scope.where` columns
 //! decide which extra registry columns are kept.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::input::error::{InputError, Problem, Problems};
 use crate::input::plan::Plan;
 use crate::input::registry;
 use crate::input::table::{FileSource, Source};
+use crate::input::xlsx::{self, SheetSource};
 use crate::model::registry::{Enterprises, Inspector};
 
 pub struct InputPaths {
@@ -36,6 +40,57 @@ impl Inputs {
     }
 }
 
+/// A table named by path: a workbook's first sheet (spec §1.6) or a CSV file.
+pub enum TableFile {
+    Csv(FileSource),
+    Sheet(SheetSource),
+}
+
+impl TableFile {
+    pub fn open(path: &Path) -> TableFile {
+        if xlsx::is_workbook(path) {
+            TableFile::Sheet(SheetSource::open(path))
+        } else {
+            TableFile::Csv(FileSource::new(path))
+        }
+    }
+
+    fn sheet(&self) -> Option<&SheetSource> {
+        match self {
+            TableFile::Sheet(s) => Some(s),
+            TableFile::Csv(_) => None,
+        }
+    }
+}
+
+impl Source for TableFile {
+    fn label(&self) -> &str {
+        match self {
+            TableFile::Csv(c) => c.label(),
+            TableFile::Sheet(s) => s.label(),
+        }
+    }
+    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+        match self {
+            TableFile::Csv(c) => c.open(),
+            TableFile::Sheet(s) => s.open(),
+        }
+    }
+}
+
+/// A workbook a plan names, kept after the plan is read so that its
+/// problems can be told by cell.
+struct SharedSheet(Rc<SheetSource>);
+
+impl Source for SharedSheet {
+    fn label(&self) -> &str {
+        self.0.label()
+    }
+    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+        self.0.open()
+    }
+}
+
 pub fn load_plan(path: &Path) -> Result<Plan, InputError> {
     let label = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| InputError::Read { path: label.clone(), source: e })?;
@@ -49,21 +104,37 @@ pub fn load_plan(path: &Path) -> Result<Plan, InputError> {
         )
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let open = move |name: &str| -> Box<dyn Source> { Box::new(FileSource::new(dir.join(name))) };
-    Plan::parse(&text, &label, &open)
+    let sheets: RefCell<Vec<Rc<SheetSource>>> = RefCell::default();
+    let open = |name: &str| -> Box<dyn Source> {
+        let path = dir.join(name);
+        if xlsx::is_workbook(&path) {
+            let sheet = Rc::new(SheetSource::open(&path));
+            sheets.borrow_mut().push(Rc::clone(&sheet));
+            Box::new(SharedSheet(sheet))
+        } else {
+            Box::new(FileSource::new(path))
+        }
+    };
+    let plan = Plan::parse(&text, &label, &open);
+    let sheets = sheets.borrow();
+    xlsx::settle(&sheets.iter().map(|s| &**s).collect::<Vec<_>>(), plan)
 }
 
 /// Reads and validates everything, reporting the problems of every file
 /// together before giving up.
 pub fn load(paths: &InputPaths) -> Result<Inputs, InputError> {
     let plan = load_plan(&paths.plan)?;
-    let conflicts = paths.conflicts.as_ref().map(FileSource::new);
-    load_registries(
-        plan,
-        &FileSource::new(&paths.enterprises),
-        &FileSource::new(&paths.inspectors),
-        conflicts.as_ref().map(|c| c as &(dyn Source + Sync)),
-    )
+    let enterprises = TableFile::open(&paths.enterprises);
+    let inspectors = TableFile::open(&paths.inspectors);
+    let conflicts = paths.conflicts.as_deref().map(TableFile::open);
+    let loaded =
+        load_registries(plan, &enterprises, &inspectors, conflicts.as_ref().map(|c| c as &(dyn Source + Sync)));
+    let sheets: Vec<&SheetSource> = [Some(&enterprises), Some(&inspectors), conflicts.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(TableFile::sheet)
+        .collect();
+    xlsx::settle(&sheets, loaded)
 }
 
 /// Reads the registries for an already parsed plan, from any sources (files,

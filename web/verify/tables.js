@@ -9,8 +9,18 @@ import { sortedUnique } from './order.js';
 import { utf8 } from './sha256.js';
 import { usccProblem } from './uscc.js';
 
+/** §1.6: the verifiers read CSV only; a workbook is named by its extension. */
+const WORKBOOK_EXTENSIONS = ['.xlsx', '.xlsm', '.xlsb', '.xls', '.ods'];
+export const WORKBOOK_REFUSED = 'an Excel workbook: the verifiers read CSV only (SPEC §1.6); save its first sheet '
+  + 'as CSV UTF-8 (另存为 CSV UTF-8) and verify that, or run `fairdraw verify` on the workbook';
+export function isWorkbook(file) {
+  const name = String(file).toLowerCase();
+  return WORKBOOK_EXTENSIONS.some(ext => name.endsWith(ext));
+}
+
 /** §1 step 1: decode bytes (UTF-8 BOM → UTF-8; valid UTF-8 → UTF-8; else GB18030, fatal). */
 function decodeTable(bytes, file) {
+  if (isWorkbook(file)) throwErrors([{ file, message: WORKBOOK_REFUSED }]);
   bytes = asBytes(bytes, file);
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     try {
