@@ -72,6 +72,14 @@ enum Command {
     /// Check, replay and prove the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Hand-off files: results for the publicity system, the open-data download.
+    #[command(subcommand)]
+    Export(cli::report::ExportCommand),
+    /// Read a hand-off file back.
+    #[command(subcommand)]
+    Import(cli::report::ImportCommand),
+    /// One year's statistics as JSON, or with --out as a self-contained HTML report.
+    Stats(cli::report::StatsArgs),
     /// Generate a synthetic registry (enterprises.csv, inspectors.csv, conflicts.csv).
     Gen {
         /// Number of enterprises.
@@ -109,6 +117,9 @@ fn main() -> ExitCode {
         Command::Wake(args) => cli::wake::run(&args),
         Command::Publish(args) => cli::publish::run(&args),
         Command::Serve(args) => cli::serve::run(&args),
+        Command::Export(cmd) => cli::report::export(&cmd),
+        Command::Import(cmd) => cli::report::import(&cmd),
+        Command::Stats(args) => cli::report::run_stats(&args),
         Command::Gen { enterprises, inspectors, conflicts, seed, out_dir } => {
             let cfg = synth::SynthConfig { enterprises, inspectors, conflicts, seed };
             std::fs::create_dir_all(&out_dir)

@@ -21,6 +21,7 @@ import * as drawView from './view-draw.js';
 import * as entView from './view-enterprise.js';
 import * as resView from './view-results.js';
 import * as logView from './view-log.js';
+import * as statsView from './view-stats.js';
 
 const decode = s => { try { return decodeURIComponent(s); } catch { return s; } };
 
@@ -40,6 +41,11 @@ const state = { route: null, params: null, data: null, error: null, loading: tru
 
 /** `#/log[?url=URL]`: the log view works on any static host, whatever the path (LOG-FORMAT "The page on a static host"). */
 function matchHash() {
+  const stats = /^#\/stats\/?(?:\?(.*))?$/s.exec(location.hash);
+  if (stats) {
+    const q = new URLSearchParams(stats[1] || '');
+    return { nav: 'stats', view: statsView, params: { year: q.get('year') || null }, query: q };
+  }
   const m = /^#\/log\/?(?:\?(.*))?$/s.exec(location.hash);
   if (!m) return null;
   const q = new URLSearchParams(m[1] || '');

@@ -7,6 +7,7 @@ pub mod disclose;
 pub mod draw;
 pub mod log;
 pub mod publish;
+pub mod report;
 pub mod seal;
 pub mod serve;
 pub mod wake;

@@ -9,6 +9,7 @@
 pub mod blinding;
 pub mod calendar;
 pub mod canonical;
+pub mod chi_square;
 pub mod date;
 pub mod dormancy;
 pub mod fields;

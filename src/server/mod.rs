@@ -13,6 +13,7 @@ mod regulator;
 mod results;
 mod router;
 pub mod state;
+mod stats;
 mod witnesses;
 
 pub use listen::{serve, shutdown_signal, ServeOptions};

@@ -25,7 +25,7 @@ use tower_http::LatencyUnit;
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{commitments, draws, lookup, recording, regulator, results, witnesses};
+use super::{commitments, draws, lookup, recording, regulator, results, stats, witnesses};
 
 /// How long a request may take once its header is read (answered 408).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -46,6 +46,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/results"),
     ("GET", "/api/results/{id}"),
     ("POST", "/api/results/{id}/amend"),
+    ("GET", "/api/stats"),
     ("GET", "/api/commitments"),
     ("POST", "/api/commitments"),
     ("POST", "/api/commitments/{id}/reveal"),
@@ -92,6 +93,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/enterprises/{uscc}", get(lookup::enterprise))
         .route("/api/results", get(results::list))
         .route("/api/results/{id}", get(results::one))
+        .route("/api/stats", get(stats::year))
         .route("/api/commitments", get(commitments::list))
         .route("/api/openapi.json", get(openapi))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]));

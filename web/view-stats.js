@@ -1,0 +1,21 @@
+// view-stats.js — `#/stats?year=Y`: one year's statistics from GET
+// /api/stats (planned, drawn, published, problem rates, joint and off-site
+// shares, follow-ups, inspector workload, fairness of the draws), drawn by
+// stats-render.js, which `fairdraw stats --out report.html` inlines too.
+
+import './stats-render.js';
+import { lang } from './i18n.js';
+import { getJson } from './api.js';
+
+export async function load({ year }) {
+  const y = year || new Date().getFullYear();
+  return getJson(`/api/stats?year=${encodeURIComponent(y)}`);
+}
+
+export function title(data) {
+  return lang() === 'en' ? `Statistics ${data.year}` : `${data.year} 年抽查统计`;
+}
+
+export function render(data) {
+  return globalThis.FairdrawStats.render(data, lang());
+}
