@@ -70,6 +70,8 @@ enum Command {
     /// Check, replay and prove the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// A firm's checks of a year against the plan caps; `ledger import` logs checks made outside fairdraw.
+    Ledger(cli::ledger::LedgerArgs),
     /// Generate a synthetic registry (enterprises.csv, inspectors.csv, conflicts.csv).
     Gen {
         /// Number of enterprises.
@@ -104,6 +106,7 @@ fn main() -> ExitCode {
         Command::Witness(cmd) => cli::witness::run(&cmd),
         Command::Note { text, repeat, log } => cli::log::note(&log, &text, repeat),
         Command::Audit(cmd) => cli::log::audit(&cmd),
+        Command::Ledger(args) => cli::ledger::run(&args),
         Command::Publish(args) => cli::publish::run(&args),
         Command::Serve(args) => cli::serve::run(&args),
         Command::Gen { enterprises, inspectors, conflicts, seed, out_dir } => {

@@ -35,7 +35,7 @@ import tempfile
 import time
 import zlib
 
-from . import commitments, fetch, merkle, witness
+from . import commitments, fetch, ledger, merkle, witness
 from .published import PublicationChecks
 from .static import StaticChecks
 from .canonical import canonical_json, parse_canonical
@@ -119,6 +119,7 @@ BODY = {
     "Amendment": {"amends": "hex", "reason": str, "result": dict},
     "WitnessPolicy": {"witnesses": list, "quorum": int},
     "Note": {"text": str},
+    "ExternalChecks": {"checks": list, "source": str},
 }
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
 RECORD_KEYS = {"batch_end", "checkpoint", "size"}
@@ -409,7 +410,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
         fields = self.body_fields(kind, body)
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
-        optional = {"publication"} if kind == "LogCreated" else set()
+        optional = {"LogCreated": {"publication"}, "ExternalChecks": {"by"}}.get(kind, set())
         missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
         wrong = [f for f in fields if f in body and not type_ok(body[f], fields[f])]
@@ -418,6 +419,9 @@ class LogVerifier(PublicationChecks, StaticChecks):
                          + "; ".join(x for x in (missing and f"missing {', '.join(missing)}",
                                                   unknown and f"unknown {', '.join(unknown)}",
                                                   wrong and f"wrong type or format: {', '.join(wrong)}") if x))
+            ok = False
+        elif kind == "ExternalChecks" and ledger.external_checks_problem(body):   # LOG-FORMAT "The burden ledger and caps"
+            self.problem(f"{where} (ExternalChecks): {ledger.external_checks_problem(body)}")
             ok = False
         e.kind, e.body, e.ok = kind, body, ok
         if e.index == 0 and kind == "LogCreated":        # the mode every later body depends on
@@ -429,6 +433,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
         fields = dict(BODY[kind])
         if kind == "LogCreated":
             fields["publication"] = str
+        elif kind == "ExternalChecks":
+            fields["by"] = str
         elif kind == "DrawCommitment" and self.protected:
             fields["blinded"] = dict
         elif kind == "DrawResult" and body.get("outcome") == "infeasible":
@@ -616,6 +622,18 @@ class LogVerifier(PublicationChecks, StaticChecks):
                     if c_items & items:
                         drawn.setdefault(u, set()).add(r.id)
                 latest[u] = team
+        # LOG-FORMAT "The burden ledger and caps": same_item_per_year replaces the
+        # item rule; the caps' elements come after it and max_draws_per_year.
+        earlier = [x for x in self.by_id.values() if x.ok]
+        same_item, counted = ledger.cap_exclusions(
+            ledger.checks_of_year(earlier, b["year"], self.document_of), plan, b["year"])
+        if "same_item_per_year" in plan.get("caps", {}):
+            drawn = {}
+        capped = {u for u, n in counts.items() if n >= cap} if is_int(cap) else set()
+        from_caps = dict(same_item)
+        for u, reason in counted.items():
+            if u not in drawn and u not in capped and u not in from_caps:
+                from_caps[u] = reason
         exclusions = b["log_exclusions"]
         ok_shape = all(isinstance(x, dict) and set(x) == {"uscc", "reason", "entry"} and isinstance(x["uscc"], str)
                        and isinstance(x["reason"], str) and isinstance(x["entry"], str) for x in exclusions)
@@ -625,7 +643,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
             usccs = [x["uscc"] for x in exclusions]
             if usccs != sorted(usccs):
                 self.problem(f"{where}: log_exclusions are not sorted by USCC")
-            expected = set(drawn) | ({u for u, n in counts.items() if n >= cap} if is_int(cap) else set())
+            expected = set(drawn) | capped | set(from_caps)
             if set(usccs) != expected:
                 more, less = sorted(set(usccs) - expected), sorted(expected - set(usccs))
                 self.problem(f"{where}: log_exclusions do not match the log's earlier draws"
@@ -637,6 +655,9 @@ class LogVerifier(PublicationChecks, StaticChecks):
                                  "of this year for one of the plan's items that selected it")
                 if x["uscc"] not in exclude:
                     self.problem(f"{where}: log exclusion {x['uscc']} is not in the plan's exclude")
+                if x["uscc"] in from_caps and (x["reason"], x["entry"]) != (from_caps[x["uscc"]], ""):
+                    self.problem(f"{where}: log exclusion {x['uscc']} should say {from_caps[x['uscc']]!r} "
+                                 "with entry \"\" (LOG-FORMAT \"The burden ledger and caps\")")
         hist = b["log_history"]
         if not all(isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in hist):
             self.problem(f"{where}: log_history must be [[uscc, inspector_id]…]")

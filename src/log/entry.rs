@@ -28,10 +28,11 @@ pub enum Kind {
     Amendment,
     WitnessPolicy,
     Note,
+    ExternalChecks,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::LogCreated,
         Kind::RegistrySnapshot,
         Kind::DrawCommitment,
@@ -42,6 +43,7 @@ impl Kind {
         Kind::Amendment,
         Kind::WitnessPolicy,
         Kind::Note,
+        Kind::ExternalChecks,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Kind {
             Kind::Amendment => "Amendment",
             Kind::WitnessPolicy => "WitnessPolicy",
             Kind::Note => "Note",
+            Kind::ExternalChecks => "ExternalChecks",
         }
     }
 
@@ -98,6 +101,10 @@ impl Kind {
             Kind::Amendment => typed::<Amendment>(body),
             Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(BodyError::Policy),
             Kind::Note => typed::<Note>(body),
+            Kind::ExternalChecks => {
+                typed::<ExternalChecks>(body)?;
+                super::ledger::external_checks_problem(body).map_or(Ok(()), |p| Err(BodyError::Schema(p)))
+            }
         }
     }
 }
@@ -277,6 +284,17 @@ struct Amendment {
 #[allow(dead_code)]
 struct Note {
     text: String,
+}
+
+/// Checks made outside fairdraw (LOG-FORMAT "The burden ledger and caps");
+/// each check's shape is checked by `ledger::external_checks_problem`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ExternalChecks {
+    checks: Vec<Object>,
+    source: String,
+    by: Option<String>,
 }
 
 pub fn is_hex64(s: &str) -> bool {

@@ -20,6 +20,7 @@ pub mod entry;
 pub mod export;
 pub mod fetch;
 pub mod flow;
+pub mod ledger;
 pub mod flow_error;
 pub mod mirror;
 pub mod note;

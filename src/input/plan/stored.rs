@@ -133,6 +133,11 @@ impl Plan {
                 Some(e) => Some(stored_embargo(e).ok_or(StoredPlanError::Embargo)?),
             },
             origin: Origin::default(),
+            caps: Caps {
+                visits_per_firm_per_year: v["caps"]["visits_per_firm_per_year"].as_u64(),
+                on_site_per_department_per_year: v["caps"]["on_site_per_department_per_year"].as_u64(),
+                same_item_per_year: v["caps"]["same_item_per_year"].as_u64(),
+            },
         };
         if canonical::to_bytes(&plan.canonical()) != canonical::to_bytes(v) {
             return Err(StoredPlanError::NotCanonical);
