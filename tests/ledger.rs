@@ -27,8 +27,18 @@ fn drawn_log(dir: &Path) -> PathBuf {
     let id = commit(dir, &log, &all, "2026-03-01T01:00:00Z");
     fairdraw(
         &[
-            "reveal", &id, "--log", s(&log), "--ceremony", "31415926535897932384626", "--witness", "甲", "--witness", "乙",
-            "--now", "2026-03-01T02:00:00Z",
+            "reveal",
+            &id,
+            "--log",
+            s(&log),
+            "--ceremony",
+            "31415926535897932384626",
+            "--witness",
+            "甲",
+            "--witness",
+            "乙",
+            "--now",
+            "2026-03-01T02:00:00Z",
         ],
         dir,
     )
@@ -49,9 +59,21 @@ fn plan(dir: &Path, name: &str, extra: &str) -> PathBuf {
 fn commit(dir: &Path, log: &Path, plan: &Path, now: &str) -> String {
     let run = fairdraw(
         &[
-            "commit", "--log", s(log), "--enterprises", s(&dir.join("enterprises.csv")), "--inspectors",
-            s(&dir.join("inspectors.csv")), "--conflicts", s(&dir.join("conflicts.csv")), "--plan", s(plan),
-            "--beacon", "ceremony", "--now", now,
+            "commit",
+            "--log",
+            s(log),
+            "--enterprises",
+            s(&dir.join("enterprises.csv")),
+            "--inspectors",
+            s(&dir.join("inspectors.csv")),
+            "--conflicts",
+            s(&dir.join("conflicts.csv")),
+            "--plan",
+            s(plan),
+            "--beacon",
+            "ceremony",
+            "--now",
+            now,
         ],
         dir,
     )
@@ -76,8 +98,11 @@ fn import_external(dir: &Path, log: &Path) {
         u4 = uscc(4)
     );
     let file = write(dir, "checks.csv", &csv);
-    let run = fairdraw(&["ledger", "import", s(&file), "--log", s(log), "--as", "王录入", "--now", "2026-03-10T00:00:00Z"], dir)
-        .expect(0);
+    let run = fairdraw(
+        &["ledger", "import", s(&file), "--log", s(log), "--as", "王录入", "--now", "2026-03-10T00:00:00Z"],
+        dir,
+    )
+    .expect(0);
     assert!(run.stdout.contains("logged 5 external check(s) from checks.csv"), "{}", run.stdout);
 }
 
@@ -122,7 +147,10 @@ fn each_cap_excludes_the_firms_that_reached_it_from_the_ledger() {
             "[caps]\non_site_per_department_per_year = 2",
             // firm 1: the draw and its external on-site check; firm 2's desk
             // checks and firm 3's other department do not count.
-            vec![(uscc(1), format!("visited on site 2 times by {DEPT} in 2026 (cap on_site_per_department_per_year 2)"))],
+            vec![(
+                uscc(1),
+                format!("visited on site 2 times by {DEPT} in 2026 (cap on_site_per_department_per_year 2)"),
+            )],
         ),
         (
             "visits.toml",
@@ -215,7 +243,11 @@ fn a_bad_checks_table_is_refused_whole_with_every_problem() {
     );
     let file = write(dir, "bad.csv", &csv);
     let run = fairdraw(&["ledger", "import", s(&file), "--log", s(&log)], dir).expect(2);
-    for part in ["bad.csv:2: column 检查方式: value \"上门\"", "bad.csv:3: column 统一社会信用代码", "bad.csv:3: column 检查日期"] {
+    for part in [
+        "bad.csv:2: column 检查方式: value \"上门\"",
+        "bad.csv:3: column 统一社会信用代码",
+        "bad.csv:3: column 检查日期",
+    ] {
         assert!(run.stderr.contains(part), "{part}\n{}", run.stderr);
     }
     assert_eq!(log_entries(&log).len(), before, "nothing written");
@@ -236,4 +268,32 @@ fn every_verifier_refuses_a_malformed_external_check() {
         assert_eq!(code, 1, "{who}:\n{out}");
         assert!(out.contains("method") || out.contains("ExternalChecks"), "{who}:\n{out}");
     }
+}
+
+#[path = "common/http.rs"]
+mod http;
+
+#[tokio::test]
+async fn the_enterprise_lookup_shows_the_firms_ledger_of_the_year() {
+    let d = tempdir();
+    let dir = d.path();
+    let log = drawn_log(dir);
+    import_external(dir, &log);
+    let srv = http::Server {
+        log: log.clone(),
+        state: fairdraw::server::AppState::new(http::config(&log, "2026-11-30")),
+        _dir: tempdir(),
+    };
+    let answer = http::call(&srv, "GET", &format!("/api/enterprises/{}", uscc(2)), None, None).await.json();
+    let ledger = &answer["ledger"];
+    assert_eq!(ledger["year"], 2026, "{answer}");
+    assert_eq!(ledger["checks"], 3, "the draw and two desk checks: {ledger}");
+    assert_eq!(
+        ledger["by_department"],
+        serde_json::json!([{"department": DEPT, "method": "desk", "checks": 2}, {"department": DEPT, "method": "on_site", "checks": 1}])
+    );
+    let last_year = fairdraw::server::AppState::new(http::config(&log, "2025-06-01"));
+    let srv = http::Server { log: log.clone(), state: last_year, _dir: tempdir() };
+    let answer = http::call(&srv, "GET", &format!("/api/enterprises/{}", uscc(4)), None, None).await.json();
+    assert_eq!(answer["ledger"]["checks"], 1, "only 2025's external check counts in 2025: {answer}");
 }

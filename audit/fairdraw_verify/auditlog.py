@@ -597,6 +597,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
             rotation, cap = plan["team"]["rotation"], plan.get("max_draws_per_year")
             if not isinstance(idate, str) or idate and not re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", idate):
                 raise TypeError("inspection_date")
+            if "caps" in plan and not ledger.caps_ok(plan["caps"]):
+                raise TypeError("caps")
         except (KeyError, TypeError):
             self.problem(f"{where}: the plan is not a canonical plan (spec §3.3)")
             return

@@ -15,6 +15,7 @@ from .uscc import uscc_problem
 METHODS = ("on_site", "desk", "online", "data")
 REQUIRED = ("uscc", "department", "method", "date")
 OPTIONAL = ("item", "reference")
+CAP_KEYS = ("visits_per_firm_per_year", "on_site_per_department_per_year", "same_item_per_year")
 
 
 class Check:
@@ -76,6 +77,12 @@ def cap_exclusions(checks, plan, year):
             counted[u] = (f"visited on site {n} times by {dept} in {year} "
                           f"(cap on_site_per_department_per_year {cap})")
     return same_item, counted
+
+
+def caps_ok(caps):
+    """§3.3 `caps`: a non-empty object of known caps, each an integer 1 … 2^53 − 1."""
+    return isinstance(caps, dict) and caps and all(
+        k in CAP_KEYS and type(v) is int and 1 <= v <= 2**53 - 1 for k, v in caps.items())
 
 
 def real_date(s):

@@ -60,7 +60,12 @@ pub fn run(args: &LedgerArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn import(file: &std::path::Path, source: Option<&str>, by: Option<&str>, log_args: &LogArgs) -> anyhow::Result<ExitCode> {
+fn import(
+    file: &std::path::Path,
+    source: Option<&str>,
+    by: Option<&str>,
+    log_args: &LogArgs,
+) -> anyhow::Result<ExitCode> {
     let checks = checks::read_checks(&FileSource::new(file))?;
     let source = source.map(String::from).unwrap_or_else(|| {
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned())
@@ -89,7 +94,12 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let summary = ledger::summary(&checks, &uscc, year);
     println!("{uscc} was checked {} time(s) in {year}.", checks.len());
     for d in summary["by_department"].as_array().into_iter().flatten() {
-        println!("  {} by {} ({})", d["checks"], d["department"].as_str().unwrap_or(""), d["method"].as_str().unwrap_or(""));
+        println!(
+            "  {} by {} ({})",
+            d["checks"],
+            d["department"].as_str().unwrap_or(""),
+            d["method"].as_str().unwrap_or("")
+        );
     }
     for i in summary["by_item"].as_array().into_iter().flatten() {
         println!("  {} for 「{}」", i["checks"], i["item"].as_str().unwrap_or(""));

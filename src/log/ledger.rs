@@ -45,8 +45,7 @@ pub fn checks_of_year(earlier: &[(String, &Entry)], year: u64) -> Vec<Check> {
                 let publication =
                     earlier.iter().find(|(_, p)| p.kind == Kind::DrawPublication && p.body["result"] == id.as_str());
                 let document = publication.map_or(&e.body["draw"], |(_, p)| &p.body["draw"]);
-                let Some((_, commitment)) = earlier.iter().find(|(cid, _)| e.body["commitment"] == cid.as_str())
-                else {
+                let Some((_, commitment)) = earlier.iter().find(|(cid, _)| e.body["commitment"] == cid.as_str()) else {
                     continue;
                 };
                 if commitment.body["year"].as_u64() != Some(year) {
@@ -102,8 +101,12 @@ pub fn same_item_exclusions(checks: &[Check], plan: &Plan, year: u64) -> BTreeMa
         .filter_map(|(uscc, checks)| {
             plan.items.iter().find_map(|item| {
                 let n = checks.iter().filter(|c| c.items.contains(&item.item)).count();
-                (n as u64 >= cap)
-                    .then(|| (uscc.to_string(), format!("checked {n} times for 「{}」 in {year} (cap same_item_per_year {cap})", item.item)))
+                (n as u64 >= cap).then(|| {
+                    (
+                        uscc.to_string(),
+                        format!("checked {n} times for 「{}」 in {year} (cap same_item_per_year {cap})", item.item),
+                    )
+                })
             })
         })
         .collect()
@@ -212,7 +215,8 @@ mod tests {
     use super::*;
 
     fn check(extra: Value) -> Value {
-        let mut c = json!({"uscc": "913301271357246856", "department": "税务局", "method": "desk", "date": "2026-03-01"});
+        let mut c =
+            json!({"uscc": "913301271357246856", "department": "税务局", "method": "desk", "date": "2026-03-01"});
         c.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         c
     }

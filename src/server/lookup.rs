@@ -56,7 +56,7 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
     let log = &view.log;
     if Publication::of_log(log) == Publication::Protected {
         let mut answer = protected_answer(&view, &code);
-        answer["ledger"] = ledger_field(log, &code);
+        answer["ledger"] = ledger_field(log, &code, state.today().year.into());
         return Ok(Json(answer));
     }
     let mut name = Value::Null;
@@ -134,14 +134,15 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
             "ticket": eligible.then_some(tkt), "cutoff": cutoff, "selected": selected, "explanation": explanation, "inclusion": inclusion,
         }));
     }
-    Ok(Json(json!({"uscc": code, "name": name, "publication": "full", "draws": out, "ledger": ledger_field(log, &code)})))
+    Ok(Json(
+        json!({"uscc": code, "name": name, "publication": "full", "draws": out, "ledger": ledger_field(log, &code, state.today().year.into())}),
+    ))
 }
 
-/// The firm's burden ledger of this year (China), LOG-FORMAT "The burden
-/// ledger and caps": draws' targets and external checks are public entries,
-/// so both publication modes show it.
-fn ledger_field(log: &crate::log::store::Log, code: &str) -> Value {
-    let year = super::regulator::clock().year() as u64;
+/// The firm's burden ledger of this year (the server's today, China),
+/// LOG-FORMAT "The burden ledger and caps": draws' targets (published ones)
+/// and external checks are public entries, so both publication modes show it.
+fn ledger_field(log: &crate::log::store::Log, code: &str, year: u64) -> Value {
     let earlier: Vec<(String, &crate::log::entry::Entry)> =
         log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
     crate::log::ledger::summary(&crate::log::ledger::checks_of_year(&earlier, year), code, year)

@@ -306,7 +306,8 @@ fn shown(v: &toml::Value) -> String {
 /// `[caps]` (spec §3.2): each cap 1 … 2⁵³ − 1.
 fn build_caps(raw: Option<&RawCaps>, ctx: &mut Ctx<'_>) -> Caps {
     let Some(raw) = raw else { return Caps::default() };
-    let mut cap = |key: &str, n: Option<i64>| n.and_then(|n| ctx.int_in(&format!("caps.{key}"), n, (1, MAX_INTEGER), ""));
+    let mut cap =
+        |key: &str, n: Option<i64>| n.and_then(|n| ctx.int_in(&format!("caps.{key}"), n, (1, MAX_INTEGER), ""));
     Caps {
         visits_per_firm_per_year: cap("visits_per_firm_per_year", raw.visits_per_firm_per_year),
         on_site_per_department_per_year: cap("on_site_per_department_per_year", raw.on_site_per_department_per_year),

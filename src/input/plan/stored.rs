@@ -177,6 +177,20 @@ mod tests {
     }
 
     #[test]
+    fn caps_round_trip_and_only_set_ones_are_in_the_canonical_plan() {
+        let none = |_: &str| -> Box<dyn Source> { unreachable!("the plan names no files") };
+        let with =
+            |caps: &str| Plan::parse(&format!("name = \"p\"\n[ratios]\nA = \"5%\"\n{caps}\n"), "plan.toml", &none);
+        assert!(plan("").canonical().get("caps").is_none(), "no caps: the digest of today");
+        assert!(with("[caps]").unwrap().canonical().get("caps").is_none(), "an empty [caps] sets nothing");
+        let capped = with("[caps]\non_site_per_department_per_year = 2").unwrap().canonical();
+        assert_eq!(capped["caps"], json!({"on_site_per_department_per_year": 2}));
+        assert_eq!(Plan::from_canonical(&capped).unwrap().canonical(), capped);
+        let zero = with("[caps]\nsame_item_per_year = 0");
+        assert!(zero.is_err_and(|e| e.to_string().contains("caps.same_item_per_year")), "a cap of 0 is refused");
+    }
+
+    #[test]
     fn a_stored_embargo_of_another_shape_is_refused() {
         let mut canonical = plan("").canonical();
         for bad in [
