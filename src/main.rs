@@ -80,6 +80,8 @@ enum Command {
     Import(cli::report::ImportCommand),
     /// One year's statistics as JSON, or with --out as a self-contained HTML report.
     Stats(cli::report::StatsArgs),
+    /// A firm's checks of a year against the plan caps; `ledger import` logs checks made outside fairdraw.
+    Ledger(cli::ledger::LedgerArgs),
     /// Generate a synthetic registry (enterprises.csv, inspectors.csv, conflicts.csv).
     Gen {
         /// Number of enterprises.
@@ -115,6 +117,7 @@ fn main() -> ExitCode {
         Command::Note { text, repeat, log } => cli::log::note(&log, &text, repeat),
         Command::Audit(cmd) => cli::log::audit(&cmd),
         Command::Wake(args) => cli::wake::run(&args),
+        Command::Ledger(args) => cli::ledger::run(&args),
         Command::Publish(args) => cli::publish::run(&args),
         Command::Serve(args) => cli::serve::run(&args),
         Command::Export(cmd) => cli::report::export(&cmd),

@@ -107,6 +107,7 @@
 //   jsonl.js, time.js  LOG-FORMAT: canonical JSONL lines, RFC 3339 times
 //   note.js            C2SP signed notes, checkpoints, cosignature/v1 (Ed25519)
 //   commitments.js     LOG-FORMAT "Abandoned and competing commitments"
+//   ledger.js          LOG-FORMAT "The effective plan" (log_exclusions), "The burden ledger and caps"
 //   witness.js         LOG-FORMAT "Witnesses and cosignatures"
 //   publication.js     LOG-FORMAT "Publication": modes, sealed draws, DrawPublication
 //   protected.js       blinds, blinded snapshots, enterprise states, the public checks 1–6

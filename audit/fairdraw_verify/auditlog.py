@@ -35,7 +35,7 @@ import tempfile
 import time
 import zlib
 
-from . import commitments, fetch, merkle, wakes, witness
+from . import commitments, fetch, ledger, merkle, wakes, witness
 from .published import PublicationChecks
 from .static import StaticChecks
 from .canonical import canonical_json, parse_canonical
@@ -120,6 +120,7 @@ BODY = {
     "WitnessPolicy": {"witnesses": list, "quorum": int},
     "Note": {"text": str},
     "WakeUp": {"uscc": str, "reason": str},          # LOG-FORMAT "Wake-ups"; optional note, by
+    "ExternalChecks": {"checks": list, "source": str},
 }
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
 RECORD_KEYS = {"batch_end", "checkpoint", "size"}
@@ -411,7 +412,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
         optional = {"LogCreated": {"publication"}, "WakeUp": set(wakes.OPTIONAL),
-                    "DrawCommitment": {"log_wakes"}}.get(kind, set())
+                    "DrawCommitment": {"log_wakes"}, "ExternalChecks": {"by"}}.get(kind, set())
         missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
         wrong = [f for f in fields if f in body and not type_ok(body[f], fields[f])]
@@ -423,6 +424,9 @@ class LogVerifier(PublicationChecks, StaticChecks):
             ok = False
         elif kind == "WakeUp" and wakes.body_problem(body):
             self.problem(f"{where} (WakeUp): {wakes.body_problem(body)}"); ok = False
+        elif kind == "ExternalChecks" and ledger.external_checks_problem(body):   # LOG-FORMAT "The burden ledger and caps"
+            self.problem(f"{where} (ExternalChecks): {ledger.external_checks_problem(body)}")
+            ok = False
         e.kind, e.body, e.ok = kind, body, ok
         if e.index == 0 and kind == "LogCreated":        # the mode every later body depends on
             self.protected = body.get("publication") == "protected"
@@ -435,6 +439,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
             fields["publication"] = str
         elif kind == "WakeUp":
             fields.update(dict.fromkeys(wakes.OPTIONAL, str))
+        elif kind == "ExternalChecks":
+            fields["by"] = str
         if kind == "DrawCommitment":
             fields["log_wakes"] = list                 # LOG-FORMAT "Wake-ups": optional
         if kind == "DrawCommitment" and self.protected:
@@ -602,6 +608,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
             rotation, cap = plan["team"]["rotation"], plan.get("max_draws_per_year")
             if not isinstance(idate, str) or idate and not re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", idate):
                 raise TypeError("inspection_date")
+            if "caps" in plan and not ledger.caps_ok(plan["caps"]):
+                raise TypeError("caps")
         except (KeyError, TypeError):
             self.problem(f"{where}: the plan is not a canonical plan (spec §3.3)")
             return
@@ -627,6 +635,18 @@ class LogVerifier(PublicationChecks, StaticChecks):
                     if c_items & items:
                         drawn.setdefault(u, set()).add(r.id)
                 latest[u] = team
+        # LOG-FORMAT "The burden ledger and caps": same_item_per_year replaces the
+        # item rule; the caps' elements come after it and max_draws_per_year.
+        earlier = [x for x in self.by_id.values() if x.ok]
+        same_item, counted = ledger.cap_exclusions(
+            ledger.checks_of_year(earlier, b["year"], self.document_of), plan, b["year"])
+        if "same_item_per_year" in plan.get("caps", {}):
+            drawn = {}
+        capped = {u for u, n in counts.items() if n >= cap} if is_int(cap) else set()
+        from_caps = dict(same_item)
+        for u, reason in counted.items():
+            if u not in drawn and u not in capped and u not in from_caps:
+                from_caps[u] = reason
         exclusions = b["log_exclusions"]
         ok_shape = all(isinstance(x, dict) and set(x) == {"uscc", "reason", "entry"} and isinstance(x["uscc"], str)
                        and isinstance(x["reason"], str) and isinstance(x["entry"], str) for x in exclusions)
@@ -636,7 +656,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
             usccs = [x["uscc"] for x in exclusions]
             if usccs != sorted(usccs):
                 self.problem(f"{where}: log_exclusions are not sorted by USCC")
-            expected = set(drawn) | ({u for u, n in counts.items() if n >= cap} if is_int(cap) else set())
+            expected = set(drawn) | capped | set(from_caps)
             if set(usccs) != expected:
                 more, less = sorted(set(usccs) - expected), sorted(expected - set(usccs))
                 self.problem(f"{where}: log_exclusions do not match the log's earlier draws"
@@ -648,6 +668,9 @@ class LogVerifier(PublicationChecks, StaticChecks):
                                  "of this year for one of the plan's items that selected it")
                 if x["uscc"] not in exclude:
                     self.problem(f"{where}: log exclusion {x['uscc']} is not in the plan's exclude")
+                if x["uscc"] in from_caps and (x["reason"], x["entry"]) != (from_caps[x["uscc"]], ""):
+                    self.problem(f"{where}: log exclusion {x['uscc']} should say {from_caps[x['uscc']]!r} "
+                                 "with entry \"\" (LOG-FORMAT \"The burden ledger and caps\")")
         hist = b["log_history"]
         if not all(isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h) for h in hist):
             self.problem(f"{where}: log_history must be [[uscc, inspector_id]…]")

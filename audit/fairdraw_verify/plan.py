@@ -17,7 +17,8 @@ ALGORITHM = "fairdraw-v1"                       # §3.3 the canonical plan's alg
 
 PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "exclude",
              "exclude_file", "max_draws_per_year", "embargo_until", "embargo_working_days",
-             "ratios", "min", "max", "scope", "team"}
+             "ratios", "min", "max", "scope", "team", "caps"}
+CAP_KEYS = ("visits_per_firm_per_year", "on_site_per_department_per_year", "same_item_per_year")
 SCOPE_KEYS = {"statuses", "regions", "industries", "where", "wake"}
 TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
              "experts", "rotation", "history_file"}
@@ -98,6 +99,9 @@ def load_plan(path, problems):
     idate = parse_date(idate) or ""
     max_draws = pr.integer(doc, "max_draws_per_year", None, 0)      # §3.3: int|null
     embargo = read_embargo(pr, doc)
+    caps_t = pr.table(doc, "caps", set(CAP_KEYS))     # LOG-FORMAT "The burden ledger and caps"
+    caps = {k: pr.integer(caps_t, f"caps.{k}", None, 1) for k in CAP_KEYS}
+    caps = {k: v for k, v in caps.items() if v is not None}
 
 
     # ratios, min, max (§3.1, §3.2)
@@ -229,6 +233,8 @@ def load_plan(path, problems):
         plan["embargo"] = embargo
     if wake:                                     # §6.3: outside a log, no wake-ups; terms judged on the inspection date
         plan["scope"]["wake"] = {"as_of": idate, "woken": []}
+    if caps:                                     # §3.3: only the caps set, the key only when one is
+        plan["caps"] = caps
     for key, v in plan_strings(plan, ""):        # §3.2: no control character in the canonical plan
         if CONTROL.search(v):
             problems.add(path, f"{key}: value {json.dumps(v, ensure_ascii=False)} contains a control character (a TOML escape such as \\t)")

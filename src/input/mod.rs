@@ -8,6 +8,7 @@
 //! else reads from a [`table::Source`]. May import `model`, never `engine`,
 //! `log` or `server`.
 
+pub mod checks;
 pub mod error;
 pub mod files;
 pub mod plan;

@@ -29,6 +29,7 @@ pub enum Kind {
     WitnessPolicy,
     Note,
     WakeUp,
+    ExternalChecks,
 }
 
 impl Kind {
@@ -44,6 +45,7 @@ impl Kind {
         Kind::WitnessPolicy,
         Kind::Note,
         Kind::WakeUp,
+        Kind::ExternalChecks,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Kind {
             Kind::WitnessPolicy => "WitnessPolicy",
             Kind::Note => "Note",
             Kind::WakeUp => "WakeUp",
+            Kind::ExternalChecks => "ExternalChecks",
         }
     }
 
@@ -102,6 +105,10 @@ impl Kind {
             Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(BodyError::Policy),
             Kind::Note => typed::<Note>(body),
             Kind::WakeUp => check_wake_up(body),
+            Kind::ExternalChecks => {
+                typed::<ExternalChecks>(body)?;
+                super::ledger::external_checks_problem(body).map_or(Ok(()), |p| Err(BodyError::Schema(p)))
+            }
         }
     }
 }
@@ -309,6 +316,17 @@ fn check_wake_up(body: &Value) -> Result<(), BodyError> {
     }
     let _ = (w.note, w.by);
     Ok(())
+}
+
+/// Checks made outside fairdraw (LOG-FORMAT "The burden ledger and caps");
+/// each check's shape is checked by `ledger::external_checks_problem`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ExternalChecks {
+    checks: Vec<Object>,
+    source: String,
+    by: Option<String>,
 }
 
 pub fn is_hex64(s: &str) -> bool {

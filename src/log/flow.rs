@@ -151,12 +151,18 @@ pub fn log_additions(earlier: &[(String, &Entry)], plan: &Plan, year: u64) -> Lo
             latest_team.insert(uscc.to_string(), team);
             if same_year {
                 *drawn.entry(uscc.to_string()).or_default() += 1;
-                if let Some(item) = shared.first() {
+                // With `same_item_per_year` the ledger's item rule replaces
+                // this one (LOG-FORMAT "The burden ledger and caps").
+                if let Some(item) = shared.first().filter(|_| plan.caps.same_item_per_year.is_none()) {
                     exclusions
                         .insert(uscc.to_string(), (format!("already drawn for 「{item}」 in {year}"), id.clone()));
                 }
             }
         }
+    }
+    let checks = super::ledger::checks_of_year(earlier, year);
+    for (uscc, reason) in super::ledger::same_item_exclusions(&checks, plan, year) {
+        exclusions.entry(uscc).or_insert((reason, String::new()));
     }
     if let Some(cap) = plan.max_draws_per_year {
         for (uscc, n) in drawn.into_iter().filter(|&(_, n)| n >= cap) {
@@ -164,6 +170,9 @@ pub fn log_additions(earlier: &[(String, &Entry)], plan: &Plan, year: u64) -> Lo
                 .entry(uscc)
                 .or_insert_with(|| (format!("already drawn {n} times in {year} (cap {cap} a year)"), String::new()));
         }
+    }
+    for (uscc, reason) in super::ledger::count_exclusions(&checks, plan, year) {
+        exclusions.entry(uscc).or_insert((reason, String::new()));
     }
     let history = if plan.team.rotation {
         latest_team.iter().flat_map(|(uscc, team)| team.iter().map(move |id| json!([uscc, id]))).collect()

@@ -22,6 +22,7 @@ pub mod fetch;
 pub mod flow;
 pub mod flow_error;
 pub mod gsxt;
+pub mod ledger;
 pub mod mirror;
 pub mod note;
 pub mod open_data;

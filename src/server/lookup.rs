@@ -55,7 +55,9 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
     let view = state.view()?;
     let log = &view.log;
     if Publication::of_log(log) == Publication::Protected {
-        return Ok(Json(protected_answer(&view, &code)));
+        let mut answer = protected_answer(&view, &code);
+        answer["ledger"] = ledger_field(log, &code, state.today().year.into());
+        return Ok(Json(answer));
     }
     let mut name = Value::Null;
     let mut out = Vec::new();
@@ -132,7 +134,18 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
             "ticket": eligible.then_some(tkt), "cutoff": cutoff, "selected": selected, "explanation": explanation, "inclusion": inclusion,
         }));
     }
-    Ok(Json(json!({"uscc": code, "name": name, "publication": "full", "draws": out})))
+    Ok(Json(
+        json!({"uscc": code, "name": name, "publication": "full", "draws": out, "ledger": ledger_field(log, &code, state.today().year.into())}),
+    ))
+}
+
+/// The firm's burden ledger of this year (the server's today, China),
+/// LOG-FORMAT "The burden ledger and caps": draws' targets (published ones)
+/// and external checks are public entries, so both publication modes show it.
+fn ledger_field(log: &crate::log::store::Log, code: &str, year: u64) -> Value {
+    let earlier: Vec<(String, &crate::log::entry::Entry)> =
+        log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
+    crate::log::ledger::summary(&crate::log::ledger::checks_of_year(&earlier, year), code, year)
 }
 
 const NOT_SELECTED_PROTECTED: &str =

@@ -5,7 +5,7 @@
 // ./witness.js), and "Publication" (in ./publication.js: a protected log's
 // blinded blobs and public checks, its auditor snapshots when present, sealed
 // draws). Not done here, and said so in the verdict: a full log's snapshot
-// blobs, effective plans, receipts, drand BLS signatures, --checkpoint and replay.
+// blobs, effective plans (log_exclusions are checked, in ./ledger.js), receipts, drand BLS signatures, --checkpoint and replay.
 // Output lines follow audit/verify.py log: `problem: …`, `note: …`, then
 // `TAMPERED: …` (code 1) or `VERIFIED: …` (code 0).
 
@@ -15,6 +15,7 @@ import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js'
 import { NoteError, parseVerifierKey, openCheckpoint, splitNote } from './note.js';
 import { suspects } from './commitments.js';
 import * as wakes from './wakes.js';
+import { logExclusions, externalChecksProblem } from './ledger.js';
 import { parseTime, rfc3339 } from './time.js';
 import { strictUtf8, parseCanonical, splitLines } from './jsonl.js';
 import { checkWitnessPolicy, checkCosignatures, witnessLines } from './witness.js';
@@ -47,6 +48,7 @@ const BODY = {
   WitnessPolicy: { witnesses: 'list', quorum: 'int' },
   Note: { text: 'str' },
   WakeUp: { uscc: 'str', reason: 'str' }, // LOG-FORMAT "Wake-ups"; optional note, by
+  ExternalChecks: { checks: 'list', source: 'str' },
 };
 /** The public files of a log directory that verifyLog reads. */
 export const LOG_FILES = ['log.pub', 'entries.jsonl', 'checkpoints.jsonl', 'checkpoint', 'cosignatures.jsonl'];
@@ -153,7 +155,7 @@ class LogVerifier {
     const simulated = log.filter(e => e.simulated).length; // check 7
     if (simulated) this.note(`${simulated} of ${log.length} entries were written under a simulated clock (--now): their times are not real`);
     const nDraws = good.filter(e => e.kind === 'DrawResult').length;
-    const notDone = 'not done by verify.js: snapshot blobs, effective plans, receipts, drand BLS signatures; replay not done by verify.js';
+    const notDone = 'not done by verify.js: snapshot blobs, effective plans (beyond log_exclusions), receipts, drand BLS signatures; replay not done by verify.js';
     if (this.problems) {
       this.lines.push(`TAMPERED: ${this.problems} problem(s); ${notDone}`);
       return { code: 1, lines: this.lines, problems: this.problems, draws };
@@ -281,6 +283,7 @@ class LogVerifier {
       else { this.problem(`${where} (DrawResult): outcome must be "drawn" or "infeasible"`); ok = false; }
     }
     if (kind === 'DrawPublication' && isProtected) fields.openings = 'openings';
+    if (kind === 'ExternalChecks' && Object.hasOwn(body, 'by')) fields.by = 'str';
     const missing = Object.keys(fields).filter(f => !Object.hasOwn(body, f));
     const unknown = Object.keys(body).filter(f => !Object.hasOwn(fields, f));
     const wrong = Object.keys(fields).filter(f => Object.hasOwn(body, f) && !TYPES[fields[f]](body[f]));
@@ -290,6 +293,9 @@ class LogVerifier {
       ok = false;
     } else if (kind === 'WakeUp' && wakes.bodyProblem(body)) {
       this.problem(`${where} (WakeUp): ${wakes.bodyProblem(body)}`);
+      ok = false;
+    } else if (kind === 'ExternalChecks' && externalChecksProblem(body) !== null) {
+      this.problem(`${where} (ExternalChecks): ${externalChecksProblem(body)}`); // LOG-FORMAT "The burden ledger and caps"
       ok = false;
     }
     Object.assign(e, { kind, body, ok });
@@ -327,11 +333,31 @@ class LogVerifier {
     let digest = null;
     try { digest = hex(await sha256(utf8(canonicalJson(b.plan)))); } catch { /* not canonical: reported as a mismatch */ }
     if (digest !== b.plan_digest) this.problem(`${where}: plan_digest ${b.plan_digest} is not SHA-256 of the canonical plan (${digest})`);
+    this.checkLogExclusions(e, b);
     const beacon = b.beacon;
     if (beacon.type === 'drand') this.checkDrandCommitment(e, beacon);
     else if (canonicalJson(beacon) !== '{"type":"ceremony"}') this.problem(`${where}: beacon ${canonicalJson(beacon)} is neither drand nor {"type":"ceremony"}`);
     const earlier = [...this.byId.values()].filter(x => x.ok && x.index < e.index);
     for (const msg of wakes.commitmentProblems(e, b, earlier)) this.problem(`${where}: ${msg}`);
+  }
+
+  /** LOG-FORMAT "The effective plan" and "The burden ledger and caps": log_exclusions re-derived from the entries before the commitment. */
+  checkLogExclusions(e, b) {
+    const where = `entry ${e.index} (DrawCommitment)`;
+    if (!isPlainObject(b.plan) || !Array.isArray(b.plan.exclude)) return; // the digest check reports a broken plan
+    const earlier = this.entries.slice(0, e.index).filter(x => x.ok);
+    const expected = logExclusions(earlier, b.plan, b.year);
+    const key = x => canonicalJson(x);
+    const found = new Set(b.log_exclusions.map(key));
+    const want = new Set(expected.map(key));
+    const missing = expected.filter(x => !found.has(key(x)));
+    const extra = b.log_exclusions.filter(x => !want.has(key(x)));
+    if (missing.length || extra.length) {
+      this.problem(`${where}: log_exclusions differ from what the earlier entries imply`
+        + (missing.length ? `; missing: ${missing.slice(0, 5).map(key).join(', ')}` : '')
+        + (extra.length ? `; not implied: ${extra.slice(0, 5).map(key).join(', ')}` : ''));
+    } else if (canonicalJson(b.log_exclusions) !== canonicalJson(expected)) this.problem(`${where}: log_exclusions are not sorted by USCC`);
+    for (const x of expected) if (!b.plan.exclude.includes(x.uscc)) this.problem(`${where}: log exclusion ${x.uscc} is not in the plan's exclude`);
   }
 
   checkDrandCommitment(e, beacon) {

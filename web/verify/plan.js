@@ -60,7 +60,8 @@ function ratioLE(a, b) { // a <= b
 // §3 The plan  (TOML -> validated, canonical plan §3.3)
 // ═════════════════════════════════════════════════════════════════════════════
 
-const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team'];
+const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team', 'caps'];
+const CAP_KEYS = ['visits_per_firm_per_year', 'on_site_per_department_per_year', 'same_item_per_year'];
 const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where', 'wake'];
 const MAX_TEAM = 100; // §3.2: the largest team.size and team.experts
 const MAX_EMBARGO_DAYS = 365; // §3.2: the largest embargo_working_days
@@ -164,6 +165,17 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
 
   // max_draws_per_year: a non-negative integer (enforced from the audit log at commit; here only recorded)
   const maxDraws = getInt(root, 'max_draws_per_year', 'max_draws_per_year', 0) ?? null;
+
+  // caps (LOG-FORMAT "The burden ledger and caps"): integers 1 … 2^53 − 1; §3.3 `caps` holds only those set
+  const caps = {};
+  const capsT = getTable(root, 'caps', '[caps]');
+  if (capsT !== undefined) {
+    unknown(capsT, CAP_KEYS, 'caps.');
+    for (const k of CAP_KEYS) {
+      const v = getInt(capsT, k, `caps.${k}`, 1);
+      if (v !== undefined) caps[k] = intToJs(v);
+    }
+  }
 
   // embargo (§3, §3.2): embargo_until (a §1.5 date, string or bare TOML date)
   // or embargo_working_days (1 … 365), not both; §3.3 `embargo` only when set
@@ -389,6 +401,7 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   if (embargo !== null) plan.embargo = embargo;
   // §6.3: outside a log no wake-ups, and terms are judged on the inspection date
   if (wake) plan.scope.wake = { as_of: inspectionDate, woken: [] };
+  if (Object.keys(caps).length) plan.caps = caps;
 
   // §3.2: no string of the canonical plan may contain a control character
   // (values from the CSV files were already checked when they were read)

@@ -107,6 +107,40 @@ pub struct Plan {
     pub embargo: Option<Embargo>,
     /// Where the plan was read from; not part of the canonical plan.
     pub origin: Origin,
+    /// Burden-ledger caps applied at commit (audit/LOG-FORMAT.md, "The
+    /// burden ledger and caps").
+    pub caps: Caps,
+}
+
+/// The plan's `[caps]`: each unset one does not apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    pub visits_per_firm_per_year: Option<u64>,
+    pub on_site_per_department_per_year: Option<u64>,
+    pub same_item_per_year: Option<u64>,
+}
+
+impl Caps {
+    /// The canonical `caps` object (spec §3.3): only the caps set, `None`
+    /// when none is (the key is then absent and the digest unchanged).
+    pub fn canonical(self) -> Option<Value> {
+        let mut m = serde_json::Map::new();
+        for (key, cap) in self.named() {
+            if let Some(n) = cap {
+                m.insert(key.into(), json!(n));
+            }
+        }
+        (!m.is_empty()).then_some(Value::Object(m))
+    }
+
+    /// Each cap with its plan key.
+    pub fn named(self) -> [(&'static str, Option<u64>); 3] {
+        [
+            ("visits_per_firm_per_year", self.visits_per_firm_per_year),
+            ("on_site_per_department_per_year", self.on_site_per_department_per_year),
+            ("same_item_per_year", self.same_item_per_year),
+        ]
+    }
 }
 
 /// The largest `embargo_working_days` (spec §3.2).
@@ -157,6 +191,9 @@ impl Plan {
         }
         if let Some(w) = &self.scope.wake {
             plan["scope"]["wake"] = w.canonical();
+        }
+        if let Some(caps) = self.caps.canonical() {
+            plan["caps"] = caps;
         }
         plan
     }

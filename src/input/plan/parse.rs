@@ -21,6 +21,15 @@ struct RawPlan {
     max: Option<BTreeMap<String, i64>>,
     scope: Option<RawScope>,
     team: Option<RawTeam>,
+    caps: Option<RawCaps>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCaps {
+    visits_per_firm_per_year: Option<i64>,
+    on_site_per_department_per_year: Option<i64>,
+    same_item_per_year: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -271,6 +280,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
         history,
         embargo,
         origin: Origin::default(),
+        caps: build_caps(raw.caps.as_ref(), ctx),
     })
 }
 
@@ -294,6 +304,18 @@ fn shown(v: &toml::Value) -> String {
     match v {
         toml::Value::String(t) => table::trim(t).to_string(),
         other => other.to_string(),
+    }
+}
+
+/// `[caps]` (spec §3.2): each cap 1 … 2⁵³ − 1.
+fn build_caps(raw: Option<&RawCaps>, ctx: &mut Ctx<'_>) -> Caps {
+    let Some(raw) = raw else { return Caps::default() };
+    let mut cap =
+        |key: &str, n: Option<i64>| n.and_then(|n| ctx.int_in(&format!("caps.{key}"), n, (1, MAX_INTEGER), ""));
+    Caps {
+        visits_per_firm_per_year: cap("visits_per_firm_per_year", raw.visits_per_firm_per_year),
+        on_site_per_department_per_year: cap("on_site_per_department_per_year", raw.on_site_per_department_per_year),
+        same_item_per_year: cap("same_item_per_year", raw.same_item_per_year),
     }
 }
 

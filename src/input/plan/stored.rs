@@ -139,6 +139,11 @@ impl Plan {
                 Some(e) => Some(stored_embargo(e).ok_or(StoredPlanError::Embargo)?),
             },
             origin: Origin::default(),
+            caps: Caps {
+                visits_per_firm_per_year: v["caps"]["visits_per_firm_per_year"].as_u64(),
+                on_site_per_department_per_year: v["caps"]["on_site_per_department_per_year"].as_u64(),
+                same_item_per_year: v["caps"]["same_item_per_year"].as_u64(),
+            },
         };
         if canonical::to_bytes(&plan.canonical()) != canonical::to_bytes(v) {
             return Err(StoredPlanError::NotCanonical);
@@ -175,6 +180,20 @@ mod tests {
             assert_eq!(back.canonical(), canonical, "{extra}");
         }
         assert_eq!(plan("embargo_working_days = 3").embargo, Some(Embargo::WorkingDays(3)));
+    }
+
+    #[test]
+    fn caps_round_trip_and_only_set_ones_are_in_the_canonical_plan() {
+        let none = |_: &str| -> Box<dyn Source> { unreachable!("the plan names no files") };
+        let with =
+            |caps: &str| Plan::parse(&format!("name = \"p\"\n[ratios]\nA = \"5%\"\n{caps}\n"), "plan.toml", &none);
+        assert!(plan("").canonical().get("caps").is_none(), "no caps: the digest of today");
+        assert!(with("[caps]").unwrap().canonical().get("caps").is_none(), "an empty [caps] sets nothing");
+        let capped = with("[caps]\non_site_per_department_per_year = 2").unwrap().canonical();
+        assert_eq!(capped["caps"], json!({"on_site_per_department_per_year": 2}));
+        assert_eq!(Plan::from_canonical(&capped).unwrap().canonical(), capped);
+        let zero = with("[caps]\nsame_item_per_year = 0");
+        assert!(zero.is_err_and(|e| e.to_string().contains("caps.same_item_per_year")), "a cap of 0 is refused");
     }
 
     #[test]

@@ -1,0 +1,241 @@
+//! The burden ledger: every check of a firm, per department, method and
+//! year, from the draws and the `ExternalChecks` entries of a log, and the
+//! plan caps applied from it at commit (audit/LOG-FORMAT.md, "The burden
+//! ledger and caps").
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::entry::{Entry, Kind};
+use crate::input::plan::Plan;
+use crate::model::date::Date;
+use crate::model::uscc;
+
+/// The inspection methods (contract vocabulary; spec "§8.6 Off-site methods").
+pub const METHODS: [&str; 4] = ["on_site", "desk", "online", "data"];
+
+/// The method a canonical plan draws with: its `method`, absent = on-site.
+pub fn plan_method(plan: &Value) -> &str {
+    plan["method"].as_str().unwrap_or("on_site")
+}
+
+/// One check of one firm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    pub uscc: String,
+    pub department: String,
+    pub method: String,
+    pub items: Vec<String>,
+    /// The id of the DrawResult or ExternalChecks entry it comes from.
+    pub entry: String,
+    /// The date of an external check; a draw's checks have none.
+    pub date: Option<String>,
+}
+
+/// The checks of `year` in `earlier` ((id, entry) pairs in log order), in
+/// log order: draws' targets and imported external checks.
+pub fn checks_of_year(earlier: &[(String, &Entry)], year: u64) -> Vec<Check> {
+    let mut out = Vec::new();
+    for (id, e) in earlier {
+        match e.kind {
+            Kind::DrawResult => {
+                // A sealed draw counts from its publication on, as in "The
+                // effective plan": its targets are not in the log before.
+                let publication =
+                    earlier.iter().find(|(_, p)| p.kind == Kind::DrawPublication && p.body["result"] == id.as_str());
+                let document = publication.map_or(&e.body["draw"], |(_, p)| &p.body["draw"]);
+                let Some((_, commitment)) = earlier.iter().find(|(cid, _)| e.body["commitment"] == cid.as_str()) else {
+                    continue;
+                };
+                if commitment.body["year"].as_u64() != Some(year) {
+                    continue;
+                }
+                let plan = &commitment.body["plan"];
+                let items: Vec<String> = plan["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i["item"].as_str().map(String::from))
+                    .collect();
+                for a in document["assignments"].as_array().into_iter().flatten() {
+                    let Some(uscc) = a["uscc"].as_str() else { continue };
+                    out.push(Check {
+                        uscc: uscc.to_string(),
+                        department: plan["department"].as_str().unwrap_or("").to_string(),
+                        method: plan_method(plan).to_string(),
+                        items: items.clone(),
+                        entry: id.clone(),
+                        date: None,
+                    });
+                }
+            }
+            Kind::ExternalChecks => {
+                for c in e.body["checks"].as_array().into_iter().flatten() {
+                    let date = c["date"].as_str().unwrap_or("");
+                    if date.get(..4).and_then(|y| y.parse::<u64>().ok()) != Some(year) {
+                        continue;
+                    }
+                    out.push(Check {
+                        uscc: c["uscc"].as_str().unwrap_or("").to_string(),
+                        department: c["department"].as_str().unwrap_or("").to_string(),
+                        method: c["method"].as_str().unwrap_or("").to_string(),
+                        items: c["item"].as_str().map(String::from).into_iter().collect(),
+                        entry: id.clone(),
+                        date: Some(date.to_string()),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `log_exclusions` elements (uscc → reason) of rule 1 with
+/// `same_item_per_year` ("The burden ledger and caps").
+pub fn same_item_exclusions(checks: &[Check], plan: &Plan, year: u64) -> BTreeMap<String, String> {
+    let Some(cap) = plan.caps.same_item_per_year else { return BTreeMap::new() };
+    per_firm(checks)
+        .into_iter()
+        .filter_map(|(uscc, checks)| {
+            plan.items.iter().find_map(|item| {
+                let n = checks.iter().filter(|c| c.items.contains(&item.item)).count();
+                (n as u64 >= cap).then(|| {
+                    (
+                        uscc.to_string(),
+                        format!("checked {n} times for 「{}」 in {year} (cap same_item_per_year {cap})", item.item),
+                    )
+                })
+            })
+        })
+        .collect()
+}
+
+/// `log_exclusions` elements (uscc → reason) of rules 3 and 4, the first
+/// that applies: `visits_per_firm_per_year`, `on_site_per_department_per_year`.
+pub fn count_exclusions(checks: &[Check], plan: &Plan, year: u64) -> BTreeMap<String, String> {
+    let caps = plan.caps;
+    let department = &plan.department;
+    per_firm(checks)
+        .into_iter()
+        .filter_map(|(uscc, checks)| {
+            let visits = caps.visits_per_firm_per_year.and_then(|cap| {
+                let n = checks.len();
+                (n as u64 >= cap).then(|| format!("checked {n} times in {year} (cap visits_per_firm_per_year {cap})"))
+            });
+            let on_site = || {
+                let cap = caps.on_site_per_department_per_year?;
+                let n = checks.iter().filter(|c| c.method == "on_site" && c.department == *department).count();
+                (n as u64 >= cap).then(|| {
+                    format!("visited on site {n} times by {department} in {year} (cap on_site_per_department_per_year {cap})")
+                })
+            };
+            visits.or_else(on_site).map(|reason| (uscc.to_string(), reason))
+        })
+        .collect()
+}
+
+fn per_firm(checks: &[Check]) -> BTreeMap<&str, Vec<&Check>> {
+    let mut out: BTreeMap<&str, Vec<&Check>> = BTreeMap::new();
+    for c in checks {
+        out.entry(c.uscc.as_str()).or_default().push(c);
+    }
+    out
+}
+
+/// Why an `ExternalChecks` body is malformed (beyond its serde schema).
+pub fn external_checks_problem(body: &Value) -> Option<String> {
+    let checks = body["checks"].as_array()?;
+    if checks.is_empty() {
+        return Some("checks is empty".into());
+    }
+    if body["source"].as_str().is_some_and(str::is_empty) {
+        return Some("source is empty".into());
+    }
+    checks.iter().enumerate().find_map(|(k, c)| check_problem(c).map(|p| format!("checks[{k}]: {p}")))
+}
+
+fn check_problem(c: &Value) -> Option<String> {
+    let Some(object) = c.as_object() else { return Some("not an object".into()) };
+    const REQUIRED: [&str; 4] = ["uscc", "department", "method", "date"];
+    const OPTIONAL: [&str; 2] = ["item", "reference"];
+    if let Some(key) = REQUIRED.iter().find(|k| !object.contains_key(**k)) {
+        return Some(format!("missing {key}"));
+    }
+    if let Some(key) = object.keys().find(|k| !REQUIRED.contains(&k.as_str()) && !OPTIONAL.contains(&k.as_str())) {
+        return Some(format!("unknown field {key}"));
+    }
+    if let Some((key, _)) = object.iter().find(|(_, v)| !v.is_string()) {
+        return Some(format!("{key} is not a string"));
+    }
+    let text = |key: &str| object.get(key).and_then(Value::as_str);
+    let code = text("uscc").unwrap_or("");
+    if let Err(e) = uscc::validate(code) {
+        return Some(format!("uscc {code:?}: {e}"));
+    }
+    if text("department") == Some("") {
+        return Some("department is empty".into());
+    }
+    let method = text("method").unwrap_or("");
+    if !METHODS.contains(&method) {
+        return Some(format!("method {method:?} is not one of {}", METHODS.join(", ")));
+    }
+    let date = text("date").unwrap_or("");
+    if Date::parse(date).map(|d| d.to_string()).ok().as_deref() != Some(date) {
+        return Some(format!("date {date:?} is not a date YYYY-MM-DD"));
+    }
+    OPTIONAL.iter().find(|k| text(k) == Some("")).map(|k| format!("{k} is empty (leave it out)"))
+}
+
+/// A firm's ledger of one year, as `fairdraw ledger` and the enterprise
+/// API show it: counts by department × method and by item.
+pub fn summary(checks: &[Check], uscc: &str, year: u64) -> Value {
+    let mine: Vec<&Check> = checks.iter().filter(|c| c.uscc == uscc).collect();
+    let mut by_department: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    let mut by_item: BTreeMap<&str, u64> = BTreeMap::new();
+    for c in &mine {
+        *by_department.entry((c.department.as_str(), c.method.as_str())).or_default() += 1;
+        for item in &c.items {
+            *by_item.entry(item.as_str()).or_default() += 1;
+        }
+    }
+    json!({
+        "year": year,
+        "checks": mine.len(),
+        "by_department": by_department.into_iter()
+            .map(|((department, method), n)| json!({"department": department, "method": method, "checks": n}))
+            .collect::<Vec<_>>(),
+        "by_item": by_item.into_iter().map(|(item, n)| json!({"item": item, "checks": n})).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(extra: Value) -> Value {
+        let mut c =
+            json!({"uscc": "913301271357246856", "department": "税务局", "method": "desk", "date": "2026-03-01"});
+        c.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        c
+    }
+
+    #[test]
+    fn an_external_check_of_another_shape_is_malformed() {
+        let body = |c: Value| json!({"checks": [c], "source": "x.csv"});
+        assert!(external_checks_problem(&json!({"checks": [], "source": "x"})).is_some());
+        for (bad, why) in [
+            (check(json!({"method": "visit"})), "method"),
+            (check(json!({"date": "2026-02-30"})), "date"),
+            (check(json!({"date": "2026/03/01"})), "date"),
+            (check(json!({"item": ""})), "item"),
+            (check(json!({"extra": "x"})), "unknown"),
+            (check(json!({"department": ""})), "department"),
+            (check(json!({"uscc": "123"})), "uscc"),
+        ] {
+            let found = external_checks_problem(&body(bad.clone())).unwrap_or_default();
+            assert!(found.contains(why), "{bad}: {found}");
+        }
+    }
+}
