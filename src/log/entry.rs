@@ -28,10 +28,14 @@ pub enum Kind {
     Amendment,
     WitnessPolicy,
     Note,
+    FollowUp,
+    FollowUpClosed,
+    Objection,
+    ObjectionAnswer,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 14] = [
         Kind::LogCreated,
         Kind::RegistrySnapshot,
         Kind::DrawCommitment,
@@ -42,6 +46,10 @@ impl Kind {
         Kind::Amendment,
         Kind::WitnessPolicy,
         Kind::Note,
+        Kind::FollowUp,
+        Kind::FollowUpClosed,
+        Kind::Objection,
+        Kind::ObjectionAnswer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +64,10 @@ impl Kind {
             Kind::Amendment => "Amendment",
             Kind::WitnessPolicy => "WitnessPolicy",
             Kind::Note => "Note",
+            Kind::FollowUp => "FollowUp",
+            Kind::FollowUpClosed => "FollowUpClosed",
+            Kind::Objection => "Objection",
+            Kind::ObjectionAnswer => "ObjectionAnswer",
         }
     }
 
@@ -98,6 +110,10 @@ impl Kind {
             Kind::Amendment => typed::<Amendment>(body),
             Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(BodyError::Policy),
             Kind::Note => typed::<Note>(body),
+            // LOG-FORMAT "Follow-ups" and "Objections".
+            Kind::FollowUp | Kind::FollowUpClosed | Kind::Objection | Kind::ObjectionAnswer => {
+                super::aftercare::check_body(self, body).map_err(BodyError::Schema)
+            }
         }
     }
 }
