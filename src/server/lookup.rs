@@ -54,8 +54,9 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
         .map_err(|e| ApiError::bad_request(format!("{code} is not a valid 统一社会信用代码 (GB 32100-2015): {e}")))?;
     let view = state.view()?;
     let log = &view.log;
+    let firm = super::firm::firm_side(&view, &code, state.today());
     if Publication::of_log(log) == Publication::Protected {
-        return Ok(Json(protected_answer(&view, &code)));
+        return Ok(Json(with_firm_side(protected_answer(&view, &code), firm)));
     }
     let mut name = Value::Null;
     let mut out = Vec::new();
@@ -132,7 +133,15 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
             "ticket": eligible.then_some(tkt), "cutoff": cutoff, "selected": selected, "explanation": explanation, "inclusion": inclusion,
         }));
     }
-    Ok(Json(json!({"uscc": code, "name": name, "publication": "full", "draws": out})))
+    Ok(Json(with_firm_side(json!({"uscc": code, "name": name, "publication": "full", "draws": out}), firm)))
+}
+
+/// The answer with the firm's side (firm.rs) added.
+fn with_firm_side(mut answer: Value, firm: serde_json::Map<String, Value>) -> Value {
+    if let Some(a) = answer.as_object_mut() {
+        a.extend(firm);
+    }
+    answer
 }
 
 const NOT_SELECTED_PROTECTED: &str =
