@@ -35,7 +35,7 @@ import tempfile
 import time
 import zlib
 
-from . import commitments, fetch, merkle, witness
+from . import aftercare, commitments, fetch, merkle, witness
 from .published import PublicationChecks
 from .static import StaticChecks
 from .canonical import canonical_json, parse_canonical
@@ -119,6 +119,7 @@ BODY = {
     "Amendment": {"amends": "hex", "reason": str, "result": dict},
     "WitnessPolicy": {"witnesses": list, "quorum": int},
     "Note": {"text": str},
+    **aftercare.BODY,
 }
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
 RECORD_KEYS = {"batch_end", "checkpoint", "size"}
@@ -173,6 +174,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
         self.checkpoint_cosigned = None      # witness.Cosigned: cosignature lines of the `checkpoint` file
         self.protected = False               # LogCreated.publication == "protected"
         self.init_publication()              # published.PublicationChecks
+        self.aftercare = aftercare.References(self)  # follow-ups and objections
 
     # -- output
     def problem(self, msg):
@@ -409,7 +411,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
         fields = self.body_fields(kind, body)
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
-        optional = {"publication"} if kind == "LogCreated" else set()
+        optional = {"publication"} if kind == "LogCreated" else aftercare.OPTIONAL.get(kind, set())
         missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
         wrong = [f for f in fields if f in body and not type_ok(body[f], fields[f])]
@@ -419,6 +421,10 @@ class LogVerifier(PublicationChecks, StaticChecks):
                                                   unknown and f"unknown {', '.join(unknown)}",
                                                   wrong and f"wrong type or format: {', '.join(wrong)}") if x))
             ok = False
+        if ok and kind in aftercare.BODY:
+            for p in aftercare.body_problems(kind, body):
+                self.problem(f"{where} ({kind}): {p}")
+                ok = False
         e.kind, e.body, e.ok = kind, body, ok
         if e.index == 0 and kind == "LogCreated":        # the mode every later body depends on
             self.protected = body.get("publication") == "protected"
@@ -742,6 +748,12 @@ class LogVerifier(PublicationChecks, StaticChecks):
 
     def ref_Amendment(self, e, b):
         self.earlier(e, b["amends"], list(BODY), "amends")
+
+    # -- LOG-FORMAT "Follow-ups" and "Objections"
+    def ref_FollowUp(self, e, b):
+        self.aftercare.check(e, b)
+
+    ref_FollowUpClosed = ref_Objection = ref_ObjectionAnswer = ref_FollowUp
 
     # -- LOG-FORMAT "Witnesses and cosignatures"
     def ref_WitnessPolicy(self, e, b):
