@@ -225,7 +225,11 @@ pub fn check_body(kind: Kind, body: &Value) -> Result<(), String> {
 pub fn found_problem(result: &Value) -> bool {
     result["format"] == 2
         && result["items"].as_array().into_iter().flatten().any(|item| {
-            item["codes"].as_array().into_iter().flatten().any(|c| c.as_str().is_some_and(|c| PROBLEM_CODES.contains(&c)))
+            item["codes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c.as_str().is_some_and(|c| PROBLEM_CODES.contains(&c)))
         })
 }
 
@@ -476,7 +480,10 @@ mod tests {
         assert!(matches!(given(Action::Case, "2024-09-20"), Err(DueError::NotAfterInspection { .. })));
         assert_eq!(given(Action::AbnormalList, "2024-10-16"), Err(DueError::NotGiven));
         assert_eq!(due_date(cal, Action::Correction, None, d("2024-09-20"), d("2024-09-27")), Err(DueError::Missing));
-        assert!(matches!(given(Action::Case, "2031-03-03"), Err(DueError::Calendar(CalendarError::YearNotPublished(_)))));
+        assert!(matches!(
+            given(Action::Case, "2031-03-03"),
+            Err(DueError::Calendar(CalendarError::YearNotPublished(_)))
+        ));
     }
 
     #[test]

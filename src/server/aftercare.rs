@@ -73,7 +73,8 @@ pub async fn open(
         let all: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
         refused("action", format!("must be one of {}", all.join(", ")))
     })?;
-    let given = req.due.as_deref().map(|d| aftercare::parse_due("due", d)).transpose().map_err(ApiError::unprocessable)?;
+    let given =
+        req.due.as_deref().map(|d| aftercare::parse_due("due", d)).transpose().map_err(ApiError::unprocessable)?;
     let today = state.today();
     let (filed, _) = state
         .write(move |log, view| {

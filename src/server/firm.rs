@@ -18,7 +18,9 @@ pub fn firm_side(view: &View, code: &str, today: Date) -> Map<String, Value> {
     let mut published = Vec::new();
     for d in view.draws.iter() {
         let doc = d.document();
-        let Some(a) = doc["assignments"].as_array().and_then(|a| a.iter().find(|a| a["uscc"] == code)) else { continue };
+        let Some(a) = doc["assignments"].as_array().and_then(|a| a.iter().find(|a| a["uscc"] == code)) else {
+            continue;
+        };
         let mut result_ids = Vec::new();
         for &i in view.results_of(&d.id) {
             let Ok(e) = view.log.entry(i) else { continue };
