@@ -50,6 +50,9 @@ enum Command {
     /// Run a witness (C2SP tlog-witness) that cosigns logs' checkpoints.
     #[command(subcommand)]
     Witness(cli::witness::WitnessCommand),
+    /// 后续处置: open or close a follow-up of a published result that found a problem.
+    #[command(subcommand)]
+    Followup(cli::followup::FollowUpCommand),
     /// Append a public note to the log.
     Note {
         /// The note's text, published as is.
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Policy(args) => cli::log::policy(&args),
         Command::Cosign(args) => cli::log::cosign(&args),
         Command::Witness(cmd) => cli::witness::run(&cmd),
+        Command::Followup(cmd) => cli::followup::run(&cmd),
         Command::Note { text, repeat, log } => cli::log::note(&log, &text, repeat),
         Command::Audit(cmd) => cli::log::audit(&cmd),
         Command::Wake(args) => cli::wake::run(&args),

@@ -11,6 +11,7 @@ import { api, ApiError } from './api.js';
 import { verifyInclusion } from './proof.js';
 import { publicationMode, publicationNotice } from './publication.js';
 import { disclosureSection } from './disclosure-check.js';
+import { firmSections } from './view-firm.js';
 
 // Proof check outcomes by draw id (kept across re-renders): 'ok' | 'bad'
 let proofState = new Map();
@@ -116,6 +117,7 @@ export function render(data) {
       h('h2', { id: 'ent-result-h' }, t('ent.result', { uscc: r.uscc })),
       r.publication === 'protected' ? notice('info', null, t('ent.protected')) : null,
       r.name ? dl([[t('ent.name'), zh(r.name)]]) : null,
+      firmSections(r),
       r.draws.length === 0 ? notice('info', null, t('ent.none'))
         : h('ol', { class: 'cards' }, r.draws.map(drawCard))));
   }

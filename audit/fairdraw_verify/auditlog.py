@@ -35,7 +35,7 @@ import tempfile
 import time
 import zlib
 
-from . import commitments, fetch, ledger, merkle, wakes, witness
+from . import aftercare, commitments, fetch, ledger, merkle, wakes, witness
 from .published import PublicationChecks
 from .static import StaticChecks
 from .canonical import canonical_json, parse_canonical
@@ -121,6 +121,7 @@ BODY = {
     "Note": {"text": str},
     "WakeUp": {"uscc": str, "reason": str},          # LOG-FORMAT "Wake-ups"; optional note, by
     "ExternalChecks": {"checks": list, "source": str},
+    **aftercare.BODY,
 }
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
 RECORD_KEYS = {"batch_end", "checkpoint", "size"}
@@ -175,6 +176,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
         self.checkpoint_cosigned = None      # witness.Cosigned: cosignature lines of the `checkpoint` file
         self.protected = False               # LogCreated.publication == "protected"
         self.init_publication()              # published.PublicationChecks
+        self.aftercare = aftercare.References(self)  # follow-ups and objections
 
     # -- output
     def problem(self, msg):
@@ -412,7 +414,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
         optional = {"LogCreated": {"publication"}, "WakeUp": set(wakes.OPTIONAL),
-                    "DrawCommitment": {"log_wakes"}, "ExternalChecks": {"by"}}.get(kind, set())
+                    "DrawCommitment": {"log_wakes"}, "ExternalChecks": {"by"}}.get(kind, aftercare.OPTIONAL.get(kind, set()))
         missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
         wrong = [f for f in fields if f in body and not type_ok(body[f], fields[f])]
@@ -427,6 +429,10 @@ class LogVerifier(PublicationChecks, StaticChecks):
         elif kind == "ExternalChecks" and ledger.external_checks_problem(body):   # LOG-FORMAT "The burden ledger and caps"
             self.problem(f"{where} (ExternalChecks): {ledger.external_checks_problem(body)}")
             ok = False
+        if ok and kind in aftercare.BODY:
+            for p in aftercare.body_problems(kind, body):
+                self.problem(f"{where} ({kind}): {p}")
+                ok = False
         e.kind, e.body, e.ok = kind, body, ok
         if e.index == 0 and kind == "LogCreated":        # the mode every later body depends on
             self.protected = body.get("publication") == "protected"
@@ -776,6 +782,12 @@ class LogVerifier(PublicationChecks, StaticChecks):
 
     def ref_Amendment(self, e, b):
         self.earlier(e, b["amends"], list(BODY), "amends")
+
+    # -- LOG-FORMAT "Follow-ups" and "Objections"
+    def ref_FollowUp(self, e, b):
+        self.aftercare.check(e, b)
+
+    ref_FollowUpClosed = ref_Objection = ref_ObjectionAnswer = ref_FollowUp
 
     # -- LOG-FORMAT "Witnesses and cosignatures"
     def ref_WitnessPolicy(self, e, b):

@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod disclose;
 pub mod draw;
+pub mod followup;
 pub mod ledger;
 pub mod log;
 pub mod publish;

@@ -398,6 +398,7 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
         };
         r.tampering.extend(problem);
     }
+    r.tampering.extend(super::audit_aftercare::check(entries, leaves));
     let sealed = audit_seal::after_all(entries, leaves, &published);
     r.notes.extend(sealed.notes);
     r.tampering.extend(sealed.tampering);

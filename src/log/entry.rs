@@ -30,10 +30,14 @@ pub enum Kind {
     Note,
     WakeUp,
     ExternalChecks,
+    FollowUp,
+    FollowUpClosed,
+    Objection,
+    ObjectionAnswer,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 16] = [
         Kind::LogCreated,
         Kind::RegistrySnapshot,
         Kind::DrawCommitment,
@@ -46,6 +50,10 @@ impl Kind {
         Kind::Note,
         Kind::WakeUp,
         Kind::ExternalChecks,
+        Kind::FollowUp,
+        Kind::FollowUpClosed,
+        Kind::Objection,
+        Kind::ObjectionAnswer,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +70,10 @@ impl Kind {
             Kind::Note => "Note",
             Kind::WakeUp => "WakeUp",
             Kind::ExternalChecks => "ExternalChecks",
+            Kind::FollowUp => "FollowUp",
+            Kind::FollowUpClosed => "FollowUpClosed",
+            Kind::Objection => "Objection",
+            Kind::ObjectionAnswer => "ObjectionAnswer",
         }
     }
 
@@ -108,6 +120,10 @@ impl Kind {
             Kind::ExternalChecks => {
                 typed::<ExternalChecks>(body)?;
                 super::ledger::external_checks_problem(body).map_or(Ok(()), |p| Err(BodyError::Schema(p)))
+            }
+            // LOG-FORMAT "Follow-ups" and "Objections".
+            Kind::FollowUp | Kind::FollowUpClosed | Kind::Objection | Kind::ObjectionAnswer => {
+                super::aftercare::check_body(self, body).map_err(BodyError::Schema)
             }
         }
     }

@@ -6,7 +6,9 @@
 //! [`store`]). Draws go commit → beacon → reveal ([`flow`], [`beacon`]) and
 //! anyone replays and checks them ([`audit`]).
 
+pub mod aftercare;
 pub mod audit;
+pub mod audit_aftercare;
 pub mod audit_entries;
 pub mod audit_protected;
 pub mod audit_receipts;

@@ -54,8 +54,9 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
         .map_err(|e| ApiError::bad_request(format!("{code} is not a valid 统一社会信用代码 (GB 32100-2015): {e}")))?;
     let view = state.view()?;
     let log = &view.log;
+    let firm = super::firm::firm_side(&view, &code, state.today());
     if Publication::of_log(log) == Publication::Protected {
-        let mut answer = protected_answer(&view, &code);
+        let mut answer = with_firm_side(protected_answer(&view, &code), firm);
         answer["ledger"] = ledger_field(log, &code, state.today().year.into());
         return Ok(Json(answer));
     }
@@ -134,9 +135,9 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
             "ticket": eligible.then_some(tkt), "cutoff": cutoff, "selected": selected, "explanation": explanation, "inclusion": inclusion,
         }));
     }
-    Ok(Json(
-        json!({"uscc": code, "name": name, "publication": "full", "draws": out, "ledger": ledger_field(log, &code, state.today().year.into())}),
-    ))
+    let mut answer = with_firm_side(json!({"uscc": code, "name": name, "publication": "full", "draws": out}), firm);
+    answer["ledger"] = ledger_field(log, &code, state.today().year.into());
+    Ok(Json(answer))
 }
 
 /// The firm's burden ledger of this year (the server's today, China),
@@ -146,6 +147,14 @@ fn ledger_field(log: &crate::log::store::Log, code: &str, year: u64) -> Value {
     let earlier: Vec<(String, &crate::log::entry::Entry)> =
         log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
     crate::log::ledger::summary(&crate::log::ledger::checks_of_year(&earlier, year), code, year)
+}
+
+/// The answer with the firm's side (firm.rs) added.
+fn with_firm_side(mut answer: Value, firm: serde_json::Map<String, Value>) -> Value {
+    if let Some(a) = answer.as_object_mut() {
+        a.extend(firm);
+    }
+    answer
 }
 
 const NOT_SELECTED_PROTECTED: &str =

@@ -2,9 +2,11 @@
 //! router ([`app`]); `main` only wires. Every response is derived from the
 //! audit log; writes go through the log too.
 
+mod aftercare;
 mod commitments;
 mod draws;
 pub mod error;
+mod firm;
 mod listen;
 mod lookup;
 mod pending;

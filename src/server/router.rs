@@ -25,7 +25,7 @@ use tower_http::LatencyUnit;
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{commitments, draws, lookup, recording, regulator, results, stats, witnesses};
+use super::{aftercare, commitments, draws, lookup, recording, regulator, results, stats, witnesses};
 
 /// How long a request may take once its header is read (answered 408).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -51,6 +51,12 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/commitments"),
     ("POST", "/api/commitments/{id}/reveal"),
     ("GET", "/api/openapi.json"),
+    ("GET", "/api/followups"),
+    ("POST", "/api/followups"),
+    ("POST", "/api/followups/{id}/close"),
+    ("GET", "/api/objections"),
+    ("POST", "/api/objections"),
+    ("POST", "/api/objections/{id}/answer"),
 ];
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
@@ -96,6 +102,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/stats", get(stats::year))
         .route("/api/commitments", get(commitments::list))
         .route("/api/openapi.json", get(openapi))
+        .route("/api/followups", get(aftercare::follow_ups))
+        .route("/api/objections", get(aftercare::objections))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]));
     // The token is checked per method (`route_layer` on the method router),
     // so a wrong method answers 405 without it, and before any body is read.
@@ -105,7 +113,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/results/{id}/amend", post(recording::amend).route_layer(token.clone()))
         .route("/api/commitments", post(regulator::commit).route_layer(token.clone()))
         .route("/api/commitments/{id}/reveal", post(regulator::reveal).route_layer(token.clone()))
-        .route("/api/draws/{id}/unseal", post(regulator::unseal).route_layer(token))
+        .route("/api/draws/{id}/unseal", post(regulator::unseal).route_layer(token.clone()))
+        .route("/api/followups", post(aftercare::open).route_layer(token.clone()))
+        .route("/api/followups/{id}/close", post(aftercare::close).route_layer(token.clone()))
+        .route("/api/objections", post(aftercare::file).route_layer(token.clone()))
+        .route("/api/objections/{id}/answer", post(aftercare::answer).route_layer(token))
         .layer(DefaultBodyLimit::max(state.config().max_body_bytes));
     // The page is one document; its own script routes /draws/{id} and friends.
     let index = ServeFile::new(web.join("index.html"));

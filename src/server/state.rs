@@ -117,6 +117,8 @@ pub struct View {
     /// The pending ids (`result.pending`) of logged results: their files
     /// under private/results/ are leftovers, never shown as pending.
     logged_pending: HashMap<String, u64>,
+    /// Follow-ups and objections (LOG-FORMAT "Follow-ups", "Objections").
+    pub aftercare: crate::log::aftercare::Aftercare,
     key: Option<FileKey>,
     /// Whole result lists by draw id, with the day they were made for: a
     /// view lasts until the next write, and so do they.
@@ -134,6 +136,7 @@ impl View {
             amendments: HashMap::new(),
             snapshots: HashMap::new(),
             logged_pending: HashMap::new(),
+            aftercare: Default::default(),
             key,
             result_lists: Mutex::new(HashMap::new()),
         };
@@ -181,6 +184,9 @@ impl View {
                     }
                 }
                 Kind::Amendment => v.amendments.entry(field(e, "amends")).or_default().push(i),
+                Kind::FollowUp | Kind::FollowUpClosed | Kind::Objection | Kind::ObjectionAnswer => {
+                    v.aftercare.add(i, &log.id(i), e)
+                }
                 _ => {}
             }
         }

@@ -20,6 +20,7 @@ import { parseTime, rfc3339 } from './time.js';
 import { strictUtf8, parseCanonical, splitLines } from './jsonl.js';
 import { checkWitnessPolicy, checkCosignatures, witnessLines } from './witness.js';
 import { PUBLICATION_TYPES, Publication } from './publication.js';
+import { AFTERCARE_BODY, AFTERCARE_OPTIONAL, aftercareProblems, AftercareReferences } from './aftercare.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 // drand quicknet (LOG-FORMAT "Commitment beacons"; data/drand/quicknet.json)
@@ -49,6 +50,7 @@ const BODY = {
   Note: { text: 'str' },
   WakeUp: { uscc: 'str', reason: 'str' }, // LOG-FORMAT "Wake-ups"; optional note, by
   ExternalChecks: { checks: 'list', source: 'str' },
+  ...AFTERCARE_BODY,
 };
 /** The public files of a log directory that verifyLog reads. */
 export const LOG_FILES = ['log.pub', 'entries.jsonl', 'checkpoints.jsonl', 'checkpoint', 'cosignatures.jsonl'];
@@ -114,6 +116,7 @@ class LogVerifier {
     this.lines = []; this.problems = 0;
     this.byId = new Map(); this.beaconOf = new Map();
     this.publication = new Publication(this, readBlob === undefined ? name => getFile(files, name) : readBlob);
+    this.aftercare = new AftercareReferences(this);
   }
 
   problem(msg) { this.problems++; this.lines.push(`problem: ${msg}`); }
@@ -284,7 +287,8 @@ class LogVerifier {
     }
     if (kind === 'DrawPublication' && isProtected) fields.openings = 'openings';
     if (kind === 'ExternalChecks' && Object.hasOwn(body, 'by')) fields.by = 'str';
-    const missing = Object.keys(fields).filter(f => !Object.hasOwn(body, f));
+    const optional = AFTERCARE_OPTIONAL[kind] || [];
+    const missing = Object.keys(fields).filter(f => !Object.hasOwn(body, f) && !optional.includes(f));
     const unknown = Object.keys(body).filter(f => !Object.hasOwn(fields, f));
     const wrong = Object.keys(fields).filter(f => Object.hasOwn(body, f) && !TYPES[fields[f]](body[f]));
     if (missing.length || unknown.length || wrong.length) {
@@ -297,6 +301,9 @@ class LogVerifier {
     } else if (kind === 'ExternalChecks' && externalChecksProblem(body) !== null) {
       this.problem(`${where} (ExternalChecks): ${externalChecksProblem(body)}`); // LOG-FORMAT "The burden ledger and caps"
       ok = false;
+    }
+    if (ok && Object.hasOwn(AFTERCARE_BODY, kind)) {
+      for (const p of aftercareProblems(kind, body)) { this.problem(`${where} (${kind}): ${p}`); ok = false; }
     }
     Object.assign(e, { kind, body, ok });
     if (kind === 'LogCreated' && e.index === 0 && ok) this.publication.created(body);
@@ -447,5 +454,11 @@ class LogVerifier {
   }
 
   refAmendment(e, b) { this.earlier(e, b.amends, Object.keys(BODY), 'amends'); }
+
+  // LOG-FORMAT "Follow-ups" and "Objections"
+  refFollowUp(e, b) { this.aftercare.check(e, b); }
+  refFollowUpClosed(e, b) { this.aftercare.check(e, b); }
+  refObjection(e, b) { this.aftercare.check(e, b); }
+  refObjectionAnswer(e, b) { this.aftercare.check(e, b); }
 }
 
