@@ -13,6 +13,7 @@ pub mod date;
 pub mod fields;
 pub mod merkle;
 pub mod registry;
+pub mod result;
 pub mod snapshot;
 pub mod ticket;
 pub mod uscc;

@@ -46,6 +46,9 @@ const BODY = {
   WitnessPolicy: { witnesses: 'list', quorum: 'int' },
   Note: { text: 'str' },
 };
+// Kinds whose body may name the account that wrote it (optional `by`,
+// LOG-FORMAT "Accounts and roles").
+const BY_KINDS = ['InspectionResult', 'Amendment'];
 /** The public files of a log directory that verifyLog reads. */
 export const LOG_FILES = ['log.pub', 'entries.jsonl', 'checkpoints.jsonl', 'checkpoint', 'cosignatures.jsonl'];
 const ENTRY_KEYS = ['body', 'index', 'kind', 'simulated', 'time', 'v'];
@@ -277,6 +280,7 @@ class LogVerifier {
       else { this.problem(`${where} (DrawResult): outcome must be "drawn" or "infeasible"`); ok = false; }
     }
     if (kind === 'DrawPublication' && isProtected) fields.openings = 'openings';
+    if (BY_KINDS.includes(kind) && Object.hasOwn(body, 'by')) fields.by = 'str';
     const missing = Object.keys(fields).filter(f => !Object.hasOwn(body, f));
     const unknown = Object.keys(body).filter(f => !Object.hasOwn(fields, f));
     const wrong = Object.keys(fields).filter(f => Object.hasOwn(body, f) && !TYPES[fields[f]](body[f]));
