@@ -123,6 +123,8 @@ BODY = {
     "ExternalChecks": {"checks": list, "source": str},
     **aftercare.BODY,
 }
+# Kinds whose body may name the account that wrote it (optional `by`).
+BY_KINDS = {"InspectionResult", "Amendment"}
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
 RECORD_KEYS = {"batch_end", "checkpoint", "size"}
 
@@ -462,6 +464,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
                     fields["openings"] = list
         elif kind == "DrawPublication" and self.protected:
             fields["openings"] = list
+        if kind in BY_KINDS and "by" in body:           # LOG-FORMAT "Accounts and roles"
+            fields["by"] = str
         return fields
 
     # -- check 5: references

@@ -112,8 +112,14 @@ impl Kind {
                 }
             }
             Kind::DrawPublication => typed::<DrawPublication>(body),
-            Kind::InspectionResult => typed::<InspectionResult>(body),
-            Kind::Amendment => typed::<Amendment>(body),
+            Kind::InspectionResult => {
+                typed::<InspectionResult>(body)?;
+                by_is_text(body)
+            }
+            Kind::Amendment => {
+                typed::<Amendment>(body)?;
+                by_is_text(body)
+            }
             Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(BodyError::Policy),
             Kind::Note => typed::<Note>(body),
             Kind::WakeUp => check_wake_up(body),
@@ -289,7 +295,11 @@ struct DrawPublication {
 struct InspectionResult {
     draw: Hex64,
     uscc: String,
+    /// v1 or v2 (LOG-FORMAT "Results v2"); its content is the writer's.
     result: Object,
+    /// The account that wrote the entry (LOG-FORMAT "Accounts and roles").
+    #[serde(default)]
+    by: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -299,6 +309,16 @@ struct Amendment {
     amends: Hex64,
     reason: String,
     result: Object,
+    #[serde(default)]
+    by: Option<Value>,
+}
+
+/// `by`, when present, is a string (serde's `Option` would take `null`).
+fn by_is_text(body: &Value) -> Result<(), BodyError> {
+    match body.get("by") {
+        None | Some(Value::String(_)) => Ok(()),
+        Some(other) => Err(BodyError::Schema(format!("by is {other}, expected the name of an account (a string)"))),
+    }
 }
 
 #[derive(Deserialize)]
@@ -507,6 +527,20 @@ mod tests {
         };
         assert!(result(json!({})).is_ok());
         assert!(result(json!({"draw": "AB".repeat(32)})).is_err(), "upper-case hex");
+        assert!(result(json!({"by": "lu"})).is_ok(), "the account that wrote it");
+        assert!(result(json!({"by": null})).is_err(), "by is a name");
+        assert!(result(json!({"by": 7})).is_err(), "by is a name");
+        let v2 = json!({"format": 2, "inspection_date": "2026-11-20", "method": "desk", "state": "已公示",
+            "items": [{"item": "i", "department": "d", "codes": ["A", "B"], "findings": ""}], "attachments": [],
+            "pending": "p-1", "recorded_by": "lu", "reviewed_by": "shen"});
+        assert!(result(json!({"result": v2, "by": "shen"})).is_ok(), "a v2 result");
+        let amendment = |extra: Value| {
+            let mut b = json!({"amends": id, "reason": "r", "result": {}});
+            b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            check(Kind::Amendment, b)
+        };
+        assert!(amendment(json!({"by": "shen"})).is_ok());
+        assert!(amendment(json!({"by": ["shen"]})).is_err());
         let drawn = |b: Value| check(Kind::DrawResult, b);
         assert!(drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "draw": {}})).is_ok());
         assert!(drawn(json!({"commitment": id, "beacon": id, "outcome": "drawn", "failure": "x"})).is_err());

@@ -15,6 +15,7 @@ pub mod dormancy;
 pub mod fields;
 pub mod merkle;
 pub mod registry;
+pub mod result;
 pub mod snapshot;
 pub mod ticket;
 pub mod uscc;

@@ -13,6 +13,7 @@ mod pending;
 mod recording;
 mod regulator;
 mod results;
+mod results_v2;
 mod router;
 pub mod state;
 mod stats;

@@ -15,10 +15,12 @@ use super::error::{ApiError, ApiResult};
 use super::pending::{self, Pending};
 use super::regulator::{check_lengths, clock, FINDINGS_MAX_BYTES, REASON_MAX_BYTES, SHORT_FIELD_MAX_BYTES};
 use super::results::{self, CATEGORIES, STATES};
+use super::results_v2::{self, NewResultV2};
 use super::state::{AppState, View};
 use crate::log::entry::Kind;
 use crate::log::store::Log;
 use crate::model::date::Date;
+use crate::model::result::{self, Attachment, Fields, Item, ResultV2};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,28 +65,48 @@ fn logged_for(log: &Log, view: &View, draw: &str, uscc: &str) -> bool {
     view.results_of(draw).iter().any(|&i| log.entry(i).is_ok_and(|e| e.body["uscc"] == uscc))
 }
 
-/// Records a result as pending: a file under private/results/, nothing logged.
+/// What a recording request gives, per format.
+enum Recorded {
+    V1(NewResult),
+    V2(Fields),
+}
+
+/// Records a result as pending: a file under private/results/, nothing
+/// logged. A body with `format` is a v2 result (results_v2.rs), else v1.
 pub async fn record(
     State(state): State<AppState>,
-    body: Result<Json<NewResult>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
-    check_lengths(&[
-        ("draw", Some(&req.draw), SHORT_FIELD_MAX_BYTES),
-        ("uscc", Some(&req.uscc), SHORT_FIELD_MAX_BYTES),
-        ("category", Some(&req.category), SHORT_FIELD_MAX_BYTES),
-        ("inspection_date", Some(&req.inspection_date), SHORT_FIELD_MAX_BYTES),
-        ("findings", Some(&req.findings), FINDINGS_MAX_BYTES),
-    ])?;
-    check_category(&req.category)?;
+    let Json(body) = body?;
+    let (draw, uscc, date, recorded) = if body.get("format").is_some() {
+        let req = NewResultV2::parse(body)?;
+        check_lengths(&[
+            ("draw", Some(&req.draw), SHORT_FIELD_MAX_BYTES),
+            ("uscc", Some(&req.uscc), SHORT_FIELD_MAX_BYTES),
+        ])?;
+        let fields = req.fields()?;
+        (req.draw, req.uscc, fields.inspection_date.clone(), Recorded::V2(fields))
+    } else {
+        let req: NewResult = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        check_lengths(&[
+            ("draw", Some(&req.draw), SHORT_FIELD_MAX_BYTES),
+            ("uscc", Some(&req.uscc), SHORT_FIELD_MAX_BYTES),
+            ("category", Some(&req.category), SHORT_FIELD_MAX_BYTES),
+            ("inspection_date", Some(&req.inspection_date), SHORT_FIELD_MAX_BYTES),
+            ("findings", Some(&req.findings), FINDINGS_MAX_BYTES),
+        ])?;
+        check_category(&req.category)?;
+        (req.draw.clone(), req.uscc.clone(), req.inspection_date.clone(), Recorded::V1(req))
+    };
     let today = state.today();
     let log_dir = state.config().log_dir.clone();
+    let app = state.clone();
     // Through the writer, so that records and publications are ordered.
     let (p, _) = state
         .write(move |log, view| {
-            let d = view.draw(&req.draw)?;
-            let date = check_date(&req.inspection_date, d.result.china_date(), today)?;
-            let uscc = crate::model::uscc::normalize(req.uscc.trim());
+            let d = view.draw(&draw)?;
+            let date = check_date(&date, d.result.china_date(), today)?;
+            let uscc = crate::model::uscc::normalize(uscc.trim());
             // A sealed draw's targets are in the bureau's sealed copy.
             let sealed_copy = match d.sealed() {
                 Some(_) => Some(
@@ -99,14 +121,20 @@ pub async fn record(
                 .and_then(|a| a.iter().find(|a| a["uscc"] == uscc.as_str()))
                 .cloned()
                 .ok_or_else(|| ApiError::unprocessable(format!("{uscc} is not a target of draw {}", d.id)))?;
+            let result = match recorded {
+                Recorded::V1(req) => json!({"name": target["name"], "category": req.category, "inspection_date": date,
+                    "findings": req.findings, "state": "待审核"}),
+                Recorded::V2(fields) => {
+                    results_v2::check_against_draw(&app, log, d, &uscc, &fields)?;
+                    serde_json::to_value(ResultV2::new(fields, "待审核")).map_err(ApiError::internal)?
+                }
+            };
             let is_logged = |id: &str| view.published_pending(id).is_some();
             pending::remove_logged(&log_dir, is_logged).map_err(ApiError::internal)?;
             let waiting = pending::load_all(&log_dir, is_logged).map_err(ApiError::internal)?;
             if logged_for(log, view, &d.id, &uscc) || waiting.iter().any(|p| p.draw == d.id && p.uscc == uscc) {
                 return Err(ApiError::conflict(format!("a result for {uscc} is already recorded; amend it instead")));
             }
-            let result = json!({"name": target["name"], "category": req.category, "inspection_date": date,
-                "findings": req.findings, "state": "待审核"});
             let Value::Object(result) = result else { unreachable!("a JSON object") };
             let p = Pending {
                 id: pending::new_id(),
@@ -132,6 +160,10 @@ pub struct AmendRequest {
     findings: Option<String>,
     inspection_date: Option<String>,
     state: Option<String>,
+    /// Format 2 only (results_v2.rs).
+    method: Option<String>,
+    items: Option<Vec<Item>>,
+    attachments: Option<Vec<Attachment>>,
 }
 
 /// What an amendment left: a logged result (amended or just published) or
@@ -165,6 +197,19 @@ pub async fn amend(
     if let Some(f) = req.findings {
         changes.insert("findings".into(), json!(f));
     }
+    if let Some(m) = req.method {
+        changes.insert("method".into(), json!(m));
+    }
+    if let Some(mut items) = req.items {
+        for item in &mut items {
+            result::sort_codes(&mut item.codes);
+        }
+        items.sort_by(|a, b| (&a.item, &a.department).cmp(&(&b.item, &b.department)));
+        changes.insert("items".into(), serde_json::to_value(items).map_err(ApiError::internal)?);
+    }
+    if let Some(a) = req.attachments {
+        changes.insert("attachments".into(), serde_json::to_value(a).map_err(ApiError::internal)?);
+    }
     let new_date = req.inspection_date;
     if let Some(s) = req.state {
         if !STATES.contains(&s.as_str()) {
@@ -173,21 +218,25 @@ pub async fn amend(
         changes.insert("state".into(), json!(s));
     }
     if changes.is_empty() && new_date.is_none() {
-        return Err(ApiError::bad_request("nothing to amend: give category, findings, inspection_date or state"));
+        return Err(ApiError::bad_request(
+            "nothing to amend: give inspection_date or state, category or findings (v1), method, items or attachments (format 2)",
+        ));
     }
     let today = state.today();
     let reason = req.reason;
     let log_dir = state.config().log_dir.clone();
+    let app = state.clone();
     let (amended, view) = state
         .write(move |log, view| {
+            let state = &app;
             let date = |draw: &str| -> ApiResult<Option<String>> {
                 let Some(d) = &new_date else { return Ok(None) };
                 Ok(Some(check_date(d, view.draw(draw)?.result.china_date(), today)?))
             };
             if pending::is_id(&id) {
-                amend_pending(log, view, &log_dir, &id, reason, changes, &date)
+                amend_pending(state, log, view, &log_dir, &id, reason, changes, &date)
             } else {
-                amend_logged(log, view, today, &id, reason, changes, &date)
+                amend_logged(state, log, view, today, &id, reason, changes, &date)
             }
         })
         .await?;
@@ -200,7 +249,9 @@ pub async fn amend(
 
 /// An Amendment entry for a logged result. A published result does not go
 /// back to review: its entries are public already.
+#[allow(clippy::too_many_arguments)]
 fn amend_logged(
+    state: &AppState,
     log: &mut Log,
     view: &View,
     today: Date,
@@ -218,6 +269,13 @@ fn amend_logged(
     if results::is_public(&results::current(view, i, today)) && changes.get("state").is_some_and(|s| s == "待审核") {
         return Err(ApiError::unprocessable("a published result cannot go back to review (待审核); amend its fields"));
     }
+    let original = results::fields_of(view, i);
+    let mut merged = original.clone();
+    merged.extend(changes.clone());
+    if let Some(fields) = results_v2::check_amended(&original, &merged)? {
+        let d = view.draw(result.body["draw"].as_str().unwrap_or_default())?;
+        results_v2::check_against_draw(state, log, d, result.body["uscc"].as_str().unwrap_or_default(), &fields)?;
+    }
     let body = json!({"amends": log.id(i), "reason": reason, "result": Value::Object(changes)});
     let c = clock();
     let ids = log.append(vec![(Kind::Amendment, body)], &c.rfc3339, c.simulated)?;
@@ -227,7 +285,9 @@ fn amend_logged(
 
 /// A change to a pending result's file; with state 已公示 it is published:
 /// logged (naming its pending id), then its file is removed.
+#[allow(clippy::too_many_arguments)]
 fn amend_pending(
+    state: &AppState,
     log: &mut Log,
     view: &View,
     log_dir: &FsPath,
@@ -249,8 +309,13 @@ fn amend_pending(
     if let Some(d) = date(&p.draw)? {
         changes.insert("inspection_date".into(), json!(d));
     }
+    let mut merged = p.result.clone();
+    merged.extend(changes.clone());
+    if let Some(fields) = results_v2::check_amended(&p.result, &merged)? {
+        results_v2::check_against_draw(state, log, view.draw(&p.draw)?, &p.uscc, &fields)?;
+    }
     let c = clock();
-    p.result.extend(changes.clone());
+    p.result = merged;
     p.amendments.push(json!({"time": c.rfc3339, "reason": reason, "changes": changes}));
     if p.result.get("state").and_then(Value::as_str) != Some("已公示") {
         pending::save(log_dir, &p).map_err(ApiError::internal)?;

@@ -64,6 +64,20 @@ pub fn current(view: &View, index: u64, today: Date) -> Value {
     out
 }
 
+/// A logged result's fields as they stand after its amendments.
+pub fn fields_of(view: &View, index: u64) -> Map<String, Value> {
+    let log = &view.log;
+    let Ok(entry) = log.entry(index) else { return Map::new() };
+    let mut fields = entry.body["result"].as_object().cloned().unwrap_or_default();
+    for &j in view.amendments_of(&log.id(index)) {
+        let Ok(a) = log.entry(j) else { continue };
+        for (k, v) in a.body["result"].as_object().into_iter().flatten() {
+            fields.insert(k.clone(), v.clone());
+        }
+    }
+    fields
+}
+
 /// A pending result (private/results/) as the regulator sees it: the same
 /// shape as a logged one, with its id `p-…` and its review amendments.
 pub fn pending(p: &Pending, today: Date) -> Value {
@@ -114,7 +128,40 @@ fn with_fields_and_clock(out: &mut Value, fields: &Map<String, Value>, published
     });
     if let (Some(out), Value::Object(more)) = (out.as_object_mut(), more) {
         out.extend(more);
+        if fields.contains_key("format") {
+            out.remove("category");
+            out.remove("findings");
+            out.extend(v2_fields(fields));
+        }
     }
+}
+
+/// A v2 result's own fields as answered: each item's codes with their
+/// texts (spec §12), and whether the result found a problem.
+fn v2_fields(fields: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for key in ["format", "method", "attachments", "recorded_by", "reviewed_by"] {
+        out.insert(key.into(), fields.get(key).cloned().unwrap_or(Value::Null));
+    }
+    let items: Vec<Value> = fields
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|item| {
+            let mut item = item.clone();
+            let codes: Vec<String> =
+                item["codes"].as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from).collect();
+            let texts: Vec<Value> = codes.iter().map(|c| json!(crate::model::result::text_of(c))).collect();
+            item["texts"] = json!(texts);
+            item["found_problem"] = json!(crate::model::result::found_problem(&codes));
+            item
+        })
+        .collect();
+    let found = items.iter().any(|i| i["found_problem"] == true);
+    out.insert("items".into(), json!(items));
+    out.insert("found_problem".into(), json!(found));
+    out
 }
 
 /// Whether a rendered result may be shown to the public: only reviewed ones

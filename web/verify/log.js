@@ -52,6 +52,9 @@ const BODY = {
   ExternalChecks: { checks: 'list', source: 'str' },
   ...AFTERCARE_BODY,
 };
+// Kinds whose body may name the account that wrote it (optional `by`,
+// LOG-FORMAT "Accounts and roles").
+const BY_KINDS = ['InspectionResult', 'Amendment'];
 /** The public files of a log directory that verifyLog reads. */
 export const LOG_FILES = ['log.pub', 'entries.jsonl', 'checkpoints.jsonl', 'checkpoint', 'cosignatures.jsonl'];
 const ENTRY_KEYS = ['body', 'index', 'kind', 'simulated', 'time', 'v'];
@@ -286,7 +289,7 @@ class LogVerifier {
       else { this.problem(`${where} (DrawResult): outcome must be "drawn" or "infeasible"`); ok = false; }
     }
     if (kind === 'DrawPublication' && isProtected) fields.openings = 'openings';
-    if (kind === 'ExternalChecks' && Object.hasOwn(body, 'by')) fields.by = 'str';
+    if ((kind === 'ExternalChecks' || BY_KINDS.includes(kind)) && Object.hasOwn(body, 'by')) fields.by = 'str';
     const optional = AFTERCARE_OPTIONAL[kind] || [];
     const missing = Object.keys(fields).filter(f => !Object.hasOwn(body, f) && !optional.includes(f));
     const unknown = Object.keys(body).filter(f => !Object.hasOwn(fields, f));
