@@ -28,10 +28,11 @@ pub enum Kind {
     Amendment,
     WitnessPolicy,
     Note,
+    AnnualPlan,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::LogCreated,
         Kind::RegistrySnapshot,
         Kind::DrawCommitment,
@@ -42,6 +43,7 @@ impl Kind {
         Kind::Amendment,
         Kind::WitnessPolicy,
         Kind::Note,
+        Kind::AnnualPlan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Kind {
             Kind::Amendment => "Amendment",
             Kind::WitnessPolicy => "WitnessPolicy",
             Kind::Note => "Note",
+            Kind::AnnualPlan => "AnnualPlan",
         }
     }
 
@@ -98,6 +101,13 @@ impl Kind {
             Kind::Amendment => typed::<Amendment>(body),
             Kind::WitnessPolicy => super::policy::Policy::from_body(body).map(|_| ()).map_err(BodyError::Policy),
             Kind::Note => typed::<Note>(body),
+            Kind::AnnualPlan => {
+                typed::<AnnualPlan>(body)?;
+                if body.get("by").is_some_and(Value::is_null) {
+                    return Err(BodyError::Schema("by is null: give the account's name or leave it out".into()));
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -179,6 +189,17 @@ struct DrawCommitment {
     log_history: Vec<Value>,
     /// Protected log: the blinded snapshots' roots and counts.
     blinded: Option<Object>,
+}
+
+/// A year's plan (LOG-FORMAT "Annual plans and batches"); `audit verify`
+/// checks the digest and the annual plan's canonical form.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct AnnualPlan {
+    annual: Object,
+    digest: Hex64,
+    by: Option<String>,
 }
 
 #[derive(Deserialize)]

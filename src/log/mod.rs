@@ -6,6 +6,7 @@
 //! [`store`]). Draws go commit → beacon → reveal ([`flow`], [`beacon`]) and
 //! anyone replays and checks them ([`audit`]).
 
+pub mod annual;
 pub mod audit;
 pub mod audit_entries;
 pub mod audit_protected;

@@ -8,6 +8,7 @@ pub mod error;
 mod listen;
 mod lookup;
 mod pending;
+mod plans;
 mod recording;
 mod regulator;
 mod results;

@@ -25,7 +25,7 @@ use tower_http::LatencyUnit;
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{commitments, draws, lookup, recording, regulator, results, witnesses};
+use super::{commitments, draws, lookup, plans, recording, regulator, results, witnesses};
 
 /// How long a request may take once its header is read (answered 408).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -49,6 +49,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/commitments"),
     ("POST", "/api/commitments"),
     ("POST", "/api/commitments/{id}/reveal"),
+    ("GET", "/api/plans"),
+    ("GET", "/api/visits"),
     ("GET", "/api/openapi.json"),
 ];
 
@@ -93,6 +95,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/results", get(results::list))
         .route("/api/results/{id}", get(results::one))
         .route("/api/commitments", get(commitments::list))
+        .route("/api/plans", get(plans::plans))
+        .route("/api/visits", get(plans::visits))
         .route("/api/openapi.json", get(openapi))
         .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]));
     // The token is checked per method (`route_layer` on the method router),

@@ -18,6 +18,8 @@ pub enum StoredPlanError {
     Status(String),
     #[error("plan.embargo is not {{\"until\": date}} or {{\"working_days\": 1–{MAX_EMBARGO_WORKING_DAYS}}}")]
     Embargo,
+    #[error("plan.annual is not {{\"plan\": entry id, \"batch\": name}}")]
+    Annual,
     #[error("the stored plan is not in canonical form")]
     NotCanonical,
 }
@@ -132,6 +134,10 @@ impl Plan {
                 None => None,
                 Some(e) => Some(stored_embargo(e).ok_or(StoredPlanError::Embargo)?),
             },
+            annual: match v.get("annual") {
+                None => None,
+                Some(a) => Some(stored_annual(a).ok_or(StoredPlanError::Annual)?),
+            },
             origin: Origin::default(),
         };
         if canonical::to_bytes(&plan.canonical()) != canonical::to_bytes(v) {
@@ -149,6 +155,15 @@ fn stored_embargo(e: &Value) -> Option<Embargo> {
     }
     let n = e.get("working_days")?.as_u64().filter(|n| (1..=MAX_EMBARGO_WORKING_DAYS).contains(n))?;
     Some(Embargo::WorkingDays(n as u32))
+}
+
+/// `{"plan": id, "batch": name}`; any other shape is `None` (extra keys are
+/// caught by the canonical comparison).
+fn stored_annual(a: &Value) -> Option<AnnualRef> {
+    // An entry id: 64 lower-case hex digits.
+    let id = |p: &&str| p.len() == 64 && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let plan = a.get("plan")?.as_str().filter(id)?;
+    Some(AnnualRef { plan: plan.to_string(), batch: a.get("batch")?.as_str()?.to_string() })
 }
 
 #[cfg(test)]
