@@ -35,7 +35,7 @@ import tempfile
 import time
 import zlib
 
-from . import commitments, fetch, merkle, witness
+from . import annual, commitments, fetch, merkle, witness
 from .published import PublicationChecks
 from .static import StaticChecks
 from .canonical import canonical_json, parse_canonical
@@ -119,6 +119,7 @@ BODY = {
     "Amendment": {"amends": "hex", "reason": str, "result": dict},
     "WitnessPolicy": {"witnesses": list, "quorum": int},
     "Note": {"text": str},
+    "AnnualPlan": {"annual": dict, "digest": "hex"},      # optional `by`: body_fields
 }
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
 RECORD_KEYS = {"batch_end", "checkpoint", "size"}
@@ -249,6 +250,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
                       "signature itself is NOT checked by verify.py (the Rust `fairdraw audit verify` checks it)")
         draws = [e for e in log if e.ok and e.kind == "DrawResult"]
         counted = self.check_draws(draws)                               # `audit replay`, or the public checks
+        self.out(annual.rate_line(annual.visits([e for e in log if e.ok])))   # LOG-FORMAT "Joint visits"
         if self.problems or self.diffs:
             self.out(f"TAMPERED: {self.problems} problem(s), {self.diffs} of {len(draws)} draw(s) differ")
             return 1
@@ -409,7 +411,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
         fields = self.body_fields(kind, body)
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
-        optional = {"publication"} if kind == "LogCreated" else set()
+        optional = {"publication"} if kind == "LogCreated" else {"by"} if kind == "AnnualPlan" else set()
         missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
         wrong = [f for f in fields if f in body and not type_ok(body[f], fields[f])]
@@ -429,6 +431,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
         fields = dict(BODY[kind])
         if kind == "LogCreated":
             fields["publication"] = str
+        elif kind == "AnnualPlan":
+            fields["by"] = str
         elif kind == "DrawCommitment" and self.protected:
             fields["blinded"] = dict
         elif kind == "DrawResult" and body.get("outcome") == "infeasible":
@@ -530,6 +534,10 @@ class LogVerifier(PublicationChecks, StaticChecks):
             return f"{name}: the last line has no newline"
         return lines
 
+    def ref_AnnualPlan(self, e, b):
+        for m in annual.annual_plan_problems(b):
+            self.problem(f"entry {e.index} (AnnualPlan): {m}")
+
     def ref_DrawCommitment(self, e, b):
         where = f"entry {e.index} (DrawCommitment)"
         if b["algorithm"] != "fairdraw-v1":
@@ -561,6 +569,9 @@ class LogVerifier(PublicationChecks, StaticChecks):
         elif beacon != {"type": "ceremony"}:
             self.problem(f"{where}: beacon {canonical_json(beacon)} is neither drand nor {{\"type\":\"ceremony\"}}")
         self.check_effective_plan(e, b)
+        earlier = {k: x for k, x in self.by_id.items() if x.ok}
+        for m in annual.reference_problems(b, earlier):
+            self.problem(f"{where}: {m}")
 
     def check_drand_commitment(self, e, beacon):
         where = f"entry {e.index} (DrawCommitment)"

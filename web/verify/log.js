@@ -14,6 +14,7 @@ import { sha256, sha256Sync, fastHashing, hex, utf8, concatBytes, sameBytes, fro
 import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js';
 import { NoteError, parseVerifierKey, openCheckpoint, splitNote } from './note.js';
 import { suspects } from './commitments.js';
+import { annualPlanProblems, referenceProblems, visits, rateLine } from './annual.js';
 import { parseTime, rfc3339 } from './time.js';
 import { strictUtf8, parseCanonical, splitLines } from './jsonl.js';
 import { checkWitnessPolicy, checkCosignatures, witnessLines } from './witness.js';
@@ -45,6 +46,7 @@ const BODY = {
   Amendment: { amends: 'hex', reason: 'str', result: 'object' },
   WitnessPolicy: { witnesses: 'list', quorum: 'int' },
   Note: { text: 'str' },
+  AnnualPlan: { annual: 'object', digest: 'hex' }, // and an optional `by`: checkEntry
 };
 /** The public files of a log directory that verifyLog reads. */
 export const LOG_FILES = ['log.pub', 'entries.jsonl', 'checkpoints.jsonl', 'checkpoint', 'cosignatures.jsonl'];
@@ -150,6 +152,7 @@ class LogVerifier {
     if (pinned === null) this.note('key not pinned: trusted log.pub as found'); // check 11
     const simulated = log.filter(e => e.simulated).length; // check 7
     if (simulated) this.note(`${simulated} of ${log.length} entries were written under a simulated clock (--now): their times are not real`);
+    this.lines.push(rateLine(visits(good))); // LOG-FORMAT "Joint visits"
     const nDraws = good.filter(e => e.kind === 'DrawResult').length;
     const notDone = 'not done by verify.js: snapshot blobs, effective plans, receipts, drand BLS signatures; replay not done by verify.js';
     if (this.problems) {
@@ -269,6 +272,7 @@ class LogVerifier {
     const fields = { ...BODY[kind] };
     const isProtected = this.publication.isProtected;
     if (kind === 'LogCreated' && Object.hasOwn(body, 'publication')) fields.publication = 'publication';
+    if (kind === 'AnnualPlan' && Object.hasOwn(body, 'by')) fields.by = 'str';
     if (kind === 'DrawCommitment' && isProtected) fields.blinded = 'roots';
     if (kind === 'DrawResult') {
       if (body.outcome === 'drawn' && Object.hasOwn(body, 'sealed')) fields.sealed = 'sealed';
@@ -323,6 +327,12 @@ class LogVerifier {
     const beacon = b.beacon;
     if (beacon.type === 'drand') this.checkDrandCommitment(e, beacon);
     else if (canonicalJson(beacon) !== '{"type":"ceremony"}') this.problem(`${where}: beacon ${canonicalJson(beacon)} is neither drand nor {"type":"ceremony"}`);
+    const earlier = new Map([...this.byId].filter(([, x]) => x.ok));
+    for (const m of referenceProblems(b, earlier)) this.problem(`${where}: ${m}`);
+  }
+
+  async refAnnualPlan(e, b) {
+    for (const m of await annualPlanProblems(b)) this.problem(`entry ${e.index} (AnnualPlan): ${m}`);
   }
 
   checkDrandCommitment(e, beacon) {
