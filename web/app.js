@@ -21,6 +21,7 @@ import * as drawView from './view-draw.js';
 import * as entView from './view-enterprise.js';
 import * as resView from './view-results.js';
 import * as logView from './view-log.js';
+import * as plansView from './view-plans.js';
 
 const decode = s => { try { return decodeURIComponent(s); } catch { return s; } };
 
@@ -34,12 +35,14 @@ const ROUTES = [
   [/^\/enterprises\/?$/, 'enterprises', entView, () => ({ uscc: null })],
   [/^\/enterprises\/([^/]+)\/?$/, 'enterprises', entView, m => ({ uscc: decode(m[1]) })],
   [/^\/results\/?$/, 'results', resView, (m, q) => ({ draw: q.get('draw') || null })],
+  [/^\/plans\/?$/, 'plans', plansView, () => ({})],
 ];
 
 const state = { route: null, params: null, data: null, error: null, loading: true };
 
 /** `#/log[?url=URL]`: the log view works on any static host, whatever the path (LOG-FORMAT "The page on a static host"). */
 function matchHash() {
+  if (/^#\/plans\/?$/.test(location.hash)) return { nav: 'plans', view: plansView, params: {}, query: new URLSearchParams() };
   const m = /^#\/log\/?(?:\?(.*))?$/s.exec(location.hash);
   if (!m) return null;
   const q = new URLSearchParams(m[1] || '');
