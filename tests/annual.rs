@@ -37,7 +37,17 @@ fn annual_log(dir: &Path) -> String {
     let log = log_dir(dir);
     fairdraw(&["init", "--log", s(&log), "--now", "2027-01-02T00:00:00Z"], dir).expect(0);
     let out = fairdraw(
-        &["plan", "commit", s(&data("annual-2027.toml")), "--log", s(&log), "--now", "2027-01-05T00:00:00Z", "--as", "张科长"],
+        &[
+            "plan",
+            "commit",
+            s(&data("annual-2027.toml")),
+            "--log",
+            s(&log),
+            "--now",
+            "2027-01-05T00:00:00Z",
+            "--as",
+            "张科长",
+        ],
         dir,
     )
     .expect(0);
@@ -75,7 +85,20 @@ fn draw_batch(dir: &Path, plan: &str, annual: &str, batch: &str, now: &str) -> S
     let id = last_line(&commit_batch(dir, &data(plan), annual, batch, now).expect(0).stdout);
     let log = log_dir(dir);
     let r = fairdraw(
-        &["reveal", &id, "--log", s(&log), "--now", now, "--ceremony", DIGITS, "--witness", "张三", "--witness", "李四"],
+        &[
+            "reveal",
+            &id,
+            "--log",
+            s(&log),
+            "--now",
+            now,
+            "--ceremony",
+            DIGITS,
+            "--witness",
+            "张三",
+            "--witness",
+            "李四",
+        ],
         dir,
     )
     .expect(0);
@@ -159,7 +182,12 @@ fn plan_check_prints_what_the_year_costs() {
     // The sample ratios, A 5% … D 30%, over the firms in scope: ceil(n × r).
     let firms = firms_in_scope();
     let count = |c: &str| firms.iter().filter(|(_, k)| k == c).count() as u64;
-    let per_class = [count("A").div_ceil(20), (count("B") * 10).div_ceil(100), count("C").div_ceil(5), (count("D") * 3).div_ceil(10)];
+    let per_class = [
+        count("A").div_ceil(20),
+        (count("B") * 10).div_ceil(100),
+        count("C").div_ceil(5),
+        (count("D") * 3).div_ceil(10),
+    ];
     let n: u64 = per_class.iter().sum();
     let line = format!(
         "batch {MARKET} · 市场监督管理局 · 2027-03-01 … 2027-04-30: A {} + B {} + C {} + D {} = {n} target(s), {} inspector-day(s)",
@@ -170,8 +198,16 @@ fn plan_check_prints_what_the_year_costs() {
         2 * n
     );
     assert!(out.stdout.contains(&line), "missing {line:?} in:\n{}", out.stdout);
-    assert!(out.stdout.contains(&format!("department 卫生健康委员会: 2 batch(es), {} target(s)", 2 * n)), "{}", out.stdout);
-    assert!(out.stdout.contains(&format!("year 2027: {} target(s), {} inspector-day(s)", 3 * n, 6 * n)), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("department 卫生健康委员会: 2 batch(es), {} target(s)", 2 * n)),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!("year 2027: {} target(s), {} inspector-day(s)", 3 * n, 6 * n)),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -304,7 +340,8 @@ async fn the_server_lists_plans_and_visits_and_refuses_a_contradicting_batch() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.error().contains("ratios"), "{}", refused.error());
     assert_eq!(entry_count(&log), before, "nothing was written");
-    let accepted = call(&server, "POST", "/api/commitments", Some(TOKEN), Some(body(read("batch-2027-health.toml")))).await;
+    let accepted =
+        call(&server, "POST", "/api/commitments", Some(TOKEN), Some(body(read("batch-2027-health.toml")))).await;
     assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text());
     let plans = call(&server, "GET", "/api/plans", None, None).await.json();
     assert_eq!(plans["plans"][0]["batches"][1]["commitments"][0]["status"], "committed");

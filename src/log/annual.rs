@@ -39,7 +39,8 @@ fn strings(v: &Value) -> bool {
 
 fn is_date(v: &Value) -> bool {
     v.as_str().is_some_and(|s| {
-        s.len() == 10 && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
+        s.len() == 10
+            && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
     })
 }
 
@@ -140,7 +141,9 @@ fn checks(entries: &[(String, &Entry)]) -> Vec<Check> {
             Kind::DrawResult if e.body["outcome"] == "drawn" && e.body.get("draw").is_some() => {
                 (id.as_str(), &e.body["commitment"], &e.body["draw"])
             }
-            Kind::DrawPublication => (e.body["result"].as_str().unwrap_or_default(), &e.body["commitment"], &e.body["draw"]),
+            Kind::DrawPublication => {
+                (e.body["result"].as_str().unwrap_or_default(), &e.body["commitment"], &e.body["draw"])
+            }
             _ => continue,
         };
         let Some(c) = commitment.as_str().and_then(|c| by_id.get(c)).filter(|c| c.kind == Kind::DrawCommitment) else {
@@ -151,8 +154,12 @@ fn checks(entries: &[(String, &Entry)]) -> Vec<Check> {
         if departments.is_empty() {
             departments.extend(plan["department"].as_str().filter(|d| !d.is_empty()).map(String::from));
         }
-        let items: Vec<String> =
-            plan["items"].as_array().into_iter().flatten().filter_map(|i| i["item"].as_str().map(String::from)).collect();
+        let items: Vec<String> = plan["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["item"].as_str().map(String::from))
+            .collect();
         let window = match plan.get("annual") {
             Some(a) => a["plan"]
                 .as_str()

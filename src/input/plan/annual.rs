@@ -7,7 +7,6 @@
 use super::parse::{date_value, shown, Ctx};
 use super::*;
 
-
 /// The smallest and largest `year` of an annual plan.
 const YEARS: (u64, u64) = (2000, 2999);
 
@@ -85,7 +84,9 @@ impl AnnualPlan {
     /// Parses and validates an annual plan; `open` reads the item list it names.
     pub fn parse(text: &str, label: &str, open: &Opener<'_>) -> Result<AnnualPlan, InputError> {
         let raw: RawAnnual = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64 + 1);
+            let line = e
+                .span()
+                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64 + 1);
             InputError::input(label, line.unwrap_or(0), "", "", format!("invalid TOML: {}", e.message()))
         })?;
         let mut ctx = Ctx { label, text, problems: Problems::default() };
@@ -222,7 +223,14 @@ fn build_batch(
     }
     let department = table::trim(&b.department).to_string();
     if !departments.contains(&department) {
-        bad_in(ctx, "batches", n, "department", &department, format!("not one of departments ({})", departments.join(", ")));
+        bad_in(
+            ctx,
+            "batches",
+            n,
+            "department",
+            &department,
+            format!("not one of departments ({})", departments.join(", ")),
+        );
     }
     let mut date = |key: &str, v: &toml::Value| -> Option<Date> {
         match date_value(v) {
@@ -256,8 +264,8 @@ fn build_batch(
         match items.iter().find(|x| x.item == *item) {
             _ if names[..i].contains(item) => bad_in(ctx, "batches", n, "items", item, "item listed twice"),
             Some(found) => {
-                for c in 0..4 {
-                    ratios[c] = ratios[c].max(found.ratios[c]);
+                for (r, f) in ratios.iter_mut().zip(found.ratios) {
+                    *r = (*r).max(f);
                 }
             }
             None => bad_in(ctx, "batches", n, "items", item, "not one of the plan's [[items]]"),
@@ -268,7 +276,14 @@ fn build_batch(
         Some(v) => match u64::try_from(v) {
             Ok(v) if (2..=MAX_TEAM).contains(&v) => v,
             _ => {
-                bad_in(ctx, "batches", n, "team_size", &v.to_string(), format!("must be an integer from 2 to {MAX_TEAM}"));
+                bad_in(
+                    ctx,
+                    "batches",
+                    n,
+                    "team_size",
+                    &v.to_string(),
+                    format!("must be an integer from 2 to {MAX_TEAM}"),
+                );
                 2
             }
         },
@@ -310,7 +325,8 @@ pub fn batch_mismatches(plan: &Value, batch: &Value, annual_year: &Value, year: 
     }
     let mut plan_items: Vec<&str> =
         plan["items"].as_array().into_iter().flatten().filter_map(|i| i["item"].as_str()).collect();
-    let mut batch_items: Vec<&str> = batch["items"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let mut batch_items: Vec<&str> =
+        batch["items"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     plan_items.sort();
     batch_items.sort();
     if plan_items != batch_items {
@@ -332,7 +348,7 @@ pub fn batch_mismatches(plan: &Value, batch: &Value, annual_year: &Value, year: 
     }
     let date = plan["inspection_date"].as_str().unwrap_or_default();
     let (start, end) = (batch["start"].as_str().unwrap_or_default(), batch["end"].as_str().unwrap_or_default());
-    if !date.is_empty() && !(start <= date && date <= end) {
+    if !(date.is_empty() || start <= date && date <= end) {
         out.push(format!("inspection_date {date} is outside the batch's window {start} … {end}"));
     }
     out
