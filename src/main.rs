@@ -39,6 +39,9 @@ enum Command {
     Init(InitArgs),
     /// Log a plan, its registry snapshots and the future beacon round (prints the commitment id last).
     Commit(CommitArgs),
+    /// Annual plans (年度抽查计划): check and cost one, log one, list the joint visits.
+    #[command(subcommand)]
+    Plan(cli::annual::PlanCommand),
     /// Verify the beacon, draw, and log the result (prints the result id last).
     Reveal(RevealArgs),
     /// Publish an embargoed (sealed) draw on or after its date.
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         Command::Demo { out_dir, publish } => cli::demo::run(&out_dir, publish),
         Command::Init(args) => cli::log::init(&args),
         Command::Commit(args) => cli::log::commit(&args),
+        Command::Plan(cmd) => cli::annual::run(&cmd),
         Command::Reveal(args) => cli::log::reveal(&args),
         Command::Unseal(args) => cli::seal::unseal(&args),
         Command::Policy(args) => cli::log::policy(&args),

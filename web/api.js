@@ -48,4 +48,6 @@ export const api = {
   enterprise: uscc => getJson(`/api/enterprises/${encodeURIComponent(uscc)}`),
   results: draw => getJson(`/api/results?draw=${encodeURIComponent(draw)}`),
   commitments: state => getJson(`/api/commitments?state=${encodeURIComponent(state)}`),
+  plans: () => getJson('/api/plans'),
+  visits: () => getJson('/api/visits'),
 };

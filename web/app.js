@@ -22,6 +22,7 @@ import * as entView from './view-enterprise.js';
 import * as resView from './view-results.js';
 import * as logView from './view-log.js';
 import * as statsView from './view-stats.js';
+import * as plansView from './view-plans.js';
 
 const decode = s => { try { return decodeURIComponent(s); } catch { return s; } };
 
@@ -35,6 +36,7 @@ const ROUTES = [
   [/^\/enterprises\/?$/, 'enterprises', entView, () => ({ uscc: null })],
   [/^\/enterprises\/([^/]+)\/?$/, 'enterprises', entView, m => ({ uscc: decode(m[1]) })],
   [/^\/results\/?$/, 'results', resView, (m, q) => ({ draw: q.get('draw') || null })],
+  [/^\/plans\/?$/, 'plans', plansView, () => ({})],
 ];
 
 const state = { route: null, params: null, data: null, error: null, loading: true };
@@ -46,6 +48,7 @@ function matchHash() {
     const q = new URLSearchParams(stats[1] || '');
     return { nav: 'stats', view: statsView, params: { year: q.get('year') || null }, query: q };
   }
+  if (/^#\/plans\/?$/.test(location.hash)) return { nav: 'plans', view: plansView, params: {}, query: new URLSearchParams() };
   const m = /^#\/log\/?(?:\?(.*))?$/s.exec(location.hash);
   if (!m) return null;
   const q = new URLSearchParams(m[1] || '');

@@ -35,7 +35,7 @@ import tempfile
 import time
 import zlib
 
-from . import aftercare, commitments, fetch, ledger, merkle, wakes, witness
+from . import aftercare, annual, commitments, fetch, ledger, merkle, wakes, witness
 from .published import PublicationChecks
 from .static import StaticChecks
 from .canonical import canonical_json, parse_canonical
@@ -122,6 +122,7 @@ BODY = {
     "WakeUp": {"uscc": str, "reason": str},          # LOG-FORMAT "Wake-ups"; optional note, by
     "ExternalChecks": {"checks": list, "source": str},
     **aftercare.BODY,
+    "AnnualPlan": {"annual": dict, "digest": "hex"},      # optional `by`: body_fields
 }
 # Kinds whose body may name the account that wrote it (optional `by`).
 BY_KINDS = {"InspectionResult", "Amendment"}
@@ -255,6 +256,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
                       "signature itself is NOT checked by verify.py (the Rust `fairdraw audit verify` checks it)")
         draws = [e for e in log if e.ok and e.kind == "DrawResult"]
         counted = self.check_draws(draws)                               # `audit replay`, or the public checks
+        self.out(annual.rate_line(annual.visits([e for e in log if e.ok])))   # LOG-FORMAT "Joint visits"
         if self.problems or self.diffs:
             self.out(f"TAMPERED: {self.problems} problem(s), {self.diffs} of {len(draws)} draw(s) differ")
             return 1
@@ -415,7 +417,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
         fields = self.body_fields(kind, body)
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
-        optional = {"LogCreated": {"publication"}, "WakeUp": set(wakes.OPTIONAL),
+        optional = {"LogCreated": {"publication"}, "WakeUp": set(wakes.OPTIONAL), "AnnualPlan": {"by"},
                     "DrawCommitment": {"log_wakes"}, "ExternalChecks": {"by"}}.get(kind, aftercare.OPTIONAL.get(kind, set()))
         missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
@@ -447,7 +449,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
             fields["publication"] = str
         elif kind == "WakeUp":
             fields.update(dict.fromkeys(wakes.OPTIONAL, str))
-        elif kind == "ExternalChecks":
+        elif kind in ("ExternalChecks", "AnnualPlan"):
             fields["by"] = str
         if kind == "DrawCommitment":
             fields["log_wakes"] = list                 # LOG-FORMAT "Wake-ups": optional
@@ -554,6 +556,10 @@ class LogVerifier(PublicationChecks, StaticChecks):
             return f"{name}: the last line has no newline"
         return lines
 
+    def ref_AnnualPlan(self, e, b):
+        for m in annual.annual_plan_problems(b):
+            self.problem(f"entry {e.index} (AnnualPlan): {m}")
+
     def ref_DrawCommitment(self, e, b):
         where = f"entry {e.index} (DrawCommitment)"
         if b["algorithm"] != "fairdraw-v1":
@@ -588,6 +594,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
         earlier = [x for x in self.by_id.values() if x.ok and x.index < e.index]
         for msg in wakes.commitment_problems(e, b, sorted(earlier, key=lambda x: x.index)):
             self.problem(f"{where}: {msg}")
+        for m in annual.reference_problems(b, {k: x for k, x in self.by_id.items() if x.ok}):
+            self.problem(f"{where}: {m}")
 
     def check_drand_commitment(self, e, beacon):
         where = f"entry {e.index} (DrawCommitment)"

@@ -108,6 +108,12 @@ pub struct CommitArgs {
     /// drand:quicknet:ROUND (a future round) or ceremony.
     #[arg(long)]
     pub beacon: String,
+    /// Commit the plan as a batch of this logged annual plan (its AnnualPlan entry id, or 8+ hex digits).
+    #[arg(long, requires = "batch")]
+    pub annual: Option<String>,
+    /// The batch's name in the annual plan (with --annual).
+    #[arg(long, requires = "annual")]
+    pub batch: Option<String>,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -292,9 +298,13 @@ pub fn cosign(args: &LogArgs) -> anyhow::Result<ExitCode> {
 pub fn commit(args: &CommitArgs) -> anyhow::Result<ExitCode> {
     let choice = flow::parse_beacon(&args.beacon)?;
     let clock = args.log.clock()?;
-    let loaded = files::load(&args.inputs.paths())?;
+    let mut loaded = files::load(&args.inputs.paths())?;
     warn_about(&loaded);
     let mut log = args.log.open(true)?;
+    if let (Some(annual), Some(batch)) = (&args.annual, &args.batch) {
+        let plan = log.id(log.find(annual)?);
+        loaded.plan.annual = Some(fairdraw::input::plan::AnnualRef { plan, batch: batch.trim().to_string() });
+    }
     let id = flow::commit(&mut log, loaded, &choice, &clock)?;
     let commitment_index = log.len() - 1;
     let cosigning = flow::cosign_at(&mut log, commitment_index)?;
@@ -396,6 +406,7 @@ pub fn audit(cmd: &AuditCommand) -> anyhow::Result<ExitCode> {
             for w in &report.witnessed {
                 println!("{w}");
             }
+            println!("{}", report.visits);
             for n in &report.notes {
                 println!("note: {n}");
             }

@@ -2,6 +2,7 @@
 //! clocks and terminals to the library. Exit codes everywhere: 0 ok,
 //! 1 verification failed, 2 error.
 
+pub mod annual;
 pub mod demo;
 pub mod disclose;
 pub mod draw;

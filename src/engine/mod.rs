@@ -10,6 +10,7 @@ pub mod assign;
 pub mod board;
 pub mod candidates;
 pub mod compare;
+pub mod cost;
 pub mod diagnose;
 pub mod draw;
 pub mod report;

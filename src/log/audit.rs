@@ -29,6 +29,8 @@ pub struct Report {
     pub replayed: Option<usize>,
     /// `draw <id>: commitment witnessed by k of N before <T>`, one per draw.
     pub witnessed: Vec<String>,
+    /// `visits: V, joint: J (P%)` (LOG-FORMAT "Joint visits").
+    pub visits: String,
 }
 
 /// What `audit verify` is given besides the directory.
@@ -232,6 +234,7 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
     let ided: Vec<(String, &Entry)> =
         entries.iter().zip(&leaves).filter_map(|(e, h)| e.as_ref().map(|e| (hex::encode(h), e))).collect();
     r.tampering.extend(commitments::suspects(&ided, opts.now).iter().map(commitments::Suspect::message));
+    r.visits = super::annual::rate_line(&super::annual::visits(&ided));
     if opts.replay {
         replay_into(dir, &mut r);
     }
@@ -308,9 +311,17 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
             "LogCreated" if i != 0 => Some(format!("entry {i}: LogCreated may only be the first entry")),
             "LogCreated" if e.body["vkey"] != vkey => Some("entry 0 names another verifier key than log.pub".into()),
             "RegistrySnapshot" => check_blob(dir, e, protected).err().map(|m| format!("entry {i}: {m}")),
+            "AnnualPlan" => {
+                let found = super::annual::annual_plan_problems(&e.body);
+                r.tampering.extend(found.iter().map(|m| format!("entry {i} (AnnualPlan): {m}")));
+                None
+            }
             "DrawCommitment" => {
                 let mut found: Vec<String> =
                     check_commitment(e, &entries[..i], &leaves[..i]).err().map(|m| m.to_string()).into_iter().collect();
+                let before: Vec<(String, &Entry)> =
+                    entries[..i].iter().enumerate().filter_map(|(j, x)| x.as_ref().map(|x| (id(j), x))).collect();
+                found.extend(super::annual::reference_problems(&e.body, &before));
                 if protected {
                     found.extend(audit_protected::check_commitment(dir, e, &mut r.notes));
                     if !audit_protected::has_full_snapshots(dir, &e.body)

@@ -34,10 +34,11 @@ pub enum Kind {
     FollowUpClosed,
     Objection,
     ObjectionAnswer,
+    AnnualPlan,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::LogCreated,
         Kind::RegistrySnapshot,
         Kind::DrawCommitment,
@@ -54,6 +55,7 @@ impl Kind {
         Kind::FollowUpClosed,
         Kind::Objection,
         Kind::ObjectionAnswer,
+        Kind::AnnualPlan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +76,7 @@ impl Kind {
             Kind::FollowUpClosed => "FollowUpClosed",
             Kind::Objection => "Objection",
             Kind::ObjectionAnswer => "ObjectionAnswer",
+            Kind::AnnualPlan => "AnnualPlan",
         }
     }
 
@@ -130,6 +133,13 @@ impl Kind {
             // LOG-FORMAT "Follow-ups" and "Objections".
             Kind::FollowUp | Kind::FollowUpClosed | Kind::Objection | Kind::ObjectionAnswer => {
                 super::aftercare::check_body(self, body).map_err(BodyError::Schema)
+            }
+            Kind::AnnualPlan => {
+                typed::<AnnualPlan>(body)?;
+                if body.get("by").is_some_and(Value::is_null) {
+                    return Err(BodyError::Schema("by is null: give the account's name or leave it out".into()));
+                }
+                Ok(())
             }
         }
     }
@@ -214,6 +224,17 @@ struct DrawCommitment {
     log_wakes: Option<Vec<Value>>,
     /// Protected log: the blinded snapshots' roots and counts.
     blinded: Option<Object>,
+}
+
+/// A year's plan (LOG-FORMAT "Annual plans and batches"); `audit verify`
+/// checks the digest and the annual plan's canonical form.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct AnnualPlan {
+    annual: Object,
+    digest: Hex64,
+    by: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -219,6 +219,15 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
     let year = inputs.plan.inspection_date.map_or(clock.year(), |d| d.year) as u64;
     let earlier: Vec<(String, &Entry)> = log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
     let added = log_additions(&earlier, &inputs.plan, year);
+    if inputs.plan.annual.is_some() {
+        // A batch of an annual plan must be that batch (LOG-FORMAT "Annual
+        // plans and batches"); `audit verify` checks the same.
+        let body = json!({"plan": inputs.plan.canonical(), "year": year});
+        let problems = super::annual::reference_problems(&body, &earlier);
+        if !problems.is_empty() {
+            return Err(refused(format!("{}; nothing was written", problems.join("; "))));
+        }
+    }
     let plan = &mut inputs.plan;
     plan.exclude.extend(added.exclusions.iter().filter_map(|x| x["uscc"].as_str().map(String::from)));
     plan.exclude.sort();

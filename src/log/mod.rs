@@ -7,6 +7,7 @@
 //! anyone replays and checks them ([`audit`]).
 
 pub mod aftercare;
+pub mod annual;
 pub mod audit;
 pub mod audit_aftercare;
 pub mod audit_entries;

@@ -10,6 +10,7 @@ mod firm;
 mod listen;
 mod lookup;
 mod pending;
+mod plans;
 mod recording;
 mod regulator;
 mod results;

@@ -87,6 +87,9 @@ pub struct NewCommitment {
     conflicts: Option<String>,
     conflicts_base64: Option<String>,
     beacon: String,
+    /// A batch of a logged annual plan: the AnnualPlan entry's id (8+ hex digits) and the batch's name.
+    annual: Option<String>,
+    batch: Option<String>,
 }
 
 fn file_bytes(text: Option<String>, b64: Option<String>, what: &str) -> ApiResult<Option<Vec<u8>>> {
@@ -114,6 +117,11 @@ pub async fn commit(
     let insp = file_bytes(req.inspectors, req.inspectors_base64, "inspectors")?
         .ok_or_else(|| ApiError::bad_request("inspectors is required"))?;
     let conf = file_bytes(req.conflicts, req.conflicts_base64, "conflicts")?;
+    let batch_of_year = match (req.annual, req.batch) {
+        (Some(a), Some(b)) => Some((a, b.trim().to_string())),
+        (None, None) => None,
+        _ => return Err(ApiError::bad_request("give annual and batch together")),
+    };
     let files = req.files;
     let open = |name: &str| side_file(&files, name);
     let plan = Plan::parse(&req.plan, "plan", &open).map_err(|e| ApiError::unprocessable(e.to_string()))?;
@@ -127,6 +135,11 @@ pub async fn commit(
     .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let ((id, cosigning), _) = state
         .write(move |log, _| {
+            let mut inputs = inputs;
+            if let Some((annual, batch)) = batch_of_year {
+                let at = log.find(&annual).map_err(|e| ApiError::unprocessable(format!("annual: {e}")))?;
+                inputs.plan.annual = Some(crate::input::plan::AnnualRef { plan: log.id(at), batch });
+            }
             let id = flow::commit(log, inputs, &choice, &clock()).map_err(flow_error)?;
             // The commitment is logged whatever the witnesses answer.
             let commitment_index = log.len() - 1;

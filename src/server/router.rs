@@ -25,7 +25,7 @@ use tower_http::LatencyUnit;
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{aftercare, commitments, draws, lookup, recording, regulator, results, stats, witnesses};
+use super::{aftercare, commitments, draws, lookup, plans, recording, regulator, results, stats, witnesses};
 
 /// How long a request may take once its header is read (answered 408).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -50,6 +50,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/commitments"),
     ("POST", "/api/commitments"),
     ("POST", "/api/commitments/{id}/reveal"),
+    ("GET", "/api/plans"),
+    ("GET", "/api/visits"),
     ("GET", "/api/openapi.json"),
     ("GET", "/api/followups"),
     ("POST", "/api/followups"),
@@ -101,6 +103,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/results/{id}", get(results::one))
         .route("/api/stats", get(stats::year))
         .route("/api/commitments", get(commitments::list))
+        .route("/api/plans", get(plans::plans))
+        .route("/api/visits", get(plans::visits))
         .route("/api/openapi.json", get(openapi))
         .route("/api/followups", get(aftercare::follow_ups))
         .route("/api/objections", get(aftercare::objections))

@@ -16,6 +16,7 @@ import { NoteError, parseVerifierKey, openCheckpoint, splitNote } from './note.j
 import { suspects } from './commitments.js';
 import * as wakes from './wakes.js';
 import { logExclusions, externalChecksProblem } from './ledger.js';
+import { annualPlanProblems, referenceProblems, visits, rateLine } from './annual.js';
 import { parseTime, rfc3339 } from './time.js';
 import { strictUtf8, parseCanonical, splitLines } from './jsonl.js';
 import { checkWitnessPolicy, checkCosignatures, witnessLines } from './witness.js';
@@ -51,6 +52,7 @@ const BODY = {
   WakeUp: { uscc: 'str', reason: 'str' }, // LOG-FORMAT "Wake-ups"; optional note, by
   ExternalChecks: { checks: 'list', source: 'str' },
   ...AFTERCARE_BODY,
+  AnnualPlan: { annual: 'object', digest: 'hex' }, // and an optional `by`: checkEntry
 };
 // Kinds whose body may name the account that wrote it (optional `by`,
 // LOG-FORMAT "Accounts and roles").
@@ -160,6 +162,7 @@ class LogVerifier {
     if (pinned === null) this.note('key not pinned: trusted log.pub as found'); // check 11
     const simulated = log.filter(e => e.simulated).length; // check 7
     if (simulated) this.note(`${simulated} of ${log.length} entries were written under a simulated clock (--now): their times are not real`);
+    this.lines.push(rateLine(visits(good))); // LOG-FORMAT "Joint visits"
     const nDraws = good.filter(e => e.kind === 'DrawResult').length;
     const notDone = 'not done by verify.js: snapshot blobs, effective plans (beyond log_exclusions), receipts, drand BLS signatures; replay not done by verify.js';
     if (this.problems) {
@@ -279,6 +282,7 @@ class LogVerifier {
     const fields = { ...BODY[kind] };
     const isProtected = this.publication.isProtected;
     if (kind === 'LogCreated' && Object.hasOwn(body, 'publication')) fields.publication = 'publication';
+    if (kind === 'AnnualPlan' && Object.hasOwn(body, 'by')) fields.by = 'str';
     if (kind === 'DrawCommitment' && isProtected) fields.blinded = 'roots';
     if (kind === 'DrawCommitment' && Object.hasOwn(body, 'log_wakes')) fields.log_wakes = 'list';
     if (kind === 'WakeUp') for (const f of wakes.OPTIONAL) if (Object.hasOwn(body, f)) fields[f] = 'str';
@@ -349,6 +353,12 @@ class LogVerifier {
     else if (canonicalJson(beacon) !== '{"type":"ceremony"}') this.problem(`${where}: beacon ${canonicalJson(beacon)} is neither drand nor {"type":"ceremony"}`);
     const earlier = [...this.byId.values()].filter(x => x.ok && x.index < e.index);
     for (const msg of wakes.commitmentProblems(e, b, earlier)) this.problem(`${where}: ${msg}`);
+    const earlierById = new Map([...this.byId].filter(([, x]) => x.ok));
+    for (const m of referenceProblems(b, earlierById)) this.problem(`${where}: ${m}`);
+  }
+
+  async refAnnualPlan(e, b) {
+    for (const m of await annualPlanProblems(b)) this.problem(`entry ${e.index} (AnnualPlan): ${m}`);
   }
 
   /** LOG-FORMAT "The effective plan" and "The burden ledger and caps": log_exclusions re-derived from the entries before the commitment. */

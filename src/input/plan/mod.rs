@@ -105,6 +105,9 @@ pub struct Plan {
     pub history: Vec<(String, String)>,
     /// How long the drawn list stays sealed (audit/LOG-FORMAT.md, "Embargo").
     pub embargo: Option<Embargo>,
+    /// The batch of a logged annual plan this plan draws, added at commit
+    /// (audit/LOG-FORMAT.md "Annual plans and batches"); `None` stand-alone.
+    pub annual: Option<AnnualRef>,
     /// Where the plan was read from; not part of the canonical plan.
     pub origin: Origin,
     /// Burden-ledger caps applied at commit (audit/LOG-FORMAT.md, "The
@@ -141,6 +144,14 @@ impl Caps {
             ("same_item_per_year", self.same_item_per_year),
         ]
     }
+}
+
+/// A batch plan's reference to its annual plan: the `AnnualPlan` entry's id
+/// and the batch's name (spec §3.3 `annual`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnnualRef {
+    pub plan: String,
+    pub batch: String,
 }
 
 /// The largest `embargo_working_days` (spec §3.2).
@@ -194,6 +205,10 @@ impl Plan {
         }
         if let Some(caps) = self.caps.canonical() {
             plan["caps"] = caps;
+        }
+        // Likewise only a batch of an annual plan has `annual`.
+        if let Some(a) = &self.annual {
+            plan["annual"] = json!({"plan": a.plan, "batch": a.batch});
         }
         plan
     }
@@ -263,6 +278,7 @@ impl Plan {
     }
 }
 
+pub mod annual;
 mod parse;
 mod side_files;
 pub mod stored;

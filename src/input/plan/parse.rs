@@ -128,7 +128,7 @@ impl Plan {
 }
 
 /// Control characters would reach the plan digest; refuse them anywhere.
-fn check_control_characters(v: &Value, path: &str, ctx: &mut Ctx<'_>) {
+pub(super) fn check_control_characters(v: &Value, path: &str, ctx: &mut Ctx<'_>) {
     match v {
         Value::String(s) if s.chars().any(|c| c < ' ' || c == '\u{7f}') => {
             ctx.bad(path, &s.escape_default().to_string(), "contains a control character (tab, newline…)")
@@ -279,6 +279,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
         team,
         history,
         embargo,
+        annual: None,
         origin: Origin::default(),
         caps: build_caps(raw.caps.as_ref(), ctx),
     })
@@ -286,7 +287,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
 
 /// A date key of the plan: a TOML string in a §1.5 form or a bare TOML date.
 /// `Ok(None)` for the empty string.
-fn date_value(value: &toml::Value) -> Result<Option<Date>, String> {
+pub(super) fn date_value(value: &toml::Value) -> Result<Option<Date>, String> {
     let text = match value {
         toml::Value::String(t) => table::trim(t).to_string(),
         // A bare TOML date such as 2026-12-15 prints as itself.
@@ -300,7 +301,7 @@ fn date_value(value: &toml::Value) -> Result<Option<Date>, String> {
 }
 
 /// A value as a person wrote it: a string without its quotes.
-fn shown(v: &toml::Value) -> String {
+pub(super) fn shown(v: &toml::Value) -> String {
     match v {
         toml::Value::String(t) => table::trim(t).to_string(),
         other => other.to_string(),

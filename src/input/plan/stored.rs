@@ -20,6 +20,8 @@ pub enum StoredPlanError {
     Embargo,
     #[error("plan.scope.wake is not {{\"as_of\": date or \"\", \"woken\": [[USCC, date], …]}}")]
     Wake,
+    #[error("plan.annual is not {{\"plan\": entry id, \"batch\": name}}")]
+    Annual,
     #[error("the stored plan is not in canonical form")]
     NotCanonical,
 }
@@ -138,6 +140,10 @@ impl Plan {
                 None => None,
                 Some(e) => Some(stored_embargo(e).ok_or(StoredPlanError::Embargo)?),
             },
+            annual: match v.get("annual") {
+                None => None,
+                Some(a) => Some(stored_annual(a).ok_or(StoredPlanError::Annual)?),
+            },
             origin: Origin::default(),
             caps: Caps {
                 visits_per_firm_per_year: v["caps"]["visits_per_firm_per_year"].as_u64(),
@@ -160,6 +166,15 @@ fn stored_embargo(e: &Value) -> Option<Embargo> {
     }
     let n = e.get("working_days")?.as_u64().filter(|n| (1..=MAX_EMBARGO_WORKING_DAYS).contains(n))?;
     Some(Embargo::WorkingDays(n as u32))
+}
+
+/// `{"plan": id, "batch": name}`; any other shape is `None` (extra keys are
+/// caught by the canonical comparison).
+fn stored_annual(a: &Value) -> Option<AnnualRef> {
+    // An entry id: 64 lower-case hex digits.
+    let id = |p: &&str| p.len() == 64 && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let plan = a.get("plan")?.as_str().filter(id)?;
+    Some(AnnualRef { plan: plan.to_string(), batch: a.get("batch")?.as_str()?.to_string() })
 }
 
 #[cfg(test)]
