@@ -29,7 +29,7 @@ impl fmt::Display for Problem {
         if !self.column.is_empty() {
             // Plans are addressed by key, tables by column header, workbooks
             // by a cell or row reference that says what it is (spec §1.6).
-            if crate::input::xlsx::is_workbook(std::path::Path::new(&self.file)) && self.line == 0 {
+            if crate::input::workbook::is_workbook(std::path::Path::new(&self.file)) && self.line == 0 {
                 write!(f, ": {}", self.column)?;
             } else {
                 let what = if self.file.ends_with(".toml") { "key" } else { "column" };

@@ -16,4 +16,5 @@ pub mod ratio;
 pub mod registry;
 pub mod synth;
 pub mod table;
+pub mod workbook;
 pub mod xlsx;

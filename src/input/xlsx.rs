@@ -17,18 +17,11 @@ use calamine::{Data, Reader};
 use crate::input::error::{InputError, Problem, Problems};
 use crate::input::table::{trim, Source};
 
-/// The file extensions read as workbooks (calamine reads them all alike).
-const WORKBOOK_EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
-
 /// Excel keeps 15 significant digits of a number: a number of 10^15 or
 /// more typed into a cell may already have lost digits.
 const EXACT_LIMIT: f64 = 1e15;
 
-/// Whether `path` names a workbook rather than a CSV file.
-pub fn is_workbook(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    WORKBOOK_EXTENSIONS.iter().any(|w| w.eq_ignore_ascii_case(ext))
-}
+pub use crate::input::workbook::is_workbook;
 
 /// The first sheet of a workbook, as CSV text, with what is needed to tell
 /// a problem by cell.

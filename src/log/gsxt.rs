@@ -50,26 +50,6 @@ pub const CODE_SEPARATOR: &str = ",";
 pub const METHOD_NAMES: [(&str, &str); 4] =
     [("on_site", "实地核查"), ("desk", "书面核查"), ("online", "网络监测"), ("data", "信息共享")];
 
-/// The result codes' texts (audit/SPEC.md "§12 Result codes" holds the
-/// full table with the sub-codes' texts).
-pub const CODE_TEXTS: [(&str, &str); 15] = [
-    ("1", "未发现问题"),
-    ("A", "发现问题待后续处理"),
-    ("B", "B"),
-    ("C", "C"),
-    ("D", "D"),
-    ("G", "G"),
-    ("E", "发现问题经责令已改正"),
-    ("F", "未发现开展本次抽查涉及的经营活动"),
-    ("6", "通过登记的住所（经营场所）无法联系"),
-    ("7", "已关闭停业或正在组织清算"),
-    ("8", "不配合检查情节严重"),
-    ("9", "注销"),
-    ("10", "吊销"),
-    ("11", "撤销"),
-    ("12", "迁出"),
-];
-
 fn lookup<'a>(table: &[(&'a str, &'a str)], key: &str, by_first: bool) -> Option<&'a str> {
     table
         .iter()
@@ -91,7 +71,7 @@ fn row(r: &Published, name: &str, item: &ResultItem) -> Vec<String> {
             Field::InspectionDate => r.inspection_date.clone(),
             Field::Codes => item.codes.join(CODE_SEPARATOR),
             Field::CodeTexts => {
-                item.codes.iter().map(|c| lookup(&CODE_TEXTS, c, true).unwrap_or(c)).collect::<Vec<_>>().join("；")
+                item.codes.iter().map(|c| crate::model::result::text_of(c).unwrap_or(c)).collect::<Vec<_>>().join("；")
             }
             Field::Findings => item.findings.clone(),
             Field::PublishedOn => r.published_on.clone(),
@@ -215,7 +195,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<ReadResult>, ReadError> {
         };
         let codes: Vec<String> =
             get(Field::Codes).split(CODE_SEPARATOR).filter(|c| !c.is_empty()).map(String::from).collect();
-        if let Some(bad) = codes.iter().find(|c| lookup(&CODE_TEXTS, c, true).is_none()) {
+        if let Some(bad) = codes.iter().find(|c| crate::model::result::position(c).is_none()) {
             problems.push(format!("line {line}: 检查结果代码 {bad:?} is not a result code"));
             continue;
         }

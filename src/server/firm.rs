@@ -77,26 +77,9 @@ fn with_code_words(view: &View, index: u64, mut shown: Value) -> Value {
     shown
 }
 
-/// The words of a result code (contract "Result v2"; SPEC §12 holds the full table).
+/// The words of a result code, from the code table (spec §12).
 pub fn code_words(code: &str) -> &'static str {
-    match code {
-        "1" => "未发现问题 / no problem found",
-        "A" => "发现问题待后续处理 / problem found, follow-up pending",
-        "B" => "发现问题待后续处理（B）",
-        "C" => "发现问题待后续处理（C）",
-        "D" => "发现问题待后续处理（D）",
-        "G" => "发现问题待后续处理（G）",
-        "E" => "发现问题经责令已改正 / problem found and corrected when ordered",
-        "F" => "未发现开展本次抽查涉及的经营活动 / none of the inspected business activity found",
-        "6" => "通过登记的住所（经营场所）无法联系 / not reachable at the registered address",
-        "7" => "已关闭停业或正在组织清算 / closed or in liquidation",
-        "8" => "不配合检查情节严重 / seriously refused to cooperate",
-        "9" => "注销 / deregistered",
-        "10" => "吊销 / licence revoked",
-        "11" => "撤销 / registration cancelled",
-        "12" => "迁出 / moved out",
-        _ => "",
-    }
+    crate::model::result::text_of(code).unwrap_or_default()
 }
 
 /// One sentence of plain words before the details.

@@ -124,7 +124,17 @@ pub async fn walk(s: &Server) -> Vec<Public> {
         get("/api/log.pub", "/api/log.pub".into()),
         get("/api/openapi.json", "/api/openapi.json".into()),
         get("/api/results", "/api/results".into()),
+        get("/api/plans", "/api/plans".into()),
+        get("/api/visits", "/api/visits".into()),
+        get("/api/followups", "/api/followups".into()),
+        get("/api/objections", "/api/objections".into()),
+        get("/api/stats", "/api/stats".into()),
     ];
+    // The statistics of every year the log's commitments name.
+    let years: BTreeSet<u64> = entries.iter().filter_map(|e| e["body"]["year"].as_u64()).collect();
+    for year in years {
+        uris.push(get("/api/stats", format!("/api/stats?year={year}")));
+    }
     for state in ["all", "unrevealed", "abandoned", "competing"] {
         uris.push(get("/api/commitments", format!("/api/commitments?state={state}")));
     }
