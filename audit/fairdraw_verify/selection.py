@@ -5,6 +5,8 @@ import hashlib
 import heapq
 from itertools import repeat
 
+from .plan import filter_columns
+from .ranges import in_range
 from .registries import CLASSES
 
 
@@ -22,18 +24,34 @@ def sample_size(n, ratio, minimum, maximum):
 
 
 def in_scope(e, scope):
-    """§6: status, region prefix, industry prefix, where equalities."""
-    statuses, regions, industries, where_values = scope
+    """§6: status, region prefix, industry prefix, where equalities, ranges (§6.2)."""
+    statuses, regions, industries, where_values, ranges = scope
+    if ranges:
+        return (e[5] in statuses
+                and (not regions or e[3].startswith(regions))
+                and (not industries or e[4].startswith(industries))
+                and all(e[6][p] == v for p, v in where_values)
+                and all(in_range(r, e[6][p]) for p, r in ranges))
     return (e[5] in statuses
             and (not regions or e[3].startswith(regions))
             and (not industries or e[4].startswith(industries))
             and e[6] == where_values)
 
 
+def scope_of(plan):
+    """The scope test's parameters; e[6] holds the filter columns' values (§5)."""
+    sc = plan["scope"]
+    ranges = sc.get("range", [])
+    if not ranges:                               # e[6] is exactly the where values
+        return set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]), ()
+    columns = filter_columns(plan)
+    return (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]),
+            tuple((columns.index(c), v) for c, v in sc["where"]), tuple((columns.index(r[0]), r) for r in ranges))
+
+
 def strata(enterprises, plan, ratios, seed_hash):
     """§6 + §7: four strata, and the selected enterprises with their tickets."""
-    sc = plan["scope"]
-    scope = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]))
+    scope = scope_of(plan)
     exclude = set(plan["exclude"])
     population = {c: [] for c in CLASSES}
     for e in enterprises:

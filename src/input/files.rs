@@ -86,7 +86,7 @@ pub fn load_registries(
         }
     };
     let (ent, insp) = rayon::join(
-        || registry::read_enterprises(enterprises, &plan.where_columns()),
+        || registry::read_enterprises_ranged(enterprises, &plan.where_columns(), &plan.range_kinds()),
         || registry::read_inspectors(inspectors_source),
     );
     let (enterprises, inspectors) = match (ent, insp) {

@@ -10,6 +10,7 @@
 pub mod error;
 pub mod files;
 pub mod plan;
+pub mod range;
 pub mod ratio;
 pub mod registry;
 pub mod synth;

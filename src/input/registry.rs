@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use rayon::slice::ParallelSliceMut;
 
 use crate::input::error::{InputError, Problem, Problems};
+use crate::input::range::RangeKind;
 use crate::input::table::{self, Row, Source};
 use crate::model::date::Date;
 use crate::model::fields::{CONFLICT_FIELDS, ENTERPRISE_FIELDS, INSPECTOR_FIELDS};
@@ -122,12 +123,50 @@ impl EnterpriseFold {
 /// (the plan's `scope.where` columns that are not standard fields). Blocks
 /// of the file are parsed on all cores.
 pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterprises, InputError> {
+    read_enterprises_ranged(source, keep, &[])
+}
+
+/// Where a kept column's values come from, and how they are checked.
+#[derive(Clone, Copy)]
+struct Kept {
+    /// The column of the file; for `established`, the field's column.
+    col: usize,
+    /// The §1.1 field `established`, kept as a `YYYY-MM-DD` date.
+    established: bool,
+    /// A ranged column's kind (spec §6.2): its values are checked and normalised.
+    kind: Option<RangeKind>,
+}
+
+/// [`read_enterprises`] for a plan with `scope.range`: the values of each
+/// ranged column in `kinds` must be empty or of its kind, and are kept
+/// normalised (spec §5, §6.2). `established` may be kept (spec §5).
+pub fn read_enterprises_ranged(
+    source: &dyn Source,
+    keep: &[String],
+    kinds: &[(String, RangeKind)],
+) -> Result<Enterprises, InputError> {
     let mut problems = Problems::default();
-    let mut keep: Vec<String> =
-        keep.iter().filter(|c| table::field_index(ENTERPRISE_FIELDS, c).is_none()).cloned().collect();
+    let established = |c: &str| table::field_index(ENTERPRISE_FIELDS, c) == Some(E_ESTABLISHED);
+    let mut keep: Vec<String> = keep
+        .iter()
+        .filter_map(|c| match table::field_index(ENTERPRISE_FIELDS, c) {
+            None => Some(c.clone()),
+            Some(E_ESTABLISHED) => Some(ENTERPRISE_FIELDS[E_ESTABLISHED].key.to_string()),
+            Some(_) => None,
+        })
+        .collect();
     keep.sort();
     keep.dedup();
-    let extra_cols = |h: &table::Header| -> Vec<Option<usize>> { keep.iter().map(|c| h.column_named(c)).collect() };
+    let extra_cols = |h: &table::Header| -> Vec<Option<Kept>> {
+        keep.iter()
+            .map(|c| {
+                let is_established = established(c);
+                let col = if is_established { h.fields[E_ESTABLISHED] } else { h.column_named(c) };
+                let kind = kinds.iter().find(|(k, _)| k == c).map(|&(_, kind)| kind);
+                col.map(|col| Kept { col, established: is_established, kind })
+            })
+            .collect()
+    };
     let parsed = table::read_parallel(
         source,
         ENTERPRISE_FIELDS,
@@ -156,7 +195,7 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
                 line: 0,
                 column: column.clone(),
                 value: String::new(),
-                message: "the plan's scope.where names this column, which the registry lacks".into(),
+                message: "the plan's scope.where or scope.range names this column, which the registry lacks".into(),
             });
         }
     }
@@ -238,7 +277,7 @@ fn plain_date_ok(text: &str) -> Option<()> {
     ((1900..=2999).contains(&year) && real).then_some(())
 }
 
-fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<usize>], row: &Row<'_>) -> Result<(), Problem> {
+fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<Kept>], row: &Row<'_>) -> Result<(), Problem> {
     let get = |i: usize| -> Result<std::borrow::Cow<'_, str>, Problem> {
         let v = row.field(i)?;
         if v.is_empty() && ENTERPRISE_FIELDS[i].required {
@@ -271,8 +310,16 @@ fn enterprise_row(chunk: &mut EnterpriseChunk, extra_cols: &[Option<usize>], row
         Date::parse(&established).map_err(|m| row.field_problem(E_ESTABLISHED, &established, m.to_string()))?;
     }
     let mut extras = Vec::new();
-    for col in extra_cols.iter().flatten() {
-        extras.push(row.column(*col)?);
+    for kept in extra_cols.iter().flatten() {
+        let value = if kept.established { established.clone() } else { row.column(kept.col)? };
+        extras.push(match (kept.established, kept.kind) {
+            (false, None) => value,
+            (true, _) => Date::parse(&value).map(|d| d.to_string()).unwrap_or_default().into(),
+            (false, Some(kind)) => kind
+                .normalize(&value)
+                .map_err(|m| row.problem(kept.col, &value, format!("the plan's scope.range: {m}")))?
+                .into(),
+        });
     }
     let extras_at = chunk.rows.len() as u32;
     for v in &extras {

@@ -156,9 +156,10 @@ pub fn rebuild(
 ) -> Result<Inputs, SnapshotError> {
     let err = |registry: &'static str| move |cause| SnapshotError::DoesNotLoad { registry, cause };
     let e_csv = to_csv(ents.0, ents.1)?;
-    let enterprises: Enterprises = registry::read_enterprises(
+    let enterprises: Enterprises = registry::read_enterprises_ranged(
         &BytesSource { label: "enterprises snapshot".into(), bytes: &e_csv },
         &plan.where_columns(),
+        &plan.range_kinds(),
     )
     .map_err(err("enterprises"))?;
     let i_csv = to_csv(&cols(&INSPECTOR_COLUMNS), insp)?;

@@ -21,6 +21,7 @@ struct RawPlan {
     max: Option<BTreeMap<String, i64>>,
     scope: Option<RawScope>,
     team: Option<RawTeam>,
+    strata: Option<RawStrata>,
 }
 
 #[derive(Deserialize, Default)]
@@ -31,6 +32,7 @@ struct RawScope {
     industries: Option<Vec<String>>,
     #[serde(rename = "where")]
     where_: Option<BTreeMap<String, String>>,
+    range: Option<BTreeMap<String, RawRange>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -196,6 +198,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
         })
     });
     let embargo = build_embargo(&raw, ctx);
+    let strata = raw.strata.as_ref().and_then(|s| build_strata(s, ctx));
     let scope = build_scope(raw.scope.unwrap_or_default(), ctx);
     let raw_team = raw.team.unwrap_or_default();
     let departments: Vec<String> =
@@ -266,6 +269,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
         team,
         history,
         embargo,
+        strata,
         origin: Origin::default(),
     })
 }
@@ -340,21 +344,16 @@ fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
         .where_
         .unwrap_or_default()
         .into_iter()
-        .map(|(c, v)| (table::trim(&c).to_string(), table::trim(&v).to_string()))
+        .map(|(c, v)| where_established(table::trim(&c), table::trim(&v), ctx))
         .collect();
     where_.sort();
     for (i, (column, _)) in where_.iter().enumerate() {
-        if table::field_index(ENTERPRISE_FIELDS, column).is_some_and(|f| ENTERPRISE_FIELDS[f].key == "established") {
-            ctx.bad(
-                "scope.where",
-                column,
-                "成立日期 (established) is not part of the snapshot and cannot be filtered on",
-            );
-        } else if column.is_empty() || where_[..i].iter().any(|(c, _)| c == column) {
+        if column.is_empty() || where_[..i].iter().any(|(c, _)| c == column) {
             ctx.bad("scope.where", column, "each column may be named once, and not empty");
         }
     }
-    Scope { statuses, regions, industries, where_ }
+    let ranges = build_ranges(raw.range.unwrap_or_default(), &where_, ctx);
+    Scope { statuses, regions, industries, where_, ranges }
 }
 
 fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Team {

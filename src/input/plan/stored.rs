@@ -102,6 +102,8 @@ impl Plan {
                 regions: strings(&v["scope"]["regions"], "scope.regions")?,
                 industries: strings(&v["scope"]["industries"], "scope.industries")?,
                 where_: pairs(&v["scope"]["where"], "scope.where")?,
+                ranges: stored_ranges(v["scope"].get("range"))
+                    .ok_or(StoredPlanError::Shape { key: "scope.range".into(), expected: "a list of ranges" })?,
             },
             items,
             exclude: strings(&v["exclude"], "exclude")?,
@@ -132,6 +134,8 @@ impl Plan {
                 None => None,
                 Some(e) => Some(stored_embargo(e).ok_or(StoredPlanError::Embargo)?),
             },
+            strata: stored_strata(v.get("strata"))
+                .map_err(|()| StoredPlanError::Shape { key: "strata".into(), expected: "region strata" })?,
             origin: Origin::default(),
         };
         if canonical::to_bytes(&plan.canonical()) != canonical::to_bytes(v) {
