@@ -12,6 +12,7 @@ pub mod candidates;
 pub mod compare;
 pub mod diagnose;
 pub mod draw;
+pub mod regions;
 pub mod report;
 pub mod select;
 pub mod stream;

@@ -104,6 +104,8 @@ impl Plan {
                 regions: strings(&v["scope"]["regions"], "scope.regions")?,
                 industries: strings(&v["scope"]["industries"], "scope.industries")?,
                 where_: pairs(&v["scope"]["where"], "scope.where")?,
+                ranges: stored_ranges(v["scope"].get("range"))
+                    .ok_or(StoredPlanError::Shape { key: "scope.range".into(), expected: "a list of ranges" })?,
                 wake: match v["scope"].get("wake") {
                     None => None,
                     Some(w) => Some(Wake::from_canonical(w).ok_or(StoredPlanError::Wake)?),
@@ -138,6 +140,8 @@ impl Plan {
                 None => None,
                 Some(e) => Some(stored_embargo(e).ok_or(StoredPlanError::Embargo)?),
             },
+            strata: stored_strata(v.get("strata"))
+                .map_err(|()| StoredPlanError::Shape { key: "strata".into(), expected: "region strata" })?,
             origin: Origin::default(),
             caps: Caps {
                 visits_per_firm_per_year: v["caps"]["visits_per_firm_per_year"].as_u64(),
