@@ -383,7 +383,8 @@ const COMBINED: [(&str, &str, &str, &str, &str, &str); 15] = [
 ];
 
 fn combined_registry(dir: &Path) -> PathBuf {
-    let mut out = String::from("统一社会信用代码,企业名称,信用风险分类,区域代码,行业代码,登记状态,成立日期,歇业日期,歇业期限\n");
+    let mut out =
+        String::from("统一社会信用代码,企业名称,信用风险分类,区域代码,行业代码,登记状态,成立日期,歇业日期,歇业期限\n");
     for (i, (class, region, status, established, from, until)) in COMBINED.iter().enumerate() {
         out += &format!("{},企业{i},{class},{region},F5221,{status},{established},{from},{until}\n", combined_uscc(i));
     }
@@ -409,7 +410,17 @@ fn a_woken_firm_in_range_is_drawn_in_its_region_stratum_and_all_three_agree() {
     // ("established" sorts after "dormant_until", yet comes before it).
     assert_eq!(
         doc["snapshots"]["enterprises"]["columns"],
-        json!(["uscc", "name", "credit_class", "region", "industry", "status", "established", "dormant_from", "dormant_until"])
+        json!([
+            "uscc",
+            "name",
+            "credit_class",
+            "region",
+            "industry",
+            "status",
+            "established",
+            "dormant_from",
+            "dormant_until"
+        ])
     );
     assert_eq!(doc["plan"]["scope"]["range"], json!([["established", "2020-01-01", null]]));
     assert_eq!(doc["plan"]["scope"]["wake"], json!({"as_of": INSPECTION, "woken": []}));
@@ -421,7 +432,13 @@ fn a_woken_firm_in_range_is_drawn_in_its_region_stratum_and_all_three_agree() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["class"].as_str().unwrap().into(), s["region"].as_str().unwrap().into(), s["population"].as_u64().unwrap()))
+        .map(|s| {
+            (
+                s["class"].as_str().unwrap().into(),
+                s["region"].as_str().unwrap().into(),
+                s["population"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let want = [("A", "330106", 6), ("A", "330108", 3), ("B", "330108", 1)];
     assert_eq!(strata, want.map(|(c, r, n)| (c.to_string(), r.to_string(), n)));
