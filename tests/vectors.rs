@@ -6,7 +6,7 @@ use common::*;
 
 use fairdraw::input::files::{self, InputPaths};
 
-pub const VECTORS: [&str; 3] = ["basic", "repair", "joint-gbk"];
+pub const VECTORS: [&str; 5] = ["basic", "repair", "joint-gbk", "strata-region", "range-filter"];
 
 fn paths(name: &str) -> InputPaths {
     let dir = root().join("tests/vectors").join(name);
@@ -39,9 +39,12 @@ fn the_repair_vector_really_needs_the_repair() {
     let inputs = files::load(&paths("repair")).unwrap();
     let reg = inputs.registries();
     let s = seed("repair");
-    let strata =
-        fairdraw::engine::select::select(&inputs.enterprises, &inputs.plan, &fairdraw::model::ticket::Seed::new(&s));
-    let targets = fairdraw::engine::draw::targets(&inputs.enterprises, &strata);
+    let selection = fairdraw::engine::regions::selection(
+        &inputs.enterprises,
+        &inputs.plan,
+        &fairdraw::model::ticket::Seed::new(&s),
+    );
+    let targets = fairdraw::engine::draw::targets(&inputs.enterprises, &selection);
     let assigned = fairdraw::engine::draw::teams(&reg, &inputs.plan, &targets, &s).unwrap();
     assert!(assigned.repairs > 0, "greedy alone succeeded; pick another seed for the vector");
 }

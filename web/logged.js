@@ -235,6 +235,16 @@ export function planToToml(plan) {
   L.push(`industries = ${tomlStrings(scope.industries)}`);
   L.push('', '[scope.where]');
   for (const [col, val] of scope.where) L.push(`${tomlString(col)} = ${tomlString(val)}`);
+  if (scope.range) { // SPEC §6.2: only when the plan has ranges
+    L.push('', '[scope.range]');
+    for (const [col, lo, hi] of scope.range) {
+      const bounds = [lo !== null ? `min = ${tomlString(lo)}` : null, hi !== null ? `max = ${tomlString(hi)}` : null].filter(Boolean);
+      L.push(`${tomlString(col)} = { ${bounds.join(', ')} }`);
+    }
+  }
+  if (plan.strata) { // SPEC §6.1
+    L.push('', '[strata]', `region_digits = ${tomlInt(plan.strata.region_digits, 'strata.region_digits')}`, `floor = ${tomlString(plan.strata.floor)}`);
+  }
   const team = plan.team;
   L.push('', '[team]');
   L.push(`size = ${tomlInt(team.size, 'team.size')}`);

@@ -14,7 +14,8 @@ import re
 
 from .canonical import canonical_json, parse_canonical
 from .registries import CLASSES, ENTERPRISE_LOOKUP
-from .selection import in_scope
+from .plan import filter_columns
+from .selection import in_scope, scope_of
 from .snapshots import LEAF_FIELDS
 from .tables import ascii_lower
 
@@ -39,7 +40,7 @@ def where_positions(plan):
     field by its place, any other column as the next extra (6, 7, …, in the
     sorted column order of `where`) — and the number of extras."""
     positions, extras = [], 0
-    for column, _ in plan["scope"]["where"]:
+    for column in filter_columns(plan):          # where's and range's columns (§5)
         field = ENTERPRISE_LOOKUP.get(ascii_lower(column))
         if field in LEAF_FIELDS:
             positions.append(LEAF_FIELDS.index(field))
@@ -58,14 +59,8 @@ def enterprise_state(leaf, plan):
     """"eligible" (in the plan's scope, spec §6, and not in its exclude),
     "excluded" (in scope and excluded) or "out", for a §5 leaf given as a
     list of strings of length leaf_length(plan)."""
-    sc = plan["scope"]
     positions, _ = where_positions(plan)
-    wake = sc.get("wake")
-    if wake is not None:
-        wake = (wake["as_of"], dict(map(tuple, wake["woken"])))
-    scope = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]),
-             wake)
-    if not in_scope((*leaf[:6], tuple(leaf[p] for p in positions), tuple(leaf[-2:])), scope):
+    if not in_scope((*leaf[:6], tuple(leaf[p] for p in positions), tuple(leaf[-2:])), scope_of(plan)):
         return "out"
     return "excluded" if leaf[0] in plan["exclude"] else "eligible"
 

@@ -7,10 +7,11 @@ import pickle
 
 from .assignment import Assigner, NoAssignment, Stream, suggest
 from .canonical import canonical_json
-from .plan import ALGORITHM, load_plan
+from .plan import ALGORITHM, filter_columns, load_plan
+from .ranges import range_kind
 from .registries import read_conflicts, read_enterprises, read_inspectors
 from .report import BadInput, Problems
-from .selection import strata
+from .regions import selection
 from .snapshots import snapshots
 
 
@@ -19,9 +20,10 @@ def load_inputs(args):
     problems = Problems()
     loaded = load_plan(args.plan, problems)
     plan, ratios = loaded if loaded else (None, None)
-    where_columns = [k for k, _ in plan["scope"]["where"]] if plan else []
+    columns = filter_columns(plan) if plan else []
+    kinds = {r[0]: range_kind(r) for r in plan["scope"].get("range", [])} if plan else {}
     n0 = problems.count()
-    ents = read_enterprises(args.enterprises, where_columns, problems, wake=bool(plan and "wake" in plan["scope"]))
+    ents = read_enterprises(args.enterprises, columns, problems, kinds, wake=bool(plan and "wake" in plan["scope"]))
     n1 = problems.count()
     ins = read_inspectors(args.inspectors, problems)
     n2 = problems.count()
@@ -52,15 +54,15 @@ def unknown_to_the_roster(plan_path, team, roster_path, inspectors, problems):
 def compute_draw(inputs, seed):
     """§5-§9: the draw document as an ordered dict."""
     plan, ratios, (enterprises, resolved), inspectors, conflicts = inputs
-    where_columns = [k for k, _ in plan["scope"]["where"]]
-    extra = [j for j, (kind, _) in enumerate(resolved) if kind == "extra"]
+    columns = filter_columns(plan)
+    extra = [j for j, (kind, _, _) in enumerate(resolved) if kind != "field"]   # §5: in the leaf
     seed_hash = hashlib.sha256(seed.encode("utf-8")).hexdigest()
     # The roots (§5) and the selection (§6-§8) are independent: the leaves are
     # sorted and hashed on the second core while this process draws.  The
     # selection does not depend on the registry's order (§7: by ticket, then USCC).
-    with InChild(snapshots, enterprises, extra, [where_columns[j] for j in extra], inspectors, conflicts,
+    with InChild(snapshots, enterprises, extra, [columns[j] for j in extra], inspectors, conflicts,
                  "wake" in plan["scope"]) as roots:
-        strata_out, targets = strata(enterprises, plan, ratios, seed_hash)
+        strata_out, floors, targets = selection(enterprises, plan, ratios, seed_hash)
         teams = assign(plan, targets, inspectors, conflicts, seed)
         snapshot_roots = roots.result()
     size = plan["team"]["size"]
@@ -76,6 +78,7 @@ def compute_draw(inputs, seed):
         "plan_digest": hashlib.sha256(canonical_json(plan).encode("utf-8")).hexdigest(),
         "snapshots": snapshot_roots,
         "strata": strata_out,
+        **({"floors": floors} if floors is not None else {}),     # §9: only with [strata] (§6.1)
         "assignments": assignments,
         "plan": plan,
     }

@@ -8,8 +8,9 @@ import os
 import re
 import tomllib
 
+from .ranges import read_ranges, read_strata
 from .ratio import ratio_le, ratio_or_problem, ratio_text
-from .registries import CLASSES, ENTERPRISE_LOOKUP, STATUS, read_history, read_items, read_uscc_column
+from .registries import CLASSES, ENTERPRISE_LOOKUP, STATUS, UNFILTERABLE, read_history, read_items, read_uscc_column
 from .tables import CONTROL, TRIM, ascii_lower, ascii_upper, parse_date
 from .uscc import uscc_problem
 
@@ -17,9 +18,9 @@ ALGORITHM = "fairdraw-v1"                       # §3.3 the canonical plan's alg
 
 PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "exclude",
              "exclude_file", "max_draws_per_year", "embargo_until", "embargo_working_days",
-             "ratios", "min", "max", "scope", "team", "caps"}
+             "ratios", "min", "max", "scope", "team", "caps", "strata"}
 CAP_KEYS = ("visits_per_firm_per_year", "on_site_per_department_per_year", "same_item_per_year")
-SCOPE_KEYS = {"statuses", "regions", "industries", "where", "wake"}
+SCOPE_KEYS = {"statuses", "regions", "industries", "where", "range", "wake"}
 TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
              "experts", "rotation", "history_file"}
 
@@ -138,16 +139,16 @@ def load_plan(path, problems):
     for k, v in where.items():
         if not isinstance(v, str):
             pr.err(f"scope.where.{k}", "must be a string")
-    where = sorted([k.strip(TRIM), v.strip(TRIM)] for k, v in where.items() if isinstance(v, str))
+    where = sorted(where_established(pr, k.strip(TRIM), v.strip(TRIM)) for k, v in where.items() if isinstance(v, str))
     columns = [k for k, _ in where]
     if "" in columns or len(set(columns)) < len(columns):              # §3.2 (trimmed text)
         pr.err("scope.where", "each column may be named once, and not empty")
-    for k in columns:                                                  # §3.2: dates are not in the snapshot
-        if ENTERPRISE_LOOKUP.get(ascii_lower(k)) == "established":
-            pr.err("scope.where", f"{k!r}: 成立日期 (established) is not part of the snapshot and cannot be filtered on")
-        elif ENTERPRISE_LOOKUP.get(ascii_lower(k)) in ("dormant_from", "dormant_until", "service_address"):
+    for k in columns:                                                  # §3.2, §6.3
+        if ENTERPRISE_LOOKUP.get(ascii_lower(k)) in UNFILTERABLE:
             pr.err("scope.where", f"{k!r}: the dormancy dates and the service address cannot be filtered on (§6.3)")
     wake = pr.get(scope, "scope.wake", (bool,), False, "true or false")   # §6.3
+    ranges = read_ranges(pr, scope, where, lambda k: ENTERPRISE_LOOKUP.get(ascii_lower(k)))
+    region_strata = read_strata(pr, doc)
 
     # team
     team = pr.table(doc, "team", TEAM_KEYS)
@@ -231,16 +232,35 @@ def load_plan(path, problems):
     }
     if embargo is not None:                      # §3.3: the key only when the plan sets an embargo
         plan["embargo"] = embargo
+    if ranges:                                   # §3.3, §6.2: likewise scope.range
+        plan["scope"]["range"] = ranges
     if wake:                                     # §6.3: outside a log, no wake-ups; terms judged on the inspection date
         plan["scope"]["wake"] = {"as_of": idate, "woken": []}
     if caps:                                     # §3.3: only the caps set, the key only when one is
         plan["caps"] = caps
+    if region_strata is not None:                # §3.3, §6.1: and strata
+        plan["strata"] = region_strata
     for key, v in plan_strings(plan, ""):        # §3.2: no control character in the canonical plan
         if CONTROL.search(v):
             problems.add(path, f"{key}: value {json.dumps(v, ensure_ascii=False)} contains a control character (a TOML escape such as \\t)")
     if problems.count() > before:
         return None
     return plan, ratios
+
+
+def where_established(pr, column, value):
+    """§3.2: a `where` on 成立日期 is stored as ["established", YYYY-MM-DD or ""]."""
+    if ENTERPRISE_LOOKUP.get(ascii_lower(column)) != "established":
+        return [column, value]
+    if value and parse_date(value) is None:
+        pr.err("scope.where", f"成立日期 (established) {value!r} is not a date (§1.5)")
+    return ["established", parse_date(value) or value if value else ""]
+
+
+def filter_columns(plan):
+    """§5: the columns the plan filters on (where and range), sorted."""
+    scope = plan["scope"]
+    return sorted({c for c, _ in scope["where"]} | {r[0] for r in scope.get("range", [])})
 
 
 def read_embargo(pr, doc):

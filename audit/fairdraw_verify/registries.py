@@ -6,6 +6,7 @@ import functools
 import sys
 from itertools import islice, repeat
 
+from .ranges import normalize
 from .ratio import ratio_or_problem, ratio_text
 from .snapshots import LEAF_FIELDS
 from .tables import REGION, ascii_lower, ascii_upper, parse_date, read_table, split_set
@@ -36,31 +37,37 @@ ENTERPRISE_COLUMNS = [
     ("service_address", ("送达地址",), False),    # §6.3: never read
 ]
 DORMANCY = ("dormant_from", "dormant_until")    # §5: the leaf's last two columns of a plan with scope.wake
+UNFILTERABLE = (*DORMANCY, "service_address")   # §3.2, §6.3: never a `where` or `range` column
 
 
 ENTERPRISE_LOOKUP = {ascii_lower(n): f for f, al, _ in ENTERPRISE_COLUMNS for n in (f, *al)}
 
 
-def read_enterprises(path, where_columns, problems, wake=False):
-    """§1.1. Returns (list of records, where-column resolution) where a record is
+def read_enterprises(path, where_columns, problems, kinds=None, wake=False):
+    """§1.1. Returns (list of records, filter-column resolution) where a record is
     (uscc, name, class, region, industry, status, where_values) and where_values
-    holds, for each plan `where` column (sorted), that column's value; with
-    `wake` (§6.3) a record ends with (dormant_from, dormant_until) as well."""
+    holds, for each plan filter column (`where` and `range`, sorted), that
+    column's value; `kinds` maps a ranged column to "date" or "number" (§6.2),
+    whose values are checked and normalised.  A resolution is (kind, x, range
+    kind) with kind "field", "extra" (x its position) or "established" (§5).
+    With `wake` (§6.3) a record ends with (dormant_from, dormant_until) as well."""
     t = read_table(path, ENTERPRISE_COLUMNS, problems)
     if t is None:
         return None
-    lookup = ENTERPRISE_LOOKUP
-    resolved = []                                # §5/§6: a where column is a field or an extra column
+    lookup, kinds = ENTERPRISE_LOOKUP, kinds or {}
+    resolved = []                                # §5/§6: a filter column is a field or an extra column
     for column in where_columns:
         field = lookup.get(ascii_lower(column))
-        if field is not None and field in t.index:
-            resolved.append(("field", field))
+        if field == "established" and field in t.index:     # §5: kept in the leaf as YYYY-MM-DD
+            resolved.append(("established", field, None))
+        elif field is not None and field in t.index:
+            resolved.append(("field", field, None))
         elif field is None and column in t.extras:
-            resolved.append(("extra", t.extras[column]))
+            resolved.append(("extra", t.extras[column], kinds.get(column)))
             t.checked.add(t.extras[column])
         else:
-            problems.add(path, f"the plan's scope.where names column {column!r}, which the registry lacks")
-            resolved.append(("field", "uscc"))          # placeholder; no draw is produced
+            problems.add(path, f"the plan's scope.where or scope.range names column {column!r}, which the registry lacks")
+            resolved.append(("field", "uscc", None))    # placeholder; no draw is produced
     ix = t.index
     iu, ina, ic, ir, ii, ist = (ix[f] for f in LEAF_FIELDS)
     ie = ix.get("established")
@@ -104,9 +111,12 @@ def valid_records(chunk, columns, resolved, seen, valid_region, dormancy):
         return None
     fields = {"uscc": usccs, "name": cols[ina], "credit_class": classes, "region": cols[ir],
               "industry": cols[ii], "status": [status[v] for v in cols[ist]]}
-    if any(kind == "field" and x not in fields for kind, x in resolved):
+    if any(kind == "field" and x not in fields for kind, x, _ in resolved):
         return None
-    wvals = zip(*(fields[x] if kind == "field" else cols[x] for kind, x in resolved)) if resolved else repeat(())
+    values = [filter_values(kind, x, rkind, fields, cols, ie) for kind, x, rkind in resolved]
+    if any(v is None for v in values):
+        return None
+    wvals = zip(*values) if resolved else repeat(())
     seen.update(zip(usccs, lines))
     intern = sys.intern
     if wake:
@@ -115,6 +125,19 @@ def valid_records(chunk, columns, resolved, seen, valid_region, dormancy):
         return list(zip(usccs, fields["name"], classes, map(intern, cols[ir]), map(intern, cols[ii]),
                         fields["status"], wvals, terms))
     return list(zip(usccs, fields["name"], classes, map(intern, cols[ir]), map(intern, cols[ii]), fields["status"], wvals))
+
+
+def filter_values(kind, x, rkind, fields, cols, ie):
+    """A chunk's values of one filter column (§5, §6.2), or None when a ranged
+    column holds a value not of its kind (checked_records reports it)."""
+    if kind == "field":
+        return fields[x]
+    if kind == "established":
+        return [parse_date(v) if v else "" for v in cols[ie]]     # dates already checked
+    if rkind is None:
+        return cols[x]
+    values = [normalize(rkind, v) for v in cols[x]]
+    return None if None in values else values
 
 
 def checked_records(t, chunk, columns, resolved, seen, valid_region, dormancy):
@@ -156,13 +179,20 @@ def checked_records(t, chunk, columns, resolved, seen, valid_region, dormancy):
             term.append(parse_date(cells[j]) if j is not None and cells[j] else "")
             if term[-1] is None:
                 t.bad(line, cells, field, "not a valid date"); ok = False
-        if not ok:
-            continue
         wvals = ()
         if resolved:
             norm = {"uscc": uscc, "name": name, "credit_class": cls, "region": region,
                     "industry": industry, "status": status, "established": established}
-            wvals = tuple(norm[x] if kind == "field" else cells[x] for kind, x in resolved)
+            wvals = tuple(norm[x] if kind != "extra" else cells[x] if rkind is None else normalize(rkind, cells[x])
+                          for kind, x, rkind in resolved)
+            for (kind, x, rkind), v in zip(resolved, wvals):
+                if kind == "extra" and v is None:
+                    ok = False
+                    t.problems.add(t.path, f"the plan's scope.range: is not a {rkind}"
+                                           + (" (§1.5)" if rkind == "date" else " (digits, optionally with a decimal fraction)"),
+                                   line, x + 1, t.headers[x], cells[x])
+        if not ok:
+            continue
         record = (uscc, name, cls, intern(region), intern(industry), status, wvals)
         records.append((*record, tuple(term)) if dormancy[2] else record)
     return records

@@ -8,6 +8,7 @@ import json
 
 from .document import differences
 from .draw import compute_draw
+from .plan import filter_columns
 from .ratio import parse_ratio
 from .registries import CLASSES, ENTERPRISE_LOOKUP
 from .report import BadInput
@@ -59,12 +60,12 @@ def replay_inputs(c, snapshots):
     if wake and columns[-2:] != ["dormant_from", "dormant_until"]:
         raise ReplayError("the plan wakes dormant firms but the enterprise snapshot lacks their dormancy dates")
     resolved = []
-    for col, _ in plan["scope"]["where"]:
+    for col in filter_columns(plan):
         field = ENTERPRISE_LOOKUP.get(ascii_lower(col))
         if field in LEAF_FIELDS:
-            resolved.append(("field", field))
-        elif col in extras:
-            resolved.append(("extra", 6 + extras.index(col)))
+            resolved.append(("field", field, None))
+        elif col in extras:                      # values in the leaf are already normalised (§5, §6.2)
+            resolved.append(("extra", 6 + extras.index(col), None))
         else:
             raise ReplayError(f"the plan filters on column {col!r}, which the enterprise snapshot lacks")
     enterprises = []
@@ -73,7 +74,7 @@ def replay_inputs(c, snapshots):
         if len(v) != len(columns) or not all(isinstance(x, str) for x in v):
             raise ReplayError(f"enterprise leaf {line[:80]!r} does not have the {len(columns)} string columns")
         norm = dict(zip(LEAF_FIELDS, v))
-        wvals = tuple(norm[x] if kind == "field" else v[x] for kind, x in resolved)
+        wvals = tuple(norm[x] if kind == "field" else v[x] for kind, x, _ in resolved)
         if wake:                                 # §5, §6.3: the dormancy dates are the last two columns
             enterprises.append((*v[:6], wvals, (v[-2], v[-1])))
         else:

@@ -5,6 +5,8 @@ import hashlib
 import heapq
 from itertools import repeat
 
+from .plan import filter_columns
+from .ranges import in_range
 from .registries import CLASSES
 
 
@@ -22,8 +24,15 @@ def sample_size(n, ratio, minimum, maximum):
 
 
 def in_scope(e, scope):
-    """§6: status (or woken, §6.3), region prefix, industry prefix, where equalities."""
-    statuses, regions, industries, where_values, wake = scope
+    """§6: status (or woken, §6.3), region prefix, industry prefix, where
+    equalities, ranges (§6.2)."""
+    statuses, regions, industries, where_values, ranges, wake = scope
+    if ranges:
+        return ((e[5] in statuses or wake is not None and woken(e, wake))
+                and (not regions or e[3].startswith(regions))
+                and (not industries or e[4].startswith(industries))
+                and all(e[6][p] == v for p, v in where_values)
+                and all(in_range(r, e[6][p]) for p, r in ranges))
     return ((e[5] in statuses or wake is not None and woken(e, wake))
             and (not regions or e[3].startswith(regions))
             and (not industries or e[4].startswith(industries))
@@ -57,14 +66,26 @@ def woken(e, wake):
     return e[0] in wakes and (start == "" or wakes[e[0]] >= start)
 
 
-def strata(enterprises, plan, ratios, seed_hash):
-    """§6 + §7: four strata, and the selected enterprises with their tickets."""
+def scope_of(plan):
+    """The scope test's parameters (statuses, regions, industries, where,
+    ranges, wake); e[6] holds the filter columns' values (§5) and, with
+    scope.wake, e[7] the dormancy dates (§6.3)."""
     sc = plan["scope"]
     wake = sc.get("wake")
     if wake is not None:
         wake = (wake["as_of"], dict(map(tuple, wake["woken"])))
-    scope = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]), tuple(v for _, v in sc["where"]),
-             wake)
+    ranges = sc.get("range", [])
+    head = (set(sc["statuses"]), tuple(sc["regions"]), tuple(sc["industries"]))
+    if not ranges:                               # e[6] is exactly the where values
+        return (*head, tuple(v for _, v in sc["where"]), (), wake)
+    columns = filter_columns(plan)
+    return (*head, tuple((columns.index(c), v) for c, v in sc["where"]), tuple((columns.index(r[0]), r) for r in ranges),
+            wake)
+
+
+def strata(enterprises, plan, ratios, seed_hash):
+    """§6 + §7: four strata, and the selected enterprises with their tickets."""
+    scope = scope_of(plan)
     exclude = set(plan["exclude"])
     population = {c: [] for c in CLASSES}
     for e in enterprises:

@@ -159,7 +159,7 @@ class Log:
             plan["embargo"] = embargo
         plan["exclude"] = sorted(set(plan["exclude"]) | set(log_exclusions))
         # spec §5: the extra columns `where` names, in its (sorted) order, after the six fields
-        extra = [j for j, (kind, _) in enumerate(resolved) if kind == "extra"]
+        extra = [j for j, (kind, _, _) in enumerate(resolved) if kind != "field"]
         where_columns = [k for k, _ in plan["scope"]["where"]]
         states = {e[0]: record_state(e, plan) for e in enterprises}
         full = {

@@ -468,7 +468,9 @@ mod tests {
                 inspectors: SnapshotRef { root: "q".into(), count: 2 },
                 conflicts: SnapshotRef { root: "p".into(), count: 0 },
             },
+            floors: None,
             strata: vec![StratumDoc {
+                region: None,
                 class: "A".into(),
                 population: 3,
                 excluded: 0,

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::engine::assign;
 use crate::engine::board::{Board, Rules, Target};
 use crate::engine::diagnose::{Failure, Infeasible};
-use crate::engine::select::{self, Stratum};
+use crate::engine::regions::{self, Selection};
 use crate::input::plan::{Plan, ALGORITHM};
 use crate::model::registry::{Class, Enterprises, Registries};
 use crate::model::snapshot;
@@ -46,6 +46,9 @@ pub struct DrawDoc<A = Vec<AssignmentDoc>> {
     pub plan_digest: String,
     pub snapshots: Snapshots,
     pub strata: Vec<StratumDoc>,
+    /// Only with region strata (spec §6.1, §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floors: Option<Vec<FloorDoc>>,
     pub assignments: A,
     pub plan: Value,
 }
@@ -129,7 +132,9 @@ impl DrawDoc<Made<'_>> {
 impl<A> DrawDoc<A> {
     /// The same document with `assignments` instead of its own, and its own.
     pub fn replace_assignments<B>(self, assignments: B) -> (DrawDoc<B>, A) {
-        let DrawDoc { format, algorithm, plan_name, seed, seed_hash, plan_digest, snapshots, strata, plan, .. } = self;
+        let DrawDoc {
+            format, algorithm, plan_name, seed, seed_hash, plan_digest, snapshots, strata, floors, plan, ..
+        } = self;
         let doc = DrawDoc {
             format,
             algorithm,
@@ -139,6 +144,7 @@ impl<A> DrawDoc<A> {
             plan_digest,
             snapshots,
             strata,
+            floors,
             assignments,
             plan,
         };
@@ -169,6 +175,9 @@ pub struct SnapshotRef {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct StratumDoc {
     pub class: String,
+    /// Only in a (class, region) stratum (spec §6.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub population: u64,
     pub excluded: u64,
     pub eligible: u64,
@@ -176,6 +185,16 @@ pub struct StratumDoc {
     pub sample_size: u64,
     pub cutoff: Option<String>,
     pub selected: Vec<String>,
+}
+
+/// One region's floor (spec §6.1, §9).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct FloorDoc {
+    pub region: String,
+    pub eligible: u64,
+    pub drawn: u64,
+    pub floor: u64,
+    pub top_up: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -207,13 +226,10 @@ pub fn snapshots(reg: &Registries<'_>) -> Snapshots {
     }
 }
 
-/// Targets in assignment order: strata A→D, each in ticket order.
-pub fn targets(reg: &Enterprises, strata: &[Stratum]) -> Vec<Target> {
-    strata
-        .iter()
-        .flat_map(|s| s.selected.iter())
-        .map(|&row| Target { row, region: reg.rows[row as usize].region })
-        .collect()
+/// Targets in assignment order: strata A→D, each in ticket order, then
+/// any floor top-ups (spec §8.2).
+pub fn targets(reg: &Enterprises, selection: &Selection) -> Vec<Target> {
+    selection.targets(reg).into_iter().map(|(_, row)| Target { row, region: reg.rows[row as usize].region }).collect()
 }
 
 /// Assigns teams, or explains why no valid assignment exists.
@@ -240,11 +256,12 @@ pub fn document<'a>(
     plan: &Plan,
     seed: &'a Seed,
     snapshots: Snapshots,
-    strata: &[Stratum],
+    selection: &Selection,
     teams: assign::Teams,
 ) -> DrawDoc<Made<'a>> {
     let ent = reg.enterprises;
-    let targets = strata.iter().flat_map(|s| s.selected.iter().map(move |&row| (s.class, row))).collect();
+    let uscc = |r: &u32| ent.rows[*r as usize].uscc().to_string();
+    let targets = selection.targets(ent);
     DrawDoc {
         format: FORMAT.into(),
         algorithm: ALGORITHM.into(),
@@ -253,19 +270,33 @@ pub fn document<'a>(
         seed_hash: seed.hash_hex().to_string(),
         plan_digest: plan.digest(),
         snapshots,
-        strata: strata
+        strata: selection
+            .strata
             .iter()
             .map(|s| StratumDoc {
                 class: s.class.letter().into(),
+                region: s.region.clone(),
                 population: s.population,
                 excluded: s.excluded,
                 eligible: s.eligible,
                 ratio: s.ratio.to_string(),
                 sample_size: s.sample_size,
                 cutoff: s.cutoff.clone(),
-                selected: s.selected.iter().map(|&r| ent.rows[r as usize].uscc().to_string()).collect(),
+                selected: s.selected.iter().map(uscc).collect(),
             })
             .collect(),
+        floors: selection.floors.as_ref().map(|floors| {
+            floors
+                .iter()
+                .map(|f| FloorDoc {
+                    region: f.region.clone(),
+                    eligible: f.eligible,
+                    drawn: f.drawn,
+                    floor: f.floor,
+                    top_up: f.top_up.iter().map(uscc).collect(),
+                })
+                .collect()
+        }),
         assignments: Made { reg, seed, team_size: plan.team.size, targets, teams },
         plan: plan.canonical(),
     }
@@ -289,10 +320,10 @@ pub fn draw_parts<'a>(
 ) -> Result<DrawDoc<Made<'a>>, DrawError> {
     let snaps = snapshots(reg);
     done("snapshot roots");
-    let strata = select::select(reg.enterprises, plan, seed);
+    let selection = regions::selection(reg.enterprises, plan, seed);
     done("tickets+selection");
-    let targets = targets(reg.enterprises, &strata);
+    let targets = targets(reg.enterprises, &selection);
     let assigned = teams(reg, plan, &targets, seed.text())?;
     done("assignment");
-    Ok(document(reg, plan, seed, snaps, &strata, assigned.teams))
+    Ok(document(reg, plan, seed, snaps, &selection, assigned.teams))
 }

@@ -13,6 +13,7 @@ pub mod compare;
 pub mod cost;
 pub mod diagnose;
 pub mod draw;
+pub mod regions;
 pub mod report;
 pub mod select;
 pub mod stream;

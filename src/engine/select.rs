@@ -4,7 +4,8 @@ use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
-use crate::input::plan::Plan;
+use crate::input::plan::{Plan, ESTABLISHED};
+use crate::input::range::Range;
 use crate::input::ratio::Ratio;
 use crate::input::table;
 use crate::model::dormancy;
@@ -16,6 +17,8 @@ use crate::model::ticket::{self, Seed};
 #[derive(Clone, Debug)]
 pub struct Stratum {
     pub class: Class,
+    /// The region prefix of a (class, region) stratum (spec §6.1).
+    pub region: Option<String>,
     pub population: u64,
     pub excluded: u64,
     pub eligible: u64,
@@ -51,26 +54,30 @@ pub struct ScopeFilter<'a> {
     plan: &'a Plan,
     reg: &'a Enterprises,
     wheres: Vec<(WhereColumn, &'a str)>,
+    /// `scope.range` with the kept extra column each one reads (spec §6.2).
+    ranges: Vec<(usize, &'a Range)>,
     /// With `scope.wake`: the extra columns of `dormant_from`, `dormant_until`.
     dormancy: Option<(usize, usize)>,
 }
 
 impl<'a> ScopeFilter<'a> {
     pub fn new(plan: &'a Plan, reg: &'a Enterprises) -> ScopeFilter<'a> {
+        // `established` is a field the registry keeps as an extra (spec §5).
+        let extra =
+            |col: &str| reg.extra_columns.iter().position(|c| c == col).expect("registry kept every filter column");
         let wheres = plan
             .scope
             .where_
             .iter()
             .map(|(col, value)| {
                 let how = match table::field_index(ENTERPRISE_FIELDS, col) {
-                    Some(f) => WhereColumn::Field(f),
-                    None => WhereColumn::Extra(
-                        reg.extra_columns.iter().position(|c| c == col).expect("registry kept every where column"),
-                    ),
+                    Some(f) if ENTERPRISE_FIELDS[f].key != ESTABLISHED => WhereColumn::Field(f),
+                    _ => WhereColumn::Extra(extra(col)),
                 };
                 (how, value.as_str())
             })
             .collect();
+        let ranges = plan.scope.ranges.iter().map(|r| (extra(&r.column), r)).collect();
         let column = |name: &str| reg.extra_columns.iter().position(|c| c == name);
         // Read with `Plan::leaf_extra_columns`, the registry keeps them.
         let dormancy_columns = plan
@@ -78,7 +85,7 @@ impl<'a> ScopeFilter<'a> {
             .wake
             .as_ref()
             .and_then(|_| Some((column(dormancy::DORMANT_FROM)?, column(dormancy::DORMANT_UNTIL)?)));
-        ScopeFilter { plan, reg, wheres, dormancy: dormancy_columns }
+        ScopeFilter { plan, reg, wheres, ranges, dormancy: dormancy_columns }
     }
 
     pub fn in_scope(&self, e: &Enterprise) -> bool {
@@ -97,7 +104,9 @@ impl<'a> ScopeFilter<'a> {
             || s.industries.iter().any(|p| self.reg.industry(e).starts_with(p.as_str())))
         {
             Some(OutOfScope::Industry)
-        } else if !self.wheres.iter().all(|(how, want)| self.value(e, how) == *want) {
+        } else if !self.wheres.iter().all(|(how, want)| self.value(e, how) == *want)
+            || !self.ranges.iter().all(|&(j, r)| r.contains(self.reg.extra(e, j)))
+        {
             Some(OutOfScope::Filter)
         } else {
             None
@@ -184,6 +193,7 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
             let cutoff = selected.last().map(|&r| ticket::ticket_string(&seed.ticket_hash(&reg.rows[r as usize].uscc)));
             Stratum {
                 class,
+                region: None,
                 population: parts.iter().map(|p| p.population[c]).sum(),
                 excluded: parts.iter().map(|p| p.excluded[c]).sum(),
                 eligible: n,
@@ -208,7 +218,7 @@ struct Part {
 
 /// The `k` rows with the smallest tickets, in ticket order, from every
 /// eligible row with its rank key.
-fn smallest_tickets(reg: &Enterprises, mut keyed: Vec<(u64, u32)>, k: usize, seed: &Seed) -> Vec<u32> {
+pub(crate) fn smallest_tickets(reg: &Enterprises, mut keyed: Vec<(u64, u32)>, k: usize, seed: &Seed) -> Vec<u32> {
     let cmp = |a: &(u64, u32), b: &(u64, u32)| -> Ordering {
         let (ua, ub) = (&reg.rows[a.1 as usize].uscc, &reg.rows[b.1 as usize].uscc);
         ticket::compare(a.0, || seed.ticket_hash(ua), b.0, || seed.ticket_hash(ub)).then_with(|| ua.cmp(ub))
@@ -222,7 +232,7 @@ fn smallest_tickets(reg: &Enterprises, mut keyed: Vec<(u64, u32)>, k: usize, see
 }
 
 /// `(rank key of the ticket, row)` for every row, hashed four at a time.
-fn rank_keys(reg: &Enterprises, rows: &[u32], seed: &Seed) -> Vec<(u64, u32)> {
+pub(crate) fn rank_keys(reg: &Enterprises, rows: &[u32], seed: &Seed) -> Vec<(u64, u32)> {
     let uscc = |r: u32| &reg.rows[r as usize].uscc;
     let mut keyed = Vec::with_capacity(rows.len());
     let mut quads = rows.chunks_exact(4);

@@ -157,7 +157,7 @@ pub fn load_registries(
         }
     };
     let (ent, insp) = rayon::join(
-        || registry::read_enterprises(enterprises, &plan.leaf_extra_columns()),
+        || registry::read_enterprises_ranged(enterprises, &plan.leaf_extra_columns(), &plan.range_kinds()),
         || registry::read_inspectors(inspectors_source),
     );
     let (enterprises, inspectors) = match (ent, insp) {

@@ -12,6 +12,7 @@ pub mod checks;
 pub mod error;
 pub mod files;
 pub mod plan;
+pub mod range;
 pub mod ratio;
 pub mod registry;
 pub mod synth;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use rayon::slice::ParallelSliceMut;
 
 use crate::input::error::{InputError, Problem, Problems};
+use crate::input::range::RangeKind;
 use crate::input::table::{self, Row, Source};
 use crate::model::date::Date;
 use crate::model::dormancy;
@@ -126,13 +127,53 @@ impl EnterpriseFold {
 /// dormancy columns of spec §6.3 when `keep` names them: they come last, as
 /// spec §5 orders the leaf). Blocks of the file are parsed on all cores.
 pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterprises, InputError> {
+    read_enterprises_ranged(source, keep, &[])
+}
+
+/// Where a kept column's values come from, and how they are checked.
+#[derive(Clone, Copy)]
+struct Kept {
+    /// The column of the file; for `established`, the field's column.
+    col: usize,
+    /// The §1.1 field `established`, kept as a `YYYY-MM-DD` date.
+    established: bool,
+    /// A ranged column's kind (spec §6.2): its values are checked and normalised.
+    kind: Option<RangeKind>,
+}
+
+/// [`read_enterprises`] for a plan with `scope.range`: the values of each
+/// ranged column in `kinds` must be empty or of its kind, and are kept
+/// normalised (spec §5, §6.2). `established` may be kept (spec §5).
+pub fn read_enterprises_ranged(
+    source: &dyn Source,
+    keep: &[String],
+    kinds: &[(String, RangeKind)],
+) -> Result<Enterprises, InputError> {
     let mut problems = Problems::default();
     let keep_dormancy = keep.iter().any(|c| c == dormancy::DORMANT_FROM);
-    let mut keep: Vec<String> =
-        keep.iter().filter(|c| table::field_index(ENTERPRISE_FIELDS, c).is_none()).cloned().collect();
+    let established = |c: &str| table::field_index(ENTERPRISE_FIELDS, c) == Some(E_ESTABLISHED);
+    // Other §1.1 fields (the dormancy dates among them) are read as fields, not kept as extras.
+    let mut keep: Vec<String> = keep
+        .iter()
+        .filter_map(|c| match table::field_index(ENTERPRISE_FIELDS, c) {
+            None => Some(c.clone()),
+            Some(E_ESTABLISHED) => Some(ENTERPRISE_FIELDS[E_ESTABLISHED].key.to_string()),
+            Some(_) => None,
+        })
+        .collect();
     keep.sort();
     keep.dedup();
-    let extra_cols = |h: &table::Header| -> Vec<Option<usize>> { keep.iter().map(|c| h.column_named(c)).collect() };
+    let extra_cols = |h: &table::Header| -> Vec<Option<Kept>> {
+        keep.iter()
+            .map(|c| {
+                let is_established = established(c);
+                let col = if is_established { h.fields[E_ESTABLISHED] } else { h.column_named(c) };
+                let kind = kinds.iter().find(|(k, _)| k == c).map(|&(_, kind)| kind);
+                col.map(|col| Kept { col, established: is_established, kind })
+            })
+            .collect()
+    };
+    // Spec §5: the filter columns, then the dormancy dates of a waking plan.
     let mut columns = keep.clone();
     if keep_dormancy {
         columns.extend([dormancy::DORMANT_FROM.to_string(), dormancy::DORMANT_UNTIL.to_string()]);
@@ -165,7 +206,7 @@ pub fn read_enterprises(source: &dyn Source, keep: &[String]) -> Result<Enterpri
                 line: 0,
                 column: column.clone(),
                 value: String::new(),
-                message: "the plan's scope.where names this column, which the registry lacks".into(),
+                message: "the plan's scope.where or scope.range names this column, which the registry lacks".into(),
             });
         }
     }
@@ -249,7 +290,7 @@ fn plain_date_ok(text: &str) -> Option<()> {
 
 fn enterprise_row(
     chunk: &mut EnterpriseChunk,
-    extra_cols: &[Option<usize>],
+    extra_cols: &[Option<Kept>],
     dormancy: bool,
     row: &Row<'_>,
 ) -> Result<(), Problem> {
@@ -294,8 +335,16 @@ fn enterprise_row(
         }
     }
     let mut extras = Vec::new();
-    for col in extra_cols.iter().flatten() {
-        extras.push(row.column(*col)?);
+    for kept in extra_cols.iter().flatten() {
+        let value = if kept.established { established.clone() } else { row.column(kept.col)? };
+        extras.push(match (kept.established, kept.kind) {
+            (false, None) => value,
+            (true, _) => Date::parse(&value).map(|d| d.to_string()).unwrap_or_default().into(),
+            (false, Some(kind)) => kind
+                .normalize(&value)
+                .map_err(|m| row.problem(kept.col, &value, format!("the plan's scope.range: {m}")))?
+                .into(),
+        });
     }
     if dormancy {
         extras.extend(dormant.map(std::borrow::Cow::Owned));

@@ -59,19 +59,16 @@ pub fn leaf_state(plan: &Plan, leaf: &[String]) -> State {
     });
     let region_ok = s.regions.is_empty() || s.regions.iter().any(|p| cell(3).starts_with(p.as_str()));
     let industry_ok = s.industries.is_empty() || s.industries.iter().any(|p| cell(4).starts_with(p.as_str()));
-    let mut extra = 0;
-    let where_ok = s.where_.iter().all(|(column, want)| {
-        let value = match field_index(ENTERPRISE_FIELDS, column) {
-            Some(f) if f < 6 => cell(f),
-            Some(_) => "",
-            None => {
-                extra += 1;
-                cell(5 + extra)
-            }
-        };
-        value == want
-    });
-    if !(status_ok && region_ok && industry_ok && where_ok) {
+    // The extra cells follow the six fields in the order of the plan's
+    // leaf extras (spec §5), `established` and ranged columns included.
+    let extras = plan.leaf_extras();
+    let value = |column: &str| match field_index(ENTERPRISE_FIELDS, column) {
+        Some(f) if f < 6 => cell(f),
+        _ => extras.iter().position(|c| c == column).map_or("", |j| cell(6 + j)),
+    };
+    let where_ok = s.where_.iter().all(|(column, want)| value(column) == want);
+    let range_ok = s.ranges.iter().all(|r| r.contains(value(&r.column)));
+    if !(status_ok && region_ok && industry_ok && where_ok && range_ok) {
         State::Out
     } else if plan.exclude.binary_search_by(|x| x.as_str().cmp(cell(0))).is_ok() {
         State::Excluded
@@ -80,12 +77,10 @@ pub fn leaf_state(plan: &Plan, leaf: &[String]) -> State {
     }
 }
 
-/// How many extra columns an enterprise leaf has under this plan: the
-/// `scope.where` columns that are not §1.1 fields, and with `scope.wake`
-/// the two dormancy dates (spec §5).
+/// How many extra columns an enterprise leaf has under this plan (spec §5):
+/// the filter columns and, with `scope.wake`, the two dormancy dates.
 pub fn extra_columns(plan: &Plan) -> usize {
-    let dormancy = if plan.scope.wake.is_some() { 2 } else { 0 };
-    plan.scope.where_.iter().filter(|(c, _)| field_index(ENTERPRISE_FIELDS, c).is_none()).count() + dormancy
+    plan.leaf_extras().len()
 }
 
 fn registry_of(name: &str) -> Registry {

@@ -162,9 +162,10 @@ pub fn rebuild(
         return Err(SnapshotError::NoDormancyDates);
     }
     let e_csv = to_csv(ents.0, ents.1)?;
-    let enterprises: Enterprises = registry::read_enterprises(
+    let enterprises: Enterprises = registry::read_enterprises_ranged(
         &BytesSource { label: "enterprises snapshot".into(), bytes: &e_csv },
         &plan.leaf_extra_columns(),
+        &plan.range_kinds(),
     )
     .map_err(err("enterprises"))?;
     let i_csv = to_csv(&cols(&INSPECTOR_COLUMNS), insp)?;

@@ -10,7 +10,7 @@ import { SPEC_ALGORITHM, readPlan } from './plan.js';
 import { canonicalJson, isPlainObject } from './canonical-json.js';
 import { resolveWhere, snapshots } from './merkle.js';
 import { seedHash } from './tickets.js';
-import { drawStrata } from './selection.js';
+import { drawSelection } from './regions.js';
 import { assign } from './assignment.js';
 
 export async function computeDraw(inputs) {
@@ -40,7 +40,7 @@ export async function computeDraw(inputs) {
 
   // §6–§7: strata and selection
   const seedHex = await seedHash(seed);
-  const { strata, targets } = await drawStrata(ents, plan, meta, tests, seedHex);
+  const { strata, floors, targets } = await drawSelection(ents, plan, meta, tests, seedHex);
 
   // §8: assignment
   const assignments = await assign(targets, insps, confs, plan, meta, seed);
@@ -54,6 +54,7 @@ export async function computeDraw(inputs) {
     plan_digest: planDigest,
     snapshots: snaps,
     strata,
+    ...(floors !== null ? { floors } : {}), // §9: only with [strata] (§6.1)
     assignments,
     plan,
   };

@@ -5,7 +5,8 @@
 
 import { cmpCodePoint, cmpTuple, sortByKey, sortByUscc } from './order.js';
 import { fastHashing, hex, sha256, sha256Each, sha256Sync, utf8, utf8Encoder } from './sha256.js';
-import { ENTERPRISE_FIELDS, headerMatches } from './tables.js';
+import { ENTERPRISE_FIELDS, headerMatches, parseDate } from './tables.js';
+import { inRange, normalizeValue, rangeKind } from './ranges.js';
 import { JSON_NEEDS_ESCAPE, canonicalJson, jsonString } from './canonical-json.js';
 
 /**
@@ -196,22 +197,39 @@ const BASE_ENTERPRISE_COLUMNS = ['uscc', 'name', 'credit_class', 'region', 'indu
  */
 export function resolveWhere(plan, ents) {
   const extraCols = [];
-  const tests = [];
+  const tests = []; // predicates e => bool
   const extraValues = new Map();
+  // §5: the filter columns are where's and range's; established and extra
+  // columns are in the leaf, ranged values normalised (§6.2)
+  const kinds = new Map((plan.scope.range || []).map(r => [r[0], rangeKind(r)]));
+  const valuesOf = (col) => {
+    let values = extraValues.get(col);
+    if (values) return values;
+    if (col === 'established') values = ents.column(ents.table.fieldCol.get('established')).map(v => (v === '' ? '' : parseDate(v)));
+    else {
+      values = ents.column(ents.table.extras.get(col));
+      if (kinds.has(col)) values = values.map(v => normalizeValue(kinds.get(col), v));
+    }
+    extraCols.push(col);
+    extraValues.set(col, values);
+    return values;
+  };
   for (const [col, value] of plan.scope.where) {
     const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
-    if (f) {
+    if (f && f.name !== 'established') {
       const name = f.name;
-      tests.push([value, e => e[name]]);
+      tests.push(e => e[name] === value);
     } else {
-      const values = ents.column(ents.table.extras.get(col));
-      extraCols.push(col);
-      extraValues.set(col, values);
-      tests.push([value, e => values[e.index]]);
+      const values = valuesOf(col);
+      tests.push(e => values[e.index] === value);
     }
   }
-  extraCols.sort(cmpCodePoint); // where is already sorted; keep explicit
-  if (plan.scope.wake) { // §5, §6.3: a waking plan's leaves end with the dormancy dates
+  for (const range of plan.scope.range || []) {
+    const values = valuesOf(range[0]);
+    tests.push(e => inRange(range, values[e.index]));
+  }
+  extraCols.sort(cmpCodePoint);
+  if (plan.scope.wake) { // §5, §6.3: a waking plan's leaves end with the dormancy dates, after the filter columns
     for (const col of ['dormant_from', 'dormant_until']) {
       extraCols.push(col);
       extraValues.set(col, ents.list.map(e => e[col]));

@@ -8,6 +8,7 @@ import { throwErrors } from './errors.js';
 import { cmpCodePoint, cmpTuple, sortedUnique } from './order.js';
 import { CONTROL_RE, DATE_ERROR, ENTERPRISE_FIELDS, EXCLUDE_FIELDS, HISTORY_FIELDS, ITEM_FIELDS, asBytes, asciiLower, byteSample, canonicalStatus, cellOf, checkColumns, errAt, firstInvalidByte, headerMatches, normUscc, parseDate, parseSet, readTable, trimCell } from './tables.js';
 import { usccProblem } from './uscc.js';
+import { normalizeValue, rangeKind, readRanges, readStrata } from './ranges.js';
 
 export const SPEC_ALGORITHM = 'fairdraw-v1';
 export const CLASSES = ['A', 'B', 'C', 'D'];
@@ -60,9 +61,9 @@ function ratioLE(a, b) { // a <= b
 // §3 The plan  (TOML -> validated, canonical plan §3.3)
 // ═════════════════════════════════════════════════════════════════════════════
 
-const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team', 'caps'];
+const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team', 'caps', 'strata'];
 const CAP_KEYS = ['visits_per_firm_per_year', 'on_site_per_department_per_year', 'same_item_per_year'];
-const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where', 'wake'];
+const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where', 'range', 'wake'];
 const MAX_TEAM = 100; // §3.2: the largest team.size and team.experts
 const MAX_EMBARGO_DAYS = 365; // §3.2: the largest embargo_working_days
 const TEAM_KEYS = ['size', 'departments', 'region', 'max_targets_per_inspector', 'qualifications', 'experts', 'rotation', 'history_file'];
@@ -223,6 +224,7 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   const scopeT = getTable(root, 'scope', '[scope]');
   let statuses = ['存续'], regions = [], industries = [], wake = false;
   const where = [];
+  let ranges = [];
   if (scopeT) {
     unknown(scopeT, SCOPE_KEYS, 'scope.');
     const st = getStrArray(scopeT, 'statuses', 'scope.statuses');
@@ -253,8 +255,10 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
         if (seenCols.has(col)) { err(wt, k, `scope.where: column ${JSON.stringify(col)} is named twice`, k); continue; }
         seenCols.add(col);
         const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
-        if (f && f.name === 'established') {
-          err(wt, k, `scope.where cannot filter on ${JSON.stringify(col)}: 成立日期 (established) is not part of the snapshot (§5)`, k);
+        if (f && f.name === 'established') { // §3.2: stored as ["established", YYYY-MM-DD or ""]
+          const v = trimCell(wt[k]);
+          if (v !== '' && parseDate(v) === null) err(wt, k, `scope.where: 成立日期 (established) ${JSON.stringify(v)} is not a date (§1.5)`, v);
+          where.push(['established', v === '' ? '' : parseDate(v) ?? v, k]);
           continue;
         }
         if (f && ['dormant_from', 'dormant_until', 'service_address'].includes(f.name)) {
@@ -264,7 +268,11 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
         where.push([col, trimCell(wt[k]), k]);
       }
     }
+    const rt = getTable(scopeT, 'range', '[scope.range]');
+    if (rt) ranges = readRanges(rt, col => ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd))?.name, where.map(w => w[0]), err);
   }
+  const strataT = getTable(root, 'strata', '[strata]');
+  const regionStrata = strataT ? readStrata(strataT, parseRatio, err) : null;
   // §3.3: statuses, regions and industries sorted and de-duplicated; where sorted by column
   statuses = sortedUnique(statuses);
   regions = sortedUnique(regions);
@@ -372,6 +380,19 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
         err(scopeT.where, key, `scope.where names column ${JSON.stringify(col)}, which the enterprise registry does not have`);
       } else if (!f) readExtras.push(ents.table.extras.get(col));
     }
+    for (const range of ranges) { // §6.2: ranged columns exist, and hold values of their kind
+      const col = range[0];
+      const c = col === 'established' ? ents.table.fieldCol.get('established') : ents.table.extras.get(col);
+      if (c === undefined) { err(scopeT.range, col, `scope.range names column ${JSON.stringify(col)}, which the registry lacks`); continue; }
+      if (col === 'established') continue; // validated as a §1.5 date when read
+      readExtras.push(c);
+      const kind = rangeKind(range);
+      ents.table.forEachRow((row) => {
+        if (normalizeValue(kind, row.cells[c]) === null) {
+          errors.push({ file: ents.file, line: row.line, column: c + 1, header: ents.table.header[c], value: row.cells[c], message: `the plan's scope.range: is not a ${kind}` });
+        }
+      });
+    }
     checkColumns(ents.table, readExtras, ents.file, errors);
   }
 
@@ -383,7 +404,7 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
     ratios,
     min: Object.fromEntries(CLASSES.map(c => [c, intToJs(minV[c])])),
     max: Object.fromEntries(CLASSES.map(c => [c, maxV[c] === null ? null : intToJs(maxV[c])])),
-    scope: { statuses, regions, industries, where: where.map(([c, v]) => [c, v]) },
+    scope: { statuses, regions, industries, where: where.map(([c, v]) => [c, v]), ...(ranges.length ? { range: ranges } : {}) },
     items,
     exclude: sortedUnique(exclude),
     max_draws_per_year: maxDraws === null ? null : intToJs(maxDraws),
@@ -402,6 +423,7 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   // §6.3: outside a log no wake-ups, and terms are judged on the inspection date
   if (wake) plan.scope.wake = { as_of: inspectionDate, woken: [] };
   if (Object.keys(caps).length) plan.caps = caps;
+  if (regionStrata !== null) plan.strata = regionStrata; // §3.3, §6.1: only with [strata]
 
   // §3.2: no string of the canonical plan may contain a control character
   // (values from the CSV files were already checked when they were read)

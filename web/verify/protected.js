@@ -14,6 +14,7 @@ import { ticket } from './tickets.js';
 import { ENTERPRISE_FIELDS, headerMatches } from './tables.js';
 import { strictUtf8 } from './jsonl.js';
 import { cmpCodePoint } from './order.js';
+import { inRange } from './ranges.js';
 
 export const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 export const STATES = ['eligible', 'excluded', 'out'];
@@ -53,7 +54,8 @@ export function enterpriseState(leaf, plan, columns) {
     const f = ENTERPRISE_FIELDS.find(fd => headerMatches(col, fd));
     if (f && Object.hasOwn(LEAF_FIELD, f.name)) return leaf[LEAF_FIELD[f.name]];
     const at = Array.isArray(columns) ? columns.indexOf(col, BASE_COLUMNS) : -1;
-    if (f || at < 0 || at >= leaf.length) throw new Error(`the where column ${JSON.stringify(col)} is not a column of the snapshot`);
+    // §5: established is the one §1.1 field kept among the extras
+    if ((f && f.name !== 'established') || at < 0 || at >= leaf.length) throw new Error(`the where column ${JSON.stringify(col)} is not a column of the snapshot`);
     return leaf[at];
   };
   const [uscc, , , region, industry, status] = leaf;
@@ -66,6 +68,10 @@ export function enterpriseState(leaf, plan, columns) {
   for (const w of scope.where) {
     if (!Array.isArray(w) || w.length !== 2 || !isStr(w[0])) throw new Error(`scope.where ${show(w)} is not a [column, value] pair`);
     if (value(w[0]) !== w[1]) inScope = false;
+  }
+  for (const r of scope.range || []) { // §6.2
+    if (!Array.isArray(r) || r.length !== 3 || !isStr(r[0]) || (r[1] === null && r[2] === null)) throw new Error(`scope.range ${show(r)} is not a [column, min, max] range`);
+    if (!inRange(r, value(r[0]))) inScope = false;
   }
   if (!inScope) return 'out';
   return plan.exclude.includes(uscc) ? 'excluded' : 'eligible';

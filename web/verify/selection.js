@@ -31,12 +31,13 @@ function woken(e, wake, wakes) {
   return w !== undefined && (e.dormant_from === '' || w >= e.dormant_from);
 }
 
-function inScope(e, plan, whereTests, statusSet, wakes) {
+/** §6 (with §6.3's woken firms when `wakes`, the plan's scope.wake.woken as a Map, is given). */
+export function inScope(e, plan, whereTests, statusSet, wakes) {
   if (!statusSet.has(e.status) && !(wakes && woken(e, plan.scope.wake, wakes))) return false;
   const { regions, industries } = plan.scope;
   if (regions.length && !regions.some(p => e.region.startsWith(p))) return false;
   if (industries.length && !industries.some(p => e.industry.startsWith(p))) return false;
-  for (const [value, get] of whereTests) if (get(e) !== value) return false;
+  for (const test of whereTests) if (!test(e)) return false;
   return true;
 }
 
@@ -56,7 +57,7 @@ export function sampleSize(N, ratio, minC, maxC) {
  * (equal tickets by USCC). `idx` are indices into the ticket digests/keys of
  * ticketDigestsFor; returns [{e, t: ticket string}].
  */
-function smallestTickets(list, idx, tk, k) {
+export function smallestTickets(list, idx, tk, k) {
   const n = list.length;
   const full = new Map(); // position -> ticket string, made on demand
   const ticketAt = (j) => { let t = full.get(j); if (t === undefined) { t = ticketFromDigest(tk.digests, idx[j] * 32); full.set(j, t); } return t; };

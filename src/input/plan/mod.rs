@@ -9,11 +9,13 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::input::error::{InputError, Problem, Problems};
+use crate::input::range::{Range, RangeKind};
 use crate::input::ratio::{Ratio, RatioError};
 use crate::input::registry::split_set;
 use crate::input::table::{self, Source};
 use crate::model::canonical;
 use crate::model::date::Date;
+use crate::model::dormancy;
 use crate::model::fields::Field;
 use crate::model::fields::ENTERPRISE_FIELDS;
 use crate::model::registry::{Class, Status};
@@ -70,6 +72,8 @@ pub struct Scope {
     pub industries: Vec<String>,
     /// `(column, value)` pairs, sorted by column.
     pub where_: Vec<(String, String)>,
+    /// `scope.range` (spec §6.2), sorted by column.
+    pub ranges: Vec<Range>,
     /// `scope.wake` (spec §6.3); `None` when the plan does not wake firms.
     pub wake: Option<Wake>,
 }
@@ -108,6 +112,8 @@ pub struct Plan {
     /// The batch of a logged annual plan this plan draws, added at commit
     /// (audit/LOG-FORMAT.md "Annual plans and batches"); `None` stand-alone.
     pub annual: Option<AnnualRef>,
+    /// Region strata and floors (spec §6.1); `None`: one stratum per class.
+    pub strata: Option<RegionStrata>,
     /// Where the plan was read from; not part of the canonical plan.
     pub origin: Origin,
     /// Burden-ledger caps applied at commit (audit/LOG-FORMAT.md, "The
@@ -200,6 +206,10 @@ impl Plan {
         if let Some(e) = self.embargo {
             plan["embargo"] = e.canonical();
         }
+        // Likewise `scope.range`, `scope.wake`, `caps` and `strata` (spec §3.3, §6.1-§6.3).
+        if !self.scope.ranges.is_empty() {
+            plan["scope"]["range"] = self.scope.ranges.iter().map(|r| json!([r.column, r.min, r.max])).collect();
+        }
         if let Some(w) = &self.scope.wake {
             plan["scope"]["wake"] = w.canonical();
         }
@@ -209,6 +219,9 @@ impl Plan {
         // Likewise only a batch of an annual plan has `annual`.
         if let Some(a) = &self.annual {
             plan["annual"] = json!({"plan": a.plan, "batch": a.batch});
+        }
+        if let Some(s) = self.strata {
+            plan["strata"] = json!({"region_digits": s.region_digits, "floor": s.floor.to_string()});
         }
         plan
     }
@@ -262,9 +275,39 @@ impl Plan {
         hex::encode(Sha256::digest(canonical::to_bytes(&self.canonical())))
     }
 
-    /// Columns the plan filters on, as named in `scope.where`.
+    /// Columns the plan filters on, as named in `scope.where` and
+    /// `scope.range` (spec §5): the registry keeps them for the snapshot.
     pub fn where_columns(&self) -> Vec<String> {
-        self.scope.where_.iter().map(|(c, _)| c.clone()).collect()
+        self.scope
+            .where_
+            .iter()
+            .map(|(c, _)| c.clone())
+            .chain(self.scope.ranges.iter().map(|r| r.column.clone()))
+            .collect()
+    }
+
+    /// The extra columns of an enterprise leaf under this plan (spec §5):
+    /// the filter columns that are not §1.1 fields, and `established`,
+    /// sorted; then `dormant_from`, `dormant_until` when the plan has
+    /// `scope.wake` (spec §6.3).
+    pub fn leaf_extras(&self) -> Vec<String> {
+        let mut columns: Vec<String> = self
+            .where_columns()
+            .into_iter()
+            .filter(|c| c == ESTABLISHED || table::field_index(ENTERPRISE_FIELDS, c).is_none())
+            .collect();
+        columns.sort();
+        columns.dedup();
+        if self.scope.wake.is_some() {
+            columns.extend([dormancy::DORMANT_FROM.to_string(), dormancy::DORMANT_UNTIL.to_string()]);
+        }
+        columns
+    }
+
+    /// The kind of each ranged column, so that the registry checks and
+    /// normalises its values (spec §6.2).
+    pub fn range_kinds(&self) -> Vec<(String, RangeKind)> {
+        self.scope.ranges.iter().map(|r| (r.column.clone(), r.kind)).collect()
     }
 
     /// Departments in slot order: the initiating one first (spec §8.2).
@@ -282,8 +325,11 @@ pub mod annual;
 mod parse;
 mod side_files;
 pub mod stored;
+mod strata;
 mod wake;
 pub use wake::Wake;
 
 use parse::*;
 use side_files::*;
+use strata::*;
+pub use strata::{RegionStrata, ESTABLISHED};

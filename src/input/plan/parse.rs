@@ -22,6 +22,7 @@ struct RawPlan {
     scope: Option<RawScope>,
     team: Option<RawTeam>,
     caps: Option<RawCaps>,
+    strata: Option<RawStrata>,
 }
 
 #[derive(Deserialize, Default)]
@@ -40,6 +41,7 @@ struct RawScope {
     industries: Option<Vec<String>>,
     #[serde(rename = "where")]
     where_: Option<BTreeMap<String, String>>,
+    range: Option<BTreeMap<String, RawRange>>,
     wake: Option<bool>,
 }
 
@@ -206,6 +208,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
         })
     });
     let embargo = build_embargo(&raw, ctx);
+    let strata = raw.strata.as_ref().and_then(|s| build_strata(s, ctx));
     let mut scope = build_scope(raw.scope.unwrap_or_default(), ctx);
     if let Some(w) = scope.wake.as_mut() {
         w.as_of = inspection_date.map(|d| d.to_string()).unwrap_or_default();
@@ -280,6 +283,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
         history,
         embargo,
         annual: None,
+        strata,
         origin: Origin::default(),
         caps: build_caps(raw.caps.as_ref(), ctx),
     })
@@ -367,7 +371,7 @@ fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
         .where_
         .unwrap_or_default()
         .into_iter()
-        .map(|(c, v)| (table::trim(&c).to_string(), table::trim(&v).to_string()))
+        .map(|(c, v)| where_established(table::trim(&c), table::trim(&v), ctx))
         .collect();
     where_.sort();
     for (i, (column, _)) in where_.iter().enumerate() {
@@ -377,8 +381,9 @@ fn build_scope(raw: RawScope, ctx: &mut Ctx<'_>) -> Scope {
             ctx.bad("scope.where", column, "each column may be named once, and not empty");
         }
     }
+    let ranges = build_ranges(raw.range.unwrap_or_default(), &where_, ctx);
     let wake = raw.wake.unwrap_or(false).then(Wake::default);
-    Scope { statuses, regions, industries, where_, wake }
+    Scope { statuses, regions, industries, where_, ranges, wake }
 }
 
 fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Team {

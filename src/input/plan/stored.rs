@@ -106,6 +106,8 @@ impl Plan {
                 regions: strings(&v["scope"]["regions"], "scope.regions")?,
                 industries: strings(&v["scope"]["industries"], "scope.industries")?,
                 where_: pairs(&v["scope"]["where"], "scope.where")?,
+                ranges: stored_ranges(v["scope"].get("range"))
+                    .ok_or(StoredPlanError::Shape { key: "scope.range".into(), expected: "a list of ranges" })?,
                 wake: match v["scope"].get("wake") {
                     None => None,
                     Some(w) => Some(Wake::from_canonical(w).ok_or(StoredPlanError::Wake)?),
@@ -144,6 +146,8 @@ impl Plan {
                 None => None,
                 Some(a) => Some(stored_annual(a).ok_or(StoredPlanError::Annual)?),
             },
+            strata: stored_strata(v.get("strata"))
+                .map_err(|()| StoredPlanError::Shape { key: "strata".into(), expected: "region strata" })?,
             origin: Origin::default(),
             caps: Caps {
                 visits_per_firm_per_year: v["caps"]["visits_per_firm_per_year"].as_u64(),

@@ -44,8 +44,10 @@ impl Wake {
 }
 
 impl Plan {
-    /// The extra leaf columns the registry must keep (spec §5): the
-    /// `scope.where` columns, then the dormancy dates when the plan wakes.
+    /// The columns the registry reads must keep for the leaf (spec §5): the
+    /// filter columns (`scope.where`, `scope.range`), then the dormancy
+    /// dates when the plan wakes. [`Plan::leaf_extras`] is the leaf's
+    /// resulting extra columns, in order.
     pub fn leaf_extra_columns(&self) -> Vec<String> {
         let mut columns = self.where_columns();
         if self.scope.wake.is_some() {
@@ -55,13 +57,12 @@ impl Plan {
     }
 }
 
-/// Registry columns `scope.where` may not name: not in the snapshot
-/// (`established`), or private (the service address), or kept for
-/// `scope.wake` only (spec §3.2).
+/// Registry columns `scope.where` may not name: private (the service
+/// address), or kept for `scope.wake` only (spec §3.2). `established` is
+/// filterable (spec §6.2); `scope.range` refuses all of these as §1.1 fields.
 pub(super) fn unfilterable(column: &str) -> Option<&'static str> {
     let f = table::field_index(ENTERPRISE_FIELDS, column)?;
     match ENTERPRISE_FIELDS[f].key {
-        "established" => Some("成立日期 (established) is not part of the snapshot and cannot be filtered on"),
         "service_address" => Some("送达地址 (service_address) is never read or published and cannot be filtered on"),
         "dormant_from" | "dormant_until" => {
             Some("the dormancy dates cannot be filtered on: use scope.wake (spec §6.3)")

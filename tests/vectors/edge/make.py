@@ -127,6 +127,53 @@ plan_case("team-experts-101", "team.experts above 100", PLAN + "[team]\nexperts 
 plan_case("team-cap-0", "max_targets_per_inspector = 0", PLAN + "[team]\nmax_targets_per_inspector = 0\n", 2,
           "must be an integer from 1 to 9007199254740991")
 
+# --- §6.1 region strata, §6.2 range filters ---------------------------------
+def range_case(name, tests, table, exit_code, message):
+    """The basic plan with a [scope.range] (or other) table appended."""
+    plan_case(name, tests, PLAN + table, exit_code, message)
+
+
+NOT_A_BOUND = "is neither a number"
+range_case("range-bound-sign", "a bound has no sign", '[scope.range]\n"注册资本" = { min = "-5" }\n', 2, NOT_A_BOUND)
+range_case("range-bound-exponent", "a bound has no exponent", '[scope.range]\n"注册资本" = { max = "1e3" }\n', 2,
+           NOT_A_BOUND)
+range_case("range-bound-comma", "no thousands separator", '[scope.range]\n"注册资本" = { min = "1,000" }\n', 2,
+           NOT_A_BOUND)
+range_case("range-bound-half-number", '"5." is neither a decimal nor a date', '[scope.range]\n"注册资本" = { min = "5." }\n',
+           2, NOT_A_BOUND)
+range_case("range-bound-not-a-real-date", "2024-02-30 does not exist", '[scope.range]\n"成立日期" = { min = "2024-02-30" }\n',
+           2, NOT_A_BOUND)
+range_case("range-bound-toml-integer", "a bound is a TOML string, not an integer",
+           '[scope.range]\n"注册资本" = { min = 100 }\n', 2, "a bound is a string")
+range_case("range-bound-toml-date", "a bound is a TOML string, not a bare TOML date",
+           '[scope.range]\n"成立日期" = { min = 2024-01-01 }\n', 2, "a bound is a string")
+range_case("range-mixed-kinds", "a date and a number in one range", '[scope.range]\n"成立日期" = { min = "2024-01-01", max = "100" }\n',
+           2, "both be dates or both be numbers")
+range_case("range-min-above-max", "min 200 > max 100.0", '[scope.range]\n"注册资本" = { min = "200", max = "100.0" }\n', 2,
+           "is below min")
+range_case("range-established-number", "20240101 is a number, and 成立日期 holds dates",
+           '[scope.range]\n"成立日期" = { min = "20240101" }\n', 2, "holds dates")
+range_case("range-no-bounds", "a range without min or max", '[scope.range]\n"注册资本" = {}\n', 2,
+           "a range needs min, max or both")
+range_case("range-unknown-key", "only min and max", '[scope.range]\n"注册资本" = { low = "1" }\n', 2, "low")
+range_case("range-on-region-code", "codes are filtered by prefix (scope.regions), not by range",
+           '[scope.range]\n"区域代码" = { min = "330100" }\n', 2, "ranges apply to 成立日期")
+range_case("range-and-where", "a column in both where and range",
+           '[scope.where]\n"注册资本" = "1"\n[scope.range]\n"注册资本" = { min = "1" }\n', 2, "a column may be named once")
+range_case("range-column-missing", "the basic registry has no 成立日期 column",
+           '[scope.range]\n"成立日期" = { min = "2024-01-01" }\n', 2, "which the registry lacks")
+range_case("where-established-not-a-date", "a where on 成立日期 must be a date",
+           '[scope.where]\n"成立日期" = "2024-13-01"\n', 2, "is not a date")
+range_case("strata-digits-3", "region_digits is 2, 4 or 6", "[strata]\nregion_digits = 3\n", 2, "must be 2, 4 or 6")
+range_case("strata-digits-missing", "[strata] needs region_digits", '[strata]\nfloor = "3%"\n', 2, "must be 2, 4 or 6")
+range_case("strata-floor-float", "the floor is a §3.1 ratio, never a float", "[strata]\nregion_digits = 6\nfloor = 0.03\n", 2,
+           "floats are not allowed")
+range_case("strata-floor-above-one", "the floor is at most 100%", '[strata]\nregion_digits = 6\nfloor = "101%"\n', 2,
+           "is more than 100%")
+range_case("strata-unknown-key", "[strata] has two keys", "[strata]\nregion_digits = 6\ndepth = 2\n", 2, "depth")
+range_case("strata-valid-other-draw", "a valid [strata] table: another plan, another document",
+           '[strata]\nregion_digits = 4\nfloor = "50%"\n', 1, "MISMATCH")
+
 # --- §9.1 the draw document's JSON ------------------------------------------
 case("doc-valid", "the golden basic document", ["../basic/draw.json", *REGISTRIES, "--plan", "../basic/plan.toml"],
      0, "VERIFIED")
