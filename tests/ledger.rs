@@ -25,24 +25,7 @@ fn drawn_log(dir: &Path) -> PathBuf {
     let log = dir.join("log");
     fairdraw(&["init", "--log", s(&log), "--now", "2026-03-01T00:00:00Z"], dir).expect(0);
     let id = commit(dir, &log, &all, "2026-03-01T01:00:00Z");
-    fairdraw(
-        &[
-            "reveal",
-            &id,
-            "--log",
-            s(&log),
-            "--ceremony",
-            "31415926535897932384626",
-            "--witness",
-            "甲",
-            "--witness",
-            "乙",
-            "--now",
-            "2026-03-01T02:00:00Z",
-        ],
-        dir,
-    )
-    .expect(0);
+    reveal_by_ceremony(dir, &log, &id, "31415926535897932384626", "2026-03-01T02:00:00Z");
     log
 }
 
@@ -55,30 +38,10 @@ fn plan(dir: &Path, name: &str, extra: &str) -> PathBuf {
     write(dir, name, &text)
 }
 
-/// Commits `plan` by ceremony; returns the commitment's id.
+/// Commits `plan` on this test's registries by ceremony; returns the commitment's id.
 fn commit(dir: &Path, log: &Path, plan: &Path, now: &str) -> String {
-    let run = fairdraw(
-        &[
-            "commit",
-            "--log",
-            s(log),
-            "--enterprises",
-            s(&dir.join("enterprises.csv")),
-            "--inspectors",
-            s(&dir.join("inspectors.csv")),
-            "--conflicts",
-            s(&dir.join("conflicts.csv")),
-            "--plan",
-            s(plan),
-            "--beacon",
-            "ceremony",
-            "--now",
-            now,
-        ],
-        dir,
-    )
-    .expect(0);
-    run.stdout.lines().last().unwrap().trim().to_string()
+    let registries = ["enterprises.csv", "inspectors.csv", "conflicts.csv"].map(|f| dir.join(f));
+    commit_by_ceremony(dir, log, &registries, plan, now)
 }
 
 /// Imports the checks: firm 1 once more on site by the same department,
@@ -267,6 +230,23 @@ fn every_verifier_refuses_a_malformed_external_check() {
     for (who, code, out) in verdicts(dir, &log) {
         assert_eq!(code, 1, "{who}:\n{out}");
         assert!(out.contains("method") || out.contains("ExternalChecks"), "{who}:\n{out}");
+    }
+}
+
+#[test]
+fn every_verifier_refuses_an_external_check_whose_by_is_null() {
+    let d = tempdir();
+    let dir = d.path();
+    let log = drawn_log(dir);
+    import_external(dir, &log);
+    let mut entries = log_entries(&log);
+    let external = entries.iter_mut().find(|e| e["kind"] == "ExternalChecks").unwrap();
+    external["body"]["by"] = Value::Null;
+    write_log_entries(&log, &entries);
+    resign_log(&log);
+    for (who, code, out) in verdicts(dir, &log) {
+        assert_eq!(code, 1, "{who}: `by` is a name or absent, never null:\n{out}");
+        assert!(out.contains("ExternalChecks"), "{who}:\n{out}");
     }
 }
 

@@ -20,13 +20,6 @@ use serde_json::{json, Value};
 /// Published on 2025-01-20 (China date); inspected on 2025-01-10.
 const PUBLISHED_AT: &str = "2025-01-20T02:00:00Z";
 
-async fn draw_and_targets(s: &Server) -> (String, Vec<String>) {
-    let id = call(s, "GET", "/api/draws", None, None).await.json()["draws"][0]["id"].as_str().unwrap().to_string();
-    let detail = call(s, "GET", &format!("/api/draws/{id}"), None, None).await.json();
-    let targets = detail["draw"]["assignments"].as_array().unwrap().iter();
-    (id, targets.map(|a| a["uscc"].as_str().unwrap().to_string()).collect())
-}
-
 /// A published v2 result (contract "Result v2") with one item of these codes.
 fn v2(codes: &[&str]) -> Value {
     json!({"format": 2, "inspection_date": "2025-01-10", "method": "on_site",

@@ -18,13 +18,6 @@ use fairdraw::log::entry::Kind;
 use fairdraw::log::store::Log;
 use serde_json::{json, Value};
 
-async fn draw_and_targets(s: &Server) -> (String, Vec<String>) {
-    let id = call(s, "GET", "/api/draws", None, None).await.json()["draws"][0]["id"].as_str().unwrap().to_string();
-    let detail = call(s, "GET", &format!("/api/draws/{id}"), None, None).await.json();
-    let targets = detail["draw"]["assignments"].as_array().unwrap().iter();
-    (id, targets.map(|a| a["uscc"].as_str().unwrap().to_string()).collect())
-}
-
 fn result_body(draw: &str, uscc: &str, findings: &str) -> Value {
     json!({"draw": draw, "uscc": uscc, "category": "发现问题待后续处理", "inspection_date": "2024-10-21", "findings": findings})
 }

@@ -20,13 +20,6 @@ const ITEM: &str = "食品销售者经营活动检查";
 const OTHER_ITEM: &str = "食品经营许可事项检查";
 const DEPARTMENT: &str = "市场监督管理局";
 
-async fn draw_and_targets(s: &Server) -> (String, Vec<String>) {
-    let id = call(s, "GET", "/api/draws", None, None).await.json()["draws"][0]["id"].as_str().unwrap().to_string();
-    let detail = call(s, "GET", &format!("/api/draws/{id}"), None, None).await.json();
-    let targets = detail["draw"]["assignments"].as_array().unwrap().iter();
-    (id, targets.map(|a| a["uscc"].as_str().unwrap().to_string()).collect())
-}
-
 fn v2(draw: &str, uscc: &str, items: Value) -> Value {
     json!({"draw": draw, "uscc": uscc, "format": 2, "inspection_date": "2024-10-21", "method": "on_site",
         "items": items, "attachments": [{"name": "现场笔录.pdf", "sha256": "ab".repeat(32)}]})

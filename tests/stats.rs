@@ -9,9 +9,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use common::{data, fairdraw, s, tempdir};
+use common::{commit_by_ceremony, data, fairdraw, reveal_by_ceremony, s, tempdir};
 use fairdraw::log::entry::Kind;
 use fairdraw::log::store::Log;
 use serde_json::{json, Value};
@@ -32,47 +32,9 @@ fn draws(dir: &Path, log: &Path) -> Vec<String> {
     PLANS
         .iter()
         .map(|(plan, day)| {
-            let c = fairdraw(
-                &[
-                    "commit",
-                    "--log",
-                    s(log),
-                    "--enterprises",
-                    s(&data("enterprises.csv")),
-                    "--inspectors",
-                    s(&data("inspectors.csv")),
-                    "--conflicts",
-                    s(&data("conflicts.csv")),
-                    "--plan",
-                    s(&data(plan)),
-                    "--beacon",
-                    "ceremony",
-                    "--now",
-                    &format!("{day}T01:00:00Z"),
-                ],
-                dir,
-            )
-            .expect(0);
-            let commitment = c.stdout.lines().last().unwrap().trim().to_string();
-            let r = fairdraw(
-                &[
-                    "reveal",
-                    &commitment,
-                    "--log",
-                    s(log),
-                    "--ceremony",
-                    "27182818284590452353602",
-                    "--witness",
-                    "甲",
-                    "--witness",
-                    "乙",
-                    "--now",
-                    &format!("{day}T02:00:00Z"),
-                ],
-                dir,
-            )
-            .expect(0);
-            r.stdout.lines().last().unwrap().trim().to_string()
+            let sample = [data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv")];
+            let commitment = commit_by_ceremony(dir, log, &sample, &data(plan), &format!("{day}T01:00:00Z"));
+            reveal_by_ceremony(dir, log, &commitment, "27182818284590452353602", &format!("{day}T02:00:00Z"))
         })
         .collect()
 }
@@ -99,8 +61,9 @@ fn v2(plan: &Value, n: usize, state: &str) -> Value {
 }
 
 /// Records the sample results straight into the log (as the review API
-/// would publish them); returns how many are published.
-fn record_results(log_dir: &Path) {
+/// would publish them); returns how many are published, counted here as
+/// they are written (not read back through the library).
+fn record_results(log_dir: &Path) -> u64 {
     let mut log = Log::open_dir(log_dir, true).unwrap();
     let entries: Vec<Value> = common::log_entries(log_dir);
     let ids = common::log_ids(log_dir);
@@ -109,6 +72,7 @@ fn record_results(log_dir: &Path) {
     };
     let mut batch = Vec::new();
     let mut held = Vec::new();
+    let mut published = 0;
     let mut n = 0;
     for (e, id) in entries.iter().zip(&ids).filter(|(e, _)| e["kind"] == "DrawResult") {
         let plan = commitment(e["body"]["commitment"].as_str().unwrap());
@@ -121,23 +85,27 @@ fn record_results(log_dir: &Path) {
                     json!({"category": "未发现问题", "inspection_date": "2026-11-03", "findings": "", "state": "已公示"})
                 } // v1
                 3 => {
-                    held.push(n);
+                    held.push(batch.len());
                     v2(&plan, n, "待审核") // an old log's entry waiting for review
                 }
                 _ => v2(&plan, n, "已公示"),
             };
+            published += u64::from(result["state"] == "已公示");
             batch.push((Kind::InspectionResult, json!({"draw": id, "uscc": uscc, "result": result})));
         }
     }
     let result_ids = log.append(batch, "2026-11-10T03:00:00Z", true).unwrap();
-    // Every second held result is published by an amendment; every fifth
-    // published one is amended to another code.
+    // Every second held result is published by an amendment (the others
+    // stay out of every figure); every fifth result is amended to another code.
     let mut amendments = Vec::new();
+    for &k in held.iter().step_by(2) {
+        amendments.push((
+            Kind::Amendment,
+            json!({"amends": result_ids[k], "reason": "审核通过", "result": {"state": "已公示"}}),
+        ));
+        published += 1;
+    }
     for (k, id) in result_ids.iter().enumerate() {
-        if k % 10 == 2 {
-            amendments
-                .push((Kind::Amendment, json!({"amends": id, "reason": "审核通过", "result": {"state": "已公示"}})));
-        }
         if k % 5 == 0 {
             let items =
                 json!([{"item": "改正", "department": "市场监督管理局", "codes": ["A", "C"], "findings": "复查"}]);
@@ -145,6 +113,7 @@ fn record_results(log_dir: &Path) {
         }
     }
     log.append(amendments, "2026-11-20T03:00:00Z", true).unwrap();
+    published
 }
 
 type Table = Vec<BTreeMap<String, String>>;
@@ -203,20 +172,36 @@ fn recount(dir: &Path) -> BTreeMap<(String, String), BTreeMap<&'static str, u64>
     out
 }
 
+/// The sample year drawn and recorded in `dir/log`, exported as open data
+/// to `dir/open`; returns both paths and how many results were published.
+fn exported_year(dir: &Path) -> (PathBuf, PathBuf, u64) {
+    let log = dir.join("log");
+    draws(dir, &log);
+    let published = record_results(&log);
+    let out = dir.join("open");
+    fairdraw(&["export", "open-data", "--log", s(&log), "--year", "2026", "--out", s(&out)], dir).expect(0);
+    (log, out, published)
+}
+
 #[test]
 fn the_statistics_equal_a_recount_from_the_open_data_export() {
     let dir = tempdir();
-    let log = dir.path().join("log");
-    draws(dir.path(), &log);
-    record_results(&log);
-    let out = dir.path().join("open");
-    fairdraw(&["export", "open-data", "--log", s(&log), "--year", "2026", "--out", s(&out)], dir.path()).expect(0);
+    let (log, out, published) = exported_year(dir.path());
     let run = fairdraw(&["stats", "--log", s(&log), "--year", "2026", "--now", "2026-12-01T00:00:00Z"], dir.path());
     let stats: Value = serde_json::from_str(&run.expect(0).stdout).unwrap();
 
     let recounted = recount(&out);
     let totals = &recounted[&("totals".to_string(), String::new())];
     assert!(totals["published"] >= 250, "a year of several hundred results: {totals:?}");
+    assert_eq!(totals["published"], published, "only the results written as 已公示 or published by amendment");
+    // What each class's plans called for, summed here from the logged documents.
+    let mut planned_by_class: BTreeMap<String, u64> = BTreeMap::new();
+    for e in common::log_entries(&log).iter().filter(|e| e["kind"] == "DrawResult") {
+        for st in e["body"]["draw"]["strata"].as_array().unwrap() {
+            *planned_by_class.entry(st["class"].as_str().unwrap().to_string()).or_default() +=
+                st["sample_size"].as_u64().unwrap();
+        }
+    }
     assert!(totals["problems"] > 0 && totals["joint"] > 0 && !totals.contains_key("off_site"), "{totals:?}");
     let mut compared = 0;
     let mut check = |key: (String, String), row: &Value| {
@@ -225,7 +210,7 @@ fn the_statistics_equal_a_recount_from_the_open_data_export() {
             let got = row[what].as_u64();
             let want = want.get(what).copied();
             let want = if what == "planned" && key.0 == "region" { None } else { want.or(Some(0)) };
-            let want = if what == "planned" && key.0 == "class" { got } else { want };
+            let want = if what == "planned" && key.0 == "class" { planned_by_class.get(&key.1).copied() } else { want };
             assert_eq!(got, want, "{what} of {key:?}");
             compared += 1;
         }
@@ -286,11 +271,7 @@ fn the_statistics_equal_a_recount_from_the_open_data_export() {
 #[test]
 fn the_open_data_json_validates_against_its_schema_and_matches_its_csv() {
     let dir = tempdir();
-    let log = dir.path().join("log");
-    draws(dir.path(), &log);
-    record_results(&log);
-    let out = dir.path().join("open");
-    fairdraw(&["export", "open-data", "--log", s(&log), "--year", "2026", "--out", s(&out)], dir.path()).expect(0);
+    let (_, out, _) = exported_year(dir.path());
     let doc: Value = serde_json::from_slice(&std::fs::read(out.join("open-data-2026.json")).unwrap()).unwrap();
     let schema: Value =
         serde_json::from_slice(&std::fs::read(common::root().join("audit/schema/open-data.schema.json")).unwrap())

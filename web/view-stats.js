@@ -8,8 +8,9 @@ import { lang } from './i18n.js';
 import { getJson } from './api.js';
 
 export async function load({ year }) {
-  const y = year || new Date().getFullYear();
-  return getJson(`/api/stats?year=${encodeURIComponent(y)}`);
+  // Without a year the server answers for its own year, a China date (the
+  // browser's local year differs around New Year outside UTC+8).
+  return getJson(year ? `/api/stats?year=${encodeURIComponent(year)}` : '/api/stats');
 }
 
 export function title(data) {

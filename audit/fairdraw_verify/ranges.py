@@ -119,7 +119,7 @@ def read_strata(pr, doc):
         return None
     t = pr.table(doc, "strata", {"region_digits", "floor"})
     digits = t.get("region_digits")
-    if digits not in REGION_DIGITS or isinstance(digits, bool):
+    if type(digits) is not int or digits not in REGION_DIGITS:   # bool and float (2.0) are not TOML integers
         pr.err("strata.region_digits", f"value {digits!r}: must be 2, 4 or 6 (province, city, county)")
         return None
     floor = t.get("floor", "0")

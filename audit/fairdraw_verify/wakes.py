@@ -2,8 +2,8 @@
 `log_wakes` of a commitment whose plan has `scope.wake`, re-derived from the
 WakeUp entries before it."""
 
-import datetime
 
+from .embargo import china_date
 from .uscc import uscc_problem
 
 REASONS = ("resumed", "complaint", "risk_signal", "term_ended")
@@ -18,11 +18,6 @@ def body_problem(body):
     if body["reason"] not in REASONS:
         return f"reason {body['reason']!r} is not one of {', '.join(REASONS)}"
     return None
-
-
-def china_date(t):
-    """The China (UTC+8) date of an aware UTC datetime, YYYY-MM-DD."""
-    return (t + datetime.timedelta(hours=8)).date().isoformat()
 
 
 def log_wakes(earlier):

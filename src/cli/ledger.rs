@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use fairdraw::input::{checks, files, table::FileSource};
 use fairdraw::log::entry::{Entry, Kind};
-use fairdraw::log::ledger;
+use fairdraw::log::{flow, ledger};
 
 use super::log::LogArgs;
 
@@ -86,7 +86,9 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     fairdraw::model::uscc::validate(&uscc).with_context(|| format!("{uscc} is not a valid USCC"))?;
     let plan = args.plan.as_deref().map(files::load_plan).transpose()?;
     let clock = args.log.clock()?;
-    let year = args.year.unwrap_or(clock.year() as u64);
+    // As at commit: the plan's inspection year, else this year (China).
+    let plan_year = plan.as_ref().and_then(|p| p.inspection_date).map(|d| u64::from(d.year));
+    let year = args.year.or(plan_year).unwrap_or(clock.year() as u64);
     let log = args.log.open(false)?;
     let earlier: Vec<(String, &Entry)> = log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
     let checks: Vec<ledger::Check> =
@@ -105,15 +107,19 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
         println!("  {} for 「{}」", i["checks"], i["item"].as_str().unwrap_or(""));
     }
     if let Some(plan) = plan {
-        let reached = ledger::same_item_exclusions(&checks, &plan, year)
-            .into_values()
-            .chain(ledger::count_exclusions(&checks, &plan, year).into_values())
-            .collect::<Vec<_>>();
+        // Exactly what a commitment of this plan would record for the firm
+        // (every rule of "The effective plan", the first that applies).
+        let reached: Vec<String> = flow::log_additions(&earlier, &plan, year)
+            .exclusions
+            .iter()
+            .filter(|x| x["uscc"] == uscc.as_str())
+            .filter_map(|x| x["reason"].as_str().map(String::from))
+            .collect();
         let set: Vec<String> = plan.caps.named().iter().filter_map(|(k, n)| n.map(|n| format!("{k} = {n}"))).collect();
-        match (set.is_empty(), reached.is_empty()) {
-            (true, _) => println!("The plan {} sets no caps.", plan.name),
-            (false, true) => println!("Under the caps of {} ({}) it may be drawn.", plan.name, set.join(", ")),
-            (false, false) => println!("It has reached a cap of {}: {}.", plan.name, reached.join("; ")),
+        match (reached.is_empty(), set.is_empty()) {
+            (false, _) => println!("It has reached a cap of {}: {}.", plan.name, reached.join("; ")),
+            (true, true) => println!("The plan {} sets no caps.", plan.name),
+            (true, false) => println!("Under the caps of {} ({}) it may be drawn.", plan.name, set.join(", ")),
         }
     }
     println!("checks:");

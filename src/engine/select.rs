@@ -78,13 +78,9 @@ impl<'a> ScopeFilter<'a> {
             })
             .collect();
         let ranges = plan.scope.ranges.iter().map(|r| (extra(&r.column), r)).collect();
-        let column = |name: &str| reg.extra_columns.iter().position(|c| c == name);
         // Read with `Plan::leaf_extra_columns`, the registry keeps them.
-        let dormancy_columns = plan
-            .scope
-            .wake
-            .as_ref()
-            .and_then(|_| Some((column(dormancy::DORMANT_FROM)?, column(dormancy::DORMANT_UNTIL)?)));
+        let dormancy_columns =
+            plan.scope.wake.as_ref().map(|_| (extra(dormancy::DORMANT_FROM), extra(dormancy::DORMANT_UNTIL)));
         ScopeFilter { plan, reg, wheres, ranges, dormancy: dormancy_columns }
     }
 

@@ -330,8 +330,12 @@ fn enterprise_row(
     let mut dormant = [String::new(), String::new()];
     for (slot, field) in dormant.iter_mut().zip([E_DORMANT_FROM, E_DORMANT_UNTIL]) {
         let text = get(field)?;
-        if !text.is_empty() {
-            *slot = Date::parse(&text).map_err(|m| row.field_problem(field, &text, m.to_string()))?.to_string();
+        if text.is_empty() || (!dormancy && plain_date_ok(&text).is_some()) {
+            continue;
+        }
+        let date = Date::parse(&text).map_err(|m| row.field_problem(field, &text, m.to_string()))?;
+        if dormancy {
+            *slot = date.to_string();
         }
     }
     let mut extras = Vec::new();

@@ -23,9 +23,6 @@ pub const ABNORMAL_LIST_DAYS: u32 = 10;
 pub const CASE_DAYS: u32 = 15;
 /// 移送: fairdraw's default, working days after the publication date.
 pub const REFERRAL_DAYS: u32 = 10;
-/// A result item found a problem when its codes hold one of these (contract
-/// "Result v2"; A's sub-codes B, C, D count as A does).
-pub const PROBLEM_CODES: [&str; 5] = ["A", "B", "C", "D", "8"];
 
 /// What the bureau does about a problem found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,11 +222,8 @@ pub fn check_body(kind: Kind, body: &Value) -> Result<(), String> {
 pub fn found_problem(result: &Value) -> bool {
     result["format"] == 2
         && result["items"].as_array().into_iter().flatten().any(|item| {
-            item["codes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|c| c.as_str().is_some_and(|c| PROBLEM_CODES.contains(&c)))
+            let codes: Vec<&str> = item["codes"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            crate::model::result::found_problem(&codes)
         })
 }
 

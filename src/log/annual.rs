@@ -245,9 +245,14 @@ pub fn rate_line(visits: &[Visit]) -> String {
 /// The annual plans of the log with their batches and, per batch, the
 /// commitments drawing it and their status (`GET /api/plans`).
 pub fn plans(entries: &[(String, &Entry)]) -> Value {
-    let result_of = |commitment: &str| {
-        entries.iter().find(|(_, e)| e.kind == Kind::DrawResult && e.body["commitment"] == commitment)
-    };
+    // Each commitment's first DrawResult, indexed once (not a scan per commitment).
+    let mut results: std::collections::HashMap<&str, &(String, &Entry)> = std::collections::HashMap::new();
+    for pair in entries.iter().filter(|(_, e)| e.kind == Kind::DrawResult) {
+        if let Some(c) = pair.1.body["commitment"].as_str() {
+            results.entry(c).or_insert(pair);
+        }
+    }
+    let result_of = |commitment: &str| results.get(commitment).copied();
     let mut out = Vec::new();
     for (id, e) in entries.iter().filter(|(_, e)| e.kind == Kind::AnnualPlan) {
         let annual = &e.body["annual"];

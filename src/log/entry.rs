@@ -128,6 +128,7 @@ impl Kind {
             Kind::WakeUp => check_wake_up(body),
             Kind::ExternalChecks => {
                 typed::<ExternalChecks>(body)?;
+                by_is_text(body)?;
                 super::ledger::external_checks_problem(body).map_or(Ok(()), |p| Err(BodyError::Schema(p)))
             }
             // LOG-FORMAT "Follow-ups" and "Objections".
@@ -136,10 +137,7 @@ impl Kind {
             }
             Kind::AnnualPlan => {
                 typed::<AnnualPlan>(body)?;
-                if body.get("by").is_some_and(Value::is_null) {
-                    return Err(BodyError::Schema("by is null: give the account's name or leave it out".into()));
-                }
-                Ok(())
+                by_is_text(body)
             }
         }
     }

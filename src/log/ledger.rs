@@ -3,7 +3,7 @@
 //! plan caps applied from it at commit (audit/LOG-FORMAT.md, "The burden
 //! ledger and caps").
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Value};
 
@@ -12,8 +12,8 @@ use crate::input::plan::Plan;
 use crate::model::date::Date;
 use crate::model::uscc;
 
-/// The inspection methods (contract vocabulary; spec "§8.6 Off-site methods").
-pub const METHODS: [&str; 4] = ["on_site", "desk", "online", "data"];
+/// The inspection methods (LOG-FORMAT "Results v2"; the ledger counts by them).
+pub use crate::model::result::METHODS;
 
 /// The method a canonical plan draws with: its `method`, absent = on-site.
 pub fn plan_method(plan: &Value) -> &str {
@@ -36,16 +36,27 @@ pub struct Check {
 /// The checks of `year` in `earlier` ((id, entry) pairs in log order), in
 /// log order: draws' targets and imported external checks.
 pub fn checks_of_year(earlier: &[(String, &Entry)], year: u64) -> Vec<Check> {
+    // One pass to index what a DrawResult refers to, instead of a scan of
+    // the log per draw.
+    // The first entry of an id and the first publication of a result, as a
+    // front-to-back search would find them.
+    let mut by_id: HashMap<&str, &Entry> = HashMap::new();
+    let mut publications: HashMap<&str, &Entry> = HashMap::new();
+    for (id, e) in earlier {
+        by_id.entry(id.as_str()).or_insert(*e);
+        if let (Kind::DrawPublication, Some(result)) = (e.kind, e.body["result"].as_str()) {
+            publications.entry(result).or_insert(*e);
+        }
+    }
     let mut out = Vec::new();
     for (id, e) in earlier {
         match e.kind {
             Kind::DrawResult => {
                 // A sealed draw counts from its publication on, as in "The
                 // effective plan": its targets are not in the log before.
-                let publication =
-                    earlier.iter().find(|(_, p)| p.kind == Kind::DrawPublication && p.body["result"] == id.as_str());
-                let document = publication.map_or(&e.body["draw"], |(_, p)| &p.body["draw"]);
-                let Some((_, commitment)) = earlier.iter().find(|(cid, _)| e.body["commitment"] == cid.as_str()) else {
+                let publication = publications.get(id.as_str());
+                let document = publication.map_or(&e.body["draw"], |p| &p.body["draw"]);
+                let Some(commitment) = e.body["commitment"].as_str().and_then(|c| by_id.get(c)) else {
                     continue;
                 };
                 if commitment.body["year"].as_u64() != Some(year) {

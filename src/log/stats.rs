@@ -226,7 +226,7 @@ fn test(cells: BTreeMap<String, (f64, f64)>) -> Value {
 /// rounding, not chance; the region test is the one about chance.
 fn class_fairness(book: &Yearbook) -> Value {
     let mut cells: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    for d in book.draws.iter().filter(|d| !d.sealed) {
+    for d in book.draws.iter().filter(|d| !d.sealed && !d.region_strata) {
         for s in &d.strata {
             let c = cells.entry(s.class.clone()).or_default();
             c.1 += s.eligible as f64 * s.ratio.parse::<f64>().unwrap_or(0.0);
@@ -246,7 +246,7 @@ pub type RegionEligible = BTreeMap<(String, String), u64>;
 /// of each region.
 fn region_fairness(book: &Yearbook, eligible: &HashMap<String, RegionEligible>) -> Value {
     let mut cells: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    for d in book.draws.iter().filter(|d| !d.sealed) {
+    for d in book.draws.iter().filter(|d| !d.sealed && !d.region_strata) {
         let Some(by_region) = eligible.get(&d.id) else {
             return json!({"unavailable": format!("no registry for draw {}", d.id)});
         };
@@ -267,7 +267,7 @@ fn region_fairness(book: &Yearbook, eligible: &HashMap<String, RegionEligible>) 
 /// snapshots are under `private/`: without them the test is unavailable).
 pub fn region_eligible(log: &Log, book: &Yearbook) -> Result<HashMap<String, RegionEligible>, String> {
     let mut out = HashMap::new();
-    for d in book.draws.iter().filter(|d| !d.sealed) {
+    for d in book.draws.iter().filter(|d| !d.sealed && !d.region_strata) {
         let commitment: std::sync::Arc<Entry> =
             log.find(&d.commitment).and_then(|i| log.entry(i)).map_err(|e| e.to_string())?;
         let inputs = flow::committed_inputs(log, &commitment).map_err(|e| format!("draw {}: {e}", d.id))?;

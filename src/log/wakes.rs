@@ -49,7 +49,7 @@ pub fn log_wakes(earlier: &[(String, &Entry)]) -> Vec<Value> {
     latest
         .into_iter()
         .map(|(uscc, (id, e))| {
-            let date = china_date_of(&e.time).map(|d| d.to_string()).unwrap_or_default();
+            let date = e.china_date().to_string();
             json!({"uscc": uscc, "reason": e.body["reason"], "entry": id, "date": date})
         })
         .collect()

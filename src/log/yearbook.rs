@@ -13,12 +13,6 @@ use super::entry::{Entry, Kind};
 use super::store::Log;
 use crate::model::date::Date;
 
-/// The inspection methods (contract vocabulary); a plan without `method` is on site.
-pub const METHODS: [&str; 4] = ["on_site", "desk", "online", "data"];
-
-/// The codes whose presence in a result item means it found a problem.
-pub const PROBLEM_CODES: [&str; 5] = ["A", "B", "C", "D", "8"];
-
 /// A revealed draw of the year.
 #[derive(Clone, Debug)]
 pub struct YearDraw {
@@ -40,6 +34,9 @@ pub struct YearDraw {
     pub visits: Vec<Visit>,
     /// Sealed and not yet published.
     pub sealed: bool,
+    /// The plan draws by class × region (spec §6.1): its per-region counts
+    /// are set by the plan, not by chance.
+    pub region_strata: bool,
 }
 
 impl YearDraw {
@@ -84,7 +81,7 @@ pub struct ResultItem {
 
 impl ResultItem {
     pub fn found_problem(&self) -> bool {
-        self.codes.iter().any(|c| PROBLEM_CODES.contains(&c.as_str()))
+        crate::model::result::found_problem(&self.codes)
     }
 }
 
@@ -211,12 +208,12 @@ fn year_draw(
     let sealed = result.body.get("sealed").is_some() && publication.is_none();
     let document = publication.map_or(&result.body["draw"], |p| &p.body["draw"]);
     let strata_source = if sealed { &result.body["sealed"]["strata"] } else { &document["strata"] };
-    let planned = strata_source
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|s| (text(&s["class"]), s["sample_size"].as_u64().unwrap_or(0)))
-        .collect();
+    // Region strata (spec §6.1) list a class once per region: sum them.
+    let mut planned = BTreeMap::new();
+    for s in strata_source.as_array().into_iter().flatten() {
+        *planned.entry(text(&s["class"])).or_default() += s["sample_size"].as_u64().unwrap_or(0);
+    }
+    let region_strata = plan.get("strata").is_some();
     let strata = document["strata"]
         .as_array()
         .into_iter()
@@ -255,6 +252,7 @@ fn year_draw(
         strata,
         visits,
         sealed,
+        region_strata,
     }
 }
 

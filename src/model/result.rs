@@ -190,14 +190,20 @@ fn check_name(text: &str, field: &str, max: usize, out: &mut Vec<Problem>) {
     }
 }
 
+/// Sorts each item's codes into table order and the items by (item,
+/// department), their stored order.
+pub fn normalize_items(items: &mut [Item]) {
+    for item in items.iter_mut() {
+        sort_codes(&mut item.codes);
+    }
+    items.sort_by(|a, b| (&a.item, &a.department).cmp(&(&b.item, &b.department)));
+}
+
 impl Fields {
     /// Sorts codes and items into their stored order (requests may give
     /// them in any order).
     pub fn normalize(&mut self) {
-        for item in &mut self.items {
-            sort_codes(&mut item.codes);
-        }
-        self.items.sort_by(|a, b| (&a.item, &a.department).cmp(&(&b.item, &b.department)));
+        normalize_items(&mut self.items);
     }
 
     /// Every problem of the fields, each naming its field. The date's form

@@ -17,10 +17,10 @@ pub fn firm_side(view: &View, code: &str, today: Date) -> Map<String, Value> {
     let mut visits = Vec::new();
     let mut published = Vec::new();
     for d in view.draws.iter() {
+        // A sealed draw's list is not public yet, but a published result of
+        // the firm is (LOG-FORMAT "Embargo"): results are collected either way.
         let doc = d.document();
-        let Some(a) = doc["assignments"].as_array().and_then(|a| a.iter().find(|a| a["uscc"] == code)) else {
-            continue;
-        };
+        let assignment = doc["assignments"].as_array().and_then(|a| a.iter().find(|a| a["uscc"] == code));
         let mut result_ids = Vec::new();
         for &i in view.results_of(&d.id) {
             let Ok(e) = view.log.entry(i) else { continue };
@@ -34,10 +34,12 @@ pub fn firm_side(view: &View, code: &str, today: Date) -> Map<String, Value> {
             result_ids.push(r["id"].clone());
             published.push(with_code_words(view, i, r));
         }
-        visits.push(json!({
-            "draw": d.id, "plan_name": d.commitment.body["plan"]["name"], "drawn_on": d.result.china_date().to_string(),
-            "leader": a["leader"], "inspectors": a["inspectors"], "results": result_ids,
-        }));
+        if let Some(a) = assignment {
+            visits.push(json!({
+                "draw": d.id, "plan_name": d.commitment.body["plan"]["name"], "drawn_on": d.result.china_date().to_string(),
+                "leader": a["leader"], "inspectors": a["inspectors"], "results": result_ids,
+            }));
+        }
     }
     let follow_ups: Vec<Value> = view.aftercare.follow_ups_of(code).map(|f| f.follow_up_json(today)).collect();
     let objections: Vec<Value> = view.aftercare.objections_of(code).map(Filed::objection_json).collect();

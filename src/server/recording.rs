@@ -201,10 +201,7 @@ pub async fn amend(
         changes.insert("method".into(), json!(m));
     }
     if let Some(mut items) = req.items {
-        for item in &mut items {
-            result::sort_codes(&mut item.codes);
-        }
-        items.sort_by(|a, b| (&a.item, &a.department).cmp(&(&b.item, &b.department)));
+        result::normalize_items(&mut items);
         changes.insert("items".into(), serde_json::to_value(items).map_err(ApiError::internal)?);
     }
     if let Some(a) = req.attachments {
@@ -269,7 +266,7 @@ fn amend_logged(
     if results::is_public(&results::current(view, i, today)) && changes.get("state").is_some_and(|s| s == "待审核") {
         return Err(ApiError::unprocessable("a published result cannot go back to review (待审核); amend its fields"));
     }
-    let original = results::fields_of(view, i);
+    let original = super::aftercare::folded(view, i).map(|(fields, _)| fields).unwrap_or_default();
     let mut merged = original.clone();
     merged.extend(changes.clone());
     if let Some(fields) = results_v2::check_amended(&original, &merged)? {

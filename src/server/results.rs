@@ -64,20 +64,6 @@ pub fn current(view: &View, index: u64, today: Date) -> Value {
     out
 }
 
-/// A logged result's fields as they stand after its amendments.
-pub fn fields_of(view: &View, index: u64) -> Map<String, Value> {
-    let log = &view.log;
-    let Ok(entry) = log.entry(index) else { return Map::new() };
-    let mut fields = entry.body["result"].as_object().cloned().unwrap_or_default();
-    for &j in view.amendments_of(&log.id(index)) {
-        let Ok(a) = log.entry(j) else { continue };
-        for (k, v) in a.body["result"].as_object().into_iter().flatten() {
-            fields.insert(k.clone(), v.clone());
-        }
-    }
-    fields
-}
-
 /// A pending result (private/results/) as the regulator sees it: the same
 /// shape as a logged one, with its id `p-…` and its review amendments.
 pub fn pending(p: &Pending, today: Date) -> Value {

@@ -112,3 +112,11 @@ pub async fn record_and_publish(s: &Server, body: Value) -> Value {
     assert_eq!(r.status, StatusCode::CREATED, "publish: {}", r.text());
     r.json()
 }
+
+/// The first draw of the server's log and its targets, through the public API.
+pub async fn draw_and_targets(s: &Server) -> (String, Vec<String>) {
+    let id = call(s, "GET", "/api/draws", None, None).await.json()["draws"][0]["id"].as_str().unwrap().to_string();
+    let detail = call(s, "GET", &format!("/api/draws/{id}"), None, None).await.json();
+    let targets = detail["draw"]["assignments"].as_array().unwrap().iter();
+    (id, targets.map(|a| a["uscc"].as_str().unwrap().to_string()).collect())
+}

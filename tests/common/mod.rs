@@ -308,45 +308,61 @@ pub fn write_log_entries(log: &Path, entries: &[serde_json::Value]) {
 pub fn ceremony_drawn_log(dir: &Path, publish: &str, plan: &Path) -> String {
     let log = dir.join("log");
     fairdraw(&["init", "--log", s(&log), "--publish", publish, "--now", "2024-10-01T00:00:00Z"], dir).expect(0);
-    let c = fairdraw(
+    let sample = [data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv")];
+    let commitment = commit_by_ceremony(dir, &log, &sample, plan, "2024-10-01T01:00:00Z");
+    reveal_by_ceremony(dir, &log, &commitment, "31415926535897932384626", "2024-10-01T02:00:00Z")
+}
+
+/// Commits `plan` on the registries `[enterprises, inspectors, conflicts]`
+/// to a ceremony beacon at `now` (simulated clock); returns the
+/// commitment's id.
+pub fn commit_by_ceremony(dir: &Path, log: &Path, registries: &[PathBuf; 3], plan: &Path, now: &str) -> String {
+    let [enterprises, inspectors, conflicts] = registries;
+    let run = fairdraw(
         &[
             "commit",
             "--log",
-            s(&log),
+            s(log),
             "--enterprises",
-            s(&data("enterprises.csv")),
+            s(enterprises),
             "--inspectors",
-            s(&data("inspectors.csv")),
+            s(inspectors),
             "--conflicts",
-            s(&data("conflicts.csv")),
+            s(conflicts),
             "--plan",
             s(plan),
             "--beacon",
             "ceremony",
             "--now",
-            "2024-10-01T01:00:00Z",
+            now,
         ],
         dir,
     )
     .expect(0);
-    let commitment = c.stdout.lines().last().unwrap().trim().to_string();
-    let r = fairdraw(
+    run.stdout.lines().last().unwrap().trim().to_string()
+}
+
+/// Reveals `commitment` by a ceremony of `digits` witnessed by 甲 and 乙 at
+/// `now` (the digits and names are the randomness: keep them to keep the
+/// draw); returns the DrawResult's id.
+pub fn reveal_by_ceremony(dir: &Path, log: &Path, commitment: &str, digits: &str, now: &str) -> String {
+    let run = fairdraw(
         &[
             "reveal",
-            &commitment,
+            commitment,
             "--log",
-            s(&log),
+            s(log),
             "--ceremony",
-            "31415926535897932384626",
+            digits,
             "--witness",
             "甲",
             "--witness",
             "乙",
             "--now",
-            "2024-10-01T02:00:00Z",
+            now,
         ],
         dir,
     )
     .expect(0);
-    r.stdout.lines().last().unwrap().trim().to_string()
+    run.stdout.lines().last().unwrap().trim().to_string()
 }

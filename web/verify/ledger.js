@@ -13,9 +13,20 @@ const METHODS = ['on_site', 'desk', 'online', 'data'];
 const REQUIRED = ['uscc', 'department', 'method', 'date'];
 const OPTIONAL = ['item', 'reference'];
 
-/** The draw document that counts for DrawResult `r` among `earlier`: its publication's, else its own. */
-function documentOf(earlier, r) {
-  const pub = earlier.find(p => p.kind === 'DrawPublication' && p.body.result === r.id);
+/** Entries by id and DrawPublications by the result they publish (the first of each, in log order), built once per commitment instead of a search of the log per draw. */
+function indexOf(earlier) {
+  const byId = new Map();
+  const publications = new Map();
+  for (const e of earlier) {
+    if (!byId.has(e.id)) byId.set(e.id, e);
+    if (e.kind === 'DrawPublication' && !publications.has(e.body.result)) publications.set(e.body.result, e);
+  }
+  return { byId, publications };
+}
+
+/** The draw document that counts for DrawResult `r`: its publication's, else its own. */
+function documentOf(index, r) {
+  const pub = index.publications.get(r.id);
   return pub ? pub.body.draw : r.body.draw;
 }
 
@@ -23,15 +34,15 @@ const assignmentsOf = doc => (isPlainObject(doc) && Array.isArray(doc.assignment
 const itemNames = plan => (isPlainObject(plan) && Array.isArray(plan.items) ? plan.items.map(i => (isPlainObject(i) ? i.item : undefined)).filter(i => typeof i === 'string') : []);
 
 /** The ledger's checks of `year` among `earlier` (well-formed entries before a commitment, in log order). */
-export function checksOfYear(earlier, year) {
+export function checksOfYear(earlier, year, index = indexOf(earlier)) {
   const out = [];
   for (const e of earlier) {
     if (e.kind === 'DrawResult') {
-      const c = earlier.find(x => x.id === e.body.commitment);
+      const c = index.byId.get(e.body.commitment);
       if (!c || c.body.year !== year) continue;
       const plan = c.body.plan;
       const method = Object.hasOwn(plan, 'method') ? plan.method : 'on_site';
-      for (const a of assignmentsOf(documentOf(earlier, e))) {
+      for (const a of assignmentsOf(documentOf(index, e))) {
         if (isPlainObject(a) && typeof a.uscc === 'string') out.push({ uscc: a.uscc, department: plan.department, method, items: itemNames(plan), entry: e.id });
       }
     } else if (e.kind === 'ExternalChecks') {
@@ -50,19 +61,20 @@ export function logExclusions(earlier, plan, year) {
   const sameItem = Object.hasOwn(caps, 'same_item_per_year');
   const out = new Map(); // uscc -> [reason, entry]
   const drawn = new Map();
+  const index = indexOf(earlier);
   for (const r of earlier.filter(x => x.kind === 'DrawResult')) {
-    const c = earlier.find(x => x.id === r.body.commitment);
+    const c = index.byId.get(r.body.commitment);
     if (!c) continue;
     const sameYear = c.body.year === year;
     const shared = itemNames(c.body.plan).filter(i => items.includes(i));
-    for (const a of assignmentsOf(documentOf(earlier, r))) {
+    for (const a of assignmentsOf(documentOf(index, r))) {
       if (!isPlainObject(a) || typeof a.uscc !== 'string' || !sameYear) continue;
       drawn.set(a.uscc, (drawn.get(a.uscc) || 0) + 1);
       if (shared.length && !sameItem) out.set(a.uscc, [`already drawn for 「${shared[0]}」 in ${year}`, r.id]);
     }
   }
   const perFirm = new Map();
-  for (const c of checksOfYear(earlier, year)) {
+  for (const c of checksOfYear(earlier, year, index)) {
     if (!perFirm.has(c.uscc)) perFirm.set(c.uscc, []);
     perFirm.get(c.uscc).push(c);
   }

@@ -5,6 +5,7 @@
 
 import { canonicalJson, isPlainObject } from './canonical-json.js';
 import { usccProblem } from './uscc.js';
+import { chinaDate } from './time.js';
 
 export const REASONS = ['resumed', 'complaint', 'risk_signal', 'term_ended'];
 export const OPTIONAL = ['note', 'by']; // strings when present (never null)
@@ -16,9 +17,6 @@ export function bodyProblem(body) {
   if (!REASONS.includes(body.reason)) return `reason ${JSON.stringify(body.reason)} is not one of ${REASONS.join(', ')}`;
   return null;
 }
-
-/** The China (UTC+8) date of POSIX seconds, YYYY-MM-DD. */
-export function chinaDate(t) { return new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 10); }
 
 /** Per USCC its latest WakeUp among `earlier` (well-formed entries in log order), sorted by USCC. */
 export function logWakes(earlier) {

@@ -180,12 +180,7 @@ fn build(raw: RawAnnual, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<AnnualP
                 bad_in(ctx, "items", n, "ratios", key, "credit class must be A, B, C or D");
                 continue;
             };
-            let parsed = match value {
-                toml::Value::String(s) => Ratio::parse(s).map_err(|e| e.to_string()),
-                toml::Value::Integer(v) => Ratio::parse(&v.to_string()).map_err(|e| e.to_string()),
-                _ => Err("must be a string such as \"5%\" (or the integer 0 or 1); floats are not allowed".to_string()),
-            };
-            match parsed {
+            match super::parse::ratio_value(value) {
                 Ok(r) => ratios[c as usize] = r,
                 Err(m) => bad_in(ctx, "items", n, "ratios", &value.to_string(), format!("ratio {key}: {m}")),
             }

@@ -160,6 +160,16 @@ fn class_key(ctx: &mut Ctx<'_>, table: &str, key: &str) -> Option<usize> {
     c.map(|c| c as usize)
 }
 
+/// A ratio as the plan gives it (spec §3.1): a TOML string, or the TOML
+/// integer 0 or 1; any other TOML type (a float above all) is refused.
+pub(super) fn ratio_value(value: &toml::Value) -> Result<Ratio, String> {
+    match value {
+        toml::Value::String(s) => Ratio::parse(s).map_err(|e| e.to_string()),
+        toml::Value::Integer(n) => Ratio::parse(&n.to_string()).map_err(|e| e.to_string()),
+        _ => Err("must be a string such as \"5%\" (or the integer 0 or 1); floats are not allowed".to_string()),
+    }
+}
+
 fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, InputError> {
     let name = table::trim(&raw.name).to_string();
     if name.is_empty() {
@@ -168,12 +178,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
     let mut ratios = [Ratio::ZERO; 4];
     for (key, value) in &raw.ratios {
         let Some(i) = class_key(ctx, "ratios", key) else { continue };
-        let parsed = match value {
-            toml::Value::String(s) => Ratio::parse(s).map_err(|e| e.to_string()),
-            toml::Value::Integer(n) => Ratio::parse(&n.to_string()).map_err(|e| e.to_string()),
-            _ => Err("must be a string such as \"5%\" (or the integer 0 or 1); floats are not allowed".to_string()),
-        };
-        match parsed {
+        match ratio_value(value) {
             Ok(r) => ratios[i] = r,
             Err(m) => ctx.bad(&format!("ratios.{key}"), &value.to_string(), m),
         }

@@ -53,14 +53,10 @@ pub(super) fn build_strata(raw: &RawStrata, ctx: &mut Ctx<'_>) -> Option<RegionS
     };
     let floor = match &raw.floor {
         None => Ratio::ZERO,
-        Some(toml::Value::String(s)) => Ratio::parse(s).unwrap_or_else(|e| {
-            ctx.bad("strata.floor", s, e.to_string());
+        Some(value) => super::parse::ratio_value(value).unwrap_or_else(|m| {
+            ctx.bad("strata.floor", &super::parse::shown(value), m);
             Ratio::ZERO
         }),
-        Some(other) => {
-            ctx.bad("strata.floor", &other.to_string(), "must be a string such as \"3%\"; floats are not allowed");
-            Ratio::ZERO
-        }
     };
     Some(RegionStrata { region_digits: digits, floor })
 }

@@ -171,6 +171,10 @@ range_case("strata-floor-float", "the floor is a §3.1 ratio, never a float", "[
 range_case("strata-floor-above-one", "the floor is at most 100%", '[strata]\nregion_digits = 6\nfloor = "101%"\n', 2,
            "is more than 100%")
 range_case("strata-unknown-key", "[strata] has two keys", "[strata]\nregion_digits = 6\ndepth = 2\n", 2, "depth")
+range_case("strata-digits-float", "region_digits is a TOML integer: 2.0 is a float", "[strata]\nregion_digits = 2.0\n", 2,
+           "2.0")
+range_case("strata-floor-integer", "the floor is a §3.1 ratio: the TOML integer 1 is one (100%)",
+           "[strata]\nregion_digits = 6\nfloor = 1\n", 1, "MISMATCH")
 range_case("strata-valid-other-draw", "a valid [strata] table: another plan, another document",
            '[strata]\nregion_digits = 4\nfloor = "50%"\n', 1, "MISMATCH")
 
