@@ -261,7 +261,7 @@ class LogVerifier(PublicationChecks, StaticChecks, ReplacementChecks):
         draws = [e for e in log if e.ok and e.kind == "DrawResult"]
         counted = self.check_draws(draws)                               # `audit replay`, or the public checks
         # LOG-FORMAT "Joint visits", with the teams of each draw ("Replacing an inspector")
-        self.visits = annual.visits([e for e in log if e.ok], {k: t.assignments() for k, t in self.replaced.items()})
+        self.visits = annual.visits([e for e in log if e.ok], self.replaced_teams())
         self.out(annual.rate_line(self.visits))
         if self.problems or self.diffs:
             self.out(f"TAMPERED: {self.problems} problem(s), {self.diffs} of {len(draws)} draw(s) differ")

@@ -2,7 +2,7 @@
 Replacement entry's body, its validity (rules 1-4, recomputed from the log
 alone; in a protected log without the auditor export the reduced checks
 the section lists), and "the teams of a draw" (its document's assignments
-with the valid Replacements so far applied), which the log's other readers
+with the Replacements so far applied), which the log's other readers
 use: log_history (rotation) and joint visits.
 
 Problems, printed by auditlog.py as `problem: entry <index> (Replacement): …`:
@@ -12,13 +12,15 @@ Problems, printed by auditlog.py as `problem: entry <index> (Replacement): …`:
     rule 3 (at most ⌈n / 10⌉ replacements): …
     rule 4 (the replacements the rule computes): …
 
-An invalid Replacement is reported and then ignored: it neither counts for
-rule 3 nor bars anyone nor changes the teams."""
+Every well-formed Replacement before a point counts, valid or not (the
+section's "every earlier Replacement"): for rule 3, for `barred` and in the
+teams."""
 
 import hashlib
 from collections import Counter
 
-from .assignment import Assigner, Stream, slot_departments
+from .assignment import Assigner, Stream
+from .publication import team_problems
 from .replay import ReplayError, roster
 
 BODY = {"result": "hex", "inspector": str, "reason": str, "replacements": list}
@@ -52,13 +54,32 @@ def readable(assignments):
 
 
 class Teams:
-    """The teams of one draw as they stand: per target its slots (spec §8.2
-    numbering: the inspector slots, then the expert slots)."""
+    """The teams of one draw: per target its slots (spec §8.2 numbering: the
+    inspector slots, then the expert slots), with `bodies` (the draw's
+    earlier Replacement bodies, in log order) applied; an element naming no
+    target or slot of the draw changes nothing."""
 
-    def __init__(self, assignments):
+    def __init__(self, assignments, bodies=()):
         self.original = assignments
         self.slots = [list(a["inspectors"]) + list(a["experts"]) for a in assignments]
-        self.removed = []                      # OLD of each valid Replacement, in log order
+        self.removed = []                      # OLD of each earlier Replacement, in log order
+        for b in bodies:
+            self.apply(b["replacements"])
+            self.removed.append(b["inspector"])
+
+    def apply(self, replacements):
+        position = {a["uscc"]: t for t, a in enumerate(self.original)}
+        for x in replacements:
+            t = position.get(x["uscc"])
+            if t is not None and x["slot"] < len(self.slots[t]):
+                self.slots[t][x["slot"]] = x["inspector"]
+
+    def after(self, replacements):
+        """A copy of these teams with `replacements` applied."""
+        out = Teams(self.original)
+        out.slots, out.removed = [list(team) for team in self.slots], list(self.removed)
+        out.apply(replacements)
+        return out
 
     def holding(self, old):
         """[(target position, slot)] of the slots `old` holds, in assignments order."""
@@ -67,14 +88,8 @@ class Teams:
     def load(self):
         return Counter(i for team in self.slots for i in set(team))
 
-    def apply(self, old, replacements):
-        for x in replacements:
-            t = next(t for t, a in enumerate(self.original) if a["uscc"] == x["uscc"])
-            self.slots[t][x["slot"]] = x["inspector"]
-        self.removed.append(old)
-
     def assignments(self):
-        """The document's assignments with the teams as they stand (`leader` is slot 0)."""
+        """The document's assignments with these teams (`leader` is slot 0)."""
         out = []
         for a, team in zip(self.original, self.slots):
             k = len(a["inspectors"])
@@ -117,31 +132,31 @@ class ReplacementChecks:
     snapshots, protected, blinded, full_snapshots, document_of)."""
 
     def init_replacements(self):
-        self.replaced = {}                     # DrawResult id -> Teams (its valid Replacements applied)
+        self.replacements_of = {}              # DrawResult id -> its well-formed Replacement bodies so far
         self.rosters = {}                      # commitment id -> (inspectors, conflicts) or a problem string
 
     def teams_of(self, r):
         """The teams of DrawResult `r` so far: its document's assignments (None
-        without a document) with the valid Replacements before this point applied."""
+        without a document) with every Replacement before this point applied."""
         doc = self.document_of(r)
         if not isinstance(doc, dict):
             return None
-        teams = self.replaced.get(r.id)
-        return doc.get("assignments") if teams is None else teams.assignments()
+        bodies = self.replacements_of.get(r.id)
+        if not bodies or not readable(doc.get("assignments")):
+            return doc.get("assignments")
+        return Teams(doc["assignments"], bodies).assignments()
+
+    def replaced_teams(self):
+        """DrawResult id -> its teams, for every draw with a Replacement (joint visits)."""
+        draws = (self.by_id.get(k) for k in self.replacements_of)
+        return {r.id: self.teams_of(r) for r in draws if r is not None and r.kind == "DrawResult"}
 
     def ref_Replacement(self, e, b):
-        where = f"entry {e.index} (Replacement)"
         r = self.earlier(e, b["result"], ["DrawResult"], "result")
-        if r is None:
-            e.ok = False
-            return
-        problems = self.replacement_problems(r, b)
-        for p in problems:
-            self.problem(f"{where}: {p}")
-        if problems:
-            e.ok = False
-            return
-        self.replaced[r.id].apply(b["inspector"], b["replacements"])
+        if r is not None:
+            for p in self.replacement_problems(r, b):
+                self.problem(f"entry {e.index} (Replacement): {p}")
+        self.replacements_of.setdefault(b["result"], []).append(b)
 
     def replacement_problems(self, r, b):
         """Rules 1-4 (the reduced checks without the auditor's full snapshots)."""
@@ -153,7 +168,7 @@ class ReplacementChecks:
             return [f"{rule1}: result {r.id} is sealed and no DrawPublication before this entry published it"]
         if not isinstance(doc, dict) or not readable(doc.get("assignments")) or not isinstance(doc.get("seed"), str):
             return [f"{rule1}: the document of result {r.id} has no readable seed and teams"]
-        teams = self.replaced.setdefault(r.id, Teams(doc["assignments"]))
+        teams = Teams(doc["assignments"], self.replacements_of.get(r.id, []))
         old = b["inspector"]
         held = teams.holding(old)
         if not held:
@@ -163,25 +178,24 @@ class ReplacementChecks:
         if len(teams.removed) >= allowed:
             return [f"rule 3 (at most ⌈n / 10⌉ replacements): draw {r.id} already has {len(teams.removed)} "
                     f"replacement(s), the most ⌈{n} / 10⌉ = {allowed} allows"]
-        rule4 = "rule 4 (the replacements the rule computes)"
-        out = [f"{rule4}: reason is empty"] if b["reason"] == "" else []
+        out = [f"{RULE4}: reason is empty"] if b["reason"] == "" else []
         c = self.by_id[r.body["commitment"]]
         plan = c.body["plan"]
         if self.protected and self.full_snapshots(c.body) is None:
-            return out + self.reduced_problems(plan, teams, held, b, self.blinded.get(c.id))
+            return out + reduced_problems(plan, teams, held, b, self.blinded.get(c.id))
         inputs = self.roster_of(c)
         if isinstance(inputs, str):
-            return out + [f"{rule4}: cannot be recomputed: {inputs}"]
+            return out + [f"{RULE4}: cannot be recomputed: {inputs}"]
         try:
             expected = computed(plan, teams, *inputs, doc["seed"], r.id, old)
         except NoCandidate as x:
-            return out + [f"{rule4}: slot {x.args[1]} of target {x.args[0]} has no candidate: the writer refuses "
+            return out + [f"{RULE4}: slot {x.args[1]} of target {x.args[0]} has no candidate: the writer refuses "
                           "such a replacement"]
         except (KeyError, TypeError, ValueError, IndexError) as x:
-            return out + [f"{rule4}: cannot be recomputed: the committed plan or the document is malformed "
+            return out + [f"{RULE4}: cannot be recomputed: the committed plan or the document is malformed "
                           f"({type(x).__name__}: {x})"]
         if b["replacements"] != expected:
-            out.append(f"{rule4}: replacements {compact(b['replacements'])} are not the rule's {compact(expected)}")
+            out.append(f"{RULE4}: replacements {compact(b['replacements'])} are not the rule's {compact(expected)}")
         return out
 
     def roster_of(self, c):
@@ -198,34 +212,27 @@ class ReplacementChecks:
                 self.rosters[c.id] = "the commitment's snapshots are malformed"
         return self.rosters[c.id]
 
-    def reduced_problems(self, plan, teams, held, b, blinded):
-        """A protected log without the auditor export: the slots OLD holds, in
-        order; each new id in the inspector blinded snapshot with the department
-        its slot requires; no id twice in a team."""
-        rule4 = "rule 4 (the replacements the rule computes)"
-        named = [(x["uscc"], x["slot"]) for x in b["replacements"]]
-        slots = [(teams.original[t]["uscc"], s) for t, s in held]
-        if named != slots:
-            return [f"{rule4}: replacements name the slots {named}, {b['inspector']} holds {slots}"]
-        if blinded is None:
-            return [f"{rule4}: the commitment's blinded snapshots are broken: nothing can be checked"]
-        try:
-            need = slot_departments(plan)
-        except (KeyError, TypeError, ValueError) as x:
-            return [f"{rule4}: the committed plan is malformed ({type(x).__name__}: {x})"]
-        out = []
-        for (t, s), x in zip(held, b["replacements"]):
-            new, team = x["inspector"], teams.slots[t]
-            at = f"target {x['uscc']}, slot {s}"
-            if new not in blinded.departments:
-                out.append(f"{rule4}: {at}: {new!r} is not an inspector of the blinded inspector snapshot")
-            elif s < len(teams.original[t]["inspectors"]) and s < len(need) and need[s] is not None \
-                    and not blinded.departments[new] & need[s]:
-                out.append(f"{rule4}: {at}: {new} is in {', '.join(sorted(blinded.departments[new]))}, the slot "
-                           f"needs {' or '.join(sorted(need[s]))}")
-            if new in team:
-                out.append(f"{rule4}: {at}: {new} is already in the team")
-        return out
+
+RULE4 = "rule 4 (the replacements the rule computes)"
+
+
+def reduced_problems(plan, teams, held, b, blinded):
+    """A protected log without the auditor export: `replacements` names the
+    slots OLD holds, in order, and the teams after it pass the public check 6
+    (publication.py) with no problem they did not have before."""
+    named = [(x["uscc"], x["slot"]) for x in b["replacements"]]
+    slots = [(teams.original[t]["uscc"], s) for t, s in held]
+    if named != slots:
+        return [f"{RULE4}: replacements name the slots {named}, {b['inspector']} holds {slots}"]
+    if blinded is None:
+        return [f"{RULE4}: the commitment's blinded snapshots are broken: nothing can be checked"]
+    after = teams.after(b["replacements"])
+    try:
+        before = team_problems(teams.assignments(), plan, blinded)
+        return [f"{RULE4}: the teams after it: {p}" for p in team_problems(after.assignments(), plan, blinded)
+                if p not in before]
+    except (KeyError, TypeError, ValueError) as x:
+        return [f"{RULE4}: the committed plan is malformed ({type(x).__name__}: {x})"]
 
 
 def compact(replacements):

@@ -30,24 +30,30 @@ PLAN = ('name = "替换测试"\n{extra}[ratios]\nA = "40%"\nB = "40%"\nC = "50%"
         '[team]\ndepartments = ["甲局"]\nmax_targets_per_inspector = 2\n{team}')
 
 
-def write_inputs(directory, extra="", team=""):
+EXPERTS = [f"X{k:02d}" for k in range(1, 7)]
+EXPERT_ROWS = "".join(f"{x},专家{x},甲局,330106,是,专家\n" for x in EXPERTS)
+
+
+def write_inputs(directory, extra="", team="", roster=ROSTER):
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(DATA, "enterprises.csv"), encoding="utf-8-sig") as f:
         rows = f.read().splitlines()
     write(directory, "enterprises.csv", "\n".join(rows[:25]) + "\n")
-    write(directory, "inspectors.csv", ROSTER)
+    write(directory, "inspectors.csv", roster)
     write(directory, "plan.toml", PLAN.format(extra=extra, team=team))
 
 
 def rule(doc, teams, old, barred, result, cap=2):
-    """The replacements for removing `old` from `teams` (lists of slots, changed in place)."""
+    """The replacements for removing `old` from `teams` (lists of slots, changed
+    in place): an inspector slot from ELIGIBLE, an expert slot from EXPERTS."""
     words = Words(hashlib.sha256(f"fairdraw-v1/replace\x00{doc['seed']}\x00{result}\x00{old}".encode()).digest())
     load = Counter(i for team in teams for i in set(team))
     out = []
     for a, team in zip(doc["assignments"], teams):
         if old in team:
             s = team.index(old)
-            candidates = [i for i in ELIGIBLE if i not in team and i not in barred and i != old and load[i] < cap]
+            pool = ELIGIBLE if s < len(a["inspectors"]) else EXPERTS
+            candidates = [i for i in pool if i not in team and i not in barred and i != old and load[i] < cap]
             team[s] = candidates[words.uniform(len(candidates))]
             load[team[s]] += 1
             load[old] -= 1
@@ -107,6 +113,23 @@ class Replacements(unittest.TestCase):
         self.assertTrue(all(x["inspector"] in ELIGIBLE and x["inspector"] != old for x in done))
         self.assert_verified()
 
+    def test_an_expert_slot_gets_an_expert(self):
+        write_inputs(self.inputs, team="experts = 1\n", roster=ROSTER + EXPERT_ROWS)
+        doc = self.start()
+        old = doc["assignments"][0]["experts"][0]
+        done = self.replace(old)
+        self.assertEqual(done[0]["slot"], 2)
+        self.assertTrue(all(x["inspector"] in EXPERTS for x in done))
+        self.assert_verified()
+
+    def test_an_off_site_draw_s_reviewer_is_replaced(self):
+        write_inputs(self.inputs, extra='method = "书面核查"\n', team="reviewers = 2\n")
+        doc = self.start()
+        self.assertTrue(all(len(a["inspectors"]) == 2 and a["experts"] == [] for a in doc["assignments"]))
+        old = doc["assignments"][0]["inspectors"][1]
+        self.assertEqual(self.replace(old)[0]["slot"], 1)
+        self.assert_verified()
+
     def test_a_pick_other_than_the_rule_s_is_reported(self):
         doc = self.start()
         old = doc["assignments"][0]["leader"]
@@ -164,13 +187,13 @@ class Replacements(unittest.TestCase):
 
     def test_a_sealed_draw_is_replaced_only_once_published(self):
         write_inputs(self.inputs, extra='embargo_until = "2026-12-20"\n')
-        doc = self.start(embargo={"until": "2026-12-20"}, until="2026-12-20")
-        old = doc["assignments"][0]["leader"]
-        early = rule(doc, [list(t) for t in self.teams], old, set(), self.result)
-        self.log.add("Replacement", {"result": self.result, "inspector": old, "reason": "x", "replacements": early},
-                     "2026-12-10T00:00:00Z")
+        # committed at 01:00: a draw of 12 distinct ids, so two replacements are allowed
+        doc = self.start(embargo={"until": "2026-12-20"}, until="2026-12-20", committed_at="2026-12-01T01:00:00Z")
+        self.assertGreaterEqual(-(-len({i for t in self.teams for i in t}) // 10), 2)
+        self.replace(doc["assignments"][0]["leader"], time="2026-12-10T00:00:00Z")
         self.log.publish(self.result, "2026-12-19T16:00:00Z")
-        self.replace(old, time="2026-12-21T00:00:00Z")
+        # reported, yet it counts: the next one is computed with it applied and its inspector barred
+        self.replace(self.teams[1][1], time="2026-12-21T00:00:00Z")
         out = self.assert_tampered(f"rule 1 (a public drawn result): result {self.result} is sealed and no "
                                    "DrawPublication before this entry published it")
         self.assertEqual(out.count("(Replacement)"), 1, out)     # the one after the publication is valid
@@ -211,7 +234,9 @@ class Replacements(unittest.TestCase):
         doc = self.start(publication="protected")
         old = doc["assignments"][0]["leader"]
         right = rule(doc, [list(t) for t in self.teams], old, set(), self.result)
-        other = next(i for i in ELIGIBLE if i != right[0]["inspector"] and i not in self.teams[0])
+        load = Counter(i for t in self.teams for i in t)
+        other = next(i for i in ELIGIBLE if i not in (right[0]["inspector"], old) and i not in self.teams[0]
+                     and load[i] < 2 - (len(right) > 1 and i == right[1]["inspector"]))
         self.replace(old, [dict(right[0], inspector=other)] + right[1:])
         self.log.write()
         # the public cannot see the pick (the rule reads the private roster) ...
@@ -220,21 +245,24 @@ class Replacements(unittest.TestCase):
         self.assert_tampered("rule 4", directory=copy_log(self.dir, os.path.join(self.tmp, "auditor"), auditor=True))
 
     def test_a_protected_log_s_public_mirror_checks_ids_departments_and_slots(self):
-        doc = self.start(publication="protected")
-        old = doc["assignments"][0]["leader"]
-        right = rule(doc, [list(t) for t in self.teams], old, set(), self.result)
-        slot1 = self.teams[0][1]
-        self.replace(old, [dict(right[0], inspector="B01")] + right[1:])                  # 乙局: slot 0 needs 甲局
-        self.replace(old, [dict(right[0], inspector="Z99")] + right[1:])                  # not in the roster
-        self.replace(old, [dict(right[0], inspector=slot1)] + right[1:])                  # twice in the team
-        self.replace(old, right[1:] + right[:1] if len(right) > 1 else [dict(right[0], slot=1)])   # other slots
-        self.log.write()
-        out = self.assert_tampered("B01 is in 乙局, the slot needs 甲局",
-                                   "'Z99' is not an inspector of the blinded inspector snapshot",
-                                   f"{slot1} is already in the team", "replacements name the slots",
-                                   directory=copy_log(self.dir, os.path.join(self.tmp, "mirror")))
-        self.assertEqual(out.count("(Replacement)"), 4, out)
+        def tampered(k, edit, said):
+            self.dir = os.path.join(self.tmp, f"log{k}")
+            doc = self.start(publication="protected")
+            old = doc["assignments"][0]["leader"]
+            right = rule(doc, [list(t) for t in self.teams], old, set(), self.result)
+            self.replace(old, edit(right, self.teams[0][1]))
+            self.log.write()
+            out = self.assert_tampered(*said, directory=copy_log(self.dir, os.path.join(self.tmp, f"mirror{k}")))
+            self.assertEqual(out.count("(Replacement)"), 1, out)
 
+        tampered(1, lambda right, _: [dict(right[0], inspector="B01")] + right[1:],      # 乙局: slot 0 needs 甲局
+                 ["rule 4", "slot 0 (B01) needs department 甲局, the inspector is in 乙局"])
+        tampered(2, lambda right, _: [dict(right[0], inspector="Z99")] + right[1:],      # not in the roster
+                 ["'Z99' is not an inspector of the blinded inspector snapshot"])
+        tampered(3, lambda right, slot1: [dict(right[0], inspector=slot1)] + right[1:],  # twice in the team
+                 ["an inspector appears twice in the team"])
+        tampered(4, lambda right, _: [dict(x, slot=1 - x["slot"]) for x in right],       # other slots
+                 ["replacements name the slots"])
 
 if __name__ == "__main__":
     unittest.main()
