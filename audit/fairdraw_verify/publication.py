@@ -138,7 +138,7 @@ def public_problems(doc, openings, plan, blinded):
                        f"gives {k}")
     out += _opening_problems(assignments, openings, plan, blinded)     # check 4
     out += _ticket_problems(doc["seed"], strata, assignments)          # check 5
-    out += team_problems(assignments, plan, blinded)                  # check 6
+    out += _team_problems(assignments, plan, blinded)                  # check 6
     return out
 
 
@@ -197,7 +197,7 @@ def _ticket_problems(seed, strata, assignments):
     return out
 
 
-def team_problems(assignments, plan, blinded):
+def _team_problems(assignments, plan, blinded):
     where = "check 6 (teams)"
     team = plan["team"]
     slots, cap = slot_departments(plan), team["max_targets_per_inspector"]

@@ -2,7 +2,7 @@
 Replacement entry's body, its validity (rules 1-4, recomputed from the log
 alone; in a protected log without the auditor export the reduced checks
 the section lists), and "the teams of a draw" (its document's assignments
-with the Replacements so far applied), which the log's other readers
+with the valid Replacements so far applied), which the log's other readers
 use: log_history (rotation) and joint visits.
 
 Problems, printed by auditlog.py as `problem: entry <index> (Replacement): …`:
@@ -12,15 +12,14 @@ Problems, printed by auditlog.py as `problem: entry <index> (Replacement): …`:
     rule 3 (at most ⌈n / 10⌉ replacements): …
     rule 4 (the replacements the rule computes): …
 
-Every well-formed Replacement before a point counts, valid or not (the
-section's "every earlier Replacement"): for rule 3, for `barred` and in the
-teams."""
+Only valid Replacements count ("every earlier valid Replacement"): one that
+breaks a rule is reported, and changes no team, bars no one and does not
+count for rule 3 (as verify.js reads it)."""
 
 import hashlib
 from collections import Counter
 
-from .assignment import Assigner, Stream
-from .publication import team_problems
+from .assignment import Assigner, Stream, slot_departments
 from .replay import ReplayError, roster
 
 BODY = {"result": "hex", "inspector": str, "reason": str, "replacements": list}
@@ -132,12 +131,12 @@ class ReplacementChecks:
     snapshots, protected, blinded, full_snapshots, document_of)."""
 
     def init_replacements(self):
-        self.replacements_of = {}              # DrawResult id -> its well-formed Replacement bodies so far
+        self.replacements_of = {}              # DrawResult id -> its valid Replacement bodies so far
         self.rosters = {}                      # commitment id -> (inspectors, conflicts) or a problem string
 
     def teams_of(self, r):
         """The teams of DrawResult `r` so far: its document's assignments (None
-        without a document) with every Replacement before this point applied."""
+        without a document) with every valid Replacement before this point applied."""
         doc = self.document_of(r)
         if not isinstance(doc, dict):
             return None
@@ -153,10 +152,13 @@ class ReplacementChecks:
 
     def ref_Replacement(self, e, b):
         r = self.earlier(e, b["result"], ["DrawResult"], "result")
-        if r is not None:
-            for p in self.replacement_problems(r, b):
-                self.problem(f"entry {e.index} (Replacement): {p}")
-        self.replacements_of.setdefault(b["result"], []).append(b)
+        if r is None:
+            return
+        problems = self.replacement_problems(r, b)
+        for p in problems:
+            self.problem(f"entry {e.index} (Replacement): {p}")
+        if not problems:                       # an invalid one changes nothing (LOG-FORMAT: "valid Replacement")
+            self.replacements_of.setdefault(r.id, []).append(b)
 
     def replacement_problems(self, r, b):
         """Rules 1-4 (the reduced checks without the auditor's full snapshots)."""
@@ -218,21 +220,31 @@ RULE4 = "rule 4 (the replacements the rule computes)"
 
 def reduced_problems(plan, teams, held, b, blinded):
     """A protected log without the auditor export: `replacements` names the
-    slots OLD holds, in order, and the teams after it pass the public check 6
-    (publication.py) with no problem they did not have before."""
+    slots OLD holds, in order; each new id is in the inspector blinded
+    snapshot with the department its slot requires, and not twice in a team."""
     named = [(x["uscc"], x["slot"]) for x in b["replacements"]]
     slots = [(teams.original[t]["uscc"], s) for t, s in held]
     if named != slots:
         return [f"{RULE4}: replacements name the slots {named}, {b['inspector']} holds {slots}"]
     if blinded is None:
         return [f"{RULE4}: the commitment's blinded snapshots are broken: nothing can be checked"]
-    after = teams.after(b["replacements"])
     try:
-        before = team_problems(teams.assignments(), plan, blinded)
-        return [f"{RULE4}: the teams after it: {p}" for p in team_problems(after.assignments(), plan, blinded)
-                if p not in before]
+        need = slot_departments(plan)
     except (KeyError, TypeError, ValueError) as x:
         return [f"{RULE4}: the committed plan is malformed ({type(x).__name__}: {x})"]
+    out, after = [], teams.after(b["replacements"])
+    for (t, s), x in zip(held, b["replacements"]):
+        new = x["inspector"]
+        at = f"{RULE4}: target {x['uscc']}, slot {s}"
+        if new not in blinded.departments:
+            out.append(f"{at}: {new!r} is not an inspector of the blinded inspector snapshot")
+        elif s < len(teams.original[t]["inspectors"]) and s < len(need) and need[s] is not None \
+                and not blinded.departments[new] & need[s]:
+            out.append(f"{at}: {new} is in {', '.join(sorted(blinded.departments[new]))}, the slot needs "
+                       f"{' or '.join(sorted(need[s]))}")
+        if after.slots[t].count(new) > 1:
+            out.append(f"{at}: {new} would be twice in the team")
+    return out
 
 
 def compact(replacements):
