@@ -10,14 +10,17 @@ import json
 import os
 import shutil
 import tempfile
+import types
 import unittest
 from collections import Counter
 
-from logfixture import CEREMONY_PEOPLE, DATA, DIGITS, Log, utc, verify_log
+from logfixture import AUDIT, CEREMONY_PEOPLE, DATA, DIGITS, Log, utc, verify_log
 from test_offsite import Words, write
 from test_protected import copy_log
 
 from fairdraw_verify.auditlog import LogVerifier
+from fairdraw_verify.draw import load_inputs
+from fairdraw_verify.replacement import Teams, computed, replacement_stream
 
 CEREMONY = {"type": "ceremony"}
 REVEAL = {"type": "ceremony", "digits": DIGITS, "witnesses": CEREMONY_PEOPLE}
@@ -263,6 +266,34 @@ class Replacements(unittest.TestCase):
                  ["would be twice in the team"])
         tampered(4, lambda right, _: [dict(x, slot=1 - x["slot"]) for x in right],       # other slots
                  ["replacements name the slots"])
+
+class ReplacementVector(unittest.TestCase):
+    """tests/vectors/replace.json (written by the Rust reference, h-replace
+    985454d): the replacement stream's first words, and two replacements in a
+    row on the draw of tests/vectors/basic."""
+
+    def test_the_vector(self):
+        vectors = os.path.join(AUDIT, "..", "tests", "vectors")
+        with open(os.path.join(vectors, "replace.json"), encoding="utf-8") as f:
+            v = json.load(f)
+        for s in v["streams"]:
+            stream = replacement_stream(s["seed"], s["result"], s["inspector"])
+            self.assertEqual([f"{stream.word():016x}" for _ in s["words"]], s["words"], s)
+        basic = os.path.join(vectors, "basic")
+        with open(os.path.join(basic, "draw.json"), encoding="utf-8") as f:
+            doc = json.load(f)
+        args = types.SimpleNamespace(plan=os.path.join(basic, "plan.toml"), conflicts=None,
+                                     enterprises=os.path.join(basic, "enterprises.csv"),
+                                     inspectors=os.path.join(basic, "inspectors.csv"))
+        _, _, _, inspectors, conflicts = load_inputs(args)
+        bodies = []
+        self.assertEqual(len(v["replacements"]), 2)
+        for r in v["replacements"]:
+            got = computed(doc["plan"], Teams(doc["assignments"], bodies), inspectors, conflicts, doc["seed"],
+                           v["result"], r["inspector"])
+            self.assertEqual(got, r["replacements"], r["inspector"])
+            bodies.append({"inspector": r["inspector"], "replacements": got})
+
 
 if __name__ == "__main__":
     unittest.main()
