@@ -8,7 +8,7 @@
 import { sha256, hex, utf8 } from './sha256.js';
 import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js';
 import { OFFSITE, planMethod } from './methods.js';
-import { replacementsByDraw, teamsOf } from './replace.js';
+import { replacementsByDraw, teamsOf } from './teams.js';
 
 const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const BATCH_KEYS = ['name', 'department', 'start', 'end', 'items', 'ratios', 'team_size', 'regions', 'industries'];

@@ -9,7 +9,7 @@
 import { isPlainObject } from './canonical-json.js';
 import { usccProblem } from './uscc.js';
 import { METHODS, planMethod } from './methods.js';
-import { replacementsByDraw, teamsOf } from './replace.js';
+import { replacementsByDraw, teamsOf } from './teams.js';
 
 const REQUIRED = ['uscc', 'department', 'method', 'date'];
 const OPTIONAL = ['item', 'reference'];

@@ -16,6 +16,7 @@ import { RandomStream } from './tickets.js';
 import { slotSpecs, describeSlot, rolePass, qualPass, deptPass, regionPass } from './assignment.js';
 import { slotCounts } from './methods.js';
 import { checkBlindedSnapshot } from './protected.js';
+import { teamsOf, setSlot, members } from './teams.js';
 
 /** Body fields (LOG-FORMAT kinds table); `by` is optional. */
 export const REPLACEMENT_BODY = { result: 'hex', inspector: 'str', reason: 'str', replacements: 'list' };
@@ -32,41 +33,6 @@ export function bodyProblem(body) {
   }
   return null;
 }
-
-/** The valid Replacement bodies of each DrawResult among `entries` (well-formed, in log order). */
-export function replacementsByDraw(entries) {
-  const out = new Map();
-  for (const e of entries) {
-    if (e.kind !== 'Replacement' || !e.ok) continue;
-    if (!out.has(e.body.result)) out.set(e.body.result, []);
-    out.get(e.body.result).push(e.body);
-  }
-  return out;
-}
-
-/**
- * "The teams of a draw": the document's assignments as
- * [{uscc, inspectors, experts}] (copies) with the Replacement `bodies`
- * applied in order. Slot s is inspectors[s], or experts[s − inspectors.length].
- */
-export function teamsOf(doc, bodies = []) {
-  const rows = isPlainObject(doc) && Array.isArray(doc.assignments) ? doc.assignments : [];
-  const teams = rows.map(a => ({
-    uscc: isPlainObject(a) ? a.uscc : undefined,
-    inspectors: isPlainObject(a) && Array.isArray(a.inspectors) ? [...a.inspectors] : [],
-    experts: isPlainObject(a) && Array.isArray(a.experts) ? [...a.experts] : [],
-  }));
-  for (const b of bodies) for (const r of b.replacements) setSlot(teams.find(t => t.uscc === r.uscc), r.slot, r.inspector);
-  return teams;
-}
-
-function setSlot(team, s, id) {
-  if (!team) return;
-  if (s < team.inspectors.length) team.inspectors[s] = id;
-  else if (s - team.inspectors.length < team.experts.length) team.experts[s - team.inspectors.length] = id;
-}
-const slotOf = (team, s) => (s < team.inspectors.length ? team.inspectors[s] : team.experts[s - team.inspectors.length]);
-const members = team => team.inspectors.concat(team.experts);
 
 /** The slots OLD holds, in assignments order: [[target index, slot]]. */
 function heldSlots(teams, old) {
