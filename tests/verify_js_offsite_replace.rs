@@ -33,7 +33,7 @@ fn off_site_methods_in_verify_js() {
 
 #[test]
 fn replacements_in_verify_js() {
-    node_tests("tests/verify-js/replace.test.mjs", 7);
+    node_tests("tests/verify-js/replace.test.mjs", 8);
 }
 
 /// The draw page of an off-site draw with a Replacement, in zh and en: the

@@ -36,8 +36,11 @@ function receiptIndex(text) {
 export async function replacementsOf(detail, { getText, getJson }) {
   if (!detail.draw) return [];
   const size = checkpointSize(detail.checkpoint);
-  const from = receiptIndex(await getText(detail.receipt_url || `/api/draws/${encodeURIComponent(detail.id)}/receipt`));
-  if (size === null || from === null) throw new Error('the receipt or the checkpoint does not say where the draw stands in the log');
+  if (size === null) throw new Error('the checkpoint does not say the size of the log');
+  // the receipt names the draw's index; a draw without one yet (it is written after the draw) is looked for from the start
+  let from = null;
+  try { from = receiptIndex(await getText(detail.receipt_url || `/api/draws/${encodeURIComponent(detail.id)}/receipt`)); } catch { /* no receipt yet */ }
+  if (from === null) from = 0;
   const found = [];
   let next = from + 1;
   const worker = async () => {
