@@ -16,14 +16,13 @@ use std::process::Command;
 
 /// Runs one node test file from the repository root and checks that all `count` tests ran and passed.
 fn node_tests(file: &str, count: usize) {
-    let out = Command::new("node")
-        .args(["--test", file])
-        .current_dir(root())
-        .output()
-        .expect("node must be installed");
+    let out = Command::new("node").args(["--test", file]).current_dir(root()).output().expect("node must be installed");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{file}: {text}");
-    assert!(text.contains(&format!("# pass {count}")) && text.contains("# fail 0"), "every node test of {file} ran: {text}");
+    assert!(
+        text.contains(&format!("# pass {count}")) && text.contains("# fail 0"),
+        "every node test of {file} ran: {text}"
+    );
 }
 
 #[test]
