@@ -1,14 +1,14 @@
 // replacements.js — the Replacement entries of one draw (audit/LOG-FORMAT.md
 // "Replacing an inspector") for the draw page, read from the log's public
-// entries (GET /api/entries/{index}, the routes the page already uses): every
-// entry after the DrawResult (its index is in the draw's receipt) up to the
-// newest checkpoint's size. Also the teams as they now stand ("the teams of a
-// draw", web/verify/replace.js) and the names of the new inspectors, from
+// entries (GET /api/entries/{index}, the routes the page already uses): from
+// the newest checkpoint's size back to the DrawResult itself. Also the teams
+// as they now stand ("the teams of a draw", web/verify/teams.js) and the
+// names of the new inspectors, from
 // the draw's public inspector snapshot (full, or blinded: both start
 // [id, name, department, …]). It loads no part of the verifier but
 // web/verify/teams.js (and the gzip reader when a new name is needed).
 //
-//   replacementsOf(detail, {getText, getJson}) -> Promise<[{index, time, simulated, body}]>
+//   replacementsOf(detail, {getText}) -> Promise<[{index, time, simulated, body}]>
 //   currentTeams(detail, replacements) -> [{uscc, inspectors, experts}]
 //   inspectorNames(detail, ids, getBytes) -> Promise<Map(id -> {name, department})>
 
@@ -22,35 +22,38 @@ function checkpointSize(note) {
   return m ? Number(m[1]) : null;
 }
 
-/** The entry index a receipt proves (its `index N` line), or null. */
-function receiptIndex(text) {
-  const m = /^index ([0-9]+)$/m.exec(text);
-  return m ? Number(m[1]) : null;
+/** The entry id of a log line: hex(SHA-256(0x00 ‖ line)) (LOG-FORMAT "Entries"). */
+async function entryId(line) {
+  const bytes = new TextEncoder().encode(line);
+  const buf = new Uint8Array(bytes.length + 1);
+  buf.set(bytes, 1);
+  const d = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', buf));
+  return Array.from(d, b => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
- * The Replacement entries naming this draw, in log order. A draw without a
- * public document (sealed, infeasible) has none (rule 1). Rejects when the
- * receipt or an entry cannot be read.
+ * The Replacement entries naming this draw, in log order: the entries from
+ * the newest back to the DrawResult itself (a Replacement always comes after
+ * it; entry 0 is LogCreated), a few at a time. A draw without a public
+ * document (sealed, infeasible) has none (rule 1). Rejects when an entry
+ * cannot be read.
  */
-export async function replacementsOf(detail, { getText, getJson }) {
+export async function replacementsOf(detail, { getText }) {
   if (!detail.draw) return [];
   const size = checkpointSize(detail.checkpoint);
   if (size === null) throw new Error('the checkpoint does not say the size of the log');
-  // the receipt names the draw's index; a draw without one yet (it is written after the draw) is looked for from the start
-  let from = null;
-  try { from = receiptIndex(await getText(detail.receipt_url || `/api/draws/${encodeURIComponent(detail.id)}/receipt`)); } catch { /* no receipt yet */ }
-  if (from === null) from = 0;
   const found = [];
-  let next = from + 1;
-  const worker = async () => {
-    while (next < size) {
-      const index = next++;
-      const e = await getJson(`/api/entries/${index}`);
-      if (e && e.kind === 'Replacement' && e.body && e.body.result === detail.id) found.push({ index, time: e.time, simulated: e.simulated === true, body: e.body });
+  for (let top = size - 1; top >= 1; top -= PARALLEL) {
+    const indexes = Array.from({ length: Math.min(PARALLEL, top) }, (_, k) => top - k);
+    const lines = await Promise.all(indexes.map(i => getText(`/api/entries/${i}`)));
+    let reached = false;
+    for (const [k, line] of lines.entries()) {
+      const e = JSON.parse(line);
+      if (e && e.kind === 'Replacement' && e.body && e.body.result === detail.id) found.push({ index: indexes[k], time: e.time, simulated: e.simulated === true, body: e.body });
+      if (e && e.kind === 'DrawResult' && await entryId(line) === detail.id) reached = true;
     }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, worker));
+    if (reached) break;
+  }
   return found.sort((a, b) => a.index - b.index);
 }
 

@@ -28,7 +28,7 @@ export async function load({ id }) {
 
 async function readReplacements(d) {
   try {
-    const entries = await replacementsOf(d, { getText, getJson });
+    const entries = await replacementsOf(d, { getText });
     const ids = [...new Set(entries.flatMap(r => [r.body.inspector, ...r.body.replacements.map(x => x.inspector)]))];
     const teams = currentTeams(d, entries);
     for (const tm of teams) ids.push(...tm.inspectors, ...tm.experts);

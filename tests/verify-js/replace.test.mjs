@@ -135,21 +135,24 @@ test('logHistory and visits read the teams with the valid Replacements applied, 
   assert.deepEqual(visits(log).map(v => v.team), [['A'], ['B']]);
 });
 
-test('the page reads a draw\'s Replacements from the entries after it (web/replacements.js)', async () => {
+test('the page reads a draw\'s Replacements from the entries back to it (web/replacements.js)', async () => {
   const { replacementsOf, currentTeams } = await import('../../web/replacements.js');
   const doc = { assignments: [{ uscc: 'U1', inspectors: ['A', 'B'], experts: [] }] };
-  const mine = { result: 'r', inspector: 'A', reason: '病', replacements: [{ uscc: 'U1', slot: 0, inspector: 'C' }] };
-  const log = [{ kind: 'LogCreated' }, { kind: 'DrawResult' }, { kind: 'Note', body: {} }, { kind: 'Replacement', time: 'T', body: mine },
-    { kind: 'Replacement', body: { ...mine, result: 'other' } }];
+  const mine = { result: '', inspector: 'A', reason: '病', replacements: [{ uscc: 'U1', slot: 0, inspector: 'C' }] };
+  const line = (index, kind, body) => canonicalJson({ body, index, kind, simulated: false, time: '2026-12-02T01:00:00Z', v: 1 });
+  const result = line(2, 'DrawResult', { commitment: 'c', outcome: 'drawn', draw: doc });
+  const rid = sha([0], result).toString('hex');
+  mine.result = rid;
+  const log = [line(0, 'LogCreated', {}), line(1, 'DrawResult', { commitment: 'older' }), result, line(3, 'Note', { text: '' }),
+    line(4, 'Replacement', mine), line(5, 'Replacement', { ...mine, result: 'other' })];
   const asked = [];
-  const io = receipt => ({ getText: async () => { if (receipt === null) throw new Error('404'); return receipt; }, getJson: async (u) => { asked.push(u); return log[Number(u.split('/').pop())]; } });
-  const detail = { id: 'r', draw: doc, checkpoint: 'origin\n5\nroot\n\n— sig\n' };
-  const found = await replacementsOf(detail, io('c2sp.org/tlog-proof@v1\nextra x\nindex 1\n'));
-  assert.deepEqual(found.map(f => [f.index, f.body.inspector]), [[3, 'A']]);
-  assert.deepEqual(asked.sort(), ['/api/entries/2', '/api/entries/3', '/api/entries/4']); // only the entries after the draw
+  const io = { getText: async (u) => { asked.push(u); return log[Number(u.split('/').pop())]; } };
+  const detail = { id: rid, draw: doc, checkpoint: `origin\n${log.length}\nroot\n\n— sig\n` };
+  const found = await replacementsOf(detail, io);
+  assert.deepEqual(found.map(f => [f.index, f.body.inspector]), [[4, 'A']]);
   assert.deepEqual(currentTeams(detail, found)[0].inspectors, ['C', 'B']);
   asked.length = 0;
-  assert.deepEqual((await replacementsOf(detail, io(null))).map(f => f.index), [3]); // no receipt yet: from the start
-  assert.equal(asked.length, 4); // entries 1 … 4: entry 0 is LogCreated
-  assert.deepEqual(await replacementsOf({ ...detail, draw: null }, io(null)), []); // sealed or infeasible: no team to replace
+  assert.deepEqual(await replacementsOf({ ...detail, checkpoint: 'origin\n1\nroot\n' }, io), []); // a log of LogCreated alone: nothing asked
+  assert.deepEqual(asked, []);
+  assert.deepEqual(await replacementsOf({ ...detail, draw: null }, io), []); // sealed or infeasible: no team to replace
 });
