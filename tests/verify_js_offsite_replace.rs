@@ -32,7 +32,7 @@ fn off_site_methods_in_verify_js() {
 
 #[test]
 fn replacements_in_verify_js() {
-    node_tests("tests/verify-js/replace.test.mjs", 8);
+    node_tests("tests/verify-js/replace.test.mjs", 9);
 }
 
 /// The draw page of an off-site draw with a Replacement, in zh and en: the

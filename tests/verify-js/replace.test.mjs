@@ -7,6 +7,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { verifyLog, canonicalJson } from '../../web/verify.js';
 import { logHistory } from '../../web/verify/ledger.js';
 import { visits } from '../../web/verify/annual.js';
@@ -155,4 +156,25 @@ test('the page reads a draw\'s Replacements from the entries back to it (web/rep
   assert.deepEqual(await replacementsOf({ ...detail, checkpoint: 'origin\n1\nroot\n' }, io), []); // a log of LogCreated alone: nothing asked
   assert.deepEqual(asked, []);
   assert.deepEqual(await replacementsOf({ ...detail, draw: null }, io), []); // sealed or infeasible: no team to replace
+});
+
+test('tests/vectors/replace.json: the replacement stream and the picks on the basic vector\'s draw', async () => {
+  const { RandomStream } = await import('../../web/verify.js');
+  const { ruleReplacements } = await import('../../web/verify/replace.js');
+  const v = JSON.parse(fs.readFileSync(new URL('../vectors/replace.json', import.meta.url), 'utf8'));
+  for (const s of v.streams) {
+    const stream = new RandomStream(sha('fairdraw-v1/replace', [0], s.seed, [0], s.result, [0], s.inspector));
+    const words = [];
+    for (let k = 0; k < s.words.length; k++) words.push((await stream.word()).toString(16).padStart(16, '0'));
+    assert.deepEqual(words, s.words, s.inspector);
+  }
+  const doc = JSON.parse(fs.readFileSync(new URL('../vectors/basic/draw.json', import.meta.url), 'utf8'));
+  const [, ...rows] = fs.readFileSync(new URL('../vectors/basic/inspectors.csv', import.meta.url), 'utf8').trim().split('\n');
+  const inspectors = rows.map(r => r.split(',')).map(([id, name, department, region]) => ({ id, name, department, region, active: true, role: 'inspector', qualifications: [], cert_expires: '' }));
+  const earlier = [];
+  for (const want of v.replacements) {
+    const got = await ruleReplacements({ doc, result: v.result, plan: doc.plan, old: want.inspector, earlier, inspectors, conflicts: [] });
+    assert.deepEqual(got, { replacements: want.replacements }, want.inspector);
+    earlier.push({ inspector: want.inspector, replacements: want.replacements });
+  }
 });

@@ -41,6 +41,50 @@ function heldSlots(teams, old) {
   return out;
 }
 
+/**
+ * LOG-FORMAT "Replacing an inspector", "The rule": the `replacements` list of
+ * a Replacement of `old` in the drawn document `doc` of the DrawResult
+ * `result` (64 hex), under the commitment's canonical `plan`, with the
+ * commitment's `inspectors` (parsed §5 leaves as objects, sorted by id) and
+ * `conflicts` ([inspector_id, uscc]), after the `earlier` Replacement bodies
+ * of the draw. Resolves to {replacements} or {problem} (a slot without
+ * candidate). Rules 1–3 are the caller's.
+ */
+export async function ruleReplacements({ doc, result, plan, old, earlier = [], inspectors, conflicts }) {
+  const teams = teamsOf(doc, earlier);
+  const held = heldSlots(teams, old);
+  const barred = new Set([old, ...earlier.map(x => x.inspector)]);
+  const counts = slotCounts(plan);
+  const specs = slotSpecs(plan.team, plan.department, counts.inspectors, counts.experts);
+  const conflictSet = new Set(conflicts.map(([i, u]) => `${i}\u0000${u}`));
+  const history = plan.team.rotation ? new Set(plan.history.map(([u, i]) => `${u}\u0000${i}`)) : new Set();
+  const cap = plan.team.max_targets_per_inspector === null ? Infinity : plan.team.max_targets_per_inspector;
+  const load = new Map();
+  for (const t of teams) for (const id of members(t)) load.set(id, (load.get(id) || 0) + 1);
+  const key = await sha256(concatBytes(utf8('fairdraw-v1/replace'), Uint8Array.of(0), utf8(doc.seed), Uint8Array.of(0), utf8(result), Uint8Array.of(0), utf8(old)));
+  const stream = new RandomStream(key);
+  const out = [];
+  for (const [k, s] of held) {
+    const team = teams[k];
+    const row = doc.assignments[k];
+    const target = { e: { uscc: team.uscc, region: isPlainObject(row) ? row.region : undefined } };
+    const spec = specs[s];
+    if (!spec) return { problem: `slot ${s} of ${team.uscc} is not a slot of the plan's teams` };
+    const inTeam = new Set(members(team));
+    const candidates = inspectors.filter(i => rolePass(i, spec, plan.inspection_date) && qualPass(i, spec, plan.team.qualifications)
+      && deptPass(i, spec) && regionPass(i, spec, target, plan.team.region)
+      && !conflictSet.has(`${i.id}\u0000${team.uscc}`) && !history.has(`${team.uscc}\u0000${i.id}`)
+      && !inTeam.has(i.id) && !barred.has(i.id) && (load.get(i.id) || 0) < cap);
+    if (candidates.length === 0) return { problem: `${team.uscc} ${describeSlot(spec, s)} has no candidate, so no Replacement could be logged for it` };
+    const pick = candidates[await stream.uniform(candidates.length)].id;
+    setSlot(team, s, pick);
+    load.set(old, load.get(old) - 1);
+    load.set(pick, (load.get(pick) || 0) + 1);
+    out.push({ uscc: team.uscc, slot: s, inspector: pick });
+  }
+  return { replacements: out };
+}
+
 /** The Replacement checks of one log verification; `v` is the LogVerifier. */
 export class ReplacementChecks {
   constructor(v) {
@@ -72,11 +116,10 @@ export class ReplacementChecks {
     if (earlierOnes.length >= allowed) { fail(`draw ${r.id} already has ${earlierOnes.length} Replacement(s), the most its ${n} inspectors allow (⌈${n} / 10⌉ = ${allowed})`); return; }
     // rule 4: the list the rule computes
     const plan = r.commitment.body.plan;
-    const barred = new Set([b.inspector, ...earlierOnes.map(x => x.inspector)]);
     const full = await this.fullSnapshots(r.commitment);
     let problem;
     if (full) {
-      problem = await this.recompute(b, r.id, doc, plan, teams, held, barred, full);
+      problem = await this.recompute(b, r.id, doc, plan, earlierOnes, full);
       this.counts.recomputed++;
     } else {
       problem = await this.publicChecks(b, r.commitment, plan, teams, held);
@@ -88,36 +131,10 @@ export class ReplacementChecks {
   }
 
   /** The rule of LOG-FORMAT "Replacing an inspector", compared with the logged list; null when equal. */
-  async recompute(b, resultId, doc, plan, teams, held, barred, { inspectors, conflicts }) {
-    const counts = slotCounts(plan);
-    const specs = slotSpecs(plan.team, plan.department, counts.inspectors, counts.experts);
-    const conflictSet = new Set(conflicts.map(([i, u]) => `${i}\u0000${u}`));
-    const history = plan.team.rotation ? new Set(plan.history.map(([u, i]) => `${u}\u0000${i}`)) : new Set();
-    const cap = plan.team.max_targets_per_inspector === null ? Infinity : plan.team.max_targets_per_inspector;
-    const load = new Map();
-    for (const t of teams) for (const id of members(t)) load.set(id, (load.get(id) || 0) + 1);
-    const key = await sha256(concatBytes(utf8('fairdraw-v1/replace'), Uint8Array.of(0), utf8(doc.seed), Uint8Array.of(0), utf8(resultId), Uint8Array.of(0), utf8(b.inspector)));
-    const stream = new RandomStream(key);
-    const expected = [];
-    for (const [k, s] of held) {
-      const team = teams[k];
-      const row = doc.assignments[k];
-      const target = { e: { uscc: team.uscc, region: isPlainObject(row) ? row.region : undefined } };
-      const spec = specs[s];
-      if (!spec) return `slot ${s} of ${team.uscc} is not a slot of the plan's teams`;
-      const inTeam = new Set(members(team));
-      const candidates = inspectors.filter(i => rolePass(i, spec, plan.inspection_date) && qualPass(i, spec, plan.team.qualifications)
-        && deptPass(i, spec) && regionPass(i, spec, target, plan.team.region)
-        && !conflictSet.has(`${i.id}\u0000${team.uscc}`) && !history.has(`${team.uscc}\u0000${i.id}`)
-        && !inTeam.has(i.id) && !barred.has(i.id) && (load.get(i.id) || 0) < cap);
-      if (candidates.length === 0) return `${team.uscc} ${describeSlot(spec, s)} has no candidate, so no Replacement could be logged for it`;
-      const pick = candidates[await stream.uniform(candidates.length)].id;
-      setSlot(team, s, pick);
-      load.set(b.inspector, load.get(b.inspector) - 1);
-      load.set(pick, (load.get(pick) || 0) + 1);
-      expected.push({ uscc: team.uscc, slot: s, inspector: pick });
-    }
-    if (canonicalJson(b.replacements) !== canonicalJson(expected)) return `replacements ${show(b.replacements)} are not the ones the rule picks: ${show(expected)}`;
+  async recompute(b, resultId, doc, plan, earlier, snapshots) {
+    const r = await ruleReplacements({ doc, result: resultId, plan, old: b.inspector, earlier, ...snapshots });
+    if (r.problem) return r.problem;
+    if (canonicalJson(b.replacements) !== canonicalJson(r.replacements)) return `replacements ${show(b.replacements)} are not the ones the rule picks: ${show(r.replacements)}`;
     return null;
   }
 
