@@ -5,6 +5,8 @@
 //! own key, the vector, and the three verifiers agreeing.
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 use common::*;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -186,7 +188,7 @@ fn the_next_commitment_reads_the_teams_with_their_replacements() {
     let new = replacement_bodies(&smp.log)[0]["replacements"][0]["inspector"].clone();
     let sample_registries = [data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv")];
     commit_by_ceremony(smp.dir.path(), &smp.log, &sample_registries, &data("plan-single.toml"), "2024-10-03T00:00:00Z");
-    let commitment = log_entries(&smp.log).into_iter().filter(|e| e["kind"] == "DrawCommitment").last().unwrap();
+    let commitment = log_entries(&smp.log).into_iter().rfind(|e| e["kind"] == "DrawCommitment").unwrap();
     let history = commitment["body"]["log_history"].as_array().unwrap().clone();
     assert!(history.contains(&json!([uscc, new])), "rotation bars the new leader: {history:?}");
     assert!(!history.contains(&json!([uscc, old])), "the replaced inspector no longer counts as the firm's team");
@@ -395,4 +397,64 @@ fn the_three_verifiers_agree_on_replacements() {
     for (name, run) in verify_all(&smp.log) {
         assert_eq!(run.code, 1, "{name} on a forged replacement: {}{}", run.stdout, run.stderr);
     }
+}
+
+/// `POST /api/draws/{id}/replace` refuses bad requests with a JSON 4xx and
+/// writes nothing; a good one is logged, and `GET /api/draws/{id}` and
+/// `GET /api/visits` show the teams as they stand.
+#[tokio::test]
+async fn the_api_replaces_and_shows_the_teams_as_they_stand() {
+    use axum::http::StatusCode;
+    use http::{call, config, Server, TOKEN};
+    let smp = sample();
+    let first = document(&smp.log)["assignments"][0].clone();
+    let old = first["leader"].as_str().unwrap().to_string();
+    let state = fairdraw::server::AppState::new(config(&smp.log, "2024-10-02"));
+    let srv = Server { _dir: smp.dir, log: smp.log.clone(), state };
+    let uri = format!("/api/draws/{}/replace", &smp.result[..12]);
+    let before = log_entries(&srv.log).len();
+    let bad = [
+        (json!({"inspector": old, "reason": " "}), "reason is empty"),
+        (json!({"inspector": "33019999999999", "reason": "病休"}), "holds no slot"),
+        (json!({"inspector": old, "reason": "病休", "slot": 0}), "slot"),
+        (json!({"reason": "病休"}), "inspector"),
+    ];
+    for (body, says) in bad {
+        let r = call(&srv, "POST", &uri, Some(TOKEN), Some(body.clone())).await;
+        assert!(r.status.is_client_error(), "{body}: {}", r.status);
+        assert!(r.error().contains(says), "{body}: {}", r.error());
+    }
+    let r = call(
+        &srv,
+        "POST",
+        "/api/draws/0123456789abcdef/replace",
+        Some(TOKEN),
+        Some(json!({"inspector": old, "reason": "病休"})),
+    )
+    .await;
+    assert!(r.status.is_client_error() && !r.error().is_empty());
+    assert_eq!(log_entries(&srv.log).len(), before, "nothing written on a refusal");
+
+    let body = json!({"inspector": old, "reason": "病休", "by": "王科长"});
+    let r = call(&srv, "POST", &uri, Some(TOKEN), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let answer = r.json();
+    let new = answer["replacements"][0]["inspector"].as_str().unwrap().to_string();
+    assert_eq!(answer["replacements"][0]["slot"], 0);
+    assert!(answer["described"][0].as_str().unwrap().contains(&format!("{old} → {new}")));
+    assert_eq!(replacement_bodies(&srv.log)[0]["by"], "王科长");
+
+    let detail = call(&srv, "GET", &format!("/api/draws/{}", smp.result), None, None).await.json();
+    let leader = &detail["teams"][0]["members"][0];
+    assert_eq!((leader["id"].as_str().unwrap(), leader["role"].as_str().unwrap()), (new.as_str(), "leader"));
+    assert_eq!(detail["draw"]["assignments"][0]["leader"], old.as_str(), "the document itself never changes");
+    let listed = &detail["replacements"][0];
+    assert_eq!(
+        (listed["inspector"].clone(), listed["reason"].clone(), listed["by"].clone()),
+        (json!(old), json!("病休"), json!("王科长"))
+    );
+    let visits = call(&srv, "GET", "/api/visits", None, None).await.json();
+    let visit = visits["visits"].as_array().unwrap().iter().find(|v| v["uscc"] == first["uscc"]).unwrap().clone();
+    assert_eq!(visit["team"], json!([new]), "a visit's team is led by the new leader");
+    assert_log_verifies(&srv.log);
 }

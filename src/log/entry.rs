@@ -145,7 +145,7 @@ impl Kind {
             Kind::Replacement => {
                 let r = Replacement::deserialize(body).map_err(BodyError::schema)?;
                 by_is_text(body)?;
-                if r.reason.trim().is_empty() {
+                if r.reason.is_empty() {
                     return Err(BodyError::Schema("reason is empty: a replacement says why".into()));
                 }
                 Ok(())

@@ -30,8 +30,9 @@ pub enum ReplaceError {
     Cap { draw: String, done: usize, n: usize, cap: usize },
     #[error("the reason is empty: every replacement says publicly why")]
     EmptyReason,
-    #[error("no candidate for slot {slot} ({label}) of target {uscc} {name}: blocking rule: {rule} (candidates after each rule: {funnel})")]
-    NoCandidate { uscc: String, name: String, slot: usize, label: String, rule: String, funnel: String },
+    /// Names the target, the slot and the rule that left none.
+    #[error("{0}")]
+    NoCandidate(String),
     #[error("{0} is not in the draw's committed snapshots")]
     Unknown(String),
     #[error("the team of target {uscc} has {found} slots, its plan {want}")]
@@ -147,7 +148,7 @@ impl Draw<'_> {
         (n, n.div_ceil(10))
     }
 
-    /// Rules 2 and 3, and a non-empty reason.
+    /// Rules 2 and 3, and a non-empty reason (the writer trims it first).
     pub fn check(&self, old: &str, reason: &str) -> Result<(), ReplaceError> {
         if !self.teams().iter().any(|a| members(a).contains(&old)) {
             return Err(ReplaceError::NotOnTeam { old: old.to_string(), draw: self.id.clone() });
@@ -156,7 +157,7 @@ impl Draw<'_> {
         if self.earlier.len() >= cap {
             return Err(ReplaceError::Cap { draw: self.id.clone(), done: self.earlier.len(), n, cap });
         }
-        if reason.trim().is_empty() {
+        if reason.is_empty() {
             return Err(ReplaceError::EmptyReason);
         }
         Ok(())
@@ -255,14 +256,13 @@ impl Draw<'_> {
         funnel.push(("workload cap (max_targets_per_inspector)".into(), left.len()));
         let rule = funnel.iter().find(|(_, n)| *n == 0).map(|(r, _)| r.clone()).unwrap_or_default();
         let row = &inputs.enterprises.rows[targets[t].row as usize];
-        ReplaceError::NoCandidate {
-            uscc: row.uscc().to_string(),
-            name: inputs.enterprises.name(row).to_string(),
-            slot: s,
-            label: slot_label(board.rules, s),
-            rule,
-            funnel: funnel.iter().map(|(r, n)| format!("{r}: {n}")).collect::<Vec<_>>().join(" → "),
-        }
+        let funnel = funnel.iter().map(|(r, n)| format!("{r}: {n}")).collect::<Vec<_>>().join(" → ");
+        ReplaceError::NoCandidate(format!(
+            "no candidate for slot {s} ({}) of target {} {}: blocking rule: {rule} (candidates after each rule: {funnel})",
+            slot_label(board.rules, s),
+            row.uscc(),
+            inputs.enterprises.name(row),
+        ))
     }
 }
 
@@ -286,10 +286,11 @@ pub fn replacement(
     by: Option<&str>,
     inputs: impl FnOnce(&Entry) -> Result<std::sync::Arc<Inputs>, String>,
 ) -> Result<Value, ReplaceError> {
+    let reason = reason.trim();
     let draw = draw_of(before, result)?;
     draw.check(old, reason)?;
     let inputs = inputs(draw.commitment).map_err(ReplaceError::Inputs)?;
-    Ok(body(result, old, reason.trim(), draw.pick(&inputs, old)?, by))
+    Ok(body(result, old, reason, draw.pick(&inputs, old)?, by))
 }
 
 /// Plain words for each slot of a Replacement body: `target USCC slot S:
