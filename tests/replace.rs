@@ -456,5 +456,36 @@ async fn the_api_replaces_and_shows_the_teams_as_they_stand() {
     let visits = call(&srv, "GET", "/api/visits", None, None).await.json();
     let visit = visits["visits"].as_array().unwrap().iter().find(|v| v["uscc"] == first["uscc"]).unwrap().clone();
     assert_eq!(visit["team"], json!([new]), "a visit's team is led by the new leader");
+    let firm = call(&srv, "GET", &format!("/api/enterprises/{}", first["uscc"].as_str().unwrap()), None, None).await;
+    let firm = firm.json();
+    let seen = firm["visits"].as_array().unwrap().iter().find(|v| v["draw"] == smp.result.as_str()).unwrap().clone();
+    assert_eq!(seen["leader"], new.as_str(), "the firm's page shows the team as it stands: {seen}");
     assert_log_verifies(&srv.log);
+}
+
+/// A protected log: the operator's writer uses its private snapshots; a
+/// public mirror checks rules 1–3 and the blinded snapshot, and catches a
+/// replacement that puts a team member twice into one team.
+#[test]
+fn a_protected_logs_mirror_checks_what_it_can() {
+    let dir = tempdir();
+    let result = ceremony_drawn_log(dir.path(), "protected", &data("plan-single.toml"));
+    let smp = Sample { log: dir.path().join("log"), dir, result };
+    let first = document(&smp.log)["assignments"][0].clone();
+    let old = first["leader"].as_str().unwrap().to_string();
+    replace(&smp, &smp.result, &old, "病休").expect(0);
+    assert_log_verifies(&smp.log);
+    let mirror = smp.dir.path().join("mirror");
+    public_mirror(&smp.log, &mirror);
+    let report = fairdraw::log::audit::verify(&mirror, None, None).unwrap();
+    assert!(report.tampering.is_empty(), "{:?}", report.tampering);
+    let partner = first["inspectors"][1].as_str().unwrap().to_string();
+    let found = forged(&smp.log, |e| {
+        e.last_mut().unwrap()["body"]["replacements"][0]["inspector"] = json!(partner);
+    });
+    assert!(found.iter().any(|m| m.contains("not what the rule picks")), "the operator's log: {found:?}");
+    std::fs::remove_dir_all(&mirror).unwrap();
+    public_mirror(&smp.log, &mirror);
+    let report = fairdraw::log::audit::verify(&mirror, None, None).unwrap();
+    assert!(report.tampering.iter().any(|m| m.contains("twice in one team")), "the mirror: {:?}", report.tampering);
 }

@@ -225,10 +225,22 @@ impl View {
     /// The teams of a draw (its public document's assignments with its
     /// replacements applied); empty while sealed or when infeasible.
     pub fn teams(&self, d: &Drawn) -> Vec<serde_json::Value> {
-        let bodies: Vec<Arc<Entry>> =
+        self.replaced(d, &d.document()["assignments"])
+    }
+
+    /// One assignment `a` of draw `d` as its team stands now.
+    pub fn team(&self, d: &Drawn, a: &serde_json::Value) -> serde_json::Value {
+        if self.replacements_of(&d.id).is_empty() {
+            return a.clone();
+        }
+        self.replaced(d, &serde_json::Value::Array(vec![a.clone()])).remove(0)
+    }
+
+    fn replaced(&self, d: &Drawn, assignments: &serde_json::Value) -> Vec<serde_json::Value> {
+        let entries: Vec<Arc<Entry>> =
             self.replacements_of(&d.id).iter().filter_map(|&i| self.log.entry(i).ok()).collect();
-        let bodies: Vec<&serde_json::Value> = bodies.iter().map(|e| &e.body).collect();
-        crate::log::replace::apply(&d.document()["assignments"], &bodies)
+        let bodies: Vec<&serde_json::Value> = entries.iter().map(|e| &e.body).collect();
+        crate::log::replace::apply(assignments, &bodies)
     }
 
     /// The InspectionResult entry that published the pending result `id`.
