@@ -69,6 +69,9 @@ enum Command {
     },
     /// Log wake-ups of dormant (歇业) firms: one USCC with --reason, or a CSV of events.
     Wake(cli::wake::WakeArgs),
+    /// Replace one inspector of a drawn draw (illness, a late conflict): the rule picks who
+    /// replaces, from the same pool with the same rules; logged with the reason.
+    Replace(cli::replace::ReplaceArgs),
     /// Copy the log (and with --page the web page) to a static host: a directory, S3, GCS or
     /// Azure, as C2SP tlog-tiles; only new files are uploaded, `checkpoint` last (exit 1: the
     /// destination holds one of the log's immutable files with other contents; nothing written).
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
         Command::Note { text, repeat, log } => cli::log::note(&log, &text, repeat),
         Command::Audit(cmd) => cli::log::audit(&cmd),
         Command::Wake(args) => cli::wake::run(&args),
+        Command::Replace(args) => cli::replace::run(&args),
         Command::Ledger(args) => cli::ledger::run(&args),
         Command::Publish(args) => cli::publish::run(&args),
         Command::Serve(args) => cli::serve::run(&args),

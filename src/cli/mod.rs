@@ -10,6 +10,7 @@ pub mod followup;
 pub mod ledger;
 pub mod log;
 pub mod publish;
+pub mod replace;
 pub mod report;
 pub mod seal;
 pub mod serve;

@@ -39,6 +39,19 @@ impl fmt::Display for Infeasible {
     }
 }
 
+/// A slot as the messages name it: `inspector slot 2 (department 税务局)`,
+/// `expert slot 1` (counted from 1).
+pub fn slot_label(rules: &Rules, s: usize) -> String {
+    if s >= rules.size {
+        format!("expert slot {}", s - rules.size + 1)
+    } else {
+        match &rules.slot_departments[s] {
+            Some(d) => format!("inspector slot {} (department {d})", s + 1),
+            None => format!("inspector slot {}", s + 1),
+        }
+    }
+}
+
 /// Context of a failed assignment.
 pub struct Failure<'a> {
     pub rules: &'a Rules,
@@ -56,14 +69,7 @@ impl Failure<'_> {
         let t = stuck.target;
         let s = stuck.slot;
         let row = &self.reg.rows[self.targets[t].row as usize];
-        let slot = if s >= self.rules.size {
-            format!("expert slot {}", s - self.rules.size + 1)
-        } else {
-            match &self.rules.slot_departments[s] {
-                Some(d) => format!("inspector slot {} (department {d})", s + 1),
-                None => format!("inspector slot {}", s + 1),
-            }
-        };
+        let slot = slot_label(self.rules, s);
         let funnel = self.funnel(&board, t, s);
         let (first, count) =
             if s < self.rules.size { (0, self.rules.size) } else { (self.rules.size, self.rules.experts) };
@@ -95,7 +101,9 @@ impl Failure<'_> {
         Board::new(rules, self.inspectors, self.targets, self.conflicts, self.history, self.reg)
     }
 
-    fn funnel(&self, board: &Board<'_>, t: usize, s: usize) -> Vec<(String, usize)> {
+    /// Candidates left for slot `s` of target `t` after each rule of spec
+    /// §8.5's order up to rotation (the workload cap is the caller's).
+    pub fn funnel(&self, board: &Board<'_>, t: usize, s: usize) -> Vec<(String, usize)> {
         let r = self.rules;
         let expert = s >= r.size;
         let mut left: Vec<&Inspector> = self.inspectors.iter().collect();

@@ -14,6 +14,7 @@
 use sha2::{Digest, Sha256};
 
 const DOMAIN: &[u8] = b"fairdraw-v1/assign";
+const REPLACE_DOMAIN: &[u8] = b"fairdraw-v1/replace";
 
 pub struct Stream {
     key: [u8; 32],
@@ -24,10 +25,24 @@ pub struct Stream {
 
 impl Stream {
     pub fn for_assignment(seed: &str) -> Stream {
+        Stream::keyed(DOMAIN, &[seed])
+    }
+
+    /// The stream of one replacement (audit/LOG-FORMAT.md "Replacing an
+    /// inspector"): its own domain label, and the draw's seed, the
+    /// DrawResult's id and the replaced inspector's id, each after a 0 byte.
+    pub fn for_replacement(seed: &str, result: &str, old: &str) -> Stream {
+        Stream::keyed(REPLACE_DOMAIN, &[seed, result, old])
+    }
+
+    /// `key = SHA-256(domain ‖ 0x00 ‖ part₀ ‖ 0x00 ‖ part₁ …)`.
+    fn keyed(domain: &[u8], parts: &[&str]) -> Stream {
         let mut h = Sha256::new();
-        h.update(DOMAIN);
-        h.update([0u8]);
-        h.update(seed.as_bytes());
+        h.update(domain);
+        for part in parts {
+            h.update([0u8]);
+            h.update(part.as_bytes());
+        }
         Stream { key: h.finalize().into(), block: 0, words: [0; 4], next: 4 }
     }
 

@@ -147,6 +147,8 @@ fn texts(v: &Value) -> Vec<String> {
 /// The checks of the log, in log order of the entries holding the documents.
 fn checks(entries: &[(String, &Entry)]) -> Vec<Check> {
     let by_id: BTreeMap<&str, &Entry> = entries.iter().map(|(i, e)| (i.as_str(), *e)).collect();
+    // Leaders are read from the teams with replacements applied.
+    let replaced = super::replace::by_draw(entries);
     let mut out = Vec::new();
     for (id, e) in entries {
         let (draw, commitment, doc) = match e.kind {
@@ -181,7 +183,7 @@ fn checks(entries: &[(String, &Entry)]) -> Vec<Check> {
                 .and_then(|b| Some((b["start"].as_str()?.to_string(), b["end"].as_str()?.to_string()))),
             None => plan["inspection_date"].as_str().filter(|d| !d.is_empty()).map(|d| (d.to_string(), d.to_string())),
         };
-        for a in doc["assignments"].as_array().into_iter().flatten() {
+        for a in &super::replace::apply(&doc["assignments"], replaced.get(draw).map_or(&[], Vec::as_slice)) {
             let Some(uscc) = a["uscc"].as_str() else { continue };
             out.push(Check {
                 uscc: uscc.to_string(),

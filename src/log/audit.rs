@@ -234,6 +234,7 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
     let ided: Vec<(String, &Entry)> =
         entries.iter().zip(&leaves).filter_map(|(e, h)| e.as_ref().map(|e| (hex::encode(h), e))).collect();
     r.tampering.extend(commitments::suspects(&ided, opts.now).iter().map(commitments::Suspect::message));
+    r.tampering.extend(super::audit_replace::check(dir, &ided, protected_log(&entries)));
     r.visits = super::annual::rate_line(&super::annual::visits(&ided));
     if opts.replay {
         replay_into(dir, &mut r);
@@ -284,11 +285,16 @@ fn check_old(cp: &note::Checkpoint, leaves: &[Hash], current: &Hash, r: &mut Rep
     }
 }
 
+/// Whether the log's LogCreated says `publication: protected`.
+fn protected_log(entries: &[Option<Entry>]) -> bool {
+    matches!(entries.first(), Some(Some(e)) if e.kind == entry::Kind::LogCreated
+        && Publication::of_body(&e.body) == Publication::Protected)
+}
+
 /// Cross-references and beacons: what a correct writer always produces.
 fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey: &str, r: &mut Report) {
     let id = |i: usize| hex::encode(leaves[i]);
-    let protected = matches!(entries.first(), Some(Some(e)) if e.kind == entry::Kind::LogCreated
-        && Publication::of_body(&e.body) == Publication::Protected);
+    let protected = protected_log(entries);
     let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
     let mut revealed = BTreeSet::new();
     let mut published = BTreeMap::new();

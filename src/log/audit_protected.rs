@@ -236,7 +236,7 @@ pub fn check_document(view: &BlindedView, commitment: &Value, doc: &Value, openi
     problems
 }
 
-fn check_teams(view: &BlindedView, plan: &Plan, assignments: &[&Value]) -> Vec<String> {
+pub(crate) fn check_teams(view: &BlindedView, plan: &Plan, assignments: &[&Value]) -> Vec<String> {
     let mut problems = Vec::new();
     let slots = plan.slot_departments();
     let mut load: BTreeMap<String, u64> = BTreeMap::new();

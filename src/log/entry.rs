@@ -35,10 +35,11 @@ pub enum Kind {
     Objection,
     ObjectionAnswer,
     AnnualPlan,
+    Replacement,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::LogCreated,
         Kind::RegistrySnapshot,
         Kind::DrawCommitment,
@@ -56,6 +57,7 @@ impl Kind {
         Kind::Objection,
         Kind::ObjectionAnswer,
         Kind::AnnualPlan,
+        Kind::Replacement,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +79,7 @@ impl Kind {
             Kind::Objection => "Objection",
             Kind::ObjectionAnswer => "ObjectionAnswer",
             Kind::AnnualPlan => "AnnualPlan",
+            Kind::Replacement => "Replacement",
         }
     }
 
@@ -138,6 +141,14 @@ impl Kind {
             Kind::AnnualPlan => {
                 typed::<AnnualPlan>(body)?;
                 by_is_text(body)
+            }
+            Kind::Replacement => {
+                let r = Replacement::deserialize(body).map_err(BodyError::schema)?;
+                by_is_text(body)?;
+                if r.reason.is_empty() {
+                    return Err(BodyError::Schema("reason is empty: a replacement says why".into()));
+                }
+                Ok(())
             }
         }
     }
@@ -371,6 +382,28 @@ fn check_wake_up(body: &Value) -> Result<(), BodyError> {
     }
     let _ = (w.note, w.by);
     Ok(())
+}
+
+/// A replaced inspector (LOG-FORMAT "Replacing an inspector"); `audit
+/// verify` recomputes `replacements` (`log::replace`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Replacement {
+    result: Hex64,
+    inspector: String,
+    reason: String,
+    replacements: Vec<Replaced>,
+    by: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Replaced {
+    uscc: String,
+    slot: u64,
+    inspector: String,
 }
 
 /// Checks made outside fairdraw (LOG-FORMAT "The burden ledger and caps");

@@ -122,6 +122,9 @@ pub fn log_additions(earlier: &[(String, &Entry)], plan: &Plan, year: u64) -> Lo
     let mut exclusions: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut latest_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let items: Vec<&str> = plan.items.iter().map(|i| i.item.as_str()).collect();
+    // The teams of a draw are read with its replacements applied (LOG-FORMAT
+    // "Replacing an inspector").
+    let replaced = super::replace::by_draw(earlier);
     for (id, result) in earlier.iter().filter(|(_, e)| e.kind == "DrawResult") {
         // A sealed draw counts once its publication is logged (LOG-FORMAT
         // "The effective plan"): before that its list is not in the log.
@@ -139,7 +142,9 @@ pub fn log_additions(earlier: &[(String, &Entry)], plan: &Plan, year: u64) -> Lo
             .filter(|it| items.contains(it))
             .map(str::to_string)
             .collect();
-        for a in document["assignments"].as_array().into_iter().flatten() {
+        let teams =
+            super::replace::apply(&document["assignments"], replaced.get(id.as_str()).map_or(&[], Vec::as_slice));
+        for a in &teams {
             let Some(uscc) = a["uscc"].as_str() else { continue };
             let team: Vec<String> = a["inspectors"]
                 .as_array()

@@ -76,7 +76,9 @@ pub async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     let d = view.draw(&id)?;
     let checkpoint = serde_json::to_vec(&log.latest_checkpoint()).map_err(ApiError::internal)?;
     // A sealed draw's detail changes once, when it is published.
-    let key = format!("{}/{}", d.id, if d.publication.is_some() { "published" } else { "as revealed" });
+    // … and once per replacement of one of its inspectors.
+    let published = if d.publication.is_some() { "published" } else { "as revealed" };
+    let key = format!("{}/{published}/{}", d.id, view.replacements_of(&d.id).len());
     let cached = state.0.details.lock().map_err(ApiError::internal)?.get(&key);
     let fixed = match cached {
         Some(bytes) => bytes,
@@ -113,7 +115,8 @@ fn detail_without_checkpoint(state: &AppState, view: &super::state::View, d: &Dr
             let i = inspectors.binary_search_by(|x| x.id.as_str().cmp(id)).ok().map(|k| &inspectors[k]);
             json!({"id": id, "name": i.map(|i| i.name.as_str()), "department": i.map(|i| i.department.as_str()), "role": role})
         };
-        for a in draw["assignments"].as_array().into_iter().flatten() {
+        // The teams as they stand: the document's, with replacements applied.
+        for a in &view.teams(d) {
             let mut members = Vec::new();
             for (k, id) in a["inspectors"].as_array().into_iter().flatten().enumerate() {
                 members.push(person(id, if k == 0 { "leader" } else { "inspector" }));
@@ -149,6 +152,7 @@ fn detail_without_checkpoint(state: &AppState, view: &super::state::View, d: &Dr
         "failure": d.result.body.get("failure"),
         "sealed": d.sealed(),
         "teams": teams,
+        "replacements": super::replace::listed(view, &d.id),
         "items": d.commitment.body["plan"]["items"],
         "snapshots": snapshots,
         "receipt_url": format!("/api/draws/{}/receipt", d.id),

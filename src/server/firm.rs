@@ -34,7 +34,8 @@ pub fn firm_side(view: &View, code: &str, today: Date) -> Map<String, Value> {
             result_ids.push(r["id"].clone());
             published.push(with_code_words(view, i, r));
         }
-        if let Some(a) = assignment {
+        if let Some(a) = assignment.map(|a| view.team(d, a)) {
+            // The team as it stands (LOG-FORMAT "Replacing an inspector").
             visits.push(json!({
                 "draw": d.id, "plan_name": d.commitment.body["plan"]["name"], "drawn_on": d.result.china_date().to_string(),
                 "leader": a["leader"], "inspectors": a["inspectors"], "results": result_ids,

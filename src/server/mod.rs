@@ -13,6 +13,7 @@ mod pending;
 mod plans;
 mod recording;
 mod regulator;
+mod replace;
 mod results;
 mod results_v2;
 mod router;

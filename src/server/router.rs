@@ -25,7 +25,7 @@ use tower_http::LatencyUnit;
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{aftercare, commitments, draws, lookup, plans, recording, regulator, results, stats, witnesses};
+use super::{aftercare, commitments, draws, lookup, plans, recording, regulator, replace, results, stats, witnesses};
 
 /// How long a request may take once its header is read (answered 408).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -37,6 +37,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/draws/{id}/receipt"),
     ("GET", "/api/draws/{id}/witnesses"),
     ("POST", "/api/draws/{id}/unseal"),
+    ("POST", "/api/draws/{id}/replace"),
     ("GET", "/api/checkpoint"),
     ("GET", "/api/log.pub"),
     ("GET", "/api/entries/{index}"),
@@ -118,6 +119,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/commitments", post(regulator::commit).route_layer(token.clone()))
         .route("/api/commitments/{id}/reveal", post(regulator::reveal).route_layer(token.clone()))
         .route("/api/draws/{id}/unseal", post(regulator::unseal).route_layer(token.clone()))
+        .route("/api/draws/{id}/replace", post(replace::replace).route_layer(token.clone()))
         .route("/api/followups", post(aftercare::open).route_layer(token.clone()))
         .route("/api/followups/{id}/close", post(aftercare::close).route_layer(token.clone()))
         .route("/api/objections", post(aftercare::file).route_layer(token.clone()))

@@ -41,7 +41,8 @@ impl Config {
 /// A logged draw's inputs rebuilt from its snapshots, with leaf hashes for
 /// inclusion proofs.
 pub struct Rebuilt {
-    pub inputs: Inputs,
+    /// Shared, so that a replacement (`log::replace`) can hold it too.
+    pub inputs: Arc<Inputs>,
     pub enterprise_leaves: Vec<Hash>,
     /// Subtree roots over those leaves, for proofs in O(log² n).
     pub enterprise_tree: crate::log::proof::Subtrees,
@@ -113,6 +114,8 @@ pub struct View {
     draw_by_entry: HashMap<u64, usize>,
     results_by_draw: HashMap<String, Vec<u64>>,
     amendments: HashMap<String, Vec<u64>>,
+    /// Replacement entries by DrawResult id (LOG-FORMAT "Replacing an inspector").
+    replacements: HashMap<String, Vec<u64>>,
     snapshots: HashMap<String, u64>,
     /// The pending ids (`result.pending`) of logged results: their files
     /// under private/results/ are leftovers, never shown as pending.
@@ -134,6 +137,7 @@ impl View {
             draw_by_entry: HashMap::new(),
             results_by_draw: HashMap::new(),
             amendments: HashMap::new(),
+            replacements: HashMap::new(),
             snapshots: HashMap::new(),
             logged_pending: HashMap::new(),
             aftercare: Default::default(),
@@ -184,6 +188,7 @@ impl View {
                     }
                 }
                 Kind::Amendment => v.amendments.entry(field(e, "amends")).or_default().push(i),
+                Kind::Replacement => v.replacements.entry(field(e, "result")).or_default().push(i),
                 Kind::FollowUp | Kind::FollowUpClosed | Kind::Objection | Kind::ObjectionAnswer => {
                     v.aftercare.add(i, &log.id(i), e)
                 }
@@ -210,6 +215,32 @@ impl View {
     /// Indices of the Amendment entries of a result, oldest first.
     pub fn amendments_of(&self, result_id: &str) -> &[u64] {
         self.amendments.get(result_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Indices of the Replacement entries of a draw, oldest first.
+    pub fn replacements_of(&self, draw_id: &str) -> &[u64] {
+        self.replacements.get(draw_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The teams of a draw (its public document's assignments with its
+    /// replacements applied); empty while sealed or when infeasible.
+    pub fn teams(&self, d: &Drawn) -> Vec<serde_json::Value> {
+        self.replaced(d, &d.document()["assignments"])
+    }
+
+    /// One assignment `a` of draw `d` as its team stands now.
+    pub fn team(&self, d: &Drawn, a: &serde_json::Value) -> serde_json::Value {
+        if self.replacements_of(&d.id).is_empty() {
+            return a.clone();
+        }
+        self.replaced(d, &serde_json::Value::Array(vec![a.clone()])).remove(0)
+    }
+
+    fn replaced(&self, d: &Drawn, assignments: &serde_json::Value) -> Vec<serde_json::Value> {
+        let entries: Vec<Arc<Entry>> =
+            self.replacements_of(&d.id).iter().filter_map(|&i| self.log.entry(i).ok()).collect();
+        let bodies: Vec<&serde_json::Value> = entries.iter().map(|e| &e.body).collect();
+        crate::log::replace::apply(assignments, &bodies)
     }
 
     /// The InspectionResult entry that published the pending result `id`.
@@ -435,7 +466,7 @@ impl AppState {
             })
             .collect();
         let enterprise_tree = crate::log::proof::Subtrees::new(&enterprise_leaves);
-        let r = Arc::new(Rebuilt { inputs, enterprise_leaves, enterprise_tree });
+        let r = Arc::new(Rebuilt { inputs: Arc::new(inputs), enterprise_leaves, enterprise_tree });
         let bound = self.0.config.cache_bytes;
         let weight = r.weight();
         self.0.cache.lock().map_err(ApiError::internal)?.put(commitment_id.to_string(), r.clone(), weight, bound);
