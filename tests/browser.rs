@@ -576,3 +576,43 @@ fn the_results_page_shows_v2_codes_with_their_words() {
     }
     assert!(!shown.contains("undefined"), "{shown}");
 }
+
+/// The draw page of a real server shows a logged Replacement (from the
+/// draw's `replacements` in GET /api/draws/{id}): the reason, and the old
+/// and new inspector.
+#[test]
+fn the_draw_page_shows_a_replacement_from_the_server() {
+    const TEST: &str = "the_draw_page_shows_a_replacement_from_the_server";
+    if !chromium_or_skip(TEST) {
+        return;
+    }
+    let dir = tempdir();
+    let id = ceremony_drawn_log(dir.path(), "full", &data("plan-single.toml"));
+    let log = dir.path().join("log");
+    let entries = log_entries(&log);
+    let draw = entries.iter().find(|e| e["kind"] == "DrawResult").unwrap();
+    let old = draw["body"]["draw"]["assignments"][0]["leader"].as_str().unwrap().to_string();
+    let run = fairdraw(
+        &[
+            "replace",
+            "--log",
+            s(&log),
+            "--draw",
+            &id,
+            "--inspector",
+            &old,
+            "--reason",
+            "病假（测试）",
+            "--now",
+            "2024-10-02T00:00:00Z",
+        ],
+        dir.path(),
+    )
+    .expect(0);
+    let new = log_entries(&log).last().unwrap()["body"]["replacements"][0]["inspector"].as_str().unwrap().to_string();
+    assert_ne!(new, old, "{}", run.stdout);
+    let shown = page_text(&serve(&log).url, &format!("/draws/{id}"), "#replacements-table", "zh");
+    for said in ["人员替换", "病假（测试）", old.as_str(), new.as_str()] {
+        assert!(shown.contains(said), "{said:?} missing: {shown}");
+    }
+}

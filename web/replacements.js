@@ -40,6 +40,14 @@ async function entryId(line) {
  */
 export async function replacementsOf(detail, { getText }) {
   if (!detail.draw) return [];
+  // The fairdraw server lists them with the draw (GET /api/draws/{id}
+  // `replacements`): no need to walk the log back from its end.
+  if (Array.isArray(detail.replacements)) {
+    return detail.replacements.map(r => ({
+      index: r.index, time: r.time, simulated: r.simulated === true,
+      body: { result: detail.id, inspector: r.inspector, reason: r.reason, replacements: r.replacements, ...(r.by == null ? {} : { by: r.by }) },
+    }));
+  }
   const size = checkpointSize(detail.checkpoint);
   if (size === null) throw new Error('the checkpoint does not say the size of the log');
   const found = [];
