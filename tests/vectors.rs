@@ -6,7 +6,7 @@ use common::*;
 
 use fairdraw::input::files::{self, InputPaths};
 
-pub const VECTORS: [&str; 5] = ["basic", "repair", "joint-gbk", "strata-region", "range-filter"];
+pub const VECTORS: [&str; 6] = ["basic", "repair", "joint-gbk", "strata-region", "range-filter", "offsite"];
 
 fn paths(name: &str) -> InputPaths {
     let dir = root().join("tests/vectors").join(name);

@@ -88,7 +88,7 @@ fn fresh_draw(
 
 #[test]
 fn all_three_verify_the_golden_vectors() {
-    for name in ["basic", "repair", "joint-gbk", "strata-region", "range-filter"] {
+    for name in ["basic", "repair", "joint-gbk", "strata-region", "range-filter", "offsite"] {
         vector(name).check_all(0, name);
     }
 }

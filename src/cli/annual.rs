@@ -91,8 +91,13 @@ fn check(file: &Path, enterprises: Option<&Path>) -> anyhow::Result<ExitCode> {
         let per_class: Vec<String> =
             Class::ALL.iter().map(|k| format!("{} {}", k.letter(), c.targets[*k as usize])).collect();
         let n: u64 = c.targets.iter().sum();
+        // An off-site batch's days are desk or screen work, not visits (spec §8.6).
+        let how = match b.method {
+            "on_site" => String::new(),
+            m => format!(" (off-site: {m})"),
+        };
         println!(
-            "batch {} · {} · {} … {}: {} = {n} target(s), {} inspector-day(s)",
+            "batch {} · {} · {} … {}: {} = {n} target(s), {} inspector-day(s){how}",
             c.batch,
             c.department,
             b.start,

@@ -26,10 +26,12 @@ pub struct Rules {
 impl Rules {
     pub fn from_plan(plan: &Plan) -> Rules {
         let departments = plan.slot_departments();
-        let slot_departments = (0..plan.team.size).map(|s| departments.get(s).cloned()).collect();
+        // An off-site target has `reviewers` inspector slots and no expert (spec §8.6).
+        let (size, experts) = plan.slot_counts();
+        let slot_departments = (0..size).map(|s| departments.get(s).cloned()).collect();
         Rules {
-            size: plan.team.size,
-            experts: plan.team.experts,
+            size,
+            experts,
             slot_departments,
             departments,
             region: plan.team.region,

@@ -297,7 +297,7 @@ pub fn document<'a>(
                 })
                 .collect()
         }),
-        assignments: Made { reg, seed, team_size: plan.team.size, targets, teams },
+        assignments: Made { reg, seed, team_size: plan.slot_counts().0, targets, teams },
         plan: plan.canonical(),
     }
 }

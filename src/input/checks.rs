@@ -8,6 +8,7 @@ use crate::input::error::{InputError, Problem, Problems};
 use crate::input::table::{self, Source};
 use crate::model::date::Date;
 use crate::model::fields::Field;
+use crate::model::result::method_word;
 use crate::model::uscc;
 
 const FIELDS: &[Field] = &[
@@ -18,18 +19,6 @@ const FIELDS: &[Field] = &[
     Field { key: "item", aliases: &["抽查事项", "检查事项"], required: false },
     Field { key: "reference", aliases: &["文号", "编号"], required: false },
 ];
-
-/// The method word of a method as a table writes it: the four words, or
-/// the item list's Chinese names.
-fn method_word(text: &str) -> Option<&'static str> {
-    match text {
-        "on_site" | "实地核查" | "实地检查" => Some("on_site"),
-        "desk" | "书面检查" | "书面核查" => Some("desk"),
-        "online" | "网络监测" => Some("online"),
-        "data" | "信息共享" => Some("data"),
-        _ => None,
-    }
-}
 
 /// The checks of the table, in its order, as `ExternalChecks` check objects.
 pub fn read_checks(source: &dyn Source) -> Result<Vec<Value>, InputError> {

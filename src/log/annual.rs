@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::entry::{Entry, Kind};
 use crate::input::plan::annual::{batch_mismatches, batch_of};
 use crate::model::canonical;
+use crate::model::result::OFF_SITE;
 
 /// What is wrong with an `AnnualPlan` entry: its digest, and the shape of
 /// its canonical annual plan (keys and types). Empty when well-formed.
@@ -51,8 +52,19 @@ fn ratios(v: &Value) -> bool {
 /// The canonical annual plan's keys and types (LOG-FORMAT "Annual plans and batches").
 fn shape_ok(a: &Value) -> bool {
     let item = |i: &Value| keys_are(i, &["item", "ratios"]) && i["item"].is_string() && ratios(&i["ratios"]);
+    const BATCH: [&str; 9] =
+        ["name", "department", "start", "end", "items", "ratios", "team_size", "regions", "industries"];
     let batch = |b: &Value| {
-        keys_are(b, &["name", "department", "start", "end", "items", "ratios", "team_size", "regions", "industries"])
+        // `method` only in an off-site batch (spec §8.6).
+        let method_ok = match b.get("method") {
+            None => keys_are(b, &BATCH),
+            Some(m) => {
+                OFF_SITE.iter().any(|w| m == w)
+                    && b.as_object().is_some_and(|o| o.len() == 10)
+                    && BATCH.iter().all(|k| b.get(k).is_some())
+            }
+        };
+        method_ok
             && b["name"].is_string()
             && b["department"].is_string()
             && is_date(&b["start"])
@@ -376,5 +388,47 @@ mod tests {
         let v: Vec<Visit> = (0..8).map(|i| one(i < 1)).collect();
         assert_eq!(rate_line(&v), "visits: 8, joint: 1 (12.5%)");
         assert_eq!(rate_line(&[]), "visits: 0, joint: 0 (0.0%)");
+    }
+
+    #[test]
+    fn only_an_off_site_batch_names_its_method() {
+        let with = |method: Option<&str>, drop_key: Option<&str>| {
+            let mut a = annual().body["annual"].clone();
+            let b = &mut a["batches"][0];
+            if let Some(m) = method {
+                b["method"] = json!(m);
+            }
+            if let Some(k) = drop_key {
+                b.as_object_mut().unwrap().remove(k);
+            }
+            let digest = hex::encode(Sha256::digest(canonical::to_bytes(&a)));
+            annual_plan_problems(&json!({"annual": a, "digest": digest}))
+        };
+        assert_eq!(with(None, None), Vec::<String>::new());
+        assert_eq!(with(Some("desk"), None), Vec::<String>::new());
+        assert_eq!(with(Some("on_site"), None).len(), 1, "on_site is never written");
+        assert_eq!(with(Some("visit"), None).len(), 1);
+        assert_eq!(with(Some("desk"), Some("regions")).len(), 1, "the other keys stay required");
+    }
+
+    #[test]
+    fn a_batch_plan_repeats_its_batch_method_and_reviewers() {
+        let batch = json!({"department": "甲", "items": [], "ratios": {}, "regions": [], "industries": [],
+                           "start": "2027-03-01", "end": "2027-03-31", "team_size": 1, "method": "desk"});
+        let plan = |method: Option<&str>, reviewers: u64| {
+            let mut p = json!({"department": "甲", "items": [], "ratios": {}, "inspection_date": "",
+                               "scope": {"regions": [], "industries": []}, "team": {"size": 2}});
+            if let Some(m) = method {
+                p["method"] = json!(m);
+                p["team"]["reviewers"] = json!(reviewers);
+            }
+            p
+        };
+        let check = |p: &Value| batch_mismatches(p, &batch, &json!(2027), 2027);
+        assert_eq!(check(&plan(Some("desk"), 1)), Vec::<String>::new());
+        assert_eq!(check(&plan(Some("desk"), 2)), ["team.reviewers 2 is not the batch's team_size 1"]);
+        assert_eq!(check(&plan(Some("online"), 1)), ["method online is not the batch's desk"]);
+        let on_site = check(&plan(None, 1));
+        assert!(on_site.iter().any(|m| m == "method on_site is not the batch's desk"), "{on_site:?}");
     }
 }

@@ -246,11 +246,9 @@ fn check_teams(view: &BlindedView, plan: &Plan, assignments: &[&Value]) -> Vec<S
             a[field].as_array().into_iter().flatten().map(|x| x.as_str().unwrap_or_default().to_string()).collect()
         };
         let (inspectors, experts) = (ids("inspectors"), ids("experts"));
-        if inspectors.len() != plan.team.size || experts.len() != plan.team.experts {
-            problems.push(format!(
-                "{uscc}: the team is not {} inspectors and {} experts",
-                plan.team.size, plan.team.experts
-            ));
+        let (size, expert_slots) = plan.slot_counts();
+        if inspectors.len() != size || experts.len() != expert_slots {
+            problems.push(format!("{uscc}: the team is not {size} inspectors and {expert_slots} experts"));
         }
         if inspectors.first().map(String::as_str) != a["leader"].as_str() {
             problems.push(format!("{uscc}: the leader is not inspectors[0]"));

@@ -43,8 +43,24 @@ pub const PROBLEM_CODES: [&str; 5] = ["A", "B", "C", "D", "8"];
 /// Code `6` (无法联系) is refused for a firm that is 歇业 in the snapshot.
 pub const UNREACHABLE: &str = "6";
 
-/// Inspection methods (contract vocabulary).
+/// Inspection methods (spec §8.6).
 pub const METHODS: [&str; 4] = ["on_site", "desk", "online", "data"];
+/// The method of a plan without one (spec §8.6).
+pub const ON_SITE: &str = "on_site";
+/// The off-site methods, in the order `prefer_offsite` tries them (spec §8.6).
+pub const OFF_SITE: [&str; 3] = ["desk", "online", "data"];
+
+/// The method word of a method as a person writes it: the four words, or
+/// their Chinese names (spec §8.6 "Method words").
+pub fn method_word(text: &str) -> Option<&'static str> {
+    match text {
+        "on_site" | "实地核查" | "实地检查" | "现场检查" => Some("on_site"),
+        "desk" | "书面核查" | "书面检查" => Some("desk"),
+        "online" | "网络监测" => Some("online"),
+        "data" | "信息共享" => Some("data"),
+        _ => None,
+    }
+}
 
 /// Limits of the v2 fields.
 pub const FINDINGS_MAX_CHARS: usize = 2000;

@@ -40,6 +40,7 @@ struct RawBatch {
     end: toml::Value,
     items: Vec<String>,
     team_size: Option<i64>,
+    method: Option<String>,
     regions: Option<Vec<String>>,
     industries: Option<Vec<String>>,
 }
@@ -61,7 +62,10 @@ pub struct Batch {
     pub items: Vec<String>,
     /// Per class, the largest ratio of the batch's items.
     pub ratios: [Ratio; 4],
+    /// Inspectors per target; off-site, the reviewers (spec §8.6).
     pub team_size: u64,
+    /// The batch's method (spec §8.6 words).
+    pub method: &'static str,
     pub regions: Vec<String>,
     pub industries: Vec<String>,
 }
@@ -98,17 +102,26 @@ impl AnnualPlan {
 
     /// The canonical annual plan (LOG-FORMAT "Annual plans and batches").
     pub fn canonical(&self) -> Value {
+        let batch = |b: &Batch| {
+            let mut v = json!({
+                "name": b.name, "department": b.department,
+                "start": b.start.to_string(), "end": b.end.to_string(),
+                "items": b.items, "ratios": ratios_json(&b.ratios), "team_size": b.team_size,
+                "regions": b.regions, "industries": b.industries,
+            });
+            // Only an off-site batch names its method: annual plans without
+            // methods keep their digest.
+            if b.method != ON_SITE {
+                v["method"] = json!(b.method);
+            }
+            v
+        };
         json!({
             "year": self.year,
             "name": self.name,
             "departments": self.departments,
             "items": self.items.iter().map(|i| json!({"item": i.item, "ratios": ratios_json(&i.ratios)})).collect::<Vec<_>>(),
-            "batches": self.batches.iter().map(|b| json!({
-                "name": b.name, "department": b.department,
-                "start": b.start.to_string(), "end": b.end.to_string(),
-                "items": b.items, "ratios": ratios_json(&b.ratios), "team_size": b.team_size,
-                "regions": b.regions, "industries": b.industries,
-            })).collect::<Vec<_>>(),
+            "batches": self.batches.iter().map(batch).collect::<Vec<_>>(),
         })
     }
 
@@ -266,20 +279,24 @@ fn build_batch(
             None => bad_in(ctx, "batches", n, "items", item, "not one of the plan's [[items]]"),
         }
     }
+    let method = match b.method.as_deref().map(table::trim) {
+        None => ON_SITE,
+        Some(text) => method_word(text).unwrap_or_else(|| {
+            let why = "must be one of on_site, desk, online, data (实地核查, 书面核查, 网络监测, 信息共享)";
+            bad_in(ctx, "batches", n, "method", text, why);
+            ON_SITE
+        }),
+    };
+    // Off-site, the team is the responsible inspector and maybe a reviewer (spec §8.6).
+    let (low, high, default) = if method == ON_SITE { (2, MAX_TEAM, 2) } else { (1, 2, 1) };
     let team_size = match b.team_size {
-        None => 2,
+        None => default,
         Some(v) => match u64::try_from(v) {
-            Ok(v) if (2..=MAX_TEAM).contains(&v) => v,
+            Ok(v) if (low..=high).contains(&v) => v,
             _ => {
-                bad_in(
-                    ctx,
-                    "batches",
-                    n,
-                    "team_size",
-                    &v.to_string(),
-                    format!("must be an integer from 2 to {MAX_TEAM}"),
-                );
-                2
+                let why = format!("must be an integer from {low} to {high}");
+                bad_in(ctx, "batches", n, "team_size", &v.to_string(), why);
+                default
             }
         },
     };
@@ -299,6 +316,7 @@ fn build_batch(
         items: names,
         ratios,
         team_size,
+        method,
         regions,
         industries,
     }
@@ -335,8 +353,16 @@ pub fn batch_mismatches(plan: &Value, batch: &Value, annual_year: &Value, year: 
             out.push(format!("scope.{key} {} is not the batch's {}", plan["scope"][key], batch[key]));
         }
     }
-    if plan["team"]["size"] != batch["team_size"] {
-        out.push(format!("team.size {} is not the batch's team_size {}", plan["team"]["size"], batch["team_size"]));
+    let method = |v: &Value| v.as_str().unwrap_or(ON_SITE).to_string();
+    let (plan_method, batch_method) = (method(&plan["method"]), method(&batch["method"]));
+    if plan_method != batch_method {
+        out.push(format!("method {plan_method} is not the batch's {batch_method}"));
+    }
+    // Off-site the batch's team_size is the plan's reviewers (spec §8.6).
+    let team_key = if batch_method == ON_SITE { "size" } else { "reviewers" };
+    if plan["team"][team_key] != batch["team_size"] {
+        let (got, want) = (&plan["team"][team_key], &batch["team_size"]);
+        out.push(format!("team.{team_key} {got} is not the batch's team_size {want}"));
     }
     if annual_year.as_u64() != Some(year) {
         out.push(format!("year {year} is not the annual plan's year {annual_year}"));

@@ -19,6 +19,7 @@ use crate::model::dormancy;
 use crate::model::fields::Field;
 use crate::model::fields::ENTERPRISE_FIELDS;
 use crate::model::registry::{Class, Status};
+use crate::model::result::{method_word, OFF_SITE, ON_SITE};
 use crate::model::uscc;
 
 pub const ALGORITHM: &str = "fairdraw-v1";
@@ -88,6 +89,8 @@ pub struct Team {
     pub qualifications: Vec<String>,
     pub experts: usize,
     pub rotation: bool,
+    /// Inspector slots of an off-site target (spec §8.6): 1 or 2.
+    pub reviewers: usize,
 }
 
 /// A validated plan, every default applied.
@@ -105,6 +108,8 @@ pub struct Plan {
     /// Annual cap across all plans, enforced from the audit log at commit.
     pub max_draws_per_year: Option<u64>,
     pub team: Team,
+    /// The effective method (spec §8.6): one of `model::result::METHODS`.
+    pub method: &'static str,
     /// `(uscc, inspector_id)` pairs barred by rotation, sorted.
     pub history: Vec<(String, String)>,
     /// How long the drawn list stays sealed (audit/LOG-FORMAT.md, "Embargo").
@@ -223,7 +228,26 @@ impl Plan {
         if let Some(s) = self.strata {
             plan["strata"] = json!({"region_digits": s.region_digits, "floor": s.floor.to_string()});
         }
+        // Only an off-site plan names its method and reviewers (spec §8.6).
+        if self.off_site() {
+            plan["method"] = json!(self.method);
+            plan["team"]["reviewers"] = json!(self.team.reviewers);
+        }
         plan
+    }
+
+    /// Whether targets are checked off-site (spec §8.6).
+    pub fn off_site(&self) -> bool {
+        self.method != ON_SITE
+    }
+
+    /// Inspector slots and expert slots of every target (spec §8.2, §8.6).
+    pub fn slot_counts(&self) -> (usize, usize) {
+        if self.off_site() {
+            (self.team.reviewers, 0)
+        } else {
+            (self.team.size, self.team.experts)
+        }
     }
 
     fn canonical_without_embargo(&self) -> Value {

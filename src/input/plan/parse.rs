@@ -23,6 +23,8 @@ struct RawPlan {
     team: Option<RawTeam>,
     caps: Option<RawCaps>,
     strata: Option<RawStrata>,
+    method: Option<String>,
+    prefer_offsite: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -56,6 +58,7 @@ struct RawTeam {
     experts: Option<i64>,
     rotation: Option<bool>,
     history_file: Option<String>,
+    reviewers: Option<i64>,
 }
 
 pub(super) struct Ctx<'a> {
@@ -256,6 +259,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
             }
         }
     }
+    let method = effective_method(raw.method.as_deref(), raw.prefer_offsite, &items, &team, ctx);
     let mut exclude = Vec::new();
     for code in raw.exclude.iter().flatten() {
         let code = uscc::normalize(table::trim(code));
@@ -285,6 +289,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
             .max_draws_per_year
             .and_then(|n| ctx.int_in("max_draws_per_year", n, (0, MAX_INTEGER), "")),
         team,
+        method,
         history,
         embargo,
         annual: None,
@@ -439,5 +444,60 @@ fn build_team(raw: &RawTeam, departments: Vec<String>, ctx: &mut Ctx<'_>) -> Tea
         ),
         experts,
         rotation: raw.rotation.unwrap_or(false),
+        reviewers: raw.reviewers.and_then(|n| ctx.int_in("team.reviewers", n, (1, 2), "")).unwrap_or(1) as usize,
     }
+}
+
+/// The words of an item's methods (spec §8.6): the elements of its `method`
+/// set that name one; other elements are free text and ignored.
+fn item_methods(item: &Item) -> Vec<&'static str> {
+    item.method.split('、').filter_map(|m| method_word(table::trim(m))).collect()
+}
+
+/// The plan's effective method (spec §8.6): `method`, or with
+/// `prefer_offsite` the first off-site method every chosen item allows;
+/// an off-site one is then checked against the items, experts and reviewers.
+fn effective_method(
+    method: Option<&str>,
+    prefer_offsite: Option<bool>,
+    items: &[Item],
+    team: &Team,
+    ctx: &mut Ctx<'_>,
+) -> &'static str {
+    let prefer = prefer_offsite.unwrap_or(false);
+    let method = match method.map(table::trim) {
+        Some(text) => {
+            if prefer {
+                ctx.bad("prefer_offsite", "true", "give method or prefer_offsite = true, not both");
+            }
+            method_word(text).unwrap_or_else(|| {
+                let why = "must be one of on_site, desk, online, data (实地核查, 书面核查, 网络监测, 信息共享)";
+                ctx.bad("method", text, why);
+                ON_SITE
+            })
+        }
+        None if prefer && !items.is_empty() => {
+            OFF_SITE.into_iter().find(|m| items.iter().all(|i| item_methods(i).contains(m))).unwrap_or(ON_SITE)
+        }
+        None => ON_SITE,
+    };
+    if method == ON_SITE {
+        return method;
+    }
+    for item in items {
+        let methods = item_methods(item);
+        if !methods.is_empty() && !methods.contains(&method) {
+            ctx.bad("method", method, format!("item 「{}」 is checked by {}: not by {method}", item.item, item.method));
+        }
+    }
+    if team.experts > 0 {
+        let why = format!("experts join on-site visits only; an off-site plan (method {method}) has none");
+        ctx.bad("team.experts", &team.experts.to_string(), why);
+    }
+    if team.reviewers < team.departments.len() {
+        let n = team.departments.len();
+        let why = format!("an off-site check of {n} departments needs one reviewer per department (reviewers = {n})");
+        ctx.bad("team.reviewers", &team.reviewers.to_string(), why);
+    }
+    method
 }

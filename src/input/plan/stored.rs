@@ -136,6 +136,25 @@ impl Plan {
                 rotation: team["rotation"]
                     .as_bool()
                     .ok_or(StoredPlanError::Shape { key: "team.rotation".into(), expected: "a boolean" })?,
+                // Absent in an on-site plan; the canonical comparison below
+                // refuses it there (spec §8.6).
+                reviewers: match team.get("reviewers") {
+                    None => 1,
+                    Some(n) => n
+                        .as_u64()
+                        .filter(|n| (1..=2).contains(n))
+                        .ok_or(StoredPlanError::Shape { key: "team.reviewers".into(), expected: "1 or 2" })?
+                        as usize,
+                },
+            },
+            method: match v.get("method") {
+                None => ON_SITE,
+                Some(m) => {
+                    m.as_str().and_then(|m| OFF_SITE.into_iter().find(|w| *w == m)).ok_or(StoredPlanError::Shape {
+                        key: "method".into(),
+                        expected: "an off-site method (desk, online, data)",
+                    })?
+                }
             },
             history: pairs(&v["history"], "history")?,
             embargo: match v.get("embargo") {
@@ -213,6 +232,29 @@ mod tests {
         assert_eq!(Plan::from_canonical(&capped).unwrap().canonical(), capped);
         let zero = with("[caps]\nsame_item_per_year = 0");
         assert!(zero.is_err_and(|e| e.to_string().contains("caps.same_item_per_year")), "a cap of 0 is refused");
+    }
+
+    #[test]
+    fn only_an_off_site_plan_names_its_method_and_reviewers() {
+        assert!(plan("").canonical().get("method").is_none(), "on-site: the digest of today");
+        let none = |_: &str| -> Box<dyn Source> { unreachable!("the plan names no files") };
+        let with = |method: &str| {
+            let text = format!("name = \"p\"\nmethod = \"{method}\"\n[ratios]\nA = \"5%\"\n[team]\nreviewers = 2\n");
+            Plan::parse(&text, "plan.toml", &none).unwrap().canonical()
+        };
+        assert!(with("实地核查").get("method").is_none());
+        let desk = with("书面核查");
+        assert_eq!((desk["method"].clone(), desk["team"]["reviewers"].clone()), (json!("desk"), json!(2)));
+        assert_eq!(Plan::from_canonical(&desk).unwrap().canonical(), desk);
+        let mut bad = desk.clone();
+        bad["method"] = json!("on_site");
+        assert!(Plan::from_canonical(&bad).is_err(), "on_site is never written");
+        let mut bad = desk.clone();
+        bad["team"].as_object_mut().unwrap().remove("reviewers");
+        assert!(Plan::from_canonical(&bad).is_err(), "an off-site plan names its reviewers");
+        let mut bad = plan("").canonical();
+        bad["team"]["reviewers"] = json!(1);
+        assert!(Plan::from_canonical(&bad).is_err(), "an on-site plan has no reviewers");
     }
 
     #[test]
