@@ -39,7 +39,7 @@ struct Batch {
     digits: &'static str,
 }
 
-const BATCHES: [Batch; 3] = [
+const BATCHES: [Batch; 4] = [
     Batch {
         file: "batch-1-market.toml",
         name: "第一批：住宿餐饮食品经营",
@@ -58,13 +58,12 @@ const BATCHES: [Batch; 3] = [
         at: "2027-06-01T02:00:00Z",
         digits: "14142135623730950488016887",
     },
-    // The desk batch waits for spec §8.6 (off-site methods) in the plan reader:
-    // Batch {
-    //     file: "batch-4-desk.toml",
-    //     name: "第四批：企业公示信息书面核查",
-    //     at: "2027-09-01T02:00:00Z",
-    //     digits: "16180339887498948482045868",
-    // },
+    Batch {
+        file: "batch-4-desk.toml",
+        name: "第四批：企业公示信息书面核查",
+        at: "2027-09-01T02:00:00Z",
+        digits: "16180339887498948482045868",
+    },
 ];
 
 /// The two witnesses of every ceremony.
@@ -189,9 +188,9 @@ pub fn run(out_dir: &Path, publication: Publication) -> anyhow::Result<ExitCode>
         year.join(BATCHES[2].file).display()
     );
     println!("  {me} serve --log {d}                the page: 年度计划 /plans, each batch, each firm");
-    println!("  the two other verifiers, written from the spec, reproduce every batch:");
-    println!("  python3 audit/verify.py log {d}");
-    println!("  node web/verify.js log {d}");
+    println!("  the two other verifiers, written from the spec:");
+    println!("  python3 audit/verify.py log {d}   replays every batch");
+    println!("  node web/verify.js log {d}        checks the log, the caps and the visits");
     Ok(if verified && claims.all_hold() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
@@ -216,9 +215,10 @@ fn draw_batch(
         "\n== {step}. {} · {} · {} ==",
         batch.name,
         loaded.plan.department,
-        match loaded.plan.canonical()["method"].as_str() {
-            None => "实地检查 on site".to_string(),
-            Some(m) => format!("非现场 off site: {m}"),
+        if loaded.plan.off_site() {
+            format!("非现场检查 off site: {}", loaded.plan.method)
+        } else {
+            "实地检查 on site".to_string()
         }
     );
     loaded.plan.annual = Some(AnnualRef { plan: annual_id.to_string(), batch: batch.name.to_string() });
@@ -368,7 +368,7 @@ fn joint_visits(log: &Log, inputs: &Inputs, claims: &mut Claims) {
     claims.check(
         !joint.is_empty(),
         format!(
-            "两批都抽中的 {} 户合并为联合检查 / {} firms drawn by both batches are joint visits — {}",
+            "两批都抽中的 {} 户合并为联合检查 / {} firm(s) drawn by both batches: joint visits — {}",
             joint.len(),
             joint.len(),
             annual::rate_line(&visits)
