@@ -543,3 +543,36 @@ fn chromium_verifies_a_static_mirror_of_the_log_beside_the_page() {
         assert!(report.contains("problem: entry 3 (now id "), "{report}");
     }
 }
+
+/// The results page shows a v2 result (LOG-FORMAT "Results v2") as the
+/// official form does: per item and department its codes with their words,
+/// the method, the findings, and "problem found" when a code says so.
+#[test]
+fn the_results_page_shows_v2_codes_with_their_words() {
+    const TEST: &str = "the_results_page_shows_v2_codes_with_their_words";
+    if !chromium_or_skip(TEST) {
+        return;
+    }
+    let dir = tempdir();
+    let id = ceremony_drawn_log(dir.path(), "full", &data("plan-minimal.toml"));
+    let log_dir = dir.path().join("log");
+    let entries = log_entries(&log_dir);
+    let draw = entries.iter().find(|e| e["kind"] == "DrawResult").unwrap();
+    let uscc = draw["body"]["draw"]["assignments"][0]["uscc"].as_str().unwrap().to_string();
+    let items = serde_json::json!([
+        {"item": "双随机抽查", "department": "市场监督管理局", "codes": ["A", "B"], "findings": "台账缺失三个月"}
+    ]);
+    let result = serde_json::json!({"format": 2, "inspection_date": "2024-10-08", "method": "desk",
+                                    "items": items, "attachments": [], "state": "已公示"});
+    let mut log = fairdraw::log::store::Log::open_dir(&log_dir, true).unwrap();
+    let body = serde_json::json!({"draw": id, "uscc": uscc, "result": result});
+    log.append(vec![(fairdraw::log::entry::Kind::InspectionResult, body)], "2024-10-09T03:00:00Z", true).unwrap();
+    drop(log);
+    let shown = page_text(&serve(&log_dir).url, &format!("/results?draw={id}"), "#results-table", "zh");
+    let words = |c: &str| fairdraw::model::result::text_of(c).unwrap();
+    for said in ["双随机抽查 · 市场监督管理局", words("A"), words("B"), "台账缺失三个月", "书面核查", "发现问题"]
+    {
+        assert!(shown.contains(said), "{said:?} missing: {shown}");
+    }
+    assert!(!shown.contains("undefined"), "{shown}");
+}

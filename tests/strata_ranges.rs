@@ -271,3 +271,35 @@ fn a_stored_plan_with_strata_and_ranges_reads_back_the_same() {
     let back = fairdraw::input::plan::Plan::from_canonical(&canonical).unwrap();
     assert_eq!(back.canonical(), canonical);
 }
+
+#[test]
+fn a_protected_log_refuses_region_strata_and_writes_nothing() {
+    // The blinded enterprise leaf has no region: the public could not check
+    // a region stratum's counts, so the writer refuses instead of logging a
+    // draw that `audit verify` would then call tampered.
+    let d = tempdir();
+    let dir = d.path();
+    let enterprises =
+        format!("uscc,name,credit_class,region,industry,status\n{}{}", firms("330106", 1, 6), firms("330205", 7, 6));
+    let plan =
+        "name = \"p\"\n[ratios]\nA = \"50%\"\n[strata]\nregion_digits = 4\n[team]\nmax_targets_per_inspector = 20\n";
+    let (e, i, p) = inputs(dir, &enterprises, plan);
+    let conflicts = write(dir, "c.csv", "inspector_id,uscc\n");
+    for publish in ["protected", "full"] {
+        let log = dir.join(publish);
+        fairdraw(&["init", "--log", s(&log), "--publish", publish, "--now", "2026-03-01T00:00:00Z"], dir).expect(0);
+        let before = std::fs::read(log.join("entries.jsonl")).unwrap();
+        let args =
+            ["commit", "--log", s(&log), "--enterprises", s(&e), "--inspectors", s(&i), "--conflicts", s(&conflicts)];
+        let mut args = args.to_vec();
+        args.extend(["--plan", s(&p), "--beacon", "ceremony", "--now", "2026-03-01T01:00:00Z"]);
+        let run = fairdraw(&args, dir);
+        if publish == "protected" {
+            let run = run.expect(2);
+            assert!(run.stderr.contains("region strata") && run.stderr.contains("--publish full"), "{}", run.stderr);
+            assert_eq!(std::fs::read(log.join("entries.jsonl")).unwrap(), before, "nothing was written");
+        } else {
+            run.expect(0);
+        }
+    }
+}

@@ -60,6 +60,27 @@ function stateCell(r) {
     r.amendments && r.amendments.length ? [h('br'), h('span', { class: 'muted' }, t('res.amended', { n: r.amendments.length }))] : null);
 }
 
+/** Spec §12's method words as the official forms write them. */
+const METHOD_NAMES = { on_site: '实地核查', desk: '书面核查', online: '网络监测', data: '信息共享' };
+
+/**
+ * The outcome cell. A v2 result (LOG-FORMAT "Results v2") lists, per item and
+ * department, its codes with their words, marked when a problem was found; a
+ * v1 result shows its category and findings as recorded.
+ */
+function outcomeCell(r) {
+  if (r.format !== 2 || !Array.isArray(r.items)) {
+    return h('div', {}, term(r.category), r.findings ? [h('br'), h('span', { class: 'muted' }, t('res.findings'), t('colon'), h('span', { lang: 'zh-CN' }, r.findings))] : null);
+  }
+  return h('div', { 'data-format': '2' },
+    r.found_problem ? h('span', { class: 'badge badge-bad' }, t('firm.problem')) : null,
+    r.method ? h('span', { class: 'muted', lang: 'zh-CN' }, ' ', METHOD_NAMES[r.method] || r.method) : null,
+    h('ul', { class: 'plain' }, r.items.map(item => h('li', { lang: 'zh-CN' },
+      `${item.item} · ${item.department}：`,
+      (item.codes || []).map((c, i) => h('span', { class: 'nowrap' }, i ? '；' : '', h('strong', {}, c), ' ', (item.texts || [])[i] || '')),
+      item.findings ? [h('br'), h('span', { class: 'muted' }, item.findings)] : null))));
+}
+
 export function render(data) {
   const parts = [h('h1', {}, t('res.title')), h('p', { class: 'lead' }, t('res.intro'), ' ', t('res.review.note'))];
   if (!data.draw) {
@@ -81,7 +102,7 @@ export function render(data) {
         attrs: { class: r.overdue ? 'row-overdue' : null },
         cells: [
           { th: true, value: h('div', {}, r.name ? h('a', { href: `/enterprises/${encodeURIComponent(r.uscc)}`, lang: 'zh-CN' }, r.name) : null, r.name ? h('br') : null, code(r.uscc, { class: 'uscc' })) },
-          h('div', {}, term(r.category), r.findings ? [h('br'), h('span', { class: 'muted' }, t('res.findings'), t('colon'), h('span', { lang: 'zh-CN' }, r.findings))] : null),
+          outcomeCell(r),
           h('time', { datetime: r.inspection_date }, r.inspection_date),
           stateCell(r),
           deadlineCell(r),

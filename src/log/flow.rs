@@ -216,6 +216,14 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
             )));
         }
     }
+    if inputs.plan.strata.is_some() && Publication::of_log(log) == Publication::Protected {
+        // The blinded enterprise leaf carries the class, not the region, so
+        // nobody could check a region stratum's counts (LOG-FORMAT "What a
+        // public verifier checks"): refuse rather than log an unverifiable draw.
+        return Err(refused(
+            "region strata ([strata]) cannot yet be drawn in a protected log: its public files could not prove the per-region counts; use a log made with --publish full, or leave out [strata]; nothing was written",
+        ));
+    }
     let year = inputs.plan.inspection_date.map_or(clock.year(), |d| d.year) as u64;
     let earlier: Vec<(String, &Entry)> = log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
     let added = log_additions(&earlier, &inputs.plan, year);
