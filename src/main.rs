@@ -35,8 +35,8 @@ enum Command {
         /// Where to write the demo's log and outputs.
         #[arg(long, default_value = "out")]
         out_dir: PathBuf,
-        /// The demo log's publication mode: protected or full [default: protected for `draw`,
-        /// full for `year`, so that every verifier replays every batch].
+        /// The demo log's publication mode: protected or full [default: protected for `draw`;
+        /// `year` writes only full logs, so that every verifier replays every batch].
         #[arg(long, value_parser = cli::log::parse_publication)]
         publish: Option<fairdraw::log::publication::Publication>,
     },

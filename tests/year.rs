@@ -337,3 +337,14 @@ fn off_site(y: &Year) {
         assert!(y.targets(r).iter().all(|a| a["inspectors"].as_array().unwrap().len() == 2));
     }
 }
+
+/// A protected log's salted snapshots would change the year's draws from
+/// run to run: the year demo refuses one and writes nothing.
+#[test]
+fn the_year_demo_refuses_a_protected_log() {
+    let dir = tempdir();
+    let out = dir.path().join("out");
+    let run = fairdraw(&["demo", "year", "--out-dir", s(&out), "--publish", "protected"], dir.path()).expect(2);
+    assert!(run.stderr.contains("--publish protected is for `demo draw`"), "{}", run.stderr);
+    assert!(!out.join("year-log").exists(), "nothing was written");
+}

@@ -92,6 +92,12 @@ impl Claims {
 }
 
 pub fn run(out_dir: &Path, publication: Publication) -> anyhow::Result<ExitCode> {
+    // A protected log's blinded snapshots are salted at random, so its seeds,
+    // and with them the joint visits this demo shows, change from run to run.
+    anyhow::ensure!(
+        publication == Publication::Full,
+        "the year demo writes a full log (its draws are the same on every run, and every verifier replays them); --publish {publication} is for `demo draw`"
+    );
     let year = data_dir().join("year");
     let log_dir = out_dir.join("year-log");
     if log_dir.exists() {
