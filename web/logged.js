@@ -211,6 +211,7 @@ export function planToToml(plan) {
   L.push(`name = ${tomlString(plan.name)}`);
   L.push(`department = ${tomlString(plan.department ?? '')}`);
   if (plan.inspection_date) L.push(`inspection_date = ${tomlString(plan.inspection_date)}`);
+  if (plan.method !== undefined) L.push(`method = ${tomlString(plan.method)}`); // SPEC §8.6: only off-site plans carry it
   const items = plan.items || [];
   if (items.length) {
     L.push(`items_file = "items.csv"`);
@@ -255,6 +256,7 @@ export function planToToml(plan) {
   }
   L.push(`qualifications = ${tomlStrings(team.qualifications)}`);
   L.push(`experts = ${tomlInt(team.experts, 'team.experts')}`);
+  if (team.reviewers !== undefined) L.push(`reviewers = ${tomlInt(team.reviewers, 'team.reviewers')}`);
   L.push(`rotation = ${team.rotation ? 'true' : 'false'}`);
   if (team.rotation) {
     // history is read only with rotation (§3); it already holds the log's history

@@ -101,6 +101,7 @@
 //   tickets.js         §7 tickets, §8.1 the random stream
 //   selection.js       §6 strata and sample sizes, §7 selection
 //   assignment.js      §8.2–§8.5 inspector assignment
+//   methods.js         §8.6 off-site methods: method words, the effective method, canonical keys read back
 //   document.js        §9 the draw document, §9.1 strict JSON reader, §10 comparison
 //   cli.js             the node CLI below
 //   log.js             LOG-FORMAT: a log directory (entries, checkpoints, references)
@@ -111,6 +112,8 @@
 //   witness.js         LOG-FORMAT "Witnesses and cosignatures"
 //   publication.js     LOG-FORMAT "Publication": modes, sealed draws, DrawPublication
 //   protected.js       blinds, blinded snapshots, enterprise states, the public checks 1–6
+//   teams.js           LOG-FORMAT "Replacing an inspector": the teams of a draw (Replacements applied)
+//   replace.js         LOG-FORMAT "Replacing an inspector": the Replacement body and rules 1–4
 //   disclosure.js      LOG-FORMAT "Disclosures (one firm's proof)"
 //   receipt.js         LOG-FORMAT "Receipts" (C2SP tlog-proof)
 //   tiles.js           LOG-FORMAT "Static publication": C2SP tlog-tiles names, hash tiles, entry bundles
@@ -134,7 +137,10 @@
 //       verify.js): one line per problem/note/draw, then exit 0 "VERIFIED: ..."
 //       | exit 1 "TAMPERED: ..." — a protected log (LOG-FORMAT "Publication"):
 //       the public checks 1–6 of every drawn document against the blinded
-//       snapshots, and, in an auditor export, the blinded roots recomputed
+//       snapshots, and, in an auditor export, the blinded roots recomputed;
+//       every Replacement's rules 1–4, its pick recomputed from the
+//       commitment's inspector and conflict snapshots where they are there
+//       (a full log, an auditor export), log_history from the teams as they stood
 //   node web/verify.js disclosure FILE [--vkey KEY_OR_FILE]
 //       one firm's disclosure: exit 0 "VERIFIED: <uscc> in draw <id>: selected
 //       | not selected, <why> (...)" | exit 1 "TAMPERED: ..." | exit 2 bad input

@@ -7,6 +7,7 @@ import { api, getBytes, getJson, getText } from './api.js';
 import { outcomeBadge, sealedText } from './view-draws.js';
 import { pagedTable, scrollToListInUrl } from './paged-table.js';
 import { progressView, whereText } from './verify-progress.js';
+import { replacementsOf, currentTeams, inspectorNames } from './replacements.js';
 
 const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 const MAX_LISTED_DIFFERENCES = 50;
@@ -14,11 +15,27 @@ const MAX_LISTED_DIFFERENCES = 50;
 // Verification state survives re-rendering (language switch) of the page.
 let verifyState = { status: null };
 let detailRef = null;
+// The draw's Replacement entries (LOG-FORMAT "Replacing an inspector"), read from the log's entries:
+// {entries, teams (as they now stand), names: Map(id -> {name, department})} or {error}.
+let replaced = null;
 
 export async function load({ id }) {
   verifyState = { status: null };
   detailRef = await api.draw(id);
+  replaced = await readReplacements(detailRef);
   return detailRef;
+}
+
+async function readReplacements(d) {
+  try {
+    const entries = await replacementsOf(d, { getText });
+    const ids = [...new Set(entries.flatMap(r => [r.body.inspector, ...r.body.replacements.map(x => x.inspector)]))];
+    const teams = currentTeams(d, entries);
+    for (const tm of teams) ids.push(...tm.inspectors, ...tm.experts);
+    return { entries, teams, names: entries.length ? await inspectorNames(d, [...new Set(ids)], getBytes) : new Map() };
+  } catch (e) {
+    return { error: e && e.message ? e.message : String(e) };
+  }
 }
 
 export function title(d) {
@@ -37,6 +54,14 @@ export function percent(ratio) {
 }
 
 const list = xs => (xs && xs.length ? xs.join('、') : t('scope.all'));
+const offsite = plan => Object.hasOwn(plan, 'method'); // SPEC §8.6: only off-site plans carry `method`
+
+/** The plan's inspection method in plain words: "书面核查 · 一名负责人", "实地核查 · 每户检查组 2 人". */
+export function methodText(plan) {
+  return offsite(plan)
+    ? `${t(`method.${plan.method}`)} · ${t(`method.reviewers.${plan.team.reviewers}`)}`
+    : `${t('method.on_site')} · ${t('method.team', { n: plan.team.size })}`;
+}
 
 // ─── sections ───────────────────────────────────────────────────────────────
 
@@ -56,6 +81,7 @@ function header(d) {
 function contents(d) {
   const all = [['verify', 'verify.title'], ['plan', 'plan.title'], ['commitment', 'commit.title'], ['snapshots', 'snap.title'],
     ['strata', 'strata.title'], ['targets', 'targets.title'], ['exclusions', 'excl.title'], ['checkpoint', 'cp.title']];
+  if (replacementsShown()) all.splice(all.findIndex(([id]) => id === 'targets') + 1, 0, ['replacements', 'repl.title']);
   // an infeasible draw has no strata or targets sections
   const ids = all.filter(([id]) => d.draw || (id !== 'strata' && id !== 'targets'));
   return h('nav', { class: 'toc', 'aria-label': t('draw.sections') },
@@ -83,6 +109,7 @@ function planSection(d) {
       [t('plan.name'), zh(plan.name)],
       [t('plan.department'), plan.department || t('none')],
       [t('plan.date'), plan.inspection_date || t('plan.date.none')],
+      [t('plan.method'), h('span', { id: 'plan-method', 'data-method': plan.method || 'on_site' }, methodText(plan))],
       [t('plan.exclude'), t('plan.exclude.n', { n: num(plan.exclude.length) })],
       plan.max_draws_per_year !== null && plan.max_draws_per_year !== undefined ? [t('plan.maxdraws'), num(plan.max_draws_per_year)] : null,
     ]),
@@ -105,12 +132,12 @@ function planSection(d) {
     ]),
     h('h3', {}, t('plan.team')),
     dl([
-      [t('team.size'), t('team.size.n', { n: team.size })],
+      offsite(plan) ? [t('team.reviewers'), t(`method.reviewers.${team.reviewers}`)] : [t('team.size'), t('team.size.n', { n: team.size })],
       [t('team.departments'), list(team.departments)],
       [t('team.region'), t(`region.${team.region}`)],
       [t('team.cap'), team.max_targets_per_inspector === null ? t('ratio.nomax') : num(team.max_targets_per_inspector)],
       [t('team.qualifications'), team.qualifications.length ? team.qualifications.join('、') : t('none')],
-      [t('team.experts'), num(team.experts)],
+      offsite(plan) ? null : [t('team.experts'), num(team.experts)],
       [t('team.rotation'), team.rotation ? t('yes') : t('no')],
     ]));
 }
@@ -163,7 +190,7 @@ function strataSection(d) {
         s.cutoff ? code(s.cutoff, { class: 'hash ticket' }) : t('strata.nocutoff')]), { id: 'strata-table', cls: 'wide', hideCaption: true }));
 }
 
-const ROLE_ORDER = { leader: 0, inspector: 1, expert: 2 };
+const ROLE_ORDER = { leader: 0, responsible: 0, inspector: 1, reviewer: 1, expert: 2 };
 
 function teamList(members) {
   // Leader first, then inspectors, then experts (stable within a role).
@@ -186,6 +213,9 @@ const targetKey = tm => [tm.uscc, tm.name, ...(tm.members || []).flatMap(m => [m
 function targetsSection(d) {
   if (!d.draw) return null;
   const teams = d.teams || [];
+  // off-site (SPEC §8.6): slot 0 is the responsible inspector, slot 1 the reviewer
+  const roles = offsite(d.commitment.plan) ? { leader: 'responsible', inspector: 'reviewer' } : {};
+  const members = tm => (tm.members || []).map(m => ({ ...m, role: roles[m.role] || m.role }));
   return section('targets', t('targets.title'),
     teams.length === 0 ? h('p', {}, t('targets.none')) :
       pagedTable({
@@ -193,9 +223,54 @@ function targetsSection(d) {
         head: [t('targets.n'), t('targets.enterprise'), t('targets.class'), t('targets.region'), t('targets.ticket'), t('targets.team')],
         cells: (tm, i) => [{ th: true, value: String(i + 1) },
           h('div', {}, h('a', { href: `/enterprises/${encodeURIComponent(tm.uscc)}`, lang: 'zh-CN' }, tm.name), h('br'), code(tm.uscc, { class: 'uscc' })),
-          tm.class, tm.region || '—', tm.ticket ? code(tm.ticket, { class: 'hash ticket' }) : '—', teamList(tm.members || [])],
+          tm.class, tm.region || '—', tm.ticket ? code(tm.ticket, { class: 'hash ticket' }) : '—', teamList(members(tm))],
         tableOptions: { id: 'targets-table', cls: 'wide targets', hideCaption: true },
       }));
+}
+
+const replacementsShown = () => replaced !== null && (replaced.error !== undefined || replaced.entries.length > 0);
+
+/** The role of slot s of a team (SPEC §8.2; off-site §8.6: the responsible inspector and the reviewer). */
+function slotRole(plan, s, inspectors) {
+  if (offsite(plan)) return s === 0 ? 'responsible' : 'reviewer';
+  return s === 0 ? 'leader' : s < inspectors ? 'inspector' : 'expert';
+}
+
+function person(id) {
+  const p = replaced.names.get(id);
+  return h('span', { class: 'member-name', lang: 'zh-CN' }, p ? `${p.name}（${id}）` : id);
+}
+
+/** LOG-FORMAT "Replacing an inspector": every Replacement of the draw, and the teams it changed as they now stand. */
+function replacementsSection(d) {
+  if (!replacementsShown()) return null;
+  if (replaced.error !== undefined) return section('replacements', t('repl.title'), notice('warn', null, t('repl.error', { message: replaced.error })));
+  const plan = d.commitment.plan;
+  const names = new Map(d.draw.assignments.map(a => [a.uscc, a.name]));
+  const sizeOf = uscc => (d.draw.assignments.find(a => a.uscc === uscc) || { inspectors: [] }).inspectors.length;
+  const rows = replaced.entries.flatMap(r => r.body.replacements.map(x => [
+    time(r.time, r.simulated),
+    h('div', {}, h('span', { lang: 'zh-CN' }, names.get(x.uscc) || ''), h('br'), code(x.uscc, { class: 'uscc' })),
+    `${t(`role.${slotRole(plan, x.slot, sizeOf(x.uscc))}`)} · ${t('repl.slot.n', { n: x.slot + 1 })}`,
+    h('span', {}, person(r.body.inspector), ' → ', person(x.inspector)),
+    h('span', { lang: 'zh-CN' }, r.body.reason),
+    r.body.by || '—',
+  ]));
+  const changed = new Set(replaced.entries.flatMap(r => r.body.replacements.map(x => x.uscc)));
+  const teams = replaced.teams.filter(tm => changed.has(tm.uscc));
+  const member = (id, role) => {
+    const p = replaced.names.get(id);
+    return { id, role, name: p ? p.name : id, department: p ? p.department : '' };
+  };
+  return section('replacements', t('repl.title'),
+    h('p', { class: 'muted' }, t('repl.intro')),
+    table(t('repl.title'), [t('repl.time'), t('repl.target'), t('repl.slot'), t('repl.change'), t('repl.reason'), t('repl.by')], rows,
+      { id: 'replacements-table', cls: 'wide', hideCaption: true }),
+    h('h3', {}, t('repl.teams')),
+    table(t('repl.teams'), [t('targets.enterprise'), t('targets.team')],
+      teams.map(tm => [{ th: true, value: h('div', {}, h('span', { lang: 'zh-CN' }, names.get(tm.uscc) || ''), h('br'), code(tm.uscc, { class: 'uscc' })) },
+        teamList(tm.inspectors.concat(tm.experts).map((id, s) => member(id, slotRole(plan, s, tm.inspectors.length))))]),
+      { id: 'replaced-teams-table', cls: 'wide', hideCaption: true }));
 }
 
 function exclusionsSection(d) {
@@ -244,6 +319,7 @@ export function render(d) {
     snapshotsSection(d),
     strataSection(d),
     targetsSection(d),
+    replacementsSection(d),
     exclusionsSection(d),
     checkpointSection(d));
 }

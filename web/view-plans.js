@@ -36,7 +36,8 @@ function planSection(p, i) {
       [t('plans.batch'), t('plans.department'), t('plans.window'), t('plans.items'), t('plans.ratios'), t('plans.draws')],
       p.batches.map(b => ({
         cells: [
-          { th: true, value: h('span', { lang: 'zh-CN' }, b.name) },
+          // an off-site batch (LOG-FORMAT "Annual plans and batches": `method`, absent on site)
+          { th: true, value: h('span', {}, h('span', { lang: 'zh-CN' }, b.name), b.method ? [h('br'), h('span', { class: 'muted batch-method' }, t(`method.${b.method}`))] : null) },
           h('span', { lang: 'zh-CN' }, b.department),
           h('span', {}, h('time', { datetime: b.start }, b.start), ' – ', h('time', { datetime: b.end }, b.end)),
           h('span', { lang: 'zh-CN' }, b.items.join('、')),

@@ -12,6 +12,7 @@ The draw (SPEC.md):
     snapshots   §5 registry leaves and their roots
     selection   §6 strata, §7 tickets and target selection
     assignment  §8 inspector assignment
+    methods     §8.6 off-site methods: method words, the effective method, slots
     draw        §9 the draw document from the inputs and a seed
     document    §9.1 reading a draw document strictly, §10 comparing documents
     cli         §10 the command line of verify.py
@@ -23,6 +24,7 @@ The log (LOG-FORMAT.md):
     commitments "Abandoned and competing commitments"
     witness     "Witnesses and cosignatures"
     replay      check 10: every draw re-run from the log alone
+    replacement "Replacing an inspector": rules 1-4, the teams of a draw
     auditlog    `verify.py log DIR` and `verify.py receipt FILE`
 
 Static publication (LOG-FORMAT "Static publication: tiles (C2SP tlog-tiles)"):

@@ -11,9 +11,11 @@ import hashlib
 import re
 
 from .canonical import canonical_json
+from .methods import OFFSITE
 
 DATE = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
 BATCH_KEYS = {"name", "department", "start", "end", "items", "ratios", "team_size", "regions", "industries"}
+# and "method" (an off-site word) for an off-site batch
 
 
 def _int(v):
@@ -40,7 +42,8 @@ def _shape_ok(a):
             and isinstance(items, list) and isinstance(batches, list)
             and all(isinstance(i, dict) and set(i) == {"item", "ratios"} and isinstance(i["item"], str)
                     and _ratios(i["ratios"]) for i in items)
-            and all(isinstance(b, dict) and set(b) == BATCH_KEYS and isinstance(b["name"], str)
+            and all(isinstance(b, dict) and set(b) - {"method"} == BATCH_KEYS and isinstance(b["name"], str)
+                    and b.get("method", "desk") in OFFSITE          # the key only for an off-site batch (spec §8.6)
                     and isinstance(b["department"], str) and _date(b["start"]) and _date(b["end"])
                     and _strings(b["items"]) and _ratios(b["ratios"]) and _int(b["team_size"])
                     and _strings(b["regions"]) and _strings(b["industries"]) for b in batches))
@@ -85,9 +88,13 @@ def batch_mismatches(plan, batch, annual_year, year):
     for key in ("regions", "industries"):
         if _get(plan, "scope", key) != batch[key]:
             out.append(f"scope.{key} {_get(plan, 'scope', key)} is not the batch's {batch[key]}")
-    size = _get(plan, "team", "size")
+    method = batch.get("method", "on_site")
+    if plan.get("method", "on_site") != method:
+        out.append(f"method {plan.get('method', 'on_site')} is not the batch's {method}")
+    key = "size" if method == "on_site" else "reviewers"     # an off-site batch's team_size is its reviewers
+    size = _get(plan, "team", key)
     if not (_int(size) and size == batch["team_size"]):
-        out.append(f"team.size {size} is not the batch's team_size {batch['team_size']}")
+        out.append(f"team.{key} {size} is not the batch's team_size {batch['team_size']}")
     if annual_year != year:
         out.append(f"year {year} is not the annual plan's year {annual_year}")
     date = plan.get("inspection_date")
@@ -117,9 +124,11 @@ def reference_problems(body, earlier):
             for m in batch_mismatches(plan, batch, target.body["annual"].get("year"), body["year"])]
 
 
-def _checks(entries):
+def _checks(entries, teams):
     """The checks of the log: (uscc, draw, departments, items, leader, window),
-    in log order of the entries holding the documents."""
+    in log order of the entries holding the documents; `teams`: draw id ->
+    its assignments with its Replacements applied (LOG-FORMAT "Replacing an
+    inspector": the teams of a draw)."""
     by_id = {e.id: e for e in entries}
     for e in entries:
         b = e.body
@@ -146,7 +155,8 @@ def _checks(entries):
                 window = (batch["start"], batch["end"])
         elif isinstance(plan.get("inspection_date"), str) and plan["inspection_date"]:
             window = (plan["inspection_date"], plan["inspection_date"])
-        for a in doc.get("assignments") or [] if isinstance(doc, dict) else []:
+        assignments = teams.get(draw) or (doc.get("assignments") if isinstance(doc, dict) else None)
+        for a in assignments if isinstance(assignments, list) else []:
             if not isinstance(a, dict) or not isinstance(a.get("uscc"), str):
                 continue
             team = a.get("inspectors")
@@ -154,10 +164,11 @@ def _checks(entries):
             yield a["uscc"], draw, departments, items, leader, window
 
 
-def visits(entries):
-    """The visits of the well-formed `entries` (log order), as dicts."""
+def visits(entries, teams=None):
+    """The visits of the well-formed `entries` (log order), as dicts; `teams`:
+    draw id -> its replaced assignments (the draws without Replacement left out)."""
     out = []
-    for uscc, draw, departments, items, leader, window in _checks(entries):
+    for uscc, draw, departments, items, leader, window in _checks(entries, teams or {}):
         joinable = window is not None and bool(departments)
         target = None
         if joinable:

@@ -4,12 +4,16 @@ the explanation and smallest relaxation when none exists (§8.5)."""
 
 import hashlib
 
+from .methods import slot_counts
+
 
 class Stream:
     """§8.1: SHA-256 in counter mode, 64-bit big-endian words, uniform(n) by rejection."""
 
-    def __init__(self, seed):
-        self.key = hashlib.sha256(b"fairdraw-v1/assign" + b"\x00" + seed.encode("utf-8")).digest()
+    def __init__(self, seed, key=None):
+        """The draw's stream of `seed`, or (`key` given: 32 bytes) the same
+        construction under another key (LOG-FORMAT "Replacing an inspector")."""
+        self.key = key or hashlib.sha256(b"fairdraw-v1/assign" + b"\x00" + seed.encode("utf-8")).digest()
         self.counter, self.words = 0, []
 
     def word(self):
@@ -31,13 +35,13 @@ def slot_departments(plan):
     """§8.2: per inspector slot, the set of departments it requires, or None
     (any department): D reordered with the initiating department first, slot
     j < |D| requires D[j], the others any department of D (any at all when D
-    is empty)."""
+    is empty); off site (§8.6) `reviewers` slots."""
     team = plan["team"]
     depts = list(team["departments"])
     if plan["department"] in depts:
         depts.remove(plan["department"])
         depts.insert(0, plan["department"])
-    return [{depts[j]} if j < len(depts) else (set(depts) or None) for j in range(team["size"])]
+    return [{depts[j]} if j < len(depts) else (set(depts) or None) for j in range(slot_counts(plan)[0])]
 
 
 class NoAssignment(Exception):
@@ -69,7 +73,7 @@ class Assigner:
     def __init__(self, plan, targets, inspectors, conflicts):
         team = plan["team"]
         self.plan, self.targets, self.conflicts = plan, targets, conflicts
-        self.size, self.experts = team["size"], team["experts"]
+        self.size, self.experts = slot_counts(plan)      # §8.2, §8.6
         self.region_rule, self.cap = team["region"], team["max_targets_per_inspector"]
         self.history = {tuple(h) for h in plan["history"]} if team["rotation"] else set()
         self.by_id = {i["id"]: i for i in inspectors}

@@ -35,8 +35,10 @@ import tempfile
 import time
 import zlib
 
-from . import aftercare, annual, commitments, fetch, ledger, merkle, wakes, witness
+from . import aftercare, annual, commitments, fetch, ledger, merkle, replacement, wakes, witness
+from .methods import stored_method
 from .published import PublicationChecks
+from .replacement import ReplacementChecks
 from .static import StaticChecks
 from .canonical import canonical_json, parse_canonical
 from .snapshots import CONFLICT_LEAF, INSPECTOR_LEAF, LEAF_FIELDS
@@ -123,6 +125,7 @@ BODY = {
     "ExternalChecks": {"checks": list, "source": str},
     **aftercare.BODY,
     "AnnualPlan": {"annual": dict, "digest": "hex"},      # optional `by`: body_fields
+    "Replacement": replacement.BODY,                     # LOG-FORMAT "Replacing an inspector"; optional `by`
 }
 # Kinds whose body may name the account that wrote it (optional `by`).
 BY_KINDS = {"InspectionResult", "Amendment"}
@@ -163,7 +166,7 @@ class Entry:
 # `verify.py log DIR`
 # ---------------------------------------------------------------------------
 
-class LogVerifier(PublicationChecks, StaticChecks):
+class LogVerifier(PublicationChecks, StaticChecks, ReplacementChecks):
     def __init__(self, directory, vkey=None, old_checkpoint=None, out=print, now=None, mirror=None):
         """`mirror`: a static mirror fetched into `directory` (fetch.Mirror): its
         entries replace entries.jsonl."""
@@ -179,6 +182,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
         self.checkpoint_cosigned = None      # witness.Cosigned: cosignature lines of the `checkpoint` file
         self.protected = False               # LogCreated.publication == "protected"
         self.init_publication()              # published.PublicationChecks
+        self.init_replacements()             # replacement.ReplacementChecks
         self.aftercare = aftercare.References(self)  # follow-ups and objections
 
     # -- output
@@ -256,7 +260,9 @@ class LogVerifier(PublicationChecks, StaticChecks):
                       "signature itself is NOT checked by verify.py (the Rust `fairdraw audit verify` checks it)")
         draws = [e for e in log if e.ok and e.kind == "DrawResult"]
         counted = self.check_draws(draws)                               # `audit replay`, or the public checks
-        self.out(annual.rate_line(annual.visits([e for e in log if e.ok])))   # LOG-FORMAT "Joint visits"
+        # LOG-FORMAT "Joint visits", with the teams of each draw ("Replacing an inspector")
+        self.visits = annual.visits([e for e in log if e.ok], self.replaced_teams())
+        self.out(annual.rate_line(self.visits))
         if self.problems or self.diffs:
             self.out(f"TAMPERED: {self.problems} problem(s), {self.diffs} of {len(draws)} draw(s) differ")
             return 1
@@ -418,7 +424,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
         optional = {"LogCreated": {"publication"}, "WakeUp": set(wakes.OPTIONAL), "AnnualPlan": {"by"},
-                    "DrawCommitment": {"log_wakes"}, "ExternalChecks": {"by"}}.get(kind, aftercare.OPTIONAL.get(kind, set()))
+                    "DrawCommitment": {"log_wakes"}, "ExternalChecks": {"by"},
+                    "Replacement": set(replacement.OPTIONAL)}.get(kind, aftercare.OPTIONAL.get(kind, set()))
         missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
         wrong = [f for f in fields if f in body and not type_ok(body[f], fields[f])]
@@ -433,6 +440,8 @@ class LogVerifier(PublicationChecks, StaticChecks):
         elif kind == "ExternalChecks" and ledger.external_checks_problem(body):   # LOG-FORMAT "The burden ledger and caps"
             self.problem(f"{where} (ExternalChecks): {ledger.external_checks_problem(body)}")
             ok = False
+        elif kind == "Replacement" and replacement.body_problem(body):
+            self.problem(f"{where} (Replacement): {replacement.body_problem(body)}"); ok = False
         if ok and kind in aftercare.BODY:
             for p in aftercare.body_problems(kind, body):
                 self.problem(f"{where} ({kind}): {p}")
@@ -449,7 +458,7 @@ class LogVerifier(PublicationChecks, StaticChecks):
             fields["publication"] = str
         elif kind == "WakeUp":
             fields.update(dict.fromkeys(wakes.OPTIONAL, str))
-        elif kind in ("ExternalChecks", "AnnualPlan"):
+        elif kind in ("ExternalChecks", "AnnualPlan", "Replacement"):
             fields["by"] = str
         if kind == "DrawCommitment":
             fields["log_wakes"] = list                 # LOG-FORMAT "Wake-ups": optional
@@ -590,6 +599,12 @@ class LogVerifier(PublicationChecks, StaticChecks):
             self.check_drand_commitment(e, beacon)
         elif beacon != {"type": "ceremony"}:
             self.problem(f"{where}: beacon {canonical_json(beacon)} is neither drand nor {{\"type\":\"ceremony\"}}")
+        try:
+            stored_method(b["plan"])                  # spec §8.6: method and team.reviewers, strictly
+        except ValueError as why:
+            self.problem(f"{where}: the plan is not a canonical plan: {why}")
+        except (KeyError, TypeError):
+            pass                                      # reported by check_effective_plan
         self.check_effective_plan(e, b)
         earlier = [x for x in self.by_id.values() if x.ok and x.index < e.index]
         for msg in wakes.commitment_problems(e, b, sorted(earlier, key=lambda x: x.index)):
@@ -638,13 +653,12 @@ class LogVerifier(PublicationChecks, StaticChecks):
         drawn, counts, latest = {}, {}, {}
         for r in (x for x in self.by_id.values() if x.ok and x.kind == "DrawResult" and x.body["outcome"] == "drawn"):
             c = self.by_id.get(r.body["commitment"])
-            doc = self.document_of(r)                          # a sealed draw counts once published
-            if c is None or not c.ok or c.kind != "DrawCommitment" or not isinstance(doc, dict) \
-                    or not isinstance(doc.get("assignments"), list):
+            teams = self.teams_of(r)       # a sealed draw counts once published; Replacements so far applied
+            if c is None or not c.ok or c.kind != "DrawCommitment" or not isinstance(teams, list):
                 continue
             try:
                 c_items = {i["item"] for i in c.body["plan"]["items"]}
-                targets = [(a["uscc"], a["inspectors"] + a["experts"]) for a in doc["assignments"]]
+                targets = [(a["uscc"], a["inspectors"] + a["experts"]) for a in teams]
             except (KeyError, TypeError):
                 continue
             for u, team in targets:

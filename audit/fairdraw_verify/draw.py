@@ -7,6 +7,7 @@ import pickle
 
 from .assignment import Assigner, NoAssignment, Stream, suggest
 from .canonical import canonical_json
+from .methods import slot_counts
 from .plan import ALGORITHM, filter_columns, load_plan
 from .ranges import range_kind
 from .registries import read_conflicts, read_enterprises, read_inspectors
@@ -65,7 +66,7 @@ def compute_draw(inputs, seed):
         strata_out, floors, targets = selection(enterprises, plan, ratios, seed_hash)
         teams = assign(plan, targets, inspectors, conflicts, seed)
         snapshot_roots = roots.result()
-    size = plan["team"]["size"]
+    size = slot_counts(plan)[0]                  # §8.2, §8.6: the inspector slots
     assignments = [{"uscc": e[0], "name": e[1], "class": e[2], "region": e[3], "ticket": tk,
                     "leader": team[0], "inspectors": team[:size], "experts": team[size:]}
                    for (tk, e), team in zip(targets, teams)]

@@ -8,6 +8,7 @@ import os
 import re
 import tomllib
 
+from .methods import REFUSED, effective_method, method_word, offsite_problems
 from .ranges import read_ranges, read_strata
 from .ratio import ratio_le, ratio_or_problem, ratio_text
 from .registries import CLASSES, ENTERPRISE_LOOKUP, STATUS, UNFILTERABLE, read_history, read_items, read_uscc_column
@@ -18,16 +19,17 @@ ALGORITHM = "fairdraw-v1"                       # §3.3 the canonical plan's alg
 
 PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "exclude",
              "exclude_file", "max_draws_per_year", "embargo_until", "embargo_working_days",
-             "ratios", "min", "max", "scope", "team", "caps", "strata"}
+             "ratios", "min", "max", "scope", "team", "caps", "strata", "method", "prefer_offsite"}
 CAP_KEYS = ("visits_per_firm_per_year", "on_site_per_department_per_year", "same_item_per_year")
 SCOPE_KEYS = {"statuses", "regions", "industries", "where", "range", "wake"}
 TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
-             "experts", "rotation", "history_file"}
+             "experts", "rotation", "history_file", "reviewers"}
 
 
 MAX_INTEGER = 2**53 - 1      # §3.2: the largest integer of a plan or a draw document
 MAX_TEAM = 100               # §3.2: the largest team.size and team.experts
 MAX_EMBARGO_DAYS = 365       # §3.2: the largest embargo_working_days
+MAX_REVIEWERS = 2            # §3.2, §8.6: a responsible inspector and a reviewer
 
 
 class PlanReader:
@@ -171,6 +173,7 @@ def load_plan(path, problems):
     qualifications = sorted(set(pr.string_list(team, "team.qualifications")) - {""})
     rotation = pr.get(team, "team.rotation", (bool,), False, "true or false")
     history_file = pr.get(team, "team.history_file", (str,), None, "a string")
+    reviewers = pr.integer(team, "team.reviewers", 1, 1, MAX_REVIEWERS)     # §8.6: read in every plan
     # §3.2: rotation without history_file is valid (history = [] unless the audit log adds some)
 
     # items (§1.4, §3.2)
@@ -193,6 +196,8 @@ def load_plan(path, problems):
                 for c in CLASSES:
                     if not ratio_le(ratios[c], ceiling):
                         pr.err(f"ratios.{c}", f"{ratio_text(ratios[c])} exceeds the ceiling {item['ceiling']} of general item {n!r}")
+
+    method = read_method(pr, doc, items, experts, reviewers, departments)
 
     # exclusions (§3.2)
     exclude = set()
@@ -240,6 +245,9 @@ def load_plan(path, problems):
         plan["caps"] = caps
     if region_strata is not None:                # §3.3, §6.1: and strata
         plan["strata"] = region_strata
+    if method != "on_site":                      # §3.3, §8.6: on-site plans keep their digest
+        plan["method"] = method
+        plan["team"]["reviewers"] = reviewers
     for key, v in plan_strings(plan, ""):        # §3.2: no control character in the canonical plan
         if CONTROL.search(v):
             problems.add(path, f"{key}: value {json.dumps(v, ensure_ascii=False)} contains a control character (a TOML escape such as \\t)")
@@ -255,6 +263,22 @@ def where_established(pr, column, value):
     if value and parse_date(value) is None:
         pr.err("scope.where", f"成立日期 (established) {value!r} is not a date (§1.5)")
     return ["established", parse_date(value) or value if value else ""]
+
+
+def read_method(pr, doc, items, experts, reviewers, departments):
+    """§3.2, §8.6: the plan's effective method; each refusal reported."""
+    method = pr.get(doc, "method", (str,), None, "a string")
+    if method is not None and method_word(method) is None:
+        pr.err("method", f"value {method!r}: {REFUSED}")
+        return "on_site"
+    prefer = pr.get(doc, "prefer_offsite", (bool,), False, "true or false")
+    if prefer and method is not None:
+        pr.err("prefer_offsite", "true is not allowed together with method (give one of them)")
+        return "on_site"
+    chosen = effective_method(method_word(method) if method is not None else None, prefer, items)
+    for key, msg in offsite_problems(chosen, items, experts, reviewers, departments):
+        pr.err(key, msg)
+    return chosen
 
 
 def filter_columns(plan):

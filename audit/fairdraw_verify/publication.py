@@ -16,6 +16,7 @@ from . import merkle
 from .assignment import slot_departments
 from .blinding import REGISTRIES, blind, blinded_line_problem, blinded_snapshot, enterprise_state, leaf_length
 from .canonical import canonical_json
+from .methods import slot_counts
 from .ratio import parse_ratio
 from .registries import CLASSES
 from .selection import sample_size, ticket
@@ -200,13 +201,14 @@ def _team_problems(assignments, plan, blinded):
     where = "check 6 (teams)"
     team = plan["team"]
     slots, cap = slot_departments(plan), team["max_targets_per_inspector"]
+    size, experts = slot_counts(plan)                                  # §8.6: off site, reviewers and no expert
     out, load = [], Counter()
     for j, a in enumerate(assignments):
         at = f"{where}: assignments[{j}] ({a['uscc']})"
         members = a["inspectors"] + a["experts"]
-        if len(a["inspectors"]) != team["size"] or len(a["experts"]) != team["experts"]:
+        if len(a["inspectors"]) != size or len(a["experts"]) != experts:
             out.append(f"{at}: {len(a['inspectors'])} inspectors and {len(a['experts'])} experts, the plan says "
-                       f"{team['size']} and {team['experts']}")
+                       f"{size} and {experts}")
         if a["inspectors"][:1] != [a["leader"]]:
             out.append(f"{at}: leader {a['leader']!r} is not inspectors[0]")
         if len(set(members)) != len(members):

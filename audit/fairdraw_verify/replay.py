@@ -8,6 +8,7 @@ import json
 
 from .document import differences
 from .draw import compute_draw
+from .methods import stored_method
 from .plan import filter_columns
 from .ratio import parse_ratio
 from .registries import CLASSES, ENTERPRISE_LOOKUP
@@ -49,6 +50,10 @@ def replay_inputs(c, snapshots):
         if s is None:
             raise ReplayError(f"the {reg} snapshot is missing or broken")
         leaves[reg] = s
+    try:
+        stored_method(plan)                      # spec §8.6: method and team.reviewers read strictly
+    except ValueError as why:
+        raise ReplayError(str(why))
     ratios = {}
     for cls in CLASSES:
         ratios[cls] = parse_ratio(plan["ratios"][cls])
@@ -79,8 +84,15 @@ def replay_inputs(c, snapshots):
             enterprises.append((*v[:6], wvals, (v[-2], v[-1])))
         else:
             enterprises.append((*v[:6], wvals))
+    inspectors, conflicts = roster(leaves["inspectors"][0], leaves["conflicts"][0])
+    return plan, ratios, (enterprises, resolved), inspectors, conflicts
+
+
+def roster(inspector_leaves, conflict_leaves):
+    """(inspectors as dicts, conflicts as a set of (inspector_id, uscc)) from
+    the snapshot leaves (spec §5); ReplayError when a leaf is not one."""
     inspectors = []
-    for line in leaves["inspectors"][0]:
+    for line in inspector_leaves:
         v = leaf_json(line, "inspector")
         types = [str, str, str, str, bool, str, list, str]
         if len(v) != 8 or not all(isinstance(x, t) for x, t in zip(v, types)) \
@@ -88,12 +100,12 @@ def replay_inputs(c, snapshots):
             raise ReplayError(f"inspector leaf {line[:80]!r} is not [id,name,department,region,active,role,qualifications,cert_expires]")
         inspectors.append(dict(zip(INSPECTOR_LEAF, v)))
     conflicts = set()
-    for line in leaves["conflicts"][0]:
+    for line in conflict_leaves:
         v = leaf_json(line, "conflict")
         if len(v) != 2 or not all(isinstance(x, str) for x in v):
             raise ReplayError(f"conflict leaf {line[:80]!r} is not [inspector_id, uscc]")
         conflicts.add(tuple(v))
-    return plan, ratios, (enterprises, resolved), inspectors, conflicts
+    return inspectors, conflicts
 
 
 class ReplayError(Exception):

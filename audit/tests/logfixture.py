@@ -143,13 +143,16 @@ class Log:
         return {"root": root, "count": len(leaves)}
 
     def draw(self, inputs_dir, beacon, reveal, committed_at="2026-12-01T00:00:00Z", revealed_at="2026-12-02T00:00:00Z",
-             embargo=None, until=None, conflicts=None, log_exclusions=()):
+             embargo=None, until=None, conflicts=None, log_exclusions=(), log_history=(), committed_plan=None):
         """Snapshots, a commitment, its BeaconRecord and DrawResult; returns
         (commitment index, result id).  `beacon` is the committed beacon,
         `reveal` the BeaconRecord's.  `embargo` (spec §3.3) seals the result
         until `until`; `conflicts` is a list of [inspector_id, uscc];
         `log_exclusions` are USCCs the log excludes (LOG-FORMAT "The effective
-        plan": the annual cap, entry "")."""
+        plan": the annual cap, entry ""); `log_history` are [uscc, inspector_id]
+        pairs the log adds to a rotating plan's history; `committed_plan(plan)`
+        edits the plan the commitment holds (its digest recomputed), not the
+        one the draw is computed from."""
         args = types.SimpleNamespace(plan=os.path.join(inputs_dir, "plan.toml"),
                                      enterprises=os.path.join(inputs_dir, "enterprises.csv"),
                                      inspectors=os.path.join(inputs_dir, "inspectors.csv"), conflicts=None)
@@ -158,6 +161,12 @@ class Log:
         if embargo is not None:
             plan["embargo"] = embargo
         plan["exclude"] = sorted(set(plan["exclude"]) | set(log_exclusions))
+        log_history = sorted({tuple(h) for h in log_history})
+        plan["history"] = sorted({tuple(h) for h in plan["history"]} | set(log_history))
+        plan["history"] = [list(h) for h in plan["history"]]
+        committed = json.loads(json.dumps(plan))
+        if committed_plan is not None:
+            committed_plan(committed)
         # spec §5: the extra columns `where` names, in its (sorted) order, after the six fields
         extra = [j for j, (kind, _, _) in enumerate(resolved) if kind != "field"]
         where_columns = [k for k, _ in plan["scope"]["where"]]
@@ -171,11 +180,11 @@ class Log:
         columns = {"enterprises": LEAF_FIELDS + [where_columns[j] for j in extra], "inspectors": INSPECTOR_LEAF,
                    "conflicts": CONFLICT_LEAF}
         snaps = {reg: self.snapshot(reg, full[reg], columns[reg]) for reg in full}
-        body = {"algorithm": "fairdraw-v1", "plan": plan,
-                "plan_digest": hashlib.sha256(canonical_json(plan).encode()).hexdigest(),
+        body = {"algorithm": "fairdraw-v1", "plan": committed,
+                "plan_digest": hashlib.sha256(canonical_json(committed).encode()).hexdigest(),
                 "snapshots": snaps, "beacon": beacon, "year": int(committed_at[:4]),
                 "log_exclusions": [{"uscc": u, "reason": "max_draws_per_year", "entry": ""}
-                                   for u in sorted(log_exclusions)], "log_history": []}
+                                   for u in sorted(log_exclusions)], "log_history": [list(h) for h in log_history]}
         if self.protected:
             body["blinded"] = {}
             for reg in full:

@@ -238,7 +238,8 @@ export async function handle(st, method, rawUrl, webDir = WEB_DIR) {
   if (p.startsWith('/api/')) return err(404, 'no such endpoint');
   // static files by name; every other page path gets index.html
   const name = p.slice(1);
-  if (/^[A-Za-z0-9_.-]+$/.test(name) && !name.startsWith('.') && fs.existsSync(path.join(webDir, name))) {
+  // like the server: web/ and its module folders (verify/, vendor/); no segment starting with "."
+  if (/^[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/.test(name) && fs.existsSync(path.join(webDir, name)) && fs.statSync(path.join(webDir, name)).isFile()) {
     return { status: 200, type: TYPES[path.extname(name)] || 'application/octet-stream', body: fs.readFileSync(path.join(webDir, name)) };
   }
   if (p === '/' || /^\/(draws\/[^/]+|enterprises(\/[^/]+)?|results)$/.test(p)) {

@@ -299,3 +299,23 @@ test('the rebuilt plan TOML reproduces unusual canonical plans exactly', async (
   }
   assert.equal(canonicalJson(doc.plan), canonicalJson(plan), toml);
 });
+
+test('the rebuilt plan TOML reproduces an off-site plan (SPEC §8.6: method and team.reviewers)', async () => {
+  const enterprises = new TextEncoder().encode('uscc,name,credit_class,region,industry,status\n91330106MA9ERT3N90,甲,A,330106,F521,存续\n');
+  const inspectors = new TextEncoder().encode('id,name,department,region\n1,张,局 A,330106\n2,李,卫健委,330106\n');
+  const plan = {
+    algorithm: 'fairdraw-v1', name: '书面核查', department: '局 A', inspection_date: '',
+    ratios: { A: '1', B: '0', C: '0', D: '0' }, min: { A: 0, B: 0, C: 0, D: 0 }, max: { A: null, B: null, C: null, D: null },
+    scope: { statuses: ['存续'], regions: [], industries: [], where: [] },
+    items: [{ item: '事项', code: '', basis: '', department: '', category: 'general', method: '书面检查、实地核查', ceiling: null }],
+    exclude: [], max_draws_per_year: null,
+    team: { size: 2, departments: ['局 A', '卫健委'], region: 'any', max_targets_per_inspector: null, qualifications: [], experts: 0, rotation: false, reviewers: 2 },
+    history: [],
+    method: 'desk',
+  };
+  const { toml, files } = planToToml(plan);
+  const doc = await computeDraw({ enterprises, inspectors, plan: toml, planFiles: files, seed: 's' });
+  assert.equal(canonicalJson(doc.plan), canonicalJson(plan), toml);
+  assert.deepEqual(doc.assignments[0].inspectors, ['1', '2']); // one reviewer per department, the initiating one first
+  assert.deepEqual(doc.assignments[0].experts, []);
+});

@@ -5,7 +5,7 @@
 // entries, signed checkpoints, receipts, disclosures) is made here from the
 // spec text with node's crypto and a throwaway Ed25519 key.
 //
-//   const log = await buildLog({mode, embargo, publish, auditor, edit, ...});
+//   const log = await buildLog({mode, embargo, publish, auditor, edit, plan, inspectors, ...});
 //   log.files (Map name -> bytes, for verifyLog), log.disclosure(uscc) -> object
 
 import crypto from 'node:crypto';
@@ -84,19 +84,21 @@ function csvRows(text) {
  * bodies before they are signed (an operator re-signing a changed log);
  * commit(commitment body, {blinded}) changes the commitment before its id
  * and the seed are derived from it (the draw follows its plan and digest);
- * files(map) changes the files afterwards.
+ * files(map) changes the files afterwards; plan (TOML text) and inspectors
+ * (CSV text, the columns id,name,department,region) replace the defaults.
  */
-export async function buildLog({ mode = 'protected', embargo = false, publish = false, pubTime = '2026-12-10T02:00:00Z', auditor = false, commit = null, edit = null, files: editFiles = null } = {}) {
+export async function buildLog({ mode = 'protected', embargo = false, publish = false, pubTime = '2026-12-10T02:00:00Z', auditor = false, commit = null, edit = null, files: editFiles = null, plan: planText = PLAN, inspectors: inspectorsCsv = null } = {}) {
   const isProtected = mode === 'protected';
   const read = f => new Uint8Array(fs.readFileSync(new URL(f, BASIC)));
-  const inputs = { enterprises: read('enterprises.csv'), inspectors: read('inspectors.csv'), conflicts: Buffer.from(CONFLICTS), plan: PLAN };
+  const inspectorsText = inspectorsCsv || fs.readFileSync(new URL('inspectors.csv', BASIC), 'utf8');
+  const inputs = { enterprises: read('enterprises.csv'), inspectors: Buffer.from(inspectorsText), conflicts: Buffer.from(CONFLICTS), plan: planText };
   const first = await computeDraw({ ...inputs, seed: 'plan only' });
   const plan = embargo ? { ...first.plan, embargo: { until: UNTIL } } : first.plan;
   const planDigest = sha(canonicalJson(plan)).toString('hex');
 
   // SPEC §5 leaves, and the blinded ones (LOG-FORMAT "Salts and blinded leaves")
   const ents = csvRows(fs.readFileSync(new URL('enterprises.csv', BASIC), 'utf8')).sort((a, b) => (a.uscc < b.uscc ? -1 : 1));
-  const insps = csvRows(fs.readFileSync(new URL('inspectors.csv', BASIC), 'utf8')).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const insps = csvRows(inspectorsText).sort((a, b) => (a.id < b.id ? -1 : 1));
   const confs = csvRows(CONFLICTS);
   const stateOf = e => (!plan.scope.statuses.includes(e.status) ? 'out' : plan.exclude.includes(e.uscc) ? 'excluded' : 'eligible');
   const rows = {

@@ -7,6 +7,8 @@
 
 import { sha256, hex, utf8 } from './sha256.js';
 import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js';
+import { OFFSITE, planMethod } from './methods.js';
+import { replacementsByDraw, teamsOf } from './teams.js';
 
 const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const BATCH_KEYS = ['name', 'department', 'start', 'end', 'items', 'ratios', 'team_size', 'regions', 'industries'];
@@ -19,7 +21,9 @@ function shapeOk(a) {
   if (!isPlainObject(a) || !hasExactKeys(a, ['year', 'name', 'departments', 'items', 'batches'])) return false;
   return isCount(a.year) && typeof a.name === 'string' && strings(a.departments)
     && Array.isArray(a.items) && a.items.every(i => isPlainObject(i) && hasExactKeys(i, ['item', 'ratios']) && typeof i.item === 'string' && ratios(i.ratios))
-    && Array.isArray(a.batches) && a.batches.every(b => isPlainObject(b) && hasExactKeys(b, BATCH_KEYS)
+    // a batch with an off-site method carries `method`; an on-site batch never does
+    && Array.isArray(a.batches) && a.batches.every(b => isPlainObject(b)
+      && (hasExactKeys(b, BATCH_KEYS) || (hasExactKeys(b, [...BATCH_KEYS, 'method']) && OFFSITE.includes(b.method)))
       && typeof b.name === 'string' && typeof b.department === 'string' && isDate(b.start) && isDate(b.end)
       && strings(b.items) && ratios(b.ratios) && isCount(b.team_size) && strings(b.regions) && strings(b.industries));
 }
@@ -60,8 +64,13 @@ function batchMismatches(plan, batch, annualYear, year) {
   for (const key of ['regions', 'industries']) {
     if (!same(get(plan, 'scope', key), batch[key])) out.push(`scope.${key} ${show(get(plan, 'scope', key))} is not the batch's ${show(batch[key])}`);
   }
-  const size = get(plan, 'team', 'size');
-  if (!(isCount(size) && size === batch.team_size)) out.push(`team.size ${show(size)} is not the batch's team_size ${batch.team_size}`);
+  const method = planMethod(plan);
+  const batchMethod = Object.hasOwn(batch, 'method') ? batch.method : 'on_site';
+  if (method !== batchMethod) out.push(`method ${show(method)} is not the batch's ${show(batchMethod)}`);
+  // an off-site batch's team_size is its reviewers (LOG-FORMAT "Annual plans and batches")
+  const sizeKey = batchMethod === 'on_site' ? 'size' : 'reviewers';
+  const size = get(plan, 'team', sizeKey);
+  if (!(isCount(size) && size === batch.team_size)) out.push(`team.${sizeKey} ${show(size)} is not the batch's team_size ${batch.team_size}`);
   if (annualYear !== year) out.push(`year ${year} is not the annual plan's year ${show(annualYear)}`);
   const date = plan.inspection_date;
   if (typeof date === 'string' && date && !(batch.start <= date && date <= batch.end)) out.push(`inspection_date ${date} is outside the batch's window ${batch.start} … ${batch.end}`);
@@ -87,6 +96,7 @@ export function referenceProblems(body, earlier) {
 
 function* checks(entries) {
   const byId = new Map(entries.map(e => [e.id, e]));
+  const replaced = replacementsByDraw(entries); // LOG-FORMAT "Replacing an inspector": the teams of a draw
   for (const e of entries) {
     const b = e.body;
     let draw; let doc;
@@ -109,9 +119,10 @@ function* checks(entries) {
       window = [plan.inspection_date, plan.inspection_date];
     }
     const rows = isPlainObject(doc) && Array.isArray(doc.assignments) ? doc.assignments : [];
-    for (const a of rows) {
+    const teams = teamsOf(doc, replaced.get(draw));
+    for (const [k, a] of rows.entries()) {
       if (!isPlainObject(a) || typeof a.uscc !== 'string') continue;
-      const team = a.inspectors;
+      const team = teams[k].inspectors;
       const leader = Array.isArray(team) && team.length && typeof team[0] === 'string' ? team[0] : '';
       yield { uscc: a.uscc, draw, departments, items, leader, window };
     }

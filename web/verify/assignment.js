@@ -10,7 +10,7 @@ import { RandomStream, ticket } from './tickets.js';
 /**
  * §8.2 slot requirements. Returns [{kind: 'inspector'|'expert', dept: string|null, anyOf: string[]|null}].
  */
-function slotSpecs(team, department, size, experts) {
+export function slotSpecs(team, department, size, experts) {
   let D = [...team.departments];
   const at = D.indexOf(department);
   if (at > 0) D = [D[at], ...D.slice(0, at), ...D.slice(at + 1)];
@@ -23,22 +23,22 @@ function slotSpecs(team, department, size, experts) {
   return slots;
 }
 
-function describeSlot(spec, s) {
+export function describeSlot(spec, s) {
   if (spec.kind === 'expert') return `slot ${s} (expert)`;
   const what = spec.dept !== null ? `inspector of ${spec.dept}` : spec.anyOf ? `inspector of any of ${spec.anyOf.join('/')}` : 'inspector of any department';
   return `slot ${s}${s === 0 ? ' (leader)' : ''} (${what})`;
 }
 
 // §8.3 rule checks, individually (also used for §8.5 diagnostics)
-function certValid(i, date) { return i.cert_expires === '' || date === '' || i.cert_expires >= date; }
-function rolePass(i, spec, date) { return i.role === spec.kind && i.active && certValid(i, date); }
-function qualPass(i, spec, quals) { return spec.kind === 'expert' || quals.every(q => i.qualifications.includes(q)); }
-function deptPass(i, spec) {
+export function certValid(i, date) { return i.cert_expires === '' || date === '' || i.cert_expires >= date; }
+export function rolePass(i, spec, date) { return i.role === spec.kind && i.active && certValid(i, date); }
+export function qualPass(i, spec, quals) { return spec.kind === 'expert' || quals.every(q => i.qualifications.includes(q)); }
+export function deptPass(i, spec) {
   if (spec.kind === 'expert') return true;
   if (spec.dept !== null) return i.department === spec.dept;
   return spec.anyOf === null || spec.anyOf.includes(i.department);
 }
-function regionPass(i, spec, t, rule) {
+export function regionPass(i, spec, t, rule) {
   if (spec.kind === 'expert' || rule === 'any') return true;
   return rule === 'same' ? i.region === t.e.region : i.region !== t.e.region;
 }
@@ -396,7 +396,8 @@ export async function assign(targets, insps, conflicts, plan, meta, seed) {
     seed,
   };
   if (targets.length && meta.size + meta.experts > BigInt(inspectors.length)) {
-    throw new FairdrawError(`no valid assignment: each team needs ${meta.size + meta.experts} distinct people (team.size ${meta.size} + team.experts ${meta.experts}) but the roster has ${inspectors.length}`, [], 'no-valid-assignment');
+    const why = meta.method && meta.method !== 'on_site' ? `team.reviewers ${meta.size}, off-site method ${meta.method}` : `team.size ${meta.size} + team.experts ${meta.experts}`;
+    throw new FairdrawError(`no valid assignment: each team needs ${meta.size + meta.experts} distinct people (${why}) but the roster has ${inspectors.length}`, [], 'no-valid-assignment');
   }
   const res = await runAssignment(cfg);
   if (!res.ok) {

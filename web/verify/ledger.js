@@ -8,8 +8,9 @@
 
 import { isPlainObject } from './canonical-json.js';
 import { usccProblem } from './uscc.js';
+import { METHODS, planMethod } from './methods.js';
+import { replacementsByDraw, teamsOf } from './teams.js';
 
-const METHODS = ['on_site', 'desk', 'online', 'data'];
 const REQUIRED = ['uscc', 'department', 'method', 'date'];
 const OPTIONAL = ['item', 'reference'];
 
@@ -41,7 +42,7 @@ export function checksOfYear(earlier, year, index = indexOf(earlier)) {
       const c = index.byId.get(e.body.commitment);
       if (!c || c.body.year !== year) continue;
       const plan = c.body.plan;
-      const method = Object.hasOwn(plan, 'method') ? plan.method : 'on_site';
+      const method = planMethod(plan);
       for (const a of assignmentsOf(documentOf(index, e))) {
         if (isPlainObject(a) && typeof a.uscc === 'string') out.push({ uscc: a.uscc, department: plan.department, method, items: itemNames(plan), entry: e.id });
       }
@@ -103,6 +104,27 @@ export function logExclusions(earlier, plan, year) {
     }
   }
   return [...out.keys()].sort().map(u => ({ uscc: u, reason: out.get(u)[0], entry: out.get(u)[1] }));
+}
+
+/**
+ * LOG-FORMAT "The effective plan", `log_history` with rotation: the pairs
+ * [uscc, id] of the team (inspectors and experts; "the teams of a draw",
+ * Replacements applied) of each enterprise's latest logged draw among
+ * `earlier`, as a Set of `uscc \0 id`.
+ */
+export function logHistory(earlier) {
+  const index = indexOf(earlier);
+  const replaced = replacementsByDraw(earlier);
+  const latest = new Map();
+  for (const r of earlier) {
+    if (r.kind !== 'DrawResult' || r.body.outcome !== 'drawn' || !index.byId.has(r.body.commitment)) continue;
+    for (const t of teamsOf(documentOf(index, r), replaced.get(r.id))) {
+      if (typeof t.uscc === 'string') latest.set(t.uscc, t.inspectors.concat(t.experts));
+    }
+  }
+  const out = new Set();
+  for (const [u, team] of latest) for (const id of team) out.add(`${u}\u0000${id}`);
+  return out;
 }
 
 /** A §1.5 date written YYYY-MM-DD (year 1900–2999). */

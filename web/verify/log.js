@@ -15,7 +15,9 @@ import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js'
 import { NoteError, parseVerifierKey, openCheckpoint, splitNote } from './note.js';
 import { suspects } from './commitments.js';
 import * as wakes from './wakes.js';
-import { logExclusions, externalChecksProblem } from './ledger.js';
+import { logExclusions, logHistory, externalChecksProblem } from './ledger.js';
+import { REPLACEMENT_BODY, ReplacementChecks, bodyProblem as replacementProblem } from './replace.js';
+import { canonicalMethodProblem } from './methods.js';
 import { annualPlanProblems, referenceProblems, visits, rateLine } from './annual.js';
 import { parseTime, rfc3339 } from './time.js';
 import { strictUtf8, parseCanonical, splitLines } from './jsonl.js';
@@ -53,6 +55,7 @@ const BODY = {
   ExternalChecks: { checks: 'list', source: 'str' },
   ...AFTERCARE_BODY,
   AnnualPlan: { annual: 'object', digest: 'hex' }, // and an optional `by`: checkEntry
+  Replacement: REPLACEMENT_BODY, // LOG-FORMAT "Replacing an inspector"; optional `by`
 };
 // Kinds whose body may name the account that wrote it (optional `by`,
 // LOG-FORMAT "Accounts and roles").
@@ -122,6 +125,7 @@ class LogVerifier {
     this.byId = new Map(); this.beaconOf = new Map();
     this.publication = new Publication(this, readBlob === undefined ? name => getFile(files, name) : readBlob);
     this.aftercare = new AftercareReferences(this);
+    this.replacements = new ReplacementChecks(this);
   }
 
   problem(msg) { this.problems++; this.lines.push(`problem: ${msg}`); }
@@ -170,7 +174,7 @@ class LogVerifier {
       return { code: 1, lines: this.lines, problems: this.problems, draws };
     }
     this.lines.push(`VERIFIED: ${log.length} entries, ${size} checkpoints (signatures, roots), entry bodies, references, `
-      + `beacon randomness and seeds, commitments, ${nDraws} draw(s) witnessing checked${this.publication.summary()}; ${notDone}`);
+      + `beacon randomness and seeds, commitments, ${nDraws} draw(s) witnessing checked${this.publication.summary()}${this.replacements.summary()}; ${notDone}`);
     return { code: 0, lines: this.lines, problems: 0, draws };
   }
 
@@ -293,7 +297,7 @@ class LogVerifier {
       else { this.problem(`${where} (DrawResult): outcome must be "drawn" or "infeasible"`); ok = false; }
     }
     if (kind === 'DrawPublication' && isProtected) fields.openings = 'openings';
-    if ((kind === 'ExternalChecks' || BY_KINDS.includes(kind)) && Object.hasOwn(body, 'by')) fields.by = 'str';
+    if ((kind === 'ExternalChecks' || kind === 'Replacement' || BY_KINDS.includes(kind)) && Object.hasOwn(body, 'by')) fields.by = 'str';
     const optional = AFTERCARE_OPTIONAL[kind] || [];
     const missing = Object.keys(fields).filter(f => !Object.hasOwn(body, f) && !optional.includes(f));
     const unknown = Object.keys(body).filter(f => !Object.hasOwn(fields, f));
@@ -304,6 +308,9 @@ class LogVerifier {
       ok = false;
     } else if (kind === 'WakeUp' && wakes.bodyProblem(body)) {
       this.problem(`${where} (WakeUp): ${wakes.bodyProblem(body)}`);
+      ok = false;
+    } else if (kind === 'Replacement' && replacementProblem(body) !== null) {
+      this.problem(`${where} (Replacement): ${replacementProblem(body)}`);
       ok = false;
     } else if (kind === 'ExternalChecks' && externalChecksProblem(body) !== null) {
       this.problem(`${where} (ExternalChecks): ${externalChecksProblem(body)}`); // LOG-FORMAT "The burden ledger and caps"
@@ -348,6 +355,9 @@ class LogVerifier {
     try { digest = hex(await sha256(utf8(canonicalJson(b.plan)))); } catch { /* not canonical: reported as a mismatch */ }
     if (digest !== b.plan_digest) this.problem(`${where}: plan_digest ${b.plan_digest} is not SHA-256 of the canonical plan (${digest})`);
     this.checkLogExclusions(e, b);
+    this.checkLogHistory(e, b);
+    const methodProblem = canonicalMethodProblem(b.plan); // SPEC §8.6
+    if (methodProblem !== null) this.problem(`${where}: ${methodProblem}`);
     const beacon = b.beacon;
     if (beacon.type === 'drand') this.checkDrandCommitment(e, beacon);
     else if (canonicalJson(beacon) !== '{"type":"ceremony"}') this.problem(`${where}: beacon ${canonicalJson(beacon)} is neither drand nor {"type":"ceremony"}`);
@@ -378,6 +388,26 @@ class LogVerifier {
         + (extra.length ? `; not implied: ${extra.slice(0, 5).map(key).join(', ')}` : ''));
     } else if (canonicalJson(b.log_exclusions) !== canonicalJson(expected)) this.problem(`${where}: log_exclusions are not sorted by USCC`);
     for (const x of expected) if (!b.plan.exclude.includes(x.uscc)) this.problem(`${where}: log exclusion ${x.uscc} is not in the plan's exclude`);
+  }
+
+  /** LOG-FORMAT "The effective plan": log_history re-derived from the draws (their teams as they stood) before the commitment. */
+  checkLogHistory(e, b) {
+    const where = `entry ${e.index} (DrawCommitment)`;
+    const plan = b.plan;
+    if (!isPlainObject(plan) || !isPlainObject(plan.team) || !Array.isArray(plan.history)) return; // the digest check reports a broken plan
+    const hist = b.log_history;
+    if (!hist.every(h => Array.isArray(h) && h.length === 2 && h.every(x => typeof x === 'string'))) {
+      this.problem(`${where}: log_history must be [[uscc, inspector_id]…]`);
+      return;
+    }
+    const expected = plan.team.rotation === true ? logHistory(this.entries.slice(0, e.index).filter(x => x.ok)) : new Set();
+    const found = new Set(hist.map(([u, i]) => `${u}\u0000${i}`));
+    if (found.size !== expected.size || [...found].some(p => !expected.has(p))) {
+      this.problem(`${where}: log_history is not the teams of each enterprise's latest logged draw${plan.team.rotation === true ? '' : ' (it must be empty without rotation)'}`);
+    }
+    const history = new Set(plan.history.filter(h => Array.isArray(h)).map(([u, i]) => `${u}\u0000${i}`));
+    const stray = hist.find(([u, i]) => !history.has(`${u}\u0000${i}`));
+    if (stray) this.problem(`${where}: log_history pair ${canonicalJson(stray)} is not in the plan's history`);
   }
 
   checkDrandCommitment(e, beacon) {
@@ -465,6 +495,8 @@ class LogVerifier {
     const targets = (Array.isArray(doc.assignments) ? doc.assignments : []).filter(isPlainObject).map(a => a.uscc);
     if (!targets.includes(b.uscc)) this.problem(`entry ${e.index} (InspectionResult): ${b.uscc} is not a target of draw ${r.id}`);
   }
+
+  refReplacement(e, b) { return this.replacements.check(e, b); }
 
   refAmendment(e, b) { this.earlier(e, b.amends, Object.keys(BODY), 'amends'); }
 

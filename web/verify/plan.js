@@ -9,6 +9,7 @@ import { cmpCodePoint, cmpTuple, sortedUnique } from './order.js';
 import { CONTROL_RE, DATE_ERROR, ENTERPRISE_FIELDS, EXCLUDE_FIELDS, HISTORY_FIELDS, ITEM_FIELDS, asBytes, asciiLower, byteSample, canonicalStatus, cellOf, checkColumns, errAt, firstInvalidByte, headerMatches, normUscc, parseDate, parseSet, readTable, trimCell } from './tables.js';
 import { usccProblem } from './uscc.js';
 import { normalizeValue, rangeKind, readRanges, readStrata } from './ranges.js';
+import { METHOD_ERROR, effectiveMethod, itemMethods, methodWord } from './methods.js';
 
 export const SPEC_ALGORITHM = 'fairdraw-v1';
 export const CLASSES = ['A', 'B', 'C', 'D'];
@@ -61,12 +62,13 @@ function ratioLE(a, b) { // a <= b
 // §3 The plan  (TOML -> validated, canonical plan §3.3)
 // ═════════════════════════════════════════════════════════════════════════════
 
-const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team', 'caps', 'strata'];
+const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team', 'caps', 'strata', 'method', 'prefer_offsite'];
 const CAP_KEYS = ['visits_per_firm_per_year', 'on_site_per_department_per_year', 'same_item_per_year'];
 const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where', 'range', 'wake'];
 const MAX_TEAM = 100; // §3.2: the largest team.size and team.experts
 const MAX_EMBARGO_DAYS = 365; // §3.2: the largest embargo_working_days
-const TEAM_KEYS = ['size', 'departments', 'region', 'max_targets_per_inspector', 'qualifications', 'experts', 'rotation', 'history_file'];
+const MAX_REVIEWERS = 2; // §3.2, §8.6: one responsible inspector or a reviewer pair
+const TEAM_KEYS = ['size', 'departments', 'region', 'max_targets_per_inspector', 'qualifications', 'experts', 'rotation', 'history_file', 'reviewers'];
 
 function decodeUtf8Text(x, file) {
   if (typeof x === 'string') return x;
@@ -295,6 +297,8 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   const cap = getInt(T, 'max_targets_per_inspector', 'team.max_targets_per_inspector', 1) ?? null;
   const qualifications = sortedUnique((getStrArray(T, 'qualifications', 'team.qualifications') || []).filter(q => q !== ''));
   const experts = getInt(T, 'experts', 'team.experts', 0, MAX_TEAM) ?? 0n;
+  // §8.6: read and range-checked in every plan, used only off-site
+  const reviewers = getInt(T, 'reviewers', 'team.reviewers', 1, MAX_REVIEWERS) ?? 1n;
   let rotation = false;
   if ('rotation' in T) {
     if (typeof T.rotation !== 'boolean') err(T, 'rotation', 'team.rotation must be true or false', T.rotation);
@@ -338,6 +342,31 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
     }
   } else if (itemNames.length) {
     err(root, 'items', 'items are listed but the plan has no items_file');
+  }
+
+  // §8.6 the inspection method: `method`, or `prefer_offsite` from the items' methods
+  let methodSet = null;
+  if ('method' in root) {
+    const raw = getStr(root, 'method', 'method');
+    if (raw !== undefined) {
+      methodSet = methodWord(raw);
+      if (methodSet === null) err(root, 'method', `method ${METHOD_ERROR}`, raw);
+    }
+  }
+  let preferOffsite = false;
+  if ('prefer_offsite' in root) {
+    if (typeof root.prefer_offsite !== 'boolean') err(root, 'prefer_offsite', 'prefer_offsite must be true or false', root.prefer_offsite);
+    else preferOffsite = root.prefer_offsite;
+    if (preferOffsite && 'method' in root) err(root, 'prefer_offsite', 'prefer_offsite = true cannot be given together with method', true);
+  }
+  const method = effectiveMethod(methodSet, preferOffsite && !('method' in root), items);
+  if (method !== 'on_site') {
+    for (const it of items) {
+      const ms = itemMethods(it.method);
+      if (ms.length && !ms.includes(method)) err(root, 'items', `item 「${it.item}」 is checked by ${ms.join(', ')}: not by ${method}`, it.item);
+    }
+    if (experts !== 0n) err(T, 'experts', `team.experts must be 0 with the off-site method ${method} (experts join on-site visits only)`, experts);
+    if (reviewers < BigInt(departments.length)) err(T, 'reviewers', `team.reviewers (${reviewers}) is less than the number of team.departments (${departments.length}): a joint off-site check needs one reviewer per department`, reviewers);
   }
 
   // exclude
@@ -424,6 +453,10 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   if (wake) plan.scope.wake = { as_of: inspectionDate, woken: [] };
   if (Object.keys(caps).length) plan.caps = caps;
   if (regionStrata !== null) plan.strata = regionStrata; // §3.3, §6.1: only with [strata]
+  if (method !== 'on_site') { // §3.3, §8.6: only off-site plans carry the keys (on-site digests unchanged)
+    plan.method = method;
+    plan.team.reviewers = intToJs(reviewers);
+  }
 
   // §3.2: no string of the canonical plan may contain a control character
   // (values from the CSV files were already checked when they were read)
@@ -439,7 +472,8 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
 
   return {
     plan,
-    meta: { ratioVals, minV, maxV, size, experts, cap },
+    // §8.2, §8.6: an off-site target has `reviewers` inspector slots and no expert slot
+    meta: { ratioVals, minV, maxV, size: method === 'on_site' ? size : reviewers, experts: method === 'on_site' ? experts : 0n, cap, method },
   };
 }
 

@@ -15,6 +15,7 @@ import { ENTERPRISE_FIELDS, headerMatches } from './tables.js';
 import { strictUtf8 } from './jsonl.js';
 import { cmpCodePoint } from './order.js';
 import { inRange } from './ranges.js';
+import { slotCounts } from './methods.js';
 
 export const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 export const STATES = ['eligible', 'excluded', 'out'];
@@ -118,7 +119,7 @@ export async function checkBlindedSnapshot(registry, lines, committed) {
 }
 
 /** The department required by inspector slot j (SPEC §8.2), or null: any department (of D when D is not empty). */
-function slotDepartments(plan) {
+export function slotDepartments(plan) {
   const D = plan.team.departments.slice();
   const at = D.indexOf(plan.department);
   if (at > 0) { D.splice(at, 1); D.unshift(plan.department); }
@@ -222,8 +223,11 @@ function teamChecks(assignments, plan, departments, p) {
     const ins = Array.isArray(a.inspectors) ? a.inspectors : null;
     const exp = Array.isArray(a.experts) ? a.experts : null;
     if (!ins || !exp || !ins.concat(exp).every(isStr)) { p(`${where}: inspectors and experts must be lists of ids`); continue; }
-    if (ins.length !== team.size) p(`${where}: ${ins.length} inspectors, the plan's team.size is ${show(team.size)}`);
-    if (exp.length !== team.experts) p(`${where}: ${exp.length} experts, the plan's team.experts is ${show(team.experts)}`);
+    // an off-site plan (SPEC §8.6): team.reviewers inspectors and no expert
+    const want = slotCounts(plan);
+    const offsite = Object.hasOwn(plan, 'method');
+    if (ins.length !== want.inspectors) p(`${where}: ${ins.length} inspectors, the plan's ${offsite ? 'team.reviewers' : 'team.size'} is ${show(want.inspectors)}`);
+    if (exp.length !== want.experts) p(`${where}: ${exp.length} experts, ${offsite ? 'an off-site plan has none' : `the plan's team.experts is ${show(want.experts)}`}`);
     if (a.leader !== ins[0]) p(`${where}: leader ${show(a.leader)} is not inspectors[0] ${show(ins[0])}`);
     const ids = ins.concat(exp);
     if (new Set(ids).size !== ids.length) p(`${where}: an id appears twice in the team`);

@@ -92,6 +92,17 @@ export class Publication {
     return counts && hex(await sha256(utf8(text))) === digest;
   }
 
+  /**
+   * The public document of the drawn DrawResult `r` so far (references are
+   * checked in log order): its own, or a sealed one's once published; null
+   * while sealed.
+   */
+  publicDocument(r) {
+    const s = this.sealed.get(r.id);
+    if (!s) return Object.hasOwn(r.body, 'draw') ? r.body.draw : null;
+    return s.publication !== null ? s.publication.body.draw : null;
+  }
+
   /** An InspectionResult naming the drawn DrawResult `r`: its USCC is a target of the (published) document. */
   inspectionResult(e, b, r) {
     const s = this.sealed.get(r.id);
