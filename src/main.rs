@@ -26,14 +26,19 @@ enum Command {
     Draw(DrawArgs),
     /// Recompute a draw document from its inputs and compare (exit 0 same, 1 different, 2 bad input).
     Verify(VerifyArgs),
-    /// The whole flow on the bundled sample data: init, commit, reveal, verify, replay.
+    /// The whole flow on the bundled sample data: init, commit, reveal, verify, replay (`demo year`: a regulator's year).
     Demo {
+        /// `draw` (default): one plan of the sample data; `year`: a small city's year (data/year/:
+        /// the annual plan, four batches, joint visits, caps, a desk review, a dormant firm woken).
+        #[arg(value_enum, default_value_t = cli::demo::Which::Draw)]
+        which: cli::demo::Which,
         /// Where to write the demo's log and outputs.
         #[arg(long, default_value = "out")]
         out_dir: PathBuf,
-        /// The demo log's publication mode: protected (default) or full.
-        #[arg(long, default_value = "protected", value_parser = cli::log::parse_publication)]
-        publish: fairdraw::log::publication::Publication,
+        /// The demo log's publication mode: protected or full [default: protected for `draw`;
+        /// `year` writes only full logs, so that every verifier replays every batch].
+        #[arg(long, value_parser = cli::log::parse_publication)]
+        publish: Option<fairdraw::log::publication::Publication>,
     },
     /// Create an audit log and its signing key.
     Init(InitArgs),
@@ -115,7 +120,12 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Draw(args) => cli::draw::run_draw(&args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => cli::draw::run_verify(&args.draw, &args.inputs),
-        Command::Demo { out_dir, publish } => cli::demo::run(&out_dir, publish),
+        Command::Demo { which: cli::demo::Which::Draw, out_dir, publish } => {
+            cli::demo::run(&out_dir, publish.unwrap_or(fairdraw::log::publication::Publication::Protected))
+        }
+        Command::Demo { which: cli::demo::Which::Year, out_dir, publish } => {
+            cli::demo_year::run(&out_dir, publish.unwrap_or(fairdraw::log::publication::Publication::Full))
+        }
         Command::Init(args) => cli::log::init(&args),
         Command::Commit(args) => cli::log::commit(&args),
         Command::Plan(cmd) => cli::annual::run(&cmd),

@@ -14,6 +14,8 @@ use fairdraw::input::registry;
 use fairdraw::input::table::{FileSource, Source};
 use fairdraw::log::annual;
 use fairdraw::log::entry::{Entry, Kind};
+use fairdraw::log::flow::Clock;
+use fairdraw::log::store::Log;
 use fairdraw::model::registry::Class;
 
 use super::log::{LogArgs, DEFAULT_LOG};
@@ -120,6 +122,18 @@ fn commit(file: &Path, by: Option<&str>, log_args: &LogArgs) -> anyhow::Result<E
     let plan = load(file)?;
     let clock = log_args.clock()?;
     let mut log = log_args.open(true)?;
+    let id = log_annual(&mut log, &plan, by, &clock)?;
+    let index = log.len() - 1;
+    let cosigning = fairdraw::log::flow::cosign_at(&mut log, index)?;
+    println!("logged annual plan {:?} ({}), {} batch(es)", plan.name, plan.year, plan.batches.len());
+    let code = super::log::cosigned(&log_args.dir, cosigning, "the annual plan")?;
+    println!("{id}");
+    Ok(code)
+}
+
+/// Appends the `AnnualPlan` entry of `plan` (`by`: the account, when given)
+/// and returns its id; refuses a plan already logged.
+pub fn log_annual(log: &mut Log, plan: &AnnualPlan, by: Option<&str>, clock: &Clock) -> anyhow::Result<String> {
     let digest = plan.digest();
     if let Some((i, _)) =
         log.valid_entries().find(|(_, e)| e.kind == Kind::AnnualPlan && e.body["digest"] == digest.as_str())
@@ -131,12 +145,7 @@ fn commit(file: &Path, by: Option<&str>, log_args: &LogArgs) -> anyhow::Result<E
         body["by"] = by.into();
     }
     let ids = log.append(vec![(Kind::AnnualPlan, body)], &clock.rfc3339, clock.simulated)?;
-    let index = log.len() - 1;
-    let cosigning = fairdraw::log::flow::cosign_at(&mut log, index)?;
-    println!("logged annual plan {:?} ({}), {} batch(es)", plan.name, plan.year, plan.batches.len());
-    let code = super::log::cosigned(&log_args.dir, cosigning, "the annual plan")?;
-    println!("{}", ids[0]);
-    Ok(code)
+    Ok(ids.into_iter().next().expect("one entry was appended"))
 }
 
 fn visits(dir: &Path) -> anyhow::Result<ExitCode> {

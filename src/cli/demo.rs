@@ -18,6 +18,15 @@ use fairdraw::log::store::Log;
 
 use super::{data_dir, self_command, write_atomically};
 
+/// Which demo `fairdraw demo` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Which {
+    /// One plan of the sample data, committed to a drand round.
+    Draw,
+    /// A small city's year of four batches, in data/year/.
+    Year,
+}
+
 /// The bundled quicknet round; the demo's simulated clock sits just before it.
 const ROUND: u64 = 12040883;
 

@@ -70,15 +70,29 @@ fn import(
     let source = source.map(String::from).unwrap_or_else(|| {
         file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned())
     });
+    let clock = log_args.clock()?;
+    let mut log = log_args.open(true)?;
+    let n = checks.len();
+    let id = log_checks(&mut log, checks, &source, by, &clock)?;
+    println!("logged {n} external check(s) from {source} as entry {} {id}", log.len() - 1);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Appends one `ExternalChecks` entry (checks as [`checks::read_checks`]
+/// gives them) and returns its id.
+pub fn log_checks(
+    log: &mut fairdraw::log::store::Log,
+    checks: Vec<serde_json::Value>,
+    source: &str,
+    by: Option<&str>,
+    clock: &flow::Clock,
+) -> anyhow::Result<String> {
     let mut body = serde_json::json!({"checks": checks, "source": source});
     if let Some(by) = by {
         body["by"] = by.into();
     }
-    let clock = log_args.clock()?;
-    let mut log = log_args.open(true)?;
     let ids = log.append(vec![(Kind::ExternalChecks, body)], &clock.rfc3339, clock.simulated)?;
-    println!("logged {} external check(s) from {source} as entry {} {}", checks.len(), log.len() - 1, ids[0]);
-    Ok(ExitCode::SUCCESS)
+    Ok(ids.into_iter().next().expect("one entry was appended"))
 }
 
 fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {

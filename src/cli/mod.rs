@@ -4,6 +4,7 @@
 
 pub mod annual;
 pub mod demo;
+pub mod demo_year;
 pub mod disclose;
 pub mod draw;
 pub mod followup;

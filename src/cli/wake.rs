@@ -50,9 +50,19 @@ pub fn run(args: &WakeArgs) -> anyhow::Result<ExitCode> {
     }
     let clock = args.log.clock()?;
     let mut log = args.log.open(true)?;
-    let entries = bodies.into_iter().map(|b| (Kind::WakeUp, b)).collect();
-    for id in log.append(entries, &clock.rfc3339, clock.simulated)? {
+    for id in log_wake_ups(&mut log, bodies, &clock)? {
         println!("{id}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Appends one `WakeUp` entry per body (as [`wakes::read_events`] or
+/// [`wakes::wake_up`] give them); returns their ids.
+pub fn log_wake_ups(
+    log: &mut fairdraw::log::store::Log,
+    bodies: Vec<serde_json::Value>,
+    clock: &fairdraw::log::flow::Clock,
+) -> anyhow::Result<Vec<String>> {
+    let entries = bodies.into_iter().map(|b| (Kind::WakeUp, b)).collect();
+    Ok(log.append(entries, &clock.rfc3339, clock.simulated)?)
 }
