@@ -348,3 +348,21 @@ fn the_year_demo_refuses_a_protected_log() {
     assert!(run.stderr.contains("--publish protected is for `demo draw`"), "{}", run.stderr);
     assert!(!out.join("year-log").exists(), "nothing was written");
 }
+
+/// The page's in-browser re-run (web/logged.js, run in node against `fairdraw
+/// serve`) verifies every batch of the year: batch references, caps, wake-ups
+/// and the off-site method all reach the recomputed plan.
+#[test]
+fn the_page_re_runs_every_batch_of_the_year() {
+    let y = Year::run();
+    let out = std::process::Command::new("node")
+        .args(["--test", "--test-name-pattern", "every logged draw verifies", "tests/browser/logged.test.mjs"])
+        .current_dir(root())
+        .env("FAIRDRAW", env!("CARGO_BIN_EXE_fairdraw"))
+        .env("FAIRDRAW_TEST_LOG", &y.log)
+        .output()
+        .expect("node must be installed");
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the page's re-run:\n{text}");
+    assert!(text.contains("# pass 1") && text.contains("# fail 0"), "{text}");
+}

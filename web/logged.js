@@ -234,6 +234,7 @@ export function planToToml(plan) {
   L.push(`statuses = ${tomlStrings(scope.statuses)}`);
   L.push(`regions = ${tomlStrings(scope.regions)}`);
   L.push(`industries = ${tomlStrings(scope.industries)}`);
+  if (scope.wake) L.push('wake = true'); // SPEC §6.3; its as_of and woken come from the log (inputsFrom)
   L.push('', '[scope.where]');
   for (const [col, val] of scope.where) L.push(`${tomlString(col)} = ${tomlString(val)}`);
   if (scope.range) { // SPEC §6.2: only when the plan has ranges
@@ -242,6 +243,14 @@ export function planToToml(plan) {
       const bounds = [lo !== null ? `min = ${tomlString(lo)}` : null, hi !== null ? `max = ${tomlString(hi)}` : null].filter(Boolean);
       L.push(`${tomlString(col)} = { ${bounds.join(', ')} }`);
     }
+  }
+  if (plan.caps) { // LOG-FORMAT "The burden ledger and caps": only the caps set
+    L.push('', '[caps]');
+    for (const [k, v] of Object.entries(plan.caps)) L.push(`${k} = ${tomlInt(v, `caps.${k}`)}`);
+  }
+  if (plan.embargo) { // SPEC §3: until a date, or for working days after the reveal
+    if (plan.embargo.until !== undefined) L.splice(2, 0, `embargo_until = ${tomlString(plan.embargo.until)}`);
+    else L.splice(2, 0, `embargo_working_days = ${tomlInt(plan.embargo.working_days, 'embargo.working_days')}`);
   }
   if (plan.strata) { // SPEC §6.1
     L.push('', '[strata]', `region_digits = ${tomlInt(plan.strata.region_digits, 'strata.region_digits')}`, `floor = ${tomlString(plan.strata.floor)}`);
@@ -282,6 +291,9 @@ function inputsFrom(csv, plan) {
     ...csv,
     plan: toml,
     planFiles: files,
+    // What the writer added from the log at commit and TOML cannot say: the
+    // batch reference and the wake-ups as of the commitment (SPEC §3.3, §6.3).
+    logged: { annual: plan.annual, wake: plan.scope && plan.scope.wake },
     names: { enterprises: 'enterprises snapshot', inspectors: 'inspectors snapshot', conflicts: 'conflicts snapshot', plan: 'commitment plan' },
   };
 }

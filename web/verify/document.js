@@ -32,6 +32,11 @@ export async function computeDraw(inputs) {
 
   // §3: plan (+ the files it names)
   const { plan, meta } = await readPlan(planInput, planFiles, names.plan, ents, insps);
+  // A logged plan (web/logged.js) also carries what the writer added from the
+  // log at commit: its annual batch and its wake-ups (SPEC §3.3, §6.3).
+  const logged = inputs.logged || {};
+  if (isPlainObject(logged.annual)) plan.annual = logged.annual;
+  if (isPlainObject(logged.wake) && plan.scope.wake) plan.scope.wake = logged.wake;
   const planDigest = hex(await sha256(utf8(canonicalJson(plan))));
 
   // §5: snapshots
