@@ -50,6 +50,9 @@ pub const ON_SITE: &str = "on_site";
 /// The off-site methods, in the order `prefer_offsite` tries them (spec §8.6).
 pub const OFF_SITE: [&str; 3] = ["desk", "online", "data"];
 
+/// What a plan or batch is told when its `method` is not a method word.
+pub const NOT_A_METHOD: &str = "must be one of on_site, desk, online, data (实地核查, 书面核查, 网络监测, 信息共享)";
+
 /// The method word of a method as a person writes it: the four words, or
 /// their Chinese names (spec §8.6 "Method words").
 pub fn method_word(text: &str) -> Option<&'static str> {

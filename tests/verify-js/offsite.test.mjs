@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import { computeDraw, verifyLog, canonicalJson } from '../../web/verify.js';
 import { annualPlanProblems, referenceProblems } from '../../web/verify/annual.js';
 import { logExclusions } from '../../web/verify/ledger.js';
-import { buildLog } from './protected-log.mjs';
+import { buildLog, verified, tampered } from './protected-log.mjs';
 
 const BASIC = new URL('../vectors/basic/', import.meta.url);
 const read = f => new Uint8Array(fs.readFileSync(new URL(f, BASIC)));
@@ -132,14 +132,6 @@ test('an off-site target gets team.reviewers inspector slots, no expert, drawn f
 
 const DESK_PLAN = `name = "书面核查"\ndepartment = "${MARKET}"\nmethod = "desk"\n[ratios]\nA = "50%"\nB = "50%"\nC = "50%"\nD = "50%"\n[scope]\nstatuses = ["存续"]\n[team]\nreviewers = 1\n`;
 const run = async opts => verifyLog((await buildLog(opts)).files, { now: NOW });
-function verified(r) {
-  assert.equal(r.code, 0, r.lines.join('\n'));
-  assert.ok(!r.lines.some(l => l.startsWith('problem:')), r.lines.join('\n'));
-}
-function tampered(r, re) {
-  assert.equal(r.code, 1, r.lines.join('\n'));
-  assert.ok(r.lines.some(l => l.startsWith('problem:') && re.test(l)), `no problem line matches ${re}:\n${r.lines.join('\n')}`);
-}
 
 test('protected check 6: an off-site draw has team.reviewers inspectors and no expert', async () => {
   verified(await run({ plan: DESK_PLAN }));

@@ -11,6 +11,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import assert from 'node:assert/strict';
 import { computeDraw, canonicalJson } from '../../web/verify.js';
 
 const BASIC = new URL('../vectors/basic/', import.meta.url);
@@ -20,6 +21,17 @@ const leafHash = d => sha([0], Buffer.from(d));
 const largestPow2Below = n => { let k = 1; while (k * 2 < n) k *= 2; return k; };
 
 /** RFC 6962 MTH over leaf byte strings (or strings). */
+/** The log verifies (exit 0) and prints no problem line. */
+export function verified(r) {
+  assert.equal(r.code, 0, r.lines.join('\n'));
+  assert.ok(!r.lines.some(l => l.startsWith('problem:')), r.lines.join('\n'));
+}
+/** The log is tampered (exit 1) and a problem line matches `re`. */
+export function tampered(r, re) {
+  assert.equal(r.code, 1, r.lines.join('\n'));
+  assert.ok(r.lines.some(l => l.startsWith('problem:') && re.test(l)), `no problem line matches ${re}:\n${r.lines.join('\n')}`);
+}
+
 export function mth(leaves) {
   if (leaves.length === 0) return sha([]);
   if (leaves.length === 1) return leafHash(leaves[0]);

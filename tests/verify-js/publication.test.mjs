@@ -10,23 +10,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { verifyLog, blindOf, enterpriseState, canonicalJson } from '../../web/verify.js';
 import { recomputeBlinded } from '../../web/verify/protected.js';
-import { buildLog, UNTIL } from './protected-log.mjs';
+import { buildLog, UNTIL, verified, tampered } from './protected-log.mjs';
 
 const enc = new TextEncoder();
 const NOW = Date.parse('2026-12-20T00:00:00Z') / 1000;
 const NOTE = 'note: protected log: replay, eligibility of unselected firms and team rules that use private fields need the auditor export';
 const verify = async (opts) => verifyLog((await buildLog(opts)).files, { now: NOW });
 
-/** The log verifies (exit 0) and prints no problem line. */
-function verified(r) {
-  assert.equal(r.code, 0, r.lines.join('\n'));
-  assert.ok(!r.lines.some(l => l.startsWith('problem:')), r.lines.join('\n'));
-}
-/** The log is tampered (exit 1) and a problem line matches `re`. */
-function tampered(r, re) {
-  assert.equal(r.code, 1, r.lines.join('\n'));
-  assert.ok(r.lines.some(l => l.startsWith('problem:') && re.test(l)), `no problem line matches ${re}:\n${r.lines.join('\n')}`);
-}
 const body = (bodies, kind) => bodies.find(([k]) => k === kind)[1];
 
 // ── the vector ────────────────────────────────────────────────────────────────

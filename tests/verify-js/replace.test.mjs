@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { verifyLog, canonicalJson } from '../../web/verify.js';
 import { logHistory } from '../../web/verify/ledger.js';
 import { visits } from '../../web/verify/annual.js';
-import { buildLog } from './protected-log.mjs';
+import { buildLog, verified, tampered } from './protected-log.mjs';
 import { MARKET, INSPECTORS, PLAN, CONFLICT, COMPATIBLE, sha, teams, rule } from './replace-rule.mjs';
 
 const NOW = Date.parse('2026-12-20T00:00:00Z') / 1000;
@@ -20,14 +20,6 @@ const body = (rid, old, replacements, extra = {}) => ['Replacement', { result: r
 const logWith = (make, opts = {}) => buildLog({ mode: 'full', plan: PLAN, inspectors: INSPECTORS, ...opts, edit: (bodies, { doc, rid }) => bodies.push(...make(doc, rid)) });
 const run = async (log) => verifyLog(log.files, { now: NOW });
 
-function verified(r) {
-  assert.equal(r.code, 0, r.lines.join('\n'));
-  assert.ok(!r.lines.some(l => l.startsWith('problem:')), r.lines.join('\n'));
-}
-function tampered(r, re) {
-  assert.equal(r.code, 1, r.lines.join('\n'));
-  assert.ok(r.lines.some(l => l.startsWith('problem:') && re.test(l)), `no problem line matches ${re}:\n${r.lines.join('\n')}`);
-}
 const leaderOf = doc => doc.assignments[0].inspectors[0];
 
 test('a Replacement with the rule\'s pick verifies, recomputed from the snapshots; the new inspector leads', async () => {

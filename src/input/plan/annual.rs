@@ -282,8 +282,7 @@ fn build_batch(
     let method = match b.method.as_deref().map(table::trim) {
         None => ON_SITE,
         Some(text) => method_word(text).unwrap_or_else(|| {
-            let why = "must be one of on_site, desk, online, data (实地核查, 书面核查, 网络监测, 信息共享)";
-            bad_in(ctx, "batches", n, "method", text, why);
+            bad_in(ctx, "batches", n, "method", text, NOT_A_METHOD);
             ON_SITE
         }),
     };

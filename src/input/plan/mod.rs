@@ -19,7 +19,7 @@ use crate::model::dormancy;
 use crate::model::fields::Field;
 use crate::model::fields::ENTERPRISE_FIELDS;
 use crate::model::registry::{Class, Status};
-use crate::model::result::{method_word, OFF_SITE, ON_SITE};
+use crate::model::result::{method_word, NOT_A_METHOD, OFF_SITE, ON_SITE};
 use crate::model::uscc;
 
 pub const ALGORITHM: &str = "fairdraw-v1";

@@ -471,8 +471,7 @@ fn effective_method(
                 ctx.bad("prefer_offsite", "true", "give method or prefer_offsite = true, not both");
             }
             method_word(text).unwrap_or_else(|| {
-                let why = "must be one of on_site, desk, online, data (实地核查, 书面核查, 网络监测, 信息共享)";
-                ctx.bad("method", text, why);
+                ctx.bad("method", text, NOT_A_METHOD);
                 ON_SITE
             })
         }
