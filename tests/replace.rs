@@ -196,6 +196,29 @@ fn the_next_commitment_reads_the_teams_with_their_replacements() {
 }
 
 #[test]
+fn the_open_data_teams_are_the_teams_as_they_stand() {
+    let smp = sample();
+    let first = document(&smp.log)["assignments"][0].clone();
+    let (uscc, old) = (first["uscc"].as_str().unwrap(), first["leader"].as_str().unwrap());
+    replace(&smp, &smp.result, old, "病休").expect(0);
+    let new = replacement_bodies(&smp.log)[0]["replacements"][0]["inspector"].as_str().unwrap().to_string();
+    let year =
+        log_entries(&smp.log).into_iter().find(|e| e["kind"] == "DrawCommitment").unwrap()["body"]["year"].to_string();
+    let out = smp.dir.path().join("open");
+    fairdraw(&["export", "open-data", "--log", s(&smp.log), "--year", &year, "--out", s(&out)], smp.dir.path())
+        .expect(0);
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join(format!("open-data-{year}.json"))).unwrap()).unwrap();
+    let team_of = |id: &str| {
+        json["teams"].as_array().unwrap().iter().find(|t| t["uscc"] == uscc && t["inspector"] == id).cloned()
+    };
+    assert_eq!(team_of(&new).map(|t| t["role"].clone()), Some(json!("leader")), "the replacement leads the visit");
+    assert_eq!(team_of(old), None, "the replaced inspector is not on the team any more");
+    let visit = json["visits"].as_array().unwrap().iter().find(|v| v["uscc"] == uscc).unwrap().clone();
+    assert_eq!(visit["leader"], json!(new));
+}
+
+#[test]
 fn refusals_name_the_rule_and_write_nothing() {
     let smp = sample();
     let before = log_entries(&smp.log).len();

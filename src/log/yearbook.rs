@@ -174,6 +174,7 @@ impl Yearbook {
             .filter(|(_, e)| e.kind == Kind::DrawPublication)
             .map(|(_, e)| (text(&e.body["result"]), *e))
             .collect();
+        let replacements = super::replace::by_draw(entries);
         let mut book = Yearbook { year: year.unwrap_or(0), ..Yearbook::default() };
         for (id, e) in entries.iter().filter(|(_, e)| e.kind == Kind::DrawResult && e.body["outcome"] == "drawn") {
             let commitment_id = text(&e.body["commitment"]);
@@ -183,7 +184,8 @@ impl Yearbook {
                 continue;
             }
             let publication = publications.get(id.as_str());
-            book.draws.push(year_draw(id, &commitment_id, e, commitment, publication.copied()));
+            let replaced = replacements.get(id.as_str()).map_or(&[][..], Vec::as_slice);
+            book.draws.push(year_draw(id, &commitment_id, e, commitment, publication.copied(), replaced));
         }
         let drawn: HashMap<&str, usize> = book.draws.iter().enumerate().map(|(k, d)| (d.id.as_str(), k)).collect();
         book.results = published_results(entries, |draw| drawn.contains_key(draw));
@@ -203,6 +205,7 @@ fn year_draw(
     result: &Entry,
     commitment: &Entry,
     publication: Option<&Entry>,
+    replacements: &[&Value],
 ) -> YearDraw {
     let plan = &commitment.body["plan"];
     let sealed = result.body.get("sealed").is_some() && publication.is_none();
@@ -225,10 +228,9 @@ fn year_draw(
             sample_size: s["sample_size"].as_u64().unwrap_or(0),
         })
         .collect();
-    let visits = document["assignments"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    // The teams as they stand: LOG-FORMAT "Replacing an inspector".
+    let visits = super::replace::apply(&document["assignments"], replacements)
+        .iter()
         .map(|a| Visit {
             uscc: text(&a["uscc"]),
             name: text(&a["name"]),
