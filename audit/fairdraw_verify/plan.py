@@ -285,7 +285,8 @@ def read_feedback(pr, doc):
     ratio, problem = ratio_or_problem(t["ratio"])
     if ratio is None:
         v = t["ratio"]
-        pr.err("feedback.ratio", f"value {json.dumps(v, ensure_ascii=False) if isinstance(v, str) else v!r}: {problem}")
+        shown = json.dumps(v, ensure_ascii=False) if isinstance(v, str) else repr(v)
+        pr.err("feedback.ratio", f"value {shown}: {problem}")
         return None
     return {"ratio": ratio_text(ratio), "flagged": []}
 
