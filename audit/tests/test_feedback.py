@@ -2,9 +2,13 @@
 table and its canonical form, the feedback stratum of a draw, the
 `log_feedback` a commitment records (each rule of the section on entries
 written here), and `verify.py log` on logs that use them, honest and
-tampered.  The expected lists and strata are written from the spec text."""
+tampered: logs written here, and the shared vector tests/vectors/feedback-log
+(written by the Rust writer) against the lists of its README.  The expected
+lists and strata are written from the spec text and that README."""
 
+import copy
 import hashlib
+import json
 import math
 import os
 import shutil
@@ -12,16 +16,17 @@ import tempfile
 import types
 import unittest
 
-from logfixture import CEREMONY_PEOPLE, DIGITS, Log, verify_log
+from logfixture import AUDIT, CEREMONY_PEOPLE, DIGITS, Log, utc, verify_log
 from test_offsite import write
-from test_replacement import ROSTER, write_inputs
+from test_replacement import write_inputs
+from test_static import Served
 
 from fairdraw_verify.auditlog import Entry, LogVerifier
 from fairdraw_verify.canonical import canonical_json
 from fairdraw_verify.draw import compute_draw, load_inputs
-from fairdraw_verify.feedback import log_feedback
+from fairdraw_verify.feedback import commitment_problems, log_feedback
 from fairdraw_verify.plan import load_plan
-from fairdraw_verify.report import BadInput, Problems
+from fairdraw_verify.report import Problems
 
 CEREMONY = {"type": "ceremony"}
 REVEAL = {"type": "ceremony", "digits": DIGITS, "witnesses": CEREMONY_PEOPLE}
@@ -229,7 +234,6 @@ class Plan(Inputs):
     def test_verify_py_exits_2_on_a_refused_plan(self):
         import subprocess
         import sys
-        from logfixture import AUDIT
         write(self.tmp, "plan.toml", plan_text(tables='[feedback]\nratio = "5"\n'))
         run = subprocess.run([sys.executable, os.path.join(AUDIT, "verify.py"), "--emit", "--seed", SEED,
                               "--plan", os.path.join(self.tmp, "plan.toml"),
@@ -428,6 +432,107 @@ class Protected(unittest.TestCase):
         self.assertEqual(code, 1, out)
         self.assertIn(f"problem: entry {index} (DrawCommitment): a protected log does not commit a plan with feedback",
                       out)
+
+
+# ---------------------------------------------------------------------------
+# The shared vector tests/vectors/feedback-log (written by the Rust writer),
+# against the lists its README gives
+# ---------------------------------------------------------------------------
+
+VECTOR = os.path.join(AUDIT, "..", "tests", "vectors", "feedback-log")
+# commitment index -> [(firm n, reason, index of the entry)] (README "Expected `log_feedback`")
+VECTOR_FEEDBACK = {
+    4: [],
+    29: [(1, "problem", 7), (3, "problem", 11), (4, "problem", 12), (7, "problem", 15), (8, "follow_up", 23),
+         (10, "problem", 20), (12, "problem", 21)],
+    36: [(1, "problem", 7), (3, "problem", 11), (7, "problem", 15), (8, "follow_up", 23), (10, "problem", 20),
+         (12, "problem", 21)],
+}
+# DrawResult index -> the feedback stratum (README "Expected feedback strata")
+VECTOR_STRATA = {6: (0, 0, 0, "1", 0, []), 31: (7, 1, 6, "1", 6, [1, 3, 4, 7, 8, 12]), 38: (2, 0, 2, "0.5", 1, [12])}
+
+
+class Vector(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(VECTOR, "enterprises.csv"), encoding="utf-8") as f:
+            rows = [line.split(",") for line in f.read().splitlines()[1:]]
+        cls.firm = {int(r[1][len("测试企业"):-len("有限公司")]): r[0] for r in rows}
+        said = []
+        v = LogVerifier(os.path.join(VECTOR, "log"), out=said.append, now=utc("2026-12-03T00:00:00Z"))
+        assert v.run() == 0, "\n".join(said)
+        cls.entries = v.entries
+
+    def expected(self, commitment):
+        out = [{"uscc": self.firm[n], "reason": reason, "entry": self.entries[i].id}
+               for n, reason, i in VECTOR_FEEDBACK[commitment]]
+        return sorted(out, key=lambda x: x["uscc"])
+
+    def test_verify_py_accepts_the_vector_and_replays_its_three_draws(self):
+        code, out = verify_log(os.path.join(VECTOR, "log"))
+        self.assertEqual(code, 0, out)
+        self.assertIn("VERIFIED: 39 entries", out)
+        for name in ("反馈一号: 24", "反馈二号: 10", "反馈三号: 5"):
+            self.assertIn(f"{name} targets reproduced", out)
+
+    def test_the_recomputed_log_feedback_is_the_readme_s(self):
+        for i in VECTOR_FEEDBACK:
+            e = self.entries[i]
+            self.assertEqual(e.kind, "DrawCommitment")
+            expected = self.expected(i)
+            self.assertEqual(log_feedback([x for x in self.entries[:i] if x.ok]), expected, i)
+            self.assertEqual(e.body["log_feedback"], expected, i)
+            self.assertEqual(e.body["plan"]["feedback"]["flagged"], [x["uscc"] for x in expected], i)
+
+    def test_the_feedback_strata_are_the_readme_s(self):
+        for i, (population, excluded, eligible, ratio, k, firms) in VECTOR_STRATA.items():
+            doc = self.entries[i].body["draw"]
+            fed = doc["strata"][-1]
+            self.assertEqual((fed["class"], fed["population"], fed["excluded"], fed["eligible"], fed["ratio"],
+                              fed["sample_size"]), ("feedback", population, excluded, eligible, ratio, k), i)
+            self.assertEqual(sorted(fed["selected"]), sorted(self.firm[n] for n in firms), i)
+            self.assertEqual(fed["selected"], sorted(fed["selected"], key=lambda u: ticket(doc["seed"], u)), i)
+            self.assertEqual([a["uscc"] for a in doc["assignments"]][len(doc["assignments"]) - k:], fed["selected"])
+
+    def test_a_commitment_whose_log_feedback_and_plan_drop_a_firm_is_named(self):
+        body = copy.deepcopy(self.entries[29].body)
+        dropped = self.firm[3]
+        body["log_feedback"] = [x for x in body["log_feedback"] if x["uscc"] != dropped]
+        body["plan"]["feedback"]["flagged"].remove(dropped)
+        earlier = [x for x in self.entries[:29] if x.ok]
+        self.assertEqual(commitment_problems(self.entries[29].body, earlier, False), [])
+        self.assertEqual(commitment_problems(body, earlier, False), [
+            "log_feedback differs from the published results and follow-ups before the commitment: "
+            f"missing: {dropped}",
+            f"the plan's feedback.flagged is not the USCCs the log flags; missing: {dropped}"])
+        # the whole log, edited without the log's key (the vector ships none): the signatures
+        # fail too, and verify.py names the commitment whose list is wrong
+        tmp = tempfile.mkdtemp(prefix="fairdraw-feedback-vector-")
+        self.addCleanup(shutil.rmtree, tmp)
+        copy_of = shutil.copytree(os.path.join(VECTOR, "log"), os.path.join(tmp, "log"))
+        body["plan_digest"] = hashlib.sha256(canonical_json(body["plan"]).encode()).hexdigest()
+        with open(os.path.join(copy_of, "entries.jsonl"), "rb") as f:
+            lines = f.read().split(b"\n")
+        entry = json.loads(lines[29])
+        entry["body"] = body
+        lines[29] = canonical_json(entry).encode()
+        with open(os.path.join(copy_of, "entries.jsonl"), "wb") as f:
+            f.write(b"\n".join(lines))
+        code, out = verify_log(copy_of)
+        self.assertEqual(code, 1, out)
+        self.assertIn(f"problem: entry 29 (DrawCommitment): log_feedback differs from the published results and "
+                      f"follow-ups before the commitment: missing: {dropped}", out)
+
+    def test_the_static_mirror_of_the_vector_verifies(self):
+        tmp = tempfile.mkdtemp(prefix="fairdraw-feedback-mirror-")
+        self.addCleanup(shutil.rmtree, tmp)
+        mirror = shutil.copytree(os.path.join(VECTOR, "log"), os.path.join(tmp, "log"))
+        os.remove(os.path.join(mirror, "entries.jsonl"))
+        with Served(mirror) as url:
+            code, out = verify_log(url)
+        self.assertEqual(code, 0, out)
+        self.assertIn(f"log: {url} (static mirror)", out)
+        self.assertEqual(out.count("targets reproduced"), 3, out)
 
 
 # ---------------------------------------------------------------------------
