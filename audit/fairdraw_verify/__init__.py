@@ -10,7 +10,7 @@ The draw (SPEC.md):
     plan        §3, §3.2, §3.3 the plan file and the canonical plan
     canonical   §4 canonical JSON (also the log's entries: LOG-FORMAT "Entries")
     snapshots   §5 registry leaves and their roots
-    selection   §6 strata, §7 tickets and target selection
+    selection   §6 strata, §6.4 the feedback stratum, §7 tickets and target selection
     assignment  §8 inspector assignment
     methods     §8.6 off-site methods: method words, the effective method, slots
     draw        §9 the draw document from the inputs and a seed
@@ -25,6 +25,7 @@ The log (LOG-FORMAT.md):
     witness     "Witnesses and cosignatures"
     replay      check 10: every draw re-run from the log alone
     replacement "Replacing an inspector": rules 1-4, the teams of a draw
+    feedback    "Feedback from results" (and SPEC §6.4): a commitment's log_feedback
     auditlog    `verify.py log DIR` and `verify.py receipt FILE`
 
 Static publication (LOG-FORMAT "Static publication: tiles (C2SP tlog-tiles)"):

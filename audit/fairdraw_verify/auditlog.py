@@ -35,7 +35,7 @@ import tempfile
 import time
 import zlib
 
-from . import aftercare, annual, commitments, fetch, ledger, merkle, replacement, wakes, witness
+from . import aftercare, annual, commitments, feedback, fetch, ledger, merkle, replacement, wakes, witness
 from .methods import stored_method
 from .published import PublicationChecks
 from .replacement import ReplacementChecks
@@ -128,7 +128,7 @@ BODY = {
     "Replacement": replacement.BODY,                     # LOG-FORMAT "Replacing an inspector"; optional `by`
 }
 # Kinds whose body may name the account that wrote it (optional `by`).
-BY_KINDS = {"InspectionResult", "Amendment"}
+BY_KINDS = {"DrawCommitment", "BeaconRecord", "DrawPublication", "InspectionResult", "Amendment"}
 ENTRY_KEYS = {"body", "index", "kind", "simulated", "time", "v"}
 RECORD_KEYS = {"batch_end", "checkpoint", "size"}
 
@@ -424,7 +424,7 @@ class LogVerifier(PublicationChecks, StaticChecks, ReplacementChecks):
         if kind == "DrawResult" and body.get("outcome") not in ("drawn", "infeasible"):
             self.problem(f"{where} (DrawResult): outcome must be \"drawn\" or \"infeasible\""); ok = False
         optional = {"LogCreated": {"publication"}, "WakeUp": set(wakes.OPTIONAL), "AnnualPlan": {"by"},
-                    "DrawCommitment": {"log_wakes"}, "ExternalChecks": {"by"},
+                    "DrawCommitment": {"log_wakes", "log_feedback"}, "ExternalChecks": {"by"},
                     "Replacement": set(replacement.OPTIONAL)}.get(kind, aftercare.OPTIONAL.get(kind, set()))
         missing = [f for f in fields if f not in body and f not in optional]
         unknown = [f for f in body if f not in fields]
@@ -462,6 +462,7 @@ class LogVerifier(PublicationChecks, StaticChecks, ReplacementChecks):
             fields["by"] = str
         if kind == "DrawCommitment":
             fields["log_wakes"] = list                 # LOG-FORMAT "Wake-ups": optional
+            fields["log_feedback"] = list              # "Feedback from results": with the plan's feedback
         if kind == "DrawCommitment" and self.protected:
             fields["blinded"] = dict
         elif kind == "DrawResult" and body.get("outcome") == "infeasible":
@@ -606,8 +607,10 @@ class LogVerifier(PublicationChecks, StaticChecks, ReplacementChecks):
         except (KeyError, TypeError):
             pass                                      # reported by check_effective_plan
         self.check_effective_plan(e, b)
-        earlier = [x for x in self.by_id.values() if x.ok and x.index < e.index]
-        for msg in wakes.commitment_problems(e, b, sorted(earlier, key=lambda x: x.index)):
+        earlier = sorted((x for x in self.by_id.values() if x.ok and x.index < e.index), key=lambda x: x.index)
+        for msg in wakes.commitment_problems(e, b, earlier):
+            self.problem(f"{where}: {msg}")
+        for msg in feedback.commitment_problems(b, earlier, self.protected):   # LOG-FORMAT "Feedback from results"
             self.problem(f"{where}: {msg}")
         for m in annual.reference_problems(b, {k: x for k, x in self.by_id.items() if x.ok}):
             self.problem(f"{where}: {m}")

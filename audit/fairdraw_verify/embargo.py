@@ -34,9 +34,11 @@ def _count(v):
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
-def sealed_problems(sealed, time):
+def sealed_problems(sealed, time, feedback=False):
     """What is wrong with a DrawResult's `sealed` object, logged at `time`
-    (an aware datetime, or None when the entry's time is unreadable)."""
+    (an aware datetime, or None when the entry's time is unreadable);
+    `feedback`: the plan has `feedback`, so a fifth stratum, the feedback
+    stratum (SPEC §6.4), follows A, B, C, D."""
     if set(sealed) != SEALED_KEYS:
         return ["sealed must have exactly digest, until, strata"]
     out = []
@@ -48,11 +50,12 @@ def sealed_problems(sealed, time):
     elif time is not None and not until.isoformat() > china_date(time):
         out.append(f"sealed.until {sealed['until']} is not after the China date of the result ({china_date(time)})")
     strata = sealed["strata"]
-    if not isinstance(strata, list) or len(strata) != len(CLASSES) or not all(
+    classes = CLASSES + ("feedback",) if feedback else CLASSES
+    if not isinstance(strata, list) or len(strata) != len(classes) or not all(
             isinstance(s, dict) and set(s) == set(STRATUM_KEYS) and s["class"] == c
-            and all(_count(s[k]) for k in STRATUM_KEYS[1:]) for s, c in zip(strata, CLASSES)):
-        out.append('sealed.strata must be 4 objects {"class","population","excluded","eligible","sample_size"} '
-                   "for classes A, B, C, D in order, with integer counts")
+            and all(_count(s[k]) for k in STRATUM_KEYS[1:]) for s, c in zip(strata, classes)):
+        out.append(f'sealed.strata must be {len(classes)} objects {{"class","population","excluded","eligible",'
+                   f'"sample_size"}} for classes {", ".join(classes)} in order, with integer counts')
     return out
 
 

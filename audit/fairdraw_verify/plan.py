@@ -19,7 +19,8 @@ ALGORITHM = "fairdraw-v1"                       # §3.3 the canonical plan's alg
 
 PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "exclude",
              "exclude_file", "max_draws_per_year", "embargo_until", "embargo_working_days",
-             "ratios", "min", "max", "scope", "team", "caps", "strata", "method", "prefer_offsite"}
+             "ratios", "min", "max", "scope", "team", "caps", "strata", "method", "prefer_offsite",
+             "feedback"}
 CAP_KEYS = ("visits_per_firm_per_year", "on_site_per_department_per_year", "same_item_per_year")
 SCOPE_KEYS = {"statuses", "regions", "industries", "where", "range", "wake"}
 TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
@@ -151,6 +152,7 @@ def load_plan(path, problems):
     wake = pr.get(scope, "scope.wake", (bool,), False, "true or false")   # §6.3
     ranges = read_ranges(pr, scope, where, lambda k: ENTERPRISE_LOOKUP.get(ascii_lower(k)))
     region_strata = read_strata(pr, doc)
+    feedback = read_feedback(pr, doc)
 
     # team
     team = pr.table(doc, "team", TEAM_KEYS)
@@ -245,6 +247,8 @@ def load_plan(path, problems):
         plan["caps"] = caps
     if region_strata is not None:                # §3.3, §6.1: and strata
         plan["strata"] = region_strata
+    if feedback is not None:                     # §3.3, §6.4: flagged only from a log (commit)
+        plan["feedback"] = feedback
     if method != "on_site":                      # §3.3, §8.6: on-site plans keep their digest
         plan["method"] = method
         plan["team"]["reviewers"] = reviewers
@@ -263,6 +267,28 @@ def where_established(pr, column, value):
     if value and parse_date(value) is None:
         pr.err("scope.where", f"成立日期 (established) {value!r} is not a date (§1.5)")
     return ["established", parse_date(value) or value if value else ""]
+
+
+def read_feedback(pr, doc):
+    """§3.2, §6.4: the canonical `feedback` object ({"ratio", "flagged": []}),
+    or None without a [feedback] table.  A plan file cannot flag firms: the
+    log does, at commit (LOG-FORMAT "Feedback from results")."""
+    if "feedback" not in doc:
+        return None
+    t = pr.table(doc, "feedback", {"ratio"})
+    if "strata" in doc:
+        pr.err("feedback", "is not allowed together with [strata] (region strata and floors, §6.1)")
+    if "ratio" not in t:
+        if isinstance(doc["feedback"], dict):
+            pr.err("feedback.ratio", "required: the ratio at which flagged firms are drawn, such as \"50%\"")
+        return None
+    ratio, problem = ratio_or_problem(t["ratio"])
+    if ratio is None:
+        v = t["ratio"]
+        shown = json.dumps(v, ensure_ascii=False) if isinstance(v, str) else repr(v)
+        pr.err("feedback.ratio", f"value {shown}: {problem}")
+        return None
+    return {"ratio": ratio_text(ratio), "flagged": []}
 
 
 def read_method(pr, doc, items, experts, reviewers, departments):

@@ -124,7 +124,7 @@ class PublicationChecks:
             if embargo:
                 self.problem(f"{where}: the commitment's plan has an embargo, but the draw is not sealed")
             return
-        problems = sealed_problems(b["sealed"], e.time)
+        problems = sealed_problems(b["sealed"], e.time, isinstance(plan, dict) and "feedback" in plan)
         if not embargo:
             problems.insert(0, "sealed, but the commitment's plan has no embargo")
         for p in problems:

@@ -6,6 +6,7 @@ with the logged document (SPEC §10)."""
 
 import json
 
+from . import feedback
 from .document import differences
 from .draw import compute_draw
 from .methods import stored_method
@@ -59,6 +60,9 @@ def replay_inputs(c, snapshots):
         ratios[cls] = parse_ratio(plan["ratios"][cls])
         if ratios[cls] is None:
             raise ReplayError(f"plan ratio {cls} {plan['ratios'][cls]!r} is not a ratio")
+    feedback_problem = feedback.plan_problem(plan)  # spec §6.4: the feedback stratum's ratio and flagged firms
+    if feedback_problem:
+        raise ReplayError(feedback_problem)
     lines, columns, _ = leaves["enterprises"]
     extras = columns[6:]
     wake = "wake" in plan["scope"]

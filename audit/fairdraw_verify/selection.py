@@ -7,6 +7,7 @@ from itertools import repeat
 
 from .plan import filter_columns
 from .ranges import in_range
+from .ratio import parse_ratio
 from .registries import CLASSES
 
 
@@ -84,25 +85,41 @@ def scope_of(plan):
 
 
 def strata(enterprises, plan, ratios, seed_hash):
-    """§6 + §7: four strata, and the selected enterprises with their tickets."""
+    """§6 + §7: four strata (and, with `feedback`, the feedback stratum of
+    §6.4 after them), and the selected enterprises with their tickets."""
     scope = scope_of(plan)
     exclude = set(plan["exclude"])
     population = {c: [] for c in CLASSES}
+    flagged = set(plan["feedback"]["flagged"]) if "feedback" in plan else None
+    fed = []                                     # §6.4: flagged firms in scope leave their class's stratum
     for e in enterprises:
         if in_scope(e, scope):
-            population[e[2]].append(e)
+            (fed if flagged and e[0] in flagged else population[e[2]]).append(e)
     out, targets = [], []
     for c in CLASSES:
-        eligible = [e for e in population[c] if e[0] not in exclude]
-        n = len(eligible)
-        k = sample_size(n, ratios[c], plan["min"][c], plan["max"][c])
-        # §7: the k smallest tickets; equal tickets ordered by USCC.  nsmallest
-        # keeps a heap of k and compares each ticket once: no sort of all N.
-        usccs = [e[0] for e in eligible]
-        chosen = heapq.nsmallest(k, zip(map(ticket, repeat(seed_hash), usccs), usccs, eligible))
-        out.append({"class": c, "population": len(population[c]), "excluded": len(population[c]) - n,
-                    "eligible": n, "ratio": plan["ratios"][c], "sample_size": k,
-                    "cutoff": chosen[-1][0] if chosen else None,
-                    "selected": [u for _, u, _ in chosen]})
-        targets.extend((tk, e) for tk, _, e in chosen)
+        s, chosen = stratum(c, population[c], exclude, ratios[c], plan["ratios"][c], plan["min"][c], plan["max"][c],
+                            seed_hash)
+        out.append(s)
+        targets.extend(chosen)
+    if flagged is not None:                      # §6.4: listed last, present even when empty; no min or max
+        ratio = plan["feedback"]["ratio"]
+        s, chosen = stratum("feedback", fed, exclude, parse_ratio(ratio), ratio, 0, None, seed_hash)
+        out.append(s)
+        targets.extend(chosen)
     return out, targets
+
+
+def stratum(label, population, exclude, ratio, ratio_text, minimum, maximum, seed_hash):
+    """§6, §7: one stratum's object and its selected (ticket, record) in ticket order."""
+    eligible = [e for e in population if e[0] not in exclude]
+    n = len(eligible)
+    k = sample_size(n, ratio, minimum, maximum)
+    # §7: the k smallest tickets; equal tickets ordered by USCC.  nsmallest
+    # keeps a heap of k and compares each ticket once: no sort of all N.
+    usccs = [e[0] for e in eligible]
+    chosen = heapq.nsmallest(k, zip(map(ticket, repeat(seed_hash), usccs), usccs, eligible))
+    return ({"class": label, "population": len(population), "excluded": len(population) - n,
+             "eligible": n, "ratio": ratio_text, "sample_size": k,
+             "cutoff": chosen[-1][0] if chosen else None,
+             "selected": [u for _, u, _ in chosen]},
+            [(tk, e) for tk, _, e in chosen])

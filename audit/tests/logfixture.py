@@ -143,7 +143,8 @@ class Log:
         return {"root": root, "count": len(leaves)}
 
     def draw(self, inputs_dir, beacon, reveal, committed_at="2026-12-01T00:00:00Z", revealed_at="2026-12-02T00:00:00Z",
-             embargo=None, until=None, conflicts=None, log_exclusions=(), log_history=(), committed_plan=None):
+             embargo=None, until=None, conflicts=None, log_exclusions=(), log_history=(), committed_plan=None,
+             log_feedback=(), flagged=None):
         """Snapshots, a commitment, its BeaconRecord and DrawResult; returns
         (commitment index, result id).  `beacon` is the committed beacon,
         `reveal` the BeaconRecord's.  `embargo` (spec §3.3) seals the result
@@ -152,7 +153,10 @@ class Log:
         plan": the annual cap, entry ""); `log_history` are [uscc, inspector_id]
         pairs the log adds to a rotating plan's history; `committed_plan(plan)`
         edits the plan the commitment holds (its digest recomputed), not the
-        one the draw is computed from."""
+        one the draw is computed from.  With a plan that has [feedback],
+        `log_feedback` is the commitment's list (LOG-FORMAT "Feedback from
+        results") and `flagged` the plan's `feedback.flagged` (default: the
+        list's USCCs); the draw is computed with that plan."""
         args = types.SimpleNamespace(plan=os.path.join(inputs_dir, "plan.toml"),
                                      enterprises=os.path.join(inputs_dir, "enterprises.csv"),
                                      inspectors=os.path.join(inputs_dir, "inspectors.csv"), conflicts=None)
@@ -164,6 +168,8 @@ class Log:
         log_history = sorted({tuple(h) for h in log_history})
         plan["history"] = sorted({tuple(h) for h in plan["history"]} | set(log_history))
         plan["history"] = [list(h) for h in plan["history"]]
+        if "feedback" in plan:
+            plan["feedback"]["flagged"] = list(flagged if flagged is not None else [x["uscc"] for x in log_feedback])
         committed = json.loads(json.dumps(plan))
         if committed_plan is not None:
             committed_plan(committed)
@@ -185,6 +191,8 @@ class Log:
                 "snapshots": snaps, "beacon": beacon, "year": int(committed_at[:4]),
                 "log_exclusions": [{"uscc": u, "reason": "max_draws_per_year", "entry": ""}
                                    for u in sorted(log_exclusions)], "log_history": [list(h) for h in log_history]}
+        if "feedback" in plan:
+            body["log_feedback"] = [dict(x) for x in log_feedback]
         if self.protected:
             body["blinded"] = {}
             for reg in full:
