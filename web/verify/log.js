@@ -15,6 +15,7 @@ import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js'
 import { NoteError, parseVerifierKey, openCheckpoint, splitNote } from './note.js';
 import { suspects } from './commitments.js';
 import * as wakes from './wakes.js';
+import * as feedback from './feedback.js';
 import { logExclusions, logHistory, externalChecksProblem } from './ledger.js';
 import { REPLACEMENT_BODY, ReplacementChecks, bodyProblem as replacementProblem } from './replace.js';
 import { canonicalMethodProblem } from './methods.js';
@@ -59,7 +60,7 @@ const BODY = {
 };
 // Kinds whose body may name the account that wrote it (optional `by`,
 // LOG-FORMAT "Accounts and roles").
-const BY_KINDS = ['InspectionResult', 'Amendment'];
+const BY_KINDS = ['DrawCommitment', 'BeaconRecord', 'DrawPublication', 'InspectionResult', 'Amendment'];
 /** The public files of a log directory that verifyLog reads. */
 export const LOG_FILES = ['log.pub', 'entries.jsonl', 'checkpoints.jsonl', 'checkpoint', 'cosignatures.jsonl'];
 const ENTRY_KEYS = ['body', 'index', 'kind', 'simulated', 'time', 'v'];
@@ -289,6 +290,7 @@ class LogVerifier {
     if (kind === 'AnnualPlan' && Object.hasOwn(body, 'by')) fields.by = 'str';
     if (kind === 'DrawCommitment' && isProtected) fields.blinded = 'roots';
     if (kind === 'DrawCommitment' && Object.hasOwn(body, 'log_wakes')) fields.log_wakes = 'list';
+    if (kind === 'DrawCommitment' && Object.hasOwn(body, 'log_feedback')) fields.log_feedback = 'list'; // "Feedback from results"
     if (kind === 'WakeUp') for (const f of wakes.OPTIONAL) if (Object.hasOwn(body, f)) fields[f] = 'str';
     if (kind === 'DrawResult') {
       if (body.outcome === 'drawn' && Object.hasOwn(body, 'sealed')) fields.sealed = 'sealed';
@@ -363,6 +365,7 @@ class LogVerifier {
     else if (canonicalJson(beacon) !== '{"type":"ceremony"}') this.problem(`${where}: beacon ${canonicalJson(beacon)} is neither drand nor {"type":"ceremony"}`);
     const earlier = [...this.byId.values()].filter(x => x.ok && x.index < e.index);
     for (const msg of wakes.commitmentProblems(e, b, earlier)) this.problem(`${where}: ${msg}`);
+    for (const msg of feedback.commitmentProblems(b, earlier, { isProtected: this.publication.isProtected })) this.problem(`${where}: ${msg}`);
     const earlierById = new Map([...this.byId].filter(([, x]) => x.ok));
     for (const m of referenceProblems(b, earlierById)) this.problem(`${where}: ${m}`);
   }
