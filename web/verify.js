@@ -109,6 +109,7 @@
 //   note.js            C2SP signed notes, checkpoints, cosignature/v1 (Ed25519)
 //   commitments.js     LOG-FORMAT "Abandoned and competing commitments"
 //   ledger.js          LOG-FORMAT "The effective plan" (log_exclusions), "The burden ledger and caps"
+//   feedback.js        SPEC §6.4, LOG-FORMAT "Feedback from results": log_feedback and the plan's feedback.flagged
 //   witness.js         LOG-FORMAT "Witnesses and cosignatures"
 //   publication.js     LOG-FORMAT "Publication": modes, sealed draws, DrawPublication
 //   protected.js       blinds, blinded snapshots, enterprise states, the public checks 1–6

@@ -5,19 +5,23 @@
 // without min or max, unchanged tickets, targets after D, the firm keeps its
 // class), `log_feedback` re-derived from hand-made entries (each rule), the
 // tampering a verifier reports, the optional `by` on DrawCommitment,
-// BeaconRecord and DrawPublication, and a logged feedback plan re-run the way
-// the page does it (web/logged.js). Expected tickets and selections are
-// computed here from the spec text (node's crypto), not with web/verify's
-// modules.
+// BeaconRecord and DrawPublication, a logged feedback plan re-run the way
+// the page does it (web/logged.js, from the API of a log with a revealed
+// feedback draw), and the shared vector tests/vectors/feedback-log (made by
+// the Rust writer; its README lists what every verifier must find).
+// Expected tickets and selections are computed here from the spec text
+// (node's crypto), not with web/verify's modules.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { computeDraw, verifyLog, canonicalJson } from '../../web/verify.js';
 import { logFeedback } from '../../web/verify/feedback.js';
 import { rebuildInputs } from '../../web/logged.js';
-import { buildLog, verified, tampered, ticketOf } from './protected-log.mjs';
+import { buildLog, verified, tampered, ticketOf, PLAN } from './protected-log.mjs';
 
 const BASIC = new URL('../vectors/basic/', import.meta.url);
 const read = f => new Uint8Array(fs.readFileSync(new URL(f, BASIC)));
@@ -202,6 +206,24 @@ const idOf = (i, kind, body) => sha([0], canonicalJson({ body, index: i, kind, s
 const FEEDBACK = { ratio: '1', flagged: [] };
 
 /**
+ * The entries after the first draw (from index 7): results of its targets,
+ * an amendment and a follow-up. Returns {out: [[kind, body]…], flags (the
+ * log_feedback they imply)}.
+ */
+function resultsAfter(doc, rid) {
+  const out = [];
+  const add = (kind, body) => { const i = 7 + out.length; out.push([kind, body]); return idOf(i, kind, body); };
+  const [t0, t1, t2] = doc.assignments.map(a => a.uscc);
+  const r0 = add('InspectionResult', { draw: rid, uscc: t0, result: v2('2026-12-05', [['A', 'B']]) });
+  const r1 = add('InspectionResult', { draw: rid, uscc: t1, result: v2('2026-12-05', [['A']]) });
+  add('Amendment', { amends: r1, reason: '复核更正', result: { items: [{ item: '事项0', department: '市场监督管理局', codes: ['E'], findings: '' }] } });
+  const r2 = add('InspectionResult', { draw: rid, uscc: t2, result: v2('2026-12-05', [['1']]) });
+  const f2 = add('FollowUp', { result: r2, uscc: t2, action: 'correction', due: '2026-12-20' });
+  const flags = [{ uscc: t0, reason: 'problem', entry: r0 }, { uscc: t2, reason: 'follow_up', entry: f2 }].sort((a, b) => (a.uscc < b.uscc ? -1 : 1));
+  return { out, flags };
+}
+
+/**
  * A full log: the first draw, then results of its targets, a follow-up and a
  * second commitment with a feedback plan; `change(commitment body, flags)`
  * edits that commitment before it is signed.
@@ -209,14 +231,8 @@ const FEEDBACK = { ratio: '1', flagged: [] };
 function feedbackLog(change = () => {}, { by = null } = {}) {
   return buildLog({
     mode: 'full', pubTime: PUB_TIME, edit: (bodies, { doc, rid }) => {
-      const [t0, t1, t2] = doc.assignments.map(a => a.uscc);
-      const add = (kind, body) => { const i = bodies.length; bodies.push([kind, body]); return idOf(i, kind, body); };
-      const r0 = add('InspectionResult', { draw: rid, uscc: t0, result: v2('2026-12-05', [['A', 'B']]) });
-      const r1 = add('InspectionResult', { draw: rid, uscc: t1, result: v2('2026-12-05', [['A']]) });
-      add('Amendment', { amends: r1, reason: '复核更正', result: { items: [{ item: '事项0', department: '市场监督管理局', codes: ['E'], findings: '' }] } });
-      const r2 = add('InspectionResult', { draw: rid, uscc: t2, result: v2('2026-12-05', [['1']]) });
-      const f2 = add('FollowUp', { result: r2, uscc: t2, action: 'correction', due: '2026-12-20' });
-      const flags = [{ uscc: t0, reason: 'problem', entry: r0 }, { uscc: t2, reason: 'follow_up', entry: f2 }].sort((a, b) => (a.uscc < b.uscc ? -1 : 1));
+      const { out, flags } = resultsAfter(doc, rid);
+      bodies.push(...out);
       const first = bodies[4][1];
       const plan = { ...first.plan, name: '反馈计划', feedback: { ...FEEDBACK, flagged: flags.map(f => f.uscc) } };
       const body = { ...first, plan, log_feedback: flags, ...(by ? { by } : {}) };
@@ -295,4 +311,131 @@ test('the page\'s re-run of a logged feedback plan (web/logged.js): the TOML giv
   assert.deepEqual(again.strata, base.strata);
   assert.deepEqual(again.assignments.map(a => a.uscc), base.assignments.map(a => a.uscc));
   assert.equal(again.strata[4].population, 2);
+});
+
+// ─── a revealed feedback draw: the log verifies, the page's re-run verifies ──
+
+const BUILD_CONFLICTS = 'inspector_id,uscc\nZF001,91330106MA2B00000U\n'; // protected-log.mjs's conflicts
+const FEEDBACK_PLAN = PLAN.replace('name = "保护模式测试"', 'name = "反馈计划"') + '\n[feedback]\nratio = "100%"\n';
+
+async function revealedFeedbackLog(tamperDoc = null) {
+  const PUB = { mode: 'full', pubTime: PUB_TIME };
+  const probe = await buildLog({ ...PUB, edit: () => {} });
+  const inputs = { enterprises: read('enterprises.csv'), inspectors: read('inspectors.csv'), conflicts: Buffer.from(BUILD_CONFLICTS), plan: FEEDBACK_PLAN };
+  const pre = resultsAfter(probe.doc, probe.ids.result);
+  const first = probe.lines[4] && JSON.parse(probe.lines[4]).body;
+  const plan0 = (await computeDraw({ ...inputs, seed: 'plan only', logged: { flagged: pre.flags.map(f => f.uscc) } })).plan;
+  const commitment = { ...first, plan: plan0, plan_digest: sha(canonicalJson(plan0)).toString('hex'), log_feedback: pre.flags };
+  const cIndex = 7 + pre.out.length;
+  const cid = idOf(cIndex, 'DrawCommitment', commitment);
+  const digits = '27182818284590452353602874';
+  const randomness = sha('fairdraw-v1/ceremony', [0], digits, [0], 'Alice', [0], 'Bob');
+  const seed = sha('fairdraw-v1/seed', [0], Buffer.from(cid, 'hex'), randomness).toString('hex');
+  const doc2 = await computeDraw({ ...inputs, seed, logged: { flagged: pre.flags.map(f => f.uscc) } });
+  assert.equal(doc2.plan_digest, commitment.plan_digest);
+  if (tamperDoc) tamperDoc(doc2);
+  const beacon = { commitment: cid, beacon: { type: 'ceremony', digits, witnesses: ['Alice', 'Bob'] }, randomness: randomness.toString('hex'), seed };
+  const bid = idOf(cIndex + 1, 'BeaconRecord', beacon);
+  const log = await buildLog({
+    ...PUB, edit: (bodies) => {
+      bodies.push(...pre.out, ['DrawCommitment', commitment], ['BeaconRecord', beacon],
+        ['DrawResult', { commitment: cid, beacon: bid, outcome: 'drawn', draw: doc2 }]);
+    },
+  });
+  return { log, doc2, flags: pre.flags, rid: idOf(cIndex + 2, 'DrawResult', { commitment: cid, beacon: bid, outcome: 'drawn', draw: doc2 }) };
+}
+
+test('a revealed feedback draw: the log verifies, and the page\'s re-run from the API (web/logged.js) verifies it; a moved flagged firm is a mismatch', async (t) => {
+  const { log, doc2, flags, rid } = await revealedFeedbackLog();
+  verified(await run(log));
+  const fb = doc2.strata[4];
+  assert.equal(fb.class, 'feedback');
+  assert.deepEqual(fb.selected.slice().sort(), flags.map(f => f.uscc).filter(u => u !== A2).sort()); // "100%": every flagged firm in scope, not excluded
+  // the read-only API answered from the log's files by the page's test stand-in (no socket)
+  const { loadLog, handle } = await import('../browser/fake-api.mjs');
+  const { verifyLoggedDraw } = await import('../../web/logged.js');
+  const rerun = async ({ log: l, rid: id }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fairdraw-feedback-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    for (const [name, bytes] of l.files) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), bytes);
+    }
+    const st = loadLog(dir);
+    const get = async (p) => { const r = await handle(st, 'GET', p); assert.equal(r.status, 200, p); return Buffer.from(r.body); };
+    const detail = JSON.parse((await get(`/api/draws/${id}`)).toString('utf8'));
+    assert.deepEqual(detail.commitment.log_feedback, flags);
+    return verifyLoggedDraw(detail, async u => new Uint8Array(await get(u)));
+  };
+  const good = await rerun({ log, rid });
+  assert.equal(good.status, 'verified', JSON.stringify(good.differences));
+  // a draw document that lists a flagged firm in its class stratum instead
+  const bad = await revealedFeedbackLog((doc) => {
+    const u = doc.strata[4].selected[0];
+    doc.strata[4].selected = doc.strata[4].selected.slice(1);
+    const cls = doc.strata.find(s => s.class === doc.assignments.find(a => a.uscc === u).class);
+    cls.selected = [...cls.selected, u];
+  });
+  verified(await run(bad.log)); // verify.js does not replay: the log itself is consistent
+  const r = await rerun(bad);
+  assert.equal(r.status, 'mismatch');
+  assert.ok(r.differences.some(d => /^strata\[4\]\.selected/.test(d.path)), JSON.stringify(r.differences));
+});
+
+// ─── the shared vector tests/vectors/feedback-log (made by the Rust writer) ──
+
+const VECTOR = new URL('../vectors/feedback-log/', import.meta.url);
+const firm = n => `91330106MA${String(n).padStart(7, '0')}`; // firm n's USCC without its check digit
+const uscc = (n) => { const u = fs.readFileSync(new URL('enterprises.csv', VECTOR), 'utf8').split('\n').map(l => l.split(',')[0]).find(x => x.startsWith(firm(n))); assert.ok(u, `firm ${n}`); return u; };
+
+test('the shared vector feedback-log: `node web/verify.js log` verifies it; log_feedback and the feedback strata are the README\'s; every draw replays', async () => {
+  const dir = new URL('log/', VECTOR);
+  const cli = await import('node:child_process').then(cp => cp.spawnSync(process.execPath, ['web/verify.js', 'log', new URL('log', VECTOR).pathname], { cwd: new URL('../../', import.meta.url).pathname, encoding: 'utf8' }));
+  assert.equal(cli.status, 0, cli.stdout + cli.stderr);
+  assert.match(cli.stdout, /^VERIFIED: 39 entries/m);
+  const lines = fs.readFileSync(new URL('entries.jsonl', dir), 'utf8').split('\n').filter(Boolean);
+  const entries = lines.map((l, index) => ({ ...JSON.parse(l), index, id: sha([0], l).toString('hex'), ok: true }));
+  const id = i => entries[i].id;
+  // README "Expected log_feedback", by entry index
+  const p = (n, i) => ({ uscc: uscc(n), reason: 'problem', entry: id(i) });
+  const f = (n, i) => ({ uscc: uscc(n), reason: 'follow_up', entry: id(i) });
+  const expected = {
+    4: [],
+    29: [p(1, 7), p(3, 11), p(4, 12), p(7, 15), f(8, 23), p(10, 20), p(12, 21)],
+    36: [p(1, 7), p(3, 11), p(7, 15), f(8, 23), p(10, 20), p(12, 21)],
+  };
+  for (const [i, list] of Object.entries(expected)) {
+    const c = entries[i];
+    assert.equal(c.kind, 'DrawCommitment');
+    assert.deepEqual(c.body.log_feedback, list, `commitment ${i} as logged`);
+    assert.deepEqual(logFeedback(entries.slice(0, Number(i))), list, `commitment ${i} recomputed`);
+    assert.deepEqual(c.body.plan.feedback.flagged, list.map(x => x.uscc));
+  }
+  // README "Expected feedback strata", and each draw recomputed from the inputs, the log's flagged firms and the beacon's seed
+  const strata = {
+    6: [0, 0, 0, '1', 0, []],
+    31: [7, 1, 6, '1', 6, [1, 3, 4, 7, 8, 12]],
+    38: [2, 0, 2, '0.5', 1, [12]],
+  };
+  const read2 = name => new Uint8Array(fs.readFileSync(new URL(name, VECTOR)));
+  for (const [[i, want], planFile] of Object.entries(strata).map((x, k) => [x, `plan-${k + 1}.toml`])) {
+    const r = entries[i];
+    assert.equal(r.kind, 'DrawResult');
+    const doc = r.body.draw;
+    const fb = doc.strata.at(-1);
+    assert.equal(fb.class, 'feedback');
+    const [population, excluded, eligible, ratio, k, selected] = want;
+    assert.deepEqual([fb.population, fb.excluded, fb.eligible, fb.ratio, fb.sample_size], [population, excluded, eligible, ratio, k]);
+    assert.deepEqual(fb.selected.slice().sort(), selected.map(uscc).sort());
+    const c = entries.find(e => e.id === r.body.commitment);
+    const again = await computeDraw({
+      enterprises: read2('enterprises.csv'), inspectors: read2('inspectors.csv'), conflicts: read2('conflicts.csv'),
+      plan: read2(planFile), seed: doc.seed, logged: { flagged: c.body.plan.feedback.flagged },
+    });
+    // the effective plan adds the log's exclusions (LOG-FORMAT "The effective plan"): none here but the plan's own
+    assert.equal(again.plan_digest, c.body.plan_digest, `draw ${i}: the plan digest`);
+    assert.equal(canonicalJson(again), canonicalJson(doc), `draw ${i} replays`);
+  }
+  // draw 31's class A: the firms that are not flagged (firms 0 16 20)
+  assert.equal(entries[31].body.draw.strata[0].population, 3);
 });

@@ -5,7 +5,9 @@
 // ./witness.js), and "Publication" (in ./publication.js: a protected log's
 // blinded blobs and public checks, its auditor snapshots when present, sealed
 // draws). Not done here, and said so in the verdict: a full log's snapshot
-// blobs, effective plans (log_exclusions are checked, in ./ledger.js), receipts, drand BLS signatures, --checkpoint and replay.
+// blobs, effective plans (log_exclusions are checked, in ./ledger.js; log_feedback
+// and feedback.flagged, in ./feedback.js), receipts, drand BLS signatures,
+// --checkpoint and replay.
 // Output lines follow audit/verify.py log: `problem: …`, `note: …`, then
 // `TAMPERED: …` (code 1) or `VERIFIED: …` (code 0).
 
@@ -169,7 +171,7 @@ class LogVerifier {
     if (simulated) this.note(`${simulated} of ${log.length} entries were written under a simulated clock (--now): their times are not real`);
     this.lines.push(rateLine(visits(good))); // LOG-FORMAT "Joint visits"
     const nDraws = good.filter(e => e.kind === 'DrawResult').length;
-    const notDone = 'not done by verify.js: snapshot blobs, effective plans (beyond log_exclusions), receipts, drand BLS signatures; replay not done by verify.js';
+    const notDone = 'not done by verify.js: snapshot blobs, effective plans (beyond log_exclusions and log_feedback), receipts, drand BLS signatures; replay not done by verify.js';
     if (this.problems) {
       this.lines.push(`TAMPERED: ${this.problems} problem(s); ${notDone}`);
       return { code: 1, lines: this.lines, problems: this.problems, draws };
