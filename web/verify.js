@@ -69,6 +69,8 @@
 //   verifyDisclosure(bytes | text | object, {vkey})  (LOG-FORMAT "Disclosures")
 //       -> Promise<{code: 0|1, lines, problems, verdict}>
 //     checks 1–6 of a `fairdraw-disclosure/1` file; verdict: {uscc, class,
+//     stratum (the class, or 'feedback' for a firm the plan's feedback flags:
+//     its cutoff is that stratum's, SPEC §6.4),
 //     state, ticket, cutoff, selected, reason (out-of-scope | excluded |
 //     class-not-drawn | ticket-within-cutoff | ticket-above-cutoff), draw,
 //     plan_name, mode} or null when the receipts do not verify. Rejects with

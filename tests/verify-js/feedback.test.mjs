@@ -18,10 +18,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { computeDraw, verifyLog, canonicalJson } from '../../web/verify.js';
+import zlib from 'node:zlib';
+import { computeDraw, verifyLog, verifyDisclosure, canonicalJson } from '../../web/verify.js';
 import { logFeedback } from '../../web/verify/feedback.js';
 import { rebuildInputs } from '../../web/logged.js';
-import { buildLog, verified, tampered, ticketOf, PLAN } from './protected-log.mjs';
+import { buildLog, verified, tampered, ticketOf, PLAN, mth, auditPath } from './protected-log.mjs';
 
 const BASIC = new URL('../vectors/basic/', import.meta.url);
 const read = f => new Uint8Array(fs.readFileSync(new URL(f, BASIC)));
@@ -438,4 +439,47 @@ test('the shared vector feedback-log: `node web/verify.js log` verifies it; log_
   }
   // draw 31's class A: the firms that are not flagged (firms 0 16 20)
   assert.equal(entries[31].body.draw.strata[0].population, 3);
+});
+
+test('a disclosure of a flagged firm (the shared vector, draw 38): its cutoff is the feedback stratum\'s; the class cutoff is tampering', async () => {
+  const dir = new URL('log/', VECTOR);
+  const lines = fs.readFileSync(new URL('entries.jsonl', dir), 'utf8').split('\n').filter(Boolean);
+  const note = fs.readFileSync(new URL('checkpoint', dir), 'utf8');
+  const vkey = fs.readFileSync(new URL('log.pub', dir), 'utf8').trim();
+  const b64 = b => Buffer.from(b).toString('base64');
+  // LOG-FORMAT "Receipts": entry i against the newest checkpoint (size 39)
+  const receipt = i => ['c2sp.org/tlog-proof@v1', `extra ${b64(lines[i])}`, `index ${i}`, ...auditPath(i, lines).map(b64), '', note].join('\n');
+  const commitment = JSON.parse(lines[36]).body;
+  const doc = JSON.parse(lines[38]).body.draw;
+  const snap = zlib.gunzipSync(fs.readFileSync(new URL(`snapshots/${commitment.snapshots.enterprises.root}.jsonl.gz`, dir))).toString('utf8').split('\n').filter(Boolean);
+  assert.equal(mth(snap).toString('hex'), commitment.snapshots.enterprises.root);
+  const disclosure = (u, cutoffOf) => {
+    const index = snap.findIndex(l => JSON.parse(l)[0] === u);
+    const leaf = JSON.parse(snap[index]);
+    const tk = ticketOf(u, doc.seed);
+    const cutoff = cutoffOf(leaf[2]);
+    const selected = tk <= cutoff;
+    return {
+      format: 'fairdraw-disclosure/1', vkey, commitment: receipt(36), result: receipt(38), leaf, salt: '',
+      proof: { index, hashes: auditPath(index, snap).map(h => h.toString('hex')) },
+      verdict: { uscc: u, class: leaf[2], state: 'eligible', ticket: tk, cutoff, selected, why: selected ? '抽中' : '未抽中' },
+    };
+  };
+  const feedbackCutoff = () => doc.strata.at(-1).cutoff;
+  const classCutoff = c => doc.strata.find(x => x.class === c).cutoff;
+  for (const [n, selected] of [[12, true], [3, false]]) { // README: draw 38 selects firm 12 of the flagged 3 and 12
+    const r = await verifyDisclosure(disclosure(uscc(n), feedbackCutoff), { vkey });
+    assert.equal(r.code, 0, r.lines.join('\n'));
+    assert.equal(r.verdict.selected, selected);
+    assert.equal(r.verdict.stratum, 'feedback');
+    assert.match(r.lines.at(-1), /feedback stratum/);
+  }
+  // the same firm judged by its class's cutoff: not what the draw did
+  const wrong = await verifyDisclosure(disclosure(uscc(12), classCutoff), { vkey });
+  assert.equal(wrong.code, 1);
+  assert.ok(wrong.problems.some(p => /is not the feedback stratum's .* cutoff/.test(p)), wrong.lines.join('\n'));
+  // a firm the plan does not flag keeps its class's stratum
+  const plain = await verifyDisclosure(disclosure(uscc(0), classCutoff), { vkey });
+  assert.equal(plain.code, 0, plain.lines.join('\n'));
+  assert.equal(plain.verdict.stratum, plain.verdict.class);
 });
