@@ -22,7 +22,8 @@ import zlib from 'node:zlib';
 import { computeDraw, verifyLog, verifyDisclosure, canonicalJson } from '../../web/verify.js';
 import { logFeedback } from '../../web/verify/feedback.js';
 import { rebuildInputs } from '../../web/logged.js';
-import { buildLog, verified, tampered, ticketOf, PLAN, mth, auditPath } from './protected-log.mjs';
+import { buildLog, verified, tampered, ticketOf, mth, auditPath } from './protected-log.mjs';
+import { v2, PUB_TIME, idOf, resultsAfter, revealedFeedbackLog } from './feedback-log.mjs';
 
 const BASIC = new URL('../vectors/basic/', import.meta.url);
 const read = f => new Uint8Array(fs.readFileSync(new URL(f, BASIC)));
@@ -130,11 +131,6 @@ test('the feedback stratum: flagged firms in scope leave their class, k = ceil(N
 
 let n = 0;
 const entry = (kind, body) => ({ kind, body, index: n, id: `id${String(n++).padStart(3, '0')}`, ok: true });
-const v2 = (date, codes, extra = {}) => ({
-  format: 2, inspection_date: date, method: 'on_site',
-  items: codes.map((c, i) => ({ item: `事项${i}`, department: '市场监督管理局', codes: c, findings: '' })),
-  attachments: [], state: '已公示', pending: 'p-1', recorded_by: 'lu', reviewed_by: 'shen', ...extra,
-});
 const result = (uscc, res) => entry('InspectionResult', { draw: 'd', uscc, result: res });
 
 test('log_feedback rule 1: the last published results (greatest date, all of a joint visit) with a code A B C D or 8; the first such result', () => {
@@ -201,28 +197,8 @@ test('log_feedback rule 2: an open FollowUp (the first open one); closed ones do
 
 // ─── in a log: the commitment's log_feedback and its plan's feedback.flagged ─
 
-const PUB_TIME = '2026-12-10T02:00:00Z';
-/** The id of entry i of a buildLog log (its lines after index 6 carry PUB_TIME). */
-const idOf = (i, kind, body) => sha([0], canonicalJson({ body, index: i, kind, simulated: true, time: PUB_TIME, v: 1 })).toString('hex');
 const FEEDBACK = { ratio: '1', flagged: [] };
 
-/**
- * The entries after the first draw (from index 7): results of its targets,
- * an amendment and a follow-up. Returns {out: [[kind, body]…], flags (the
- * log_feedback they imply)}.
- */
-function resultsAfter(doc, rid) {
-  const out = [];
-  const add = (kind, body) => { const i = 7 + out.length; out.push([kind, body]); return idOf(i, kind, body); };
-  const [t0, t1, t2] = doc.assignments.map(a => a.uscc);
-  const r0 = add('InspectionResult', { draw: rid, uscc: t0, result: v2('2026-12-05', [['A', 'B']]) });
-  const r1 = add('InspectionResult', { draw: rid, uscc: t1, result: v2('2026-12-05', [['A']]) });
-  add('Amendment', { amends: r1, reason: '复核更正', result: { items: [{ item: '事项0', department: '市场监督管理局', codes: ['E'], findings: '' }] } });
-  const r2 = add('InspectionResult', { draw: rid, uscc: t2, result: v2('2026-12-05', [['1']]) });
-  const f2 = add('FollowUp', { result: r2, uscc: t2, action: 'correction', due: '2026-12-20' });
-  const flags = [{ uscc: t0, reason: 'problem', entry: r0 }, { uscc: t2, reason: 'follow_up', entry: f2 }].sort((a, b) => (a.uscc < b.uscc ? -1 : 1));
-  return { out, flags };
-}
 
 /**
  * A full log: the first draw, then results of its targets, a follow-up and a
@@ -316,35 +292,6 @@ test('the page\'s re-run of a logged feedback plan (web/logged.js): the TOML giv
 
 // ─── a revealed feedback draw: the log verifies, the page's re-run verifies ──
 
-const BUILD_CONFLICTS = 'inspector_id,uscc\nZF001,91330106MA2B00000U\n'; // protected-log.mjs's conflicts
-const FEEDBACK_PLAN = PLAN.replace('name = "保护模式测试"', 'name = "反馈计划"') + '\n[feedback]\nratio = "100%"\n';
-
-async function revealedFeedbackLog(tamperDoc = null) {
-  const PUB = { mode: 'full', pubTime: PUB_TIME };
-  const probe = await buildLog({ ...PUB, edit: () => {} });
-  const inputs = { enterprises: read('enterprises.csv'), inspectors: read('inspectors.csv'), conflicts: Buffer.from(BUILD_CONFLICTS), plan: FEEDBACK_PLAN };
-  const pre = resultsAfter(probe.doc, probe.ids.result);
-  const first = probe.lines[4] && JSON.parse(probe.lines[4]).body;
-  const plan0 = (await computeDraw({ ...inputs, seed: 'plan only', logged: { flagged: pre.flags.map(f => f.uscc) } })).plan;
-  const commitment = { ...first, plan: plan0, plan_digest: sha(canonicalJson(plan0)).toString('hex'), log_feedback: pre.flags };
-  const cIndex = 7 + pre.out.length;
-  const cid = idOf(cIndex, 'DrawCommitment', commitment);
-  const digits = '27182818284590452353602874';
-  const randomness = sha('fairdraw-v1/ceremony', [0], digits, [0], 'Alice', [0], 'Bob');
-  const seed = sha('fairdraw-v1/seed', [0], Buffer.from(cid, 'hex'), randomness).toString('hex');
-  const doc2 = await computeDraw({ ...inputs, seed, logged: { flagged: pre.flags.map(f => f.uscc) } });
-  assert.equal(doc2.plan_digest, commitment.plan_digest);
-  if (tamperDoc) tamperDoc(doc2);
-  const beacon = { commitment: cid, beacon: { type: 'ceremony', digits, witnesses: ['Alice', 'Bob'] }, randomness: randomness.toString('hex'), seed };
-  const bid = idOf(cIndex + 1, 'BeaconRecord', beacon);
-  const log = await buildLog({
-    ...PUB, edit: (bodies) => {
-      bodies.push(...pre.out, ['DrawCommitment', commitment], ['BeaconRecord', beacon],
-        ['DrawResult', { commitment: cid, beacon: bid, outcome: 'drawn', draw: doc2 }]);
-    },
-  });
-  return { log, doc2, flags: pre.flags, rid: idOf(cIndex + 2, 'DrawResult', { commitment: cid, beacon: bid, outcome: 'drawn', draw: doc2 }) };
-}
 
 test('a revealed feedback draw: the log verifies, and the page\'s re-run from the API (web/logged.js) verifies it; a moved flagged firm is a mismatch', async (t) => {
   const { log, doc2, flags, rid } = await revealedFeedbackLog();
