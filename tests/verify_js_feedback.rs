@@ -7,7 +7,8 @@
 //! of a log with a revealed feedback draw), and the shared vector
 //! tests/vectors/feedback-log (`node web/verify.js log` verifies it; its
 //! README's log_feedback lists and feedback strata; every draw replays; a
-//! flagged firm's disclosure is judged by the feedback stratum's cutoff). The
+//! flagged firm's disclosure is judged by the feedback stratum's cutoff; a
+//! sealed feedback draw's five strata). The
 //! expected tickets and selections are computed in the tests from the spec
 //! text.
 
@@ -22,7 +23,7 @@ fn feedback_from_results_in_verify_js() {
     let out = Command::new("node").args(["--test", file]).current_dir(root()).output().expect("node must be installed");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{file}: {text}");
-    assert!(text.contains("# pass 13") && text.contains("# fail 0"), "every node test of {file} ran: {text}");
+    assert!(text.contains("# pass 14") && text.contains("# fail 0"), "every node test of {file} ran: {text}");
 }
 
 /// The draw page of a feedback draw, in zh and en (tests/browser/feedback-page.mjs):

@@ -307,7 +307,7 @@ function checkpointSection(d) {
 // A sealed (embargoed) draw: the list and teams stay unpublished until its
 // date; the log shows only the document's digest and each class's counts.
 function sealedNotice(sealed) {
-  const rows = (sealed.strata || []).map(s => [s.class, num(s.population), num(s.excluded), num(s.eligible), num(s.sample_size)]);
+  const rows = (sealed.strata || []).map(s => [s.class === FEEDBACK_CLASS ? t('strata.feedback') : s.class, num(s.population), num(s.excluded), num(s.eligible), num(s.sample_size)]);
   return h('div', { class: 'sealed' },
     notice('info', sealedText(sealed), null),
     table(t('strata.title'), [t('strata.class'), t('strata.population'), t('strata.excluded'), t('strata.eligible'), t('strata.sample')], rows, { id: 'sealed-strata' }),

@@ -4,7 +4,8 @@
 // feedback stratum (flagged firms in scope leave their class, k = ceil(N·r)
 // without min or max, unchanged tickets, targets after D, the firm keeps its
 // class), `log_feedback` re-derived from hand-made entries (each rule), the
-// tampering a verifier reports, the optional `by` on DrawCommitment,
+// tampering a verifier reports, a sealed feedback draw's five strata, a
+// flagged firm's disclosure, the optional `by` on DrawCommitment,
 // BeaconRecord and DrawPublication, a logged feedback plan re-run the way
 // the page does it (web/logged.js, from the API of a log with a revealed
 // feedback draw), and the shared vector tests/vectors/feedback-log (made by
@@ -22,7 +23,7 @@ import zlib from 'node:zlib';
 import { computeDraw, verifyLog, verifyDisclosure, canonicalJson } from '../../web/verify.js';
 import { logFeedback } from '../../web/verify/feedback.js';
 import { rebuildInputs } from '../../web/logged.js';
-import { buildLog, verified, tampered, ticketOf, mth, auditPath } from './protected-log.mjs';
+import { buildLog, verified, tampered, ticketOf, mth, auditPath, PLAN } from './protected-log.mjs';
 import { v2, PUB_TIME, idOf, resultsAfter, revealedFeedbackLog } from './feedback-log.mjs';
 
 const BASIC = new URL('../vectors/basic/', import.meta.url);
@@ -244,6 +245,21 @@ test('a commitment with feedback whose log_feedback and flagged are the log\'s v
 test('a protected log cannot commit a plan with feedback', async () => {
   const log = await buildLog({ mode: 'protected', commit: (b) => { b.plan = { ...b.plan, feedback: { ratio: '1', flagged: [] } }; b.plan_digest = sha(canonicalJson(b.plan)).toString('hex'); b.log_feedback = []; } });
   tampered(await run(log), /entry 4 \(DrawCommitment\): a protected log cannot commit a plan with feedback/);
+});
+
+test('a sealed feedback draw: the seal lists five strata, the fifth "feedback"; its publication matches', async () => {
+  const sealedLog = (publish, change = () => {}) => buildLog({
+    mode: 'full', embargo: true, publish, plan: `${PLAN}\n[feedback]\nratio = "50%"\n`,
+    commit: (b) => { b.log_feedback = []; },
+    edit: (bodies) => change(bodies[6][1].sealed),
+  });
+  const log = await sealedLog(true);
+  const sealed = JSON.parse(log.lines[6]).body.sealed;
+  assert.deepEqual(sealed.strata.map(s => s.class), ['A', 'B', 'C', 'D', 'feedback']);
+  verified(await run(log));
+  verified(await run(await sealedLog(false)));
+  tampered(await run(await sealedLog(false, (s) => { s.strata[4].class = 'E'; })), /entry 6 \(DrawResult\): body fields: wrong type or format: sealed/);
+  tampered(await run(await sealedLog(false, (s) => { s.strata.pop(); s.strata.pop(); })), /entry 6 \(DrawResult\): body fields: wrong type or format: sealed/);
 });
 
 test('optional `by` on DrawCommitment, BeaconRecord and DrawPublication: a string', async () => {
