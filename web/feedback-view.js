@@ -14,9 +14,9 @@
 import { t } from './i18n.js';
 import { h, section, table, code } from './dom.js';
 import { percent } from './view-draw.js';
+import { FEEDBACK_CLASS } from './verify/plan.js';
 
-/** The feedback stratum's class (SPEC §6.4), as the draw document lists it. */
-export const FEEDBACK_CLASS = 'feedback';
+export { FEEDBACK_CLASS };
 // Firms whose dates are looked up (one request each); more are shown without a date.
 const MAX_LOOKUPS = 50;
 const PARALLEL = 8;

@@ -13,6 +13,7 @@ import { leafHash, verifyInclusion } from './merkle.js';
 import { verifyReceipt } from './receipt.js';
 import { blindOf, enterpriseState } from './protected.js';
 import { ticket } from './tickets.js';
+import { FEEDBACK_CLASS as FEEDBACK } from './plan.js';
 
 export const DISCLOSURE_FORMAT = 'fairdraw-disclosure/1';
 const KEYS = ['format', 'vkey', 'commitment', 'result', 'leaf', 'salt', 'proof', 'verdict'];
@@ -81,8 +82,6 @@ async function openEntry(receiptText, key, what) {
   if (!isPlainObject(entry) || !isPlainObject(entry.body) || entry.index !== r.index) return { problem: `the ${what} receipt's entry is not a log entry at index ${r.index}` };
   return { entry, id: r.id };
 }
-
-const FEEDBACK = 'feedback'; // SPEC §6.4: the class of the feedback stratum
 
 /** Why, in plain words (the page translates the `reason` code). */
 function reasonOf(state, cutoff, tk) {

@@ -13,6 +13,8 @@ import { METHOD_ERROR, effectiveMethod, itemMethods, methodWord } from './method
 
 export const SPEC_ALGORITHM = 'fairdraw-v1';
 export const CLASSES = ['A', 'B', 'C', 'D'];
+/** §6.4: the `class` of the feedback stratum, listed after D. */
+export const FEEDBACK_CLASS = 'feedback';
 
 const RATIO_SYNTAX = 'is not a ratio such as "5%" or "0.05" (digits, optionally a point and decimals, optionally %)';
 const RATIO_MAX_SCALE = 18;

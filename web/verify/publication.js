@@ -10,7 +10,7 @@
 import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js';
 import { sha256, hex, utf8 } from './sha256.js';
 import { merkleRoot } from './merkle.js';
-import { CLASSES } from './plan.js';
+import { CLASSES, FEEDBACK_CLASS } from './plan.js';
 import { chinaDate, isDate } from './time.js';
 import { gunzip, blobLines } from './gzip.js';
 import { REGISTRIES, checkBlindedSnapshot, publicDocumentChecks, recomputeBlinded } from './protected.js';
@@ -19,7 +19,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const isCount = v => Number.isSafeInteger(v) && v >= 0;
 const SEALED_STRATUM = ['class', 'population', 'excluded', 'eligible', 'sample_size'];
 // the document's strata: A, B, C, D, and with feedback (SPEC §6.4) a fifth, "feedback"
-const SEALED_GROUPS = [...CLASSES, 'feedback'];
+const SEALED_GROUPS = [...CLASSES, FEEDBACK_CLASS];
 export const PROTECTED_NOTE = 'protected log: replay, eligibility of unselected firms and team rules that use private fields need the auditor export';
 
 /** Body field types of LOG-FORMAT "Kinds and their body fields" added by the publication section. */

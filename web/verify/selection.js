@@ -4,7 +4,7 @@
 // the header of web/verify.js for the API and the interpretation notes).
 
 import { cmpCodePoint } from './order.js';
-import { CLASSES } from './plan.js';
+import { CLASSES, FEEDBACK_CLASS as FEEDBACK } from './plan.js';
 import { ticket, ticketDigestsFor, ticketFromDigest } from './tickets.js';
 
 /** §6.3: the same month and day three years after `start` (29 February gives 28 February). */
@@ -78,7 +78,6 @@ export async function drawStrata(ents, plan, meta, whereTests, seedHex) {
   const excludeSet = new Set(plan.exclude);
   const wakes = plan.scope.wake ? new Map(plan.scope.wake.woken) : null;
   const flagged = plan.feedback ? new Set(plan.feedback.flagged) : null;
-  const FEEDBACK = 'feedback'; // §6.4: the fifth stratum's class, listed last
   const groups = flagged ? [...CLASSES, FEEDBACK] : CLASSES;
   const byClass = Object.fromEntries(groups.map(c => [c, { population: 0, excluded: 0, eligible: [] }]));
   for (const e of ents.list) {
