@@ -8,6 +8,7 @@
 import { t } from './i18n.js';
 import { h, dl, code, clear } from './dom.js';
 import { getText } from './api.js';
+import { FEEDBACK_CLASS } from './verify/plan.js';
 
 let result = null; // the last check: {status: 'checking' | 'verified' | 'tampered' | 'invalid', …}
 
@@ -53,6 +54,7 @@ function verdictView(r) {
   return h('div', { class: `notice ${v.selected ? 'notice-ok' : 'notice-info'}`, role: 'status', 'data-disclosure-status': 'verified', 'data-selected': String(v.selected) },
     h('p', { class: 'notice-title disclosure-verdict' }, t(v.selected ? 'disc.selected' : 'disc.not_selected', { uscc: v.uscc, plan: v.plan_name })),
     h('p', { class: 'disclosure-why' }, t(`disc.why.${v.reason}`)),
+    v.stratum === FEEDBACK_CLASS ? h('p', { class: 'disclosure-feedback' }, t('disc.feedback')) : null,
     dl([
       [t('disc.draw'), h('a', { href: `/draws/${encodeURIComponent(v.draw)}` }, code(v.draw))],
       [t('ent.class'), v.class],

@@ -255,6 +255,9 @@ export function planToToml(plan) {
   if (plan.strata) { // SPEC §6.1
     L.push('', '[strata]', `region_digits = ${tomlInt(plan.strata.region_digits, 'strata.region_digits')}`, `floor = ${tomlString(plan.strata.floor)}`);
   }
+  if (plan.feedback) { // SPEC §6.4; its `flagged` comes from the log (inputsFrom)
+    L.push('', '[feedback]', `ratio = ${tomlString(plan.feedback.ratio)}`);
+  }
   const team = plan.team;
   L.push('', '[team]');
   L.push(`size = ${tomlInt(team.size, 'team.size')}`);
@@ -292,8 +295,9 @@ function inputsFrom(csv, plan) {
     plan: toml,
     planFiles: files,
     // What the writer added from the log at commit and TOML cannot say: the
-    // batch reference and the wake-ups as of the commitment (SPEC §3.3, §6.3).
-    logged: { annual: plan.annual, wake: plan.scope && plan.scope.wake },
+    // batch reference, the wake-ups as of the commitment and the firms its
+    // results flag (SPEC §3.3, §6.3, §6.4).
+    logged: { annual: plan.annual, wake: plan.scope && plan.scope.wake, flagged: plan.feedback && plan.feedback.flagged },
     names: { enterprises: 'enterprises snapshot', inspectors: 'inspectors snapshot', conflicts: 'conflicts snapshot', plan: 'commitment plan' },
   };
 }

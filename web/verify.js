@@ -69,6 +69,8 @@
 //   verifyDisclosure(bytes | text | object, {vkey})  (LOG-FORMAT "Disclosures")
 //       -> Promise<{code: 0|1, lines, problems, verdict}>
 //     checks 1–6 of a `fairdraw-disclosure/1` file; verdict: {uscc, class,
+//     stratum (the class, or 'feedback' for a firm the plan's feedback flags:
+//     its cutoff is that stratum's, SPEC §6.4),
 //     state, ticket, cutoff, selected, reason (out-of-scope | excluded |
 //     class-not-drawn | ticket-within-cutoff | ticket-above-cutoff), draw,
 //     plan_name, mode} or null when the receipts do not verify. Rejects with
@@ -109,6 +111,7 @@
 //   note.js            C2SP signed notes, checkpoints, cosignature/v1 (Ed25519)
 //   commitments.js     LOG-FORMAT "Abandoned and competing commitments"
 //   ledger.js          LOG-FORMAT "The effective plan" (log_exclusions), "The burden ledger and caps"
+//   feedback.js        SPEC §6.4, LOG-FORMAT "Feedback from results": log_feedback and the plan's feedback.flagged
 //   witness.js         LOG-FORMAT "Witnesses and cosignatures"
 //   publication.js     LOG-FORMAT "Publication": modes, sealed draws, DrawPublication
 //   protected.js       blinds, blinded snapshots, enterprise states, the public checks 1–6

@@ -8,6 +8,7 @@ import { outcomeBadge, sealedText } from './view-draws.js';
 import { pagedTable, scrollToListInUrl } from './paged-table.js';
 import { progressView, whereText } from './verify-progress.js';
 import { replacementsOf, currentTeams, inspectorNames } from './replacements.js';
+import { FEEDBACK_CLASS, feedbackSection, feedbackText, loadFeedbackDates } from './feedback-view.js';
 
 const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 const MAX_LISTED_DIFFERENCES = 50;
@@ -18,11 +19,14 @@ let detailRef = null;
 // The draw's Replacement entries (LOG-FORMAT "Replacing an inspector"), read from the log's entries:
 // {entries, teams (as they now stand), names: Map(id -> {name, department})} or {error}.
 let replaced = null;
+// SPEC §6.4: the date of each feedback-drawn firm's flagging entry (entry id -> date).
+let feedbackDates = new Map();
 
 export async function load({ id }) {
   verifyState = { status: null };
   detailRef = await api.draw(id);
   replaced = await readReplacements(detailRef);
+  feedbackDates = await loadFeedbackDates(detailRef, api.enterprise);
   return detailRef;
 }
 
@@ -80,10 +84,11 @@ function header(d) {
 
 function contents(d) {
   const all = [['verify', 'verify.title'], ['plan', 'plan.title'], ['commitment', 'commit.title'], ['snapshots', 'snap.title'],
-    ['strata', 'strata.title'], ['targets', 'targets.title'], ['exclusions', 'excl.title'], ['checkpoint', 'cp.title']];
+    ['strata', 'strata.title'], ['feedback', 'feedback.title'], ['targets', 'targets.title'], ['exclusions', 'excl.title'], ['checkpoint', 'cp.title']];
   if (replacementsShown()) all.splice(all.findIndex(([id]) => id === 'targets') + 1, 0, ['replacements', 'repl.title']);
   // an infeasible draw has no strata or targets sections
-  const ids = all.filter(([id]) => d.draw || (id !== 'strata' && id !== 'targets'));
+  const ids = all.filter(([id]) => (d.draw || (id !== 'strata' && id !== 'targets' && id !== 'feedback'))
+    && (id !== 'feedback' || Boolean(d.commitment.plan.feedback)));
   return h('nav', { class: 'toc', 'aria-label': t('draw.sections') },
     h('ul', {}, ids.map(([id, key]) => h('li', {}, h('a', { href: `#${id}` }, t(key))))));
 }
@@ -111,6 +116,7 @@ function planSection(d) {
       [t('plan.date'), plan.inspection_date || t('plan.date.none')],
       [t('plan.method'), h('span', { id: 'plan-method', 'data-method': plan.method || 'on_site' }, methodText(plan))],
       [t('plan.exclude'), t('plan.exclude.n', { n: num(plan.exclude.length) })],
+      plan.feedback ? [t('plan.feedback'), h('span', { id: 'plan-feedback' }, feedbackText(plan))] : null,
       plan.max_draws_per_year !== null && plan.max_draws_per_year !== undefined ? [t('plan.maxdraws'), num(plan.max_draws_per_year)] : null,
     ]),
     h('h3', {}, t('plan.items')),
@@ -186,7 +192,7 @@ function strataSection(d) {
   return section('strata', t('strata.title'),
     h('p', { class: 'muted' }, t('strata.intro')),
     table(t('strata.title'), [t('strata.class'), t('strata.population'), t('strata.excluded'), t('strata.eligible'), t('strata.ratio'), t('strata.sample'), t('strata.cutoff')],
-      d.draw.strata.map(s => [{ th: true, value: s.class }, num(s.population), num(s.excluded), num(s.eligible), percent(s.ratio), num(s.sample_size),
+      d.draw.strata.map(s => [{ th: true, value: s.class === FEEDBACK_CLASS ? t('strata.feedback') : s.class }, num(s.population), num(s.excluded), num(s.eligible), percent(s.ratio), num(s.sample_size),
         s.cutoff ? code(s.cutoff, { class: 'hash ticket' }) : t('strata.nocutoff')]), { id: 'strata-table', cls: 'wide', hideCaption: true }));
 }
 
@@ -301,7 +307,7 @@ function checkpointSection(d) {
 // A sealed (embargoed) draw: the list and teams stay unpublished until its
 // date; the log shows only the document's digest and each class's counts.
 function sealedNotice(sealed) {
-  const rows = (sealed.strata || []).map(s => [s.class, num(s.population), num(s.excluded), num(s.eligible), num(s.sample_size)]);
+  const rows = (sealed.strata || []).map(s => [s.class === FEEDBACK_CLASS ? t('strata.feedback') : s.class, num(s.population), num(s.excluded), num(s.eligible), num(s.sample_size)]);
   return h('div', { class: 'sealed' },
     notice('info', sealedText(sealed), null),
     table(t('strata.title'), [t('strata.class'), t('strata.population'), t('strata.excluded'), t('strata.eligible'), t('strata.sample')], rows, { id: 'sealed-strata' }),
@@ -318,6 +324,7 @@ export function render(d) {
     commitmentSection(d),
     snapshotsSection(d),
     strataSection(d),
+    feedbackSection(d, feedbackDates),
     targetsSection(d),
     replacementsSection(d),
     exclusionsSection(d),

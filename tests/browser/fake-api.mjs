@@ -145,15 +145,18 @@ async function enterpriseReport(st, uscc) {
       && (plan.scope.industries.length === 0 || plan.scope.industries.some(p => row[4].startsWith(p)))
       && whereOk;
     const excluded = plan.exclude.includes(uscc);
-    const stratum = d.result.body.draw?.strata.find(s => s.class === row[2]);
+    // SPEC §6.4: a firm the plan's feedback flags is drawn in the feedback stratum
+    const flagged = Array.isArray(plan.feedback?.flagged) && plan.feedback.flagged.includes(uscc);
+    const stratum = d.result.body.draw?.strata.find(s => s.class === (flagged ? 'feedback' : row[2]));
     entry.eligible = inScope && !excluded;
     entry.reason = !inScope ? 'out of scope (status, region, industry or filter)' : excluded ? 'excluded by the plan (e.g. inspected this year)' : null;
     entry.ticket = await ticket(uscc, d.beacon.body.seed);
     entry.cutoff = stratum ? stratum.cutoff : null;
     entry.selected = !!stratum && stratum.selected.includes(uscc);
+    const layer = flagged ? '结果反馈层（上次检查发现问题或有未办结的后续处置）' : `${row[2]} 类`;
     entry.explanation = !entry.eligible ? `未参与抽取：${entry.reason}。`
-      : entry.selected ? `被抽中：抽签号 ${entry.ticket} ≤ ${row[2]} 类分界值 ${entry.cutoff}。`
-        : `未被抽中：抽签号 ${entry.ticket} > ${row[2]} 类分界值 ${entry.cutoff ?? '（本类不抽取）'}。`;
+      : entry.selected ? `被抽中：抽签号 ${entry.ticket} ≤ ${layer}分界值 ${entry.cutoff}。`
+        : `未被抽中：抽签号 ${entry.ticket} > ${layer}分界值 ${entry.cutoff ?? '（本层不抽取）'}。`;
     entry.inclusion = {
       root: c.snapshots.enterprises.root, size: snap.leaves.length, index,
       leaf: snap.leaves[index].toString('utf8'),

@@ -13,6 +13,7 @@ import { leafHash, verifyInclusion } from './merkle.js';
 import { verifyReceipt } from './receipt.js';
 import { blindOf, enterpriseState } from './protected.js';
 import { ticket } from './tickets.js';
+import { FEEDBACK_CLASS as FEEDBACK } from './plan.js';
 
 export const DISCLOSURE_FORMAT = 'fairdraw-disclosure/1';
 const KEYS = ['format', 'vkey', 'commitment', 'result', 'leaf', 'salt', 'proof', 'verdict'];
@@ -98,8 +99,9 @@ const REASON_WORDS = {
 
 /**
  * Verifies a disclosure. Resolves to {code: 0 verified | 1 tampered, lines,
- * problems, verdict: {uscc, class, state, ticket, cutoff, selected, reason,
- * draw, plan_name, mode}} (verdict null when check 2 fails); rejects with a
+ * problems, verdict: {uscc, class, stratum (its class, or 'feedback' for a
+ * firm the plan's feedback flags, SPEC §6.4), state, ticket, cutoff,
+ * selected, reason, draw, plan_name, mode}} (verdict null when check 2 fails); rejects with a
  * FairdrawError (exit 2, kind 'not-a-disclosure') for bad input: not JSON,
  * wrong shape or types, a malformed key.
  */
@@ -125,7 +127,7 @@ export async function verifyDisclosure(input, { vkey } = {}) {
     else {
       const v = verdict;
       lines.push(`VERIFIED: ${v.uscc} in draw ${v.draw}: ${v.selected ? 'selected' : 'not selected'}, ${REASON_WORDS[v.reason]} `
-        + `(class ${v.class}, ${v.state}, ticket ${v.ticket}, cutoff ${v.cutoff === null ? 'none' : v.cutoff}; ${v.mode} log)`);
+        + `(class ${v.class}${v.stratum === FEEDBACK ? ', feedback stratum' : ''}, ${v.state}, ticket ${v.ticket}, cutoff ${v.cutoff === null ? 'none' : v.cutoff}; ${v.mode} log)`);
     }
     return { code: problems.length ? 1 : 0, lines, problems, verdict };
   };
@@ -172,21 +174,26 @@ export async function verifyDisclosure(input, { vkey } = {}) {
     if (!ok) problem(`${isProtected ? 'the blinded leaf' : 'the leaf'} ${committed} is not included at index ${d.proof.index} of the committed ${isProtected ? 'blinded ' : ''}enterprise tree ${tree.root} (${tree.count} leaves)`);
   }
 
-  // check 5: the ticket under the document's seed, the class's cutoff
-  const stratum = Array.isArray(doc.strata) ? doc.strata.find(s => isPlainObject(s) && s.class === cls) : undefined;
+  // check 5: the ticket under the document's seed, the class's cutoff — for a
+  // firm the plan's feedback flags, the feedback stratum's (SPEC §6.4: it
+  // leaves its class's stratum)
+  const fb = isPlainObject(cb.plan.feedback) ? cb.plan.feedback : null;
+  const group = fb && Array.isArray(fb.flagged) && fb.flagged.includes(uscc) ? FEEDBACK : cls;
+  const stratum = Array.isArray(doc.strata) ? doc.strata.find(s => isPlainObject(s) && s.class === group) : undefined;
   const tk = isStr(doc.seed) && isStr(uscc) ? await ticket(uscc, doc.seed) : null;
   if (v.ticket !== tk) problem(`verdict.ticket ${show(v.ticket)} is not the ticket of ${uscc} under the draw's seed (${show(tk)})`);
   const cutoff = stratum ? stratum.cutoff : undefined;
-  if (!stratum) problem(`the draw has no stratum for class ${show(cls)}`);
-  else if (v.cutoff !== cutoff) problem(`verdict.cutoff ${show(v.cutoff)} is not the class ${cls} cutoff ${show(cutoff)}`);
+  const name = group === FEEDBACK ? `feedback stratum's (${uscc} is flagged by the plan's feedback)` : `class ${cls}`;
+  if (!stratum) problem(`the draw has no stratum for ${group === FEEDBACK ? 'feedback' : `class ${show(cls)}`}`);
+  else if (v.cutoff !== cutoff) problem(`verdict.cutoff ${show(v.cutoff)} is not the ${name} cutoff ${show(cutoff)}`);
 
   // check 6: selected exactly when eligible and ticket ≤ cutoff, as the document lists it and the verdict says
   if (stratum && state !== null && tk !== null) {
     const selected = state === 'eligible' && cutoff !== null && tk <= cutoff;
     const listed = Array.isArray(stratum.selected) && stratum.selected.includes(uscc);
-    if (selected !== listed) problem(`the draw ${listed ? 'lists' : 'does not list'} ${uscc} in stratum ${cls}, yet by its state and ticket it is ${selected ? '' : 'not '}selected`);
+    if (selected !== listed) problem(`the draw ${listed ? 'lists' : 'does not list'} ${uscc} in stratum ${group}, yet by its state and ticket it is ${selected ? '' : 'not '}selected`);
     if (v.selected !== selected) problem(`verdict.selected is ${v.selected}, but the firm is ${selected ? '' : 'not '}selected`);
-    return finish({ uscc, class: cls, state, ticket: tk, cutoff, selected, reason: reasonOf(state, cutoff, tk), draw: drawId, plan_name: doc.plan_name, mode: isProtected ? 'protected' : 'full' });
+    return finish({ uscc, class: cls, stratum: group, state, ticket: tk, cutoff, selected, reason: reasonOf(state, cutoff, tk), draw: drawId, plan_name: doc.plan_name, mode: isProtected ? 'protected' : 'full' });
   }
   return finish(null);
 }

@@ -33,10 +33,12 @@ export async function computeDraw(inputs) {
   // §3: plan (+ the files it names)
   const { plan, meta } = await readPlan(planInput, planFiles, names.plan, ents, insps);
   // A logged plan (web/logged.js) also carries what the writer added from the
-  // log at commit: its annual batch and its wake-ups (SPEC §3.3, §6.3).
+  // log at commit: its annual batch, its wake-ups and the firms its results
+  // flag (SPEC §3.3, §6.3, §6.4).
   const logged = inputs.logged || {};
   if (isPlainObject(logged.annual)) plan.annual = logged.annual;
   if (isPlainObject(logged.wake) && plan.scope.wake) plan.scope.wake = logged.wake;
+  if (Array.isArray(logged.flagged) && plan.feedback) plan.feedback.flagged = logged.flagged;
   const planDigest = hex(await sha256(utf8(canonicalJson(plan))));
 
   // §5: snapshots

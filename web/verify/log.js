@@ -5,7 +5,9 @@
 // ./witness.js), and "Publication" (in ./publication.js: a protected log's
 // blinded blobs and public checks, its auditor snapshots when present, sealed
 // draws). Not done here, and said so in the verdict: a full log's snapshot
-// blobs, effective plans (log_exclusions are checked, in ./ledger.js), receipts, drand BLS signatures, --checkpoint and replay.
+// blobs, effective plans (log_exclusions are checked, in ./ledger.js; log_feedback
+// and feedback.flagged, in ./feedback.js), receipts, drand BLS signatures,
+// --checkpoint and replay.
 // Output lines follow audit/verify.py log: `problem: …`, `note: …`, then
 // `TAMPERED: …` (code 1) or `VERIFIED: …` (code 0).
 
@@ -15,6 +17,7 @@ import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js'
 import { NoteError, parseVerifierKey, openCheckpoint, splitNote } from './note.js';
 import { suspects } from './commitments.js';
 import * as wakes from './wakes.js';
+import * as feedback from './feedback.js';
 import { logExclusions, logHistory, externalChecksProblem } from './ledger.js';
 import { REPLACEMENT_BODY, ReplacementChecks, bodyProblem as replacementProblem } from './replace.js';
 import { canonicalMethodProblem } from './methods.js';
@@ -59,7 +62,7 @@ const BODY = {
 };
 // Kinds whose body may name the account that wrote it (optional `by`,
 // LOG-FORMAT "Accounts and roles").
-const BY_KINDS = ['InspectionResult', 'Amendment'];
+const BY_KINDS = ['DrawCommitment', 'BeaconRecord', 'DrawPublication', 'InspectionResult', 'Amendment'];
 /** The public files of a log directory that verifyLog reads. */
 export const LOG_FILES = ['log.pub', 'entries.jsonl', 'checkpoints.jsonl', 'checkpoint', 'cosignatures.jsonl'];
 const ENTRY_KEYS = ['body', 'index', 'kind', 'simulated', 'time', 'v'];
@@ -168,7 +171,7 @@ class LogVerifier {
     if (simulated) this.note(`${simulated} of ${log.length} entries were written under a simulated clock (--now): their times are not real`);
     this.lines.push(rateLine(visits(good))); // LOG-FORMAT "Joint visits"
     const nDraws = good.filter(e => e.kind === 'DrawResult').length;
-    const notDone = 'not done by verify.js: snapshot blobs, effective plans (beyond log_exclusions), receipts, drand BLS signatures; replay not done by verify.js';
+    const notDone = 'not done by verify.js: snapshot blobs, effective plans (beyond log_exclusions and log_feedback), receipts, drand BLS signatures; replay not done by verify.js';
     if (this.problems) {
       this.lines.push(`TAMPERED: ${this.problems} problem(s); ${notDone}`);
       return { code: 1, lines: this.lines, problems: this.problems, draws };
@@ -289,6 +292,7 @@ class LogVerifier {
     if (kind === 'AnnualPlan' && Object.hasOwn(body, 'by')) fields.by = 'str';
     if (kind === 'DrawCommitment' && isProtected) fields.blinded = 'roots';
     if (kind === 'DrawCommitment' && Object.hasOwn(body, 'log_wakes')) fields.log_wakes = 'list';
+    if (kind === 'DrawCommitment' && Object.hasOwn(body, 'log_feedback')) fields.log_feedback = 'list'; // "Feedback from results"
     if (kind === 'WakeUp') for (const f of wakes.OPTIONAL) if (Object.hasOwn(body, f)) fields[f] = 'str';
     if (kind === 'DrawResult') {
       if (body.outcome === 'drawn' && Object.hasOwn(body, 'sealed')) fields.sealed = 'sealed';
@@ -363,6 +367,7 @@ class LogVerifier {
     else if (canonicalJson(beacon) !== '{"type":"ceremony"}') this.problem(`${where}: beacon ${canonicalJson(beacon)} is neither drand nor {"type":"ceremony"}`);
     const earlier = [...this.byId.values()].filter(x => x.ok && x.index < e.index);
     for (const msg of wakes.commitmentProblems(e, b, earlier)) this.problem(`${where}: ${msg}`);
+    for (const msg of feedback.commitmentProblems(b, earlier, { isProtected: this.publication.isProtected })) this.problem(`${where}: ${msg}`);
     const earlierById = new Map([...this.byId].filter(([, x]) => x.ok));
     for (const m of referenceProblems(b, earlierById)) this.problem(`${where}: ${m}`);
   }

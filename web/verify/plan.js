@@ -13,6 +13,8 @@ import { METHOD_ERROR, effectiveMethod, itemMethods, methodWord } from './method
 
 export const SPEC_ALGORITHM = 'fairdraw-v1';
 export const CLASSES = ['A', 'B', 'C', 'D'];
+/** §6.4: the `class` of the feedback stratum, listed after D. */
+export const FEEDBACK_CLASS = 'feedback';
 
 const RATIO_SYNTAX = 'is not a ratio such as "5%" or "0.05" (digits, optionally a point and decimals, optionally %)';
 const RATIO_MAX_SCALE = 18;
@@ -62,7 +64,7 @@ function ratioLE(a, b) { // a <= b
 // §3 The plan  (TOML -> validated, canonical plan §3.3)
 // ═════════════════════════════════════════════════════════════════════════════
 
-const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team', 'caps', 'strata', 'method', 'prefer_offsite'];
+const PLAN_KEYS = ['name', 'department', 'inspection_date', 'items_file', 'items', 'exclude', 'exclude_file', 'max_draws_per_year', 'embargo_until', 'embargo_working_days', 'ratios', 'min', 'max', 'scope', 'team', 'caps', 'strata', 'method', 'prefer_offsite', 'feedback'];
 const CAP_KEYS = ['visits_per_firm_per_year', 'on_site_per_department_per_year', 'same_item_per_year'];
 const SCOPE_KEYS = ['statuses', 'regions', 'industries', 'where', 'range', 'wake'];
 const MAX_TEAM = 100; // §3.2: the largest team.size and team.experts
@@ -275,6 +277,19 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   }
   const strataT = getTable(root, 'strata', '[strata]');
   const regionStrata = strataT ? readStrata(strataT, parseRatio, err) : null;
+  // §6.4 [feedback]: exactly one key, ratio (a §3.1 ratio); refused with [strata]
+  let feedbackRatio = null;
+  const feedbackT = getTable(root, 'feedback', '[feedback]');
+  if (feedbackT) {
+    unknown(feedbackT, ['ratio'], 'feedback.');
+    if (!('ratio' in feedbackT)) err(root, 'feedback', 'missing required key feedback.ratio (the ratio at which flagged firms are drawn, e.g. "50%")');
+    else {
+      const r = parseRatio(feedbackT.ratio);
+      if (r.error) err(feedbackT, 'ratio', `feedback.ratio: ${r.error}`, feedbackT.ratio);
+      else feedbackRatio = r;
+    }
+    if (strataT) err(root, 'feedback', '[feedback] cannot be given together with [strata] (region strata and floors): SPEC §6.4');
+  }
   // §3.3: statuses, regions and industries sorted and de-duplicated; where sorted by column
   statuses = sortedUnique(statuses);
   regions = sortedUnique(regions);
@@ -453,6 +468,8 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   if (wake) plan.scope.wake = { as_of: inspectionDate, woken: [] };
   if (Object.keys(caps).length) plan.caps = caps;
   if (regionStrata !== null) plan.strata = regionStrata; // §3.3, §6.1: only with [strata]
+  // §3.3, §6.4: only with [feedback]; `flagged` is written at commit from the log, [] outside a log
+  if (feedbackRatio !== null) plan.feedback = { ratio: feedbackRatio.text, flagged: [] };
   if (method !== 'on_site') { // §3.3, §8.6: only off-site plans carry the keys (on-site digests unchanged)
     plan.method = method;
     plan.team.reviewers = intToJs(reviewers);
@@ -473,7 +490,7 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   return {
     plan,
     // §8.2, §8.6: an off-site target has `reviewers` inspector slots and no expert slot
-    meta: { ratioVals, minV, maxV, size: method === 'on_site' ? size : reviewers, experts: method === 'on_site' ? experts : 0n, cap, method },
+    meta: { ratioVals, minV, maxV, size: method === 'on_site' ? size : reviewers, experts: method === 'on_site' ? experts : 0n, cap, method, feedbackRatio },
   };
 }
 

@@ -10,7 +10,7 @@
 import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js';
 import { sha256, hex, utf8 } from './sha256.js';
 import { merkleRoot } from './merkle.js';
-import { CLASSES } from './plan.js';
+import { CLASSES, FEEDBACK_CLASS } from './plan.js';
 import { chinaDate, isDate } from './time.js';
 import { gunzip, blobLines } from './gzip.js';
 import { REGISTRIES, checkBlindedSnapshot, publicDocumentChecks, recomputeBlinded } from './protected.js';
@@ -18,6 +18,8 @@ import { REGISTRIES, checkBlindedSnapshot, publicDocumentChecks, recomputeBlinde
 const HEX64 = /^[0-9a-f]{64}$/;
 const isCount = v => Number.isSafeInteger(v) && v >= 0;
 const SEALED_STRATUM = ['class', 'population', 'excluded', 'eligible', 'sample_size'];
+// the document's strata: A, B, C, D, and with feedback (SPEC §6.4) a fifth, "feedback"
+const SEALED_GROUPS = [...CLASSES, FEEDBACK_CLASS];
 export const PROTECTED_NOTE = 'protected log: replay, eligibility of unselected firms and team rules that use private fields need the auditor export';
 
 /** Body field types of LOG-FORMAT "Kinds and their body fields" added by the publication section. */
@@ -29,8 +31,8 @@ export const PUBLICATION_TYPES = {
   openings: v => Array.isArray(v) && v.every(o => isPlainObject(o) && hasExactKeys(o, ['leaf', 'salt'])
     && Array.isArray(o.leaf) && o.leaf.every(x => typeof x === 'string') && typeof o.salt === 'string' && HEX64.test(o.salt)),
   sealed: v => isPlainObject(v) && hasExactKeys(v, ['digest', 'until', 'strata']) && typeof v.digest === 'string' && HEX64.test(v.digest)
-    && isDate(v.until) && Array.isArray(v.strata) && v.strata.length === CLASSES.length
-    && v.strata.every((s, i) => isPlainObject(s) && hasExactKeys(s, SEALED_STRATUM) && s.class === CLASSES[i]
+    && isDate(v.until) && Array.isArray(v.strata) && [CLASSES.length, SEALED_GROUPS.length].includes(v.strata.length)
+    && v.strata.every((s, i) => isPlainObject(s) && hasExactKeys(s, SEALED_STRATUM) && s.class === SEALED_GROUPS[i]
       && SEALED_STRATUM.slice(1).every(k => isCount(s[k]))),
 };
 

@@ -4,7 +4,7 @@
 // the header of web/verify.js for the API and the interpretation notes).
 
 import { cmpCodePoint } from './order.js';
-import { CLASSES } from './plan.js';
+import { CLASSES, FEEDBACK_CLASS as FEEDBACK } from './plan.js';
 import { ticket, ticketDigestsFor, ticketFromDigest } from './tickets.js';
 
 /** §6.3: the same month and day three years after `start` (29 February gives 28 February). */
@@ -72,27 +72,32 @@ export function smallestTickets(list, idx, tk, k) {
   return Array.from(order.subarray(0, k), j => ({ e: list[j], t: ticketAt(j) }));
 }
 
+/** §6, and with `feedback` §6.4: the strata A–D, then the feedback stratum of the flagged firms in scope. */
 export async function drawStrata(ents, plan, meta, whereTests, seedHex) {
   const statusSet = new Set(plan.scope.statuses);
   const excludeSet = new Set(plan.exclude);
   const wakes = plan.scope.wake ? new Map(plan.scope.wake.woken) : null;
-  const byClass = Object.fromEntries(CLASSES.map(c => [c, { population: 0, excluded: 0, eligible: [] }]));
+  const flagged = plan.feedback ? new Set(plan.feedback.flagged) : null;
+  const groups = flagged ? [...CLASSES, FEEDBACK] : CLASSES;
+  const byClass = Object.fromEntries(groups.map(c => [c, { population: 0, excluded: 0, eligible: [] }]));
   for (const e of ents.list) {
     if (!inScope(e, plan, whereTests, statusSet, wakes)) continue;
-    const s = byClass[e.credit_class];
+    // a flagged firm leaves its class's stratum (it keeps its class in `assignments`)
+    const s = byClass[flagged && flagged.has(e.uscc) ? FEEDBACK : e.credit_class];
     s.population++;
     if (excludeSet.has(e.uscc)) s.excluded++;
     else s.eligible.push(e);
   }
-  const all = CLASSES.flatMap(c => byClass[c].eligible);
+  const all = groups.flatMap(c => byClass[c].eligible);
   const tk = await ticketDigestsFor(all.map(e => e.uscc), seedHex);
   let offset = 0; // `all` is the classes' eligible lists one after another
   const strata = [];
   const targets = [];
-  for (const c of CLASSES) {
+  for (const c of groups) {
     const s = byClass[c];
     const N = s.eligible.length;
-    const k = sampleSize(N, meta.ratioVals[c], meta.minV[c], meta.maxV[c]);
+    // §6.4: k = ceil(N·r) for the feedback stratum, without min or max
+    const k = c === FEEDBACK ? sampleSize(N, meta.feedbackRatio, 0n, null) : sampleSize(N, meta.ratioVals[c], meta.minV[c], meta.maxV[c]);
     const idx = new Uint32Array(N);
     for (let j = 0; j < N; j++) idx[j] = offset + j;
     offset += N;
@@ -102,7 +107,7 @@ export async function drawStrata(ents, plan, meta, whereTests, seedHex) {
       population: s.population,
       excluded: s.excluded,
       eligible: N,
-      ratio: plan.ratios[c],
+      ratio: c === FEEDBACK ? plan.feedback.ratio : plan.ratios[c],
       sample_size: k,
       cutoff: k ? sel[k - 1].t : null,
       selected: sel.map(x => x.e.uscc),
