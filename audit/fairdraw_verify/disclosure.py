@@ -151,22 +151,28 @@ class Disclosure:
                          f"{d['proof']['index']} of the committed enterprise tree {tree['root']} ({tree['count']} leaves)")
         seed = doc["seed"]                                                      # check 5
         t = ticket(hashlib.sha256(seed.encode("utf-8")).hexdigest(), leaf[0])
-        stratum = next((s for s in doc["strata"] if s["class"] == leaf[2]), None)
+        # LOG-FORMAT "Disclosures": a firm the plan's feedback flags was drawn in
+        # the feedback stratum (SPEC §6.4), not in its class's.
+        feedback = plan.get("feedback")
+        flagged = isinstance(feedback, dict) and isinstance(feedback.get("flagged"), list) \
+            and leaf[0] in feedback["flagged"]
+        group = "feedback" if flagged else leaf[2]
+        stratum = next((s for s in doc["strata"] if s["class"] == group), None)
         if stratum is None:
-            self.problem(f"check 5 (ticket and cutoff): the document has no stratum of class {leaf[2]!r}")
+            self.problem(f"check 5 (ticket and cutoff): the document has no stratum of class {group!r}")
             return
         if v["ticket"] != t:
             self.problem(f"check 5 (ticket and cutoff): verdict.ticket {v['ticket']} is not the ticket of "
                          f"{leaf[0]} under the document's seed ({t})")
         if v["cutoff"] != stratum["cutoff"]:
-            self.problem(f"check 5 (ticket and cutoff): verdict.cutoff {v['cutoff']!r} is not strata[{leaf[2]}].cutoff "
+            self.problem(f"check 5 (ticket and cutoff): verdict.cutoff {v['cutoff']!r} is not strata[{group}].cutoff "
                          f"{stratum['cutoff']!r}")
         cutoff = stratum["cutoff"]                                              # check 6
         selected = state == "eligible" and cutoff is not None and t <= cutoff
         listed = leaf[0] in stratum["selected"]
         if selected != listed:
             self.problem(f"check 6 (selection): by ticket and cutoff {leaf[0]} is {'' if selected else 'not '}selected, "
-                         f"but it is {'' if listed else 'not '}in strata[{leaf[2]}].selected")
+                         f"but it is {'' if listed else 'not '}in strata[{group}].selected")
         if v["selected"] != selected:
             self.problem(f"check 6 (selection): verdict.selected is {str(v['selected']).lower()}, the firm is "
                          f"{'' if selected else 'not '}selected")
