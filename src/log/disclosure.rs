@@ -39,30 +39,46 @@ pub enum DiscloseError {
 }
 
 /// The verdict of spec §6–§7 for one firm of one drawn document.
-fn verdict(plan: &Plan, doc: &Value, leaf: &[String]) -> Value {
+fn verdict(plan: &Plan, plan_json: &Value, doc: &Value, leaf: &[String]) -> Value {
     let (uscc, class) = (leaf[0].as_str(), leaf[2].as_str());
     let state = protected::leaf_state(plan, leaf);
     let ticket =
         ticket::ticket_string(&Seed::new(doc["seed"].as_str().unwrap_or_default()).ticket_hash(uscc.as_bytes()));
-    let stratum = stratum(doc, class);
+    let (stratum, group) = stratum(doc, plan_json, leaf);
     let cutoff = stratum["cutoff"].clone();
+    let class = if group == FEEDBACK_NAME {
+        format!("{class}, flagged by its last results ({FEEDBACK_NAME})")
+    } else {
+        class.to_string()
+    };
     let selected = is_selected(state, &cutoff, &ticket);
     let why = match (state, cutoff.as_str()) {
         (State::Out, _) => "not selected: outside the plan's scope (status, region, industry or filter)".to_string(),
         (State::Excluded, _) => {
             "not selected: excluded by the plan (exclude list, or already drawn as the log records)".to_string()
         }
-        (State::Eligible, None) => format!("not selected: class {class} draws no firm in this plan"),
+        (State::Eligible, None) => format!("not selected: {group} draws no firm in this plan"),
         (State::Eligible, Some(c)) if selected => {
             format!("selected: eligible in class {class}, ticket {ticket} ≤ cutoff {c}")
         }
         (State::Eligible, Some(c)) => format!("not selected: eligible in class {class}, ticket {ticket} > cutoff {c}"),
     };
-    json!({"uscc": uscc, "class": class, "state": state.as_str(), "ticket": ticket, "cutoff": cutoff, "selected": selected, "why": why})
+    json!({"uscc": uscc, "class": leaf[2], "state": state.as_str(), "ticket": ticket, "cutoff": cutoff, "selected": selected, "why": why})
 }
 
-fn stratum<'a>(doc: &'a Value, class: &str) -> &'a Value {
-    doc["strata"].as_array().into_iter().flatten().find(|s| s["class"] == class).unwrap_or(&Value::Null)
+/// The class of the feedback stratum (spec §6.4), and its name in messages.
+const FEEDBACK: &str = "feedback";
+const FEEDBACK_NAME: &str = "the feedback stratum";
+
+/// The stratum a firm was drawn in, and its name: its class's, or the
+/// feedback stratum when the commitment's plan flags it (spec §6.4,
+/// LOG-FORMAT "Disclosures").
+fn stratum<'a>(doc: &'a Value, plan_json: &Value, leaf: &[String]) -> (&'a Value, String) {
+    let flagged = plan_json["feedback"]["flagged"].as_array().is_some_and(|f| f.iter().any(|u| u == leaf[0].as_str()));
+    let group = if flagged { FEEDBACK.to_string() } else { leaf[2].clone() };
+    let s =
+        doc["strata"].as_array().into_iter().flatten().find(|s| s["class"] == group.as_str()).unwrap_or(&Value::Null);
+    (s, if flagged { FEEDBACK_NAME.to_string() } else { format!("class {group}") })
 }
 
 fn is_selected(state: State, cutoff: &Value, ticket: &str) -> bool {
@@ -118,7 +134,7 @@ pub fn make(log: &Log, uscc: &str, result_id: &str) -> Result<Value, DiscloseErr
         "leaf": cells,
         "salt": salt_hex,
         "proof": {"index": index, "hashes": hashes},
-        "verdict": verdict(&plan, doc, &cells),
+        "verdict": verdict(&plan, &commitment.body["plan"], doc, &cells),
     }))
 }
 
@@ -301,9 +317,9 @@ pub fn check(bytes: &[u8], pinned: Option<&str>) -> Result<Checked, BadDisclosur
     if v["ticket"] != ticket.as_str() {
         problems.push("the ticket is not the firm's ticket under the draw's seed".to_string());
     }
-    let s = stratum(doc, &leaf[2]);
+    let (s, group) = stratum(doc, &commitment.body["plan"], &leaf);
     if v["cutoff"] != s["cutoff"] {
-        problems.push(format!("the cutoff is not class {}'s cutoff in the draw", leaf[2]));
+        problems.push(format!("the cutoff is not the cutoff of {group} in the draw"));
     }
     // 6: selected.
     let selected = is_selected(state, &s["cutoff"], &ticket);
