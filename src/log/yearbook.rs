@@ -259,7 +259,7 @@ fn year_draw(
 /// The InspectionResult entries of the wanted draws, folded with their
 /// Amendments (each amendment replaces the top-level fields it gives),
 /// keeping those whose current state is 已公示.
-fn published_results(entries: &[(String, &Entry)], wanted: impl Fn(&str) -> bool) -> Vec<Published> {
+pub(crate) fn published_results(entries: &[(String, &Entry)], wanted: impl Fn(&str) -> bool) -> Vec<Published> {
     struct Folded {
         id: String,
         draw: String,
