@@ -204,6 +204,57 @@ fn the_checked_in_feedback_log_verifies_and_flags_what_its_readme_says() {
     }
 }
 
+/// LOG-FORMAT "Statistics": the feedback stratum is left out of both
+/// fairness tests, its targets count everywhere else, and a class's
+/// `planned` is its class strata's (the feedback stratum's sample size is in
+/// the totals only). The figures are worked out by hand from the README.
+#[test]
+fn the_statistics_leave_the_feedback_stratum_out_of_the_fairness_tests() {
+    let dir = tempdir();
+    public_mirror(&vector().join("log"), dir.path());
+    let run = fairdraw(&["stats", "--log", s(dir.path()), "--year", "2026"], dir.path()).expect(0);
+    let stats: Value = serde_json::from_str(&run.stdout).unwrap();
+    let cells = |test: &str| -> Vec<(String, f64, f64)> {
+        stats["fairness"][test]["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (c["label"].as_str().unwrap().into(), c["drawn"].as_f64().unwrap(), c["expected"].as_f64().unwrap())
+            })
+            .collect()
+    };
+    // Per class: draw 1 draws 6 of 6; draws 2 and 3 one each of the
+    // unflagged firms (eligible × 10 %: A 3, B 5, C 5, D 4, then 1 2 2 1).
+    let class = [("A", 8.0, 6.4), ("B", 8.0, 6.7), ("C", 8.0, 6.7), ("D", 8.0, 6.5)];
+    // Per region: draw 1's 8 and 16, draw 2's class samples spread over the
+    // unflagged eligible (A 0/3, B 2/5, C 2/5, D 1/4 in 330106), draw 3's 4.
+    let region = [
+        ("330106", 12.0, 8.0 + 1.0 / 3.0 + 0.4 + 0.4 + 0.25 + 4.0),
+        ("330108", 20.0, 16.0 + 2.0 / 3.0 + 0.6 + 0.6 + 0.75),
+    ];
+    for (test, want) in [("class", &class[..]), ("region", &region[..])] {
+        let got = cells(test);
+        assert_eq!(got.len(), want.len(), "{test}: {got:?}");
+        for ((label, drawn, expected), (l, d, e)) in got.iter().zip(want) {
+            assert_eq!((label.as_str(), *drawn), (*l, *d), "{test}");
+            assert!((expected - e).abs() < 1e-9, "{test} {label}: expected {expected}, by hand {e}");
+        }
+    }
+    let by_class: Vec<(String, Value, Value)> = stats["by_class"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["class"].as_str().unwrap().to_string(), r["planned"].clone(), r["drawn"].clone()))
+        .collect();
+    // Drawn: every target under its own class (the feedback targets of
+    // draw 2 are firms 1 3 4 7 8 12, of draw 3 firm 12).
+    let want =
+        [("A", 8, 12), ("B", 8, 9), ("C", 8, 8), ("D", 8, 10)].map(|(c, p, d)| (c.to_string(), json!(p), json!(d)));
+    assert_eq!(by_class, want);
+    assert_eq!(stats["totals"]["planned"], 24 + 4 + 6 + 4 + 1, "every stratum, the feedback ones too");
+}
+
 #[test]
 #[ignore = "writes tests/vectors/feedback-log; run by hand to make the vector again"]
 fn write_the_feedback_vector() {
