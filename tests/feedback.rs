@@ -242,6 +242,11 @@ fn parse(text: &str) -> Result<Plan, String> {
 fn the_plan_refuses_feedback_with_strata_a_bad_ratio_and_other_keys_all_at_once() {
     let ok = parse(&format!("name = \"p\"\n{RATIOS}[feedback]\nratio = \"100%\"\n")).unwrap();
     assert_eq!(ok.canonical()["feedback"], json!({"ratio": "1", "flagged": []}), "flagged is [] outside a log");
+    let mut stored = ok.canonical();
+    stored["feedback"]["flagged"] = json!([uscc(1), uscc(3)]);
+    assert!(Plan::from_canonical(&stored).is_ok());
+    stored["feedback"]["flagged"] = json!([uscc(3), uscc(1)]);
+    assert!(Plan::from_canonical(&stored).is_err(), "a stored list is sorted");
     let text = format!(
         "name = \"p\"\n{RATIOS}[strata]\nregion_digits = 4\n[feedback]\nratio = 0.5\nflagged = [\"{}\"]\nweight = 2\n",
         uscc(1)

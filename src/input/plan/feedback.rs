@@ -20,8 +20,8 @@ impl Feedback {
         json!({"ratio": self.ratio.to_string(), "flagged": self.flagged})
     }
 
-    /// The stored form back; `None` for another shape (unsorted or
-    /// repeated USCCs are caught by the caller's canonical comparison).
+    /// The stored form back; `None` for another shape, or USCCs that are
+    /// not sorted and distinct.
     pub fn from_canonical(v: &Value) -> Option<Feedback> {
         let ratio = Ratio::parse(v.get("ratio")?.as_str()?).ok()?;
         let flagged = v
@@ -30,7 +30,9 @@ impl Feedback {
             .iter()
             .map(|u| u.as_str().filter(|u| uscc::validate(u).is_ok()).map(str::to_string))
             .collect::<Option<Vec<_>>>()?;
-        Some(Feedback { ratio, flagged })
+        // Sorted and de-duplicated (spec §3.3): the draw looks USCCs up by
+        // binary search.
+        flagged.windows(2).all(|w| w[0] < w[1]).then_some(Feedback { ratio, flagged })
     }
 
     /// Whether the log flags this USCC.
