@@ -314,6 +314,13 @@ pub fn commit(args: &CommitArgs) -> anyhow::Result<ExitCode> {
     for x in entry.body["log_exclusions"].as_array().into_iter().flatten() {
         println!("excluded by the log: {} — {}", x["uscc"], x["reason"]);
     }
+    if let Some(flagged) = entry.body.get("log_feedback").and_then(serde_json::Value::as_array) {
+        // Spec §6.4: these firms leave their class strata for the feedback stratum.
+        println!("结果反馈 feedback: the log flags {} firm(s) for the feedback stratum", flagged.len());
+        for x in flagged {
+            println!("flagged by the log: {} — {} (entry {})", x["uscc"], x["reason"], x["entry"]);
+        }
+    }
     let code = cosigned(&args.log.dir, cosigning, "the commitment")?;
     if code != ExitCode::SUCCESS {
         eprintln!(

@@ -25,6 +25,9 @@ use crate::model::ticket::{self, Seed};
 
 pub const FORMAT: &str = "fairdraw-draw/1";
 
+/// The `class` of the feedback stratum in a draw document (spec §6.4, §9).
+pub const FEEDBACK_CLASS: &str = "feedback";
+
 /// Why a draw has no document.
 #[derive(Debug, thiserror::Error)]
 pub enum DrawError {
@@ -274,7 +277,7 @@ pub fn document<'a>(
             .strata
             .iter()
             .map(|s| StratumDoc {
-                class: s.class.letter().into(),
+                class: s.class.map_or(FEEDBACK_CLASS, |c| c.letter()).into(),
                 region: s.region.clone(),
                 population: s.population,
                 excluded: s.excluded,

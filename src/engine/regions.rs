@@ -33,12 +33,13 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Target rows with their class, in assignment order (spec §8.2):
-    /// the strata in order, then the top-ups by region.
+    /// Target rows with their own class, in assignment order (spec §8.2):
+    /// the strata in order (the feedback stratum last, §6.4), then the
+    /// top-ups by region.
     pub fn targets(&self, reg: &Enterprises) -> Vec<(Class, u32)> {
-        let strata = self.strata.iter().flat_map(|s| s.selected.iter().map(move |&row| (s.class, row)));
+        let strata = self.strata.iter().flat_map(|s| s.selected.iter());
         let top_ups = self.floors.iter().flatten().flat_map(|f| f.top_up.iter());
-        strata.chain(top_ups.map(|&row| (reg.rows[row as usize].class, row))).collect()
+        strata.chain(top_ups).map(|&row| (reg.rows[row as usize].class, row)).collect()
     }
 }
 
@@ -97,7 +98,7 @@ fn by_region(reg: &Enterprises, plan: &Plan, seed: &Seed, strata: RegionStrata) 
         tally.drawn += k as u64;
         tally.rest.extend(rest);
         out.push(Stratum {
-            class: Class::ALL[c],
+            class: Some(Class::ALL[c]),
             region: Some(region.to_string()),
             population: group.population,
             excluded: group.excluded,

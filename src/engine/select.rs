@@ -13,10 +13,11 @@ use crate::model::fields::ENTERPRISE_FIELDS;
 use crate::model::registry::{Class, Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
 
-/// One credit class after scope and exclusions.
+/// One credit class (or the feedback stratum) after scope and exclusions.
 #[derive(Clone, Debug)]
 pub struct Stratum {
-    pub class: Class,
+    /// `None` for the feedback stratum (spec §6.4).
+    pub class: Option<Class>,
     /// The region prefix of a (class, region) stratum (spec §6.1).
     pub region: Option<String>,
     pub population: u64,
@@ -136,11 +137,26 @@ pub fn sample_size(ratio: Ratio, eligible: u64, min: u64, max: Option<u64>) -> u
     max.map_or(k, |m| k.min(m))
 }
 
-/// Builds the four strata and selects each one's targets.
+/// The feedback stratum's index in the per-stratum arrays below: after the
+/// four classes (spec §6.4).
+const FEEDBACK: usize = 4;
+
+/// Builds the four class strata, and with `[feedback]` the feedback stratum
+/// last (spec §6.4), and selects each one's targets.
 pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
     let filter = ScopeFilter::new(plan, reg);
-    // A class whose sample is empty whatever its size needs no tickets.
-    let drawn: [bool; 4] = std::array::from_fn(|c| sample_size(plan.ratios[c], 1 << 32, plan.min[c], plan.max[c]) > 0);
+    let feedback = plan.feedback.as_ref();
+    // Per stratum: its ratio, min and max (the feedback stratum has neither
+    // min nor max).
+    let rule = |s: usize| match s {
+        FEEDBACK => (feedback.map_or(Ratio::ZERO, |f| f.ratio), 0, None),
+        c => (plan.ratios[c], plan.min[c], plan.max[c]),
+    };
+    // A stratum whose sample is empty whatever its size needs no tickets.
+    let drawn: [bool; 5] = std::array::from_fn(|s| {
+        let (r, min, max) = rule(s);
+        sample_size(r, 1 << 32, min, max) > 0
+    });
     // One pass on all cores: scope, exclusions and the tickets' rank keys,
     // chunk by chunk, concatenated in row order.
     const CHUNK: usize = 1 << 14;
@@ -150,50 +166,52 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
         .enumerate()
         .map(|(n, rows)| {
             let mut part = Part::default();
-            let mut eligible: [Vec<u32>; 4] = Default::default();
+            let mut eligible: [Vec<u32>; 5] = Default::default();
             for (i, e) in rows.iter().enumerate() {
                 if !filter.in_scope(e) {
                     continue;
                 }
-                let c = e.class as usize;
-                part.population[c] += 1;
+                // A flagged firm leaves its class's stratum (spec §6.4).
+                let s = if feedback.is_some_and(|f| f.flags(&e.uscc)) { FEEDBACK } else { e.class as usize };
+                part.population[s] += 1;
                 if plan.exclude.binary_search_by(|x| x.as_bytes().cmp(&e.uscc)).is_ok() {
-                    part.excluded[c] += 1;
+                    part.excluded[s] += 1;
                 } else {
-                    eligible[c].push((n * CHUNK + i) as u32);
+                    eligible[s].push((n * CHUNK + i) as u32);
                 }
             }
-            for c in 0..4 {
-                part.eligible[c] = eligible[c].len() as u64;
-                if drawn[c] {
-                    part.keyed[c] = rank_keys(reg, &eligible[c], seed);
+            for s in 0..5 {
+                part.eligible[s] = eligible[s].len() as u64;
+                if drawn[s] {
+                    part.keyed[s] = rank_keys(reg, &eligible[s], seed);
                 }
             }
             part
         })
         .collect();
-    Class::ALL
-        .iter()
-        .map(|&class| {
-            let c = class as usize;
-            let n: u64 = parts.iter().map(|p| p.eligible[c]).sum();
-            let k = sample_size(plan.ratios[c], n, plan.min[c], plan.max[c]);
+    let strata = Class::ALL.iter().map(|&c| Some(c)).chain(feedback.map(|_| None));
+    strata
+        .map(|class| {
+            let s = class.map_or(FEEDBACK, |c| c as usize);
+            let (ratio, min, max) = rule(s);
+            let n: u64 = parts.iter().map(|p| p.eligible[s]).sum();
+            let k = sample_size(ratio, n, min, max);
             // Each chunk's keys are given back as they are gathered: a
-            // class is never held twice.
+            // stratum is never held twice.
             let mut keyed = Vec::with_capacity(if k == 0 { 0 } else { n as usize });
             for p in &mut parts {
-                keyed.append(&mut p.keyed[c]);
-                p.keyed[c].shrink_to_fit();
+                keyed.append(&mut p.keyed[s]);
+                p.keyed[s].shrink_to_fit();
             }
             let selected = if k == 0 { Vec::new() } else { smallest_tickets(reg, keyed, k as usize, seed) };
             let cutoff = selected.last().map(|&r| ticket::ticket_string(&seed.ticket_hash(&reg.rows[r as usize].uscc)));
             Stratum {
                 class,
                 region: None,
-                population: parts.iter().map(|p| p.population[c]).sum(),
-                excluded: parts.iter().map(|p| p.excluded[c]).sum(),
+                population: parts.iter().map(|p| p.population[s]).sum(),
+                excluded: parts.iter().map(|p| p.excluded[s]).sum(),
                 eligible: n,
-                ratio: plan.ratios[c],
+                ratio,
                 sample_size: k,
                 cutoff,
                 selected,
@@ -202,14 +220,15 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
         .collect()
 }
 
-/// What one chunk of rows contributes to each class.
+/// What one chunk of rows contributes to each stratum (the four classes,
+/// then the feedback stratum).
 #[derive(Default)]
 struct Part {
-    population: [u64; 4],
-    excluded: [u64; 4],
-    eligible: [u64; 4],
-    /// `(rank key, row)` of the eligible rows, for classes that are drawn.
-    keyed: [Vec<(u64, u32)>; 4],
+    population: [u64; 5],
+    excluded: [u64; 5],
+    eligible: [u64; 5],
+    /// `(rank key, row)` of the eligible rows, for strata that are drawn.
+    keyed: [Vec<(u64, u32)>; 5],
 }
 
 /// The `k` rows with the smallest tickets, in ticket order, from every

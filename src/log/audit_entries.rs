@@ -48,6 +48,8 @@ pub enum CommitmentFinding {
     NotApplied,
     #[error("{0}")]
     Wakes(#[from] super::wakes::WakeFinding),
+    #[error("{0}")]
+    Feedback(#[from] super::feedback::FeedbackFinding),
 }
 
 /// A RegistrySnapshot whose blob is missing, unreadable or changed.
@@ -103,6 +105,7 @@ pub(super) fn check_commitment(e: &Entry, earlier: &[Option<Entry>], leaves: &[H
         return Err(CommitmentFinding::NotApplied);
     }
     super::wakes::check(e, &plan, &earlier)?;
+    super::feedback::check(e, &plan, &earlier)?;
     Ok(())
 }
 

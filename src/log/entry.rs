@@ -101,8 +101,14 @@ impl Kind {
                 Ok(())
             }
             Kind::RegistrySnapshot => typed::<RegistrySnapshot>(body),
-            Kind::DrawCommitment => typed::<DrawCommitment>(body),
-            Kind::BeaconRecord => typed::<BeaconRecord>(body),
+            Kind::DrawCommitment => {
+                typed::<DrawCommitment>(body)?;
+                by_is_text(body)
+            }
+            Kind::BeaconRecord => {
+                typed::<BeaconRecord>(body)?;
+                by_is_text(body)
+            }
             Kind::DrawResult => {
                 let r = DrawResult::deserialize(body).map_err(BodyError::schema)?;
                 if r.openings.is_some() && r.draw.is_none() {
@@ -117,7 +123,10 @@ impl Kind {
                     (Outcome::Infeasible, ..) => Err(BodyError::InfeasibleWithoutFailure),
                 }
             }
-            Kind::DrawPublication => typed::<DrawPublication>(body),
+            Kind::DrawPublication => {
+                typed::<DrawPublication>(body)?;
+                by_is_text(body)
+            }
             Kind::InspectionResult => {
                 typed::<InspectionResult>(body)?;
                 by_is_text(body)
@@ -231,6 +240,11 @@ struct DrawCommitment {
     log_history: Vec<Value>,
     /// Wake-ups a waking plan applies (LOG-FORMAT "Wake-ups"); absent when none.
     log_wakes: Option<Vec<Value>>,
+    /// Firms flagged by their results (LOG-FORMAT "Feedback from results");
+    /// present exactly when the plan has feedback, which `audit verify` checks.
+    log_feedback: Option<Vec<Value>>,
+    /// The account that committed (LOG-FORMAT "Accounts and roles").
+    by: Option<String>,
     /// Protected log: the blinded snapshots' roots and counts.
     blinded: Option<Object>,
 }
@@ -254,6 +268,8 @@ struct BeaconRecord {
     beacon: Object,
     randomness: Hex64,
     seed: Hex64,
+    /// The account that revealed (LOG-FORMAT "Accounts and roles").
+    by: Option<String>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -317,6 +333,8 @@ struct DrawPublication {
     draw: Object,
     /// Protected logs only: the openings of the selected rows.
     openings: Option<Vec<Opening>>,
+    /// The account that unsealed (LOG-FORMAT "Accounts and roles").
+    by: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -630,6 +648,23 @@ mod tests {
         assert!(publication(json!({})).is_ok());
         assert!(publication(json!({"openings": []})).is_ok());
         assert!(publication(json!({"sealed": {}})).is_err(), "unknown field");
+        assert!(publication(json!({"by": "wang"})).is_ok(), "the account that unsealed");
+        assert!(publication(json!({"by": null})).is_err(), "by is a name");
+        let record = |by: Value| {
+            check(Kind::BeaconRecord, json!({"commitment": id, "beacon": {}, "randomness": id, "seed": id, "by": by}))
+        };
+        assert!(record(json!("wang")).is_ok(), "the account that revealed");
+        assert!(record(json!(null)).is_err() && record(json!(3)).is_err(), "by is a name");
+        let commitment = |extra: Value| {
+            let mut b = json!({"algorithm": "fairdraw-v1", "plan": {}, "plan_digest": id, "snapshots": {},
+                "beacon": {}, "year": 2026, "log_exclusions": [], "log_history": []});
+            b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            check(Kind::DrawCommitment, b)
+        };
+        assert!(commitment(json!({})).is_ok());
+        assert!(commitment(json!({"by": "wang", "log_feedback": []})).is_ok(), "feedback and the committer");
+        assert!(commitment(json!({"by": null})).is_err() && commitment(json!({"by": ["wang"]})).is_err());
+        assert!(commitment(json!({"log_feedback": {}})).is_err(), "log_feedback is a list");
         assert!(check(Kind::DrawPublication, json!({"result": id, "draw": {}})).is_err(), "missing commitment");
         assert!(check(
             Kind::RegistrySnapshot,

@@ -229,6 +229,13 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
             "region strata ([strata]) cannot yet be drawn in a protected log: its public files could not prove the per-region counts; use a log made with --publish full, or leave out [strata]; nothing was written",
         ));
     }
+    if inputs.plan.feedback.is_some() && Publication::of_log(log) == Publication::Protected {
+        // The blinded leaves cannot show how many firms of a class were
+        // flagged (LOG-FORMAT "Feedback from results").
+        return Err(refused(
+            "feedback from results ([feedback]) cannot yet be drawn in a protected log: its public files could not prove how many firms of a class the log flagged; use a log made with --publish full, or leave out [feedback]; nothing was written",
+        ));
+    }
     let year = inputs.plan.inspection_date.map_or(clock.year(), |d| d.year) as u64;
     let earlier: Vec<(String, &Entry)> = log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
     let added = log_additions(&earlier, &inputs.plan, year);
@@ -251,6 +258,7 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
     plan.history.dedup();
     let (log_exclusions, log_history) = (added.exclusions, added.history);
     let log_wakes = super::wakes::apply(&mut inputs.plan, &earlier, &clock.rfc3339);
+    let log_feedback = super::feedback::apply(&mut inputs.plan, &earlier);
     let blobs = snapshots::pack_all(&inputs);
     // A protected log keeps the full snapshots private and publishes the
     // blinded ones, fixed (like everything committed) before the randomness.
@@ -286,6 +294,9 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
     }
     if !log_wakes.is_empty() {
         commitment["log_wakes"] = Value::Array(log_wakes);
+    }
+    if let Some(list) = log_feedback {
+        commitment["log_feedback"] = Value::Array(list);
     }
     items.push((Kind::DrawCommitment, commitment));
     let ids = log.append(items, &clock.rfc3339, clock.simulated)?;

@@ -22,6 +22,7 @@ pub mod commitments;
 pub mod disclosure;
 pub mod entry;
 pub mod export;
+pub mod feedback;
 pub mod fetch;
 pub mod flow;
 pub mod flow_error;

@@ -14,6 +14,7 @@ use super::flow;
 use super::publication::Publication;
 use super::store::Log;
 use super::yearbook::{Published, YearDraw, Yearbook};
+use crate::engine::draw::FEEDBACK_CLASS;
 use crate::engine::select::ScopeFilter;
 use crate::model::chi_square;
 use crate::model::date::Date;
@@ -129,13 +130,17 @@ pub fn compute(book: &Yearbook, today: Date, regions: &Result<HashMap<String, Re
             c.overdue += u64::from(overdue);
         });
     }
-    // Planned: the strata's sample sizes, known per plan and class only.
+    // Planned: the strata's sample sizes, known per plan and class only;
+    // the feedback stratum's (spec §6.4) belongs to no class and counts in
+    // the totals and the department's only (LOG-FORMAT "Statistics").
     for d in &book.draws {
         for (class, k) in &d.planned {
             for c in [&mut total, by_department.entry(d.department.clone()).or_default()] {
                 *c.planned.get_or_insert(0) += k;
             }
-            *by_class.entry(class.clone()).or_default().planned.get_or_insert(0) += k;
+            if class != FEEDBACK_CLASS {
+                *by_class.entry(class.clone()).or_default().planned.get_or_insert(0) += k;
+            }
         }
     }
     let rows = |m: &BTreeMap<String, Counts>, key: &str| -> Vec<Value> {
@@ -227,11 +232,12 @@ fn test(cells: BTreeMap<String, (f64, f64)>) -> Value {
 fn class_fairness(book: &Yearbook) -> Value {
     let mut cells: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for d in book.draws.iter().filter(|d| !d.sealed && !d.region_strata) {
-        for s in &d.strata {
+        // The feedback stratum is drawn at its own ratio: left out (spec §6.4).
+        for s in d.strata.iter().filter(|s| s.class != FEEDBACK_CLASS) {
             let c = cells.entry(s.class.clone()).or_default();
             c.1 += s.eligible as f64 * s.ratio.parse::<f64>().unwrap_or(0.0);
         }
-        for v in &d.visits {
+        for v in d.visits.iter().filter(|v| !d.feedback.contains(&v.uscc)) {
             cells.entry(v.class.clone()).or_default().0 += 1.0;
         }
     }
@@ -255,7 +261,7 @@ fn region_fairness(book: &Yearbook, eligible: &HashMap<String, RegionEligible>) 
                 cells.entry(region.clone()).or_default().1 += s.sample_size as f64 * *n as f64 / s.eligible as f64;
             }
         }
-        for v in &d.visits {
+        for v in d.visits.iter().filter(|v| !d.feedback.contains(&v.uscc)) {
             cells.entry(v.region.clone()).or_default().0 += 1.0;
         }
     }
@@ -273,8 +279,13 @@ pub fn region_eligible(log: &Log, book: &Yearbook) -> Result<HashMap<String, Reg
         let inputs = flow::committed_inputs(log, &commitment).map_err(|e| format!("draw {}: {e}", d.id))?;
         let filter = ScopeFilter::new(&inputs.plan, &inputs.enterprises);
         let excluded: HashSet<&str> = inputs.plan.exclude.iter().map(String::as_str).collect();
+        // Flagged firms are in the feedback stratum, not their class's (spec §6.4).
+        let flagged =
+            |e: &crate::model::registry::Enterprise| inputs.plan.feedback.as_ref().is_some_and(|f| f.flags(&e.uscc));
         let mut counts = RegionEligible::new();
-        for e in inputs.enterprises.rows.iter().filter(|e| filter.in_scope(e) && !excluded.contains(e.uscc())) {
+        for e in
+            inputs.enterprises.rows.iter().filter(|e| filter.in_scope(e) && !excluded.contains(e.uscc()) && !flagged(e))
+        {
             *counts.entry((e.class.letter().to_string(), e.region().to_string())).or_default() += 1;
         }
         out.insert(d.id.clone(), counts);

@@ -5,7 +5,7 @@
 //! auditor can recount every figure from the log or from the open-data
 //! export.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -32,6 +32,9 @@ pub struct YearDraw {
     pub strata: Vec<StratumFacts>,
     /// The public list; empty while sealed.
     pub visits: Vec<Visit>,
+    /// The targets of the feedback stratum (spec §6.4): drawn at the
+    /// feedback ratio, not their class's.
+    pub feedback: BTreeSet<String>,
     /// Sealed and not yet published.
     pub sealed: bool,
     /// The plan draws by class × region (spec §6.1): its per-region counts
@@ -228,6 +231,13 @@ fn year_draw(
             sample_size: s["sample_size"].as_u64().unwrap_or(0),
         })
         .collect();
+    let feedback = document["strata"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["class"] == crate::engine::draw::FEEDBACK_CLASS)
+        .flat_map(|s| texts(&s["selected"]))
+        .collect();
     // The teams as they stand: LOG-FORMAT "Replacing an inspector".
     let visits = super::replace::apply(&document["assignments"], replacements)
         .iter()
@@ -253,6 +263,7 @@ fn year_draw(
         planned,
         strata,
         visits,
+        feedback,
         sealed,
         region_strata,
     }
@@ -261,7 +272,7 @@ fn year_draw(
 /// The InspectionResult entries of the wanted draws, folded with their
 /// Amendments (each amendment replaces the top-level fields it gives),
 /// keeping those whose current state is 已公示.
-fn published_results(entries: &[(String, &Entry)], wanted: impl Fn(&str) -> bool) -> Vec<Published> {
+pub(crate) fn published_results(entries: &[(String, &Entry)], wanted: impl Fn(&str) -> bool) -> Vec<Published> {
     struct Folded {
         id: String,
         draw: String,

@@ -13,8 +13,10 @@ use serde_json::{json, Value};
 
 use super::error::{ApiError, ApiResult};
 use super::state::{AppState, View};
+use crate::engine::draw::FEEDBACK_CLASS;
 use crate::engine::select::{OutOfScope, ScopeFilter};
 use crate::input::plan::Plan;
+use crate::log::feedback::FOLLOW_UP;
 use crate::log::publication::Publication;
 use crate::model::registry::{Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
@@ -96,9 +98,15 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
         let seed = d.beacon.body["seed"].as_str().unwrap_or("");
         let tkt = ticket::ticket_string(&Seed::new(seed).ticket_hash(&e.uscc));
         let class = e.class.letter();
+        // A firm the log flags is drawn in the feedback stratum (spec §6.4).
+        let flagged = feedback_reason(plan, &d.commitment.body, &code);
+        let (stratum_class, zh, en) = match flagged {
+            Some(_) => (FEEDBACK_CLASS, "结果反馈层".to_string(), "feedback stratum".to_string()),
+            None => (class, format!("{class} 类"), format!("{class} stratum")),
+        };
         let stratum = d.document()["strata"]
             .as_array()
-            .and_then(|s| s.iter().find(|s| s["class"] == class))
+            .and_then(|s| s.iter().find(|s| s["class"] == stratum_class))
             .cloned()
             .unwrap_or(Value::Null);
         let cutoff = stratum["cutoff"].as_str().map(str::to_string);
@@ -119,7 +127,7 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
         let eligible = reason.is_none();
         let short = |t: &str| format!("{}…", &t[..t.len().min(14)]);
         let explanation = match (&reason, &cutoff, selected) {
-            (Some(r), _, _) => format!("未参与 {class} 类抽签 / not in the {class} draw: {r}"),
+            (Some(r), _, _) => format!("未参与{zh}抽签 / not in the {en} draw: {r}"),
             (None, _, true) => format!(
                 "签号 {} ≤ 截止签号 {} → 抽中 / ticket ≤ cutoff: selected",
                 short(&tkt),
@@ -128,7 +136,16 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
             (None, Some(c), false) => {
                 format!("签号 {} > 截止签号 {} → 未抽中 / ticket > cutoff: not selected", short(&tkt), short(c))
             }
-            (None, None, false) => format!("{class} 类本次抽取 0 户 / the {class} stratum drew nobody"),
+            (None, None, false) => format!("{zh}本次抽取 0 户 / the {en} drew nobody"),
+        };
+        // Said first when it applies and the firm is in scope: why its
+        // stratum is not its class's.
+        let explanation = match (flagged, &reason) {
+            (Some((why_zh, why_en)), None) => {
+                let ratio = stratum["ratio"].as_str().unwrap_or_default();
+                format!("{why_zh}，本次在结果反馈层（比例 {ratio}）抽签 / {why_en}: drawn in the feedback stratum (ratio {ratio}); {explanation}")
+            }
+            _ => explanation,
         };
         out.push(json!({
             "draw": d.id, "plan_name": plan_name, "in_snapshot": true, "class": class, "eligible": eligible, "reason": reason,
@@ -138,6 +155,21 @@ pub async fn enterprise(State(state): State<AppState>, Path(raw): Path<String>) 
     let mut answer = with_firm_side(json!({"uscc": code, "name": name, "publication": "full", "draws": out}), firm);
     answer["ledger"] = ledger_field(log, &code, state.today().year.into());
     Ok(Json(answer))
+}
+
+/// Why the commitment's `log_feedback` flags the firm (spec §6.4), in
+/// Chinese and English; `None` when its plan has no feedback or does not
+/// flag it.
+fn feedback_reason(plan: &Plan, commitment: &Value, code: &str) -> Option<(&'static str, &'static str)> {
+    plan.feedback.as_ref().filter(|f| f.flags(code.as_bytes()))?;
+    let reason = commitment["log_feedback"]
+        .as_array()
+        .and_then(|xs| xs.iter().find(|x| x["uscc"] == code))
+        .and_then(|x| x["reason"].as_str());
+    Some(match reason {
+        Some(FOLLOW_UP) => ("本企业有未结的后续处置", "this firm has an open follow-up"),
+        _ => ("本企业上次检查发现问题", "this firm's last inspection found a problem"),
+    })
 }
 
 /// The firm's burden ledger of this year (the server's today, China),

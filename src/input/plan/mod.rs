@@ -119,6 +119,8 @@ pub struct Plan {
     pub annual: Option<AnnualRef>,
     /// Region strata and floors (spec §6.1); `None`: one stratum per class.
     pub strata: Option<RegionStrata>,
+    /// The feedback stratum (spec §6.4); `None`: no feedback.
+    pub feedback: Option<Feedback>,
     /// Where the plan was read from; not part of the canonical plan.
     pub origin: Origin,
     /// Burden-ledger caps applied at commit (audit/LOG-FORMAT.md, "The
@@ -227,6 +229,9 @@ impl Plan {
         }
         if let Some(s) = self.strata {
             plan["strata"] = json!({"region_digits": s.region_digits, "floor": s.floor.to_string()});
+        }
+        if let Some(f) = &self.feedback {
+            plan["feedback"] = f.canonical();
         }
         // Only an off-site plan names its method and reviewers (spec §8.6).
         if self.off_site() {
@@ -346,13 +351,16 @@ impl Plan {
 }
 
 pub mod annual;
+mod feedback;
 mod parse;
 mod side_files;
 pub mod stored;
 mod strata;
 mod wake;
+pub use feedback::Feedback;
 pub use wake::Wake;
 
+use feedback::*;
 use parse::*;
 use side_files::*;
 use strata::*;

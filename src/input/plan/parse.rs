@@ -23,6 +23,7 @@ struct RawPlan {
     team: Option<RawTeam>,
     caps: Option<RawCaps>,
     strata: Option<RawStrata>,
+    feedback: Option<BTreeMap<String, toml::Value>>,
     method: Option<String>,
     prefer_offsite: Option<bool>,
 }
@@ -217,6 +218,11 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
     });
     let embargo = build_embargo(&raw, ctx);
     let strata = raw.strata.as_ref().and_then(|s| build_strata(s, ctx));
+    let feedback = raw.feedback.as_ref().and_then(|f| build_feedback(f, ctx));
+    if raw.feedback.is_some() && raw.strata.is_some() {
+        let why = "[feedback] cannot be used together with [strata] (spec §6.4): leave out one of them";
+        bad_at_table(ctx, "feedback", "", why);
+    }
     let mut scope = build_scope(raw.scope.unwrap_or_default(), ctx);
     if let Some(w) = scope.wake.as_mut() {
         w.as_of = inspection_date.map(|d| d.to_string()).unwrap_or_default();
@@ -294,6 +300,7 @@ fn build(raw: RawPlan, ctx: &mut Ctx<'_>, open: &Opener<'_>) -> Result<Plan, Inp
         embargo,
         annual: None,
         strata,
+        feedback,
         origin: Origin::default(),
         caps: build_caps(raw.caps.as_ref(), ctx),
     })

@@ -20,6 +20,8 @@ pub enum StoredPlanError {
     Embargo,
     #[error("plan.scope.wake is not {{\"as_of\": date or \"\", \"woken\": [[USCC, date], …]}}")]
     Wake,
+    #[error("plan.feedback is not {{\"ratio\": ratio, \"flagged\": [USCC, …]}}")]
+    Feedback,
     #[error("plan.annual is not {{\"plan\": entry id, \"batch\": name}}")]
     Annual,
     #[error("the stored plan is not in canonical form")]
@@ -167,6 +169,10 @@ impl Plan {
             },
             strata: stored_strata(v.get("strata"))
                 .map_err(|()| StoredPlanError::Shape { key: "strata".into(), expected: "region strata" })?,
+            feedback: match v.get("feedback") {
+                None => None,
+                Some(f) => Some(Feedback::from_canonical(f).ok_or(StoredPlanError::Feedback)?),
+            },
             origin: Origin::default(),
             caps: Caps {
                 visits_per_firm_per_year: v["caps"]["visits_per_firm_per_year"].as_u64(),
