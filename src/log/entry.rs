@@ -101,8 +101,14 @@ impl Kind {
                 Ok(())
             }
             Kind::RegistrySnapshot => typed::<RegistrySnapshot>(body),
-            Kind::DrawCommitment => typed::<DrawCommitment>(body),
-            Kind::BeaconRecord => typed::<BeaconRecord>(body),
+            Kind::DrawCommitment => {
+                typed::<DrawCommitment>(body)?;
+                by_is_text(body)
+            }
+            Kind::BeaconRecord => {
+                typed::<BeaconRecord>(body)?;
+                by_is_text(body)
+            }
             Kind::DrawResult => {
                 let r = DrawResult::deserialize(body).map_err(BodyError::schema)?;
                 if r.openings.is_some() && r.draw.is_none() {
@@ -117,7 +123,10 @@ impl Kind {
                     (Outcome::Infeasible, ..) => Err(BodyError::InfeasibleWithoutFailure),
                 }
             }
-            Kind::DrawPublication => typed::<DrawPublication>(body),
+            Kind::DrawPublication => {
+                typed::<DrawPublication>(body)?;
+                by_is_text(body)
+            }
             Kind::InspectionResult => {
                 typed::<InspectionResult>(body)?;
                 by_is_text(body)
@@ -233,6 +242,8 @@ struct DrawCommitment {
     log_wakes: Option<Vec<Value>>,
     /// Protected log: the blinded snapshots' roots and counts.
     blinded: Option<Object>,
+    /// The account that committed (LOG-FORMAT "Accounts and roles").
+    by: Option<Value>,
 }
 
 /// A year's plan (LOG-FORMAT "Annual plans and batches"); `audit verify`
@@ -254,6 +265,8 @@ struct BeaconRecord {
     beacon: Object,
     randomness: Hex64,
     seed: Hex64,
+    /// The account that revealed (LOG-FORMAT "Accounts and roles").
+    by: Option<Value>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -317,6 +330,8 @@ struct DrawPublication {
     draw: Object,
     /// Protected logs only: the openings of the selected rows.
     openings: Option<Vec<Opening>>,
+    /// The account that unsealed (LOG-FORMAT "Accounts and roles").
+    by: Option<Value>,
 }
 
 #[derive(Deserialize)]

@@ -25,7 +25,9 @@ use tower_http::LatencyUnit;
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{aftercare, commitments, draws, lookup, plans, recording, regulator, replace, results, stats, witnesses};
+use super::{
+    aftercare, auth, commitments, draws, lookup, plans, recording, regulator, replace, results, stats, witnesses,
+};
 
 /// How long a request may take once its header is read (answered 408).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -65,14 +67,17 @@ pub const API_ROUTES: &[(&str, &str)] = &[
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// The regulator's bearer token, checked by tower-http's request validation.
+/// The regulator's bearer token, checked by tower-http's request
+/// validation; the caller it names goes to the handler as an extension.
 #[derive(Clone)]
 struct RegulatorToken(AppState);
 
 impl<B> ValidateRequest<B> for RegulatorToken {
     type ResponseBody = axum::body::Body;
     fn validate(&mut self, request: &mut Request<B>) -> Result<(), Response> {
-        regulator::authorize(&self.0, request.headers()).map_err(IntoResponse::into_response)
+        let caller = auth::authenticate(&self.0, request.headers(), request.extensions())?;
+        request.extensions_mut().insert(caller);
+        Ok(())
     }
 }
 
