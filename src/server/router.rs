@@ -23,11 +23,10 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_http::validate_request::{ValidateRequest, ValidateRequestHeaderLayer};
 use tower_http::LatencyUnit;
 
+use super::auth;
 use super::error::ApiError;
 use super::state::AppState;
-use super::{
-    aftercare, auth, commitments, draws, lookup, plans, recording, regulator, replace, results, stats, witnesses,
-};
+use super::{aftercare, commitments, draws, lookup, plans, recording, regulator, replace, results, stats, witnesses};
 
 /// How long a request may take once its header is read (answered 408).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
