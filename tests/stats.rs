@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{data, fairdraw, s, sample_year_draws as draws, tempdir};
+use common::{fairdraw, s, sample_year_draws as draws, tempdir};
 use fairdraw::log::entry::Kind;
 use fairdraw::log::store::Log;
 use serde_json::{json, Value};

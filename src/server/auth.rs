@@ -128,14 +128,33 @@ pub fn forbidden(m: impl Into<String>) -> ApiError {
     ApiError { status: StatusCode::FORBIDDEN, message: m.into() }
 }
 
-fn too_many(seconds: u64) -> Response {
-    let mut r = ApiError {
-        status: StatusCode::TOO_MANY_REQUESTS,
-        message: format!("too many failed logins: try again in {seconds} s"),
+/// A request that is not let in: its error, and for a 429 the seconds
+/// to wait (`Retry-After`).
+#[derive(Debug)]
+pub struct Denied {
+    error: ApiError,
+    retry_after: Option<u64>,
+}
+
+impl From<ApiError> for Denied {
+    fn from(error: ApiError) -> Denied {
+        Denied { error, retry_after: None }
     }
-    .into_response();
-    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    r
+}
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        let mut r = self.error.into_response();
+        if let Some(seconds) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        r
+    }
+}
+
+fn too_many(seconds: u64) -> Denied {
+    let message = format!("too many failed logins: try again in {seconds} s");
+    Denied { error: ApiError { status: StatusCode::TOO_MANY_REQUESTS, message }, retry_after: Some(seconds) }
 }
 
 /// The token of `Bearer TOKEN`: the scheme in any case (RFC 9110 §11.1),
@@ -150,11 +169,11 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// Authenticates a request from its headers and, when served, the client's
 /// address (`ConnectInfo`, set by listen.rs). The error is the whole answer
 /// (a 429 carries `Retry-After`).
-pub fn authenticate(state: &AppState, headers: &HeaderMap, extensions: &Extensions) -> Result<Caller, Response> {
+pub fn authenticate(state: &AppState, headers: &HeaderMap, extensions: &Extensions) -> Result<Caller, Denied> {
     let token = bearer_token(headers);
     let log_dir = &state.config().log_dir;
     if !accounts::path(log_dir).exists() {
-        return legacy(state, token).map_err(IntoResponse::into_response);
+        return legacy(state, token).map_err(Denied::from);
     }
     let limiter = &state.0.logins;
     let mut keys = Vec::new();
@@ -167,22 +186,20 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap, extensions: &Extensio
     if let Some(wait) = limiter.refused(&keys) {
         return Err(too_many(wait));
     }
-    let Some(token) = token else { return Err(ApiError::unauthorized().into_response()) };
-    let login = state.0.accounts.login(log_dir, token).map_err(|e| ApiError::internal(e).into_response())?;
+    let Some(token) = token else { return Err(ApiError::unauthorized().into()) };
+    let login = state.0.accounts.login(log_dir, token).map_err(ApiError::internal)?;
     match login {
         Login::Accepted(account) => {
             limiter.succeeded(&keys);
             Ok(Caller::Named(account))
         }
         // Removed between the two looks: the single token again.
-        Login::NoAccounts => legacy(state, Some(token)).map_err(IntoResponse::into_response),
-        Login::Refused(Refusal::Disabled(name)) => {
-            Err(forbidden(format!("account {name} is disabled")).into_response())
-        }
+        Login::NoAccounts => legacy(state, Some(token)).map_err(Denied::from),
+        Login::Refused(Refusal::Disabled(name)) => Err(forbidden(format!("account {name} is disabled")).into()),
         Login::Refused(refusal) => {
             tracing::info!(?refusal, "a failed login");
             limiter.failed(&keys);
-            Err(ApiError::unauthorized().into_response())
+            Err(ApiError::unauthorized().into())
         }
     }
 }

@@ -183,7 +183,7 @@ pub struct AmendRequest {
 /// a result still waiting for review.
 enum Amended {
     Logged(u64),
-    Pending(Pending),
+    Pending(Box<Pending>),
 }
 
 pub async fn amend(
@@ -353,7 +353,7 @@ fn amend_pending(
     }
     if step != Step::Publish {
         pending::save(log_dir, &p).map_err(ApiError::internal)?;
-        return Ok(Amended::Pending(p));
+        return Ok(Amended::Pending(Box::new(p)));
     }
     if logged_for(log, view, &p.draw, &p.uscc) {
         return Err(ApiError::conflict(format!("the log holds a result for {} already; amend it instead", p.uscc)));

@@ -194,7 +194,7 @@ pub async fn list(
         };
     let caller = match super::auth::authenticate(&state, &headers, &extensions) {
         Ok(caller) => caller,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(refused.into_response()),
     };
     pending_list(&state, &caller, q.draw.as_deref(), waiting).map(IntoResponse::into_response)
 }

@@ -74,7 +74,8 @@ struct RegulatorToken(AppState);
 impl<B> ValidateRequest<B> for RegulatorToken {
     type ResponseBody = axum::body::Body;
     fn validate(&mut self, request: &mut Request<B>) -> Result<(), Response> {
-        let caller = auth::authenticate(&self.0, request.headers(), request.extensions())?;
+        let caller = auth::authenticate(&self.0, request.headers(), request.extensions())
+            .map_err(IntoResponse::into_response)?;
         request.extensions_mut().insert(caller);
         Ok(())
     }
