@@ -83,6 +83,9 @@ enum Command {
     Publish(cli::publish::PublishArgs),
     /// Publish the log: JSON API, the regulator's write API, the web page.
     Serve(cli::serve::ServeArgs),
+    /// The regulator API's named accounts (recorder, reviewer, department_admin, log_admin).
+    #[command(subcommand)]
+    User(cli::user::UserCommand),
     /// Check, replay and prove the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -142,6 +145,7 @@ fn main() -> ExitCode {
         Command::Ledger(args) => cli::ledger::run(&args),
         Command::Publish(args) => cli::publish::run(&args),
         Command::Serve(args) => cli::serve::run(&args),
+        Command::User(cmd) => cli::user::run(&cmd),
         Command::Export(cmd) => cli::report::export(&cmd),
         Command::Import(cmd) => cli::report::import(&cmd),
         Command::Stats(args) => cli::report::run_stats(&args),

@@ -11,33 +11,13 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{commit_by_ceremony, data, fairdraw, reveal_by_ceremony, s, tempdir};
+use common::{fairdraw, s, sample_year_draws as draws, tempdir};
 use fairdraw::log::entry::Kind;
 use fairdraw::log::store::Log;
 use serde_json::{json, Value};
 
-const PLANS: [(&str, &str); 4] = [
-    ("plan-minimal.toml", "2026-10-01"),
-    ("plan-joint.toml", "2026-10-02"),
-    ("plan-single.toml", "2026-10-03"),
-    ("plan-cross.toml", "2026-10-04"),
-];
-
 /// The result codes the sample cycles through (the first five found no problem).
 const CODES: [&[&str]; 8] = [&["1"], &["E"], &["F"], &["6"], &["1"], &["A", "B"], &["8"], &["A", "G"]];
-
-/// Commits and reveals each plan by ceremony; returns the DrawResult ids.
-fn draws(dir: &Path, log: &Path) -> Vec<String> {
-    fairdraw(&["init", "--log", s(log), "--now", "2026-09-30T00:00:00Z"], dir).expect(0);
-    PLANS
-        .iter()
-        .map(|(plan, day)| {
-            let sample = [data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv")];
-            let commitment = commit_by_ceremony(dir, log, &sample, &data(plan), &format!("{day}T01:00:00Z"));
-            reveal_by_ceremony(dir, log, &commitment, "27182818284590452353602", &format!("{day}T02:00:00Z"))
-        })
-        .collect()
-}
 
 /// A v2 result of a target: one item per plan item × team department.
 fn v2(plan: &Value, n: usize, state: &str) -> Value {

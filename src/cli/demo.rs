@@ -58,7 +58,8 @@ pub fn run(out_dir: &Path, publication: Publication) -> anyhow::Result<ExitCode>
     };
     println!("\n== 2. 抽查前公开承诺 Committing to the plan, the registries and drand quicknet round {ROUND} (simulated clock {}) ==", before.rfc3339);
     let loaded = files::load(&paths)?;
-    let commitment = flow::commit(&mut log, loaded, &BeaconChoice::Drand { chain: &QUICKNET, round: ROUND }, &before)?;
+    let commitment =
+        flow::commit(&mut log, loaded, &BeaconChoice::Drand { chain: &QUICKNET, round: ROUND }, &before, None)?;
     println!("commitment: {commitment}");
     let checkpoint = log.latest_checkpoint().unwrap_or_default().to_string();
     write_atomically(&out_dir.join("demo-checkpoint-after-commit.txt"), checkpoint.as_bytes())?;
@@ -67,7 +68,7 @@ pub fn run(out_dir: &Path, publication: Publication) -> anyhow::Result<ExitCode>
     let round_file = data.join("drand/round-12040883.json");
     let round =
         beacon::parse_round_json(&std::fs::read(&round_file).with_context(|| format!("{}", round_file.display()))?)?;
-    let revealed = flow::reveal(&mut log, &commitment, &Offered::Drand(round), &after)?;
+    let revealed = flow::reveal(&mut log, &commitment, &Offered::Drand(round), &after, None)?;
     let doc = revealed.draw.as_ref().context("the demo plan is feasible")?;
     report::write_table(doc, &revealed.inputs.inspectors, &mut std::io::stdout().lock())?;
     write_atomically(&out_dir.join("demo-draw.json"), (serde_json::to_string_pretty(doc)? + "\n").as_bytes())?;

@@ -228,7 +228,7 @@ fn draw_batch(
         }
     );
     loaded.plan.annual = Some(AnnualRef { plan: annual_id.to_string(), batch: batch.name.to_string() });
-    let commitment = flow::commit(log, loaded, &BeaconChoice::Ceremony, &clock)?;
+    let commitment = flow::commit(log, loaded, &BeaconChoice::Ceremony, &clock, None)?;
     let entry = log.entry(log.find(&commitment)?)?;
     println!("承诺 committed: entry {} ({commitment}), plan {}", log.find(&commitment)?, paths.plan.display());
     let exclusions = entry.body["log_exclusions"].as_array().cloned().unwrap_or_default();
@@ -237,7 +237,7 @@ fn draw_batch(
         witnesses: WITNESSES.iter().map(|w| w.to_string()).collect(),
         at: None,
     };
-    let revealed = flow::reveal(log, &commitment, &offered, &clock)?;
+    let revealed = flow::reveal(log, &commitment, &offered, &clock, None)?;
     println!(
         "揭示 revealed: entry {} — ceremony digits {} witnessed by {}",
         log.len() - 1,

@@ -305,7 +305,7 @@ pub fn commit(args: &CommitArgs) -> anyhow::Result<ExitCode> {
         let plan = log.id(log.find(annual)?);
         loaded.plan.annual = Some(fairdraw::input::plan::AnnualRef { plan, batch: batch.trim().to_string() });
     }
-    let id = flow::commit(&mut log, loaded, &choice, &clock)?;
+    let id = flow::commit(&mut log, loaded, &choice, &clock, None)?;
     let commitment_index = log.len() - 1;
     let cosigning = flow::cosign_at(&mut log, commitment_index)?;
     let entry = log.entry(log.find(&id)?).map_err(anyhow::Error::msg)?;
@@ -344,7 +344,7 @@ pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
     };
     let clock = args.log.clock()?;
     let mut log = args.log.open(true)?;
-    let revealed = flow::reveal(&mut log, &args.id, &offered, &clock)?;
+    let revealed = flow::reveal(&mut log, &args.id, &offered, &clock, None)?;
     let Some(doc) = &revealed.draw else {
         eprintln!("{}", revealed.failure.unwrap_or_default());
         eprintln!("this outcome is logged as entry {}; commit a relaxed plan to draw again", revealed.result_id);

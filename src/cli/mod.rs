@@ -15,6 +15,7 @@ pub mod replace;
 pub mod report;
 pub mod seal;
 pub mod serve;
+pub mod user;
 pub mod wake;
 pub mod witness;
 

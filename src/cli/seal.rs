@@ -22,7 +22,7 @@ pub struct UnsealArgs {
 pub fn unseal(args: &UnsealArgs) -> anyhow::Result<ExitCode> {
     let clock = args.log.clock()?;
     let mut log = args.log.open(true)?;
-    let done = seal::unseal(&mut log, &args.draw, &clock)?;
+    let done = seal::unseal(&mut log, &args.draw, &clock, None)?;
     let targets = done.document["assignments"].as_array().map_or(0, Vec::len);
     println!("published draw {} (sealed until {}): {targets} target(s) are now public", done.result_id, done.until);
     let code = super::log::cosigned(&args.log.dir, done.cosigning, "the publication")?;

@@ -26,6 +26,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub web: Option<PathBuf>,
     /// SHA-256 (hex) of the regulator's bearer token; without it the write API answers 401.
+    /// Refused once the log has named accounts (`fairdraw user add`).
     #[arg(long, env = "FAIRDRAW_TOKEN_SHA256", hide_env_values = true)]
     pub token_sha256: Option<String>,
     /// Largest accepted request body, in MiB (commitments carry registries).
@@ -113,7 +114,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             "fairdraw serve: http://{} (log {}{})",
             listener.local_addr()?,
             args.dir.display(),
-            if config.token_sha256.is_some() { "" } else { ", read-only: no --token-sha256" }
+            // With an accounts file the named accounts write (the single token is refused).
+            if fairdraw::log::accounts::path(&args.dir).exists() {
+                ", writes by named accounts (private/accounts.json)"
+            } else if config.token_sha256.is_some() {
+                ""
+            } else {
+                ", read-only: no --token-sha256"
+            }
         );
         let options = ServeOptions { header_read_timeout: args.header_timeout };
         server::serve(listener, AppState::new(config), options, server::shutdown_signal()).await?;

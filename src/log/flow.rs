@@ -194,7 +194,15 @@ pub fn log_additions(earlier: &[(String, &Entry)], plan: &Plan, year: u64) -> Lo
 }
 
 /// Logs the snapshots and the commitment; returns the commitment's id.
-pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &Clock) -> Result<String, FlowError> {
+/// `by` names the account that commits (LOG-FORMAT "Accounts and roles"),
+/// when the request came from one.
+pub fn commit(
+    log: &mut Log,
+    mut inputs: Inputs,
+    choice: &BeaconChoice,
+    clock: &Clock,
+    by: Option<&str>,
+) -> Result<String, FlowError> {
     let beacon = match choice {
         BeaconChoice::Drand { chain, round } => {
             let at = beacon::round_time(chain, *round)
@@ -298,6 +306,9 @@ pub fn commit(log: &mut Log, mut inputs: Inputs, choice: &BeaconChoice, clock: &
     if let Some(list) = log_feedback {
         commitment["log_feedback"] = Value::Array(list);
     }
+    if let Some(by) = by {
+        commitment["by"] = json!(by);
+    }
     items.push((Kind::DrawCommitment, commitment));
     let ids = log.append(items, &clock.rfc3339, clock.simulated)?;
     Ok(ids.last().expect("a commitment was appended").clone())
@@ -383,7 +394,14 @@ pub fn committed_inputs(log: &Log, commitment: &Entry) -> Result<Inputs, Rebuild
 }
 
 /// Verifies the beacon, runs the committed draw and logs the outcome.
-pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Result<Revealed, FlowError> {
+/// `by` names the account that reveals, written on the BeaconRecord.
+pub fn reveal(
+    log: &mut Log,
+    id: &str,
+    offered: &Offered,
+    clock: &Clock,
+    by: Option<&str>,
+) -> Result<Revealed, FlowError> {
     let index = log.find(id)?;
     let commitment = log.entry(index)?;
     if commitment.kind != "DrawCommitment" {
@@ -412,7 +430,11 @@ pub fn reveal(log: &mut Log, id: &str, offered: &Offered, clock: &Clock) -> Resu
             (None, Some(format!("no valid inspector assignment exists\n{why}")))
         }
     };
-    let beacon_entry = json!({"commitment": commitment_id, "beacon": beacon_body, "randomness": hex::encode(randomness), "seed": seed});
+    let mut beacon_entry = json!({"commitment": commitment_id, "beacon": beacon_body, "randomness": hex::encode(randomness), "seed": seed});
+    // Before the id is taken: the DrawResult names this very entry.
+    if let Some(by) = by {
+        beacon_entry["by"] = json!(by);
+    }
     let beacon_id = crate::log::entry::id_of(
         &Entry {
             index: log.len(),

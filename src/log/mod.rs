@@ -6,6 +6,7 @@
 //! [`store`]). Draws go commit → beacon → reveal ([`flow`], [`beacon`]) and
 //! anyone replays and checks them ([`audit`]).
 
+pub mod accounts;
 pub mod aftercare;
 pub mod annual;
 pub mod audit;

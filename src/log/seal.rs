@@ -109,7 +109,8 @@ fn refused(m: String) -> FlowError {
 
 /// Publishes a sealed draw: refused before its date (the China date of
 /// `clock`), for a result that is not sealed, and a second time.
-pub fn unseal(log: &mut Log, id: &str, clock: &Clock) -> Result<Unsealed, FlowError> {
+/// `by` names the account that unseals (LOG-FORMAT "Accounts and roles").
+pub fn unseal(log: &mut Log, id: &str, clock: &Clock, by: Option<&str>) -> Result<Unsealed, FlowError> {
     let index = log.find(id)?;
     let result = log.entry(index)?;
     let result_id = log.id(index);
@@ -128,7 +129,10 @@ pub fn unseal(log: &mut Log, id: &str, clock: &Clock) -> Result<Unsealed, FlowEr
             "draw {result_id} is sealed until {until}; today is {today} (China): refused, nothing was written"
         )));
     }
-    let body = sealed_publication(log, &result_id, &result).map_err(|e| refused(e.to_string()))?;
+    let mut body = sealed_publication(log, &result_id, &result).map_err(|e| refused(e.to_string()))?;
+    if let Some(by) = by {
+        body["by"] = serde_json::json!(by);
+    }
     let document = body["draw"].clone();
     let ids = log.append(vec![(Kind::DrawPublication, body)], &clock.rfc3339, clock.simulated)?;
     let size = log.len();

@@ -6,13 +6,15 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::auth::{draw_departments, Caller};
 use super::error::{ApiError, ApiResult};
 use super::regulator::clock;
 use super::state::{AppState, View};
+use crate::log::accounts::Role;
 use crate::log::aftercare::{self, Action, Filed, Outcome, SHORT_MAX_CHARS, TEXT_MAX_CHARS};
 use crate::log::entry::Kind;
 use crate::log::store::Log;
@@ -50,6 +52,28 @@ fn result_entry(log: &Log, field: &str, id: &str) -> ApiResult<u64> {
     }
 }
 
+/// Who opens and closes follow-ups.
+const FOLLOW_UP_ROLES: &[Role] = &[Role::Reviewer, Role::DepartmentAdmin, Role::LogAdmin];
+
+/// The departments of the draw a logged result (entry `index`) is of.
+fn result_departments(log: &Log, view: &View, index: u64) -> ApiResult<Vec<String>> {
+    let draw = log.entry(index)?.body["draw"].as_str().unwrap_or_default().to_string();
+    Ok(view.draw(&draw).map(|d| draw_departments(&d.commitment.body)).unwrap_or_default())
+}
+
+/// 403 unless the caller acts for the draw of the result (entry `index`).
+fn require_result_department(caller: &Caller, log: &Log, view: &View, index: u64) -> ApiResult<()> {
+    caller.require_department(&result_departments(log, view, index)?, &format!("result {}", log.id(index)))
+}
+
+/// Adds the account's name as `by` (LOG-FORMAT "Accounts and roles").
+fn signed(mut body: Value, caller: &Caller) -> Value {
+    if let Some(name) = caller.name() {
+        body["by"] = json!(name);
+    }
+    body
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewFollowUp {
@@ -61,9 +85,11 @@ pub struct NewFollowUp {
 /// POST /api/followups: a FollowUp for a published v2 result that found a problem.
 pub async fn open(
     State(state): State<AppState>,
-    body: Result<Json<NewFollowUp>, JsonRejection>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
+    caller.require(FOLLOW_UP_ROLES, "opening a follow-up")?;
+    let req: NewFollowUp = caller.body(body, false)?;
     super::regulator::check_lengths(&[
         ("result", Some(&req.result), SHORT_MAX_CHARS * 2),
         ("action", Some(&req.action), SHORT_MAX_CHARS),
@@ -79,11 +105,12 @@ pub async fn open(
     let (filed, _) = state
         .write(move |log, view| {
             let i = result_entry(log, "result", &req.result)?;
+            require_result_department(&caller, log, view, i)?;
             let (fields, published) = folded(view, i).unwrap_or_default();
             let uscc = log.entry(i).map_err(ApiError::from)?.body["uscc"].clone();
             let body = aftercare::follow_up_body(&log.id(i), &uscc, &fields, published, action, given)
                 .map_err(|e| ApiError::unprocessable(e.to_string()))?;
-            append_one(log, Kind::FollowUp, body)
+            append_one(log, Kind::FollowUp, signed(body, &caller))
         })
         .await?;
     Ok((StatusCode::CREATED, Json(filed.follow_up_json(today))))
@@ -107,10 +134,12 @@ pub struct CloseFollowUp {
 /// POST /api/followups/{id}/close: the FollowUpClosed of an open follow-up.
 pub async fn close(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    body: Result<Json<CloseFollowUp>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
+    caller.require(FOLLOW_UP_ROLES, "closing a follow-up")?;
+    let req: CloseFollowUp = caller.body(body, false)?;
     text("outcome", &req.outcome, TEXT_MAX_CHARS)?;
     let today = state.today();
     let (closed, _) = state
@@ -125,7 +154,10 @@ pub async fn close(
                 return Err(ApiError::conflict(format!("follow-up {full} was closed already by entry {}", r.id)));
             }
             let mut f = f.clone();
-            let body = json!({"follow_up": full, "outcome": req.outcome});
+            if let Some(r) = f.body["result"].as_str().and_then(|r| log.find(r).ok()) {
+                require_result_department(&caller, log, view, r)?;
+            }
+            let body = signed(json!({"follow_up": full, "outcome": req.outcome}), &caller);
             let e = append_one(log, Kind::FollowUpClosed, body)?;
             f.reply = Some(aftercare::Reply { id: e.id, on: e.on, body: e.body });
             Ok(f)
@@ -169,9 +201,11 @@ pub struct NewObjection {
 /// POST /api/objections: a firm's objection, filed by the bureau on its behalf.
 pub async fn file(
     State(state): State<AppState>,
-    body: Result<Json<NewObjection>, JsonRejection>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
+    // Every role files objections, for any firm (LOG-FORMAT "Accounts and roles").
+    let req: NewObjection = caller.body(body, false)?;
     let code = uscc::normalize(req.uscc.trim());
     uscc::validate(&code).map_err(|e| refused("uscc", format!("{code} is not a valid 统一社会信用代码: {e}")))?;
     text("text", &req.text, TEXT_MAX_CHARS)?;
@@ -196,7 +230,7 @@ pub async fn file(
                 let draw = view.draw(d).map_err(|e| refused("draw", e.message))?;
                 body["draw"] = json!(draw.id);
             }
-            append_one(log, Kind::Objection, body)
+            append_one(log, Kind::Objection, signed(body, &caller))
         })
         .await?;
     Ok((StatusCode::CREATED, Json(filed.objection_json())))
@@ -212,10 +246,12 @@ pub struct NewAnswer {
 /// POST /api/objections/{id}/answer: the bureau's one answer.
 pub async fn answer(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    body: Result<Json<NewAnswer>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
+    caller.require(super::auth::ADMINS, "answering an objection")?;
+    let req: NewAnswer = caller.body(body, false)?;
     text("answer", &req.answer, TEXT_MAX_CHARS)?;
     Outcome::parse(&req.outcome)
         .ok_or_else(|| refused("outcome", "must be upheld (异议成立), rejected (异议不成立) or partly (部分成立)"))?;
@@ -231,7 +267,13 @@ pub async fn answer(
                 return Err(ApiError::conflict(format!("objection {full} was answered already by entry {}", r.id)));
             }
             let mut o = o.clone();
-            let body = json!({"objection": full, "answer": req.answer, "outcome": req.outcome});
+            // An objection about a draw or a result is its department's to answer.
+            if let Some(r) = o.body["result"].as_str().and_then(|r| log.find(r).ok()) {
+                require_result_department(&caller, log, view, r)?;
+            } else if let Some(d) = o.body["draw"].as_str().and_then(|d| view.draw(d).ok()) {
+                caller.require_department(&draw_departments(&d.commitment.body), &format!("draw {}", d.id))?;
+            }
+            let body = signed(json!({"objection": full, "answer": req.answer, "outcome": req.outcome}), &caller);
             let e = append_one(log, Kind::ObjectionAnswer, body)?;
             o.reply = Some(aftercare::Reply { id: e.id, on: e.on, body: e.body });
             Ok(o)

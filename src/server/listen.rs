@@ -6,11 +6,14 @@
 use std::future::Future;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 use super::router::app;
 use super::state::AppState;
@@ -37,7 +40,7 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let service = TowerToHyperService::new(app(state));
+    let router = app(state);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(options.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
@@ -59,7 +62,9 @@ pub async fn serve(
         // Static files go out in several writes; without NODELAY, Nagle and
         // delayed ACKs add ~40 ms to each.
         let _ = tcp.set_nodelay(true);
-        let connection = builder.serve_connection(TokioIo::new(tcp), service.clone()).into_owned();
+        // The client's address, for the failed-login limit (auth.rs).
+        let service = TowerToHyperService::new(router.clone().map_request(with_peer(peer)));
+        let connection = builder.serve_connection(TokioIo::new(tcp), service).into_owned();
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -71,6 +76,14 @@ pub async fn serve(
     tracing::info!("stopping: finishing the requests in flight");
     graceful.shutdown().await;
     Ok(())
+}
+
+/// Marks each request of a connection with the client's address.
+fn with_peer<B>(peer: std::net::SocketAddr) -> impl Fn(Request<B>) -> Request<B> + Clone {
+    move |mut r| {
+        r.extensions_mut().insert(ConnectInfo(peer));
+        r
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -3,11 +3,13 @@
 //! audit log; writes go through the log too.
 
 mod aftercare;
+mod auth;
 mod commitments;
 mod draws;
 pub mod error;
 mod firm;
 mod listen;
+pub mod login_limit;
 mod lookup;
 mod pending;
 mod plans;
@@ -16,6 +18,7 @@ mod regulator;
 mod replace;
 mod results;
 mod results_v2;
+mod review;
 mod router;
 pub mod state;
 mod stats;

@@ -4,7 +4,9 @@
 //! InspectionResult with state 已公示 that names its pending id
 //! (`result.pending`), then removes the file. A file whose id is already
 //! logged (the server stopped between the two) is skipped, and removed by
-//! the next write, so no result is published twice.
+//! the next write, so no result is published twice. A result a reviewer
+//! returned (退回) stays here, with its returns, until its recorder
+//! resubmits it (待审核) and a reviewer publishes it.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -33,9 +35,14 @@ pub struct Pending {
     pub recorded_at: String,
     /// `name`, `category`, `inspection_date`, `findings`, `state` (待审核).
     pub result: Map<String, Value>,
-    /// The changes made during review: `{time, reason, changes}` each.
+    /// The changes made during review: `{time, reason, changes}` each, and
+    /// `by` when an account made them.
     #[serde(default)]
     pub amendments: Vec<Value>,
+    /// Every time a reviewer returned it (退回): `{time, by, reason}`
+    /// (LOG-FORMAT "Accounts and roles"); never logged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returns: Vec<Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +171,7 @@ mod tests {
             recorded_at: at.into(),
             result: Map::new(),
             amendments: vec![],
+            returns: vec![],
         };
         let (first, second) = (p(new_id(), "2026-01-01T00:00:00Z"), p(new_id(), "2026-01-02T00:00:00Z"));
         save(dir.path(), &second).unwrap();

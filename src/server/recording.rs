@@ -1,22 +1,27 @@
 //! The regulator's result writes. A new result waits for review (待审核) in
 //! `private/results/` (pending.rs) and is not logged; amending it changes
 //! its file; publishing it (state 已公示) logs it as an InspectionResult.
-//! A logged result changes only by Amendment entries.
+//! A logged result changes only by Amendment entries. Who may do which
+//! step (录入 → 审核 → 公示, 退回) is review.rs's; the accounts' names
+//! (`recorded_by`, `reviewed_by`, `by`) come from the token, never the body.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::path::Path as FsPath;
 
+use super::auth::{draw_departments, Caller};
 use super::error::{ApiError, ApiResult};
 use super::pending::{self, Pending};
 use super::regulator::{check_lengths, clock, FINDINGS_MAX_BYTES, REASON_MAX_BYTES, SHORT_FIELD_MAX_BYTES};
-use super::results::{self, CATEGORIES, STATES};
+use super::results::{self, CATEGORIES};
 use super::results_v2::{self, NewResultV2};
+use super::review::{self, Step, PUBLISHED, RETURNED, WAITING};
 use super::state::{AppState, View};
+use crate::log::accounts::Role;
 use crate::log::entry::Kind;
 use crate::log::store::Log;
 use crate::model::date::Date;
@@ -75,9 +80,12 @@ enum Recorded {
 /// logged. A body with `format` is a v2 result (results_v2.rs), else v1.
 pub async fn record(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(&[Role::Recorder], "recording a result")?;
     let Json(body) = body?;
+    caller.refuse_names(&body, false)?;
     let (draw, uscc, date, recorded) = if body.get("format").is_some() {
         let req = NewResultV2::parse(body)?;
         check_lengths(&[
@@ -105,6 +113,7 @@ pub async fn record(
     let (p, _) = state
         .write(move |log, view| {
             let d = view.draw(&draw)?;
+            caller.require_department(&draw_departments(&d.commitment.body), &format!("draw {}", d.id))?;
             let date = check_date(&date, d.result.china_date(), today)?;
             let uscc = crate::model::uscc::normalize(uscc.trim());
             // A sealed draw's targets are in the bureau's sealed copy.
@@ -135,7 +144,10 @@ pub async fn record(
             if logged_for(log, view, &d.id, &uscc) || waiting.iter().any(|p| p.draw == d.id && p.uscc == uscc) {
                 return Err(ApiError::conflict(format!("a result for {uscc} is already recorded; amend it instead")));
             }
-            let Value::Object(result) = result else { unreachable!("a JSON object") };
+            let Value::Object(mut result) = result else { unreachable!("a JSON object") };
+            if let Some(name) = caller.name() {
+                result.insert("recorded_by".into(), json!(name));
+            }
             let p = Pending {
                 id: pending::new_id(),
                 draw: d.id.clone(),
@@ -143,6 +155,7 @@ pub async fn record(
                 recorded_at: clock().rfc3339,
                 result,
                 amendments: Vec::new(),
+                returns: Vec::new(),
             };
             pending::save(&log_dir, &p).map_err(ApiError::internal)?;
             tracing::info!(pending = %p.id, "recorded a result for review");
@@ -170,15 +183,16 @@ pub struct AmendRequest {
 /// a result still waiting for review.
 enum Amended {
     Logged(u64),
-    Pending(Pending),
+    Pending(Box<Pending>),
 }
 
 pub async fn amend(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    body: Result<Json<AmendRequest>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
+    let req: AmendRequest = caller.body(body, false)?;
     check_lengths(&[
         ("reason", Some(&req.reason), REASON_MAX_BYTES),
         ("category", req.category.as_deref(), SHORT_FIELD_MAX_BYTES),
@@ -209,8 +223,8 @@ pub async fn amend(
     }
     let new_date = req.inspection_date;
     if let Some(s) = req.state {
-        if !STATES.contains(&s.as_str()) {
-            return Err(ApiError::unprocessable("state must be 待审核 or 已公示"));
+        if ![WAITING, PUBLISHED, RETURNED].contains(&s.as_str()) {
+            return Err(ApiError::unprocessable("state must be 待审核, 已公示 or 退回 (returned, with the reason)"));
         }
         changes.insert("state".into(), json!(s));
     }
@@ -230,10 +244,11 @@ pub async fn amend(
                 let Some(d) = &new_date else { return Ok(None) };
                 Ok(Some(check_date(d, view.draw(draw)?.result.china_date(), today)?))
             };
+            let change = Change { caller: &caller, reason, changes };
             if pending::is_id(&id) {
-                amend_pending(state, log, view, &log_dir, &id, reason, changes, &date)
+                amend_pending(state, log, view, &log_dir, &id, change, &date)
             } else {
-                amend_logged(state, log, view, today, &id, reason, changes, &date)
+                amend_logged(state, log, view, today, &id, change, &date)
             }
         })
         .await?;
@@ -244,19 +259,25 @@ pub async fn amend(
     Ok((StatusCode::CREATED, Json(result)))
 }
 
+/// An amendment request: who asks, why, and what changes.
+struct Change<'a> {
+    caller: &'a Caller,
+    reason: String,
+    changes: Map<String, Value>,
+}
+
 /// An Amendment entry for a logged result. A published result does not go
 /// back to review: its entries are public already.
-#[allow(clippy::too_many_arguments)]
 fn amend_logged(
     state: &AppState,
     log: &mut Log,
     view: &View,
     today: Date,
     id: &str,
-    reason: String,
-    mut changes: Map<String, Value>,
+    change: Change,
     date: &dyn Fn(&str) -> ApiResult<Option<String>>,
 ) -> ApiResult<Amended> {
+    let Change { caller, reason, mut changes } = change;
     let i = log.find(id)?;
     let result = log.entry(i).ok().filter(|e| e.kind == Kind::InspectionResult);
     let result = result.ok_or_else(|| ApiError::not_found(format!("entry {id} is not an inspection result")))?;
@@ -267,13 +288,19 @@ fn amend_logged(
         return Err(ApiError::unprocessable("a published result cannot go back to review (待审核); amend its fields"));
     }
     let original = super::aftercare::folded(view, i).map(|(fields, _)| fields).unwrap_or_default();
+    let departments =
+        view.draw(result.body["draw"].as_str().unwrap_or_default()).map(|d| draw_departments(&d.commitment.body));
+    review::published_change(caller, &original, &mut changes, &departments.unwrap_or_default(), &log.id(i))?;
     let mut merged = original.clone();
     merged.extend(changes.clone());
     if let Some(fields) = results_v2::check_amended(&original, &merged)? {
         let d = view.draw(result.body["draw"].as_str().unwrap_or_default())?;
         results_v2::check_against_draw(state, log, d, result.body["uscc"].as_str().unwrap_or_default(), &fields)?;
     }
-    let body = json!({"amends": log.id(i), "reason": reason, "result": Value::Object(changes)});
+    let mut body = json!({"amends": log.id(i), "reason": reason, "result": Value::Object(changes)});
+    if let Some(name) = caller.name() {
+        body["by"] = json!(name);
+    }
     let c = clock();
     let ids = log.append(vec![(Kind::Amendment, body)], &c.rfc3339, c.simulated)?;
     tracing::info!(?ids, "logged an amendment");
@@ -281,18 +308,18 @@ fn amend_logged(
 }
 
 /// A change to a pending result's file; with state 已公示 it is published:
-/// logged (naming its pending id), then its file is removed.
-#[allow(clippy::too_many_arguments)]
+/// logged (naming its pending id), then its file is removed; with state 退回
+/// it is returned to its recorder, the return kept in its file.
 fn amend_pending(
     state: &AppState,
     log: &mut Log,
     view: &View,
     log_dir: &FsPath,
     id: &str,
-    reason: String,
-    mut changes: Map<String, Value>,
+    change: Change,
     date: &dyn Fn(&str) -> ApiResult<Option<String>>,
 ) -> ApiResult<Amended> {
+    let Change { caller, reason, mut changes } = change;
     if let Some(i) = view.published_pending(id) {
         pending::remove(log_dir, id).map_err(ApiError::internal)?;
         return Err(ApiError::conflict(format!(
@@ -306,6 +333,8 @@ fn amend_pending(
     if let Some(d) = date(&p.draw)? {
         changes.insert("inspection_date".into(), json!(d));
     }
+    let departments = draw_departments(&view.draw(&p.draw)?.commitment.body);
+    let step = review::pending_step(caller, &p.result, &mut changes, &departments, id)?;
     let mut merged = p.result.clone();
     merged.extend(changes.clone());
     if let Some(fields) = results_v2::check_amended(&p.result, &merged)? {
@@ -313,10 +342,18 @@ fn amend_pending(
     }
     let c = clock();
     p.result = merged;
-    p.amendments.push(json!({"time": c.rfc3339, "reason": reason, "changes": changes}));
-    if p.result.get("state").and_then(Value::as_str) != Some("已公示") {
+    if step == Step::Return {
+        p.returns.push(review::return_record(&c.rfc3339, caller, &reason));
+    } else {
+        let mut amendment = json!({"time": c.rfc3339, "reason": reason, "changes": changes});
+        if let Some(name) = caller.name() {
+            amendment["by"] = json!(name);
+        }
+        p.amendments.push(amendment);
+    }
+    if step != Step::Publish {
         pending::save(log_dir, &p).map_err(ApiError::internal)?;
-        return Ok(Amended::Pending(p));
+        return Ok(Amended::Pending(Box::new(p)));
     }
     if logged_for(log, view, &p.draw, &p.uscc) {
         return Err(ApiError::conflict(format!("the log holds a result for {} already; amend it instead", p.uscc)));
@@ -324,7 +361,11 @@ fn amend_pending(
     // The review notes stay private; the log gets the result as published.
     let mut result = p.result;
     result.insert("pending".into(), json!(p.id));
-    let body = json!({"draw": p.draw, "uscc": p.uscc, "result": Value::Object(result)});
+    let mut body = json!({"draw": p.draw, "uscc": p.uscc, "result": Value::Object(result)});
+    if let Some(name) = caller.name() {
+        body["result"]["reviewed_by"] = json!(name);
+        body["by"] = json!(name);
+    }
     let ids = log.append(vec![(Kind::InspectionResult, body)], &c.rfc3339, c.simulated)?;
     tracing::info!(pending = %id, ?ids, "published a reviewed result");
     // Logged: a saved write is never an error. A file left here is skipped

@@ -1,49 +1,25 @@
 //! The regulator's write API. Every request needs `Authorization: Bearer
-//! TOKEN` whose SHA-256 matches the configured hash (compared in constant
-//! time); every accepted request becomes log entries, except results
-//! waiting for review, which stay private (recording.rs).
+//! TOKEN`: a named account's, with the role and department the route asks
+//! for, or without an accounts file the single configured token (auth.rs);
+//! every accepted request becomes log entries, except results waiting for
+//! review, which stay private (recording.rs).
 //! Bodies that are not JSON of the right shape answer 400; well-formed
 //! bodies with refused values (too long, unknown, in the future, not a
 //! target...) answer 422 (see error.rs).
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::Json;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
+use super::auth::{admin_department, Caller, ADMINS};
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 use crate::input::plan::Plan;
 use crate::input::table::{BytesSource, Source};
 use crate::log::flow::{self, Clock, Offered};
-
-/// Checks the bearer token before anything else is looked at.
-pub fn authorize(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
-    let want = state.config().token_sha256.ok_or_else(ApiError::unauthorized)?;
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-        .ok_or_else(ApiError::unauthorized)?;
-    let got: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-    if bool::from(got.ct_eq(&want)) {
-        Ok(())
-    } else {
-        Err(ApiError::unauthorized())
-    }
-}
-
-/// The token of `Bearer TOKEN`: the scheme in any case (RFC 9110 §11.1),
-/// one space, then the token exactly as sent — a space more on either side
-/// makes it another token.
-fn bearer_token(credentials: &str) -> Option<&str> {
-    let (scheme, token) = credentials.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token)
-}
 
 /// Byte limits (UTF-8) of the text fields of write requests; web/openapi.json
 /// documents the same numbers (`x-max-bytes`).
@@ -107,9 +83,11 @@ fn file_bytes(text: Option<String>, b64: Option<String>, what: &str) -> ApiResul
 
 pub async fn commit(
     State(state): State<AppState>,
-    body: Result<Json<NewCommitment>, JsonRejection>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
+    caller.require(ADMINS, "committing a draw")?;
+    let req: NewCommitment = caller.body(body, false)?;
     check_lengths(&[("beacon", Some(&req.beacon), SHORT_FIELD_MAX_BYTES)])?;
     let choice = flow::parse_beacon(&req.beacon).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let ents = file_bytes(req.enterprises, req.enterprises_base64, "enterprises")?
@@ -125,6 +103,8 @@ pub async fn commit(
     let files = req.files;
     let open = |name: &str| side_file(&files, name);
     let plan = Plan::parse(&req.plan, "plan", &open).map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let department: Vec<String> = Some(plan.department.clone()).filter(|d| !d.is_empty()).into_iter().collect();
+    caller.require_department(&department, "the plan's draw")?;
     let conf_src = conf.as_deref().map(|b| BytesSource { label: "conflicts".into(), bytes: b });
     let inputs = crate::input::files::load_registries(
         plan,
@@ -140,7 +120,7 @@ pub async fn commit(
                 let at = log.find(&annual).map_err(|e| ApiError::unprocessable(format!("annual: {e}")))?;
                 inputs.plan.annual = Some(crate::input::plan::AnnualRef { plan: log.id(at), batch });
             }
-            let id = flow::commit(log, inputs, &choice, &clock()).map_err(flow_error)?;
+            let id = flow::commit(log, inputs, &choice, &clock(), caller.name()).map_err(flow_error)?;
             // The commitment is logged whatever the witnesses answer.
             let commitment_index = log.len() - 1;
             let cosigning = flow::cosign_at(log, commitment_index).map_err(ApiError::from)?;
@@ -197,10 +177,12 @@ pub struct Ceremony {
 
 pub async fn reveal(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    body: Result<Json<RevealRequest>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
+    caller.require(ADMINS, "revealing a draw")?;
+    let req: RevealRequest = caller.body(body, false)?;
     let offered = match (req.drand, req.ceremony) {
         (Some(d), None) => Offered::Drand(
             crate::log::beacon::parse_round_json(d.to_string().as_bytes())
@@ -220,8 +202,14 @@ pub async fn reveal(
         }
         _ => return Err(ApiError::bad_request("give either drand {round, signature} or ceremony {digits, witnesses}")),
     };
-    let (revealed, _) =
-        state.write(move |log, _| flow::reveal(log, &id, &offered, &clock()).map_err(flow_error)).await?;
+    let (revealed, _) = state
+        .write(move |log, _| {
+            // A commitment's department; any other entry is refused by flow::reveal.
+            let commitment = log.find(&id).and_then(|i| log.entry(i))?;
+            caller.require_department(&admin_department(&commitment.body), &format!("commitment {id}"))?;
+            flow::reveal(log, &id, &offered, &clock(), caller.name()).map_err(flow_error)
+        })
+        .await?;
     tracing::info!(beacon = %revealed.beacon_id, result = %revealed.result_id, "logged a reveal");
     let outcome = if revealed.draw.is_some() { "drawn" } else { "infeasible" };
     let mut answer = json!({"id": revealed.result_id, "outcome": outcome, "failure": revealed.failure});
@@ -235,8 +223,20 @@ pub async fn reveal(
 
 /// POST /api/draws/{id}/unseal: publishes a sealed draw on or after its
 /// date (China); earlier, or for a draw that is not sealed, 422.
-pub async fn unseal(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (done, _) = state.write(move |log, _| crate::log::seal::unseal(log, &id, &clock()).map_err(flow_error)).await?;
+pub async fn unseal(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(ADMINS, "unsealing a draw")?;
+    let (done, _) = state
+        .write(move |log, view| {
+            if let Ok(d) = view.draw(&id) {
+                caller.require_department(&admin_department(&d.commitment.body), &format!("draw {}", d.id))?;
+            }
+            crate::log::seal::unseal(log, &id, &clock(), caller.name()).map_err(flow_error)
+        })
+        .await?;
     tracing::info!(publication = %done.publication_id, result = %done.result_id, "published a sealed draw");
     Ok((
         StatusCode::CREATED,

@@ -5,10 +5,11 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::auth::{admin_department, Caller, ADMINS};
 use super::error::{ApiError, ApiResult};
 use super::regulator::{check_lengths, clock};
 use super::state::{AppState, View};
@@ -28,13 +29,19 @@ pub struct NewReplacement {
 
 /// POST /api/draws/{id}/replace: `{"inspector", "reason", "by"?}`; 201 with
 /// the entry's id and the replacements, 422 when a rule refuses, 404 for an
-/// id that is not a draw.
+/// id that is not a draw. `by` is the account's name; a body gives it only
+/// with the single token of a set-up without accounts.
 pub async fn replace(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    body: Result<Json<NewReplacement>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(req) = body?;
+    caller.require(ADMINS, "replacing an inspector")?;
+    let mut req: NewReplacement = caller.body(body, true)?;
+    if let Some(name) = caller.name() {
+        req.by = Some(name.to_string());
+    }
     check_lengths(&[
         ("inspector", Some(&req.inspector), 200),
         ("reason", Some(&req.reason), REASON_MAX_BYTES),
@@ -44,6 +51,7 @@ pub async fn replace(
     let (answer, _) = state
         .write(move |log, view| {
             let d = view.draw(&id)?;
+            caller.require_department(&admin_department(&d.commitment.body), &format!("draw {}", d.id))?;
             let result = d.id.clone();
             let (commitment_id, commitment) = (d.commitment_id.clone(), d.commitment.clone());
             let before: Vec<(String, &Entry)> = log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();

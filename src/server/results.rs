@@ -7,14 +7,16 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, Extensions, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::auth::{draw_departments, Caller};
 use super::error::{ApiError, ApiResult};
 use super::pending::{self, Pending};
+use super::review::{PUBLISHED, RETURNED, WAITING};
 use super::state::{AppState, RenderedResult, View};
 use crate::log::entry::Kind;
 use crate::model::calendar::{Calendar, CalendarError};
@@ -29,7 +31,6 @@ pub const CATEGORIES: [&str; 7] = [
     "不配合检查情节严重",
     "已注销或被吊销、撤销营业执照",
 ];
-pub const STATES: [&str; 2] = ["待审核", "已公示"];
 pub const WORKING_DAYS: u32 = 20;
 
 /// A result as it stands after its amendments. Publication dates are
@@ -73,6 +74,8 @@ pub fn pending(p: &Pending, today: Date) -> Value {
         "uscc": p.uscc,
         "recorded_at": p.recorded_at,
         "amendments": p.amendments,
+        "returns": p.returns,
+        "recorded_by": p.result.get("recorded_by"),
     });
     with_fields_and_clock(&mut out, &p.result, None, today);
     out
@@ -161,40 +164,60 @@ pub fn is_public(result: &Value) -> bool {
 pub struct ResultQuery {
     draw: Option<String>,
     state: Option<String>,
+    /// `true`: the results waiting for review and the returned ones.
+    pending: Option<bool>,
 }
 
 /// `?draw=ID`: a draw's published results (public); `?state=待审核`
-/// (optionally with `draw`): the results waiting for review, with the
-/// regulator's token only.
+/// (optionally with `draw`): the results waiting for review, and
+/// `?pending=true` those and the returned (退回) ones, each with its
+/// 20-working-day clock, with a token only; an account sees those of its
+/// department's draws (LOG-FORMAT "Accounts and roles").
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     Query(q): Query<ResultQuery>,
 ) -> ApiResult<Response> {
-    match q.state.as_deref() {
-        None | Some("已公示") => {
-            let id = q.draw.ok_or_else(|| ApiError::bad_request("give ?draw=ID"))?;
-            public_list(&state, &id).map(IntoResponse::into_response)
-        }
-        Some("待审核") => {
-            super::regulator::authorize(&state, &headers)?;
-            pending_list(&state, q.draw.as_deref()).map(IntoResponse::into_response)
-        }
-        Some(_) => Err(ApiError::bad_request(
-            "state is 已公示 (published results, public) or 待审核 (results waiting for review, regulator token)",
-        )),
-    }
+    let waiting: &[&str] =
+        match (q.pending, q.state.as_deref()) {
+            (Some(true), None) => &[WAITING, RETURNED],
+            (None | Some(false), None | Some(PUBLISHED)) => {
+                let id = q.draw.ok_or_else(|| ApiError::bad_request("give ?draw=ID"))?;
+                return public_list(&state, &id).map(IntoResponse::into_response);
+            }
+            (None, Some(WAITING)) => &[WAITING],
+            _ => return Err(ApiError::bad_request(
+                "state is 已公示 (published results, public) or 待审核 (results waiting for review, with a token); \
+                 or give pending=true (waiting and returned results, with a token) and no state",
+            )),
+        };
+    let caller = match super::auth::authenticate(&state, &headers, &extensions) {
+        Ok(caller) => caller,
+        Err(refused) => return Ok(refused.into_response()),
+    };
+    pending_list(&state, &caller, q.draw.as_deref(), waiting).map(IntoResponse::into_response)
 }
 
-fn pending_list(state: &AppState, draw: Option<&str>) -> ApiResult<Json<Value>> {
+fn pending_list(state: &AppState, caller: &Caller, draw: Option<&str>, states: &[&str]) -> ApiResult<Json<Value>> {
     let view = state.view()?;
     let draw = draw.map(|id| view.draw(id).map(|d| d.id.clone())).transpose()?;
     let today = state.today();
     let stored = pending::load_all(&state.config().log_dir, |id| view.published_pending(id).is_some())
         .map_err(ApiError::internal)?;
-    let results: Vec<Value> =
-        stored.iter().filter(|p| draw.as_ref().is_none_or(|d| *d == p.draw)).map(|p| self::pending(p, today)).collect();
-    Ok(Json(json!({"state": "待审核", "draw": draw, "today": today.to_string(), "results": results})))
+    let mine = |p: &&Pending| {
+        let departments = view.draw(&p.draw).map(|d| draw_departments(&d.commitment.body)).unwrap_or_default();
+        caller.require_department(&departments, "").is_ok()
+    };
+    let in_state = |p: &&Pending| states.contains(&p.result.get("state").and_then(Value::as_str).unwrap_or(WAITING));
+    let results: Vec<Value> = stored
+        .iter()
+        .filter(|p| draw.as_ref().is_none_or(|d| *d == p.draw))
+        .filter(in_state)
+        .filter(mine)
+        .map(|p| self::pending(p, today))
+        .collect();
+    Ok(Json(json!({"state": states.join("、"), "draw": draw, "today": today.to_string(), "results": results})))
 }
 
 fn public_list(state: &AppState, id: &str) -> ApiResult<impl IntoResponse> {

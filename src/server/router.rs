@@ -23,6 +23,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_http::validate_request::{ValidateRequest, ValidateRequestHeaderLayer};
 use tower_http::LatencyUnit;
 
+use super::auth;
 use super::error::ApiError;
 use super::state::AppState;
 use super::{aftercare, commitments, draws, lookup, plans, recording, regulator, replace, results, stats, witnesses};
@@ -65,14 +66,18 @@ pub const API_ROUTES: &[(&str, &str)] = &[
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// The regulator's bearer token, checked by tower-http's request validation.
+/// The regulator's bearer token, checked by tower-http's request
+/// validation; the caller it names goes to the handler as an extension.
 #[derive(Clone)]
 struct RegulatorToken(AppState);
 
 impl<B> ValidateRequest<B> for RegulatorToken {
     type ResponseBody = axum::body::Body;
     fn validate(&mut self, request: &mut Request<B>) -> Result<(), Response> {
-        regulator::authorize(&self.0, request.headers()).map_err(IntoResponse::into_response)
+        let caller = auth::authenticate(&self.0, request.headers(), request.extensions())
+            .map_err(IntoResponse::into_response)?;
+        request.extensions_mut().insert(caller);
+        Ok(())
     }
 }
 

@@ -305,6 +305,10 @@ pub struct Shared {
     pub results: Mutex<HashMap<u64, RenderedResult>>,
     /// The immutable part of each draw's public detail, by draw id.
     pub details: Mutex<Cache<Vec<u8>>>,
+    /// The accounts file and its memo of verified tokens.
+    pub accounts: crate::log::accounts::Gate,
+    /// Failed logins per account and per client address.
+    pub logins: super::login_limit::LoginLimiter,
 }
 
 /// A result's public JSON as of `amendments` amendments and `today`.
@@ -339,6 +343,8 @@ impl AppState {
             cache: Mutex::new(Cache::default()),
             results: Mutex::new(HashMap::new()),
             details: Mutex::new(Cache::default()),
+            accounts: Default::default(),
+            logins: Default::default(),
         }))
     }
 

@@ -82,19 +82,46 @@ pub async fn send(s: &Server, method: &str, uri: &str, headers: &[(&str, &str)],
 }
 
 pub async fn call(s: &Server, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    call_from(s, None, method, uri, token, body).await
+}
+
+/// [`call`] from a client address, as the server's accept loop marks each
+/// request (`ConnectInfo`); `None`: no address, as for an in-process call.
+pub async fn call_from(
+    s: &Server,
+    peer: Option<&str>,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
-    let req = match body {
+    let mut req = match body {
         Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
         None => req.body(Body::empty()).unwrap(),
     };
+    if let Some(peer) = peer {
+        let addr: std::net::SocketAddr = peer.parse().unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    }
     let res = app(s.state.clone()).oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
     let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
     Reply { status, headers, body }
+}
+
+/// Adds a named account to the log's accounts file (as `fairdraw user add`
+/// does) and returns its token.
+pub fn add_account(log: &Path, name: &str, role: &str, department: Option<&str>) -> String {
+    use fairdraw::log::accounts::Accounts;
+    let mut all = Accounts::load(log).unwrap().unwrap_or_default();
+    let token = all.add(name, role, department, "2026-11-30T00:00:00Z").unwrap_or_else(|e| panic!("{e:?}"));
+    all.save(log).unwrap();
+    token
 }
 
 pub fn entry_count(log: &Path) -> usize {

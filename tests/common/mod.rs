@@ -366,3 +366,27 @@ pub fn reveal_by_ceremony(dir: &Path, log: &Path, commitment: &str, digits: &str
     .expect(0);
     run.stdout.lines().last().unwrap().trim().to_string()
 }
+
+/// The four sample plans of a year (tests/stats.rs, tests/server_accounts.rs)
+/// and the day each is committed and revealed: a plan without department,
+/// a joint visit of two departments, a single department's, a cross-district one.
+pub const SAMPLE_YEAR_PLANS: [(&str, &str); 4] = [
+    ("plan-minimal.toml", "2026-10-01"),
+    ("plan-joint.toml", "2026-10-02"),
+    ("plan-single.toml", "2026-10-03"),
+    ("plan-cross.toml", "2026-10-04"),
+];
+
+/// Creates `log` and commits and reveals each sample plan by ceremony;
+/// returns the DrawResult ids.
+pub fn sample_year_draws(dir: &Path, log: &Path) -> Vec<String> {
+    fairdraw(&["init", "--log", s(log), "--now", "2026-09-30T00:00:00Z"], dir).expect(0);
+    SAMPLE_YEAR_PLANS
+        .iter()
+        .map(|(plan, day)| {
+            let sample = [data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv")];
+            let commitment = commit_by_ceremony(dir, log, &sample, &data(plan), &format!("{day}T01:00:00Z"));
+            reveal_by_ceremony(dir, log, &commitment, "27182818284590452353602", &format!("{day}T02:00:00Z"))
+        })
+        .collect()
+}
