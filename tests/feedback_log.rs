@@ -267,3 +267,39 @@ fn write_the_feedback_vector() {
         std::fs::copy(dir.path().join(name), out.join(name)).unwrap();
     }
 }
+
+/// The three verifiers agree on the vector, and on disclosures of flagged
+/// firms that the Rust writer makes: a flagged firm is judged by the
+/// feedback stratum (LOG-FORMAT "Disclosures") by all three.
+#[test]
+fn the_three_verifiers_agree_on_the_vector_and_on_a_flagged_firms_disclosure() {
+    let dir = tempdir();
+    let log = vector().join("log");
+    for (name, run) in [
+        ("fairdraw audit verify", fairdraw(&["audit", "verify", "--log", s(&log)], dir.path())),
+        ("verify.py", verify_py(&["log", s(&log), "--now", "2026-10-21T00:00:00Z"], dir.path())),
+        ("verify.js", verify_js(&["log", s(&log), "--now", "2026-10-21T00:00:00Z"], dir.path())),
+    ] {
+        assert_eq!(run.code, 0, "{name}: {}{}", run.stdout, run.stderr);
+    }
+    let ids = log_ids(&log);
+    let draw_3 = &ids[38];
+    // README: draw 3 selects firm 12 of the flagged firms 3 and 12.
+    for (uscc, selected) in [("91330106MA0000012A", true), ("91330106MA0000003C", false)] {
+        let out = dir.path().join(format!("{uscc}.json"));
+        fairdraw(&["audit", "disclose", uscc, "--log", s(&log), "--draw", draw_3, "--out", s(&out)], dir.path())
+            .expect(0);
+        let d: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let strata = documents(&log_entries(&log))[2]["strata"].clone();
+        let feedback = strata.as_array().unwrap().iter().find(|s| s["class"] == "feedback").unwrap().clone();
+        assert_eq!(d["verdict"]["cutoff"], feedback["cutoff"], "{uscc}: the feedback stratum's cutoff");
+        assert_eq!(d["verdict"]["selected"], json!(selected), "{uscc}");
+        for (name, run) in [
+            ("fairdraw audit disclosure", fairdraw(&["audit", "disclosure", s(&out)], dir.path())),
+            ("verify.py", verify_py(&["disclosure", s(&out)], dir.path())),
+            ("verify.js", verify_js(&["disclosure", s(&out)], dir.path())),
+        ] {
+            assert_eq!(run.code, 0, "{name} on {uscc}: {}{}", run.stdout, run.stderr);
+        }
+    }
+}

@@ -490,6 +490,13 @@ async fn every_entry_an_account_writes_names_it() {
     assert_eq!(amended["body"]["result"]["reviewed_by"], "rev-m");
     let report = fairdraw::log::audit::verify(&b.srv.log, None, None).unwrap();
     assert!(report.tampering.is_empty(), "{:?}", report.tampering);
+    // The independent verifiers read `by` on every kind as the spec allows it.
+    let cwd = b.srv.log.parent().unwrap();
+    for (name, run) in
+        [("verify.py", verify_py(&["log", s(&b.srv.log)], cwd)), ("verify.js", verify_js(&["log", s(&b.srv.log)], cwd))]
+    {
+        assert_eq!(run.code, 0, "{name} on a log written by named accounts: {}{}", run.stdout, run.stderr);
+    }
 }
 
 /// Done when (issue 12): a year of sample results recorded through the API
