@@ -27,14 +27,19 @@ struct Base {
     draw: String,
 }
 
-fn base() -> Base {
-    let dir = tempdir();
-    let d = dir.path();
-    let registries = [
+/// The 24 firms, 12 inspectors and no recusal ties every test draws from.
+fn registries(d: &Path) -> [PathBuf; 3] {
+    [
         write(d, "enterprises.csv", &enterprises_csv(24)),
         write(d, "inspectors.csv", &inspectors_csv(12)),
         write(d, "conflicts.csv", "inspector_id,uscc\n"),
-    ];
+    ]
+}
+
+fn base() -> Base {
+    let dir = tempdir();
+    let d = dir.path();
+    let registries = registries(d);
     let all = write(d, "all.toml", "name = \"全部\"\n[ratios]\nA = 1\nB = 1\nC = 1\nD = 1\n");
     let log = d.join("log");
     fairdraw(&["init", "--log", s(&log), "--now", "2026-09-01T00:00:00Z"], d).expect(0);
@@ -282,11 +287,7 @@ fn a_plan_without_feedback_keeps_its_digest() {
 fn a_protected_log_refuses_a_plan_with_feedback_and_writes_nothing() {
     let dir = tempdir();
     let d = dir.path();
-    let registries = [
-        write(d, "enterprises.csv", &enterprises_csv(24)),
-        write(d, "inspectors.csv", &inspectors_csv(12)),
-        write(d, "conflicts.csv", "inspector_id,uscc\n"),
-    ];
+    let registries = registries(d);
     let log = d.join("log");
     fairdraw(&["init", "--log", s(&log), "--publish", "protected", "--now", "2026-09-01T00:00:00Z"], d).expect(0);
     let plan = write(d, "plan.toml", &format!("name = \"p\"\n{RATIOS}[feedback]\nratio = \"50%\"\n"));

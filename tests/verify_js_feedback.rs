@@ -13,17 +13,11 @@
 //! text.
 
 mod common;
-use common::{root, skipped};
-
-use std::process::Command;
+use common::{node_tests, page_check};
 
 #[test]
 fn feedback_from_results_in_verify_js() {
-    let file = "tests/verify-js/feedback.test.mjs";
-    let out = Command::new("node").args(["--test", file]).current_dir(root()).output().expect("node must be installed");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{file}: {text}");
-    assert!(text.contains("# pass 14") && text.contains("# fail 0"), "every node test of {file} ran: {text}");
+    node_tests("tests/verify-js/feedback.test.mjs", 14);
 }
 
 /// The draw page of a feedback draw, in zh and en (tests/browser/feedback-page.mjs):
@@ -32,29 +26,5 @@ fn feedback_from_results_in_verify_js() {
 /// when Chromium or playwright-core is missing, as tests/browser.rs does.
 #[test]
 fn the_draw_page_shows_the_feedback_stratum_and_reruns_it() {
-    let test = "the_draw_page_shows_the_feedback_stratum_and_reruns_it";
-    if let Some(why) = std::env::var("FAIRDRAW_SKIP_CHROMIUM").ok().filter(|w| !w.is_empty()) {
-        skipped(test, &format!("FAIRDRAW_SKIP_CHROMIUM: {why}"));
-        return;
-    }
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let missing = if !std::path::Path::new(&chromium).exists() {
-        Some(format!("{chromium} not found: apt-get install -y chromium"))
-    } else if !root().join("tests/browser/node_modules/playwright-core").exists() {
-        Some("playwright-core missing: npm ci --prefix tests/browser".to_string())
-    } else {
-        None
-    };
-    if let Some(why) = missing {
-        assert!(std::env::var("CI").is_err(), "CI must run the browser test: {why}");
-        skipped(test, &why);
-        return;
-    }
-    let out = Command::new("node")
-        .arg("tests/browser/feedback-page.mjs")
-        .current_dir(root())
-        .output()
-        .expect("node must be installed");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && text.contains("\"ok\": true"), "{text}");
+    page_check("the_draw_page_shows_the_feedback_stratum_and_reruns_it", "tests/browser/feedback-page.mjs");
 }

@@ -10,20 +10,7 @@
 //! browser or playwright-core is missing, as tests/browser.rs does.
 
 mod common;
-use common::{root, skipped};
-
-use std::process::Command;
-
-/// Runs one node test file from the repository root and checks that all `count` tests ran and passed.
-fn node_tests(file: &str, count: usize) {
-    let out = Command::new("node").args(["--test", file]).current_dir(root()).output().expect("node must be installed");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{file}: {text}");
-    assert!(
-        text.contains(&format!("# pass {count}")) && text.contains("# fail 0"),
-        "every node test of {file} ran: {text}"
-    );
-}
+use common::{node_tests, page_check};
 
 #[test]
 fn off_site_methods_in_verify_js() {
@@ -39,29 +26,5 @@ fn replacements_in_verify_js() {
 /// method in plain words, each replacement and the team as it now stands.
 #[test]
 fn the_draw_page_shows_the_method_and_the_replacements() {
-    let test = "the_draw_page_shows_the_method_and_the_replacements";
-    if let Some(why) = std::env::var("FAIRDRAW_SKIP_CHROMIUM").ok().filter(|w| !w.is_empty()) {
-        skipped(test, &format!("FAIRDRAW_SKIP_CHROMIUM: {why}"));
-        return;
-    }
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let missing = if !std::path::Path::new(&chromium).exists() {
-        Some(format!("{chromium} not found: apt-get install -y chromium"))
-    } else if !root().join("tests/browser/node_modules/playwright-core").exists() {
-        Some("playwright-core missing: npm ci --prefix tests/browser".to_string())
-    } else {
-        None
-    };
-    if let Some(why) = missing {
-        assert!(std::env::var("CI").is_err(), "CI must run the browser test: {why}");
-        skipped(test, &why);
-        return;
-    }
-    let out = Command::new("node")
-        .arg("tests/browser/replacement-page.mjs")
-        .current_dir(root())
-        .output()
-        .expect("node must be installed");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && text.contains("\"ok\": true"), "{text}");
+    page_check("the_draw_page_shows_the_method_and_the_replacements", "tests/browser/replacement-page.mjs");
 }

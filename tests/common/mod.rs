@@ -90,6 +90,46 @@ pub fn skipped(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "\n*** SKIPPED {test}: {why}\n");
 }
 
+/// Runs one node test file (`node --test`) from the repository root and
+/// checks that exactly `count` tests ran and all passed.
+#[allow(dead_code)]
+pub fn node_tests(file: &str, count: usize) {
+    let out = Command::new("node").args(["--test", file]).current_dir(root()).output().expect("node must be installed");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{file}: {text}");
+    assert!(
+        text.contains(&format!("# pass {count}")) && text.contains("# fail 0"),
+        "every node test of {file} ran: {text}"
+    );
+}
+
+/// Runs a headless-Chromium page check (`node SCRIPT`, which prints
+/// `"ok": true`), skipped loudly when `FAIRDRAW_SKIP_CHROMIUM` is set or,
+/// outside CI, when Chromium or playwright-core is missing (CI must run it).
+#[allow(dead_code)]
+pub fn page_check(test: &str, script: &str) {
+    if let Some(why) = std::env::var("FAIRDRAW_SKIP_CHROMIUM").ok().filter(|w| !w.is_empty()) {
+        skipped(test, &format!("FAIRDRAW_SKIP_CHROMIUM: {why}"));
+        return;
+    }
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let missing = if !Path::new(&chromium).exists() {
+        Some(format!("{chromium} not found: apt-get install -y chromium"))
+    } else if !root().join("tests/browser/node_modules/playwright-core").exists() {
+        Some("playwright-core missing: npm ci --prefix tests/browser".to_string())
+    } else {
+        None
+    };
+    if let Some(why) = missing {
+        assert!(std::env::var("CI").is_err(), "CI must run the browser test: {why}");
+        skipped(test, &why);
+        return;
+    }
+    let out = Command::new("node").arg(script).current_dir(root()).output().expect("node must be installed");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && text.contains("\"ok\": true"), "{script}: {text}");
+}
+
 /// [`python`] with the reference `consistent-sampler` 1.0.10 importable, or
 /// `None` (said loudly) when `FAIRDRAW_SKIP_SAMPLER` is set and it is not.
 /// Without it and without the skip, the test fails with how to install it.
