@@ -36,7 +36,7 @@ fn an_added_account_gets_a_token_once_and_is_listed_and_disabled_without_its_cre
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     }
     let gate = fairdraw::log::accounts::Gate::default();
-    assert!(matches!(gate.login(&log, &token).unwrap(), Login::Accepted(a) if a.name == "lu"));
+    assert!(matches!(gate.login(&log, &token, true).unwrap(), Login::Accepted(a) if a.name == "lu"));
 
     let list = fairdraw(&["user", "list", "--log", s(&log)], dir.path()).expect(0);
     let rows: Vec<Vec<&str>> = list.stdout.lines().map(|l| l.split('\t').collect()).collect();
@@ -47,7 +47,7 @@ fn an_added_account_gets_a_token_once_and_is_listed_and_disabled_without_its_cre
     fairdraw(&["user", "disable", "lu", "--log", s(&log)], dir.path()).expect(0);
     let list = fairdraw(&["user", "list", "--log", s(&log)], dir.path()).expect(0);
     assert!(list.stdout.lines().next().unwrap().contains("\tdisabled\t"), "{}", list.stdout);
-    assert_eq!(gate.login(&log, &token).unwrap(), Login::Refused(Refusal::Disabled("lu".into())));
+    assert_eq!(gate.login(&log, &token, true).unwrap(), Login::Refused(Refusal::Disabled("lu".into())));
     assert_eq!(Accounts::load(&log).unwrap().unwrap().accounts.len(), 2, "a disabled account stays");
 }
 
@@ -83,4 +83,87 @@ fn bad_input_exits_2_naming_every_problem_and_writes_nothing() {
             .expect(2);
     assert!(r.stderr.contains("not an audit log"), "{}", r.stderr);
     assert!(!not_log.exists());
+}
+
+/// The entries of `log` of `kind`, in log order.
+fn bodies_of(log: &std::path::Path, kind: &str) -> Vec<serde_json::Value> {
+    log_entries(log).into_iter().filter(|e| e["kind"] == kind).map(|e| e["body"].clone()).collect()
+}
+
+/// LOG-FORMAT "Accounts and roles", `by`: commands run on the server itself
+/// name their account with `--by`; once the log has accounts the name must
+/// be an enabled one of them, checked before anything is written.
+#[test]
+fn cli_writes_name_their_account_with_by_and_refuse_a_name_that_is_not_an_enabled_account() {
+    let (dir, log) = log_dir();
+    let d = dir.path();
+    fairdraw(&["user", "add", "root", "--role", "log_admin", "--log", s(&log)], d).expect(0);
+    fairdraw(&["user", "add", "old", "--role", "log_admin", "--log", s(&log)], d).expect(0);
+    fairdraw(&["user", "disable", "old", "--log", s(&log)], d).expect(0);
+    let plan = write(
+        d,
+        "plan.toml",
+        &format!("embargo_until = 2024-11-20\n{}", std::fs::read_to_string(data("plan-minimal.toml")).unwrap()),
+    );
+    let commit = |by: &str| {
+        let (e, i, c) = (data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv"));
+        let args = [
+            "commit",
+            "--log",
+            s(&log),
+            "--enterprises",
+            s(&e),
+            "--inspectors",
+            s(&i),
+            "--conflicts",
+            s(&c),
+            "--plan",
+            s(&plan),
+            "--beacon",
+            "ceremony",
+            "--now",
+            "2024-11-01T02:00:00Z",
+            "--by",
+            by,
+        ];
+        fairdraw(&args, d)
+    };
+    // Refused before anything is written: an unknown name, a disabled account.
+    let entries = std::fs::read(log.join("entries.jsonl")).unwrap();
+    for (by, says) in [("nobody", "no such account"), ("old", "disabled")] {
+        let run = commit(by).expect(2);
+        assert!(run.stderr.contains(says) && run.stderr.contains("nothing was written"), "{by}: {}", run.stderr);
+        assert_eq!(std::fs::read(log.join("entries.jsonl")).unwrap(), entries, "{by}: nothing was written");
+    }
+    let commitment = commit("root").expect(0).stdout.lines().last().unwrap().trim().to_string();
+    let reveal = [
+        "reveal",
+        &commitment,
+        "--log",
+        s(&log),
+        "--ceremony",
+        "31415926535897932384626",
+        "--witness",
+        "甲",
+        "--witness",
+        "乙",
+        "--now",
+        "2024-11-01T03:00:00Z",
+        "--by",
+        "root",
+    ];
+    let draw = fairdraw(&reveal, d).expect(0).stdout.lines().last().unwrap().trim().to_string();
+    fairdraw(&["unseal", "--log", s(&log), "--draw", &draw, "--now", "2024-11-20T01:00:00Z", "--by", "root"], d)
+        .expect(0);
+    let uscc = "913301271357246856";
+    fairdraw(&["wake", uscc, "--reason", "complaint", "--log", s(&log), "--as", "root"], d).expect(0);
+    for kind in ["DrawCommitment", "BeaconRecord", "DrawPublication", "WakeUp"] {
+        let bodies = bodies_of(&log, kind);
+        assert_eq!(bodies.len(), 1, "{kind}");
+        assert_eq!(bodies[0]["by"], "root", "{kind}: {}", bodies[0]);
+    }
+    // Without --by an entry names nobody, as before.
+    fairdraw(&["wake", uscc, "--reason", "resumed", "--log", s(&log)], d).expect(0);
+    assert!(bodies_of(&log, "WakeUp")[1].get("by").is_none());
+    fairdraw(&["audit", "verify", "--log", s(&log), "--now", "2024-11-21T00:00:00Z"], d).expect(0);
 }

@@ -18,7 +18,7 @@ use fairdraw::log::flow::Clock;
 use fairdraw::log::store::Log;
 use fairdraw::model::registry::Class;
 
-use super::log::{LogArgs, DEFAULT_LOG};
+use super::log::{ByArgs, LogArgs, DEFAULT_LOG};
 
 #[derive(Subcommand)]
 pub enum PlanCommand {
@@ -34,9 +34,8 @@ pub enum PlanCommand {
     Commit {
         /// The annual plan (TOML).
         file: PathBuf,
-        /// The account logging it (the entry's `by`).
-        #[arg(long = "as")]
-        by: Option<String>,
+        #[command(flatten)]
+        by: ByArgs,
         #[command(flatten)]
         log: LogArgs,
     },
@@ -51,7 +50,7 @@ pub enum PlanCommand {
 pub fn run(cmd: &PlanCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PlanCommand::Check { file, enterprises } => check(file, enterprises.as_deref()),
-        PlanCommand::Commit { file, by, log } => commit(file, by.as_deref(), log),
+        PlanCommand::Commit { file, by, log } => commit(file, by.name(&log.dir)?, log),
         PlanCommand::Visits { dir } => visits(dir),
     }
 }

@@ -9,7 +9,7 @@ use fairdraw::log::aftercare::{self, Action, Aftercare};
 use fairdraw::log::entry::Kind;
 use fairdraw::log::store::Log;
 
-use super::log::LogArgs;
+use super::log::{ByArgs, LogArgs};
 
 #[derive(Subcommand)]
 pub enum FollowUpCommand {
@@ -35,6 +35,8 @@ pub struct AddArgs {
     #[arg(long)]
     due: Option<String>,
     #[command(flatten)]
+    by: ByArgs,
+    #[command(flatten)]
     log: LogArgs,
 }
 
@@ -45,6 +47,8 @@ pub struct CloseArgs {
     /// What was done (1 to 2000 characters, one line).
     #[arg(long)]
     outcome: String,
+    #[command(flatten)]
+    by: ByArgs,
     #[command(flatten)]
     log: LogArgs,
 }
@@ -63,6 +67,7 @@ pub fn run(cmd: &FollowUpCommand) -> anyhow::Result<ExitCode> {
 fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
     let given = args.due.as_deref().map(|d| aftercare::parse_due("due", d)).transpose().map_err(anyhow::Error::msg)?;
     let clock = args.log.clock()?;
+    let by = args.by.name(&args.log.dir)?;
     let mut log = args.log.open(true)?;
     let i = log.find(&args.result)?;
     let entry = log.entry(i)?;
@@ -76,7 +81,10 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
         .map(|(_, e)| e.clone())
         .collect();
     let (fields, published) = aftercare::fold_result(&entry, amendments.iter().map(|a| a.as_ref()));
-    let body = aftercare::follow_up_body(&id, &entry.body["uscc"], &fields, published, args.action, given)?;
+    let mut body = aftercare::follow_up_body(&id, &entry.body["uscc"], &fields, published, args.action, given)?;
+    if let Some(by) = by {
+        body["by"] = by.into();
+    }
     let due = body["due"].as_str().unwrap_or_default().to_string();
     let ids = log.append(vec![(Kind::FollowUp, body)], &clock.rfc3339, clock.simulated)?;
     println!("acked {} {} due {due}", log.len() - 1, ids[0]);
@@ -86,6 +94,7 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
 fn close(args: &CloseArgs) -> anyhow::Result<ExitCode> {
     aftercare::check_text("outcome", &args.outcome, aftercare::TEXT_MAX_CHARS).map_err(anyhow::Error::msg)?;
     let clock = args.log.clock()?;
+    let by = args.by.name(&args.log.dir)?;
     let mut log = args.log.open(true)?;
     let id = log.id(log.find(&args.follow_up)?);
     let known = index(&log);
@@ -93,7 +102,10 @@ fn close(args: &CloseArgs) -> anyhow::Result<ExitCode> {
     if let Some(r) = &f.reply {
         bail!("follow-up {id} was closed already by entry {}", r.id);
     }
-    let body = serde_json::json!({"follow_up": id, "outcome": args.outcome});
+    let mut body = serde_json::json!({"follow_up": id, "outcome": args.outcome});
+    if let Some(by) = by {
+        body["by"] = by.into();
+    }
     let ids = log.append(vec![(Kind::FollowUpClosed, body)], &clock.rfc3339, clock.simulated)?;
     println!("acked {} {}", log.len() - 1, ids[0]);
     Ok(ExitCode::SUCCESS)

@@ -11,7 +11,7 @@ use fairdraw::input::{checks, files, table::FileSource};
 use fairdraw::log::entry::{Entry, Kind};
 use fairdraw::log::{flow, ledger};
 
-use super::log::LogArgs;
+use super::log::{ByArgs, LogArgs};
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -31,9 +31,8 @@ pub enum LedgerCommand {
         /// Where the checks come from (default: the file's name).
         #[arg(long)]
         source: Option<String>,
-        /// The account the entry is written on behalf of (its `by`).
-        #[arg(long = "as")]
-        by: Option<String>,
+        #[command(flatten)]
+        by: ByArgs,
         #[command(flatten)]
         log: LogArgs,
     },
@@ -55,7 +54,9 @@ pub struct ShowArgs {
 
 pub fn run(args: &LedgerArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
-        Some(LedgerCommand::Import { file, source, by, log }) => import(file, source.as_deref(), by.as_deref(), log),
+        Some(LedgerCommand::Import { file, source, by, log }) => {
+            import(file, source.as_deref(), by.name(&log.dir)?, log)
+        }
         None => show(&args.show),
     }
 }

@@ -8,6 +8,8 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use fairdraw::engine::report;
 use fairdraw::input::files;
+use fairdraw::log::accounts::Accounts;
+use fairdraw::log::aftercare;
 use fairdraw::log::beacon;
 use fairdraw::log::entry::Kind;
 use fairdraw::log::flow::{self, Clock, Offered};
@@ -32,6 +34,38 @@ pub struct LogArgs {
     /// Simulated clock (RFC 3339) for tests and demos; entries are marked simulated.
     #[arg(long)]
     pub now: Option<String>,
+}
+
+/// `--by NAME`: the account a command run on the server itself writes on
+/// behalf of — the entries' `by` (LOG-FORMAT "Accounts and roles").
+#[derive(Args, Clone, Default)]
+pub struct ByArgs {
+    /// The account the entries are written on behalf of (their `by`); with accounts, an enabled one.
+    #[arg(long = "by", alias = "as", value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+impl ByArgs {
+    /// The name, checked before anything is written: once the log has
+    /// accounts, an enabled one of them (the CLI does not check roles:
+    /// whoever runs it on the server is the operator); without accounts
+    /// (set-ups from before them), any one-line name of at most 64
+    /// characters, such as 张科长.
+    pub fn name(&self, log_dir: &Path) -> anyhow::Result<Option<&str>> {
+        let Some(name) = self.by.as_deref() else { return Ok(None) };
+        match Accounts::load(log_dir)? {
+            Some(known) => match known.get(name) {
+                None => {
+                    bail!("--by {name:?}: no such account in this log (see `fairdraw user list`); nothing was written")
+                }
+                Some(a) if a.disabled => bail!("--by {name}: the account is disabled; nothing was written"),
+                Some(_) => {}
+            },
+            None => aftercare::check_text("--by", name, aftercare::SHORT_MAX_CHARS)
+                .map_err(|why| anyhow::anyhow!("{why}; nothing was written"))?,
+        }
+        Ok(Some(name))
+    }
 }
 
 impl LogArgs {
@@ -115,6 +149,8 @@ pub struct CommitArgs {
     #[arg(long, requires = "annual")]
     pub batch: Option<String>,
     #[command(flatten)]
+    pub by: ByArgs,
+    #[command(flatten)]
     pub log: LogArgs,
 }
 
@@ -141,6 +177,8 @@ pub struct RevealArgs {
     /// instead of CSV.
     #[arg(long, requires = "out")]
     pub xlsx: bool,
+    #[command(flatten)]
+    pub by: ByArgs,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -300,12 +338,13 @@ pub fn commit(args: &CommitArgs) -> anyhow::Result<ExitCode> {
     let clock = args.log.clock()?;
     let mut loaded = files::load(&args.inputs.paths())?;
     warn_about(&loaded);
+    let by = args.by.name(&args.log.dir)?;
     let mut log = args.log.open(true)?;
     if let (Some(annual), Some(batch)) = (&args.annual, &args.batch) {
         let plan = log.id(log.find(annual)?);
         loaded.plan.annual = Some(fairdraw::input::plan::AnnualRef { plan, batch: batch.trim().to_string() });
     }
-    let id = flow::commit(&mut log, loaded, &choice, &clock, None)?;
+    let id = flow::commit(&mut log, loaded, &choice, &clock, by)?;
     let commitment_index = log.len() - 1;
     let cosigning = flow::cosign_at(&mut log, commitment_index)?;
     let entry = log.entry(log.find(&id)?).map_err(anyhow::Error::msg)?;
@@ -343,8 +382,9 @@ pub fn reveal(args: &RevealArgs) -> anyhow::Result<ExitCode> {
         _ => bail!("give the randomness: --drand-json FILE or --ceremony DIGITS --witness NAME --witness NAME"),
     };
     let clock = args.log.clock()?;
+    let by = args.by.name(&args.log.dir)?;
     let mut log = args.log.open(true)?;
-    let revealed = flow::reveal(&mut log, &args.id, &offered, &clock, None)?;
+    let revealed = flow::reveal(&mut log, &args.id, &offered, &clock, by)?;
     let Some(doc) = &revealed.draw else {
         eprintln!("{}", revealed.failure.unwrap_or_default());
         eprintln!("this outcome is logged as entry {}; commit a relaxed plan to draw again", revealed.result_id);

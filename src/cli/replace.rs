@@ -10,7 +10,7 @@ use clap::Args;
 use fairdraw::log::entry::{Entry, Kind};
 use fairdraw::log::{flow, replace};
 
-use super::log::LogArgs;
+use super::log::{ByArgs, LogArgs};
 
 #[derive(Args)]
 pub struct ReplaceArgs {
@@ -23,22 +23,22 @@ pub struct ReplaceArgs {
     /// Why (published with the replacement): illness, a conflict found late, a transfer.
     #[arg(long)]
     pub reason: String,
-    /// The account the replacement is logged on behalf of (the entry's `by`).
-    #[arg(long = "by", alias = "as")]
-    pub by: Option<String>,
+    #[command(flatten)]
+    pub by: ByArgs,
     #[command(flatten)]
     pub log: LogArgs,
 }
 
 pub fn run(args: &ReplaceArgs) -> anyhow::Result<ExitCode> {
     let clock = args.log.clock()?;
+    let by = args.by.name(&args.log.dir)?;
     let mut log = args.log.open(true)?;
     let result = log.id(log.find(&args.draw)?);
     let old = args.inspector.trim();
     let body = {
         let before: Vec<(String, &Entry)> = log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
         let rebuild = |c: &Entry| flow::committed_inputs(&log, c).map(Arc::new).map_err(|e| e.to_string());
-        match replace::replacement(&before, &result, old, &args.reason, args.by.as_deref(), rebuild) {
+        match replace::replacement(&before, &result, old, &args.reason, by, rebuild) {
             Ok(body) => body,
             Err(e) => bail!("refused: {e}; nothing was written"),
         }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 use fairdraw::log::{export, seal};
 
-use super::log::LogArgs;
+use super::log::{ByArgs, LogArgs};
 
 #[derive(Args)]
 pub struct UnsealArgs {
@@ -16,13 +16,16 @@ pub struct UnsealArgs {
     #[arg(long)]
     pub draw: String,
     #[command(flatten)]
+    pub by: ByArgs,
+    #[command(flatten)]
     pub log: LogArgs,
 }
 
 pub fn unseal(args: &UnsealArgs) -> anyhow::Result<ExitCode> {
     let clock = args.log.clock()?;
+    let by = args.by.name(&args.log.dir)?;
     let mut log = args.log.open(true)?;
-    let done = seal::unseal(&mut log, &args.draw, &clock, None)?;
+    let done = seal::unseal(&mut log, &args.draw, &clock, by)?;
     let targets = done.document["assignments"].as_array().map_or(0, Vec::len);
     println!("published draw {} (sealed until {}): {targets} target(s) are now public", done.result_id, done.until);
     let code = super::log::cosigned(&args.log.dir, done.cosigning, "the publication")?;

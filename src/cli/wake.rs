@@ -10,7 +10,7 @@ use fairdraw::input::table::FileSource;
 use fairdraw::log::entry::Kind;
 use fairdraw::log::wakes;
 
-use super::log::LogArgs;
+use super::log::{ByArgs, LogArgs};
 
 #[derive(Args)]
 pub struct WakeArgs {
@@ -25,15 +25,14 @@ pub struct WakeArgs {
     /// A CSV of events (columns uscc, reason, note): all rows are checked before any is logged.
     #[arg(long, conflicts_with_all = ["uscc", "reason", "note"])]
     pub events: Option<PathBuf>,
-    /// The account the wake-ups are logged on behalf of (the entries' `by`).
-    #[arg(long = "as")]
-    pub by: Option<String>,
+    #[command(flatten)]
+    pub by: ByArgs,
     #[command(flatten)]
     pub log: LogArgs,
 }
 
 pub fn run(args: &WakeArgs) -> anyhow::Result<ExitCode> {
-    let by = args.by.as_deref();
+    let by = args.by.name(&args.log.dir)?;
     let bodies = match (&args.events, &args.uscc, &args.reason) {
         (Some(file), _, _) => wakes::read_events(&FileSource::new(file), by)?,
         (None, Some(uscc), Some(reason)) => {

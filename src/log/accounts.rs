@@ -274,6 +274,9 @@ pub enum Login {
     NoAccounts,
     Accepted(Account),
     Refused(Refusal),
+    /// Not a token verified before, and the caller did not allow the slow
+    /// check (its client address is held by the login limit).
+    NotVerified,
 }
 
 /// The accounts file read on every request, with the in-memory memo of
@@ -292,7 +295,10 @@ struct Memo {
 }
 
 impl Gate {
-    pub fn login(&self, log_dir: &Path, token: &str) -> Result<Login, AccountError> {
+    /// What `token` is worth now. A token verified before (while the file
+    /// stayed the same) is accepted at once; any other one runs the argon2
+    /// check only when `may_verify`, else answers [`Login::NotVerified`].
+    pub fn login(&self, log_dir: &Path, token: &str, may_verify: bool) -> Result<Login, AccountError> {
         let Some(bytes) = read(log_dir)? else { return Ok(Login::NoAccounts) };
         let accounts = parse(log_dir, &bytes)?;
         let file: [u8; 32] = Sha256::digest(&bytes).into();
@@ -307,6 +313,9 @@ impl Gate {
                     return Ok(Login::Accepted(account.clone()));
                 }
             }
+        }
+        if !may_verify {
+            return Ok(Login::NotVerified);
         }
         // The slow check runs without the lock, so other requests go on.
         let outcome = accounts.authenticate(token).cloned();
@@ -370,16 +379,20 @@ mod tests {
     fn the_gate_remembers_a_token_only_while_the_file_is_unchanged() {
         let dir = tempfile::tempdir().unwrap();
         let gate = Gate::default();
-        assert_eq!(gate.login(dir.path(), "lu.x").unwrap(), Login::NoAccounts);
+        assert_eq!(gate.login(dir.path(), "lu.x", true).unwrap(), Login::NoAccounts);
         let mut a = Accounts::default();
         let t = a.add("lu", "recorder", Some("d"), NOW).unwrap();
+        let u = a.add("ma", "reviewer", Some("d"), NOW).unwrap();
         a.save(dir.path()).unwrap();
-        assert!(matches!(gate.login(dir.path(), &t).unwrap(), Login::Accepted(x) if x.name == "lu"));
+        assert_eq!(gate.login(dir.path(), &t, false).unwrap(), Login::NotVerified, "not verified yet");
+        assert!(matches!(gate.login(dir.path(), &t, true).unwrap(), Login::Accepted(x) if x.name == "lu"));
         assert_eq!(gate.memo.lock().unwrap().tokens.len(), 1, "verified once, remembered");
-        assert!(matches!(gate.login(dir.path(), &t).unwrap(), Login::Accepted(_)));
+        assert!(matches!(gate.login(dir.path(), &t, false).unwrap(), Login::Accepted(_)), "no slow check needed");
+        assert_eq!(gate.login(dir.path(), &u, false).unwrap(), Login::NotVerified);
+        assert!(matches!(gate.login(dir.path(), &t, true).unwrap(), Login::Accepted(_)));
         a.disable("lu").unwrap();
         a.save(dir.path()).unwrap();
-        assert_eq!(gate.login(dir.path(), &t).unwrap(), Login::Refused(Refusal::Disabled("lu".into())));
+        assert_eq!(gate.login(dir.path(), &t, true).unwrap(), Login::Refused(Refusal::Disabled("lu".into())));
         assert!(gate.memo.lock().unwrap().tokens.is_empty(), "a changed file forgets every token");
     }
 }

@@ -5,7 +5,7 @@
 //! then refused. Without one (set-ups from before accounts), the single
 //! token still does everything, unnamed, as before. Failed logins against
 //! the accounts are limited per account and per client address
-//! (login_limit.rs).
+//! (login_limit.rs); a held account still takes its right token.
 
 use std::net::SocketAddr;
 
@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::{ApiError, ApiResult};
+use super::login_limit;
 use super::state::AppState;
 use crate::log::accounts::{self, Account, Login, Refusal, Role};
 
@@ -176,30 +177,37 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap, extensions: &Extensio
         return legacy(state, token).map_err(Denied::from);
     }
     let limiter = &state.0.logins;
-    let mut keys = Vec::new();
-    if let Some(peer) = extensions.get::<ConnectInfo<SocketAddr>>() {
-        keys.push(format!("addr:{}", peer.0.ip()));
-    }
+    let address: Vec<String> =
+        extensions.get::<ConnectInfo<SocketAddr>>().map(|peer| format!("addr:{}", peer.0.ip())).into_iter().collect();
+    let mut keys = address.clone();
     if let Some(name) = token.and_then(accounts::claimed_name) {
         keys.push(format!("account:{name}"));
     }
-    if let Some(wait) = limiter.refused(&keys) {
-        return Err(too_many(wait));
-    }
     let Some(token) = token else { return Err(ApiError::unauthorized().into()) };
-    let login = state.0.accounts.login(log_dir, token).map_err(ApiError::internal)?;
+    // A held address gets no slow check (the limit's point: it bounds the
+    // argon2 work one address can ask for), but a token verified before
+    // still passes. A held account name only answers wrong tokens: its
+    // right token is always accepted, so failing on purpose with a name
+    // read from the public log does not lock its owner out.
+    let address_wait = limiter.refused(&address);
+    let login = state.0.accounts.login(log_dir, token, address_wait.is_none()).map_err(ApiError::internal)?;
     match login {
         Login::Accepted(account) => {
             limiter.succeeded(&keys);
             Ok(Caller::Named(account))
         }
+        Login::NotVerified => Err(too_many(address_wait.unwrap_or(login_limit::FIRST_DELAY_SECS))),
         // Removed between the two looks: the single token again.
         Login::NoAccounts => legacy(state, Some(token)).map_err(Denied::from),
         Login::Refused(Refusal::Disabled(name)) => Err(forbidden(format!("account {name} is disabled")).into()),
         Login::Refused(refusal) => {
             tracing::info!(?refusal, "a failed login");
+            let held = limiter.refused(&keys).is_some();
             limiter.failed(&keys);
-            Err(ApiError::unauthorized().into())
+            match limiter.refused(&keys) {
+                Some(wait) if held => Err(too_many(wait)),
+                _ => Err(ApiError::unauthorized().into()),
+            }
         }
     }
 }
