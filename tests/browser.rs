@@ -12,8 +12,7 @@
 mod common;
 use common::*;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 fn browser_ready() -> Result<(), String> {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -38,35 +37,6 @@ fn chromium_or_skip(test: &str) -> bool {
         return false;
     }
     true
-}
-
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(log: &std::path::Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fairdraw"))
-        .args(["serve", "--log", s(log), "--addr", "127.0.0.1:0", "--web", s(&root().join("web"))])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    Served { child, url }
 }
 
 fn node(args: &[&str]) -> Run {

@@ -11,10 +11,13 @@ export class ApiError extends Error {
   }
 }
 
-async function request(url) {
+async function request(url, { method = 'GET', token = null, body = undefined } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
-    res = await fetch(url, { headers: { Accept: 'application/json' } });
+    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, e && e.message ? e.message : String(e));
   }
@@ -31,6 +34,11 @@ async function request(url) {
 
 export async function getJson(url) {
   return (await request(url)).json();
+}
+
+/** A staff request (web/view-review.js): the account's token, and a JSON body for writes. */
+export async function staffJson(url, token, body) {
+  return (await request(url, { method: body === undefined ? 'GET' : 'POST', token, body })).json();
 }
 
 export async function getText(url) {

@@ -23,6 +23,7 @@ import * as resView from './view-results.js';
 import * as logView from './view-log.js';
 import * as statsView from './view-stats.js';
 import * as plansView from './view-plans.js';
+import * as reviewView from './view-review.js';
 
 const decode = s => { try { return decodeURIComponent(s); } catch { return s; } };
 
@@ -37,6 +38,7 @@ const ROUTES = [
   [/^\/enterprises\/([^/]+)\/?$/, 'enterprises', entView, m => ({ uscc: decode(m[1]) })],
   [/^\/results\/?$/, 'results', resView, (m, q) => ({ draw: q.get('draw') || null })],
   [/^\/plans\/?$/, 'plans', plansView, () => ({})],
+  [/^\/review\/?$/, 'review', reviewView, () => ({})],
 ];
 
 const state = { route: null, params: null, data: null, error: null, loading: true };
@@ -104,6 +106,7 @@ function renderShell() {
       h('li', {}, h('a', { href: '/api/openapi.json' }, t('footer.api'))),
       h('li', {}, h('a', { href: '/api/checkpoint' }, t('footer.checkpoint'))),
       h('li', {}, h('a', { href: '/api/log.pub' }, t('footer.key'))),
+      h('li', {}, h('a', { href: '/review' }, t('footer.staff'))),
       h('li', {}, h('a', { href: logHref() }, t('log.nav')))),
     h('p', { class: 'muted' }, t('footer.offline')));
 }

@@ -36,13 +36,13 @@ function pickForm(data) {
 }
 
 /** The deadline cell: date, or why it cannot be computed (calendar not yet published). */
-function deadlineCell(r) {
+export function deadlineCell(r) {
   if (r.deadline) return h('time', { datetime: r.deadline }, r.deadline);
   return h('span', { class: 'muted' }, t('res.nodeadline'), r.deadline_note ? [t('colon'), r.deadline_note] : null);
 }
 
 /** Working days left; overdue is marked with an icon and words, not colour alone. */
-function leftCell(r) {
+export function leftCell(r) {
   if (r.overdue && r.published_on) return h('strong', { class: 'overdue' }, t('res.late'));
   if (r.overdue) {
     const by = typeof r.working_days_left === 'number' && r.working_days_left < 0 ? -r.working_days_left : null;
@@ -53,7 +53,7 @@ function leftCell(r) {
   return '—';
 }
 
-function stateCell(r) {
+export function stateCell(r) {
   return h('span', {},
     h('span', { class: `state state-${r.state === '已公示' ? 'published' : 'review'}` }, term(r.state)),
     r.published_on ? [h('br'), h('span', { class: 'muted' }, t('res.published'), ' ', h('time', { datetime: r.published_on }, r.published_on))] : null,
@@ -68,7 +68,7 @@ const METHOD_NAMES = { on_site: '实地核查', desk: '书面核查', online: '�
  * department, its codes with their words, marked when a problem was found; a
  * v1 result shows its category and findings as recorded.
  */
-function outcomeCell(r) {
+export function outcomeCell(r) {
   if (r.format !== 2 || !Array.isArray(r.items)) {
     return h('div', {}, term(r.category), r.findings ? [h('br'), h('span', { class: 'muted' }, t('res.findings'), t('colon'), h('span', { lang: 'zh-CN' }, r.findings))] : null);
   }

@@ -108,9 +108,16 @@ pub fn node_tests(file: &str, count: usize) {
 /// outside CI, when Chromium or playwright-core is missing (CI must run it).
 #[allow(dead_code)]
 pub fn page_check(test: &str, script: &str) {
+    page_check_with(test, script, &[]);
+}
+
+/// [`page_check`] with environment variables for the script; whether it
+/// ran (false: skipped, said loudly).
+#[allow(dead_code)]
+pub fn page_check_with(test: &str, script: &str, env: &[(&str, &str)]) -> bool {
     if let Some(why) = std::env::var("FAIRDRAW_SKIP_CHROMIUM").ok().filter(|w| !w.is_empty()) {
         skipped(test, &format!("FAIRDRAW_SKIP_CHROMIUM: {why}"));
-        return;
+        return false;
     }
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let missing = if !Path::new(&chromium).exists() {
@@ -123,11 +130,52 @@ pub fn page_check(test: &str, script: &str) {
     if let Some(why) = missing {
         assert!(std::env::var("CI").is_err(), "CI must run the browser test: {why}");
         skipped(test, &why);
-        return;
+        return false;
     }
-    let out = Command::new("node").arg(script).current_dir(root()).output().expect("node must be installed");
+    let out = Command::new("node")
+        .arg(script)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .output()
+        .expect("node must be installed");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() && text.contains("\"ok\": true"), "{script}: {text}");
+    true
+}
+
+/// A `fairdraw serve` of `log` with the page (`--web web`) on a free
+/// loopback port, stopped when dropped.
+#[allow(dead_code)]
+pub struct Served {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts [`Served`]: the server prints its address on its first stderr line.
+#[allow(dead_code)]
+pub fn serve(log: &Path) -> Served {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fairdraw"))
+        .args(["serve", "--log", s(log), "--addr", "127.0.0.1:0", "--web", s(&root().join("web"))])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Served { child, url }
 }
 
 /// [`python`] with the reference `consistent-sampler` 1.0.10 importable, or
