@@ -1,7 +1,8 @@
 //! The staff's review desk (`/review`, web/view-review.js; LOG-FORMAT
 //! "Accounts and roles") in headless Chromium against a real `fairdraw
 //! serve`: a recorder records two results through the API; signed in on the
-//! page, the recorder sees them with their 20-working-day clock but the
+//! page, the recorder records a third with the form, sees them with their
+//! 20-working-day clock but the
 //! server refuses to let them publish their own (four eyes, shown word for
 //! word); the reviewer returns the first with a reason and publishes the second.
 //! Then the log holds exactly the published one, naming both accounts, and
@@ -43,6 +44,7 @@ fn a_reviewer_returns_and_publishes_on_the_review_desk_and_a_recorder_cannot_pub
         ("REC_TOKEN", rec.as_str()),
         ("REV_TOKEN", rev.as_str()),
         ("RESULTS", &json!([first, second]).to_string()),
+        ("FORM_TARGET", targets[2]),
     ];
     if !page_check_with("the_review_desk", "tests/browser/review-page.mjs", &env) {
         return; // skipped, said loudly by page_check_with (never in CI)
@@ -60,10 +62,17 @@ fn a_reviewer_returns_and_publishes_on_the_review_desk_and_a_recorder_cannot_pub
         .unwrap()
         .map(|f| serde_json::from_slice(&std::fs::read(f.unwrap().path()).unwrap()).unwrap())
         .collect();
-    assert_eq!(waiting.len(), 1, "{waiting:?}");
-    assert_eq!(waiting[0]["uscc"], targets[0], "the first was returned");
-    assert_eq!(waiting[0]["returns"][0]["by"], "shen-rev");
-    assert_eq!(waiting[0]["returns"][0]["reason"], "缺少现场照片");
+    assert_eq!(waiting.len(), 2, "the returned one and the one recorded with the form: {waiting:?}");
+    let returned = waiting.iter().find(|w| w["uscc"] == targets[0]).expect("the first was returned");
+    assert_eq!(returned["returns"][0]["by"], "shen-rev");
+    assert_eq!(returned["returns"][0]["reason"], "缺少现场照片");
+    let typed = waiting.iter().find(|w| w["uscc"] == targets[2]).expect("the form's result waits for review");
+    let items = typed["result"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{typed}");
+    let first = items.iter().find(|i| i["codes"] == json!(["A", "D"])).unwrap_or_else(|| panic!("{typed}"));
+    assert_eq!((&first["department"], &first["findings"]), (&json!(MARKET), &json!("超范围经营")));
+    assert_eq!(typed["result"]["recorded_by"], "lu-rec");
+    assert_eq!(typed["result"]["inspection_date"], "2024-10-10");
     let public = std::fs::read_to_string(log.join("entries.jsonl")).unwrap();
     assert!(!public.contains("缺少现场照片"), "a return stays private");
 }

@@ -2,10 +2,11 @@
 // LOG-FORMAT "Accounts and roles"). A recorder or reviewer signs in with the
 // token `fairdraw user add` printed; the page lists the results waiting for
 // review (待审核) and the returned ones (退回) of the account's department
-// with their 20-working-day clock (GET /api/results?pending=true), and lets
-// a reviewer publish one or return it with a reason
-// (POST /api/results/{id}/amend). The server decides who may do what (four
-// eyes, departments): the page shows its refusal word for word.
+// with their 20-working-day clock (GET /api/results?pending=true), lets a
+// reviewer publish one or return it with a reason
+// (POST /api/results/{id}/amend), and a recorder record one
+// (review-form.js). The server decides who may do what (four eyes,
+// departments): the page shows its refusal word for word.
 //
 // The token is kept in sessionStorage only — it goes when the tab closes,
 // and never reaches localStorage, a cookie or the address.
@@ -14,6 +15,7 @@ import { t, term } from './i18n.js';
 import { h, clear, code, num, notice } from './dom.js';
 import { staffJson, ApiError } from './api.js';
 import { outcomeCell, deadlineCell, leftCell } from './view-results.js';
+import { recordForm } from './review-form.js';
 
 const TOKEN_KEY = 'fairdraw.staff-token';
 
@@ -143,7 +145,7 @@ function listView(data) {
     fill(Object.assign(data, fresh));
   };
   fill(data);
-  return h('div', {}, message, box);
+  return h('div', {}, message, box, recordForm(data.token, say, refresh));
 }
 
 export function render(data) {

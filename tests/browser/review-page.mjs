@@ -5,7 +5,8 @@
 //
 // 1. the recorder records the two RESULTS through the API (POST /api/results);
 // 2. signed in on the page as the recorder: both are listed, waiting, with
-//    their deadline; "approve" is refused by the server (four eyes) and the
+//    their deadline; records a third with the form (first without codes:
+//    refused by the server); "approve" is refused by the server (four eyes) and the
 //    page shows the refusal naming the account;
 // 3. signed out, then in as the reviewer: the first is returned with a
 //    reason (it shows as 退回 with the reason), the second approved (it
@@ -56,6 +57,25 @@ try {
   for (const id of ids) expect(await item(page, id).count() === 1, `result ${id} is not listed`);
   expect(text.includes('2024-11-06') || /\d{4}-\d{2}-\d{2}/.test(await item(page, ids[0]).locator('.review-deadline').innerText()), 'no deadline shown');
   expect(text.includes('lu-rec'), 'recorded_by is not shown');
+  // The recorder's form: a result without codes is refused by the server,
+  // with codes it is recorded and listed.
+  await page.selectOption('#form-draw', { index: 1 });
+  await page.waitForSelector('#form-target');
+  await page.selectOption('#form-target', process.env.FORM_TARGET);
+  await page.fill('#form-date', '2024-10-10');
+  await page.click('#form-submit');
+  await page.waitForFunction(() => /HTTP 4\d\d/.test(document.querySelector('#review-message').innerText));
+  const fieldsets = page.locator('.result-item');
+  const n = await fieldsets.count();
+  expect(n === 3, `the form offers ${n} items, not the plan's 3`);
+  for (let k = 0; k < n; k++) await fieldsets.nth(k).locator(k === 0 ? 'input[data-code="A"]' : 'input[data-code="1"]').check();
+  await fieldsets.nth(0).locator('input[data-code="D"]').check();
+  await fieldsets.nth(0).locator('.findings').fill('超范围经营');
+  await page.click('#form-submit');
+  await page.waitForFunction(() => /已提交，待审核/.test(document.querySelector('#review-message').innerText));
+  await page.waitForFunction(() => /待审核 3 条/.test(document.querySelector('main').innerText));
+  expect(await page.locator(`.review-item[data-id] >> text=${process.env.FORM_TARGET}`).count() === 1, 'the recorded result is not listed');
+
   await item(page, ids[0]).locator('[data-action=publish]').click();
   await page.waitForSelector('#review-message .notice-error');
   const refusal = await page.locator('#review-message').innerText();
@@ -87,11 +107,14 @@ try {
   await page.click('#lang-switch');
   await page.waitForFunction(() => /Result review desk/.test(document.querySelector('main').innerText));
   const en = await page.locator('main').innerText();
-  for (const want of ['Result review desk', 'Signed in as shen-rev', 'returned for correction', REASON]) {
+  for (const want of ['Result review desk', 'Signed in as shen-rev', 'returned for correction', REASON, 'Record an inspection result']) {
     expect(en.includes(want), `the English page lacks ${JSON.stringify(want)}`);
   }
-  // The one expected HTTP error: the recorder's refused approval.
-  const unexpected = consoleErrors.filter(e => !/HTTP 403 .*\/api\/results\/p-[0-9a-f]+\/amend$/.test(e) && !/status of 403/.test(e));
+  // The expected refusals: the form sent without codes (422) and the
+  // recorder's approval of their own result (403).
+  const expectedError = e => /^HTTP 422 .*\/api\/results$/.test(e) || /^HTTP 403 .*\/api\/results\/p-[0-9a-f]+\/amend$/.test(e)
+    || /status of (403|422)/.test(e);
+  const unexpected = consoleErrors.filter(e => !expectedError(e));
   problems.push(...unexpected.map(e => `console error: ${e}`));
 } catch (e) {
   problems.push(`${e.message.split('\n')[0]}; the page shows: ${(await page.locator('main').innerText().catch(() => '')).slice(0, 800)}`);
