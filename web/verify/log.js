@@ -169,7 +169,7 @@ class LogVerifier {
     await this.checkReferences(log); // check 5 (without snapshot blobs)
     const good = log.filter(e => e.ok);
     await this.publication.checkDocuments(good); // "Publication": protected logs, sealed draws
-    await this.replay.readSnapshots(good, this.publication.isProtected); // check 5: the snapshot blobs
+    await this.replay.readSnapshots(good, this.publication.isProtected, this.replayDraws); // check 5: the snapshot blobs
     for (const line of suspects(good, this.now)) this.problem(line); // check 9
     const policies = await checkWitnessPolicy(good, this);
     const cosigned = await checkCosignatures(getFile(this.files, 'cosignatures.jsonl'), this, policies, size);

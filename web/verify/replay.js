@@ -41,9 +41,10 @@ export class Replay {
    * A full log's blob must exist and hash to its root with its count; a
    * protected log publishes none (the auditor export has them as
    * snapshots/<root>.jsonl.gz, the operator's directory under private/:
-   * ./publication.js checks those against the commitment).
+   * ./publication.js checks those against the commitment). `forReplay`:
+   * also rebuild the enterprise CSV (without it only the roots are checked).
    */
-  async readSnapshots(good, isProtected) {
+  async readSnapshots(good, isProtected, forReplay) {
     for (const e of good.filter(x => x.kind === 'RegistrySnapshot')) {
       const b = e.body;
       const where = `entry ${e.index} (RegistrySnapshot)`;
@@ -60,7 +61,7 @@ export class Replay {
         if (!isProtected) { this.v.problem(`${where}: snapshot blob ${name} is missing`); snap.broken = 'its blob is missing'; }
         continue;
       }
-      const columns = b.registry === 'enterprises' ? b.columns : undefined;
+      const columns = b.registry !== 'enterprises' ? undefined : forReplay ? b.columns : null; // null: no CSV (./rebuild.js)
       let read;
       try { read = await readSnapshot(b.registry, raw, columns, b.count); } catch (x) {
         if (!isProtected) this.v.problem(`${where}: ${name} is not gzip (${x.message})`);
