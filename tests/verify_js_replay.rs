@@ -4,11 +4,13 @@
 //! (annual batches, joint visits, caps, wake-ups, feedback), on a sealed
 //! draw once published, on a protected log (its public mirror: not replayed;
 //! its auditor export: replayed), and on a draw edited and re-signed with the
-//! log's own key — each time with the same per-draw verdicts as
+//! log's own key, and on a full log's static mirror read over HTTP — each
+//! time with the same per-draw verdicts as
 //! `python3 audit/verify.py log`. Also runs tests/verify-js/replay.test.mjs
 //! (the whole-log vector tests/vectors/feedback-log).
 
 mod common;
+use common::static_host::static_server;
 use common::*;
 
 use std::path::Path;
@@ -187,4 +189,18 @@ fn joint_cross_district_region_strata_and_infeasible_draws_replay_in_verify_js_a
     assert_eq!(found, all("OK", &all_ids), "{}", js.stdout);
     let infeasible = format!("OK {} (infeasible, as logged)", all_ids.last().unwrap());
     assert!(js.stdout.lines().any(|l| l == infeasible), "{}", js.stdout);
+}
+
+#[test]
+fn a_full_logs_static_mirror_is_replayed_over_http_in_verify_js_as_in_verify_py() {
+    let dir = tempdir();
+    let d = dir.path();
+    let result = ceremony_drawn_log(d, "full", &data("plan-joint.toml"));
+    let site = d.join("site");
+    fairdraw(&["publish", "--log", s(&d.join("log")), "--to", s(&site)], d).expect(0);
+    assert!(!site.join("entries.jsonl").exists(), "a mirror, read entry by entry");
+    let (_server, url) = static_server(&site);
+    let (js, found) = both(d, Path::new(&url), "2025-01-01T00:00:00Z", 0);
+    assert_eq!(js.stdout.lines().next(), Some(format!("log: {url} (static mirror)").as_str()), "{}", js.stdout);
+    assert_eq!(found, all("OK", &[result]), "{}", js.stdout);
 }
