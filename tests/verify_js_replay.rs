@@ -135,7 +135,7 @@ fn a_protected_log_is_replayed_from_the_auditor_export_and_not_from_its_public_m
     let mirror = d.join("mirror");
     public_mirror(&log, &mirror);
     let (js, found) = both(d, &mirror, now, 0);
-    assert_eq!(found, all("PUBLIC", &[result.clone()]), "{}", js.stdout);
+    assert_eq!(found, all("PUBLIC", std::slice::from_ref(&result)), "{}", js.stdout);
     let export = d.join("export");
     fairdraw(&["audit", "export", "--log", s(&log), "--for-auditor", s(&export)], d).expect(0);
     let (js, found) = both(d, &export, now, 0);
