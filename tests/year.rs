@@ -5,8 +5,7 @@
 //! joint visits, the ledger's caps excluding the firms that reached them,
 //! the desk batch's targets with one responsible inspector and no team, the
 //! dormant hotel out of the pool until its WakeUp entry and in it after; and
-//! the three verifiers accepting the log, the Rust and Python ones replaying
-//! every batch (verify.js checks a log without replaying its draws).
+//! the three verifiers accepting the log, each replaying every batch.
 
 mod common;
 use common::*;
@@ -187,8 +186,7 @@ fn expected_visits(y: &Year) -> String {
 }
 
 /// The two verifiers written from the spec accept the year's log:
-/// verify.py replays every batch, verify.js checks the log (no replay);
-/// both count the same visits.
+/// each replays every batch, and both count the same visits.
 #[test]
 fn python_and_javascript_verifiers_accept_the_year() {
     let y = Year::run();
@@ -204,6 +202,11 @@ fn python_and_javascript_verifiers_accept_the_year() {
     let js = verify_js(&["log", s(&y.log)], &y.log);
     assert_eq!(js.code, 0, "verify.js log:\n{}\n{}", js.stdout, js.stderr);
     assert_eq!(visits_line(&js.stdout), expected);
+    for (_, result) in y.batches() {
+        let ok = format!("OK {} ", y.ids[result]);
+        assert!(js.stdout.contains(&ok), "verify.js did not reproduce {}:\n{}", y.ids[result], js.stdout);
+    }
+    assert!(js.stdout.contains("4 draw(s) replayed"), "{}", js.stdout);
 }
 
 /// Batch 3's caps: each firm the ledger puts at or over a cap is excluded,

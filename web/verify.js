@@ -46,15 +46,18 @@
 //   column and value. For an infeasible assignment (§8.5) `.kind` is
 //   'no-valid-assignment' and the message starts with "no valid assignment:".
 //
-//   verifyLog(files, {vkey, now, readBlob})           (audit/LOG-FORMAT.md)
+//   verifyLog(files, {vkey, now, readBlob, replay})   (audit/LOG-FORMAT.md)
 //       -> Promise<{code: 0|1, lines, problems, draws: [{id, index, witnessed, line}]}>
 //     files : Map or object, name -> bytes, of LOG_FILES ('log.pub',
 //             'entries.jsonl', 'checkpoints.jsonl', 'checkpoint',
 //             'cosignatures.jsonl'); a missing file is absent or null.
 //     vkey  : the pinned log key text (optional); now: POSIX seconds (default: the clock).
 //     readBlob : name -> bytes | null (may be async), for `snapshots/<root>.jsonl.gz`
-//             and `.salts.gz` (default: look the name up in `files`); read for a
-//             protected log only (LOG-FORMAT "Publication").
+//             and `.salts.gz` (default: look the name up in `files`): a full
+//             log's snapshot blobs (check 5, the replay) and a protected log's
+//             blinded and auditor ones (LOG-FORMAT "Publication").
+//     replay : default true: every DrawResult re-run and compared (check 10;
+//             false: --no-replay).
 //     leaves, statics : a static mirror's entries and the check of the
 //             tile/ and entry/ files (web/verify/static-log.js).
 //     lines : what `node web/verify.js log` prints (problem:/note:/draw … lines,
@@ -131,13 +134,14 @@
 //   node web/verify.js --emit --enterprises E.csv --inspectors I.csv
 //                      [--conflicts C.csv] --plan P.toml (--seed S | --seed-file F)
 //       prints the computed document (JSON, 2-space indent)
-//   node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339]
+//   node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339] [--no-replay]
 //       verifies a log directory, or the static mirror at an http(s) URL
 //       (LOG-FORMAT "Reading a log from a URL"; first line `log: URL (static
 //       mirror)`), with its tile/ and entry/ files (LOG-FORMAT "Static
-//       publication") (LOG-FORMAT checks 1–5 without snapshot
-//       blobs, 7, 9 and "Witnesses and cosignatures"; replay not done by
-//       verify.js): one line per problem/note/draw, then exit 0 "VERIFIED: ..."
+//       publication") (LOG-FORMAT checks 1–5, 7, 9, 10 — every draw replayed
+//       from the log alone with the page's re-run, web/verify/rebuild.js,
+//       unless --no-replay — and "Witnesses and cosignatures"): one line per
+//       problem/note/draw (`OK|DIFF|PUBLIC <id> …`), then exit 0 "VERIFIED: ..."
 //       | exit 1 "TAMPERED: ..." — a protected log (LOG-FORMAT "Publication"):
 //       the public checks 1–6 of every drawn document against the blinded
 //       snapshots, and, in an auditor export, the blinded roots recomputed;

@@ -83,7 +83,9 @@ function resultView() {
         notes ? h('p', {}, t('log.notes', { n: num(notes) })) : null),
       reportView(res.lines, false));
   }
-  const problems = res.lines.filter(l => l.startsWith('problem: ')).map(l => l.slice('problem: '.length));
+  // problem lines, and the draws whose replay differs (LOG-FORMAT check 10: `DIFF <id> …`)
+  const problems = res.lines.filter(l => l.startsWith('problem: ') || l.startsWith('DIFF '))
+    .map(l => (l.startsWith('problem: ') ? l.slice('problem: '.length) : l));
   return h('div', { 'data-log-status': 'tampered' },
     h('div', { class: 'notice notice-error', role: 'alert' },
       h('p', { class: 'notice-title', id: 'log-verdict' }, t('log.tampered', { n: num(res.problems) })),

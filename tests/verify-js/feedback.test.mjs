@@ -340,7 +340,11 @@ test('a revealed feedback draw: the log verifies, and the page\'s re-run from th
     const cls = doc.strata.find(s => s.class === doc.assignments.find(a => a.uscc === u).class);
     cls.selected = [...cls.selected, u];
   });
-  verified(await run(bad.log)); // verify.js does not replay: the log itself is consistent
+  // the log itself is consistent (no problem line), but `verify.js log` replays the draw (check 10)
+  const caught = await run(bad.log);
+  assert.equal(caught.code, 1, caught.lines.join('\n'));
+  assert.ok(caught.lines.some(l => l.startsWith(`DIFF ${bad.rid} `) && l.includes('strata[')), caught.lines.join('\n'));
+  assert.ok(!caught.lines.some(l => l.startsWith('problem:')), caught.lines.join('\n'));
   const r = await rerun(bad);
   assert.equal(r.status, 'mismatch');
   assert.ok(r.differences.some(d => /^strata\[4\]\.selected/.test(d.path)), JSON.stringify(r.differences));

@@ -13,7 +13,7 @@ import { computeDraw, formatDifference, stringifyJson, verifyDraw } from './docu
 const USAGE = `usage:
   node web/verify.js DRAW.json --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml
   node web/verify.js --emit --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml (--seed STRING | --seed-file FILE)
-  node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339]
+  node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339] [--no-replay]
   node web/verify.js disclosure FILE [--vkey KEY_OR_FILE]`;
 
 function parseArgs(argv) {
@@ -22,6 +22,7 @@ function parseArgs(argv) {
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === '--emit') { opts.emit = true; continue; }
+    if (a === '--no-replay') { opts.noReplay = true; continue; }
     if (a === '--help' || a === '-h') { opts.help = true; continue; }
     const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(a);
     if (m && valued.includes(m[1])) {
@@ -49,6 +50,7 @@ export async function cliMain(argv, io) {
   if (argv[0] === 'disclosure') return disclosureMain(argv.slice(1), io);
   const opts = parseArgs(argv);
   if (opts.help) { io.out(USAGE); return 0; }
+  if (opts.noReplay) throw new FairdrawError(`--no-replay is only for log\n${USAGE}`);
   const read = async (p, what) => {
     try { return viewOf(await readFile(p)); } catch (e) {
       throw new FairdrawError(`${p}: cannot read ${what}: ${e.message}`);
@@ -130,7 +132,7 @@ export async function runCliIfMain(entryUrl) {
   process.exitCode = code;
 }
 
-/** `node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339]`: see ./log.js and ./static-log.js. */
+/** `node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339] [--no-replay]`: see ./log.js and ./static-log.js. */
 async function logMain(argv, io) {
   const opts = parseArgs(argv);
   if (opts.help) { io.out(USAGE); return 0; }
@@ -138,6 +140,7 @@ async function logMain(argv, io) {
     if (opts[k] !== undefined) throw new FairdrawError(`option --${k} is not for log\n${USAGE}`);
   }
   if (opts.emit || opts.positional.length !== 1) throw new FairdrawError(`log takes exactly one DIR or URL argument\n${USAGE}`);
+  const replay = !opts.noReplay; // LOG-FORMAT check 10, as `audit verify --no-replay`
   const dir = opts.positional[0];
   let now;
   if (opts.now !== undefined) {
@@ -146,7 +149,7 @@ async function logMain(argv, io) {
   }
   const vkey = await readVkey(opts.vkey, io);
   if (/^https?:\/\//i.test(dir)) {
-    const res = await verifyMirror(dir, { vkey, now });
+    const res = await verifyMirror(dir, { vkey, now, replay });
     io.out(res.lines.join('\n'));
     return res.code;
   }
@@ -170,7 +173,7 @@ async function logMain(argv, io) {
     }
   };
   const statics = directoryStatics(names.sort(), readBlob); // sorted: the same report on every file system
-  const res = await verifyLog(files, { vkey, now, readBlob, statics });
+  const res = await verifyLog(files, { vkey, now, readBlob, statics, replay });
   io.out(res.lines.join('\n'));
   return res.code;
 }
@@ -205,6 +208,7 @@ async function readVkey(arg, io) {
 async function disclosureMain(argv, io) {
   const opts = parseArgs(argv);
   if (opts.help) { io.out(USAGE); return 0; }
+  if (opts.noReplay) throw new FairdrawError(`--no-replay is only for log\n${USAGE}`);
   for (const k of ['enterprises', 'inspectors', 'conflicts', 'plan', 'seed', 'seed-file', 'now']) {
     if (opts[k] !== undefined) throw new FairdrawError(`option --${k} is not for disclosure\n${USAGE}`);
   }

@@ -252,11 +252,16 @@ export async function verifyDraw(draw, inputs) {
   }
   const computed = await computeDraw({ ...inputs, seed: draw.seed });
   const differences = compareDocuments(computed, draw);
-  const targets = computed.assignments.length;
   const summary = differences.length === 0
-    ? `${computed.strata.length} strata, ${targets} target${targets === 1 ? '' : 's'}, plan digest ${computed.plan_digest}`
+    ? verifiedSummary(computed)
     : `${differences.length} difference${differences.length === 1 ? '' : 's'} from the recomputed draw`;
   return { status: differences.length === 0 ? 'verified' : 'mismatch', differences, summary, computed };
+}
+
+/** The one-line summary of a recomputed document that matched. */
+export function verifiedSummary(computed) {
+  const targets = computed.assignments.length;
+  return `${computed.strata.length} strata, ${targets} target${targets === 1 ? '' : 's'}, plan digest ${computed.plan_digest}`;
 }
 
 /** JSON.stringify that also prints BigInt (used for documents with huge plan integers). */

@@ -4,12 +4,14 @@
 // commitments", in ./commitments.js) and "Witnesses and cosignatures" (in
 // ./witness.js), and "Publication" (in ./publication.js: a protected log's
 // blinded blobs and public checks, its auditor snapshots when present, sealed
-// draws). Not done here, and said so in the verdict: a full log's snapshot
-// blobs, effective plans (log_exclusions are checked, in ./ledger.js; log_feedback
+// draws), the snapshot blobs of 5 and the replay, 10 (in ./replay.js, unless
+// `replay: false`, --no-replay). Not done here, and said so in the verdict:
+// effective plans (log_exclusions are checked, in ./ledger.js; log_feedback
 // and feedback.flagged, in ./feedback.js), receipts, drand BLS signatures,
-// --checkpoint and replay.
-// Output lines follow audit/verify.py log: `problem: …`, `note: …`, then
-// `TAMPERED: …` (code 1) or `VERIFIED: …` (code 0).
+// --checkpoint.
+// Output lines follow audit/verify.py log: `problem: …`, `note: …`, one
+// `OK`/`DIFF`/`PUBLIC <id> …` line per draw, then `TAMPERED: …` (code 1) or
+// `VERIFIED: …` (code 0).
 
 import { FairdrawError } from './errors.js';
 import { sha256, sha256Sync, fastHashing, hex, utf8, concatBytes, sameBytes, fromHex } from './sha256.js';
@@ -27,6 +29,7 @@ import { strictUtf8, parseCanonical, splitLines } from './jsonl.js';
 import { checkWitnessPolicy, checkCosignatures, witnessLines } from './witness.js';
 import { PUBLICATION_TYPES, Publication } from './publication.js';
 import { AFTERCARE_BODY, AFTERCARE_OPTIONAL, aftercareProblems, AftercareReferences } from './aftercare.js';
+import { Replay } from './replay.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 // drand quicknet (LOG-FORMAT "Commitment beacons"; data/drand/quicknet.json)
@@ -107,7 +110,9 @@ function getFile(files, name) {
  * Verifies a fairdraw log. `files`: a Map or object from names (`log.pub`,
  * `entries.jsonl`, `checkpoints.jsonl`, `checkpoint`, `cosignatures.jsonl`)
  * to bytes (absent = missing). Options: `vkey` (the pinned log key text),
- * `now` (the verifier's clock, POSIX seconds; default the real clock).
+ * `now` (the verifier's clock, POSIX seconds; default the real clock),
+ * `readBlob(name)` (a file of the log by its relative name: snapshot
+ * blobs; default: from `files`), `replay` (default true: check 10).
  * Resolves to {code: 0 verified | 1 tampered, lines, problems, draws:
  * [{id, index, witnessed, line}]}; rejects with a FairdrawError for unusable
  * input (no log.pub, a malformed --vkey). For ./static-log.js: `leaves`,
@@ -115,9 +120,9 @@ function getFile(files, name) {
  * `statics(verifier, {size, batchEnds, entries})`, the check of the static
  * files once the size is known.
  */
-export async function verifyLog(files, { vkey, now, readBlob, leaves, statics } = {}) {
+export async function verifyLog(files, { vkey, now, readBlob, leaves, statics, replay = true } = {}) {
   const v = new LogVerifier(files, vkey, now === undefined ? Math.floor(Date.now() / 1000) : now, readBlob);
-  Object.assign(v, { mirrorLeaves: leaves || null, statics: statics || null }); // ./static-log.js
+  Object.assign(v, { mirrorLeaves: leaves || null, statics: statics || null, replayDraws: replay }); // ./static-log.js
   return v.run();
 }
 
@@ -126,7 +131,9 @@ class LogVerifier {
     this.files = files; this.vkeyArg = vkey; this.now = now;
     this.lines = []; this.problems = 0;
     this.byId = new Map(); this.beaconOf = new Map();
-    this.publication = new Publication(this, readBlob === undefined ? name => getFile(files, name) : readBlob);
+    const blob = readBlob === undefined ? async name => getFile(files, name) : readBlob;
+    this.publication = new Publication(this, blob);
+    this.replay = new Replay(this, blob);
     this.aftercare = new AftercareReferences(this);
     this.replacements = new ReplacementChecks(this);
   }
@@ -162,22 +169,27 @@ class LogVerifier {
     await this.checkReferences(log); // check 5 (without snapshot blobs)
     const good = log.filter(e => e.ok);
     await this.publication.checkDocuments(good); // "Publication": protected logs, sealed draws
+    await this.replay.readSnapshots(good, this.publication.isProtected, this.replayDraws); // check 5: the snapshot blobs
     for (const line of suspects(good, this.now)) this.problem(line); // check 9
     const policies = await checkWitnessPolicy(good, this);
     const cosigned = await checkCosignatures(getFile(this.files, 'cosignatures.jsonl'), this, policies, size);
     const draws = witnessLines(good, policies, cosigned, this);
+    if (this.replayDraws) await this.replay.replayDraws(good, this.publication); // check 10
+    else this.note('draws not replayed (--no-replay): an edited and re-signed draw would not be detected');
     if (pinned === null) this.note('key not pinned: trusted log.pub as found'); // check 11
     const simulated = log.filter(e => e.simulated).length; // check 7
     if (simulated) this.note(`${simulated} of ${log.length} entries were written under a simulated clock (--now): their times are not real`);
     this.lines.push(rateLine(visits(good))); // LOG-FORMAT "Joint visits"
     const nDraws = good.filter(e => e.kind === 'DrawResult').length;
-    const notDone = 'not done by verify.js: snapshot blobs, effective plans (beyond log_exclusions and log_feedback), receipts, drand BLS signatures; replay not done by verify.js';
-    if (this.problems) {
-      this.lines.push(`TAMPERED: ${this.problems} problem(s); ${notDone}`);
-      return { code: 1, lines: this.lines, problems: this.problems, draws };
+    const notDone = `not done by verify.js: effective plans (beyond log_exclusions and log_feedback), receipts, drand BLS signatures${this.replayDraws ? '' : ', replay (--no-replay)'}`;
+    const differ = this.replay.counts.differ;
+    if (this.problems || differ) {
+      this.lines.push(`TAMPERED: ${this.problems} problem(s), ${differ} of ${nDraws} draw(s) differ; ${notDone}`);
+      return { code: 1, lines: this.lines, problems: this.problems + differ, draws };
     }
-    this.lines.push(`VERIFIED: ${log.length} entries, ${size} checkpoints (signatures, roots), entry bodies, references, `
-      + `beacon randomness and seeds, commitments, ${nDraws} draw(s) witnessing checked${this.publication.summary()}${this.replacements.summary()}; ${notDone}`);
+    const replayed = this.replayDraws ? `, ${this.replay.summary()}` : '';
+    this.lines.push(`VERIFIED: ${log.length} entries, ${size} checkpoints (signatures, roots), snapshot blobs, entry bodies, references, `
+      + `beacon randomness and seeds, commitments, ${nDraws} draw(s) witnessing checked${this.publication.summary()}${this.replacements.summary()}${replayed}; ${notDone}`);
     return { code: 0, lines: this.lines, problems: 0, draws };
   }
 

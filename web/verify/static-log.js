@@ -139,14 +139,14 @@ function namedBlobs(leaves) {
 
 /**
  * LOG-FORMAT "Reading a log from a URL": fetches the static mirror at `url`
- * and verifies it like a directory. Options: those of verifyLog (vkey, now),
+ * and verifies it like a directory. Options: those of verifyLog (vkey, now, replay),
  * `fetch` (default globalThis.fetch), `concurrency` (parallel requests, 8),
  * `onProgress({phase: 'files' | 'entries' | 'tiles' | 'checking', done, total})`.
  * Resolves to verifyLog's result and `size` (C), with `lines` starting with
  * `log: URL (static mirror)`; rejects with a FairdrawError (exit 2) when the
  * mirror cannot be read (HTTP errors other than 404, no log.pub).
  */
-export async function verifyMirror(url, { vkey, now, fetch: fetchFn = globalThis.fetch, concurrency = 8, onProgress = () => {} } = {}) {
+export async function verifyMirror(url, { vkey, now, replay, fetch: fetchFn = globalThis.fetch, concurrency = 8, onProgress = () => {} } = {}) {
   if (typeof fetchFn !== 'function') throw new FairdrawError('this platform has no fetch (node >= 18 or a browser is needed)');
   const prefix = mirrorPrefix(url);
   const at = name => new URL(name, prefix).href;
@@ -197,6 +197,6 @@ export async function verifyMirror(url, { vkey, now, fetch: fetchFn = globalThis
     await compareStatics(v, log, expected, [...tiles.keys()], async name => tiles.get(name));
   };
   onProgress({ phase: 'checking', done: 0, total: 1 });
-  const res = await verifyLog(files, { vkey, now, readBlob, leaves: prefixLeaves, statics });
+  const res = await verifyLog(files, { vkey, now, replay, readBlob, leaves: prefixLeaves, statics });
   return { ...res, size, lines: [`log: ${url} (static mirror)`, ...res.lines] };
 }
