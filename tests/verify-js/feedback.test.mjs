@@ -304,6 +304,11 @@ test('the page\'s re-run of a logged feedback plan (web/logged.js): the TOML giv
   assert.deepEqual(again.strata, base.strata);
   assert.deepEqual(again.assignments.map(a => a.uscc), base.assignments.map(a => a.uscc));
   assert.equal(again.strata[4].population, 2);
+  // reasons, stored only when not the default, come back into the TOML (SPEC §3.3)
+  const woken = await draw(planText('[feedback]\nratio = "100%"\nreasons = ["woken"]'), { seed, flagged });
+  const wokenInputs = rebuildInputs(leaves, head, woken.plan);
+  assert.match(wokenInputs.plan, /\[feedback\]\nratio = "1"\nreasons = \["woken"\]/);
+  assert.equal((await computeDraw({ ...wokenInputs, seed })).plan_digest, woken.plan_digest);
 });
 
 // ─── a revealed feedback draw: the log verifies, the page's re-run verifies ──
