@@ -17,7 +17,7 @@ use common::{node_tests, page_check};
 
 #[test]
 fn feedback_from_results_in_verify_js() {
-    node_tests("tests/verify-js/feedback.test.mjs", 14);
+    node_tests("tests/verify-js/feedback.test.mjs", 17);
 }
 
 /// The draw page of a feedback draw, in zh and en (tests/browser/feedback-page.mjs):

@@ -1,7 +1,7 @@
 // feedback-view.js — the draw page's part of SPEC §6.4 "Feedback from
 // results" (智慧监管): the plan's feedback stratum in plain words, and the
 // firms drawn in it with why their log flagged them (a problem found on
-// DATE, or an open follow-up), from the commitment's `log_feedback`
+// DATE, an open follow-up, or woken and not checked since), from the commitment's `log_feedback`
 // (audit/LOG-FORMAT.md "Feedback from results"). The dates come from each
 // such firm's GET /api/enterprises/{uscc} (its published results and
 // follow-ups by entry id); without them the reason is shown alone.
@@ -24,7 +24,11 @@ const PARALLEL = 8;
 /** The plan's feedback in plain words, or null when the plan has none. */
 export function feedbackText(plan) {
   if (!plan || !plan.feedback) return null;
-  return t('feedback.text', { ratio: percent(plan.feedback.ratio) });
+  const ratio = percent(plan.feedback.ratio);
+  // SPEC §3.3: `reasons` is stored only when not the default (problem, follow_up)
+  if (!Array.isArray(plan.feedback.reasons)) return t('feedback.text', { ratio });
+  const reasons = plan.feedback.reasons.map(r => t(`feedback.reason.${r}`)).join(t('feedback.reason.join'));
+  return t('feedback.text.reasons', { reasons, ratio });
 }
 
 /** The targets drawn in the feedback stratum, each with its log_feedback element. */
@@ -62,6 +66,7 @@ function whyText(f, dates) {
   const date = f.entry ? dates.get(f.entry) : undefined;
   if (f.reason === 'problem') return date ? t('feedback.why.problem.on', { date }) : t('feedback.why.problem');
   if (f.reason === 'follow_up') return date ? t('feedback.why.follow_up.on', { date }) : t('feedback.why.follow_up');
+  if (f.reason === 'woken') return t('feedback.why.woken');
   return t('feedback.why.unknown');
 }
 

@@ -610,7 +610,7 @@ class LogVerifier(PublicationChecks, StaticChecks, ReplacementChecks):
         earlier = sorted((x for x in self.by_id.values() if x.ok and x.index < e.index), key=lambda x: x.index)
         for msg in wakes.commitment_problems(e, b, earlier):
             self.problem(f"{where}: {msg}")
-        for msg in feedback.commitment_problems(b, earlier, self.protected):   # LOG-FORMAT "Feedback from results"
+        for msg in feedback.commitment_problems(b, earlier, self.protected, self.document_of):   # LOG-FORMAT "Feedback from results"
             self.problem(f"{where}: {msg}")
         for m in annual.reference_problems(b, {k: x for k, x in self.by_id.items() if x.ok}):
             self.problem(f"{where}: {m}")

@@ -24,16 +24,17 @@ class Check:
 
 
 def checks_of_year(entries, year, document_of):
-    """The checks of `year` among `entries` (the well-formed entries before a
-    commitment, in log order); `document_of(result)` is the draw document
-    that counts for a DrawResult (a sealed one's publication), or None."""
+    """The checks of `year` (None: of every year) among `entries` (the
+    well-formed entries before a commitment, in log order);
+    `document_of(result)` is the draw document that counts for a DrawResult
+    (a sealed one's publication), or None."""
     by_id = {e.id: e for e in entries}
     out = []
     for e in entries:
         if e.kind == "DrawResult" and e.body.get("outcome") == "drawn":
             c = by_id.get(e.body["commitment"])
             doc = document_of(e)
-            if c is None or c.kind != "DrawCommitment" or c.body.get("year") != year or not isinstance(doc, dict):
+            if c is None or c.kind != "DrawCommitment" or year is not None and c.body.get("year") != year or not isinstance(doc, dict):
                 continue
             plan = c.body["plan"]
             try:
@@ -45,7 +46,7 @@ def checks_of_year(entries, year, document_of):
             out.extend(Check(u, department, method, items, e.id) for u in targets)
         elif e.kind == "ExternalChecks":
             for c in e.body["checks"]:
-                if c["date"][:4] == f"{year:04d}":
+                if year is None or c["date"][:4] == f"{year:04d}":
                     out.append(Check(c["uscc"], c["department"], c["method"],
                                      [c["item"]] if "item" in c else [], e.id))
     return out

@@ -21,6 +21,8 @@ PLAN_KEYS = {"name", "department", "inspection_date", "items_file", "items", "ex
              "exclude_file", "max_draws_per_year", "embargo_until", "embargo_working_days",
              "ratios", "min", "max", "scope", "team", "caps", "strata", "method", "prefer_offsite",
              "feedback"}
+FEEDBACK_REASONS = ("problem", "follow_up", "woken")   # §3.2, §6.4: in the order of their rules
+DEFAULT_FEEDBACK_REASONS = ("problem", "follow_up")   # §3.2: without [feedback] reasons
 CAP_KEYS = ("visits_per_firm_per_year", "on_site_per_department_per_year", "same_item_per_year")
 SCOPE_KEYS = {"statuses", "regions", "industries", "where", "range", "wake"}
 TEAM_KEYS = {"size", "departments", "region", "max_targets_per_inspector", "qualifications",
@@ -275,7 +277,8 @@ def read_feedback(pr, doc):
     log does, at commit (LOG-FORMAT "Feedback from results")."""
     if "feedback" not in doc:
         return None
-    t = pr.table(doc, "feedback", {"ratio"})
+    t = pr.table(doc, "feedback", {"ratio", "reasons"})
+    reasons = read_feedback_reasons(pr, t)
     if "strata" in doc:
         pr.err("feedback", "is not allowed together with [strata] (region strata and floors, §6.1)")
     if "ratio" not in t:
@@ -288,7 +291,37 @@ def read_feedback(pr, doc):
         shown = json.dumps(v, ensure_ascii=False) if isinstance(v, str) else repr(v)
         pr.err("feedback.ratio", f"value {shown}: {problem}")
         return None
-    return {"ratio": ratio_text(ratio), "flagged": []}
+    if reasons is None:
+        return None
+    fb = {"ratio": ratio_text(ratio), "flagged": []}
+    if reasons != list(DEFAULT_FEEDBACK_REASONS):  # §3.3: the default is written by leaving it out
+        fb["reasons"] = reasons
+    return fb
+
+
+def read_feedback_reasons(pr, t):
+    """§3.2: [feedback] reasons, a non-empty list of distinct words among
+    problem, follow_up, woken; returned in that (rule) order, the default
+    when absent; None (reported) when wrong."""
+    if "reasons" not in t:
+        return list(DEFAULT_FEEDBACK_REASONS)
+    v = t["reasons"]
+    shown = json.dumps(v, ensure_ascii=False) if isinstance(v, (str, list)) else repr(v)
+    if not isinstance(v, list):
+        pr.err("feedback.reasons", f"value {shown}: must be a list of words, such as [\"woken\"]")
+        return None
+    unknown = [w for w in v if w not in FEEDBACK_REASONS]
+    twice = sorted({w for w in v if w in FEEDBACK_REASONS and v.count(w) > 1})
+    if unknown:
+        pr.err("feedback.reasons", f"value {shown}: {', '.join(map(repr, unknown))} is not a reason "
+                                    f"(use {', '.join(FEEDBACK_REASONS)})")
+    if twice:
+        pr.err("feedback.reasons", f"value {shown}: {', '.join(twice)} listed twice")
+    if not v:
+        pr.err("feedback.reasons", f"value []: empty; list at least one of {', '.join(FEEDBACK_REASONS)} (or leave it out)")
+    if unknown or twice or not v:
+        return None
+    return [w for w in FEEDBACK_REASONS if w in v]
 
 
 def read_method(pr, doc, items, experts, reviewers, departments):

@@ -25,7 +25,7 @@ from fairdraw_verify.auditlog import Entry, LogVerifier
 from fairdraw_verify.canonical import canonical_json
 from fairdraw_verify.draw import compute_draw, load_inputs
 from fairdraw_verify.feedback import commitment_problems, log_feedback
-from fairdraw_verify.plan import load_plan
+from fairdraw_verify.plan import DEFAULT_FEEDBACK_REASONS, load_plan
 from fairdraw_verify.report import Problems
 
 CEREMONY = {"type": "ceremony"}
@@ -75,6 +75,11 @@ def v1(date, category="发现问题", state="已公示"):
             "pending": "p-" + "1" * 32}
 
 
+def own_document(result):
+    """The draw document of a DrawResult of these tests (none is sealed)."""
+    return result.body.get("draw")
+
+
 def ticket(seed, uscc):
     """Spec §7 as written."""
     seed_hash = hashlib.sha256(seed.encode()).hexdigest()
@@ -105,7 +110,7 @@ class Entries:
         return self.add("FollowUp", {"result": result, "uscc": uscc, "action": "case", "due": "2026-12-31"})
 
     def flags(self):
-        return {x["uscc"]: (x["reason"], x["entry"]) for x in log_feedback(self.entries)}
+        return {x["uscc"]: (x["reason"], x["entry"]) for x in log_feedback(self.entries, DEFAULT_FEEDBACK_REASONS, own_document)}
 
 
 class Rules(unittest.TestCase):
@@ -173,7 +178,7 @@ class Rules(unittest.TestCase):
     def test_the_list_is_sorted_by_uscc(self):
         for u in (F6, F1, F5):
             self.log.follow_up(u, "e" * 64)
-        self.assertEqual([x["uscc"] for x in log_feedback(self.log.entries)], sorted([F6, F1, F5]))
+        self.assertEqual([x["uscc"] for x in log_feedback(self.log.entries, DEFAULT_FEEDBACK_REASONS, own_document)], sorted([F6, F1, F5]))
 
 
 # ---------------------------------------------------------------------------
@@ -480,7 +485,7 @@ class Vector(unittest.TestCase):
             e = self.entries[i]
             self.assertEqual(e.kind, "DrawCommitment")
             expected = self.expected(i)
-            self.assertEqual(log_feedback([x for x in self.entries[:i] if x.ok]), expected, i)
+            self.assertEqual(log_feedback([x for x in self.entries[:i] if x.ok], DEFAULT_FEEDBACK_REASONS, own_document), expected, i)
             self.assertEqual(e.body["log_feedback"], expected, i)
             self.assertEqual(e.body["plan"]["feedback"]["flagged"], [x["uscc"] for x in expected], i)
 
@@ -500,8 +505,8 @@ class Vector(unittest.TestCase):
         body["log_feedback"] = [x for x in body["log_feedback"] if x["uscc"] != dropped]
         body["plan"]["feedback"]["flagged"].remove(dropped)
         earlier = [x for x in self.entries[:29] if x.ok]
-        self.assertEqual(commitment_problems(self.entries[29].body, earlier, False), [])
-        self.assertEqual(commitment_problems(body, earlier, False), [
+        self.assertEqual(commitment_problems(self.entries[29].body, earlier, False, own_document), [])
+        self.assertEqual(commitment_problems(body, earlier, False, own_document), [
             "log_feedback differs from the published results and follow-ups before the commitment: "
             f"missing: {dropped}",
             f"the plan's feedback.flagged is not the USCCs the log flags; missing: {dropped}"])
@@ -569,6 +574,97 @@ class By(unittest.TestCase):
     def test_log_feedback_is_a_list(self):
         ok, said = self.check("DrawCommitment", {**self.BODIES["DrawCommitment"], "log_feedback": {}})
         self.assertEqual(said, ["problem: entry 0 (DrawCommitment): body fields: wrong type or format: log_feedback"])
+
+
+
+# ---------------------------------------------------------------------------
+# Reason `woken` (LOG-FORMAT "Feedback from results" rule 3): a woken firm
+# not checked since its latest wake-up
+# ---------------------------------------------------------------------------
+
+WOKEN = ["woken"]
+
+
+class WokenRule(unittest.TestCase):
+    def setUp(self):
+        self.log = Entries()
+        self.commitment = self.log.add("DrawCommitment", {"year": 2026, "plan": {"department": "甲局", "items": []}})
+
+    def wake(self, uscc):
+        return self.log.add("WakeUp", {"uscc": uscc, "reason": "complaint"})
+
+    def external(self, uscc):
+        check = {"uscc": uscc, "department": "税务局", "method": "desk", "date": "2024-05-01"}
+        return self.log.add("ExternalChecks", {"checks": [check], "source": "税务.csv"})
+
+    def drawn(self, uscc, outcome="drawn"):
+        return self.log.add("DrawResult", {"commitment": self.commitment, "outcome": outcome,
+                                           "draw": {"assignments": [{"uscc": uscc}]}})
+
+    def flags(self, reasons=WOKEN):
+        return {x["uscc"]: (x["reason"], x["entry"]) for x in log_feedback(self.log.entries, reasons, own_document)}
+
+    def test_the_latest_wake_up_flags_until_a_check_after_it(self):
+        self.external(F1)                       # before the wake-up: does not count
+        self.drawn(F1)
+        self.wake(F1)
+        w1 = self.wake(F1)
+        w2 = self.wake(F2)
+        self.wake(F3)
+        self.external(F3)                       # another year, after the wake-up: clears it
+        self.assertEqual(self.flags(), {F1: ("woken", w1), F2: ("woken", w2)})
+        self.drawn(F2, outcome="failed")        # not drawn: no check
+        self.assertEqual(self.flags(), {F1: ("woken", w1), F2: ("woken", w2)})
+        self.drawn(F2)
+        self.assertEqual(self.flags(), {F1: ("woken", w1)})
+        w3 = self.wake(F2)                      # a new wake-up: one more directed check
+        self.assertEqual(self.flags(), {F1: ("woken", w1), F2: ("woken", w3)})
+
+    def test_only_plans_listing_woken_flag_woken_firms_and_earlier_rules_come_first(self):
+        w = self.wake(F1)
+        r = self.log.result(F1, v2("2026-03-01", "A"))
+        self.assertEqual(self.flags(DEFAULT_FEEDBACK_REASONS), {F1: ("problem", r)})
+        self.assertEqual(self.flags(["problem", "woken"]), {F1: ("problem", r)})
+        self.assertEqual(self.flags(WOKEN), {F1: ("woken", w)})
+        self.assertEqual(self.flags(["follow_up"]), {})
+
+    def test_a_sealed_draw_checks_from_its_publication_on(self):
+        w = self.wake(F1)
+        result = self.log.add("DrawResult", {"commitment": self.commitment, "outcome": "drawn", "sealed": {}})
+        published = {}
+        document_of = lambda r: r.body.get("draw", published.get(r.id))   # noqa: E731 (as LogVerifier.document_of)
+        flags = lambda: log_feedback(self.log.entries, WOKEN, document_of)   # noqa: E731
+        self.assertEqual(flags(), [{"uscc": F1, "reason": "woken", "entry": w}])
+        published[result] = {"assignments": [{"uscc": F1}]}
+        self.assertEqual(flags(), [])
+
+
+class WokenPlan(Inputs):
+    def test_reasons_are_stored_in_rule_order_and_only_when_not_the_default(self):
+        plan, problems = self.plan(plan_text(tables='[feedback]\nratio = "100%"\nreasons = ["woken", "problem"]\n'))
+        self.assertEqual(problems, [])
+        self.assertEqual(plan["feedback"], {"ratio": "1", "flagged": [], "reasons": ["problem", "woken"]})
+        plan, _ = self.plan(plan_text(tables='[feedback]\nratio = "100%"\nreasons = ["follow_up", "problem"]\n'))
+        self.assertEqual(plan["feedback"], {"ratio": "1", "flagged": []})
+
+    def test_bad_reasons_are_refused_with_every_other_problem(self):
+        for reasons, said in (('["woken", "asleep"]', "'asleep' is not a reason"),
+                              ('["woken", "woken"]', "woken listed twice"),
+                              ('[]', "empty"),
+                              ('"woken"', "must be a list")):
+            tables = f'[feedback]\nratio = "150%"\nreasons = {reasons}\n'
+            plan, problems = self.plan(plan_text(tables=tables))
+            self.assertIsNone(plan, reasons)
+            self.assertTrue(any("feedback.reasons" in p and said in p for p in problems), (reasons, problems))
+            self.assertTrue(any("feedback.ratio" in p for p in problems), problems)   # all problems at once
+
+    def test_the_stored_reasons_are_checked_strictly(self):
+        from fairdraw_verify.feedback import plan_problem
+        good = {"feedback": {"ratio": "1", "flagged": [], "reasons": ["follow_up", "woken"]}}
+        self.assertIsNone(plan_problem(good))
+        for bad in (["problem", "follow_up"], ["woken", "problem"], [], ["woken", "woken"], ["sleepy"], "woken"):
+            plan = {"feedback": {"ratio": "1", "flagged": [], "reasons": bad}}
+            self.assertIn("feedback.reasons", plan_problem(plan) or "", bad)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,10 @@ pub fn warn_about(inputs: &Inputs) {
     if inputs.plan.inspection_date.is_none() && inputs.inspectors.iter().any(|i| i.cert_expires.is_some()) {
         eprintln!("warning: the plan has no inspection_date, so certificate expiry (证件有效期) is not checked");
     }
+    let wakes_firms = inputs.plan.feedback.as_ref().is_some_and(|f| f.uses(fairdraw::input::plan::feedback::WOKEN));
+    if wakes_firms && inputs.plan.scope.wake.is_none() {
+        eprintln!("warning: [feedback] reasons lists woken but the plan has no scope.wake, so a woken 歇业 firm is in scope only if the registry says 存续 again (spec §6.4)");
+    }
 }
 
 pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<ExitCode> {

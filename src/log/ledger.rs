@@ -36,6 +36,17 @@ pub struct Check {
 /// The checks of `year` in `earlier` ((id, entry) pairs in log order), in
 /// log order: draws' targets and imported external checks.
 pub fn checks_of_year(earlier: &[(String, &Entry)], year: u64) -> Vec<Check> {
+    checks(earlier, Some(year))
+}
+
+/// The checks of every year in `earlier`, in log order (LOG-FORMAT
+/// "Feedback from results" rule 3: checked since a wake-up).
+pub fn checks_of_all_years(earlier: &[(String, &Entry)]) -> Vec<Check> {
+    checks(earlier, None)
+}
+
+/// The checks of `year` (`None`: of every year).
+fn checks(earlier: &[(String, &Entry)], year: Option<u64>) -> Vec<Check> {
     // One pass to index what a DrawResult refers to, instead of a scan of
     // the log per draw.
     // The first entry of an id and the first publication of a result, as a
@@ -59,7 +70,7 @@ pub fn checks_of_year(earlier: &[(String, &Entry)], year: u64) -> Vec<Check> {
                 let Some(commitment) = e.body["commitment"].as_str().and_then(|c| by_id.get(c)) else {
                     continue;
                 };
-                if commitment.body["year"].as_u64() != Some(year) {
+                if year.is_some_and(|y| commitment.body["year"].as_u64() != Some(y)) {
                     continue;
                 }
                 let plan = &commitment.body["plan"];
@@ -84,7 +95,7 @@ pub fn checks_of_year(earlier: &[(String, &Entry)], year: u64) -> Vec<Check> {
             Kind::ExternalChecks => {
                 for c in e.body["checks"].as_array().into_iter().flatten() {
                     let date = c["date"].as_str().unwrap_or("");
-                    if date.get(..4).and_then(|y| y.parse::<u64>().ok()) != Some(year) {
+                    if year.is_some_and(|year| date.get(..4).and_then(|y| y.parse::<u64>().ok()) != Some(year)) {
                         continue;
                     }
                     out.push(Check {

@@ -16,7 +16,7 @@ use super::state::{AppState, View};
 use crate::engine::draw::FEEDBACK_CLASS;
 use crate::engine::select::{OutOfScope, ScopeFilter};
 use crate::input::plan::Plan;
-use crate::log::feedback::FOLLOW_UP;
+use crate::log::feedback::{FOLLOW_UP, WOKEN};
 use crate::log::publication::Publication;
 use crate::model::registry::{Enterprise, Enterprises};
 use crate::model::ticket::{self, Seed};
@@ -168,6 +168,7 @@ fn feedback_reason(plan: &Plan, commitment: &Value, code: &str) -> Option<(&'sta
         .and_then(|x| x["reason"].as_str());
     Some(match reason {
         Some(FOLLOW_UP) => ("本企业有未结的后续处置", "this firm has an open follow-up"),
+        Some(WOKEN) => ("本企业被唤醒后尚未检查（唤醒后定向检查）", "this firm was woken and not checked since"),
         _ => ("本企业上次检查发现问题", "this firm's last inspection found a problem"),
     })
 }

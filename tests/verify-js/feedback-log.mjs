@@ -53,13 +53,26 @@ export function resultsAfter(doc, rid) {
 
 const BUILD_CONFLICTS = 'inspector_id,uscc\nZF001,91330106MA2B00000U\n'; // protected-log.mjs's conflicts
 const FEEDBACK_PLAN = PLAN.replace('name = "保护模式测试"', 'name = "反馈计划"') + '\n[feedback]\nratio = "100%"\n';
+const REASONS_ALL = 'reasons = ["problem", "follow_up", "woken"]\n';
 
-/** A full log with a revealed feedback draw (entry 14); `tamperDoc(doc)` edits its document before it is logged. */
-export async function revealedFeedbackLog(tamperDoc = null) {
+/**
+ * A full log with a revealed feedback draw (entry 14, or 15 with `woken`);
+ * `tamperDoc(doc)` edits its document before it is logged. With `woken`, a
+ * WakeUp of the first draw's fourth target follows the results and the plan
+ * flags for all three reasons (LOG-FORMAT "Feedback from results" rule 3).
+ */
+export async function revealedFeedbackLog(tamperDoc = null, { woken = false } = {}) {
   const PUB = { mode: 'full', pubTime: PUB_TIME };
   const probe = await buildLog({ ...PUB, edit: () => {} });
-  const inputs = { enterprises: read('enterprises.csv'), inspectors: read('inspectors.csv'), conflicts: Buffer.from(BUILD_CONFLICTS), plan: FEEDBACK_PLAN };
+  const plan = woken ? FEEDBACK_PLAN + REASONS_ALL : FEEDBACK_PLAN;
+  const inputs = { enterprises: read('enterprises.csv'), inspectors: read('inspectors.csv'), conflicts: Buffer.from(BUILD_CONFLICTS), plan };
   const pre = resultsAfter(probe.doc, probe.ids.result);
+  if (woken) {
+    const body = { uscc: probe.doc.assignments[3].uscc, reason: 'complaint' };
+    pre.out.push(['WakeUp', body]);
+    pre.flags.push({ uscc: body.uscc, reason: 'woken', entry: idOf(7 + pre.out.length - 1, 'WakeUp', body) });
+    pre.flags.sort((a, b) => (a.uscc < b.uscc ? -1 : 1));
+  }
   const first = probe.lines[4] && JSON.parse(probe.lines[4]).body;
   const plan0 = (await computeDraw({ ...inputs, seed: 'plan only', logged: { flagged: pre.flags.map(f => f.uscc) } })).plan;
   const commitment = { ...first, plan: plan0, plan_digest: sha(canonicalJson(plan0)).toString('hex'), log_feedback: pre.flags };

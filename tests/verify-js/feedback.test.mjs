@@ -304,6 +304,11 @@ test('the page\'s re-run of a logged feedback plan (web/logged.js): the TOML giv
   assert.deepEqual(again.strata, base.strata);
   assert.deepEqual(again.assignments.map(a => a.uscc), base.assignments.map(a => a.uscc));
   assert.equal(again.strata[4].population, 2);
+  // reasons, stored only when not the default, come back into the TOML (SPEC §3.3)
+  const woken = await draw(planText('[feedback]\nratio = "100%"\nreasons = ["woken"]'), { seed, flagged });
+  const wokenInputs = rebuildInputs(leaves, head, woken.plan);
+  assert.match(wokenInputs.plan, /\[feedback\]\nratio = "1"\nreasons = \["woken"\]/);
+  assert.equal((await computeDraw({ ...wokenInputs, seed })).plan_digest, woken.plan_digest);
 });
 
 // ─── a revealed feedback draw: the log verifies, the page's re-run verifies ──
@@ -449,4 +454,71 @@ test('a disclosure of a flagged firm (the shared vector, draw 38): its cutoff is
   const plain = await verifyDisclosure(disclosure(uscc(0), classCutoff), { vkey });
   assert.equal(plain.code, 0, plain.lines.join('\n'));
   assert.equal(plain.verdict.stratum, plain.verdict.class);
+});
+
+// ─── reason `woken`: a woken firm not checked since its latest wake-up ──────
+
+test('[feedback] reasons: stored in rule order and only when not the default; unknown, repeated, empty or not a list refused (exit 2, all at once)', async () => {
+  const woken = await draw(planText('[feedback]\nratio = "100%"\nreasons = ["woken", "problem"]'));
+  assert.deepEqual(woken.plan.feedback, { ratio: '1', flagged: [], reasons: ['problem', 'woken'] });
+  const dflt = await draw(planText('[feedback]\nratio = "100%"\nreasons = ["follow_up", "problem"]'));
+  assert.deepEqual(dflt.plan.feedback, { ratio: '1', flagged: [] }); // the default keeps its digest
+  await refused(draw(planText('[feedback]\nratio = "50%"\nreasons = ["woken", "asleep"]')), /feedback\.reasons: "asleep" is not a reason/);
+  await refused(draw(planText('[feedback]\nratio = "50%"\nreasons = ["woken", "woken"]')), /feedback\.reasons: woken listed twice/);
+  await refused(draw(planText('[feedback]\nratio = "50%"\nreasons = []')), /feedback\.reasons is empty/);
+  await refused(draw(planText('[feedback]\nratio = "50%"\nreasons = "woken"')), /feedback\.reasons must be a list/);
+  await refused(draw(planText('[feedback]\nratio = "x"\nreasons = ["x"]')), /feedback\.ratio: is not a ratio/, /feedback\.reasons: "x" is not a reason/);
+});
+
+test('log_feedback rule 3 (woken): the latest WakeUp, until a drawn DrawResult or an ExternalChecks after it checks the firm; only when the plan lists woken', () => {
+  n = 0;
+  const wake = uscc => entry('WakeUp', { uscc, reason: 'complaint' });
+  const external = uscc => entry('ExternalChecks', { checks: [{ uscc, department: '税务局', method: 'desk', date: '2025-01-01' }], source: 'x.csv' });
+  const commitment = entry('DrawCommitment', { year: 2026, plan: { department: '市场监督管理局', items: [] } });
+  const drawn = uscc => entry('DrawResult', { commitment: commitment.id, outcome: 'drawn', draw: { assignments: [{ uscc }] } });
+  const beforeA1 = external(A1); // before the wake-up: does not count
+  const w1 = wake(A1);
+  const w2 = wake(A1);
+  const wB = wake(B1);
+  const wD = wake(D1);
+  const checkB = external(B1); // another year, after the wake-up: clears it
+  const woken = ['woken'];
+  assert.deepEqual(logFeedback([beforeA1, w1, w2, wB, wD, checkB], woken), [
+    { uscc: A1, reason: 'woken', entry: w2.id },
+    { uscc: D1, reason: 'woken', entry: wD.id },
+  ]);
+  const drawD = drawn(D1);
+  assert.deepEqual(logFeedback([commitment, beforeA1, w1, w2, wB, wD, checkB, drawD], woken), [{ uscc: A1, reason: 'woken', entry: w2.id }]);
+  // a sealed draw counts from its publication on
+  const sealed = entry('DrawResult', { commitment: commitment.id, outcome: 'drawn', sealed: {} });
+  assert.deepEqual(logFeedback([commitment, w1, sealed], woken).length, 1);
+  const publication = entry('DrawPublication', { result: sealed.id, draw: { assignments: [{ uscc: A1 }] } });
+  assert.deepEqual(logFeedback([commitment, w1, sealed, publication], woken), []);
+  // the default reasons never flag a woken firm; with problem, a problem comes first
+  assert.deepEqual(logFeedback([w1, wD]), []);
+  const problem = result(A1, v2('2026-03-01', [['A']]));
+  assert.deepEqual(logFeedback([w1, problem], ['problem', 'woken']), [{ uscc: A1, reason: 'problem', entry: problem.id }]);
+});
+
+test('a commitment whose plan lists woken: a woken firm dropped from log_feedback, or reasons not in their stored form, is tampering', async () => {
+  const wokenLog = (change = () => {}) => buildLog({
+    mode: 'full', pubTime: PUB_TIME, edit: (bodies) => {
+      const w = bodies.length;
+      bodies.push(['WakeUp', { uscc: B1, reason: 'complaint' }], ['WakeUp', { uscc: D1, reason: 'risk_signal' }]);
+      const first = bodies[4][1];
+      const flags = [B1, D1].map((u, k) => ({ uscc: u, reason: 'woken', entry: idOf(w + k, 'WakeUp', bodies[w + k][1]) }));
+      const plan = { ...first.plan, name: '唤醒计划', feedback: { ratio: '1', flagged: [B1, D1], reasons: ['woken'] } };
+      const body = { ...first, plan, log_feedback: flags };
+      change(body);
+      body.plan_digest = sha(canonicalJson(body.plan)).toString('hex');
+      bodies.push(['DrawCommitment', body]);
+    },
+  });
+  verified(await run(await wokenLog()));
+  const dropped = await run(await wokenLog(b => { b.log_feedback = b.log_feedback.slice(0, 1); b.plan.feedback.flagged = [B1]; }));
+  tampered(dropped, /DrawCommitment\): log_feedback differs .*; missing: .*woken/);
+  for (const reasons of [['problem', 'follow_up'], ['woken', 'problem'], [], ['sleepy']]) {
+    const bad = await run(await wokenLog(b => { b.plan.feedback.reasons = reasons; }));
+    tampered(bad, /feedback\.reasons .* must be distinct words/);
+  }
 });

@@ -1,15 +1,17 @@
 // web/verify/feedback.js — SPEC §6.4 and audit/LOG-FORMAT.md "Feedback from
 // results": the firms a log flags for a plan with `feedback` (their last
-// published results found a problem, or a follow-up is still open), the
+// published results found a problem, a follow-up is still open, or — when
+// the plan lists `woken` — they were woken and not checked since), the
 // commitment's `log_feedback` re-derived from the entries before it, and what
 // is wrong with a commitment's `log_feedback` and its plan's `feedback`.
 // Part of the independent verifier web/verify.js (written from the spec text).
 //
-//   logFeedback(earlier) -> [{uscc, reason: 'problem' | 'follow_up', entry}] sorted by USCC
+//   logFeedback(earlier, reasons?) -> [{uscc, reason: 'problem' | 'follow_up' | 'woken', entry}] sorted by USCC
 //   commitmentProblems(body, earlier, {isProtected}) -> [text]
 
 import { canonicalJson, isPlainObject, hasExactKeys } from './canonical-json.js';
-import { parseRatio } from './plan.js';
+import { DEFAULT_FEEDBACK_REASONS, FEEDBACK_REASONS, parseRatio } from './plan.js';
+import { checksOfYear } from './ledger.js';
 
 // LOG-FORMAT "Feedback from results" rule 1 (SPEC §12 rule 6): an item found a problem
 const PROBLEM_CODES = ['A', 'B', 'C', 'D', '8'];
@@ -22,11 +24,29 @@ function foundProblem(result) {
 }
 
 /**
+ * LOG-FORMAT "Feedback from results" rule 3: USCC -> id of its latest
+ * WakeUp, for the firms that no check of the ledger (a drawn DrawResult's
+ * targets, an ExternalChecks check; any year) logged after that WakeUp names.
+ */
+function wokenUnchecked(earlier) {
+  const latest = new Map();
+  for (const e of earlier) if (e.kind === 'WakeUp') latest.set(e.body.uscc, e);
+  const indexOfId = new Map();
+  for (const e of earlier) if (!indexOfId.has(e.id)) indexOfId.set(e.id, e.index);
+  for (const c of checksOfYear(earlier, null)) {
+    const w = latest.get(c.uscc);
+    if (w && indexOfId.get(c.entry) > w.index) latest.delete(c.uscc);
+  }
+  return new Map([...latest].map(([u, w]) => [u, w.id]));
+}
+
+/**
  * LOG-FORMAT "Feedback from results": one element per flagged USCC, from
  * `earlier` (the well-formed entries before the commitment, in log order),
- * sorted by USCC. Rule 1 (`problem`) before rule 2 (`follow_up`).
+ * sorted by USCC. Only the rules of `reasons` apply, in their order: rule 1
+ * (`problem`), rule 2 (`follow_up`), rule 3 (`woken`).
  */
-export function logFeedback(earlier) {
+export function logFeedback(earlier, reasons = DEFAULT_FEEDBACK_REASONS) {
   const results = new Map(); // InspectionResult id -> {entry, uscc, result (amendments applied)}
   const followUps = new Map(); // FollowUp id -> {entry, uscc, open}
   for (const e of earlier) {
@@ -52,21 +72,41 @@ export function logFeedback(earlier) {
     if (!cur || date > cur.date) last.set(r.uscc, { date, list: [r] });
     else if (date === cur.date) cur.list.push(r);
   }
-  for (const [uscc, { list }] of last) {
-    const first = list.filter(r => foundProblem(r.result)).sort((a, b) => a.entry.index - b.entry.index)[0];
-    if (first) flagged.set(uscc, { uscc, reason: 'problem', entry: first.entry.id });
+  if (reasons.includes('problem')) {
+    for (const [uscc, { list }] of last) {
+      const first = list.filter(r => foundProblem(r.result)).sort((a, b) => a.entry.index - b.entry.index)[0];
+      if (first) flagged.set(uscc, { uscc, reason: 'problem', entry: first.entry.id });
+    }
   }
   // rule 2: an open follow-up (the first, by index, of the firm's open ones)
-  for (const f of followUps.values()) { // Map order is log order
-    if (f.open && !flagged.has(f.uscc)) flagged.set(f.uscc, { uscc: f.uscc, reason: 'follow_up', entry: f.entry.id });
+  if (reasons.includes('follow_up')) {
+    for (const f of followUps.values()) { // Map order is log order
+      if (f.open && !flagged.has(f.uscc)) flagged.set(f.uscc, { uscc: f.uscc, reason: 'follow_up', entry: f.entry.id });
+    }
+  }
+  // rule 3: woken and not checked since its latest wake-up
+  if (reasons.includes('woken')) {
+    for (const [uscc, entry] of wokenUnchecked(earlier)) {
+      if (!flagged.has(uscc)) flagged.set(uscc, { uscc, reason: 'woken', entry });
+    }
   }
   // USCCs are ASCII: code-unit order is code-point order
   return [...flagged.keys()].sort().map(u => flagged.get(u));
 }
 
-/** SPEC §3.3: the canonical `feedback` of a plan: {"ratio": canonical ratio, "flagged": [USCC…]}. */
+/** SPEC §3.3: the stored `reasons` (when present): known words, distinct, in rule order, not empty, not the default. */
+function reasonsProblem(reasons) {
+  const ok = Array.isArray(reasons) && reasons.length > 0
+    && canonicalJson(reasons) === canonicalJson(FEEDBACK_REASONS.filter(w => reasons.includes(w)))
+    && canonicalJson(reasons) !== canonicalJson(DEFAULT_FEEDBACK_REASONS);
+  return ok ? null : `the plan's feedback.reasons ${canonicalJson(reasons)} must be distinct words among ${FEEDBACK_REASONS.join(', ')} in that order, not empty and not the default (problem, follow_up), which is left out (SPEC §3.3)`;
+}
+
+/** SPEC §3.3: the canonical `feedback` of a plan: {"ratio": canonical ratio, "flagged": [USCC…]} and "reasons" when not the default. */
 function feedbackShapeProblem(fb) {
-  if (!isPlainObject(fb) || !hasExactKeys(fb, ['ratio', 'flagged'])) return 'the plan\'s feedback must be {"ratio", "flagged"}';
+  const keys = isPlainObject(fb) && Object.hasOwn(fb, 'reasons') ? ['ratio', 'flagged', 'reasons'] : ['ratio', 'flagged'];
+  if (!isPlainObject(fb) || !hasExactKeys(fb, keys)) return 'the plan\'s feedback must be {"ratio", "flagged"} and optionally "reasons"';
+  if (Object.hasOwn(fb, 'reasons') && reasonsProblem(fb.reasons) !== null) return reasonsProblem(fb.reasons);
   const r = parseRatio(fb.ratio);
   if (typeof fb.ratio !== 'string' || r.error || r.text !== fb.ratio) return `the plan's feedback.ratio ${JSON.stringify(fb.ratio)} is not a canonical ratio (SPEC §3.1)`;
   if (!Array.isArray(fb.flagged) || !fb.flagged.every(u => typeof u === 'string')) return "the plan's feedback.flagged must be a list of USCCs";
@@ -89,7 +129,9 @@ export function commitmentProblems(b, earlier, { isProtected = false } = {}) {
   if (Object.hasOwn(plan, 'strata')) out.push('the plan has both feedback and strata, which SPEC §6.4 refuses together');
   const shape = feedbackShapeProblem(plan.feedback);
   if (shape !== null) out.push(shape);
-  const expected = logFeedback(earlier);
+  // a feedback of another shape: every rule, so that no flagged firm goes unnamed
+  const reasons = shape === null ? (plan.feedback.reasons ?? DEFAULT_FEEDBACK_REASONS) : FEEDBACK_REASONS;
+  const expected = logFeedback(earlier, reasons);
   if (recorded && canonicalJson(b.log_feedback) !== canonicalJson(expected)) {
     const key = x => canonicalJson(x);
     const got = Array.isArray(b.log_feedback) ? b.log_feedback : [];

@@ -34,13 +34,13 @@ function documentOf(index, r) {
 const assignmentsOf = doc => (isPlainObject(doc) && Array.isArray(doc.assignments) ? doc.assignments : []);
 const itemNames = plan => (isPlainObject(plan) && Array.isArray(plan.items) ? plan.items.map(i => (isPlainObject(i) ? i.item : undefined)).filter(i => typeof i === 'string') : []);
 
-/** The ledger's checks of `year` among `earlier` (well-formed entries before a commitment, in log order). */
+/** The ledger's checks of `year` (null: of every year) among `earlier` (well-formed entries before a commitment, in log order). */
 export function checksOfYear(earlier, year, index = indexOf(earlier)) {
   const out = [];
   for (const e of earlier) {
     if (e.kind === 'DrawResult') {
       const c = index.byId.get(e.body.commitment);
-      if (!c || c.body.year !== year) continue;
+      if (!c || (year !== null && c.body.year !== year)) continue;
       const plan = c.body.plan;
       const method = planMethod(plan);
       for (const a of assignmentsOf(documentOf(index, e))) {
@@ -48,7 +48,7 @@ export function checksOfYear(earlier, year, index = indexOf(earlier)) {
       }
     } else if (e.kind === 'ExternalChecks') {
       for (const c of e.body.checks) {
-        if (Number(c.date.slice(0, 4)) === year) out.push({ uscc: c.uscc, department: c.department, method: c.method, items: Object.hasOwn(c, 'item') ? [c.item] : [], entry: e.id });
+        if (year === null || Number(c.date.slice(0, 4)) === year) out.push({ uscc: c.uscc, department: c.department, method: c.method, items: Object.hasOwn(c, 'item') ? [c.item] : [], entry: e.id });
       }
     }
   }

@@ -15,6 +15,9 @@ export const SPEC_ALGORITHM = 'fairdraw-v1';
 export const CLASSES = ['A', 'B', 'C', 'D'];
 /** §6.4: the `class` of the feedback stratum, listed after D. */
 export const FEEDBACK_CLASS = 'feedback';
+/** §3.2, §6.4: why the log flags a firm, in the order of the rules; and the reasons of a plan that lists none. */
+export const FEEDBACK_REASONS = ['problem', 'follow_up', 'woken'];
+export const DEFAULT_FEEDBACK_REASONS = ['problem', 'follow_up'];
 
 const RATIO_SYNTAX = 'is not a ratio such as "5%" or "0.05" (digits, optionally a point and decimals, optionally %)';
 const RATIO_MAX_SCALE = 18;
@@ -277,11 +280,25 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   }
   const strataT = getTable(root, 'strata', '[strata]');
   const regionStrata = strataT ? readStrata(strataT, parseRatio, err) : null;
-  // §6.4 [feedback]: exactly one key, ratio (a §3.1 ratio); refused with [strata]
+  // §6.4 [feedback]: ratio (a §3.1 ratio) and reasons (optional); refused with [strata]
   let feedbackRatio = null;
+  let feedbackReasons = DEFAULT_FEEDBACK_REASONS;
   const feedbackT = getTable(root, 'feedback', '[feedback]');
   if (feedbackT) {
-    unknown(feedbackT, ['ratio'], 'feedback.');
+    unknown(feedbackT, ['ratio', 'reasons'], 'feedback.');
+    if ('reasons' in feedbackT) {
+      const v = feedbackT.reasons;
+      if (!Array.isArray(v)) err(feedbackT, 'reasons', 'feedback.reasons must be a list of words, e.g. ["woken"]', v);
+      else {
+        const unknownWords = v.filter(w => !FEEDBACK_REASONS.includes(w));
+        const twice = FEEDBACK_REASONS.filter(w => v.filter(x => x === w).length > 1);
+        if (unknownWords.length) err(feedbackT, 'reasons', `feedback.reasons: ${unknownWords.map(w => JSON.stringify(w)).join(', ')} is not a reason (use ${FEEDBACK_REASONS.join(', ')})`, v);
+        if (twice.length) err(feedbackT, 'reasons', `feedback.reasons: ${twice.join(', ')} listed twice`, v);
+        if (!v.length) err(feedbackT, 'reasons', `feedback.reasons is empty: list at least one of ${FEEDBACK_REASONS.join(', ')} (or leave it out)`, v);
+        // §3.3: stored in rule order
+        feedbackReasons = FEEDBACK_REASONS.filter(w => v.includes(w));
+      }
+    }
     if (!('ratio' in feedbackT)) err(root, 'feedback', 'missing required key feedback.ratio (the ratio at which flagged firms are drawn, e.g. "50%")');
     else {
       const r = parseRatio(feedbackT.ratio);
@@ -469,7 +486,11 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
   if (Object.keys(caps).length) plan.caps = caps;
   if (regionStrata !== null) plan.strata = regionStrata; // §3.3, §6.1: only with [strata]
   // §3.3, §6.4: only with [feedback]; `flagged` is written at commit from the log, [] outside a log
-  if (feedbackRatio !== null) plan.feedback = { ratio: feedbackRatio.text, flagged: [] };
+  if (feedbackRatio !== null) {
+    plan.feedback = { ratio: feedbackRatio.text, flagged: [] };
+    // §3.3: reasons only when not the default, so such plans keep their digest
+    if (feedbackReasons.join() !== DEFAULT_FEEDBACK_REASONS.join()) plan.feedback.reasons = feedbackReasons;
+  }
   if (method !== 'on_site') { // §3.3, §8.6: only off-site plans carry the keys (on-site digests unchanged)
     plan.method = method;
     plan.team.reviewers = intToJs(reviewers);

@@ -205,6 +205,8 @@ export function planToToml(plan) {
   }
   if (plan.feedback) { // SPEC §6.4; its `flagged` comes from the log (inputsFrom)
     L.push('', '[feedback]', `ratio = ${tomlString(plan.feedback.ratio)}`);
+    // stored only when not the default, in rule order (SPEC §3.3)
+    if (Array.isArray(plan.feedback.reasons)) L.push(`reasons = ${tomlStrings(plan.feedback.reasons)}`);
   }
   const team = plan.team;
   L.push('', '[team]');

@@ -351,7 +351,7 @@ impl Plan {
 }
 
 pub mod annual;
-mod feedback;
+pub mod feedback;
 mod parse;
 mod side_files;
 pub mod stored;
