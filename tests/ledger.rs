@@ -118,7 +118,9 @@ fn each_cap_excludes_the_firms_that_reached_it_from_the_ledger() {
         (
             "visits.toml",
             "[caps]\nvisits_per_firm_per_year = 3",
-            vec![(uscc(2), "checked 3 times in 2026 (cap visits_per_firm_per_year 3)".to_string())],
+            // firm 2: its draw and two external desk checks, one visit each;
+            // firm 4's external check of 2025 does not count.
+            vec![(uscc(2), "visited 3 times in 2026 (cap visits_per_firm_per_year 3)".to_string())],
         ),
         (
             "item.toml",
@@ -147,7 +149,11 @@ fn each_cap_excludes_the_firms_that_reached_it_from_the_ledger() {
     // The firm's own view: plain words first, then against the plan's caps.
     let p = dir.join("on_site.toml");
     let shown = fairdraw(&["ledger", &uscc(1), "--log", s(&log), "--year", "2026", "--plan", s(&p)], dir).expect(0);
-    assert!(shown.stdout.starts_with(&format!("{} was checked 2 time(s) in 2026.", uscc(1))), "{}", shown.stdout);
+    assert!(
+        shown.stdout.starts_with(&format!("{} was checked 2 time(s) in 2026, in 2 visit(s).", uscc(1))),
+        "{}",
+        shown.stdout
+    );
     assert!(shown.stdout.contains("It has reached a cap of on_site.toml"), "{}", shown.stdout);
     let other = fairdraw(&["ledger", &uscc(2), "--log", s(&log), "--year", "2026", "--plan", s(&p)], dir).expect(0);
     assert!(other.stdout.contains("2 by 市场监督管理局 (desk)"), "{}", other.stdout);
@@ -268,6 +274,7 @@ async fn the_enterprise_lookup_shows_the_firms_ledger_of_the_year() {
     let ledger = &answer["ledger"];
     assert_eq!(ledger["year"], 2026, "{answer}");
     assert_eq!(ledger["checks"], 3, "the draw and two desk checks: {ledger}");
+    assert_eq!(ledger["visits"], 3, "each external check is a visit: {ledger}");
     assert_eq!(
         ledger["by_department"],
         serde_json::json!([{"department": DEPT, "method": "desk", "checks": 2}, {"department": DEPT, "method": "on_site", "checks": 1}])
@@ -276,4 +283,120 @@ async fn the_enterprise_lookup_shows_the_firms_ledger_of_the_year() {
     let srv = http::Server { log: log.clone(), state: last_year, _dir: tempdir() };
     let answer = http::call(&srv, "GET", &format!("/api/enterprises/{}", uscc(4)), None, None).await.json();
     assert_eq!(answer["ledger"]["checks"], 1, "only 2025's external check counts in 2025: {answer}");
+}
+
+const TAX: &str = "税务局";
+const FIRE: &str = "消防救援支队";
+
+/// The registries of the joint-visit tests: 12 firms, and 6 inspectors in
+/// each of three departments.
+fn joint_registries(dir: &Path) -> [PathBuf; 3] {
+    write(dir, "enterprises.csv", &enterprises_csv(12));
+    let mut inspectors = String::from("id,name,department,region\n");
+    for (k, department) in [DEPT, TAX, FIRE].iter().enumerate() {
+        for i in 0..6 {
+            inspectors += &format!("P{k}{i:02},检查员{k}{i},{department},{}\n", ["330106", "330108"][i % 2]);
+        }
+    }
+    write(dir, "inspectors.csv", &inspectors);
+    write(dir, "conflicts.csv", "inspector_id,uscc\n");
+    write(dir, "items.csv", &format!("抽查事项,事项类别\n{ITEM},一般\n"));
+    ["enterprises.csv", "inspectors.csv", "conflicts.csv"].map(|f| dir.join(f))
+}
+
+/// A plan drawing every firm, by `department` (and `team` lines), with `extra`.
+fn joint_plan(dir: &Path, name: &str, department: &str, extra: &str, team: &str) -> PathBuf {
+    let text = format!(
+        "name = \"{name}\"\ndepartment = \"{department}\"\nitems_file = \"items.csv\"\n{extra}\n\
+         [ratios]\nA = \"100%\"\nB = \"100%\"\nC = \"100%\"\nD = \"100%\"\n[team]\n{team}\n"
+    );
+    write(dir, name, &text)
+}
+
+/// Commits and reveals `plan`; returns the commitment's id.
+fn draw_all(dir: &Path, log: &Path, registries: &[PathBuf; 3], plan: &Path, day: u32) -> String {
+    let id = commit_by_ceremony(dir, log, registries, plan, &format!("2026-03-{day:02}T01:00:00Z"));
+    reveal_by_ceremony(dir, log, &id, "31415926535897932384626", &format!("2026-03-{day:02}T02:00:00Z"));
+    id
+}
+
+/// 进一次门、查多项事: two departments drawing the same firms for the same
+/// day make one joint visit, which a `visits_per_firm_per_year` of 2 lets
+/// through; the capped plan's own draw (no date: a visit of its own) is the
+/// second visit, after which the cap excludes every firm. The firm's ledger
+/// shows its visits next to its checks, and a commitment that drops a firm
+/// at the cap (re-signed with the log's own key) is refused by every verifier.
+#[test]
+fn a_joint_visit_counts_once_against_the_visits_cap() {
+    let d = tempdir();
+    let dir = d.path();
+    let registries = joint_registries(dir);
+    let log = dir.join("log");
+    fairdraw(&["init", "--log", s(&log), "--now", "2026-03-01T00:00:00Z"], dir).expect(0);
+    let day = "inspection_date = \"2026-05-10\"";
+    draw_all(dir, &log, &registries, &joint_plan(dir, "market.toml", DEPT, day, ""), 1);
+    draw_all(dir, &log, &registries, &joint_plan(dir, "tax.toml", TAX, day, ""), 2);
+
+    let capped = joint_plan(dir, "capped.toml", DEPT, "[caps]\nvisits_per_firm_per_year = 2", "");
+    draw_all(dir, &log, &registries, &capped, 3);
+    let first = log_entries(&log).into_iter().filter(|e| e["kind"] == "DrawCommitment").nth(2).unwrap();
+    assert_eq!(exclusions(&first), [], "one joint visit of two departments is one visit");
+    let shown = fairdraw(&["ledger", &uscc(1), "--log", s(&log), "--year", "2026"], dir).expect(0);
+    assert!(
+        shown.stdout.starts_with(&format!("{} was checked 3 time(s) in 2026, in 2 visit(s).", uscc(1))),
+        "{}",
+        shown.stdout
+    );
+
+    commit_by_ceremony(dir, &log, &registries, &capped, "2026-03-04T01:00:00Z");
+    let second = last_commitment(&log);
+    let want: Vec<(String, String)> = (0..12)
+        .map(|i| (uscc(i), "visited 2 times in 2026 (cap visits_per_firm_per_year 2)".to_string()))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
+    assert_eq!(exclusions(&second), want, "the joint visit and the capped plan's own draw");
+    let with_plan = fairdraw(&["ledger", &uscc(1), "--log", s(&log), "--year", "2026", "--plan", s(&capped)], dir);
+    assert!(with_plan.expect(0).stdout.contains("visited 2 times in 2026"), "the cap line compares visits");
+    assert_all_verify(dir, &log);
+
+    let mut entries = log_entries(&log);
+    let body = &mut entries.last_mut().unwrap()["body"];
+    let dropped = uscc(1);
+    body["log_exclusions"].as_array_mut().unwrap().retain(|x| x["uscc"] != dropped.as_str());
+    body["plan"]["exclude"].as_array_mut().unwrap().retain(|x| x != dropped.as_str());
+    let plan = fairdraw::input::plan::Plan::from_canonical(&body["plan"]).unwrap();
+    body["plan_digest"] = plan.digest().into();
+    write_log_entries(&log, &entries);
+    resign_log(&log);
+    for (who, code, out) in verdicts(dir, &log) {
+        assert_eq!(code, 1, "{who} must refuse the commitment without the firm at the visits cap:\n{out}");
+        assert!(out.contains("log_exclusions"), "{who} names the list:\n{out}");
+    }
+}
+
+/// A plan drawn jointly from the start (two `team.departments`) is one visit,
+/// and a third department's draw for the same day joins it: still one visit.
+#[test]
+fn a_jointly_drawn_plan_is_one_visit() {
+    let d = tempdir();
+    let dir = d.path();
+    let registries = joint_registries(dir);
+    let log = dir.join("log");
+    fairdraw(&["init", "--log", s(&log), "--now", "2026-03-01T00:00:00Z"], dir).expect(0);
+    let day = "inspection_date = \"2026-05-10\"";
+    let joint = joint_plan(dir, "joint.toml", DEPT, day, &format!("departments = [\"{DEPT}\", \"{TAX}\"]"));
+    draw_all(dir, &log, &registries, &joint, 1);
+    draw_all(dir, &log, &registries, &joint_plan(dir, "fire.toml", FIRE, day, ""), 2);
+    let capped = joint_plan(dir, "capped.toml", DEPT, "[caps]\nvisits_per_firm_per_year = 2", "");
+    commit_by_ceremony(dir, &log, &registries, &capped, "2026-03-03T01:00:00Z");
+    assert_eq!(exclusions(&last_commitment(&log)), [], "a joint plan and a joining draw: one visit");
+    assert_all_verify(dir, &log);
+}
+
+/// web/verify.js's own ledger tests (tests/verify-js/ledger.test.mjs): the
+/// visits cap on small logs written there from the spec text.
+#[test]
+fn the_visits_cap_in_verify_js() {
+    node_tests("tests/verify-js/ledger.test.mjs", 5);
 }

@@ -175,11 +175,12 @@ fn off_site_checks_never_count_against_the_on_site_cap() {
     assert_eq!(last["body"]["log_exclusions"], serde_json::json!([]), "off-site checks are not visits");
     reveal_by_ceremony(dir, &log, &id, "16180339887498948482045", "2026-03-02T02:00:00Z");
 
-    // A cap on all checks counts them: every firm was checked once.
+    // A cap on all visits counts off-site ones too: every firm had two (no
+    // inspection dates, so no joint visit).
     let visits = plan("visits.toml", "[caps]\nvisits_per_firm_per_year = 1");
     commit_by_ceremony(dir, &log, &registries, &visits, "2026-03-03T01:00:00Z");
     let last = log_entries(&log).pop().unwrap();
     assert_eq!(last["body"]["log_exclusions"].as_array().unwrap().len(), 12, "{}", last["body"]["log_exclusions"]);
-    assert!(last["body"]["log_exclusions"][0]["reason"].as_str().unwrap().starts_with("checked 2 times"));
+    assert!(last["body"]["log_exclusions"][0]["reason"].as_str().unwrap().starts_with("visited 2 times"));
     assert_log_verifies(&log);
 }

@@ -674,7 +674,7 @@ class LogVerifier(PublicationChecks, StaticChecks, ReplacementChecks):
         # item rule; the caps' elements come after it and max_draws_per_year.
         earlier = [x for x in self.by_id.values() if x.ok]
         same_item, counted = ledger.cap_exclusions(
-            ledger.checks_of_year(earlier, b["year"], self.document_of), plan, b["year"])
+            ledger.checks_of_year(earlier, b["year"], self.document_of), plan, b["year"], earlier)
         if "same_item_per_year" in plan.get("caps", {}):
             drawn = {}
         capped = {u for u, n in counts.items() if n >= cap} if is_int(cap) else set()

@@ -3,24 +3,27 @@ targets and ExternalChecks entries), the caps' log_exclusions, and the shape
 of an ExternalChecks check. Written from the spec text.
 
     checks_of_year(entries, year, document_of) -> [Check]
-    cap_exclusions(checks, plan, year) -> (same_item, counted): uscc -> reason
+    visits_per_firm(entries, checks) -> uscc -> visits of the year (rule 3)
+    cap_exclusions(checks, plan, year, entries) -> (same_item, counted): uscc -> reason
     external_checks_problem(body) -> str | None
 """
 
 import datetime
 import re
 
+from .annual import visits
+from .methods import METHODS
 from .uscc import uscc_problem
 
-METHODS = ("on_site", "desk", "online", "data")
 REQUIRED = ("uscc", "department", "method", "date")
 OPTIONAL = ("item", "reference")
 CAP_KEYS = ("visits_per_firm_per_year", "on_site_per_department_per_year", "same_item_per_year")
 
 
 class Check:
-    def __init__(self, uscc, department, method, items, entry):
+    def __init__(self, uscc, department, method, items, entry, external=False):
         self.uscc, self.department, self.method, self.items, self.entry = uscc, department, method, items, entry
+        self.external = external   # an ExternalChecks check: never merged into a visit
 
 
 def checks_of_year(entries, year, document_of):
@@ -48,14 +51,31 @@ def checks_of_year(entries, year, document_of):
             for c in e.body["checks"]:
                 if year is None or c["date"][:4] == f"{year:04d}":
                     out.append(Check(c["uscc"], c["department"], c["method"],
-                                     [c["item"]] if "item" in c else [], e.id))
+                                     [c["item"]] if "item" in c else [], e.id, external=True))
     return out
 
 
-def cap_exclusions(checks, plan, year):
+def visits_per_firm(entries, checks):
+    """Rule 3's count: USCC -> the joint visits of `entries` (the well-formed
+    entries before the commitment) holding one of the firm's draw checks
+    among `checks` (the ledger of the year), plus its external checks."""
+    draws = {(c.uscc, c.entry) for c in checks if not c.external}
+    out = {}
+    for v in visits(entries):
+        if any((v["uscc"], d) in draws for d in v["checks"]):
+            out[v["uscc"]] = out.get(v["uscc"], 0) + 1
+    for c in checks:
+        if c.external:
+            out[c.uscc] = out.get(c.uscc, 0) + 1
+    return out
+
+
+def cap_exclusions(checks, plan, year, entries):
     """(same_item, counted): USCC -> reason of rule 1 with same_item_per_year,
-    and of rules 3 then 4 (visits_per_firm_per_year, on_site_per_department_per_year)."""
+    and of rules 3 then 4 (visits_per_firm_per_year, on_site_per_department_per_year);
+    `checks` is the ledger of `year` among `entries`."""
     caps = plan.get("caps", {})
+    n_visits = visits_per_firm(entries, checks) if "visits_per_firm_per_year" in caps else {}
     per_firm = {}
     for c in checks:
         per_firm.setdefault(c.uscc, []).append(c)
@@ -68,9 +88,9 @@ def cap_exclusions(checks, plan, year):
                 if n >= cap:
                     same_item[u] = f"checked {n} times for 「{item}」 in {year} (cap same_item_per_year {cap})"
                     break
-        cap = caps.get("visits_per_firm_per_year")
-        if cap is not None and len(mine) >= cap:
-            counted[u] = f"checked {len(mine)} times in {year} (cap visits_per_firm_per_year {cap})"
+        cap, n = caps.get("visits_per_firm_per_year"), n_visits.get(u, 0)
+        if cap is not None and n >= cap:
+            counted[u] = f"visited {n} times in {year} (cap visits_per_firm_per_year {cap})"
             continue
         cap, dept = caps.get("on_site_per_department_per_year"), plan["department"]
         n = sum(1 for c in mine if c.method == "on_site" and c.department == dept)

@@ -11,8 +11,9 @@ strictly from a logged plan, and the slots of a target (§8.2).
     slot_counts(plan)                 (inspector slots, expert slots) of each target
 """
 
-from .ledger import METHODS
 from .tables import split_set
+
+METHODS = ("on_site", "desk", "online", "data")   # spec §8.6, the ledger's and results' method words
 
 OFFSITE = METHODS[1:]                        # desk, online, data: §8.6's order for prefer_offsite
 NAMES = {**{w: w for w in METHODS},

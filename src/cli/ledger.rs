@@ -108,8 +108,10 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let earlier: Vec<(String, &Entry)> = log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
     let checks: Vec<ledger::Check> =
         ledger::checks_of_year(&earlier, year).into_iter().filter(|c| c.uscc == uscc).collect();
-    let summary = ledger::summary(&checks, &uscc, year);
-    println!("{uscc} was checked {} time(s) in {year}.", checks.len());
+    // A joint visit is one visit however many departments check in it.
+    let visits = ledger::visits_per_firm(&earlier, &checks).get(&uscc).copied().unwrap_or(0);
+    let summary = ledger::summary(&checks, visits, &uscc, year);
+    println!("{uscc} was checked {} time(s) in {year}, in {visits} visit(s).", checks.len());
     for d in summary["by_department"].as_array().into_iter().flatten() {
         println!(
             "  {} by {} ({})",

@@ -4,7 +4,7 @@
 //! shared by the writer (at commit) and `audit verify`, and the visits, a
 //! pure function of the entries.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -201,13 +201,16 @@ fn checks(entries: &[(String, &Entry)]) -> Vec<Check> {
 /// The visits of the log (LOG-FORMAT "Joint visits"), in order of creation.
 pub fn visits(entries: &[(String, &Entry)]) -> Vec<Visit> {
     let mut visits: Vec<Visit> = Vec::new();
+    // The visits of each firm, in order of creation: a check looks only at
+    // its own firm's (the ledger merges the whole log at every commit).
+    let mut of_firm: HashMap<String, Vec<usize>> = HashMap::new();
     for check in checks(entries) {
         let joinable = check.window.clone().filter(|_| !check.departments.is_empty());
         let target = joinable.as_ref().and_then(|(start, end)| {
-            visits.iter().position(|v| {
+            of_firm.get(&check.uscc).into_iter().flatten().copied().find(|&at| {
+                let v = &visits[at];
                 let Some((vs, ve)) = &v.window else { return false };
-                v.uscc == check.uscc
-                    && !v.closed
+                !v.closed
                     && start.max(vs) <= end.min(ve)
                     && !check.departments.iter().any(|d| v.departments.contains(d))
             })
@@ -233,6 +236,7 @@ pub fn visits(entries: &[(String, &Entry)]) -> Vec<Visit> {
                         items.push(item);
                     }
                 }
+                of_firm.entry(check.uscc.clone()).or_default().push(visits.len());
                 visits.push(Visit {
                     uscc: check.uscc,
                     window: check.window,

@@ -176,7 +176,7 @@ pub fn log_additions(earlier: &[(String, &Entry)], plan: &Plan, year: u64) -> Lo
                 .or_insert_with(|| (format!("already drawn {n} times in {year} (cap {cap} a year)"), String::new()));
         }
     }
-    for (uscc, reason) in super::ledger::count_exclusions(&checks, plan, year) {
+    for (uscc, reason) in super::ledger::count_exclusions(earlier, &checks, plan, year) {
         exclusions.entry(uscc).or_insert((reason, String::new()));
     }
     let history = if plan.team.rotation {

@@ -3,7 +3,7 @@
 //! plan caps applied from it at commit (audit/LOG-FORMAT.md, "The burden
 //! ledger and caps").
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{json, Value};
 
@@ -134,17 +134,44 @@ pub fn same_item_exclusions(checks: &[Check], plan: &Plan, year: u64) -> BTreeMa
         .collect()
 }
 
+/// Each firm's visits of the year (rule 3 of "The burden ledger and caps"):
+/// the log's joint visits (`annual::visits` of `earlier`) holding one of
+/// the firm's draw checks among `checks` (the ledger of the year), each 1,
+/// plus each of its external checks, which are never merged.
+pub fn visits_per_firm(earlier: &[(String, &Entry)], checks: &[Check]) -> BTreeMap<String, u64> {
+    let draws: HashSet<(&str, &str)> =
+        checks.iter().filter(|c| c.date.is_none()).map(|c| (c.uscc.as_str(), c.entry.as_str())).collect();
+    let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    for v in super::annual::visits(earlier) {
+        if v.checks.iter().any(|draw| draws.contains(&(v.uscc.as_str(), draw.as_str()))) {
+            *out.entry(v.uscc).or_default() += 1;
+        }
+    }
+    for c in checks.iter().filter(|c| c.date.is_some()) {
+        *out.entry(c.uscc.clone()).or_default() += 1;
+    }
+    out
+}
+
 /// `log_exclusions` elements (uscc → reason) of rules 3 and 4, the first
-/// that applies: `visits_per_firm_per_year`, `on_site_per_department_per_year`.
-pub fn count_exclusions(checks: &[Check], plan: &Plan, year: u64) -> BTreeMap<String, String> {
+/// that applies: `visits_per_firm_per_year`, `on_site_per_department_per_year`;
+/// `checks` is the ledger of `year` among `earlier`.
+pub fn count_exclusions(
+    earlier: &[(String, &Entry)],
+    checks: &[Check],
+    plan: &Plan,
+    year: u64,
+) -> BTreeMap<String, String> {
     let caps = plan.caps;
     let department = &plan.department;
+    // Merging the log into visits is only needed for this cap.
+    let visits = caps.visits_per_firm_per_year.map(|_| visits_per_firm(earlier, checks)).unwrap_or_default();
     per_firm(checks)
         .into_iter()
         .filter_map(|(uscc, checks)| {
             let visits = caps.visits_per_firm_per_year.and_then(|cap| {
-                let n = checks.len();
-                (n as u64 >= cap).then(|| format!("checked {n} times in {year} (cap visits_per_firm_per_year {cap})"))
+                let n = visits.get(uscc).copied().unwrap_or(0);
+                (n >= cap).then(|| format!("visited {n} times in {year} (cap visits_per_firm_per_year {cap})"))
             });
             let on_site = || {
                 let cap = caps.on_site_per_department_per_year?;
@@ -211,8 +238,9 @@ fn check_problem(c: &Value) -> Option<String> {
 }
 
 /// A firm's ledger of one year, as `fairdraw ledger` and the enterprise
-/// API show it: counts by department × method and by item.
-pub fn summary(checks: &[Check], uscc: &str, year: u64) -> Value {
+/// API show it: its checks and `visits` (rule 3's count), then counts by
+/// department × method and by item.
+pub fn summary(checks: &[Check], visits: u64, uscc: &str, year: u64) -> Value {
     let mine: Vec<&Check> = checks.iter().filter(|c| c.uscc == uscc).collect();
     let mut by_department: BTreeMap<(&str, &str), u64> = BTreeMap::new();
     let mut by_item: BTreeMap<&str, u64> = BTreeMap::new();
@@ -225,6 +253,7 @@ pub fn summary(checks: &[Check], uscc: &str, year: u64) -> Value {
     json!({
         "year": year,
         "checks": mine.len(),
+        "visits": visits,
         "by_department": by_department.into_iter()
             .map(|((department, method), n)| json!({"department": department, "method": method, "checks": n}))
             .collect::<Vec<_>>(),

@@ -179,7 +179,9 @@ fn feedback_reason(plan: &Plan, commitment: &Value, code: &str) -> Option<(&'sta
 fn ledger_field(log: &crate::log::store::Log, code: &str, year: u64) -> Value {
     let earlier: Vec<(String, &crate::log::entry::Entry)> =
         log.valid_entries().map(|(i, e)| (log.id(i), e.as_ref())).collect();
-    crate::log::ledger::summary(&crate::log::ledger::checks_of_year(&earlier, year), code, year)
+    let checks = crate::log::ledger::checks_of_year(&earlier, year);
+    let visits = crate::log::ledger::visits_per_firm(&earlier, &checks).get(code).copied().unwrap_or(0);
+    crate::log::ledger::summary(&checks, visits, code, year)
 }
 
 /// The answer with the firm's side (firm.rs) added.

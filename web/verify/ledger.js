@@ -4,12 +4,14 @@
 // ExternalChecks check. Written from the spec text.
 //
 //   logExclusions(earlier, plan, year) -> [{uscc, reason, entry}] sorted by USCC
+//   visitsPerFirm(earlier, checks) -> Map uscc -> visits of the year (rule 3)
 //   externalChecksProblem(body) -> string | null
 
 import { isPlainObject } from './canonical-json.js';
 import { usccProblem } from './uscc.js';
 import { METHODS, planMethod } from './methods.js';
 import { replacementsByDraw, teamsOf } from './teams.js';
+import { visits } from './annual.js';
 
 const REQUIRED = ['uscc', 'department', 'method', 'date'];
 const OPTIONAL = ['item', 'reference'];
@@ -48,10 +50,24 @@ export function checksOfYear(earlier, year, index = indexOf(earlier)) {
       }
     } else if (e.kind === 'ExternalChecks') {
       for (const c of e.body.checks) {
-        if (year === null || Number(c.date.slice(0, 4)) === year) out.push({ uscc: c.uscc, department: c.department, method: c.method, items: Object.hasOwn(c, 'item') ? [c.item] : [], entry: e.id });
+        if (year === null || Number(c.date.slice(0, 4)) === year) out.push({ uscc: c.uscc, department: c.department, method: c.method, items: Object.hasOwn(c, 'item') ? [c.item] : [], entry: e.id, external: true });
       }
     }
   }
+  return out;
+}
+
+/**
+ * Rule 3's count: uscc -> the joint visits of `earlier` holding one of the
+ * firm's draw checks among `checks` (the ledger of the year), each 1, plus
+ * each of its external checks (never merged into a visit).
+ */
+export function visitsPerFirm(earlier, checks) {
+  const draws = new Set(checks.filter(c => !c.external).map(c => `${c.uscc}\u0000${c.entry}`));
+  const out = new Map();
+  const add = u => out.set(u, (out.get(u) || 0) + 1);
+  for (const v of visits(earlier)) if (v.checks.some(d => draws.has(`${v.uscc}\u0000${d}`))) add(v.uscc);
+  for (const c of checks) if (c.external) add(c.uscc);
   return out;
 }
 
@@ -74,11 +90,14 @@ export function logExclusions(earlier, plan, year) {
       if (shared.length && !sameItem) out.set(a.uscc, [`already drawn for 「${shared[0]}」 in ${year}`, r.id]);
     }
   }
+  const checks = checksOfYear(earlier, year, index);
   const perFirm = new Map();
-  for (const c of checksOfYear(earlier, year, index)) {
+  for (const c of checks) {
     if (!perFirm.has(c.uscc)) perFirm.set(c.uscc, []);
     perFirm.get(c.uscc).push(c);
   }
+  const visitCap = Object.hasOwn(caps, 'visits_per_firm_per_year') ? caps.visits_per_firm_per_year : null;
+  const visitCounts = visitCap === null ? new Map() : visitsPerFirm(earlier, checks);
   const add = (u, reason) => { if (!out.has(u)) out.set(u, [reason, '']); };
   if (sameItem) {
     const cap = caps.same_item_per_year;
@@ -94,13 +113,14 @@ export function logExclusions(earlier, plan, year) {
     for (const [u, n] of drawn) if (n >= cap) add(u, `already drawn ${n} times in ${year} (cap ${cap} a year)`);
   }
   for (const [u, mine] of perFirm) {
-    if (Object.hasOwn(caps, 'visits_per_firm_per_year') && mine.length >= caps.visits_per_firm_per_year) {
-      add(u, `checked ${mine.length} times in ${year} (cap visits_per_firm_per_year ${caps.visits_per_firm_per_year})`);
+    const n = visitCounts.get(u) || 0;
+    if (visitCap !== null && n >= visitCap) {
+      add(u, `visited ${n} times in ${year} (cap visits_per_firm_per_year ${visitCap})`);
       continue;
     }
-    const n = mine.filter(c => c.method === 'on_site' && c.department === plan.department).length;
-    if (Object.hasOwn(caps, 'on_site_per_department_per_year') && n >= caps.on_site_per_department_per_year) {
-      add(u, `visited on site ${n} times by ${plan.department} in ${year} (cap on_site_per_department_per_year ${caps.on_site_per_department_per_year})`);
+    const onSite = mine.filter(c => c.method === 'on_site' && c.department === plan.department).length;
+    if (Object.hasOwn(caps, 'on_site_per_department_per_year') && onSite >= caps.on_site_per_department_per_year) {
+      add(u, `visited on site ${onSite} times by ${plan.department} in ${year} (cap on_site_per_department_per_year ${caps.on_site_per_department_per_year})`);
     }
   }
   return [...out.keys()].sort().map(u => ({ uscc: u, reason: out.get(u)[0], entry: out.get(u)[1] }));
