@@ -154,6 +154,29 @@ fn an_amendment_that_corrects_the_problem_away_unflags_from_the_next_commitment_
     assert_eq!(b.flagged("", "2026-10-03T01:00:00Z"), [flag(2, "problem", &ids[1])], "amendments apply in log order");
 }
 
+/// Rule 1 leaves out a result whose inspection_date is not a string (an
+/// attacker review found the Rust writer flagging it, unlike the other two
+/// verifiers); the three then agree on the log.
+#[test]
+fn a_result_whose_inspection_date_is_not_a_string_is_left_out_of_rule_1() {
+    let b = base();
+    let mut number = v2("2026-09-20", &["A"], "已公示");
+    number["inspection_date"] = json!(20260920);
+    let mut missing = v2("2026-09-20", &["8"], "已公示");
+    missing.as_object_mut().unwrap().remove("inspection_date");
+    let ids = b.results(&[(3, number), (4, missing), (5, v2("2026-09-10", &["A"], "已公示"))]);
+    assert_eq!(b.flagged("", "2026-10-01T01:00:00Z"), [flag(5, "problem", &ids[2])]);
+    let d = b.dir.path();
+    let now = "2026-10-02T00:00:00Z";
+    fairdraw(&["audit", "verify", "--log", s(&b.log), "--no-replay"], d).expect(0);
+    for (who, run) in [
+        ("verify.py", verify_py(&["log", s(&b.log), "--now", now], d)),
+        ("verify.js", verify_js(&["log", s(&b.log), "--now", now], d)),
+    ] {
+        assert_eq!(run.code, 0, "{who}:\n{}{}", run.stdout, run.stderr);
+    }
+}
+
 #[test]
 fn a_result_waiting_for_review_or_of_format_1_never_flags() {
     let b = base();

@@ -300,3 +300,38 @@ fn the_sample_plan_checks_a_woken_dormant_firm_once() {
     let at = log_ids(&log).iter().position(|i| *i == again).unwrap();
     assert_eq!(entries[at]["body"]["log_feedback"], json!([]), "checked once: not flagged again");
 }
+
+/// A number among `reasons` is a plan error at its line in verify.js too
+/// (TOML integers are BigInts there; an attacker review found it crashing
+/// with "internal error").
+#[test]
+fn verify_js_names_a_number_among_the_reasons_at_its_line() {
+    let dir = tempdir();
+    let d = dir.path();
+    let text = std::fs::read_to_string(data("plan-woken.toml"))
+        .unwrap()
+        .replace("reasons = [\"woken\"]", "reasons = [\"woken\", 1]");
+    assert!(text.contains("[\"woken\", 1]"), "the sample plan changed: update this test");
+    let plan = write(d, "plan.toml", &text);
+    let (e, i, c) = (data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv"));
+    let run = verify_js(
+        &[
+            "--emit",
+            "--enterprises",
+            s(&e),
+            "--inspectors",
+            s(&i),
+            "--conflicts",
+            s(&c),
+            "--plan",
+            s(&plan),
+            "--seed",
+            "x",
+        ],
+        d,
+    );
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 2, "{said}");
+    assert!(said.contains("feedback.reasons: 1 is not a reason") && said.contains("line"), "{said}");
+    assert!(!said.contains("internal error"), "{said}");
+}

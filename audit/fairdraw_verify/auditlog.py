@@ -37,6 +37,7 @@ import zlib
 
 from . import aftercare, annual, commitments, feedback, fetch, ledger, merkle, replacement, wakes, witness
 from .methods import stored_method
+from .embargo import china_date
 from .published import PublicationChecks
 from .replacement import ReplacementChecks
 from .static import StaticChecks
@@ -649,7 +650,9 @@ class LogVerifier(PublicationChecks, StaticChecks, ReplacementChecks):
         except (KeyError, TypeError):
             self.problem(f"{where}: the plan is not a canonical plan (spec §3.3)")
             return
-        year = int(idate[:4]) if idate else (e.time.year if e.time else None)
+        # "this year" is a China date (LOG-FORMAT "Entries"): 31 December
+        # 16:00 UTC is already 1 January in China.
+        year = int(idate[:4]) if idate else (int(china_date(e.time)[:4]) if e.time else None)
         if b["year"] != year:
             self.problem(f"{where}: year {b['year']} should be {year} (inspection_date's year, else the commit time's)")
         # draws logged before this commitment, in log order

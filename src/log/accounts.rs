@@ -272,7 +272,10 @@ impl Accounts {
 pub enum Login {
     /// The log has no accounts file (a set-up from before accounts).
     NoAccounts,
+    /// The token passed the argon2 check just now.
     Accepted(Account),
+    /// A token verified before, while the file stayed the same (no slow check).
+    Remembered(Account),
     Refused(Refusal),
     /// Not a token verified before, and the caller did not allow the slow
     /// check (its client address is held by the login limit).
@@ -310,7 +313,7 @@ impl Gate {
             }
             if let Some(account) = memo.tokens.get(&key).and_then(|name| accounts.get(name)) {
                 if !account.disabled {
-                    return Ok(Login::Accepted(account.clone()));
+                    return Ok(Login::Remembered(account.clone()));
                 }
             }
         }
@@ -387,9 +390,9 @@ mod tests {
         assert_eq!(gate.login(dir.path(), &t, false).unwrap(), Login::NotVerified, "not verified yet");
         assert!(matches!(gate.login(dir.path(), &t, true).unwrap(), Login::Accepted(x) if x.name == "lu"));
         assert_eq!(gate.memo.lock().unwrap().tokens.len(), 1, "verified once, remembered");
-        assert!(matches!(gate.login(dir.path(), &t, false).unwrap(), Login::Accepted(_)), "no slow check needed");
+        assert!(matches!(gate.login(dir.path(), &t, false).unwrap(), Login::Remembered(_)), "no slow check needed");
         assert_eq!(gate.login(dir.path(), &u, false).unwrap(), Login::NotVerified);
-        assert!(matches!(gate.login(dir.path(), &t, true).unwrap(), Login::Accepted(_)));
+        assert!(matches!(gate.login(dir.path(), &t, true).unwrap(), Login::Remembered(_)));
         a.disable("lu").unwrap();
         a.save(dir.path()).unwrap();
         assert_eq!(gate.login(dir.path(), &t, true).unwrap(), Login::Refused(Refusal::Disabled("lu".into())));

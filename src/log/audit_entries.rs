@@ -40,6 +40,8 @@ pub enum CommitmentFinding {
     Plan(#[from] StoredPlanError),
     #[error("plan_digest is not the digest of the committed plan")]
     Digest,
+    #[error("year {said} should be {expected} (inspection_date's year, else the China year of the commit time)")]
+    Year { said: Value, expected: u64 },
     #[error("log_exclusions differ from what the earlier draws imply (an exclusion was added or dropped)")]
     Exclusions,
     #[error("log_history differs from the teams of the earlier draws")]
@@ -91,7 +93,16 @@ pub(super) fn check_commitment(e: &Entry, earlier: &[Option<Entry>], leaves: &[H
     }
     let earlier: Vec<(String, &Entry)> =
         earlier.iter().zip(leaves).filter_map(|(x, h)| x.as_ref().map(|x| (hex::encode(h), x))).collect();
-    let year = e.body["year"].as_u64().unwrap_or(0);
+    // The year every annual cap counts in: a forged year would dodge them
+    // all (LOG-FORMAT "The effective plan").
+    let expected = match plan.inspection_date {
+        Some(d) => u64::from(d.year),
+        None => crate::model::date::china_date_of(&e.time).map_or(0, |d| u64::from(d.year)),
+    };
+    if e.body["year"].as_u64() != Some(expected) {
+        return Err(CommitmentFinding::Year { said: e.body["year"].clone(), expected });
+    }
+    let year = expected;
     let added = flow::log_additions(&earlier, &plan, year);
     if e.body["log_exclusions"] != Value::Array(added.exclusions.clone()) {
         return Err(CommitmentFinding::Exclusions);

@@ -58,7 +58,8 @@ fn problems(earlier: &[(String, &Entry)]) -> BTreeMap<String, (&'static str, Str
     // Per firm: the greatest inspection_date of its published results, and
     // the first (lowest index) of them on that day that found a problem.
     let mut last: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
-    for r in published_results(earlier, |_| true) {
+    // A result whose inspection_date is not a string is left out (rule 1).
+    for r in published_results(earlier, |_| true).into_iter().filter(|r| r.dated) {
         let problem = r.found_problem().then(|| r.id.clone());
         let day = last.entry(r.uscc.clone()).or_insert_with(|| (r.inspection_date.clone(), None));
         if r.inspection_date > day.0 {

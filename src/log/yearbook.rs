@@ -98,7 +98,11 @@ pub struct Published {
     pub published_on: String,
     /// 1 (the seven categories) or 2 (codes per item × department).
     pub format: u64,
+    /// "" when the result's `inspection_date` is not a string (see `dated`).
     pub inspection_date: String,
+    /// Whether `inspection_date` was a string: feedback rule 1 leaves the
+    /// others out (LOG-FORMAT "Feedback from results").
+    pub dated: bool,
     /// v2 only ("" for v1).
     pub method: String,
     /// v2 only (empty for v1).
@@ -333,6 +337,7 @@ pub(crate) fn published_results(entries: &[(String, &Entry)], wanted: impl Fn(&s
             };
             Published {
                 inspection_date: field("inspection_date"),
+                dated: f.fields.get("inspection_date").is_some_and(Value::is_string),
                 method: if format == 2 { field("method") } else { String::new() },
                 category: if format == 2 { String::new() } else { field("category") },
                 findings: if format == 2 { String::new() } else { field("findings") },

@@ -196,6 +196,14 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap, extensions: &Extensio
             limiter.succeeded(&keys);
             Ok(Caller::Named(account))
         }
+        // A remembered token costs nothing to send: it clears its own
+        // account's count but never its address's, or anyone holding one
+        // token could lift their address's hold and go on asking for argon2
+        // checks with wrong ones.
+        Login::Remembered(account) => {
+            limiter.succeeded(&keys[address.len()..]);
+            Ok(Caller::Named(account))
+        }
         Login::NotVerified => Err(too_many(address_wait.unwrap_or(login_limit::FIRST_DELAY_SECS))),
         // Removed between the two looks: the single token again.
         Login::NoAccounts => legacy(state, Some(token)).map_err(Denied::from),

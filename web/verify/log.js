@@ -24,7 +24,7 @@ import { logExclusions, logHistory, externalChecksProblem } from './ledger.js';
 import { REPLACEMENT_BODY, ReplacementChecks, bodyProblem as replacementProblem } from './replace.js';
 import { canonicalMethodProblem } from './methods.js';
 import { annualPlanProblems, referenceProblems, visits, rateLine } from './annual.js';
-import { parseTime, rfc3339 } from './time.js';
+import { chinaDate, parseTime, rfc3339 } from './time.js';
 import { strictUtf8, parseCanonical, splitLines } from './jsonl.js';
 import { checkWitnessPolicy, checkCosignatures, witnessLines } from './witness.js';
 import { PUBLICATION_TYPES, Publication } from './publication.js';
@@ -392,6 +392,12 @@ class LogVerifier {
   checkLogExclusions(e, b) {
     const where = `entry ${e.index} (DrawCommitment)`;
     if (!isPlainObject(b.plan) || !Array.isArray(b.plan.exclude)) return; // the digest check reports a broken plan
+    // The year every annual cap counts in (LOG-FORMAT "The effective plan"):
+    // inspection_date's year, else the China year of the commit time.
+    const idate = b.plan.inspection_date;
+    const year = typeof idate === 'string' && /^[0-9]{4}-/.test(idate) ? Number(idate.slice(0, 4))
+      : e.time !== null ? Number(chinaDate(e.time).slice(0, 4)) : null;
+    if (year !== null && b.year !== year) this.problem(`${where}: year ${repr(b.year)} should be ${year} (inspection_date's year, else the China year of the commit time)`);
     const earlier = this.entries.slice(0, e.index).filter(x => x.ok);
     const expected = logExclusions(earlier, b.plan, b.year);
     const key = x => canonicalJson(x);

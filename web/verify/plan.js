@@ -292,7 +292,7 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
       else {
         const unknownWords = v.filter(w => !FEEDBACK_REASONS.includes(w));
         const twice = FEEDBACK_REASONS.filter(w => v.filter(x => x === w).length > 1);
-        if (unknownWords.length) err(feedbackT, 'reasons', `feedback.reasons: ${unknownWords.map(w => JSON.stringify(w)).join(', ')} is not a reason (use ${FEEDBACK_REASONS.join(', ')})`, v);
+        if (unknownWords.length) err(feedbackT, 'reasons', `feedback.reasons: ${unknownWords.map(w => (typeof w === 'bigint' ? String(w) : JSON.stringify(w))).join(', ')} is not a reason (use ${FEEDBACK_REASONS.join(', ')})`, v);
         if (twice.length) err(feedbackT, 'reasons', `feedback.reasons: ${twice.join(', ')} listed twice`, v);
         if (!v.length) err(feedbackT, 'reasons', `feedback.reasons is empty: list at least one of ${FEEDBACK_REASONS.join(', ')} (or leave it out)`, v);
         // §3.3: stored in rule order
