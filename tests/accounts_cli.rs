@@ -105,29 +105,8 @@ fn cli_writes_name_their_account_with_by_and_refuse_a_name_that_is_not_an_enable
         "plan.toml",
         &format!("embargo_until = 2024-11-20\n{}", std::fs::read_to_string(data("plan-minimal.toml")).unwrap()),
     );
-    let commit = |by: &str| {
-        let (e, i, c) = (data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv"));
-        let args = [
-            "commit",
-            "--log",
-            s(&log),
-            "--enterprises",
-            s(&e),
-            "--inspectors",
-            s(&i),
-            "--conflicts",
-            s(&c),
-            "--plan",
-            s(&plan),
-            "--beacon",
-            "ceremony",
-            "--now",
-            "2024-11-01T02:00:00Z",
-            "--by",
-            by,
-        ];
-        fairdraw(&args, d)
-    };
+    let sample = [data("enterprises.csv"), data("inspectors.csv"), data("conflicts.csv")];
+    let commit = |by: &str| commit_run(d, &log, &sample, &plan, "2024-11-01T02:00:00Z", &["--by", by]);
     // Refused before anything is written: an unknown name, a disabled account.
     let entries = std::fs::read(log.join("entries.jsonl")).unwrap();
     for (by, says) in [("nobody", "no such account"), ("old", "disabled")] {

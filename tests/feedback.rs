@@ -315,27 +315,7 @@ fn a_protected_log_refuses_a_plan_with_feedback_and_writes_nothing() {
     fairdraw(&["init", "--log", s(&log), "--publish", "protected", "--now", "2026-09-01T00:00:00Z"], d).expect(0);
     let plan = write(d, "plan.toml", &format!("name = \"p\"\n{RATIOS}[feedback]\nratio = \"50%\"\n"));
     let before = std::fs::read(log.join("entries.jsonl")).unwrap();
-    let [e, i, c] = &registries;
-    let run = fairdraw(
-        &[
-            "commit",
-            "--log",
-            s(&log),
-            "--enterprises",
-            s(e),
-            "--inspectors",
-            s(i),
-            "--conflicts",
-            s(c),
-            "--plan",
-            s(&plan),
-            "--beacon",
-            "ceremony",
-            "--now",
-            "2026-09-02T01:00:00Z",
-        ],
-        d,
-    );
+    let run = commit_run(d, &log, &registries, &plan, "2026-09-02T01:00:00Z", &[]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("[feedback]") && run.stderr.contains("protected log"), "{}", run.stderr);
     assert_eq!(std::fs::read(log.join("entries.jsonl")).unwrap(), before, "nothing was written");

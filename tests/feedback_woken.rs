@@ -210,27 +210,7 @@ fn the_commit_refuses_bad_reasons_with_exit_2_and_writes_nothing() {
         "bad.toml",
         &format!("name = \"p\"\n{RATIOS}[feedback]\nratio = 1\nreasons = [\"sleepy\"]\n"),
     );
-    let [e, i, c] = &b.registries;
-    let run = fairdraw(
-        &[
-            "commit",
-            "--log",
-            s(&b.log),
-            "--beacon",
-            "ceremony",
-            "--now",
-            "2026-10-01T01:00:00Z",
-            "--enterprises",
-            s(e),
-            "--inspectors",
-            s(i),
-            "--conflicts",
-            s(c),
-            "--plan",
-            s(&plan),
-        ],
-        b.dir.path(),
-    );
+    let run = commit_run(b.dir.path(), &b.log, &b.registries, &plan, "2026-10-01T01:00:00Z", &[]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stderr.contains(":9") && run.stderr.contains("feedback.reasons") && run.stderr.contains("sleepy"),

@@ -184,19 +184,25 @@ fn every_verifier_reports_a_commitment_that_drops_a_capped_firm() {
     assert_all_verify(dir, &log);
     // The operator drops firm 1 from log_exclusions and from the plan's
     // exclude, fixes the digest and re-signs with the log's own key.
-    let mut entries = log_entries(&log);
-    let body = &mut entries.last_mut().unwrap()["body"];
-    let dropped = uscc(1);
-    body["log_exclusions"].as_array_mut().unwrap().retain(|x| x["uscc"] != dropped.as_str());
-    body["plan"]["exclude"].as_array_mut().unwrap().retain(|x| x != dropped.as_str());
-    let plan = fairdraw::input::plan::Plan::from_canonical(&body["plan"]).unwrap();
-    body["plan_digest"] = plan.digest().into();
-    write_log_entries(&log, &entries);
-    resign_log(&log);
+    drop_firm_from_last_exclusions(&log, &uscc(1));
     for (who, code, out) in verdicts(dir, &log) {
         assert_eq!(code, 1, "{who} must refuse the forged commitment:\n{out}");
         assert!(out.contains("log_exclusions"), "{who} names the list:\n{out}");
     }
+}
+
+/// The operator's forgery: `firm` dropped from the last commitment's
+/// log_exclusions and its plan's exclude, the digest fixed, the log re-signed
+/// with its own key.
+fn drop_firm_from_last_exclusions(log: &std::path::Path, firm: &str) {
+    let mut entries = log_entries(log);
+    let body = &mut entries.last_mut().unwrap()["body"];
+    body["log_exclusions"].as_array_mut().unwrap().retain(|x| x["uscc"] != firm);
+    body["plan"]["exclude"].as_array_mut().unwrap().retain(|x| x != firm);
+    let plan = fairdraw::input::plan::Plan::from_canonical(&body["plan"]).unwrap();
+    body["plan_digest"] = plan.digest().into();
+    write_log_entries(log, &entries);
+    resign_log(log);
 }
 
 #[test]
@@ -360,15 +366,7 @@ fn a_joint_visit_counts_once_against_the_visits_cap() {
     assert!(with_plan.expect(0).stdout.contains("visited 2 times in 2026"), "the cap line compares visits");
     assert_all_verify(dir, &log);
 
-    let mut entries = log_entries(&log);
-    let body = &mut entries.last_mut().unwrap()["body"];
-    let dropped = uscc(1);
-    body["log_exclusions"].as_array_mut().unwrap().retain(|x| x["uscc"] != dropped.as_str());
-    body["plan"]["exclude"].as_array_mut().unwrap().retain(|x| x != dropped.as_str());
-    let plan = fairdraw::input::plan::Plan::from_canonical(&body["plan"]).unwrap();
-    body["plan_digest"] = plan.digest().into();
-    write_log_entries(&log, &entries);
-    resign_log(&log);
+    drop_firm_from_last_exclusions(&log, &uscc(1));
     for (who, code, out) in verdicts(dir, &log) {
         assert_eq!(code, 1, "{who} must refuse the commitment without the firm at the visits cap:\n{out}");
         assert!(out.contains("log_exclusions"), "{who} names the list:\n{out}");

@@ -405,29 +405,35 @@ pub fn ceremony_drawn_log(dir: &Path, publish: &str, plan: &Path) -> String {
 /// to a ceremony beacon at `now` (simulated clock); returns the
 /// commitment's id.
 pub fn commit_by_ceremony(dir: &Path, log: &Path, registries: &[PathBuf; 3], plan: &Path, now: &str) -> String {
-    let [enterprises, inspectors, conflicts] = registries;
-    let run = fairdraw(
-        &[
-            "commit",
-            "--log",
-            s(log),
-            "--enterprises",
-            s(enterprises),
-            "--inspectors",
-            s(inspectors),
-            "--conflicts",
-            s(conflicts),
-            "--plan",
-            s(plan),
-            "--beacon",
-            "ceremony",
-            "--now",
-            now,
-        ],
-        dir,
-    )
-    .expect(0);
+    let run = commit_run(dir, log, registries, plan, now, &[]).expect(0);
     run.stdout.lines().last().unwrap().trim().to_string()
+}
+
+/// `fairdraw commit` of `plan` on `[enterprises, inspectors, conflicts]` to a
+/// ceremony beacon at `now`, with `extra` arguments; the run, whatever its
+/// exit code.
+#[allow(dead_code)]
+pub fn commit_run(dir: &Path, log: &Path, registries: &[PathBuf; 3], plan: &Path, now: &str, extra: &[&str]) -> Run {
+    let [enterprises, inspectors, conflicts] = registries;
+    let mut args = vec![
+        "commit",
+        "--log",
+        s(log),
+        "--enterprises",
+        s(enterprises),
+        "--inspectors",
+        s(inspectors),
+        "--conflicts",
+        s(conflicts),
+        "--plan",
+        s(plan),
+        "--beacon",
+        "ceremony",
+        "--now",
+        now,
+    ];
+    args.extend_from_slice(extra);
+    fairdraw(&args, dir)
 }
 
 /// Reveals `commitment` by a ceremony of `digits` witnessed by 甲 and 乙 at
