@@ -48,8 +48,11 @@ export function sortByKey(list, key) {
 /**
  * Sort enterprises by USCC (§5). USCCs are validated (§2): 18 characters of
  * an alphabet listed in ascending code point order, so two base-31 numbers of
- * 9 characters each order them exactly — much faster than comparing 10^6
+ * 9 characters each (each < 31^9 < 2^45) order them exactly. They are sorted
+ * by an LSD radix sort, 15 bits a pass (three passes for the low number, then
+ * three for the high one): linear, and much faster than comparing 10^6
  * strings (V8 compares strings sliced from a large two-byte text slowly).
+ * The sort is stable, so equal USCCs keep their registry order.
  */
 export function sortByUscc(list) {
   const n = list.length;
@@ -61,9 +64,20 @@ export function sortByUscc(list) {
     for (let j = 9; j < 18; j++) b = b * 31 + USCC_INDEX[u.charCodeAt(j)];
     hi[k] = a; lo[k] = b;
   }
-  const order = new Uint32Array(n);
+  let order = new Uint32Array(n), spare = new Uint32Array(n);
   for (let k = 0; k < n; k++) order[k] = k;
-  order.sort((x, y) => (hi[x] - hi[y]) || (lo[x] - lo[y]) || cmpCodePoint(list[x].uscc, list[y].uscc));
+  const start = new Uint32Array(1 << 15);
+  for (const key of [lo, hi]) {
+    for (let shift = 1; shift < 2 ** 45; shift *= 2 ** 15) {
+      // the 15-bit digit of key / shift: `& 0x7fff` truncates, and keeps the low bits of values up to 2^45
+      start.fill(0);
+      for (let k = 0; k < n; k++) start[(key[k] / shift) & 0x7fff]++;
+      let sum = 0;
+      for (let d = 0; d < start.length; d++) { const c = start[d]; start[d] = sum; sum += c; }
+      for (let k = 0; k < n; k++) { const x = order[k]; spare[start[(key[x] / shift) & 0x7fff]++] = x; }
+      [order, spare] = [spare, order];
+    }
+  }
   return Array.from(order, k => list[k]);
 }
 

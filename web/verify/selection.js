@@ -56,15 +56,27 @@ export function sampleSize(N, ratio, minC, maxC) {
  * §7: the k enterprises with the smallest tickets, in ascending ticket order
  * (equal tickets by USCC). `idx` are indices into the ticket digests/keys of
  * ticketDigestsFor; returns [{e, t: ticket string}].
+ *
+ * Only the k smallest are ordered: a native sort of the plain keys (no
+ * comparator) gives the k-th smallest key, and only the firms whose key is at
+ * most that one — the k smallest and any ties on the key — go through the
+ * full comparison. A key orders tickets whenever keys differ, so none of the
+ * k smallest tickets can have a larger key.
  */
 export function smallestTickets(list, idx, tk, k) {
   const n = list.length;
+  if (k > n) k = n;
+  if (k <= 0) return [];
   const full = new Map(); // position -> ticket string, made on demand
   const ticketAt = (j) => { let t = full.get(j); if (t === undefined) { t = ticketFromDigest(tk.digests, idx[j] * 32); full.set(j, t); } return t; };
-  const order = new Uint32Array(n);
-  for (let j = 0; j < n; j++) order[j] = j;
+  const keys = new Float64Array(n);
+  for (let j = 0; j < n; j++) keys[j] = tk.keys[idx[j]];
+  const bound = keys.slice().sort()[k - 1];
+  const near = [];
+  for (let j = 0; j < n; j++) if (keys[j] <= bound) near.push(j);
+  const order = Uint32Array.from(near);
   order.sort((x, y) => {
-    const d = tk.keys[idx[x]] - tk.keys[idx[y]];
+    const d = keys[x] - keys[y];
     if (d) return d;
     const a = ticketAt(x), b = ticketAt(y);
     return a < b ? -1 : a > b ? 1 : cmpCodePoint(list[x].uscc, list[y].uscc);
