@@ -188,6 +188,8 @@ export function trimCell(s) {
 }
 function isTrimChar(c) { return c === 32 || c === 9 || c === 0x3000 || c === 0xfeff; }
 export const CONTROL_RE = /[\u0000-\u001F\u007F]/;
+// control characters other than line breaks, which are in a cell only when it is quoted
+const CONTROL_NOT_LINE_BREAK_RE = /[\u0000-\u0009\u000B\u000C\u000E-\u001F\u007F]/;
 
 export function asciiLower(s) { return s.replace(/[A-Z]/g, c => c.toLowerCase()); }
 
@@ -256,8 +258,13 @@ export function scanTable(bytes, file, fields, errors, rowReader) {
       fn(rec);
     }
   };
+  // one scan of the whole text: without a quote or a control character other
+  // than line breaks, no cell has a control character, and the per-cell
+  // checks (10^6 rows × the read columns) can be skipped
+  const mayHaveControl = text.includes('"') || CONTROL_NOT_LINE_BREAK_RE.test(text);
   eachRecord(records, true, (rec) => {
     let ok = true;
+    if (!mayHaveControl) { onRow(rec, false); return; }
     // §1 step 3: only values the draw reads are checked (the mapped fields;
     // extra columns the plan filters on are checked by checkColumns later)
     for (const c of readCols) {
@@ -396,9 +403,11 @@ export function parseSet(v) {
 
 /** §1.5 dates -> 'YYYY-MM-DD' or null. */
 export function parseDate(v) {
-  let m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$/.exec(v);
-  let y, mo, d;
-  if (m) { y = +m[1]; mo = +m[3]; d = +m[4]; }
+  let m, y, mo, d;
+  if (v.length === 10 && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45
+    && (y = digitsAt(v, 0, 4)) >= 0 && (mo = digitsAt(v, 5, 7)) >= 0 && (d = digitsAt(v, 8, 10)) >= 0) {
+    // the stored form YYYY-MM-DD itself (most dates of a large registry): no regular expressions
+  } else if ((m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$/.exec(v))) { y = +m[1]; mo = +m[3]; d = +m[4]; }
   else if ((m = /^(\d{4})(\d{2})(\d{2})$/.exec(v))) { y = +m[1]; mo = +m[2]; d = +m[3]; }
   else return null;
   if (y < 1900 || y > 2999) return null;
@@ -406,6 +415,17 @@ export function parseDate(v) {
   const dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   if (mo < 1 || mo > 12 || d < 1 || d > dim[mo - 1]) return null;
   return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** The number written by the ASCII digits v[from..to), or -1 when one is not a digit. */
+function digitsAt(v, from, to) {
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const c = v.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
 }
 
 const SIX_DIGITS = /^[0-9]{6}$/;

@@ -80,6 +80,19 @@ export function ticketKey(h, off = 0) {
 }
 
 /**
+ * UTF-8 of `s` into `out` (room for 3 bytes a UTF-16 unit); returns the byte
+ * count. A valid USCC is ASCII, copied without a call into TextEncoder.
+ */
+function asciiInto(s, out) {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 0x80) return utf8Encoder.encodeInto(s, out).written;
+    out[k] = c;
+  }
+  return s.length;
+}
+
+/**
  * §7 tickets of many USCCs: their digests (32 bytes each, in one buffer) and
  * sort keys (ticketKey); full ticket strings are made only where needed.
  */
@@ -95,7 +108,7 @@ export async function ticketDigestsFor(usccs, seedHex) {
     for (let i = 0; i < n; i++) {
       const u = usccs[i];
       if (3 * u.length > body.length) body = new Uint8Array(2 * 3 * u.length);
-      sha256SyncAfter(prefix, body, digests, i * 32, utf8Encoder.encodeInto(u, body).written);
+      sha256SyncAfter(prefix, body, digests, i * 32, asciiInto(u, body));
     }
   } else {
     await sha256Each(n, i => utf8(seedHex + usccs[i]), (i, d) => digests.set(d, i * 32));
