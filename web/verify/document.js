@@ -81,11 +81,17 @@ function sameScalar(a, b) {
   return a === b;
 }
 
+/** Two equal values that are neither arrays nor objects: compareDocuments would report nothing. */
+function sameLeaf(a, b) { return a === b && (typeof a !== 'object' || a === null); }
+
 /** Value-by-value comparison; returns [{path, expected, actual}]. */
 export function compareDocuments(expected, actual, path = '', out = []) {
   if (Array.isArray(expected) && Array.isArray(actual)) {
     const n = Math.max(expected.length, actual.length);
-    for (let i = 0; i < n; i++) compareDocuments(expected[i], actual[i], `${path}[${i}]`, out);
+    for (let i = 0; i < n; i++) {
+      if (sameLeaf(expected[i], actual[i])) continue; // (no path string for the 10^5 equal values)
+      compareDocuments(expected[i], actual[i], `${path}[${i}]`, out);
+    }
     return out;
   }
   if (isPlainObject(expected) && isPlainObject(actual)) {
@@ -94,7 +100,7 @@ export function compareDocuments(expected, actual, path = '', out = []) {
     for (const k of keys) {
       const e = Object.prototype.hasOwnProperty.call(expected, k) ? expected[k] : undefined;
       const a = Object.prototype.hasOwnProperty.call(actual, k) ? actual[k] : undefined;
-      compareDocuments(e, a, pathKey(path, k), out);
+      if (!sameLeaf(e, a)) compareDocuments(e, a, pathKey(path, k), out);
     }
     return out;
   }
@@ -134,11 +140,14 @@ function parseDocumentJson(text) {
   let i = 0;
   const fail = (message, at = i) => { throw new DocumentError(message, at); };
   const skipSpace = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+    for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = text.charCodeAt(i)) i++;
   };
+  // a string without \u escapes is slices of `text` cut at ASCII characters:
+  // it can hold a lone surrogate only when `text` does
+  const textHasLoneSurrogate = LONE_SURROGATE.test(text);
   const string = () => {
     const at = i++;
-    let out = '', from = i;
+    let out = '', from = i, unicodeEscape = false;
     for (;;) {
       if (i >= text.length) fail('not valid JSON: unterminated string', at);
       const c = text.charCodeAt(i);
@@ -151,6 +160,7 @@ function parseDocumentJson(text) {
         const h = text.slice(i + 2, i + 6);
         if (!/^[0-9a-fA-F]{4}$/.test(h)) fail('not valid JSON: a \\u escape needs four hex digits');
         out += String.fromCharCode(parseInt(h, 16));
+        unicodeEscape = true;
         i += 6;
       } else if (e !== undefined && Object.prototype.hasOwnProperty.call(DOC_ESCAPES, e)) {
         out += DOC_ESCAPES[e];
@@ -159,7 +169,7 @@ function parseDocumentJson(text) {
       from = i;
     }
     out += text.slice(from, i++);
-    if (LONE_SURROGATE.test(out)) fail('not valid JSON: a string holds a lone surrogate escape', at);
+    if ((unicodeEscape || textHasLoneSurrogate) && LONE_SURROGATE.test(out)) fail('not valid JSON: a string holds a lone surrogate escape', at);
     return out;
   };
   const number = () => {
@@ -210,8 +220,10 @@ function parseDocumentJson(text) {
       skipSpace();
       if (text[i] !== ':') fail('not valid JSON: expected ":"');
       i++;
-      // defineProperty: a key "__proto__" is data, not the prototype
-      Object.defineProperty(out, key, { value: value(depth), enumerable: true, writable: true, configurable: true });
+      // defineProperty: a key "__proto__" is data, not the prototype (for any
+      // other key a plain assignment makes the same property, and much faster)
+      if (key === '__proto__') Object.defineProperty(out, key, { value: value(depth), enumerable: true, writable: true, configurable: true });
+      else out[key] = value(depth);
       skipSpace();
       if (text[i] === ',') { i++; continue; }
       if (text[i] === '}') { i++; return out; }
