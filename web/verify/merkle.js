@@ -113,20 +113,34 @@ class StringArrayBytes {
     const at = this.len;
     let o = at;
     buf[o++] = 0x22;
+    // UTF-8 written here for ASCII and the rest of the BMP (Chinese names: a
+    // call into TextEncoder per name cost more than the encoding itself);
+    // escapes and surrogate pairs go the general way
     for (let k = 0; k < n; k++) {
       const c = s.charCodeAt(k);
-      if (c >= 0x80 || c < 0x20 || c === 0x22 || c === 0x5c) { // not plain ASCII
-        if (JSON_NEEDS_ESCAPE.test(s)) { // escapes: the general way
-          this.len = at + utf8Encoder.encodeInto(jsonString(s), buf.subarray(at)).written;
-          return;
-        }
-        o = at + 1 + utf8Encoder.encodeInto(s, buf.subarray(at + 1)).written; // e.g. Chinese names
-        buf[o++] = 0x22;
-        this.len = o;
-        return;
+      if (c < 0x80) {
+        if (c < 0x20 || c === 0x22 || c === 0x5c) { this.general(s, at); return; }
+        buf[o++] = c;
+      } else if (c < 0x800) {
+        buf[o++] = 0xc0 | (c >> 6); buf[o++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0xd800 && c < 0xe000) {
+        this.general(s, at); return;
+      } else {
+        buf[o++] = 0xe0 | (c >> 12); buf[o++] = 0x80 | ((c >> 6) & 0x3f); buf[o++] = 0x80 | (c & 0x3f);
       }
-      buf[o++] = c;
     }
+    buf[o++] = 0x22;
+    this.len = o;
+  }
+
+  /** The string `s` as JSON (with escapes where needed) in UTF-8 from buf[at]. */
+  general(s, at) {
+    const buf = this.buf;
+    if (JSON_NEEDS_ESCAPE.test(s)) { // escapes: the general way
+      this.len = at + utf8Encoder.encodeInto(jsonString(s), buf.subarray(at)).written;
+      return;
+    }
+    let o = at + 1 + utf8Encoder.encodeInto(s, buf.subarray(at + 1)).written;
     buf[o++] = 0x22;
     this.len = o;
   }
