@@ -46,16 +46,16 @@ export function sortByKey(list, key) {
 }
 
 /**
- * Sort enterprises by USCC (§5). USCCs are validated (§2): 18 characters of
+ * The order of enterprises by USCC (§5). USCCs are validated (§2): 18 characters of
  * an alphabet listed in ascending code point order, so six base-31 digits of
  * 3 characters each (each < 31^3 = 29791) order them exactly. They are sorted
  * by an LSD radix sort, one pass per 3-character digit from the last: linear,
  * and much faster than comparing 10^6 strings (V8 compares strings sliced
  * from a large two-byte text slowly). The sort is stable, so equal USCCs keep
- * their registry order.
+ * their registry order. Returns the order: indices into `list`.
  */
 const USCC_DIGITS = 6, DIGIT_BASE = 31 ** 3;
-export function sortByUscc(list) {
+export function usccOrder(list) {
   const n = list.length;
   const digits = new Uint16Array(USCC_DIGITS * n); // digit g of firm k at g * n + k
   for (let k = 0; k < n; k++) {
@@ -77,9 +77,7 @@ export function sortByUscc(list) {
     for (let k = 0; k < n; k++) { const x = order[k]; spare[start[digit[x]]++] = x; }
     [order, spare] = [spare, order];
   }
-  const out = new Array(n);
-  for (let k = 0; k < n; k++) out[k] = list[order[k]];
-  return out;
+  return order;
 }
 
 function sortedStrings(xs) { return [...xs].sort(cmpCodePoint); }
