@@ -262,7 +262,8 @@ export async function snapshots(ents, insps, conflicts, extraCols, extraValues) 
   // Enterprises: [uscc, name, credit_class, region, industry, status, extras...], sorted by uscc
   const ecol = extraCols.map(c => extraValues.get(c));
   const list = ents.list;
-  const byUscc = usccOrder(list);
+  // (the order found while reading the registry, when it is the list's)
+  const byUscc = ents.usccOrder || usccOrder(list.length, k => list[k].uscc).order;
   const place = new Uint32Array(list.length); // firm k (registry order) is leaf place[k]
   for (let j = 0; j < byUscc.length; j++) place[byUscc[j]] = j;
   const w = new StringArrayBytes();

@@ -52,14 +52,14 @@ export function sortByKey(list, key) {
  * by an LSD radix sort, one pass per 3-character digit from the last: linear,
  * and much faster than comparing 10^6 strings (V8 compares strings sliced
  * from a large two-byte text slowly). The sort is stable, so equal USCCs keep
- * their registry order. Returns the order: indices into `list`.
+ * their registry order. `uscc(k)` is the USCC of item k (of `n`); returns
+ * {order: the indices in USCC order, repeated: whether two USCCs are equal}.
  */
 const USCC_DIGITS = 6, DIGIT_BASE = 31 ** 3;
-export function usccOrder(list) {
-  const n = list.length;
+export function usccOrder(n, uscc) {
   const digits = new Uint16Array(USCC_DIGITS * n); // digit g of firm k at g * n + k
   for (let k = 0; k < n; k++) {
-    const u = list[k].uscc;
+    const u = uscc(k);
     for (let g = 0; g < USCC_DIGITS; g++) {
       const j = 3 * g;
       digits[g * n + k] = (USCC_INDEX[u.charCodeAt(j)] * 31 + USCC_INDEX[u.charCodeAt(j + 1)]) * 31 + USCC_INDEX[u.charCodeAt(j + 2)];
@@ -77,7 +77,13 @@ export function usccOrder(list) {
     for (let k = 0; k < n; k++) { const x = order[k]; spare[start[digit[x]]++] = x; }
     [order, spare] = [spare, order];
   }
-  return order;
+  let repeated = false;
+  for (let j = 1; j < n && !repeated; j++) {
+    let g = 0;
+    while (g < USCC_DIGITS && digits[g * n + order[j]] === digits[g * n + order[j - 1]]) g++;
+    repeated = g === USCC_DIGITS;
+  }
+  return { order, repeated };
 }
 
 function sortedStrings(xs) { return [...xs].sort(cmpCodePoint); }

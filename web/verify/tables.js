@@ -5,7 +5,7 @@
 // the header of web/verify.js for the API and the interpretation notes).
 
 import { FairdrawError, throwErrors } from './errors.js';
-import { sortedUnique } from './order.js';
+import { sortedUnique, usccOrder } from './order.js';
 import { utf8 } from './sha256.js';
 import { usccProblem } from './uscc.js';
 
@@ -444,8 +444,50 @@ export function normUscc(v) { return HAS_ASCII_LOWER.test(v) ? v.replace(/[a-z]/
  * plan turns out to filter on it (scope.where), as an array aligned with list.
  */
 export function readEnterprises(bytes, file, errors) {
+  // First without a Map of 10^6 USCCs (a second of hashing): the valid USCCs
+  // are gathered and sorted once (the order the snapshot needs too); only
+  // when two are equal is the file read again with the Map, which reports
+  // each duplicate where it occurs, so the errors are the same either way.
+  const before = errors.length;
+  const gathered = new GatheredUscc();
+  const ents = readEnterprisesWith(bytes, file, errors, gathered);
+  if (!ents) return ents;
+  const { order, repeated } = usccOrder(gathered.usccs.length, k => gathered.usccs[k]);
+  if (repeated) {
+    errors.length = before;
+    return readEnterprisesWith(bytes, file, errors, new Map());
+  }
+  ents.allUscc = new SortedUscc(gathered.usccs, order);
+  // every gathered row is in the list (the list's are a subset, in file order): the same order
+  if (gathered.usccs.length === ents.list.length) ents.usccOrder = order;
+  return ents;
+}
+
+/** Stands for the Map of seen USCCs while none repeats: remembers them, finds none. */
+class GatheredUscc {
+  constructor() { this.usccs = []; }
+  has() { return false; }
+  get() { return undefined; }
+  set(u) { this.usccs.push(u); }
+}
+
+/** The registry's valid USCCs, distinct, with their order (usccOrder): has(u) by binary search. */
+class SortedUscc {
+  constructor(usccs, order) { this.usccs = usccs; this.order = order; }
+  has(u) {
+    const { usccs, order } = this;
+    let lo = 0, hi = order.length;
+    while (lo < hi) { // valid USCCs are ASCII: < is code point order, the order of usccOrder
+      const mid = (lo + hi) >>> 1;
+      if (usccs[order[mid]] < u) lo = mid + 1; else hi = mid;
+    }
+    return lo < order.length && usccs[order[lo]] === u;
+  }
+}
+
+/** readEnterprises with `seen` (uscc -> line, for every row with a valid USCC): a Map, or GatheredUscc. */
+function readEnterprisesWith(bytes, file, errors, seen) {
   const list = [];
-  const seen = new Map(); // uscc -> line, for every row with a valid USCC
   // a registry has few distinct region and industry codes: one string each
   const codes = new Map();
   const shared = v => { const k = codes.get(v); if (k !== undefined) return k; codes.set(v, v); return v; };
