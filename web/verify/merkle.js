@@ -22,11 +22,13 @@ export async function merkleRoot(leaves) {
 /**
  * MTH of `n` leaves produced on demand by `leaf(i)` (Uint8Array, or a string
  * hashed as UTF-8); `leaf(i)` is the tree's leaf `place[i]` (default: i).
+ * With `prefixed`, each leaf is bytes that already start with the 0x00 of
+ * RFC 6962 (hashed as they are, not copied behind one).
  * The leaves can so be made in the order their data lie in memory: the
  * enterprise registry is read in file order, and visiting 10^6 firms in
  * USCC order instead made every string access a cache miss.
  */
-async function merkleRootOf(n, leaf, place = null) {
+async function merkleRootOf(n, leaf, place = null, prefixed = false) {
   if (n === 0) return hex(await sha256(new Uint8Array(0)));
   const fast = await fastHashing();
   let level = new Uint8Array(n * 32); // node hashes of the current level, 32 bytes each
@@ -35,6 +37,7 @@ async function merkleRootOf(n, leaf, place = null) {
     let body = buf.subarray(1);
     for (let i = 0; i < n; i++) {
       const d = leaf(i);
+      if (prefixed) { sha256Sync(d, level, (place ? place[i] : i) * 32, d.length); continue; }
       const need = 1 + (typeof d === 'string' ? 3 * d.length : d.length);
       if (need > buf.length) { buf = new Uint8Array(2 * need); body = buf.subarray(1); }
       buf[0] = 0x00;
@@ -46,6 +49,7 @@ async function merkleRootOf(n, leaf, place = null) {
   } else {
     await sha256Each(n, i => {
       let d = leaf(i);
+      if (prefixed) return d.slice(); // (leaf() reuses its buffer)
       if (typeof d === 'string') d = utf8(d);
       const buf = new Uint8Array(d.length + 1);
       buf[0] = 0x00;
@@ -87,15 +91,17 @@ async function merkleRootOf(n, leaf, place = null) {
  * it is; anything else goes through jsonString and TextEncoder.
  */
 class StringArrayBytes {
-  constructor() {
+  /** `leafPrefix`: the bytes start with the 0x00 of an RFC 6962 leaf, then the array. */
+  constructor(leafPrefix = false) {
     this.buf = new Uint8Array(1024);
+    this.from = leafPrefix ? 1 : 0; // where the array starts
     this.len = 0;
     this.known = new Map(); // encodings of values that repeat on every row (status)
   }
 
-  start() { this.buf[0] = 0x5b; /* [ */ this.len = 1; }
+  start() { this.buf[0] = 0x00; this.buf[this.from] = 0x5b; /* [ */ this.len = this.from + 1; }
 
-  /** The array so far, closed: a view valid until the next start(). */
+  /** The bytes so far, the array closed: a view valid until the next start(). */
   end() {
     this.room(1);
     this.buf[this.len++] = 0x5d; // ]
@@ -109,7 +115,7 @@ class StringArrayBytes {
     this.buf = b;
   }
 
-  comma() { if (this.len > 1) this.buf[this.len++] = 0x2c; }
+  comma() { if (this.len > this.from + 1) this.buf[this.len++] = 0x2c; }
 
   string(s) {
     const n = s.length;
@@ -266,10 +272,10 @@ export async function snapshots(ents, insps, conflicts, extraCols, extraValues) 
   const byUscc = ents.usccOrder || usccOrder(list.length, k => list[k].uscc).order;
   const place = new Uint32Array(list.length); // firm k (registry order) is leaf place[k]
   for (let j = 0; j < byUscc.length; j++) place[byUscc[j]] = j;
-  const w = new StringArrayBytes();
+  const w = new StringArrayBytes(true);
   const eLeaf = k => {
     const e = list[k];
-    // = UTF-8(canonicalJson([uscc, name, credit_class, region, industry, status, extras...]))
+    // = 0x00 || UTF-8(canonicalJson([uscc, name, credit_class, region, industry, status, extras...]))
     w.start();
     w.string(e.uscc); w.string(e.name); w.string(e.credit_class); w.string(e.region); w.string(e.industry);
     w.repeated(e.status);
@@ -282,7 +288,7 @@ export async function snapshots(ents, insps, conflicts, extraCols, extraValues) 
   // Conflicts, sorted by inspector_id then uscc
   const cs = [...conflicts].sort(cmpTuple);
   const cLeaf = k => canonicalJson([cs[k][0], cs[k][1]]);
-  const er = await merkleRootOf(list.length, eLeaf, place);
+  const er = await merkleRootOf(list.length, eLeaf, place, true);
   const ir = await merkleRootOf(is.length, iLeaf);
   const cr = await merkleRootOf(cs.length, cLeaf);
   return {
