@@ -178,7 +178,12 @@ class StringArrayBytes {
 export class MerkleStream {
   constructor() {
     this.count = 0;
-    this.stack = []; // [{size, hash}], sizes strictly decreasing
+    // the complete subtrees held, sizes strictly decreasing: subtree k has
+    // sizes[k] leaves and its hash at hashes[32k..32k+32) — preallocated,
+    // so 10^6 leaves allocate nothing (2^64 leaves would need 64)
+    this.depth = 0;
+    this.sizes = new Float64Array(64);
+    this.hashes = new Uint8Array(64 * 32);
     this.buf = new Uint8Array(1024);
     this.node = new Uint8Array(65);
     this.node[0] = 0x01;
@@ -188,27 +193,31 @@ export class MerkleStream {
     if (leaf.length + 1 > this.buf.length) this.buf = new Uint8Array(2 * (leaf.length + 1));
     this.buf[0] = 0x00;
     this.buf.set(leaf, 1);
-    let top = { size: 1, hash: sha256Sync(this.buf, new Uint8Array(32), 0, leaf.length + 1) };
-    const stack = this.stack;
-    while (stack.length && stack[stack.length - 1].size === top.size) {
-      const left = stack.pop();
-      top = { size: 2 * top.size, hash: this.join(left.hash, top.hash) };
+    const { hashes, sizes, node } = this;
+    let k = this.depth, size = 1;
+    sha256Sync(this.buf, hashes, 32 * k, leaf.length + 1);
+    while (k > 0 && sizes[k - 1] === size) {
+      // subtrees k-1 (left) and k (right) lie side by side: their parent replaces k-1
+      for (let b = 0; b < 64; b++) node[1 + b] = hashes[32 * (k - 1) + b];
+      sha256Sync(node, hashes, 32 * (k - 1), 65);
+      k--;
+      size *= 2;
     }
-    stack.push(top);
+    sizes[k] = size;
+    this.depth = k + 1;
     this.count++;
-  }
-
-  join(left, right) {
-    this.node.set(left, 1);
-    this.node.set(right, 33);
-    return sha256Sync(this.node);
   }
 
   /** The root as lower-case hex. */
   async root() {
     if (this.count === 0) return hex(await sha256(new Uint8Array(0)));
-    let h = this.stack[this.stack.length - 1].hash;
-    for (let k = this.stack.length - 2; k >= 0; k--) h = this.join(this.stack[k].hash, h);
+    const { hashes, node } = this;
+    let h = hashes.slice(32 * (this.depth - 1), 32 * this.depth);
+    for (let k = this.depth - 2; k >= 0; k--) {
+      node.set(hashes.subarray(32 * k, 32 * k + 32), 1);
+      node.set(h, 33);
+      h = sha256Sync(node);
+    }
     return hex(h);
   }
 }
