@@ -53,30 +53,37 @@ export async function ticket(id, seed) {
   return ticketFromDigest(await sha256(utf8((await seedHash(seed)) + id)));
 }
 
+/** REV5[v]: the 5 decimal digits of v (0 <= v < 10^5, zero-padded) in reverse order, as a number. */
+const REV5 = new Uint32Array(100000);
+for (let v = 0; v < 100000; v++) REV5[v] = Number(String(v).padStart(5, '0').split('').reverse().join(''));
+
 /**
  * The first 15 digits of the ticket (after "0.") as a number: the 15 least
  * significant decimal digits of the digest's integer, reversed. Two base-10^9
  * division passes suffice. Tickets with different keys compare like their
- * keys; equal keys need the full tickets.
+ * keys; equal keys need the full tickets. (The digits are reversed 5 at a
+ * time by table: `%` on numbers above 2^31 is a slow floating-point
+ * remainder, and 10^6 keys took 15 of them each.)
  */
 export function ticketKey(h, off = 0) {
   const L = ticketLimbs;
   for (let k = 0; k < 16; k++) L[k] = (h[off + 2 * k] << 8) | h[off + 2 * k + 1];
-  const chunk = () => {
-    let r = 0;
-    for (let k = 0; k < 16; k++) {
-      const cur = r * 65536 + L[k];
-      const q = Math.floor(cur / 1e9);
-      L[k] = q;
-      r = cur - q * 1e9;
-    }
-    return r;
-  };
-  const c0 = chunk(), c1 = chunk();
-  let m = c0 + (c1 % 1e6) * 1e9; // n mod 10^15 (< 2^53)
-  let key = 0;
-  for (let j = 0; j < 15; j++) { key = key * 10 + (m % 10); m = Math.floor(m / 10); }
-  return key;
+  const c0 = divideLimbs(L), c1 = divideLimbs(L);
+  // n mod 10^15 as three 5-digit groups, least significant first
+  const g0 = c0 % 100000, g1 = (c0 - g0) / 100000 % 10000 + (c1 % 10) * 10000, g2 = Math.floor(c1 / 10) % 100000;
+  return REV5[g0] * 1e10 + REV5[g1] * 1e5 + REV5[g2];
+}
+
+/** L (16-bit limbs, most significant first) /= 10^9; returns the remainder. */
+function divideLimbs(L) {
+  let r = 0;
+  for (let k = 0; k < 16; k++) {
+    const cur = r * 65536 + L[k]; // < 10^9 · 2^16 < 2^53
+    const q = Math.floor(cur / 1e9);
+    L[k] = q;
+    r = cur - q * 1e9;
+  }
+  return r;
 }
 
 /**
