@@ -125,6 +125,7 @@ class CsvRecords {
     const recLine = line;
     const cells = [];
     let sawSomething = false;
+    let quotedBreak = false; // a line break inside quotes: a cell holds a control character
     for (;;) {
       let val = '';
       if (text.charCodeAt(i) === 34 /* " */) {
@@ -142,7 +143,10 @@ class CsvRecords {
             closed = true;
             break;
           }
-          if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) line++;
+          if (c === 10 || c === 13) {
+            quotedBreak = true;
+            if (c === 10 || text.charCodeAt(i + 1) !== 10) line++;
+          }
           i++;
         }
         if (!closed) {
@@ -173,7 +177,7 @@ class CsvRecords {
     }
     this.i = i;
     this.line = line;
-    return sawSomething ? { line: recLine, cells } : null;
+    return sawSomething ? { line: recLine, cells, quotedBreak } : null;
   }
 }
 
@@ -258,13 +262,13 @@ export function scanTable(bytes, file, fields, errors, rowReader) {
       fn(rec);
     }
   };
-  // one scan of the whole text: without a quote or a control character other
-  // than line breaks, no cell has a control character, and the per-cell
-  // checks (10^6 rows × the read columns) can be skipped
-  const mayHaveControl = text.includes('"') || CONTROL_NOT_LINE_BREAK_RE.test(text);
+  // one scan of the whole text: without a control character other than line
+  // breaks, a cell has one only when a line break is inside its quotes, and
+  // the per-cell checks (10^6 rows × the read columns) can be skipped
+  const mayHaveControl = CONTROL_NOT_LINE_BREAK_RE.test(text);
   eachRecord(records, true, (rec) => {
     let ok = true;
-    if (!mayHaveControl) { onRow(rec, false); return; }
+    if (!mayHaveControl && !rec.quotedBreak) { onRow(rec, false); return; }
     // §1 step 3: only values the draw reads are checked (the mapped fields;
     // extra columns the plan filters on are checked by checkColumns later)
     for (const c of readCols) {
