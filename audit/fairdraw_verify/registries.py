@@ -10,7 +10,7 @@ from .ranges import normalize
 from .ratio import ratio_or_problem, ratio_text
 from .snapshots import LEAF_FIELDS
 from .tables import REGION, ascii_lower, ascii_upper, parse_date, read_table, split_set
-from .uscc import uscc_problem
+from .uscc import all_valid, uscc_problem
 
 CLASSES = ("A", "B", "C", "D")                  # §1.1 credit risk classes, also the §6 strata
 CLASS = {**{c: c for c in CLASSES}, **{c.lower(): c for c in CLASSES}}   # lower case accepted
@@ -97,7 +97,7 @@ def valid_records(chunk, columns, resolved, seen, valid_region, dormancy):
     lines = [line for line, _ in chunk]
     cols = list(zip(*(cells for _, cells in chunk)))
     usccs = list(map(ascii_upper, cols[iu]))
-    if any(map(uscc_problem, usccs)) or len(set(usccs)) != len(usccs) or not seen.keys().isdisjoint(usccs):
+    if not all_valid(usccs) or len(set(usccs)) != len(usccs) or not seen.keys().isdisjoint(usccs):
         return None
     classes = list(map(CLASS.get, cols[ic]))
     status = {v: STATUS.get(v) or STATUS.get(ascii_lower(v)) for v in set(cols[ist])}

@@ -142,7 +142,10 @@ def read_table(path, columns, problems):
     table = Table(path, problems)
     table.controls = CONTROL_BUT_LINE_ENDS.search(text) is not None
     trim = any(c in text for c in TRIM)          # no trimmable character anywhere: nothing to trim
-    records = csv_records(io.StringIO(text, newline=""), path, problems, trim)
+    if '"' in text or "\x00" in text or "\r" in text.replace("\r\n", "\n"):
+        records = csv_records(io.StringIO(text, newline=""), path, problems, trim)
+    else:
+        records = plain_records(text, trim)
     del text
     for line, _, cells in records:               # the first non-empty record is the header
         header_ok = map_header(table, cells, columns, lookup, line)
@@ -181,6 +184,25 @@ def csv_records(stream, path, problems, trim=True):
         line, prev = prev + 1, reader.line_num
         if cells:
             yield line, prev, [c.strip(TRIM) for c in cells] if trim else cells
+
+
+def plain_records(text, trim):
+    """csv_records of a text without a quote, a NUL or a lone CR, where the
+    csv module reads each line as one record and cuts it at every comma:
+    str.split does the same about twice as fast (a registry of a million
+    rows).  Python 3.8-3.10's csv refuses a NUL, hence csv_records for it.
+    The text is split a megabyte at a time: a list of every line at once
+    would double the memory the registry takes."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    start, n = 0, 1
+    while start < len(text):
+        end = text.find("\n", start + (1 << 20))
+        end = len(text) if end < 0 else end
+        for n, line in enumerate(text[start:end].split("\n"), n):
+            if line:
+                yield n, n, [c.strip(TRIM) for c in line.split(",")] if trim else line.split(",")
+        start, n = end + 1, n + 1
 
 
 def checked_rows(table, records):
