@@ -14,6 +14,7 @@ The draw (SPEC.md):
     assignment  §8 inspector assignment
     methods     §8.6 off-site methods: method words, the effective method, slots
     draw        §9 the draw document from the inputs and a seed
+    child       work on the second core: a function run in a forked child process
     document    §9.1 reading a draw document strictly, §10 comparing documents
     cli         §10 the command line of verify.py
 

@@ -20,6 +20,7 @@ _CANONICAL_INTEGER = re.compile("0|[1-9][0-9]{0,15}")     # checked before int()
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKET = re.compile(r"[\[\]{}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class DocumentError(ValueError):
@@ -77,8 +78,10 @@ def load_strict_json(data):
                          parse_float=_not_integer, parse_constant=_not_json)
     except json.JSONDecodeError as e:
         raise DocumentError(f"not valid JSON: {e}")
-    stack = [doc]
-    while stack:                                 # json.loads keeps "\ud800" as a lone surrogate
+    # json.loads keeps "\ud800" as a lone surrogate; the UTF-8 text itself
+    # cannot hold one, so without such an escape there is nothing to look for.
+    stack = [doc] if _SURROGATE_ESCAPE.search(text) else []
+    while stack:
         v = stack.pop()
         if isinstance(v, dict):
             stack.extend(v)

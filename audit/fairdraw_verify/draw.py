@@ -2,11 +2,10 @@
 the document computed from them and the seed (§5-§9)."""
 
 import hashlib
-import os
-import pickle
 
 from .assignment import Assigner, NoAssignment, Stream, suggest
 from .canonical import canonical_json
+from .child import InChild  # noqa: F401  (cli.py takes it from here)
 from .methods import slot_counts
 from .plan import ALGORITHM, filter_columns, load_plan
 from .ranges import range_kind
@@ -95,55 +94,3 @@ def assign(plan, targets, inspectors, conflicts, seed):
         hint = suggest(plan, targets, inspectors, conflicts, seed)
         raise BadInput([f"no valid assignment: {msg}" + (f"; smallest relaxation that works: {hint}" if hint else
                                                         "; no single relaxation makes the plan feasible")])
-
-
-class InChild:
-    """f(*args) computed in a forked child process, which shares this
-    process's data without copying it.  `with InChild(f, *args) as c:` starts
-    it; c.result() waits for it and returns f's value (or raises its
-    exception); leaving the block without asking (an error in the meantime)
-    still waits for the child.  Without os.fork (Windows) f runs at once."""
-
-    def __init__(self, f, *args):
-        self.f, self.args, self.pid = f, args, None
-
-    def __enter__(self):
-        if not hasattr(os, "fork"):
-            self.outcome = self.run()
-            return self
-        read_end, write_end = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:                        # the child: compute, send, exit without cleanup
-            try:
-                os.close(read_end)
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(pickle.dumps(self.run()))
-            finally:
-                os._exit(0)
-        os.close(write_end)
-        self.pipe = os.fdopen(read_end, "rb")
-        return self
-
-    def run(self):
-        try:
-            return True, self.f(*self.args)
-        except Exception as e:
-            return False, e
-
-    def result(self):
-        if self.pid is not None:
-            data = self.pipe.read()
-            self.pipe.close()
-            os.waitpid(self.pid, 0)
-            self.pid = None
-            self.outcome = pickle.loads(data) if data else (False, RuntimeError(f"the child computing {self.f.__name__} died"))
-        ok, value = self.outcome
-        if not ok:
-            raise value
-        return value
-
-    def __exit__(self, *exc):
-        if self.pid is not None:
-            self.pipe.close()
-            os.waitpid(self.pid, 0)
-            self.pid = None

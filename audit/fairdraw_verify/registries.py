@@ -2,15 +2,18 @@
 conflicts (recusal) list and the other lists a plan names (items, exclusions,
 history), each read through the §1 tables and checked row by row."""
 
+import copy
 import functools
 import sys
 from itertools import islice, repeat
 
+from .child import InChild
 from .ranges import normalize
 from .ratio import ratio_or_problem, ratio_text
 from .snapshots import LEAF_FIELDS
-from .tables import REGION, ascii_lower, ascii_upper, parse_date, read_table, split_set
-from .uscc import uscc_problem
+from .report import Problems
+from .tables import REGION, ascii_lower, ascii_upper, checked_rows, parse_date, plain_records, read_table, split_set
+from .uscc import all_valid, uscc_problem
 
 CLASSES = ("A", "B", "C", "D")                  # §1.1 credit risk classes, also the §6 strata
 CLASS = {**{c: c for c in CLASSES}, **{c.lower(): c for c in CLASSES}}   # lower case accepted
@@ -72,18 +75,74 @@ def read_enterprises(path, where_columns, problems, kinds=None, wake=False):
     iu, ina, ic, ir, ii, ist = (ix[f] for f in LEAF_FIELDS)
     ie = ix.get("established")
     dormancy = (ix.get("dormant_from"), ix.get("dormant_until"), wake)
-    records, seen = [], {}
     # A million rows share a few hundred regions: each distinct one is checked once.
     valid_region = functools.lru_cache(maxsize=None)(lambda r: REGION.fullmatch(r) is not None)
+    check = ((iu, ina, ic, ir, ii, ist, ie), resolved, valid_region, dormancy)
+    records = split_read(t, check)
+    if records is not None:
+        return records, resolved
+    records, seen = [], {}
     rows = iter(t.rows)
     while chunk := list(islice(rows, 50_000)):
-        fast = valid_records(chunk, (iu, ina, ic, ir, ii, ist, ie), resolved, seen, valid_region, dormancy)
+        fast = valid_records(chunk, check[0], resolved, seen, valid_region, dormancy)
         if fast is not None:
             records.extend(fast)
         else:
-            records.extend(checked_records(t, chunk, (iu, ina, ic, ir, ii, ist, ie), resolved, seen, valid_region,
-                                           dormancy))
+            records.extend(checked_records(t, chunk, *check[:2], seen, *check[2:]))
     return records, resolved
+
+
+SPLIT_AT = 4 << 20          # characters: below this a registry is read by one process (a fork costs more)
+PARENT_SHARE = 0.6          # of the rows: the second core also reads the draw document (cli.py) meanwhile
+
+
+def split_read(t, check):
+    """The records of a large registry whose every row is valid, read by two
+    processes (this one and a forked child, each half of the rows), or None:
+    then the caller reads it in one process, reporting every problem exactly
+    as ever.  Only a text read by plain_records is split: without a quote
+    every LF ends a record, so the text can be cut at any LF, and the line
+    numbers of the second half are its LFs counted."""
+    if t.plain is None or len(t.plain[0]) < SPLIT_AT:
+        return None
+    text, trim = t.plain
+    body = 0
+    for _ in range(t.header_line):               # the rows begin after the header's line
+        body = text.find("\n", body) + 1
+        if body == 0:
+            return None
+    cut = text.find("\n", body + int((len(text) - body) * PARENT_SHARE))
+    if cut < 0:
+        return None
+    second = t.header_line + 1 + text.count("\n", body, cut + 1)
+    with InChild(valid_rows, t, plain_records(text, trim, cut + 1, None, second), check) as child:
+        first = valid_rows(t, plain_records(text, trim, body, cut, t.header_line + 1), check)
+        rest = child.result()
+    if first is None or rest is None:
+        return None
+    records, seen = first
+    if not seen.keys().isdisjoint(r[0] for r in rest[0]):      # a USCC in both halves: reported by the caller
+        return None
+    records.extend(rest[0])
+    # t.rows, never read now, is a generator that refers back to t: a cycle,
+    # and the cycle collector is off (cli.py), so it would keep the text.
+    t.rows, t.plain = (), None
+    return records
+
+
+def valid_rows(t, records, check):
+    """(the enterprise records, {USCC: line}) of `records` (see csv_records)
+    when every row is valid, else None."""
+    scratch = copy.copy(t)
+    scratch.problems = Problems()                # checked_rows reports a bad row here: it means None
+    columns, resolved, valid_region, dormancy = check
+    out, seen, rows = [], {}, checked_rows(scratch, records)
+    while chunk := list(islice(rows, 50_000)):
+        fast = valid_records(chunk, columns, resolved, seen, valid_region, dormancy)
+        if fast is None:
+            return None
+        out.extend(fast)
+    return None if scratch.problems.count() else (out, seen)
 
 
 def valid_records(chunk, columns, resolved, seen, valid_region, dormancy):
@@ -97,7 +156,7 @@ def valid_records(chunk, columns, resolved, seen, valid_region, dormancy):
     lines = [line for line, _ in chunk]
     cols = list(zip(*(cells for _, cells in chunk)))
     usccs = list(map(ascii_upper, cols[iu]))
-    if any(map(uscc_problem, usccs)) or len(set(usccs)) != len(usccs) or not seen.keys().isdisjoint(usccs):
+    if not all_valid(usccs) or len(set(usccs)) != len(usccs) or not seen.keys().isdisjoint(usccs):
         return None
     classes = list(map(CLASS.get, cols[ic]))
     status = {v: STATUS.get(v) or STATUS.get(ascii_lower(v)) for v in set(cols[ist])}
