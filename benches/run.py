@@ -173,7 +173,13 @@ def sampler(d, doc, n):
     import consistent_sampler
     from importlib.metadata import version
 
-    published = json.loads(Path(doc).read_text(encoding="utf-8"))
+    # Only the head of the document (seed, strata) is needed: the
+    # assignments come after it and would take many GB as Python objects at 1e8.
+    raw = Path(doc).read_bytes()
+    head = raw[: raw.index(b'"assignments"')].rstrip().rstrip(b",")
+    del raw
+    published = json.loads(head.decode("utf-8") + "}")
+    wanted = set("ABCD") if n <= SAMPLER_MAX else {"D"}
     ids = {c: [] for c in "ABCD"}
     with open(d / "enterprises.csv", encoding="utf-8-sig", newline="") as f:
         rows = csv.reader(f)
@@ -182,8 +188,9 @@ def sampler(d, doc, n):
         u, c, s = col["统一社会信用代码"], col["信用风险分类"], col["登记状态"]
         for row in rows:
             status = row[s].strip()
-            if STATUS.get(status, STATUS.get(status.lower())) == "存续":
-                ids[row[c].strip().upper()].append(row[u].strip().upper())
+            cls = row[c].strip().upper()
+            if cls in wanted and STATUS.get(status, STATUS.get(status.lower())) == "存续":
+                ids[cls].append(row[u].strip().upper())
     strata = published["strata"]
     if n > SAMPLER_MAX:
         strata = [st for st in strata if st["class"] == "D"]
