@@ -144,6 +144,29 @@ const FEEDBACK: usize = 4;
 /// Builds the four class strata, and with `[feedback]` the feedback stratum
 /// last (spec §6.4), and selects each one's targets.
 pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
+    select_within(reg, plan, seed, key_bound)
+}
+
+/// A rank key at or below which, among `n` uniform keys, the `k` smallest
+/// almost surely lie: the keys are the tickets' first 19 digits, uniform
+/// in [0, 10^19), so about `k + 6·√k + 64` of them are at or below it, six
+/// standard deviations more than `k`. Only how many keys are held depends
+/// on it, never which rows are selected.
+fn key_bound(k: u64, n: u64) -> u64 {
+    const KEYS: u128 = 10_000_000_000_000_000_000;
+    let wanted = k + 6 * k.isqrt() + 64;
+    if wanted >= n {
+        return u64::MAX;
+    }
+    (KEYS * wanted as u128 / n as u128) as u64
+}
+
+/// [`select`], holding for each stratum only the eligible rows whose rank
+/// key is at most `bound(k, eligible)`. When fewer than `k` are, the
+/// stratum's keys are gathered again with no bound, so the selection never
+/// depends on `bound`: a registry of 1e7 firms holds the keys of a few
+/// percent of them instead of all (16 bytes a firm, the draw's peak).
+fn select_within(reg: &Enterprises, plan: &Plan, seed: &Seed, bound: impl Fn(u64, u64) -> u64) -> Vec<Stratum> {
     let filter = ScopeFilter::new(plan, reg);
     let feedback = plan.feedback.as_ref();
     // Per stratum: its ratio, min and max (the feedback stratum has neither
@@ -152,67 +175,90 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
         FEEDBACK => (feedback.map_or(Ratio::ZERO, |f| f.ratio), 0, None),
         c => (plan.ratios[c], plan.min[c], plan.max[c]),
     };
-    // A stratum whose sample is empty whatever its size needs no tickets.
-    let drawn: [bool; 5] = std::array::from_fn(|s| {
-        let (r, min, max) = rule(s);
-        sample_size(r, 1 << 32, min, max) > 0
-    });
-    // One pass on all cores: scope, exclusions and the tickets' rank keys,
-    // chunk by chunk, concatenated in row order.
-    const CHUNK: usize = 1 << 14;
-    let mut parts: Vec<Part> = reg
+    // An in-scope row's stratum, and whether the plan excludes it.
+    let place = |e: &Enterprise| -> Option<(usize, bool)> {
+        if !filter.in_scope(e) {
+            return None;
+        }
+        // A flagged firm leaves its class's stratum (spec §6.4).
+        let s = if feedback.is_some_and(|f| f.flags(&e.uscc)) { FEEDBACK } else { e.class as usize };
+        Some((s, plan.exclude.binary_search_by(|x| x.as_bytes().cmp(&e.uscc)).is_ok()))
+    };
+    // First pass, on all cores: the counts, whence the sample sizes.
+    let counts = reg
         .rows
         .par_chunks(CHUNK)
-        .enumerate()
-        .map(|(n, rows)| {
-            let mut part = Part::default();
-            let mut eligible: [Vec<u32>; 5] = Default::default();
-            for (i, e) in rows.iter().enumerate() {
-                if !filter.in_scope(e) {
-                    continue;
-                }
-                // A flagged firm leaves its class's stratum (spec §6.4).
-                let s = if feedback.is_some_and(|f| f.flags(&e.uscc)) { FEEDBACK } else { e.class as usize };
-                part.population[s] += 1;
-                if plan.exclude.binary_search_by(|x| x.as_bytes().cmp(&e.uscc)).is_ok() {
-                    part.excluded[s] += 1;
+        .map(|rows| {
+            let mut c = Counts::default();
+            for (s, excluded) in rows.iter().filter_map(place) {
+                c.population[s] += 1;
+                if excluded {
+                    c.excluded[s] += 1;
                 } else {
-                    eligible[s].push((n * CHUNK + i) as u32);
+                    c.eligible[s] += 1;
                 }
             }
-            for s in 0..5 {
-                part.eligible[s] = eligible[s].len() as u64;
-                if drawn[s] {
-                    part.keyed[s] = rank_keys(reg, &eligible[s], seed);
-                }
-            }
-            part
+            c
         })
-        .collect();
+        .reduce(Counts::default, Counts::add);
+    let k: [u64; 5] = std::array::from_fn(|s| {
+        let (ratio, min, max) = rule(s);
+        sample_size(ratio, counts.eligible[s], min, max)
+    });
+    // Second pass: the rank keys of the eligible rows of the drawn strata
+    // that are at most the stratum's bound; a stratum short of k keys is
+    // gathered again without one.
+    let gather = |bounds: [Option<u64>; 5]| -> [Vec<(u64, u32)>; 5] {
+        let parts: Vec<[Vec<(u64, u32)>; 5]> = reg
+            .rows
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(n, rows)| {
+                let mut eligible: [Vec<u32>; 5] = Default::default();
+                for (i, e) in rows.iter().enumerate() {
+                    if let Some((s, false)) = place(e) {
+                        if bounds[s].is_some() {
+                            eligible[s].push((n * CHUNK + i) as u32);
+                        }
+                    }
+                }
+                std::array::from_fn(|s| match bounds[s] {
+                    None => Vec::new(),
+                    Some(b) => {
+                        let mut keyed = rank_keys(reg, &eligible[s], seed);
+                        keyed.retain(|&(key, _)| key <= b);
+                        keyed.shrink_to_fit();
+                        keyed
+                    }
+                })
+            })
+            .collect();
+        std::array::from_fn(|s| parts.iter().flat_map(|p| p[s].iter().copied()).collect())
+    };
+    let mut keyed = gather(std::array::from_fn(|s| (k[s] > 0).then(|| bound(k[s], counts.eligible[s]))));
+    let short: [Option<u64>; 5] = std::array::from_fn(|s| (keyed[s].len() < k[s] as usize).then_some(u64::MAX));
+    if short.iter().any(Option::is_some) {
+        for (s, again) in gather(short).into_iter().enumerate() {
+            if short[s].is_some() {
+                keyed[s] = again;
+            }
+        }
+    }
     let strata = Class::ALL.iter().map(|&c| Some(c)).chain(feedback.map(|_| None));
     strata
-        .map(|class| {
+        .zip(keyed)
+        .map(|(class, keyed)| {
             let s = class.map_or(FEEDBACK, |c| c as usize);
-            let (ratio, min, max) = rule(s);
-            let n: u64 = parts.iter().map(|p| p.eligible[s]).sum();
-            let k = sample_size(ratio, n, min, max);
-            // Each chunk's keys are given back as they are gathered: a
-            // stratum is never held twice.
-            let mut keyed = Vec::with_capacity(if k == 0 { 0 } else { n as usize });
-            for p in &mut parts {
-                keyed.append(&mut p.keyed[s]);
-                p.keyed[s].shrink_to_fit();
-            }
-            let selected = if k == 0 { Vec::new() } else { smallest_tickets(reg, keyed, k as usize, seed) };
+            let selected = if k[s] == 0 { Vec::new() } else { smallest_tickets(reg, keyed, k[s] as usize, seed) };
             let cutoff = selected.last().map(|&r| ticket::ticket_string(&seed.ticket_hash(&reg.rows[r as usize].uscc)));
             Stratum {
                 class,
                 region: None,
-                population: parts.iter().map(|p| p.population[s]).sum(),
-                excluded: parts.iter().map(|p| p.excluded[s]).sum(),
-                eligible: n,
-                ratio,
-                sample_size: k,
+                population: counts.population[s],
+                excluded: counts.excluded[s],
+                eligible: counts.eligible[s],
+                ratio: rule(s).0,
+                sample_size: k[s],
                 cutoff,
                 selected,
             }
@@ -220,15 +266,27 @@ pub fn select(reg: &Enterprises, plan: &Plan, seed: &Seed) -> Vec<Stratum> {
         .collect()
 }
 
-/// What one chunk of rows contributes to each stratum (the four classes,
-/// then the feedback stratum).
+/// Rows a core takes at a time in [`select`]'s passes.
+const CHUNK: usize = 1 << 14;
+
+/// The rows of each stratum (the four classes, then the feedback stratum)
+/// in scope, excluded, and eligible.
 #[derive(Default)]
-struct Part {
+struct Counts {
     population: [u64; 5],
     excluded: [u64; 5],
     eligible: [u64; 5],
-    /// `(rank key, row)` of the eligible rows, for strata that are drawn.
-    keyed: [Vec<(u64, u32)>; 5],
+}
+
+impl Counts {
+    fn add(mut self, other: Counts) -> Counts {
+        for s in 0..5 {
+            self.population[s] += other.population[s];
+            self.excluded[s] += other.excluded[s];
+            self.eligible[s] += other.eligible[s];
+        }
+        self
+    }
 }
 
 /// The `k` rows with the smallest tickets, in ticket order, from every
@@ -262,6 +320,43 @@ pub(crate) fn rank_keys(reg: &Enterprises, rows: &[u32], seed: &Seed) -> Vec<(u6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The strata, every field, to compare two selections.
+    fn summary(strata: &[Stratum]) -> String {
+        format!("{strata:?}")
+    }
+
+    #[test]
+    fn the_key_bound_changes_what_is_held_never_what_is_selected() {
+        use crate::input::registry::read_enterprises;
+        use crate::input::synth::{write_enterprises, SynthConfig};
+        use crate::input::table::BytesSource;
+        let cfg = SynthConfig { enterprises: 20_000, ..SynthConfig::default() };
+        let mut csv = Vec::new();
+        write_enterprises(&cfg, &mut csv).unwrap();
+        let reg = read_enterprises(&BytesSource { label: "e.csv".into(), bytes: &csv }, &[]).unwrap();
+        let plan_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/plan-minimal.toml");
+        let plan = crate::input::files::load_plan(&plan_path).unwrap();
+        let seed = Seed::new("bound-test");
+        let every_key = select_within(&reg, &plan, &seed, |_, _| u64::MAX);
+        assert!(every_key.iter().any(|s| s.sample_size > 0 && s.sample_size < s.eligible), "a part of a stratum drawn");
+        let all = summary(&every_key);
+        // The default bound, a tighter one, and one that keeps no key (every
+        // drawn stratum falls short and is gathered again with none): the
+        // same selection as holding every key.
+        assert_eq!(summary(&select(&reg, &plan, &seed)), all);
+        assert_eq!(summary(&select_within(&reg, &plan, &seed, |k, n| key_bound(k / 2, n))), all);
+        assert_eq!(summary(&select_within(&reg, &plan, &seed, |_, _| 0)), all);
+    }
+
+    #[test]
+    fn the_key_bound_keeps_a_few_percent_more_than_k() {
+        const KEYS: u64 = 10_000_000_000_000_000_000;
+        assert_eq!(key_bound(100, 150), u64::MAX, "k + margin above n: every key");
+        // 2 % of a million: k = 20,000; 6·⌊√k⌋ + 64 = 910 more, 2.09 % of the keys.
+        assert_eq!(key_bound(20_000, 1_000_000), KEYS / 1_000_000 * 20_910);
+        assert_eq!(key_bound(0, 1_000_000), KEYS / 1_000_000 * 64);
+    }
 
     #[test]
     fn sample_size_rules() {
