@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use fairdraw::engine::draw::{self, Assignments};
+use fairdraw::engine::draw;
 use fairdraw::engine::{compare, report};
 use fairdraw::input::files::{self, InputPaths, Inputs};
 use fairdraw::model::ticket::Seed;
@@ -92,7 +92,9 @@ pub fn run_draw(args: &DrawArgs) -> anyhow::Result<()> {
     phases.mark("load+validate");
     let registries = inputs.registries();
     let seed = Seed::new(&args.seed);
-    let doc = draw::draw_parts(&registries, &inputs.plan, &seed, |p| phases.mark(p))?;
+    // Detached, the assignments are made from a compact copy of what they
+    // need rather than from rows and names all over the registry, twice.
+    let doc = draw::draw_parts(&registries, &inputs.plan, &seed, |p| phases.mark(p))?.detached();
     let csv_path = args.csv.clone().unwrap_or_else(|| args.out.with_extension("csv"));
     // The document and the list are written as they are made, side by side.
     let (json, csv) = rayon::join(
@@ -135,8 +137,10 @@ pub fn warn_about(inputs: &Inputs) {
 
 pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<ExitCode> {
     // The document is checked while the inputs load; its faults come first.
-    // It is read again, as a stream, to be compared rather than held
-    // meanwhile, so that verifying takes no more memory than drawing did.
+    // It is read again to be compared only once the registries are freed
+    // (what the recomputed assignments need of them copied out: a
+    // twentieth of their size), so that verifying takes no more memory
+    // than drawing did.
     let (seed, inputs) = rayon::join(
         || {
             let bytes = std::fs::read(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
@@ -147,17 +151,18 @@ pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<Ex
     let seed = Seed::new(&seed?);
     let inputs = inputs?;
     let registries = inputs.registries();
-    let recomputed = draw::draw_parts(&registries, &inputs.plan, &seed, |_| {})?;
+    let recomputed = draw::draw_parts(&registries, &inputs.plan, &seed, |_| {})?.detached();
+    drop(inputs);
     let verified = format!(
         "VERIFIED: {} strata, {} targets, plan digest {}, enterprises root {}",
         recomputed.strata.len(),
-        recomputed.assignments.len(),
+        draw::Assignments::len(&recomputed.assignments),
         recomputed.plan_digest,
         recomputed.snapshots.enterprises.root
     );
-    let published = std::fs::File::open(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
+    let published = std::fs::read(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
     let differences =
-        compare::differences(recomputed, published).with_context(|| format!("{}", draw_path.display()))?;
+        compare::differences(recomputed, &published).with_context(|| format!("{}", draw_path.display()))?;
     if differences.is_empty() {
         println!("{verified}");
         return Ok(ExitCode::SUCCESS);

@@ -6,9 +6,9 @@
 //! Two passes over the bytes: [`seed_of`] applies every rule of
 //! [`parse_document`](crate::engine::verify::parse_document) and keeps only
 //! the seed, which the draw must be recomputed from; [`differences`] then
-//! reads the document again alongside the recomputed one, whose long
-//! assignment list is made one element at a time as the reading reaches
-//! it. Only a published value that differs, or has nothing to compare with,
+//! reads the document again alongside the recomputed one, whose
+//! assignments are each turned into a value only when the reading reaches
+//! them. Only a published value that differs, or has nothing to compare with,
 //! is built, to be reported. The differences and their order are those of
 //! [`compare`](crate::engine::verify::compare) on the two trees.
 
@@ -30,17 +30,14 @@ pub fn seed_of(bytes: &[u8]) -> Result<String, DocumentError> {
     seed.map_err(explained)?.ok_or(DocumentError::NoSeed)
 }
 
-/// The differences between `recomputed` and the published document read
-/// from `published`, in the order of
-/// [`compare`](crate::engine::verify::compare). It is read as a stream, not
-/// held: meant for a document that [`seed_of`] accepted, it refuses one
+/// The differences between `recomputed` and the published document's
+/// bytes, in the order of [`compare`](crate::engine::verify::compare). The
+/// bytes are read as a stream of JSON tokens, never built into a tree:
+/// meant for a document that [`seed_of`] accepted, it refuses one
 /// that breaks a rule of `parse_document` too, though a byte order mark or
 /// bytes that are not UTF-8 only as JSON errors, and a missing seed as a
 /// difference.
-pub fn differences<A: Assignments>(
-    recomputed: DrawDoc<A>,
-    published: impl std::io::Read,
-) -> Result<Vec<Difference>, DocumentError> {
+pub fn differences<A: Assignments>(recomputed: DrawDoc<A>, published: &[u8]) -> Result<Vec<Difference>, DocumentError> {
     let (rest, assignments) = recomputed.replace_assignments(());
     let rest = serde_json::to_value(&rest).expect("a draw document serializes");
     let assignment = |i: usize| serde_json::to_value(&*assignments.get(i)).expect("an assignment serializes");
@@ -54,7 +51,7 @@ pub fn differences<A: Assignments>(
         })
         .collect();
     let mut out = Vec::new();
-    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, published));
+    let mut de = serde_json::Deserializer::from_slice(published);
     let compare = Compare { expected: Expected::Members(&members), at: At::Root, depth: 0, out: &mut out };
     compare.deserialize(&mut de).and_then(|()| de.end()).map_err(explained)?;
     Ok(out)

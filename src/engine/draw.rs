@@ -19,7 +19,7 @@ use crate::engine::board::{Board, Rules, Target};
 use crate::engine::diagnose::{Failure, Infeasible};
 use crate::engine::regions::{self, Selection};
 use crate::input::plan::{Plan, ALGORITHM};
-use crate::model::registry::{Class, Enterprises, Registries};
+use crate::model::registry::{Class, Enterprise, Enterprises, Registries};
 use crate::model::snapshot;
 use crate::model::ticket::{self, Seed};
 
@@ -93,19 +93,86 @@ pub struct Made<'a> {
 impl Made<'_> {
     fn make(&self, i: usize) -> AssignmentDoc {
         let (class, row) = self.targets[i];
-        let team = &self.teams[i];
         let e = &self.reg.enterprises.rows[row as usize];
-        let ids = |slots: &[u32]| slots.iter().map(|&s| self.reg.inspectors[s as usize].id.clone()).collect();
-        AssignmentDoc {
-            uscc: e.uscc().to_string(),
-            name: self.reg.enterprises.name(e).to_string(),
-            class: class.letter().to_string(),
-            region: e.region().to_string(),
-            ticket: ticket::ticket_string(&self.seed.ticket_hash(&e.uscc)),
-            leader: self.reg.inspectors[team[0] as usize].id.clone(),
-            inspectors: ids(&team[..self.team_size]),
-            experts: ids(&team[self.team_size..]),
+        let id = |slot: u32| self.reg.inspectors[slot as usize].id.clone();
+        assignment_doc(self.seed, e, self.reg.enterprises.name(e), class, &self.teams[i], self.team_size, id)
+    }
+
+    /// The same assignments, copied out of the registries.
+    fn detach(self) -> Detached {
+        let mut names = String::new();
+        let firms = self
+            .targets
+            .iter()
+            .map(|&(class, row)| {
+                let mut e = self.reg.enterprises.rows[row as usize];
+                let name = self.reg.enterprises.name(&e);
+                e.set_name_start(names.len() as u64);
+                names.push_str(name);
+                (class, e)
+            })
+            .collect();
+        Detached {
+            seed: self.seed.clone(),
+            team_size: self.team_size,
+            firms,
+            names,
+            ids: self.reg.inspectors.iter().map(|i| i.id.clone()).collect(),
+            teams: self.teams,
         }
+    }
+}
+
+/// One assignment's document: its firm (whose name is `name`), class and
+/// team (`team_size` inspectors, then experts), the roster's ids by `id`.
+fn assignment_doc(
+    seed: &Seed,
+    e: &Enterprise,
+    name: &str,
+    class: Class,
+    team: &[u32],
+    team_size: usize,
+    id: impl Fn(u32) -> String,
+) -> AssignmentDoc {
+    let ids = |slots: &[u32]| slots.iter().map(|&s| id(s)).collect();
+    AssignmentDoc {
+        uscc: e.uscc().to_string(),
+        name: name.to_string(),
+        class: class.letter().to_string(),
+        region: e.region().to_string(),
+        ticket: ticket::ticket_string(&seed.ticket_hash(&e.uscc)),
+        leader: id(team[0]),
+        inspectors: ids(&team[..team_size]),
+        experts: ids(&team[team_size..]),
+    }
+}
+
+/// [`Made`]'s assignments with what they need of the registries copied out
+/// (each target's row and name, the roster's ids), so that the registries
+/// can be freed while assignments are still made one at a time: for a 1e7
+/// draw about 40 MB, where held [`AssignmentDoc`]s take about 200 MB.
+/// `fairdraw verify` frees the registries this way before it reads the
+/// published document to compare.
+pub struct Detached {
+    seed: Seed,
+    team_size: usize,
+    /// Targets in document order, with their class; names point into `names`.
+    firms: Vec<(Class, Enterprise)>,
+    names: String,
+    /// The roster's ids, by position.
+    ids: Vec<String>,
+    teams: assign::Teams,
+}
+
+impl Assignments for Detached {
+    fn len(&self) -> usize {
+        self.firms.len()
+    }
+    fn get(&self, i: usize) -> Cow<'_, AssignmentDoc> {
+        let (class, e) = &self.firms[i];
+        let id = |slot: u32| self.ids[slot as usize].clone();
+        let name = &self.names[e.name_range()];
+        Cow::Owned(assignment_doc(&self.seed, e, name, *class, &self.teams[i], self.team_size, id))
     }
 }
 
@@ -124,11 +191,27 @@ impl Serialize for Made<'_> {
     }
 }
 
+impl Serialize for Detached {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.each())
+    }
+}
+
 impl DrawDoc<Made<'_>> {
+    /// The document with its assignments detached from the registries.
+    pub fn detached(self) -> DrawDoc<Detached> {
+        let (rest, made) = self.replace_assignments(());
+        rest.replace_assignments(made.detach()).0
+    }
+
     /// The document with every assignment made and held.
     pub fn into_held(self) -> DrawDoc {
+        use rayon::prelude::*;
         let (rest, made) = self.replace_assignments(());
-        rest.replace_assignments(made.each().map(Cow::into_owned).collect()).0
+        // Each assignment reads its firm's row and name at random places
+        // in the registry: the misses overlap better on every core.
+        let held = (0..made.len()).into_par_iter().map(|i| made.make(i)).collect();
+        rest.replace_assignments(held).0
     }
 }
 
