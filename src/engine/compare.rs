@@ -41,12 +41,13 @@ pub fn differences<A: Assignments>(recomputed: DrawDoc<A>, published: &[u8]) -> 
     let (rest, assignments) = recomputed.replace_assignments(());
     let rest = serde_json::to_value(&rest).expect("a draw document serializes");
     let assignment = |i: usize| serde_json::to_value(&*assignments.get(i)).expect("an assignment serializes");
+    let written = |i: usize, out: &mut Vec<u8>| write_element(&*assignments.get(i), out);
     let members: Vec<(&str, Expected)> = rest
         .as_object()
         .expect("a draw document is an object")
         .iter()
         .map(|(k, v)| match k.as_str() {
-            "assignments" => (k.as_str(), Expected::Items(assignments.len(), &assignment)),
+            "assignments" => (k.as_str(), Expected::Items(assignments.len(), &assignment, &written)),
             _ => (k.as_str(), Expected::Whole(v)),
         })
         .collect();
@@ -64,8 +65,9 @@ enum Expected<'a> {
     Whole(&'a Value),
     /// An object, member by member in document order.
     Members(&'a [(&'a str, Expected<'a>)]),
-    /// An array of this many elements, each made when it is compared.
-    Items(usize, &'a dyn Fn(usize) -> Value),
+    /// An array of this many elements, each made when it is compared:
+    /// as a value, or as the bytes `fairdraw draw` writes for it.
+    Items(usize, &'a dyn Fn(usize) -> Value, &'a dyn Fn(usize, &mut Vec<u8>)),
 }
 
 impl<'a> Expected<'a> {
@@ -74,7 +76,7 @@ impl<'a> Expected<'a> {
         match self {
             Expected::Whole(v) => v.clone(),
             Expected::Members(m) => Value::Object(m.iter().map(|(k, e)| (k.to_string(), e.to_value())).collect()),
-            Expected::Items(n, item) => Value::Array((0..n).map(item).collect()),
+            Expected::Items(n, item, _) => Value::Array((0..n).map(item).collect()),
         }
     }
 
@@ -91,7 +93,7 @@ impl<'a> Expected<'a> {
     fn len(self) -> Option<usize> {
         match self {
             Expected::Whole(Value::Array(a)) => Some(a.len()),
-            Expected::Items(n, _) => Some(n),
+            Expected::Items(n, ..) => Some(n),
             _ => None,
         }
     }
@@ -100,9 +102,46 @@ impl<'a> Expected<'a> {
     fn item(self, i: usize) -> Cow<'a, Value> {
         match self {
             Expected::Whole(Value::Array(a)) => Cow::Borrowed(&a[i]),
-            Expected::Items(_, item) => Cow::Owned(item(i)),
+            Expected::Items(_, item, _) => Cow::Owned(item(i)),
             _ => unreachable!("item of an array only"),
         }
+    }
+}
+
+/// The bytes `fairdraw draw` writes for an element of the document's
+/// `assignments` (pretty, two levels deep).
+fn write_element(value: &impl serde::Serialize, out: &mut Vec<u8>) {
+    let alone = serde_json::to_string_pretty(value).expect("an assignment serializes");
+    out.clear();
+    out.extend_from_slice(alone.replace('\n', "\n    ").as_bytes());
+}
+
+/// An element of a recomputed array whose published bytes are first
+/// compared with the bytes the draw writes for it: most documents are
+/// compared as they were written, byte for byte, at the cost of a memcmp.
+/// Only an element that differs (or is written otherwise: another indent,
+/// escapes) is read value by value, as [`Compare`] reads every other value.
+struct Element<'a, 'p, 'o, 'w> {
+    items: Expected<'a>,
+    i: usize,
+    written: &'w [u8],
+    at: At<'p>,
+    depth: usize,
+    out: &'o mut Vec<Difference>,
+}
+
+impl<'de> DeserializeSeed<'de> for Element<'_, '_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let raw = <&serde_json::value::RawValue as de::Deserialize>::deserialize(deserializer)?;
+        if raw.get().as_bytes() == self.written {
+            return Ok(());
+        }
+        let expected = self.items.item(self.i);
+        let compare = Compare { expected: Expected::Whole(&expected), at: self.at, depth: self.depth, out: self.out };
+        let mut element = serde_json::Deserializer::from_str(raw.get());
+        compare.deserialize(&mut element).and_then(|()| element.end()).map_err(de::Error::custom)
     }
 }
 
@@ -200,10 +239,18 @@ impl<'de> Visitor<'de> for Compare<'_, '_, '_> {
             return self.settle(v);
         };
         let inner = self.strict().inner()?;
+        let mut written = Vec::new();
         let mut i = 0;
         loop {
             let at = At::Index(&self.at, i);
-            if i < len {
+            if let (true, Expected::Items(_, _, write)) = (i < len, self.expected) {
+                write(i, &mut written);
+                let item =
+                    Element { items: self.expected, i, written: &written, at, depth: inner.depth, out: &mut *self.out };
+                if seq.next_element_seed(item)?.is_none() {
+                    break;
+                }
+            } else if i < len {
                 let expected = self.expected.item(i);
                 let item =
                     Compare { expected: Expected::Whole(&expected), at, depth: inner.depth, out: &mut *self.out };
@@ -545,14 +592,34 @@ mod tests {
         let mut reordered: serde_json::Map<String, Value> = original.into_iter().rev().collect();
         cases.push(serde_json::to_string(&reordered).unwrap());
         reordered["assignments"].as_array_mut().unwrap().pop();
-        cases.push(serde_json::to_string(&reordered).unwrap());
+        let one_missing = serde_json::to_string(&reordered).unwrap();
+        cases.push(one_missing.clone());
         cases.push(format!("{}{}", "\u{feff}", compact));
-        assert!(cases.len() > 40);
+        // Pretty, as the draw writes it, so that assignments are compared
+        // byte for byte first: each member of each assignment changed, one
+        // added, one twice, an assignment's text indented otherwise.
+        let tree: Value = serde_json::from_str(&compact).unwrap();
+        for i in 0..3 {
+            for key in tree["assignments"][i].as_object().unwrap().keys() {
+                let mut altered = tree.clone();
+                altered["assignments"][i][key] = Value::from("changed");
+                cases.push(serde_json::to_string_pretty(&altered).unwrap());
+            }
+            let mut added = tree.clone();
+            added["assignments"][i]["z"] = Value::from(1);
+            cases.push(serde_json::to_string_pretty(&added).unwrap());
+        }
+        let twice = pretty.replacen("\"leader\": \"i1\",", "\"leader\": \"i1\",\n      \"leader\": \"i1\",", 1);
+        let reindented = pretty.replacen("\"leader\": \"i1\",", "\"leader\":\"i1\",", 1);
+        let same_length = pretty.replacen("\"region\": \"330106\"", "\"region\": \"330107\"", 1);
+        assert!(twice != pretty && reindented != pretty && same_length != pretty);
+        cases.extend([twice, reindented, same_length]);
+        assert!(cases.len() > 60);
         for text in &cases {
             assert_eq!(streamed(text), by_trees(text), "{text}");
         }
         assert_eq!(streamed(&pretty), Ok(vec![]));
-        assert!(streamed(&cases[cases.len() - 2]).unwrap()[0].starts_with("assignments[2]: expected {"));
+        assert!(streamed(&one_missing).unwrap()[0].starts_with("assignments[2]: expected {"));
     }
 
     #[test]
