@@ -6,10 +6,11 @@
 //! Two passes over the bytes: [`seed_of`] applies every rule of
 //! [`parse_document`](crate::engine::verify::parse_document) and keeps only
 //! the seed, which the draw must be recomputed from; [`differences`] then
-//! reads the document again alongside the recomputed one, whose
-//! assignments are each turned into a value only when the reading reaches
-//! them. Only a published value that differs, or has nothing to compare with,
-//! is built, to be reported. The differences and their order are those of
+//! reads the document again alongside the recomputed one. Each recomputed
+//! assignment is made when the reading reaches it and compared first with
+//! the published one byte for byte, as the draw writes it; only one whose
+//! bytes differ is read value by value. Only a published value that
+//! differs, or has nothing to compare with, is built, to be reported. The differences and their order are those of
 //! [`compare`](crate::engine::verify::compare) on the two trees.
 
 use std::borrow::Cow;
