@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use fairdraw::engine::draw;
+use fairdraw::engine::draw::{self, Assignments};
 use fairdraw::engine::{compare, report};
 use fairdraw::input::files::{self, InputPaths, Inputs};
 use fairdraw::model::ticket::Seed;
@@ -156,7 +156,7 @@ pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<Ex
     let verified = format!(
         "VERIFIED: {} strata, {} targets, plan digest {}, enterprises root {}",
         recomputed.strata.len(),
-        draw::Assignments::len(&recomputed.assignments),
+        recomputed.assignments.len(),
         recomputed.plan_digest,
         recomputed.snapshots.enterprises.root
     );

@@ -10,7 +10,8 @@
 //! assignment is made when the reading reaches it and compared first with
 //! the published one byte for byte, as the draw writes it; only one whose
 //! bytes differ is read value by value. Only a published value that
-//! differs, or has nothing to compare with, is built, to be reported. The differences and their order are those of
+//! differs, or has nothing to compare with, is built, to be reported. The
+//! differences and their order are those of
 //! [`compare`](crate::engine::verify::compare) on the two trees.
 
 use std::borrow::Cow;
@@ -244,23 +245,25 @@ impl<'de> Visitor<'de> for Compare<'_, '_, '_> {
         let mut i = 0;
         loop {
             let at = At::Index(&self.at, i);
-            if let (true, Expected::Items(_, _, write)) = (i < len, self.expected) {
-                write(i, &mut written);
-                let item =
-                    Element { items: self.expected, i, written: &written, at, depth: inner.depth, out: &mut *self.out };
-                if seq.next_element_seed(item)?.is_none() {
-                    break;
+            let read = match self.expected {
+                _ if i >= len => {
+                    let Some(actual) = seq.next_element_seed(inner)? else { break };
+                    self.out.push(Difference { path: at.to_string(), expected: None, actual: Some(actual) });
+                    Some(())
                 }
-            } else if i < len {
-                let expected = self.expected.item(i);
-                let item =
-                    Compare { expected: Expected::Whole(&expected), at, depth: inner.depth, out: &mut *self.out };
-                if seq.next_element_seed(item)?.is_none() {
-                    break;
+                Expected::Items(_, _, write) => {
+                    write(i, &mut written);
+                    let (items, depth, out) = (self.expected, inner.depth, &mut *self.out);
+                    seq.next_element_seed(Element { items, i, written: &written, at, depth, out })?
                 }
-            } else {
-                let Some(actual) = seq.next_element_seed(inner)? else { break };
-                self.out.push(Difference { path: at.to_string(), expected: None, actual: Some(actual) });
+                _ => {
+                    let expected = self.expected.item(i);
+                    let (depth, out) = (inner.depth, &mut *self.out);
+                    seq.next_element_seed(Compare { expected: Expected::Whole(&expected), at, depth, out })?
+                }
+            };
+            if read.is_none() {
+                break;
             }
             i += 1;
         }
@@ -620,6 +623,14 @@ mod tests {
             assert_eq!(streamed(text), by_trees(text), "{text}");
         }
         assert_eq!(streamed(&pretty), Ok(vec![]));
+        // The fast path holds only while write_element writes what the
+        // draw's pretty writer writes; otherwise every document would take
+        // the slow path, unnoticed.
+        for a in &document().assignments {
+            let mut written = Vec::new();
+            write_element(a, &mut written);
+            assert!(pretty.contains(std::str::from_utf8(&written).unwrap()), "{}", String::from_utf8_lossy(&written));
+        }
         assert!(streamed(&one_missing).unwrap()[0].starts_with("assignments[2]: expected {"));
     }
 
