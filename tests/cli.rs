@@ -79,6 +79,30 @@ fn verify_of_a_non_json_file_is_exit_2() {
     assert!(v.stderr.contains("draw.json"), "{}", v.stderr);
 }
 
+/// `verify` takes the seed from the document's start and reads the rest
+/// only to compare it: a fault further on is still the document's (exit 2,
+/// in the strict reader's words, spec §9.1), told before any fault of the
+/// inputs, as for a document checked whole first.
+#[test]
+fn a_fault_after_the_seed_is_the_documents_and_comes_before_the_inputs() {
+    let dir = tempdir();
+    setup(dir.path());
+    run(dir.path(), &draw_args(dir.path(), "plan.toml", "draw.json")).expect(0);
+    let path = dir.path().join("draw.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text.rfind("\"leader\"").unwrap();
+    std::fs::write(&path, format!("{}\"leader\": \"x\", {}", &text[..at], &text[at..])).unwrap();
+    let mut verify = vec!["verify".to_string(), s(&path).into()];
+    verify.extend(draw_args(dir.path(), "plan.toml", "unused")[1..7].iter().cloned());
+    let v = run(dir.path(), &verify).expect(2);
+    assert!(v.stderr.contains("draw.json") && v.stderr.contains("duplicate key \"leader\""), "{}", v.stderr);
+    assert!(v.stdout.is_empty(), "{}", v.stdout);
+    write(dir.path(), "e.csv", "uscc,name\nnot a code,x\n");
+    let v = run(dir.path(), &verify).expect(2);
+    assert!(v.stderr.contains("duplicate key \"leader\""), "{}", v.stderr);
+    assert!(!v.stderr.contains("e.csv"), "{}", v.stderr);
+}
+
 #[test]
 fn every_bad_row_is_reported_with_file_line_column_and_value() {
     let dir = tempdir();

@@ -3,13 +3,18 @@
 //! as a JSON tree. A tree of a 1e7 draw's document takes more than twice
 //! the memory of the draw itself, and building it longer than the draw.
 //!
-//! Two passes over the bytes: [`seed_of`] applies every rule of
-//! [`parse_document`](crate::engine::verify::parse_document) and keeps only
-//! the seed, which the draw must be recomputed from; [`differences`] then
-//! reads the document again alongside the recomputed one. Each recomputed
-//! assignment is made when the reading reaches it and compared first with
-//! the published one byte for byte, as the draw writes it; only one whose
-//! bytes differ is read value by value. Only a published value that
+//! The draw must be recomputed from the document's seed before anything
+//! can be compared. [`leading_seed`] reads it from the document's first
+//! bytes, where the draw writes it; [`seed_of`] finds it anywhere,
+//! applying every rule of
+//! [`parse_document`](crate::engine::verify::parse_document) to the whole
+//! document. [`differences`] then reads the document alongside the
+//! recomputed one, refusing what `seed_of` refuses, so one reading of the
+//! whole document suffices for a document as the draw writes it.
+//!
+//! Each recomputed assignment is made when the reading reaches it and
+//! compared first with the published one byte for byte, as the draw writes
+//! it; only one whose bytes differ is read value by value. Only a published value that
 //! differs, or has nothing to compare with, is built, to be reported. The
 //! differences and their order are those of
 //! [`compare`](crate::engine::verify::compare) on the two trees.
@@ -30,6 +35,30 @@ pub fn seed_of(bytes: &[u8]) -> Result<String, DocumentError> {
     let mut de = serde_json::Deserializer::from_str(document_text(bytes)?);
     let seed = de::Deserializer::deserialize_any(&mut de, TopSeed).and_then(|s| de.end().map(|()| s));
     seed.map_err(explained)?.ok_or(DocumentError::NoSeed)
+}
+
+/// The seed of a draw document that begins with `start`, when its
+/// top-level members up to `seed` (the fourth, as the draw writes them) lie
+/// within those bytes and follow every rule of `parse_document`; None
+/// otherwise, and then only [`seed_of`] on the whole document can tell.
+///
+/// The seed is provisional: the rest of the document is not read. It
+/// spares `verify` a whole strict reading of the document before the draw
+/// is recomputed, since [`differences`] refuses whatever `seed_of` refuses
+/// (a later duplicate `seed` included); on such a refusal the caller gives
+/// `seed_of`'s error, so the verdict and its words do not change.
+pub fn leading_seed(start: &[u8]) -> Option<String> {
+    let text = match document_text(start) {
+        Ok(text) => text,
+        // `start` may end inside a character; a bad byte ends it sooner.
+        Err(DocumentError::NotUtf8(valid)) => std::str::from_utf8(&start[..valid]).ok()?,
+        Err(_) => return None,
+    };
+    let mut seed = None;
+    let mut de = serde_json::Deserializer::from_str(text);
+    // Ends in an error either way: the reading stops at the seed.
+    let _ = de::Deserializer::deserialize_map(&mut de, LeadingSeed(&mut seed));
+    seed
 }
 
 /// The differences between `recomputed` and the published document's
@@ -380,6 +409,35 @@ impl<'de> Visitor<'de> for TopSeed {
     }
 }
 
+/// The top-level object of [`leading_seed`]: its members checked up to the
+/// seed, where the reading stops.
+struct LeadingSeed<'s>(&'s mut Option<String>);
+
+impl<'de> Visitor<'de> for LeadingSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let inner = Checked { depth: 0 }.inner()?;
+        let mut keys = HashSet::new();
+        while let Some(key) = map.next_key_seed(Key)? {
+            let is_seed = key == "seed";
+            unique(&mut keys, key)?;
+            if is_seed {
+                if let Value::String(seed) = map.next_value_seed(Strict { depth: inner.depth })? {
+                    *self.0 = Some(seed);
+                }
+                return Err(de::Error::custom("the seed is read; the rest is the comparison's"));
+            }
+            map.next_value_seed(inner)?;
+        }
+        Ok(())
+    }
+}
+
 /// A value checked by the rules of `parse_document` and dropped.
 #[derive(Clone, Copy)]
 struct Checked {
@@ -544,6 +602,18 @@ mod tests {
     fn streamed(text: &str) -> Result<Vec<String>, String> {
         let seed = seed_of(text.as_bytes()).map_err(|e| e.to_string());
         let found = differences(document(), text.as_bytes()).map_err(|e| e.to_string());
+        // A seed read from the start is the document's, or the document is
+        // refused; cut anywhere, the start gives that seed or none.
+        let leading = leading_seed(text.as_bytes());
+        match (&leading, &seed) {
+            (Some(early), Ok(seed)) => assert_eq!(early, seed, "{text}"),
+            (Some(_), Err(_)) => assert!(found.is_err(), "{text}"),
+            (None, _) => {}
+        }
+        for cut in 0..text.len() {
+            let early = leading_seed(&text.as_bytes()[..cut]);
+            assert!(early.is_none() || early == leading, "{text} cut at {cut}");
+        }
         // The comparison alone refuses what the check refuses, but for a
         // missing seed (its reader may place the fault a column further).
         if let Err(e) = &seed {
@@ -639,5 +709,29 @@ mod tests {
         assert_eq!(seed_of(br#"{"a": [1, {"seed": "no"}], "seed": "yes", "z": {}}"#).unwrap(), "yes");
         assert!(matches!(seed_of(br#"{"a": {"seed": "no"}}"#), Err(DocumentError::NoSeed)));
         assert!(matches!(seed_of(br#"["seed"]"#), Err(DocumentError::NoSeed)));
+    }
+
+    #[test]
+    fn a_leading_seed_is_read_only_when_every_member_before_it_is_sound() {
+        let lead = |b: &[u8]| leading_seed(b);
+        assert_eq!(lead(br#"{"a": [1, {"seed": "no"}], "seed": "yes", "z": "#).as_deref(), Some("yes"));
+        assert_eq!(lead("{\"f\": \"基\", \"seed\": \"种子\"".as_bytes()).as_deref(), Some("种子"));
+        // Cut inside a character after the seed: still read.
+        assert_eq!(lead(&"{\"seed\": \"s\", \"x\": \"基".as_bytes()[..21]).as_deref(), Some("s"));
+        for refused in [
+            &b"\xEF\xBB\xBF{\"seed\": \"s\"}"[..],
+            br#"{"a": 1, "a": 2, "seed": "s"}"#,
+            br#"{"a": -1, "seed": "s"}"#,
+            br#"{"a": 1.0, "seed": "s"}"#,
+            br#"{"a": "\ud800", "seed": "s"}"#,
+            br#"{"seed": 1}"#,
+            br#"{"seed": "s\ud800"}"#,
+            br#"["seed", "s"]"#,
+            br#"{"a": {"seed": "no"}}"#,
+            br#"{"a": "#,
+            b"{\"a\": \"\xFF\", \"seed\": \"s\"}",
+        ] {
+            assert_eq!(lead(refused), None, "{}", String::from_utf8_lossy(refused));
+        }
     }
 }
