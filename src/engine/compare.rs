@@ -14,9 +14,9 @@
 //!
 //! Each recomputed assignment is made when the reading reaches it and
 //! compared first with the published one byte for byte, as the draw writes
-//! it; only one whose bytes differ is read value by value. Only a published value that
-//! differs, or has nothing to compare with, is built, to be reported. The
-//! differences and their order are those of
+//! it; only one whose bytes differ is read value by value. Only a published
+//! value that differs, or has nothing to compare with, is built, to be
+//! reported. The differences and their order are those of
 //! [`compare`](crate::engine::verify::compare) on the two trees.
 
 use std::borrow::Cow;
