@@ -8,9 +8,11 @@
 // (tickets, Merkle leaves and nodes — millions for a large registry) use the
 // synchronous SHA-256 in verify/sha256.js, once it has been checked against WebCrypto
 // (if they ever disagreed, WebCrypto would be used for everything). Large
-// registries: the enterprise registry is read a record at a time into slim
-// per-firm records (only the fields the draw reads), leaves are written as
-// UTF-8 into one reused buffer, and tickets compress the seed_hash block once.
+// registries: the enterprise registry is read from its UTF-8 bytes into
+// columns of typed arrays (verify/registry.js: no string or object per firm),
+// its leaves are written from those bytes into one reused buffer, tickets
+// compress the seed_hash block once, and the enterprise snapshot is hashed
+// on a second core (a Worker, verify/worker.js) while the draw goes on.
 //
 // ── Library API (stable; used by the web page) ────────────────────────────────
 //
@@ -98,11 +100,15 @@
 //   errors.js          FairdrawError, error lists and their messages
 //   order.js           SPEC "Words": code point order, sorting
 //   sha256.js          SHA-256 (WebCrypto + a checked synchronous one), UTF-8, hex
-//   tables.js          §1 decoding (UTF-8/GB18030), CSV, the three input tables
+//   csv.js             §1 decoding (UTF-8/GB18030), CSV records as byte ranges
+//   tables.js          §1 header mapping, the rows of a table, the inspector roster and recusal list
+//   registry.js        §1.1 the enterprise registry, in columns
 //   uscc.js            §2 USCC check digit
 //   plan.js            §3 the plan (§3.1 ratios, §3.3 canonical plan)
 //   canonical-json.js  §4 canonical JSON (the only encoder)
-//   merkle.js          §5 snapshots, RFC 6962 Merkle Tree Hash (also of a stream of leaves)
+//   merkle.js          §5 RFC 6962 Merkle Tree Hash (also of a stream of leaves), inclusion proofs
+//   snapshots.js       §5 snapshots: leaves, roots, the scope.where columns
+//   worker.js, snapshot-worker.js  a large registry's enterprise snapshot hashed on a second core
 //   tickets.js         §7 tickets, §8.1 the random stream
 //   selection.js       §6 strata and sample sizes, §7 selection
 //   assignment.js      §8.2–§8.5 inspector assignment

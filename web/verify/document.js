@@ -4,53 +4,94 @@
 // the header of web/verify.js for the API and the interpretation notes).
 
 import { FairdrawError, throwErrors } from './errors.js';
-import { LONE_SURROGATE, hex, sha256, utf8 } from './sha256.js';
-import { F, asBytes, firstInvalidByte, readConflicts, readEnterprises, readInspectors } from './tables.js';
+import { LONE_SURROGATE, hasLoneSurrogate, hex, sha256, utf8 } from './sha256.js';
+import { asBytes, firstInvalidByte } from './csv.js';
+import { readConflicts, readInspectors } from './tables.js';
+import { readEnterprises } from './registry.js';
 import { SPEC_ALGORITHM, readPlan } from './plan.js';
 import { canonicalJson, isPlainObject } from './canonical-json.js';
-import { resolveWhere, snapshots } from './merkle.js';
+import { resolveWhere, startEnterpriseRoot, startSnapshots } from './snapshots.js';
 import { seedHash } from './tickets.js';
 import { drawSelection } from './regions.js';
 import { assign } from './assignment.js';
 
 export async function computeDraw(inputs) {
   if (!inputs || typeof inputs !== 'object') throw new FairdrawError('computeDraw: missing inputs');
-  const { enterprises, inspectors, conflicts, plan: planInput, planFiles, seed } = inputs;
-  const names = { enterprises: 'enterprises', inspectors: 'inspectors', conflicts: 'conflicts', plan: 'plan', ...(inputs.names || {}) };
+  checkSeed(inputs.seed);
+  return finishDraw(await prepareDraw(inputs), inputs.seed);
+}
+
+function checkSeed(seed) {
   if (typeof seed !== 'string') throw new FairdrawError('the seed must be a string');
   if (LONE_SURROGATE.test(seed)) throw new FairdrawError('the seed is not a valid Unicode string (lone surrogate)');
+}
+
+/**
+ * The part of computeDraw that does not need the seed: the inputs read and
+ * checked (§1, §3), and the snapshots started (§5: a large registry's
+ * enterprise root is hashed meanwhile, in a Worker; `snapshotJob.cancel()`
+ * stops it when the draw goes no further).
+ */
+async function prepareDraw(inputs) {
+  const { enterprises, inspectors, conflicts, plan: planInput, planFiles } = inputs;
+  const names = { enterprises: 'enterprises', inspectors: 'inspectors', conflicts: 'conflicts', plan: 'plan', ...(inputs.names || {}) };
   for (const [k, v] of [['enterprises', enterprises], ['inspectors', inspectors], ['plan', planInput]]) {
     if (v === undefined || v === null) throw new FairdrawError(`missing input: ${k}`);
   }
 
-  // §1: registries (all errors of all files collected and reported together)
+  // §1: registries (all errors of all files collected and reported together).
+  // A large registry's enterprise snapshot starts hashing on a second core
+  // as soon as its firms are read, for a plan without filter columns (§5):
+  // startSnapshots starts it again when the plan has some, and it is
+  // stopped when the draw goes no further.
   const errors = [];
-  const ents = readEnterprises(enterprises, names.enterprises, errors);
-  const insps = readInspectors(inspectors, names.inspectors, errors);
-  const confs = conflicts === undefined || conflicts === null ? [] : readConflicts(conflicts, names.conflicts, errors, ents, insps);
-  if (errors.length) throwErrors(errors);
+  let early = null;
+  const ents = readEnterprises(enterprises, names.enterprises, errors, (reg) => {
+    if (!errors.length) early = startEnterpriseRoot(reg, [], { onlyInWorker: true });
+  });
+  try {
+    const insps = readInspectors(inspectors, names.inspectors, errors);
+    const confs = conflicts === undefined || conflicts === null ? [] : readConflicts(conflicts, names.conflicts, errors, ents, insps);
+    if (errors.length) throwErrors(errors);
 
-  // §3: plan (+ the files it names)
-  const { plan, meta } = await readPlan(planInput, planFiles, names.plan, ents, insps);
-  // A logged plan (web/logged.js) also carries what the writer added from the
-  // log at commit: its annual batch, its wake-ups and the firms its results
-  // flag (SPEC §3.3, §6.3, §6.4).
-  const logged = inputs.logged || {};
-  if (isPlainObject(logged.annual)) plan.annual = logged.annual;
-  if (isPlainObject(logged.wake) && plan.scope.wake) plan.scope.wake = logged.wake;
-  if (Array.isArray(logged.flagged) && plan.feedback) plan.feedback.flagged = logged.flagged;
-  const planDigest = hex(await sha256(utf8(canonicalJson(plan))));
+    // §3: plan (+ the files it names)
+    const { plan, meta } = await readPlan(planInput, planFiles, names.plan, ents, insps);
+    // A logged plan (web/logged.js) also carries what the writer added from the
+    // log at commit: its annual batch, its wake-ups and the firms its results
+    // flag (SPEC §3.3, §6.3, §6.4).
+    const logged = inputs.logged || {};
+    if (isPlainObject(logged.annual)) plan.annual = logged.annual;
+    if (isPlainObject(logged.wake) && plan.scope.wake) plan.scope.wake = logged.wake;
+    if (Array.isArray(logged.flagged) && plan.feedback) plan.feedback.flagged = logged.flagged;
+    const planDigest = hex(await sha256(utf8(canonicalJson(plan))));
 
-  // §5: snapshots
-  const { extraCols, tests, extraValues } = resolveWhere(plan, ents);
-  const snaps = await snapshots(ents, insps, confs, extraCols, extraValues);
+    // §5: snapshots
+    const { extraCols, tests, extraValues } = resolveWhere(plan, ents);
+    const snapshotJob = startSnapshots(ents, insps, confs, extraCols, extraValues, early);
+    return { ents, insps, confs, plan, meta, planDigest, tests, snapshotJob };
+  } catch (e) {
+    if (early) early.cancel();
+    throw e;
+  }
+}
 
-  // §6–§7: strata and selection
-  const seedHex = await seedHash(seed);
-  const { strata, floors, targets } = await drawSelection(ents, plan, meta, tests, seedHex);
+/** The rest of computeDraw, with the seed: selection (§6–§7), assignment (§8), the document (§9). */
+async function finishDraw(prepared, seed) {
+  const { ents, insps, confs, plan, meta, planDigest, tests, snapshotJob } = prepared;
+  let seedHex, strata, floors, assignments, snaps;
+  try {
+    // §6–§7: strata and selection
+    seedHex = await seedHash(seed);
+    let targets;
+    ({ strata, floors, targets } = await drawSelection(ents, plan, meta, tests, seedHex));
 
-  // §8: assignment
-  const assignments = await assign(targets, insps, confs, plan, meta, seed);
+    // §8: assignment
+    assignments = await assign(targets, insps, confs, plan, meta, seed);
+    snaps = await snapshotJob.result;
+  } catch (e) {
+    abandon(prepared);
+    throw e;
+  }
 
   return {
     format: 'fairdraw-draw/1',
@@ -65,6 +106,13 @@ export async function computeDraw(inputs) {
     assignments,
     plan,
   };
+}
+
+/** A prepared draw that goes no further: its snapshot hashing stopped. */
+function abandon(prepared) {
+  if (!prepared) return;
+  prepared.snapshotJob.cancel();
+  prepared.snapshotJob.result.catch(() => {}); // (its answer is no longer wanted)
 }
 
 // ═════════════════════════════════════════════════════════════════════════════
@@ -144,7 +192,7 @@ function parseDocumentJson(text) {
   };
   // a string without \u escapes is slices of `text` cut at ASCII characters:
   // it can hold a lone surrogate only when `text` does
-  const textHasLoneSurrogate = LONE_SURROGATE.test(text);
+  const textHasLoneSurrogate = hasLoneSurrogate(text);
   const string = () => {
     const at = i++;
     let out = '', from = i, unicodeEscape = false;
@@ -248,8 +296,11 @@ function parseJsonText(text, file) {
   }
 }
 
-export async function verifyDraw(draw, inputs) {
-  const file = (inputs && inputs.names && inputs.names.draw) || 'draw';
+/**
+ * The published document (§9.1), read strictly; its errors are thrown as
+ * FairdrawErrors naming `file`.
+ */
+function readDocument(draw, file) {
   if (draw instanceof Uint8Array || draw instanceof ArrayBuffer) {
     const bytes = asBytes(draw, file);
     let text;
@@ -262,7 +313,26 @@ export async function verifyDraw(draw, inputs) {
   if (!isPlainObject(draw) || typeof draw.seed !== 'string') {
     throw new FairdrawError(`${file}: has no "seed" string (the document must be a JSON object with a seed)`);
   }
-  const computed = await computeDraw({ ...inputs, seed: draw.seed });
+  return draw;
+}
+
+export async function verifyDraw(draw, inputs) {
+  const file = (inputs && inputs.names && inputs.names.draw) || 'draw';
+  // The inputs are read before the document is, so that a large registry's
+  // snapshot is hashed (in a Worker) while the document is parsed. What is
+  // wrong is reported as if in the other order: the document first, then
+  // the seed, then the inputs.
+  let prepared = null, failed = null;
+  try { prepared = await prepareDraw({ ...inputs }); } catch (e) { failed = e; }
+  try {
+    draw = readDocument(draw, file);
+    checkSeed(draw.seed);
+    if (failed) throw failed;
+  } catch (e) {
+    abandon(prepared);
+    throw e;
+  }
+  const computed = await finishDraw(prepared, draw.seed);
   const differences = compareDocuments(computed, draw);
   const summary = differences.length === 0
     ? verifiedSummary(computed)

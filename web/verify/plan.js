@@ -6,7 +6,8 @@
 import { parseToml, TomlError, TomlDate, isTable, keyLine } from '../toml.js';
 import { throwErrors } from './errors.js';
 import { cmpCodePoint, cmpTuple, sortedUnique } from './order.js';
-import { CONTROL_RE, DATE_ERROR, ENTERPRISE_FIELDS, EXCLUDE_FIELDS, HISTORY_FIELDS, ITEM_FIELDS, asBytes, asciiLower, byteSample, canonicalStatus, cellOf, checkColumns, errAt, firstInvalidByte, headerMatches, normUscc, parseDate, parseSet, readTable, trimCell } from './tables.js';
+import { CONTROL_RE, DATE_ERROR, ENTERPRISE_FIELDS, EXCLUDE_FIELDS, HISTORY_FIELDS, ITEM_FIELDS, asciiLower, canonicalStatus, cellOf, checkColumns, errAt, headerMatches, normUscc, parseDate, parseSet, readTable, trimCell } from './tables.js';
+import { asBytes, byteSample, firstInvalidByte } from './csv.js';
 import { usccProblem } from './uscc.js';
 import { normalizeValue, rangeKind, readRanges, readStrata } from './ranges.js';
 import { METHOD_ERROR, effectiveMethod, itemMethods, methodWord } from './methods.js';
@@ -452,7 +453,7 @@ export async function readPlan(planInput, planFiles, file, ents, insps) {
         if (normalizeValue(kind, row.cells[c]) === null) {
           errors.push({ file: ents.file, line: row.line, column: c + 1, header: ents.table.header[c], value: row.cells[c], message: `the plan's scope.range: is not a ${kind}` });
         }
-      });
+      }, [c]);
     }
     checkColumns(ents.table, readExtras, ents.file, errors);
   }

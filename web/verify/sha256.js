@@ -7,6 +7,10 @@
 import { FairdrawError } from './errors.js';
 
 export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Does `s` hold a lone surrogate? (String.prototype.isWellFormed where there is one: a draw document is 10^7 characters.) */
+export function hasLoneSurrogate(s) {
+  return typeof s.isWellFormed === 'function' ? !s.isWellFormed() : LONE_SURROGATE.test(s);
+}
 export const utf8Encoder = new TextEncoder();
 export function utf8(s) { return utf8Encoder.encode(s); }
 
@@ -75,40 +79,90 @@ const SHA_K = Int32Array.of(
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2);
 const SHA_IV = Int32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19);
-const shaW = new Int32Array(64);
+const shaW = new Int32Array(64); // the message schedule W[t] of a block
+const shaKW = new Int32Array(64); // K[t] + W[t]: what the rounds add
 const shaH = new Int32Array(8);
 const shaTail = new Uint8Array(128);
 
+/** The schedule of the 64-byte block bytes[off..off+64), as K[t] + W[t] in kw[at..at+64). */
+function schedule(bytes, off, kw, at) {
+  const W = shaW;
+  for (let t = 0; t < 16; t++, off += 4) W[t] = (bytes[off] << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3];
+  expand(kw, at);
+}
+
 /**
- * One compression of the 64-byte block bytes[off..off+64) into shaH. The
- * message schedule is extended inside the round loop, and the state lives in
- * locals (V8 keeps them in registers): about a fifth faster than separate
- * loops over typed arrays.
+ * The schedule from the block's 16 words in shaW[0..16): K[t] + W[t] in
+ * kw[at..at+64). W[t] needs W[t-2], so the words form two chains, even and
+ * odd t: a turn makes the next word of each, and each chain's last word is
+ * kept in a local (not read back from the array it was just written to).
  */
-function shaBlock(bytes, off) {
-  const W = shaW, H = shaH, K = SHA_K;
+function expand(kw, at) {
+  const W = shaW, K = SHA_K;
+  for (let t = 0; t < 16; t++) kw[at + t] = (W[t] + K[t]) | 0;
+  let even = W[14], odd = W[15];
+  for (let t = 16; t < 64; t += 2) {
+    let x = W[t - 15];
+    even = (W[t - 16] + (((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)) + W[t - 7]
+      + (((even >>> 17) | (even << 15)) ^ ((even >>> 19) | (even << 13)) ^ (even >>> 10))) | 0;
+    x = W[t - 14];
+    odd = (W[t - 15] + (((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)) + W[t - 6]
+      + (((odd >>> 17) | (odd << 15)) ^ ((odd >>> 19) | (odd << 13)) ^ (odd >>> 10))) | 0;
+    W[t] = even;
+    W[t + 1] = odd;
+    kw[at + t] = (even + K[t]) | 0;
+    kw[at + t + 1] = (odd + K[t + 1]) | 0;
+  }
+}
+
+/**
+ * The 64 rounds of a compression into shaH, given K[t] + W[t] at
+ * kw[at..at+64). The state lives in locals (V8 keeps them in registers), and
+ * the loop does eight rounds a turn: each round changes only two of the
+ * eight words (d += T1 and h = T1 + T2, then the names shift by one), so
+ * instead of moving six words a round the next round's code names the same
+ * variables in their new roles, and after eight rounds the names are back
+ * where they started.
+ */
+function rounds(kw, at) {
+  const H = shaH;
   let a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
-  for (let t = 0; t < 64; t++) {
-    let w;
-    if (t < 16) {
-      w = (bytes[off] << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3];
-      off += 4;
-    } else {
-      const x = W[t - 15], y = W[t - 2];
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-      w = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
-    }
-    W[t] = w;
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[t] + w) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-    h = g; g = f; f = e; e = (d + t1) | 0;
-    d = c; c = b; b = a; a = (t1 + t2) | 0;
+  for (let t = at; t < at + 64; t += 8) {
+    // round t: T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t]; d += T1; h = T1 + Σ0(a) + Maj(a, b, c)
+    h = (h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) + (g ^ (e & (f ^ g))) + kw[t]) | 0;
+    d = (d + h) | 0;
+    h = (h + (((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) + ((a & b) | (c & (a | b)))) | 0;
+    // round t+1, with (a, …, h) now named (h, a, b, c, d, e, f, g)
+    g = (g + (((d >>> 6) | (d << 26)) ^ ((d >>> 11) | (d << 21)) ^ ((d >>> 25) | (d << 7))) + (f ^ (d & (e ^ f))) + kw[t + 1]) | 0;
+    c = (c + g) | 0;
+    g = (g + (((h >>> 2) | (h << 30)) ^ ((h >>> 13) | (h << 19)) ^ ((h >>> 22) | (h << 10))) + ((h & a) | (b & (h | a)))) | 0;
+    f = (f + (((c >>> 6) | (c << 26)) ^ ((c >>> 11) | (c << 21)) ^ ((c >>> 25) | (c << 7))) + (e ^ (c & (d ^ e))) + kw[t + 2]) | 0;
+    b = (b + f) | 0;
+    f = (f + (((g >>> 2) | (g << 30)) ^ ((g >>> 13) | (g << 19)) ^ ((g >>> 22) | (g << 10))) + ((g & h) | (a & (g | h)))) | 0;
+    e = (e + (((b >>> 6) | (b << 26)) ^ ((b >>> 11) | (b << 21)) ^ ((b >>> 25) | (b << 7))) + (d ^ (b & (c ^ d))) + kw[t + 3]) | 0;
+    a = (a + e) | 0;
+    e = (e + (((f >>> 2) | (f << 30)) ^ ((f >>> 13) | (f << 19)) ^ ((f >>> 22) | (f << 10))) + ((f & g) | (h & (f | g)))) | 0;
+    d = (d + (((a >>> 6) | (a << 26)) ^ ((a >>> 11) | (a << 21)) ^ ((a >>> 25) | (a << 7))) + (c ^ (a & (b ^ c))) + kw[t + 4]) | 0;
+    h = (h + d) | 0;
+    d = (d + (((e >>> 2) | (e << 30)) ^ ((e >>> 13) | (e << 19)) ^ ((e >>> 22) | (e << 10))) + ((e & f) | (g & (e | f)))) | 0;
+    c = (c + (((h >>> 6) | (h << 26)) ^ ((h >>> 11) | (h << 21)) ^ ((h >>> 25) | (h << 7))) + (b ^ (h & (a ^ b))) + kw[t + 5]) | 0;
+    g = (g + c) | 0;
+    c = (c + (((d >>> 2) | (d << 30)) ^ ((d >>> 13) | (d << 19)) ^ ((d >>> 22) | (d << 10))) + ((d & e) | (f & (d | e)))) | 0;
+    b = (b + (((g >>> 6) | (g << 26)) ^ ((g >>> 11) | (g << 21)) ^ ((g >>> 25) | (g << 7))) + (a ^ (g & (h ^ a))) + kw[t + 6]) | 0;
+    f = (f + b) | 0;
+    b = (b + (((c >>> 2) | (c << 30)) ^ ((c >>> 13) | (c << 19)) ^ ((c >>> 22) | (c << 10))) + ((c & d) | (e & (c | d)))) | 0;
+    a = (a + (((f >>> 6) | (f << 26)) ^ ((f >>> 11) | (f << 21)) ^ ((f >>> 25) | (f << 7))) + (h ^ (f & (g ^ h))) + kw[t + 7]) | 0;
+    e = (e + a) | 0;
+    a = (a + (((b >>> 2) | (b << 30)) ^ ((b >>> 13) | (b << 19)) ^ ((b >>> 22) | (b << 10))) + ((b & c) | (d & (b | c)))) | 0;
   }
   H[0] = (H[0] + a) | 0; H[1] = (H[1] + b) | 0; H[2] = (H[2] + c) | 0; H[3] = (H[3] + d) | 0;
   H[4] = (H[4] + e) | 0; H[5] = (H[5] + f) | 0; H[6] = (H[6] + g) | 0; H[7] = (H[7] + h) | 0;
+}
+
+/** One compression of the 64-byte block bytes[off..off+64) into shaH. */
+function shaBlock(bytes, off) {
+  schedule(bytes, off, shaKW, 0);
+  rounds(shaKW, 0);
 }
 
 /**
@@ -117,7 +171,7 @@ function shaBlock(bytes, off) {
  */
 export function sha256Sync(bytes, out = new Uint8Array(32), outOff = 0, len = bytes.length) {
   setState(SHA_IV);
-  return shaFinish(bytes, len, 0, out, outOff);
+  return shaFinish(bytes, 0, len, 0, out, outOff);
 }
 
 /**
@@ -132,20 +186,39 @@ export function sha256Prefix(prefix) {
   return { state: Int32Array.from(shaH), length: prefix.length };
 }
 
-/** SHA-256 of prefix ‖ bytes[0..len), with `prefix` = sha256Prefix(prefix); like sha256Sync. */
-export function sha256SyncAfter(prefix, bytes, out = new Uint8Array(32), outOff = 0, len = bytes.length) {
+/** SHA-256 of prefix ‖ bytes[from..from+len), with `prefix` = sha256Prefix(prefix); like sha256Sync. */
+export function sha256SyncAfter(prefix, bytes, out = new Uint8Array(32), outOff = 0, len = bytes.length, from = 0) {
   setState(prefix.state);
-  return shaFinish(bytes, len, prefix.length, out, outOff);
+  return shaFinish(bytes, from, len, prefix.length, out, outOff);
+}
+
+/**
+ * §7: SHA-256 of prefix ‖ bytes[from..from+18) (a USCC after the one block
+ * of seed_hash, `prefix` = sha256Prefix of it), written to
+ * out[outOff..outOff+32). The last block — the 18 bytes, then the padding
+ * of an 82-byte message: 0x80, zeros, the bit length 656 — is built as
+ * words, not copied byte by byte.
+ */
+export function sha256TicketAfter(prefix, bytes, from, out, outOff) {
+  setState(prefix.state);
+  const W = shaW;
+  for (let t = 0; t < 4; t++, from += 4) W[t] = (bytes[from] << 24) | (bytes[from + 1] << 16) | (bytes[from + 2] << 8) | bytes[from + 3];
+  W[4] = (bytes[from] << 24) | (bytes[from + 1] << 16) | (0x80 << 8);
+  for (let t = 5; t < 15; t++) W[t] = 0;
+  W[15] = (prefix.length + 18) * 8;
+  expand(shaKW, 0);
+  rounds(shaKW, 0);
+  return digestInto(out, outOff);
 }
 
 /** shaH = state, by a loop: for 10^6 short messages TypedArray.set and fill are calls that cost more than they do. */
 function setState(state) { for (let k = 0; k < 8; k++) shaH[k] = state[k]; }
 
-/** The blocks of bytes[0..len) and the padding, after `before` bytes already in shaH. */
-function shaFinish(bytes, len, before, out, outOff) {
-  const full = len - (len % 64);
-  for (let off = 0; off < full; off += 64) shaBlock(bytes, off);
-  const rem = len - full;
+/** The blocks of bytes[from..from+len) and the padding, after `before` bytes already in shaH. */
+function shaFinish(bytes, from, len, before, out, outOff) {
+  const full = from + len - (len % 64);
+  for (let off = from; off < full; off += 64) shaBlock(bytes, off);
+  const rem = len % 64;
   const tail = shaTail;
   for (let k = 0; k < rem; k++) tail[k] = bytes[full + k];
   tail[rem] = 0x80;
@@ -158,6 +231,38 @@ function shaFinish(bytes, len, before, out, outOff) {
   tail[end - 4] = lo >>> 24; tail[end - 3] = lo >>> 16; tail[end - 2] = lo >>> 8; tail[end - 1] = lo;
   shaBlock(tail, 0);
   if (end === 128) shaBlock(tail, 64);
+  return digestInto(out, outOff);
+}
+
+// The second block of every RFC 6962 node (below) is the right child's last
+// byte, then the padding of a 65-byte message: 0x80, zeros, the bit length
+// 520. There are 256 such blocks; their schedules are computed once, and a
+// node costs one schedule instead of two.
+const NODE_TAIL_KW = new Int32Array(256 * 64);
+{
+  const block = new Uint8Array(64);
+  block[1] = 0x80;
+  block[62] = 520 >>> 8; block[63] = 520 & 0xff;
+  for (let x = 0; x < 256; x++) { block[0] = x; schedule(block, 0, NODE_TAIL_KW, 64 * x); }
+}
+const shaNode = new Uint8Array(64);
+shaNode[0] = 0x01;
+/**
+ * An RFC 6962 node: SHA-256(0x01 || bytes[off..off+64)) — the two child
+ * hashes side by side — written to out[outOff..outOff+32) (which may overlap
+ * the input: it is read first).
+ */
+export function sha256Node(bytes, off, out, outOff) {
+  for (let k = 0; k < 63; k++) shaNode[1 + k] = bytes[off + k];
+  const last = bytes[off + 63];
+  setState(SHA_IV);
+  shaBlock(shaNode, 0);
+  rounds(NODE_TAIL_KW, 64 * last);
+  return digestInto(out, outOff);
+}
+
+/** shaH as the 32-byte digest, written to out[outOff..outOff+32); returns out. */
+function digestInto(out, outOff) {
   for (let k = 0; k < 8; k++) {
     const v = shaH[k];
     out[outOff++] = v >>> 24; out[outOff++] = v >>> 16; out[outOff++] = v >>> 8; out[outOff++] = v;
@@ -179,6 +284,7 @@ export function fastHashing() {
       const rnd = () => { seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0; return seed >>> 24; };
       for (const n of [0, 1, 3, 55, 56, 57, 63, 64, 65, 82, 119, 120, 127, 128, 129, 200, 1000]) {
         const m = Uint8Array.from({ length: n }, rnd);
+        if (n === 65) m[0] = 0x01; // (an RFC 6962 node)
         const want = new Uint8Array(await sub.digest('SHA-256', m));
         const got = sha256Sync(m);
         for (let k = 0; k < 32; k++) if (want[k] !== got[k]) return false;
@@ -186,6 +292,10 @@ export function fastHashing() {
           const after = sha256SyncAfter(sha256Prefix(m.subarray(0, 64)), m.subarray(64));
           for (let k = 0; k < 32; k++) if (want[k] !== after[k]) return false;
         }
+        // the shapes hashed without the general padding: a ticket (64 + 18 bytes), a node (0x01 + 64 bytes)
+        const special = n === 82 ? sha256TicketAfter(sha256Prefix(m.subarray(0, 64)), m, 64, new Uint8Array(32), 0)
+          : n === 65 && m[0] === 0x01 ? sha256Node(m, 1, new Uint8Array(32), 0) : null;
+        if (special) for (let k = 0; k < 32; k++) if (want[k] !== special[k]) return false;
       }
       return true;
     })();

@@ -2,7 +2,7 @@
 // Part of the independent verifier web/verify.js (written from audit/SPEC.md; see
 // the header of web/verify.js for the API and the interpretation notes).
 
-import { concatBytes, fastHashing, hex, sha256, sha256Each, sha256Many, sha256Prefix, sha256Sync, sha256SyncAfter, utf8, utf8Encoder } from './sha256.js';
+import { concatBytes, fastHashing, hex, sha256, sha256Each, sha256Many, sha256Prefix, sha256Sync, sha256TicketAfter, utf8 } from './sha256.js';
 
 export async function seedHash(seed) { return hex(await sha256(utf8(seed))); }
 
@@ -58,70 +58,47 @@ const REV5 = new Uint32Array(100000);
 for (let v = 0; v < 100000; v++) REV5[v] = Number(String(v).padStart(5, '0').split('').reverse().join(''));
 
 /**
- * The first 15 digits of the ticket (after "0.") as a number: the 15 least
- * significant decimal digits of the digest's integer, reversed. Two base-10^9
- * division passes suffice. Tickets with different keys compare like their
- * keys; equal keys need the full tickets. (The digits are reversed 5 at a
- * time by table: `%` on numbers above 2^31 is a slow floating-point
- * remainder, and 10^6 keys took 15 of them each.)
+ * The first 9 digits of the ticket (after "0.") as a number: the 9 least
+ * significant decimal digits of the digest's integer n, reversed. n mod 10^9
+ * is one pass over its 16-bit limbs (r·2^16 + limb < 2^53: exact in
+ * doubles, and a floor division instead of `%`, which on numbers above 2^31
+ * is a slow floating-point remainder); the digits are reversed 5 and 4 at a
+ * time by table. Tickets with different keys compare like their keys;
+ * equal keys need the full tickets.
  */
 export function ticketKey(h, off = 0) {
-  const L = ticketLimbs;
-  for (let k = 0; k < 16; k++) L[k] = (h[off + 2 * k] << 8) | h[off + 2 * k + 1];
-  const c0 = divideLimbs(L), c1 = divideLimbs(L);
-  // n mod 10^15 as three 5-digit groups, least significant first
-  const g0 = c0 % 100000, g1 = (c0 - g0) / 100000 % 10000 + (c1 % 10) * 10000, g2 = Math.floor(c1 / 10) % 100000;
-  return REV5[g0] * 1e10 + REV5[g1] * 1e5 + REV5[g2];
-}
-
-/** L (16-bit limbs, most significant first) /= 10^9; returns the remainder. */
-function divideLimbs(L) {
   let r = 0;
-  for (let k = 0; k < 16; k++) {
-    const cur = r * 65536 + L[k]; // < 10^9 · 2^16 < 2^53
-    const q = Math.floor(cur / 1e9);
-    L[k] = q;
-    r = cur - q * 1e9;
+  for (let k = off; k < off + 32; k += 2) {
+    const cur = r * 65536 + ((h[k] << 8) | h[k + 1]);
+    r = cur - Math.floor(cur / 1e9) * 1e9;
   }
-  return r;
+  const low = r % 100000, high = (r - low) / 100000; // digits 1–5 and 6–9 from the right
+  return REV5[low] * 1e4 + REV5[high] / 10; // (REV5 of a 4-digit number ends in a 0)
 }
 
 /**
- * UTF-8 of `s` into `out` (room for 3 bytes a UTF-16 unit); returns the byte
- * count. A valid USCC is ASCII, copied without a call into TextEncoder.
+ * §7 tickets of the firms `firms` (numbers of firms of the registry
+ * ./registry.js): {keys: their sort keys (ticketKey), ticket(i): the full
+ * ticket of firms[i]}. Only keys are kept — a digest is hashed again for
+ * the few tickets written out — so that 10^6 tickets take 8 MB, not 40.
  */
-function asciiInto(s, out) {
-  for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    if (c >= 0x80) return utf8Encoder.encodeInto(s, out).written;
-    out[k] = c;
-  }
-  return s.length;
-}
-
-/**
- * §7 tickets of many USCCs: their digests (32 bytes each, in one buffer) and
- * sort keys (ticketKey); full ticket strings are made only where needed.
- */
-export async function ticketDigestsFor(usccs, seedHex) {
-  const n = usccs.length;
-  const digests = new Uint8Array(n * 32);
-  const keys = new Float64Array(n);
+export async function ticketKeys(ents, firms, seedHex) {
+  const n = firms.length;
+  const keys = new Uint32Array(n); // (9 digits: below 2^32)
   if (await fastHashing()) {
     // UTF-8(seed_hash || uscc): the 64 ASCII hex digits are exactly one
-    // SHA-256 block, compressed once for all tickets
+    // SHA-256 block, compressed once for all tickets; the USCC is hashed
+    // from the registry's bytes where it lies
     const prefix = sha256Prefix(utf8(seedHex));
-    let body = new Uint8Array(64);
-    for (let i = 0; i < n; i++) {
-      const u = usccs[i];
-      if (3 * u.length > body.length) body = new Uint8Array(2 * 3 * u.length);
-      sha256SyncAfter(prefix, body, digests, i * 32, asciiInto(u, body));
-    }
-  } else {
-    await sha256Each(n, i => utf8(seedHex + usccs[i]), (i, d) => digests.set(d, i * 32));
+    const digest = new Uint8Array(32);
+    const hash = i => sha256TicketAfter(prefix, ents.codes, 18 * firms[i], digest, 0);
+    for (let i = 0; i < n; i++) keys[i] = ticketKey(hash(i), 0);
+    return { keys, ticket: i => ticketFromDigest(hash(i), 0) };
   }
+  const digests = new Uint8Array(n * 32);
+  await sha256Each(n, i => utf8(seedHex + ents.uscc(firms[i])), (i, d) => digests.set(d, i * 32));
   for (let i = 0; i < n; i++) keys[i] = ticketKey(digests, i * 32);
-  return { digests, keys };
+  return { keys, ticket: i => ticketFromDigest(digests, i * 32) };
 }
 
 // ═════════════════════════════════════════════════════════════════════════════

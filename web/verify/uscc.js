@@ -3,7 +3,7 @@
 // the header of web/verify.js for the API and the interpretation notes).
 
 const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+export const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 export const USCC_INDEX = new Int32Array(128).fill(-1); // character code -> index in USCC_ALPHABET, or -1
 for (let k = 0; k < USCC_ALPHABET.length; k++) USCC_INDEX[USCC_ALPHABET.charCodeAt(k)] = k;
 
