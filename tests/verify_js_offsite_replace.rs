@@ -14,7 +14,7 @@ use common::{node_tests, page_check};
 
 #[test]
 fn off_site_methods_in_verify_js() {
-    node_tests("tests/verify-js/offsite.test.mjs", 9);
+    node_tests("tests/verify-js/offsite.test.mjs", 10);
 }
 
 #[test]

@@ -14,6 +14,7 @@ import { computeDraw, verifyLog, canonicalJson } from '../../web/verify.js';
 import { annualPlanProblems, referenceProblems } from '../../web/verify/annual.js';
 import { logExclusions } from '../../web/verify/ledger.js';
 import { buildLog, verified, tampered } from './protected-log.mjs';
+import { sha256Many, sha256Sync } from '../../web/verify/sha256.js';
 
 const BASIC = new URL('../vectors/basic/', import.meta.url);
 const read = f => new Uint8Array(fs.readFileSync(new URL(f, BASIC)));
@@ -176,4 +177,18 @@ test('an off-site draw never counts against on_site_per_department_per_year', ()
   const plan = { department: MARKET, items: [], caps: { on_site_per_department_per_year: 1 } };
   assert.deepEqual(logExclusions(log('desk'), plan, 2026), []);
   assert.deepEqual(logExclusions(log(), plan, 2026).map(x => x.uscc), [U]);
+});
+
+// Not off-site, but two faults found while reworking the verifier for speed:
+// a plan that is not UTF-8 was a ReferenceError (not exit 2), and the
+// WebCrypto batch hash (the fallback when the synchronous SHA-256 disagrees
+// with WebCrypto) awaited nothing and hashed with a promise.
+test('a plan that is not UTF-8 is bad input; the WebCrypto batch hash agrees with the synchronous one', async () => {
+  const plan = Buffer.concat([Buffer.from(planText()), Buffer.from([0x23, 0xff, 0x0a])]);
+  await refused(computeDraw({ enterprises: read('enterprises.csv'), inspectors: read('inspectors.csv'), plan, seed: 's' }),
+    /not valid UTF-8 \(TOML files must be UTF-8\)/);
+  const inputs = ['', 'abc', 'x'.repeat(200)].map(t => Buffer.from(t));
+  const batch = await sha256Many(inputs);
+  assert.deepEqual(batch.map(d => Buffer.from(d).toString('hex')), inputs.map(b => sha(b).toString('hex')));
+  assert.deepEqual(batch.map(d => Buffer.from(d).toString('hex')), inputs.map(b => Buffer.from(sha256Sync(b)).toString('hex')));
 });

@@ -109,7 +109,8 @@ export function firstInvalidByte(bytes, encoding) {
   return Math.max(0, lo - 1);
 }
 
-function byteLocation(bytes, at) {
+/** Line (CR, LF and CRLF each end one) and byte in that line, 1-based, of byte `at`. */
+export function byteLocation(bytes, at) {
   let line = 1, lineStart = 0;
   for (let i = 0; i < at; i++) {
     // CR, LF and CRLF each end a line (§1 step 2)

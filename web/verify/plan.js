@@ -7,7 +7,7 @@ import { parseToml, TomlError, TomlDate, isTable, keyLine } from '../toml.js';
 import { throwErrors } from './errors.js';
 import { cmpCodePoint, cmpTuple, sortedUnique } from './order.js';
 import { CONTROL_RE, DATE_ERROR, ENTERPRISE_FIELDS, EXCLUDE_FIELDS, HISTORY_FIELDS, ITEM_FIELDS, asciiLower, canonicalStatus, cellOf, checkColumns, errAt, headerMatches, normUscc, parseDate, parseSet, readTable, trimCell } from './tables.js';
-import { asBytes, byteSample, firstInvalidByte } from './csv.js';
+import { asBytes, byteLocation, byteSample, firstInvalidByte } from './csv.js';
 import { usccProblem } from './uscc.js';
 import { normalizeValue, rangeKind, readRanges, readStrata } from './ranges.js';
 import { METHOD_ERROR, effectiveMethod, itemMethods, methodWord } from './methods.js';

@@ -45,7 +45,7 @@ export async function sha256(bytes) {
  * millions of buffers alive.
  */
 export async function sha256Each(count, input, output, batch = 512) {
-  const sub = subtle();
+  const sub = await subtle();
   for (let i = 0; i < count; i += batch) {
     const end = Math.min(count, i + batch);
     const ps = [];
