@@ -19,6 +19,13 @@ fn draw_args<'a>(dir: &'a std::path::Path, plan: &'a str, out: &'a str) -> Vec<S
     ]
 }
 
+/// `verify DOC` with the inputs of [`draw_args`].
+fn verify_args(dir: &std::path::Path, doc: &std::path::Path) -> Vec<String> {
+    let mut args = vec!["verify".to_string(), s(doc).into()];
+    args.extend(draw_args(dir, "plan.toml", "unused")[1..7].iter().cloned());
+    args
+}
+
 fn setup(dir: &std::path::Path) {
     write(dir, "e.csv", &enterprises_csv(40));
     write(dir, "i.csv", &inspectors_csv(8));
@@ -46,8 +53,7 @@ fn draw_writes_json_and_excel_csv_then_verify_passes() {
     assert!(csv.starts_with(b"\xEF\xBB\xBF\xE5\xBA\x8F\xE5\x8F\xB7"), "BOM then 序号");
     assert_eq!(String::from_utf8_lossy(&csv).lines().count(), 1 + 11);
 
-    let mut verify = vec!["verify".to_string(), s(&dir.path().join("draw.json")).into()];
-    verify.extend(draw_args(dir.path(), "plan.toml", "unused")[1..7].iter().cloned());
+    let verify = verify_args(dir.path(), &dir.path().join("draw.json"));
     let v = run(dir.path(), &verify).expect(0);
     assert!(v.stdout.starts_with("VERIFIED"), "{}", v.stdout);
 }
@@ -61,8 +67,7 @@ fn verify_reports_a_changed_selection_with_its_path() {
     let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     doc["strata"][3]["selected"][0] = serde_json::json!(uscc(39));
     std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
-    let mut verify = vec!["verify".to_string(), s(&path).into()];
-    verify.extend(draw_args(dir.path(), "plan.toml", "unused")[1..7].iter().cloned());
+    let verify = verify_args(dir.path(), &path);
     let v = run(dir.path(), &verify).expect(1);
     assert!(v.stdout.contains("MISMATCH"), "{}", v.stdout);
     assert!(v.stdout.contains("strata[3].selected[0]"), "{}", v.stdout);
@@ -73,8 +78,7 @@ fn verify_of_a_non_json_file_is_exit_2() {
     let dir = tempdir();
     setup(dir.path());
     write(dir.path(), "draw.json", "not json");
-    let mut verify = vec!["verify".to_string(), s(&dir.path().join("draw.json")).into()];
-    verify.extend(draw_args(dir.path(), "plan.toml", "unused")[1..7].iter().cloned());
+    let verify = verify_args(dir.path(), &dir.path().join("draw.json"));
     let v = run(dir.path(), &verify).expect(2);
     assert!(v.stderr.contains("draw.json"), "{}", v.stderr);
 }
@@ -92,8 +96,7 @@ fn a_fault_after_the_seed_is_the_documents_and_comes_before_the_inputs() {
     let text = std::fs::read_to_string(&path).unwrap();
     let at = text.rfind("\"leader\"").unwrap();
     std::fs::write(&path, format!("{}\"leader\": \"x\", {}", &text[..at], &text[at..])).unwrap();
-    let mut verify = vec!["verify".to_string(), s(&path).into()];
-    verify.extend(draw_args(dir.path(), "plan.toml", "unused")[1..7].iter().cloned());
+    let verify = verify_args(dir.path(), &path);
     let v = run(dir.path(), &verify).expect(2);
     assert!(v.stderr.contains("draw.json") && v.stderr.contains("duplicate key \"leader\""), "{}", v.stderr);
     assert!(v.stdout.is_empty(), "{}", v.stdout);

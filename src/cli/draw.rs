@@ -169,7 +169,7 @@ pub fn run_verify(draw_path: &Path, input_args: &InputArgs) -> anyhow::Result<Ex
         recomputed.plan_digest,
         recomputed.snapshots.enterprises.root
     );
-    let published = std::fs::read(draw_path).with_context(|| format!("cannot read {}", draw_path.display()))?;
+    let published = read_document(draw_path)?;
     let differences = compare::differences(recomputed, &published)
         // The comparison refuses whatever `seed_of` refuses; these are the
         // words every verifier uses.
@@ -202,8 +202,11 @@ fn read_start(path: &Path, len: u64) -> anyhow::Result<Vec<u8>> {
     Ok(start)
 }
 
+fn read_document(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
 /// The seed of the document at `path`, checked whole (spec §9.1).
 fn checked_seed(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    compare::seed_of(&bytes).with_context(|| format!("{}", path.display()))
+    compare::seed_of(&read_document(path)?).with_context(|| format!("{}", path.display()))
 }
