@@ -165,6 +165,8 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress, opening
 
   // 1. Snapshots: download, inflate, root and count; the API's roots must be the committed ones.
   // The leaf columns: published with the snapshot (and in the draw document).
+  // The enterprise root of a drawn draw is the recomputation's (readSnapshot's
+  // deferRoot): hashed once, from the rebuilt rows, instead of twice.
   const columns = (published.enterprises && published.enterprises.columns) || (detail.draw && detail.draw.snapshots.enterprises.columns) || null;
   const read = {};
   for (const reg of REGISTRIES) {
@@ -172,7 +174,65 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress, opening
     const url = snap.url || `/api/snapshots/${snap.root}`;
     progress('download', { registry: reg, url });
     const raw = await fetchBytes(url);
-    const got = await readSnapshot(reg, raw, columns, snap.count, progress);
+    const deferRoot = reg === 'enterprises' && !!detail.draw && columns !== null;
+    const got = await readSnapshot(reg, raw, columns, snap.count, progress, { deferRoot });
+    // a wrong count or an unreadable leaf is explained by the blob's own root, now
+    if (got.root === null && (got.count !== snap.count || got.jsonError)) got.root = await got.blobRoot();
+    read[reg] = { snap, got };
+  }
+  const deferred = REGISTRIES.filter(reg => read[reg].got.root === null);
+  if (!deferred.length) {
+    const judged = judgeSnapshots(read, commitment, detail);
+    if (judged.stop) return judged.stop;
+    checks.push(...judged.checks);
+    differences.push(...judged.differences);
+  }
+
+  // 2. The commitment: plan digest, randomness from the beacon, seed from commitment + randomness.
+  await commitmentChecks(detail, checks, differ);
+
+  // 3. The recomputation (3a infeasible, 3b drawn).
+  let outcome = null, failure = null;
+  try {
+    need(columns, 'snapshots.enterprises.columns');
+    outcome = await recompute(detail, Object.fromEntries(REGISTRIES.map(reg => [reg, read[reg].got.csv()])), plan, progress);
+  } catch (e) {
+    if (!deferred.length) throw e;
+    failure = e; // perhaps only because the blob is not the committed one: judged first
+  }
+  if (deferred.length) {
+    // The recomputation hashed the rows rebuilt from the blob (SPEC §5). Its
+    // root being the committed one proves those rows are the committed ones;
+    // otherwise the blob's own root says whether the blob or the draw differs.
+    const rebuilt = outcome && outcome.computed ? outcome.computed.snapshots : {};
+    for (const reg of deferred) {
+      const { snap, got } = read[reg];
+      const r = rebuilt[reg];
+      got.root = r && r.root === snap.root && r.count === snap.count ? r.root : await got.blobRoot();
+    }
+    const judged = judgeSnapshots(read, commitment, detail);
+    if (judged.stop) return judged.stop;
+    checks.unshift(...judged.checks);
+    differences.unshift(...judged.differences);
+    if (failure) throw failure;
+  }
+  checks.push(...outcome.checks);
+  differences.push(...outcome.differences);
+  const status = differences.length ? 'mismatch' : 'verified';
+  return { ...outcome.result(status, differences), checks, differences, status };
+}
+
+/**
+ * The snapshot checks of verifyLoggedDraw (the roots of read[reg].got known):
+ * {checks, differences}, or {stop: the result} when a download is not the
+ * committed snapshot (the draw is then not judged) — or throws a leaf's
+ * error, when the snapshot is the committed one but unreadable.
+ */
+function judgeSnapshots(read, commitment, detail) {
+  const checks = [], differences = [];
+  const differ = (path, expected, actual) => differences.push({ path, expected, actual });
+  for (const reg of REGISTRIES) {
+    const { snap, got } = read[reg];
     const { root, count } = got;
     const ok = root === snap.root && count === snap.count;
     checks.push({ id: 'snapshot', registry: reg, ok, root: snap.root, computedRoot: root, count });
@@ -181,43 +241,42 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress, opening
     const committed = commitment.snapshots && commitment.snapshots[reg];
     if (!committed || committed.root !== snap.root) differ(`commitment.snapshots.${reg}.root`, snap.root, committed && committed.root);
     if (ok && got.jsonError) throw got.jsonError;
-    read[reg] = got;
   }
-  if (differences.length) {
-    // A snapshot that is not the committed one proves nothing about the draw: stop here.
-    const bad = differences.map(d => d.path).join(', ');
-    return { status: 'mismatch', infeasible: !detail.draw, differences, checks,
-      summary: `the downloaded snapshots do not match the published roots (${bad}); the draw was not recomputed` };
-  }
+  if (!differences.length) return { checks, differences };
+  // A snapshot that is not the committed one proves nothing about the draw: stop here.
+  const bad = differences.map(d => d.path).join(', ');
+  return { stop: { status: 'mismatch', infeasible: !detail.draw, differences, checks,
+    summary: `the downloaded snapshots do not match the published roots (${bad}); the draw was not recomputed` } };
+}
 
-  // 2. The commitment: plan digest, randomness from the beacon, seed from commitment + randomness.
-  await commitmentChecks(detail, checks, differ);
-
-  need(columns, 'snapshots.enterprises.columns');
-  const inputs = inputsFrom(Object.fromEntries(REGISTRIES.map(reg => [reg, read[reg].csv()])), plan);
+/**
+ * The recomputation of verifyLoggedDraw from the rebuilt registry CSV files
+ * `csv` and the canonical plan: {checks, differences, computed, result(status,
+ * differences) -> the rest of the result}.
+ */
+async function recompute(detail, csv, plan, progress) {
+  const inputs = inputsFrom(csv, plan);
+  const seed = detail.beacon.seed;
+  const checks = [], differences = [];
+  const differ = (path, expected, actual) => differences.push({ path, expected, actual });
 
   // 3a. Infeasible: the recomputation must fail the same way (§8.5).
   if (!detail.draw) {
     progress('recompute', {});
-    const { infeasible: reproduced, message } = await rerun(null, inputs, beaconRec.seed);
+    const { infeasible: reproduced, message } = await rerun(null, inputs, seed);
     checks.push({ id: 'infeasible', ok: reproduced, message });
     if (!reproduced) differ('outcome', 'drawn', 'infeasible');
-    return { status: differences.length ? 'mismatch' : 'verified', infeasible: true, differences, checks,
-      summary: reproduced ? `the recomputation also finds no valid assignment: ${message}` : 'the log says infeasible, but the recomputation finds a valid assignment' };
+    return { checks, differences, computed: null, result: () => ({ infeasible: true,
+      summary: reproduced ? `the recomputation also finds no valid assignment: ${message}` : 'the log says infeasible, but the recomputation finds a valid assignment' }) };
   }
 
   // 3b. Drawn: recompute and compare value by value.
-  if (detail.draw.seed !== beaconRec.seed) differ('draw.seed', beaconRec.seed, detail.draw.seed);
+  if (detail.draw.seed !== seed) differ('draw.seed', seed, detail.draw.seed);
   progress('recompute', {});
-  const res = await rerun(detail.draw, inputs, beaconRec.seed);
+  const res = await rerun(detail.draw, inputs, seed);
   checks.push({ id: 'recompute', ok: res.differences.length === 0 });
   differences.push(...res.differences);
-  return {
-    status: differences.length ? 'mismatch' : 'verified',
-    infeasible: false,
-    differences,
-    checks,
-    summary: differences.length ? `${differences.length} difference${differences.length === 1 ? '' : 's'}` : verifiedSummary(res.computed),
-    computed: res.computed,
-  };
+  return { checks, differences, computed: res.computed, result: (status, all) => ({ infeasible: false,
+    summary: all.length ? `${all.length} difference${all.length === 1 ? '' : 's'}` : verifiedSummary(res.computed),
+    computed: res.computed }) };
 }

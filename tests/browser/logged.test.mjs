@@ -24,6 +24,7 @@ import { computeDraw, canonicalJson } from '../../web/verify.js';
 import { verifyInclusion } from '../../web/proof.js';
 import { recomputeLoggedDraw } from '../../web/recompute.js';
 import { forEachLine } from '../../web/verify/gzip.js';
+import { copiedRecord } from '../../web/verify/rebuild.js';
 import { MerkleStream, merkleRoot } from '../../web/verify/merkle.js';
 import { sha256Prefix, sha256Sync, sha256SyncAfter } from '../../web/verify/sha256.js';
 import crypto from 'node:crypto';
@@ -114,6 +115,44 @@ test('a tampered enterprise leaf (re-gzipped) is a mismatch naming the root', as
   assert.notEqual(r.differences[0].expected, root);
   assert.match(r.summary, /snapshots\.enterprises\.root/);
   assert.ok(r.checks.some(c => c.id === 'snapshot' && c.registry === 'enterprises' && !c.ok && c.root === root));
+});
+
+test('a tampered leaf that makes the registry invalid is still a mismatch naming the root, not an error', async () => {
+  // the recomputation of the rebuilt rows fails (a USCC with a wrong check
+  // character); the enterprise root, taken from it otherwise, comes from the blob
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  const root = detail.snapshots.enterprises.root;
+  const r = await verifyLoggedDraw(detail, tampering(root, lines => {
+    const leaf = JSON.parse(lines[3]);
+    leaf[0] = leaf[0].slice(0, 17) + (leaf[0][17] === '0' ? '1' : '0');
+    lines[3] = canonicalJson(leaf);
+    return lines;
+  }));
+  assert.equal(r.status, 'mismatch');
+  assert.deepEqual(r.differences.map(d => d.path), ['snapshots.enterprises.root']);
+  assert.notEqual(r.differences[0].expected, root);
+  assert.ok(!r.checks.some(c => c.id === 'recompute'), 'the draw is not judged on a snapshot that is not the committed one');
+});
+
+test('the enterprise snapshot is judged by its rows: the same rows written otherwise still verify', async () => {
+  // The enterprise root of a drawn draw is the recomputation's, over the rows
+  // rebuilt from the download (web/verify/rebuild.js readSnapshot, deferRoot):
+  // JSON that spells the same rows differently (an escape, spaces) rebuilds
+  // the committed rows, so the draw is verified as the committed one...
+  const detail = await getJson(`/api/draws/${demoDraw().id}`);
+  const root = detail.snapshots.enterprises.root;
+  const respelled = tampering(root, lines => lines.map((l, i) => (i === 2 ? l.replace(/^\["(.)/, (m, c) => `[ "\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/","/g, '", "') : l)));
+  const r = await verifyLoggedDraw(detail, respelled);
+  assert.equal(r.status, 'verified', JSON.stringify(r.differences));
+  const check = r.checks.find(c => c.id === 'snapshot' && c.registry === 'enterprises');
+  assert.equal(check.ok, true);
+  assert.equal(check.computedRoot, root);
+  assert.deepEqual(r.checks.map(c => c.id).slice(0, 4), ['snapshot', 'snapshot', 'snapshot', 'plan-digest']);
+  // ...while a row that differs is caught, even in an escaped line
+  const changed = tampering(root, lines => lines.map((l, i) => (i === 2 ? l.replace(/^(\["[^"]*",")/, '$1\\u4e59') : l))); // 乙 before the name
+  const bad = await verifyLoggedDraw(detail, changed);
+  assert.equal(bad.status, 'mismatch');
+  assert.deepEqual(bad.differences.map(d => d.path), ['snapshots.enterprises.root']);
 });
 
 test('a dropped inspector or recusal leaf is a mismatch', async () => {
@@ -267,6 +306,51 @@ test('without Web Workers (node) the recomputation runs in place and says so', a
 test('CSV cells with commas, quotes and Chinese text survive the rebuild', () => {
   assert.equal(csvLine(['a,b', 'say "hi"', '食品、药品']), '"a,b","say ""hi""","食品、药品"');
 });
+
+test('a leaf copied as its CSV record is exactly the record JSON.parse and csvLine make, and every other leaf is parsed', () => {
+  // web/verify/rebuild.js copiedRecord: random edits of valid leaves, with the
+  // bytes that matter to JSON, CSV and UTF-8; whatever it copies must be the
+  // record the JSON.parse way writes, and whatever that way refuses it must not copy
+  const enc = new TextEncoder(), strict = new TextDecoder('utf-8', { fatal: true });
+  const base = ['["91330106MA9ERT3N90","杭州甲乙贸易有限公司","A","330106","F521","存续"]',
+    '["91330106MA9ERT3N90","","A","","","存续"]', '["a","b,c","d","😀","e\u007f","\u00e9"]',
+    String.raw`["a\"b","c\\d","\u00e9", "x","y","z"]`].map(l => enc.encode(l));
+  const special = [0x22, 0x2c, 0x5c, 0x5b, 0x5d, 0x20, 0x00, 0x1f, 0x7f, 0x61, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x90, 0x8f, 0x9f];
+  let seed = 2026;
+  const rand = k => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % k; };
+  // the edges random edits seldom make: a last string that never opens, one cut short
+  const edges = ['["a","b","c","d","e","]', '["a","b","c","d","e",""]', '["a","b","c","d","e"]', '["]', '[""]',
+    '["a","b","c","d","e","存', '["a","b","c","d","e","\u5b58"]'].map(l => enc.encode(l));
+  edges.push(Uint8Array.from([...enc.encode('["a","b","c","d","e","'), 0xe5, 0xad, 0x22, 0x5d]));
+  let copied = 0, parsed = 0;
+  for (let t = -edges.length; t < 30000; t++) {
+    const which = t < 0 ? -1 : rand(base.length);
+    let line = Array.from(t < 0 ? edges[-t - 1] : base[which]);
+    for (let e = rand(3); e >= 0 && t % 10 && t > 0; e--) {
+      const at = rand(line.length + 1), b = special[rand(special.length)];
+      const op = rand(3);
+      if (op === 0) line.splice(at, 0, b); else if (op === 1) line.splice(at, 1); else line[Math.min(at, line.length - 1)] = b;
+    }
+    line = Uint8Array.from(line);
+    const csv = new CsvBytesForTest();
+    const took = copiedRecord(line, 6, csv);
+    let row = null;
+    try { row = JSON.parse(strict.decode(line)); } catch { row = null; }
+    const fits = Array.isArray(row) && row.length === 6 && row.every(x => typeof x === 'string');
+    if (took) {
+      copied++;
+      assert.ok(fits, `copied a leaf JSON.parse refuses: ${Buffer.from(line).toString('hex')}`);
+      assert.equal(Buffer.from(csv.out).toString('hex'), Buffer.from(enc.encode(csvLine(row) + '\n')).toString('hex'));
+    } else if (fits) parsed++;
+    if (t >= 0 && t % 10 === 0) assert.equal(took, which < 3, 'an unedited leaf is copied unless it has an escape');
+  }
+  assert.ok(copied > 3000 && parsed > 100, `copied ${copied}, parsed ${parsed}`);
+});
+
+/** What copiedRecord writes into: the one record, as bytes. */
+class CsvBytesForTest {
+  copy(src, from, to) { this.out = Uint8Array.from([...src.subarray(from, to), 0x0a]); }
+}
 
 test('the rebuilt plan TOML reproduces unusual canonical plans exactly', async () => {
   // One enterprise and two inspectors are enough for computeDraw to reach the plan.
