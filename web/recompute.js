@@ -5,9 +5,11 @@
 // | 'page', and pageReason when on the page), and the verdict says so: a
 // browser without workers is never silently treated like one with them.
 //
-//   recomputeLoggedDraw(detail, fetchBytes, {onProgress, openings})
+//   recomputeLoggedDraw(detail, fetchBytes, {onProgress, openings, signal})
 //       -> the verifyLoggedDraw result, plus ranIn and pageReason.
 //     fetchBytes is used only on the page: the worker downloads with web/api.js.
+//     signal (an AbortSignal): aborted, the worker is stopped and the promise
+//     rejects with an AbortError (on the page, the work already begun ends first).
 
 import { verifyLoggedDraw } from './logged.js';
 
@@ -20,14 +22,16 @@ function noWorkerReason() {
   return null;
 }
 
-export async function recomputeLoggedDraw(detail, fetchBytes, { onProgress, openings } = {}) {
+export async function recomputeLoggedDraw(detail, fetchBytes, { onProgress, openings, signal } = {}) {
   let reason = noWorkerReason();
   if (reason === null) {
-    const outcome = await inWorker(detail, openings, onProgress);
+    const outcome = await inWorker(detail, openings, onProgress, signal);
     if (outcome.result) return { ...outcome.result, ranIn: 'worker' };
     reason = outcome.reason;
   }
+  if (signal && signal.aborted) throw aborted();
   const result = await verifyLoggedDraw(detail, fetchBytes, { onProgress, openings });
+  if (signal && signal.aborted) throw aborted();
   return { ...result, ranIn: 'page', pageReason: reason };
 }
 
@@ -36,8 +40,11 @@ export async function recomputeLoggedDraw(detail, fetchBytes, { onProgress, open
  * start (no module workers: it fails before saying 'ready'); rejects with
  * the verification's own error.
  */
-function inWorker(detail, openings, onProgress) {
+const aborted = () => new DOMException('the recomputation is no longer wanted', 'AbortError');
+
+function inWorker(detail, openings, onProgress, signal) {
   return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) { reject(aborted()); return; }
     let worker;
     try {
       worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
@@ -49,7 +56,9 @@ function inWorker(detail, openings, onProgress) {
     // progress reaches the page at most every PROGRESS_MS (and at each new stage): every
     // report redraws the verify panel, which on a page listing 10^4 targets is not free
     let shownStage = null, shownAt = 0;
-    const done = (f) => { worker.terminate(); f(); };
+    const done = (f) => { worker.terminate(); if (signal) signal.removeEventListener('abort', stopped); f(); };
+    const stopped = () => done(() => reject(aborted()));
+    if (signal) signal.addEventListener('abort', stopped);
     worker.onerror = (ev) => {
       ev.preventDefault();
       const message = ev.message || 'error';
