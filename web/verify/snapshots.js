@@ -97,6 +97,19 @@ export function startSnapshots(ents, insps, conflicts, extraCols, extraValues, e
 // From this many firms the enterprise root is hashed with a Worker (below
 // 10^5 firms it takes a fraction of a second, less than starting one).
 const WORKER_FROM = 100000;
+let workerFrom = WORKER_FROM;
+// How many enterprise roots were made of a Worker's two halves (tests).
+let shared = 0;
+
+/**
+ * Tests: the registry size from which a Worker hashes the enterprise root
+ * (at least 2, for the root to split in two halves; null: the default
+ * 10^5), so that a small registry takes the Worker's path; and how many
+ * roots were made of a Worker's halves so far (a test that the Worker ran,
+ * since a failing Worker is replaced by this thread without a word).
+ */
+export function workerFromForTests(n) { workerFrom = n === null ? WORKER_FROM : Math.max(2, n); }
+export const rootsSharedForTests = () => shared;
 
 /**
  * The enterprise root (hex) of `ents` (./registry.js) with the values of
@@ -111,10 +124,10 @@ const WORKER_FROM = 100000;
  */
 export function startEnterpriseRoot(ents, extras, { onlyInWorker = false } = {}) {
   const n = ents.count;
-  if (n < WORKER_FROM && onlyInWorker) return null;
+  if (n < workerFrom && onlyInWorker) return null;
   const columns = leafColumns(ents, extras);
   const here = async () => hex(await treeRoot((await enterpriseLeafHashes(columns, n))[0], n));
-  if (n < WORKER_FROM) return { result: here(), cancel: () => {} };
+  if (n < workerFrom) return { result: here(), cancel: () => {} };
   const job = runJob(new URL('./snapshot-worker.js', import.meta.url), columns);
   let cancelled = false;
   const result = (async () => {
@@ -124,6 +137,7 @@ export function startEnterpriseRoot(ents, extras, { onlyInWorker = false } = {})
     job.stop();
     if (cancelled) return null; // (no longer wanted)
     if (!left) return here();
+    shared++;
     const node = new Uint8Array(64);
     node.set(left.root, 0);
     node.set(rightRoot, 32);
