@@ -165,8 +165,6 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress, opening
 
   // 1. Snapshots: download, inflate, root and count; the API's roots must be the committed ones.
   // The leaf columns: published with the snapshot (and in the draw document).
-  // The enterprise root of a drawn draw is the recomputation's (readSnapshot's
-  // deferRoot): hashed once, from the rebuilt rows, instead of twice.
   const columns = (published.enterprises && published.enterprises.columns) || (detail.draw && detail.draw.snapshots.enterprises.columns) || null;
   const read = {};
   for (const reg of REGISTRIES) {
@@ -174,52 +172,34 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress, opening
     const url = snap.url || `/api/snapshots/${snap.root}`;
     progress('download', { registry: reg, url });
     const raw = await fetchBytes(url);
-    const deferRoot = reg === 'enterprises' && !!detail.draw && columns !== null;
-    const got = await readSnapshot(reg, raw, columns, snap.count, progress, { deferRoot });
-    // a wrong count or an unreadable leaf is explained by the blob's own root, now
-    if (got.root === null && (got.count !== snap.count || got.jsonError)) got.root = await got.blobRoot();
+    const got = await readSnapshot(reg, raw, columns, snap.count, progress, { rootAside: reg === 'enterprises' });
     read[reg] = { snap, got };
   }
-  const deferred = REGISTRIES.filter(reg => read[reg].got.root === null);
-  if (!deferred.length) {
-    const judged = judgeSnapshots(read, commitment, detail);
-    if (judged.stop) return judged.stop;
-    checks.push(...judged.checks);
-    differences.push(...judged.differences);
+  // A large enterprise snapshot is still being hashed on a second core: the
+  // recomputation starts meanwhile, and its outcome is used (and its errors
+  // thrown) only once every download is known to be the committed snapshot,
+  // in the order below, as if it had started then.
+  const aside = REGISTRIES.filter(reg => read[reg].got.root === null);
+  let early = null;
+  if (aside.length && columns !== null && !REGISTRIES.some(reg => read[reg].got.jsonError)) {
+    early = recompute(detail, read, plan, progress);
+    early.catch(() => {}); // awaited below, unless a snapshot is not the committed one
   }
+  for (const reg of aside) read[reg].got.root = await read[reg].got.rootAside();
+  const judged = judgeSnapshots(read, commitment, detail);
+  if (judged.stop) return judged.stop;
+  checks.push(...judged.checks);
 
   // 2. The commitment: plan digest, randomness from the beacon, seed from commitment + randomness.
   await commitmentChecks(detail, checks, differ);
 
   // 3. The recomputation (3a infeasible, 3b drawn).
-  let outcome = null, failure = null;
-  try {
-    need(columns, 'snapshots.enterprises.columns');
-    outcome = await recompute(detail, Object.fromEntries(REGISTRIES.map(reg => [reg, read[reg].got.csv()])), plan, progress);
-  } catch (e) {
-    if (!deferred.length) throw e;
-    failure = e; // perhaps only because the blob is not the committed one: judged first
-  }
-  if (deferred.length) {
-    // The recomputation hashed the rows rebuilt from the blob (SPEC §5). Its
-    // root being the committed one proves those rows are the committed ones;
-    // otherwise the blob's own root says whether the blob or the draw differs.
-    const rebuilt = outcome && outcome.computed ? outcome.computed.snapshots : {};
-    for (const reg of deferred) {
-      const { snap, got } = read[reg];
-      const r = rebuilt[reg];
-      got.root = r && r.root === snap.root && r.count === snap.count ? r.root : await got.blobRoot();
-    }
-    const judged = judgeSnapshots(read, commitment, detail);
-    if (judged.stop) return judged.stop;
-    checks.unshift(...judged.checks);
-    differences.unshift(...judged.differences);
-    if (failure) throw failure;
-  }
+  need(columns, 'snapshots.enterprises.columns');
+  const outcome = await (early || recompute(detail, read, plan, progress));
   checks.push(...outcome.checks);
   differences.push(...outcome.differences);
   const status = differences.length ? 'mismatch' : 'verified';
-  return { ...outcome.result(status, differences), checks, differences, status };
+  return { status, ...outcome.result(differences), differences, checks };
 }
 
 /**
@@ -250,12 +230,12 @@ function judgeSnapshots(read, commitment, detail) {
 }
 
 /**
- * The recomputation of verifyLoggedDraw from the rebuilt registry CSV files
- * `csv` and the canonical plan: {checks, differences, computed, result(status,
- * differences) -> the rest of the result}.
+ * The recomputation of verifyLoggedDraw from the registries rebuilt from the
+ * snapshots read (csv() of each) and the canonical plan: {checks,
+ * differences, computed, result(all differences) -> the rest of the result}.
  */
-async function recompute(detail, csv, plan, progress) {
-  const inputs = inputsFrom(csv, plan);
+async function recompute(detail, read, plan, progress) {
+  const inputs = inputsFrom(Object.fromEntries(REGISTRIES.map(reg => [reg, read[reg].got.csv()])), plan);
   const seed = detail.beacon.seed;
   const checks = [], differences = [];
   const differ = (path, expected, actual) => differences.push({ path, expected, actual });
@@ -276,7 +256,7 @@ async function recompute(detail, csv, plan, progress) {
   const res = await rerun(detail.draw, inputs, seed);
   checks.push({ id: 'recompute', ok: res.differences.length === 0 });
   differences.push(...res.differences);
-  return { checks, differences, computed: res.computed, result: (status, all) => ({ infeasible: false,
+  return { checks, differences, computed: res.computed, result: all => ({ infeasible: false,
     summary: all.length ? `${all.length} difference${all.length === 1 ? '' : 's'}` : verifiedSummary(res.computed),
     computed: res.computed }) };
 }

@@ -40,6 +40,16 @@ export async function recomputeLoggedDraw(detail, fetchBytes, { onProgress, open
  * start (no module workers: it fails before saying 'ready'); rejects with
  * the verification's own error.
  */
+/**
+ * What web/logged.js reads of the draw detail: the rest (the teams, 15 MB of
+ * JSON for a draw of 44,000 targets, rebuilt from the document for the page)
+ * is not copied into the Worker.
+ */
+function needed(detail) {
+  const { id, summary, commitment, beacon, draw, snapshots } = detail;
+  return { id, summary, commitment, beacon, draw, snapshots };
+}
+
 const aborted = () => new DOMException('the recomputation is no longer wanted', 'AbortError');
 
 function inWorker(detail, openings, onProgress, signal) {
@@ -69,7 +79,7 @@ function inWorker(detail, openings, onProgress, signal) {
     worker.onmessage = ({ data }) => {
       if (data.type === 'ready') {
         ready = true;
-        worker.postMessage({ detail, openings });
+        worker.postMessage({ detail: needed(detail), openings });
       } else if (data.type === 'progress') {
         const now = Date.now();
         if (onProgress && (data.stage !== shownStage || now - shownAt >= PROGRESS_MS)) {

@@ -23,8 +23,10 @@ import { verifyLoggedDraw, leavesOf, planToToml, csvLine } from '../../web/logge
 import { computeDraw, canonicalJson } from '../../web/verify.js';
 import { verifyInclusion } from '../../web/proof.js';
 import { recomputeLoggedDraw } from '../../web/recompute.js';
+import { verifyDrawVerdict } from '../../web/verdict.js';
 import { forEachLine } from '../../web/verify/gzip.js';
-import { copiedRecord } from '../../web/verify/rebuild.js';
+import { copiedRecord, blobRootsAsideForTests } from '../../web/verify/rebuild.js';
+import { workerFromForTests } from '../../web/verify/snapshots.js';
 import { MerkleStream, merkleRoot } from '../../web/verify/merkle.js';
 import { sha256Prefix, sha256Sync, sha256SyncAfter } from '../../web/verify/sha256.js';
 import crypto from 'node:crypto';
@@ -117,42 +119,76 @@ test('a tampered enterprise leaf (re-gzipped) is a mismatch naming the root', as
   assert.ok(r.checks.some(c => c.id === 'snapshot' && c.registry === 'enterprises' && !c.ok && c.root === root));
 });
 
-test('a tampered leaf that makes the registry invalid is still a mismatch naming the root, not an error', async () => {
-  // the recomputation of the rebuilt rows fails (a USCC with a wrong check
-  // character); the enterprise root, taken from it otherwise, comes from the blob
+test('a large enterprise snapshot hashed on a second core while the draw is re-run gets the verdicts it gets in line', async () => {
+  // web/verify/rebuild.js readSnapshot rootAside: from 10^5 firms (lowered
+  // here) the blob's own leaves are hashed by a Worker while the draw is
+  // re-run from them; the re-run counts only once the blob is known to be
+  // the committed one, so every verdict and error is the one hashed in line gives
   const detail = await getJson(`/api/draws/${demoDraw().id}`);
   const root = detail.snapshots.enterprises.root;
-  const r = await verifyLoggedDraw(detail, tampering(root, lines => {
-    const leaf = JSON.parse(lines[3]);
-    leaf[0] = leaf[0].slice(0, 17) + (leaf[0][17] === '0' ? '1' : '0');
-    lines[3] = canonicalJson(leaf);
-    return lines;
-  }));
-  assert.equal(r.status, 'mismatch');
-  assert.deepEqual(r.differences.map(d => d.path), ['snapshots.enterprises.root']);
-  assert.notEqual(r.differences[0].expected, root);
-  assert.ok(!r.checks.some(c => c.id === 'recompute'), 'the draw is not judged on a snapshot that is not the committed one');
+  const leafEdit = (i, edit) => tampering(root, lines => lines.map((l, k) => (k === i ? edit(l) : l)));
+  const otherClass = l => { const x = JSON.parse(l); x[2] = x[2] === 'A' ? 'B' : 'A'; return canonicalJson(x); };
+  const cases = [
+    ['untouched', fetchBytes, detail],
+    // one firm moved to another credit class
+    ['a changed leaf', leafEdit(7, otherClass), detail],
+    // a USCC whose check character is wrong: the re-run itself fails
+    ['an invalid registry', leafEdit(3, l => { const x = JSON.parse(l); x[0] = x[0].slice(0, 17) + (x[0][17] === '0' ? '1' : '0'); return canonicalJson(x); }), detail],
+    // the same rows spelled otherwise (an escape, spaces): not the committed bytes
+    ['the same rows respelled', leafEdit(2, l => l.replace(/^\["(.)/, (m, c) => `[ "\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/","/g, '", "')), detail],
+    // a column of made-up text the draw does not read
+    ['an extra column', tampering(root, lines => lines.map(l => (l ? l.replace(/\]$/, ',"伪造"]') : l))),
+      { ...detail, snapshots: { ...detail.snapshots, enterprises: { ...detail.snapshots.enterprises, columns: [...detail.snapshots.enterprises.columns, '备注'] } } }],
+    // a changed leaf and a beacon that cannot be read: the snapshot is judged first
+    ['a changed leaf and a bad beacon', leafEdit(7, otherClass),
+      { ...detail, beacon: { ...detail.beacon, beacon: { ...detail.beacon.beacon, signature: 'not hex' } } }],
+  ];
+  const verdict = r => JSON.stringify({ status: r.status, differences: r.differences, checks: r.checks, summary: r.summary });
+  for (const [name, fetcher, d] of cases) {
+    workerFromForTests(null);
+    const inLine = await verifyLoggedDraw(d, fetcher).then(verdict, e => `throws ${e.message}`);
+    workerFromForTests(2);
+    const before = blobRootsAsideForTests();
+    const aside = await verifyLoggedDraw(d, fetcher).then(verdict, e => `throws ${e.message}`);
+    workerFromForTests(null);
+    assert.equal(blobRootsAsideForTests() - before, 1, `${name}: a Worker hashed the blob`);
+    assert.equal(aside, inLine, name);
+    if (name === 'untouched') assert.match(inLine, /"status":"verified"/);
+    else assert.match(inLine, /"status":"mismatch".*"path":"snapshots\.enterprises\.root"/, name);
+  }
 });
 
-test('the enterprise snapshot is judged by its rows: the same rows written otherwise still verify', async () => {
-  // The enterprise root of a drawn draw is the recomputation's, over the rows
-  // rebuilt from the download (web/verify/rebuild.js readSnapshot, deferRoot):
-  // JSON that spells the same rows differently (an escape, spaces) rebuilds
-  // the committed rows, so the draw is verified as the committed one...
+test('the verdict recomputes a full log\'s draw while its receipt downloads, and judges as if one came after the other', async () => {
+  // web/verdict.js: the recomputation starts before the receipt is read
   const detail = await getJson(`/api/draws/${demoDraw().id}`);
-  const root = detail.snapshots.enterprises.root;
-  const respelled = tampering(root, lines => lines.map((l, i) => (i === 2 ? l.replace(/^\["(.)/, (m, c) => `[ "\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/","/g, '", "') : l)));
-  const r = await verifyLoggedDraw(detail, respelled);
-  assert.equal(r.status, 'verified', JSON.stringify(r.differences));
-  const check = r.checks.find(c => c.id === 'snapshot' && c.registry === 'enterprises');
-  assert.equal(check.ok, true);
-  assert.equal(check.computedRoot, root);
-  assert.deepEqual(r.checks.map(c => c.id).slice(0, 4), ['snapshot', 'snapshot', 'snapshot', 'plan-digest']);
-  // ...while a row that differs is caught, even in an escaped line
-  const changed = tampering(root, lines => lines.map((l, i) => (i === 2 ? l.replace(/^(\["[^"]*",")/, '$1\\u4e59') : l))); // 乙 before the name
-  const bad = await verifyLoggedDraw(detail, changed);
+  const receipt = await (await fetch(new URL(detail.receipt_url, srv.url))).text();
+  const asked = [];
+  const io = (receiptText, bytes = fetchBytes) => ({
+    getBytes: bytes,
+    getText: async (url) => {
+      asked.push(url);
+      if (url === detail.receipt_url) return typeof receiptText === 'function' ? receiptText() : receiptText;
+      return (await fetch(new URL(url, srv.url))).text();
+    },
+    getJson: async () => { throw Object.assign(new Error('no witness endpoint'), { status: 404 }); },
+  });
+  const ok = await verifyDrawVerdict(detail, io(receipt));
+  assert.equal(ok.checks.find(c => c.id === 'recompute').state, 'ok');
+  assert.equal(ok.checks.find(c => c.id === 'inclusion').state, 'ok');
+  assert.equal(asked.filter(u => u === detail.receipt_url).length, 1, 'the receipt is fetched once');
+  // no receipt: its error, whatever the recomputation does meanwhile
+  await assert.rejects(verifyDrawVerdict(detail, io(() => Promise.reject(new Error('HTTP 503 receipt')))), /HTTP 503 receipt/);
+  // a receipt whose entry says "sealed" decides, even though the detail has a document
+  const lines = receipt.split('\n');
+  const entry = JSON.parse(Buffer.from(lines[1].slice(6), 'base64').toString('utf8'));
+  entry.body.sealed = { until: '2099-01-01' };
+  lines[1] = `extra ${Buffer.from(JSON.stringify(entry)).toString('base64')}`;
+  const sealed = await verifyDrawVerdict(detail, io(lines.join('\n')));
+  assert.deepEqual([sealed.checks[0].state, sealed.checks[0].sealed.until], ['na', '2099-01-01']);
+  // a tampered snapshot with a good receipt: the recomputation's mismatch
+  const bad = await verifyDrawVerdict(detail, io(receipt, tampering(detail.snapshots.conflicts.root, l => l.slice(1))));
   assert.equal(bad.status, 'mismatch');
-  assert.deepEqual(bad.differences.map(d => d.path), ['snapshots.enterprises.root']);
+  assert.equal(bad.checks.find(c => c.id === 'recompute').state, 'bad');
 });
 
 test('a dropped inspector or recusal leaf is a mismatch', async () => {

@@ -5,6 +5,7 @@
 // the header of web/verify.js for the API and the interpretation notes).
 
 import { fastHashing, hex, sha256, sha256Each, sha256Node, sha256Sync, utf8, utf8Encoder } from './sha256.js';
+import { forEachLine } from './gzip.js';
 
 /**
  * MTH over leaf byte strings (Uint8Array, or strings hashed as UTF-8).
@@ -120,6 +121,16 @@ export class MerkleStream {
     }
     return hex(h);
   }
+}
+
+/**
+ * The root (hex) of a snapshot blob (LOG-FORMAT.md "Snapshots": gzip, or
+ * already inflated, one leaf per line), read as a stream with MerkleStream.
+ */
+export async function blobRoot(raw) {
+  const tree = new MerkleStream();
+  await forEachLine(raw, line => tree.add(line));
+  return tree.root();
 }
 
 /**

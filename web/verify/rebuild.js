@@ -20,9 +20,11 @@
 
 import { FairdrawError } from './errors.js';
 import { gunzip as inflate, blobLines, forEachLine } from './gzip.js';
-import { merkleRoot, MerkleStream } from './merkle.js';
+import { blobRoot, merkleRoot, MerkleStream } from './merkle.js';
 import { fastHashing } from './sha256.js';
 import { computeDraw, compareDocuments } from './document.js';
+import { usesWorker } from './snapshots.js';
+import { runJob } from './worker.js';
 
 export const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 const INSPECTOR_HEADER = ['id', 'name', 'department', 'region', 'active', 'role', 'qualifications', 'cert_expires'];
@@ -71,15 +73,18 @@ export function csvLine(cells) {
 const CHUNK = 1 << 20;
 
 /**
- * A CSV file built a record at a time into 1 MiB chunks (a registry of 10^6
- * firms is never one string): records from cells (add) or copied as bytes
- * (copy: a leaf that already is its record, copiedRecord below).
+ * A CSV file built a record at a time (a registry of 10^6 firms is never one
+ * string): records from cells (add) or copied as bytes (copy: a leaf that
+ * already is its record, copiedRecord below). `sizeHint`: the bytes the file
+ * will about have; with it the file is written into one buffer of that size
+ * and bytes() hands it over without a copy (87 MB less at the peak for 10^6
+ * firms); past it, and without it, 1 MiB chunks joined at the end.
  */
 class CsvBytes {
-  constructor(header) {
+  constructor(header, sizeHint = 0) {
     this.chunks = [];
     this.size = 0;
-    this.buf = new Uint8Array(CHUNK);
+    this.buf = new Uint8Array(Math.max(CHUNK, sizeHint));
     this.len = 0;
     this.text(csvLine(header));
   }
@@ -105,6 +110,12 @@ class CsvBytes {
     this.buf[this.len++] = 0x0a;
   }
   bytes() {
+    if (!this.chunks.length) {
+      const whole = this.buf.subarray(0, this.len);
+      this.buf = new Uint8Array(0);
+      this.len = 0;
+      return whole;
+    }
     const parts = [...this.chunks, this.buf.subarray(0, this.len)];
     const out = new Uint8Array(this.size + this.len);
     let o = 0;
@@ -325,21 +336,51 @@ export function inputsFrom(csv, plan) {
 }
 
 /**
+ * About how many bytes `raw` inflates to: a gzip member's last four bytes
+ * (ISIZE, RFC 1952) — a hint for CsvBytes, not trusted: at most 1032 times
+ * the compressed size (deflate's limit) and 1 GiB.
+ */
+function inflatedSize(raw) {
+  const n = raw.length;
+  if (n < 18 || raw[0] !== 0x1f || raw[1] !== 0x8b) return n;
+  const isize = (raw[n - 4] | raw[n - 3] << 8 | raw[n - 2] << 16 | raw[n - 1] << 24) >>> 0;
+  return Math.min(isize, 1032 * n, 1 << 30);
+}
+
+// How many blob roots a Worker answered (tests: a failing Worker is replaced without a word).
+let asideAnswers = 0;
+export const blobRootsAsideForTests = () => asideAnswers;
+
+/**
+ * blobRoot(raw) on a second core (./blob-root-worker.js; here when no Worker
+ * can run, or it fails): {result: Promise<hex root>}.
+ */
+function blobRootAside(raw) {
+  const job = runJob(new URL('./blob-root-worker.js', import.meta.url), raw);
+  return {
+    result: job.next().then((m) => {
+      job.stop();
+      if (!m || typeof m.root !== 'string') return blobRoot(raw);
+      asideAnswers++;
+      return m.root;
+    }),
+  };
+}
+
+/**
  * One snapshot blob read as a stream (never the whole decompressed text):
  * its Merkle root and leaf count, and csv() — the registry's CSV file for
  * verify.js. A leaf that is not JSON (jsonError) or not of the registry's
  * shape (thrown by csv()) matters only once the root is known to be the
  * committed one: a snapshot that is not proves nothing.
  *
- * `deferRoot` (web/logged.js, for the enterprise snapshot of a drawn
- * draw): the leaves are not hashed here, root is null and blobRoot()
- * hashes them when asked. The recomputation hashes the leaves it rebuilds
- * from the CSV anyway (SPEC §5); when that root is the committed one, the
- * rows the draw was re-run on are the committed ones, and hashing the
- * blob's own bytes as well would only double the work. blobRoot() is for
- * the other case, to say which of the two differs.
+ * `rootAside` (web/logged.js, for the enterprise snapshot): when it is large
+ * enough for a Worker (./snapshots.js usesWorker), its leaves are hashed on
+ * a second core while this thread turns them into CSV and the caller
+ * re-runs the draw; root is then null and rootAside() resolves to it: the
+ * same root, found at the same time as the rest instead of before it.
  */
-export async function readSnapshot(registry, raw, columns, total, progress = () => {}, { deferRoot = false } = {}) {
+export async function readSnapshot(registry, raw, columns, total, progress = () => {}, { rootAside = false } = {}) {
   const form = LEAF_CSV[registry];
   if (!(await fastHashing())) {
     // this browser's WebCrypto disagrees with the synchronous SHA-256: the slow way, every leaf held
@@ -348,8 +389,9 @@ export async function readSnapshot(registry, raw, columns, total, progress = () 
     try { rows = leaves.map((l, i) => parseLeaf(l, i, registry)); } catch (e) { jsonError = e; }
     return { root: await merkleRoot(leaves), count: leaves.length, jsonError, csv: () => registryCsv(registry, rows, columns) };
   }
-  const tree = deferRoot ? null : new MerkleStream();
-  const csv = registry === 'enterprises' && columns === null ? null : new CsvBytes(form.header(columns));
+  const aside = rootAside && usesWorker(total) ? blobRootAside(raw) : null;
+  const tree = aside ? null : new MerkleStream();
+  const csv = registry === 'enterprises' && columns === null ? null : new CsvBytes(form.header(columns), inflatedSize(raw));
   const copyAs = registry === 'enterprises' && csv !== null ? columns.length : 0; // leaves copied as records when they can be
   let jsonError = null, shapeError = null, count = 0;
   progress('root', { registry, count: 0, total });
@@ -367,15 +409,10 @@ export async function readSnapshot(registry, raw, columns, total, progress = () 
   progress('root', { registry, count, total });
   return {
     root: tree ? await tree.root() : null,
+    rootAside: aside ? () => aside.result : null,
     count,
     jsonError,
     csv: () => { if (shapeError) throw shapeError; return csv.bytes(); },
-    blobRoot: async () => {
-      if (tree) return tree.root();
-      const again = new MerkleStream();
-      await forEachLine(raw, line => again.add(line));
-      return again.root();
-    },
   };
 }
 

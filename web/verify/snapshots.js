@@ -111,6 +111,9 @@ let shared = 0;
 export function workerFromForTests(n) { workerFrom = n === null ? WORKER_FROM : Math.max(2, n); }
 export const rootsSharedForTests = () => shared;
 
+/** Is a registry of n firms large enough for a Worker (here and in ./rebuild.js)? */
+export const usesWorker = n => n >= workerFrom;
+
 /**
  * The enterprise root (hex) of `ents` (./registry.js) with the values of
  * the extra columns `extras`, started: {result, cancel()}; null with
@@ -124,10 +127,10 @@ export const rootsSharedForTests = () => shared;
  */
 export function startEnterpriseRoot(ents, extras, { onlyInWorker = false } = {}) {
   const n = ents.count;
-  if (n < workerFrom && onlyInWorker) return null;
+  if (!usesWorker(n) && onlyInWorker) return null;
   const columns = leafColumns(ents, extras);
   const here = async () => hex(await treeRoot((await enterpriseLeafHashes(columns, n))[0], n));
-  if (n < workerFrom) return { result: here(), cancel: () => {} };
+  if (!usesWorker(n)) return { result: here(), cancel: () => {} };
   const job = runJob(new URL('./snapshot-worker.js', import.meta.url), columns);
   let cancelled = false;
   const result = (async () => {
