@@ -294,6 +294,12 @@ async fn the_page_is_served_and_nothing_outside_web_is() {
     for h in ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"] {
         assert!(r.headers.contains_key(h), "missing {h}");
     }
+    // cross-origin isolated, so the verifier's Workers share memory instead of copying it
+    for path in ["/", "/verify-worker.js", "/api/draws"] {
+        let r = call(&s, "GET", path, None, None).await;
+        assert_eq!(r.headers["cross-origin-opener-policy"], "same-origin", "{path}");
+        assert_eq!(r.headers["cross-origin-embedder-policy"], "require-corp", "{path}");
+    }
     let unknown = call(&s, "GET", "/api/nothing/here", None, None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(unknown.json()["error"].is_string(), "API errors are JSON");

@@ -149,6 +149,19 @@ pub fn app(state: AppState) -> Router {
             header::HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ))
+        // Cross-origin isolation: the page's Web Workers may then share the
+        // registry's columns (SharedArrayBuffer, web/verify/registry.js)
+        // instead of each holding a copy, 60 MB less for 10^6 firms. The
+        // page loads nothing from another origin (the CSP above), so these
+        // break nothing; the API stays readable from anywhere (CORS).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("cross-origin-embedder-policy"),
+            HeaderValue::from_static("require-corp"),
+        ))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("a handler panicked").into_response()))
         .layer(middleware::from_fn(super::error::json_errors))
