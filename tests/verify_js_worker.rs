@@ -9,5 +9,5 @@ use common::node_tests;
 
 #[test]
 fn the_enterprise_root_hashed_in_two_halves_is_the_root_of_every_leaf() {
-    node_tests("tests/verify-js/worker.test.mjs", 2);
+    node_tests("tests/verify-js/worker.test.mjs", 3);
 }

@@ -12,7 +12,9 @@
 // columns of typed arrays (verify/registry.js: no string or object per firm),
 // its leaves are written from those bytes into one reused buffer, tickets
 // compress the seed_hash block once, and the enterprise snapshot is hashed
-// on a second core (a Worker, verify/worker.js) while the draw goes on.
+// on a second core (a Worker, verify/worker.js) while the draw goes on; where
+// memory can be shared, the thread joins in once the draw is done, each
+// taking the next piece of work (verify/root-share.js).
 //
 // ── Library API (stable; used by the web page) ────────────────────────────────
 //

@@ -1,13 +1,16 @@
 // node --test tests/verify-js/worker.test.mjs — web/verify.js's second core
 // (web/verify/snapshots.js startEnterpriseRoot, web/verify/worker.js): from
-// 10^5 firms a Worker makes and hashes every enterprise leaf and the left
-// half-tree, and this thread the right one (SPEC §5, MTH's own split). No
-// other test reaches that path: here the size it starts from is lowered
-// (workerFromForTests), so that small registries of every tree shape take
-// it, and each root is checked three ways: against the path without a
-// Worker, against an RFC 6962 root computed here with node's crypto, and
-// that the Worker did the work (a failing Worker is replaced by the thread
-// without a word, which would make the first check pass on its own).
+// 10^5 firms a Worker shares the enterprise root (SPEC §5) with the thread
+// that started it — in shared memory, each taking the next chunk of leaves
+// or subtree when free (web/verify/root-share.js), or, where memory cannot
+// be shared, in two fixed halves along MTH's own split. No other test
+// reaches those paths: here the size they start from is lowered
+// (workerFromForTests) and the pieces made tiny (pieceSizesForTests), so
+// that small registries of every tree shape take them, and each root is
+// checked three ways: against the path without a Worker, against an RFC
+// 6962 root computed here with node's crypto, and that the Worker did the
+// work (a failing Worker is replaced by the thread without a word, which
+// would make the first check pass on its own).
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,12 +18,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { computeDraw } from '../../web/verify.js';
 import { workerFromForTests, rootsSharedForTests } from '../../web/verify/snapshots.js';
+import { pieceSizesForTests, rootUnits } from '../../web/verify/root-share.js';
 
 const INSPECTORS = fs.readFileSync(new URL('../vectors/basic/inspectors.csv', import.meta.url));
 const PLAN = 'name = "两半树"\n[ratios]\nA = "5%"\nB = "5%"\nC = "5%"\nD = "5%"\n';
 const WHERE_PLAN = `${PLAN}[scope.where]\n"列入名录" = "是"\n`;
 
-after(() => workerFromForTests(null));
+after(() => { workerFromForTests(null); pieceSizesForTests(null); });
 
 // GB 32100-2015: the check character of the first 17 (written here, not taken from web/verify)
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
@@ -58,9 +62,15 @@ function expectedRoot(rows, extra) {
   return mth(leaves).toString('hex');
 }
 
-async function draw(n, plan, workerFrom) {
+// the ways: no Worker; shared memory in tiny pieces, this thread helping or
+// not (then the Worker does every piece); two fixed halves
+const WAYS = { alone: [null, {}, {}], shared: [2, { share: true }, {}], worker: [2, { share: true }, { helps: false }], halves: [2, { share: false }, {}] };
+
+async function draw(n, plan, way) {
   const { bytes, rows } = registry(n);
-  workerFromForTests(workerFrom);
+  const [from, share, help] = WAYS[way];
+  workerFromForTests(from, share);
+  pieceSizesForTests({ chunk: 3, unit: 4, ...help });
   const before = rootsSharedForTests();
   const doc = await computeDraw({ enterprises: bytes, inspectors: INSPECTORS, plan, seed: `two halves ${n}` });
   return { doc, rows, workers: rootsSharedForTests() - before };
@@ -71,22 +81,37 @@ const SIZES = [2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 33, 100, 1023, 1024, 1025, 4099]
 
 test('the root hashed by a Worker and this thread is the root of every leaf, for every tree shape', async () => {
   for (const n of SIZES) {
-    const alone = await draw(n, PLAN, null);
-    const shared = await draw(n, PLAN, 2);
+    const alone = await draw(n, PLAN, 'alone');
     assert.equal(alone.workers, 0, `${n} firms: no Worker below the default size`);
-    assert.equal(shared.workers, 1, `${n} firms: the Worker made the root's halves`);
-    assert.equal(shared.doc.snapshots.enterprises.root, expectedRoot(shared.rows, false), `${n} firms`);
-    assert.deepEqual(shared.doc, alone.doc, `${n} firms: the same draw either way`);
+    assert.equal(alone.doc.snapshots.enterprises.root, expectedRoot(alone.rows, false), `${n} firms`);
+    for (const way of ['shared', 'worker', 'halves']) {
+      const got = await draw(n, PLAN, way);
+      assert.equal(got.workers, 1, `${n} firms, ${way}: the Worker took part`);
+      assert.deepEqual(got.doc, alone.doc, `${n} firms, ${way}: the same draw either way`);
+    }
   }
 });
 
-test('with filter columns the Worker hashes them too, and a draw without them hashes no extra column', async () => {
+test('with filter columns the Worker hashes them too', async () => {
   for (const n of [2, 6, 1000]) {
-    const alone = await draw(n, WHERE_PLAN, null);
-    const shared = await draw(n, WHERE_PLAN, 2);
-    assert.ok(shared.workers >= 1, `${n} firms: the Worker ran`);
-    assert.deepEqual(shared.doc.snapshots.enterprises.columns.slice(6), ['列入名录']);
-    assert.equal(shared.doc.snapshots.enterprises.root, expectedRoot(shared.rows, true), `${n} firms`);
-    assert.deepEqual(shared.doc, alone.doc, `${n} firms`);
+    const alone = await draw(n, WHERE_PLAN, 'alone');
+    assert.deepEqual(alone.doc.snapshots.enterprises.columns.slice(6), ['列入名录']);
+    assert.equal(alone.doc.snapshots.enterprises.root, expectedRoot(alone.rows, true), `${n} firms`);
+    for (const way of ['shared', 'worker', 'halves']) {
+      const got = await draw(n, WHERE_PLAN, way);
+      assert.ok(got.workers >= 1, `${n} firms, ${way}: the Worker took part`);
+      assert.deepEqual(got.doc, alone.doc, `${n} firms, ${way}`);
+    }
+  }
+});
+
+test('the pieces of shared work are MTH\'s own subtrees, in order, and cover every leaf once', () => {
+  for (const n of [1, 2, 3, 5, 8, 9, 100, 1025]) {
+    for (const unit of [1, 2, 4, 7, 64]) {
+      const units = rootUnits(n, unit);
+      assert.deepEqual(units.flat().filter((_, i) => i % 2 === 0), units.map((u, i) => (i ? units[i - 1][1] : 0)), `${n}/${unit}: contiguous`);
+      assert.equal(units[units.length - 1][1], n);
+      assert.ok(units.every(([lo, hi]) => hi - lo >= 1 && hi - lo <= unit), `${n}/${unit}: sizes`);
+    }
   }
 });

@@ -87,6 +87,7 @@ async function finishDraw(prepared, seed) {
 
     // §8: assignment
     assignments = await assign(targets, insps, confs, plan, meta, seed);
+    await snapshotJob.help(); // this thread, free now, takes its share of the enterprise root
     snaps = await snapshotJob.result;
   } catch (e) {
     abandon(prepared);

@@ -38,6 +38,13 @@ export async function merkleRoot(leaves) {
   return hex(await treeRoot(level, n));
 }
 
+/** MTH's split of n >= 2 leaves: the largest power of two below n. */
+export function splitPoint(n) {
+  let k = 1;
+  while (2 * k < n) k *= 2;
+  return k;
+}
+
 /**
  * The root (32 bytes) of the tree over `n` leaf hashes (level[32i..32i+32)
  * for leaf i), level by level; `level` is overwritten. Each node is

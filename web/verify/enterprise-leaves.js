@@ -1,0 +1,139 @@
+// web/verify/enterprise-leaves.js — SPEC §5: the enterprise snapshot's
+// leaves, made from the registry's columns (./registry.js) into one reused
+// buffer, and their hashes in USCC order. Used by ./snapshots.js and
+// ./root-share.js, in this thread or a Worker.
+// Part of the independent verifier web/verify.js (written from audit/SPEC.md; see
+// the header of web/verify.js for the API and the interpretation notes).
+
+import { usccOrder } from './order.js';
+import { fastHashing, sha256Each, sha256Sync, utf8, utf8Encoder } from './sha256.js';
+import { textOf } from './csv.js';
+import { STATUS_VALUES } from './tables.js';
+import { CLASSES } from './plan.js';
+import { jsonString } from './canonical-json.js';
+
+/**
+ * §5 the enterprise leaf of firm f (its number in the registry) from the
+ * columns of ./snapshots.js leafColumns(): {w, leaf(f) -> its length}; the
+ * leaf is w.buf[0..length), 0x00 first (the RFC 6962 leaf prefix), valid
+ * until the next call: UTF-8(canonicalJson([uscc, name, credit_class,
+ * region, industry, status, extras...])).
+ */
+export function leafMaker(columns) {
+  const { codes, names, nameEnd, cls, region, industry, status, extras } = columns;
+  // the few distinct classes, regions, industries and statuses, each encoded once, after their comma
+  const json = texts => texts.map(x => utf8(',' + jsonString(x)));
+  const classJson = json(CLASSES), regionJson = json(columns.regions), industryJson = json(columns.industries), statusJson = json(STATUS_VALUES);
+  const w = new LeafBytes();
+  const leaf = (f) => {
+    w.start();
+    w.quoted(codes, 18 * f, 18 * f + 18);
+    w.quoted(names, f ? nameEnd[f - 1] : 0, nameEnd[f]);
+    w.encoded(classJson[cls[f]]);
+    w.encoded(regionJson[region[f]]);
+    w.encoded(industryJson[industry[f]]);
+    w.encoded(statusJson[status[f]]);
+    for (const values of extras) w.string(values[f]);
+    return w.end();
+  };
+  return { w, leaf };
+}
+
+/**
+ * §5 the enterprise leaf hashes from leafColumns(), in USCC order (32 bytes
+ * each): leaf = UTF-8(canonicalJson([uscc, name, credit_class, region,
+ * industry, status, extras...])), as two arrays: the first `split`, and the
+ * rest. The leaves are made in registry (file) order — the order their
+ * bytes lie in memory — and each hash is put at the leaf's place in USCC
+ * order.
+ */
+export async function enterpriseLeafHashes(columns, split) {
+  const { count: n, codes } = columns;
+  const { order } = usccOrder(codes, n);
+  const place = new Uint32Array(n); // firm f is leaf place[f]
+  for (let j = 0; j < n; j++) place[order[j]] = j;
+  const { w, leaf } = leafMaker(columns);
+  const first = new Uint8Array(32 * split), rest = new Uint8Array(32 * (n - split));
+  if (await fastHashing()) {
+    for (let f = 0; f < n; f++) {
+      const p = place[f], len = leaf(f);
+      if (p < split) sha256Sync(w.buf, first, 32 * p, len);
+      else sha256Sync(w.buf, rest, 32 * (p - split), len);
+    }
+  } else {
+    await sha256Each(n, f => w.buf.slice(0, leaf(f)), (f, h) => {
+      const p = place[f];
+      if (p < split) first.set(h, 32 * p); else rest.set(h, 32 * (p - split));
+    });
+  }
+  return [first, rest];
+}
+
+/**
+ * 0x00 || UTF-8 of the canonical JSON (§4) of an array of strings, written
+ * value by value into one reused buffer: 10^6 enterprise leaves are hashed
+ * without building a string for each. Values come as UTF-8 bytes
+ * (quoted()), already encoded with the comma before them (encoded(): the
+ * few distinct classes, regions, industries and statuses), or as text
+ * (string()).
+ */
+class LeafBytes {
+  constructor() {
+    this.buf = new Uint8Array(1024);
+    this.len = 0;
+  }
+
+  start() {
+    this.buf[0] = 0x00;
+    this.buf[1] = 0x5b; // [
+    this.len = 2;
+  }
+
+  /** Closes the array; the leaf is buf[0..len) (its length returned), valid until the next start(). */
+  end() {
+    this.room(1);
+    this.buf[this.len++] = 0x5d; // ]
+    return this.len;
+  }
+
+  /** Room for n more bytes. */
+  room(n) {
+    if (this.len + n <= this.buf.length) return;
+    const b = new Uint8Array(2 * (this.len + n));
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
+  }
+
+  /** The string whose UTF-8 is src[from..to) (valid UTF-8): copied between quotes when it needs no escape. */
+  quoted(src, from, to) {
+    const at = this.len;
+    this.room(to - from + 3);
+    const buf = this.buf;
+    let o = at;
+    if (o > 2) buf[o++] = 0x2c; // ,
+    buf[o++] = 0x22;
+    for (let k = from; k < to; k++) {
+      const c = src[k];
+      if (c < 0x20 || c === 0x22 || c === 0x5c) { this.string(textOf(src, from, to)); return; }
+      buf[o++] = c;
+    }
+    buf[o++] = 0x22;
+    this.len = o;
+  }
+
+  /** A value already encoded: `,"…"` (copied by a loop: a call to set() costs more for a few bytes). */
+  encoded(b) {
+    this.room(b.length);
+    const buf = this.buf;
+    let o = this.len;
+    for (let k = 0; k < b.length; k++) buf[o++] = b[k];
+    this.len = o;
+  }
+
+  /** The string s, as JSON with the escapes §4 needs. */
+  string(s) {
+    this.room(6 * s.length + 3); // a control character would be written as \u00xx
+    if (this.len > 2) this.buf[this.len++] = 0x2c;
+    this.len += utf8Encoder.encodeInto(jsonString(s), this.buf.subarray(this.len)).written;
+  }
+}
