@@ -60,10 +60,11 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
     receiptText.catch(() => stop.abort()); // no receipt, no verdict: the recomputation is no longer wanted
     return receiptText;
   };
-  // (the receipt is fetched once the Worker has the detail and reports progress:
-  // decoding 18 MB of text here before would hold up handing it the detail)
+  // (the receipt is fetched once the Worker has downloaded the snapshots and
+  // recomputes: two downloads at once slow the snapshots', and decoding 18 MB
+  // of text here before would hold up handing the Worker the detail)
   const early = !(detail.commitment && detail.commitment.blinded) && detail.draw && !detail.sealed
-    ? recomputeLoggedDraw(detail, io.getBytes, { onProgress: (stage, info) => { fetchReceipt(); if (onProgress) onProgress(stage, info); }, signal: stop.signal })
+    ? recomputeLoggedDraw(detail, io.getBytes, { onProgress: (stage, info) => { if (stage === 'recompute') fetchReceipt(); if (onProgress) onProgress(stage, info); }, signal: stop.signal })
     : null;
   try {
     // both settled, then judged in the order of a recomputation started after the receipt
