@@ -19,14 +19,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { makeLog } from './make-log.mjs';
 import { startServer } from './server.mjs';
-import { verifyLoggedDraw, leavesOf, planToToml, csvLine } from '../../web/logged.js';
+import { verifyLoggedDraw, leavesOf, planToToml, csvLine, sameLinesForTests, linesTrustedForTests } from '../../web/logged.js';
 import { computeDraw, canonicalJson } from '../../web/verify.js';
 import { verifyInclusion } from '../../web/proof.js';
 import { recomputeLoggedDraw } from '../../web/recompute.js';
 import { verifyDrawVerdict } from '../../web/verdict.js';
 import { forEachLine } from '../../web/verify/gzip.js';
-import { copiedRecord, blobRootsAsideForTests } from '../../web/verify/rebuild.js';
-import { workerFromForTests } from '../../web/verify/snapshots.js';
+import { copiedRecord } from '../../web/verify/rebuild.js';
 import { MerkleStream, merkleRoot } from '../../web/verify/merkle.js';
 import { sha256Prefix, sha256Sync, sha256SyncAfter } from '../../web/verify/sha256.js';
 import crypto from 'node:crypto';
@@ -88,8 +87,11 @@ test('every logged draw verifies from the API alone', async () => {
   for (const s of draws) {
     const detail = await getJson(`/api/draws/${s.id}`);
     const stages = [];
+    const trusted = linesTrustedForTests();
     const r = await verifyLoggedDraw(detail, fetchBytes, { onProgress: st => stages.push(st) });
     assert.equal(r.status, 'verified', `${s.plan_name}: ${r.summary}\n${JSON.stringify(r.differences.slice(0, 5))}`);
+    // a drawn draw's enterprise snapshot, lines and leaves alike, is not hashed twice (extra columns too)
+    assert.equal(linesTrustedForTests() - trusted, s.outcome === 'infeasible' ? 0 : 1, `${s.plan_name}: hashed once`);
     assert.deepEqual(r.differences, []);
     assert.equal(r.infeasible, s.outcome === 'infeasible');
     assert.ok(r.checks.every(c => c.ok), JSON.stringify(r.checks));
@@ -119,11 +121,11 @@ test('a tampered enterprise leaf (re-gzipped) is a mismatch naming the root', as
   assert.ok(r.checks.some(c => c.id === 'snapshot' && c.registry === 'enterprises' && !c.ok && c.root === root));
 });
 
-test('a large enterprise snapshot hashed on a second core while the draw is re-run gets the verdicts it gets in line', async () => {
-  // web/verify/rebuild.js readSnapshot rootAside: from 10^5 firms (lowered
-  // here) the blob's own leaves are hashed by a Worker while the draw is
-  // re-run from them; the re-run counts only once the blob is known to be
-  // the committed one, so every verdict and error is the one hashed in line gives
+test('an enterprise snapshot whose lines are the leaves the recomputation hashed is not hashed again, and every verdict is the one hashing gives', async () => {
+  // web/logged.js: a drawn draw's enterprise snapshot is hashed only when the
+  // recomputation's leaves are not its lines byte for byte (computeDraw's
+  // sameLeaves); the re-run counts only once the snapshot is known to be the
+  // committed one, so every verdict and error must be the one hashing first gives
   const detail = await getJson(`/api/draws/${demoDraw().id}`);
   const root = detail.snapshots.enterprises.root;
   const leafEdit = (i, edit) => tampering(root, lines => lines.map((l, k) => (k === i ? edit(l) : l)));
@@ -139,22 +141,30 @@ test('a large enterprise snapshot hashed on a second core while the draw is re-r
     // a column of made-up text the draw does not read
     ['an extra column', tampering(root, lines => lines.map(l => (l ? l.replace(/\]$/, ',"伪造"]') : l))),
       { ...detail, snapshots: { ...detail.snapshots, enterprises: { ...detail.snapshots.enterprises, columns: [...detail.snapshots.enterprises.columns, '备注'] } } }],
+    // the same length, read back the same by a lenient reader: a lower-case class, a lower-case USCC
+    ['a lower-case class', leafEdit(5, l => { const x = JSON.parse(l); x[2] = x[2].toLowerCase(); return canonicalJson(x); }), detail],
+    ['a lower-case USCC', tampering(root, (lines) => {
+      const k = lines.findIndex(l => /^\["[0-9]*[A-Z]/.test(l)); // the first USCC with a letter
+      const x = JSON.parse(lines[k]);
+      x[0] = x[0].toLowerCase();
+      lines[k] = canonicalJson(x);
+      return lines;
+    }), detail],
     // a changed leaf and a beacon that cannot be read: the snapshot is judged first
     ['a changed leaf and a bad beacon', leafEdit(7, otherClass),
       { ...detail, beacon: { ...detail.beacon, beacon: { ...detail.beacon.beacon, signature: 'not hex' } } }],
   ];
   const verdict = r => JSON.stringify({ status: r.status, differences: r.differences, checks: r.checks, summary: r.summary });
   for (const [name, fetcher, d] of cases) {
-    workerFromForTests(null);
-    const inLine = await verifyLoggedDraw(d, fetcher).then(verdict, e => `throws ${e.message}`);
-    workerFromForTests(2);
-    const before = blobRootsAsideForTests();
-    const aside = await verifyLoggedDraw(d, fetcher).then(verdict, e => `throws ${e.message}`);
-    workerFromForTests(null);
-    assert.equal(blobRootsAsideForTests() - before, 1, `${name}: a Worker hashed the blob`);
-    assert.equal(aside, inLine, name);
-    if (name === 'untouched') assert.match(inLine, /"status":"verified"/);
-    else assert.match(inLine, /"status":"mismatch".*"path":"snapshots\.enterprises\.root"/, name);
+    sameLinesForTests(false);
+    const hashed = await verifyLoggedDraw(d, fetcher).then(verdict, e => `throws ${e.message}`);
+    sameLinesForTests(true);
+    const before = linesTrustedForTests();
+    const got = await verifyLoggedDraw(d, fetcher).then(verdict, e => `throws ${e.message}`);
+    assert.equal(linesTrustedForTests() - before, name === 'untouched' ? 1 : 0, `${name}: hashed again or not`);
+    assert.equal(got, hashed, name);
+    if (name === 'untouched') assert.match(hashed, /"status":"verified"/);
+    else assert.match(hashed, /"status":"mismatch".*"path":"snapshots\.enterprises\.root"/, name);
   }
 });
 

@@ -10,7 +10,7 @@ import { readConflicts, readInspectors } from './tables.js';
 import { readEnterprises } from './registry.js';
 import { SPEC_ALGORITHM, readPlan } from './plan.js';
 import { canonicalJson, isPlainObject } from './canonical-json.js';
-import { resolveWhere, startEnterpriseRoot, startSnapshots } from './snapshots.js';
+import { enterpriseLeavesAre, resolveWhere, startEnterpriseRoot, startSnapshots } from './snapshots.js';
 import { seedHash } from './tickets.js';
 import { drawSelection } from './regions.js';
 import { assign } from './assignment.js';
@@ -68,7 +68,7 @@ async function prepareDraw(inputs) {
     // §5: snapshots
     const { extraCols, tests, extraValues } = resolveWhere(plan, ents);
     const snapshotJob = startSnapshots(ents, insps, confs, extraCols, extraValues, early);
-    return { ents, insps, confs, plan, meta, planDigest, tests, snapshotJob };
+    return { ents, insps, confs, plan, meta, planDigest, tests, snapshotJob, extraCols, extraValues, sameLeaves: inputs.sameLeaves || null };
   } catch (e) {
     if (early) early.cancel();
     throw e;
@@ -89,6 +89,9 @@ async function finishDraw(prepared, seed) {
     assignments = await assign(targets, insps, confs, plan, meta, seed);
     await snapshotJob.help(); // this thread, free now, takes its share of the enterprise root
     snaps = await snapshotJob.result;
+    // web/logged.js: are the leaves just hashed the lines of the snapshot the registry was rebuilt from?
+    const same = prepared.sameLeaves;
+    if (same) same.equal = enterpriseLeavesAre(ents, prepared.extraCols, prepared.extraValues, same.csv);
   } catch (e) {
     abandon(prepared);
     throw e;

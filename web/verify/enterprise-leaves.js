@@ -137,3 +137,37 @@ class LeafBytes {
     this.len += utf8Encoder.encodeInto(jsonString(s), this.buf.subarray(this.len)).written;
   }
 }
+
+/**
+ * Are the enterprise leaves of `columns`, in registry order, the records of
+ * `csv` after its header line, each one between "[" and "]" — and is the
+ * registry in USCC order, so that leaf f is the tree's leaf f? Used by
+ * web/logged.js: a snapshot whose every line was copied as its CSV record
+ * (./rebuild.js copiedRecord) is then, line for line, the leaves the
+ * recomputation hashed, and has its root without being hashed again.
+ * That rests on three facts, kept where they live: a leaf holds no raw LF
+ * (LeafBytes copies only bytes >= 0x20 and escapes the rest, §4), so the
+ * records line up with the leaves only if each record is its leaf; the
+ * CSV reader (./csv.js) never writes into the bytes it reads, so `csv` is
+ * still the snapshot's lines; and `columns` are the ones the root was
+ * hashed from (./snapshots.js enterpriseLeavesAre, leafColumns).
+ */
+export function leavesAreRecords(columns, csv) {
+  const { count: n, codes } = columns;
+  for (let f = 1; f < n; f++) { // strictly ascending USCCs: the USCC order is the registry's
+    let k = 0;
+    while (k < 18 && codes[18 * f - 18 + k] === codes[18 * f + k]) k++;
+    if (k === 18 || codes[18 * f - 18 + k] > codes[18 * f + k]) return false;
+  }
+  let pos = csv.indexOf(0x0a) + 1; // after the header
+  if (pos === 0) return false;
+  const { w, leaf } = leafMaker(columns);
+  for (let f = 0; f < n; f++) {
+    const len = leaf(f); // 0x00 [ … ]
+    const body = len - 3, b = w.buf;
+    if (pos + body >= csv.length || csv[pos + body] !== 0x0a) return false;
+    for (let k = 0; k < body; k++) if (b[2 + k] !== csv[pos + k]) return false;
+    pos += body + 1;
+  }
+  return pos === csv.length;
+}

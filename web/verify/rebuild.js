@@ -23,8 +23,6 @@ import { gunzip as inflate, blobLines, forEachLine } from './gzip.js';
 import { blobRoot, merkleRoot, MerkleStream } from './merkle.js';
 import { fastHashing } from './sha256.js';
 import { computeDraw, compareDocuments } from './document.js';
-import { usesWorker } from './snapshots.js';
-import { runJob } from './worker.js';
 
 export const REGISTRIES = ['enterprises', 'inspectors', 'conflicts'];
 const INSPECTOR_HEADER = ['id', 'name', 'department', 'region', 'active', 'role', 'qualifications', 'cert_expires'];
@@ -347,26 +345,6 @@ function inflatedSize(raw) {
   return Math.min(isize, 1032 * n, 1 << 30);
 }
 
-// How many blob roots a Worker answered (tests: a failing Worker is replaced without a word).
-let asideAnswers = 0;
-export const blobRootsAsideForTests = () => asideAnswers;
-
-/**
- * blobRoot(raw) on a second core (./blob-root-worker.js; here when no Worker
- * can run, or it fails): {result: Promise<hex root>}.
- */
-function blobRootAside(raw) {
-  const job = runJob(new URL('./blob-root-worker.js', import.meta.url), raw);
-  return {
-    result: job.next().then((m) => {
-      job.stop();
-      if (!m || typeof m.root !== 'string') return blobRoot(raw);
-      asideAnswers++;
-      return m.root;
-    }),
-  };
-}
-
 /**
  * One snapshot blob read as a stream (never the whole decompressed text):
  * its Merkle root and leaf count, and csv() — the registry's CSV file for
@@ -374,13 +352,14 @@ function blobRootAside(raw) {
  * shape (thrown by csv()) matters only once the root is known to be the
  * committed one: a snapshot that is not proves nothing.
  *
- * `rootAside` (web/logged.js, for the enterprise snapshot): when it is large
- * enough for a Worker (./snapshots.js usesWorker), its leaves are hashed on
- * a second core while this thread turns them into CSV and the caller
- * re-runs the draw; root is then null and rootAside() resolves to it: the
- * same root, found at the same time as the rest instead of before it.
+ * `rootLater` (web/logged.js, for the enterprise snapshot of a drawn draw):
+ * the leaves are not hashed while they are read; root is then null, and
+ * `copied` says whether every leaf was copied as its CSV record
+ * (copiedRecord). The recomputation then tells whether the leaves it hashed
+ * are these lines byte for byte (computeDraw's `sameLeaves`); if not,
+ * blobRoot() hashes them.
  */
-export async function readSnapshot(registry, raw, columns, total, progress = () => {}, { rootAside = false } = {}) {
+export async function readSnapshot(registry, raw, columns, total, progress = () => {}, { rootLater = false } = {}) {
   const form = LEAF_CSV[registry];
   if (!(await fastHashing())) {
     // this browser's WebCrypto disagrees with the synchronous SHA-256: the slow way, every leaf held
@@ -389,18 +368,17 @@ export async function readSnapshot(registry, raw, columns, total, progress = () 
     try { rows = leaves.map((l, i) => parseLeaf(l, i, registry)); } catch (e) { jsonError = e; }
     return { root: await merkleRoot(leaves), count: leaves.length, jsonError, csv: () => registryCsv(registry, rows, columns) };
   }
-  const aside = rootAside && usesWorker(total) ? blobRootAside(raw) : null;
-  const tree = aside ? null : new MerkleStream();
+  const tree = rootLater ? null : new MerkleStream();
   const csv = registry === 'enterprises' && columns === null ? null : new CsvBytes(form.header(columns), inflatedSize(raw));
   const copyAs = registry === 'enterprises' && csv !== null ? columns.length : 0; // leaves copied as records when they can be
-  let jsonError = null, shapeError = null, count = 0;
+  let jsonError = null, shapeError = null, count = 0, copied = 0;
   progress('root', { registry, count: 0, total });
   await forEachLine(raw, (line) => {
     const i = count++;
     if (tree) tree.add(line);
     if (i % 16384 === 16383) progress('root', { registry, count: i + 1, total });
     if (jsonError) return;
-    if (copyAs && !shapeError && copiedRecord(line, copyAs, csv)) return;
+    if (copyAs && !shapeError && copiedRecord(line, copyAs, csv)) { copied++; return; }
     let row;
     try { row = parseLeaf(line, i, registry); } catch (e) { jsonError = e; return; }
     if (shapeError || csv === null) return;
@@ -409,7 +387,8 @@ export async function readSnapshot(registry, raw, columns, total, progress = () 
   progress('root', { registry, count, total });
   return {
     root: tree ? await tree.root() : null,
-    rootAside: aside ? () => aside.result : null,
+    blobRoot: () => blobRoot(raw),
+    copied: copied === count,
     count,
     jsonError,
     csv: () => { if (shapeError) throw shapeError; return csv.bytes(); },

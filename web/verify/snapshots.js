@@ -10,7 +10,7 @@ import { ENTERPRISE_FIELDS, headerMatches, parseDate } from './tables.js';
 import { inRange, normalizeValue, rangeKind } from './ranges.js';
 import { canonicalJson } from './canonical-json.js';
 import { merkleRoot, splitPoint, treeRoot } from './merkle.js';
-import { enterpriseLeafHashes } from './enterprise-leaves.js';
+import { enterpriseLeafHashes, leavesAreRecords } from './enterprise-leaves.js';
 import { runJob } from './worker.js';
 import { canShare, startSharedRoot } from './root-share.js';
 
@@ -168,6 +168,15 @@ export async function shareEnterpriseRoot(columns, post) {
   const [left, right] = await enterpriseLeafHashes(columns, k);
   post({ hashes: right }, [right.buffer]);
   return { root: await treeRoot(left, k) };
+}
+
+/**
+ * Are the enterprise leaves of `ents` with the extra columns `extraCols`
+ * the records of `csv`, line for line (./enterprise-leaves.js
+ * leavesAreRecords)?
+ */
+export function enterpriseLeavesAre(ents, extraCols, extraValues, csv) {
+  return leavesAreRecords(leafColumns(ents, extraCols.map(c => extraValues.get(c))), csv);
 }
 
 /**
