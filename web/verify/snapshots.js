@@ -116,7 +116,7 @@ export function workerFromForTests(n, { share = true } = {}) {
 let sharing = true; // (tests: false to take the split in two halves where memory could be shared)
 export const rootsSharedForTests = () => shared;
 
-/** Is a registry of n firms large enough for a Worker (here and in ./rebuild.js)? */
+/** Is a registry of n firms large enough for a Worker? */
 export const usesWorker = n => n >= workerFrom;
 const nothing = () => Promise.resolve();
 
