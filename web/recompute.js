@@ -36,11 +36,6 @@ export async function recomputeLoggedDraw(detail, fetchBytes, { onProgress, open
 }
 
 /**
- * Resolves to {result} from the worker, or {reason} when the worker could not
- * start (no module workers: it fails before saying 'ready'); rejects with
- * the verification's own error.
- */
-/**
  * What web/logged.js reads of the draw detail: the rest (the teams, 15 MB of
  * JSON for a draw of 44,000 targets, rebuilt from the document for the page)
  * is not copied into the Worker.
@@ -52,6 +47,11 @@ function needed(detail) {
 
 const aborted = () => new DOMException('the recomputation is no longer wanted', 'AbortError');
 
+/**
+ * Resolves to {result} from the worker, or {reason} when the worker could not
+ * start (no module workers: it fails before saying 'ready'); rejects with
+ * the verification's own error, or an AbortError once `signal` is aborted.
+ */
 function inWorker(detail, openings, onProgress, signal) {
   return new Promise((resolve, reject) => {
     if (signal && signal.aborted) { reject(aborted()); return; }
