@@ -42,6 +42,7 @@
 import { canonicalJson, FairdrawError } from './verify.js';
 import { verifiedSummary } from './verify/document.js';
 import { checkBlindedSnapshot, publicDocumentChecks } from './verify/protected.js';
+import { warmEnterpriseRoot } from './verify/snapshots.js';
 import { REGISTRIES, gunzip, leavesOf, inputsFrom, readSnapshot, rerun } from './verify/rebuild.js';
 
 export { REGISTRIES, leavesOf, rebuildInputs, planToToml, csvLine } from './verify/rebuild.js';
@@ -172,6 +173,7 @@ export async function verifyLoggedDraw(detail, fetchBytes, { onProgress, opening
   // 1. Snapshots: download, inflate, root and count; the API's roots must be the committed ones.
   // The leaf columns: published with the snapshot (and in the draw document).
   const columns = (published.enterprises && published.enterprises.columns) || (detail.draw && detail.draw.snapshots.enterprises.columns) || null;
+  if (published.enterprises) warmEnterpriseRoot(published.enterprises.count);
   const read = {};
   for (const reg of REGISTRIES) {
     const snap = need(published[reg], `snapshots.${reg}`);

@@ -87,11 +87,12 @@ async function finishDraw(prepared, seed) {
 
     // §8: assignment
     assignments = await assign(targets, insps, confs, plan, meta, seed);
-    await snapshotJob.help(); // this thread, free now, takes its share of the enterprise root
-    snaps = await snapshotJob.result;
-    // web/logged.js: are the leaves just hashed the lines of the snapshot the registry was rebuilt from?
+    // web/logged.js: are the leaves being hashed the lines of the snapshot the
+    // registry was rebuilt from? (asked while the Worker still hashes)
     const same = prepared.sameLeaves;
     if (same) same.equal = enterpriseLeavesAre(ents, prepared.extraCols, prepared.extraValues, same.csv);
+    await snapshotJob.help(); // this thread, free now, takes its share of the enterprise root
+    snaps = await snapshotJob.result;
   } catch (e) {
     abandon(prepared);
     throw e;

@@ -11,7 +11,7 @@ import { inRange, normalizeValue, rangeKind } from './ranges.js';
 import { canonicalJson } from './canonical-json.js';
 import { merkleRoot, splitPoint, treeRoot } from './merkle.js';
 import { enterpriseLeafHashes, leavesAreRecords } from './enterprise-leaves.js';
-import { runJob } from './worker.js';
+import { runJob, warmJob } from './worker.js';
 import { canShare, startSharedRoot } from './root-share.js';
 
 const BASE_ENTERPRISE_COLUMNS = ['uscc', 'name', 'credit_class', 'region', 'industry', 'status'];
@@ -118,6 +118,11 @@ export const rootsSharedForTests = () => shared;
 
 /** Is a registry of n firms large enough for a Worker? */
 export const usesWorker = n => n >= workerFrom;
+
+/** A registry of n firms is coming (web/logged.js, before its download): its Worker, if it gets one, starts now (./worker.js warmJob). */
+export function warmEnterpriseRoot(n) {
+  if (usesWorker(n)) warmJob(new URL('./snapshot-worker.js', import.meta.url));
+}
 const nothing = () => Promise.resolve();
 
 /**

@@ -23,8 +23,7 @@ export function runJob(url, data) {
   const deliver = (m) => { if (ended) return; if (waiting.length) waiting.shift()(m); else queue.push(m); };
   const end = () => { ended = true; terminate(); while (waiting.length) waiting.shift()(null); };
   (async () => {
-    const isNode = typeof process === 'object' && !!process?.versions?.node && typeof globalThis.WorkerGlobalScope === 'undefined';
-    if (isNode) {
+    if (isNode()) {
       const { Worker } = await import('node:worker_threads');
       const w = new Worker(url);
       terminate = () => w.terminate();
@@ -34,8 +33,11 @@ export function runJob(url, data) {
       w.postMessage(data);
     } else {
       if (typeof Worker !== 'function') { end(); return; }
-      const w = new Worker(url, { type: 'module' });
+      const early = warm.get(String(url));
+      warm.delete(String(url));
+      const w = early ? early.worker : new Worker(url, { type: 'module' });
       terminate = () => w.terminate();
+      if (early && early.failed) { end(); return; }
       w.onmessage = ({ data: m }) => deliver(m);
       w.onerror = (e) => { if (e && e.preventDefault) e.preventDefault(); end(); };
       w.postMessage(data);
@@ -46,6 +48,27 @@ export function runJob(url, data) {
     next: () => (queue.length ? Promise.resolve(queue.shift()) : ended ? Promise.resolve(null) : new Promise(r => waiting.push(r))),
     stop: end,
   };
+}
+
+const isNode = () => typeof process === 'object' && !!process?.versions?.node && typeof globalThis.WorkerGlobalScope === 'undefined';
+
+// Workers started ahead by warmJob, by URL: {worker, failed}.
+const warm = new Map();
+
+/**
+ * Starts the module Worker `url` now, for the next runJob(url). In a
+ * browser a Worker started from a thread that is busy (a Worker drawing
+ * 10^6 firms, say) does not load until that thread waits for something:
+ * started while the snapshots download, it is ready when the draw wants it.
+ * (node starts its threads at once: nothing to do there.)
+ */
+export function warmJob(url) {
+  if (isNode() || typeof Worker !== 'function' || warm.has(String(url))) return;
+  try {
+    const entry = { worker: new Worker(url, { type: 'module' }), failed: false };
+    entry.worker.onerror = (e) => { if (e && e.preventDefault) e.preventDefault(); entry.failed = true; };
+    warm.set(String(url), entry);
+  } catch { /* runJob starts its own */ }
 }
 
 /**
