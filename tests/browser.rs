@@ -144,6 +144,13 @@ fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
             .starts_with("⚠ Partly verified: This list was fixed by a public random number"),
         "{clicked}"
     );
+    // The second-core paths a registry of 10^5 firms takes (the snapshot
+    // Worker started early, the root in shared memory on a cross-origin
+    // isolated page, the snapshot not hashed twice), here from 2 firms.
+    let shared = e2e(&[&server.url, id, "--expect", "partial", "--worker-from", "2"]);
+    assert_eq!(verdict(&shared), expected, "{shared}");
+    assert!(shared["workers"]["sharedRoots"].as_u64().unwrap_or(0) >= 1, "the root was shared: {shared}");
+    assert_eq!(shared["workers"]["linesTrusted"], 1, "the snapshot was hashed once: {shared}");
 
     // Replace one leaf of the published enterprise snapshot on disk.
     let snaps = log.join("snapshots");
@@ -165,6 +172,8 @@ fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
     let bad = node(&["tests/browser/e2e.mjs", &server.url, id, "--expect", "mismatch"]);
     assert_eq!(bad.code, 0, "{}\n{}", bad.stdout, bad.stderr);
     assert!(bad.stdout.contains("mismatch"), "{}", bad.stdout);
+    let bad = e2e(&[&server.url, id, "--expect", "mismatch", "--worker-from", "2"]);
+    assert_eq!(bad["workers"]["linesTrusted"], 0, "a changed snapshot is hashed: {bad}");
 }
 
 /// One bit of the drand signature flipped in the draw detail the page loads:

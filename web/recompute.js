@@ -45,6 +45,19 @@ function needed(detail) {
   return { id, summary, commitment, beacon, draw, snapshots };
 }
 
+/**
+ * Tests (tests/browser/e2e.mjs --worker-from): localStorage
+ * `fairdraw.test.workerFrom`, the registry size from which the verifier takes
+ * its second-core paths (web/verify/snapshots.js workerFromForTests), so that
+ * a small log reaches them in a browser; null when unset.
+ */
+function workerFromForTests() {
+  try {
+    const n = Number(globalThis.localStorage && globalThis.localStorage.getItem('fairdraw.test.workerFrom'));
+    return Number.isSafeInteger(n) && n >= 2 ? n : null;
+  } catch { return null; }
+}
+
 const aborted = () => new DOMException('the recomputation is no longer wanted', 'AbortError');
 
 /**
@@ -79,7 +92,7 @@ function inWorker(detail, openings, onProgress, signal) {
     worker.onmessage = ({ data }) => {
       if (data.type === 'ready') {
         ready = true;
-        worker.postMessage({ detail: needed(detail), openings });
+        worker.postMessage({ detail: needed(detail), openings, workerFrom: workerFromForTests() });
       } else if (data.type === 'progress') {
         const now = Date.now();
         if (onProgress && (data.stage !== shownStage || now - shownAt >= PROGRESS_MS)) {

@@ -93,7 +93,7 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
 
     const checks = [
       { id: 'recompute', state: recomputed.status === 'unchecked' ? 'na' : stateOf(recomputed.status === 'verified'), infeasible: recomputed.infeasible, protected: recomputed.protected === true, sealed: recomputed.sealed || null,
-        ranIn: recomputed.ranIn || null, pageReason: recomputed.pageReason || null },
+        ranIn: recomputed.ranIn || null, pageReason: recomputed.pageReason || null, workers: recomputed.workers || null },
       { ...beacon, state: stateOf(beacon.ok) },
       { ...witnessed, witness: witnessed.state, state: stateOf(witnessed.ok), kind: beacon.kind },
       { ...inclusion, state: stateOf(inclusion.ok) },

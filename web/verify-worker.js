@@ -2,22 +2,27 @@
 // module Web Worker, so that hashing 10^6 snapshot leaves and re-running the
 // draw leave the page responsive. Started by web/recompute.js.
 //
-// Messages in:  {detail, openings}  (as for verifyLoggedDraw)
+// Messages in:  {detail, openings}  (as for verifyLoggedDraw), and workerFrom
+//               (tests: see web/recompute.js workerFromForTests)
 // Messages out: {type: 'ready'} once loaded (so the page can tell a browser
 //               without module workers from a failing verification),
 //               {type: 'progress', stage, info}, then {type: 'result', result}
 //               or {type: 'error', name, message}.
 
-import { verifyLoggedDraw } from './logged.js';
+import { verifyLoggedDraw, linesTrustedForTests } from './logged.js';
 import { getBytes } from './api.js';
+import { rootsSharedForTests, workerFromForTests } from './verify/snapshots.js';
 
 self.onmessage = async ({ data }) => {
-  const { detail, openings } = data;
+  const { detail, openings, workerFrom } = data;
   try {
+    if (workerFrom) workerFromForTests(workerFrom); // (tests: the second-core paths for a small log)
     const result = await verifyLoggedDraw(detail, getBytes, {
       openings,
       onProgress: (stage, info) => self.postMessage({ type: 'progress', stage, info: plain(info) }),
     });
+    // what this Worker did (tests: that the second-core paths ran)
+    if (workerFrom) result.workers = { sharedRoots: rootsSharedForTests(), linesTrusted: linesTrustedForTests() };
     self.postMessage({ type: 'result', result });
   } catch (e) {
     self.postMessage({ type: 'error', name: e && e.name ? e.name : 'Error', message: e && e.message ? e.message : String(e) });

@@ -482,7 +482,11 @@ function updateVerifyPanel() {
       verdictText(c, r)))));
   const recompute = r.checks.find(c => c.id === 'recompute');
   const where = whereText(recompute);
-  if (where) details.append(h('p', { id: 'verify-where', class: 'muted', 'data-ran-in': recompute.ranIn }, where));
+  if (where) {
+    const attrs = { id: 'verify-where', class: 'muted', 'data-ran-in': recompute.ranIn };
+    if (recompute.workers) attrs['data-workers'] = JSON.stringify(recompute.workers); // (tests: what the Worker did)
+    details.append(h('p', attrs, where));
+  }
   const diffs = r.recomputed.differences;
   if (diffs.length) {
     const shown = diffs.slice(0, MAX_LISTED_DIFFERENCES);
