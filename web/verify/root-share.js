@@ -75,14 +75,14 @@ function joinUnits(n, unit, roots) {
 }
 
 /**
- * The memory both threads work in, for n firms: {n, chunk, unit, state
- * (the counters), place, hashes (the leaf hashes, then each unit's leaves
- * overwritten by its tree), roots (one per unit)}.
+ * The memory both threads work in, for n firms: {n, chunk, unit, units
+ * (how many), state (the counters), place, hashes (the leaf hashes, then
+ * each unit's leaves overwritten by its tree), roots (one per unit)}.
  */
 function sharedMemory(n) {
   const units = rootUnits(n, UNIT).length;
   const shared = (Kind, length) => new Kind(new SharedArrayBuffer(Kind.BYTES_PER_ELEMENT * length));
-  return { n, chunk: CHUNK, unit: UNIT, state: shared(Int32Array, 8), place: shared(Uint32Array, n), hashes: shared(Uint8Array, 32 * n), roots: shared(Uint8Array, 32 * units) };
+  return { n, chunk: CHUNK, unit: UNIT, units, state: shared(Int32Array, 8), place: shared(Uint32Array, n), hashes: shared(Uint8Array, 32 * n), roots: shared(Uint8Array, 32 * units) };
 }
 
 /**
@@ -110,7 +110,6 @@ async function claimWork(columns, mem, wait) {
     Atomics.add(state, UNITS_DONE, 1);
     Atomics.notify(state, UNITS_DONE);
   }
-  return units.length;
 }
 
 /** In the Worker (./snapshot-worker.js): USCC order, then work; waits block (Atomics.wait). */
@@ -159,9 +158,8 @@ export function startSharedRoot(columns, alone, { onShared = () => {} } = {}) {
     await ended;
     if (helping) await helping;
     if (cancelled) return null;
-    const units = rootUnits(memory.n, memory.unit).length;
-    if (!failed) { try { await wait(UNITS_DONE, units); } catch { /* failed meanwhile */ } }
-    if (failed || Atomics.load(state, UNITS_DONE) < units) { stop(); return alone(); }
+    if (!failed) { try { await wait(UNITS_DONE, memory.units); } catch { /* failed meanwhile */ } }
+    if (failed || Atomics.load(state, UNITS_DONE) < memory.units) { stop(); return alone(); }
     onShared();
     return hex(joinUnits(memory.n, memory.unit, memory.roots));
   })();

@@ -84,7 +84,7 @@ export async function serveJob(answer) {
     try { last = await answer(data, post); } catch { last = null; }
     post(last, []);
   };
-  if (typeof globalThis.WorkerGlobalScope === 'undefined' && typeof process === 'object' && process?.versions?.node) {
+  if (isNode()) {
     const { parentPort } = await import('node:worker_threads');
     parentPort.once('message', data => reply(data, (m, transfer) => parentPort.postMessage(m, transfer)));
   } else {
