@@ -20,7 +20,7 @@ import { recomputeLoggedDraw } from './recompute.js';
 import { canonicalJson } from './verify.js';
 import { checkBeacon } from './beacon-check.js';
 import { checkWitnesses, fetchWitnessMaterial } from './witness-check.js';
-import { checkInclusion, parseReceipt } from './inclusion-check.js';
+import { checkInclusion, receiptEntry } from './inclusion-check.js';
 
 export const CHECK_ORDER = ['recompute', 'beacon', 'witnessed', 'inclusion'];
 
@@ -31,7 +31,7 @@ export const CHECK_ORDER = ['recompute', 'beacon', 'witnessed', 'inclusion'];
  * when the receipt is unreadable.
  */
 function loggedBody(receiptText) {
-  try { return JSON.parse(parseReceipt(receiptText).leaf).body || null; } catch { return null; }
+  try { return receiptEntry(receiptText).body || null; } catch { return null; }
 }
 
 const stateOf = ok => (ok === true ? 'ok' : ok === false ? 'bad' : 'na');

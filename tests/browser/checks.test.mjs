@@ -21,6 +21,7 @@ import { openCheckpoint, verifyCosignature, setEd25519Verifier } from '../../web
 import { checkWitnesses } from '../../web/witness-check.js';
 import { checkInclusion } from '../../web/inclusion-check.js';
 import { canonicalJson } from '../../web/verify.js';
+import { sameCanonicalJson } from '../../web/verify/canonical-json.js';
 
 const root = new URL('../../', import.meta.url);
 const quicknet = JSON.parse(fs.readFileSync(new URL('data/drand/quicknet.json', root), 'utf8'));
@@ -281,6 +282,71 @@ test('the receipt proves the draw shown is the logged one', async () => {
   const lines = receipt.split('\n');
   lines[3] = toBase64(unhex(flipBit(hex(Uint8Array.from(atob(lines[3]), c => c.charCodeAt(0))), 0)));
   assert.match((await checkInclusion(detail, lines.join('\n'), LOG_VKEY, canonicalJson)).problem, /does not verify/);
+  // the page's document equal to the logged one, its keys in another order: equal
+  const reversed = v => (Array.isArray(v) ? v.map(reversed) : v && typeof v === 'object'
+    ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v);
+  assert.equal((await checkInclusion({ ...detail, draw: reversed(detail.draw) }, receipt, LOG_VKEY, canonicalJson)).ok, true);
+  // a value canonical JSON refuses is refused as before, not taken as equal
+  const fraction = { ...detail, draw: { ...detail.draw, ratio: 0.5 } };
+  await assert.rejects(checkInclusion(fraction, receipt, LOG_VKEY, canonicalJson), /non-integer number 0\.5/);
+});
+
+test('sameCanonicalJson says equal only when canonicalJson writes the same text', () => {
+  // web/verify/canonical-json.js: the inclusion check compares a 12 MB document
+  // this way instead of writing it twice; random documents and their edits
+  let seed = 7;
+  const rand = n => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+  const plainScalars = [null, true, false, 0, -0, 1, -1, 2 ** 53, '', 'a', '1', 'null', 'true', '"', '\\', '\u0001', '检查', '\ud800'];
+  const otherScalars = [1.5, NaN, 5n, undefined, Infinity];
+  const value = (depth, scalars) => {
+    const r = rand(depth > 3 ? 1 : 4);
+    if (r === 0) return scalars[rand(scalars.length)];
+    if (r === 1) return Array.from({ length: rand(4) }, () => value(depth + 1, scalars));
+    const o = {};
+    for (let k = rand(4); k > 0; k--) { // (as JSON.parse makes them: "__proto__" an own key)
+      Object.defineProperty(o, ['a', 'b', '__proto__', 'é', '1'][rand(5)], { value: value(depth + 1, scalars), enumerable: true, writable: true, configurable: true });
+    }
+    return o;
+  };
+  const shuffled = v => (Array.isArray(v) ? v.map(shuffled) : v && typeof v === 'object'
+    ? Object.fromEntries(Object.entries(v).sort(() => rand(3) - 1).map(([k, x]) => [k, shuffled(x)])) : v);
+  const edited = (v, scalars) => {
+    if (Array.isArray(v)) return rand(3) === 0 || !v.length ? [...v, value(3, scalars)] : v.map((x, i) => (i === rand(v.length) ? edited(x, scalars) : x));
+    if (v && typeof v === 'object') {
+      const keys = Object.keys(v);
+      if (!keys.length || rand(3) === 0) return { ...v, c: value(3, scalars) };
+      const k = keys[rand(keys.length)];
+      return { ...v, [k]: edited(v[k], scalars) };
+    }
+    return scalars[rand(scalars.length)];
+  };
+  const text = (v) => { try { return canonicalJson(v); } catch { return null; } };
+  let equal = 0, unequal = 0;
+  for (let i = 0; i < 3000; i++) {
+    // plain JSON values (what JSON.parse makes): equal exactly when the texts are
+    const p = value(0, plainScalars);
+    for (const q of [shuffled(p), JSON.parse(canonicalJson(p)), edited(p, plainScalars), p]) {
+      const says = sameCanonicalJson(p, q);
+      assert.equal(says, canonicalJson(p) === canonicalJson(q), `${canonicalJson(p)} / ${canonicalJson(q)}`);
+      if (says) equal++; else unequal++;
+    }
+    // any value: said equal only when both are written, and the same
+    const mixed = [...plainScalars, ...otherScalars];
+    const a = value(0, mixed);
+    for (const b of [shuffled(a), edited(a, mixed), a]) {
+      if (sameCanonicalJson(a, b)) assert.ok(text(a) !== null && text(a) === text(b), `said equal: ${text(a)} / ${text(b)}`);
+    }
+  }
+  assert.ok(equal > 3000 && unequal > 1000, `${equal} equal, ${unequal} not`);
+  // the cases left to canonicalJson: fractions, bigints, undefined, NaN; and -0 is 0
+  for (const [a, b] of [[1.5, 1.5], [5n, 5n], [5, 5n], [undefined, undefined], [NaN, NaN], [[1.5], [1.5]], [{ a: undefined }, { a: undefined }]]) {
+    assert.equal(sameCanonicalJson(a, b), false, String(a));
+  }
+  assert.equal(sameCanonicalJson({ a: [-0] }, { a: [0] }), true);
+  assert.equal(sameCanonicalJson({ a: 1 }, { a: 1, b: undefined }), false);
+  assert.equal(sameCanonicalJson([1, 2], { 0: 1, 1: 2 }), false);
+  assert.equal(sameCanonicalJson(JSON.parse('{"__proto__": 1}'), {}), false);
+  assert.equal(sameCanonicalJson(JSON.parse('{"__proto__": 1}'), JSON.parse('{"__proto__": 1}')), true);
 });
 
 // ─── a browser whose WebCrypto has no Ed25519 (Chrome < 137) ────────────────
