@@ -26,6 +26,8 @@ import { recomputeLoggedDraw } from '../../web/recompute.js';
 import { verifyDrawVerdict } from '../../web/verdict.js';
 import { forEachLine } from '../../web/verify/gzip.js';
 import { copiedRecord } from '../../web/verify/rebuild.js';
+import { leavesAreRecords } from '../../web/verify/enterprise-leaves.js';
+import { readEnterprises } from '../../web/verify/registry.js';
 import { MerkleStream, merkleRoot } from '../../web/verify/merkle.js';
 import { sha256Prefix, sha256Sync, sha256SyncAfter } from '../../web/verify/sha256.js';
 import crypto from 'node:crypto';
@@ -351,6 +353,69 @@ test('without Web Workers (node) the recomputation runs in place and says so', a
 
 test('CSV cells with commas, quotes and Chinese text survive the rebuild', () => {
   assert.equal(csvLine(['a,b', 'say "hi"', '食品、药品']), '"a,b","say ""hi""","食品、药品"');
+});
+
+test('the snapshot lines are taken as the recomputed leaves exactly when they are, byte for byte', () => {
+  // web/verify/enterprise-leaves.js leavesAreRecords compares each line as the
+  // leaf would be written, without writing it (names needing no escape, no
+  // extra columns), and otherwise writes the leaf: against a CSV made here
+  // from the leaves with JSON.stringify, and random edits of it
+  const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  const WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  const uscc = (k) => {
+    const body = `91330106MA${String(k).padStart(7, '0')}`;
+    const sum = [...body].reduce((s, c, i) => s + ALPHABET.indexOf(c) * WEIGHTS[i], 0);
+    return body + ALPHABET[(31 - (sum % 31)) % 31];
+  };
+  const NAMES = k => [`杭州${k}号贸易有限公司`, `A, "B" & C ${k}`, `back\\slash ${k}`, `餐饮😀${k}`, `x${k}`][k % 5];
+  const rows = Array.from({ length: 300 }, (_, k) => [uscc(3 * k), NAMES(k), 'ABCD'[k % 4], k % 3 ? '330106' : '330108', `F52${k % 10}`, ['存续', '歇业', '吊销', '注销'][k % 4]]);
+  const cell = c => `"${c.replace(/"/g, '""')}"`;
+  const errors = [];
+  const reg = readEnterprises(new TextEncoder().encode(['uscc,name,credit_class,region,industry,status', ...rows.map(r => r.map(cell).join(','))].join('\n') + '\n'), 'e', errors);
+  assert.deepEqual(errors, []);
+  const { count, codes, names, nameEnd, cls, region, industry, status, regions, industries } = reg;
+  const columns = { count, codes, names, nameEnd, cls, region, industry, status, regions, industries, extras: [] };
+  const extraValues = rows.map((_, k) => (k % 7 ? '是' : 'say "hi"'));
+  const withExtra = { ...columns, extras: [extraValues] };
+  const csvOf = leaves => new TextEncoder().encode('header\n' + leaves.map(l => JSON.stringify(l).slice(1, -1) + '\n').join(''));
+  const exact = csvOf(rows), exactWithExtra = csvOf(rows.map((r, k) => [...r, extraValues[k]]));
+  const body = b => { const i = b.indexOf(10); return i < 0 ? null : Buffer.from(b.subarray(i + 1)).toString('latin1'); };
+  let seed = 11;
+  const rand = n => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+  const BYTES = [0x22, 0x2c, 0x5c, 0x0a, 0x5d, 0x41, 0x61, 0x30, 0xe6];
+  const edit = (b) => {
+    const i = rand(b.length);
+    switch (rand(6)) {
+      case 0: { const c = b.slice(); c[i] ^= 1 << rand(8); return c; }
+      case 1: return Uint8Array.from([...b.subarray(0, i), ...b.subarray(i + 1)]);
+      case 2: return Uint8Array.from([...b.subarray(0, i), BYTES[rand(BYTES.length)], ...b.subarray(i)]);
+      case 3: { const c = b.slice(); c[i] = BYTES[rand(BYTES.length)]; return c; }
+      case 4: return b.subarray(0, i);
+      default: { // two lines swapped
+        const lines = Buffer.from(b).toString('latin1').split('\n');
+        const x = 1 + rand(lines.length - 2), y = 1 + rand(lines.length - 2);
+        [lines[x], lines[y]] = [lines[y], lines[x]];
+        return Uint8Array.from(Buffer.from(lines.join('\n'), 'latin1'));
+      }
+    }
+  };
+  assert.equal(leavesAreRecords(columns, exact), true);
+  assert.equal(leavesAreRecords(withExtra, exactWithExtra), true);
+  assert.equal(leavesAreRecords(columns, exactWithExtra), false);
+  assert.equal(leavesAreRecords(withExtra, exact), false);
+  let taken = 0;
+  for (let i = 0; i < 4000; i++) {
+    const [cols, want] = i % 4 ? [columns, exact] : [withExtra, exactWithExtra];
+    const edited = edit(i % 2 ? want : edit(want));
+    const truth = body(edited) === body(want);
+    assert.equal(leavesAreRecords(cols, edited), truth, `edit ${i}: ${JSON.stringify(body(edited)?.slice(0, 80))}`);
+    if (truth) taken++;
+  }
+  assert.ok(taken > 0 && taken < 2000, `${taken} edits left the lines the leaves`);
+  // the lines in registry order are not the tree's leaves unless that order is USCC order
+  const unsorted = readEnterprises(new TextEncoder().encode(['uscc,name,credit_class,region,industry,status', ...[...rows].reverse().map(r => r.map(cell).join(','))].join('\n') + '\n'), 'e', []);
+  const u = { ...columns, count: unsorted.count, codes: unsorted.codes, names: unsorted.names, nameEnd: unsorted.nameEnd, cls: unsorted.cls, region: unsorted.region, industry: unsorted.industry, status: unsorted.status, regions: unsorted.regions, industries: unsorted.industries };
+  assert.equal(leavesAreRecords(u, csvOf([...rows].reverse())), false);
 });
 
 test('a leaf copied as its CSV record is exactly the record JSON.parse and csvLine make, and every other leaf is parsed', () => {

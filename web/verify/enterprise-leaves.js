@@ -36,7 +36,53 @@ export function leafMaker(columns) {
     for (const values of extras) w.string(values[f]);
     return w.end();
   };
-  return { w, leaf };
+  /**
+   * Is leaf f, without its 0x00 and brackets, the bytes of `csv` from `pos`
+   * up to an LF? The position after that LF, or -1. Compared as it would be
+   * written, without writing it, when nothing in it needs an escape and
+   * there are no extras (a large registry's leaves); otherwise made, then
+   * compared.
+   */
+  const recordAt = (f, csv, pos) => {
+    if (extras.length === 0) {
+      let p = quotedAt(codes, 18 * f, 18 * f + 18, csv, pos);
+      if (p >= 0) p = csv[p] === 0x2c ? quotedAt(names, f ? nameEnd[f - 1] : 0, nameEnd[f], csv, p + 1) : -1;
+      if (p !== -2) {
+        p = bytesAt(statusJson[status[f]], csv, bytesAt(industryJson[industry[f]], csv, bytesAt(regionJson[region[f]], csv, bytesAt(classJson[cls[f]], csv, p))));
+        return p >= 0 && csv[p] === 0x0a ? p + 1 : -1;
+      }
+    }
+    const len = leaf(f); // 0x00 [ … ]
+    const body = len - 3, b = w.buf;
+    if (pos + body >= csv.length || csv[pos + body] !== 0x0a) return -1;
+    for (let k = 0; k < body; k++) if (b[2 + k] !== csv[pos + k]) return -1;
+    return pos + body + 1;
+  };
+  return { w, leaf, recordAt };
+}
+
+/**
+ * `"` src[from..to) `"` at csv[p..): the position after it; -1 when it is
+ * not there; -2 when src holds a byte that JSON escapes (then it would not
+ * be written as is: LeafBytes.quoted). A position -1 or -2 stays as it is.
+ */
+function quotedAt(src, from, to, csv, p) {
+  if (p < 0) return p;
+  if (p + to - from + 2 > csv.length || csv[p] !== 0x22) return -1;
+  let o = p + 1;
+  for (let k = from; k < to; k++, o++) {
+    const c = src[k];
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return -2;
+    if (c !== csv[o]) return -1;
+  }
+  return csv[o] === 0x22 ? o + 1 : -1;
+}
+
+/** The bytes b at csv[p..): the position after them, or -1 (also when p is -1). */
+function bytesAt(b, csv, p) {
+  if (p < 0 || p + b.length > csv.length) return -1;
+  for (let k = 0; k < b.length; k++) if (csv[p + k] !== b[k]) return -1;
+  return p + b.length;
 }
 
 /**
@@ -161,13 +207,7 @@ export function leavesAreRecords(columns, csv) {
   }
   let pos = csv.indexOf(0x0a) + 1; // after the header
   if (pos === 0) return false;
-  const { w, leaf } = leafMaker(columns);
-  for (let f = 0; f < n; f++) {
-    const len = leaf(f); // 0x00 [ … ]
-    const body = len - 3, b = w.buf;
-    if (pos + body >= csv.length || csv[pos + body] !== 0x0a) return false;
-    for (let k = 0; k < body; k++) if (b[2 + k] !== csv[pos + k]) return false;
-    pos += body + 1;
-  }
+  const { recordAt } = leafMaker(columns);
+  for (let f = 0; f < n && pos >= 0; f++) pos = recordAt(f, csv, pos);
   return pos === csv.length;
 }
