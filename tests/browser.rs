@@ -151,6 +151,15 @@ fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
     assert_eq!(verdict(&shared), expected, "{shared}");
     assert!(shared["workers"]["sharedRoots"].as_u64().unwrap_or(0) >= 1, "the root was shared: {shared}");
     assert_eq!(shared["workers"]["linesTrusted"], 1, "the snapshot was hashed once: {shared}");
+    // A browser that runs no verifier Worker (its script throws as it loads,
+    // while the page still loads web/verdict.js): the page recomputes the
+    // draw itself, gives the same verdict and says why.
+    let in_page = e2e(&[&server.url, id, "--expect", "partial", "--lang", "en", "--worker-fails"]);
+    assert_eq!(verdict(&in_page), expected, "{in_page}");
+    assert_eq!(in_page["ranIn"], "page", "{in_page}");
+    assert_eq!(in_page["tampered"], 1, "the Worker's script was replaced: {in_page}");
+    let where_text = in_page["whereText"].as_str().unwrap_or_default();
+    assert!(where_text.contains("the worker could not start"), "{in_page}");
 
     // Replace one leaf of the published enterprise snapshot on disk.
     let snaps = log.join("snapshots");

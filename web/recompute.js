@@ -5,13 +5,23 @@
 // | 'page', and pageReason when on the page), and the verdict says so: a
 // browser without workers is never silently treated like one with them.
 //
-//   recomputeLoggedDraw(detail, fetchBytes, {onProgress, openings, signal})
-//       -> the verifyLoggedDraw result, plus ranIn and pageReason.
+//   startRecomputeWorker() -> a Worker loading its modules ahead of its work,
+//       for recomputeLoggedDraw's `worker` (null when none can start here).
+//       web/view-draw.js starts it on the click, so that it loads while the
+//       page loads web/verdict.js (each took 0.15–0.3 s, one after the other);
+//       release() stops it if it was never used.
+//   recomputeLoggedDraw(detail, fetchBytes, {onProgress, openings, signal, worker})
+//       -> the verifyLoggedDraw result without `computed`, plus ranIn and
+//          pageReason. The page shows the differences, never the recomputed
+//          document; for a draw of 44,000 targets that document, copied
+//          from the Worker, took about 0.2 s and 100 MB of the page's memory.
 //     fetchBytes is used only on the page: the worker downloads with web/api.js.
 //     signal (an AbortSignal): aborted, the worker is stopped and the promise
 //     rejects with an AbortError (on the page, the work already begun ends first).
-
-import { verifyLoggedDraw } from './logged.js';
+//     worker: from startRecomputeWorker (used once; otherwise one is started).
+//
+// web/logged.js (the whole verifier) is loaded here only when the
+// recomputation runs on the page: the Worker loads its own.
 
 const PROGRESS_MS = 250;
 
@@ -22,17 +32,25 @@ function noWorkerReason() {
   return null;
 }
 
-export async function recomputeLoggedDraw(detail, fetchBytes, { onProgress, openings, signal } = {}) {
+export async function recomputeLoggedDraw(detail, fetchBytes, { onProgress, openings, signal, worker } = {}) {
   let reason = noWorkerReason();
+  const started = worker ? worker.take() : null;
   if (reason === null) {
-    const outcome = await inWorker(detail, openings, onProgress, signal);
-    if (outcome.result) return { ...outcome.result, ranIn: 'worker' };
+    const outcome = await inWorker(detail, openings, onProgress, signal, started);
+    if (outcome.result) return { ...withoutDocument(outcome.result), ranIn: 'worker' };
     reason = outcome.reason;
   }
   if (signal && signal.aborted) throw aborted();
+  const { verifyLoggedDraw } = await import('./logged.js');
   const result = await verifyLoggedDraw(detail, fetchBytes, { onProgress, openings });
   if (signal && signal.aborted) throw aborted();
-  return { ...result, ranIn: 'page', pageReason: reason };
+  return { ...withoutDocument(result), ranIn: 'page', pageReason: reason };
+}
+
+/** A verifyLoggedDraw result without the recomputed document (see the header). */
+export function withoutDocument(result) {
+  const { computed: _document, ...rest } = result;
+  return rest;
 }
 
 /**
@@ -60,21 +78,67 @@ function workerFromForTests() {
 
 const aborted = () => new DOMException('the recomputation is no longer wanted', 'AbortError');
 
+export function startRecomputeWorker() {
+  if (noWorkerReason() !== null) return null;
+  try { return new StartedWorker(); } catch { return null; } // (recomputeLoggedDraw will say why)
+}
+
+/**
+ * web/verify-worker.js, started: what it says before anyone listens (its
+ * 'ready', or the error of a browser without module workers) is kept and
+ * handed to the first listener, for an unheard message is lost.
+ */
+class StartedWorker {
+  constructor() {
+    this.worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
+    this.heard = []; // [kind, event] before listen()
+    this.listener = null;
+    this.taken = false;
+    const deliver = kind => (ev) => {
+      if (kind === 'error') ev.preventDefault(); // (reported by the listener, not the console)
+      if (this.listener) this.listener(kind, ev); else this.heard.push([kind, ev]);
+    };
+    this.worker.onmessage = deliver('message');
+    this.worker.onerror = deliver('error');
+    this.worker.onmessageerror = deliver('messageerror');
+  }
+
+  /** This Worker for one recomputation: itself the first time, then null. */
+  take() {
+    if (this.taken) return null;
+    this.taken = true;
+    return this;
+  }
+
+  /** f(kind, event) for every event, those already heard first. */
+  listen(f) {
+    this.listener = f;
+    for (const [kind, ev] of this.heard.splice(0)) f(kind, ev);
+  }
+
+  /** Stops the Worker if no recomputation took it. */
+  release() {
+    if (this.take()) this.worker.terminate();
+  }
+}
+
 /**
  * Resolves to {result} from the worker, or {reason} when the worker could not
  * start (no module workers: it fails before saying 'ready'); rejects with
  * the verification's own error, or an AbortError once `signal` is aborted.
  */
-function inWorker(detail, openings, onProgress, signal) {
+function inWorker(detail, openings, onProgress, signal, started) {
   return new Promise((resolve, reject) => {
-    if (signal && signal.aborted) { reject(aborted()); return; }
-    let worker;
-    try {
-      worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
-    } catch (e) {
-      resolve({ reason: `the worker could not start (${e && e.message ? e.message : e})` });
-      return;
+    if (signal && signal.aborted) { if (started) started.worker.terminate(); reject(aborted()); return; }
+    if (!started) {
+      try {
+        started = new StartedWorker().take();
+      } catch (e) {
+        resolve({ reason: `the worker could not start (${e && e.message ? e.message : e})` });
+        return;
+      }
     }
+    const worker = started.worker;
     let ready = false;
     // progress reaches the page at most every PROGRESS_MS (and at each new stage): every
     // report redraws the verify panel, which on a page listing 10^4 targets is not free
@@ -82,14 +146,13 @@ function inWorker(detail, openings, onProgress, signal) {
     const done = (f) => { worker.terminate(); if (signal) signal.removeEventListener('abort', stopped); f(); };
     const stopped = () => done(() => reject(aborted()));
     if (signal) signal.addEventListener('abort', stopped);
-    worker.onerror = (ev) => {
-      ev.preventDefault();
+    const failed = (ev) => {
       const message = ev.message || 'error';
       if (!ready) done(() => resolve({ reason: `the worker could not start (${message})` }));
       else done(() => reject(new Error(message)));
     };
-    worker.onmessageerror = () => done(() => reject(new Error('the worker sent a message that could not be read')));
-    worker.onmessage = ({ data }) => {
+    const unreadable = () => done(() => reject(new Error('the worker sent a message that could not be read')));
+    const told = ({ data }) => {
       if (data.type === 'ready') {
         ready = true;
         worker.postMessage({ detail: needed(detail), openings, workerFrom: workerFromForTests() });
@@ -108,5 +171,6 @@ function inWorker(detail, openings, onProgress, signal) {
         done(() => reject(e));
       }
     };
+    started.listen((kind, ev) => (kind === 'message' ? told : kind === 'error' ? failed : unreadable)(ev));
   });
 }

@@ -39,6 +39,8 @@ const stateOf = ok => (ok === true ? 'ok' : ok === false ? 'bad' : 'na');
 /**
  * io: {getBytes(url) -> Uint8Array, getText(url) -> string, getJson(url) -> object
  *      (rejecting with .status on HTTP errors)}.
+ * worker: optional, from web/recompute.js startRecomputeWorker(): the Worker
+ *      to recompute in, already loading; stopped at the end if unused.
  * Resolves to {status, checks: [{id, state, ...}], recomputed (the logged.js result)}.
  *
  * A full log's drawn draw needs nothing from its receipt to be recomputed:
@@ -50,7 +52,7 @@ const stateOf = ok => (ok === true ? 'ok' : ok === false ? 'bad' : 'na');
  * MB more at the peak). A protected log's draw needs the receipt's
  * openings, and a sealed one is not recomputed: those wait for the receipt.
  */
-export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
+export async function verifyDrawVerdict(detail, io, { onProgress, worker } = {}) {
   const stop = new AbortController();
   const receiptUrl = detail.receipt_url || `/api/draws/${encodeURIComponent(detail.id)}/receipt`;
   let receiptText = null;
@@ -64,7 +66,7 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
   // recomputes: two downloads at once slow the snapshots', and decoding 18 MB
   // of text here before would hold up handing the Worker the detail)
   const early = !(detail.commitment && detail.commitment.blinded) && detail.draw && !detail.sealed
-    ? recomputeLoggedDraw(detail, io.getBytes, { onProgress: (stage, info) => { if (stage === 'recompute') fetchReceipt(); if (onProgress) onProgress(stage, info); }, signal: stop.signal })
+    ? recomputeLoggedDraw(detail, io.getBytes, { onProgress: (stage, info) => { if (stage === 'recompute') fetchReceipt(); if (onProgress) onProgress(stage, info); }, signal: stop.signal, worker })
     : null;
   try {
     // both settled, then judged in the order of a recomputation started after the receipt
@@ -86,7 +88,7 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
       if (earlyGot.status === 'rejected') throw earlyGot.reason;
       recomputed = earlyGot.value;
     } else {
-      recomputed = await recomputeLoggedDraw(detail, io.getBytes, { onProgress, openings: logged ? logged.openings : undefined });
+      recomputed = await recomputeLoggedDraw(detail, io.getBytes, { onProgress, openings: logged ? logged.openings : undefined, worker });
     }
     if (onProgress) onProgress('signatures', {});
     const { beacon, witnessed, inclusion } = await checkSignatures(detail, io, receipt, publicationReceipt);
@@ -103,6 +105,8 @@ export async function verifyDrawVerdict(detail, io, { onProgress } = {}) {
   } catch (e) {
     stop.abort(); // the verdict fails: the recomputation is no longer wanted
     throw e;
+  } finally {
+    if (worker) worker.release(); // (a sealed draw is not recomputed)
   }
 }
 

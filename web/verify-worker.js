@@ -7,9 +7,11 @@
 // Messages out: {type: 'ready'} once loaded (so the page can tell a browser
 //               without module workers from a failing verification),
 //               {type: 'progress', stage, info}, then {type: 'result', result}
+//               (the verifyLoggedDraw result without `computed`)
 //               or {type: 'error', name, message}.
 
 import { verifyLoggedDraw, linesTrustedForTests } from './logged.js';
+import { withoutDocument } from './recompute.js';
 import { getBytes } from './api.js';
 import { rootsSharedForTests, workerFromForTests } from './verify/snapshots.js';
 
@@ -17,10 +19,11 @@ self.onmessage = async ({ data }) => {
   const { detail, openings, workerFrom } = data;
   try {
     if (workerFrom) workerFromForTests(workerFrom); // (tests: the second-core paths for a small log)
-    const result = await verifyLoggedDraw(detail, getBytes, {
+    // (the recomputed document stays here: copying it to the page costs time and memory, and the page never shows it)
+    const result = withoutDocument(await verifyLoggedDraw(detail, getBytes, {
       openings,
       onProgress: (stage, info) => self.postMessage({ type: 'progress', stage, info: plain(info) }),
-    });
+    }));
     // what this Worker did (tests: that the second-core paths ran)
     if (workerFrom) result.workers = { sharedRoots: rootsSharedForTests(), linesTrusted: linesTrustedForTests() };
     self.postMessage({ type: 'result', result });

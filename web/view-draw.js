@@ -7,6 +7,7 @@ import { api, getBytes, getJson, getText } from './api.js';
 import { outcomeBadge, sealedText } from './view-draws.js';
 import { pagedTable, scrollToListInUrl } from './paged-table.js';
 import { progressView, whereText } from './verify-progress.js';
+import { startRecomputeWorker } from './recompute.js';
 import { replacementsOf, currentTeams, inspectorNames } from './replacements.js';
 import { FEEDBACK_CLASS, feedbackSection, feedbackText, loadFeedbackDates } from './feedback-view.js';
 
@@ -344,17 +345,22 @@ async function startVerify() {
   verifyState = { status: 'pending', stage: null };
   updateVerifyPanel();
   const detail = detailRef;
+  // the recomputation's Worker loads its modules meanwhile
+  const worker = startRecomputeWorker();
   try {
     // Loaded on demand: verify.js and the BLS/Ed25519 libraries are large and most visitors never press the button.
     const { verifyDrawVerdict } = await import('./verdict.js');
     const result = await verifyDrawVerdict(detail, { getBytes, getJson, getText }, {
       onProgress: (stage, info) => { verifyState.stage = { stage, info }; updateVerifyPanel(); },
+      worker,
     });
     if (detail !== detailRef) return; // the page changed meanwhile
     verifyState = { status: result.status, result, detail };
   } catch (e) {
     verifyState = { status: 'error', message: e && e.message ? e.message : String(e) };
     console.warn('verification failed:', e); // details for developers; the page shows the message
+  } finally {
+    if (worker) worker.release(); // (verdict.js could not load)
   }
   updateVerifyPanel();
 }

@@ -3,7 +3,7 @@
 //   node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|partial|mismatch|error]
 //        [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX]
 //        [--tamper] [--tamper-beacon] [--no-policy] [--query "?verify=1"] [--keyboard] [--timeout SECONDS]
-//        [--worker-from N]
+//        [--worker-from N] [--worker-fails]
 //
 // Prints one JSON object {status, expected, ok, ranIn, text, verdict, differences, checks,
 // consoleErrors, url, ms, screenshot} and exits 0 when the outcome is the expected
@@ -28,6 +28,9 @@
 //            firms instead of 10^5 (localStorage `fairdraw.test.workerFrom`),
 //            so a small log reaches them; the result then has `workers`, what
 //            the page's Worker says it did ({sharedRoots, linesTrusted}).
+// --worker-fails  the verifier Worker's script throws as it loads (a browser
+//            that runs no module Worker): the page must recompute the draw
+//            itself and say why; the result's `ranIn` is then 'page'.
 //
 // Chromium: /usr/bin/chromium (Debian's package) or $CHROMIUM.
 
@@ -35,14 +38,14 @@ import { chromium } from 'playwright-core';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 
-const USAGE = 'usage: node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|mismatch|error] [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX] [--tamper] [--tamper-beacon] [--no-policy] [--query Q] [--keyboard] [--timeout S] [--worker-from N]';
+const USAGE = 'usage: node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|mismatch|error] [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX] [--tamper] [--tamper-beacon] [--no-policy] [--query Q] [--keyboard] [--timeout S] [--worker-from N] [--worker-fails]';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 function parseArgs(argv) {
-  const o = { positional: [], expect: null, lang: 'zh', width: 1280, height: 900, tamper: false, tamperBeacon: false, noPolicy: false, query: '', keyboard: false, timeout: 180, workerFrom: null };
+  const o = { positional: [], expect: null, lang: 'zh', width: 1280, height: 900, tamper: false, tamperBeacon: false, noPolicy: false, query: '', keyboard: false, timeout: 180, workerFrom: null, workerFails: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
@@ -58,6 +61,7 @@ function parseArgs(argv) {
     else if (a === '--query') o.query = val();
     else if (a === '--timeout') o.timeout = Number(val());
     else if (a === '--worker-from') o.workerFrom = Number(val());
+    else if (a === '--worker-fails') o.workerFails = true;
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else o.positional.push(a);
   }
@@ -133,6 +137,12 @@ export async function runE2E(o) {
         await route.fulfill({ status: 200, json: { policy: null, commitment: { index: 0, id: detail.beacon.commitment }, deadline: null, before: null, reveal: null } });
       });
     }
+    if (o.workerFails) {
+      await context.route(u => u.pathname === '/verify-worker.js', async route => {
+        tampered++;
+        await route.fulfill({ status: 200, contentType: 'text/javascript', body: "throw new Error('no verifier Worker in this browser (test)');" });
+      });
+    }
     if (o.workerFrom !== null) await context.addInitScript(n => localStorage.setItem('fairdraw.test.workerFrom', String(n)), o.workerFrom);
     const url = `${base}/draws/${encodeURIComponent(id)}${o.query}`;
     await page.goto(url, { waitUntil: 'load' });
@@ -161,9 +171,10 @@ export async function runE2E(o) {
     // must have been the worker whenever the verdict's recompute check was run at all
     const ranIn = await page.$$eval('#verify-where', els => (els.length ? els[0].getAttribute('data-ran-in') : null));
     const workers = await page.$$eval('#verify-where', els => (els.length && els[0].dataset.workers ? JSON.parse(els[0].dataset.workers) : null));
+    const whereText = await page.$$eval('#verify-where', els => (els.length ? els[0].textContent.trim() : null));
     const recomputeRan = verdict.some(c => c.check === 'recompute' && c.state !== 'na');
-    const ok = status === o.expect && consoleErrors.length === 0 && (!recomputeRan || ranIn === 'worker');
-    return { status, expected: o.expect, ok, ranIn, workers, text, verdict, technical, differences, checks, consoleErrors, tampered, tabs, url, lang: o.lang, width: o.width, ms: Date.now() - t0, screenshot: o.screenshot || null };
+    const ok = status === o.expect && consoleErrors.length === 0 && (!recomputeRan || ranIn === (o.workerFails ? 'page' : 'worker'));
+    return { status, expected: o.expect, ok, ranIn, whereText, workers, text, verdict, technical, differences, checks, consoleErrors, tampered, tabs, url, lang: o.lang, width: o.width, ms: Date.now() - t0, screenshot: o.screenshot || null };
   } finally {
     await browser.close();
   }

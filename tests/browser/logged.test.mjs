@@ -349,6 +349,9 @@ test('without Web Workers (node) the recomputation runs in place and says so', a
   assert.equal(r.status, 'verified', r.summary);
   assert.equal(r.ranIn, 'page');
   assert.equal(r.pageReason, 'no Web Workers');
+  // the page shows differences, never the recomputed document: it is not handed back
+  assert.equal('computed' in r, false);
+  assert.ok(Array.isArray(r.differences) && Array.isArray(r.checks));
 });
 
 test('CSV cells with commas, quotes and Chinese text survive the rebuild', () => {
