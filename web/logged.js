@@ -261,9 +261,13 @@ function judgeSnapshots(read, commitment, detail) {
  * `sameLeaves` (an object): computeDraw's, for the enterprise file.
  */
 async function recompute(detail, read, plan, progress, sameLeaves = null) {
-  const csv = Object.fromEntries(REGISTRIES.map(reg => [reg, read[reg].got.csv()]));
-  const inputs = inputsFrom(csv, plan);
-  if (sameLeaves) { sameLeaves.csv = csv.enterprises; inputs.sameLeaves = sameLeaves; }
+  const inputs = inputsFrom(Object.fromEntries(REGISTRIES.map(reg => [reg, read[reg].got.csv()])), plan);
+  if (sameLeaves) {
+    // computeDraw compares the leaves with these lines once the registry is
+    // read, and then lets them go: nothing here holds them through the draw
+    Object.assign(sameLeaves, { csv: inputs.enterprises, release: () => { sameLeaves.csv = null; inputs.enterprises = null; } });
+    inputs.sameLeaves = sameLeaves;
+  }
   const seed = detail.beacon.seed;
   const checks = [], differences = [];
   const differ = (path, expected, actual) => differences.push({ path, expected, actual });

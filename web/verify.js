@@ -30,10 +30,13 @@
 //     seed      : the seed string
 //     names     : optional labels for error messages,
 //                 {enterprises, inspectors, conflicts, plan} (default: those words)
-//     sameLeaves: optional {csv: the enterprise file}; set to {csv, equal}: are
-//                 the enterprise leaves, in USCC order, the file's records line
-//                 for line between "[" and "]" (web/logged.js: a snapshot read
-//                 back into CSV then has its root without being hashed again)
+//     sameLeaves: optional {csv: the enterprise file, release()}; `equal` is
+//                 set on it: are the enterprise leaves, in USCC order, the
+//                 file's records line for line between "[" and "]"
+//                 (web/logged.js: a snapshot read back into CSV then has its
+//                 root without being hashed again). Asked once the registry
+//                 is read; release() is called then, for the caller to let
+//                 go of the file before the draw.
 //
 //   verifyDraw(draw, inputs)
 //       -> Promise<{status: 'verified'|'mismatch', differences, summary, computed}>

@@ -17,6 +17,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { makeLog } from './make-log.mjs';
 import { startServer } from './server.mjs';
 import { verifyLoggedDraw, leavesOf, planToToml, csvLine, sameLinesForTests, linesTrustedForTests } from '../../web/logged.js';
@@ -358,11 +360,8 @@ test('CSV cells with commas, quotes and Chinese text survive the rebuild', () =>
   assert.equal(csvLine(['a,b', 'say "hi"', '食品、药品']), '"a,b","say ""hi""","食品、药品"');
 });
 
-test('the snapshot lines are taken as the recomputed leaves exactly when they are, byte for byte', () => {
-  // web/verify/enterprise-leaves.js leavesAreRecords compares each line as the
-  // leaf would be written, without writing it (names needing no escape, no
-  // extra columns), and otherwise writes the leaf: against a CSV made here
-  // from the leaves with JSON.stringify, and random edits of it
+// n registry rows in USCC order, with names that need quoting and escaping
+function sortedRows(n) {
   const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
   const WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
   const uscc = (k) => {
@@ -371,10 +370,49 @@ test('the snapshot lines are taken as the recomputed leaves exactly when they ar
     return body + ALPHABET[(31 - (sum % 31)) % 31];
   };
   const NAMES = k => [`杭州${k}号贸易有限公司`, `A, "B" & C ${k}`, `back\\slash ${k}`, `餐饮😀${k}`, `x${k}`][k % 5];
-  const rows = Array.from({ length: 300 }, (_, k) => [uscc(3 * k), NAMES(k), 'ABCD'[k % 4], k % 3 ? '330106' : '330108', `F52${k % 10}`, ['存续', '歇业', '吊销', '注销'][k % 4]]);
-  const cell = c => `"${c.replace(/"/g, '""')}"`;
+  return Array.from({ length: n }, (_, k) => [uscc(3 * k), NAMES(k), 'ABCD'[k % 4], k % 3 ? '330106' : '330108', `F52${k % 10}`, ['存续', '歇业', '吊销', '注销'][k % 4]]);
+}
+const registryCsv = rows => new TextEncoder().encode(['uscc,name,credit_class,region,industry,status', ...rows.map(r => r.map(c => `"${c.replace(/"/g, '""')}"`).join(','))].join('\n') + '\n');
+
+test('computeDraw lets go of the enterprise file once it is read, before the draw (sameLeaves.release)', async () => {
+  // web/verify/document.js: the page's 87 MB rebuilt CSV (10^6 firms) is not
+  // held through the draw. Here a full collection during the draw must find
+  // the file unreachable once release() has dropped the caller's references.
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const rows = sortedRows(40).map(([u, , ...rest], k) => [u, `杭州${k}号贸易有限公司`, ...rest]); // (lines copied as records need no escape)
+  let csv = new TextEncoder().encode('uscc,name,credit_class,region,industry,status\n' + rows.map(r => JSON.stringify(r).slice(1, -1) + '\n').join(''));
+  const file = new WeakRef(csv);
+  let released = 0, collected = null;
+  const inputs = {
+    enterprises: csv, inspectors: fs.readFileSync(new URL('../vectors/basic/inspectors.csv', import.meta.url)),
+    plan: 'name = "放手"\n[ratios]\nA = "50%"\nB = "50%"\nC = "50%"\nD = "50%"\n', seed: 'let go',
+    sameLeaves: {
+      csv,
+      release() {
+        released++;
+        assert.equal(inputs.sameLeaves.equal, true, 'asked before the release');
+        inputs.sameLeaves.csv = null;
+        inputs.enterprises = null;
+        setImmediate(() => { gc(); collected = file.deref() === undefined; }); // (while the draw goes on)
+      },
+    },
+  };
+  csv = null;
+  const doc = await computeDraw({ ...inputs }); // (a copy, as web/verify/rebuild.js rerun passes them)
+  assert.equal(released, 1);
+  assert.equal(collected, true, collected === null ? 'the draw never yielded after the release' : 'the file was still held during the draw');
+  assert.equal(doc.snapshots.enterprises.count, 40);
+});
+
+test('the snapshot lines are taken as the recomputed leaves exactly when they are, byte for byte', () => {
+  // web/verify/enterprise-leaves.js leavesAreRecords compares each line as the
+  // leaf would be written, without writing it (names needing no escape, no
+  // extra columns), and otherwise writes the leaf: against a CSV made here
+  // from the leaves with JSON.stringify, and random edits of it
+  const rows = sortedRows(300);
   const errors = [];
-  const reg = readEnterprises(new TextEncoder().encode(['uscc,name,credit_class,region,industry,status', ...rows.map(r => r.map(cell).join(','))].join('\n') + '\n'), 'e', errors);
+  const reg = readEnterprises(registryCsv(rows), 'e', errors);
   assert.deepEqual(errors, []);
   const { count, codes, names, nameEnd, cls, region, industry, status, regions, industries } = reg;
   const columns = { count, codes, names, nameEnd, cls, region, industry, status, regions, industries, extras: [] };
@@ -416,7 +454,7 @@ test('the snapshot lines are taken as the recomputed leaves exactly when they ar
   }
   assert.ok(taken > 0 && taken < 2000, `${taken} edits left the lines the leaves`);
   // the lines in registry order are not the tree's leaves unless that order is USCC order
-  const unsorted = readEnterprises(new TextEncoder().encode(['uscc,name,credit_class,region,industry,status', ...[...rows].reverse().map(r => r.map(cell).join(','))].join('\n') + '\n'), 'e', []);
+  const unsorted = readEnterprises(registryCsv([...rows].reverse()), 'e', []);
   const u = { ...columns, count: unsorted.count, codes: unsorted.codes, names: unsorted.names, nameEnd: unsorted.nameEnd, cls: unsorted.cls, region: unsorted.region, industry: unsorted.industry, status: unsorted.status, regions: unsorted.regions, industries: unsorted.industries };
   assert.equal(leavesAreRecords(u, csvOf([...rows].reverse())), false);
 });

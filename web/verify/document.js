@@ -68,7 +68,16 @@ async function prepareDraw(inputs) {
     // §5: snapshots
     const { extraCols, tests, extraValues } = resolveWhere(plan, ents);
     const snapshotJob = startSnapshots(ents, insps, confs, extraCols, extraValues, early);
-    return { ents, insps, confs, plan, meta, planDigest, tests, snapshotJob, extraCols, extraValues, sameLeaves: inputs.sameLeaves || null };
+    ents.releaseFile(); // (read: the draw needs only its columns)
+    // web/logged.js: are the leaves being hashed the lines of the snapshot the
+    // registry was rebuilt from? Asked now, while the Worker hashes, so that
+    // the caller can let go of the rebuilt CSV (87 MB for 10^6 firms) before the draw.
+    const same = inputs.sameLeaves;
+    if (same) {
+      same.equal = enterpriseLeavesAre(ents, extraCols, extraValues, same.csv);
+      same.release();
+    }
+    return { ents, insps, confs, plan, meta, planDigest, tests, snapshotJob };
   } catch (e) {
     if (early) early.cancel();
     throw e;
@@ -87,10 +96,6 @@ async function finishDraw(prepared, seed) {
 
     // §8: assignment
     assignments = await assign(targets, insps, confs, plan, meta, seed);
-    // web/logged.js: are the leaves being hashed the lines of the snapshot the
-    // registry was rebuilt from? (asked while the Worker still hashes)
-    const same = prepared.sameLeaves;
-    if (same) same.equal = enterpriseLeavesAre(ents, prepared.extraCols, prepared.extraValues, same.csv);
     await snapshotJob.help(); // this thread, free now, takes its share of the enterprise root
     snaps = await snapshotJob.result;
   } catch (e) {

@@ -348,7 +348,7 @@ function inflatedSize(raw) {
 /**
  * One snapshot blob read as a stream (never the whole decompressed text):
  * its Merkle root and leaf count, and csv() — the registry's CSV file for
- * verify.js. A leaf that is not JSON (jsonError) or not of the registry's
+ * verify.js, to be asked once. A leaf that is not JSON (jsonError) or not of the registry's
  * shape (thrown by csv()) matters only once the root is known to be the
  * committed one: a snapshot that is not proves nothing.
  *
@@ -369,7 +369,7 @@ export async function readSnapshot(registry, raw, columns, total, progress = () 
     return { root: await merkleRoot(leaves), count: leaves.length, jsonError, csv: () => registryCsv(registry, rows, columns) };
   }
   const tree = rootLater ? null : new MerkleStream();
-  const csv = registry === 'enterprises' && columns === null ? null : new CsvBytes(form.header(columns), inflatedSize(raw));
+  let csv = registry === 'enterprises' && columns === null ? null : new CsvBytes(form.header(columns), inflatedSize(raw));
   const copyAs = registry === 'enterprises' && csv !== null ? columns.length : 0; // leaves copied as records when they can be
   let jsonError = null, shapeError = null, count = 0, copied = 0;
   progress('root', { registry, count: 0, total });
@@ -391,7 +391,8 @@ export async function readSnapshot(registry, raw, columns, total, progress = () 
     copied: copied === count,
     count,
     jsonError,
-    csv: () => { if (shapeError) throw shapeError; return csv.bytes(); },
+    // handed over once: the caller alone then holds the bytes, and can let them go
+    csv: () => { if (shapeError) throw shapeError; const bytes = csv.bytes(); csv = null; return bytes; },
   };
 }
 

@@ -37,6 +37,7 @@ export function readEnterprises(input, file, errors, onRead) {
   });
   if (!t || !t.headerOk) return null;
   reg.trim();
+  reg.rec = null; // (the last record: it holds the whole file's bytes)
   if (onRead) onRead(reg);
   reg.index();
   return reg;
@@ -398,6 +399,15 @@ export class Registry {
       line: this.line[k],
       index: k,
     };
+  }
+
+  /**
+   * Lets go of the file's bytes, kept to read columns again (column(), the
+   * plan's checks of scope.range): once the draw's inputs are read
+   * (./document.js prepareDraw), nothing reads them.
+   */
+  releaseFile() {
+    this.table.forEachRow = null;
   }
 
   /** The extra column c read again (the plan filters on it, scope.where), as text, one value per firm. */
