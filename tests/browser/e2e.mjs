@@ -5,7 +5,7 @@
 //        [--tamper] [--tamper-beacon] [--no-policy] [--query "?verify=1"] [--keyboard] [--timeout SECONDS]
 //        [--worker-from N] [--worker-fails]
 //
-// Prints one JSON object {status, expected, ok, ranIn, text, verdict, differences, checks,
+// Prints one JSON object {status, expected, ok, ranIn, whereText, text, verdict, differences, checks,
 // consoleErrors, url, ms, screenshot} and exits 0 when the outcome is the expected
 // one (default `verified`), the page logged no console errors and, when it
 // recomputed the draw, did so in its Web Worker (ranIn); 1 otherwise;

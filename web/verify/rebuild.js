@@ -348,9 +348,9 @@ function inflatedSize(raw) {
 /**
  * One snapshot blob read as a stream (never the whole decompressed text):
  * its Merkle root and leaf count, and csv() — the registry's CSV file for
- * verify.js, to be asked once. A leaf that is not JSON (jsonError) or not of the registry's
- * shape (thrown by csv()) matters only once the root is known to be the
- * committed one: a snapshot that is not proves nothing.
+ * verify.js, to be asked once. A leaf that is not JSON (jsonError) or not
+ * of the registry's shape (thrown by csv()) matters only once the root is
+ * known to be the committed one: a snapshot that is not proves nothing.
  *
  * `rootLater` (web/logged.js, for the enterprise snapshot of a drawn draw):
  * the leaves are not hashed while they are read; root is then null, and
