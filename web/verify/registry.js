@@ -37,7 +37,6 @@ export function readEnterprises(input, file, errors, onRead) {
   });
   if (!t || !t.headerOk) return null;
   reg.trim();
-  reg.rec = null; // (the last record: it holds the whole file's bytes)
   if (onRead) onRead(reg);
   reg.index();
   return reg;
@@ -279,6 +278,7 @@ export class Registry {
    */
   trim() {
     const n = this.count;
+    this.rec = null; // (reading is over; the last record holds the whole file's bytes)
     this.line = this.line.slice(0, n);
     this.codes = shareable(this.codes, 18 * n);
     this.names = shareable(this.names, this.nameStart(n));
