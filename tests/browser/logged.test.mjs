@@ -405,6 +405,28 @@ test('computeDraw lets go of the enterprise file once it is read, before the dra
   assert.equal(doc.snapshots.enterprises.count, 40);
 });
 
+test('a large registry\'s names are read into shared memory sized from the rate so far, and read back the same', () => {
+  // web/verify/registry.js roomForNames: past 1 MB the names' column is given
+  // the room the whole file needs at the rate so far, once; a file whose
+  // names grow longer after that grows by doubling, as before
+  for (const [label, nameOf] of [
+    ['even names', k => `杭州${k}号贸易有限公司`],
+    ['names ten times longer in the second half', k => (k < 20000 ? `杭州${k}号` : `杭州${k}号贸易有限公司`.repeat(10))],
+  ]) {
+    const rows = sortedRows(40000).map(([u, , ...rest], k) => [u, nameOf(k), ...rest]);
+    const errors = [];
+    const reg = readEnterprises(registryCsv(rows), 'e', errors);
+    assert.deepEqual(errors, [], label);
+    assert.equal(reg.count, rows.length, label);
+    for (let k = 0; k < rows.length; k += 1) if (reg.name(k) !== rows[k][1]) assert.fail(`${label}: name ${k} read back as ${reg.name(k)}`);
+    const bytes = rows.reduce((n, r) => n + Buffer.byteLength(r[1]), 0);
+    assert.ok(bytes > 1 << 20, `${label}: ${bytes} bytes of names take the estimated path`);
+    assert.equal(reg.names.length, bytes, label);
+    assert.ok(reg.names.buffer instanceof SharedArrayBuffer, `${label}: shared with the snapshot's Worker`);
+    assert.ok(reg.names.buffer.byteLength <= 2.2 * bytes, `${label}: ${reg.names.buffer.byteLength} bytes held for ${bytes}`);
+  }
+});
+
 test('the snapshot lines are taken as the recomputed leaves exactly when they are, byte for byte', () => {
   // web/verify/enterprise-leaves.js leavesAreRecords compares each line as the
   // leaf would be written, without writing it (names needing no escape, no
