@@ -219,7 +219,7 @@ export class Registry {
   roomForNames(need, read) {
     if (need < 1 << 20 || this.namesEstimated || !(read > 0)) return grown(this.names, need);
     this.namesEstimated = true;
-    const room = Math.max(need, Math.ceil(1.1 * need / Math.min(read, 1)));
+    const room = Math.ceil(1.1 * need / read); // (read <= 1: never less than need)
     const names = typeof SharedArrayBuffer === 'function' ? new Uint8Array(new SharedArrayBuffer(room)) : new Uint8Array(room);
     names.set(this.names.subarray(0, this.nameStart(this.count)));
     return names;
