@@ -144,6 +144,21 @@ fn chromium_verifies_a_draw_page_and_catches_a_tampered_snapshot() {
             .starts_with("⚠ Partly verified: This list was fixed by a public random number"),
         "{clicked}"
     );
+    // One verifier Worker per verification, whether the page had warmed it
+    // before the click or starts it on the click.
+    assert_eq!(clicked["verifierWorkers"]["started"], 1, "{clicked}");
+    // The page warms its verifier once idle (web/view-draw.js): a click
+    // after that takes the Worker already loaded and starts no other.
+    let warm = e2e(&[&server.url, id, "--expect", "partial", "--warm"]);
+    assert_eq!(verdict(&warm), expected, "{warm}");
+    assert_eq!(
+        warm["verifierWorkers"],
+        serde_json::json!({"started": 1, "beforeClick": 1, "closedBeforeClick": 0}),
+        "the warmed Worker did the recomputation: {warm}"
+    );
+    // Leaving the draw's page for another view stops the unused Worker.
+    let left = e2e(&[&server.url, id, "--leave"]);
+    assert_eq!(left["status"], "left", "{left}");
     // The second-core paths a registry of 10^5 firms takes (the snapshot
     // Worker started early, the root in shared memory on a cross-origin
     // isolated page, the snapshot not hashed twice), here from 2 firms.

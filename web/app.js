@@ -149,6 +149,8 @@ function switchLanguage() {
 }
 
 async function route() {
+  const before = state.route;
+  if (before && before.view && before.view.left) before.view.left(); // (what the view started for its page stops)
   Object.assign(state, { route: match(), data: null, error: null, loading: true });
   renderShell();
   renderMain();

@@ -7,9 +7,9 @@
 //
 //   startRecomputeWorker() -> a Worker loading its modules ahead of its work,
 //       for recomputeLoggedDraw's `worker` (null when none can start here).
-//       web/view-draw.js starts it on the click, so that it loads while the
-//       page loads web/verdict.js (each took 0.15–0.3 s, one after the other);
-//       release() stops it if it was never used.
+//       web/view-draw.js starts it once the draw's page is idle (or on the
+//       click, when that comes first), so that a click finds its modules
+//       loaded; release() stops it if it was never used.
 //   recomputeLoggedDraw(detail, fetchBytes, {onProgress, openings, signal, worker})
 //       -> the verifyLoggedDraw result without `computed`, plus ranIn and
 //          pageReason. The page shows the differences, never the recomputed

@@ -3,10 +3,10 @@
 //   node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|partial|mismatch|error]
 //        [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX]
 //        [--tamper] [--tamper-beacon] [--no-policy] [--query "?verify=1"] [--keyboard] [--timeout SECONDS]
-//        [--worker-from N] [--worker-fails]
+//        [--worker-from N] [--worker-fails] [--warm] [--leave]
 //
 // Prints one JSON object {status, expected, ok, ranIn, whereText, text, verdict, differences, checks,
-// consoleErrors, url, ms, screenshot} and exits 0 when the outcome is the expected
+// consoleErrors, verifierWorkers, url, ms, screenshot} and exits 0 when the outcome is the expected
 // one (default `verified`), the page logged no console errors and, when it
 // recomputed the draw, did so in its Web Worker (ranIn); 1 otherwise;
 // 2 on bad usage. `verdict` is the page's list of checks: [{check, state, text}]
@@ -31,6 +31,14 @@
 // --worker-fails  the verifier Worker's script throws as it loads (a browser
 //            that runs no module Worker): the page must recompute the draw
 //            itself and say why; the result's `ranIn` is then 'page'.
+// --warm     wait, before the click, until the page has started its verifier
+//            Worker on its own (web/view-draw.js warms it once idle).
+// --leave    wait for that Worker, then go to the log's page (#/log) instead of
+//            clicking: the page must stop the unused Worker (status 'left').
+//
+// verifierWorkers: {started, beforeClick, closedBeforeClick}, the page's
+// web/verify-worker.js Workers: how many started in all, how many before the
+// click (or before leaving), and how many of those had stopped by then.
 //
 // Chromium: /usr/bin/chromium (Debian's package) or $CHROMIUM.
 
@@ -38,14 +46,14 @@ import { chromium } from 'playwright-core';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 
-const USAGE = 'usage: node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|mismatch|error] [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX] [--tamper] [--tamper-beacon] [--no-policy] [--query Q] [--keyboard] [--timeout S] [--worker-from N] [--worker-fails]';
+const USAGE = 'usage: node tests/browser/e2e.mjs URL DRAW_ID [--expect verified|mismatch|error] [--screenshot FILE] [--lang zh|en] [--width PX] [--height PX] [--tamper] [--tamper-beacon] [--no-policy] [--query Q] [--keyboard] [--timeout S] [--worker-from N] [--worker-fails] [--warm] [--leave]';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 function parseArgs(argv) {
-  const o = { positional: [], expect: null, lang: 'zh', width: 1280, height: 900, tamper: false, tamperBeacon: false, noPolicy: false, query: '', keyboard: false, timeout: 180, workerFrom: null, workerFails: false };
+  const o = { positional: [], expect: null, lang: 'zh', width: 1280, height: 900, tamper: false, tamperBeacon: false, noPolicy: false, query: '', keyboard: false, timeout: 180, workerFrom: null, workerFails: false, warm: false, leave: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
@@ -62,6 +70,8 @@ function parseArgs(argv) {
     else if (a === '--timeout') o.timeout = Number(val());
     else if (a === '--worker-from') o.workerFrom = Number(val());
     else if (a === '--worker-fails') o.workerFails = true;
+    else if (a === '--warm') o.warm = true;
+    else if (a === '--leave') o.leave = true;
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else o.positional.push(a);
   }
@@ -144,9 +154,31 @@ export async function runE2E(o) {
       });
     }
     if (o.workerFrom !== null) await context.addInitScript(n => localStorage.setItem('fairdraw.test.workerFrom', String(n)), o.workerFrom);
+    // the page's verifier Workers (not the snapshot Worker one of them may start)
+    const verifiers = [];
+    const firstVerifier = new Promise(resolve => page.on('worker', w => {
+      if (!new URL(w.url()).pathname.endsWith('/verify-worker.js')) return;
+      const rec = { closed: false };
+      verifiers.push(rec);
+      w.on('close', () => { rec.closed = true; });
+      resolve(w);
+    }));
+    let clickedWith = null; // what verifiers held when the button was pressed
+    const workersNow = () => ({ beforeClick: verifiers.length, closedBeforeClick: verifiers.filter(v => v.closed).length });
     const url = `${base}/draws/${encodeURIComponent(id)}${o.query}`;
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForSelector('#verify-button', { timeout: 30_000 });
+    if (o.warm || o.leave) await Promise.race([firstVerifier, new Promise((_, no) => setTimeout(() => no(new Error('the page started no verifier Worker of its own within 20 s')), 20_000))]);
+    if (o.leave) {
+      const warm = await firstVerifier;
+      const closed = new Promise(resolve => warm.on('close', resolve));
+      await page.evaluate(() => { location.hash = '#/log'; });
+      const stopped = await Promise.race([closed.then(() => true), new Promise(resolve => setTimeout(() => resolve(false), 20_000))]);
+      const verifierWorkers = { started: verifiers.length, ...workersNow() };
+      const status = stopped ? 'left' : 'still running';
+      return { status, expected: 'left', ok: stopped && consoleErrors.length === 0, verifierWorkers, consoleErrors, tampered, url, ms: Date.now() - t0 };
+    }
+    clickedWith = workersNow();
     let tabs = null;
     if (o.keyboard) {
       // Tab from the top of the page until the verify button has the focus.
@@ -174,7 +206,8 @@ export async function runE2E(o) {
     const whereText = await page.$$eval('#verify-where', els => (els.length ? els[0].textContent.trim() : null));
     const recomputeRan = verdict.some(c => c.check === 'recompute' && c.state !== 'na');
     const ok = status === o.expect && consoleErrors.length === 0 && (!recomputeRan || ranIn === (o.workerFails ? 'page' : 'worker'));
-    return { status, expected: o.expect, ok, ranIn, whereText, workers, text, verdict, technical, differences, checks, consoleErrors, tampered, tabs, url, lang: o.lang, width: o.width, ms: Date.now() - t0, screenshot: o.screenshot || null };
+    const verifierWorkers = { started: verifiers.length, ...clickedWith };
+    return { status, expected: o.expect, ok, ranIn, whereText, workers, verifierWorkers, text, verdict, technical, differences, checks, consoleErrors, tampered, tabs, url, lang: o.lang, width: o.width, ms: Date.now() - t0, screenshot: o.screenshot || null };
   } finally {
     await browser.close();
   }
