@@ -28,7 +28,7 @@ It prints a table of medians and writes it, with every raw run, to
 WORK/results.md and WORK/results.json.
 
 Environment: SIZES (default "1e5 1e6 1e7"), RUNS (5), SAMPLER_MAX (1e7),
-VERIFIERS_MAX (1e6), VERIFIER_RUNS (1), RUNS_1_ABOVE (1e7), WORK
+VERIFIERS_MAX (1e6), VERIFIER_RUNS (3), RUNS_1_ABOVE (1e7), WORK
 (target/bench), SEED ("bench-2026"). `--update` also writes the table into
 BENCHMARKS.md between its `bench:begin` and `bench:end` markers.
 Needs cargo, python3 (3.8+), node, and GNU time (installed with apt-get when missing and possible); consistent-sampler is taken from
@@ -54,7 +54,7 @@ SIZES = os.environ.get("SIZES", "1e5 1e6 1e7").split()
 RUNS = int(os.environ.get("RUNS", "5"))
 SAMPLER_MAX = int(float(os.environ.get("SAMPLER_MAX", "1e7")))
 VERIFIERS_MAX = int(float(os.environ.get("VERIFIERS_MAX", "1e6")))
-VERIFIER_RUNS = int(os.environ.get("VERIFIER_RUNS", "1"))
+VERIFIER_RUNS = int(os.environ.get("VERIFIER_RUNS", "3"))
 RUNS_1_ABOVE = int(float(os.environ.get("RUNS_1_ABOVE", "1e7")))
 SEED = os.environ.get("SEED", "bench-2026")
 PLAN = ROOT / "data" / "plan-minimal.toml"
@@ -377,7 +377,7 @@ def main():
     text = table(results)
     header = (f"fairdraw {info.get('commit', '?')} on {info.get('cpu')} ({info.get('nproc')} CPUs, "
               f"SHA-NI {'yes' if info.get('sha_ni') else 'no'}), {RUNS} runs per size up to {RUNS_1_ABOVE:,}, "
-              "one above, medians; plan "
+              f"one above, the verifiers {VERIFIER_RUNS} runs each, medians; plan "
               f"data/plan-minimal.toml, seed {SEED!r}, 5,000 inspectors, 2,000 recusal pairs.")
     print(header)
     print()
