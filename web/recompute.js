@@ -37,7 +37,7 @@ export async function recomputeLoggedDraw(detail, fetchBytes, { onProgress, open
   const started = worker ? worker.take() : null;
   if (reason === null) {
     const outcome = await inWorker(detail, openings, onProgress, signal, started);
-    if (outcome.result) return { ...withoutDocument(outcome.result), ranIn: 'worker' };
+    if (outcome.result) return { ...outcome.result, ranIn: 'worker' }; // (web/verify-worker.js kept the document)
     reason = outcome.reason;
   }
   if (signal && signal.aborted) throw aborted();
