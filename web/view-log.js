@@ -68,15 +68,17 @@ function reportView(lines, open) {
 function resultView() {
   const r = run;
   if (!r) return [];
-  if (r.status === 'checking') return h('div', { 'data-log-status': 'checking', role: 'status' }, t('log.checking.url'), ' ', code(r.url), progressView(r.progress));
+  // data-log-url says which address this verdict is for: a new address
+  // replaces the old verdict only once its own run has started.
+  if (r.status === 'checking') return h('div', { 'data-log-status': 'checking', 'data-log-url': r.url, role: 'status' }, t('log.checking.url'), ' ', code(r.url), progressView(r.progress));
   if (r.status === 'error') {
-    return h('div', { class: 'notice notice-error', role: 'alert', 'data-log-status': 'error' },
+    return h('div', { class: 'notice notice-error', role: 'alert', 'data-log-status': 'error', 'data-log-url': r.url },
       h('p', { class: 'notice-title' }, t('log.error')), h('p', {}, r.message), h('p', {}, t('log.error.hint')));
   }
   const res = r.result;
   const notes = res.lines.filter(l => l.startsWith('note: ')).length;
   if (r.status === 'verified') {
-    return h('div', { 'data-log-status': 'verified' },
+    return h('div', { 'data-log-status': 'verified', 'data-log-url': r.url },
       h('div', { class: 'notice notice-ok', role: 'status' },
         h('p', { class: 'notice-title', id: 'log-verdict' }, t('log.verified', { entries: num(res.size), draws: num(res.draws.length) })),
         h('p', {}, t('log.verified.text')),
@@ -86,7 +88,7 @@ function resultView() {
   // problem lines, and the draws whose replay differs (LOG-FORMAT check 10: `DIFF <id> …`)
   const problems = res.lines.filter(l => l.startsWith('problem: ') || l.startsWith('DIFF '))
     .map(l => (l.startsWith('problem: ') ? l.slice('problem: '.length) : l));
-  return h('div', { 'data-log-status': 'tampered' },
+  return h('div', { 'data-log-status': 'tampered', 'data-log-url': r.url },
     h('div', { class: 'notice notice-error', role: 'alert' },
       h('p', { class: 'notice-title', id: 'log-verdict' }, t('log.tampered', { n: num(res.problems) })),
       h('p', {}, t('log.tampered.text')),

@@ -70,7 +70,10 @@ try {
     const elsewhere = c.other ? await serveStatic([c.other], { cors: true }) : null;
     try {
       await page.goto(`${server.url}${c.path}`, { waitUntil: 'load' });
-      const done = '[data-log-status]:not([data-log-status="checking"])';
+      // the verdict for one address: until the page has started on a new
+      // address, the old verdict is still on screen and must not be taken
+      const verdictFor = url => `[data-log-url="${url}"]:not([data-log-status="checking"])`;
+      let done = '[data-log-status]:not([data-log-status="checking"])';
       await page.waitForSelector(done, { timeout: 120_000 });
       let first = null;
       if (elsewhere) {
@@ -79,6 +82,7 @@ try {
         await page.fill('#log-url', `${elsewhere.url}/`);
         await page.click('#log-url ~ button');
         await page.waitForFunction(() => /^#\/log\?url=/.test(location.hash));
+        done = verdictFor(`${elsewhere.url}/`);
         await page.waitForSelector(done, { timeout: 120_000 });
       }
       const got = await page.$eval(done, el => ({
