@@ -192,12 +192,17 @@ try {
     const value = await page.inputValue('#targets input[type="search"]');
     return { ok: value === INSPECTOR.name && new URL(page.url()).searchParams.get('q') === INSPECTOR.name, value };
   });
-  await page.click('#lang-switch');
+  const switchLanguage = async () => {
+    const before = await page.evaluate(() => document.documentElement.lang);
+    await page.click('#lang-switch');
+    await page.waitForFunction(was => document.documentElement.lang !== was, before);
+  };
+  await switchLanguage();
   await expectRows('switching the language keeps the search', inspectorTargets, async () => {
     const value = await page.inputValue('#targets input[type="search"]');
     return { ok: value === INSPECTOR.name, value };
   });
-  await page.click('#lang-switch'); // back to the language the words below are in
+  await switchLanguage(); // back to the language the words below are in
   await search('没有这个企业 zz-404');
   await expectRows('an unknown query shows no target', [], async () => {
     const said = await status();

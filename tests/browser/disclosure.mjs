@@ -52,6 +52,8 @@ try {
   const publication = await page.$$eval('[data-publication]', els => els.map(e => ({ mode: e.dataset.publication, text: e.textContent.trim() })));
   const cases = [];
   for (const c of CASES) {
+    // the last case's verdict goes first, so that only this file's can be waited for
+    await page.$eval('#disclosure-result', el => el.replaceChildren());
     await page.setInputFiles('#disclosure-file', { name: 'disclosure.json', mimeType: 'application/json', buffer: Buffer.from(c.bytes) });
     const done = '#disclosure-result [data-disclosure-status]:not([data-disclosure-status="checking"])';
     await page.waitForSelector(done, { timeout: 60_000 });

@@ -41,7 +41,7 @@ const infeasible = draws.find(d => d.outcome === 'infeasible');
 
 await page.goto(`${base}/`); await page.waitForSelector('.cards'); await shot('list');
 await page.goto(`${base}/draws/${drawn.id}?verify=1`);
-await page.waitForSelector('[data-verify-status="verified"], [data-verify-status="mismatch"], [data-verify-status="error"]', { timeout: 120000 });
+await page.waitForSelector('[data-verify-status]:not([data-verify-status="pending"])', { timeout: 120000 });
 await shot('draw-top');
 for (const s of ['verify', 'plan', 'commitment', 'snapshots', 'strata', 'targets', 'exclusions', 'checkpoint']) await shot(`draw-${s}`, `#${s}`);
 if (infeasible) {
@@ -54,7 +54,7 @@ const picked = detail.draw.assignments[0].uscc;
 await page.goto(`${base}/enterprises/${picked}`); await page.waitForSelector('.ent-result'); await page.waitForSelector('[data-proof-status="ok"], [data-proof-status="bad"]', { state: 'attached' }).catch(() => {});
 await page.locator('details.proof').first().evaluate(d => { d.open = true; });
 await shot('enterprise-selected');
-await page.goto(`${base}/enterprises/91330106MA9ERT3N91`); await page.waitForSelector('h1'); await page.waitForTimeout(300); await shot('enterprise-invalid');
+await page.goto(`${base}/enterprises/91330106MA9ERT3N91`); await page.waitForSelector('h1'); await shot('enterprise-invalid');
 await page.goto(`${base}/results?draw=${drawn.id}`); await page.waitForSelector('table, .notice'); await shot('results');
 await page.goto(`${base}/results`); await page.waitForSelector('form'); await shot('results-pick');
 await browser.close();

@@ -9,7 +9,6 @@
 // would let the tests pass without the real server.
 
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAIRDRAW } from './make-log.mjs';
@@ -17,11 +16,30 @@ import { startFakeServer, WEB_DIR } from './fake-api.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function freePort() {
+/**
+ * The address `fairdraw serve --addr 127.0.0.1:0` prints on its first stderr
+ * line. The server picks its own free port: a port found free here and bound
+ * later could meanwhile be taken by another test's server.
+ */
+function announcedUrl(child, seconds = 30) {
   return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    let seen = '';
+    const timer = setTimeout(() => done(new Error(`fairdraw serve printed no address within ${seconds} s`)), seconds * 1000);
+    const onData = d => {
+      seen += d;
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(seen);
+      if (m) done(null, m[0]);
+      else if (seen.includes('\n')) done(new Error(`no address in fairdraw serve's first line: ${seen}`));
+    };
+    const onExit = code => done(new Error(`fairdraw serve exited with ${code}`));
+    function done(err, url) {
+      clearTimeout(timer);
+      child.stderr.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err); else resolve(url);
+    }
+    child.stderr.on('data', onData);
+    child.once('exit', onExit);
   });
 }
 
@@ -42,13 +60,13 @@ export async function startServer(logDir, { web = WEB_DIR } = {}) {
   const want = process.env.FAIRDRAW_TEST_SERVER || 'fairdraw';
   if (want !== 'fake' && want !== 'fairdraw') throw new Error(`FAIRDRAW_TEST_SERVER=${want}: use fairdraw or fake`);
   if (want === 'fairdraw') {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = spawn(FAIRDRAW, ['serve', '--log', logDir, '--addr', `127.0.0.1:${port}`, '--web', web],
+    const child = spawn(FAIRDRAW, ['serve', '--log', logDir, '--addr', '127.0.0.1:0', '--web', web],
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', d => { stderr += d; });
+    let url;
     try {
+      url = await announcedUrl(child);
       await waitUntilUp(url, child);
     } catch (e) {
       child.kill();

@@ -69,6 +69,9 @@ try {
     const server = await serveStatic([c.root]);
     const elsewhere = c.other ? await serveStatic([c.other], { cors: true }) : null;
     try {
+      // a blank page first: the next case's server may get the last one's
+      // port, and going to the same address with a hash would not reload
+      await page.goto('about:blank');
       await page.goto(`${server.url}${c.path}`, { waitUntil: 'load' });
       // the verdict for one address: until the page has started on a new
       // address, the old verdict is still on screen and must not be taken
