@@ -268,6 +268,25 @@ fn every_kind_of_tampering_is_reported() {
         "the edited draw is named:\n{}",
         out.stdout
     );
+    // ... and one unsigned record appended to checkpoints.jsonl, which makes
+    // the log refuse to open for the replay, cannot switch the replay off:
+    // what goes unchecked is a problem, not a note.
+    let cps_path = log_dir(d).join("checkpoints.jsonl");
+    let signed = std::fs::read(&cps_path).unwrap();
+    let mut junk = signed.clone();
+    junk.extend_from_slice(
+        format!("{{\"batch_end\":false,\"checkpoint\":\"junk\",\"size\":{}}}\n", lines.len() + 1).as_bytes(),
+    );
+    std::fs::write(&cps_path, junk).unwrap();
+    let out = verify(d, &["--vkey", s(&vkey)]).expect(1);
+    assert!(
+        out.stdout.contains("TAMPERED")
+            && out.stdout.contains("does not open for reading")
+            && out.stdout.contains("draws were not checked"),
+        "a log the replay cannot open is not verified:\n{}",
+        out.stdout
+    );
+    std::fs::write(&cps_path, signed).unwrap();
     let skipped = verify(d, &["--no-replay"]).expect(0);
     assert!(skipped.stdout.contains("not replayed (--no-replay)"), "skipping says so:\n{}", skipped.stdout);
     check("a re-signed rewrite", "rewritten");

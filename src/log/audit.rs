@@ -221,12 +221,22 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
         );
     }
     check_references(dir, &entries, &leaves, &published, &mut r);
-    // The witness checks read the log as the writer sees it; a log that
-    // does not open is damaged, which the checks above already report.
-    if let Ok(log) = Log::open_dir(dir, false) {
-        if super::audit_witnesses::check(&log, &mut r) {
-            r.notes.retain(|n| !n.starts_with("no saved checkpoint or witness"));
+    // The witness checks and the replay read the log as the writer sees it.
+    // A log that does not open so is damaged: what they would have checked
+    // is unchecked, and that alone is a problem. (A note would let one
+    // unsigned line in checkpoints.jsonl switch the replay off and pass a
+    // re-signed, rigged draw.)
+    let opened = Log::open_dir(dir, false);
+    match &opened {
+        Ok(log) => {
+            if super::audit_witnesses::check(log, &mut r) {
+                r.notes.retain(|n| !n.starts_with("no saved checkpoint or witness"));
+            }
         }
+        Err(e) => r.tampering.push(format!(
+            "the log does not open for reading ({e}): its witnesses{} were not checked",
+            if opts.replay { " and draws" } else { "" }
+        )),
     }
     audit_receipts::check(dir, entry_lines, &leaves, &entries, &vkey, &mut r);
     let batch_ends: Vec<u64> = records.iter().filter(|c| c.2).map(|c| c.0).collect();
@@ -236,8 +246,8 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
     r.tampering.extend(commitments::suspects(&ided, opts.now).iter().map(commitments::Suspect::message));
     r.tampering.extend(super::audit_replace::check(dir, &ided, protected_log(&entries)));
     r.visits = super::annual::rate_line(&super::annual::visits(&ided));
-    if opts.replay {
-        replay_into(dir, &mut r);
+    if let (true, Ok(log)) = (opts.replay, &opened) {
+        replay_into(log, &mut r);
     }
     let simulated = entries.iter().flatten().filter(|e| e.simulated).count();
     if simulated > 0 {
@@ -421,17 +431,10 @@ fn check_references(dir: &Path, entries: &[Option<Entry>], leaves: &[Hash], vkey
     r.tampering.extend(sealed.tampering);
 }
 
-/// Replays every draw of the log in `dir` into the report: a draw that does
-/// not reproduce was edited after it was drawn, even if the log was re-signed.
-fn replay_into(dir: &Path, r: &mut Report) {
-    let log = match Log::open_dir(dir, false) {
-        Ok(log) => log,
-        Err(e) => {
-            r.notes.push(format!("draws not replayed: the log does not open for reading ({e})"));
-            return;
-        }
-    };
-    let replayed = replay_draws(&log);
+/// Replays every draw of `log` into the report: a draw that does not
+/// reproduce was edited after it was drawn, even if the log was re-signed.
+fn replay_into(log: &Log, r: &mut Report) {
+    let replayed = replay_draws(log);
     r.replayed = Some(replayed.iter().filter(|d| !d.skipped).count());
     for d in replayed.into_iter().filter(|d| !d.same) {
         r.tampering.push(format!(
