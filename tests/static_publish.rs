@@ -277,6 +277,49 @@ fn a_log_published_to_a_directory_verifies_from_a_plain_static_server() {
     assert!(!site.join(fairdraw::log::tiles::StaticFile::Entry(lines(&log).len() as u64 - 1).path()).exists());
 }
 
+/// What is internal never reaches a mirror, whatever lies under
+/// `snapshots/` and `receipts/`: publishing an auditor export (a protected
+/// log with its full snapshots and salts beside the blinded ones) uploads
+/// the blinded snapshots only, and a stray file or a link planted there (to
+/// the signing key) is left out and named.
+#[test]
+fn publish_uploads_only_the_public_blobs_the_log_names() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = drawn_log(d);
+    let export = d.join("export");
+    fairdraw(&["audit", "export", "--log", s(&log), "--for-auditor", s(&export)], d).expect(0);
+    let internal: BTreeSet<String> =
+        files(&export, "snapshots").into_iter().filter(|n| !files(&log, "snapshots").contains(n)).collect();
+    assert!(internal.iter().any(|n| n.ends_with(".salts.gz")), "the export holds salts: {internal:?}");
+    assert!(internal.iter().any(|n| n.ends_with(".jsonl.gz")), "and full snapshots: {internal:?}");
+    let site = d.join("site");
+    let run = fairdraw(&["publish", "--log", s(&export), "--to", s(&site)], d).expect(0);
+    let published = files(&site, "snapshots");
+    assert_eq!(published, files(&log, "snapshots"), "only the blinded snapshots: {}", run.stderr);
+    assert!(internal.iter().all(|n| run.stderr.contains(n.as_str())), "each file left out is named: {}", run.stderr);
+    let (_server, url) = static_server(&site);
+    verify_url(&url, d).expect(0);
+
+    #[cfg(unix)]
+    {
+        let fake = log.join("snapshots").join(format!("{}.jsonl.gz", "0".repeat(64)));
+        std::os::unix::fs::symlink(log.join("private/log.key"), &fake).unwrap();
+        std::fs::write(log.join("receipts/notes.txt"), "internal notes").unwrap();
+        let site = d.join("site2");
+        let run = fairdraw(&["publish", "--log", s(&log), "--to", s(&site)], d).expect(0);
+        assert!(!site.join("receipts/notes.txt").exists(), "a stray file is not published");
+        assert_eq!(files(&site, "snapshots"), files(&export, "snapshots").intersection(&published).cloned().collect());
+        for name in ["receipts/notes.txt", "snapshots/0000"] {
+            assert!(run.stderr.contains(name), "{name} is named as left out: {}", run.stderr);
+        }
+        let key = std::fs::read(log.join("private/log.key")).unwrap();
+        for f in files(&site, "snapshots").into_iter().chain(files(&site, "receipts")) {
+            assert_ne!(std::fs::read(site.join(&f)).unwrap(), key, "{f} is the signing key");
+        }
+    }
+}
+
 #[test]
 fn a_damaged_log_is_not_published() {
     let dir = tempdir();

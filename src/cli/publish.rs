@@ -34,6 +34,14 @@ pub fn run(args: &PublishArgs) -> anyhow::Result<ExitCode> {
     let mirror = ObjectMirror::destination(&args.to)?;
     match publish(&args.dir, args.page.as_deref(), &mirror) {
         Ok(done) => {
+            if !done.left_out.is_empty() {
+                eprintln!(
+                    "note: {} file(s) under snapshots/ or receipts/ left out: not a public blob or receipt of this log \
+                     (a protected log's full snapshots or salts, a stray file, a link): {}",
+                    done.left_out.len(),
+                    shortened(&done.left_out)
+                );
+            }
             println!("{done}");
             Ok(ExitCode::SUCCESS)
         }
@@ -42,5 +50,15 @@ pub fn run(args: &PublishArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The first names of a long list, and how many more.
+fn shortened(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let head = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    match names.len().saturating_sub(SHOWN) {
+        0 => head,
+        more => format!("{head} … and {more} more"),
     }
 }

@@ -7,7 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::audit_receipts::{RECEIPTS, SUFFIX};
+use super::entry::Kind;
 use super::mirror::{Mirror, MirrorError};
+use super::publication::Publication;
+use super::snapshots;
 use super::store::{Log, LogError, CHECKPOINT, CHECKPOINTS, COSIGNATURES, VKEY};
 use super::tiles::StaticFile;
 
@@ -22,6 +26,10 @@ pub struct Published {
     pub unchanged: usize,
     /// The names uploaded, in upload order (`checkpoint` last).
     pub uploaded: Vec<String>,
+    /// Files under `snapshots/` and `receipts/` that were not published:
+    /// not a public blob or receipt of this log (a protected log's full
+    /// snapshots and salts in an auditor export, a stray file, a link).
+    pub left_out: Vec<String>,
 }
 
 impl std::fmt::Display for Published {
@@ -106,9 +114,18 @@ pub fn publish(log_dir: &Path, page: Option<&Path>, mirror: &dyn Mirror) -> Resu
         .filter(|f| log.static_content(f).is_some())
         .map(|f| Item { name: f.path(), source: Source::Static(f) })
         .collect();
-    for dir in ["snapshots", "receipts"] {
+    let public = public_blobs(&log);
+    let mut left_out = Vec::new();
+    for dir in ["snapshots", RECEIPTS] {
         for name in files_under(log_dir, dir)? {
-            immutable.push(Item { source: Source::File(log_dir.join(&name)), name });
+            let path = log_dir.join(&name);
+            // a link is never followed: it could lead anywhere, the signing key included
+            let plain = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+            if plain && public.contains(&name) {
+                immutable.push(Item { source: Source::File(path), name });
+            } else {
+                left_out.push(name);
+            }
         }
     }
     let mut mutable = vec![
@@ -134,7 +151,7 @@ pub fn publish(log_dir: &Path, page: Option<&Path>, mirror: &dyn Mirror) -> Resu
     let checkpoint = log.served_checkpoint().map(String::into_bytes);
 
     let there = mirror.list()?;
-    let mut done = Published::default();
+    let mut done = Published { left_out, ..Published::default() };
     let mut missing = Vec::new();
     for item in &immutable {
         match there.get(&item.name) {
@@ -159,6 +176,36 @@ pub fn publish(log_dir: &Path, page: Option<&Path>, mirror: &dyn Mirror) -> Resu
         put_if_different(mirror, &there, item, &log, &mut done)?;
     }
     Ok(done)
+}
+
+/// The blobs of the log a public reader may have (LOG-FORMAT "`fairdraw
+/// publish`"): the snapshots of a full log (its RegistrySnapshot entries),
+/// only the blinded ones of a protected log (its commitments' `blinded`:
+/// the full snapshots and their salts stay with the bureau and its
+/// auditors, even in an auditor export), and each DrawResult's receipt.
+/// Named by the entries, so a file the log does not name is never public.
+fn public_blobs(log: &Log) -> std::collections::BTreeSet<String> {
+    let protected = Publication::of_log(log) == Publication::Protected;
+    let is_root = |r: &&str| super::entry::is_hex64(r);
+    let mut names = std::collections::BTreeSet::new();
+    for (i, e) in log.valid_entries() {
+        match e.kind {
+            Kind::RegistrySnapshot if !protected => {
+                names.extend(e.body["root"].as_str().filter(is_root).map(snapshots::blob_name));
+            }
+            Kind::DrawCommitment if protected => {
+                for registry in ["enterprises", "inspectors", "conflicts"] {
+                    names
+                        .extend(e.body["blinded"][registry]["root"].as_str().filter(is_root).map(snapshots::blob_name));
+                }
+            }
+            Kind::DrawResult => {
+                names.insert(format!("{RECEIPTS}/{}{SUFFIX}", log.id(i)));
+            }
+            _ => {}
+        }
+    }
+    names
 }
 
 /// The page as a mirror serves it: `fairdraw serve` answers every path with
