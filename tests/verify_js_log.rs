@@ -251,7 +251,7 @@ fn static_tiles_and_mirrors_read_over_http_in_node() {
         .expect("node must be installed");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("# pass 8") && text.contains("# fail 0"), "every node test ran: {text}");
+    assert!(text.contains("# pass 9") && text.contains("# fail 0"), "every node test ran: {text}");
 }
 
 /// LOG-FORMAT "Publication" in node: the blinding vector, protected logs

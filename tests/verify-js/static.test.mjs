@@ -270,3 +270,19 @@ test('verifyMirror asks only for published files, reports progress, and takes a 
     e => e instanceof FairdrawError && e.message === 'http://page.example/log.pub: not found: no fairdraw log is published at http://page.example/');
   await assert.rejects(verifyMirror('ftp://x.example/', { fetch: page }), /only http:\/\/ and https:\/\//);
 });
+
+test('a download that never settles ends with exit 2 and says so, never exit 0 without a verdict', async () => {
+  // A fetch whose promise never settles and holds nothing open: how undici
+  // behaved with a body its Content-Encoding did not describe. Node then runs
+  // out of work with no verdict; verify.js must not end as if it passed.
+  const preload = path.join(work, 'never-settling-fetch.mjs');
+  fs.writeFileSync(preload, 'globalThis.fetch = () => new Promise(() => {});\n');
+  const out = await new Promise((resolve) => {
+    execFile('node', ['--import', preload, 'web/verify.js', 'log', 'http://127.0.0.1:9/'], { cwd: ROOT }, (err, stdout, stderr) => {
+      resolve({ code: err ? err.code : 0, stdout, stderr });
+    });
+  });
+  assert.equal(out.code, 2, out.stdout + out.stderr);
+  assert.equal(out.stdout, '');
+  assert.equal(out.stderr.trim(), 'error: the verification stopped before it finished: a download or its decompression never completed');
+});

@@ -121,6 +121,17 @@ export async function runCliIfMain(entryUrl) {
     out: (t) => pending.push(write(process.stdout, t)),
   };
   let code;
+  // A download or decompression that never settles (a host sending a body
+  // its Content-Encoding does not describe, for one) leaves nothing for node
+  // to wait on, and node would end with exit 0 and no verdict: the exit code
+  // is 2 until a verdict is reached, and the reason is said.
+  process.exitCode = 2;
+  let said = false;
+  process.on('beforeExit', () => {
+    if (code !== undefined || said) return;
+    said = true;
+    process.stderr.write('error: the verification stopped before it finished: a download or its decompression never completed\n');
+  });
   try {
     code = await cliMain(process.argv.slice(2), io);
   } catch (e) {
