@@ -237,6 +237,25 @@ fn every_kind_of_tampering_is_reported() {
     assert!(!out.stdout.contains("entry "), "no entry is blamed for a bad signature:\n{}", out.stdout);
     std::fs::write(log_dir(d).join("checkpoints.jsonl"), &cps).unwrap();
     verify(d, &[]).expect(0);
+    // The `checkpoint` file with a second line of the log's key, good or
+    // bad, after its signature: not a cosignature, so not the newest note
+    // (verify.py and verify.js say the same).
+    let cp_path = log_dir(d).join("checkpoint");
+    let cp = std::fs::read_to_string(&cp_path).unwrap();
+    let own = cp.rsplit_once("\n\n").unwrap().1.to_string();
+    let bad_own = {
+        let mut b = own.clone().into_bytes();
+        let pos = b.len() - 10;
+        b[pos] = if b[pos] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(b).unwrap()
+    };
+    for (what, extra) in [("the log's signature twice", &own), ("a bad second signature of the log's key", &bad_own)] {
+        std::fs::write(&cp_path, format!("{cp}{extra}")).unwrap();
+        let out = verify(d, &[]).expect(1);
+        assert!(out.stdout.contains("TAMPERED"), "{what}:\n{}", out.stdout);
+    }
+    std::fs::write(&cp_path, &cp).unwrap();
+    verify(d, &[]).expect(0);
     std::fs::remove_file(log_dir(d).join("checkpoints.jsonl")).unwrap();
     check("deleted checkpoints", "deleted or emptied");
     std::fs::write(log_dir(d).join("checkpoints.jsonl"), &cps).unwrap();

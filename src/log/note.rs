@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use signed_note::{Note, Signer, StandardSigner, StandardVerifier, VerifierList};
+use signed_note::{Note, Signer, StandardSigner, StandardVerifier, Verifier, VerifierList};
 
 use crate::model::merkle::Hash;
 
@@ -70,9 +70,24 @@ pub struct Checkpoint {
 }
 
 /// Verifies a note's signature by `vkey` and parses it as a checkpoint.
+///
+/// Every signature line of the log's key (its name and key ID) must verify
+/// (C2SP signed-note: "If a signature from a known key fails to verify,
+/// clients SHOULD reject the whole note"), not only the first as Go's
+/// `note.Open` does: verify.py and verify.js read notes so, and the three
+/// verifiers must agree on a note with a second, bad line of the log's key.
 pub fn open(note_text: &str, vkey: &str) -> Result<Checkpoint, NoteError> {
     let verifier = StandardVerifier::new(vkey.trim()).map_err(NoteError::VerifierKey)?;
     let note = Note::from_bytes(note_text.as_bytes()).map_err(NoteError::NotANote)?;
+    for sig in signature_lines(note_text) {
+        if sig.name() == verifier.name()
+            && sig.id() == verifier.key_id()
+            && !verifier.verify(note.text(), sig.signature())
+        {
+            let (name, id) = (sig.name().to_string(), sig.id());
+            return Err(NoteError::BadSignature(signed_note::NoteError::InvalidSignature { name, id }));
+        }
+    }
     let list = VerifierList::new(vec![Box::new(verifier)]);
     let (verified, _) = note.verify(&list).map_err(NoteError::BadSignature)?;
     if verified.is_empty() {
@@ -94,6 +109,13 @@ pub fn open(note_text: &str, vkey: &str) -> Result<Checkpoint, NoteError> {
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| malformed(format!("root {:?} is not a base64 SHA-256 hash", lines[2])))?;
     Ok(Checkpoint { origin: lines[0].to_string(), size, root, note: note_text.to_string() })
+}
+
+/// The signature lines of a note that `Note::from_bytes` accepted: those
+/// after its last blank line.
+pub(crate) fn signature_lines(note_text: &str) -> impl Iterator<Item = signed_note::Signature> + '_ {
+    let block = note_text.rsplit_once("\n\n").map_or("", |(_, sigs)| sigs);
+    block.lines().filter_map(|line| signed_note::Signature::from_bytes(line.as_bytes()).ok())
 }
 
 /// A receipt: proof that one entry is in the tree of a signed checkpoint.
@@ -189,5 +211,24 @@ mod tests {
         assert!(open(&note, VKEY).is_err(), "other key");
         let flipped: String = note.chars().rev().collect();
         assert!(open(&flipped, &vkey).is_err());
+    }
+
+    /// A second line of the log's key that does not verify rejects the note,
+    /// before or after the good one (Go's note.Open would skip it after);
+    /// the good line twice, or another key's line, does not.
+    #[test]
+    fn every_line_of_the_logs_key_must_verify() {
+        let (skey, vkey) = generate_keys("fairdraw.test/log").unwrap();
+        let root = crate::model::merkle::leaf_hash(b"x");
+        let note = sign(&checkpoint_text("fairdraw.test/log", 7, &root), &skey).unwrap();
+        let good = note.rsplit_once("\n\n").unwrap().1.to_string();
+        let other = sign(&checkpoint_text("fairdraw.test/log", 8, &root), &skey).unwrap();
+        let bad = other.rsplit_once("\n\n").unwrap().1.to_string(); // the log's key, another text
+        assert!(matches!(open(&format!("{note}{bad}"), &vkey), Err(NoteError::BadSignature(_))), "bad after good");
+        let text = note.rsplit_once("\n\n").unwrap().0;
+        assert!(open(&format!("{text}\n\n{bad}{good}"), &vkey).is_err(), "bad before good");
+        assert!(open(&format!("{note}{good}"), &vkey).is_ok(), "the good line twice");
+        let stranger = sign(&checkpoint_text("fairdraw.test/log", 7, &root), &generate_keys("someone.else").unwrap().0);
+        assert!(open(&format!("{note}{}", stranger.unwrap().rsplit_once("\n\n").unwrap().1), &vkey).is_ok());
     }
 }

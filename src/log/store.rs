@@ -223,10 +223,21 @@ fn write_private(path: &Path, skey: &str) -> Result<(), LogError> {
 /// Whether the `checkpoint` file holds the newest note, alone or followed
 /// by witness cosignature lines (LOG-FORMAT §"`cosignatures.jsonl` and the
 /// `checkpoint` file").
+///
+/// A line after the note under the log's own key name is not a cosignature:
+/// a second (even bad) signature of the log's key makes the file another
+/// note, as verify.py and verify.js read it.
 pub(crate) fn is_newest(current: &[u8], newest: &str) -> bool {
+    let own: Vec<String> = super::note::signature_lines(newest).map(|s| s.name().to_string()).collect();
+    let cosignature = |line: &String| {
+        let line = line.trim_end_matches('\n').as_bytes();
+        signed_note::Signature::from_bytes(line).is_ok_and(|s| !own.iter().any(|n| n == s.name()))
+    };
     match current.strip_prefix(newest.as_bytes()) {
         Some([]) => true,
-        Some(rest) => std::str::from_utf8(rest).is_ok_and(|r| crate::witness::protocol::parse_cosignatures(r).is_ok()),
+        Some(rest) => std::str::from_utf8(rest).is_ok_and(|r| {
+            crate::witness::protocol::parse_cosignatures(r).is_ok_and(|lines| lines.iter().all(cosignature))
+        }),
         None => false,
     }
 }
