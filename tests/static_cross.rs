@@ -100,3 +100,40 @@ fn a_published_mirror_is_read_alike_by_all_three_and_a_missing_entry_is_named() 
         assert!(run.stdout.contains(line), "{who} must say {line:?}:\n{}", run.stdout);
     }
 }
+
+/// How a host answers (LOG-FORMAT "Reading a log from a URL", step 1) is
+/// read alike by all three: gzip decoded whether asked for or not; another
+/// encoding refused (exit 2), even one node's fetch would decode; a 200
+/// `text/html` answer is the site's page, so a missing file answered with it
+/// is absent, and a host typing every file as a page serves no log; a URL
+/// with a query or a fragment is not a mirror's prefix.
+#[test]
+fn a_hosts_encodings_pages_and_url_forms_are_read_alike_by_all_three() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = drawn(d, "full");
+    let site = d.join("site");
+    fairdraw(&["publish", "--log", s(&log), "--to", s(&site)], d).expect(0);
+    let mut child = std::process::Command::new(python())
+        .args(["-u", "tests/static-host/odd_host.py", s(&site)])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed");
+    let mut base = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut base).unwrap();
+    let _host = common::static_host::Background(child);
+    let base = base.trim();
+    for (mode, code) in [("plain", 0), ("gzip", 0), ("page404", 0), ("deflate", 2), ("br", 2), ("allhtml", 2)] {
+        let url = format!("{base}{mode}/");
+        for (who, run) in all_three(&url, d) {
+            assert_eq!(run.code, code, "{who} on a host answering {mode}:\n{}{}", run.stdout, run.stderr);
+        }
+    }
+    for url in [format!("{base}plain/?k=v"), format!("{base}plain/#part")] {
+        for (who, run) in all_three(&url, d) {
+            assert_eq!(run.code, 2, "{who} on {url}:\n{}{}", run.stdout, run.stderr);
+            assert!(run.stderr.contains("takes no ?query or #fragment"), "{who} on {url}:\n{}", run.stderr);
+        }
+    }
+}

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 
@@ -42,7 +43,16 @@ class FetchError(Exception):
 
 
 def is_url(arg):
-    return arg.startswith(("http://", "https://"))
+    return arg.lower().startswith(("http://", "https://"))
+
+
+def mirror_url_problem(url):
+    """Why `url` cannot be a mirror's prefix (a query or fragment: the files'
+    names would land inside it), or None."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return f"{url}: a mirror's URL is a prefix: it takes no ?query or #fragment"
+    return None
 
 
 class Mirror:
@@ -64,6 +74,7 @@ class Mirror:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as r:
                 data = r.read()
                 encoding = (r.headers.get("Content-Encoding") or "identity").strip().lower()
+                page = (r.headers.get("Content-Type") or "").strip().lower().startswith("text/html")
         except urllib.error.HTTPError as e:
             e.close()
             if e.code in (404, 403):    # 403: a bucket the public may not list answers it for a missing key
@@ -73,6 +84,8 @@ class Mirror:
             raise FetchError(f"{url}: cannot fetch: {e.reason}")
         except (OSError, http.client.HTTPException) as e:       # timeouts, resets, bad responses
             raise FetchError(f"{url}: cannot fetch: {e or type(e).__name__}")
+        if page:        # a host's web page answering every path (no log file is HTML): absent
+            return None
         if encoding in ("gzip", "x-gzip"):                       # C2SP lets a host compress without asking
             try:
                 return gzip.decompress(data)
@@ -130,6 +143,9 @@ def roots(objects):
 
 def fetch(url, directory):
     """Fetches the mirror at `url` into `directory`; returns the Mirror."""
+    problem = mirror_url_problem(url)
+    if problem:
+        raise FetchError(problem)
     mirror = Mirror(url)
 
     def save(names):

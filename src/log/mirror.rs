@@ -20,10 +20,15 @@ pub enum MirrorError {
     BadDestination(String),
     #[error("{0} is not an http:// or https:// URL")]
     BadUrl(String),
+    #[error("{0}: a mirror's URL is a prefix: it takes no ?query or #fragment")]
+    NotAPrefix(String),
     #[error("{what}: {cause}")]
     Store { what: String, cause: object_store::Error },
     #[error("{what}: {cause}")]
     Io { what: String, cause: std::io::Error },
+    /// A body whose `Content-Encoding` is not gzip or identity, or not what it says.
+    #[error("{what}: {why}")]
+    Encoding { what: String, why: String },
 }
 
 /// Files of a static mirror, by their names relative to its prefix.
@@ -45,6 +50,8 @@ pub struct ObjectMirror {
     prefix: ObjectPath,
     label: String,
     runtime: tokio::runtime::Runtime,
+    /// Read from a web host: a `text/html` answer is its page, not a file.
+    web: bool,
 }
 
 /// Failures a mirror read retries before giving up (object_store's default
@@ -101,7 +108,7 @@ impl ObjectMirror {
             // A plain path (relative, or a Windows drive letter).
             Err(_) => (local(Path::new(dest))?, ObjectPath::default()),
         };
-        Ok(ObjectMirror { store, prefix, label: dest.to_string(), runtime })
+        Ok(ObjectMirror { store, prefix, label: dest.to_string(), runtime, web: false })
     }
 
     /// A mirror to read over HTTP(S): `url` is its prefix, with or without
@@ -111,17 +118,27 @@ impl ObjectMirror {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(MirrorError::BadUrl(url.to_string()));
         }
+        // the files' names would land inside a query or a fragment
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(MirrorError::NotAPrefix(url.to_string()));
+        }
         // object_store appends each name's segments to the URL's: a
         // trailing slash would leave an empty segment in between.
         let base = url.trim_end_matches('/');
         let runtime = runtime()?;
         let store = object_store::http::HttpBuilder::new()
             .with_url(base)
-            .with_client_options(ClientOptions::new().with_allow_http(true))
+            .with_client_options(ClientOptions::new().with_allow_http(true).with_default_headers(accept_gzip()))
             .with_retry(retry())
             .build()
             .map_err(|cause| MirrorError::Store { what: url.to_string(), cause })?;
-        Ok(ObjectMirror { store: Arc::new(store), prefix: ObjectPath::default(), label: url.to_string(), runtime })
+        Ok(ObjectMirror {
+            store: Arc::new(store),
+            prefix: ObjectPath::default(),
+            label: url.to_string(),
+            runtime,
+            web: true,
+        })
     }
 
     fn path(&self, name: &str) -> ObjectPath {
@@ -130,6 +147,32 @@ impl ObjectMirror {
 
     fn url_of(&self, name: &str) -> String {
         format!("{}/{name}", self.label.trim_end_matches('/'))
+    }
+}
+
+/// `Accept-Encoding: gzip, identity`: what [`decoded`] reads.
+fn accept_gzip() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ACCEPT_ENCODING, reqwest::header::HeaderValue::from_static("gzip, identity"));
+    headers
+}
+
+/// A body as its `Content-Encoding` says (LOG-FORMAT "Reading a log from a
+/// URL", step 1): gzip (or x-gzip) is decoded, identity or none taken as it
+/// is; any other encoding is an error, as is a body that is not what it says.
+fn decoded(encoding: Option<&str>, body: Vec<u8>) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let encoding = encoding.map(|e| e.trim().to_ascii_lowercase());
+    match encoding.as_deref() {
+        None | Some("" | "identity") => Ok(body),
+        Some("gzip" | "x-gzip") => {
+            let mut out = Vec::new();
+            flate2::read::MultiGzDecoder::new(body.as_slice())
+                .read_to_end(&mut out)
+                .map_err(|e| format!("Content-Encoding gzip, but the body is not gzip: {e}"))?;
+            Ok(out)
+        }
+        Some(other) => Err(format!("Content-Encoding {other} is not supported (gzip or identity)")),
     }
 }
 
@@ -169,10 +212,19 @@ impl Mirror for ObjectMirror {
         let path = self.path(name);
         let got = self.runtime.block_on(async {
             let result = self.store.get(&path).await?;
-            result.bytes().await
+            let attribute = |a| result.attributes.get(&a).map(|v| v.to_string());
+            let encoding = attribute(object_store::Attribute::ContentEncoding);
+            let page = self.web
+                && attribute(object_store::Attribute::ContentType)
+                    .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/html"));
+            Ok((encoding, page, result.bytes().await?))
         });
         match got {
-            Ok(bytes) => Ok(Some(bytes.to_vec())),
+            // a host's web page answering every path (no log file is HTML): absent
+            Ok((_, true, _)) => Ok(None),
+            Ok((encoding, false, bytes)) => decoded(encoding.as_deref(), bytes.to_vec())
+                .map(Some)
+                .map_err(|why| MirrorError::Encoding { what: self.url_of(name), why }),
             // 403 too: a bucket the public may not list answers it for a missing key.
             Err(object_store::Error::NotFound { .. } | object_store::Error::PermissionDenied { .. }) => Ok(None),
             Err(cause) => Err(MirrorError::Store { what: self.url_of(name), cause }),

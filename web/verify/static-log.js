@@ -67,7 +67,8 @@ export function mirrorPrefix(url) {
   let u;
   try { u = new URL(url); } catch { throw new FairdrawError(`${url}: not a URL`); }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new FairdrawError(`${url}: only http:// and https:// URLs can be read`);
-  u.hash = ''; u.search = '';
+  // the files' names would land inside a query or a fragment (verify.py and audit verify say the same)
+  if (u.search || u.hash || /[?#]/.test(url)) throw new FairdrawError(`${url}: a mirror's URL is a prefix: it takes no ?query or #fragment`);
   if (!u.pathname.endsWith('/')) u.pathname += '/';
   return u.href;
 }
@@ -87,6 +88,14 @@ async function get(fetchFn, url) {
   if (res.status === 404 || res.status === 403) return null;
   if (!res.ok) throw new FairdrawError(`${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
   if (/^text\/html\b/i.test(res.headers.get('content-type') || '')) return null;
+  // node's fetch decodes gzip, deflate and br, asked for or not; the other
+  // verifiers read gzip and identity only, so here too (a browser decodes
+  // what it asked for, e.g. a CDN's br, and the page takes that)
+  const encoding = (res.headers.get('content-encoding') || 'identity').trim().toLowerCase();
+  const inNode = typeof process === 'object' && process !== null && !!(process.versions && process.versions.node);
+  if (inNode && !['identity', 'gzip', 'x-gzip'].includes(encoding)) {
+    throw new FairdrawError(`${url}: Content-Encoding ${encoding} is not supported (gzip or identity)`);
+  }
   try { return new Uint8Array(await res.arrayBuffer()); } catch (e) {
     throw new FairdrawError(`${url}: the answer broke off: ${e && e.message ? e.message : e}`);
   }
