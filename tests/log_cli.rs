@@ -172,10 +172,33 @@ fn a_past_round_and_a_bad_signature_are_refused_and_write_nothing() {
     assert!(out.stderr.contains("signature"), "{}", out.stderr);
     let wrong_round = reveal(d, &id, R1).expect(2);
     assert!(wrong_round.stderr.contains("round 12040883"), "{}", wrong_round.stderr);
+    // Before the round's time (17:13:33Z): the randomness cannot be known yet.
+    let json = data("drand/round-12040883.json");
+    let early =
+        run(d, &["reveal", &id, "--log", s(&log_dir(d)), "--now", "2024-10-14T17:10:00Z", "--drand-json", s(&json)])
+            .expect(2);
+    assert!(early.stderr.contains("a reveal cannot come before its round"), "{}", early.stderr);
     assert_eq!(entries(d).len(), committed, "nothing written by refused reveals");
     reveal(d, &id, R2).expect(0);
     let again = reveal(d, &id, R2).expect(2);
     assert!(again.stderr.contains("already revealed"), "{}", again.stderr);
+
+    // The operator backdates the beacon record and re-signs the log: all
+    // three verifiers say it was logged before its round existed.
+    let mut lines = entries(d);
+    let at = lines.iter().position(|l| l.contains("\"kind\":\"BeaconRecord\"")).unwrap();
+    lines[at] = lines[at].replace(&format!("\"time\":\"{}\"", R2.2), "\"time\":\"2024-10-14T17:10:00Z\"");
+    write_entries(d, &lines);
+    resign(d);
+    let words = "logged at 2024-10-14T17:10:00Z, before its round existed (2024-10-14T17:13:33Z)";
+    let rust = verify(d, &[]).expect(1);
+    assert!(rust.stdout.contains(words), "audit verify:\n{}", rust.stdout);
+    for (who, other) in
+        [("verify.py", verify_py(&["log", s(&log_dir(d))], d)), ("verify.js", verify_js(&["log", s(&log_dir(d))], d))]
+    {
+        assert_eq!(other.code, 1, "{who}:\n{}{}", other.stdout, other.stderr);
+        assert!(other.stdout.contains(words), "{who}:\n{}", other.stdout);
+    }
 }
 
 #[test]

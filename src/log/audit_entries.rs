@@ -82,6 +82,10 @@ pub enum BeaconFinding {
     RandomnessDiffers,
     #[error("seed is not derived from the commitment and the randomness")]
     SeedDiffers,
+    /// A drand round revealed by an entry written before the round was
+    /// emitted: the entry's time is false, or the round was known early.
+    #[error("logged at {logged}, before its round existed ({round_at})")]
+    BeforeRound { logged: String, round_at: String },
 }
 
 /// The effective plan: its digest, and what the log added to it must be
@@ -166,6 +170,9 @@ pub(super) fn check_beacon_record(e: &Entry, commitment: &Entry, commitment_leaf
         },
         _ => return Err(BeaconFinding::UnknownType),
     };
+    if let Offered::Drand(round) = &offered {
+        before_round(e, &commitment.body["beacon"], round.round)?;
+    }
     let (_, randomness) = flow::check_beacon(&commitment.body["beacon"], &offered)?;
     if e.body["randomness"] != hex::encode(randomness) {
         return Err(BeaconFinding::RandomnessDiffers);
@@ -174,4 +181,24 @@ pub(super) fn check_beacon_record(e: &Entry, commitment: &Entry, commitment_leaf
         return Err(BeaconFinding::SeedDiffers);
     }
     Ok(())
+}
+
+/// A drand beacon record must be written at or after its round's time
+/// (genesis + (round − 1)·period of the committed chain), as verify.py and
+/// verify.js check it.
+fn before_round(e: &Entry, committed: &Value, round: u64) -> Result<(), BeaconFinding> {
+    let Some(chain) = committed["chain"].as_str().and_then(beacon::chain) else { return Ok(()) };
+    let (Some(at), Ok(logged)) = (beacon::round_time(chain, round), chrono::DateTime::parse_from_rfc3339(&e.time))
+    else {
+        return Ok(());
+    };
+    let at = i64::try_from(at).unwrap_or(i64::MAX);
+    if logged.timestamp() >= at {
+        return Ok(());
+    }
+    let utc = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    Err(BeaconFinding::BeforeRound {
+        logged: utc(logged.timestamp()).unwrap_or_else(|| e.time.clone()),
+        round_at: utc(at).unwrap_or_default(),
+    })
 }

@@ -417,6 +417,20 @@ pub fn reveal(
         )));
     }
     let (beacon_body, randomness) = check_beacon(&commitment.body["beacon"], offered)?;
+    // A reveal written before its round's time would say the randomness was
+    // known early (or that the clock lies): every verifier reports it.
+    let chain = commitment.body["beacon"]["chain"].as_str().and_then(beacon::chain);
+    if let (Offered::Drand(round), Some(chain)) = (offered, chain) {
+        if let Some(at) = beacon::round_time(chain, round.round).filter(|&at| at > clock.unix) {
+            return Err(refused(format!(
+                "drand {} round {} is emitted at {}, after now ({}): a reveal cannot come before its round",
+                chain.name,
+                round.round,
+                humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(at)),
+                clock.rfc3339
+            )));
+        }
+    }
     let policy = Policy::in_force(log, index).map(|(_, p)| p);
     if let Some(policy) = &policy {
         require_witnessed(log, policy, &commitment, index, beacon_body["at"].as_str(), clock)?;
