@@ -370,6 +370,17 @@ fn a_log_rewritten_from_another_seed_fails_against_a_saved_checkpoint() {
     verify(d, &[]).expect(0);
     let out = verify(d, &["--checkpoint", s(&saved)]).expect(1);
     assert!(out.stdout.contains("rewritten"), "{}", out.stdout);
+    // The two other verifiers catch it with the same saved checkpoint.
+    let log = log_dir(d);
+    for (who, other) in [
+        ("verify.py", verify_py(&["log", s(&log), "--checkpoint", s(&saved)], d)),
+        ("verify.js", verify_js(&["log", s(&log), "--checkpoint", s(&saved)], d)),
+    ] {
+        assert_eq!(other.code, 1, "{who}:\n{}{}", other.stdout, other.stderr);
+        assert!(other.stdout.contains("NOT consistent with your checkpoint"), "{who}:\n{}", other.stdout);
+    }
+    let js = verify_js(&["log", s(&log)], d);
+    assert_eq!(js.code, 0, "without the saved checkpoint the new history looks whole:\n{}", js.stdout);
 }
 
 #[test]

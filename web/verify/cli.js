@@ -13,12 +13,12 @@ import { computeDraw, formatDifference, stringifyJson, verifyDraw } from './docu
 const USAGE = `usage:
   node web/verify.js DRAW.json --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml
   node web/verify.js --emit --enterprises E.csv --inspectors I.csv [--conflicts C.csv] --plan P.toml (--seed STRING | --seed-file FILE)
-  node web/verify.js log DIR|URL [--vkey KEY_OR_FILE] [--now RFC3339] [--no-replay]
+  node web/verify.js log DIR|URL [--checkpoint OLD_CHECKPOINT_FILE] [--vkey KEY_OR_FILE] [--now RFC3339] [--no-replay]
   node web/verify.js disclosure FILE [--vkey KEY_OR_FILE]`;
 
 function parseArgs(argv) {
   const opts = { positional: [] };
-  const valued = ['enterprises', 'inspectors', 'conflicts', 'plan', 'seed', 'seed-file', 'vkey', 'now'];
+  const valued = ['enterprises', 'inspectors', 'conflicts', 'plan', 'seed', 'seed-file', 'vkey', 'now', 'checkpoint'];
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === '--emit') { opts.emit = true; continue; }
@@ -159,8 +159,9 @@ async function logMain(argv, io) {
     if (now === null) throw new FairdrawError(`--now ${JSON.stringify(opts.now)} is not RFC 3339 UTC like 2026-11-25T09:00:00Z`);
   }
   const vkey = await readVkey(opts.vkey, io);
+  const old = await readSavedCheckpoint(opts.checkpoint, io);
   if (/^https?:\/\//i.test(dir)) {
-    const res = await verifyMirror(dir, { vkey, now, replay });
+    const res = await verifyMirror(dir, { vkey, now, replay, old });
     io.out(res.lines.join('\n'));
     return res.code;
   }
@@ -184,7 +185,7 @@ async function logMain(argv, io) {
     }
   };
   const statics = directoryStatics(names.sort(), readBlob); // sorted: the same report on every file system
-  const res = await verifyLog(files, { vkey, now, readBlob, statics, replay });
+  const res = await verifyLog(files, { vkey, now, readBlob, statics, replay, old });
   io.out(res.lines.join('\n'));
   return res.code;
 }
@@ -201,6 +202,16 @@ async function listFiles(io, dir, rel, out) {
     const name = `${rel}/${item.name}`;
     if (item.isDirectory()) await listFiles(io, dir, name, out);
     else out.push(name);
+  }
+}
+
+/** --checkpoint: the text of a checkpoint the user saved (checked by verifyLog), or undefined. */
+async function readSavedCheckpoint(arg, io) {
+  if (arg === undefined) return undefined;
+  let bytes;
+  try { bytes = await io.readFile(arg); } catch (e) { throw new FairdrawError(`--checkpoint ${arg}: cannot read: ${e.message}`); }
+  try { return { name: arg, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) }; } catch {
+    throw new FairdrawError(`--checkpoint ${arg}: not UTF-8 text`);
   }
 }
 

@@ -120,9 +120,10 @@ function getFile(files, name) {
  * `statics(verifier, {size, batchEnds, entries})`, the check of the static
  * files once the size is known.
  */
-export async function verifyLog(files, { vkey, now, readBlob, leaves, statics, replay = true } = {}) {
+export async function verifyLog(files, { vkey, now, readBlob, leaves, statics, replay = true, old } = {}) {
   const v = new LogVerifier(files, vkey, now === undefined ? Math.floor(Date.now() / 1000) : now, readBlob);
   Object.assign(v, { mirrorLeaves: leaves || null, statics: statics || null, replayDraws: replay }); // ./static-log.js
+  v.old = old || null; // {name, text}: a checkpoint the user saved (check 6)
   return v.run();
 }
 
@@ -163,6 +164,7 @@ class LogVerifier {
     }
     this.roots = await prefixRoots(this.entries.map(e => e.hash), node);
     const size = await this.checkCheckpoints(lines.length, torn); // checks 2, 3
+    if (this.old) await this.checkOld(this.old, size, lines.length); // check 6
     if (this.statics) await this.statics(this, { size, batchEnds: this.batchEnds, entries: this.entries }); // "Static publication"
     const log = this.entries.slice(0, size);
     for (const e of log) this.checkEntry(e); // check 4
@@ -191,6 +193,28 @@ class LogVerifier {
     this.lines.push(`VERIFIED: ${log.length} entries, ${size} checkpoints (signatures, roots), snapshot blobs, entry bodies, references, `
       + `beacon randomness and seeds, commitments, ${nDraws} draw(s) witnessing checked${this.publication.summary()}${this.replacements.summary()}${replayed}; ${notDone}`);
     return { code: 0, lines: this.lines, problems: 0, draws };
+  }
+
+  /**
+   * Check 6: the log extends the checkpoint the user saved. With every entry
+   * at hand, the root of the first m entries must be the saved root: what an
+   * RFC 9162 consistency proof built from those entries establishes.
+   */
+  async checkOld(old, size, nEntries) {
+    if (this.key === null) { this.problem('--checkpoint: cannot be checked without a verifier key'); return; }
+    let cp;
+    try { cp = await openCheckpoint(old.text, this.key); } catch (e) {
+      if (!(e instanceof NoteError)) throw e;
+      this.problem(`your checkpoint (${old.name}) does not verify with the key ${this.pubLine}: ${e.message} (the log's key was replaced, or the checkpoint belongs to another log)`);
+      return;
+    }
+    if (cp.size > size) { this.problem(`your checkpoint has size ${cp.size}, beyond the log's ${size} entries: the log was truncated`); return; }
+    if (size > nEntries || size === 0) { this.problem('--checkpoint: the log\'s entries are incomplete; no consistency proof can be built'); return; }
+    if (cp.size > 0 && !sameBytes(cp.root, this.roots[cp.size - 1])) {
+      this.problem(`NOT consistent with your checkpoint of size ${cp.size}: the history you saw was rewritten (the root of its first ${cp.size} entries differs)`);
+      return;
+    }
+    this.note(`consistent with your checkpoint of size ${cp.size} (the root of the log's first ${cp.size} entries is yours)`);
   }
 
   async checkKey(pub, pinned) {

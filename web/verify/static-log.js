@@ -155,7 +155,7 @@ function namedBlobs(leaves) {
  * `log: URL (static mirror)`; rejects with a FairdrawError (exit 2) when the
  * mirror cannot be read (HTTP errors other than 404, no log.pub).
  */
-export async function verifyMirror(url, { vkey, now, replay, fetch: fetchFn = globalThis.fetch, concurrency = 8, onProgress = () => {} } = {}) {
+export async function verifyMirror(url, { vkey, now, replay, old, fetch: fetchFn = globalThis.fetch, concurrency = 8, onProgress = () => {} } = {}) {
   if (typeof fetchFn !== 'function') throw new FairdrawError('this platform has no fetch (node >= 18 or a browser is needed)');
   const prefix = mirrorPrefix(url);
   const at = name => new URL(name, prefix).href;
@@ -206,6 +206,6 @@ export async function verifyMirror(url, { vkey, now, replay, fetch: fetchFn = gl
     await compareStatics(v, log, expected, [...tiles.keys()], async name => tiles.get(name));
   };
   onProgress({ phase: 'checking', done: 0, total: 1 });
-  const res = await verifyLog(files, { vkey, now, replay, readBlob, leaves: prefixLeaves, statics });
+  const res = await verifyLog(files, { vkey, now, replay, old, readBlob, leaves: prefixLeaves, statics });
   return { ...res, size, lines: [`log: ${url} (static mirror)`, ...res.lines] };
 }
