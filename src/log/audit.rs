@@ -175,7 +175,8 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
                 continue;
             }
         };
-        if first_bad_root.is_none() && (cp.size as usize > leaves.len() || cp.root != tree.root()) {
+        // (a checkpoint beyond the entries is the deletion reported above, not a change)
+        if first_bad_root.is_none() && cp.size as usize <= leaves.len() && cp.root != tree.root() {
             first_bad_root = Some(k);
             r.tampering.push(format!(
                 "entry {k} (now id {}) does not match the signed checkpoint of size {cp_size}: it was changed after it was logged",
