@@ -317,6 +317,35 @@ fn publish_uploads_only_the_public_blobs_the_log_names() {
         for f in files(&site, "snapshots").into_iter().chain(files(&site, "receipts")) {
             assert_ne!(std::fs::read(site.join(&f)).unwrap(), key, "{f} is the signing key");
         }
+
+        // A hard link to the blinding key under a public blob's name is a
+        // plain file, but not a blob of its root: left out.
+        let blob = files(&log, "snapshots").into_iter().next().unwrap();
+        std::fs::remove_file(log.join(&blob)).unwrap();
+        std::fs::hard_link(log.join("private/blind.key"), log.join(&blob)).unwrap();
+        let site = d.join("site3");
+        let run = fairdraw(&["publish", "--log", s(&log), "--to", s(&site)], d).expect(0);
+        assert!(!site.join(&blob).exists() && run.stderr.contains(blob.as_str()), "{}", run.stderr);
+
+        // A page with links into private/, or with the log's own names, or
+        // the log directory itself as the page: nothing private is uploaded.
+        let page = d.join("page");
+        std::fs::create_dir_all(&page).unwrap();
+        std::fs::write(page.join("index.html"), "<!doctype html>").unwrap();
+        std::os::unix::fs::symlink(log.join("private"), page.join("priv")).unwrap();
+        std::os::unix::fs::symlink(log.join("private/log.key"), page.join("key.txt")).unwrap();
+        let site = d.join("site4");
+        let run = fairdraw(&["publish", "--log", s(&log), "--to", s(&site), "--page", s(&page)], d).expect(0);
+        assert!(!site.join("priv").exists() && !site.join("key.txt").exists(), "links are not followed");
+        assert!(run.stderr.contains("priv") && run.stderr.contains("key.txt"), "{}", run.stderr);
+        std::fs::write(page.join("log.pub"), "evil").unwrap();
+        let run =
+            fairdraw(&["publish", "--log", s(&log), "--to", s(&d.join("site5")), "--page", s(&page)], d).expect(2);
+        assert!(run.stderr.contains("log.pub") && !d.join("site5/checkpoint").exists(), "{}", run.stderr);
+        let run = fairdraw(&["publish", "--log", s(&log), "--to", s(&d.join("site6")), "--page", s(&log)], d).expect(2);
+        assert!(!d.join("site6/private").exists(), "{}", run.stderr);
+        let parent = fairdraw(&["publish", "--log", s(&log), "--to", s(&d.join("site7")), "--page", s(d)], d).expect(2);
+        assert!(!d.join("site7/log/private").exists(), "{}", parent.stderr);
     }
 }
 

@@ -36,8 +36,8 @@ pub fn run(args: &PublishArgs) -> anyhow::Result<ExitCode> {
         Ok(done) => {
             if !done.left_out.is_empty() {
                 eprintln!(
-                    "note: {} file(s) under snapshots/ or receipts/ left out: not a public blob or receipt of this log \
-                     (a protected log's full snapshots or salts, a stray file, a link): {}",
+                    "note: {} file(s) left out: not a public blob or receipt of this log (a protected log's full \
+                     snapshots or salts, a stray file, bytes that are not what the name says) or a link: {}",
                     done.left_out.len(),
                     shortened(&done.left_out)
                 );

@@ -26,9 +26,10 @@ pub struct Published {
     pub unchanged: usize,
     /// The names uploaded, in upload order (`checkpoint` last).
     pub uploaded: Vec<String>,
-    /// Files under `snapshots/` and `receipts/` that were not published:
+    /// Files that were not published: under `snapshots/` and `receipts/`,
     /// not a public blob or receipt of this log (a protected log's full
-    /// snapshots and salts in an auditor export, a stray file, a link).
+    /// snapshots and salts in an auditor export, a stray file, bytes that are
+    /// not what the name says); and any link, of the log or the page.
     pub left_out: Vec<String>,
 }
 
@@ -46,6 +47,9 @@ pub enum PublishError {
     Mirror(#[from] MirrorError),
     #[error("cannot read {}: {cause}", .path.display())]
     Read { path: PathBuf, cause: std::io::Error },
+    /// The page would put a file over one of the log's, or publish one of its files.
+    #[error("{}: {name} is a name of the log's own files, or a file of the log directory: a page never publishes it (nothing was written)", .page.display())]
+    PageHasLogFile { page: PathBuf, name: String },
     /// An immutable file at the destination is not this log's.
     #[error("{dest}: {name} is already there with other bytes ({there} bytes; this log's has {ours}): the destination holds another log, or was tampered with; nothing was written")]
     Conflict { dest: String, name: String, there: u64, ours: u64 },
@@ -77,8 +81,10 @@ impl Item {
 }
 
 /// The files under `dir/rel` (names relative to `dir`, `/`-separated), in
-/// order; temporary files (names beginning with `.`) left out.
-fn files_under(dir: &Path, rel: &str) -> Result<Vec<String>, PublishError> {
+/// order; temporary files (names beginning with `.`) left out, and links
+/// (to files or directories) never followed: their names go to `links`,
+/// for a link could lead anywhere, `private/` included.
+fn files_under(dir: &Path, rel: &str, links: &mut Vec<String>) -> Result<Vec<String>, PublishError> {
     let path = if rel.is_empty() { dir.to_path_buf() } else { dir.join(rel) };
     let list = match std::fs::read_dir(&path) {
         Ok(list) => list,
@@ -93,15 +99,49 @@ fn files_under(dir: &Path, rel: &str) -> Result<Vec<String>, PublishError> {
             continue;
         }
         let name = if rel.is_empty() { name } else { format!("{rel}/{name}") };
-        if item.path().is_dir() {
-            out.extend(files_under(dir, &name)?);
-        } else {
+        let kind = item.file_type().map_err(|cause| PublishError::Read { path: item.path(), cause })?;
+        if kind.is_symlink() {
+            links.push(name);
+        } else if kind.is_dir() {
+            out.extend(files_under(dir, &name, links)?);
+        } else if kind.is_file() {
             out.push(name);
         }
     }
     out.sort();
     Ok(out)
 }
+
+/// Whether `bytes`, published as `name`, is what that name promises: a
+/// snapshot blob whose leaves hash to the root in its name, a receipt of the
+/// entry whose id is in its name. A file of the log directory may be any
+/// bytes (a hard link to a key has a blob's name and is a plain file).
+fn is_what_its_name_says(name: &str, bytes: &[u8]) -> bool {
+    if let Some(root) = name.strip_prefix("snapshots/").and_then(|n| n.strip_suffix(".jsonl.gz")) {
+        return snapshots::unpack(bytes, root).is_ok();
+    }
+    if let Some(id) = name.strip_prefix(&format!("{RECEIPTS}/")).and_then(|n| n.strip_suffix(SUFFIX)) {
+        let receipt = std::str::from_utf8(bytes).ok().and_then(|t| super::note::Receipt::parse(t).ok());
+        return receipt.is_some_and(|r| super::entry::id_of(&r.entry) == id);
+    }
+    false
+}
+
+/// Top-level names of the log on a mirror: the page may not have them.
+const LOG_NAMES: [&str; 12] = [
+    VKEY,
+    CHECKPOINT,
+    CHECKPOINTS,
+    COSIGNATURES,
+    "entries.jsonl",
+    "entry",
+    "tile",
+    "snapshots",
+    RECEIPTS,
+    "private",
+    "recovered",
+    "LOCK",
+];
 
 /// Publishes the log in `log_dir` (and the page in `page`, when given) to
 /// `mirror`. The log is read like a reader (no lock); a damaged log is an
@@ -117,11 +157,9 @@ pub fn publish(log_dir: &Path, page: Option<&Path>, mirror: &dyn Mirror) -> Resu
     let public = public_blobs(&log);
     let mut left_out = Vec::new();
     for dir in ["snapshots", RECEIPTS] {
-        for name in files_under(log_dir, dir)? {
+        for name in files_under(log_dir, dir, &mut left_out)? {
             let path = log_dir.join(&name);
-            // a link is never followed: it could lead anywhere, the signing key included
-            let plain = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
-            if plain && public.contains(&name) {
+            if public.contains(&name) {
                 immutable.push(Item { source: Source::File(path), name });
             } else {
                 left_out.push(name);
@@ -136,7 +174,16 @@ pub fn publish(log_dir: &Path, page: Option<&Path>, mirror: &dyn Mirror) -> Resu
         mutable.push(Item { name: COSIGNATURES.into(), source: Source::File(log_dir.join(COSIGNATURES)) });
     }
     if let Some(page) = page {
-        let names = files_under(page, "")?;
+        let names = files_under(page, "", &mut left_out)?;
+        let log_at =
+            std::fs::canonicalize(log_dir).map_err(|cause| PublishError::Read { path: log_dir.into(), cause })?;
+        for name in &names {
+            let top = name.split('/').next().unwrap_or_default();
+            let inside_log = std::fs::canonicalize(page.join(name)).is_ok_and(|p| p.starts_with(&log_at));
+            if LOG_NAMES.contains(&top) || inside_log {
+                return Err(PublishError::PageHasLogFile { page: page.to_path_buf(), name: name.clone() });
+            }
+        }
         for name in &names {
             let path = page.join(name);
             let source = if name == "index.html" {
@@ -167,7 +214,12 @@ pub fn publish(log_dir: &Path, page: Option<&Path>, mirror: &dyn Mirror) -> Resu
         }
     }
     for item in missing {
-        mirror.put(&item.name, &item.bytes(&log)?)?;
+        let bytes = item.bytes(&log)?;
+        if matches!(item.source, Source::File(_)) && !is_what_its_name_says(&item.name, &bytes) {
+            done.left_out.push(item.name.clone());
+            continue;
+        }
+        mirror.put(&item.name, &bytes)?;
         done.new += 1;
         done.uploaded.push(item.name.clone());
     }
