@@ -124,7 +124,9 @@ fn a_hosts_encodings_pages_and_url_forms_are_read_alike_by_all_three() {
     std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut base).unwrap();
     let _host = common::static_host::Background(child);
     let base = base.trim();
-    for (mode, code) in [("plain", 0), ("gzip", 0), ("page404", 0), ("deflate", 2), ("br", 2), ("allhtml", 2)] {
+    for (mode, code) in
+        [("plain", 0), ("gzip", 0), ("page404", 0), ("deflate", 2), ("br", 2), ("allhtml", 2), ("htmlx", 0)]
+    {
         let url = format!("{base}{mode}/");
         for (who, run) in all_three(&url, d) {
             assert_eq!(run.code, code, "{who} on a host answering {mode}:\n{}{}", run.stdout, run.stderr);

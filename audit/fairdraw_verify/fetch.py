@@ -74,7 +74,7 @@ class Mirror:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as r:
                 data = r.read()
                 encoding = (r.headers.get("Content-Encoding") or "identity").strip().lower()
-                page = (r.headers.get("Content-Type") or "").strip().lower().startswith("text/html")
+                page = (r.headers.get("Content-Type") or "").split(";")[0].strip().lower() == "text/html"
         except urllib.error.HTTPError as e:
             e.close()
             if e.code in (404, 403):    # 403: a bucket the public may not list answers it for a missing key

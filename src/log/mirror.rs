@@ -216,7 +216,7 @@ impl Mirror for ObjectMirror {
             let encoding = attribute(object_store::Attribute::ContentEncoding);
             let page = self.web
                 && attribute(object_store::Attribute::ContentType)
-                    .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/html"));
+                    .is_some_and(|t| t.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("text/html"));
             Ok((encoding, page, result.bytes().await?))
         });
         match got {

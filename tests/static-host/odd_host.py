@@ -9,6 +9,7 @@ the first path segment picks how it answers the rest, a file of DIR.
   /br/...        Content-Encoding: br, the body not even compressed
   /page404/...   a missing file answered 200 with the site's web page (text/html)
   /allhtml/...   every answer typed text/html
+  /htmlx/...     every answer typed text/html-x (not a page: read as files)
 """
 
 import gzip
@@ -43,7 +44,7 @@ class Host(http.server.BaseHTTPRequestHandler):
             return self.answer(404, b"not found", [("Content-Type", "text/plain")])
         with open(path, "rb") as f:
             body = f.read()
-        kind = ("Content-Type", "text/html" if mode == "allhtml" else "application/octet-stream")
+        kind = ("Content-Type", {"allhtml": "TEXT/HTML; charset=utf-8", "htmlx": "text/html-x"}.get(mode, "application/octet-stream"))
         if mode == "gzip":
             return self.answer(200, gzip.compress(body), [kind, ("Content-Encoding", "gzip")])
         if mode == "deflate":

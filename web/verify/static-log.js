@@ -87,7 +87,7 @@ async function get(fetchFn, url) {
   // 403: an object store that does not let the public list a bucket answers it for a missing key
   if (res.status === 404 || res.status === 403) return null;
   if (!res.ok) throw new FairdrawError(`${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-  if (/^text\/html\b/i.test(res.headers.get('content-type') || '')) return null;
+  if ((res.headers.get('content-type') || '').split(';')[0].trim().toLowerCase() === 'text/html') return null;
   // node's fetch decodes gzip, deflate and br, asked for or not; the other
   // verifiers read gzip and identity only, so here too (a browser decodes
   // what it asked for, e.g. a CDN's br, and the page takes that)
