@@ -139,3 +139,31 @@ fn a_hosts_encodings_pages_and_url_forms_are_read_alike_by_all_three() {
         }
     }
 }
+
+/// After the last batch end, a crash leaves only records of the next sizes,
+/// each of an entry already written (or a torn line): a record put there
+/// otherwise (one of the signed records again, a size beyond the entries)
+/// is a problem for all three, and a torn line is a note for all three.
+#[test]
+fn records_no_crash_could_leave_are_problems_for_all_three() {
+    let dir = tempdir();
+    let d = dir.path();
+    let log = drawn(d, "full");
+    let path = log.join("checkpoints.jsonl");
+    let records = std::fs::read_to_string(&path).unwrap();
+    let second = records.lines().nth(1).unwrap();
+    let n = records.lines().count();
+    for (what, tail, code) in [
+        ("a signed record again", format!("{second}\n"), 1),
+        ("a size beyond the entries", format!("{{\"batch_end\":false,\"checkpoint\":\"x\",\"size\":{}}}\n", n + 1), 1),
+        ("a torn line", "{\"batch_end\":fa".to_string(), 0),
+    ] {
+        std::fs::write(&path, format!("{records}{tail}")).unwrap();
+        for (who, run) in all_three(s(&log), d) {
+            assert_eq!(run.code, code, "{who}, {what}:\n{}{}", run.stdout, run.stderr);
+            if code == 1 {
+                assert!(run.stdout.contains("an unfinished record for size"), "{who}, {what}:\n{}", run.stdout);
+            }
+        }
+    }
+}

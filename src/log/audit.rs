@@ -129,6 +129,17 @@ pub fn verify_with(dir: &Path, opts: &Options) -> Result<Report, AuditError> {
             records.len() - committed
         ));
     }
+    // A crash leaves records of the next sizes, each of an entry already
+    // written; any other record after the last batch end was put there.
+    for (p, rec) in records.iter().enumerate().skip(committed) {
+        let line = p as u64 + 1;
+        if rec.0 != line || rec.0 > entry_lines.len() as u64 {
+            r.tampering.push(format!(
+                "{CHECKPOINTS} line {line}: an unfinished record for size {}, but an interrupted write leaves record {line} for size {line}, of an entry already written",
+                rec.0
+            ));
+        }
+    }
     records.truncate(committed);
     let size = records.last().map_or(0, |c| c.0);
     if records.is_empty() && !entry_lines.is_empty() {

@@ -263,7 +263,13 @@ class LogVerifier {
     const size = last >= 0 ? records[last].v.size : 0;
     this.batchEnds = records.slice(0, last + 1).filter(r => r.error === null && r.v.batch_end).map(r => r.v.size);
     if (last < 0) this.problem('checkpoints.jsonl has no committed checkpoint record (batch_end: true): the log is empty, yet a fairdraw log always starts with LogCreated');
-    for (let i = last + 1; i < records.length; i++) if (records[i].error !== null) this.problem(`checkpoints.jsonl line ${i + 1}: ${records[i].error}`);
+    for (let i = last + 1; i < records.length; i++) {
+      const { v, error } = records[i];
+      if (error !== null) this.problem(`checkpoints.jsonl line ${i + 1}: ${error}`);
+      else if (v.size !== i + 1 || v.size > nEntries) {
+        this.problem(`checkpoints.jsonl line ${i + 1}: an unfinished record for size ${v.size}, but an interrupted write leaves record ${i + 1} for size ${i + 1}, of an entry already written`);
+      }
+    }
     const badSig = [];
     let firstDiff = null; let laterDiff = 0;
     for (let i = 0; i <= last; i++) {
