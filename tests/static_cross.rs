@@ -93,6 +93,23 @@ fn a_published_mirror_is_read_alike_by_all_three_and_a_missing_entry_is_named() 
         assert!(!run.stdout.contains("tile/") && !run.stdout.contains("entry/"), "{who}:\n{}", run.stdout);
     }
 
+    // A mirror copied from a live log in the middle of a batch: a record
+    // of the next size, whose entry the mirror need not have, is the
+    // unfinished tail for all three (it does not stop the replay).
+    let records = std::fs::read_to_string(site.join("checkpoints.jsonl")).unwrap();
+    let n = records.lines().count();
+    let last = records.lines().last().unwrap();
+    let next = last
+        .replace("\"batch_end\":true", "\"batch_end\":false")
+        .replace(&format!("\"size\":{n}}}"), &format!("\"size\":{}}}", n + 1));
+    assert_ne!(next, last);
+    std::fs::write(site.join("checkpoints.jsonl"), format!("{records}{next}\n")).unwrap();
+    for (who, run) in all_three(&url, d) {
+        assert_eq!(run.code, 0, "{who}, an unfinished tail on the mirror:\n{}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("unfinished"), "{who}:\n{}", run.stdout);
+    }
+    std::fs::write(site.join("checkpoints.jsonl"), records).unwrap();
+
     std::fs::remove_file(site.join("entry/002")).unwrap();
     let line = "entry/002: missing on the mirror (HTTP 404): the mirror is incomplete";
     for (who, run) in all_three(&url, d) {

@@ -41,6 +41,10 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), FetchError> {
         .map_err(|cause| FetchError::Write { path: path.clone(), cause })
 }
 
+/// Where a fetched mirror's records after its last batch end are kept (not
+/// a file of a log: [`crate::log::audit`] reads it after `checkpoints.jsonl`).
+pub const MIRROR_TAIL: &str = "checkpoints.jsonl.mirror-tail";
+
 /// Copies `name` from the mirror into `dir` when it exists there.
 fn copy(mirror: &dyn Mirror, dir: &Path, name: &str) -> Result<Option<Vec<u8>>, FetchError> {
     let got = mirror.get(name)?;
@@ -106,6 +110,16 @@ pub fn fetch(mirror: &dyn Mirror, dir: &Path) -> Result<Fetched, FetchError> {
     let records = copy(mirror, dir, CHECKPOINTS)?.unwrap_or_default();
     copy(mirror, dir, COSIGNATURES)?;
     let mut found = Fetched { size: committed_size(&records), ..Fetched::default() };
+    // Records after the last batch end (an unfinished batch copied from a
+    // live log) name entries the mirror need not have: the log directory
+    // gets the committed records, so that it opens for the replay, and the
+    // rest goes beside them for the audit's own checks of such records.
+    let committed_bytes: usize =
+        records.split_inclusive(|&b| b == b'\n').take(found.size as usize).map(<[u8]>::len).sum();
+    if committed_bytes < records.len() {
+        write(dir, CHECKPOINTS, &records[..committed_bytes])?;
+        write(dir, MIRROR_TAIL, &records[committed_bytes..])?;
+    }
 
     // Every entry is asked for, so that each missing one is named; only
     // those before the first gap are checked (LOG-FORMAT, step 2).
