@@ -7,7 +7,7 @@
 //! entry with the spec's words.
 
 mod common;
-use common::static_host::static_server;
+use common::static_host::{odd_host, static_server};
 use common::*;
 
 use std::path::{Path, PathBuf};
@@ -131,16 +131,7 @@ fn a_hosts_encodings_pages_and_url_forms_are_read_alike_by_all_three() {
     let log = drawn(d, "full");
     let site = d.join("site");
     fairdraw(&["publish", "--log", s(&log), "--to", s(&site)], d).expect(0);
-    let mut child = std::process::Command::new(python())
-        .args(["-u", "tests/static-host/odd_host.py", s(&site)])
-        .current_dir(root())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 must be installed");
-    let mut base = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut base).unwrap();
-    let _host = common::static_host::Background(child);
-    let base = base.trim();
+    let (_host, base) = odd_host(&site);
     for (mode, code) in
         [("plain", 0), ("gzip", 0), ("page404", 0), ("deflate", 2), ("br", 2), ("allhtml", 2), ("htmlx", 0)]
     {
